@@ -1,1 +1,1 @@
-export const PACKAGE = '@bpfkit/kernel-api';
+export * from './errors.js';

@@ -1,1 +1,1 @@
-export const PACKAGE = '@bpfkit/uapi';
+export * from './errno.js';
