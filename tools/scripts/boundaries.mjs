@@ -17,6 +17,7 @@ export const RULES = {
   libbpf: ['uapi', 'kernel-api', 'elf', 'btf', 'asm'],
   linux: ['uapi', 'kernel-api'],
   testing: ['uapi', 'kernel-api', 'kernel'],
+  corpus: [],
   cli: '*',
   playground: '*',
 };

@@ -1,0 +1,62 @@
+/** One vector a suite did not pass, and why. */
+export interface SuiteFailure {
+  readonly vector: string;
+  readonly reason: string;
+}
+
+/** What a conformance suite measured; `pnpm score` prints it as one JSON line. */
+export interface SuiteResult {
+  readonly suite: string;
+  readonly passed: number;
+  readonly total: number;
+  readonly skipped: number;
+  readonly failures: readonly SuiteFailure[];
+}
+
+/**
+ * A suite module (`test/suites/<name>.suite.ts`, compiled to `dist-test/suites/`)
+ * default-exports one of these. It returns `undefined` when the corpus is absent.
+ */
+export type SuiteRunner = () => Promise<SuiteResult | undefined>;
+
+/** Counts results into a {@link SuiteResult}. */
+export class SuiteTally {
+  readonly #failures: SuiteFailure[] = [];
+  #passed = 0;
+  #skipped = 0;
+
+  constructor(readonly suite: string) {}
+
+  pass(): void {
+    this.#passed++;
+  }
+
+  fail(vector: string, reason: string): void {
+    this.#failures.push({ vector, reason });
+  }
+
+  skip(): void {
+    this.#skipped++;
+  }
+
+  /** Runs `check`; a throw or a returned string is a failure with that reason. */
+  check(vector: string, check: () => string | undefined): void {
+    try {
+      const problem = check();
+      if (problem === undefined) this.pass();
+      else this.fail(vector, problem);
+    } catch (e) {
+      this.fail(vector, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    }
+  }
+
+  result(): SuiteResult {
+    return {
+      suite: this.suite,
+      passed: this.#passed,
+      total: this.#passed + this.#failures.length,
+      skipped: this.#skipped,
+      failures: [...this.#failures],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+// `pnpm score`: builds, then runs every conformance suite
+// (packages/*/test/suites/*.suite.ts) and prints one JSON line per suite.
+// With --failures, each failing vector and its reason go to stderr.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = new URL('../..', import.meta.url).pathname;
+const showFailures = process.argv.includes('--failures');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+const packages = readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'test', 'suites')));
+const build = spawnSync('npx', ['--no-install', 'tsc', '-b', ...packages.map((p) => `packages/${p}/test`)], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+let missing = false;
+for (const pkg of packages) {
+  const dir = join(root, 'packages', pkg, 'dist-test', 'suites');
+  if (!existsSync(dir)) continue;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.suite.js')).sort()) {
+    const suite = file.replace(/\.suite\.js$/, '');
+    if (only.length && !only.includes(suite)) continue;
+    const { default: run } = await import(pathToFileURL(join(dir, file)).href);
+    const result = await run();
+    if (result === undefined) {
+      console.log(JSON.stringify({ suite, passed: 0, total: 0, skipped: 0, note: 'shared corpus not found' }));
+      missing = true;
+      continue;
+    }
+    const { failures, ...counts } = result;
+    console.log(JSON.stringify(counts));
+    if (showFailures) for (const f of failures) console.error(`  ${suite}: ${f.vector}: ${f.reason}`);
+  }
+}
+if (missing) console.error('score: some suites had no corpus (set BPFKIT_SHARED)');
