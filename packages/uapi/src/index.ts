@@ -1,1 +1,3 @@
 export * from './errno.js';
+export * from './enums.generated.js';
+export * from './helpers.js';
