@@ -7,3 +7,4 @@ export * from './lsm.js';
 export * from './token.js';
 export * from './memory.js';
 export * from './syscall.js';
+export * from './vfs.js';
