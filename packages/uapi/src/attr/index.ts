@@ -1,0 +1,15 @@
+export { BPF_ATTR_SIZE, ATTR_LAYOUTS } from './layout.generated.js';
+export * from './layout.js';
+export * from './codec.js';
+export * from './commands.js';
+export * from './size.js';
+export * from './attr.js';
+export * from './map-create.js';
+export * from './map-elem.js';
+export * from './prog-load.js';
+export * from './obj.js';
+export * from './test-run.js';
+export * from './get-id.js';
+export * from './info.js';
+export * from './btf-load.js';
+export * from './token-create.js';
