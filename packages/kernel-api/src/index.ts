@@ -8,3 +8,4 @@ export * from './token.js';
 export * from './memory.js';
 export * from './syscall.js';
 export * from './vfs.js';
+export * from './bpffs.js';

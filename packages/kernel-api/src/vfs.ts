@@ -29,10 +29,17 @@ export interface SuperBlock {
   readonly fsInfo: unknown;
 }
 
-/** One `fsconfig()` parameter. */
+/**
+ * One `fsconfig()` parameter (`struct fs_parameter`). `flag` is FSCONFIG_SET_FLAG,
+ * `string` FSCONFIG_SET_STRING (and every mount(2) `key=value`). The other value
+ * types (`fs_value_is_blob` from SET_BINARY, `fs_value_is_filename` from
+ * SET_PATH/SET_PATH_EMPTY, `fs_value_is_file` from SET_FD) carry a payload the
+ * VFS resolved; a file system that only wants strings looks at the type alone.
+ */
 export type FsParameter =
   | { readonly type: 'flag'; readonly key: string }
-  | { readonly type: 'string'; readonly key: string; readonly value: string };
+  | { readonly type: 'string'; readonly key: string; readonly value: string }
+  | { readonly type: 'blob' | 'filename' | 'file'; readonly key: string };
 
 /**
  * An fs_context (`struct fs_context`) from `fsopen()` / `fspick()` / mount(2).
@@ -49,6 +56,8 @@ export interface FsContext {
   readonly superblock: SuperBlock | undefined;
   /** fs-private parse state (bpffs: the options being built). */
   fsPrivate: unknown;
+  /** `fc->source`, set by a `source=` parameter; `undefined` until then (mountinfo then shows `none`). */
+  source?: string;
   /** Messages for the fd's read(); each starts with `e `, `w ` or `i ` and the fs name. */
   readonly log: string[];
 }
@@ -78,4 +87,63 @@ export interface FileSystemType {
   readonly reconfigure: ((ctx: FsContext, caller: Credentials) => void) | undefined;
   /** `show_options`: the superblock's part of `/proc/self/mountinfo`, e.g. `,uid=100000,delegate_cmds=any`. */
   showOptions(sb: SuperBlock): string;
+  /**
+   * The inode operations of this file system's inodes. `undefined`: the file
+   * system has no writable namespace (mkdir/unlink give EPERM, lookups only
+   * find what it created itself).
+   */
+  readonly inodeOps?: InodeOperations;
+}
+
+/** `MAY_EXEC`: search a directory / execute a file (`permission()` masks). */
+export const MAY_EXEC = 0x1;
+/** `MAY_WRITE`. */
+export const MAY_WRITE = 0x2;
+/** `MAY_READ`. */
+export const MAY_READ = 0x4;
+/** `MAY_APPEND`. */
+export const MAY_APPEND = 0x8;
+/** `MAY_ACCESS`: no r/w/x bit, so DAC always passes (token creation uses it). */
+export const MAY_ACCESS = 0x10;
+/** `MAY_OPEN`. */
+export const MAY_OPEN = 0x20;
+
+/** `S_ISUID`. */
+export const S_ISUID = 0o4000;
+/** `S_ISGID`. */
+export const S_ISGID = 0o2000;
+/** `S_ISVTX`: the sticky bit. */
+export const S_ISVTX = 0o1000;
+/** `S_IRWXUGO`. */
+export const S_IRWXUGO = 0o777;
+/** `S_IALLUGO`: every bit an `Inode.mode` may hold. */
+export const S_IALLUGO = 0o7777;
+
+/**
+ * Directory and permission operations of a file system (`inode_operations`),
+ * with the VFS checks around them (`may_create`, `may_delete`, the sticky bit)
+ * folded in, so the kernel only walks paths and calls these. Every method
+ * throws `BpfError` with the kernel's errno.
+ */
+export interface InodeOperations {
+  /**
+   * The child `name` of `dir` (the dcache, then `->lookup`): `undefined` for a
+   * negative entry. `name` is one path component, never `.` or `..`.
+   */
+  lookup(dir: Inode, name: string): Inode | undefined;
+  /**
+   * mkdir(2) after the path walk: `mode` is the caller's mode with the umask
+   * already removed (`do_mkdirat`), `cred` the caller's credentials.
+   */
+  mkdir(dir: Inode, name: string, mode: number, cred: Credentials): Inode;
+  /** unlink(2) of a non-directory. */
+  unlink(dir: Inode, name: string, cred: Credentials): void;
+  /** rmdir(2). */
+  rmdir(dir: Inode, name: string, cred: Credentials): void;
+  /**
+   * `inode_permission()` for `mask` (`MAY_*` bits) without the mount's
+   * read-only check: `generic_permission` unless the file system has its own.
+   * Throws EACCES.
+   */
+  permission(inode: Inode, cred: Credentials, mask: number): void;
 }
