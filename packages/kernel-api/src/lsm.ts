@@ -7,6 +7,8 @@ export interface LsmDenial {
   readonly errno: ErrnoName;
   /** Why, for `token explain` (the kernel itself says nothing). */
   readonly message?: string;
+  /** The module that denied; the stack fills it in when a hook leaves it out. */
+  readonly module?: string;
 }
 
 /** What a hook returns: `undefined` to allow, a denial to refuse. */

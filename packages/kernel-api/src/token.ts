@@ -56,7 +56,10 @@ export interface TokenService {
    * CAP_SYS_ADMIN standing in for any other cap, then the token LSM hook.
    */
   capable(cred: Credentials, token: BpfTokenInfo | undefined, cap: number, tracer?: Tracer): boolean;
-  /** The `allowed_*` lines of `/proc/self/fdinfo/<token fd>`. */
+  /**
+   * The `allowed_*` lines of `/proc/self/fdinfo/<token fd>`: four lines, each
+   * ending in `\n`, e.g. `allowed_cmds:\tany\n` or `allowed_maps:\t0x4\n`.
+   */
   fdinfo(token: BpfTokenInfo): string;
   /** Drops the token (runs the free hook). */
   release(token: BpfTokenInfo): void;
