@@ -9,3 +9,6 @@ export * from './memory.js';
 export * from './syscall.js';
 export * from './vfs.js';
 export * from './bpffs.js';
+export * from './fd.js';
+export * from './task.js';
+export * from './kernel.js';

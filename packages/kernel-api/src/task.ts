@@ -1,0 +1,169 @@
+import type { CapabilitySets, Credentials } from './creds.js';
+import type { FdTable } from './fd.js';
+import type { IdMapKind } from './userns.js';
+import type { BpfSyscall } from './syscall.js';
+
+/** `unshare()` / `clone()` flags the simulated kernel implements. */
+export const CLONE_NEWNS = 0x0002_0000;
+export const CLONE_NEWUSER = 0x1000_0000;
+
+/** `open()` flags (x86-64 values). */
+export const O_RDONLY = 0;
+export const O_WRONLY = 0o1;
+export const O_RDWR = 0o2;
+export const O_CREAT = 0o100;
+export const O_DIRECTORY = 0o200000;
+export const O_CLOEXEC = 0o2000000;
+export const O_PATH = 0o10000000;
+
+/** `AT_FDCWD`: resolve a relative path from the current directory. */
+export const AT_FDCWD = -100;
+
+/** `mount(2)` flags. */
+export const MS_RDONLY = 1;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
+
+/** `fsconfig()` commands (`enum fsconfig_command`). */
+export const FsconfigCmd = {
+  FSCONFIG_SET_FLAG: 0,
+  FSCONFIG_SET_STRING: 1,
+  FSCONFIG_SET_BINARY: 2,
+  FSCONFIG_SET_PATH: 3,
+  FSCONFIG_SET_PATH_EMPTY: 4,
+  FSCONFIG_SET_FD: 5,
+  FSCONFIG_CMD_CREATE: 6,
+  FSCONFIG_CMD_RECONFIGURE: 7,
+  FSCONFIG_CMD_CREATE_EXCL: 8,
+} as const;
+
+/** `FSOPEN_CLOEXEC`, `FSPICK_CLOEXEC`, `FSMOUNT_CLOEXEC`: all bit 0. */
+export const FSOPEN_CLOEXEC = 1;
+export const FSPICK_CLOEXEC = 1;
+export const FSMOUNT_CLOEXEC = 1;
+/** `move_mount()` flag: the source is the fd itself (an fsmount() fd). */
+export const MOVE_MOUNT_F_EMPTY_PATH = 4;
+
+/** `FD_CLOEXEC` as `fcntl(F_GETFD)` returns it. */
+export const FD_CLOEXEC = 1;
+
+/** What `id` + `capget` report for a task, in the task's own user namespace. */
+export interface WhoAmI {
+  /** Real, effective, saved uid as seen in the task's userns (65534 when unmapped). */
+  readonly resuid: readonly [number, number, number];
+  readonly resgid: readonly [number, number, number];
+  /** The effective set as capget prints it, e.g. `0x1ffffffffff`. */
+  readonly cap_eff: string;
+  readonly cap_prm: string;
+}
+
+/** `fstat()` of an fd, with the ids translated into the caller's userns. */
+export interface FileStat {
+  /** `st_mode`: file type and permission bits (`0o100600` for a token). */
+  readonly mode: number;
+  readonly ino: number;
+  /** The superblock id (`st_dev`). */
+  readonly dev: number;
+  /** Owner as seen in the caller's userns (65534 when unmapped). */
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** One line of `/proc/self/mountinfo`. */
+export interface MountInfoEntry {
+  readonly mountId: number;
+  readonly parentId: number;
+  /** The path inside the file system that is the mount's root (`/` or `/sub` for a bind of a subdir). */
+  readonly root: string;
+  /** Where it is mounted, as seen from the reader's root. */
+  readonly mountPoint: string;
+  /** Per-mount options, e.g. `rw,relatime`. */
+  readonly mountOptions: string;
+  readonly fsType: string;
+  /** The mount source (`none` for fsopen() without a `source` key). */
+  readonly source: string;
+  /** Superblock options: `rw` then the file system's `show_options` (`rw,uid=100000,delegate_cmds=any`). */
+  readonly superOptions: string;
+}
+
+/** New capability sets for {@link Task.capset}; the kernel's rules apply (effective ⊆ permitted, no raising permitted). */
+export interface CapsetRequest {
+  readonly effective: bigint;
+  readonly permitted: bigint;
+  readonly inheritable: bigint;
+}
+
+/**
+ * A process of the simulated kernel: credentials, namespaces, an fd table and
+ * the syscalls bpfkit models. Every failing call throws `BpfError` with the
+ * kernel's errno and leaves no object or fd behind.
+ *
+ * @example
+ * const child = kernel.init.fork();
+ * child.unshare(CLONE_NEWUSER);
+ * kernel.init.writeFile(`/proc/${child.pid}/uid_map`, '0 100000 65536');
+ */
+export interface Task extends BpfSyscall {
+  readonly pid: number;
+  /** Current credentials (replaced, never mutated, by every transition). */
+  readonly cred: Credentials;
+  readonly fdTable: FdTable;
+  /** False once {@link exit} ran. */
+  readonly alive: boolean;
+  /** `umask` (default 0o022). */
+  umask: number;
+
+  /** `fork()`: same creds and namespaces; the fd table is copied (`'copy'`, default) or empty. */
+  fork(options?: { readonly fds?: 'copy' | 'empty' }): Task;
+  /** Exit: closes every fd. */
+  exit(): void;
+  /** `unshare(CLONE_NEWUSER | CLONE_NEWNS)`. */
+  unshare(flags: number): void;
+  /** `setresuid()`: ids in the task's userns, -1 = unchanged. */
+  setresuid(ruid: number, euid: number, suid: number): void;
+  setresgid(rgid: number, egid: number, sgid: number): void;
+  /** `capget()`. */
+  capget(): CapabilitySets;
+  /** `capset()` on itself. */
+  capset(sets: CapsetRequest): void;
+  /** `id` + `capget`, in the task's own userns. */
+  whoami(): WhoAmI;
+
+  /** Writes a file: `/proc/<pid>/{uid_map,gid_map,setgroups}`, `/proc/sys/...`. */
+  writeFile(path: string, text: string): void;
+  /** Reads a file: `/proc/self/mountinfo`, `/proc/self/fdinfo/N`, `/proc/<pid>/uid_map`, `/proc/sys/...`. */
+  readFile(path: string): string;
+  /** `readlink()`: `/proc/self/fd/N` gives the fd's path (a token: `/bpf-token (deleted)`). */
+  readlink(path: string): string;
+  /** `openat(dirfd, path, flags)`. */
+  open(path: string, flags?: number, dirfd?: number): number;
+  /** `mkdirat(dirfd, path, mode)`. */
+  mkdir(path: string, mode?: number, dirfd?: number): void;
+  /** `fstat(fd)`. */
+  fstat(fd: number): FileStat;
+  /** `fcntl(fd, F_GETFD)`. */
+  getFdFlags(fd: number): number;
+  /** Sends a dup of `fd` to `to` (SCM_RIGHTS); returns the fd number in `to`. */
+  passFd(fd: number, to: Task): number;
+  /** `/proc/self/mountinfo`, parsed. */
+  mountinfo(): MountInfoEntry[];
+
+  /** `fsopen(fsname, flags)`: an fs_context fd. */
+  fsopen(fsname: string, flags?: number): number;
+  /** `fsconfig(fd, cmd, key, value, aux)`. */
+  fsconfig(fd: number, cmd: number, key?: string, value?: string, aux?: number): void;
+  /** Reads (and drains) the messages of an fs_context fd, as `read()` on it does. */
+  readFsLog(fd: number): string[];
+  /** `fsmount(fd, flags, attr_flags)`: an O_PATH fd on a detached mount. */
+  fsmount(fd: number, flags?: number, attrFlags?: number): number;
+  /** `fspick(dirfd, path, flags)`: a reconfigure fs_context fd. */
+  fspick(dirfd: number, path: string, flags?: number): number;
+  /** `move_mount(from_dirfd, from_path, to_dirfd, to_path, flags)`. */
+  moveMount(fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags?: number): void;
+  /** Classic `mount(2)`; `fstype` null for bind mounts, `data` a comma-separated option string. */
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+}
+
+/** Which id map {@link Task.writeFile} targets, for callers that build paths. */
+export type IdMapFile = `${IdMapKind}_map`;
