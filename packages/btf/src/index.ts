@@ -1,1 +1,6 @@
-export const PACKAGE = '@bpfkit/btf';
+export * from './kinds.js';
+export type * from './types.js';
+export { Btf, VOID, isModifier, type BtfHeader, type BtfParts, type ResolvedType } from './btf.js';
+export { parseBtf, type ParseBtfOptions } from './parse.js';
+export { BPF_LOG_FIXED, BPF_LOG_MASK, finalizeLog, type FinalizedLog } from './log.js';
+export { isValidIdentifier, isValidSectionName, KSYM_NAME_LEN } from './strings.js';

@@ -1,0 +1,238 @@
+import { BpfError } from '@bpfkit/kernel-api';
+import type { BtfKindName } from './kinds.js';
+import { cString } from './strings.js';
+import type { BtfMember, BtfModifier, BtfType, BtfVoid } from './types.js';
+
+/** The header fields of a parsed blob (`struct btf_header`). */
+export interface BtfHeader {
+  readonly magic: number;
+  readonly version: number;
+  readonly flags: number;
+  readonly hdrLen: number;
+  readonly typeOff: number;
+  readonly typeLen: number;
+  readonly strOff: number;
+  readonly strLen: number;
+}
+
+/** Type id 0. */
+export const VOID: BtfVoid = Object.freeze({ id: 0, kind: 'VOID', name: '', nameOff: 0 });
+
+/** Everything a {@link Btf} is made of; produced by `parseBtf`. */
+export interface BtfParts {
+  readonly header: BtfHeader;
+  readonly littleEndian: boolean;
+  /** The raw string section. */
+  readonly strings: Uint8Array;
+  /** This BTF's own types, in id order starting at `startId`. */
+  readonly types: readonly BtfType[];
+  readonly base: Btf | undefined;
+  /** The kernel's `resolved_ids` / `resolved_sizes`, one per own type. */
+  readonly resolvedIds: Uint32Array;
+  readonly resolvedSizes: Uint32Array;
+  /** The verifier log, when one was asked for. */
+  readonly log: string;
+  readonly logTrueSize: number;
+}
+
+/** A resolved type: the id reached and its type. */
+export interface ResolvedType {
+  readonly id: number;
+  readonly type: BtfType;
+}
+
+const MODIFIERS = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
+
+/** True for the kinds that only qualify another type (typedef included, as the kernel groups them). */
+export function isModifier(t: BtfType): t is BtfModifier {
+  return MODIFIERS.has(t.kind);
+}
+
+/**
+ * Parsed, validated BTF with the kernel's resolved ids and sizes, and type queries.
+ *
+ * @example
+ * const btf = parseBtf(bytes);
+ * const id = btf.byName('task_struct', 'STRUCT');
+ * if (id !== undefined) console.log(btf.size(id), btf.members(id).map((m) => m.name));
+ */
+export class Btf {
+  readonly header: BtfHeader;
+  readonly littleEndian: boolean;
+  /** The raw string section (kept as-is so re-encoding gives back the same bytes). */
+  readonly strings: Uint8Array;
+  /** This BTF's own types; `types[i]` has id `startId + i`. */
+  readonly types: readonly BtfType[];
+  /** The base BTF of a split BTF. */
+  readonly base: Btf | undefined;
+  /** First own type id: 1, or the base's type count for split BTF. */
+  readonly startId: number;
+  /** First own string offset: 0, or the base's string section length for split BTF. */
+  readonly startStrOff: number;
+  /** The BTF verifier log (log_level > 0 only). */
+  readonly log: string;
+  /** `log_true_size`. */
+  readonly logTrueSize: number;
+  readonly #resolvedIds: Uint32Array;
+  readonly #resolvedSizes: Uint32Array;
+  #byName: Map<string, number[]> | undefined;
+  readonly #names = new Map<number, string>();
+
+  constructor(parts: BtfParts) {
+    this.header = parts.header;
+    this.littleEndian = parts.littleEndian;
+    this.strings = parts.strings;
+    this.types = parts.types;
+    this.base = parts.base;
+    this.startId = parts.base === undefined ? 1 : parts.base.nrTypes;
+    this.startStrOff = parts.base === undefined ? 0 : parts.base.startStrOff + parts.base.strings.length;
+    this.#resolvedIds = parts.resolvedIds;
+    this.#resolvedSizes = parts.resolvedSizes;
+    this.log = parts.log;
+    this.logTrueSize = parts.logTrueSize;
+  }
+
+  /** Number of type ids, void and base types included (`btf_nr_types`). */
+  get nrTypes(): number {
+    return this.startId + this.types.length;
+  }
+
+  /** The type with this id, or `undefined` when out of range (`btf_type_by_id`). */
+  type(id: number): BtfType | undefined {
+    if (id === 0) return VOID;
+    if (id < this.startId) return this.base?.type(id);
+    return this.types[id - this.startId];
+  }
+
+  /** Like {@link type} but throws ENOENT for an unknown id. */
+  typeOrThrow(id: number): BtfType {
+    const t = this.type(id);
+    if (t === undefined) throw new BpfError('ENOENT', 'btf:no-such-type', `type id ${id} not found (nr_types ${this.nrTypes})`);
+    return t;
+  }
+
+  /** The name of a type (`''` for anonymous or unknown ids). */
+  name(id: number): string {
+    return this.type(id)?.name ?? '';
+  }
+
+  /** The string at `offset` (`btf_name_by_offset`), `undefined` out of range. */
+  str(offset: number): string | undefined {
+    if (offset < this.startStrOff) return this.base?.str(offset);
+    const local = offset - this.startStrOff;
+    if (local >= this.strings.length) return undefined;
+    let s = this.#names.get(local);
+    if (s === undefined) {
+      s = cString(this.strings, local);
+      this.#names.set(local, s);
+    }
+    return s;
+  }
+
+  /** The kernel's resolved type id of a modifier, pointer, var, func or decl tag. */
+  resolvedId(id: number): number {
+    if (id < this.startId) return this.base?.resolvedId(id) ?? 0;
+    return this.#resolvedIds[id - this.startId] ?? 0;
+  }
+
+  /** The kernel's resolved size of an array (0 for other kinds). */
+  resolvedSize(id: number): number {
+    if (id < this.startId) return this.base?.resolvedSize(id) ?? 0;
+    return this.#resolvedSizes[id - this.startId] ?? 0;
+  }
+
+  /** Skips typedefs and qualifiers (`btf_type_skip_modifiers`). */
+  resolve(id: number): ResolvedType | undefined {
+    let cur = id;
+    let t = this.type(cur);
+    for (let guard = 0; t !== undefined && isModifier(t); guard++) {
+      if (guard > this.nrTypes) return undefined;
+      cur = t.type;
+      t = this.type(cur);
+    }
+    return t === undefined ? undefined : { id: cur, type: t };
+  }
+
+  /**
+   * The size the kernel gives a type (`btf_type_id_size`): sized kinds, pointers (8),
+   * arrays, and modifiers/vars through what they resolve to; `undefined` for void, FWD,
+   * FUNC and FUNC_PROTO.
+   */
+  size(id: number): number | undefined {
+    return this.typeIdSize(id)?.size;
+  }
+
+  /** `btf_type_id_size`: the sized type a type id stands for, and its size. */
+  typeIdSize(id: number): { id: number; type: BtfType; size: number } | undefined {
+    let t = this.type(id);
+    if (t === undefined || noSize(t)) return undefined;
+    let sid = id;
+    const direct = sizeOf(this, t, sid);
+    if (direct !== undefined) return { id: sid, type: t, size: direct };
+    if (!isModifier(t) && t.kind !== 'VAR') return undefined;
+    sid = this.resolvedId(sid);
+    t = this.type(sid);
+    if (t === undefined || noSize(t)) return undefined;
+    const size = sizeOf(this, t, sid);
+    return size === undefined ? undefined : { id: sid, type: t, size };
+  }
+
+  /** Members of a struct/union, through typedefs and qualifiers; `[]` for other kinds. */
+  members(id: number): readonly BtfMember[] {
+    const t = this.resolve(id)?.type;
+    return t !== undefined && (t.kind === 'STRUCT' || t.kind === 'UNION') ? t.members : [];
+  }
+
+  /** The first type id with this name (and kind), base first (`btf_find_by_name_kind`). */
+  byName(name: string, kind?: BtfKindName): number | undefined {
+    return this.findAll(name, kind)[0];
+  }
+
+  /** Every type id with this name (and kind), in id order. */
+  findAll(name: string, kind?: BtfKindName): number[] {
+    const fromBase = this.base?.findAll(name, kind) ?? [];
+    this.#byName ??= this.#indexNames();
+    const own = this.#byName.get(name) ?? [];
+    const ids = kind === undefined ? own : own.filter((id) => this.type(id)?.kind === kind);
+    return fromBase.length === 0 ? ids : [...fromBase, ...ids];
+  }
+
+  /** Calls `visit` for every own type, in id order. */
+  *[Symbol.iterator](): IterableIterator<BtfType> {
+    yield* this.types;
+  }
+
+  #indexNames(): Map<string, number[]> {
+    const index = new Map<string, number[]>();
+    for (const t of this.types) {
+      if (t.name === '') continue;
+      const list = index.get(t.name);
+      if (list === undefined) index.set(t.name, [t.id]);
+      else list.push(t.id);
+    }
+    return index;
+  }
+}
+
+function noSize(t: BtfType): boolean {
+  return t.kind === 'VOID' || t.kind === 'FWD' || t.kind === 'FUNC' || t.kind === 'FUNC_PROTO';
+}
+
+function sizeOf(btf: Btf, t: BtfType, id: number): number | undefined {
+  switch (t.kind) {
+    case 'INT':
+    case 'STRUCT':
+    case 'UNION':
+    case 'ENUM':
+    case 'DATASEC':
+    case 'FLOAT':
+    case 'ENUM64':
+      return t.size;
+    case 'ARRAY':
+      return btf.resolvedSize(id);
+    case 'PTR':
+      return 8;
+    default:
+      return undefined;
+  }
+}
