@@ -12,3 +12,6 @@ export * from './bpffs.js';
 export * from './fd.js';
 export * from './task.js';
 export * from './kernel.js';
+export * from './maps.js';
+export * from './prog-types.js';
+export * from './verifier.js';

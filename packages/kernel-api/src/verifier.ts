@@ -1,0 +1,79 @@
+import type { MapInfo } from './maps.js';
+
+/**
+ * Privileges the verifier works with, computed by the kernel from the program's
+ * token and the caller (token.md §3, BPF_PROG_LOAD step 7).
+ */
+export interface VerifierPrivileges {
+  /** `env->allow_ptr_leaks` = token-capable(CAP_PERFMON). */
+  readonly allowPtrLeaks: boolean;
+  /** `env->allow_uninit_stack` = token-capable(CAP_PERFMON). */
+  readonly allowUninitStack: boolean;
+  /** `env->bypass_spec_v1`: CAP_PERFMON or mitigations off. */
+  readonly bypassSpecV1: boolean;
+  /** `env->bypass_spec_v4`: CAP_PERFMON or mitigations off. */
+  readonly bypassSpecV4: boolean;
+  /** `env->bpf_capable` = token-capable(CAP_BPF): bounded loops, 1M insns, privileged helpers. */
+  readonly bpfCapable: boolean;
+  /** token-capable(CAP_PERFMON), for helper availability. */
+  readonly perfmonCapable: boolean;
+}
+
+/** A map an `ld_imm64` pseudo map fd (or `fd_array`) refers to, resolved by the kernel. */
+export interface VerifierMap extends MapInfo {
+  /** The fd number as written in the instruction's imm. */
+  readonly fd: number;
+}
+
+/** One `BPF_PROG_LOAD` as the verifier (`bpf_check`) sees it. */
+export interface VerifierRequest {
+  readonly progType: number;
+  /** After `bpf_prog_load_fixup_attach_type`. */
+  readonly expectedAttachType: number;
+  /** The instructions, 8 bytes each, little-endian, as in `attr->insns`. */
+  readonly insns: Uint8Array;
+  readonly license: string;
+  /** `license_is_gpl_compatible(license)`. */
+  readonly gplCompatible: boolean;
+  readonly progFlags: number;
+  /** `attr->log_level`; 0 means no log. */
+  readonly logLevel: number;
+  /** `attr->log_size`: the log buffer, in bytes, including the terminating NUL. */
+  readonly logSize: number;
+  readonly privileges: VerifierPrivileges;
+  /** Maps by fd, resolved by the kernel. A pseudo map fd not found here is a bad fd. */
+  readonly maps?: ReadonlyMap<number, VerifierMap>;
+}
+
+/** Counters the verifier prints in its last line. */
+export interface VerifierStats {
+  /** `processed N insns`. */
+  readonly insnProcessed: number;
+  readonly maxStatesPerInsn: number;
+  readonly totalStates: number;
+  readonly peakStates: number;
+  readonly markRead: number;
+}
+
+/** An accepted program. */
+export interface VerifierResult {
+  /** The log as the kernel would have written it (empty at log level 0). */
+  readonly log: string;
+  /** `attr->log_true_size`: the full log length including the NUL, even if truncated. */
+  readonly logTrueSize: number;
+  readonly stats: VerifierStats;
+  /** Stack depth of the main program, in bytes. */
+  readonly stackDepth: number;
+}
+
+/**
+ * The verifier: `bpf_check()`. Rejections throw `BpfError` with the kernel's errno
+ * and the log in `.log`; a log that does not fit `logSize` gives ENOSPC.
+ *
+ * @example
+ * const res = verifier.verify({ progType: 1, expectedAttachType: 0, insns, license: 'GPL',
+ *   gplCompatible: true, progFlags: 0, logLevel: 1, logSize: 65536, privileges });
+ */
+export interface Verifier {
+  verify(req: VerifierRequest): VerifierResult;
+}
