@@ -1,1 +1,2 @@
-export const PACKAGE = '@bpfkit/userns';
+export { createUserNamespaces, type UserNamespacesDeps } from './create.js';
+export { parseIdMap, UID_GID_MAP_MAX_EXTENTS } from './id-map.js';
