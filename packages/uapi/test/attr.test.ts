@@ -300,3 +300,23 @@ test('property: random bytes and commands never throw from the decoders and chec
   );
   t.pass();
 });
+
+test('the README example runs as written', (t) => {
+  const bytes = encodeAttr(BpfCmd.BPF_MAP_CREATE, {
+    map_type: BpfMapType.BPF_MAP_TYPE_HASH,
+    key_size: 4,
+    value_size: 8,
+    max_entries: 64,
+    map_name: 'counters',
+    map_flags: BPF_F_TOKEN_FD,
+    map_token_fd: 5,
+  });
+  const size = checkAttrSize(bytes);
+  if (!size.ok) throw new Error(`${size.errno} at ${String(size.offset)}`);
+  t.is(attrTailNonZero(BpfCmd.BPF_MAP_CREATE, size.attr), undefined);
+  const attr = decodeAttr(BpfCmd.BPF_MAP_CREATE, size.attr);
+  t.is(attr.map_type, 1);
+  t.is(attr.map_token_fd, 5);
+  t.is(attr.map_extra, 0n);
+  t.is(objName(attr.map_name), 'counters');
+});
