@@ -1,1 +1,12 @@
-export const PACKAGE = '@bpfkit/asm';
+export * from './opcodes.js';
+export * from './opcode-table.js';
+export * from './insn.js';
+export * from './codec.js';
+export * from './builder.js';
+export * from './validate.js';
+export { formatLogInsn, formatLogLine, formatLogText, type LogFormatOptions } from './kernel/log.js';
+export { parseKernelInsn } from './kernel/parse.js';
+export { parseConformanceInsn } from './conformance/parse.js';
+export type { Statement, Target } from './text/statement.js';
+export { formatRaw, RAW_DIRECTIVE } from './text/raw.js';
+export * from './text/api.js';
