@@ -4,3 +4,4 @@ export { Btf, VOID, isModifier, type BtfHeader, type BtfParts, type ResolvedType
 export { parseBtf, type ParseBtfOptions } from './parse.js';
 export { BPF_LOG_FIXED, BPF_LOG_MASK, finalizeLog, type FinalizedLog } from './log.js';
 export { isValidIdentifier, isValidSectionName, KSYM_NAME_LEN } from './strings.js';
+export { BtfBuilder, encodeBtf, type EncodeOptions } from './builder.js';

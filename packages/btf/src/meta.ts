@@ -17,13 +17,24 @@ export function checkAllMetas(env: BtfVerifierEnv, view: DataView, start: number
   }
 }
 
+const nameCache = new WeakMap<BtfVerifierEnv, Map<number, string>>();
+
 function str(env: BtfVerifierEnv, off: number): string {
+  if (off === 0) return '';
+  let cache = nameCache.get(env);
+  if (cache === undefined) {
+    cache = new Map();
+    nameCache.set(env, cache);
+  }
+  const hit = cache.get(off);
+  if (hit !== undefined) return hit;
   const loc = env.strLocation(off);
-  if (loc === undefined || off === 0) return '';
+  if (loc === undefined) return '';
   const [b, p] = loc;
-  let e = p;
-  while (e < b.length && b[e] !== 0) e++;
-  return decode(b, p, e);
+  const e = b.indexOf(0, p);
+  const s = decode(b, p, e < 0 ? b.length : e);
+  cache.set(off, s);
+  return s;
 }
 
 const utf8 = new TextDecoder();
@@ -32,13 +43,18 @@ function decode(b: Uint8Array, p: number, e: number): string {
   return e - p < 128 ? String.fromCharCode(...b.subarray(p, e)) : utf8.decode(b.subarray(p, e));
 }
 
+function metaShort(env: BtfVerifierEnv, id: number, kind: string, nameOff: number, left: number, needed: number): never {
+  const line = `[${id}] ${kind} ${env.logName(nameOff)} meta_left:${left} meta_needed:${needed}`;
+  env.log.fail(line + '\n', line);
+  throw new BtfCheckError('EINVAL');
+}
+
 function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: number, le: boolean): number {
   const id = env.logTypeId;
   if (metaLeft < 12) throw env.fail(`[${id}] meta_left:${metaLeft} meta_needed:12`);
-  const u32 = (o: number): number => view.getUint32(cur + o, le);
-  const nameOff = u32(0);
-  const info = u32(4);
-  const sizeType = u32(8);
+  const nameOff = view.getUint32(cur, le);
+  const info = view.getUint32(cur + 4, le);
+  const sizeType = view.getUint32(cur + 8, le);
   if ((info & ~BTF_INFO_MASK) >>> 0 !== 0) throw env.fail(`[${id}] Invalid btf_info:${info.toString(16)}`);
   const kindNo = (info >>> 24) & 0x1f;
   if (kindNo > BTF_KIND_MAX || kindNo === 0) throw env.fail(`[${id}] Invalid kind:${kindNo}`);
@@ -48,13 +64,8 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
   const left = metaLeft - 12;
   const kind = BTF_KIND_NAMES[kindNo] ?? 'UNKNOWN';
   const name = nameOff === 0 ? '' : str(env, nameOff);
-  const base = { id, name, nameOff };
   const needMeta = (needed: number): void => {
-    if (left < needed) {
-      const line = `[${id}] ${kind} ${env.logName(nameOff)} meta_left:${left} meta_needed:${needed}`;
-      env.log.fail(line + '\n', line);
-      throw new BtfCheckError('EINVAL');
-    }
+    if (left < needed) metaShort(env, id, kind, nameOff, left, needed);
   };
   const extra = cur + 12;
   let t: BtfType;
@@ -64,7 +75,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     case 1: {
       needMeta(4);
       const data = view.getUint32(extra, le);
-      t = { ...base, kind: 'INT', size: sizeType, encoding: (data >>> 24) & 0x0f, bitsOffset: (data >>> 16) & 0xff, bits: data & 0xff };
+      t = { id, name, nameOff, kind: 'INT', size: sizeType, encoding: (data >>> 24) & 0x0f, bitsOffset: (data >>> 16) & 0xff, bits: data & 0xff };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
       if ((data & ~BTF_INT_MASK) >>> 0 !== 0) throw env.failType(t, `Invalid int_data:${data.toString(16)}`, 'EINVAL', false);
@@ -83,7 +94,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     case 10:
     case 11:
     case 18: {
-      t = kindNo === 2 ? { ...base, kind: 'PTR', type: sizeType } : { ...base, kind: kind as 'TYPEDEF', type: sizeType, kflag };
+      t = kindNo === 2 ? { id, name, nameOff, kind: 'PTR', type: sizeType } : { id, name, nameOff, kind: kind as 'TYPEDEF', type: sizeType, kflag };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (kflag && kindNo !== 18) throw env.failType(t, 'Invalid btf_info kind_flag');
       if (sizeType > BTF_MAX_TYPE) throw env.failType(t, 'Invalid type_id');
@@ -98,7 +109,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     }
     case 3: {
       needMeta(12);
-      t = { ...base, kind: 'ARRAY', type: view.getUint32(extra, le), indexType: view.getUint32(extra + 4, le), nelems: view.getUint32(extra + 8, le) };
+      t = { id, name, nameOff, kind: 'ARRAY', type: view.getUint32(extra, le), indexType: view.getUint32(extra + 4, le), nelems: view.getUint32(extra + 8, le) };
       if (nameOff !== 0) throw env.failType(t, 'Invalid name');
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
@@ -125,7 +136,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
           bitfieldSize: kflag ? raw >>> 24 : 0,
         };
       }
-      const s = { ...base, kind: kindNo === 4 ? ('STRUCT' as const) : ('UNION' as const), size: sizeType, kflag, members };
+      const s = { id, name, nameOff, kind: kindNo === 4 ? ('STRUCT' as const) : ('UNION' as const), size: sizeType, kflag, members };
       t = s;
       if (nameOff !== 0 && !env.validIdentifier(nameOff)) throw env.failType(t, 'Invalid name');
       env.logType(t);
@@ -160,7 +171,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
           const n = view.getUint32(o, le);
           values[i] = { name: n === 0 ? '' : str(env, n), nameOff: n, value: kflag ? BigInt.asIntN(64, u) : u };
         }
-        t = { ...base, kind: 'ENUM64', size: sizeType, signed: kflag, values };
+        t = { id, name, nameOff, kind: 'ENUM64', size: sizeType, signed: kflag, values };
       } else {
         const values: BtfEnumValue[] = new Array<BtfEnumValue>(vlen);
         for (let i = 0; i < vlen; i++) {
@@ -168,7 +179,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
           const n = view.getUint32(o, le);
           values[i] = { name: n === 0 ? '' : str(env, n), nameOff: n, value: kflag ? view.getInt32(o + 4, le) : view.getUint32(o + 4, le) };
         }
-        t = { ...base, kind: 'ENUM', size: sizeType, signed: kflag, values };
+        t = { id, name, nameOff, kind: 'ENUM', size: sizeType, signed: kflag, values };
       }
       if (sizeType > 8 || sizeType === 0 || (sizeType & (sizeType - 1)) !== 0) throw env.failType(t, 'Unexpected size');
       if (nameOff !== 0 && !env.validIdentifier(nameOff)) throw env.failType(t, 'Invalid name');
@@ -186,14 +197,14 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
       break;
     }
     case 7: {
-      t = { ...base, kind: 'FWD', union: kflag };
+      t = { id, name, nameOff, kind: 'FWD', union: kflag };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (sizeType !== 0) throw env.failType(t, 'type != 0');
       if (nameOff === 0 || !env.validIdentifier(nameOff)) throw env.failType(t, 'Invalid name');
       break;
     }
     case 12: {
-      t = { ...base, kind: 'FUNC', type: sizeType, linkage: vlen };
+      t = { id, name, nameOff, kind: 'FUNC', type: sizeType, linkage: vlen };
       if (nameOff === 0 || !env.validIdentifier(nameOff)) throw env.failType(t, 'Invalid name');
       if (vlen > 1) throw env.failType(t, 'Invalid func linkage');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
@@ -208,14 +219,14 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
         const n = view.getUint32(o, le);
         params[i] = { name: env.nameOffsetValid(n) && n !== 0 ? str(env, n) : '', nameOff: n, type: view.getUint32(o + 4, le) };
       }
-      t = { ...base, kind: 'FUNC_PROTO', type: sizeType, params };
+      t = { id, name, nameOff, kind: 'FUNC_PROTO', type: sizeType, params };
       if (nameOff !== 0) throw env.failType(t, 'Invalid name');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
       break;
     }
     case 14: {
       needMeta(4);
-      t = { ...base, kind: 'VAR', type: sizeType, linkage: view.getUint32(extra, le) };
+      t = { id, name, nameOff, kind: 'VAR', type: sizeType, linkage: view.getUint32(extra, le) };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
       if (nameOff === 0 || !env.validIdentifier(nameOff)) throw env.failType(t, 'Invalid name');
@@ -232,7 +243,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
         const o = extra + i * 12;
         vars[i] = { type: view.getUint32(o, le), offset: view.getUint32(o + 4, le), size: view.getUint32(o + 8, le) };
       }
-      const d = { ...base, kind: 'DATASEC' as const, size: sizeType, vars };
+      const d = { id, name, nameOff, kind: 'DATASEC' as const, size: sizeType, vars };
       t = d;
       if (sizeType === 0) throw env.failType(t, 'size == 0');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
@@ -254,7 +265,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
       break;
     }
     case 16: {
-      t = { ...base, kind: 'FLOAT', size: sizeType };
+      t = { id, name, nameOff, kind: 'FLOAT', size: sizeType };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
       if (sizeType !== 2 && sizeType !== 4 && sizeType !== 8 && sizeType !== 12 && sizeType !== 16) {
@@ -264,7 +275,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     }
     case 17: {
       needMeta(4);
-      t = { ...base, kind: 'DECL_TAG', type: sizeType, componentIdx: view.getInt32(extra, le), kflag };
+      t = { id, name, nameOff, kind: 'DECL_TAG', type: sizeType, componentIdx: view.getInt32(extra, le), kflag };
       if (!env.nonEmpty(nameOff)) throw env.failType(t, 'Invalid value');
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (t.componentIdx < -1) throw env.failType(t, 'Invalid component_idx');
