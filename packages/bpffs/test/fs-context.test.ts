@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BpfError, MAY_ACCESS, type BpfFs, type Credentials, type FsContext, type FsParameter, type UserNamespace } from '@bpfkit/kernel-api';
+import { BpfError, MAY_ACCESS, type BpfFs, type Credentials, type FsContext, type FsParameter } from '@bpfkit/kernel-api';
 import { Capability } from '@bpfkit/uapi';
 import { createBpfFs, delegateMasksOf } from '@bpfkit/bpffs';
 import { makeNoopBpfFs } from '@bpfkit/bpffs/testing';
@@ -40,26 +40,26 @@ test('source= is taken once, as a string only', (t) => {
   const { fs, ctx } = setup();
   fs.parseParam(ctx, str('source', 'bpf'), hostRoot);
   t.is(ctx.source, 'bpf');
-  t.is(fails(t, () => fs.parseParam(ctx, str('source', 'x'), hostRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('source', 'x'), hostRoot); }).code, 'EINVAL');
   t.deepEqual(ctx.log, ['e Multiple sources']);
   const other = setup();
-  t.is(fails(t, () => other.fs.parseParam(other.ctx, { type: 'flag', key: 'source' }, hostRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { other.fs.parseParam(other.ctx, { type: 'flag', key: 'source' }, hostRoot); }).code, 'EINVAL');
   t.deepEqual(other.ctx.log, ['e Non-string source']);
 });
 
 test('a delegate key given as a flag or an empty string is a bad value with a log line', (t) => {
   const { fs, ctx } = setup();
-  t.is(fails(t, () => fs.parseParam(ctx, { type: 'flag', key: 'delegate_cmds' }, hostRoot)).code, 'EINVAL');
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_cmds', ''), hostRoot)).code, 'EINVAL');
-  t.is(fails(t, () => fs.parseParam(ctx, { type: 'blob', key: 'delegate_maps' }, hostRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, { type: 'flag', key: 'delegate_cmds' }, hostRoot); }).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_cmds', ''), hostRoot); }).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, { type: 'blob', key: 'delegate_maps' }, hostRoot); }).code, 'EINVAL');
   t.deepEqual(ctx.log, ["e bpf: Bad value for 'delegate_cmds'", "e bpf: Bad value for 'delegate_cmds'", "e bpf: Bad value for 'delegate_maps'"]);
 });
 
 test('a bad delegate element is EINVAL without a log line', (t) => {
   const { fs, ctx } = setup();
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_maps', 'hash:'), hostRoot)).code, 'EINVAL');
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_cmds', 'BPF_MAP_CREATE'), hostRoot)).code, 'EINVAL');
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_cmds', '0x10000000000000000'), hostRoot)).code, 'ERANGE');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_maps', 'hash:'), hostRoot); }).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_cmds', 'BPF_MAP_CREATE'), hostRoot); }).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_cmds', '0x10000000000000000'), hostRoot); }).code, 'ERANGE');
   t.deepEqual(ctx.log, []);
 });
 
@@ -75,9 +75,9 @@ test('repeated delegate options OR into the stored mask', (t) => {
 
 test('a nonzero delegate mask needs CAP_SYS_ADMIN in the init userns of the fsconfig caller', (t) => {
   const { fs, ctx } = setup();
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_cmds', '0x1'), containerRoot)).code, 'EPERM');
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_maps', 'any'), containerRoot)).code, 'EPERM');
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_cmds', 'any'), hostNoSysAdmin)).code, 'EPERM');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_cmds', '0x1'), containerRoot); }).code, 'EPERM');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_maps', 'any'), containerRoot); }).code, 'EPERM');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_cmds', 'any'), hostNoSysAdmin); }).code, 'EPERM');
   fs.parseParam(ctx, str('delegate_cmds', 'map_create'), hostRoot);
 });
 
@@ -91,12 +91,12 @@ test('a delegate mask of 0 is allowed to anyone', (t) => {
 
 test('the value is parsed before the capability check', (t) => {
   const { fs, ctx } = setup();
-  t.is(fails(t, () => fs.parseParam(ctx, str('delegate_cmds', 'nosuch'), containerRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('delegate_cmds', 'nosuch'), containerRoot); }).code, 'EINVAL');
 });
 
 test("uid/gid are read in the caller's userns and must map into the fs_context userns", (t) => {
   const { fs, ctx } = setup();
-  t.is(fails(t, () => fs.parseParam(ctx, str('uid', '0'), hostRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('uid', '0'), hostRoot); }).code, 'EINVAL');
   t.deepEqual(ctx.log, ["e bpf: Bad value for 'uid'"]);
   fs.parseParam(ctx, str('uid', '100005'), hostRoot);
   fs.parseParam(ctx, str('gid', '7'), containerRoot);
@@ -112,15 +112,15 @@ test('uid/gid take base-0 u32 numbers; flags, empty strings and overflow are bad
   t.is(fs.mountOptions(fs.getTree(ctx, hostRoot))?.uid, 16);
   const b = setup(hostRoot);
   for (const p of [str('uid', ''), str('uid', '4294967296'), str('gid', '4294967295'), { type: 'flag', key: 'uid' } as const]) {
-    t.is(fails(t, () => b.fs.parseParam(b.ctx, p, hostRoot)).code, 'EINVAL');
+    t.is(fails(t, () => { b.fs.parseParam(b.ctx, p, hostRoot); }).code, 'EINVAL');
   }
   t.is(b.ctx.log.length, 4);
 });
 
 test('mode= is octal and keeps the S_IALLUGO bits', (t) => {
   const { fs, ctx } = setup(hostRoot);
-  t.is(fails(t, () => fs.parseParam(ctx, str('mode', '0x10'), hostRoot)).code, 'EINVAL');
-  t.is(fails(t, () => fs.parseParam(ctx, str('mode', '8'), hostRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('mode', '0x10'), hostRoot); }).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('mode', '8'), hostRoot); }).code, 'EINVAL');
   t.deepEqual(ctx.log, ["e bpf: Bad value for 'mode'", "e bpf: Bad value for 'mode'"]);
   fs.parseParam(ctx, str('mode', '17777'), hostRoot);
   t.is(fs.mountOptions(fs.getTree(ctx, hostRoot))?.mode, 0o7777);
@@ -147,7 +147,7 @@ test("uid/gid default to the fsopen caller's fsuid/fsgid and show as init-ns ids
 
 test('s_user_ns is the fs_context userns', (t) => {
   const { fs, ctx } = setup();
-  t.is(fs.getTree(ctx, hostRoot).userNs, container as UserNamespace);
+  t.is(fs.getTree(ctx, hostRoot).userNs, container);
 });
 
 test('a bpffs outside the init userns needs a creator capable of CAP_SYS_ADMIN in init', (t) => {
@@ -156,7 +156,7 @@ test('a bpffs outside the init userns needs a creator capable of CAP_SYS_ADMIN i
   const b = setup();
   t.is(fails(t, () => b.fs.getTree(b.ctx, hostNoSysAdmin)).code, 'EPERM');
   const c = setup(hostRoot);
-  t.is(c.fs.getTree(c.ctx, hostNoSysAdmin).userNs, initNs as UserNamespace);
+  t.is(c.fs.getTree(c.ctx, hostNoSysAdmin).userNs, initNs);
 });
 
 test('show_options prints any, aliases by first name and hides unknown bits', (t) => {
@@ -185,7 +185,7 @@ test('a superblock keeps the options it was created with', (t) => {
 test('parseParam on a context bpffs did not set up is EINVAL', (t) => {
   const fs = createBpfFs({ userNamespaces, capabilities });
   const ctx: FsContext = { fsType: fs, purpose: 'new', userNs: initNs, cred: hostRoot, superblock: undefined, fsPrivate: undefined, log: [] };
-  t.is(fails(t, () => fs.parseParam(ctx, str('uid', '0'), hostRoot)).code, 'EINVAL');
+  t.is(fails(t, () => { fs.parseParam(ctx, str('uid', '0'), hostRoot); }).code, 'EINVAL');
 });
 
 test('createBpfFs rejects unknown dependencies', (t) => {
