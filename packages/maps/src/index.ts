@@ -1,1 +1,2 @@
-export const PACKAGE = '@bpfkit/maps';
+export { createMapTypes } from './create-map-types.js';
+export type { MapTypesDeps } from './deps.js';

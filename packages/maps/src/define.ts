@@ -1,0 +1,28 @@
+import type { MapAllocation, MapCapability, MapCreateContext, MapCreateRequest, MapTypeDescriptor } from '@bpfkit/kernel-api';
+
+/** What one map-type file provides. */
+export interface MapTypeSpec {
+  readonly type: number;
+  readonly name: string;
+  readonly capability: MapCapability;
+  /** Has `map_meta_equal` (default true). */
+  readonly innerMapAllowed?: boolean;
+  readonly allocCheck?: (req: MapCreateRequest, ctx: MapCreateContext) => void;
+  readonly alloc: (req: MapCreateRequest, ctx: MapCreateContext) => MapAllocation;
+}
+
+/** Freezes a spec into a descriptor; a type without `map_alloc_check` gets a no-op. */
+export function defineMapType(spec: MapTypeSpec): MapTypeDescriptor {
+  const allocCheck = spec.allocCheck ?? (() => undefined);
+  return Object.freeze({
+    type: spec.type,
+    name: spec.name,
+    capability: spec.capability,
+    innerMapAllowed: spec.innerMapAllowed ?? true,
+    allocCheck,
+    alloc: spec.alloc,
+  });
+}
+
+/** Looks up another type's descriptor (map-in-map needs the inner map's ops). */
+export type DescriptorLookup = (type: number) => MapTypeDescriptor | undefined;

@@ -1,0 +1,45 @@
+/** The simulated machine the map types are created on. Every field is optional. */
+export interface MapTypesDeps {
+  /** `PAGE_SIZE` (default 4096). */
+  readonly pageSize?: number;
+  /** `num_possible_cpus()` (default 2). */
+  readonly possibleCpus?: number;
+  /** `NR_CPUS`, the build-time CPU limit cpumap checks (default 256, as on the reference kernel). */
+  readonly nrCpus?: number;
+  /** `sysctl kernel.perf_event_max_stack` (default 127). */
+  readonly perfEventMaxStack?: number;
+  /** `KMALLOC_MAX_SIZE` (default 4 MiB: x86-64, 4 KiB pages, MAX_PAGE_ORDER 10). */
+  readonly kmallocMaxSize?: number;
+  /** Largest allocation `bpf_map_area_alloc` can satisfy before ENOMEM (default 16 GiB). */
+  readonly memoryLimitBytes?: number;
+  /** `bpf_jit_supports_arena()` (default true, as on x86-64). */
+  readonly jitSupportsArena?: boolean;
+}
+
+/** {@link MapTypesDeps} with defaults applied. */
+export interface MapEnv {
+  readonly pageSize: number;
+  readonly possibleCpus: number;
+  readonly nrCpus: number;
+  readonly perfEventMaxStack: number;
+  readonly kmallocMaxSize: number;
+  readonly memoryLimitBytes: number;
+  readonly jitSupportsArena: boolean;
+}
+
+const KNOWN = new Set(['pageSize', 'possibleCpus', 'nrCpus', 'perfEventMaxStack', 'kmallocMaxSize', 'memoryLimitBytes', 'jitSupportsArena']);
+
+export function resolveDeps(deps: MapTypesDeps): MapEnv {
+  for (const key of Object.keys(deps)) {
+    if (!KNOWN.has(key)) throw new TypeError(`createMapTypes: unknown option '${key}'`);
+  }
+  return {
+    pageSize: deps.pageSize ?? 4096,
+    possibleCpus: deps.possibleCpus ?? 2,
+    nrCpus: deps.nrCpus ?? 256,
+    perfEventMaxStack: deps.perfEventMaxStack ?? 127,
+    kmallocMaxSize: deps.kmallocMaxSize ?? 4 * 1024 * 1024,
+    memoryLimitBytes: deps.memoryLimitBytes ?? 16 * 1024 ** 3,
+    jitSupportsArena: deps.jitSupportsArena ?? true,
+  };
+}

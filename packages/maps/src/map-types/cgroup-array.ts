@@ -1,0 +1,14 @@
+import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfMapType } from '@bpfkit/uapi';
+import { defineMapType } from '../define.js';
+import type { MapEnv } from '../deps.js';
+import { arrayMapAlloc, fdArrayMapAllocCheck } from '../shared/array.js';
+
+/** `BPF_MAP_TYPE_CGROUP_ARRAY` (cgroup_array_map_ops). */
+export function cgroupArrayMapType(env: MapEnv): MapTypeDescriptor {
+  return defineMapType({
+    type: BpfMapType.BPF_MAP_TYPE_CGROUP_ARRAY, name: 'cgroup_array', capability: 'none',
+    allocCheck: (req) => { fdArrayMapAllocCheck(req); },
+    alloc: (req, ctx) => arrayMapAlloc(env, req, ctx),
+  });
+}

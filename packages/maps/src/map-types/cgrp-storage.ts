@@ -1,0 +1,14 @@
+import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfMapType } from '@bpfkit/uapi';
+import { defineMapType } from '../define.js';
+import type { MapEnv } from '../deps.js';
+import { localStorageMapAlloc, localStorageMapAllocCheck } from '../shared/local-storage.js';
+
+/** `BPF_MAP_TYPE_CGRP_STORAGE`: local storage attached to cgroups (the newer cgroup local storage). */
+export function cgrpStorageMapType(env: MapEnv): MapTypeDescriptor {
+  return defineMapType({
+    type: BpfMapType.BPF_MAP_TYPE_CGRP_STORAGE, name: 'cgrp_storage', capability: 'CAP_BPF',
+    allocCheck: (req) => { localStorageMapAllocCheck(env, req); },
+    alloc: (req) => localStorageMapAlloc(env, req),
+  });
+}

@@ -1,0 +1,13 @@
+import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfMapType } from '@bpfkit/uapi';
+import { defineMapType } from '../define.js';
+import type { MapEnv } from '../deps.js';
+import { devMapAlloc } from '../shared/devmap.js';
+
+/** `BPF_MAP_TYPE_DEVMAP` (dev_map_ops): XDP redirect targets by index. */
+export function devmapMapType(env: MapEnv): MapTypeDescriptor {
+  return defineMapType({
+    type: BpfMapType.BPF_MAP_TYPE_DEVMAP, name: 'devmap', capability: 'CAP_NET_ADMIN',
+    alloc: (req) => devMapAlloc(env, req),
+  });
+}

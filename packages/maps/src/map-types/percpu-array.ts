@@ -1,0 +1,14 @@
+import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfMapType } from '@bpfkit/uapi';
+import { defineMapType } from '../define.js';
+import type { MapEnv } from '../deps.js';
+import { arrayMapAlloc, arrayMapAllocCheck } from '../shared/array.js';
+
+/** `BPF_MAP_TYPE_PERCPU_ARRAY` (percpu_array_map_ops). */
+export function percpuArrayMapType(env: MapEnv): MapTypeDescriptor {
+  return defineMapType({
+    type: BpfMapType.BPF_MAP_TYPE_PERCPU_ARRAY, name: 'percpu_array', capability: 'none',
+    allocCheck: (req) => { arrayMapAllocCheck(req); },
+    alloc: (req, ctx) => arrayMapAlloc(env, req, ctx),
+  });
+}

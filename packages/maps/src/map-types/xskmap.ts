@@ -1,0 +1,20 @@
+import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfMapType } from '@bpfkit/uapi';
+import { defineMapType } from '../define.js';
+import type { MapEnv } from '../deps.js';
+import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
+import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY } from '../flags.js';
+
+/** `BPF_MAP_TYPE_XSKMAP` (xsk_map_ops): AF_XDP sockets by queue index. */
+export function xskmapMapType(env: MapEnv): MapTypeDescriptor {
+  return defineMapType({
+    type: BpfMapType.BPF_MAP_TYPE_XSKMAP, name: 'xskmap', capability: 'CAP_NET_ADMIN',
+    alloc: (req) => {
+      if (req.maxEntries === 0 || req.keySize !== 4 || req.valueSize !== 4 ||
+          unknownFlags(req.mapFlags, BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY) !== 0) {
+        reject('EINVAL', 'xskmap-attrs', 'need max_entries > 0, key_size 4, value_size 4 and only NUMA/RDONLY/WRONLY flags');
+      }
+      return allocated(req, areaAlloc(env, 64 + req.maxEntries * 8, 'the socket array'));
+    },
+  });
+}
