@@ -77,7 +77,7 @@ export function parseIdMap(text: string): IdMapExtent[] {
     r.skipSpaces();
     if (r.char !== '') throw badMap(`${where}: trailing text after the count`);
     if (first === U32_MAX || lowerFirst === U32_MAX) throw badMap(`${where}: 4294967295 is not a valid id`);
-    if (count === 0 || first + count > U32 || lowerFirst + count > U32) {
+    if (count === 0 || first + count >= U32 || lowerFirst + count >= U32) {
       throw badMap(`${where}: the count is zero or the range wraps past 4294967295`);
     }
     const extent = { first, lowerFirst, count };
