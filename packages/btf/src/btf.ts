@@ -197,7 +197,7 @@ export class Btf {
     return fromBase.length === 0 ? ids : [...fromBase, ...ids];
   }
 
-  /** Calls `visit` for every own type, in id order. */
+  /** Iterates over the own types, in id order. */
   *[Symbol.iterator](): IterableIterator<BtfType> {
     yield* this.types;
   }

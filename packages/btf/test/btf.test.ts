@@ -1,0 +1,205 @@
+import { existsSync, readFileSync } from 'node:fs';
+import test from 'ava';
+import fc from 'fast-check';
+import {
+  BtfBuilder,
+  BtfFuncLinkage,
+  BtfVarLinkage,
+  dumpC,
+  dumpRaw,
+  encodeBtf,
+  parseBtf,
+  type BtfTypeInput,
+} from '@bpfkit/btf';
+import { isBpfError } from '@bpfkit/kernel-api';
+import { INT, blob } from './helpers.js';
+
+const everyKind: BtfTypeInput[] = [
+  INT, // 1
+  { kind: 'PTR', name: '', type: 3 }, // 2
+  { kind: 'STRUCT', name: 'node', size: 16, kflag: true, members: [
+    { name: 'flags', type: 1, bitsOffset: 0, bitfieldSize: 3 },
+    { name: 'mode', type: 1, bitsOffset: 3, bitfieldSize: 5 },
+    { name: 'next', type: 2, bitsOffset: 64, bitfieldSize: 0 },
+  ] }, // 3
+  { kind: 'UNION', name: 'u', size: 4, kflag: false, members: [{ name: 'i', type: 1, bitsOffset: 0, bitfieldSize: 0 }, { name: 'e', type: 5, bitsOffset: 0, bitfieldSize: 0 }] }, // 4
+  { kind: 'ENUM', name: 'color', size: 4, signed: true, values: [{ name: 'RED', value: -1 }, { name: 'GREEN', value: 2 }] }, // 5
+  { kind: 'FWD', name: 'later', union: false }, // 6
+  { kind: 'TYPEDEF', name: 'node_t', type: 3, kflag: false }, // 7
+  { kind: 'VOLATILE', name: '', type: 1, kflag: false }, // 8
+  { kind: 'CONST', name: '', type: 8, kflag: false }, // 9
+  { kind: 'RESTRICT', name: '', type: 2, kflag: false }, // 10
+  { kind: 'FUNC_PROTO', name: '', type: 1, params: [{ name: 'n', type: 2 }, { name: '', type: 0 }] }, // 11
+  { kind: 'FUNC', name: 'walk', type: 11, linkage: BtfFuncLinkage.GLOBAL }, // 12
+  { kind: 'ARRAY', name: '', type: 1, indexType: 1, nelems: 4 }, // 13
+  { kind: 'VAR', name: 'table', type: 13, linkage: BtfVarLinkage.GLOBAL_ALLOCATED }, // 14
+  { kind: 'DATASEC', name: '.data', size: 16, vars: [{ type: 14, offset: 0, size: 16 }] }, // 15
+  { kind: 'FLOAT', name: 'double', size: 8 }, // 16
+  { kind: 'DECL_TAG', name: 'hot', type: 12, componentIdx: 0, kflag: false }, // 17
+  { kind: 'TYPE_TAG', name: 'user', type: 1, kflag: false }, // 18
+  { kind: 'PTR', name: '', type: 18 }, // 19
+  { kind: 'ENUM64', name: 'big', size: 8, signed: false, values: [{ name: 'HUGE', value: 1n << 40n }, { name: 'MAX', value: (1n << 64n) - 1n }] }, // 20
+];
+
+test('every kind parses, validates and reads back as built', (t) => {
+  const btf = parseBtf(blob(...everyKind));
+  t.is(btf.types.length, everyKind.length);
+  everyKind.forEach((spec, i) => {
+    const scalars = Object.fromEntries(Object.entries(spec).filter(([k]) => k !== 'members' && k !== 'values' && k !== 'params'));
+    t.like(btf.type(i + 1), scalars);
+  });
+  t.deepEqual(btf.members(7).map((m) => [m.name, m.bitsOffset, m.bitfieldSize]), [['flags', 0, 3], ['mode', 3, 5], ['next', 64, 0]]);
+  const e = btf.type(5);
+  t.deepEqual(e?.kind === 'ENUM' ? e.values.map((v) => v.value) : [], [-1, 2]);
+  const e64 = btf.type(20);
+  t.deepEqual(e64?.kind === 'ENUM64' ? e64.values.map((v) => v.value) : [], [1n << 40n, (1n << 64n) - 1n]);
+});
+
+test('queries: resolve, size, byName, name, str', (t) => {
+  const btf = parseBtf(blob(...everyKind));
+  t.is(btf.resolve(9)?.id, 1, 'const volatile int resolves to int');
+  t.is(btf.resolve(7)?.type.kind, 'STRUCT');
+  t.is(btf.size(7), 16, 'typedef size is its struct size');
+  t.is(btf.size(13), 16, 'array size is elem size × nelems (resolved_sizes)');
+  t.is(btf.size(2), 8);
+  t.is(btf.size(14), 16, 'a var has its type size');
+  t.is(btf.size(6), undefined, 'FWD has no size');
+  t.is(btf.size(11), undefined, 'FUNC_PROTO has no size');
+  t.is(btf.byName('node'), 3);
+  t.is(btf.byName('node', 'UNION'), undefined);
+  t.deepEqual(btf.findAll('int'), [1]);
+  t.is(btf.name(12), 'walk');
+  t.is(btf.str(btf.type(1)?.nameOff ?? 0), 'int');
+  t.is(btf.type(999), undefined);
+  t.true(isBpfError(t.throws(() => btf.typeOrThrow(999)), 'ENOENT'));
+  t.is(btf.resolvedId(12), 11);
+  t.is(btf.nrTypes, everyKind.length + 1);
+});
+
+test('builder dedups strings; parse(write(x)) == x and write(parse(blob)) == blob', (t) => {
+  const b = new BtfBuilder();
+  const a = b.addString('x');
+  t.is(b.addString('x'), a);
+  const bytes = blob(...everyKind);
+  const again = encodeBtf(parseBtf(bytes));
+  t.deepEqual(Buffer.from(again), Buffer.from(bytes));
+  const big = encodeBtf(parseBtf(bytes), { littleEndian: false });
+  t.true(isBpfError(t.throws(() => parseBtf(big)), 'EINVAL'), 'the kernel reads other-endian BTF as bad magic');
+  const swapped = parseBtf(big, { allowSwapped: true });
+  t.false(swapped.littleEndian);
+  t.deepEqual(swapped.types, parseBtf(bytes).types);
+  t.deepEqual(Buffer.from(encodeBtf(swapped)), Buffer.from(big));
+});
+
+test('split BTF continues type ids and string offsets after its base', (t) => {
+  const base = parseBtf(blob(INT, { kind: 'STRUCT', name: 'task', size: 4, kflag: false, members: [{ name: 'pid', type: 1, bitsOffset: 0, bitfieldSize: 0 }] }));
+  const b = new BtfBuilder({ base });
+  const ptr = b.add({ kind: 'PTR', name: '', type: 2 });
+  const td = b.add({ kind: 'TYPEDEF', name: 'task_p', type: ptr, kflag: false });
+  t.is(ptr, 3);
+  const split = parseBtf(b.encode(), { base });
+  t.is(split.startId, 3);
+  t.is(split.type(td)?.name, 'task_p');
+  t.is(split.resolve(td)?.type.kind, 'PTR');
+  t.is(split.byName('task'), 2, 'lookups search the base first');
+  t.is(split.size(td), 8);
+  t.true((split.type(td)?.nameOff ?? 0) >= base.strings.length);
+  const bad = new BtfBuilder({ base });
+  bad.add({ kind: 'PTR', name: '', type: 9 });
+  t.is(t.throws(() => parseBtf(bad.encode(), { base }))?.message, '[3] PTR (anon) type_id=9 Invalid type_id');
+});
+
+test('oversized blobs give E2BIG before anything else', (t) => {
+  const e = t.throws(() => parseBtf(new Uint8Array(16 * 1024 * 1024 + 1)));
+  t.true(isBpfError(e, 'E2BIG'));
+});
+
+test('log attributes: a log size without a level, or unknown level bits, give EINVAL', (t) => {
+  const bytes = blob(INT);
+  t.true(isBpfError(t.throws(() => parseBtf(bytes, { logLevel: 0, logSize: 100 })), 'EINVAL'));
+  t.true(isBpfError(t.throws(() => parseBtf(bytes, { logLevel: 16 })), 'EINVAL'));
+  t.true(isBpfError(t.throws(() => parseBtf(bytes, { logLevel: 1, logSize: 10 })), 'ENOSPC'));
+  t.is(parseBtf(bytes, { logLevel: 1 }).log.split('\n').at(-2), '[1] INT int size=4 bits_offset=0 nr_bits=32 encoding=SIGNED');
+});
+
+test('raw dump reads like bpftool btf dump', (t) => {
+  const lines = dumpRaw(parseBtf(blob(...everyKind))).split('\n');
+  t.is(lines[0], "[1] INT 'int' size=4 bits_offset=0 nr_bits=32 encoding=SIGNED");
+  t.is(lines[1], "[2] PTR '(anon)' type_id=3");
+  t.is(lines[2], "[3] STRUCT 'node' size=16 vlen=3");
+  t.is(lines[3], "\t'flags' type_id=1 bits_offset=0 bitfield_size=3");
+  t.true(lines.includes("[5] ENUM 'color' encoding=SIGNED size=4 vlen=2"));
+  t.true(lines.includes("[12] FUNC 'walk' type_id=11 linkage=global"));
+  t.true(lines.includes("[14] VAR 'table' type_id=13, linkage=global"));
+  t.true(lines.includes("\ttype_id=14 offset=0 size=16 (VAR 'table')"));
+  t.true(lines.includes("\t'MAX' val=18446744073709551615ULL"));
+});
+
+test('C dump declares records, bitfields, typedefs and function pointers', (t) => {
+  const c = dumpC(parseBtf(blob(...everyKind)));
+  t.true(c.includes('struct node {\n\tint flags: 3;\n\tint mode: 5;\n\tstruct node *next;\n};'));
+  t.true(c.includes('typedef struct node node_t;'));
+  t.true(c.includes('enum color {\n\tRED = -1,\n\tGREEN = 2,\n};'));
+  t.true(c.includes('struct later;'));
+  t.true(c.includes('\tHUGE = 1099511627776ULL,'));
+});
+
+test('property: random bytes never throw anything but BpfError', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
+      try {
+        parseBtf(bytes, { logLevel: 1 });
+      } catch (e) {
+        if (!isBpfError(e)) throw e;
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  t.pass();
+});
+
+test('property: mutated valid blobs only fail with BpfError, and what parses round-trips', (t) => {
+  const good = blob(...everyKind);
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ at: fc.nat({ max: good.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 6 }),
+      fc.nat({ max: good.length }),
+      (edits, cut) => {
+        const bytes = good.slice(0, cut === 0 ? good.length : cut);
+        for (const { at, value } of edits) if (at < bytes.length) bytes[at] = value;
+        try {
+          const btf = parseBtf(bytes, { logLevel: 1 });
+          dumpRaw(btf);
+          dumpC(btf);
+          if (Buffer.compare(Buffer.from(encodeBtf(btf)), Buffer.from(bytes)) !== 0) {
+            // Only non-canonical blobs (junk in INT data bits, hdr_len padding) may differ.
+            parseBtf(encodeBtf(btf));
+          }
+        } catch (e) {
+          if (!isBpfError(e)) throw e;
+        }
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  t.pass();
+});
+
+test('vmlinux BTF parses and validates', (t) => {
+  const path = '/sys/kernel/btf/vmlinux';
+  if (!existsSync(path)) {
+    t.log('vmlinux: skipped, /sys/kernel/btf/vmlinux is not there');
+    t.pass();
+    return;
+  }
+  const bytes = readFileSync(path);
+  const start = performance.now();
+  const btf = parseBtf(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+  const ms = performance.now() - start;
+  t.log(`vmlinux: ${btf.types.length} types, ${bytes.length} bytes, parsed and validated in ${ms.toFixed(0)} ms`);
+  const task = btf.byName('task_struct', 'STRUCT');
+  t.truthy(task);
+  t.true((btf.size(task ?? 0) ?? 0) > 1000);
+  t.deepEqual(Buffer.from(encodeBtf(btf)), bytes);
+});
+
