@@ -1,0 +1,63 @@
+import { BpfError } from '@bpfkit/kernel-api';
+import { BpfCmd, Capability, MAX_BPF_CMD, checkAttrSize, cmdName } from '@bpfkit/uapi';
+import { btfGetFdById, btfLoad } from '../cmds/btf.js';
+import { mapCreate } from '../cmds/map-create.js';
+import { objGet, objPin } from '../cmds/obj.js';
+import { progLoad } from '../cmds/prog-load.js';
+import { tokenCreate } from '../cmds/token-create.js';
+import type { TaskImpl } from '../task/task.js';
+import { check, checkAttr } from './check.js';
+
+/** Commands that need `capable(CAP_SYS_ADMIN)` before anything else (id walks, fd-by-id, stats, task_fd_query). */
+const SYS_ADMIN_CMDS = new Set<number>([
+  BpfCmd.BPF_PROG_GET_NEXT_ID,
+  BpfCmd.BPF_MAP_GET_NEXT_ID,
+  BpfCmd.BPF_PROG_GET_FD_BY_ID,
+  BpfCmd.BPF_MAP_GET_FD_BY_ID,
+  BpfCmd.BPF_BTF_GET_NEXT_ID,
+  BpfCmd.BPF_LINK_GET_FD_BY_ID,
+  BpfCmd.BPF_LINK_GET_NEXT_ID,
+  BpfCmd.BPF_ENABLE_STATS,
+  BpfCmd.BPF_TASK_FD_QUERY,
+]);
+
+/**
+ * `__sys_bpf`: the size rule, the copy, `security_bpf`, then the command.
+ * Commands bpfkit does not simulate pass CHECK_ATTR and their privilege gate,
+ * then fail with ENOTSUPP (a documented difference).
+ */
+export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): number {
+  const core = task.core;
+  return core.tracer.group(`bpf(${cmdName(cmd) ?? String(cmd)})`, () => {
+    const sized = checkAttrSize(uattr);
+    if (!sized.ok) {
+      check(core, 'bpf_check_uarg_tail_zero', false, sized.errno, sized.reason, `attr of ${uattr.length} bytes: non-zero byte at ${sized.offset} past sizeof(union bpf_attr)`);
+      throw new BpfError(sized.errno, sized.reason, 'attr too big');
+    }
+    const attr = sized.attr;
+    const denial = core.deps.security.bpf(task.cred, cmd, attr, false);
+    check(core, 'security_bpf', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf', denial?.message ?? 'LSM bpf hook');
+    switch (cmd) {
+      case BpfCmd.BPF_MAP_CREATE:
+        return mapCreate(task, attr);
+      case BpfCmd.BPF_PROG_LOAD:
+        return progLoad(task, attr, uattr);
+      case BpfCmd.BPF_OBJ_PIN:
+        return objPin(task, attr);
+      case BpfCmd.BPF_OBJ_GET:
+        return objGet(task, attr);
+      case BpfCmd.BPF_BTF_LOAD:
+        return btfLoad(task, attr, uattr);
+      case BpfCmd.BPF_BTF_GET_FD_BY_ID:
+        return btfGetFdById(task, attr);
+      case BpfCmd.BPF_TOKEN_CREATE:
+        return tokenCreate(task, attr);
+    }
+    check(core, 'bpf:cmd', Number.isInteger(cmd) && cmd >= 0 && cmd < MAX_BPF_CMD, 'EINVAL', 'bpf:unknown-cmd', `unknown bpf command ${cmd}`);
+    checkAttr(core, cmd, attr);
+    if (SYS_ADMIN_CMDS.has(cmd)) {
+      check(core, 'bpf:CAP_SYS_ADMIN', core.capable(task.cred, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN', `${cmdName(cmd) ?? cmd} needs CAP_SYS_ADMIN`);
+    }
+    throw new BpfError('ENOTSUPP', 'kernel:cmd-not-simulated', `${cmdName(cmd) ?? cmd} is not simulated by bpfkit`);
+  });
+}

@@ -1,0 +1,56 @@
+import { BpfError, type BpfTokenInfo } from '@bpfkit/kernel-api';
+import { cmdName } from '@bpfkit/uapi';
+import type { TaskImpl } from '../task/task.js';
+import { check } from './check.js';
+import type { BpfObject } from './objects.js';
+
+/**
+ * `bpf_token_get_from_fd`: EBADF when the fd is not open (or is O_PATH),
+ * EINVAL when it is not a token. Returns a new reference.
+ */
+export function tokenFromFd(task: TaskImpl, fd: number): BpfObject {
+  const ufd = fd >>> 0;
+  const entry = task.fdTable.get(ufd);
+  check(task.core, 'bpf_token_get_from_fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-fd', `token fd ${ufd} is ${entry === undefined ? 'not open' : 'an O_PATH fd'}`);
+  const obj = entry?.file.payload.object;
+  check(task.core, 'bpf_token_get_from_fd:is-token', obj?.kind === 'token', 'EINVAL', 'token:not-a-token', `fd ${ufd} is not a BPF token`);
+  if (obj === undefined) throw new BpfError('EINVAL', 'token:not-a-token', `fd ${ufd} is not a BPF token`);
+  return obj.get();
+}
+
+/**
+ * Looks the token up when the command's flag asks for it, then applies the
+ * silent fallback: if the token does not allow `cmd` (or `extra` says no),
+ * it is dropped and the request continues as if no token was given.
+ */
+export function resolveToken(
+  task: TaskImpl,
+  wanted: boolean,
+  fd: number,
+  cmd: number,
+  extra?: (token: BpfTokenInfo) => boolean,
+): BpfObject | undefined {
+  if (!wanted) {
+    task.core.tracer.step({ check: 'token', outcome: 'skip', detail: 'BPF_F_TOKEN_FD not set: no token' });
+    return undefined;
+  }
+  const obj = tokenFromFd(task, fd);
+  const info = obj.token;
+  const svc = task.core.deps.token;
+  const ok = info !== undefined && svc.allowCmd(task.cred, info, cmd, task.core.tracer) && (extra === undefined || extra(info));
+  if (!ok) {
+    task.core.tracer.step({
+      check: 'token:fallback',
+      outcome: 'fail',
+      detail: `token does not allow ${cmdName(cmd) ?? cmd} (or this type): dropped, falling back to init-userns capabilities`,
+    });
+    obj.put();
+    return undefined;
+  }
+  return obj;
+}
+
+/** `bpf_token_capable(token, cap)`. */
+export function tokenCapable(task: TaskImpl, token: BpfObject | undefined, cap: number): boolean {
+  return task.core.deps.token.capable(task.cred, token?.token, cap, task.core.tracer);
+}

@@ -1,0 +1,39 @@
+import { BpfError } from '@bpfkit/kernel-api';
+import { BPF_LOG_MASK, BPF_LOG_SIZE_MAX } from '@bpfkit/uapi';
+import type { TaskImpl } from '../task/task.js';
+
+/** A user log buffer as `bpf_vlog_init` accepts it. */
+export interface UserLog {
+  readonly level: number;
+  readonly size: number;
+  /** Copies `text` (truncated to fit, NUL-terminated) to the user's buffer; nothing at level 0. */
+  write(text: string): void;
+}
+
+/**
+ * `bpf_vlog_init`'s checks: a level needs a buffer of at least 128 bytes and at
+ * most `BPF_LOG_SIZE_MAX`; no level means no buffer; unknown level bits are EINVAL.
+ */
+export function userLog(task: TaskImpl, level: number, size: number, buf: bigint): UserLog {
+  const bad = (what: string): never => {
+    throw new BpfError('EINVAL', 'log:bad-attr', what);
+  };
+  if (level === 0) {
+    if (size !== 0 || buf !== 0n) bad('log_buf/log_size given with log_level 0');
+  } else {
+    if ((level & ~BPF_LOG_MASK) !== 0) bad(`unknown log_level bits 0x${level.toString(16)}`);
+    if (size < 128 || size > BPF_LOG_SIZE_MAX || buf === 0n) bad(`log buffer of ${size} bytes at 0x${buf.toString(16)} is not usable`);
+  }
+  return {
+    level,
+    size,
+    write(text) {
+      if (level === 0 || text === '') return;
+      const bytes = new TextEncoder().encode(text);
+      const n = Math.min(bytes.length, size - 1);
+      const out = new Uint8Array(n + 1);
+      out.set(bytes.subarray(0, n));
+      task.memory.write(buf, out);
+    },
+  };
+}

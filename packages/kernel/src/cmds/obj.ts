@@ -1,0 +1,72 @@
+import { AT_FDCWD, BpfError, MAY_READ, MAY_WRITE } from '@bpfkit/kernel-api';
+import { BPF_F_PATH_FD, BPF_F_RDONLY, BPF_F_WRONLY, BpfCmd } from '@bpfkit/uapi';
+import { check, checkAttr, readCString, s32, u32, u64 } from '../bpf/check.js';
+import type { BpfObject } from '../bpf/objects.js';
+import { lookupParent, lookupPath } from '../fs/namei.js';
+import type { TaskImpl } from '../task/task.js';
+import { installObjectFd } from './fd-install.js';
+import { fileFlagCheck } from './map-create.js';
+
+const PATH_MAX = 4096;
+
+function pathname(task: TaskImpl, addr: bigint): string {
+  const { text, truncated } = readCString((a, n) => task.memory.read(a, n), addr, PATH_MAX);
+  if (truncated) throw new BpfError('ENAMETOOLONG', 'obj:path-too-long', 'pathname longer than PATH_MAX');
+  if (text === '') throw new BpfError('ENOENT', 'obj:empty-path', 'empty pathname');
+  return text;
+}
+
+function pathFd(task: TaskImpl, attr: Uint8Array, fileFlags: number): number {
+  const fd = s32(attr, 16);
+  check(task.core, 'obj:path_fd', (fileFlags & BPF_F_PATH_FD) !== 0 || fd === 0, 'EINVAL', 'obj:path-fd-without-flag', 'path_fd given without BPF_F_PATH_FD');
+  return (fileFlags & BPF_F_PATH_FD) !== 0 ? fd : AT_FDCWD;
+}
+
+/** `bpf_fd_probe_obj`: the map, program or link behind an fd (EBADF / EINVAL). */
+function probeObject(task: TaskImpl, fd: number): BpfObject {
+  const e = task.fdTable.get(fd);
+  if (e === undefined || e.file.opath) throw new BpfError('EBADF', 'obj:bad-fd', `fd ${fd} is not open`);
+  const o = e.file.payload.object;
+  if (o === undefined || (o.kind !== 'map' && o.kind !== 'prog' && o.kind !== 'link')) {
+    throw new BpfError('EINVAL', 'obj:not-pinnable', `fd ${fd} is not a map, program or link`);
+  }
+  return o;
+}
+
+/** BPF_OBJ_PIN: the object first, then the path; the pin holds a reference. */
+export function objPin(task: TaskImpl, attr: Uint8Array): number {
+  const core = task.core;
+  checkAttr(core, BpfCmd.BPF_OBJ_PIN, attr);
+  const fileFlags = u32(attr, 12);
+  check(core, 'obj_pin:file_flags', (fileFlags & ~BPF_F_PATH_FD) === 0, 'EINVAL', 'obj:flags', `unknown file_flags 0x${fileFlags.toString(16)}`);
+  const dirfd = pathFd(task, attr, fileFlags);
+  const obj = probeObject(task, u32(attr, 8));
+  const path = pathname(task, u64(attr, 0));
+  const { parent, name } = lookupParent(task.walkContext(), dirfd, path);
+  if (name === '' || name === '.' || name === '..') throw new BpfError('EEXIST', 'vfs:exists', `${path} exists`);
+  const ops = parent.inode.superblock.fsType.inodeOps;
+  if (ops?.lookup(parent.inode, name) !== undefined || (ops === undefined && parent.inode.children?.has(name) === true)) {
+    throw new BpfError('EEXIST', 'vfs:exists', `${path} exists`);
+  }
+  core.deps.bpffs.pin(parent.inode, name, obj.kind as 'map' | 'prog' | 'link', obj, task.cred, task.umask);
+  obj.get();
+  return 0;
+}
+
+/** BPF_OBJ_GET: a new fd on the object pinned at the path. */
+export function objGet(task: TaskImpl, attr: Uint8Array): number {
+  const core = task.core;
+  checkAttr(core, BpfCmd.BPF_OBJ_GET, attr);
+  const fileFlags = u32(attr, 12);
+  check(core, 'obj_get:args', u32(attr, 8) === 0 && (fileFlags & ~(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_PATH_FD)) === 0,
+    'EINVAL', 'obj:flags', 'bpf_fd must be 0 and file_flags only RDONLY/WRONLY/PATH_FD');
+  const dirfd = pathFd(task, attr, fileFlags);
+  fileFlagCheck(fileFlags);
+  const acc = (fileFlags & BPF_F_RDONLY) !== 0 ? 0 : (fileFlags & BPF_F_WRONLY) !== 0 ? 1 : 2;
+  const mask = (acc === 0 || acc === 2 ? MAY_READ : 0) | (acc === 1 || acc === 2 ? MAY_WRITE : 0);
+  const p = lookupPath(task.walkContext(), dirfd, pathname(task, u64(attr, 0)));
+  const pinned = core.deps.bpffs.objGet(p.inode, task.cred, mask);
+  const obj = pinned.object as BpfObject;
+  const kind = obj.kind === 'map' ? 'bpf-map' : obj.kind === 'prog' ? 'bpf-prog' : 'bpf-btf';
+  return installObjectFd(task, kind, obj.get(), acc);
+}

@@ -1,0 +1,176 @@
+import { BpfError, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
+import {
+  BPF_COMPLEXITY_LIMIT_INSNS,
+  BPF_F_ANY_ALIGNMENT,
+  BPF_F_SLEEPABLE,
+  BPF_F_STRICT_ALIGNMENT,
+  BPF_F_TEST_REG_INVARIANTS,
+  BPF_F_TEST_RND_HI32,
+  BPF_F_TEST_STATE_FREQ,
+  BPF_F_TOKEN_FD,
+  BPF_F_XDP_DEV_BOUND_ONLY,
+  BPF_F_XDP_HAS_FRAGS,
+  BPF_MAXINSNS,
+  BpfCmd,
+  BpfProgType,
+  Capability,
+  progTypeName,
+} from '@bpfkit/uapi';
+import { check, checkAttr, objNameCpy, putU32, readCString, s32, u32, u64 } from '../bpf/check.js';
+import { resolveToken, tokenCapable } from '../bpf/token-fd.js';
+import type { TaskImpl } from '../task/task.js';
+import { installObjectFd } from './fd-install.js';
+import { userLog } from './log.js';
+import type { MapRecord } from './map-create.js';
+
+const PROG_FLAGS =
+  BPF_F_STRICT_ALIGNMENT |
+  BPF_F_ANY_ALIGNMENT |
+  BPF_F_TEST_STATE_FREQ |
+  BPF_F_SLEEPABLE |
+  BPF_F_TEST_RND_HI32 |
+  BPF_F_XDP_HAS_FRAGS |
+  BPF_F_XDP_DEV_BOUND_ONLY |
+  BPF_F_TEST_REG_INVARIANTS |
+  BPF_F_TOKEN_FD;
+
+const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
+
+/** `license_is_gpl_compatible`. */
+export function licenseIsGplCompatible(license: string): boolean {
+  return GPL_COMPATIBLE.has(license);
+}
+
+/** What the kernel keeps of a loaded program. */
+export interface ProgRecord {
+  readonly progType: number;
+  readonly expectedAttachType: number;
+  readonly insns: Uint8Array;
+  readonly gplCompatible: boolean;
+}
+
+/** The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table. */
+function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap> {
+  const maps = new Map<number, VerifierMap>();
+  const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
+  for (let off = 0; off + 8 <= insns.length; off += 8) {
+    const code = insns[off] ?? 0;
+    const src = (insns[off + 1] ?? 0) >> 4;
+    if (code !== 0x18 || (src !== 1 && src !== 2)) continue;
+    const fd = dv.getInt32(off + 4, true);
+    const obj = task.fdTable.get(fd)?.file.payload.object;
+    if (obj?.kind === 'map') maps.set(fd, { ...(obj.impl as MapRecord).info, fd });
+  }
+  return maps;
+}
+
+/** BPF_PROG_LOAD in the order of `bpf_prog_load()` (kernel/bpf/syscall.c). */
+export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): number {
+  const core = task.core;
+  checkAttr(core, BpfCmd.BPF_PROG_LOAD, attr);
+  const progFlags = u32(attr, 44);
+  check(core, 'prog_load:prog_flags', (progFlags & ~PROG_FLAGS) === 0, 'EINVAL', 'prog:flags', `unknown prog_flags 0x${(progFlags & ~PROG_FLAGS).toString(16)}`);
+  const type = u32(attr, 0);
+  const desc = core.deps.progs.get(type);
+  const rawAttach = u32(attr, 68);
+  const attachType = desc !== undefined ? desc.fixupAttachType(rawAttach) : rawAttach;
+  if (attachType !== rawAttach) {
+    core.tracer.step({ check: 'bpf_prog_load_fixup_attach_type', outcome: 'pass', detail: `expected_attach_type ${rawAttach} → ${attachType}` });
+  }
+  const token = resolveToken(task, (progFlags & BPF_F_TOKEN_FD) !== 0, s32(attr, 144), BpfCmd.BPF_PROG_LOAD, (t) =>
+    core.deps.token.allowProgType(t, type, attachType, core.tracer),
+  );
+  let handedOver = false;
+  try {
+    const bpfCap = tokenCapable(task, token, Capability.CAP_BPF);
+    if (core.unprivilegedBpfDisabled !== 0) {
+      check(core, 'prog_load:unprivileged_bpf_disabled', bpfCap, 'EPERM', 'prog:unprivileged-disabled',
+        `kernel.unprivileged_bpf_disabled=${core.unprivilegedBpfDisabled} and no CAP_BPF ${token === undefined ? 'in the init userns' : 'in the token userns'}`,
+        'use a BPF token delegating prog_load and this program type, with CAP_BPF in its user namespace');
+    }
+    const insnCnt = u32(attr, 4);
+    const limit = bpfCap ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS;
+    check(core, 'prog_load:insn_cnt', insnCnt !== 0 && insnCnt <= limit, 'E2BIG', 'prog:insn-cnt', `insn_cnt ${insnCnt} not in 1..${limit}`);
+    if (type !== BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER && type !== BpfProgType.BPF_PROG_TYPE_CGROUP_SKB) {
+      check(core, 'prog_load:type-needs-CAP_BPF', bpfCap, 'EPERM', 'caps:missing-CAP_BPF', `${progTypeName(type) ?? type} programs need CAP_BPF`);
+    }
+    const caps = desc?.capabilities ?? [];
+    if (caps.includes('CAP_NET_ADMIN')) {
+      check(core, 'prog_load:type-needs-CAP_NET_ADMIN', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN',
+        `${desc?.name ?? type} programs need CAP_NET_ADMIN`);
+    }
+    if (caps.includes('CAP_PERFMON')) {
+      check(core, 'prog_load:type-needs-CAP_PERFMON', tokenCapable(task, token, Capability.CAP_PERFMON), 'EPERM', 'caps:missing-CAP_PERFMON',
+        `${desc?.name ?? type} programs need CAP_PERFMON`);
+    }
+    const attachBtfId = u32(attr, 108);
+    const attachProgFd = u32(attr, 112);
+    let hasDstProg = false;
+    let hasAttachBtf = false;
+    if (attachProgFd !== 0) {
+      const e = task.fdTable.get(attachProgFd);
+      if (e === undefined || e.file.opath) throw new BpfError('EBADF', 'prog:attach-prog-fd', `attach_prog_fd ${attachProgFd} is not open`);
+      const o = e.file.payload.object;
+      if (o?.kind === 'prog') hasDstProg = true;
+      else if (o?.kind === 'btf') hasAttachBtf = true;
+      else throw new BpfError('EINVAL', 'prog:attach-prog-fd', `attach_prog_fd ${attachProgFd} is neither a program nor BTF`);
+      check(core, 'prog_load:attach_btf_id', attachBtfId !== 0, 'EINVAL', 'prog:attach-btf-id', 'attach_prog_fd needs attach_btf_id');
+    } else if (attachBtfId !== 0) {
+      hasAttachBtf = true;
+    }
+    if (desc !== undefined) desc.checkAttach(attachType, { attachBtfId, hasAttachBtf, hasDstProg });
+    const read = (a: bigint, n: number): Uint8Array => task.memory.read(a, n);
+    const insns = read(u64(attr, 8), insnCnt * 8);
+    const license = readCString(read, u64(attr, 16), 127).text;
+    const gplCompatible = licenseIsGplCompatible(license);
+    check(core, 'find_prog_type', desc !== undefined && desc.supported, 'EINVAL', 'prog:unknown-type', `program type ${type} is not supported`);
+    if (desc === undefined) throw new BpfError('EINVAL', 'prog:unknown-type', `program type ${type}`);
+    const name = objNameCpy(attr.subarray(48, 64));
+    const lsmObj = { kind: 'prog' as const, type, attachType, name };
+    const denial = core.deps.security.bpfProgLoad(task.cred, lsmObj, token?.token, false);
+    check(core, 'security_bpf_prog_load', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-prog-load', denial?.message ?? 'LSM bpf_prog_load');
+    const perfmon = tokenCapable(task, token, Capability.CAP_PERFMON);
+    const privileges: VerifierPrivileges = {
+      allowPtrLeaks: perfmon,
+      allowUninitStack: perfmon,
+      bypassSpecV1: perfmon,
+      bypassSpecV4: perfmon,
+      bpfCapable: bpfCap,
+      perfmonCapable: perfmon,
+    };
+    const log = userLog(task, u32(attr, 24), u32(attr, 28), u64(attr, 32));
+    let result;
+    try {
+      result = core.tracer.group('bpf_check', () =>
+        core.deps.verifier.verify({
+          progType: type,
+          expectedAttachType: attachType,
+          insns,
+          license,
+          gplCompatible,
+          progFlags,
+          logLevel: log.level,
+          logSize: log.size,
+          privileges,
+          maps: pseudoMaps(task, insns),
+        }),
+      );
+    } catch (e) {
+      if (e instanceof BpfError && e.log !== undefined) {
+        log.write(e.log);
+        putU32(uattr, 140, new TextEncoder().encode(e.log).length + 1);
+      }
+      throw e;
+    }
+    log.write(result.log);
+    if (log.level !== 0) putU32(uattr, 140, result.logTrueSize);
+    const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible };
+    const obj = core.objects.create('prog', core.objects.nextId('prog'), name, record, () => {
+      core.deps.security.bpfProgFree(lsmObj);
+    }, token === undefined ? [] : [token]);
+    handedOver = true;
+    return installObjectFd(task, 'bpf-prog', obj);
+  } finally {
+    if (!handedOver) token?.put();
+  }
+}

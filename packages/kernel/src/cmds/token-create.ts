@@ -1,0 +1,54 @@
+import { BpfError, type Inode, type TokenSource } from '@bpfkit/kernel-api';
+import { BpfCmd } from '@bpfkit/uapi';
+import { check, checkAttr, u32 } from '../bpf/check.js';
+import { isSuperblockRoot, pathString } from '../fs/path.js';
+import type { TaskImpl } from '../task/task.js';
+
+const O_RDWR = 2;
+
+/**
+ * BPF_TOKEN_CREATE: CHECK_ATTR, flags, the fd lookup (O_PATH is EBADF), then
+ * the token service's checks in kernel order; the result is an O_CLOEXEC fd
+ * on an unlinked `bpf-token` inode of the bpffs mount.
+ */
+export function tokenCreate(task: TaskImpl, attr: Uint8Array): number {
+  const core = task.core;
+  checkAttr(core, BpfCmd.BPF_TOKEN_CREATE, attr);
+  const flags = u32(attr, 0);
+  check(core, 'token_create:flags', flags === 0, 'EINVAL', 'token:flags', `token_create.flags = 0x${flags.toString(16)} (must be 0)`);
+  const fd = u32(attr, 4);
+  const entry = task.fdTable.get(fd);
+  check(core, 'token_create:fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-bpffs-fd',
+    entry === undefined ? `bpffs_fd ${fd} is not open` : `bpffs_fd ${fd} is an O_PATH fd (fdget ignores it)`);
+  if (entry === undefined) throw new BpfError('EBADF', 'token:bad-bpffs-fd', `bpffs_fd ${fd} is not open`);
+  const path = entry.file.payload.path;
+  const bpffs = core.deps.bpffs;
+  // Files without a path (maps, progs, fs contexts) sit at the root of the anon-inode file system.
+  const source: TokenSource =
+    path === undefined
+      ? { opath: false, isSuperblockRoot: true, fsType: 'anon_inodefs', superblockUserNs: core.initUserNs, delegate: undefined, path: 'anon_inode:[bpf]' }
+      : {
+          opath: false,
+          isSuperblockRoot: isSuperblockRoot(path),
+          fsType: path.mnt.sb.fsType.name,
+          superblockUserNs: path.mnt.sb.userNs,
+          delegate: bpffs.isBpfFs(path.mnt.sb) ? bpffs.delegateMasks(path.mnt.sb) : undefined,
+          path: pathString(path),
+        };
+  const info = core.deps.token.create(task.cred, source, core.tracer);
+  const obj = core.objects.create('token', info.id, 'bpf-token', info, () => {
+    core.deps.token.release(info);
+  });
+  const sb = path?.mnt.sb;
+  const pseudoInode: Inode | undefined =
+    sb === undefined
+      ? undefined
+      : { ino: core.inoIds.alloc(), kind: 'reg', mode: 0o600 & ~task.umask, uid: task.cred.fsuid, gid: task.cred.fsgid, superblock: sb };
+  const mountPath = path === undefined ? '' : path.mnt.mountpointPath === '/' ? '' : path.mnt.mountpointPath;
+  const file = core.newFile('bpf-token', false, O_RDWR, {
+    object: obj,
+    ...(pseudoInode === undefined ? {} : { pseudoInode }),
+    linkText: `${mountPath}/bpf-token (deleted)`,
+  });
+  return task.fdTable.install(file, { cloexec: true });
+}

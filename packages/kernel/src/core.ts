@@ -1,0 +1,92 @@
+import {
+  NO_TRACE,
+  type Credentials,
+  type FileSystemType,
+  type OpenFileKind,
+  type Tracer,
+  type UserNamespace,
+} from '@bpfkit/kernel-api';
+import { Capability, capName } from '@bpfkit/uapi';
+import { BpfError } from '@bpfkit/kernel-api';
+import { ObjectRegistry } from './bpf/objects.js';
+import type { KernelDeps } from './deps.js';
+import { KFile, type FilePayload } from './fs/file.js';
+import { IdAllocator } from './ids.js';
+import type { TaskImpl } from './task/task.js';
+
+/** Kernel-wide state shared by every task: deps, IDRs, live files, sysctls. */
+export class KernelCore {
+  readonly tracer: Tracer;
+  readonly objects = new ObjectRegistry();
+  readonly fileIds = new IdAllocator(1);
+  readonly mountIds = new IdAllocator(21);
+  readonly mntNsIds = new IdAllocator(1);
+  readonly sbIds = new IdAllocator(1);
+  readonly inoIds = new IdAllocator(1000);
+  readonly pids = new IdAllocator(1);
+  readonly liveFiles = new Set<KFile>();
+  readonly fsTypes = new Map<string, FileSystemType>();
+  readonly tasks = new Map<number, TaskImpl>();
+  unprivilegedBpfDisabled: number;
+
+  constructor(readonly deps: KernelDeps) {
+    this.tracer = deps.tracer ?? NO_TRACE;
+    this.unprivilegedBpfDisabled = deps.sysctls?.['kernel.unprivileged_bpf_disabled'] ?? 2;
+    this.fsTypes.set(deps.bpffs.name, deps.bpffs);
+    for (const t of deps.fileSystems ?? []) this.fsTypes.set(t.name, t);
+  }
+
+  /**
+   * A write of `kernel.unprivileged_bpf_disabled` (`bpf_unpriv_handler`):
+   * CAP_SYS_ADMIN in init, 0..2, and 1 is a one-way switch.
+   */
+  setUnprivBpfDisabled(value: number, writer: Credentials): void {
+    if (!this.capable(writer, Capability.CAP_SYS_ADMIN)) {
+      throw new BpfError('EPERM', 'sysctl:needs-cap-sys-admin', 'writing kernel.unprivileged_bpf_disabled needs CAP_SYS_ADMIN');
+    }
+    if (!Number.isInteger(value) || value < 0 || value > 2) {
+      throw new BpfError('EINVAL', 'sysctl:out-of-range', `kernel.unprivileged_bpf_disabled takes 0..2, not ${value}`);
+    }
+    if (this.unprivilegedBpfDisabled === 1 && value !== 1) {
+      throw new BpfError('EPERM', 'sysctl:locked', 'kernel.unprivileged_bpf_disabled=1 cannot be undone');
+    }
+    this.unprivilegedBpfDisabled = value;
+  }
+
+  get initUserNs(): UserNamespace {
+    return this.deps.userNamespaces.init;
+  }
+
+  /** `ns_capable()`: `cap_capable` then the LSM `capable` hook, traced. */
+  nsCapable(cred: Credentials, ns: UserNamespace, cap: number): boolean {
+    const ok = this.deps.capabilities.capCapable(cred, ns, cap, this.tracer);
+    if (!ok) return false;
+    const denial = this.deps.security.capable(cred, ns, cap);
+    if (denial !== undefined) {
+      this.tracer.step({
+        check: 'security_capable',
+        outcome: 'fail',
+        detail: `${capName(cap) ?? String(cap)} in userns#${ns.id}: denied by LSM ${denial.module ?? ''}`.trim(),
+        errno: 'EPERM',
+      });
+      return false;
+    }
+    return true;
+  }
+
+  /** `capable()`: `ns_capable` over the initial user namespace. */
+  capable(cred: Credentials, cap: number): boolean {
+    return this.nsCapable(cred, this.initUserNs, cap);
+  }
+
+  /** A new open file with no references yet; the first fd install takes one. */
+  newFile(kind: OpenFileKind, opath: boolean, flags: number, payload: FilePayload, onRelease?: (f: KFile) => void): KFile {
+    const f = new KFile(this.fileIds.alloc(), kind, opath, flags, payload, (dead) => {
+      this.liveFiles.delete(dead);
+      dead.payload.object?.put();
+      onRelease?.(dead);
+    });
+    this.liveFiles.add(f);
+    return f;
+  }
+}

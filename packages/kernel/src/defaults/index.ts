@@ -1,0 +1,79 @@
+import { type FileSystemType, type Kernel, type ProgTypeRegistry, type Tracer, type Verifier } from '@bpfkit/kernel-api';
+import { parseBtf } from '@bpfkit/btf';
+import { createBpfFs } from '@bpfkit/bpffs';
+import { createCapabilityChecker } from '@bpfkit/caps';
+import { createSecurityStack } from '@bpfkit/lsm';
+import { createMapTypes } from '@bpfkit/maps';
+import { createTokenService } from '@bpfkit/token';
+import { createUserNamespaces } from '@bpfkit/userns';
+import * as verifierPkg from '@bpfkit/verifier';
+import type { SecurityModule, Sysctls } from '@bpfkit/kernel-api';
+import type { BtfLoader, Clock } from '../deps.js';
+import { createKernel } from '../kernel.js';
+import { interimProgTypes, interimVerifier } from './interim.js';
+
+/** Options of {@link createDefaultKernel}; every field is optional. */
+export interface DefaultKernelOptions {
+  /** Security modules, stacked in order (default: none, i.e. only commoncap). */
+  readonly lsm?: readonly SecurityModule[];
+  readonly tracer?: Tracer;
+  readonly clock?: Clock;
+  /** Simulated CPUs (default 2). */
+  readonly cpus?: number;
+  /** The init task's capability sets (default: all). */
+  readonly initCaps?: bigint;
+  readonly sysctls?: Partial<Sysctls>;
+  readonly fileSystems?: readonly FileSystemType[];
+}
+
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'cpus', 'initCaps', 'sysctls', 'fileSystems']);
+
+function fromVerifierPackage<T>(name: string): ((...args: unknown[]) => T) | undefined {
+  const v = (verifierPkg as Record<string, unknown>)[name];
+  return typeof v === 'function' ? (v as (...args: unknown[]) => T) : undefined;
+}
+
+/**
+ * A kernel wired with the real subsystems of bpfkit, as Linux 6.18 behaves.
+ *
+ * @example
+ * import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+ * const kernel = createDefaultKernel();
+ * const c = kernel.init.fork();
+ */
+export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel {
+  for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new TypeError(`createDefaultKernel: unknown option ${k}`);
+  const tracer = options.tracer;
+  const capabilities = createCapabilityChecker(tracer === undefined ? {} : { tracer });
+  const security = createSecurityStack(options.lsm ?? []);
+  const userNamespaces = createUserNamespaces({ capabilities, lsm: security, ...(tracer === undefined ? {} : { tracer }) });
+  const token = createTokenService({ capabilities, lsm: security, userNamespaces, ...(tracer === undefined ? {} : { tracer }) });
+  const bpffs = createBpfFs({ userNamespaces, capabilities, ...(tracer === undefined ? {} : { tracer }) });
+  const cpus = options.cpus ?? 2;
+  const maps = createMapTypes({ possibleCpus: cpus });
+  const progs = fromVerifierPackage<ProgTypeRegistry>('createProgTypes')?.() ?? interimProgTypes();
+  const verifier = fromVerifierPackage<Verifier>('createVerifier')?.({ progTypes: progs }) ?? interimVerifier(progs);
+  const btf: BtfLoader = {
+    load(data, log) {
+      const parsed = parseBtf(data, { logLevel: log.level, ...(log.level === 0 ? {} : { logSize: log.size }) });
+      return { log: parsed.log, logTrueSize: parsed.logTrueSize, btf: parsed };
+    },
+  };
+  return createKernel({
+    userNamespaces,
+    capabilities,
+    security,
+    token,
+    bpffs,
+    maps,
+    progs,
+    verifier,
+    btf,
+    cpus,
+    ...(tracer === undefined ? {} : { tracer }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.initCaps === undefined ? {} : { initCaps: options.initCaps }),
+    ...(options.sysctls === undefined ? {} : { sysctls: options.sysctls }),
+    ...(options.fileSystems === undefined ? {} : { fileSystems: options.fileSystems }),
+  });
+}

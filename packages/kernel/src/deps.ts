@@ -1,0 +1,69 @@
+import type {
+  BpfFs,
+  Capabilities,
+  MapTypeRegistry,
+  ProgTypeRegistry,
+  Verifier,
+  FileSystemType,
+  SecurityStack,
+  Sysctls,
+  TokenService,
+  Tracer,
+  UserMemory,
+  UserNamespaces,
+} from '@bpfkit/kernel-api';
+
+/** The log a BTF load wrote, and what it parsed. */
+export interface BtfLoadResult {
+  readonly log: string;
+  /** `btf_log_true_size`. */
+  readonly logTrueSize: number;
+  /** The parsed BTF, kept by the kernel's BTF object. */
+  readonly btf: unknown;
+}
+
+/**
+ * BTF_LOAD's parse-and-validate step (`btf_parse`), as the kernel calls it once
+ * the permission checks passed. Throws `BpfError` (EINVAL with the log, ENOSPC
+ * when the log does not fit, E2BIG past the size limit).
+ */
+export interface BtfLoader {
+  load(data: Uint8Array, log: { readonly level: number; readonly size: number }): BtfLoadResult;
+}
+
+/** A monotonic clock (`ktime_get_boottime_ns`). */
+export interface Clock {
+  nowNs(): bigint;
+}
+
+/**
+ * Everything {@link createKernel} wires: each subsystem behind its contract,
+ * plus the environment seams. `@bpfkit/kernel/defaults` fills these with the
+ * real subsystems.
+ */
+export interface KernelDeps {
+  readonly userNamespaces: UserNamespaces;
+  readonly capabilities: Capabilities;
+  readonly security: SecurityStack;
+  readonly token: TokenService;
+  readonly bpffs: BpfFs;
+  readonly maps: MapTypeRegistry;
+  readonly progs: ProgTypeRegistry;
+  readonly verifier: Verifier;
+  readonly btf: BtfLoader;
+  /** More file system types for fsopen()/mount(2) besides `bpf`. */
+  readonly fileSystems?: readonly FileSystemType[];
+  readonly tracer?: Tracer;
+  readonly clock?: Clock;
+  /** Simulated CPUs (for per-CPU maps). Default 1. */
+  readonly cpus?: number;
+  /** Address space for each new task; default: a fresh {@link createUserMemory}. */
+  readonly memory?: () => UserMemory;
+  /**
+   * The init task's permitted/effective sets. Default: every capability. The
+   * token corpus ran without CAP_SYS_RESOURCE (`0x1fffeffffff`).
+   */
+  readonly initCaps?: bigint;
+  /** Initial sysctl values (default `kernel.unprivileged_bpf_disabled` = 2, as measured). */
+  readonly sysctls?: Partial<Sysctls>;
+}

@@ -1,0 +1,56 @@
+import type { FsContext, Inode, OpenFile, OpenFileKind } from '@bpfkit/kernel-api';
+import type { BpfObject } from '../bpf/objects.js';
+import type { PathRef } from './path.js';
+
+/** fs_context life cycle (`enum fs_context_phase`, reduced). */
+export type FsContextPhase = 'create-params' | 'awaiting-mount' | 'reconf-params' | 'failed' | 'mounted';
+
+/** An fs_context as the VFS holds it: the contract object plus the phase. */
+export interface KFsContext {
+  readonly fc: FsContext;
+  phase: FsContextPhase;
+  /** The superblock made by CMD_CREATE (new) or being reconfigured. */
+  root: PathRef | undefined;
+}
+
+/** What a file refers to, by kind. */
+export interface FilePayload {
+  readonly path?: PathRef;
+  readonly ctx?: KFsContext;
+  readonly object?: BpfObject;
+  /** Anonymous/pseudo inode of a BPF object file (a token's `/bpf-token` inode). */
+  readonly pseudoInode?: Inode;
+  /** `/proc/self/fd` link text for files that are not on a path. */
+  readonly linkText?: string;
+}
+
+/**
+ * An open file description (`struct file`). References come from fd-table
+ * slots and SCM_RIGHTS in flight; the last put releases what it holds.
+ */
+export class KFile implements OpenFile {
+  #refs = 0;
+
+  constructor(
+    readonly id: number,
+    readonly kind: OpenFileKind,
+    readonly opath: boolean,
+    readonly flags: number,
+    readonly payload: FilePayload,
+    private readonly onRelease: (f: KFile) => void,
+  ) {}
+
+  get refs(): number {
+    return this.#refs;
+  }
+
+  get(): this {
+    this.#refs++;
+    return this;
+  }
+
+  put(): void {
+    this.#refs--;
+    if (this.#refs === 0) this.onRelease(this);
+  }
+}
