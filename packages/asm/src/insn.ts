@@ -40,6 +40,15 @@ export function isLdImm64(insn: InsnSlot): boolean {
   return insn.code === BPF_LD_IMM64;
 }
 
+/** ld_imm64 of a plain constant (src 0, no reserved bits set in either slot). */
+export function isPlainLdImm64(insn: Insn): boolean {
+  const s = insn.second;
+  return (
+    insn.code === BPF_LD_IMM64 && insn.src === 0 && insn.off === 0 && insn.dst <= 15 &&
+    s !== undefined && s.code === 0 && s.dst === 0 && s.src === 0 && s.off === 0
+  );
+}
+
 /** How many 8-byte slots the instruction takes (2 for ld_imm64). */
 export function insnSlots(insn: Insn): 1 | 2 {
   return insn.code === BPF_LD_IMM64 ? 2 : 1;

@@ -1,2 +1,3 @@
 export * from './locate.js';
 export * from './suite.js';
+export * from './conformance.js';

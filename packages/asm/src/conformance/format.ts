@@ -1,4 +1,4 @@
-import { imm64, type Insn, insnEquals } from '../insn.js';
+import { imm64, type Insn, insnEquals, isPlainLdImm64 } from '../insn.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_END, BPF_EXIT,
   BPF_FETCH, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LD_IMM64, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV,
@@ -7,6 +7,7 @@ import {
 } from '../opcodes.js';
 import { formatRaw } from '../text/raw.js';
 import { settle } from '../text/statement.js';
+import { insnKey, Memo } from '../text/memo.js';
 import { parseConformanceInsn } from './parse.js';
 
 const ALU_NAMES: readonly (string | undefined)[] = [
@@ -105,6 +106,14 @@ function jump(insn: Insn): string | undefined {
  * pseudo loads, may_goto, addr_space_cast…) are written as `.insn 0x…`.
  */
 export function formatConformanceInsn(insn: Insn): string {
+  // Plain 64-bit constants are always canonical and rarely repeat: no check, no cache.
+  if (isPlainLdImm64(insn)) return `lddw ${r(insn.dst)}, 0x${imm64(insn).toString(16)}`;
+  return memo.get(insnKey(insn), () => uncached(insn));
+}
+
+const memo = new Memo<string>();
+
+function uncached(insn: Insn): string {
   const text = candidate(insn);
   if (text !== undefined) {
     try {

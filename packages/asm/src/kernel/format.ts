@@ -1,10 +1,11 @@
-import { type Insn, insnEquals } from '../insn.js';
+import { type Insn, insnEquals, isPlainLdImm64 } from '../insn.js';
 import {
   BPF_CALL, BPF_JMP, BPF_LD_IMM64, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, BPF_X,
 } from '../opcodes.js';
 import { formatRaw } from '../text/raw.js';
 import { settle } from '../text/statement.js';
+import { insnKey, Memo } from '../text/memo.js';
 import { formatLogText } from './log.js';
 import { parseKernelInsn } from './parse.js';
 import { signed } from './tables.js';
@@ -44,6 +45,14 @@ function candidate(insn: Insn): string {
  * written as the raw escape `.insn 0x…`.
  */
 export function formatKernelInsn(insn: Insn): string {
+  // Plain 64-bit constants are always canonical and rarely repeat: no check, no cache.
+  if (isPlainLdImm64(insn)) return `${formatLogText(insn)} ll`;
+  return memo.get(insnKey(insn), () => uncached(insn));
+}
+
+const memo = new Memo<string>();
+
+function uncached(insn: Insn): string {
   const text = candidate(insn);
   try {
     const back = settle(parseKernelInsn(text));

@@ -59,12 +59,17 @@ export function assembleLines(text: string, parser: LineParser): Insn[] {
   const labels = new Map<string, number>();
   const located: Located[] = [];
   let slot = 0;
+  const parsed = new Map<string, Statement>();
   stripped.forEach((l, i) => {
     const { labels: here, rest } = splitLabels(l);
     for (const name of here) labels.set(name, slot);
     if (rest === '') return;
     try {
-      const statement = parser.parse(rest, names);
+      let statement = parsed.get(rest);
+      if (statement === undefined) {
+        statement = parser.parse(rest, names);
+        if (parsed.size < 65536) parsed.set(rest, statement);
+      }
       located.push({ line: i + 1, slot, statement });
       slot += insnSlots(statement.insn);
     } catch (e) {
