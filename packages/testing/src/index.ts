@@ -1,1 +1,4 @@
-export const PACKAGE = '@bpfkit/testing';
+export { replayScenarios, harnessCaps, logTail, type ReplayOptions } from './replay/replayer.js';
+export type { OracleFile, OracleResult, OracleScenario, OracleStep, ScenarioResult, SpawnSpec, StepResult } from './replay/schema.js';
+export { ORACLE_PROGRAMS, minimalBtf } from './replay/programs.js';
+export { spawnTask, childInUserns, delegatedBpffs, type SpawnOptions, type DelegateOptions, type DelegatedBpffs } from './builders.js';
