@@ -13,6 +13,7 @@ import {
  * What a policy hook returns: nothing, `true` or {@link allow} to allow;
  * `false` (EPERM) or {@link deny} to refuse.
  */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a hook body that returns nothing allows
 export type PolicyResult = LsmDenial | boolean | undefined | void;
 
 /** Every hook sees who is asking. */

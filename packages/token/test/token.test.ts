@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { BpfError, type TraceStep, type Tracer } from '@bpfkit/kernel-api';
+import { BpfError, type BpfErrorReason, type TraceStep, type Tracer } from '@bpfkit/kernel-api';
 import { createPolicyModule, deny } from '@bpfkit/lsm';
 import { TOKEN_CREATE_CHECKS, createTokenService } from '@bpfkit/token';
 import { makeNoopTokenService } from '@bpfkit/token/testing';
@@ -8,10 +8,10 @@ import { ALL, NONE, makeWorld } from './world.js';
 
 const { CAP_BPF, CAP_SYS_ADMIN, CAP_PERFMON, CAP_NET_ADMIN } = Capability;
 
-function refused(t: ExecutionContext, fn: () => unknown, code: ErrnoName, reason?: string): void {
+function refused(t: ExecutionContext, fn: () => unknown, code: ErrnoName, reason?: BpfErrorReason): void {
   const e = t.throws(fn, { instanceOf: BpfError });
   t.is(e?.code, code);
-  if (reason !== undefined) t.is(e?.reason as string | undefined, reason);
+  if (reason !== undefined) t.is(e?.reason, reason);
 }
 
 function recorder(): Tracer & { steps: TraceStep[]; groups: string[] } {
