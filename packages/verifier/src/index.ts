@@ -1,1 +1,2 @@
-export const PACKAGE = '@bpfkit/verifier';
+export { createProgTypes } from './prog-types/registry.js';
+export { createVerifier, type VerifierDeps } from './verifier/create-verifier.js';

@@ -1,0 +1,59 @@
+import { constScalar, U64, unknownScalar, type RegState } from './state.js';
+
+/** `BPF_OP` values of ALU instructions. */
+export const ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80,
+  MOD = 0x90, XOR = 0xa0, MOV = 0xb0, ARSH = 0xc0, END = 0xd0;
+
+export const ALU_OP_NAMES: Readonly<Record<number, string>> = {
+  [ADD]: '+=', [SUB]: '-=', [MUL]: '*=', [DIV]: '/=', [OR]: '|=', [AND]: '&=', [LSH]: '<<=', [RSH]: '>>=', [NEG]: 'neg',
+  [MOD]: '%=', [XOR]: '^=', [MOV]: '=', [ARSH]: 's>>=', [END]: 'endian',
+};
+
+function bswap(v: bigint, bytes: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bytes; i++) out = (out << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/** The value of a constant ALU operation, BPF semantics (x/0 = 0, x%0 = x), or undefined when not computable. */
+export function foldConst(o: number, a: bigint, b: bigint, is64: boolean, signed: boolean, insnImm: number, toBe: boolean): bigint {
+  const bits = is64 ? 64 : 32;
+  const mask = is64 ? U64 : 0xffffffffn;
+  const ua = a & mask, ub = b & mask;
+  const sa = BigInt.asIntN(bits, ua), sb = BigInt.asIntN(bits, ub);
+  let r: bigint;
+  switch (o) {
+    case ADD: r = ua + ub; break;
+    case SUB: r = ua - ub; break;
+    case MUL: r = ua * ub; break;
+    case DIV: r = ub === 0n ? 0n : signed ? sa / sb : ua / ub; break;
+    case MOD: r = ub === 0n ? ua : signed ? sa % sb : ua % ub; break;
+    case OR: r = ua | ub; break;
+    case AND: r = ua & ub; break;
+    case XOR: r = ua ^ ub; break;
+    case LSH: r = ua << (ub & BigInt(bits - 1)); break;
+    case RSH: r = ua >> (ub & BigInt(bits - 1)); break;
+    case ARSH: r = sa >> (ub & BigInt(bits - 1)); break;
+    case NEG: r = -ua; break;
+    case MOV: r = ub; break;
+    case END: {
+      const width = insnImm;
+      const v = a & ((1n << BigInt(width)) - 1n);
+      r = toBe ? bswap(v, width / 8) : v;
+      return r & U64;
+    }
+    default: r = 0n;
+  }
+  return BigInt.asUintN(bits, r);
+}
+
+/** Result of an ALU op on scalars: folded when both are known, else unknown (ALU32: zero-extended). */
+export function scalarAlu(o: number, dst: RegState, src: RegState, is64: boolean, signed: boolean, imm: number, toBe: boolean): RegState {
+  if (dst.value !== undefined && src.value !== undefined) return constScalar(foldConst(o, dst.value, src.value, is64, signed, imm, toBe));
+  if (o === MOV && src.value !== undefined) return constScalar(is64 ? src.value : src.value & 0xffffffffn);
+  if (o === AND && src.value !== undefined) {
+    const max = src.value & (is64 ? U64 : 0xffffffffn);
+    return { type: 'scalar', off: 0, umin: 0n, umax: max };
+  }
+  return is64 ? unknownScalar : { type: 'scalar', off: 0, umin: 0n, umax: 0xffffffffn };
+}

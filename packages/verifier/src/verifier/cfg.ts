@@ -1,0 +1,90 @@
+import type { Insn } from '@bpfkit/asm';
+import { fail, type VerifierLog } from './log.js';
+import { CALL, cls, EXIT, isJump, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEUDO_CALL } from './insns.js';
+
+/**
+ * `add_subprog_and_kfunc` + `check_subprogs`: subprogram starts (sorted, with the
+ * end as a sentinel), jumps staying inside their subprogram, each subprogram
+ * ending in an exit or a jump.
+ */
+export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapable: boolean): number[] {
+  const starts = new Set<number>([0]);
+  insns.forEach((insn, pc) => {
+    if (insn.code === (JMP | CALL) && insn.src === PSEUDO_CALL) {
+      if (!bpfCapable) {
+        fail(log, 'EPERM', 'calls-need-cap-bpf', 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
+      }
+      const target = pc + insn.imm + 1;
+      if (target < 0 || target >= insns.length) fail(log, 'EINVAL', 'bad-call-target', `call to invalid destination`);
+      starts.add(target);
+    }
+  });
+  const subprogs = [...starts].sort((a, b) => a - b);
+  subprogs.push(insns.length);
+  for (let s = 0; s + 1 < subprogs.length; s++) {
+    const start = subprogs[s] ?? 0;
+    const end = subprogs[s + 1] ?? insns.length;
+    for (let pc = start; pc < end; pc++) {
+      const insn = insns[pc];
+      if (insn === undefined) continue;
+      if (isJump(insn)) {
+        const to = jumpTarget(insn, pc);
+        if (to < start || to >= end) fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(pc)} to ${String(to)}`);
+      }
+      if (insn.code === LD_IMM64) pc++;
+    }
+    const last = insns[end - 1];
+    const lastIsLdHalf = end - 2 >= start && insns[end - 2]?.code === LD_IMM64;
+    const ok = last !== undefined && !lastIsLdHalf && (last.code === (JMP | EXIT) || last.code === (JMP | JA) || last.code === (JMP32 | JA));
+    if (!ok) fail(log, 'EINVAL', 'last-insn', 'last insn is not an exit or jmp');
+  }
+  return subprogs;
+}
+
+/**
+ * `check_cfg`: a depth-first walk from every subprogram start; jumps out of range,
+ * back-edges (loops) without bpf_capable, and instructions never reached.
+ */
+export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): void {
+  const n = insns.length;
+  const state = new Uint8Array(n); // 0 unseen, 1 on the DFS stack, 2 done
+  const edges = (pc: number): number[] => {
+    const insn = insns[pc];
+    if (insn === undefined) return [];
+    const c = cls(insn.code);
+    if (insn.code === LD_IMM64) return [pc + 2];
+    if (c !== JMP && c !== JMP32) return [pc + 1];
+    const o = op(insn.code);
+    if (o === EXIT) return [];
+    if (o === CALL) return insn.src === PSEUDO_CALL ? [pc + 1, pc + insn.imm + 1] : [pc + 1];
+    if (o === JA) return [jumpTarget(insn, pc)];
+    return [pc + 1, jumpTarget(insn, pc)];
+  };
+  for (const start of subprogs.slice(0, -1)) {
+    if (state[start] !== 0) continue;
+    const stack: { pc: number; next: number[] }[] = [{ pc: start, next: edges(start) }];
+    state[start] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) break;
+      const to = top.next.shift();
+      if (to === undefined) {
+        state[top.pc] = 2;
+        stack.pop();
+        continue;
+      }
+      if (to < 0 || to >= n) fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(top.pc)} to ${String(to)}`);
+      if (state[to] === 1) {
+        if (!bpfCapable) fail(log, 'EINVAL', 'back-edge', `back-edge from insn ${String(top.pc)} to ${String(to)}`);
+        continue;
+      }
+      if (state[to] === 2) continue;
+      state[to] = 1;
+      stack.push({ pc: to, next: edges(to) });
+    }
+  }
+  for (let pc = 0; pc < n; pc++) {
+    if (state[pc] === 0) fail(log, 'EINVAL', 'unreachable', `unreachable insn ${String(pc)}`);
+    if (insns[pc]?.code === LD_IMM64) pc++;
+  }
+}

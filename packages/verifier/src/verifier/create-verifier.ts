@@ -1,0 +1,57 @@
+import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
+import { checkCfg, checkSubprogs } from './cfg.js';
+import { Checker } from './do-check.js';
+import { decodeSlots } from './insns.js';
+import { LOG_STATS, Reject, VerifierLog } from './log.js';
+
+/** What the verifier is built from. */
+export interface VerifierDeps {
+  /** Program types (helper availability, return ranges). */
+  readonly progTypes: ProgTypeRegistry;
+}
+
+function statsLine(processed: number): string {
+  return `processed ${String(processed)} insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0`;
+}
+
+/**
+ * The verifier, first part: control flow, register and stack states along every
+ * path, helper calls, exit rules; the kernel's log format and errno.
+ *
+ * @example
+ * const verifier = createVerifier({ progTypes: createProgTypes() });
+ * verifier.verify(req); // throws BpfError('EACCES', 'verifier:ptr-leak', 'R0 leaks addr as return value')
+ */
+export function createVerifier(deps: VerifierDeps): Verifier {
+  return {
+    verify(req: VerifierRequest): VerifierResult {
+      const log = new VerifierLog(req.logLevel, req.logSize);
+      const insns = decodeSlots(req.insns);
+      let checker: Checker | undefined;
+      let stackDepth = 0;
+      let failure: Reject | undefined;
+      try {
+        const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
+        checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
+        checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);
+        stackDepth = checker.run().stackDepth;
+      } catch (e) {
+        if (!(e instanceof Reject)) throw e;
+        failure = e;
+      }
+      const processed = checker?.processed ?? 0;
+      // At log level 1 an accepted program keeps only the statistics.
+      if (failure === undefined && (req.logLevel & 2) === 0) log.reset(0);
+      if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed));
+      const fin = log.finalize();
+      if (fin.truncated) {
+        throw new BpfError('ENOSPC', 'verifier:log-too-small', 'the verifier log did not fit log_size', { log: fin.log });
+      }
+      if (failure !== undefined) throw new BpfError(failure.code, failure.reason, failure.message, { log: fin.log });
+      return {
+        log: fin.log, logTrueSize: fin.trueSize, stackDepth,
+        stats: { insnProcessed: processed, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, markRead: 0 },
+      };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { BpfError, type BpfErrorReason } from '@bpfkit/kernel-api';
+import type { ErrnoName } from '@bpfkit/uapi';
+
+/** `BPF_LOG_LEVEL1`, `BPF_LOG_LEVEL2`, `BPF_LOG_STATS`, `BPF_LOG_FIXED`. */
+export const LOG_LEVEL1 = 1, LOG_LEVEL2 = 2, LOG_STATS = 4, LOG_FIXED = 8;
+const LOG_MASK = LOG_LEVEL1 | LOG_LEVEL2 | LOG_STATS | LOG_FIXED;
+
+/**
+ * `struct bpf_verifier_log`: the whole text is kept (so `log_true_size` is exact);
+ * the buffer the caller sees is cut at `finalize`, the rotating way (keep the tail)
+ * unless BPF_LOG_FIXED.
+ */
+export class VerifierLog {
+  private text = '';
+
+  constructor(readonly level: number, private readonly size: number) {
+    if ((level & ~LOG_MASK) !== 0) throw new BpfError('EINVAL', 'verifier:bad-log-attr', 'log_level has unknown bits');
+  }
+
+  /** Instruction and state lines are written at level 1 or 2. */
+  get verbose(): boolean {
+    return (this.level & (LOG_LEVEL1 | LOG_LEVEL2)) !== 0;
+  }
+  get level2(): boolean {
+    return (this.level & LOG_LEVEL2) !== 0;
+  }
+  get pos(): number {
+    return this.text.length;
+  }
+  write(s: string): void {
+    if (this.level !== 0) this.text += s;
+  }
+  line(s: string): void {
+    this.write(`${s}\n`);
+  }
+  /** `bpf_vlog_reset`: drops what a finished path printed. */
+  reset(pos: number): void {
+    this.text = this.text.slice(0, pos);
+  }
+  /** Column of the last line, for the `;` alignment of state after an instruction. */
+  lineStart(): number {
+    return this.text.lastIndexOf('\n') + 1;
+  }
+
+  /** `bpf_vlog_finalize`: the visible log, its true size, and whether it was truncated (ENOSPC). */
+  finalize(): { log: string; trueSize: number; truncated: boolean } {
+    const bytes = new TextEncoder().encode(this.text);
+    const trueSize = this.level === 0 ? 0 : bytes.length + 1;
+    if (this.level === 0 || trueSize <= this.size) return { log: this.text, trueSize, truncated: false };
+    const keep = Math.max(this.size - 1, 0);
+    const cut = (this.level & LOG_FIXED) !== 0 ? bytes.slice(0, keep) : bytes.slice(bytes.length - keep);
+    return { log: new TextDecoder().decode(cut), trueSize, truncated: true };
+  }
+}
+
+/** A verifier rejection on its way out: errno, reason, the reason line already logged. */
+export class Reject extends Error {
+  constructor(readonly code: ErrnoName, readonly reason: BpfErrorReason, message: string) {
+    super(message);
+  }
+}
+
+/** Logs the reason line (as `verbose()` does) and aborts verification. */
+export function fail(log: VerifierLog, code: ErrnoName, what: string, message: string): never {
+  log.line(message);
+  throw new Reject(code, `verifier:${what}`, message);
+}
