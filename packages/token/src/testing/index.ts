@@ -2,9 +2,9 @@ import type { BpfTokenInfo, TokenService } from '@bpfkit/kernel-api';
 import { formatTokenFdinfo } from '../masks.js';
 
 /**
- * A token service for tests: `create` refuses (EPERM is not modelled: it
- * throws a plain Error saying it is a fake), every allow/capable check says
- * no, `fdinfo` is the real formatter, `release` does nothing — unless given.
+ * A token service for tests. Unless given: `create` throws (it is not
+ * provided), every allow/capable check says no, `fdinfo` is the real
+ * formatter and `release` does nothing.
  *
  * @example
  * const tokens = makeNoopTokenService({ allowCmd: () => true, capable: () => true });
