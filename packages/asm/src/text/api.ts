@@ -40,7 +40,7 @@ export interface DisassembleOptions {
 function syntaxOf(value: unknown): Syntax {
   if (value === undefined || value === 'kernel') return 'kernel';
   if (value === 'conformance') return 'conformance';
-  throw asmError('asm:bad-option', `unknown syntax '${String(value)}'`);
+  throw asmError('asm:bad-option', `unknown syntax ${JSON.stringify(value) ?? typeof value}`);
 }
 
 /**
