@@ -1,4 +1,4 @@
-import { type Kernel, type ObjectCounts, type Sysctls, type Task } from '@bpfkit/kernel-api';
+import { type Kernel, type ObjectCounts } from '@bpfkit/kernel-api';
 import { CAP_FULL_SET } from '@bpfkit/uapi';
 import { KernelCore } from './core.js';
 import type { KernelDeps } from './deps.js';
@@ -49,13 +49,9 @@ export function createKernel(deps: KernelDeps): Kernel {
 
   return {
     init,
-    task: (pid) => core.tasks.get(pid) as Task | undefined,
-    sysctl<K extends keyof Sysctls>(name: K): Sysctls[K] {
-      void name;
-      return core.unprivilegedBpfDisabled as Sysctls[K];
-    },
-    setSysctl<K extends keyof Sysctls>(name: K, value: Sysctls[K], writer?: Task): void {
-      void name;
+    task: (pid) => core.tasks.get(pid),
+    sysctl: () => core.unprivilegedBpfDisabled,
+    setSysctl: (_name, value, writer) => {
       core.setUnprivBpfDisabled(value, (writer ?? init).cred);
     },
     counts(): ObjectCounts {

@@ -59,10 +59,6 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
   check(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', `map type ${mapType} is not supported`);
   if (desc === undefined) throw new BpfError('EINVAL', 'map:unknown-type', `map type ${mapType}`);
 
-  const lookupFdObject = (fd: number): BpfObject | undefined => {
-    const e = task.fdTable.get(fd);
-    return e === undefined || e.file.opath ? undefined : e.file.payload.object;
-  };
   const innerFd = u32(attr, 20);
   const valueBtfObjFd = s32(attr, 72);
   const req: MapCreateRequest = {
@@ -132,7 +128,6 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);
     });
-    void lookupFdObject;
     return installObjectFd(task, 'bpf-map', obj);
   } finally {
     token?.put();

@@ -28,16 +28,16 @@ export interface DefaultKernelOptions {
 
 const KNOWN = new Set(['lsm', 'tracer', 'clock', 'cpus', 'initCaps', 'sysctls', 'fileSystems']);
 
-function fromVerifierPackage<T>(name: string): ((...args: unknown[]) => T) | undefined {
+function fromVerifierPackage(name: string): ((...args: unknown[]) => unknown) | undefined {
   const v = (verifierPkg as Record<string, unknown>)[name];
-  return typeof v === 'function' ? (v as (...args: unknown[]) => T) : undefined;
+  return typeof v === 'function' ? (v as (...args: unknown[]) => unknown) : undefined;
 }
 
 /**
  * A kernel wired with the real subsystems of bpfkit, as Linux 6.18 behaves.
  *
  * @example
- * import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+ * // exported as the `defaults` subpath of the kernel package
  * const kernel = createDefaultKernel();
  * const c = kernel.init.fork();
  */
@@ -51,8 +51,8 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   const bpffs = createBpfFs({ userNamespaces, capabilities, ...(tracer === undefined ? {} : { tracer }) });
   const cpus = options.cpus ?? 2;
   const maps = createMapTypes({ possibleCpus: cpus });
-  const progs = fromVerifierPackage<ProgTypeRegistry>('createProgTypes')?.() ?? interimProgTypes();
-  const verifier = fromVerifierPackage<Verifier>('createVerifier')?.({ progTypes: progs }) ?? interimVerifier(progs);
+  const progs = (fromVerifierPackage('createProgTypes')?.() as ProgTypeRegistry | undefined) ?? interimProgTypes();
+  const verifier = (fromVerifierPackage('createVerifier')?.({ progTypes: progs }) as Verifier | undefined) ?? interimVerifier(progs);
   const btf: BtfLoader = {
     load(data, log) {
       const parsed = parseBtf(data, { logLevel: log.level, ...(log.level === 0 ? {} : { logSize: log.size }) });

@@ -8,7 +8,6 @@ import {
   MOVE_MOUNT_F_EMPTY_PATH,
   MS_BIND,
   MS_PRIVATE,
-  MS_REC,
   O_PATH,
   type FsContext,
   type FsParameter,
@@ -287,7 +286,6 @@ export function mount(task: TaskImpl, source: string | null, target: string, fst
     if (old.mnt.ns !== task.mntNs) throw new BpfError('EINVAL', 'vfs:bind-foreign-mount', 'bind source is not in the caller\'s mount namespace');
     const mnt = new Mount(task.core.mountIds.alloc(), old.mnt.sb, old.inode, [...old.mnt.rootRel, ...old.rel], task.mntNs, old.mnt.source, old.mnt.readonly);
     attach(task, mnt, followMounts(at));
-    void MS_REC;
     return;
   }
   if ((flags & (MS_PRIVATE | (1 << 20) | (1 << 19) | (1 << 17))) !== 0) {

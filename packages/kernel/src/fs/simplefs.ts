@@ -4,7 +4,6 @@ import {
   MAY_WRITE,
   type Credentials,
   type FileSystemType,
-  type FsContext,
   type Inode,
   type InodeOperations,
   type SuperBlock,
@@ -71,7 +70,6 @@ function remove(core: KernelCore, ops: InodeOperations, dir: Inode, name: string
   if (isDir && (child.children?.size ?? 0) > 0) throw new BpfError('ENOTEMPTY', 'vfs:not-empty', `${name} not empty`);
   ops.permission(dir, cred, MAY_WRITE | MAY_EXEC);
   dir.children?.delete(name);
-  void core;
 }
 
 /**
@@ -85,7 +83,7 @@ export function simpleFsType(core: KernelCore, name: string, writable: boolean):
   return {
     name,
     userNsMount: false,
-    initFsContext: (_ctx: FsContext) => refuse(),
+    initFsContext: () => refuse(),
     parseParam: () => refuse(),
     getTree: () => refuse(),
     reconfigure: undefined,
