@@ -246,3 +246,14 @@ test('call by helper name with or without the bpf_ prefix; unknown names are EIN
   t.deepEqual(atomic(W, BPF_AND, R1, R2, 0).imm, BPF_AND);
   t.is(atomic(DW, BPF_OR, R1, R2, 0).imm, BPF_OR);
 });
+
+test('the README example', (t) => {
+  const prog = [ldxMem(W, R0, R1, 4), jmpImm(BPF_JGT, R0, 5, 1), call('bpf_ktime_get_ns'), mov64Imm(R0, 0), exit()];
+  const bytes = encodeProgram(prog);
+  t.is(disassemble(decodeProgram(bytes)), 'r0 = *(u32 *)(r1 +4)\nif r0 > 0x5 goto pc+1\ncall bpf_ktime_get_ns#5\nr0 = 0\nexit');
+  t.true(disassemble(prog, { log: true }).startsWith('0: (61) r0 = *(u32 *)(r1 +4)\n1: (25) if r0 > 0x5 goto pc+1'));
+  t.true(disassemble(prog, { syntax: 'conformance' }).startsWith('ldxw %r0, [%r1+4]\njgt %r0, 5, +1'));
+  t.is(disassemble(assemble('  r0 = 0\nloop:\n  r0 += 1\n  if r0 < 10 goto loop\n  exit')), 'r0 = 0\nr0 += 1\nif r0 < 0xa goto pc-2\nexit');
+  t.is(assemble('mov %r0, 1\njeq %r1, 0, exit\nmov %r0, 2\nexit', { syntax: 'conformance' })[1]?.off, 1);
+  t.is(validate([{ code: 0x07, dst: 0, src: 0, off: 1, imm: 1 }, exit()])[0]?.error.message, 'BPF_ALU uses reserved fields');
+});
