@@ -1,1 +1,2 @@
-export const PACKAGE = '@bpfkit/cli';
+export { main, buildProgram } from './main.js';
+export type { Io } from './output.js';

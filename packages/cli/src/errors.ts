@@ -1,0 +1,21 @@
+import { isBpfError } from '@bpfkit/kernel-api';
+
+/** A usage or input problem the CLI reports as one line, exit code 2. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** One line for any failure: `bpfkit: EINVAL (asm:reserved-field): BPF_ALU uses reserved fields`. */
+export function describeError(e: unknown): string {
+  if (isBpfError(e)) return `${e.code} (${e.reason}): ${e.message}`;
+  if (e instanceof CliError) return e.message;
+  if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E')) {
+    return `${e.code}: ${e.message}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Exit code: 1 for a kernel-style failure, 2 for bad usage or unreadable input. */
+export function exitCodeFor(e: unknown): number {
+  return isBpfError(e) ? 1 : 2;
+}
