@@ -2,3 +2,4 @@ export { replayScenarios, harnessCaps, logTail, type ReplayOptions } from './rep
 export type { OracleFile, OracleResult, OracleScenario, OracleStep, ScenarioResult, SpawnSpec, StepResult } from './replay/schema.js';
 export { ORACLE_PROGRAMS, minimalBtf } from './replay/programs.js';
 export { spawnTask, childInUserns, delegatedBpffs, type SpawnOptions, type DelegateOptions, type DelegatedBpffs } from './builders.js';
+export { makeNoopFdTable, makeNoopKernel, makeNoopTask } from './fakes.js';

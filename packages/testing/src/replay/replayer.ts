@@ -358,9 +358,10 @@ export function logTail(buf: Uint8Array): string | undefined {
  * results[0]?.steps.at(-1)?.info?.fdinfo;
  */
 export function replayScenarios(json: unknown, options: ReplayOptions = {}): ScenarioResult[] {
-  const file = json as OracleFile;
-  if (typeof file !== 'object' || file === null || !Array.isArray(file.scenarios)) {
+  const file = json as OracleFile | null;
+  const scenarios: unknown = typeof file === 'object' && file !== null ? file.scenarios : undefined;
+  if (file === null || !Array.isArray(scenarios)) {
     throw new TypeError('replayScenarios: not a token-oracle/v1 file (no scenarios array)');
   }
-  return file.scenarios.map((s) => replayScenario(file, s, options));
+  return (scenarios as OracleScenario[]).map((s) => replayScenario(file, s, options));
 }
