@@ -1,4 +1,4 @@
-import { type FileSystemType, type Kernel, type ProgTypeRegistry, type Tracer, type Verifier } from '@bpfkit/kernel-api';
+import { type FileSystemType, type Kernel, type Tracer } from '@bpfkit/kernel-api';
 import { parseBtf } from '@bpfkit/btf';
 import { createBpfFs } from '@bpfkit/bpffs';
 import { createCapabilityChecker } from '@bpfkit/caps';
@@ -6,11 +6,10 @@ import { createSecurityStack } from '@bpfkit/lsm';
 import { createMapTypes } from '@bpfkit/maps';
 import { createTokenService } from '@bpfkit/token';
 import { createUserNamespaces } from '@bpfkit/userns';
-import * as verifierPkg from '@bpfkit/verifier';
+import { createProgTypes, createVerifier } from '@bpfkit/verifier';
 import type { SecurityModule, Sysctls } from '@bpfkit/kernel-api';
 import type { BtfLoader, Clock } from '../deps.js';
 import { createKernel } from '../kernel.js';
-import { interimProgTypes, interimVerifier } from './interim.js';
 
 /** Options of {@link createDefaultKernel}; every field is optional. */
 export interface DefaultKernelOptions {
@@ -27,11 +26,6 @@ export interface DefaultKernelOptions {
 }
 
 const KNOWN = new Set(['lsm', 'tracer', 'clock', 'cpus', 'initCaps', 'sysctls', 'fileSystems']);
-
-function fromVerifierPackage(name: string): ((...args: unknown[]) => unknown) | undefined {
-  const v = (verifierPkg as Record<string, unknown>)[name];
-  return typeof v === 'function' ? (v as (...args: unknown[]) => unknown) : undefined;
-}
 
 /**
  * A kernel wired with the real subsystems of bpfkit, as Linux 6.18 behaves.
@@ -51,8 +45,8 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   const bpffs = createBpfFs({ userNamespaces, capabilities, ...(tracer === undefined ? {} : { tracer }) });
   const cpus = options.cpus ?? 2;
   const maps = createMapTypes({ possibleCpus: cpus });
-  const progs = (fromVerifierPackage('createProgTypes')?.() as ProgTypeRegistry | undefined) ?? interimProgTypes();
-  const verifier = (fromVerifierPackage('createVerifier')?.({ progTypes: progs }) as Verifier | undefined) ?? interimVerifier(progs);
+  const progs = createProgTypes();
+  const verifier = createVerifier({ progTypes: progs });
   const btf: BtfLoader = {
     load(data, log) {
       const parsed = parseBtf(data, { logLevel: log.level, ...(log.level === 0 ? {} : { logSize: log.size }) });
