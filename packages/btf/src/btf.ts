@@ -1,6 +1,7 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import type { BtfKindName } from './kinds.js';
 import { cString } from './strings.js';
+import { skipForwarding, structuralResolvedId, structuralSize, structuralTypeIdSize } from './structural-resolve.js';
 import type { BtfMember, BtfModifier, BtfType, BtfVoid } from './types.js';
 
 /** The header fields of a parsed blob (`struct btf_header`). */
@@ -18,7 +19,7 @@ export interface BtfHeader {
 /** Type id 0. */
 export const VOID: BtfVoid = Object.freeze({ id: 0, kind: 'VOID', name: '', nameOff: 0 });
 
-/** Everything a {@link Btf} is made of; produced by `parseBtf`. */
+/** Everything a {@link Btf} is made of; produced by `parseBtf` and `decodeBtf`. */
 export interface BtfParts {
   readonly header: BtfHeader;
   readonly littleEndian: boolean;
@@ -33,6 +34,11 @@ export interface BtfParts {
   /** The verifier log, when one was asked for. */
   readonly log: string;
   readonly logTrueSize: number;
+  /**
+   * False for BTF that did not go through the kernel's checks (`decodeBtf`): the resolved
+   * tables are then unused and queries resolve on demand. Default true.
+   */
+  readonly validated?: boolean;
 }
 
 /** A resolved type: the id reached and its type. */
@@ -49,7 +55,9 @@ export function isModifier(t: BtfType): t is BtfModifier {
 }
 
 /**
- * Parsed, validated BTF with the kernel's resolved ids and sizes, and type queries.
+ * Parsed BTF and type queries: validated by `parseBtf` (with the kernel's resolved ids and
+ * sizes), or only decoded by `decodeBtf` (`validated` false; queries resolve on demand and
+ * throw `BpfError` on dangling ids or type loops).
  *
  * @example
  * const btf = parseBtf(bytes);
@@ -73,6 +81,8 @@ export class Btf {
   readonly log: string;
   /** `log_true_size`. */
   readonly logTrueSize: number;
+  /** True when the kernel's checks passed (`parseBtf`); false for `decodeBtf`. */
+  readonly validated: boolean;
   readonly #resolvedIds: Uint32Array;
   readonly #resolvedSizes: Uint32Array;
   #byName: Map<string, number[]> | undefined;
@@ -90,6 +100,7 @@ export class Btf {
     this.#resolvedSizes = parts.resolvedSizes;
     this.log = parts.log;
     this.logTrueSize = parts.logTrueSize;
+    this.validated = parts.validated ?? true;
   }
 
   /** Number of type ids, void and base types included (`btf_nr_types`). */
@@ -131,32 +142,31 @@ export class Btf {
 
   /** The kernel's resolved type id of a modifier, pointer, var, func or decl tag. */
   resolvedId(id: number): number {
+    if (!this.validated) return structuralResolvedId(this, id);
     if (id < this.startId) return this.base?.resolvedId(id) ?? 0;
     return this.#resolvedIds[id - this.startId] ?? 0;
   }
 
   /** The kernel's resolved size of an array (0 for other kinds). */
   resolvedSize(id: number): number {
+    if (!this.validated) return this.type(id)?.kind === 'ARRAY' ? (structuralSize(this, id) ?? 0) : 0;
     if (id < this.startId) return this.base?.resolvedSize(id) ?? 0;
     return this.#resolvedSizes[id - this.startId] ?? 0;
   }
 
-  /** Skips typedefs and qualifiers (`btf_type_skip_modifiers`). */
+  /**
+   * Skips typedefs and qualifiers (`btf_type_skip_modifiers`); `undefined` for an unknown id.
+   * On unvalidated BTF a dangling id in the chain throws EINVAL and a loop ELOOP.
+   */
   resolve(id: number): ResolvedType | undefined {
-    let cur = id;
-    let t = this.type(cur);
-    for (let guard = 0; t !== undefined && isModifier(t); guard++) {
-      if (guard > this.nrTypes) return undefined;
-      cur = t.type;
-      t = this.type(cur);
-    }
-    return t === undefined ? undefined : { id: cur, type: t };
+    return skipForwarding(this, id, false);
   }
 
   /**
    * The size the kernel gives a type (`btf_type_id_size`): sized kinds, pointers (8),
    * arrays, and modifiers/vars through what they resolve to; `undefined` for void, FWD,
-   * FUNC and FUNC_PROTO.
+   * FUNC and FUNC_PROTO. On unvalidated BTF, loops, dangling ids, unsized array elements
+   * and sizes past U32_MAX throw `BpfError`.
    */
   size(id: number): number | undefined {
     return this.typeIdSize(id)?.size;
@@ -164,6 +174,7 @@ export class Btf {
 
   /** `btf_type_id_size`: the sized type a type id stands for, and its size. */
   typeIdSize(id: number): { id: number; type: BtfType; size: number } | undefined {
+    if (!this.validated) return structuralTypeIdSize(this, id);
     let t = this.type(id);
     if (t === undefined || noSize(t)) return undefined;
     let sid = id;

@@ -1,9 +1,15 @@
-import type { Btf } from './btf.js';
-import type { BtfComposite, BtfEnum, BtfEnum64 } from './types.js';
+import { isModifier, type Btf } from './btf.js';
+import type { BtfComposite, BtfEnum, BtfEnum64, BtfType } from './types.js';
 
 // A C header from BTF in the spirit of `bpftool btf dump format c`: types in dependency
 // order, forward declarations where a pointer is enough, anonymous records inlined.
 // Not emitted: explicit padding members, `__attribute__((packed))`, FUNC/VAR/DATASEC.
+// Every walk is bounded: decoded (unvalidated) BTF may hold loops and dangling ids.
+
+/** How deep definitions may nest (emit → members → emit…) before the rest is left out. */
+const MAX_EMIT_NESTING = 500;
+/** How deep one declarator or dependency walk may go. */
+const MAX_DEPTH = 64;
 
 const PROLOGUE =
   '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
@@ -16,6 +22,12 @@ class CDumper {
   readonly #done = new Set<number>();
   readonly #emitting = new Set<number>();
   readonly #declared = new Set<number>();
+  #nesting = 0;
+  // Dependency walks are idempotent, so each (id, via pointer) pair is walked once: this
+  // keeps shared sub-graphs linear and stops pointer cycles.
+  readonly #walked = new Set<number>();
+  // Types on the current declarator stack: a repeat is a cycle C cannot spell.
+  readonly #declaring = new Set<number>();
   readonly out: string[] = [];
   // Distinct types may share a name (vmlinux has several `struct bpf_map_desc`); like
   // libbpf's btf_dump, later ones get a `___N` suffix. Tags and identifiers are separate
@@ -43,16 +55,17 @@ class CDumper {
 
   /** Emits a named type's full definition after what it needs. */
   emit(id: number): void {
-    if (this.#done.has(id) || this.#emitting.has(id)) return;
+    if (this.#done.has(id) || this.#emitting.has(id) || this.#nesting >= MAX_EMIT_NESTING) return;
     const t = this.btf.type(id);
     if (t === undefined) return;
     this.#emitting.add(id);
+    this.#nesting++;
     switch (t.kind) {
       case 'STRUCT':
       case 'UNION':
         if (t.name === '') break;
         this.#membersDeps(t);
-        this.out.push(`${this.#record(t, 0)};\n\n`);
+        this.out.push(`${this.#record(t, 0, 0)};\n\n`);
         break;
       case 'ENUM':
       case 'ENUM64':
@@ -69,6 +82,7 @@ class CDumper {
       default:
         break;
     }
+    this.#nesting--;
     this.#emitting.delete(id);
     this.#done.add(id);
   }
@@ -76,7 +90,10 @@ class CDumper {
   /** Makes `id` usable: complete unless only reached through a pointer. */
   dep(id: number, viaPtr: boolean, depth = 0): void {
     const t = this.btf.type(id);
-    if (t === undefined || depth > 64) return;
+    if (t === undefined || depth > MAX_DEPTH) return;
+    const key = id * 2 + (viaPtr ? 1 : 0);
+    if (this.#walked.has(key)) return;
+    this.#walked.add(key);
     switch (t.kind) {
       case 'PTR':
         this.dep(t.type, true, depth + 1);
@@ -118,8 +135,15 @@ class CDumper {
 
   #namedRecord(id: number): boolean {
     let t = this.btf.type(id);
-    for (let i = 0; t !== undefined && i < 64 && (t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'TYPE_TAG'); i++) t = this.btf.type(t.type);
+    for (let i = 0; t !== undefined && i < MAX_DEPTH && (t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'TYPE_TAG'); i++) t = this.btf.type(t.type);
     return t !== undefined && (t.kind === 'STRUCT' || t.kind === 'UNION' || t.kind === 'FWD') && t.name !== '';
+  }
+
+  /** Like `btf.resolve` but never throws: gives up on loops and dangling ids. */
+  #skipModifiers(id: number): BtfType | undefined {
+    let t = this.btf.type(id);
+    for (let i = 0; t !== undefined && i < MAX_DEPTH && isModifier(t); i++) t = this.btf.type(t.type);
+    return t;
   }
 
   #membersDeps(t: BtfComposite, depth = 0): void {
@@ -135,7 +159,7 @@ class CDumper {
     this.out.push(`${kw} ${this.cname(id, t.name, 'tag')};\n\n`);
   }
 
-  #record(t: BtfComposite, indent: number): string {
+  #record(t: BtfComposite, indent: number, depth: number): string {
     const pad = '\t'.repeat(indent + 1);
     const kw = t.kind === 'UNION' ? 'union' : 'struct';
     const name = t.name === '' ? '' : ` ${this.cname(t.id, t.name, 'tag')}`;
@@ -143,7 +167,7 @@ class CDumper {
     if (t.members.length === 0) return `${kw}${name} {}`;
     const body = t.members.map((m) => {
       const bits = m.bitfieldSize !== 0 ? `: ${m.bitfieldSize}` : this.#implicitBitfield(m.type);
-      return `${pad}${this.decl(m.type, m.name, indent + 1)}${bits};\n`;
+      return `${pad}${this.decl(m.type, m.name, indent + 1, depth + 1)}${bits};\n`;
     });
     return `${head}\n${body.join('')}${'\t'.repeat(indent)}}`;
   }
@@ -167,9 +191,17 @@ class CDumper {
 
   /** `type declarator`, C style (pointers, arrays and function pointers nest). */
   decl(id: number, declarator: string, indent: number, depth = 0): string {
-    const t = this.btf.type(id);
     const sep = (base: string): string => (declarator === '' ? base : `${base} ${declarator}`);
-    if (t === undefined || depth > 64) return sep(`/* invalid type ${id} */ void`);
+    if (this.#declaring.has(id)) return sep(`/* type ${id} refers to itself */ void`);
+    this.#declaring.add(id);
+    const s = this.#decl(id, declarator, indent, depth, sep);
+    this.#declaring.delete(id);
+    return s;
+  }
+
+  #decl(id: number, declarator: string, indent: number, depth: number, sep: (base: string) => string): string {
+    const t = this.btf.type(id);
+    if (t === undefined || depth > MAX_DEPTH) return sep(`/* invalid type ${id} */ void`);
     switch (t.kind) {
       case 'VOID':
         return sep('void');
@@ -180,14 +212,14 @@ class CDumper {
         return sep(this.cname(t.id, t.name, 'ident'));
       case 'STRUCT':
       case 'UNION':
-        return sep(t.name === '' ? this.#record(t, indent) : `${t.kind === 'UNION' ? 'union' : 'struct'} ${this.cname(t.id, t.name, 'tag')}`);
+        return sep(t.name === '' ? this.#record(t, indent, depth) : `${t.kind === 'UNION' ? 'union' : 'struct'} ${this.cname(t.id, t.name, 'tag')}`);
       case 'ENUM':
       case 'ENUM64':
         return sep(t.name === '' ? this.#enum(t, indent) : `enum ${this.cname(t.id, t.name, 'tag')}`);
       case 'FWD':
         return sep(`${t.union ? 'union' : 'struct'} ${this.cname(t.id, t.name, 'tag')}`);
       case 'PTR': {
-        const target = this.btf.resolve(t.type)?.type;
+        const target = this.#skipModifiers(t.type);
         const inner = `*${declarator}`;
         const wrap = target?.kind === 'ARRAY' || target?.kind === 'FUNC_PROTO';
         return this.decl(t.type, wrap ? `(${inner})` : inner, indent, depth + 1);
