@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import type { Io } from '../output.js';
 import { registerAsm } from './asm.js';
 import { registerBtf } from './btf.js';
+import { registerDemo } from './demo.js';
+import { registerScenario } from './scenario.js';
 import { registerToken } from './token.js';
 
 /** Adds one verb (or a group of verbs) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
 
 /** Every verb of `bpfkit`, in help order. */
-export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerToken];
+export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerToken, registerScenario, registerDemo];

@@ -6,6 +6,7 @@ import { parseOperation } from '../delegation/operation.js';
 import { planDelegation } from '../delegation/plan.js';
 import { CliError } from '../errors.js';
 import { printJson, println, type Io } from '../output.js';
+import { registerTokenExplain } from './token-explain.js';
 
 interface PlanOptions {
   readonly json?: boolean;
@@ -46,4 +47,5 @@ export function registerToken(program: Command, io: Io): void {
       println(io.stdout, 'why:');
       for (const n of out.notes) println(io.stdout, `  ${n}`);
     });
+  registerTokenExplain(token, io);
 }

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { readInstructionBytes } from '../input.js';
+import { explainDelegation, type CallerKind } from '../delegation/explain.js';
+import { parseOperation } from '../delegation/operation.js';
+import { renderTrace } from '../delegation/recorder.js';
+import { explanationSummary } from '../delegation/summary.js';
+import { CliError } from '../errors.js';
+import { printJson, println, type Io } from '../output.js';
+
+const CALLERS: readonly CallerKind[] = ['container', 'sibling', 'nested', 'host-root', 'host-user'];
+
+interface ExplainOptions {
+  readonly mount: string;
+  readonly caller: string;
+  readonly caps?: string;
+  readonly token: boolean;
+  readonly sysctl: string;
+  readonly attach?: string;
+  readonly program?: string;
+  readonly json?: boolean;
+}
+
+/** `bpfkit token explain --mount OPTS [--caller WHO] [--caps LIST] OPERATION`. */
+export function registerTokenExplain(token: Command, io: Io): void {
+  token
+    .command('explain')
+    .description('run an operation under a delegated bpffs in the simulated kernel and show every check that decided it')
+    .argument('<operation...>', 'map_create TYPE | prog_load TYPE | btf_load | btf_get_fd_by_id | token_create')
+    .requiredOption('-m, --mount <options>', "the bpffs's options: /proc/mounts text or key=value,... (e.g. delegate_cmds=map_create,delegate_maps=hash)")
+    .option('-c, --caller <who>', `who calls, relative to the mount's user namespace: ${CALLERS.join(', ')}`, 'container')
+    .option('--caps <list>', "the caller's effective capabilities in its own userns, comma-separated, or none (default: all)")
+    .option('--no-token', 'do not create and pass a token')
+    .option('--attach <type>', 'expected_attach_type for prog_load')
+    .option('--program <file>', 'instructions for prog_load (hex or raw; default r0 = 0; exit)')
+    .option('--sysctl <n>', 'kernel.unprivileged_bpf_disabled', '2')
+    .option('--json', 'print the explanation as JSON')
+    .addHelpText('after', "\nExamples:\n  bpfkit token explain -m 'delegate_cmds=map_create,delegate_maps=hash' map_create array\n  bpfkit token explain -m 'delegate_cmds=any,delegate_progs=xdp,delegate_attachs=xdp' --caps CAP_BPF prog_load xdp --attach xdp\n")
+    .action((words: string[], opts: ExplainOptions) => {
+      if (!CALLERS.includes(opts.caller as CallerKind)) throw new CliError(`unknown caller '${opts.caller}' (use ${CALLERS.join(', ')})`);
+      const text = [...words, ...(opts.attach === undefined ? [] : ['--attach', opts.attach])].join(' ');
+      const sysctl = Number(opts.sysctl);
+      if (![0, 1, 2].includes(sysctl)) throw new CliError('--sysctl takes 0, 1 or 2');
+      const result = explainDelegation({
+        mount: opts.mount,
+        caller: opts.caller as CallerKind,
+        ...(opts.caps === undefined ? {} : { caps: opts.caps.split(',').map((s) => s.trim()) }),
+        useToken: opts.token,
+        sysctl,
+        operation: parseOperation(text),
+        ...(opts.program === undefined ? {} : { program: readInstructionBytes(opts.program) }),
+      });
+      if (opts.json === true) {
+        printJson(io.stdout, result);
+        return;
+      }
+      if (result.superOptions !== undefined) println(io.stdout, `mount shows: ${result.superOptions}`);
+      println(io.stdout);
+      for (const line of renderTrace(result.trace)) println(io.stdout, line);
+      println(io.stdout);
+      for (const line of explanationSummary(result)) println(io.stdout, line);
+    });
+}

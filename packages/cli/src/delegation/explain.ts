@@ -1,0 +1,238 @@
+import { isBpfError, AT_FDCWD, type TraceStep, FsconfigCmd, MOVE_MOUNT_F_EMPTY_PATH, O_RDONLY, type Kernel, type Task } from '@bpfkit/kernel-api';
+import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { childInUserns, minimalBtf, spawnTask, ORACLE_PROGRAMS } from '@bpfkit/testing';
+import { BPF_F_TOKEN_FD, BpfCmd, BpfMapType, CAP_FULL_SET, capByName, cmdName, encodeAttr } from '@bpfkit/uapi';
+import { CliError } from '../errors.js';
+import { parseMountText } from './mount-text.js';
+import { formatOperation, operationCmd, type Operation } from './operation.js';
+import { decidingFailure, findStep, TraceRecorder, type TraceNode } from './recorder.js';
+
+/** Who runs the operation, relative to the bpffs mount's user namespace. */
+export type CallerKind = 'container' | 'sibling' | 'nested' | 'host-root' | 'host-user';
+
+/** What to explain. */
+export interface ExplainRequest {
+  /** bpffs options as `/proc/mounts` text or `key=value,...`. */
+  readonly mount: string;
+  readonly caller: CallerKind;
+  /** The caller's effective capabilities in its own user namespace (names); undefined = all. */
+  readonly caps?: readonly string[];
+  /** Create a token from the mount and pass it (default true). */
+  readonly useToken?: boolean;
+  /** `kernel.unprivileged_bpf_disabled` (default 2, as measured). */
+  readonly sysctl?: number;
+  readonly operation: Operation;
+  /** Instructions for prog_load (default `r0 = 0; exit`). */
+  readonly program?: Uint8Array;
+}
+
+/** A failed check, for the summary. */
+export interface FailedCheck {
+  readonly check: string;
+  readonly detail: string;
+  readonly hint?: string;
+}
+
+/** The outcome and every check the simulated kernel made on the way. */
+export interface Explanation {
+  readonly operation: string;
+  readonly allowed: boolean;
+  readonly errno?: string;
+  readonly reason?: string;
+  readonly message?: string;
+  /** What the mount shows in `/proc/self/mountinfo`. */
+  readonly superOptions?: string;
+  /** The check that decided a refusal. */
+  readonly decidedBy?: FailedCheck;
+  /** Why the kernel silently dropped the token (an allow check failed), when it did. */
+  readonly tokenDropped?: FailedCheck;
+  readonly trace: readonly TraceNode[];
+}
+
+const LOG_SIZE = 65536;
+const MOUNT_POINT = '/bpffs';
+
+class Refused extends Error {
+  constructor(override readonly cause: unknown) {
+    super('refused');
+  }
+}
+
+function attempt<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new Refused(e);
+  }
+}
+
+function capMaskOf(names: readonly string[] | undefined): bigint {
+  if (names === undefined) return CAP_FULL_SET;
+  let mask = 0n;
+  for (const n of names) {
+    if (n === '' || n.toLowerCase() === 'none') continue;
+    const cap = capByName(n);
+    if (cap === undefined) throw new CliError(`unknown capability '${n}'`);
+    mask |= 1n << BigInt(cap);
+  }
+  return mask;
+}
+
+/** Sets up the manager's delegated bpffs and returns the container and its fd on the mount root. */
+function mountDelegatedBpffs(kernel: Kernel, mount: string, rec: TraceRecorder): { container: Task; bpffsFd: number; superOptions: string | undefined } {
+  const container = childInUserns(kernel);
+  const manager = spawnTask(kernel, { mntns: true });
+  const fs = container.fsopen('bpf');
+  const managerFs = container.passFd(fs, manager);
+  rec.record('the manager configures the bpffs (fsconfig, as init-userns root)', () => {
+    for (const { key, value } of parseMountText(mount)) {
+      attempt(() => {
+        if (value === undefined) manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_SET_FLAG, key);
+        else manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_SET_STRING, key, value);
+      });
+    }
+    attempt(() => {
+      manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_CMD_CREATE);
+    });
+  });
+  const mnt = manager.fsmount(managerFs);
+  // Attach it in the manager's (private) namespace too, to read what /proc/self/mountinfo shows.
+  manager.mkdir(MOUNT_POINT);
+  manager.moveMount(mnt, '', AT_FDCWD, MOUNT_POINT, MOVE_MOUNT_F_EMPTY_PATH);
+  const superOptions = manager.mountinfo().find((m) => m.mountPoint === MOUNT_POINT)?.superOptions;
+  const mountFd = manager.passFd(mnt, container);
+  return { container, bpffsFd: container.open('.', O_RDONLY, mountFd), superOptions };
+}
+
+function makeCaller(kernel: Kernel, kind: CallerKind, container: Task): Task {
+  switch (kind) {
+    case 'container':
+      return container.fork();
+    case 'sibling':
+      return childInUserns(kernel, { uidMap: '0 200000 65536' });
+    case 'nested':
+      return spawnTask(kernel, { parent: container, userns: true, map: 'self' });
+    case 'host-root':
+      return kernel.init.fork({ fds: 'empty' });
+    case 'host-user':
+      return spawnTask(kernel, { uid: 1000 });
+  }
+}
+
+function defaultMapShape(mapType: number): { key_size: number; value_size: number; max_entries: number; map_flags: number } {
+  switch (mapType) {
+    case BpfMapType.BPF_MAP_TYPE_RINGBUF:
+    case BpfMapType.BPF_MAP_TYPE_USER_RINGBUF:
+      return { key_size: 0, value_size: 0, max_entries: 4096, map_flags: 0 };
+    case BpfMapType.BPF_MAP_TYPE_QUEUE:
+    case BpfMapType.BPF_MAP_TYPE_STACK:
+    case BpfMapType.BPF_MAP_TYPE_BLOOM_FILTER:
+      return { key_size: 0, value_size: 8, max_entries: 1, map_flags: 0 };
+    case BpfMapType.BPF_MAP_TYPE_LPM_TRIE:
+      return { key_size: 8, value_size: 8, max_entries: 1, map_flags: 1 };
+    default:
+      return { key_size: 4, value_size: 8, max_entries: 1, map_flags: 0 };
+  }
+}
+
+/** Runs the operation in `caller`, with the token fd when there is one. */
+function runOperation(caller: Task, op: Operation, tokenFd: number | undefined, program: Uint8Array): void {
+  const flag = tokenFd === undefined ? 0 : BPF_F_TOKEN_FD;
+  const fd = tokenFd ?? 0;
+  const m = caller.memory;
+  switch (op.op) {
+    case 'map_create': {
+      const shape = defaultMapShape(op.mapType);
+      caller.bpf(BpfCmd.BPF_MAP_CREATE, encodeAttr(BpfCmd.BPF_MAP_CREATE, {
+        map_type: op.mapType, ...shape, map_flags: shape.map_flags | flag, map_name: 'explain', map_token_fd: fd,
+      }));
+      return;
+    }
+    case 'prog_load': {
+      const insns = m.alloc(program);
+      const license = m.alloc(new TextEncoder().encode('GPL\0'));
+      const log = m.alloc(LOG_SIZE);
+      caller.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, {
+        prog_type: op.progType, expected_attach_type: op.attachType, insn_cnt: program.length / 8, insns, license,
+        log_level: 1, log_size: LOG_SIZE, log_buf: log, prog_flags: flag, prog_token_fd: fd,
+      }));
+      return;
+    }
+    case 'btf_load': {
+      const blob = minimalBtf();
+      caller.bpf(BpfCmd.BPF_BTF_LOAD, encodeAttr(BpfCmd.BPF_BTF_LOAD, { btf: m.alloc(blob), btf_size: blob.length, btf_flags: flag, btf_token_fd: fd }));
+      return;
+    }
+    case 'btf_get_fd_by_id':
+      caller.bpf(BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeAttr(BpfCmd.BPF_BTF_GET_FD_BY_ID, { btf_id: 1, open_flags: flag, fd_by_id_token_fd: fd }));
+      return;
+    case 'token_create':
+      return;
+    case 'other':
+      throw new CliError(`token explain does not run ${cmdName(op.cmd) ?? op.cmd}: it takes no token`);
+  }
+}
+
+function failedCheck(step: TraceStep | undefined): FailedCheck | undefined {
+  return step === undefined ? undefined : { check: step.check, detail: step.detail, ...(step.hint === undefined ? {} : { hint: step.hint }) };
+}
+
+function refusal(e: unknown, trace: readonly TraceNode[]): Pick<Explanation, 'errno' | 'reason' | 'message' | 'decidedBy'> {
+  if (!isBpfError(e)) throw e;
+  const decidedBy = failedCheck(decidingFailure(trace));
+  return { errno: e.code, reason: e.reason, message: e.message, ...(decidedBy === undefined ? {} : { decidedBy }) };
+}
+
+/** The allow check that made the kernel drop the token (`bpf_token_allow_*`), if one failed. */
+function tokenDrop(trace: readonly TraceNode[]): FailedCheck | undefined {
+  return failedCheck(findStep(trace, (s) => s.outcome === 'fail' && s.check.startsWith('bpf_token_allow_')));
+}
+
+function common(trace: readonly TraceNode[], superOptions: string | undefined): Pick<Explanation, 'trace' | 'superOptions' | 'tokenDropped'> {
+  const dropped = tokenDrop(trace);
+  return { trace, ...(superOptions === undefined ? {} : { superOptions }), ...(dropped === undefined ? {} : { tokenDropped: dropped }) };
+}
+
+/**
+ * Sets the scene in a fresh simulated kernel — a manager mounts a delegated
+ * bpffs for a container; the caller gets the mount — then runs the operation
+ * and records every check the kernel makes, in the kernel's order.
+ *
+ * @example
+ * explainDelegation({ mount: 'delegate_cmds=map_create,delegate_maps=hash', caller: 'container',
+ *   operation: parseOperation('map_create array') }).decidedBy?.check;
+ */
+export function explainDelegation(req: ExplainRequest): Explanation {
+  const rec = new TraceRecorder();
+  const kernel = createDefaultKernel({ tracer: rec, sysctls: { 'kernel.unprivileged_bpf_disabled': req.sysctl ?? 2 } });
+  const operation = formatOperation(req.operation);
+  let superOptions: string | undefined;
+  try {
+    const mounted = mountDelegatedBpffs(kernel, req.mount, rec);
+    const { container, bpffsFd } = mounted;
+    superOptions = mounted.superOptions;
+    const caller = makeCaller(kernel, req.caller, container);
+    const callerFd = caller === container ? bpffsFd : container.passFd(bpffsFd, caller);
+    const mask = capMaskOf(req.caps);
+    const sets = caller.capget();
+    caller.capset({ effective: sets.permitted & mask, permitted: sets.permitted, inheritable: sets.inheritable });
+    let tokenFd: number | undefined;
+    if (req.useToken !== false || req.operation.op === 'token_create') {
+      tokenFd = rec.record('BPF_TOKEN_CREATE (the caller, from the bpffs root)', () =>
+        attempt(() => caller.bpf(BpfCmd.BPF_TOKEN_CREATE, encodeAttr(BpfCmd.BPF_TOKEN_CREATE, { bpffs_fd: callerFd }))),
+      );
+    }
+    if (req.operation.op !== 'token_create') {
+      const cmd = cmdName(operationCmd(req.operation)) ?? 'bpf';
+      rec.record(`${cmd}${tokenFd === undefined ? ' (no token)' : ' with the token'}`, () => {
+        attempt(() => {
+          runOperation(caller, req.operation, tokenFd, req.program ?? ORACLE_PROGRAMS.ret0 ?? new Uint8Array());
+        });
+      });
+    }
+    return { operation, allowed: true, ...common(rec.nodes, superOptions) };
+  } catch (e) {
+    if (!(e instanceof Refused)) throw e;
+    return { operation, allowed: false, ...refusal(e.cause, rec.nodes), ...common(rec.nodes, superOptions) };
+  }
+}
