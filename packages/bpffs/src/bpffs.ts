@@ -115,7 +115,7 @@ export function createBpfFs(deps: BpfFsDeps): BpfFs {
         tracer.step({
           check: 'bpffs:fill-super-needs-capable',
           outcome: ok ? 'pass' : 'fail',
-          detail: `a bpffs for userns#${ctx.userNs.id} needs CAP_SYS_ADMIN in the initial user namespace in the creating process`,
+          detail: `a bpffs for userns#${ctx.userNs.id} needs CAP_SYS_ADMIN in the initial user namespace in the creating process: ${ok ? 'held' : 'missing'}`,
           ...(ok ? {} : { errno: 'EPERM' as const, hint: 'let an init-namespace CAP_SYS_ADMIN process run FSCONFIG_CMD_CREATE' }),
         });
         if (!ok) {

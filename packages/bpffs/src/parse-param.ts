@@ -80,7 +80,7 @@ export function bpfParseParam(deps: ParseParamDeps, ctx: FsContext, param: FsPar
         tracer.step({
           check: 'bpffs:delegate-needs-capable',
           outcome: ok ? 'pass' : 'fail',
-          detail: `delegate_${kind}=${value}: CAP_SYS_ADMIN in the initial user namespace (capable())`,
+          detail: `delegate_${kind}=${value} needs CAP_SYS_ADMIN in the initial user namespace (capable()): ${ok ? 'held' : 'missing'} in the caller`,
           ...(ok ? {} : { errno: 'EPERM' as const, hint: 'only a process with CAP_SYS_ADMIN in the init userns may set delegate_* options' }),
         });
         if (!ok) {

@@ -11,7 +11,12 @@ export interface TraceStep {
   /** Stable id of the check, e.g. `token_create:userns-match`, `ns_capable`. */
   readonly check: string;
   readonly outcome: CheckOutcome;
-  /** One line for a person: `CAP_BPF in userns#2 (owner uid 100000): not effective`. */
+  /**
+   * One line for a person, true for this outcome: what was checked and how it
+   * came out (`CAP_BPF in userns#2 (owner uid 100000): not effective` for a
+   * failure, `insn_cnt 2 is within 1..4096` for a pass). A passing step never
+   * carries the failure's wording.
+   */
   readonly detail: string;
   /** The errno the check gives when it fails. */
   readonly errno?: ErrnoName;

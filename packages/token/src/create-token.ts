@@ -92,7 +92,7 @@ export function createToken(env: TokenCreateEnv, cred: Credentials, source: Toke
       hint: `change the policy of security module ${pathDenial.module ?? '?'}`,
     });
   }
-  pass('path_permission(MAY_ACCESS): no r/w/x bits are asked, so file modes do not matter; no security module objected');
+  pass('path_permission(MAY_ACCESS) asks for no r/w/x bits, so file modes play no part; no security module objected');
 
   const sbNs = source.superblockUserNs;
   if (cred.userNs !== sbNs) {

@@ -1,7 +1,31 @@
-import { BpfError, type BpfErrorReason } from '@bpfkit/kernel-api';
+import { BpfError, type BpfErrorReason, type LsmDenial } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
 import { attrTailNonZero, cmdName } from '@bpfkit/uapi';
 import type { KernelCore } from '../core.js';
+
+/**
+ * What a traced check says, one line per outcome. Each line names what was
+ * checked and how it came out (`insn_cnt 2 is within 1..4096` /
+ * `insn_cnt 0 not in 1..4096`), so a passing step never reads like a failure.
+ * There is deliberately no single-string form.
+ */
+export interface CheckDetail {
+  /** The step's detail when the check passes. */
+  readonly pass: string;
+  /** The step's detail, and the `BpfError` message, when it fails. */
+  readonly fail: string;
+}
+
+/** Records one check as a trace step without deciding anything (callers that throw their own error). */
+export function traceCheck(core: KernelCore, id: string, ok: boolean, errno: ErrnoName, detail: CheckDetail, hint?: string): void {
+  core.tracer.step({
+    check: id,
+    outcome: ok ? 'pass' : 'fail',
+    detail: ok ? detail.pass : detail.fail,
+    errno,
+    ...(ok || hint === undefined ? {} : { hint }),
+  });
+}
 
 /**
  * Records one check as a trace step and throws when it failed: every decision
@@ -13,18 +37,51 @@ export function check(
   ok: boolean,
   errno: ErrnoName,
   reason: BpfErrorReason,
-  detail: string,
+  detail: CheckDetail,
   hint?: string,
 ): void {
-  core.tracer.step({ check: id, outcome: ok ? 'pass' : 'fail', detail, errno, ...(hint === undefined ? {} : { hint }) });
-  if (!ok) throw new BpfError(errno, reason, detail);
+  traceCheck(core, id, ok, errno, detail, hint);
+  if (!ok) throw new BpfError(errno, reason, detail.fail);
+}
+
+/** A capability requirement: `<need>: held <scope>` or `<need>: not held <scope>`. */
+export function capDetail(need: string, scope: string): CheckDetail {
+  return { pass: `${need}: held ${scope}`, fail: `${need}: not held ${scope}` };
+}
+
+/** Where a `bpf_token_capable` check looked: the token's user namespace, or init without one. */
+export function capScope(token: unknown): string {
+  return token === undefined ? 'in the initial user namespace' : "in the token's user namespace";
+}
+
+/**
+ * A flags field with a set of known bits: passes as `<field> 0x..: every bit known`
+ * (or `<field> is 0`), fails as `unknown <field> 0x<shown>` (`shown`: the bits
+ * the kernel's message names, usually the unknown ones).
+ */
+export function flagsDetail(field: string, flags: number, shown: number): CheckDetail {
+  return {
+    pass: flags === 0 ? `${field} is 0` : `${field} 0x${(flags >>> 0).toString(16)}: every bit is a known flag`,
+    fail: `unknown ${field} 0x${shown.toString(16)}`,
+  };
+}
+
+/** An LSM hook: nobody objected, or the denial's message (`fallback` when it gave none). */
+export function lsmDetail(hook: string, denial: LsmDenial | undefined, fallback: string): CheckDetail {
+  return {
+    pass: `no security module objected (${hook})`,
+    fail: denial?.message ?? fallback,
+  };
 }
 
 /** `CHECK_ATTR(cmd)`: bytes after the command's last field must be zero (EINVAL). */
 export function checkAttr(core: KernelCore, cmd: number, attr: Uint8Array): void {
   const at = attrTailNonZero(cmd, attr);
-  check(core, 'CHECK_ATTR', at === undefined, 'EINVAL', 'attr:tail-not-zero',
-    at === undefined ? `${cmdName(cmd) ?? cmd}: no bytes set past the last field` : `${cmdName(cmd) ?? cmd}: non-zero byte at offset ${at} past the last field`);
+  const name = cmdName(cmd) ?? String(cmd);
+  check(core, 'CHECK_ATTR', at === undefined, 'EINVAL', 'attr:tail-not-zero', {
+    pass: `${name}: no bytes set past the last field`,
+    fail: `${name}: non-zero byte at offset ${at ?? '?'} past the last field`,
+  });
 }
 
 /** Little-endian field readers over the kernel's copy of the attr. */

@@ -6,7 +6,7 @@ import { objGet, objPin } from '../cmds/obj.js';
 import { progLoad } from '../cmds/prog-load.js';
 import { tokenCreate } from '../cmds/token-create.js';
 import type { TaskImpl } from '../task/task.js';
-import { check, checkAttr } from './check.js';
+import { capDetail, check, checkAttr, lsmDetail } from './check.js';
 
 /** Commands that need `capable(CAP_SYS_ADMIN)` before anything else (id walks, fd-by-id, stats, task_fd_query). */
 const SYS_ADMIN_CMDS = new Set<number>([
@@ -31,12 +31,15 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
   return core.tracer.group(`bpf(${cmdName(cmd) ?? String(cmd)})`, () => {
     const sized = checkAttrSize(uattr);
     if (!sized.ok) {
-      check(core, 'bpf_check_uarg_tail_zero', false, sized.errno, sized.reason, `attr of ${uattr.length} bytes: non-zero byte at ${sized.offset} past sizeof(union bpf_attr)`);
+      check(core, 'bpf_check_uarg_tail_zero', false, sized.errno, sized.reason, {
+        pass: `attr of ${uattr.length} bytes: nothing set past sizeof(union bpf_attr)`,
+        fail: `attr of ${uattr.length} bytes: non-zero byte at ${sized.offset} past sizeof(union bpf_attr)`,
+      });
       throw new BpfError(sized.errno, sized.reason, 'attr too big');
     }
     const attr = sized.attr;
     const denial = core.deps.security.bpf(task.cred, cmd, attr, false);
-    check(core, 'security_bpf', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf', denial?.message ?? 'LSM bpf hook');
+    check(core, 'security_bpf', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf', lsmDetail('security_bpf', denial, 'LSM bpf hook'));
     switch (cmd) {
       case BpfCmd.BPF_MAP_CREATE:
         return mapCreate(task, attr);
@@ -53,10 +56,14 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
       case BpfCmd.BPF_TOKEN_CREATE:
         return tokenCreate(task, attr);
     }
-    check(core, 'bpf:cmd', Number.isInteger(cmd) && cmd >= 0 && cmd < MAX_BPF_CMD, 'EINVAL', 'bpf:unknown-cmd', `unknown bpf command ${cmd}`);
+    check(core, 'bpf:cmd', Number.isInteger(cmd) && cmd >= 0 && cmd < MAX_BPF_CMD, 'EINVAL', 'bpf:unknown-cmd', {
+      pass: `bpf command ${cmd} (${cmdName(cmd) ?? '?'}) is below __MAX_BPF_CMD ${MAX_BPF_CMD}`,
+      fail: `unknown bpf command ${cmd}`,
+    });
     checkAttr(core, cmd, attr);
     if (SYS_ADMIN_CMDS.has(cmd)) {
-      check(core, 'bpf:CAP_SYS_ADMIN', core.capable(task.cred, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN', `${cmdName(cmd) ?? cmd} needs CAP_SYS_ADMIN`);
+      check(core, 'bpf:CAP_SYS_ADMIN', core.capable(task.cred, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN',
+        capDetail(`${cmdName(cmd) ?? cmd} needs CAP_SYS_ADMIN`, 'in the initial user namespace'));
     }
     throw new BpfError('ENOTSUPP', 'kernel:cmd-not-simulated', `${cmdName(cmd) ?? cmd} is not simulated by bpfkit`);
   });

@@ -1,7 +1,7 @@
 import { BpfError, type BpfTokenInfo } from '@bpfkit/kernel-api';
 import { cmdName } from '@bpfkit/uapi';
 import type { TaskImpl } from '../task/task.js';
-import { check } from './check.js';
+import { check, type CheckDetail } from './check.js';
 import type { BpfObject } from './objects.js';
 
 /**
@@ -11,9 +11,15 @@ import type { BpfObject } from './objects.js';
 export function tokenFromFd(task: TaskImpl, fd: number): BpfObject {
   const ufd = fd >>> 0;
   const entry = task.fdTable.get(ufd);
-  check(task.core, 'bpf_token_get_from_fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-fd', `token fd ${ufd} is ${entry === undefined ? 'not open' : 'an O_PATH fd'}`);
+  check(task.core, 'bpf_token_get_from_fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-fd', {
+    pass: `token fd ${ufd} is an open, non-O_PATH file`,
+    fail: `token fd ${ufd} is ${entry === undefined ? 'not open' : 'an O_PATH fd'}`,
+  });
   const obj = entry?.file.payload.object;
-  check(task.core, 'bpf_token_get_from_fd:is-token', obj?.kind === 'token', 'EINVAL', 'token:not-a-token', `fd ${ufd} is not a BPF token`);
+  check(task.core, 'bpf_token_get_from_fd:is-token', obj?.kind === 'token', 'EINVAL', 'token:not-a-token', {
+    pass: `fd ${ufd} is BPF token #${obj?.id ?? '?'}`,
+    fail: `fd ${ufd} is not a BPF token`,
+  });
   if (obj === undefined) throw new BpfError('EINVAL', 'token:not-a-token', `fd ${ufd} is not a BPF token`);
   return obj.get();
 }
@@ -53,4 +59,16 @@ export function resolveToken(
 /** `bpf_token_capable(token, cap)`. */
 export function tokenCapable(task: TaskImpl, token: BpfObject | undefined, cap: number): boolean {
   return task.core.deps.token.capable(task.cred, token?.token, cap, task.core.tracer);
+}
+
+/**
+ * The `unprivileged_bpf_disabled` gate of map create and prog load: with the
+ * sysctl set, CAP_BPF (token-capable) is required.
+ */
+export function unprivDetail(sysctl: number, token: BpfObject | undefined): CheckDetail {
+  const where = token === undefined ? 'in the init userns' : 'in the token userns';
+  return {
+    pass: `kernel.unprivileged_bpf_disabled=${sysctl}: CAP_BPF held ${where}`,
+    fail: `kernel.unprivileged_bpf_disabled=${sysctl} and no CAP_BPF ${where}`,
+  };
 }

@@ -1,6 +1,6 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_TOKEN_FD, BpfCmd, Capability } from '@bpfkit/uapi';
-import { check, checkAttr, putU32, s32, u32, u64 } from '../bpf/check.js';
+import { capDetail, capScope, check, checkAttr, flagsDetail, putU32, s32, u32, u64 } from '../bpf/check.js';
 import { resolveToken, tokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
@@ -14,16 +14,19 @@ export function btfLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): nu
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_BTF_LOAD, attr);
   const flags = u32(attr, 32);
-  check(core, 'btf_load:btf_flags', (flags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:flags', `unknown btf_flags 0x${flags.toString(16)}`);
+  check(core, 'btf_load:btf_flags', (flags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:flags', flagsDetail('btf_flags', flags, flags));
   const token = resolveToken(task, (flags & BPF_F_TOKEN_FD) !== 0, s32(attr, 36), BpfCmd.BPF_BTF_LOAD);
   try {
     check(core, 'btf_load:CAP_BPF', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
-      `BTF_LOAD needs CAP_BPF ${token === undefined ? 'in the init userns' : 'in the token userns'}`);
+      capDetail('BTF_LOAD needs CAP_BPF', capScope(token)));
   } finally {
     token?.put();
   }
   const size = u32(attr, 16);
-  check(core, 'btf_parse:size', size <= BTF_MAX_SIZE, 'E2BIG', 'btf:too-big', `btf_size ${size} > ${BTF_MAX_SIZE}`);
+  check(core, 'btf_parse:size', size <= BTF_MAX_SIZE, 'E2BIG', 'btf:too-big', {
+    pass: `btf_size ${size} ≤ ${BTF_MAX_SIZE}`,
+    fail: `btf_size ${size} > ${BTF_MAX_SIZE}`,
+  });
   const log = userLog(task, u32(attr, 24), u32(attr, 20), u64(attr, 8));
   const data = task.memory.read(u64(attr, 0), size);
   let res;
@@ -47,17 +50,20 @@ export function btfGetFdById(task: TaskImpl, attr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_BTF_GET_FD_BY_ID, attr);
   const openFlags = u32(attr, 8);
-  check(core, 'btf_get_fd_by_id:open_flags', (openFlags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:open-flags', `unknown open_flags 0x${openFlags.toString(16)}`);
+  check(core, 'btf_get_fd_by_id:open_flags', (openFlags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:open-flags', flagsDetail('open_flags', openFlags, openFlags));
   const token = resolveToken(task, (openFlags & BPF_F_TOKEN_FD) !== 0, s32(attr, 12), BpfCmd.BPF_BTF_GET_FD_BY_ID);
   try {
     check(core, 'btf_get_fd_by_id:CAP_SYS_ADMIN', tokenCapable(task, token, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN',
-      `BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN ${token === undefined ? 'in the init userns' : 'in the token userns'}`);
+      capDetail('BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN', capScope(token)));
   } finally {
     token?.put();
   }
   const id = u32(attr, 0);
   const obj = core.objects.byId('btf', id);
-  check(core, 'btf_get_fd_by_id:id', obj !== undefined, 'ENOENT', 'btf:no-such-id', `no BTF object with id ${id}`);
+  check(core, 'btf_get_fd_by_id:id', obj !== undefined, 'ENOENT', 'btf:no-such-id', {
+    pass: `BTF object ${id} exists`,
+    fail: `no BTF object with id ${id}`,
+  });
   if (obj === undefined) throw new BpfError('ENOENT', 'btf:no-such-id', `no BTF object with id ${id}`);
   return installObjectFd(task, 'bpf-btf', obj.get(), 0);
 }

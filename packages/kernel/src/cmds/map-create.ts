@@ -9,9 +9,9 @@ import {
   Capability,
   mapTypeName,
 } from '@bpfkit/uapi';
-import { check, checkAttr, objNameCpy, s32, u32, u64 } from '../bpf/check.js';
+import { capDetail, capScope, check, checkAttr, lsmDetail, objNameCpy, s32, u32, u64 } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
-import { resolveToken, tokenCapable } from '../bpf/token-fd.js';
+import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 
@@ -45,18 +45,33 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
   const mapExtra = u64(attr, 64);
   if (btfVmlinuxValue !== 0) {
     check(core, 'map_create:btf_vmlinux_value_type_id', mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS && btfKey === 0 && btfValue === 0,
-      'EINVAL', 'map:btf-vmlinux-value', 'btf_vmlinux_value_type_id needs a struct_ops map without key/value BTF ids');
+      'EINVAL', 'map:btf-vmlinux-value', {
+        pass: `btf_vmlinux_value_type_id ${btfVmlinuxValue} on a struct_ops map with no key/value BTF ids`,
+        fail: 'btf_vmlinux_value_type_id needs a struct_ops map without key/value BTF ids',
+      });
   } else {
-    check(core, 'map_create:btf-ids', !(btfKey !== 0 && btfValue === 0), 'EINVAL', 'map:btf-key-without-value', 'btf_key_type_id given without btf_value_type_id');
+    check(core, 'map_create:btf-ids', !(btfKey !== 0 && btfValue === 0), 'EINVAL', 'map:btf-key-without-value', {
+      pass: btfKey === 0 ? 'btf_key_type_id is 0: no key BTF to pair' : `btf_key_type_id ${btfKey} comes with btf_value_type_id ${btfValue}`,
+      fail: 'btf_key_type_id given without btf_value_type_id',
+    });
   }
   check(core, 'map_create:map_extra',
     mapType === BpfMapType.BPF_MAP_TYPE_BLOOM_FILTER || mapType === BpfMapType.BPF_MAP_TYPE_ARENA || mapExtra === 0n,
-    'EINVAL', 'map:map-extra', 'map_extra is only for bloom filters and arenas');
+    'EINVAL', 'map:map-extra', {
+      pass: mapExtra === 0n ? 'map_extra is 0' : `map_extra 0x${mapExtra.toString(16)} on a map type that takes it (bloom filter or arena)`,
+      fail: 'map_extra is only for bloom filters and arenas',
+    });
   fileFlagCheck(mapFlags);
   const numaNode = (mapFlags & BPF_F_NUMA_NODE) !== 0 ? u32(attr, 24) : -1;
-  check(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', `NUMA node ${numaNode} is not online`);
+  check(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', {
+    pass: numaNode === -1 ? 'no BPF_F_NUMA_NODE: any NUMA node will do' : `NUMA node ${numaNode} is online`,
+    fail: `NUMA node ${numaNode} is not online`,
+  });
   const desc = core.deps.maps.get(mapType);
-  check(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', `map type ${mapType} is not supported`);
+  check(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', {
+    pass: `map type ${mapType} is ${desc?.name ?? '?'}, a supported type`,
+    fail: `map type ${mapType} is not supported`,
+  });
   if (desc === undefined) throw new BpfError('EINVAL', 'map:unknown-type', `map type ${mapType}`);
 
   const innerFd = u32(attr, 20);
@@ -103,13 +118,14 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
   try {
     if (core.unprivilegedBpfDisabled !== 0) {
       check(core, 'map_create:unprivileged_bpf_disabled', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'map:unprivileged-disabled',
-        `kernel.unprivileged_bpf_disabled=${core.unprivilegedBpfDisabled} and no CAP_BPF ${token === undefined ? 'in the init userns' : 'in the token userns'}`,
-        'use a BPF token delegating this map type, with CAP_BPF in its user namespace');
+        unprivDetail(core.unprivilegedBpfDisabled, token), 'use a BPF token delegating this map type, with CAP_BPF in its user namespace');
     }
     if (desc.capability === 'CAP_BPF') {
-      check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF', `${desc.name} maps need CAP_BPF`);
+      check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
+        capDetail(`${desc.name} maps need CAP_BPF`, capScope(token)));
     } else if (desc.capability === 'CAP_NET_ADMIN') {
-      check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN', `${desc.name} maps need CAP_NET_ADMIN`);
+      check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN',
+        capDetail(`${desc.name} maps need CAP_NET_ADMIN`, capScope(token)));
     }
     const alloc = core.tracer.group(`map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
     const name = objNameCpy(attr.subarray(28, 44));
@@ -123,7 +139,8 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
     };
     const lsmObj = { kind: 'map' as const, type: mapType, name };
     const denial = core.deps.security.bpfMapCreate(task.cred, lsmObj, token?.token, false);
-    check(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create', denial?.message ?? 'LSM bpf_map_create');
+    check(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create',
+      lsmDetail('security_bpf_map_create', denial, 'LSM bpf_map_create'));
     const record: MapRecord = { info };
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);

@@ -1,6 +1,6 @@
 import { AT_FDCWD, BpfError, MAY_READ, MAY_WRITE } from '@bpfkit/kernel-api';
 import { BPF_F_PATH_FD, BPF_F_RDONLY, BPF_F_WRONLY, BpfCmd } from '@bpfkit/uapi';
-import { check, checkAttr, readCString, s32, u32, u64 } from '../bpf/check.js';
+import { check, checkAttr, flagsDetail, readCString, s32, u32, u64 } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { lookupParent, lookupPath } from '../fs/namei.js';
 import type { TaskImpl } from '../task/task.js';
@@ -18,7 +18,10 @@ function pathname(task: TaskImpl, addr: bigint): string {
 
 function pathFd(task: TaskImpl, attr: Uint8Array, fileFlags: number): number {
   const fd = s32(attr, 16);
-  check(task.core, 'obj:path_fd', (fileFlags & BPF_F_PATH_FD) !== 0 || fd === 0, 'EINVAL', 'obj:path-fd-without-flag', 'path_fd given without BPF_F_PATH_FD');
+  check(task.core, 'obj:path_fd', (fileFlags & BPF_F_PATH_FD) !== 0 || fd === 0, 'EINVAL', 'obj:path-fd-without-flag', {
+    pass: (fileFlags & BPF_F_PATH_FD) !== 0 ? `path_fd ${fd} with BPF_F_PATH_FD` : 'path_fd is 0: the path is relative to the cwd',
+    fail: 'path_fd given without BPF_F_PATH_FD',
+  });
   return (fileFlags & BPF_F_PATH_FD) !== 0 ? fd : AT_FDCWD;
 }
 
@@ -38,7 +41,7 @@ export function objPin(task: TaskImpl, attr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_OBJ_PIN, attr);
   const fileFlags = u32(attr, 12);
-  check(core, 'obj_pin:file_flags', (fileFlags & ~BPF_F_PATH_FD) === 0, 'EINVAL', 'obj:flags', `unknown file_flags 0x${fileFlags.toString(16)}`);
+  check(core, 'obj_pin:file_flags', (fileFlags & ~BPF_F_PATH_FD) === 0, 'EINVAL', 'obj:flags', flagsDetail('file_flags', fileFlags, fileFlags));
   const dirfd = pathFd(task, attr, fileFlags);
   const obj = probeObject(task, u32(attr, 8));
   const path = pathname(task, u64(attr, 0));
@@ -59,7 +62,10 @@ export function objGet(task: TaskImpl, attr: Uint8Array): number {
   checkAttr(core, BpfCmd.BPF_OBJ_GET, attr);
   const fileFlags = u32(attr, 12);
   check(core, 'obj_get:args', u32(attr, 8) === 0 && (fileFlags & ~(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_PATH_FD)) === 0,
-    'EINVAL', 'obj:flags', 'bpf_fd must be 0 and file_flags only RDONLY/WRONLY/PATH_FD');
+    'EINVAL', 'obj:flags', {
+      pass: `bpf_fd is 0 and file_flags 0x${fileFlags.toString(16)} holds only RDONLY/WRONLY/PATH_FD`,
+      fail: 'bpf_fd must be 0 and file_flags only RDONLY/WRONLY/PATH_FD',
+    });
   const dirfd = pathFd(task, attr, fileFlags);
   fileFlagCheck(fileFlags);
   const acc = (fileFlags & BPF_F_RDONLY) !== 0 ? 0 : (fileFlags & BPF_F_WRONLY) !== 0 ? 1 : 2;

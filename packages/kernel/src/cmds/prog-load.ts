@@ -16,8 +16,8 @@ import {
   Capability,
   progTypeName,
 } from '@bpfkit/uapi';
-import { check, checkAttr, objNameCpy, putU32, readCString, s32, u32, u64 } from '../bpf/check.js';
-import { resolveToken, tokenCapable } from '../bpf/token-fd.js';
+import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameCpy, putU32, readCString, s32, u32, u64 } from '../bpf/check.js';
+import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import { userLog } from './log.js';
@@ -69,9 +69,11 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_PROG_LOAD, attr);
   const progFlags = u32(attr, 44);
-  check(core, 'prog_load:prog_flags', (progFlags & ~PROG_FLAGS) === 0, 'EINVAL', 'prog:flags', `unknown prog_flags 0x${(progFlags & ~PROG_FLAGS).toString(16)}`);
+  check(core, 'prog_load:prog_flags', (progFlags & ~PROG_FLAGS) === 0, 'EINVAL', 'prog:flags',
+    flagsDetail('prog_flags', progFlags, progFlags & ~PROG_FLAGS));
   const type = u32(attr, 0);
   const desc = core.deps.progs.get(type);
+  const typeName = desc?.name ?? progTypeName(type) ?? String(type);
   const rawAttach = u32(attr, 68);
   const attachType = desc !== undefined ? desc.fixupAttachType(rawAttach) : rawAttach;
   if (attachType !== rawAttach) {
@@ -85,23 +87,26 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
     const bpfCap = tokenCapable(task, token, Capability.CAP_BPF);
     if (core.unprivilegedBpfDisabled !== 0) {
       check(core, 'prog_load:unprivileged_bpf_disabled', bpfCap, 'EPERM', 'prog:unprivileged-disabled',
-        `kernel.unprivileged_bpf_disabled=${core.unprivilegedBpfDisabled} and no CAP_BPF ${token === undefined ? 'in the init userns' : 'in the token userns'}`,
-        'use a BPF token delegating prog_load and this program type, with CAP_BPF in its user namespace');
+        unprivDetail(core.unprivilegedBpfDisabled, token), 'use a BPF token delegating prog_load and this program type, with CAP_BPF in its user namespace');
     }
     const insnCnt = u32(attr, 4);
     const limit = bpfCap ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS;
-    check(core, 'prog_load:insn_cnt', insnCnt !== 0 && insnCnt <= limit, 'E2BIG', 'prog:insn-cnt', `insn_cnt ${insnCnt} not in 1..${limit}`);
+    check(core, 'prog_load:insn_cnt', insnCnt !== 0 && insnCnt <= limit, 'E2BIG', 'prog:insn-cnt', {
+      pass: `insn_cnt ${insnCnt} is within 1..${limit}`,
+      fail: `insn_cnt ${insnCnt} not in 1..${limit}`,
+    });
     if (type !== BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER && type !== BpfProgType.BPF_PROG_TYPE_CGROUP_SKB) {
-      check(core, 'prog_load:type-needs-CAP_BPF', bpfCap, 'EPERM', 'caps:missing-CAP_BPF', `${progTypeName(type) ?? type} programs need CAP_BPF`);
+      check(core, 'prog_load:type-needs-CAP_BPF', bpfCap, 'EPERM', 'caps:missing-CAP_BPF',
+        capDetail(`${typeName} programs need CAP_BPF`, capScope(token)));
     }
     const caps = desc?.capabilities ?? [];
     if (caps.includes('CAP_NET_ADMIN')) {
       check(core, 'prog_load:type-needs-CAP_NET_ADMIN', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN',
-        `${desc?.name ?? type} programs need CAP_NET_ADMIN`);
+        capDetail(`${typeName} programs need CAP_NET_ADMIN`, capScope(token)));
     }
     if (caps.includes('CAP_PERFMON')) {
       check(core, 'prog_load:type-needs-CAP_PERFMON', tokenCapable(task, token, Capability.CAP_PERFMON), 'EPERM', 'caps:missing-CAP_PERFMON',
-        `${desc?.name ?? type} programs need CAP_PERFMON`);
+        capDetail(`${typeName} programs need CAP_PERFMON`, capScope(token)));
     }
     const attachBtfId = u32(attr, 108);
     const attachProgFd = u32(attr, 112);
@@ -114,7 +119,10 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
       if (o?.kind === 'prog') hasDstProg = true;
       else if (o?.kind === 'btf') hasAttachBtf = true;
       else throw new BpfError('EINVAL', 'prog:attach-prog-fd', `attach_prog_fd ${attachProgFd} is neither a program nor BTF`);
-      check(core, 'prog_load:attach_btf_id', attachBtfId !== 0, 'EINVAL', 'prog:attach-btf-id', 'attach_prog_fd needs attach_btf_id');
+      check(core, 'prog_load:attach_btf_id', attachBtfId !== 0, 'EINVAL', 'prog:attach-btf-id', {
+        pass: `attach_prog_fd ${attachProgFd} comes with attach_btf_id ${attachBtfId}`,
+        fail: 'attach_prog_fd needs attach_btf_id',
+      });
     } else if (attachBtfId !== 0) {
       hasAttachBtf = true;
     }
@@ -123,12 +131,16 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
     const insns = read(u64(attr, 8), insnCnt * 8);
     const license = readCString(read, u64(attr, 16), 127).text;
     const gplCompatible = licenseIsGplCompatible(license);
-    check(core, 'find_prog_type', desc !== undefined && desc.supported, 'EINVAL', 'prog:unknown-type', `program type ${type} is not supported`);
+    check(core, 'find_prog_type', desc !== undefined && desc.supported, 'EINVAL', 'prog:unknown-type', {
+      pass: `program type ${type} is ${desc?.name ?? '?'}, a supported type`,
+      fail: `program type ${type} is not supported`,
+    });
     if (desc === undefined) throw new BpfError('EINVAL', 'prog:unknown-type', `program type ${type}`);
     const name = objNameCpy(attr.subarray(48, 64));
     const lsmObj = { kind: 'prog' as const, type, attachType, name };
     const denial = core.deps.security.bpfProgLoad(task.cred, lsmObj, token?.token, false);
-    check(core, 'security_bpf_prog_load', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-prog-load', denial?.message ?? 'LSM bpf_prog_load');
+    check(core, 'security_bpf_prog_load', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-prog-load',
+      lsmDetail('security_bpf_prog_load', denial, 'LSM bpf_prog_load'));
     const perfmon = tokenCapable(task, token, Capability.CAP_PERFMON);
     const privileges: VerifierPrivileges = {
       allowPtrLeaks: perfmon,

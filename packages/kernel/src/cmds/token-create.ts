@@ -15,11 +15,16 @@ export function tokenCreate(task: TaskImpl, attr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_TOKEN_CREATE, attr);
   const flags = u32(attr, 0);
-  check(core, 'token_create:flags', flags === 0, 'EINVAL', 'token:flags', `token_create.flags = 0x${flags.toString(16)} (must be 0)`);
+  check(core, 'token_create:flags', flags === 0, 'EINVAL', 'token:flags', {
+    pass: 'token_create.flags is 0',
+    fail: `token_create.flags = 0x${flags.toString(16)} (must be 0)`,
+  });
   const fd = u32(attr, 4);
   const entry = task.fdTable.get(fd);
-  check(core, 'token_create:fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-bpffs-fd',
-    entry === undefined ? `bpffs_fd ${fd} is not open` : `bpffs_fd ${fd} is an O_PATH fd (fdget ignores it)`);
+  check(core, 'token_create:fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-bpffs-fd', {
+    pass: `bpffs_fd ${fd} is an open, non-O_PATH file`,
+    fail: entry === undefined ? `bpffs_fd ${fd} is not open` : `bpffs_fd ${fd} is an O_PATH fd (fdget ignores it)`,
+  });
   if (entry === undefined) throw new BpfError('EBADF', 'token:bad-bpffs-fd', `bpffs_fd ${fd} is not open`);
   const path = entry.file.payload.path;
   const bpffs = core.deps.bpffs;

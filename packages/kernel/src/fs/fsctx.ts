@@ -13,6 +13,7 @@ import {
   type FsParameter,
 } from '@bpfkit/kernel-api';
 import { Capability } from '@bpfkit/uapi';
+import { capDetail, traceCheck } from '../bpf/check.js';
 import type { KFile, KFsContext } from './file.js';
 import { Mount, MountNamespace } from './mount.js';
 import { followMounts, lookupPath } from './namei.js';
@@ -22,12 +23,8 @@ import type { TaskImpl } from '../task/task.js';
 /** `may_mount()`: CAP_SYS_ADMIN over the owner of the caller's mount namespace. */
 export function mayMount(task: TaskImpl): void {
   const ok = task.core.nsCapable(task.cred, task.mntNs.owner, Capability.CAP_SYS_ADMIN);
-  task.core.tracer.step({
-    check: 'may_mount',
-    outcome: ok ? 'pass' : 'fail',
-    detail: `CAP_SYS_ADMIN over the mount namespace owner userns#${task.mntNs.owner.id}`,
-    errno: 'EPERM',
-  });
+  traceCheck(task.core, 'may_mount', ok, 'EPERM',
+    capDetail(`CAP_SYS_ADMIN over the mount namespace owner userns#${task.mntNs.owner.id}`, 'by the caller'));
   if (!ok) throw new BpfError('EPERM', 'vfs:may-mount', 'no CAP_SYS_ADMIN over the mount namespace owner');
 }
 
@@ -35,12 +32,8 @@ export function mayMount(task: TaskImpl): void {
 function mountCapable(task: TaskImpl, fc: FsContext): void {
   const ns = fc.fsType.userNsMount ? fc.userNs : task.core.initUserNs;
   const ok = task.core.nsCapable(task.cred, ns, Capability.CAP_SYS_ADMIN);
-  task.core.tracer.step({
-    check: 'mount_capable',
-    outcome: ok ? 'pass' : 'fail',
-    detail: `CAP_SYS_ADMIN in userns#${ns.id}${fc.fsType.userNsMount ? ' (FS_USERNS_MOUNT)' : ''}`,
-    errno: 'EPERM',
-  });
+  const need = `CAP_SYS_ADMIN in userns#${ns.id}${fc.fsType.userNsMount ? ' (FS_USERNS_MOUNT)' : ''}`;
+  traceCheck(task.core, 'mount_capable', ok, 'EPERM', capDetail(need, 'by the caller'));
   if (!ok) throw new BpfError('EPERM', 'vfs:mount-capable', `no CAP_SYS_ADMIN in userns#${ns.id} to create a ${fc.fsType.name} superblock`);
 }
 
