@@ -1,6 +1,6 @@
 import { BpfError, type BpfErrorReason, type LsmDenial } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
-import { attrTailNonZero, cmdName } from '@bpfkit/uapi';
+import { attrField, attrTailNonZero, cmdName, type AttrFieldName, type AttrGroup } from '@bpfkit/uapi';
 import type { KernelCore } from '../core.js';
 
 /**
@@ -84,18 +84,14 @@ export function checkAttr(core: KernelCore, cmd: number, attr: Uint8Array): void
   });
 }
 
-/** Little-endian field readers over the kernel's copy of the attr. */
-export function u32(attr: Uint8Array, off: number): number {
-  return new DataView(attr.buffer, attr.byteOffset, attr.byteLength).getUint32(off, true);
-}
-export function s32(attr: Uint8Array, off: number): number {
-  return new DataView(attr.buffer, attr.byteOffset, attr.byteLength).getInt32(off, true);
-}
-export function u64(attr: Uint8Array, off: number): bigint {
-  return new DataView(attr.buffer, attr.byteOffset, attr.byteLength).getBigUint64(off, true);
-}
-export function putU32(attr: Uint8Array, off: number, v: number): void {
-  if (attr.byteLength >= off + 4) new DataView(attr.buffer, attr.byteOffset, attr.byteLength).setUint32(off, v >>> 0, true);
+/**
+ * Writes a u32 field back into the caller's attr (`log_true_size` and
+ * friends), as `copy_to_user` does: only when the caller's attr reaches it.
+ */
+export function putAttrU32<G extends AttrGroup>(uattr: Uint8Array, group: G, name: AttrFieldName<G>, value: number): void {
+  const field = attrField(group, name);
+  if (field === undefined || uattr.byteLength < field.offset + 4) return;
+  new DataView(uattr.buffer, uattr.byteOffset, uattr.byteLength).setUint32(field.offset, value >>> 0, true);
 }
 
 /**

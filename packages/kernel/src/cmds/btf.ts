@@ -1,6 +1,6 @@
 import { BpfError } from '@bpfkit/kernel-api';
-import { BPF_F_TOKEN_FD, BpfCmd, Capability } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, flagsDetail, putU32, s32, u32, u64 } from '../bpf/check.js';
+import { BPF_F_TOKEN_FD, BpfCmd, Capability, decodeBtfLoadAttr, decodeGetIdAttr } from '@bpfkit/uapi';
+import { capDetail, capScope, check, checkAttr, flagsDetail, putAttrU32 } from '../bpf/check.js';
 import { resolveToken, tokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
@@ -10,55 +10,57 @@ import { userLog } from './log.js';
 const BTF_MAX_SIZE = 16 * 1024 * 1024;
 
 /** BPF_BTF_LOAD: flags, token (delegate_cmds only), token-capable(CAP_BPF), then `btf_new_fd`. */
-export function btfLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): number {
+export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_BTF_LOAD, attr);
-  const flags = u32(attr, 32);
+  checkAttr(core, BpfCmd.BPF_BTF_LOAD, bytes);
+  const attr = decodeBtfLoadAttr(bytes);
+  const flags = attr.btf_flags;
   check(core, 'btf_load:btf_flags', (flags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:flags', flagsDetail('btf_flags', flags, flags));
-  const token = resolveToken(task, (flags & BPF_F_TOKEN_FD) !== 0, s32(attr, 36), BpfCmd.BPF_BTF_LOAD);
+  const token = resolveToken(task, (flags & BPF_F_TOKEN_FD) !== 0, attr.btf_token_fd, BpfCmd.BPF_BTF_LOAD);
   try {
     check(core, 'btf_load:CAP_BPF', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
       capDetail('BTF_LOAD needs CAP_BPF', capScope(token)));
   } finally {
     token?.put();
   }
-  const size = u32(attr, 16);
+  const size = attr.btf_size;
   check(core, 'btf_parse:size', size <= BTF_MAX_SIZE, 'E2BIG', 'btf:too-big', {
     pass: `btf_size ${size} ≤ ${BTF_MAX_SIZE}`,
     fail: `btf_size ${size} > ${BTF_MAX_SIZE}`,
   });
-  const log = userLog(task, u32(attr, 24), u32(attr, 20), u64(attr, 8));
-  const data = task.memory.read(u64(attr, 0), size);
+  const log = userLog(task, attr.btf_log_level, attr.btf_log_size, attr.btf_log_buf);
+  const data = task.memory.read(attr.btf, size);
   let res;
   try {
     res = core.tracer.group('btf_parse', () => core.deps.btf.load(data, { level: log.level, size: log.size }));
   } catch (e) {
     if (e instanceof BpfError && e.log !== undefined) {
       log.write(e.log);
-      putU32(uattr, 28, new TextEncoder().encode(e.log).length + 1);
+      putAttrU32(uattr, 'btf_load', 'btf_log_true_size', new TextEncoder().encode(e.log).length + 1);
     }
     throw e;
   }
   log.write(res.log);
-  if (log.level !== 0) putU32(uattr, 28, res.logTrueSize);
+  if (log.level !== 0) putAttrU32(uattr, 'btf_load', 'btf_log_true_size', res.logTrueSize);
   const obj = core.objects.create('btf', core.objects.nextId('btf'), '', res.btf);
   return installObjectFd(task, 'bpf-btf', obj, 0);
 }
 
 /** BPF_BTF_GET_FD_BY_ID: token-capable(CAP_SYS_ADMIN), then the id lookup (ENOENT). */
-export function btfGetFdById(task: TaskImpl, attr: Uint8Array): number {
+export function btfGetFdById(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_BTF_GET_FD_BY_ID, attr);
-  const openFlags = u32(attr, 8);
+  checkAttr(core, BpfCmd.BPF_BTF_GET_FD_BY_ID, bytes);
+  const attr = decodeGetIdAttr(bytes);
+  const openFlags = attr.open_flags;
   check(core, 'btf_get_fd_by_id:open_flags', (openFlags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:open-flags', flagsDetail('open_flags', openFlags, openFlags));
-  const token = resolveToken(task, (openFlags & BPF_F_TOKEN_FD) !== 0, s32(attr, 12), BpfCmd.BPF_BTF_GET_FD_BY_ID);
+  const token = resolveToken(task, (openFlags & BPF_F_TOKEN_FD) !== 0, attr.fd_by_id_token_fd, BpfCmd.BPF_BTF_GET_FD_BY_ID);
   try {
     check(core, 'btf_get_fd_by_id:CAP_SYS_ADMIN', tokenCapable(task, token, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN',
       capDetail('BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN', capScope(token)));
   } finally {
     token?.put();
   }
-  const id = u32(attr, 0);
+  const id = attr.btf_id;
   const obj = core.objects.byId('btf', id);
   check(core, 'btf_get_fd_by_id:id', obj !== undefined, 'ENOENT', 'btf:no-such-id', {
     pass: `BTF object ${id} exists`,

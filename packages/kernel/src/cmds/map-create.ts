@@ -7,9 +7,10 @@ import {
   BpfCmd,
   BpfMapType,
   Capability,
+  decodeMapCreateAttr,
   mapTypeName,
 } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, lsmDetail, objNameCpy, s32, u32, u64 } from '../bpf/check.js';
+import { capDetail, capScope, check, checkAttr, lsmDetail, objNameCpy } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
@@ -32,17 +33,17 @@ function mapInfoOf(obj: BpfObject | undefined): MapInfo | undefined {
 }
 
 /** BPF_MAP_CREATE in the order of `map_create()` (kernel/bpf/syscall.c). */
-export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
+export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_MAP_CREATE, attr);
-  const rawFlags = u32(attr, 16);
-  const tokenFlag = (rawFlags & BPF_F_TOKEN_FD) !== 0;
-  const mapFlags = rawFlags & ~BPF_F_TOKEN_FD;
-  const mapType = u32(attr, 0);
-  const btfKey = u32(attr, 52);
-  const btfValue = u32(attr, 56);
-  const btfVmlinuxValue = u32(attr, 60);
-  const mapExtra = u64(attr, 64);
+  checkAttr(core, BpfCmd.BPF_MAP_CREATE, bytes);
+  const attr = decodeMapCreateAttr(bytes);
+  const tokenFlag = (attr.map_flags & BPF_F_TOKEN_FD) !== 0;
+  const mapFlags = attr.map_flags & ~BPF_F_TOKEN_FD;
+  const mapType = attr.map_type;
+  const btfKey = attr.btf_key_type_id;
+  const btfValue = attr.btf_value_type_id;
+  const btfVmlinuxValue = attr.btf_vmlinux_value_type_id;
+  const mapExtra = attr.map_extra;
   if (btfVmlinuxValue !== 0) {
     check(core, 'map_create:btf_vmlinux_value_type_id', mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS && btfKey === 0 && btfValue === 0,
       'EINVAL', 'map:btf-vmlinux-value', {
@@ -62,7 +63,7 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
       fail: 'map_extra is only for bloom filters and arenas',
     });
   fileFlagCheck(mapFlags);
-  const numaNode = (mapFlags & BPF_F_NUMA_NODE) !== 0 ? u32(attr, 24) : -1;
+  const numaNode = (mapFlags & BPF_F_NUMA_NODE) !== 0 ? attr.numa_node : -1;
   check(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', {
     pass: numaNode === -1 ? 'no BPF_F_NUMA_NODE: any NUMA node will do' : `NUMA node ${numaNode} is online`,
     fail: `NUMA node ${numaNode} is not online`,
@@ -74,13 +75,13 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
   });
   if (desc === undefined) throw new BpfError('EINVAL', 'map:unknown-type', `map type ${mapType}`);
 
-  const innerFd = u32(attr, 20);
-  const valueBtfObjFd = s32(attr, 72);
+  const innerFd = attr.inner_map_fd;
+  const valueBtfObjFd = attr.value_type_btf_obj_fd;
   const req: MapCreateRequest = {
     mapType,
-    keySize: u32(attr, 4),
-    valueSize: u32(attr, 8),
-    maxEntries: u32(attr, 12),
+    keySize: attr.key_size,
+    valueSize: attr.value_size,
+    maxEntries: attr.max_entries,
     mapFlags,
     innerMap: () => {
       const e = task.fdTable.get(innerFd);
@@ -90,8 +91,8 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
     },
     numaNode,
     mapName: '',
-    mapIfindex: u32(attr, 44),
-    btfFd: u32(attr, 48),
+    mapIfindex: attr.map_ifindex,
+    btfFd: attr.btf_fd,
     btfKeyTypeId: btfKey,
     btfValueTypeId: btfValue,
     btfVmlinuxValueTypeId: btfVmlinuxValue,
@@ -112,7 +113,7 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
   });
   const ops = req.mapIfindex !== 0 ? core.deps.maps.offload : desc;
 
-  const token = resolveToken(task, tokenFlag, s32(attr, 76), BpfCmd.BPF_MAP_CREATE, (t) =>
+  const token = resolveToken(task, tokenFlag, attr.map_token_fd, BpfCmd.BPF_MAP_CREATE, (t) =>
     core.deps.token.allowMapType(t, mapType, core.tracer),
   );
   try {
@@ -128,7 +129,7 @@ export function mapCreate(task: TaskImpl, attr: Uint8Array): number {
         capDetail(`${desc.name} maps need CAP_NET_ADMIN`, capScope(token)));
     }
     const alloc = core.tracer.group(`map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
-    const name = objNameCpy(attr.subarray(28, 44));
+    const name = objNameCpy(attr.map_name);
     const info: MapInfo = {
       mapType,
       keySize: req.keySize,

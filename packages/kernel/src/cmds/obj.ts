@@ -1,6 +1,6 @@
 import { AT_FDCWD, BpfError, MAY_READ, MAY_WRITE } from '@bpfkit/kernel-api';
-import { BPF_F_PATH_FD, BPF_F_RDONLY, BPF_F_WRONLY, BpfCmd } from '@bpfkit/uapi';
-import { check, checkAttr, flagsDetail, readCString, s32, u32, u64 } from '../bpf/check.js';
+import { BPF_F_PATH_FD, BPF_F_RDONLY, BPF_F_WRONLY, BpfCmd, decodeObjAttr, type ObjAttrDecoded } from '@bpfkit/uapi';
+import { check, checkAttr, flagsDetail, readCString } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { lookupParent, lookupPath } from '../fs/namei.js';
 import type { TaskImpl } from '../task/task.js';
@@ -16,8 +16,9 @@ function pathname(task: TaskImpl, addr: bigint): string {
   return text;
 }
 
-function pathFd(task: TaskImpl, attr: Uint8Array, fileFlags: number): number {
-  const fd = s32(attr, 16);
+function pathFd(task: TaskImpl, attr: ObjAttrDecoded): number {
+  const fileFlags = attr.file_flags;
+  const fd = attr.path_fd;
   check(task.core, 'obj:path_fd', (fileFlags & BPF_F_PATH_FD) !== 0 || fd === 0, 'EINVAL', 'obj:path-fd-without-flag', {
     pass: (fileFlags & BPF_F_PATH_FD) !== 0 ? `path_fd ${fd} with BPF_F_PATH_FD` : 'path_fd is 0: the path is relative to the cwd',
     fail: 'path_fd given without BPF_F_PATH_FD',
@@ -37,14 +38,15 @@ function probeObject(task: TaskImpl, fd: number): BpfObject {
 }
 
 /** BPF_OBJ_PIN: the object first, then the path; the pin holds a reference. */
-export function objPin(task: TaskImpl, attr: Uint8Array): number {
+export function objPin(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_OBJ_PIN, attr);
-  const fileFlags = u32(attr, 12);
+  checkAttr(core, BpfCmd.BPF_OBJ_PIN, bytes);
+  const attr = decodeObjAttr(bytes);
+  const fileFlags = attr.file_flags;
   check(core, 'obj_pin:file_flags', (fileFlags & ~BPF_F_PATH_FD) === 0, 'EINVAL', 'obj:flags', flagsDetail('file_flags', fileFlags, fileFlags));
-  const dirfd = pathFd(task, attr, fileFlags);
-  const obj = probeObject(task, u32(attr, 8));
-  const path = pathname(task, u64(attr, 0));
+  const dirfd = pathFd(task, attr);
+  const obj = probeObject(task, attr.bpf_fd);
+  const path = pathname(task, attr.pathname);
   const { parent, name } = lookupParent(task.walkContext(), dirfd, path);
   if (name === '' || name === '.' || name === '..') throw new BpfError('EEXIST', 'vfs:exists', `${path} exists`);
   const ops = parent.inode.superblock.fsType.inodeOps;
@@ -57,20 +59,21 @@ export function objPin(task: TaskImpl, attr: Uint8Array): number {
 }
 
 /** BPF_OBJ_GET: a new fd on the object pinned at the path. */
-export function objGet(task: TaskImpl, attr: Uint8Array): number {
+export function objGet(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_OBJ_GET, attr);
-  const fileFlags = u32(attr, 12);
-  check(core, 'obj_get:args', u32(attr, 8) === 0 && (fileFlags & ~(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_PATH_FD)) === 0,
+  checkAttr(core, BpfCmd.BPF_OBJ_GET, bytes);
+  const attr = decodeObjAttr(bytes);
+  const fileFlags = attr.file_flags;
+  check(core, 'obj_get:args', attr.bpf_fd === 0 && (fileFlags & ~(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_PATH_FD)) === 0,
     'EINVAL', 'obj:flags', {
       pass: `bpf_fd is 0 and file_flags 0x${fileFlags.toString(16)} holds only RDONLY/WRONLY/PATH_FD`,
       fail: 'bpf_fd must be 0 and file_flags only RDONLY/WRONLY/PATH_FD',
     });
-  const dirfd = pathFd(task, attr, fileFlags);
+  const dirfd = pathFd(task, attr);
   fileFlagCheck(fileFlags);
   const acc = (fileFlags & BPF_F_RDONLY) !== 0 ? 0 : (fileFlags & BPF_F_WRONLY) !== 0 ? 1 : 2;
   const mask = (acc === 0 || acc === 2 ? MAY_READ : 0) | (acc === 1 || acc === 2 ? MAY_WRITE : 0);
-  const p = lookupPath(task.walkContext(), dirfd, pathname(task, u64(attr, 0)));
+  const p = lookupPath(task.walkContext(), dirfd, pathname(task, attr.pathname));
   const pinned = core.deps.bpffs.objGet(p.inode, task.cred, mask);
   const obj = pinned.object as BpfObject;
   const kind = obj.kind === 'map' ? 'bpf-map' : obj.kind === 'prog' ? 'bpf-prog' : 'bpf-btf';

@@ -14,9 +14,10 @@ import {
   BpfCmd,
   BpfProgType,
   Capability,
+  decodeProgLoadAttr,
   progTypeName,
 } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameCpy, putU32, readCString, s32, u32, u64 } from '../bpf/check.js';
+import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameCpy, putAttrU32, readCString } from '../bpf/check.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
@@ -65,21 +66,22 @@ function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap>
 }
 
 /** BPF_PROG_LOAD in the order of `bpf_prog_load()` (kernel/bpf/syscall.c). */
-export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): number {
+export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_PROG_LOAD, attr);
-  const progFlags = u32(attr, 44);
+  checkAttr(core, BpfCmd.BPF_PROG_LOAD, bytes);
+  const attr = decodeProgLoadAttr(bytes);
+  const progFlags = attr.prog_flags;
   check(core, 'prog_load:prog_flags', (progFlags & ~PROG_FLAGS) === 0, 'EINVAL', 'prog:flags',
     flagsDetail('prog_flags', progFlags, progFlags & ~PROG_FLAGS));
-  const type = u32(attr, 0);
+  const type = attr.prog_type;
   const desc = core.deps.progs.get(type);
   const typeName = desc?.name ?? progTypeName(type) ?? String(type);
-  const rawAttach = u32(attr, 68);
+  const rawAttach = attr.expected_attach_type;
   const attachType = desc !== undefined ? desc.fixupAttachType(rawAttach) : rawAttach;
   if (attachType !== rawAttach) {
     core.tracer.step({ check: 'bpf_prog_load_fixup_attach_type', outcome: 'pass', detail: `expected_attach_type ${rawAttach} → ${attachType}` });
   }
-  const token = resolveToken(task, (progFlags & BPF_F_TOKEN_FD) !== 0, s32(attr, 144), BpfCmd.BPF_PROG_LOAD, (t) =>
+  const token = resolveToken(task, (progFlags & BPF_F_TOKEN_FD) !== 0, attr.prog_token_fd, BpfCmd.BPF_PROG_LOAD, (t) =>
     core.deps.token.allowProgType(t, type, attachType, core.tracer),
   );
   let handedOver = false;
@@ -89,7 +91,7 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
       check(core, 'prog_load:unprivileged_bpf_disabled', bpfCap, 'EPERM', 'prog:unprivileged-disabled',
         unprivDetail(core.unprivilegedBpfDisabled, token), 'use a BPF token delegating prog_load and this program type, with CAP_BPF in its user namespace');
     }
-    const insnCnt = u32(attr, 4);
+    const insnCnt = attr.insn_cnt;
     const limit = bpfCap ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS;
     check(core, 'prog_load:insn_cnt', insnCnt !== 0 && insnCnt <= limit, 'E2BIG', 'prog:insn-cnt', {
       pass: `insn_cnt ${insnCnt} is within 1..${limit}`,
@@ -108,8 +110,8 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
       check(core, 'prog_load:type-needs-CAP_PERFMON', tokenCapable(task, token, Capability.CAP_PERFMON), 'EPERM', 'caps:missing-CAP_PERFMON',
         capDetail(`${typeName} programs need CAP_PERFMON`, capScope(token)));
     }
-    const attachBtfId = u32(attr, 108);
-    const attachProgFd = u32(attr, 112);
+    const attachBtfId = attr.attach_btf_id;
+    const attachProgFd = attr.attach_prog_fd;
     let hasDstProg = false;
     let hasAttachBtf = false;
     if (attachProgFd !== 0) {
@@ -128,15 +130,15 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
     }
     if (desc !== undefined) desc.checkAttach(attachType, { attachBtfId, hasAttachBtf, hasDstProg });
     const read = (a: bigint, n: number): Uint8Array => task.memory.read(a, n);
-    const insns = read(u64(attr, 8), insnCnt * 8);
-    const license = readCString(read, u64(attr, 16), 127).text;
+    const insns = read(attr.insns, insnCnt * 8);
+    const license = readCString(read, attr.license, 127).text;
     const gplCompatible = licenseIsGplCompatible(license);
     check(core, 'find_prog_type', desc !== undefined && desc.supported, 'EINVAL', 'prog:unknown-type', {
       pass: `program type ${type} is ${desc?.name ?? '?'}, a supported type`,
       fail: `program type ${type} is not supported`,
     });
     if (desc === undefined) throw new BpfError('EINVAL', 'prog:unknown-type', `program type ${type}`);
-    const name = objNameCpy(attr.subarray(48, 64));
+    const name = objNameCpy(attr.prog_name);
     const lsmObj = { kind: 'prog' as const, type, attachType, name };
     const denial = core.deps.security.bpfProgLoad(task.cred, lsmObj, token?.token, false);
     check(core, 'security_bpf_prog_load', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-prog-load',
@@ -150,7 +152,7 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
       bpfCapable: bpfCap,
       perfmonCapable: perfmon,
     };
-    const log = userLog(task, u32(attr, 24), u32(attr, 28), u64(attr, 32));
+    const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
     let result;
     try {
       result = core.tracer.group('bpf_check', () =>
@@ -170,12 +172,12 @@ export function progLoad(task: TaskImpl, attr: Uint8Array, uattr: Uint8Array): n
     } catch (e) {
       if (e instanceof BpfError && e.log !== undefined) {
         log.write(e.log);
-        putU32(uattr, 140, new TextEncoder().encode(e.log).length + 1);
+        putAttrU32(uattr, 'prog_load', 'log_true_size', new TextEncoder().encode(e.log).length + 1);
       }
       throw e;
     }
     log.write(result.log);
-    if (log.level !== 0) putU32(uattr, 140, result.logTrueSize);
+    if (log.level !== 0) putAttrU32(uattr, 'prog_load', 'log_true_size', result.logTrueSize);
     const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible };
     const obj = core.objects.create('prog', core.objects.nextId('prog'), name, record, () => {
       core.deps.security.bpfProgFree(lsmObj);

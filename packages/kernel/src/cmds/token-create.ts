@@ -1,6 +1,6 @@
 import { BpfError, type Inode, type TokenSource } from '@bpfkit/kernel-api';
-import { BpfCmd } from '@bpfkit/uapi';
-import { check, checkAttr, u32 } from '../bpf/check.js';
+import { BpfCmd, decodeTokenCreateAttr } from '@bpfkit/uapi';
+import { check, checkAttr } from '../bpf/check.js';
 import { isSuperblockRoot, pathString } from '../fs/path.js';
 import type { TaskImpl } from '../task/task.js';
 
@@ -11,15 +11,16 @@ const O_RDWR = 2;
  * the token service's checks in kernel order; the result is an O_CLOEXEC fd
  * on an unlinked `bpf-token` inode of the bpffs mount.
  */
-export function tokenCreate(task: TaskImpl, attr: Uint8Array): number {
+export function tokenCreate(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_TOKEN_CREATE, attr);
-  const flags = u32(attr, 0);
+  checkAttr(core, BpfCmd.BPF_TOKEN_CREATE, bytes);
+  const attr = decodeTokenCreateAttr(bytes);
+  const flags = attr.flags;
   check(core, 'token_create:flags', flags === 0, 'EINVAL', 'token:flags', {
     pass: 'token_create.flags is 0',
     fail: `token_create.flags = 0x${flags.toString(16)} (must be 0)`,
   });
-  const fd = u32(attr, 4);
+  const fd = attr.bpffs_fd;
   const entry = task.fdTable.get(fd);
   check(core, 'token_create:fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-bpffs-fd', {
     pass: `bpffs_fd ${fd} is an open, non-O_PATH file`,
