@@ -1,6 +1,6 @@
 import { BpfError, type MapAllocation, type MapCreateRequest } from '@bpfkit/kernel-api';
+import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '@bpfkit/uapi';
 import type { ErrnoName } from '@bpfkit/uapi';
-import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from './flags.js';
 import type { MapEnv } from './deps.js';
 
 /** Throws the map-create error: `maps:<rule>`. */

@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_MMAPABLE, BPF_F_NO_USER_CONV, BPF_F_SEGV_ON_FAULT, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, reject, unknownFlags } from '../checks.js';
-import { BPF_F_MMAPABLE, BPF_F_NO_USER_CONV, BPF_F_SEGV_ON_FAULT } from '../flags.js';
 
 /** `BPF_MAP_TYPE_ARENA` (arena_map_ops): max_entries pages shared with user space; map_extra is the user VMA start. */
 export function arenaMapType(env: MapEnv): MapTypeDescriptor {

@@ -1,9 +1,9 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BPF_F_ZERO_SEED, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, flagsAccessOk, reject, roundUp, roundUpPow2, unknownFlags } from '../checks.js';
-import { BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE, BPF_F_ZERO_SEED } from '../flags.js';
+import { BPF_F_ACCESS_MASK } from '../flags.js';
 
 /** `BLOOM_CREATE_FLAG_MASK`. */
 const BLOOM_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ZERO_SEED | BPF_F_ACCESS_MASK;

@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
-import { BPF_F_NUMA_NODE } from '../flags.js';
 
 /** `BPF_MAP_TYPE_CPUMAP` (cpu_map_ops): values are `struct bpf_cpumap_val` (qsize, optionally a prog fd); at most NR_CPUS entries. */
 export function cpumapMapType(env: MapEnv): MapTypeDescriptor {

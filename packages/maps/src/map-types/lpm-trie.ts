@@ -1,9 +1,9 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, flagsAccessOk, reject, unknownFlags } from '../checks.js';
-import { BPF_F_ACCESS_MASK, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE } from '../flags.js';
+import { BPF_F_ACCESS_MASK } from '../flags.js';
 
 /** `LPM_CREATE_FLAG_MASK`. */
 const LPM_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;

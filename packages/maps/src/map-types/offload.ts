@@ -1,8 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BpfMapType, Capability } from '@bpfkit/uapi';
 import { reject } from '../checks.js';
 import { defineMapType } from '../define.js';
-import { CAP_SYS_ADMIN } from '../flags.js';
 
 /**
  * `bpf_map_offload_ops`: the kernel swaps a type's ops for these when `map_ifindex`
@@ -13,7 +12,7 @@ export function offloadMapType(): MapTypeDescriptor {
   return defineMapType({
     type: -1, name: 'offload', capability: 'none', innerMapAllowed: false,
     alloc: (req, ctx) => {
-      if (!ctx.capable(CAP_SYS_ADMIN)) reject('EPERM', 'offload-needs-cap-sys-admin', 'map offload needs CAP_SYS_ADMIN');
+      if (!ctx.capable(Capability.CAP_SYS_ADMIN)) reject('EPERM', 'offload-needs-cap-sys-admin', 'map offload needs CAP_SYS_ADMIN');
       if (req.mapType !== BpfMapType.BPF_MAP_TYPE_ARRAY && req.mapType !== BpfMapType.BPF_MAP_TYPE_HASH) {
         reject('EINVAL', 'offload-map-type', 'only hash and array maps can be offloaded');
       }

@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, MAX_BPF_STACK, reject, roundUpPow2, unknownFlags } from '../checks.js';
-import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY } from '../flags.js';
 
 /** `sizeof(struct bpf_shtab_bucket)`. */
 const SHTAB_BUCKET_SIZE = 16;

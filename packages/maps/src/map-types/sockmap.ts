@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
-import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY } from '../flags.js';
 
 /** `BPF_MAP_TYPE_SOCKMAP` (sock_map_ops): sockets by index; values are 4- or 8-byte fds/cookies. */
 export function sockmapMapType(env: MapEnv): MapTypeDescriptor {

@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_STACK_BUILD_ID, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, roundUpPow2, unknownFlags } from '../checks.js';
-import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_STACK_BUILD_ID, BPF_F_WRONLY } from '../flags.js';
 
 /** `STACK_CREATE_FLAG_MASK`. */
 const STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_STACK_BUILD_ID;

@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_LINK, BPF_F_VTYPE_BTF_OBJ_FD, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, reject, unknownFlags } from '../checks.js';
-import { BPF_F_LINK, BPF_F_VTYPE_BTF_OBJ_FD } from '../flags.js';
 
 /** `BPF_MAP_TYPE_STRUCT_OPS` (bpf_struct_ops_map_ops): one entry whose value type is a kernel `bpf_struct_ops_<name>`. */
 export function structOpsMapType(env: MapEnv): MapTypeDescriptor {

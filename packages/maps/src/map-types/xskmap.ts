@@ -1,9 +1,8 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
-import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY } from '../flags.js';
 
 /** `BPF_MAP_TYPE_XSKMAP` (xsk_map_ops): AF_XDP sockets by queue index. */
 export function xskmapMapType(env: MapEnv): MapTypeDescriptor {

@@ -1,11 +1,8 @@
 import type { MapAllocation, MapCreateContext, MapCreateRequest } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NUMA_NODE, BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BpfMapType } from '@bpfkit/uapi';
 import { allocated, areaAlloc, flagsAccessOk, PCPU_MIN_UNIT_SIZE, reject, roundUp, roundUpPow2, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import {
-  BPF_F_ACCESS_MASK, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NUMA_NODE, BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY_PROG,
-  BPF_F_WRONLY_PROG, NUMA_NO_NODE,
-} from '../flags.js';
+import { BPF_F_ACCESS_MASK, NUMA_NO_NODE } from '../flags.js';
 
 /** `ARRAY_CREATE_FLAG_MASK`. */
 const ARRAY_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;

@@ -1,8 +1,8 @@
 import type { MapAllocation, MapCreateRequest } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BpfMapType } from '@bpfkit/uapi';
 import { allocated, flagsAccessOk, localStorageMaxValueSize, PCPU_MIN_UNIT_SIZE, reject, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import { BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE } from '../flags.js';
+import { BPF_F_ACCESS_MASK } from '../flags.js';
 
 /** `sizeof(struct bpf_cgroup_storage_key)`: u64 cgroup inode id + u32 attach type, padded. */
 const CGROUP_STORAGE_KEY_SIZE = 16;

@@ -1,8 +1,7 @@
 import type { MapAllocation, MapCreateRequest } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { allocated, areaAlloc, reject, roundUpPow2, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY } from '../flags.js';
 
 /** `DEV_CREATE_FLAG_MASK`. */
 const DEV_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY;

@@ -1,10 +1,8 @@
 import type { MapAllocation, MapCreateContext, MapCreateRequest } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BPF_F_ZERO_SEED, BpfMapType, Capability } from '@bpfkit/uapi';
 import { allocated, areaAlloc, flagsAccessOk, PCPU_MIN_UNIT_SIZE, reject, roundUp, roundUpPow2, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import {
-  BPF_F_ACCESS_MASK, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BPF_F_ZERO_SEED, CAP_SYS_ADMIN, NUMA_NO_NODE,
-} from '../flags.js';
+import { BPF_F_ACCESS_MASK, NUMA_NO_NODE } from '../flags.js';
 
 /** `HTAB_CREATE_FLAG_MASK`. */
 const HTAB_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_ZERO_SEED;
@@ -27,7 +25,7 @@ export function htabMapAllocCheck(env: MapEnv, req: MapCreateRequest, ctx: MapCr
   const percpuLru = (req.mapFlags & BPF_F_NO_COMMON_LRU) !== 0;
   const prealloc = (req.mapFlags & BPF_F_NO_PREALLOC) === 0;
   // Seeding with zero is a debugging aid: the kernel guards it against local DoS.
-  if ((req.mapFlags & BPF_F_ZERO_SEED) !== 0 && !ctx.capable(CAP_SYS_ADMIN)) {
+  if ((req.mapFlags & BPF_F_ZERO_SEED) !== 0 && !ctx.capable(Capability.CAP_SYS_ADMIN)) {
     reject('EPERM', 'hash-zero-seed-needs-cap-sys-admin', 'BPF_F_ZERO_SEED needs CAP_SYS_ADMIN');
   }
   if (unknownFlags(req.mapFlags, HTAB_CREATE_FLAG_MASK) !== 0) reject('EINVAL', 'hash-flags', 'map_flags has bits hash maps do not take');

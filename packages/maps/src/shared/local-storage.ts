@@ -1,7 +1,7 @@
 import type { MapAllocation, MapCreateRequest } from '@bpfkit/kernel-api';
+import { BPF_F_CLONE, BPF_F_NO_PREALLOC } from '@bpfkit/uapi';
 import { allocated, localStorageMaxValueSize, reject, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import { BPF_F_CLONE, BPF_F_NO_PREALLOC } from '../flags.js';
 
 /** `bpf_local_storage_map_alloc_check` (bpf_local_storage.c): sk, inode, task and cgrp storage. */
 export function localStorageMapAllocCheck(env: MapEnv, req: MapCreateRequest): void {

@@ -1,7 +1,8 @@
 import type { MapAllocation, MapCreateRequest } from '@bpfkit/kernel-api';
+import { BPF_F_NUMA_NODE } from '@bpfkit/uapi';
 import { allocated, areaAlloc, flagsAccessOk, reject, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import { BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE } from '../flags.js';
+import { BPF_F_ACCESS_MASK } from '../flags.js';
 
 /** `QUEUE_STACK_CREATE_FLAG_MASK`. */
 const QUEUE_STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;

@@ -1,7 +1,7 @@
 import type { MapAllocation, MapCreateRequest } from '@bpfkit/kernel-api';
+import { BPF_F_NUMA_NODE } from '@bpfkit/uapi';
 import { allocated, areaAlloc, isPowerOfTwo, reject, unknownFlags } from '../checks.js';
 import type { MapEnv } from '../deps.js';
-import { BPF_F_NUMA_NODE } from '../flags.js';
 
 /** `ringbuf_map_alloc` (ringbuf.c), shared by both ring buffer types. */
 export function ringbufMapAlloc(env: MapEnv, req: MapCreateRequest): MapAllocation {
