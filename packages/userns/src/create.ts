@@ -15,14 +15,14 @@ import {
   type UserNamespaces,
 } from '@bpfkit/kernel-api';
 import { Capability, capInMask, type ErrnoName } from '@bpfkit/uapi';
-import { builtinCapabilityChecker, nsCapable } from './capable.js';
+import { nsCapable } from './capable.js';
 import { formatIdMapLine, mapIdDown, mapIdRangeDown, mapIdUp, parseIdMap } from './id-map.js';
 import { UserNamespaceNode } from './namespace.js';
 
 /** Options of {@link createUserNamespaces}. */
 export interface UserNamespacesDeps {
-  /** `cap_capable` for the map-write rules; default: a built-in copy of the walk. */
-  readonly capabilities?: CapabilityChecker;
+  /** `cap_capable` for the map-write rules (`@bpfkit/caps`; the kernel wires it). */
+  readonly capabilities: CapabilityChecker;
   /** The LSM stack, for the `capable` hook of `ns_capable`; default: none. */
   readonly lsm?: Pick<SecurityStack, 'capable'>;
   /** Receives a step for every refused operation. */
@@ -42,18 +42,22 @@ const INIT_MAP: readonly IdMapExtent[] = [{ first: 0, lowerFirst: 0, count: 0xff
  * The user-namespace tree of one simulated kernel.
  *
  * @example
- * const userns = createUserNamespaces();
+ * const userns = createUserNamespaces({ capabilities: createCapabilityChecker() }); // from @bpfkit/caps
  * const ns = userns.create(rootCred);                       // child of init, owned by uid 0
  * userns.writeIdMap(ns, 'uid', '0 100000 65536', rootCred, userns.init);
  * userns.mapDown(ns, 'uid', 0);                              // 100000
  */
-export function createUserNamespaces(deps: UserNamespacesDeps = {}): UserNamespaces & {
+export function createUserNamespaces(deps: UserNamespacesDeps): UserNamespaces & {
   maySetgroups(ns: UserNamespace): boolean;
 } {
   for (const key of Object.keys(deps)) {
     if (!KNOWN_DEPS.has(key)) throw new BpfError('EINVAL', 'userns:unknown-option', `createUserNamespaces: unknown option '${key}'`);
   }
-  const caps = deps.capabilities ?? builtinCapabilityChecker;
+  // Checked at run time too: a JavaScript caller gets a clear error instead of a crash on first use.
+  if (typeof deps.capabilities?.capCapable !== 'function') {
+    throw new BpfError('EINVAL', 'userns:missing-capabilities', 'createUserNamespaces: deps.capabilities (a CapabilityChecker) is required');
+  }
+  const caps = deps.capabilities;
   const lsm = deps.lsm;
   const tracer = deps.tracer ?? NO_TRACE;
   const nodes = new WeakSet<UserNamespaceNode>();

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { BpfError, type BpfErrorReason, INVALID_ID, MAX_USERNS_LEVEL, OVERFLOW_ID, type Credentials, type UserNamespace } from '@bpfkit/kernel-api';
 import { UID_GID_MAP_MAX_EXTENTS, createUserNamespaces, parseIdMap } from '@bpfkit/userns';
 import { makeNoopUserNamespaces } from '@bpfkit/userns/testing';
+import { createCapabilityChecker } from '@bpfkit/caps';
 import { CAP_FULL_SET, Capability, type ErrnoName } from '@bpfkit/uapi';
 
 function refused(t: ExecutionContext, fn: () => unknown, code: ErrnoName, reason?: BpfErrorReason): void {
@@ -11,9 +12,9 @@ function refused(t: ExecutionContext, fn: () => unknown, code: ErrnoName, reason
   if (reason !== undefined) t.is(e?.reason, reason);
 }
 
-// Credentials are built by hand here (userns may not depend on caps).
+// The real cap_capable walk comes from @bpfkit/caps (a test-only dependency); credentials are built by hand.
 function setup() {
-  const userns = createUserNamespaces();
+  const userns = createUserNamespaces({ capabilities: createCapabilityChecker() });
   const root: Credentials = {
     uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0,
     effective: CAP_FULL_SET, permitted: CAP_FULL_SET, bounding: CAP_FULL_SET, inheritable: 0n, ambient: 0n,
@@ -277,4 +278,17 @@ test('createUserNamespaces rejects unknown options; makeNoopUserNamespaces overr
   t.throws(() => createUserNamespaces({ depth: 3 } as never), { instanceOf: BpfError });
   const fake = makeNoopUserNamespaces({ mapDown: () => 7 });
   t.is(fake.mapDown(fake.init, 'uid', 0), 7);
+});
+
+test('createUserNamespaces requires a capability checker; the fake refuses capabilities unless given one', (t) => {
+  const e = t.throws(() => createUserNamespaces({} as never), { instanceOf: BpfError });
+  t.is(e?.reason, 'userns:missing-capabilities');
+  const { root } = setup();
+  const noCaps = makeNoopUserNamespaces();
+  const child = noCaps.create({ ...root, userNs: noCaps.init });
+  refused(t, () => { noCaps.writeIdMap(child, 'uid', '0 100000 10', { ...root, userNs: noCaps.init }, noCaps.init); }, 'EPERM', 'userns:missing-CAP_SYS_ADMIN');
+  const real = makeNoopUserNamespaces({}, createCapabilityChecker());
+  const ok = real.create({ ...root, userNs: real.init });
+  real.writeIdMap(ok, 'uid', '0 100000 10', { ...root, userNs: real.init }, real.init);
+  t.is(real.mapDown(ok, 'uid', 0), 100000);
 });
