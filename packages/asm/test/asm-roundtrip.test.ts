@@ -2,23 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { decodeHex, formatLogLine, type Insn, insnSlots } from '@bpfkit/asm';
-import { sharedPath, skipMessage } from '@bpfkit/corpus';
+import { assertSuite, sharedPath, skipMessage } from '@bpfkit/corpus';
 import run from './suites/asm-roundtrip.suite.js';
 
 const FLOOR = 3177;
 const LOG_LINE_FLOOR = 491;
 
-test('asm-roundtrip: every corpus program survives decode/encode and text in both syntaxes', async (t) => {
-  const result = await run();
-  if (result === undefined) {
-    t.log(skipMessage('asm-roundtrip'));
-    t.pass();
-    return;
-  }
-  t.log(`asm-roundtrip: ${String(result.passed)}/${String(result.total)} (skipped ${String(result.skipped)})`);
-  for (const f of result.failures.slice(0, 10)) t.log(`  ${f.vector}: ${f.reason}`);
-  t.true(result.passed >= FLOOR);
-});
+test('asm-roundtrip: every corpus program survives decode/encode and text in both syntaxes', (t) => assertSuite(t, 'asm-roundtrip', run, FLOOR));
 
 interface LoggedCase {
   readonly insns: readonly string[] | null;
