@@ -85,17 +85,17 @@ export const BPF_CMPXCHG = 0xf0 | BPF_FETCH;
 export const BPF_LOAD_ACQ = 0x100;
 export const BPF_STORE_REL = 0x110;
 
-// `src_reg` of BPF_LD | BPF_IMM | BPF_DW (ld_imm64).
-export const BPF_PSEUDO_MAP_FD = 1;
-export const BPF_PSEUDO_MAP_VALUE = 2;
-export const BPF_PSEUDO_BTF_ID = 3;
-export const BPF_PSEUDO_FUNC = 4;
-export const BPF_PSEUDO_MAP_IDX = 5;
-export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
-
-// `src_reg` of BPF_JMP | BPF_CALL.
-export const BPF_PSEUDO_CALL = 1;
-export const BPF_PSEUDO_KFUNC_CALL = 2;
+// The pseudo `src_reg` values of ld_imm64 and calls are ABI: uapi owns them.
+export {
+  BPF_PSEUDO_BTF_ID,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE,
+  BPF_PSEUDO_MAP_VALUE,
+} from '@bpfkit/uapi';
 
 /** `off` of `BPF_ALU64 | BPF_MOV | BPF_X` meaning `addr_space_cast`. */
 export const BPF_ADDR_SPACE_CAST = 1;
