@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './trace.js';
+export * from './env.js';
 export * from './creds.js';
 export * from './userns.js';
 export * from './caps.js';

@@ -1,8 +1,10 @@
 import {
   NO_TRACE,
+  type Clock,
   type Credentials,
   type FileSystemType,
   type OpenFileKind,
+  type Random,
   type Tracer,
   type UserNamespace,
 } from '@bpfkit/kernel-api';
@@ -10,6 +12,7 @@ import { Capability, capName } from '@bpfkit/uapi';
 import { BpfError } from '@bpfkit/kernel-api';
 import { ObjectRegistry } from './bpf/objects.js';
 import type { KernelDeps } from './deps.js';
+import { seededRandom, systemClock } from './env.js';
 import { KFile, type FilePayload } from './fs/file.js';
 import { IdAllocator } from './ids.js';
 import type { TaskImpl } from './task/task.js';
@@ -17,6 +20,10 @@ import type { TaskImpl } from './task/task.js';
 /** Kernel-wide state shared by every task: deps, IDRs, live files, sysctls. */
 export class KernelCore {
   readonly tracer: Tracer;
+  readonly clock: Clock;
+  readonly random: Random;
+  /** The clock at boot: `/proc/uptime` counts from here. */
+  readonly bootNs: bigint;
   readonly objects = new ObjectRegistry();
   readonly fileIds = new IdAllocator(1);
   readonly mountIds = new IdAllocator(21);
@@ -31,6 +38,9 @@ export class KernelCore {
 
   constructor(readonly deps: KernelDeps) {
     this.tracer = deps.tracer ?? NO_TRACE;
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? seededRandom(0);
+    this.bootNs = this.clock.nowNs();
     this.unprivilegedBpfDisabled = deps.sysctls?.['kernel.unprivileged_bpf_disabled'] ?? 2;
     this.fsTypes.set(deps.bpffs.name, deps.bpffs);
     for (const t of deps.fileSystems ?? []) this.fsTypes.set(t.name, t);

@@ -1,6 +1,7 @@
 import type {
   BpfFs,
   Capabilities,
+  Clock,
   MapTypeRegistry,
   ProgTypeRegistry,
   Verifier,
@@ -8,6 +9,7 @@ import type {
   SecurityStack,
   Sysctls,
   TokenService,
+  Random,
   Tracer,
   UserMemory,
   UserNamespaces,
@@ -31,11 +33,6 @@ export interface BtfLoader {
   load(data: Uint8Array, log: { readonly level: number; readonly size: number }): BtfLoadResult;
 }
 
-/** A monotonic clock (`ktime_get_boottime_ns`). */
-export interface Clock {
-  nowNs(): bigint;
-}
-
 /**
  * Everything {@link createKernel} wires: each subsystem behind its contract,
  * plus the environment seams. `@bpfkit/kernel/defaults` fills these with the
@@ -54,7 +51,10 @@ export interface KernelDeps {
   /** More file system types for fsopen()/mount(2) besides `bpf`. */
   readonly fileSystems?: readonly FileSystemType[];
   readonly tracer?: Tracer;
+  /** `ktime_get_boottime_ns()` (default `systemClock`): `/proc/uptime`, a program's load time. */
   readonly clock?: Clock;
+  /** `get_random_u32()` (default `seededRandom(0)`, so runs replay). */
+  readonly random?: Random;
   /** Simulated CPUs (for per-CPU maps). Default 1. */
   readonly cpus?: number;
   /** Address space for each new task; default: a fresh {@link createUserMemory}. */

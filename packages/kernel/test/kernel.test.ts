@@ -1,6 +1,7 @@
 import test from 'ava';
 import { AT_FDCWD, BpfError, CLONE_NEWNS, CLONE_NEWUSER, FD_CLOEXEC, O_PATH, type Kernel, type Task } from '@bpfkit/kernel-api';
-import { createKernel, createUserMemory } from '@bpfkit/kernel';
+import { createKernel, createUserMemory, seededRandom, systemClock } from '@bpfkit/kernel';
+import { createDefaultKernel } from '@bpfkit/kernel/defaults';
 import { BpfCmd, BpfMapType, encodeAttr } from '@bpfkit/uapi';
 import { boot, container, delegated, fullAttr, mapAttr, tokenAttr } from './helpers.js';
 
@@ -252,3 +253,24 @@ test('createKernel takes every subsystem as a dependency', (t) => {
 });
 
 export type { Task };
+
+test('the clock is injected: /proc/uptime counts from boot by it', (t) => {
+  let now = 5_000_000_000n;
+  const k = createDefaultKernel({ clock: { nowNs: () => now } });
+  t.is(k.init.readFile('/proc/uptime'), '0.00 0.00\n');
+  now += 1_234_567_890n;
+  t.is(k.init.readFile('/proc/uptime'), '1.23 0.00\n');
+  const a = systemClock.nowNs();
+  t.true(systemClock.nowNs() >= a);
+});
+
+test('seededRandom replays: the same seed gives the same u32 sequence', (t) => {
+  const draw = (seed: number): number[] => {
+    const r = seededRandom(seed);
+    return [r.u32(), r.u32(), r.u32()];
+  };
+  t.deepEqual(draw(7), draw(7));
+  t.notDeepEqual(draw(7), draw(8));
+  for (const v of draw(1)) t.true(Number.isInteger(v) && v >= 0 && v <= 0xffffffff);
+  t.notThrows(() => createDefaultKernel({ random: seededRandom(3) }));
+});

@@ -48,6 +48,8 @@ export interface ProgRecord {
   readonly expectedAttachType: number;
   readonly insns: Uint8Array;
   readonly gplCompatible: boolean;
+  /** `prog->aux->load_time`: the clock when the load succeeded. */
+  readonly loadTimeNs: bigint;
 }
 
 /** The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table. */
@@ -178,7 +180,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     }
     log.write(result.log);
     if (log.level !== 0) putAttrU32(uattr, 'prog_load', 'log_true_size', result.logTrueSize);
-    const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible };
+    const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible, loadTimeNs: core.clock.nowNs() };
     const obj = core.objects.create('prog', core.objects.nextId('prog'), name, record, () => {
       core.deps.security.bpfProgFree(lsmObj);
     }, token === undefined ? [] : [token]);

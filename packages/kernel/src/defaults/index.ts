@@ -7,8 +7,8 @@ import { createMapTypes } from '@bpfkit/maps';
 import { createTokenService } from '@bpfkit/token';
 import { createUserNamespaces } from '@bpfkit/userns';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
-import type { SecurityModule, Sysctls } from '@bpfkit/kernel-api';
-import type { BtfLoader, Clock } from '../deps.js';
+import type { Clock, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
+import type { BtfLoader } from '../deps.js';
 import { createKernel } from '../kernel.js';
 
 /** Options of {@link createDefaultKernel}; every field is optional. */
@@ -17,6 +17,7 @@ export interface DefaultKernelOptions {
   readonly lsm?: readonly SecurityModule[];
   readonly tracer?: Tracer;
   readonly clock?: Clock;
+  readonly random?: Random;
   /** Simulated CPUs (default 2). */
   readonly cpus?: number;
   /** The init task's capability sets (default: all). */
@@ -25,7 +26,7 @@ export interface DefaultKernelOptions {
   readonly fileSystems?: readonly FileSystemType[];
 }
 
-const KNOWN = new Set(['lsm', 'tracer', 'clock', 'cpus', 'initCaps', 'sysctls', 'fileSystems']);
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'initCaps', 'sysctls', 'fileSystems']);
 
 /**
  * A kernel wired with the real subsystems of bpfkit, as Linux 6.18 behaves.
@@ -66,6 +67,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     cpus,
     ...(tracer === undefined ? {} : { tracer }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.initCaps === undefined ? {} : { initCaps: options.initCaps }),
     ...(options.sysctls === undefined ? {} : { sysctls: options.sysctls }),
     ...(options.fileSystems === undefined ? {} : { fileSystems: options.fileSystems }),

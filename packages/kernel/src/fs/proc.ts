@@ -71,9 +71,19 @@ function isSysctl(rest: readonly string[]): boolean {
   return rest.length === SYSCTL_BPF.length && rest.every((c, i) => c === SYSCTL_BPF[i]);
 }
 
+/**
+ * `/proc/uptime`: seconds since boot by the injected clock, two decimals. The
+ * second field (idle time summed over CPUs) is not simulated and reads 0.00.
+ */
+function uptime(core: TaskImpl['core']): string {
+  const centis = (core.clock.nowNs() - core.bootNs) / 10_000_000n;
+  return `${centis / 100n}.${(centis % 100n).toString().padStart(2, '0')} 0.00\n`;
+}
+
 /** Reads a /proc file. */
 export function procRead(reader: TaskImpl, rest: readonly string[]): string {
   if (isSysctl(rest)) return `${reader.core.unprivilegedBpfDisabled}\n`;
+  if (rest.length === 1 && rest[0] === 'uptime') return uptime(reader.core);
   const t = target(reader, rest[0]);
   const u = reader.core.deps.userNamespaces;
   switch (rest[1]) {
