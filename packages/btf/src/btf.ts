@@ -1,4 +1,5 @@
 import { BpfError } from '@bpfkit/kernel-api';
+import { ownSize } from './own-size.js';
 import type { BtfKindName } from './kinds.js';
 import { cString } from './strings.js';
 import { skipForwarding, structuralResolvedId, structuralSize, structuralTypeIdSize } from './structural-resolve.js';
@@ -230,20 +231,5 @@ function noSize(t: BtfType): boolean {
 }
 
 function sizeOf(btf: Btf, t: BtfType, id: number): number | undefined {
-  switch (t.kind) {
-    case 'INT':
-    case 'STRUCT':
-    case 'UNION':
-    case 'ENUM':
-    case 'DATASEC':
-    case 'FLOAT':
-    case 'ENUM64':
-      return t.size;
-    case 'ARRAY':
-      return btf.resolvedSize(id);
-    case 'PTR':
-      return 8;
-    default:
-      return undefined;
-  }
+  return t.kind === 'ARRAY' ? btf.resolvedSize(id) : ownSize(t);
 }

@@ -1,4 +1,5 @@
 import type { ErrnoName } from '@bpfkit/uapi';
+import { ownSize } from './own-size.js';
 import type { Btf } from './btf.js';
 import { VOID } from './btf.js';
 import { BTF_MAX_NAME_OFFSET } from './kinds.js';
@@ -130,22 +131,7 @@ export class BtfVerifierEnv {
   }
 
   #directSize(t: BtfType, id: number): number | undefined {
-    switch (t.kind) {
-      case 'INT':
-      case 'STRUCT':
-      case 'UNION':
-      case 'ENUM':
-      case 'DATASEC':
-      case 'FLOAT':
-      case 'ENUM64':
-        return t.size;
-      case 'ARRAY':
-        return this.resolvedSize(id);
-      case 'PTR':
-        return 8;
-      default:
-        return undefined;
-    }
+    return t.kind === 'ARRAY' ? this.resolvedSize(id) : ownSize(t);
   }
 
   // ---- log -----------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { BpfError } from '@bpfkit/kernel-api';
+import { ownSize } from './own-size.js';
 import type { BtfType } from './types.js';
 
 // Resolution for BTF that skipped the kernel's resolve pass (`decodeBtf`): ids may dangle
@@ -19,22 +20,6 @@ function forwards(t: BtfType, throughVar: boolean): t is Extract<BtfType, { type
   return k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG' || (throughVar && k === 'VAR');
 }
 
-function directSize(t: BtfType): number | undefined {
-  switch (t.kind) {
-    case 'INT':
-    case 'STRUCT':
-    case 'UNION':
-    case 'ENUM':
-    case 'DATASEC':
-    case 'FLOAT':
-    case 'ENUM64':
-      return t.size;
-    case 'PTR':
-      return 8;
-    default:
-      return undefined;
-  }
-}
 
 const dangling = (from: number, to: number): BpfError =>
   new BpfError('EINVAL', 'btf:invalid-type-id', `[${from}] refers to type id ${to}, which does not exist`);
@@ -80,7 +65,7 @@ export function structuralSize(btf: TypeLookup, id: number): number | undefined 
   if (t === undefined) return undefined;
   for (let steps = 0; ; steps++) {
     if (steps > btf.nrTypes) throw loop(id);
-    const direct = directSize(t);
+    const direct = ownSize(t);
     if (direct !== undefined) return multiply(id, direct, nelems);
     if (t.kind === 'ARRAY') nelems.push(t.nelems);
     else if (!forwards(t, true)) break;
