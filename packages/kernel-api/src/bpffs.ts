@@ -42,7 +42,9 @@ export interface BpfFs extends FileSystemType {
    * The bpffs part of BPF_OBJ_PIN (`bpf_obj_do_pin`) once the kernel has resolved
    * the fd to `kind`/`object` and walked to the parent `dir`: EPERM when `dir` is
    * not a bpffs directory, then the create checks; the new inode gets mode
-   * `0600 & ~umask`, owned by the caller's fsuid/fsgid.
+   * `0600 & ~umask`, owned by the caller's fsuid/fsgid. The caller (the kernel)
+   * holds one reference on `object` for the pin and drops it when the pin is
+   * unlinked (`bpf_free_inode` puts it in the kernel).
    */
   pin(dir: Inode, name: string, kind: BpfPinKind, object: unknown, cred: Credentials, umask: number): Inode;
   /**

@@ -140,6 +140,14 @@ export interface Task extends BpfSyscall {
   open(path: string, flags?: number, dirfd?: number): number;
   /** `mkdirat(dirfd, path, mode)`. */
   mkdir(path: string, mode?: number, dirfd?: number): void;
+  /**
+   * `unlinkat(dirfd, path, 0)`. Unlinking a bpffs pin drops the pin's
+   * reference on the object. Optional so that existing fakes keep compiling;
+   * the simulated kernel implements it.
+   */
+  unlink?(path: string, dirfd?: number): void;
+  /** `unlinkat(dirfd, path, AT_REMOVEDIR)`. Optional like {@link Task.unlink}. */
+  rmdir?(path: string, dirfd?: number): void;
   /** `fstat(fd)`. */
   fstat(fd: number): FileStat;
   /** `fcntl(fd, F_GETFD)`. */

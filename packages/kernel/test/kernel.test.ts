@@ -274,3 +274,49 @@ test('seededRandom replays: the same seed gives the same u32 sequence', (t) => {
   for (const v of draw(1)) t.true(Number.isInteger(v) && v >= 0 && v <= 0xffffffff);
   t.notThrows(() => createDefaultKernel({ random: seededRandom(3) }));
 });
+
+/** `unlinkat`/`rmdir`, which the Task contract leaves optional. */
+function remove(task: Task, path: string, dir = false): void {
+  if (task.unlink === undefined || task.rmdir === undefined) throw new Error('the simulated kernel implements unlink and rmdir');
+  if (dir) task.rmdir(path);
+  else task.unlink(path);
+}
+
+test('unlinking a pin drops the reference it held: the map is freed once no fd holds it either', (t) => {
+  const k = boot();
+  k.init.mkdir('/b');
+  k.init.mount('bpf', '/b', 'bpf', 0, null);
+  const before = k.counts();
+  const map = k.init.bpf(BpfCmd.BPF_MAP_CREATE, mapAttr(BpfMapType.BPF_MAP_TYPE_HASH));
+  const pin = (path: string, fd: number): number =>
+    k.init.bpf(BpfCmd.BPF_OBJ_PIN, encodeAttr(BpfCmd.BPF_OBJ_PIN, { pathname: k.init.memory.alloc(new TextEncoder().encode(`${path}\0`)), bpf_fd: fd }));
+  t.is(pin('/b/m', map), 0);
+  t.is(pin('/b/n', map), 0);
+  k.init.close(map);
+  t.is(k.counts().objects, before.objects + 1, 'the pins keep the map alive');
+  remove(k.init, '/b/m');
+  t.is(k.counts().objects, before.objects + 1, 'one pin is left');
+  remove(k.init, '/b/n');
+  const after = k.counts();
+  t.is(after.objects, before.objects, 'the last pin gone, the map is freed');
+  t.is(after.byKind['map'], 0);
+  t.is(after.fds, before.fds);
+  t.is(code(() => { remove(k.init, '/b/n'); }), 'ENOENT');
+});
+
+test('an unlinked pin leaves an open fd working; unlink and rmdir refuse what the kernel refuses', (t) => {
+  const k = boot();
+  k.init.mkdir('/b');
+  k.init.mount('bpf', '/b', 'bpf', 0, null);
+  const map = k.init.bpf(BpfCmd.BPF_MAP_CREATE, mapAttr(BpfMapType.BPF_MAP_TYPE_HASH));
+  k.init.bpf(BpfCmd.BPF_OBJ_PIN, encodeAttr(BpfCmd.BPF_OBJ_PIN, { pathname: k.init.memory.alloc(new TextEncoder().encode('/b/m\0')), bpf_fd: map }));
+  remove(k.init, '/b/m');
+  t.is(k.counts().byKind['map'], 1, 'the fd still holds the map');
+  k.init.close(map);
+  t.is(k.counts().byKind['map'], 0);
+  k.init.mkdir('/b/d');
+  t.is(code(() => { remove(k.init, '/b/d'); }), 'EISDIR');
+  t.is(code(() => { remove(k.init, '/b', true); }), 'EBUSY');
+  remove(k.init, '/b/d', true);
+  t.is(code(() => { remove(k.init, '/b/d', true); }), 'ENOENT');
+});

@@ -28,6 +28,7 @@ import { Mount, MountNamespace } from '../fs/mount.js';
 import { inodePermission, lookupParent, lookupPath, splitPath, walkComponents, walkStart, type WalkContext } from '../fs/namei.js';
 import type { PathRef } from '../fs/path.js';
 import { fdinfo, mountinfo, procRead, procReadlink, procWrite } from '../fs/proc.js';
+import { removeEntry } from '../fs/unlink.js';
 import { createUserMemory } from '../memory.js';
 
 const S_IFDIR = 0o040000;
@@ -209,6 +210,16 @@ export class TaskImpl implements Task {
     if (ops === undefined) throw new BpfError('EPERM', 'vfs:no-mkdir', `${parent.mnt.sb.fsType.name} has no mkdir`);
     if (ops.lookup(parent.inode, name) !== undefined) throw new BpfError('EEXIST', 'vfs:exists', `${path} exists`);
     ops.mkdir(parent.inode, name, mode & ~this.umask & 0o7777, this.cred);
+  }
+
+  unlink(path: string, dirfd = AT_FDCWD): void {
+    this.#live();
+    removeEntry(this.walkContext(), dirfd, path, false, this.cred);
+  }
+
+  rmdir(path: string, dirfd = AT_FDCWD): void {
+    this.#live();
+    removeEntry(this.walkContext(), dirfd, path, true, this.cred);
   }
 
   fstat(fd: number): FileStat {
