@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BpfError } from '@bpfkit/kernel-api';
+
+/** The functions of `native/bpfkit_linux.c`; every one returns -errno instead of throwing. */
+export interface NativeBridge {
+  bpf(cmd: number, attr: Uint8Array): number;
+  close(fd: number): number;
+  alloc(size: number): bigint;
+  free(addr: bigint): number;
+  /** `toUser` 1: writes `bytes` at `addr`; 0: reads from `addr` into `bytes`. */
+  copy(addr: bigint, bytes: Uint8Array, toUser: 0 | 1): number;
+}
+
+/** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */
+export interface BuildOptions {
+  readonly cacheDir?: string;
+  readonly compiler?: string;
+}
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sourcePath = join(packageRoot, 'native', 'bpfkit_linux.c');
+const loaded = new Map<string, NativeBridge>();
+
+function unavailable(message: string, cause?: unknown): BpfError {
+  return new BpfError('ENOSYS', 'linux:unavailable', message, cause === undefined ? {} : { cause });
+}
+
+function usableDir(dir: string, mustBePrivate: boolean): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+    if (!mustBePrivate) return true;
+    // A shared temp dir must be ours alone, or someone else could plant the library we load.
+    const st = statSync(dir);
+    return st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function cacheDirFor(options: BuildOptions): string {
+  if (options.cacheDir !== undefined) {
+    if (!usableDir(options.cacheDir, false)) throw unavailable(`cache folder ${options.cacheDir} is not writable`);
+    return options.cacheDir;
+  }
+  const inPackage = join(packageRoot, 'node_modules', '.cache', 'bpfkit-linux');
+  if (usableDir(inPackage, false)) return inPackage;
+  const inTmp = join(tmpdir(), `bpfkit-linux-${String(process.getuid?.() ?? 'user')}`);
+  if (usableDir(inTmp, true)) return inTmp;
+  throw unavailable(`no writable cache folder for the native bridge (tried ${inPackage} and ${inTmp})`);
+}
+
+function build(source: string, out: string, compiler: string): void {
+  const tmp = `${out}.${String(process.pid)}.${String(Date.now())}.tmp`;
+  try {
+    execFileSync(compiler, ['-shared', '-fPIC', '-O2', '-o', tmp, source], { stdio: 'pipe', timeout: 120_000 });
+    // rename is atomic: concurrent first uses (ava workers) each build, the last rename wins, all load a whole file.
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n')[0];
+    throw unavailable(`could not build the native bridge with ${compiler}: ${stderr ?? (e as Error).message}`, e);
+  }
+}
+
+/**
+ * Builds (once, into a cache folder keyed by the source and the Node ABI) and
+ * loads the native bridge. Throws `BpfError('ENOSYS', 'linux:unavailable')`
+ * when this is not Linux or the bridge cannot be built or loaded.
+ */
+export function loadNativeBridge(options: BuildOptions = {}): NativeBridge {
+  if (process.platform !== 'linux') throw unavailable(`bpf() exists only on Linux (this is ${process.platform})`);
+  if (!existsSync(sourcePath)) throw unavailable(`native source missing: ${sourcePath}`);
+  const source = readFileSync(sourcePath);
+  const key = createHash('sha256')
+    .update(source)
+    .update(`${process.arch}/${process.versions.modules}`)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = cacheDirFor(options);
+  const out = join(dir, `bpfkit_linux-${key}.node`);
+  const hit = loaded.get(out);
+  if (hit !== undefined) return hit;
+  if (!existsSync(out)) build(sourcePath, out, options.compiler ?? 'cc');
+  const mod = { exports: {} as NativeBridge };
+  try {
+    process.dlopen(mod, out);
+  } catch (e) {
+    throw unavailable(`could not load the native bridge ${out}: ${(e as Error).message}`, e);
+  }
+  loaded.set(out, mod.exports);
+  return mod.exports;
+}

@@ -1,0 +1,122 @@
+import { BpfError, type BpfSyscall } from '@bpfkit/kernel-api';
+import { BpfCmd, BpfMapType, encodeMapCreateAttr } from '@bpfkit/uapi';
+import { closeError, syscallError } from './errors.js';
+import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
+import { loadNativeBridge, type NativeBridge } from './native.js';
+import { checkOutPointers, readField } from './out-pointers.js';
+
+/** Options of {@link createLinuxSyscall}; every field is optional, unknown fields are rejected. */
+export interface LinuxSyscallOptions {
+  /**
+   * Folder for the compiled bridge (default: `node_modules/.cache/bpfkit-linux`
+   * inside the package, else a private folder in the OS temp dir).
+   */
+  readonly cacheDir?: string;
+  /** C compiler used on first use (default `cc`); unused once the bridge is cached. */
+  readonly compiler?: string;
+}
+
+/** `BpfSyscall` on the real kernel; `memory` is real memory of this process. */
+export interface LinuxSyscall extends BpfSyscall {
+  readonly memory: LinuxUserMemory;
+}
+
+const KNOWN_OPTIONS = new Set(['cacheDir', 'compiler']);
+
+// Where a failed load left its log: read back so BpfError.log carries it, like the simulated kernel.
+const LOG_FIELDS: ReadonlyMap<number, readonly [string, string, string]> = new Map([
+  [BpfCmd.BPF_PROG_LOAD, ['log_level', 'log_buf', 'log_size'] as const],
+  [BpfCmd.BPF_BTF_LOAD, ['btf_log_level', 'btf_log_buf', 'btf_log_size'] as const],
+]);
+
+function readLog(cmd: number, attr: Uint8Array, memory: LinuxUserMemory): string | undefined {
+  const fields = LOG_FIELDS.get(cmd);
+  if (fields === undefined || readField(cmd, attr, fields[0]) === 0n) return undefined;
+  const addr = readField(cmd, attr, fields[1]);
+  const size = Number(readField(cmd, attr, fields[2]));
+  const region = memory.owner(addr, 1);
+  if (addr === 0n || region === undefined) return undefined;
+  const bytes = memory.read(addr, Math.min(size, Number(region.addr + BigInt(region.size) - addr)));
+  const nul = bytes.indexOf(0);
+  return new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+}
+
+function probe(native: NativeBridge): void {
+  const attr = encodeMapCreateAttr({ map_type: BpfMapType.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1 });
+  const r = native.bpf(BpfCmd.BPF_MAP_CREATE, attr);
+  if (r >= 0) {
+    native.close(r);
+    return;
+  }
+  const e = syscallError(BpfCmd.BPF_MAP_CREATE, -r, undefined);
+  const code = e.code === 'EPERM' || e.code === 'EACCES' ? 'EPERM' : 'ENOSYS';
+  throw new BpfError(code, 'linux:unavailable', `bpf() is not permitted here: creating a 1-entry array map gave ${e.code} (need root or CAP_BPF, and no seccomp filter on bpf())`, { cause: e });
+}
+
+/**
+ * `BpfSyscall` on the real Linux kernel. The first call compiles a small
+ * Node-API bridge (`native/bpfkit_linux.c`) with `cc` into a cache folder,
+ * then checks that `bpf()` is permitted. Throws
+ * `BpfError('ENOSYS' | 'EPERM', 'linux:unavailable')` otherwise.
+ *
+ * File descriptors are this process's own: `close()` them, or pass fds from
+ * `fs.openSync` (a bpffs directory, any file) inside attrs.
+ *
+ * @example
+ * const sys = createLinuxSyscall();
+ * const fd = sys.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type: BpfMapType.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 }));
+ * sys.close(fd);
+ */
+export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSyscall {
+  for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k)) throw new TypeError(`createLinuxSyscall: unknown option ${k}`);
+  const native = loadNativeBridge(options);
+  probe(native);
+  const memory = createLinuxUserMemory(native);
+  return {
+    memory,
+    bpf(cmd, attr) {
+      if (!Number.isInteger(cmd) || cmd < -0x8000_0000 || cmd > 0x7fff_ffff) {
+        throw new BpfError('EINVAL', 'linux:bad-cmd', `bpf command ${String(cmd)} is not an int`);
+      }
+      checkOutPointers(cmd, attr, memory);
+      const r = native.bpf(cmd, attr);
+      if (r < 0) throw syscallError(cmd, -r, readLog(cmd, attr, memory));
+      return r;
+    },
+    close(fd) {
+      if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) throw new BpfError('EBADF', 'linux:close', `fd ${String(fd)} is not a file descriptor`);
+      const r = native.close(fd);
+      if (r < 0) throw closeError(fd, -r);
+    },
+  };
+}
+
+/** Whether `bpf()` works here, and if not, the `BpfError` {@link createLinuxSyscall} would throw. */
+export type LinuxBpfAvailability = { readonly available: true } | { readonly available: false; readonly error: BpfError };
+
+/**
+ * Checks, without throwing, that {@link createLinuxSyscall} would succeed (Linux, the bridge builds, `bpf()` is permitted).
+ *
+ * @example
+ * const a = linuxBpfAvailability();
+ * if (!a.available) console.log(`linux: skipped, ${a.error.message}`);
+ */
+export function linuxBpfAvailability(options: LinuxSyscallOptions = {}): LinuxBpfAvailability {
+  try {
+    createLinuxSyscall(options);
+    return { available: true };
+  } catch (e) {
+    if (e instanceof BpfError) return { available: false, error: e };
+    throw e;
+  }
+}
+
+/**
+ * True when `bpf()` can be called through {@link createLinuxSyscall} here.
+ *
+ * @example
+ * test('map create', (t) => { if (!isLinuxBpfAvailable()) return t.pass(); … });
+ */
+export function isLinuxBpfAvailable(options: LinuxSyscallOptions = {}): boolean {
+  return linuxBpfAvailability(options).available;
+}
