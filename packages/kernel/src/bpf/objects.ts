@@ -1,5 +1,6 @@
 import type { BpfTokenInfo } from '@bpfkit/kernel-api';
 import { IdAllocator } from '../ids.js';
+import { RefCounted } from '../refcount.js';
 
 /** The kinds of BPF objects the kernel keeps alive by reference. */
 export type BpfObjectKind = 'map' | 'prog' | 'btf' | 'token' | 'link';
@@ -9,8 +10,7 @@ export type BpfObjectKind = 'map' | 'prog' | 'btf' | 'token' | 'link';
  * and refcount. fds, pins and other objects hold references; the last put
  * frees it and runs `release`.
  */
-export class BpfObject {
-  #refs = 0;
+export class BpfObject extends RefCounted {
   constructor(
     readonly kind: BpfObjectKind,
     /** The id of the kind's IDR (tokens reuse the token service's id). */
@@ -21,23 +21,13 @@ export class BpfObject {
     private readonly onFree: (o: BpfObject) => void,
     /** Other objects this one holds (a program's token, a map's BTF). */
     readonly holds: readonly BpfObject[] = [],
-  ) {}
-
-  get refs(): number {
-    return this.#refs;
+  ) {
+    super();
   }
 
-  get(): this {
-    this.#refs++;
-    return this;
-  }
-
-  put(): void {
-    this.#refs--;
-    if (this.#refs === 0) {
-      this.onFree(this);
-      for (const h of this.holds) h.put();
-    }
+  protected release(): void {
+    this.onFree(this);
+    for (const h of this.holds) h.put();
   }
 
   /** The token info, when this is a token. */

@@ -1,7 +1,7 @@
-import { BpfError, type BpfTokenInfo } from '@bpfkit/kernel-api';
+import { BpfError, type BpfErrorReason, type BpfTokenInfo } from '@bpfkit/kernel-api';
 import { cmdName } from '@bpfkit/uapi';
 import type { TaskImpl } from '../task/task.js';
-import { check, type CheckDetail } from './check.js';
+import { capDetail, capScope, check, type CheckDetail } from './check.js';
 import type { BpfObject } from './objects.js';
 
 /**
@@ -66,9 +66,32 @@ export function tokenCapable(task: TaskImpl, token: BpfObject | undefined, cap: 
  * sysctl set, CAP_BPF (token-capable) is required.
  */
 export function unprivDetail(sysctl: number, token: BpfObject | undefined): CheckDetail {
-  const where = token === undefined ? 'in the init userns' : 'in the token userns';
+  const where = capScope(token);
   return {
     pass: `kernel.unprivileged_bpf_disabled=${sysctl}: CAP_BPF held ${where}`,
     fail: `kernel.unprivileged_bpf_disabled=${sysctl} and no CAP_BPF ${where}`,
   };
+}
+
+/**
+ * The gate of the commands whose token only `delegate_cmds` decides (BTF_LOAD,
+ * BTF_GET_FD_BY_ID): look the token up when `wanted`, require
+ * `bpf_token_capable(token, cap)` (EPERM), then drop the token again.
+ */
+export function requireTokenCapable(
+  task: TaskImpl,
+  id: string,
+  wanted: boolean,
+  fd: number,
+  cmd: number,
+  cap: number,
+  reason: BpfErrorReason,
+  need: string,
+): void {
+  const token = resolveToken(task, wanted, fd, cmd);
+  try {
+    check(task.core, id, tokenCapable(task, token, cap), 'EPERM', reason, capDetail(need, capScope(token)));
+  } finally {
+    token?.put();
+  }
 }

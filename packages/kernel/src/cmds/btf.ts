@@ -1,10 +1,10 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_TOKEN_FD, BpfCmd, Capability, decodeBtfLoadAttr, decodeGetIdAttr } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, flagsDetail, putAttrU32 } from '../bpf/check.js';
-import { resolveToken, tokenCapable } from '../bpf/token-fd.js';
+import { check, checkAttr, flagsDetail, putAttrU32 } from '../bpf/check.js';
+import { requireTokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
-import { userLog } from './log.js';
+import { runWithLog, userLog } from './log.js';
 
 /** `BTF_MAX_SIZE`. */
 const BTF_MAX_SIZE = 16 * 1024 * 1024;
@@ -16,13 +16,8 @@ export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): n
   const attr = decodeBtfLoadAttr(bytes);
   const flags = attr.btf_flags;
   check(core, 'btf_load:btf_flags', (flags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:flags', flagsDetail('btf_flags', flags, flags));
-  const token = resolveToken(task, (flags & BPF_F_TOKEN_FD) !== 0, attr.btf_token_fd, BpfCmd.BPF_BTF_LOAD);
-  try {
-    check(core, 'btf_load:CAP_BPF', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
-      capDetail('BTF_LOAD needs CAP_BPF', capScope(token)));
-  } finally {
-    token?.put();
-  }
+  requireTokenCapable(task, 'btf_load:CAP_BPF', (flags & BPF_F_TOKEN_FD) !== 0, attr.btf_token_fd, BpfCmd.BPF_BTF_LOAD,
+    Capability.CAP_BPF, 'caps:missing-CAP_BPF', 'BTF_LOAD needs CAP_BPF');
   const size = attr.btf_size;
   check(core, 'btf_parse:size', size <= BTF_MAX_SIZE, 'E2BIG', 'btf:too-big', {
     pass: `btf_size ${size} ≤ ${BTF_MAX_SIZE}`,
@@ -30,18 +25,8 @@ export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): n
   });
   const log = userLog(task, attr.btf_log_level, attr.btf_log_size, attr.btf_log_buf);
   const data = task.memory.read(attr.btf, size);
-  let res;
-  try {
-    res = core.tracer.group('btf_parse', () => core.deps.btf.load(data, { level: log.level, size: log.size }));
-  } catch (e) {
-    if (e instanceof BpfError && e.log !== undefined) {
-      log.write(e.log);
-      putAttrU32(uattr, 'btf_load', 'btf_log_true_size', new TextEncoder().encode(e.log).length + 1);
-    }
-    throw e;
-  }
-  log.write(res.log);
-  if (log.level !== 0) putAttrU32(uattr, 'btf_load', 'btf_log_true_size', res.logTrueSize);
+  const res = runWithLog(log, (n) => { putAttrU32(uattr, 'btf_load', 'btf_log_true_size', n); }, () =>
+    core.tracer.group('btf_parse', () => core.deps.btf.load(data, { level: log.level, size: log.size })));
   const obj = core.objects.create('btf', core.objects.nextId('btf'), '', res.btf);
   return installObjectFd(task, 'bpf-btf', obj, 0);
 }
@@ -53,13 +38,8 @@ export function btfGetFdById(task: TaskImpl, bytes: Uint8Array): number {
   const attr = decodeGetIdAttr(bytes);
   const openFlags = attr.open_flags;
   check(core, 'btf_get_fd_by_id:open_flags', (openFlags & ~BPF_F_TOKEN_FD) === 0, 'EINVAL', 'btf:open-flags', flagsDetail('open_flags', openFlags, openFlags));
-  const token = resolveToken(task, (openFlags & BPF_F_TOKEN_FD) !== 0, attr.fd_by_id_token_fd, BpfCmd.BPF_BTF_GET_FD_BY_ID);
-  try {
-    check(core, 'btf_get_fd_by_id:CAP_SYS_ADMIN', tokenCapable(task, token, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN',
-      capDetail('BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN', capScope(token)));
-  } finally {
-    token?.put();
-  }
+  requireTokenCapable(task, 'btf_get_fd_by_id:CAP_SYS_ADMIN', (openFlags & BPF_F_TOKEN_FD) !== 0, attr.fd_by_id_token_fd,
+    BpfCmd.BPF_BTF_GET_FD_BY_ID, Capability.CAP_SYS_ADMIN, 'caps:missing-CAP_SYS_ADMIN', 'BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN');
   const id = attr.btf_id;
   const obj = core.objects.byId('btf', id);
   check(core, 'btf_get_fd_by_id:id', obj !== undefined, 'ENOENT', 'btf:no-such-id', {

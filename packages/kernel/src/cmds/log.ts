@@ -37,3 +37,28 @@ export function userLog(task: TaskImpl, level: number, size: number, buf: bigint
     },
   };
 }
+
+/**
+ * Runs a step that fills the user's log (the verifier, `btf_parse`): its log
+ * goes to the buffer and its size to the attr's `log_true_size` field, also
+ * when the step fails with a log (the kernel reports the size on error too).
+ */
+export function runWithLog<T extends { readonly log: string; readonly logTrueSize: number }>(
+  log: UserLog,
+  putTrueSize: (size: number) => void,
+  step: () => T,
+): T {
+  let result: T;
+  try {
+    result = step();
+  } catch (e) {
+    if (e instanceof BpfError && e.log !== undefined) {
+      log.write(e.log);
+      putTrueSize(new TextEncoder().encode(e.log).length + 1);
+    }
+    throw e;
+  }
+  log.write(result.log);
+  if (log.level !== 0) putTrueSize(result.logTrueSize);
+  return result;
+}

@@ -1,17 +1,10 @@
 import { BpfError, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
-  BPF_F_ANY_ALIGNMENT,
-  BPF_F_SLEEPABLE,
-  BPF_F_STRICT_ALIGNMENT,
-  BPF_F_TEST_REG_INVARIANTS,
-  BPF_F_TEST_RND_HI32,
-  BPF_F_TEST_STATE_FREQ,
   BPF_F_TOKEN_FD,
-  BPF_F_XDP_DEV_BOUND_ONLY,
-  BPF_F_XDP_HAS_FRAGS,
   BPF_MAXINSNS,
   BpfCmd,
+  BpfProgLoadFlag,
   BpfProgType,
   Capability,
   decodeProgLoadAttr,
@@ -21,19 +14,11 @@ import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameC
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
-import { userLog } from './log.js';
+import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from './map-create.js';
 
-const PROG_FLAGS =
-  BPF_F_STRICT_ALIGNMENT |
-  BPF_F_ANY_ALIGNMENT |
-  BPF_F_TEST_STATE_FREQ |
-  BPF_F_SLEEPABLE |
-  BPF_F_TEST_RND_HI32 |
-  BPF_F_XDP_HAS_FRAGS |
-  BPF_F_XDP_DEV_BOUND_ONLY |
-  BPF_F_TEST_REG_INVARIANTS |
-  BPF_F_TOKEN_FD;
+/** Every `prog_flags` bit BPF_PROG_LOAD accepts (the rest is EINVAL). */
+const PROG_FLAGS = Object.values(BpfProgLoadFlag).reduce((all, bit) => all | bit, 0);
 
 const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 
@@ -155,9 +140,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
       perfmonCapable: perfmon,
     };
     const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
-    let result;
-    try {
-      result = core.tracer.group('bpf_check', () =>
+    runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
+      core.tracer.group('bpf_check', () =>
         core.deps.verifier.verify({
           progType: type,
           expectedAttachType: attachType,
@@ -170,16 +154,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           privileges,
           maps: pseudoMaps(task, insns),
         }),
-      );
-    } catch (e) {
-      if (e instanceof BpfError && e.log !== undefined) {
-        log.write(e.log);
-        putAttrU32(uattr, 'prog_load', 'log_true_size', new TextEncoder().encode(e.log).length + 1);
-      }
-      throw e;
-    }
-    log.write(result.log);
-    if (log.level !== 0) putAttrU32(uattr, 'prog_load', 'log_true_size', result.logTrueSize);
+      ),
+    );
     const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible, loadTimeNs: core.clock.nowNs() };
     const obj = core.objects.create('prog', core.objects.nextId('prog'), name, record, () => {
       core.deps.security.bpfProgFree(lsmObj);

@@ -1,6 +1,7 @@
 import type { FsContext, Inode, OpenFile, OpenFileKind } from '@bpfkit/kernel-api';
 import type { BpfObject } from '../bpf/objects.js';
 import type { PathRef } from './path.js';
+import { RefCounted } from '../refcount.js';
 
 /** fs_context life cycle (`enum fs_context_phase`, reduced). */
 export type FsContextPhase = 'create-params' | 'awaiting-mount' | 'reconf-params' | 'failed' | 'mounted';
@@ -28,9 +29,7 @@ export interface FilePayload {
  * An open file description (`struct file`). References come from fd-table
  * slots and SCM_RIGHTS in flight; the last put releases what it holds.
  */
-export class KFile implements OpenFile {
-  #refs = 0;
-
+export class KFile extends RefCounted implements OpenFile {
   constructor(
     readonly id: number,
     readonly kind: OpenFileKind,
@@ -38,19 +37,11 @@ export class KFile implements OpenFile {
     readonly flags: number,
     readonly payload: FilePayload,
     private readonly onRelease: (f: KFile) => void,
-  ) {}
-
-  get refs(): number {
-    return this.#refs;
+  ) {
+    super();
   }
 
-  get(): this {
-    this.#refs++;
-    return this;
-  }
-
-  put(): void {
-    this.#refs--;
-    if (this.#refs === 0) this.onRelease(this);
+  protected release(): void {
+    this.onRelease(this);
   }
 }
