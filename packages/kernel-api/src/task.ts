@@ -145,9 +145,9 @@ export interface Task extends BpfSyscall {
    * reference on the object. Optional so that existing fakes keep compiling;
    * the simulated kernel implements it.
    */
-  unlink?(path: string, dirfd?: number): void;
-  /** `unlinkat(dirfd, path, AT_REMOVEDIR)`. Optional like {@link Task.unlink}. */
-  rmdir?(path: string, dirfd?: number): void;
+  unlink(path: string, dirfd?: number): void;
+  /** `unlinkat(dirfd, path, AT_REMOVEDIR)`. */
+  rmdir(path: string, dirfd?: number): void;
   /** `fstat(fd)`. */
   fstat(fd: number): FileStat;
   /** `fcntl(fd, F_GETFD)`. */

@@ -33,7 +33,9 @@ export function makeNoopFdTable(partial: Partial<FdTable> = {}): FdTable {
 export function makeNoopTask(partial: Partial<Task> = {}): Task {
   const fake: Task = {
     pid: 1,
-    cred: undefined as never,
+    get cred(): never {
+      return nosys('cred');
+    },
     fdTable: makeNoopFdTable(),
     alive: true,
     umask: 0o022,
@@ -58,6 +60,8 @@ export function makeNoopTask(partial: Partial<Task> = {}): Task {
     readlink: () => nosys('readlink'),
     open: () => nosys('open'),
     mkdir: () => nosys('mkdir'),
+    unlink: () => nosys('unlink'),
+    rmdir: () => nosys('rmdir'),
     fstat: () => nosys('fstat'),
     getFdFlags: () => nosys('getFdFlags'),
     passFd: () => nosys('passFd'),
