@@ -142,8 +142,7 @@ export interface Task extends BpfSyscall {
   mkdir(path: string, mode?: number, dirfd?: number): void;
   /**
    * `unlinkat(dirfd, path, 0)`. Unlinking a bpffs pin drops the pin's
-   * reference on the object. Optional so that existing fakes keep compiling;
-   * the simulated kernel implements it.
+   * reference on the object.
    */
   unlink(path: string, dirfd?: number): void;
   /** `unlinkat(dirfd, path, AT_REMOVEDIR)`. */
