@@ -42,7 +42,7 @@ export function readField(cmd: number, attr: Uint8Array, name: string): bigint {
 
 /** True when some byte of `[addr, addr + length)` lies in a mapping of this process (/proc/self/maps). */
 function touchesMappedMemory(addr: bigint, length: bigint): boolean {
-  const end = addr + (length === 0n ? 1n : length);
+  const end = addr + length;
   for (const line of readFileSync('/proc/self/maps', 'utf8').split('\n')) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
     if (m?.[1] === undefined || m[2] === undefined) continue;
@@ -63,8 +63,9 @@ export function checkOutPointers(cmd: number, attr: Uint8Array, memory: LinuxUse
     const addr = readField(cmd, attr, out.ptr);
     if (addr === 0n) continue;
     const length = out.len === undefined ? 1n : readField(cmd, attr, out.len) * BigInt(out.scale ?? 1);
+    if (out.len !== undefined && length === 0n) continue; // nothing to write
     if (out.refusedAbove !== undefined && length > BigInt(out.refusedAbove)) continue;
-    if (length <= 0x7fff_ffffn && memory.owner(addr, Number(length === 0n ? 1n : length)) !== undefined) continue;
+    if (length <= 0x7fff_ffffn && memory.owner(addr, Number(length)) !== undefined) continue;
     if (touchesMappedMemory(addr, length)) {
       throw new BpfError('EFAULT', 'linux:unowned-pointer',
         `${out.ptr} 0x${addr.toString(16)} (${length} bytes) is not inside an allocation of syscall.memory`);
