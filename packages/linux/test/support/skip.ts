@@ -12,8 +12,7 @@ export function whenLinuxBpf(suite: string, register: () => void): void {
     return;
   }
   const line = `linux: skipped, bpf() is not available here (${a.error.code} ${a.error.reason}: ${a.error.message})`;
-  test(`${suite}: ${line}`, (t) => {
-    t.log(line);
+  test(`${line} [${suite}]`, (t) => {
     t.pass();
   });
 }
