@@ -111,7 +111,7 @@ export function createBpfFs(deps: BpfFsDeps): BpfFs {
       // instantiated by a process privileged in init: the container cannot
       // create its own delegation.
       if (ctx.userNs.parent !== undefined) {
-        const ok = capabilities.capCapable(caller, userNamespaces.init, Capability.CAP_SYS_ADMIN, tracer);
+        const ok = capabilities.nsCapable(caller, userNamespaces.init, Capability.CAP_SYS_ADMIN, tracer);
         tracer.step({
           check: 'bpffs:fill-super-needs-capable',
           outcome: ok ? 'pass' : 'fail',

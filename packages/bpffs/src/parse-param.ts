@@ -76,7 +76,7 @@ export function bpfParseParam(deps: ParseParamDeps, ctx: FsContext, param: FsPar
       const value = result.string;
       const mask = parseDelegateOption(kind, value);
       if (mask !== 0n) {
-        const ok = deps.capabilities.capCapable(caller, deps.userNamespaces.init, Capability.CAP_SYS_ADMIN, tracer);
+        const ok = deps.capabilities.nsCapable(caller, deps.userNamespaces.init, Capability.CAP_SYS_ADMIN, tracer);
         tracer.step({
           check: 'bpffs:delegate-needs-capable',
           outcome: ok ? 'pass' : 'fail',

@@ -30,7 +30,7 @@ function inGroup(cred: Credentials, gid: number): boolean {
  */
 export function capableWrtInodeUidgid(deps: PermissionDeps, cred: Credentials, inode: Inode, cap: number): boolean {
   const ns = cred.userNs;
-  if (!deps.capabilities.capCapable(cred, ns, cap, deps.tracer)) return false;
+  if (!deps.capabilities.nsCapable(cred, ns, cap, deps.tracer)) return false;
   return (
     deps.userNamespaces.mapUp(ns, 'uid', inode.uid) !== INVALID_ID &&
     deps.userNamespaces.mapUp(ns, 'gid', inode.gid) !== INVALID_ID

@@ -6,10 +6,13 @@ import type { Tracer } from './trace.js';
  * `targetNs`? Walks from `targetNs` up: the cred's own namespace answers from
  * the effective set; the creator's euid in a child's parent has every
  * capability there (the owner rule); descendants and strangers never count.
- * No LSM is consulted: `ns_capable` is this and then the stack's `capable` hook.
+ * `capCapable` consults no LSM; `nsCapable` is the kernel's `ns_capable`:
+ * `capCapable`, then the security stack's `capable` hook.
  */
 export interface CapabilityChecker {
   capCapable(cred: Credentials, targetNs: UserNamespace, cap: number, tracer?: Tracer): boolean;
+  /** `ns_capable()`: {@link capCapable}, then `security_capable` (a denial is traced with the module's reason). */
+  nsCapable(cred: Credentials, targetNs: UserNamespace, cap: number, tracer?: Tracer): boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   type Tracer,
   type UserNamespace,
 } from '@bpfkit/kernel-api';
-import { Capability, capName } from '@bpfkit/uapi';
+import { Capability } from '@bpfkit/uapi';
 import { BpfError } from '@bpfkit/kernel-api';
 import { ObjectRegistry } from './bpf/objects.js';
 import type { KernelDeps } from './deps.js';
@@ -67,21 +67,9 @@ export class KernelCore {
     return this.deps.userNamespaces.init;
   }
 
-  /** `ns_capable()`: `cap_capable` then the LSM `capable` hook, traced. */
+  /** `ns_capable()`: `cap_capable` then the LSM `capable` hook, traced (the caps subsystem does both). */
   nsCapable(cred: Credentials, ns: UserNamespace, cap: number): boolean {
-    const ok = this.deps.capabilities.capCapable(cred, ns, cap, this.tracer);
-    if (!ok) return false;
-    const denial = this.deps.security.capable(cred, ns, cap);
-    if (denial !== undefined) {
-      this.tracer.step({
-        check: 'security_capable',
-        outcome: 'fail',
-        detail: `${capName(cap) ?? String(cap)} in userns#${ns.id}: denied by LSM ${denial.module ?? ''}`.trim(),
-        errno: 'EPERM',
-      });
-      return false;
-    }
-    return true;
+    return this.deps.capabilities.nsCapable(cred, ns, cap, this.tracer);
   }
 
   /** `capable()`: `ns_capable` over the initial user namespace. */

@@ -206,14 +206,23 @@ test('BTF_GET_FD_BY_ID finds the vmlinux BTF (id 1) and gives ENOENT for unknown
   failsClean(t, k, 'ENOENT', () => k.init.bpf(BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeAttr(BpfCmd.BPF_BTF_GET_FD_BY_ID, { btf_id: 999 })));
 });
 
+test('a log level without a buffer is valid; a size without a buffer is EINVAL (bpf_verifier_log_attr_valid)', (t) => {
+  const k = boot();
+  const lic = k.init.memory.alloc(new TextEncoder().encode('GPL\0'));
+  const insns = k.init.memory.alloc(new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]));
+  t.true(k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns, license: lic, log_level: 1 })) >= 0);
+  failsClean(t, k, 'EINVAL', () =>
+    k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns, license: lic, log_level: 0, log_size: 64, log_buf: insns })));
+});
+
 test('prog_load copies the insns (EFAULT) before it checks the log attributes (EINVAL)', (t) => {
   const k = boot();
   const lic = k.init.memory.alloc(new TextEncoder().encode('GPL\0'));
   const insns = k.init.memory.alloc(new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]));
   failsClean(t, k, 'EINVAL', () =>
-    k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns, license: lic, log_level: 1 })));
+    k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns, license: lic, log_level: 1, log_size: 64 })));
   failsClean(t, k, 'EFAULT', () =>
-    k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns: 0x10n, license: lic, log_level: 1 })));
+    k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns: 0x10n, license: lic, log_level: 1, log_size: 64 })));
   t.true(k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns, license: lic })) >= 0);
   failsClean(t, k, 'EFAULT', () =>
     k.init.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, { prog_type: 1, insn_cnt: 2, insns: 0x10n, license: lic })));

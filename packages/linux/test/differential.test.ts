@@ -14,16 +14,7 @@ import { whenLinuxBpf } from './support/skip.js';
  * it is left as is. A listed case that starts agreeing fails the test, so the
  * list only shrinks.
  */
-const SIM_LOG_MIN =
-  "simulator bug, owned by @bpfkit/kernel (src/cmds/log.ts): it still applies the pre-6.4 bpf_vlog_init rule " +
-  '(level needs a buffer of at least 128 bytes); 6.18 only requires buffer and size to be given together, ' +
-  'so a small buffer truncates (ENOSPC) and level 1 without a buffer just reports log_true_size';
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map([
-  ['prog_load: log level 1 with a 16-byte buffer', SIM_LOG_MIN],
-  ['prog_load: log level 1 without a buffer', SIM_LOG_MIN],
-  ['btf_load: fixture log: size too small', SIM_LOG_MIN],
-  ['btf_load: fixture log: level 1 no buffer', SIM_LOG_MIN],
-]);
+const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map<string, string>([]);
 
 interface BtfVector {
   readonly name: string;

@@ -57,18 +57,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const defaultTracer = deps.tracer ?? NO_TRACE;
   let nextTokenId = 1;
 
-  /** `ns_capable`: commoncap's walk, then the stack's `capable` hook. */
-  function nsCapable(cred: Credentials, ns: UserNamespace, cap: number, tracer: Tracer): boolean {
-    if (!capabilities.capCapable(cred, ns, cap, tracer)) return false;
-    const denial = lsm.capable(cred, ns, cap);
-    if (denial === undefined) return true;
-    tracer.step({
-      check: 'security_capable', outcome: 'fail', errno: denial.errno,
-      detail: `security module ${denial.module ?? '?'} withheld ${capLabel(cap)} in ${describeUserNs(ns)}${denial.message === undefined ? '' : `: ${denial.message}`}`,
-      hint: `change the policy of security module ${denial.module ?? '?'}`,
-    });
-    return false;
-  }
+  const nsCapable = (cred: Credentials, ns: UserNamespace, cap: number, tracer: Tracer): boolean =>
+    capabilities.nsCapable(cred, ns, cap, tracer);
 
   function allowBit(check: string, token: BpfTokenInfo | undefined, mask: (t: BpfTokenInfo) => bigint, option: string,
     table: BpfEnumTable, value: number, max: number, tracer: Tracer): boolean {

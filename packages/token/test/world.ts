@@ -9,9 +9,9 @@ export const ALL: DelegateMasks = { cmds: ~0n, maps: ~0n, progs: ~0n, attachs: ~
 export const NONE: DelegateMasks = { cmds: 0n, maps: 0n, progs: 0n, attachs: 0n };
 
 export function makeWorld(modules: SecurityModule[] = []) {
-  const caps = createCapabilityChecker();
-  const userNamespaces = createUserNamespaces({ capabilities: caps });
   const lsm = createSecurityStack(modules);
+  const caps = createCapabilityChecker({ lsm });
+  const userNamespaces = createUserNamespaces({ capabilities: caps });
   const tokens = createTokenService({ capabilities: caps, lsm, userNamespaces });
   const root = caps.initCredentials(userNamespaces.init);
 

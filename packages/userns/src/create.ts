@@ -9,27 +9,23 @@ import {
   type Credentials,
   type IdMapExtent,
   type IdMapKind,
-  type SecurityStack,
   type Tracer,
   type UserNamespace,
   type UserNamespaces,
 } from '@bpfkit/kernel-api';
 import { Capability, capInMask, type ErrnoName } from '@bpfkit/uapi';
-import { nsCapable } from './capable.js';
 import { formatIdMapLine, mapIdDown, mapIdRangeDown, mapIdUp, parseIdMap } from './id-map.js';
 import { UserNamespaceNode } from './namespace.js';
 
 /** Options of {@link createUserNamespaces}. */
 export interface UserNamespacesDeps {
-  /** `cap_capable` for the map-write rules (`@bpfkit/caps`; the kernel wires it). */
+  /** `ns_capable` for the map-write rules (`@bpfkit/caps`, which consults the LSM stack; the kernel wires it). */
   readonly capabilities: CapabilityChecker;
-  /** The LSM stack, for the `capable` hook of `ns_capable`; default: none. */
-  readonly lsm?: Pick<SecurityStack, 'capable'>;
   /** Receives a step for every refused operation. */
   readonly tracer?: Tracer;
 }
 
-const KNOWN_DEPS = new Set(['capabilities', 'lsm', 'tracer']);
+const KNOWN_DEPS = new Set(['capabilities', 'tracer']);
 /** `map_write` refuses writes of a page or more. */
 const MAX_WRITE_BYTES = 4096;
 /** `proc_setgroups_write` reads into an 8-byte buffer. */
@@ -54,11 +50,10 @@ export function createUserNamespaces(deps: UserNamespacesDeps): UserNamespaces &
     if (!KNOWN_DEPS.has(key)) throw new BpfError('EINVAL', 'userns:unknown-option', `createUserNamespaces: unknown option '${key}'`);
   }
   // Checked at run time too: a JavaScript caller gets a clear error instead of a crash on first use.
-  if (typeof deps.capabilities?.capCapable !== 'function') {
+  if (typeof deps.capabilities?.nsCapable !== 'function') {
     throw new BpfError('EINVAL', 'userns:missing-capabilities', 'createUserNamespaces: deps.capabilities (a CapabilityChecker) is required');
   }
   const caps = deps.capabilities;
-  const lsm = deps.lsm;
   const tracer = deps.tracer ?? NO_TRACE;
   const nodes = new WeakSet<UserNamespaceNode>();
   let nextId = 0;
@@ -92,7 +87,7 @@ export function createUserNamespaces(deps: UserNamespacesDeps): UserNamespaces &
   function rootMapAllowed(ns: UserNamespaceNode, extents: readonly IdMapExtent[], opener: Credentials): boolean {
     if (!extents.some((e) => e.lowerFirst === 0)) return true;
     if (ns === opener.userNs) return ns.parentCouldSetfcap;
-    return ns.parent !== undefined && nsCapable(caps, lsm, opener, ns.parent, Capability.CAP_SETFCAP);
+    return ns.parent !== undefined && caps.nsCapable(opener, ns.parent, Capability.CAP_SETFCAP);
   }
 
   /** `new_idmap_permitted`. */
@@ -106,7 +101,7 @@ export function createUserNamespaces(deps: UserNamespacesDeps): UserNamespaces &
       if (kind === 'gid' && ns.setgroups === 'deny' && mapIdDown(parent.gidMap, only.lowerFirst) === opener.egid) return true;
     }
     const cap = kind === 'uid' ? Capability.CAP_SETUID : Capability.CAP_SETGID;
-    return nsCapable(caps, lsm, writer, parent, cap) && nsCapable(caps, lsm, opener, parent, cap);
+    return caps.nsCapable(writer, parent, cap) && caps.nsCapable(opener, parent, cap);
   }
 
   return {
@@ -143,7 +138,7 @@ export function createUserNamespaces(deps: UserNamespacesDeps): UserNamespaces &
       if (mapOf(ns, kind).length !== 0) {
         fail('EPERM', 'userns:map-already-written', check, `the ${kind}_map of userns#${ns.id} was already written (only one write is allowed)`);
       }
-      if (!nsCapable(caps, lsm, file, ns, Capability.CAP_SYS_ADMIN)) {
+      if (!caps.nsCapable(file, ns, Capability.CAP_SYS_ADMIN)) {
         fail('EPERM', 'userns:missing-CAP_SYS_ADMIN', check, `the opener lacks CAP_SYS_ADMIN over userns#${ns.id}`, `open the file as the namespace's owner or with CAP_SYS_ADMIN in userns#${parent.id}`);
       }
       let extents: IdMapExtent[];
@@ -174,7 +169,7 @@ export function createUserNamespaces(deps: UserNamespacesDeps): UserNamespaces &
 
     writeSetgroups(target, value, writer) {
       const ns = node(target);
-      if (!nsCapable(caps, lsm, writer, ns, Capability.CAP_SYS_ADMIN)) {
+      if (!caps.nsCapable(writer, ns, Capability.CAP_SYS_ADMIN)) {
         fail('EACCES', 'userns:setgroups-open', 'setgroups', `opening setgroups of userns#${ns.id} for writing needs CAP_SYS_ADMIN over it`);
       }
       if (utf8Length(value) >= MAX_SETGROUPS_BYTES) fail('EINVAL', 'userns:bad-setgroups', 'setgroups', 'setgroups takes allow or deny');

@@ -77,16 +77,17 @@ export const userNamespaces: UserNamespaces = {
 };
 
 /** `cap_capable` as token.md §4 describes it (owner rule included). */
-export const capabilities: CapabilityChecker = {
-  capCapable(cred, targetNs, cap) {
-    for (let ns: UserNamespace | undefined = targetNs; ns !== undefined; ns = ns.parent) {
-      if (ns === cred.userNs) return ((cred.effective >> BigInt(cap)) & 1n) === 1n;
-      if (ns.level <= cred.userNs.level) return false;
-      if (ns.parent === cred.userNs && ns.owner === cred.euid) return true;
-    }
-    return false;
-  },
-};
+function capCapable(cred: Credentials, targetNs: UserNamespace, cap: number): boolean {
+  for (let ns: UserNamespace | undefined = targetNs; ns !== undefined; ns = ns.parent) {
+    if (ns === cred.userNs) return ((cred.effective >> BigInt(cap)) & 1n) === 1n;
+    if (ns.level <= cred.userNs.level) return false;
+    if (ns.parent === cred.userNs && ns.owner === cred.euid) return true;
+  }
+  return false;
+}
+
+/** The checker bpffs is given; no security module, so `ns_capable` is `cap_capable`. */
+export const capabilities: CapabilityChecker = { capCapable, nsCapable: capCapable };
 
 /** Credentials with every id = `kuid` and the given effective set. */
 export function cred(userNs: UserNamespace, kuid: number, effective: bigint = CAP_FULL_SET): Credentials {

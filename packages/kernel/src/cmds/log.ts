@@ -11,24 +11,27 @@ export interface UserLog {
 }
 
 /**
- * `bpf_vlog_init`'s checks: a level needs a buffer of at least 128 bytes and at
- * most `BPF_LOG_SIZE_MAX`; no level means no buffer; unknown level bits are EINVAL.
+ * `bpf_vlog_init`'s checks (`bpf_verifier_log_attr_valid` in 6.18): buffer and
+ * size come together or not at all, a buffer needs a level, no unknown level
+ * bits, size at most `BPF_LOG_SIZE_MAX`. A level without a buffer is allowed
+ * (the log is computed and dropped); a small buffer is allowed and gives
+ * ENOSPC later, when the log does not fit.
  */
 export function userLog(task: TaskImpl, level: number, size: number, buf: bigint): UserLog {
   const bad = (what: string): never => {
     throw new BpfError('EINVAL', 'log:bad-attr', what);
   };
-  if (level === 0) {
-    if (size !== 0 || buf !== 0n) bad('log_buf/log_size given with log_level 0');
-  } else {
-    if ((level & ~BPF_LOG_MASK) !== 0) bad(`unknown log_level bits 0x${level.toString(16)}`);
-    if (size < 128 || size > BPF_LOG_SIZE_MAX || buf === 0n) bad(`log buffer of ${size} bytes at 0x${buf.toString(16)} is not usable`);
-  }
+  if ((buf !== 0n) !== (size !== 0)) bad('log_buf and log_size must be given together');
+  if (buf !== 0n && level === 0) bad('log_buf given with log_level 0');
+  if ((level & ~BPF_LOG_MASK) !== 0) bad(`unknown log_level bits 0x${level.toString(16)}`);
+  if (size > BPF_LOG_SIZE_MAX) bad(`log_size ${size} is above ${BPF_LOG_SIZE_MAX}`);
+  // bpf_verifier_log_needed(): without a buffer nothing is logged, so nothing can overflow.
+  const effective = buf === 0n ? 0 : level;
   return {
-    level,
+    level: effective,
     size,
     write(text) {
-      if (level === 0 || text === '') return;
+      if (effective === 0 || text === '') return;
       const bytes = new TextEncoder().encode(text);
       const n = Math.min(bytes.length, size - 1);
       const out = new Uint8Array(n + 1);

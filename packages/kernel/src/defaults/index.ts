@@ -39,9 +39,9 @@ const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'initCaps', '
 export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel {
   for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new TypeError(`createDefaultKernel: unknown option ${k}`);
   const tracer = options.tracer;
-  const capabilities = createCapabilityChecker(tracer === undefined ? {} : { tracer });
   const security = createSecurityStack(options.lsm ?? []);
-  const userNamespaces = createUserNamespaces({ capabilities, lsm: security, ...(tracer === undefined ? {} : { tracer }) });
+  const capabilities = createCapabilityChecker({ lsm: security, ...(tracer === undefined ? {} : { tracer }) });
+  const userNamespaces = createUserNamespaces({ capabilities, ...(tracer === undefined ? {} : { tracer }) });
   const token = createTokenService({ capabilities, lsm: security, userNamespaces, ...(tracer === undefined ? {} : { tracer }) });
   const bpffs = createBpfFs({ userNamespaces, capabilities, ...(tracer === undefined ? {} : { tracer }) });
   const cpus = options.cpus ?? 2;

@@ -2,7 +2,7 @@ import type { CapabilityChecker, UserNamespaces } from '@bpfkit/kernel-api';
 import { createUserNamespaces } from '../create.js';
 
 /** A checker that refuses every capability, as `makeNoopCapabilityChecker()` of `@bpfkit/caps` does. */
-const NO_CAPABILITIES: CapabilityChecker = { capCapable: () => false };
+const NO_CAPABILITIES: CapabilityChecker = { capCapable: () => false, nsCapable: () => false };
 
 /**
  * A user-namespace tree for tests: a real one (pure, cheap) with the given
