@@ -16,3 +16,6 @@ export * from './kernel.js';
 export * from './maps.js';
 export * from './prog-types.js';
 export * from './verifier.js';
+export * from './bpf-map.js';
+export * from './engine.js';
+export * from './helpers.js';
