@@ -74,3 +74,9 @@ test('a bad capability name is one clear line', async (t) => {
   t.is(r.code, 2);
   t.is(r.stderr, "bpfkit: unknown capability 'CAP_NOPE'\n");
 });
+
+test('a bad mount option is the deciding failure, named with the kernel message', async (t) => {
+  const e = await explain('-m', 'delegate_cmds=bogus', 'map_create', 'hash');
+  t.is(e.errno, 'EINVAL');
+  t.is(e.decidedBy?.check, "the manager's fsconfig(delegate_cmds=bogus)");
+});

@@ -54,9 +54,8 @@ export function registerTokenExplain(token: Command, io: Io): void {
         return;
       }
       if (result.superOptions !== undefined) println(io.stdout, `mount shows: ${result.superOptions}`);
-      println(io.stdout);
-      for (const line of renderTrace(result.trace)) println(io.stdout, line);
-      println(io.stdout);
+      const trace = renderTrace(result.trace);
+      if (trace.length > 0) println(io.stdout, ['', ...trace, ''].join('\n'));
       for (const line of explanationSummary(result)) println(io.stdout, line);
     });
 }

@@ -53,16 +53,20 @@ const LOG_SIZE = 65536;
 const MOUNT_POINT = '/bpffs';
 
 class Refused extends Error {
-  constructor(override readonly cause: unknown) {
+  constructor(
+    override readonly cause: unknown,
+    /** For a failing mount option: the fsconfig call that failed. */
+    readonly mountOption?: string,
+  ) {
     super('refused');
   }
 }
 
-function attempt<T>(fn: () => T): T {
+function attempt<T>(fn: () => T, mountOption?: string): T {
   try {
     return fn();
   } catch (e) {
-    throw new Refused(e);
+    throw new Refused(e, mountOption);
   }
 }
 
@@ -89,11 +93,11 @@ function mountDelegatedBpffs(kernel: Kernel, mount: string, rec: TraceRecorder):
       attempt(() => {
         if (value === undefined) manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_SET_FLAG, key);
         else manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_SET_STRING, key, value);
-      });
+      }, value === undefined ? key : `${key}=${value}`);
     }
     attempt(() => {
       manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_CMD_CREATE);
-    });
+    }, 'FSCONFIG_CMD_CREATE');
   });
   const mnt = manager.fsmount(managerFs);
   // Attach it in the manager's (private) namespace too, to read what /proc/self/mountinfo shows.
@@ -177,9 +181,13 @@ function failedCheck(step: TraceStep | undefined): FailedCheck | undefined {
   return step === undefined ? undefined : { check: step.check, detail: step.detail, ...(step.hint === undefined ? {} : { hint: step.hint }) };
 }
 
-function refusal(e: unknown, trace: readonly TraceNode[]): Pick<Explanation, 'errno' | 'reason' | 'message' | 'decidedBy'> {
+function refusal(refused: Refused, trace: readonly TraceNode[]): Pick<Explanation, 'errno' | 'reason' | 'message' | 'decidedBy'> {
+  const e = refused.cause;
   if (!isBpfError(e)) throw e;
-  const decidedBy = failedCheck(decidingFailure(trace));
+  const decidedBy =
+    refused.mountOption === undefined
+      ? failedCheck(decidingFailure(trace))
+      : { check: `the manager's fsconfig(${refused.mountOption})`, detail: `${e.code}: ${e.message}`, hint: 'fix this mount option; bpfkit token plan prints the options an application needs' };
   return { errno: e.code, reason: e.reason, message: e.message, ...(decidedBy === undefined ? {} : { decidedBy }) };
 }
 
@@ -233,6 +241,6 @@ export function explainDelegation(req: ExplainRequest): Explanation {
     return { operation, allowed: true, ...common(rec.nodes, superOptions) };
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-    return { operation, allowed: false, ...refusal(e.cause, rec.nodes), ...common(rec.nodes, superOptions) };
+    return { operation, allowed: false, ...refusal(e, rec.nodes), ...common(rec.nodes, superOptions) };
   }
 }
