@@ -19,3 +19,4 @@ export * from './verifier.js';
 export * from './bpf-map.js';
 export * from './engine.js';
 export * from './helpers.js';
+export * from './btf-view.js';

@@ -1,3 +1,5 @@
+import type { BtfTypeView, BtfView } from './btf-view.js';
+
 /**
  * Map-type descriptors: the per-type half of `BPF_MAP_CREATE` (`struct bpf_map_ops`'
  * `map_alloc_check` and `map_alloc` of kernel/bpf/*.c). The kernel runs the generic
@@ -69,6 +71,23 @@ export interface MapCreateContext {
   bypassSpecV1(): boolean;
 }
 
+/**
+ * What `map_check_btf` (kernel/bpf/syscall.c) hands a map type's own BTF check
+ * (`ops->map_check_btf`), once the key and value types matched `key_size` and
+ * `value_size` and the value's special fields passed.
+ */
+export interface MapBtfCheck {
+  readonly mapType: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly btf: BtfView;
+  /** The key type after `btf_type_id_size`; the VOID type when `btf_key_type_id` is 0. */
+  readonly keyType: BtfTypeView;
+  /** The value type after `btf_type_id_size`. */
+  readonly valueType: BtfTypeView;
+}
+
 /** What `alloc` produced: the map as the kernel records it. */
 export interface MapAllocation {
   /** `map->max_entries` (per-CPU LRU hashes round it to a multiple of the CPU count). */
@@ -103,6 +122,12 @@ export interface MapTypeDescriptor {
   allocCheck(req: MapCreateRequest, ctx: MapCreateContext): void;
   /** `ops->map_alloc`: more checks and the size arithmetic (E2BIG / ENOMEM), after the capability checks. */
   alloc(req: MapCreateRequest, ctx: MapCreateContext): MapAllocation;
+  /**
+   * `ops->map_check_btf`: throws `BpfError` when the type refuses this key/value BTF
+   * (`map_check_no_btf` gives ENOTSUPP). Absent when the type has none: then a map
+   * without key BTF (`btf_key_type_id` 0) is EINVAL.
+   */
+  readonly checkBtf?: (check: MapBtfCheck) => void;
 }
 
 /** Every map type of the kernel profile. */

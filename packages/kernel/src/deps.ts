@@ -1,5 +1,6 @@
 import type {
   BpfFs,
+  BtfView,
   Capabilities,
   Clock,
   MapTypeRegistry,
@@ -21,7 +22,7 @@ export interface BtfLoadResult {
   /** `btf_log_true_size`. */
   readonly logTrueSize: number;
   /** The parsed BTF, kept by the kernel's BTF object. */
-  readonly btf: unknown;
+  readonly btf: BtfView;
 }
 
 /**
@@ -64,6 +65,11 @@ export interface KernelDeps {
    * token corpus ran without CAP_SYS_RESOURCE (`0x1fffeffffff`).
    */
   readonly initCaps?: bigint;
+  /**
+   * The vmlinux BTF (BTF object id 1), read the first time something needs it
+   * (attach targets, kernel kptr types). Default: no types beyond void.
+   */
+  readonly vmlinuxBtf?: () => BtfView | undefined;
   /** Initial sysctl values (default `kernel.unprivileged_bpf_disabled` = 2, as measured). */
   readonly sysctls?: Partial<Sysctls>;
 }

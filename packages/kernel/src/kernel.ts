@@ -6,9 +6,8 @@ import { KFdTable } from './fs/fdtable.js';
 import { Mount, MountNamespace } from './fs/mount.js';
 import { simpleFsType, simpleSuperBlock } from './fs/simplefs.js';
 import { TaskImpl } from './task/task.js';
+import { vmlinuxKernelBtf } from './btf/vmlinux.js';
 
-/** The vmlinux BTF the kernel registers at boot: BTF object id 1. */
-const VMLINUX_BTF = { name: 'vmlinux' };
 
 /**
  * The composition root: boots a kernel from its subsystems. The initial
@@ -44,7 +43,7 @@ export function createKernel(deps: KernelDeps): Kernel {
   const rootPath = { mnt: rootMnt, inode: rootSb.root, rel: [] };
   const init = new TaskImpl(core, core.pids.alloc(), cred, mntNs, rootPath, rootPath, new KFdTable());
 
-  const vmlinux = core.objects.create('btf', core.objects.nextId('btf'), 'vmlinux', VMLINUX_BTF);
+  const vmlinux = core.objects.create('btf', core.objects.nextId('btf'), 'vmlinux', vmlinuxKernelBtf(deps.vmlinuxBtf));
   core.objects.ownByKernel(vmlinux);
 
   return {

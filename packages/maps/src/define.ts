@@ -1,4 +1,4 @@
-import type { MapAllocation, MapCapability, MapCreateContext, MapCreateRequest, MapTypeDescriptor } from '@bpfkit/kernel-api';
+import type { MapAllocation, MapBtfCheck, MapCapability, MapCreateContext, MapCreateRequest, MapTypeDescriptor } from '@bpfkit/kernel-api';
 
 /** What one map-type file provides. */
 export interface MapTypeSpec {
@@ -9,6 +9,8 @@ export interface MapTypeSpec {
   readonly innerMapAllowed?: boolean;
   readonly allocCheck?: (req: MapCreateRequest, ctx: MapCreateContext) => void;
   readonly alloc: (req: MapCreateRequest, ctx: MapCreateContext) => MapAllocation;
+  /** `map_check_btf` (absent when the kernel's ops have none). */
+  readonly checkBtf?: (check: MapBtfCheck) => void;
 }
 
 /** Freezes a spec into a descriptor; a type without `map_alloc_check` gets a no-op. */
@@ -21,6 +23,7 @@ export function defineMapType(spec: MapTypeSpec): MapTypeDescriptor {
     innerMapAllowed: spec.innerMapAllowed ?? true,
     allocCheck,
     alloc: spec.alloc,
+    ...(spec.checkBtf === undefined ? {} : { checkBtf: spec.checkBtf }),
   });
 }
 

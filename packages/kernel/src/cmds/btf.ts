@@ -3,6 +3,7 @@ import { BPF_F_TOKEN_FD, BpfCmd, Capability, decodeBtfLoadAttr, decodeGetIdAttr 
 import { check, checkAttr, flagsDetail, putAttrU32 } from '../bpf/check.js';
 import { requireTokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
+import { FieldError, userBtf } from '../btf/object.js';
 import { installObjectFd } from './fd-install.js';
 import { runWithLog, userLog } from './log.js';
 
@@ -26,8 +27,17 @@ export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): n
   const log = userLog(task, attr.btf_log_level, attr.btf_log_size, attr.btf_log_buf);
   const data = task.memory.read(attr.btf, size);
   const res = runWithLog(log, (n) => { putAttrU32(uattr, 'btf_load', 'btf_log_true_size', n); }, () =>
-    core.tracer.group('btf_parse', () => core.deps.btf.load(data, { level: log.level, size: log.size })));
-  const obj = core.objects.create('btf', core.objects.nextId('btf'), '', res.btf);
+    core.tracer.group('btf_parse', () => {
+      const parsed = core.deps.btf.load(data, { level: log.level, size: log.size });
+      try {
+        return { ...parsed, kernelBtf: userBtf(parsed.btf) };
+      } catch (e) {
+        if (!(e instanceof FieldError)) throw e;
+        // btf_parse_struct_metas fails the load after the types were logged, adding no line of its own.
+        throw new BpfError(e.errno, 'btf:struct-meta', e.message, { log: parsed.log });
+      }
+    }));
+  const obj = core.objects.create('btf', core.objects.nextId('btf'), '', res.kernelBtf);
   return installObjectFd(task, 'bpf-btf', obj, 0);
 }
 

@@ -15,6 +15,8 @@ import type { BpfObject } from '../bpf/objects.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
+import { btfGetByFd, mapCheckBtf } from './map-check-btf.js';
+import { kernelBtfOf } from '../btf/object.js';
 
 /** What the kernel keeps of a created map. */
 export interface MapRecord {
@@ -130,6 +132,24 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     }
     const alloc = core.tracer.group(`map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
     const name = objNameCpy(attr.map_name);
+    let btfObj: BpfObject | undefined;
+    if (btfKey !== 0 || btfValue !== 0 || btfVmlinuxValue !== 0) {
+      const found = btfGetByFd(task, attr.btf_fd, 'btf_fd');
+      check(core, 'map_create:btf-not-kernel', !found.btf.isKernel, 'EACCES', 'map:btf-is-kernel', {
+        pass: `btf_fd ${attr.btf_fd} is program BTF`,
+        fail: `btf_fd ${attr.btf_fd} is the kernel's own BTF`,
+      });
+      const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
+      if (btfValue !== 0 && vmlinux !== undefined) {
+        core.tracer.group('map_check_btf', () => {
+          mapCheckBtf(task, token, found.btf, vmlinux, {
+            desc, mapType, keySize: req.keySize, valueSize: req.valueSize, maxEntries: alloc.maxEntries, mapFlags: alloc.mapFlags,
+            keyTypeId: btfKey, valueTypeId: btfValue,
+          });
+        });
+      }
+      btfObj = found.obj;
+    }
     const info: MapInfo = {
       mapType,
       keySize: req.keySize,
@@ -145,7 +165,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     const record: MapRecord = { info };
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);
-    });
+    }, btfObj === undefined ? [] : [btfObj.get()]);
     return installObjectFd(task, 'bpf-map', obj);
   } finally {
     token?.put();

@@ -7,9 +7,12 @@ import { createMapTypes } from '@bpfkit/maps';
 import { createTokenService } from '@bpfkit/token';
 import { createUserNamespaces } from '@bpfkit/userns';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
-import type { Clock, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
+import type { BtfView, Clock, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
 import type { BtfLoader } from '../deps.js';
 import { createKernel } from '../kernel.js';
+import { hostVmlinuxBtf } from './vmlinux.js';
+
+export { builtinVmlinuxBtf, hostVmlinuxBtf, HOST_VMLINUX_BTF } from './vmlinux.js';
 
 /** Options of {@link createDefaultKernel}; every field is optional. */
 export interface DefaultKernelOptions {
@@ -24,9 +27,14 @@ export interface DefaultKernelOptions {
   readonly initCaps?: bigint;
   readonly sysctls?: Partial<Sysctls>;
   readonly fileSystems?: readonly FileSystemType[];
+  /**
+   * The vmlinux BTF (object id 1), loaded on first use. Default {@link hostVmlinuxBtf}:
+   * the host's `/sys/kernel/btf/vmlinux` when present, else a small built-in one.
+   */
+  readonly vmlinuxBtf?: () => BtfView | undefined;
 }
 
-const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'initCaps', 'sysctls', 'fileSystems']);
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf']);
 
 /**
  * A kernel wired with the real subsystems of bpfkit, as Linux 6.18 behaves.
@@ -65,6 +73,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     verifier,
     btf,
     cpus,
+    vmlinuxBtf: options.vmlinuxBtf ?? (() => hostVmlinuxBtf()),
     ...(tracer === undefined ? {} : { tracer }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),

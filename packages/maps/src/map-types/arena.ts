@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BPF_F_MMAPABLE, BPF_F_NO_USER_CONV, BPF_F_SEGV_ON_FAULT, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { arenaCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, reject, unknownFlags } from '../checks.js';
 
@@ -8,6 +9,7 @@ import { allocated, reject, unknownFlags } from '../checks.js';
 export function arenaMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_ARENA, name: 'arena', capability: 'CAP_BPF',
+    checkBtf: arenaCheckBtf,
     alloc: (req) => {
       if (!env.jitSupportsArena) reject('EOPNOTSUPP', 'arena-needs-jit', 'the JIT does not support arenas');
       if (req.keySize !== 0 || req.valueSize !== 0 || req.maxEntries === 0 || (req.mapFlags & BPF_F_MMAPABLE) === 0 ||

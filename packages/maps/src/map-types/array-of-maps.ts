@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType, type DescriptorLookup } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { arrayMapAlloc, fdArrayMapAllocCheck } from '../shared/array.js';
 import { mapMetaAlloc } from '../shared/map-in-map.js';
@@ -9,6 +10,7 @@ import { mapMetaAlloc } from '../shared/map-in-map.js';
 export function arrayOfMapsMapType(env: MapEnv, lookup: DescriptorLookup): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_ARRAY_OF_MAPS, name: 'array_of_maps', capability: 'none', innerMapAllowed: false,
+    checkBtf: mapCheckNoBtf,
     allocCheck: (req) => { fdArrayMapAllocCheck(req); },
     alloc: (req, ctx) => {
       const innerMapMeta = mapMetaAlloc(req, lookup);

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { arrayMapCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { arrayMapAlloc, arrayMapAllocCheck } from '../shared/array.js';
 
@@ -8,6 +9,7 @@ import { arrayMapAlloc, arrayMapAllocCheck } from '../shared/array.js';
 export function arrayMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_ARRAY, name: 'array', capability: 'none',
+    checkBtf: arrayMapCheckBtf,
     allocCheck: (req) => { arrayMapAllocCheck(req); },
     alloc: (req, ctx) => arrayMapAlloc(env, req, ctx),
   });

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BPF_F_NUMA_NODE, BPF_F_ZERO_SEED, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { bloomCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, flagsAccessOk, reject, roundUp, roundUpPow2, unknownFlags } from '../checks.js';
 import { BPF_F_ACCESS_MASK } from '../flags.js';
@@ -13,6 +14,7 @@ const U32_MAX = 0xffffffff;
 export function bloomFilterMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_BLOOM_FILTER, name: 'bloom_filter', capability: 'CAP_BPF',
+    checkBtf: bloomCheckBtf,
     allocCheck: (req) => {
       if (req.valueSize > env.kmallocMaxSize) reject('E2BIG', 'bloom-value-too-big', 'value_size above KMALLOC_MAX_SIZE');
     },

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { arrayMapAlloc, fdArrayMapAllocCheck } from '../shared/array.js';
 
@@ -8,6 +9,7 @@ import { arrayMapAlloc, fdArrayMapAllocCheck } from '../shared/array.js';
 export function cgroupArrayMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_CGROUP_ARRAY, name: 'cgroup_array', capability: 'none',
+    checkBtf: mapCheckNoBtf,
     allocCheck: (req) => { fdArrayMapAllocCheck(req); },
     alloc: (req, ctx) => arrayMapAlloc(env, req, ctx),
   });

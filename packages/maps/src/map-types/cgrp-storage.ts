@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { localStorageCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { localStorageMapAlloc, localStorageMapAllocCheck } from '../shared/local-storage.js';
 
@@ -8,6 +9,7 @@ import { localStorageMapAlloc, localStorageMapAllocCheck } from '../shared/local
 export function cgrpStorageMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_CGRP_STORAGE, name: 'cgrp_storage', capability: 'CAP_BPF',
+    checkBtf: localStorageCheckBtf,
     allocCheck: (req) => { localStorageMapAllocCheck(env, req); },
     alloc: (req) => localStorageMapAlloc(env, req),
   });

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { devMapAlloc } from '../shared/devmap.js';
 
@@ -8,6 +9,7 @@ import { devMapAlloc } from '../shared/devmap.js';
 export function devmapMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_DEVMAP, name: 'devmap', capability: 'CAP_NET_ADMIN',
+    checkBtf: mapCheckNoBtf,
     alloc: (req) => devMapAlloc(env, req),
   });
 }

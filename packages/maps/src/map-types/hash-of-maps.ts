@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType, type DescriptorLookup } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { reject } from '../checks.js';
 import { htabMapAlloc, htabMapAllocCheck } from '../shared/htab.js';
@@ -10,6 +11,7 @@ import { mapMetaAlloc } from '../shared/map-in-map.js';
 export function hashOfMapsMapType(env: MapEnv, lookup: DescriptorLookup): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_HASH_OF_MAPS, name: 'hash_of_maps', capability: 'none', innerMapAllowed: false,
+    checkBtf: mapCheckNoBtf,
     // fd_htab_map_alloc_check
     allocCheck: (req, ctx) => {
       if (req.valueSize !== 4) reject('EINVAL', 'fd-hash-value-size', 'hash of maps needs value_size 4');

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { trieCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, flagsAccessOk, reject, unknownFlags } from '../checks.js';
 import { BPF_F_ACCESS_MASK } from '../flags.js';
@@ -19,6 +20,7 @@ const LPM_KEY_SIZE_MAX = 4 + LPM_DATA_SIZE_MAX;
 export function lpmTrieMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_LPM_TRIE, name: 'lpm_trie', capability: 'CAP_BPF',
+    checkBtf: trieCheckBtf,
     alloc: (req) => {
       const valueSizeMax = env.kmallocMaxSize - LPM_DATA_SIZE_MAX - LPM_NODE_SIZE;
       if (req.maxEntries === 0) reject('EINVAL', 'lpm-max-entries-zero', 'max_entries must be > 0');

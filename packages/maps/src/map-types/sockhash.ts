@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, MAX_BPF_STACK, reject, roundUpPow2, unknownFlags } from '../checks.js';
 
@@ -11,6 +12,7 @@ const SHTAB_BUCKET_SIZE = 16;
 export function sockhashMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_SOCKHASH, name: 'sockhash', capability: 'CAP_NET_ADMIN',
+    checkBtf: mapCheckNoBtf,
     alloc: (req) => {
       if (req.maxEntries === 0 || req.keySize === 0 || (req.valueSize !== 4 && req.valueSize !== 8) ||
           unknownFlags(req.mapFlags, BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY) !== 0) {

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
 
@@ -8,6 +9,7 @@ import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
 export function sockmapMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_SOCKMAP, name: 'sockmap', capability: 'CAP_NET_ADMIN',
+    checkBtf: mapCheckNoBtf,
     alloc: (req) => {
       if (req.maxEntries === 0 || req.keySize !== 4 || (req.valueSize !== 4 && req.valueSize !== 8) ||
           unknownFlags(req.mapFlags, BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY) !== 0) {

@@ -1,6 +1,7 @@
 import type { MapTypeDescriptor } from '@bpfkit/kernel-api';
 import { BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_STACK_BUILD_ID, BPF_F_WRONLY, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
+import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, roundUpPow2, unknownFlags } from '../checks.js';
 
@@ -13,6 +14,7 @@ const BUILD_ID_SIZE = 32;
 export function stackTraceMapType(env: MapEnv): MapTypeDescriptor {
   return defineMapType({
     type: BpfMapType.BPF_MAP_TYPE_STACK_TRACE, name: 'stack_trace', capability: 'CAP_BPF',
+    checkBtf: mapCheckNoBtf,
     alloc: (req) => {
       if (unknownFlags(req.mapFlags, STACK_CREATE_FLAG_MASK) !== 0) reject('EINVAL', 'stack-trace-flags', 'map_flags has bits stack trace maps do not take');
       if (req.maxEntries === 0 || req.keySize !== 4 || req.valueSize < 8 || req.valueSize % 8 !== 0) {

@@ -1,0 +1,52 @@
+import type { BtfView } from '@bpfkit/kernel-api';
+import type { BpfObject } from '../bpf/objects.js';
+import { BPF_KPTR, BtfField, FieldError, parseFields, type BtfRecord } from './fields.js';
+
+/** What the kernel keeps of a BTF object (`struct btf`): the types, whether it is the kernel's, the struct metas. */
+export interface KernelBtf {
+  readonly view: BtfView;
+  /** `btf_is_kernel`: vmlinux (or a module), not loaded by BTF_LOAD. */
+  readonly isKernel: boolean;
+  /** `btf->struct_meta_tab`: records of the structs that own graph nodes, locks or refcounts, by type id. */
+  readonly structMetas: ReadonlyMap<number, BtfRecord>;
+}
+
+/** The types `btf_parse_struct_metas` looks for among the members of every struct. */
+const ALLOC_OBJ_FIELDS = ['bpf_spin_lock', 'bpf_res_spin_lock', 'bpf_list_head', 'bpf_list_node', 'bpf_rb_root', 'bpf_rb_node', 'bpf_refcount'];
+
+const STRUCT_META_FIELDS = BtfField.SPIN_LOCK | BtfField.RES_SPIN_LOCK | BtfField.LIST_HEAD | BtfField.LIST_NODE |
+  BtfField.RB_ROOT | BtfField.RB_NODE | BtfField.REFCOUNT | BPF_KPTR;
+
+/**
+ * `btf_parse_struct_metas`, the last step of BTF_LOAD: every struct with a member of one
+ * of the allocatable-object field types gets its special fields parsed; a bad one fails
+ * the load with the field search's errno ({@link FieldError}).
+ */
+export function parseStructMetas(btf: BtfView): Map<number, BtfRecord> {
+  const metas = new Map<number, BtfRecord>();
+  const wanted = new Set<number>();
+  for (const name of ALLOC_OBJ_FIELDS) {
+    const id = btf.findAll(name, 'STRUCT')[0];
+    if (id !== undefined) wanted.add(id);
+  }
+  if (wanted.size === 0) return metas;
+  for (let id = 1; id < btf.nrTypes; id++) {
+    const t = btf.type(id);
+    if (t?.kind !== 'STRUCT' || !(t.members ?? []).some((m) => wanted.has(m.type))) continue;
+    const rec = parseFields(btf, t, STRUCT_META_FIELDS, t.size ?? 0);
+    if (rec !== undefined) metas.set(id, rec);
+  }
+  return metas;
+}
+
+/** A user BTF object's record, built at BTF_LOAD. */
+export function userBtf(view: BtfView): KernelBtf {
+  return { view, isKernel: false, structMetas: parseStructMetas(view) };
+}
+
+/** The kernel BTF of a BPF object, when it is one. */
+export function kernelBtfOf(obj: BpfObject | undefined): KernelBtf | undefined {
+  return obj?.kind === 'btf' ? (obj.impl as KernelBtf) : undefined;
+}
+
+export { FieldError };

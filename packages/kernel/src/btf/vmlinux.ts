@@ -1,0 +1,29 @@
+import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
+import type { KernelBtf } from './object.js';
+
+const VOID: BtfTypeView = Object.freeze({ id: 0, kind: 'VOID', name: '' });
+
+/** BTF with no types but void: the vmlinux of a kernel booted without one. */
+export const EMPTY_BTF: BtfView = Object.freeze({
+  nrTypes: 1,
+  type: (id: number) => (id === 0 ? VOID : undefined),
+  typeIdSize: () => undefined,
+  resolve: (id: number) => (id === 0 ? { id: 0, type: VOID } : undefined),
+  findAll: () => [],
+});
+
+/**
+ * The kernel's own BTF object (`btf_vmlinux`, id 1). Its types are loaded on first
+ * use, so booting stays cheap when nothing asks for them.
+ */
+export function vmlinuxKernelBtf(load: (() => BtfView | undefined) | undefined): KernelBtf {
+  let view: BtfView | undefined;
+  return {
+    get view(): BtfView {
+      view ??= load?.() ?? EMPTY_BTF;
+      return view;
+    },
+    isKernel: true,
+    structMetas: new Map(),
+  };
+}
