@@ -74,6 +74,8 @@ export interface BtfView {
   typeIdSize(id: number): { readonly id: number; readonly type: BtfTypeView; readonly size: number } | undefined;
   /** `btf_type_skip_modifiers`. */
   resolve(id: number): { readonly id: number; readonly type: BtfTypeView } | undefined;
+  /** `btf_name_by_offset`: the string at a string-section offset, undefined out of range. */
+  str(offset: number): string | undefined;
   /** Every id with this name (and kind name), in id order (`btf_find_by_name_kind` takes the first). */
   findAll(name: string, kind?: string): number[];
 }

@@ -10,6 +10,7 @@ export const EMPTY_BTF: BtfView = Object.freeze({
   typeIdSize: () => undefined,
   resolve: (id: number) => (id === 0 ? { id: 0, type: VOID } : undefined),
   findAll: () => [],
+  str: (offset: number) => (offset === 0 ? '' : undefined),
 });
 
 /**

@@ -16,6 +16,9 @@ import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from './map-create.js';
+import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
+import { checkAttachTarget } from './attach-target.js';
+import { checkBtfInfo, checkBtfInfoEarly } from './prog-btf.js';
 
 /** Every `prog_flags` bit BPF_PROG_LOAD accepts (the rest is EINVAL). */
 const PROG_FLAGS = Object.values(BpfProgLoadFlag).reduce((all, bit) => all | bit, 0);
@@ -100,21 +103,26 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     const attachBtfId = attr.attach_btf_id;
     const attachProgFd = attr.attach_prog_fd;
     let hasDstProg = false;
-    let hasAttachBtf = false;
+    let attachBtf: KernelBtf | undefined;
     if (attachProgFd !== 0) {
-      const e = task.fdTable.get(attachProgFd);
-      if (e === undefined || e.file.opath) throw new BpfError('EBADF', 'prog:attach-prog-fd', `attach_prog_fd ${attachProgFd} is not open`);
-      const o = e.file.payload.object;
-      if (o?.kind === 'prog') hasDstProg = true;
-      else if (o?.kind === 'btf') hasAttachBtf = true;
-      else throw new BpfError('EINVAL', 'prog:attach-prog-fd', `attach_prog_fd ${attachProgFd} is neither a program nor BTF`);
-      check(core, 'prog_load:attach_btf_id', attachBtfId !== 0, 'EINVAL', 'prog:attach-btf-id', {
-        pass: `attach_prog_fd ${attachProgFd} comes with attach_btf_id ${attachBtfId}`,
-        fail: 'attach_prog_fd needs attach_btf_id',
+      // attach_prog_fd and attach_btf_obj_fd share the field: a program, else kernel BTF; anything else is EINVAL.
+      const o = task.fdTable.get(attachProgFd);
+      const obj = o === undefined || o.file.opath ? undefined : o.file.payload.object;
+      const btf = kernelBtfOf(obj);
+      if (obj?.kind === 'prog') hasDstProg = true;
+      else if (btf !== undefined) attachBtf = btf;
+      check(core, 'prog_load:attach_prog_fd', hasDstProg || attachBtf !== undefined, 'EINVAL', 'prog:attach-prog-fd', {
+        pass: `attach_prog_fd ${attachProgFd} is a ${hasDstProg ? 'program' : 'BTF object'}`,
+        fail: `attach_prog_fd ${attachProgFd} is neither a program nor BTF`,
+      });
+      check(core, 'prog_load:attach_btf_obj_fd', attachBtf === undefined || attachBtf.isKernel, 'ENOTSUPP', 'prog:attach-btf-not-kernel', {
+        pass: attachBtf === undefined ? 'attach_prog_fd is a program' : 'attach_btf_obj_fd is kernel BTF',
+        fail: `attach_btf_obj_fd ${attachProgFd} is program BTF, not the kernel's`,
       });
     } else if (attachBtfId !== 0) {
-      hasAttachBtf = true;
+      attachBtf = kernelBtfOf(core.objects.byId('btf', 1));
     }
+    const hasAttachBtf = attachBtf !== undefined;
     if (desc !== undefined) desc.checkAttach(attachType, { attachBtfId, hasAttachBtf, hasDstProg });
     const read = (a: bigint, n: number): Uint8Array => task.memory.read(a, n);
     const insns = read(attr.insns, insnCnt * 8);
@@ -141,8 +149,14 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     };
     const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
     runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
-      core.tracer.group('bpf_check', () =>
-        core.deps.verifier.verify({
+      core.tracer.group('bpf_check', () => {
+        core.tracer.group('check_btf_info', () => {
+          checkBtfInfo(task, attr, uattr, checkBtfInfoEarly(task, attr, uattr), insns);
+        });
+        core.tracer.group('check_attach_btf_id', () => {
+          checkAttachTarget({ progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible });
+        });
+        return core.deps.verifier.verify({
           progType: type,
           expectedAttachType: attachType,
           insns,
@@ -153,8 +167,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logSize: log.size,
           privileges,
           maps: pseudoMaps(task, insns),
-        }),
-      ),
+        });
+      }),
     );
     const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible, loadTimeNs: core.clock.nowNs() };
     const obj = core.objects.create('prog', core.objects.nextId('prog'), name, record, () => {

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { isBpfError, type BpfSyscall } from '@bpfkit/kernel-api';
+import { BpfCmd, encodeBtfLoadAttr, encodeGetIdAttr } from '@bpfkit/uapi';
 
 /** A kernel to run cases on: its syscall seam, and how to get a plain file fd there. */
 export interface Backend {
@@ -16,6 +17,10 @@ export interface CaseEnv {
   bytes(init: Uint8Array | number): bigint;
   /** An fd of `path`, opened in the backend. */
   open(path: string): number;
+  /** A BTF object loaded from `blob` in the backend (closed after the case). */
+  btf(blob: Uint8Array): number;
+  /** An fd of a BPF object made by one `bpf()` call in the backend (closed after the case). */
+  object(cmd: number, attr: Uint8Array): number;
 }
 
 /** One `bpf()` call, built per backend so pointers and fds are the backend's own. */
@@ -40,6 +45,7 @@ export function linuxBackend(sys: BpfSyscall): Backend {
 export function runCase(backend: Backend, c: DiffCase): Outcome {
   const addrs: bigint[] = [];
   const files: number[] = [];
+  const objects: number[] = [];
   const env: CaseEnv = {
     bytes(init) {
       const a = backend.sys.memory.alloc(init);
@@ -50,6 +56,15 @@ export function runCase(backend: Backend, c: DiffCase): Outcome {
       const fd = backend.open(path);
       files.push(fd);
       return fd;
+    },
+    object(cmd, attr) {
+      const fd = backend.sys.bpf(cmd, attr);
+      objects.push(fd);
+      return fd;
+    },
+    btf(blob) {
+      const addr = env.bytes(blob);
+      return env.object(BpfCmd.BPF_BTF_LOAD, encodeBtfLoadAttr({ btf: addr, btf_size: blob.length }));
     },
   };
   try {
@@ -62,7 +77,13 @@ export function runCase(backend: Backend, c: DiffCase): Outcome {
   } finally {
     for (const a of addrs) backend.sys.memory.free(a);
     for (const fd of files) backend.closeFile(fd);
+    for (const fd of objects) backend.sys.close(fd);
   }
+}
+
+/** The kernel's own BTF (id 1) as an fd, through BPF_BTF_GET_FD_BY_ID. */
+export function vmlinuxBtfFd(env: CaseEnv): number {
+  return env.object(BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeGetIdAttr({ btf_id: 1 }));
 }
 
 /** Both outcomes of a case and whether they agree (same success, or same errno). */

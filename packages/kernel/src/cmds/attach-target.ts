@@ -1,0 +1,78 @@
+import { BpfError } from '@bpfkit/kernel-api';
+import { BpfAttachType as A, BpfProgType as P } from '@bpfkit/uapi';
+import type { KernelBtf } from '../btf/object.js';
+import { verifierFail } from './prog-btf.js';
+
+/** What `check_attach_btf_id` looks at. */
+export interface AttachTarget {
+  readonly progType: number;
+  readonly expectedAttachType: number;
+  readonly attachBtfId: number;
+  /** `prog->aux->attach_btf`: vmlinux, a module's BTF, or none. */
+  readonly attachBtf: KernelBtf | undefined;
+  /** `attach_prog_fd` named a program (freplace / fentry on a BPF program). */
+  readonly hasDstProg: boolean;
+  readonly gplCompatible: boolean;
+}
+
+/** `MAX_BPF_FUNC_ARGS`. */
+const MAX_BPF_FUNC_ARGS = 12;
+
+/** `check_struct_ops_btf_id`: a registered struct_ops type and one of its function-pointer members. */
+function checkStructOps(t: AttachTarget): void {
+  if (!t.gplCompatible) verifierFail('EINVAL', 'struct-ops-license', 'struct ops programs must have a GPL compatible license\n');
+  const btf = t.attachBtf;
+  if (t.attachBtfId === 0 || btf === undefined) throw new BpfError('ENOTSUPP', 'verifier:struct-ops-btf-id', 'struct_ops programs need attach_btf_id');
+  const st = btf.view.type(t.attachBtfId);
+  // A struct_ops type is registered when the kernel also has its bpf_struct_ops_<name> value type.
+  const registered = st?.kind === 'STRUCT' && st.name !== '' && btf.view.findAll(`bpf_struct_ops_${st.name}`, 'STRUCT').length > 0;
+  if (!registered || st === undefined) return verifierFail('ENOTSUPP', 'struct-ops-unknown', `attach_btf_id ${t.attachBtfId} is not a supported struct\n`);
+  const idx = t.expectedAttachType;
+  const member = st.members?.[idx];
+  if (member === undefined) verifierFail('EINVAL', 'struct-ops-member', `attach to invalid member idx ${idx} of struct ${st.name}\n`);
+  const ptr = btf.view.resolve(member?.type ?? 0)?.type;
+  const proto = ptr?.kind === 'PTR' ? btf.view.resolve(ptr.type ?? 0)?.type : undefined;
+  if (proto?.kind !== 'FUNC_PROTO') {
+    verifierFail('EINVAL', 'struct-ops-member', `attach to invalid member ${member?.name ?? ''}(@idx ${idx}) of struct ${st.name}\n`);
+  }
+}
+
+/**
+ * The start of `check_attach_btf_id` / `bpf_check_attach_target` (kernel/bpf/verifier.c)
+ * for kernel targets: the type exists, has a name, is of the kind the attach type needs
+ * (FUNC with a FUNC_PROTO, a `btf_trace_` typedef, a `bpf_lsm_` hook). Targets in other
+ * BPF programs are not modelled.
+ */
+export function checkAttachTarget(t: AttachTarget): void {
+  if (t.progType === P.BPF_PROG_TYPE_STRUCT_OPS) {
+    checkStructOps(t);
+    return;
+  }
+  if (t.progType !== P.BPF_PROG_TYPE_TRACING && t.progType !== P.BPF_PROG_TYPE_LSM && t.progType !== P.BPF_PROG_TYPE_EXT) return;
+  if (t.hasDstProg) return;
+  const btf = t.attachBtf;
+  if (btf === undefined || t.attachBtfId === 0) return verifierFail('EINVAL', 'attach-btf-id', 'Tracing programs must provide btf_id\n');
+  const type = btf.view.type(t.attachBtfId);
+  if (type === undefined) return verifierFail('EINVAL', 'attach-btf-id', `attach_btf_id ${t.attachBtfId} is invalid\n`);
+  const name = type.name;
+  if (name === '') verifierFail('EINVAL', 'attach-btf-id', `attach_btf_id ${t.attachBtfId} doesn't have a name\n`);
+  if (t.progType === P.BPF_PROG_TYPE_EXT) verifierFail('EINVAL', 'attach-btf-id', 'Cannot replace kernel functions\n');
+  if (t.expectedAttachType === A.BPF_TRACE_RAW_TP) {
+    if (type.kind !== 'TYPEDEF') verifierFail('EINVAL', 'attach-btf-id', `attach_btf_id ${t.attachBtfId} is not a typedef\n`);
+    if (!name.startsWith('btf_trace_')) verifierFail('EINVAL', 'attach-btf-id', `attach_btf_id ${t.attachBtfId} points to wrong type name ${name}\n`);
+    const ptr = btf.view.type(type.type ?? 0);
+    const proto = ptr?.kind === 'PTR' ? btf.view.type(ptr.type ?? 0) : undefined;
+    if (proto?.kind !== 'FUNC_PROTO') throw new BpfError('EINVAL', 'verifier:attach-btf-id', `${name} is not a pointer to a function prototype`);
+    return;
+  }
+  if (type.kind !== 'FUNC') verifierFail('EINVAL', 'attach-btf-id', `attach_btf_id ${t.attachBtfId} is not a function\n`);
+  const proto = btf.view.type(type.type ?? 0);
+  if (proto?.kind !== 'FUNC_PROTO') throw new BpfError('EINVAL', 'verifier:attach-btf-id', `${name} has no function prototype`);
+  if ((proto.params?.length ?? 0) > MAX_BPF_FUNC_ARGS) {
+    verifierFail('EINVAL', 'attach-btf-id', `The function ${name} has ${proto.params?.length ?? 0} arguments. Too many.\n`);
+  }
+  if (t.progType === P.BPF_PROG_TYPE_LSM) {
+    if (!t.gplCompatible) verifierFail('EINVAL', 'lsm-license', 'LSM programs must have a GPL compatible license\n');
+    if (!name.startsWith('bpf_lsm_')) verifierFail('EINVAL', 'lsm-hook', `attach_btf_id ${t.attachBtfId} points to wrong type name ${name}\n`);
+  }
+}
