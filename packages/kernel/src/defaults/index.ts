@@ -10,7 +10,7 @@ import { createProgTypes, createVerifier } from '@bpfkit/verifier';
 import type { BtfView, Clock, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
 import type { BtfLoader } from '../deps.js';
 import { createKernel } from '../kernel.js';
-import { hostVmlinuxBtf } from './vmlinux.js';
+import { builtinVmlinuxBtf } from './vmlinux.js';
 
 export { builtinVmlinuxBtf, hostVmlinuxBtf, HOST_VMLINUX_BTF } from './vmlinux.js';
 
@@ -28,8 +28,9 @@ export interface DefaultKernelOptions {
   readonly sysctls?: Partial<Sysctls>;
   readonly fileSystems?: readonly FileSystemType[];
   /**
-   * The vmlinux BTF (object id 1), loaded on first use. Default {@link hostVmlinuxBtf}:
-   * the host's `/sys/kernel/btf/vmlinux` when present, else a small built-in one.
+   * The vmlinux BTF (object id 1), loaded on first use. Default {@link builtinVmlinuxBtf},
+   * so a simulated kernel behaves the same on every machine; pass {@link hostVmlinuxBtf}
+   * for the host's own types.
    */
   readonly vmlinuxBtf?: () => BtfView | undefined;
 }
@@ -73,7 +74,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     verifier,
     btf,
     cpus,
-    vmlinuxBtf: options.vmlinuxBtf ?? (() => hostVmlinuxBtf()),
+    vmlinuxBtf: options.vmlinuxBtf ?? builtinVmlinuxBtf,
     ...(tracer === undefined ? {} : { tracer }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),

@@ -30,23 +30,19 @@ export function builtinVmlinuxBtf(): Btf {
 }
 
 /**
- * The vmlinux BTF a default kernel boots with: the host's (`/sys/kernel/btf/vmlinux`,
- * parsed once per process) when readable, so type ids match the machine's kernel,
- * else {@link builtinVmlinuxBtf}.
+ * The host's vmlinux BTF (`/sys/kernel/btf/vmlinux`, parsed once per process),
+ * so type ids match the machine's kernel — e.g. to compare with it through
+ * `@bpfkit/linux`; {@link builtinVmlinuxBtf} where the host has none. A file
+ * that is there but does not parse throws the parser's `BpfError`.
  *
  * @example
- * const kernel = createDefaultKernel({ vmlinuxBtf: () => builtinVmlinuxBtf() }); // same on every machine
+ * const kernel = createDefaultKernel({ vmlinuxBtf: () => hostVmlinuxBtf() });
  */
 export function hostVmlinuxBtf(path = HOST_VMLINUX_BTF): Btf {
   const cached = fromFiles.get(path);
   if (cached !== undefined) return cached;
   if (!existsSync(path)) return builtinVmlinuxBtf();
-  let btf: Btf;
-  try {
-    btf = parseBtf(readFileSync(path));
-  } catch {
-    btf = builtinVmlinuxBtf();
-  }
+  const btf = parseBtf(readFileSync(path));
   fromFiles.set(path, btf);
   return btf;
 }
