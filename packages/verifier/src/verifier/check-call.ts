@@ -1,0 +1,136 @@
+import type { Insn } from '@bpfkit/asm';
+import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
+import { checkStackBounds, slotOf } from './check-mem.js';
+import type { VerifierEnv } from './env.js';
+import { helperProto, type ArgType } from './helper-protos.js';
+import { fail } from './log.js';
+import { notInit, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+
+const MAX_CALL_FRAMES = 8;
+
+interface MemArg { regno: number; reg: RegState; write: boolean }
+
+/** `check_func_call`: a bpf-to-bpf call pushes a frame with R1-R5 passed. Returns the callee's first insn. */
+export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: number): number {
+  if (state.frames.length >= MAX_CALL_FRAMES) {
+    fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep !`);
+  }
+  const target = pc + insn.imm + 1;
+  const caller = env.frame(state);
+  const regs: RegState[] = Array.from({ length: 11 }, (_, i) => (i >= 1 && i <= 5 ? caller.regs[i] ?? notInit : notInit));
+  regs[10] = { type: 'fp', off: 0, frame: state.frames.length };
+  state.frames.push({ regs, stack: [], returnTo: pc + 1, subprog: env.subprogs.indexOf(target) });
+  return target;
+}
+
+/** `check_helper_call`. */
+export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): void {
+  const id = insn.imm;
+  if (insn.src !== 0) fail(env.log, 'EINVAL', 'unsupported', `call with src_reg ${String(insn.src)} is not modelled yet`);
+  const name = id === 0 ? 'unspec' : bpfFuncName(id);
+  if (id < 0 || id >= BPF_FUNC_MAX_ID || name === undefined) {
+    fail(env.log, 'EINVAL', 'unknown-func', `invalid func unknown#${String(id)}`);
+  }
+  const privileges = { bpfCapable: env.privileges.bpfCapable, perfmonCapable: env.privileges.perfmonCapable };
+  if (id === 0 || env.progType?.isHelperAllowed(id, env.req.expectedAttachType, privileges) !== true) {
+    fail(env.log, 'EINVAL', 'helper-not-allowed', `program of this type cannot use helper bpf_${name}#${String(id)}`);
+  }
+  const proto = helperProto(id);
+  if (proto?.gplOnly === true && !env.req.gplCompatible) {
+    fail(env.log, 'EINVAL', 'gpl-only', 'cannot call GPL-restricted function from non-GPL compatible program');
+  }
+  let mapValueSize = 0;
+  let lastMem: MemArg | undefined;
+  proto?.args.forEach((arg, i) => {
+    const regno = i + 1;
+    const reg = env.readReg(state, regno);
+    const res = checkFuncArg(env, state, regno, reg, arg, mapValueSize, lastMem);
+    if (arg === 'map') mapValueSize = reg.valueSize ?? 0;
+    lastMem = res;
+  });
+  const f = env.frame(state);
+  for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
+  const ret = proto?.ret ?? 'integer';
+  if (ret === 'map_value_or_null' || ret === 'ringbuf_mem_or_null') {
+    const arg1 = proto?.args[0] === 'map' ? mapValueSize : 0;
+    env.writeReg(state, 0, { type: ret, off: 0, valueSize: ret === 'map_value_or_null' ? arg1 : env.lastAllocSize, id: env.nextId++ });
+  } else {
+    env.writeReg(state, 0, unknownScalar);
+  }
+}
+
+/** `check_func_arg` for the modelled argument kinds. */
+function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, mapValueSize: number,
+  lastMem: MemArg | undefined): MemArg | undefined {
+  const r = `R${String(regno)}`;
+  const expect = (ok: boolean, expected: string): void => {
+    if (!ok) fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=${expected}`);
+  };
+  switch (arg) {
+    case 'anything':
+      return undefined;
+    case 'ctx':
+      expect(reg.type === 'ctx', 'ctx');
+      return undefined;
+    case 'map':
+      expect(reg.type === 'map_ptr', 'map_ptr');
+      return undefined;
+    case 'map_key':
+    case 'map_value': {
+      expect(reg.type === 'fp' || reg.type === 'map_value', 'fp, pkt, pkt_meta, map_key, map_value');
+      const size = arg === 'map_key' ? 4 : mapValueSize;
+      if (reg.type === 'fp') checkStackRangeInitialized(env, state, regno, reg, size, false);
+      return undefined;
+    }
+    case 'uninit_mem':
+    case 'mem':
+      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem',
+        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      return { regno, reg, write: arg === 'uninit_mem' };
+    case 'const_size':
+    case 'const_size_or_zero':
+    case 'const_alloc_size_or_zero': {
+      if (reg.type !== 'scalar') fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=scalar`);
+      if (reg.value === undefined) {
+        fail(env.log, 'EACCES', 'unsupported', `${r} variable-size memory arguments are not modelled yet`);
+      }
+      const size = Number(BigInt.asIntN(64, reg.value));
+      if (size === 0 && arg === 'const_size') {
+        fail(env.log, 'EACCES', 'zero-size', `${r} invalid zero-sized read: u64=[0,0]`);
+      }
+      if (arg === 'const_alloc_size_or_zero') { env.lastAllocSize = size; return undefined; }
+      if (lastMem !== undefined && size > 0) checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, size, lastMem.write);
+      return undefined;
+    }
+  }
+}
+
+/** `check_helper_mem_access` for a constant size. */
+function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean): void {
+  if (reg.type === 'fp') { checkStackRangeInitialized(env, state, regno, reg, size, write); return; }
+  const vs = reg.valueSize ?? 0;
+  if (reg.off < 0 || reg.off + size > vs) {
+    fail(env.log, 'EACCES', 'map-value-access', `invalid access to map value, value_size=${String(vs)} off=${String(reg.off)} size=${String(size)}`);
+  }
+}
+
+/** `check_stack_range_initialized`: a helper reads or writes `size` bytes at a stack pointer. */
+function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean): void {
+  const at = reg.off;
+  checkStackBounds(env, regno, at, size, write);
+  const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
+  env.maxStack = Math.max(env.maxStack, -at);
+  for (let i = 0; i < size; i++) {
+    const byteAt = at + i;
+    const idx = Math.floor((-byteAt - 1) / 8);
+    const slot = slotOf(f, idx);
+    const b = byteAt + (idx + 1) * 8;
+    if (write) {
+      if (slot.spilled !== undefined) { slot.bytes = slot.bytes.map((x) => (x === 'spill' ? 'misc' : x)); delete slot.spilled; }
+      slot.bytes[b] = 'misc';
+      env.scratchedStack.add(idx);
+    } else if (slot.bytes[b] === 'invalid' && !env.privileges.allowUninitStack) {
+      fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack R${String(regno)} off ${String(at)}+${String(i)} size ${String(size)}`);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { Insn } from '@bpfkit/asm';
+import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
+import { fail, type VerifierLog } from './log.js';
+import { notInit, type FrameState, type RegState, type VState } from './state.js';
+
+/** A branch left for later (`push_stack`): the state, where it resumes, the jump it came from. */
+export interface Pending { state: VState; pc: number; from: number; logPos: number }
+
+/** `struct bpf_verifier_env`: what every check shares while one program is verified. */
+export class VerifierEnv {
+  insnProcessed = 0;
+  maxStack = 0;
+  nextId = 1;
+  /** Size requested by the last `ringbuf_reserve`-style allocation argument. */
+  lastAllocSize = 0;
+  /** Registers and stack slots touched by the current instruction (`mark_reg_scratched`). */
+  readonly scratched = new Set<number>();
+  readonly scratchedStack = new Set<number>();
+  readonly pending: Pending[] = [];
+
+  constructor(
+    readonly log: VerifierLog,
+    readonly insns: readonly Insn[],
+    readonly req: VerifierRequest,
+    readonly progType: ProgTypeDescriptor | undefined,
+    readonly subprogs: readonly number[],
+  ) {}
+
+  get privileges(): VerifierRequest['privileges'] {
+    return this.req.privileges;
+  }
+
+  /** `cur_func`: the innermost frame. */
+  frame(state: VState): FrameState {
+    const f = state.frames[state.frames.length - 1];
+    if (f === undefined) throw new Error('verifier: no frame');
+    return f;
+  }
+
+  /** `check_reg_arg(SRC_OP)`. */
+  readReg(state: VState, regno: number): RegState {
+    this.scratched.add(regno);
+    const r = this.frame(state).regs[regno] ?? notInit;
+    if (r.type === 'not_init') fail(this.log, 'EACCES', 'uninit-reg', `R${String(regno)} !read_ok`);
+    return r;
+  }
+
+  /** `check_reg_arg(DST_OP)`. */
+  writeReg(state: VState, regno: number, value: RegState): void {
+    if (regno === 10) fail(this.log, 'EACCES', 'fp-read-only', 'frame pointer is read only');
+    this.scratched.add(regno);
+    this.frame(state).regs[regno] = value;
+  }
+
+  checkRegNo(regno: number): void {
+    if (regno > 10) fail(this.log, 'EINVAL', 'bad-reg', `R${String(regno)} is invalid`);
+  }
+}
