@@ -1,4 +1,4 @@
-import { constScalar, U64, unknownScalar, type RegState } from './state.js';
+import { U64_MAX as U64 } from './tnum.js';
 
 /** `BPF_OP` values of ALU instructions. */
 export const ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80,
@@ -47,13 +47,3 @@ export function foldConst(o: number, a: bigint, b: bigint, is64: boolean, signed
   return BigInt.asUintN(bits, r);
 }
 
-/** Result of an ALU op on scalars: folded when both are known, else unknown (ALU32: zero-extended). */
-export function scalarAlu(o: number, dst: RegState, src: RegState, is64: boolean, signed: boolean, imm: number, toBe: boolean): RegState {
-  if (dst.value !== undefined && src.value !== undefined) return constScalar(foldConst(o, dst.value, src.value, is64, signed, imm, toBe));
-  if (o === MOV && src.value !== undefined) return constScalar(is64 ? src.value : src.value & 0xffffffffn);
-  if (o === AND && src.value !== undefined) {
-    const max = src.value & (is64 ? U64 : 0xffffffffn);
-    return { type: 'scalar', off: 0, umin: 0n, umax: max };
-  }
-  return is64 ? unknownScalar : { type: 'scalar', off: 0, umin: 0n, umax: 0xffffffffn };
-}

@@ -1,69 +1,187 @@
 import type { Insn } from '@bpfkit/asm';
-import { ADD, ALU_OP_NAMES, ARSH, DIV, END, LSH, MOD, MOV, NEG, RSH, scalarAlu, SUB } from './alu.js';
+import { ADD, ALU_OP_NAMES, AND, ARSH, DIV, END, foldConst, LSH, MOD, MOV, NEG, OR, RSH, SUB, XOR } from './alu.js';
+import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, S64_MAX, S64_MIN, type Bounds } from './bounds.js';
 import type { VerifierEnv } from './env.js';
 import { op, srcX } from './insns.js';
 import { fail } from './log.js';
-import { constScalar, isPointer, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+import { adjustScalarMinMaxVals } from './scalar-alu.js';
+import { constScalar, isPointer, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
+import { tnumAdd, tnumIsConst, tnumSub, U64_MAX } from './tnum.js';
+
+/** `BPF_MAX_VAR_OFF`: the largest offset a pointer may be moved by. */
+const MAX_VAR_OFF = 1 << 29;
 
 /** `check_alu_op`: operand checks, then scalar or pointer arithmetic. */
 export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: boolean): void {
   const o = op(insn.code);
   if (o > END) fail(env.log, 'EINVAL', 'bad-alu-op', `invalid BPF_ALU opcode ${o.toString(16)}`);
-  const useX = srcX(insn.code) && o !== NEG && o !== END;
+  const d = insn.dst;
   if (o === NEG || o === END) {
-    const dst = env.readReg(state, insn.dst);
-    if (isPointer(dst)) fail(env.log, 'EACCES', 'ptr-arith', `R${String(insn.dst)} pointer arithmetic with ${ALU_OP_NAMES[o] ?? '?'} operator prohibited`);
-    env.writeReg(state, insn.dst, scalarAlu(o, dst, constScalar(0n), is64 || o === END, false, insn.imm, srcX(insn.code)));
+    const dst = env.readReg(state, d);
+    if (isPointer(dst)) {
+      if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic prohibited`);
+      env.writeReg(state, d, unknownScalar);
+      return;
+    }
+    if (o === NEG) {
+      env.writeReg(state, d, scalarOf(adjustScalarMinMaxVals(dst, dst, NEG, !is64)));
+      return;
+    }
+    env.writeReg(state, d, byteSwap(dst, insn.imm, is64 || srcX(insn.code), is64));
     return;
   }
+  const useX = srcX(insn.code);
   const src = useX ? env.readReg(state, insn.src) : constScalar(BigInt(insn.imm));
   if (!useX && (o === DIV || o === MOD) && insn.imm === 0) fail(env.log, 'EINVAL', 'div-by-zero', 'division by zero');
   if (!useX && (o === LSH || o === RSH || o === ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) {
     fail(env.log, 'EINVAL', 'bad-shift', `invalid shift ${String(insn.imm)}`);
   }
   if (o === MOV) {
-    if (isPointer(src)) {
-      if (!is64) {
-        if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'partial-ptr-copy', `R${String(insn.src)} partial copy of pointer`);
-        env.writeReg(state, insn.dst, { type: 'scalar', off: 0, umin: 0n, umax: 0xffffffffn });
-        return;
-      }
-      env.writeReg(state, insn.dst, src);
-      return;
-    }
-    let v = src;
-    if (insn.off !== 0 && v.value !== undefined) v = constScalar(BigInt.asIntN(insn.off, v.value));
-    env.writeReg(state, insn.dst, scalarAlu(MOV, unknownScalar, v, is64, false, 0, false));
+    checkMov(env, state, insn, src, is64);
     return;
   }
-  const dst = env.readReg(state, insn.dst);
-  if (isPointer(dst) || isPointer(src)) {
-    adjustPtrMinMaxVals(env, state, insn, o, dst, src, is64);
-    return;
-  }
-  env.writeReg(state, insn.dst, scalarAlu(o, dst, src, is64, insn.off === 1, insn.imm, false));
-}
-
-/** `adjust_ptr_min_max_vals`, constant offsets only in this first part. */
-function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: number, dst: RegState, src: RegState, is64: boolean): void {
-  const d = insn.dst;
-  if (!is64) fail(env.log, 'EACCES', 'ptr-arith-32', `R${String(d)} 32-bit pointer arithmetic prohibited`);
+  const dst = env.readReg(state, d);
   if (isPointer(dst) && isPointer(src)) {
     if (o === SUB && env.privileges.allowPtrLeaks) { env.writeReg(state, d, unknownScalar); return; }
     fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer ${ALU_OP_NAMES[o] ?? '?'} pointer prohibited`);
   }
-  const ptr = isPointer(dst) ? dst : src;
-  const scalar = isPointer(dst) ? src : dst;
-  if (o !== ADD && !(o === SUB && isPointer(dst))) {
-    fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic with ${ALU_OP_NAMES[o] ?? '?'} operator prohibited`);
+  if (isPointer(dst) || isPointer(src)) {
+    adjustPtrMinMaxVals(env, state, insn, o, dst, src, is64, isPointer(src));
+    return;
   }
-  if (ptr.type === 'map_value_or_null' || ptr.type === 'ringbuf_mem_or_null') {
-    fail(env.log, 'EACCES', 'ptr-arith-or-null', `R${String(d)} pointer arithmetic on ${regTypeStr(ptr)} prohibited, null-check it first`);
-  }
-  if (ptr.type === 'map_ptr') fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic on map_ptr prohibited`);
-  if (scalar.value === undefined) {
-    fail(env.log, 'EACCES', 'unsupported', `R${String(d)} variable offset pointer arithmetic is not modelled yet`);
-  }
-  const delta = Number(BigInt.asIntN(64, scalar.value));
-  env.writeReg(state, d, { ...ptr, off: o === SUB ? ptr.off - delta : ptr.off + delta });
+  env.writeReg(state, d, scalarOf(adjustScalarMinMaxVals(dst, src, o, !is64)));
 }
+
+/** BPF_END: byte swaps of a known value are folded; otherwise the width bounds the result. */
+function byteSwap(dst: RegState, width: number, toBe: boolean, is64: boolean): RegState {
+  const k = regConst(dst);
+  if (k !== undefined) return constScalar(foldConst(END, k, 0n, true, false, width, toBe && !is64 ? true : toBe));
+  if (width >= 64) return unknownScalar;
+  const b = copyBounds(unknownScalar);
+  coerceToSize(b, width / 8);
+  return scalarOf(b);
+}
+
+/** BPF_MOV (and MOVSX): copies keep the scalar id so that later branches bound both copies. */
+function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is64: boolean): void {
+  const d = insn.dst;
+  if (isPointer(src)) {
+    if (!is64) {
+      if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'partial-ptr-copy', `R${String(insn.src)} partial copy of pointer`);
+      const b = copyBounds(unknownScalar);
+      coerceToSize(b, 4);
+      env.writeReg(state, d, scalarOf(b));
+      return;
+    }
+    if (insn.off !== 0) {
+      if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'partial-ptr-copy', `R${String(insn.src)} sign-extension mov of pointer`);
+      env.writeReg(state, d, unknownScalar);
+      return;
+    }
+    env.writeReg(state, d, src);
+    return;
+  }
+  if (insn.off !== 0) {
+    const b = copyBounds(src);
+    coerceToSizeSx(b, insn.off / 8, !is64);
+    env.writeReg(state, d, scalarOf(b));
+    return;
+  }
+  if (!srcX(insn.code)) {
+    env.writeReg(state, d, constScalar(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+    return;
+  }
+  if (is64) {
+    let s = src;
+    if (s.id === 0 && !tnumIsConst(s.varOff)) {
+      s = { ...s, id: env.nextId++ };
+      env.frame(state).regs[insn.src] = s;
+    }
+    env.writeReg(state, d, s);
+    return;
+  }
+  const b = copyBounds(src);
+  coerceToSize(b, 4);
+  env.writeReg(state, d, scalarOf(b));
+}
+
+/** `check_reg_sane_offset`. */
+function checkRegSaneOffset(env: VerifierEnv, reg: Bounds & { off: number }, type: string): void {
+  const k = tnumIsConst(reg.varOff) ? BigInt.asIntN(64, reg.varOff.value) : undefined;
+  const lim = BigInt(MAX_VAR_OFF);
+  if (k !== undefined && (k >= lim || k <= -lim)) fail(env.log, 'EACCES', 'ptr-offset', `math between ${type} pointer and ${k.toString()} is not allowed`);
+  if (reg.off >= MAX_VAR_OFF || reg.off <= -MAX_VAR_OFF) fail(env.log, 'EACCES', 'ptr-offset', `${type} pointer offset ${String(reg.off)} is not allowed`);
+  if (reg.smin === S64_MIN) {
+    fail(env.log, 'EACCES', 'ptr-offset', `math between ${type} pointer and register with unbounded min value is not allowed`);
+  }
+  if (reg.smin >= lim || reg.smin <= -lim) fail(env.log, 'EACCES', 'ptr-offset', `value ${reg.smin.toString()} makes ${type} pointer be out of bounds`);
+}
+
+const inS64 = (v: bigint): boolean => v === BigInt.asIntN(64, v);
+const inS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+
+/** `adjust_ptr_min_max_vals`: pointer +/- scalar moves the fixed offset (known) or the variable offset. */
+function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: number, dst: RegState, src: RegState, is64: boolean,
+  srcIsPtr: boolean): void {
+  const d = insn.dst;
+  const ptr = srcIsPtr ? src : dst;
+  const offReg = srcIsPtr ? dst : src;
+  if (!is64) {
+    if (o === SUB && env.privileges.allowPtrLeaks) { env.writeReg(state, d, unknownScalar); return; }
+    fail(env.log, 'EACCES', 'ptr-arith-32', `R${String(d)} 32-bit pointer arithmetic prohibited`);
+  }
+  const t = regTypeStr(ptr);
+  if (ptr.type === 'map_value_or_null' || ptr.type === 'ringbuf_mem_or_null') {
+    fail(env.log, 'EACCES', 'ptr-arith-or-null', `R${String(d)} pointer arithmetic on ${t} prohibited, null-check it first`);
+  }
+  const known = tnumIsConst(offReg.varOff);
+  const sminVal = offReg.smin;
+  const allowed = ['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem'].includes(ptr.type) ||
+    (ptr.type === 'map_ptr' && known && sminVal === 0n && o === ADD);
+  if (!allowed) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic on ${t} prohibited`);
+  checkRegSaneOffset(env, offReg, t);
+  checkRegSaneOffset(env, ptr, t);
+  let res: RegState;
+  const isPkt = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
+  if (o === ADD) {
+    const fixed = BigInt(ptr.off) + sminVal;
+    if (known && inS32(fixed)) {
+      res = { ...ptr, off: Number(fixed) };
+    } else {
+      const b = copyBounds(ptr);
+      const smin = ptr.smin + offReg.smin, smax = ptr.smax + offReg.smax;
+      [b.smin, b.smax] = inS64(smin) && inS64(smax) ? [smin, smax] : [S64_MIN, S64_MAX];
+      const umin = ptr.umin + offReg.umin, umax = ptr.umax + offReg.umax;
+      [b.umin, b.umax] = umin <= U64_MAX && umax <= U64_MAX ? [umin, umax] : [0n, U64_MAX];
+      b.varOff = tnumAdd(ptr.varOff, offReg.varOff);
+      res = { ...ptr, ...b };
+      if (isPkt) res = { ...res, id: env.nextId++, range: 0 };
+    }
+  } else if (o === SUB) {
+    if (srcIsPtr) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} tried to subtract pointer from scalar`);
+    if (ptr.type === 'fp') fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} subtraction from stack pointer prohibited`);
+    const fixed = BigInt(ptr.off) - sminVal;
+    if (known && inS32(fixed)) {
+      res = { ...ptr, off: Number(fixed) };
+    } else {
+      const b = copyBounds(ptr);
+      const smin = ptr.smin - offReg.smax, smax = ptr.smax - offReg.smin;
+      [b.smin, b.smax] = inS64(smin) && inS64(smax) ? [smin, smax] : [S64_MIN, S64_MAX];
+      [b.umin, b.umax] = ptr.umin < offReg.umax ? [0n, U64_MAX] : [ptr.umin - offReg.umax, ptr.umax - offReg.umin];
+      b.varOff = tnumSub(ptr.varOff, offReg.varOff);
+      res = { ...ptr, ...b };
+      if (isPkt) res = { ...res, id: env.nextId++, ...(offReg.smin < 0n ? { range: 0 } : {}) };
+    }
+  } else if (o === AND || o === OR || o === XOR) {
+    return fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} bitwise operator ${ALU_OP_NAMES[o] ?? '?'} on pointer prohibited`);
+  } else {
+    return fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic with ${ALU_OP_NAMES[o] ?? '?'} operator prohibited`);
+  }
+  const b = copyBounds(res);
+  b.s32min = -(1n << 31n); b.s32max = (1n << 31n) - 1n; b.u32min = 0n; b.u32max = 0xffffffffn;
+  checkRegSaneOffset(env, { ...b, off: res.off }, t);
+  boundsSync(b);
+  env.writeReg(state, d, { ...res, ...b });
+}
+
+export { knownBounds };

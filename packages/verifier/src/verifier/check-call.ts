@@ -1,10 +1,14 @@
 import type { Insn } from '@bpfkit/asm';
 import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
-import { checkStackBounds, slotOf } from './check-mem.js';
+import { checkMemRegionAccess, checkPacketAccess, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
 import { fail } from './log.js';
-import { notInit, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+import { checkStackRangeInit } from './stack.js';
+import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+import { tnumIsConst, tnumStr } from './tnum.js';
+
+const MAX_VAR_SIZ = 1n << 29n;
 
 const MAX_CALL_FRAMES = 8;
 
@@ -18,7 +22,7 @@ export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: n
   const target = pc + insn.imm + 1;
   const caller = env.frame(state);
   const regs: RegState[] = Array.from({ length: 11 }, (_, i) => (i >= 1 && i <= 5 ? caller.regs[i] ?? notInit : notInit));
-  regs[10] = { type: 'fp', off: 0, frame: state.frames.length };
+  regs[10] = pointer('fp', 0, { frame: state.frames.length });
   state.frames.push({ regs, stack: [], returnTo: pc + 1, subprog: env.subprogs.indexOf(target) });
   return target;
 }
@@ -53,7 +57,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   const ret = proto?.ret ?? 'integer';
   if (ret === 'map_value_or_null' || ret === 'ringbuf_mem_or_null') {
     const arg1 = proto?.args[0] === 'map' ? mapValueSize : 0;
-    env.writeReg(state, 0, { type: ret, off: 0, valueSize: ret === 'map_value_or_null' ? arg1 : env.lastAllocSize, id: env.nextId++ });
+    env.writeReg(state, 0, pointer(ret, 0, { valueSize: ret === 'map_value_or_null' ? arg1 : env.lastAllocSize, id: env.nextId++ }));
   } else {
     env.writeReg(state, 0, unknownScalar);
   }
@@ -77,60 +81,71 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'map_key':
     case 'map_value': {
-      expect(reg.type === 'fp' || reg.type === 'map_value', 'fp, pkt, pkt_meta, map_key, map_value');
+      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'pkt' || reg.type === 'pkt_meta', 'fp, pkt, pkt_meta, map_key, map_value');
       const size = arg === 'map_key' ? 4 : mapValueSize;
-      if (reg.type === 'fp') checkStackRangeInitialized(env, state, regno, reg, size, false);
+      checkHelperMemAccess(env, state, regno, reg, size, false, false);
       return undefined;
     }
     case 'uninit_mem':
     case 'mem':
-      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem',
+      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
         'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
       return { regno, reg, write: arg === 'uninit_mem' };
     case 'const_size':
     case 'const_size_or_zero':
     case 'const_alloc_size_or_zero': {
       if (reg.type !== 'scalar') fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=scalar`);
-      if (reg.value === undefined) {
-        fail(env.log, 'EACCES', 'unsupported', `${r} variable-size memory arguments are not modelled yet`);
+      const zeroOk = arg !== 'const_size';
+      if (arg === 'const_alloc_size_or_zero') {
+        const k = regConst(reg);
+        if (k === undefined) fail(env.log, 'EACCES', 'alloc-size', `R${String(regno)} is not a known constant'`);
+        env.lastAllocSize = Number(k);
+        return undefined;
       }
-      const size = Number(BigInt.asIntN(64, reg.value));
-      if (size === 0 && arg === 'const_size') {
-        fail(env.log, 'EACCES', 'zero-size', `${r} invalid zero-sized read: u64=[0,0]`);
+      // `check_mem_size_reg`.
+      if (reg.smin < 0n) fail(env.log, 'EACCES', 'size-negative', `${r} min value is negative, either use unsigned or 'var &= const'`);
+      if (reg.umin === 0n && !zeroOk) {
+        fail(env.log, 'EACCES', 'zero-size', `${r} invalid zero-sized read: u64=[${BigInt.asIntN(64, reg.umin).toString()},${reg.umax.toString()}]`);
       }
-      if (arg === 'const_alloc_size_or_zero') { env.lastAllocSize = size; return undefined; }
-      if (lastMem !== undefined && size > 0) checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, size, lastMem.write);
+      if (reg.umax >= MAX_VAR_SIZ) fail(env.log, 'EACCES', 'size-unbounded', `${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      if (lastMem !== undefined) checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, Number(reg.umax), lastMem.write, zeroOk && reg.umin === 0n);
       return undefined;
     }
   }
 }
 
-/** `check_helper_mem_access` for a constant size. */
-function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean): void {
-  if (reg.type === 'fp') { checkStackRangeInitialized(env, state, regno, reg, size, write); return; }
-  const vs = reg.valueSize ?? 0;
-  if (reg.off < 0 || reg.off + size > vs) {
-    fail(env.log, 'EACCES', 'map-value-access', `invalid access to map value, value_size=${String(vs)} off=${String(reg.off)} size=${String(size)}`);
+/** `check_helper_mem_access`: the helper reads or writes `size` bytes at the pointer. */
+function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean): void {
+  switch (reg.type) {
+    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, zeroOk); return;
+    case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
+    default: {
+      const vs = reg.valueSize ?? 0;
+      checkMemRegionAccess(env, regno, reg, reg.off, size, vs, zeroOk,
+        (at) => reg.type === 'map_value'
+          ? `invalid access to map value, value_size=${String(vs)} off=${at.toString()} size=${String(size)}`
+          : `invalid access to memory, mem_size=${String(vs)} off=${at.toString()} size=${String(size)}`);
+    }
   }
 }
 
 /** `check_stack_range_initialized`: a helper reads or writes `size` bytes at a stack pointer. */
-function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean): void {
-  const at = reg.off;
-  checkStackBounds(env, regno, at, size, write);
+function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean,
+  zeroOk: boolean): void {
+  if (size === 0 && zeroOk && !tnumIsConst(reg.varOff)) return;
+  const { min } = checkStackBounds(env, regno, reg, reg.off, size, write);
   const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
-  env.maxStack = Math.max(env.maxStack, -at);
-  for (let i = 0; i < size; i++) {
-    const byteAt = at + i;
-    const idx = Math.floor((-byteAt - 1) / 8);
-    const slot = slotOf(f, idx);
-    const b = byteAt + (idx + 1) * 8;
-    if (write) {
-      if (slot.spilled !== undefined) { slot.bytes = slot.bytes.map((x) => (x === 'spill' ? 'misc' : x)); delete slot.spilled; }
-      slot.bytes[b] = 'misc';
-      env.scratchedStack.add(idx);
-    } else if (slot.bytes[b] === 'invalid' && !env.privileges.allowUninitStack) {
-      fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack R${String(regno)} off ${String(at)}+${String(i)} size ${String(size)}`);
+  let minOff = min, maxOff = min + size;
+  const known = tnumIsConst(reg.varOff);
+  if (!known) {
+    if (!env.privileges.bypassSpecV1) {
+      fail(env.log, 'EACCES', 'var-stack', `R${String(regno)} variable offset stack access prohibited for !root, var_off=${tnumStr(reg.varOff)}`);
     }
+    minOff = Number(reg.smin) + reg.off;
+    maxOff = Number(reg.smax) + reg.off + size;
   }
+  env.maxStack = Math.max(env.maxStack, -minOff);
+  checkStackRangeInit(env, f, regno, minOff, maxOff, write && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
 }
+
+export { pointer };

@@ -1,6 +1,6 @@
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
-import { isPointer, notInit, regTypeStr, U64, type VState } from './state.js';
+import { isPointer, notInit, regTypeStr, type VState } from './state.js';
 
 /** `process_bpf_exit_full` / `prepare_func_exit`: returns to the caller, or ends the path ('exit'). */
 export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
@@ -26,8 +26,7 @@ function checkReturnCode(env: VerifierEnv, state: VState): void {
   if (r0.type !== 'scalar') {
     fail(env.log, 'EINVAL', 'bad-return', `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
   }
-  const smin = r0.value !== undefined ? BigInt.asIntN(64, r0.value) : (r0.umax ?? U64) <= 0x7fffffffffffffffn ? r0.umin ?? 0n : -(1n << 63n);
-  const smax = r0.value !== undefined ? BigInt.asIntN(64, r0.value) : (r0.umax ?? U64) <= 0x7fffffffffffffffn ? r0.umax ?? U64 : (1n << 63n) - 1n;
+  const { smin, smax } = r0;
   if (smin < BigInt(range.min) || smax > BigInt(range.max)) {
     fail(env.log, 'EINVAL', 'bad-return',
       `At program exit the register R0 has smin=${smin.toString()} smax=${smax.toString()} should have been in [${String(range.min)}, ${String(range.max)}]`);

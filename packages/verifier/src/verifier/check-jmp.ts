@@ -1,60 +1,152 @@
 import type { Insn } from '@bpfkit/asm';
+import { isScalarBranchTaken, flipOpcode, JEQ, JGE, JGT, JLE, JLT, JNE, regSetMinMax } from './branch.js';
+import { knownBounds, type Bounds } from './bounds.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
 import { cloneState, constScalar, isPointer, type RegState, type VState } from './state.js';
+import { tnumIsConst } from './tnum.js';
 
-/** `check_cond_jmp_op`: decides dead branches, splits the state on null checks, queues the other way. Returns the next pc. */
-export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: number, is32: boolean): number {
+const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+const maybeNull = (r: RegState): boolean => r.type === 'map_value_or_null' || r.type === 'ringbuf_mem_or_null';
+/** `reg_not_null`. */
+const notNull = (r: RegState): boolean => r.type === 'map_value' || r.type === 'ringbuf_mem' || r.type === 'map_ptr';
+
+/** Packet pointer range markers (`AT_PKT_END`, `BEYOND_PKT_END`). */
+const AT_PKT_END = -1, BEYOND_PKT_END = -2;
+
+/** `is_pkt_ptr_branch_taken`: a pointer already known to be at or past pkt_end. */
+function isPktPtrBranchTaken(dst: RegState, src: RegState, opIn: number): number {
+  let pkt: RegState, o = opIn;
+  if (src.type === 'pkt_end') pkt = dst;
+  else if (dst.type === 'pkt_end') { pkt = src; o = flipOpcode(o); }
+  else return -1;
+  const range = pkt.range ?? 0;
+  if (range >= 0) return -1;
+  if ((o === JLE || o === JGT) && range === BEYOND_PKT_END) return o === JGT ? 1 : 0;
+  if ((o === JLT || o === JGE) && (range === BEYOND_PKT_END || range === AT_PKT_END)) return o === JGE ? 1 : 0;
+  return -1;
+}
+
+/** `is_branch_taken`: 1 always, 0 never, -1 both ways. */
+function isBranchTaken(dst: RegState, src: RegState, o: number, is32: boolean): number {
+  if (isPktAny(dst) && isPktAny(src) && !is32) return isPktPtrBranchTaken(dst, src, o);
+  if (isPointer(dst) || isPointer(src)) {
+    let p = dst, s = src, oo = o;
+    if (!(s.type === 'scalar' && tnumIsConst(s.varOff))) { [p, s] = [s, p]; oo = flipOpcode(oo); }
+    if (!(s.type === 'scalar' && tnumIsConst(s.varOff))) return -1;
+    if (!notNull(p)) return -1;
+    if ((is32 ? s.varOff.value & 0xffffffffn : s.varOff.value) !== 0n) return -1;
+    return oo === JEQ ? 0 : oo === JNE ? 1 : -1;
+  }
+  return isScalarBranchTaken(dst, src, o, is32);
+}
+
+/** Every register and spilled slot of every frame. */
+function forEachReg(s: VState, fn: (r: RegState) => RegState): void {
+  for (const f of s.frames) {
+    f.regs = f.regs.map(fn);
+    for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[7] === 'spill') slot.spilled = fn(slot.spilled);
+  }
+}
+
+/** `sync_linked_regs`: scalars sharing an id get the bounds learned for one of them. */
+function syncLinked(s: VState, id: number, b: Bounds): void {
+  if (id === 0) return;
+  forEachReg(s, (r) => (r.type === 'scalar' && r.id === id ? { ...r, ...b } : r));
+}
+
+/** `mark_ptr_or_null_regs`: after `if rX == 0`, every copy of the pointer is null or valid. */
+function markPtrOrNull(s: VState, id: number, isNull: boolean): void {
+  forEachReg(s, (r) => {
+    if (r.id !== id || !maybeNull(r)) return r;
+    if (isNull) return constScalar(0n);
+    return { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'ringbuf_mem', id: 0 };
+  });
+}
+
+/** `find_good_pkt_pointers`: packet pointers with this id may access `newRange` bytes. */
+function findGoodPktPointers(s: VState, reg: RegState, strict: boolean): void {
+  if (reg.off < 0 || reg.umax > 0xffffn || reg.umax + BigInt(reg.off) > 0xffffn) return;
+  const newRange = reg.off + (strict ? 1 : 0);
+  if (newRange === 0) return;
+  forEachReg(s, (r) => (r.type === reg.type && r.id === reg.id && (r.range ?? 0) >= 0 ? { ...r, range: Math.max(r.range ?? 0, newRange) } : r));
+}
+
+function markPktEnd(s: VState, regno: number, beyond: boolean): void {
+  const f = s.frames[s.frames.length - 1];
+  const r = f?.regs[regno];
+  if (f === undefined || r?.type !== 'pkt') return;
+  f.regs[regno] = { ...r, range: beyond ? BEYOND_PKT_END : AT_PKT_END };
+}
+
+const isInitPkt = (r: RegState): boolean => r.type === 'pkt' && r.off === 0 && tnumIsConst(r.varOff) && r.varOff.value === 0n;
+
+/** `try_match_pkt_pointers`: a comparison against pkt_end (or data against data_meta) proves a range on one path. */
+function tryMatchPktPointers(insn: Insn, dst: RegState, src: RegState, fall: VState, taken: VState, is32: boolean): boolean {
+  if (!srcX(insn.code) || is32) return false;
+  const o = op(insn.code);
+  if (![JGT, JLT, JGE, JLE].includes(o)) return false;
+  const dstFirst = (dst.type === 'pkt' && src.type === 'pkt_end') || (dst.type === 'pkt_meta' && isInitPkt(src));
+  const srcFirst = (dst.type === 'pkt_end' && src.type === 'pkt') || (isInitPkt(dst) && src.type === 'pkt_meta');
+  if (!dstFirst && !srcFirst) return false;
+  // Normalise to "ptr' OP end" with the pointer on the left.
+  const ptr = dstFirst ? dst : src;
+  const ptrReg = dstFirst ? insn.dst : insn.src;
+  const oo = dstFirst ? o : flipOpcode(o);
+  // ptr' > end: fall-through has ptr' <= end; ptr' >= end: fall-through has ptr' < end; and the mirrored cases.
+  if (oo === JGT) { findGoodPktPointers(fall, ptr, false); markPktEnd(taken, ptrReg, true); }
+  else if (oo === JGE) { findGoodPktPointers(fall, ptr, true); markPktEnd(taken, ptrReg, false); }
+  else if (oo === JLT) { findGoodPktPointers(taken, ptr, true); markPktEnd(fall, ptrReg, false); }
+  else { findGoodPktPointers(taken, ptr, false); markPktEnd(fall, ptrReg, true); }
+  return true;
+}
+
+/** `check_cond_jmp_op`: decides dead branches, narrows both paths, queues the jump target. Returns the next pc. */
+export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: number, is32: boolean): number | 'exit' {
   const o = op(insn.code);
   if (o === 0xe0 || o === 0xf0) fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
+  const useX = srcX(insn.code);
   const dst = env.readReg(state, insn.dst);
-  const src = srcX(insn.code) ? env.readReg(state, insn.src) : constScalar(BigInt(insn.imm));
-  const target = jumpTarget(insn, pc);
-  const nullCheck = (o === 0x10 || o === 0x50) && !isPointer(src) && src.value === 0n &&
-    (dst.type === 'map_value_or_null' || dst.type === 'ringbuf_mem_or_null');
-  if (!nullCheck && (isPointer(dst) || isPointer(src)) && !env.privileges.allowPtrLeaks) {
-    fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.dst)} pointer comparison prohibited`);
+  const src = useX ? env.readReg(state, insn.src) : { ...constScalar(BigInt(insn.imm)) };
+  if (useX && isPointer(src) && !env.privileges.allowPtrLeaks && !(isPktAny(src) && isPktAny(dst))) {
+    fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.src)} pointer comparison prohibited`);
   }
-  const taken = nullCheck ? undefined : isBranchTaken(o, dst, src, is32);
-  if (taken === true) return target;
-  if (taken === false) return pc + 1;
+  const target = jumpTarget(insn, pc);
+  const pred = isBranchTaken(dst, src, o, is32);
+  if (pred === 1) return target;
+  if (pred === 0) return pc + 1;
   const other = cloneState(state);
-  if (nullCheck) {
-    const id = dst.id;
-    const isNull = (s: VState, yes: boolean): void => {
-      for (const f of s.frames) {
-        f.regs = f.regs.map((r) => (r.id === id && (r.type === 'map_value_or_null' || r.type === 'ringbuf_mem_or_null')
-          ? (yes ? constScalar(0n) : { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'ringbuf_mem' })
-          : r));
+  let takenDead = false, fallDead = false;
+  if (dst.type === 'scalar' && src.type === 'scalar') {
+    const res = regSetMinMax(dst, src, o, is32);
+    const apply = (s: VState, b: [Bounds, Bounds]): void => {
+      const f = s.frames[s.frames.length - 1];
+      if (f === undefined) return;
+      const d = f.regs[insn.dst] ?? dst;
+      f.regs[insn.dst] = { ...d, ...b[0] };
+      syncLinked(s, d.id, b[0]);
+      if (useX) {
+        const sr = f.regs[insn.src] ?? src;
+        f.regs[insn.src] = { ...sr, ...b[1] };
+        syncLinked(s, sr.id, b[1]);
       }
     };
-    // JEQ 0: the jump is taken when null; JNE 0: when not null.
-    isNull(other, o === 0x10);
-    isNull(state, o !== 0x10);
+    if (res.taken === undefined) takenDead = true; else apply(other, res.taken);
+    if (res.fall === undefined) fallDead = true; else apply(state, res.fall);
+  } else if (!useX && insn.imm === 0 && (o === JEQ || o === JNE) && !is32 && maybeNull(dst)) {
+    markPtrOrNull(other, dst.id, o === JEQ);
+    markPtrOrNull(state, dst.id, o !== JEQ);
+  } else if (!tryMatchPktPointers(insn, dst, src, state, other, is32) && isPointer(dst) && !env.privileges.allowPtrLeaks) {
+    fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.dst)} pointer comparison prohibited`);
   }
-  env.pending.push({ state: other, pc: target, from: pc, logPos: env.log.pos });
+  if (fallDead && takenDead) return 'exit';
+  if (fallDead) {
+    state.frames = other.frames;
+    return target;
+  }
+  if (!takenDead) env.pending.push({ state: other, pc: target, from: pc, logPos: env.log.pos });
   return pc + 1;
 }
 
-/** `is_branch_taken` for constants: true/false when decided, undefined when both ways are possible. */
-function isBranchTaken(o: number, dst: RegState, src: RegState, is32: boolean): boolean | undefined {
-  if (dst.value === undefined || src.value === undefined || isPointer(dst) || isPointer(src)) return undefined;
-  const bits = is32 ? 32 : 64;
-  const a = BigInt.asUintN(bits, dst.value), b = BigInt.asUintN(bits, src.value);
-  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
-  switch (o) {
-    case 0x10: return a === b;
-    case 0x50: return a !== b;
-    case 0x20: return a > b;
-    case 0x30: return a >= b;
-    case 0xa0: return a < b;
-    case 0xb0: return a <= b;
-    case 0x40: return (a & b) !== 0n;
-    case 0x60: return sa > sb;
-    case 0x70: return sa >= sb;
-    case 0xc0: return sa < sb;
-    case 0xd0: return sa <= sb;
-    default: return undefined;
-  }
-}
+export { knownBounds };

@@ -2,7 +2,8 @@ import type { Insn } from '@bpfkit/asm';
 import type { VerifierEnv } from './env.js';
 import { LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, sizeBytes } from './insns.js';
 import { fail } from './log.js';
-import { constScalar, notInit, type VState } from './state.js';
+import { narrowLoaded } from './stack.js';
+import { constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
 /** BPF_LD: `check_ld_imm` (ld_imm64 and its map pseudo sources) and `check_ld_abs`. Returns the next pc. */
 export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number): number {
@@ -15,8 +16,8 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
       const map = env.req.maps?.get(insn.imm);
       if (map === undefined) fail(env.log, 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
       env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
-        ? { type: 'map_ptr', off: 0, mapFd: map.fd, valueSize: map.valueSize }
-        : { type: 'map_value', off: second.imm, mapFd: map.fd, valueSize: map.valueSize });
+        ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
+        : pointer('map_value', second.imm, { mapFd: map.fd, valueSize: map.valueSize }));
     } else {
       fail(env.log, 'EINVAL', 'unsupported', `ld_imm64 with src_reg ${String(insn.src)} is not modelled yet`);
     }
@@ -29,7 +30,7 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     if (r6.type !== 'ctx') fail(env.log, 'EINVAL', 'ld-abs-ctx', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     if (m === 0x40) env.readReg(state, insn.src);
     for (let r = 1; r <= 5; r++) env.frame(state).regs[r] = notInit;
-    env.writeReg(state, 0, { type: 'scalar', off: 0, umin: 0n, umax: (1n << BigInt(sizeBytes(insn.code) * 8)) - 1n });
+    env.writeReg(state, 0, narrowLoaded(unknownScalar, sizeBytes(insn.code)));
     return pc + 1;
   }
   return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);

@@ -1,120 +1,257 @@
 import type { Insn } from '@bpfkit/asm';
+import { coerceToSizeSx, copyBounds, S64_MIN } from './bounds.js';
+import { ctxAccess, mayAccessDirectPktData } from './ctx-access.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
-import { constScalar, isPointer, regTypeStr, unknownScalar, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
+import {
+  checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
+} from './stack.js';
+import { constScalar, isPointer, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
+import { tnumAdd, tnumConst, tnumIsConst, tnumStr } from './tnum.js';
 
-export const MAX_BPF_STACK = 512;
-/** Context sizes (`sizeof` of the ctx struct) for the ctx bounds check of this first part. */
-const CTX_SIZE: Readonly<Record<number, number>> = { 1: 192, 3: 192, 4: 192, 8: 192, 10: 192, 11: 192, 12: 192, 14: 192, 2: 168, 6: 24 };
+export { MAX_BPF_STACK, slotOf };
 
-/** BPF_LDX: `check_mem_access` read into dst. */
+const MEM = 0x60, MEMSX = 0x80, ATOMIC = 0xc0;
+const MAX_VAR_OFF = 1 << 29;
+
+/** BPF_LDX: `check_mem_access` read into dst (MEMSX: sign-extended). */
 export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   const m = mode(insn.code);
-  if (m !== 0x60 && m !== 0x80) fail(env.log, 'EINVAL', 'bad-ldx', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
+  if (m !== MEM && m !== MEMSX) fail(env.log, 'EINVAL', 'bad-ldx', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
   const ptr = env.readReg(state, insn.src);
   const size = sizeBytes(insn.code);
-  const value = checkMemAccess(env, state, insn.src, ptr, insn.off, size, false, undefined);
+  let value = checkMemAccess(env, state, insn.src, ptr, insn.off, size, false, undefined, undefined);
+  if (value.type === 'scalar' && size < 8) {
+    if (m === MEMSX) {
+      const b = copyBounds(value);
+      coerceToSizeSx(b, size, false);
+      value = scalarOf(b);
+    } else {
+      value = narrowLoaded(value, size);
+    }
+  }
   env.writeReg(state, insn.dst, value);
 }
 
-/** BPF_STX / BPF_ST: `check_mem_access` write. */
-export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: boolean): void {
+/** BPF_STX / BPF_ST: `check_mem_access` write; BPF_ATOMIC goes to `check_atomic`. */
+export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: boolean, pc: number): void {
   const m = mode(insn.code);
-  if (m !== 0x60) fail(env.log, 'EACCES', 'unsupported', `store mode ${m.toString(16)} is not modelled yet`);
-  const value = isSt ? constScalar(BigInt(insn.imm)) : env.readReg(state, insn.src);
+  if (m === ATOMIC && !isSt) { checkAtomic(env, state, insn, pc); return; }
+  if (m !== MEM) fail(env.log, 'EINVAL', 'bad-st', isSt ? 'BPF_ST uses reserved fields' : 'BPF_STX uses reserved fields');
+  const value = isSt ? undefined : env.readReg(state, insn.src);
   const ptr = env.readReg(state, insn.dst);
   if (isSt && ptr.type === 'ctx') fail(env.log, 'EACCES', 'st-ctx', `BPF_ST stores into R${String(insn.dst)} ctx is not allowed`);
-  checkMemAccess(env, state, insn.dst, ptr, insn.off, sizeBytes(insn.code), true, value);
+  checkMemAccess(env, state, insn.dst, ptr, insn.off, sizeBytes(insn.code), true, value, isSt ? BigInt(insn.imm) : undefined, pc);
 }
 
-function sizedScalar(size: number): RegState {
-  return size === 8 ? unknownScalar : { type: 'scalar', off: 0, umin: 0n, umax: (1n << BigInt(size * 8)) - 1n };
+const FETCH = 0x01, XCHG = 0xe0 | FETCH, CMPXCHG = 0xf0 | FETCH;
+const ATOMIC_OPS = new Set([0x00, 0x40, 0x50, 0xa0]);
+
+/** `check_atomic`: read-modify-write of stack or map memory; the FETCH forms load the old value. */
+function checkAtomic(env: VerifierEnv, state: VState, insn: Insn, pc: number): void {
+  const imm = insn.imm;
+  const base = imm & ~FETCH;
+  if (!(ATOMIC_OPS.has(base) || imm === XCHG || imm === CMPXCHG)) {
+    fail(env.log, 'EINVAL', 'bad-atomic', `BPF_ATOMIC uses invalid atomic opcode ${(imm & 0xff).toString(16).padStart(2, '0')}`);
+  }
+  const size = sizeBytes(insn.code);
+  if (size !== 4 && size !== 8) fail(env.log, 'EINVAL', 'bad-atomic', 'invalid atomic operand size');
+  const src = env.readReg(state, insn.src);
+  const ptr = env.readReg(state, insn.dst);
+  if (imm === CMPXCHG) {
+    const r0 = env.readReg(state, 0);
+    if (isPointer(r0) && !env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-leak', 'R0 leaks addr into mem');
+  }
+  if (isPointer(src) && !env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-leak', `R${String(insn.src)} leaks addr into mem`);
+  if (ptr.type === 'ctx' || ptr.type === 'pkt' || ptr.type === 'pkt_meta' || ptr.type === 'pkt_end') {
+    fail(env.log, 'EACCES', 'atomic-ptr', `BPF_ATOMIC stores into R${String(insn.dst)} ${regTypeStr(ptr)} is not allowed`);
+  }
+  const loadReg = (imm & FETCH) !== 0 ? (imm === CMPXCHG ? 0 : insn.src) : -1;
+  const old = checkMemAccess(env, state, insn.dst, ptr, insn.off, size, false, undefined, undefined, pc, loadReg >= 0);
+  checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, unknownScalar, undefined, pc);
+  if (loadReg >= 0) {
+    const v = old.type === 'scalar' ? narrowLoaded(old, size) : old;
+    env.writeReg(state, loadReg, v);
+  }
 }
 
-/** `check_mem_access` for the pointer kinds of this first part. Returns the loaded value for reads. */
-export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, ptr: RegState, off: number, size: number, write: boolean,
-  value: RegState | undefined): RegState {
+/** `__check_mem_access`: [off, off+size) inside a region of `memSize` bytes. */
+function checkMemRange(off: bigint, size: number, memSize: number, zeroOk: boolean): boolean {
+  return off >= 0n && (size > 0 || (size === 0 && zeroOk)) && off + BigInt(size) <= BigInt(memSize);
+}
+
+/** `check_mem_region_access`: every offset the variable part allows stays inside the region. */
+export function checkMemRegionAccess(env: VerifierEnv, regno: number, reg: RegState, off: number, size: number, memSize: number,
+  zeroOk: boolean, what: (off: bigint) => string): void {
+  const r = `R${String(regno)}`;
+  const o = BigInt(off);
+  if (reg.smin < 0n && (reg.smin === S64_MIN || BigInt.asIntN(32, o + reg.smin) !== o + reg.smin || reg.smin + o < 0n)) {
+    fail(env.log, 'EACCES', 'mem-negative', `${r} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  }
+  if (!checkMemRange(reg.smin + o, size, memSize, zeroOk)) {
+    env.log.line(what(reg.smin + o));
+    fail(env.log, 'EACCES', 'mem-range', `${r} min value is outside of the allowed memory range`);
+  }
+  if (reg.umax >= BigInt(MAX_VAR_OFF)) {
+    fail(env.log, 'EACCES', 'mem-unbounded', `${r} unbounded memory access, make sure to bounds check any such access`);
+  }
+  if (!checkMemRange(reg.umax + o, size, memSize, zeroOk)) {
+    env.log.line(what(reg.umax + o));
+    fail(env.log, 'EACCES', 'mem-range', `${r} max value is outside of the allowed memory range`);
+  }
+}
+
+/** `check_ptr_off_reg`: ctx-like pointers must be used unmodified. */
+function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): void {
+  const r = String(regno), t = regTypeStr(reg);
+  if (reg.off < 0) fail(env.log, 'EACCES', 'modified-ctx', `negative offset ${t} ptr R${r} off=${String(reg.off)} disallowed`);
+  if (reg.off !== 0) fail(env.log, 'EACCES', 'modified-ctx', `dereference of modified ${t} ptr R${r} off=${String(reg.off)} disallowed`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    fail(env.log, 'EACCES', 'modified-ctx', `variable ${t} access var_off=${tnumStr(reg.varOff)} disallowed`);
+  }
+}
+
+/** `check_ptr_alignment` (x86: only the stack is strict unless BPF_F_STRICT_ALIGNMENT). */
+function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number): void {
+  const strictFlag = (env.req.progFlags & 1) !== 0 && (env.req.progFlags & 2) === 0;
+  if (size === 1) return;
+  const varStr = tnumIsConst(reg.varOff) ? reg.varOff.value.toString() : tnumStr(reg.varOff);
+  if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
+    if (!strictFlag) return;
+    const t = tnumAdd(reg.varOff, tnumConst(BigInt(2 + reg.off + off)));
+    if (!alignedTnum(t, size)) {
+      fail(env.log, 'EACCES', 'misaligned', `misaligned packet access off 2+${varStr}+${String(reg.off)}+${String(off)} size ${String(size)}`);
+    }
+    return;
+  }
+  const desc = reg.type === 'fp' ? 'stack ' : reg.type === 'ctx' ? 'context ' : reg.type === 'map_value' ? 'value ' : '';
+  if (reg.type !== 'fp' && !strictFlag) return;
+  const t = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
+  if (!alignedTnum(t, size)) {
+    fail(env.log, 'EACCES', 'misaligned', `misaligned ${desc}access off ${varStr}+${String(reg.off)}+${String(off)} size ${String(size)}`);
+  }
+}
+
+/** `tnum_is_aligned`. */
+function alignedTnum(t: { value: bigint; mask: bigint }, size: number): boolean {
+  return ((t.value | t.mask) & BigInt(size - 1)) === 0n;
+}
+
+/**
+ * `check_mem_access`: by pointer kind. Returns the loaded value for reads. `stImm` is the
+ * immediate of a BPF_ST; `atomicFetch` marks the read half of an atomic with FETCH.
+ */
+export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, ptr: RegState, insnOff: number, size: number, write: boolean,
+  value: RegState | undefined, stImm: bigint | undefined, pc = 0, toReg = true): RegState {
   const r = String(regno);
+  checkPtrAlignment(env, ptr, insnOff, size);
+  const off = insnOff + ptr.off;
   switch (ptr.type) {
     case 'fp':
-      return checkStackAccess(env, state, regno, ptr, off, size, write, value);
+      return checkStackAccess(env, state, regno, ptr, off, size, write, value, stImm, pc, toReg);
     case 'ctx': {
-      if (ptr.off !== 0) fail(env.log, 'EACCES', 'modified-ctx', `dereference of modified ctx ptr R${r} off=${String(ptr.off)} disallowed`);
-      const ctxSize = CTX_SIZE[env.req.progType] ?? 256;
-      if (write || off < 0 || off + size > ctxSize || off % size !== 0) {
-        fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
+      if (write && value !== undefined && isPointer(value) && !env.privileges.allowPtrLeaks) {
+        fail(env.log, 'EACCES', 'ptr-leak', `R${String(regno)} leaks addr into ctx`);
       }
-      return sizedScalar(size);
+      checkPtrOffReg(env, regno, ptr);
+      const acc = ctxAccess(env.req.progType, env.req.expectedAttachType, off, size, write, env.privileges.bpfCapable);
+      if (acc === undefined) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
+      if (acc.type === 'scalar') return unknownScalar;
+      return pointer(acc.type, 0, acc.type === 'pkt_end' ? {} : { range: 0 });
     }
     case 'map_value':
     case 'ringbuf_mem': {
       const vs = ptr.valueSize ?? 0;
-      const at = ptr.off + off;
-      if (at < 0 || at + size > vs) {
-        fail(env.log, 'EACCES', 'map-value-access', `invalid access to map value, value_size=${String(vs)} off=${String(at)} size=${String(size)}`);
-      }
+      checkMemRegionAccess(env, regno, ptr, off, size, vs, false,
+        (at) => ptr.type === 'map_value'
+          ? `invalid access to map value, value_size=${String(vs)} off=${at.toString()} size=${String(size)}`
+          : `invalid access to memory, mem_size=${String(vs)} off=${at.toString()} size=${String(size)}`);
       if (write && value !== undefined && isPointer(value) && !env.privileges.allowPtrLeaks) {
         fail(env.log, 'EACCES', 'ptr-leak', `R${r} leaks addr into map`);
       }
-      return sizedScalar(size);
+      return unknownScalar;
+    }
+    case 'pkt':
+    case 'pkt_meta': {
+      if (!mayAccessDirectPktData(env.req.progType, write)) {
+        fail(env.log, 'EACCES', 'pkt-write', write ? 'cannot write into packet' : `R${r} invalid mem access '${regTypeStr(ptr)}'`);
+      }
+      if (write && value !== undefined && isPointer(value) && !env.privileges.allowPtrLeaks) {
+        fail(env.log, 'EACCES', 'ptr-leak', `R${String(value === undefined ? 0 : regno)} leaks addr into packet`);
+      }
+      checkPacketAccess(env, regno, ptr, off, size, false);
+      return unknownScalar;
     }
     default:
       return fail(env.log, 'EACCES', 'invalid-mem-access', `R${r} invalid mem access '${regTypeStr(ptr)}'`);
   }
 }
 
-/** The stack slot `i` (fp-8*(i+1)), grown on demand (`grow_stack_state`). */
-export function slotOf(f: FrameState, i: number): StackSlot {
-  while (f.stack.length <= i) f.stack.push({ bytes: Array.from({ length: 8 }, () => 'invalid' as const) });
-  const s = f.stack[i];
-  if (s === undefined) throw new Error('verifier: stack slot');
-  return s;
+/** `check_packet_access`: inside the range a pkt_end comparison proved. */
+export function checkPacketAccess(env: VerifierEnv, regno: number, reg: RegState, off: number, size: number, zeroOk: boolean): void {
+  const r = `R${String(regno)}`;
+  if (reg.smin < 0n) fail(env.log, 'EACCES', 'pkt-negative', `${r} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  const range = reg.range ?? 0;
+  if (range < 0 || !checkMemRange(BigInt(off), size, range, zeroOk)) {
+    if (range >= 0) {
+      env.log.line(`invalid access to packet, off=${String(off)} size=${String(size)}, ${r}(id=${String(reg.id)},off=${String(reg.off)},r=${String(range)})`);
+    }
+    fail(env.log, 'EACCES', 'pkt-range', `${r} offset is outside of the packet`);
+  }
 }
 
 /** `check_stack_access_within_bounds`. */
-export function checkStackBounds(env: VerifierEnv, regno: number, at: number, size: number, write: boolean): void {
-  let code: 'EACCES' | 'EINVAL' | undefined;
-  if (at < -MAX_BPF_STACK || at > -1) code = 'EACCES';
-  else if (at + size > 0) code = 'EINVAL';
-  if (code !== undefined) {
-    fail(env.log, code, 'stack-bounds', `invalid ${write ? 'write to' : 'read from'} stack R${String(regno)} off=${String(at)} size=${String(size)}`);
+export function checkStackBounds(env: VerifierEnv, regno: number, reg: RegState, off: number, size: number, write: boolean,
+  extra = write ? ' write to' : ' read from'): { min: number; max: number } {
+  let minOff: bigint, maxOff: bigint;
+  const known = tnumIsConst(reg.varOff);
+  if (known) {
+    minOff = BigInt.asIntN(64, reg.varOff.value) + BigInt(off);
+    maxOff = minOff + BigInt(size);
+  } else {
+    if (reg.smax >= BigInt(MAX_VAR_OFF) || reg.smin <= -BigInt(MAX_VAR_OFF)) {
+      fail(env.log, 'EACCES', 'stack-bounds', `invalid unbounded variable-offset${extra} stack R${String(regno)}`);
+    }
+    minOff = reg.smin + BigInt(off);
+    maxOff = reg.smax + BigInt(off) + BigInt(size);
   }
+  let code: 'EACCES' | 'EINVAL' | undefined;
+  if (minOff < -BigInt(MAX_BPF_STACK) || minOff > -1n) code = 'EACCES';
+  else if (maxOff > 0n) code = 'EINVAL';
+  if (code !== undefined) {
+    const msg = known
+      ? `invalid${extra} stack R${String(regno)} off=${String(off)} size=${String(size)}`
+      : `invalid variable-offset${extra} stack R${String(regno)} var_off=${tnumStr(reg.varOff)} off=${String(off)} size=${String(size)}`;
+    fail(env.log, code, 'stack-bounds', msg);
+  }
+  return { min: Number(minOff), max: Number(maxOff) };
 }
 
-/** `check_stack_read` / `check_stack_write` at a constant offset. */
+function stackFrame(env: VerifierEnv, state: VState, ptr: RegState): FrameState {
+  return state.frames[ptr.frame ?? state.frames.length - 1] ?? env.frame(state);
+}
+
+/** `check_stack_read` / `check_stack_write`: fixed offsets spill and fill, variable offsets are conservative. */
 function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: RegState, off: number, size: number, write: boolean,
-  value: RegState | undefined): RegState {
-  const at = ptr.off + off;
-  if (at % size !== 0) {
-    fail(env.log, 'EACCES', 'misaligned-stack', `misaligned stack access off 0+${String(ptr.off)}+${String(off)} size ${String(size)}`);
-  }
-  checkStackBounds(env, regno, at, size, write);
-  const f = state.frames[ptr.frame ?? state.frames.length - 1] ?? env.frame(state);
-  env.maxStack = Math.max(env.maxStack, -at);
-  const idx = Math.floor((-at - 1) / 8);
-  const slot = slotOf(f, idx);
-  env.scratchedStack.add(idx);
-  const first = at + (idx + 1) * 8;
+  value: RegState | undefined, stImm: bigint | undefined, pc: number, toReg: boolean): RegState {
+  const { min, max } = checkStackBounds(env, regno, ptr, off, size, write);
+  const f = stackFrame(env, state, ptr);
+  env.maxStack = Math.max(env.maxStack, -min);
+  const known = tnumIsConst(ptr.varOff);
   if (write) {
-    if (size === 8 && value !== undefined && (isPointer(value) || value.value !== undefined)) {
-      slot.bytes = Array.from({ length: 8 }, () => 'spill' as const);
-      slot.spilled = value;
-    } else {
-      if (slot.spilled !== undefined) {
-        slot.bytes = slot.bytes.map((b) => (b === 'spill' ? 'misc' : b));
-        delete slot.spilled;
-      }
-      const zero = value?.value === 0n;
-      for (let i = first; i < first + size; i++) slot.bytes[i] = zero ? 'zero' : 'misc';
+    if (known) checkStackWriteFixedOff(env, f, env.frame(state), min, size, value, stImm);
+    else {
+      const zero = value !== undefined ? regConst(value) === 0n : stImm === 0n;
+      checkStackWriteVarOff(env, f, min, max, zero, pc);
     }
     return unknownScalar;
   }
-  if (size === 8 && slot.spilled !== undefined && slot.bytes.every((b) => b === 'spill')) return slot.spilled;
-  const bytes = slot.bytes.slice(first, first + size);
-  if (bytes.some((b) => b === 'invalid') && !env.privileges.allowUninitStack) {
-    fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack off ${String(at)}+0 size ${String(size)}`);
+  if (known) return checkStackReadFixedOff(env, f, min, size, toReg);
+  if (!env.privileges.bypassSpecV1) {
+    fail(env.log, 'EACCES', 'var-stack', `R${String(regno)} variable offset stack access prohibited for !root, var_off=${tnumStr(ptr.varOff)}`);
   }
-  if (bytes.every((b) => b === 'zero')) return constScalar(0n);
-  return sizedScalar(size);
+  for (let at = min; at < max; at++) slotOf(f, Math.floor((-at - 1) / 8));
+  const { allZero } = checkStackRangeInit(env, f, regno, min, max, false, tnumStr(ptr.varOff), off, size);
+  return allZero ? constScalar(0n) : unknownScalar;
 }

@@ -9,7 +9,7 @@ import { checkLdx, checkStore } from './check-mem.js';
 import { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
-import { formatReg, notInit, type RegState, type VState } from './state.js';
+import { formatReg, notInit, pointer, type RegState, type VState } from './state.js';
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -33,8 +33,8 @@ export class Checker {
     const env = this.env;
     const log = env.log;
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
-    regs[1] = { type: 'ctx', off: 0 };
-    regs[10] = { type: 'fp', off: 0, frame: 0 };
+    regs[1] = pointer('ctx', 0);
+    regs[10] = pointer('fp', 0, { frame: 0 });
     let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }] };
     let pc = 0;
     let printState = true;
@@ -115,7 +115,7 @@ export class Checker {
         return pc + 1;
       case STX:
       case ST:
-        checkStore(env, state, insn, c === ST);
+        checkStore(env, state, insn, c === ST, pc);
         return pc + 1;
       case LD:
         return checkLd(env, state, insn, pc);

@@ -1,36 +1,54 @@
-/** Register types of the first verifier part (`enum bpf_reg_type`, subset). */
-export type RegType =
-  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem';
+import { constOf, knownBounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, unknownBounds, type Bounds } from './bounds.js';
+import { tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 
-/** One register (`struct bpf_reg_state`, subset): a scalar value or a pointer with a constant offset. */
-export interface RegState {
+/** Register types (`enum bpf_reg_type`, subset). */
+export type RegType =
+  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
+  | 'pkt' | 'pkt_meta' | 'pkt_end';
+
+/**
+ * One register (`struct bpf_reg_state`). Scalars: the bounds are the value. Pointers: `off` is the
+ * fixed offset and the bounds describe the variable offset added to it.
+ */
+export interface RegState extends Readonly<Bounds> {
   readonly type: RegType;
-  /** Constant offset of a pointer. */
+  /** Fixed offset of a pointer. */
   readonly off: number;
-  /** Scalars: the value when known. */
-  readonly value?: bigint;
-  /** Scalars: unsigned bounds when not known (u64). */
-  readonly umin?: bigint;
-  readonly umax?: bigint;
+  /** Scalars: links copies (`r2 = r1`) so that a branch on one bounds the others; pointers: the _or_null / packet id. */
+  readonly id: number;
   /** Pointers to map values: which map (value_size), and the frame of a stack pointer. */
   readonly mapFd?: number;
   readonly valueSize?: number;
   readonly frame?: number;
-  /** Identifies a _or_null pointer so that a null check marks its copies. */
-  readonly id?: number;
+  /** Packet pointers: bytes known to be in the packet past this pointer (`reg->range`). */
+  readonly range?: number;
 }
 
-export const U64 = (1n << 64n) - 1n;
-export const notInit: RegState = { type: 'not_init', off: 0 };
-export const unknownScalar: RegState = { type: 'scalar', off: 0, umin: 0n, umax: U64 };
+export const U64 = U64_MAX;
+export const notInit: RegState = { type: 'not_init', off: 0, id: 0, ...unknownBounds };
+/** `mark_reg_unknown`. */
+export const unknownScalar: RegState = { type: 'scalar', off: 0, id: 0, ...unknownBounds };
+/** `__mark_reg_known`. */
 export function constScalar(v: bigint): RegState {
-  return { type: 'scalar', off: 0, value: BigInt.asUintN(64, v) };
+  return { type: 'scalar', off: 0, id: 0, ...knownBounds(v) };
+}
+/** A scalar with the given bounds. */
+export function scalarOf(b: Bounds): RegState {
+  return { type: 'scalar', off: 0, id: 0, ...b };
+}
+/** A pointer with a fixed offset and no variable part. */
+export function pointer(type: RegType, off: number, extra: Partial<RegState> = {}): RegState {
+  return { ...knownBounds(0n), type, off, id: 0, ...extra };
 }
 export function isPointer(r: RegState): boolean {
   return r.type !== 'scalar' && r.type !== 'not_init';
 }
+/** The scalar's value when all its bits are known. */
+export function regConst(r: RegState, is32 = false): bigint | undefined {
+  return r.type === 'scalar' ? constOf(r, is32) : undefined;
+}
 
-/** A stack byte: `STACK_INVALID`, `STACK_MISC`, `STACK_ZERO`, or part of a spilled register. */
+/** A stack byte: `STACK_INVALID`, `STACK_MISC`, `STACK_ZERO`, or part of a spilled register (`STACK_SPILL`). */
 export type StackByte = 'invalid' | 'misc' | 'zero' | 'spill';
 
 export interface StackSlot {
@@ -62,50 +80,77 @@ export function cloneState(s: VState): VState {
   };
 }
 
-function s64(v: bigint): bigint {
-  return BigInt.asIntN(64, v);
+const UNUM_MAX_DECIMAL = 0xffffn;
+
+/** `verbose_unum`. */
+function unum(v: bigint): string {
+  return v <= UNUM_MAX_DECIMAL ? v.toString() : `0x${v.toString(16)}`;
+}
+/** `verbose_snum`. */
+function snum(v: bigint): string {
+  return v >= -UNUM_MAX_DECIMAL && v <= UNUM_MAX_DECIMAL ? v.toString() : `0x${BigInt.asUintN(64, v).toString(16)}`;
 }
 
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
+/** `print_scalar_ranges`: non-default bounds, equal values merged (`smin=smin32=0,smax=umax=...`). */
+function scalarRanges(r: Readonly<Bounds>): string[] {
+  const m = [
+    { name: 'smin', val: r.smin, omit: r.smin === S64_MIN },
+    { name: 'smax', val: r.smax, omit: r.smax === S64_MAX },
+    { name: 'umin', val: r.umin, omit: r.umin === 0n },
+    { name: 'umax', val: r.umax, omit: r.umax === U64_MAX },
+    { name: 'smin32', val: r.s32min, omit: r.s32min === S32_MIN },
+    { name: 'smax32', val: r.s32max, omit: r.s32max === S32_MAX },
+    { name: 'umin32', val: r.u32min, omit: r.u32min === 0n },
+    { name: 'umax32', val: r.u32max, omit: r.u32max === U32_MAX },
+  ];
+  const out: string[] = [];
+  m.forEach((m1, i) => {
+    if (m1.omit) return;
+    const neg1 = m1.name.startsWith('s') && m1.val < 0n;
+    let names = `${m1.name}=`;
+    for (let j = i + 2; j < m.length; j += 2) {
+      const m2 = m[j];
+      if (m2 === undefined || m2.omit) continue;
+      const neg2 = m2.name.startsWith('s') && m2.val < 0n;
+      if (neg1 !== neg2 || BigInt.asUintN(64, m1.val) !== BigInt.asUintN(64, m2.val)) continue;
+      names += `${m2.name}=`;
+      m2.omit = true;
+    }
+    out.push(names + (neg1 ? m1.val.toString() : unum(BigInt.asUintN(64, m1.val))));
+  });
+  return out;
 }
 
-/** The kernel's printing of a scalar: `1`, `-1`, `scalar()`, `scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))`. */
+/** The kernel's printing of a scalar: `1`, `-1`, `scalar()`, `scalar(id=1,smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))`. */
 export function formatScalar(r: RegState): string {
-  if (r.value !== undefined) return s64(r.value).toString();
-  const umax = r.umax ?? U64;
-  const umin = r.umin ?? 0n;
-  if (umin === 0n && umax === U64) return 'scalar()';
-  // Only the 0..2^k-1 shape is produced by this first part (zero-extended loads and ALU32).
-  const bits = umax.toString(2).length;
-  if (umin === 0n && umax === (1n << BigInt(bits)) - 1n) {
-    const range = umax <= 0x7fffffffn ? `smin=smin32=0,smax=umax=smax32=umax32=${umax.toString()}` : `smin=0,smax=umax=${hex(umax)}`;
-    return `scalar(${range},var_off=(0x0; ${hex(umax)}))`;
-  }
-  return `scalar(umin=${umin.toString()},umax=${umax.toString()})`;
+  const k = constOf(r);
+  if (k !== undefined) return snum(BigInt.asIntN(64, k));
+  const parts = r.id !== 0 ? [`id=${String(r.id)}`] : [];
+  parts.push(...scalarRanges(r));
+  if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
+  return `scalar(${parts.join(',')})`;
 }
 
 /** `print_verifier_state` of one register: `ctx()`, `fp-8`, `map_value(map=m,ks=4,vs=8)`. */
 export function formatReg(r: RegState): string {
-  switch (r.type) {
-    case 'scalar': return formatScalar(r);
-    case 'ctx': return r.off === 0 ? 'ctx()' : `ctx(off=${String(r.off)})`;
-    case 'fp': return `fp${r.off === 0 ? '0' : String(r.off)}`;
-    case 'map_ptr': return 'map_ptr()';
-    case 'map_value': return r.off === 0 ? 'map_value()' : `map_value(off=${String(r.off)})`;
-    case 'map_value_or_null': return 'map_value_or_null()';
-    case 'ringbuf_mem': return 'ringbuf_mem()';
-    case 'ringbuf_mem_or_null': return 'ringbuf_mem_or_null()';
-    case 'not_init': return '?';
+  if (r.type === 'scalar') return formatScalar(r);
+  if (r.type === 'not_init') return '?';
+  if (r.type === 'fp' && constOf(r) === 0n) return `fp${r.off === 0 ? '0' : String(r.off)}`;
+  const parts: string[] = [];
+  if (r.id !== 0) parts.push(`id=${String(r.id)}`);
+  if (r.off !== 0) parts.push(`off=${String(r.off)}`);
+  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${String(r.range ?? 0)}`);
+  if (r.type === 'map_value' || r.type === 'map_value_or_null') parts.push(`vs=${String(r.valueSize ?? 0)}`);
+  if (constOf(r) === undefined) {
+    parts.push(...scalarRanges(r));
+    if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
   }
+  return `${regTypeStr(r)}(${parts.join(',')})`;
 }
 
 /** Register names for `R1 type=%s expected=...` (`reg_type_str`). */
 export function regTypeStr(r: RegState): string {
-  switch (r.type) {
-    case 'fp': return 'fp';
-    case 'map_value_or_null': return 'map_value_or_null';
-    case 'ringbuf_mem_or_null': return 'ringbuf_mem_or_null';
-    default: return r.type === 'not_init' ? '?' : r.type;
-  }
+  return r.type === 'not_init' ? '?' : r.type;
 }
+
+export { S64_MAX, S64_MIN };

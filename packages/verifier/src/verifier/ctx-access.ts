@@ -1,0 +1,130 @@
+import type { RegType } from './state.js';
+
+/** What a context load gives (`bpf_insn_access_aux.reg_type`); undefined: the access is invalid. */
+export type CtxAccess = { readonly type: RegType } | undefined;
+
+const SCALAR = { type: 'scalar' } as const;
+const PKT = { type: 'pkt' } as const;
+const PKT_META = { type: 'pkt_meta' } as const;
+const PKT_END = { type: 'pkt_end' } as const;
+
+/** `struct __sk_buff` field offsets. */
+const SKB = {
+  mark: 8, queueMapping: 12, priority: 32, tcIndex: 44, cb0: 48, cbEnd: 68, tcClassid: 72, data: 76, dataEnd: 80,
+  family: 88, remoteIp4: 92, localIp4: 96, remoteIp6: 100, localIp6: 116, localPortEnd: 140, dataMeta: 140, flowKeys: 144,
+  tstamp: 152, wireLen: 160, sk: 168, tstampType: 180, hwtstamp: 184, size: 192,
+};
+
+const within = (off: number, start: number, len: number): boolean => off >= start && off < start + len;
+const isField = (off: number, start: number, len = 4): boolean => within(off, start, len);
+
+/** `bpf_skb_is_valid_access`: the checks every __sk_buff program shares. */
+function skbValid(off: number, size: number, write: boolean): boolean {
+  if (off < 0 || off >= SKB.size || off % size !== 0) return false;
+  if (within(off, SKB.cb0, SKB.cbEnd - SKB.cb0)) return off + size <= SKB.cbEnd;
+  if (within(off, SKB.remoteIp4, SKB.localPortEnd - 8 - SKB.remoteIp4) || isField(off, SKB.data) || isField(off, SKB.dataMeta) ||
+    isField(off, SKB.dataEnd)) return size === 4;
+  if (isField(off, SKB.flowKeys, 8)) return false;
+  if (isField(off, SKB.hwtstamp, 8)) return !write && size === 8;
+  if (isField(off, SKB.tstamp, 8)) return size === 8;
+  if (off === SKB.sk) return !write && size === 8;
+  if (isField(off, SKB.sk, 8)) return false;
+  if (off >= SKB.tstampType && off < SKB.hwtstamp) return false;
+  if (write) return size === 4;
+  return size <= 4 && (size & (size - 1)) === 0;
+}
+
+function pktType(off: number, meta: boolean): CtxAccess {
+  if (isField(off, SKB.data)) return PKT;
+  if (isField(off, SKB.dataEnd)) return PKT_END;
+  if (meta && isField(off, SKB.dataMeta)) return PKT_META;
+  return SCALAR;
+}
+
+const familyToLocalPort = (off: number): boolean => off >= SKB.family && off < SKB.localPortEnd;
+
+/** `sk_filter_is_valid_access` (socket filters). */
+function skFilter(off: number, size: number, write: boolean): CtxAccess {
+  if (isField(off, SKB.tcClassid) || isField(off, SKB.data) || isField(off, SKB.dataMeta) || isField(off, SKB.dataEnd) ||
+    familyToLocalPort(off) || isField(off, SKB.tstamp, 8) || isField(off, SKB.wireLen) || isField(off, SKB.hwtstamp, 8)) return undefined;
+  if (write && !within(off, SKB.cb0, 20)) return undefined;
+  return skbValid(off, size, write) ? SCALAR : undefined;
+}
+
+/** `tc_cls_act_is_valid_access`. */
+function tcClsAct(off: number, size: number, write: boolean): CtxAccess {
+  if (write && !(isField(off, SKB.mark) || isField(off, SKB.tcIndex) || isField(off, SKB.priority) || isField(off, SKB.tcClassid) ||
+    within(off, SKB.cb0, 20) || isField(off, SKB.tstamp, 8) || isField(off, SKB.queueMapping))) return undefined;
+  if (familyToLocalPort(off)) return undefined;
+  return skbValid(off, size, write) ? pktType(off, true) : undefined;
+}
+
+/** `cg_skb_is_valid_access` (data/data_end need CAP_BPF). */
+function cgSkb(off: number, size: number, write: boolean, bpfCapable: boolean): CtxAccess {
+  if (isField(off, SKB.tcClassid) || isField(off, SKB.dataMeta) || isField(off, SKB.wireLen)) return undefined;
+  if ((isField(off, SKB.data) || isField(off, SKB.dataEnd)) && !bpfCapable) return undefined;
+  if (write && !(isField(off, SKB.mark) || isField(off, SKB.priority) || within(off, SKB.cb0, 20) ||
+    (isField(off, SKB.tstamp, 8) && bpfCapable))) return undefined;
+  return skbValid(off, size, write) ? pktType(off, false) : undefined;
+}
+
+/** `lwt_is_valid_access`. */
+function lwt(off: number, size: number, write: boolean): CtxAccess {
+  if (isField(off, SKB.tcClassid) || familyToLocalPort(off) || isField(off, SKB.dataMeta) || isField(off, SKB.tstamp, 8) ||
+    isField(off, SKB.wireLen) || isField(off, SKB.hwtstamp, 8)) return undefined;
+  if (write && !(isField(off, SKB.mark) || isField(off, SKB.priority) || within(off, SKB.cb0, 20))) return undefined;
+  return skbValid(off, size, write) ? pktType(off, false) : undefined;
+}
+
+/** `sk_skb_is_valid_access`. */
+function skSkb(off: number, size: number, write: boolean): CtxAccess {
+  if (isField(off, SKB.tcClassid) || isField(off, SKB.dataMeta) || isField(off, SKB.tstamp, 8) || isField(off, SKB.wireLen) ||
+    isField(off, SKB.hwtstamp, 8)) return undefined;
+  if (write && !(isField(off, SKB.tcIndex) || isField(off, SKB.priority))) return undefined;
+  if (isField(off, SKB.mark)) return undefined;
+  return skbValid(off, size, write) ? pktType(off, false) : undefined;
+}
+
+/** `xdp_is_valid_access` over `struct xdp_md` (egress_ifindex only for devmap programs). */
+function xdp(off: number, size: number, write: boolean, attachType: number): CtxAccess {
+  const XDP_DEVMAP = 41;
+  if (attachType !== XDP_DEVMAP && isField(off, 20)) return undefined;
+  if (write) return undefined;
+  if (off < 0 || off >= 24 || off % size !== 0 || size !== 4) return undefined;
+  if (off === 0) return PKT;
+  if (off === 4) return PKT_END;
+  if (off === 8) return PKT_META;
+  return SCALAR;
+}
+
+/** Context sizes of the program types without a modelled table: aligned reads inside the struct. */
+const CTX_SIZE: Readonly<Record<number, number>> = { 2: 168 };
+
+/**
+ * `is_valid_access` of the program type (`bpf_verifier_ops`), for the context structs this
+ * verifier models (`__sk_buff`, `xdp_md`); other types allow aligned reads inside their struct.
+ */
+export function ctxAccess(progType: number, attachType: number, off: number, size: number, write: boolean, bpfCapable: boolean): CtxAccess {
+  switch (progType) {
+    case 1: return skFilter(off, size, write);
+    case 3: case 4: return tcClsAct(off, size, write);
+    case 6: return xdp(off, size, write, attachType);
+    case 8: return cgSkb(off, size, write, bpfCapable);
+    case 10: case 11: case 12: return lwt(off, size, write);
+    case 14: return skSkb(off, size, write);
+    default: {
+      const ctxSize = CTX_SIZE[progType] ?? 256;
+      return write || off < 0 || off + size > ctxSize || off % size !== 0 ? undefined : SCALAR;
+    }
+  }
+}
+
+/** `may_access_direct_pkt_data`. */
+export function mayAccessDirectPktData(progType: number, write: boolean): boolean {
+  switch (progType) {
+    case 8: case 10: case 11: return !write;
+    case 3: case 4: case 6: case 12: case 14: case 16: return true;
+    case 22: return !write;
+    default: return false;
+  }
+}

@@ -1,0 +1,188 @@
+import type { VerifierEnv } from './env.js';
+import { fail } from './log.js';
+import { boundsSync, coerceToSize, copyBounds } from './bounds.js';
+import { constScalar, isPointer, regConst, scalarOf, unknownScalar, type FrameState, type RegState, type StackByte, type StackSlot } from './state.js';
+import { tnumIsConst } from './tnum.js';
+
+export const MAX_BPF_STACK = 512;
+
+/** The stack slot `spi` (fp-8*(spi+1)), grown on demand (`grow_stack_state`). */
+export function slotOf(f: FrameState, spi: number): StackSlot {
+  while (f.stack.length <= spi) f.stack.push({ bytes: Array.from({ length: 8 }, (): StackByte => 'invalid') });
+  const s = f.stack[spi];
+  if (s === undefined) throw new Error('verifier: stack slot');
+  return s;
+}
+
+/** `is_spilled_reg`: the slot's top byte holds a spilled register. */
+export function isSpilledReg(slot: StackSlot): boolean {
+  return slot.bytes[7] === 'spill' && slot.spilled !== undefined;
+}
+
+/** Where byte `at` (negative offset from fp) lives: slot and index in `slot_type`. */
+export function byteAt(at: number): { spi: number; i: number } {
+  const spi = Math.floor((-at - 1) / 8);
+  return { spi, i: at + (spi + 1) * 8 };
+}
+
+/** `scrub_spilled_slot` over a whole slot: spilled bytes become STACK_MISC. */
+function scrub(slot: StackSlot): void {
+  if (slot.spilled === undefined && !slot.bytes.includes('spill')) return;
+  slot.bytes = slot.bytes.map((b) => (b === 'invalid' ? b : 'misc'));
+  delete slot.spilled;
+}
+
+/** The register width in bits (`get_reg_width`). */
+function regWidth(r: RegState): number {
+  return r.umax === 0n ? 0 : r.umax.toString(2).length;
+}
+
+/** `save_register_state`: the top `size` bytes become STACK_SPILL, the rest STACK_MISC unless zero or (with ptr leaks) invalid. */
+function saveRegisterState(env: VerifierEnv, slot: StackSlot, reg: RegState, size: number): void {
+  slot.spilled = reg;
+  for (let i = 8; i > 0; i--) {
+    if (i > 8 - size) slot.bytes[i - 1] = 'spill';
+    else {
+      const b = slot.bytes[i - 1];
+      if (b === 'zero' || (env.privileges.allowPtrLeaks && b === 'invalid')) continue;
+      slot.bytes[i - 1] = 'misc';
+    }
+  }
+}
+
+/**
+ * `check_stack_write_fixed_off`: scalars (bpf_capable, slot-aligned) and pointers are spilled with their
+ * state; other writes make the bytes STACK_MISC, or STACK_ZERO for a known zero.
+ */
+export function checkStackWriteFixedOff(env: VerifierEnv, f: FrameState, cur: FrameState, at: number, size: number,
+  value: RegState | undefined, stImm: bigint | undefined): void {
+  const { spi, i: idx } = byteAt(at);
+  const slot = slotOf(f, spi);
+  env.scratchedStack.add(spi);
+  if (!env.privileges.allowPtrLeaks && isSpilledReg(slot) && slot.spilled?.type !== 'scalar' && size !== 8) {
+    fail(env.log, 'EACCES', 'corrupt-spill', 'attempt to corrupt spilled pointer on stack');
+  }
+  const aligned = at % 8 === 0;
+  if (value !== undefined && aligned && value.type === 'scalar' && env.privileges.bpfCapable) {
+    let reg = value;
+    if (regWidth(reg) > 8 * size) reg = { ...reg, id: 0 };
+    saveRegisterState(env, slot, reg, size);
+    return;
+  }
+  if (value === undefined && aligned && stImm !== undefined && env.privileges.bpfCapable) {
+    saveRegisterState(env, slot, constScalar(stImm), size);
+    return;
+  }
+  if (value !== undefined && isPointer(value)) {
+    if (size !== 8) fail(env.log, 'EACCES', 'spill-size', 'invalid size of register spill');
+    if (f !== cur && value.type === 'fp') {
+      fail(env.log, 'EINVAL', 'spill-caller-fp', 'cannot spill pointers to stack into stack frame of the caller');
+    }
+    saveRegisterState(env, slot, value, size);
+    return;
+  }
+  scrub(slot);
+  const zero = value !== undefined ? regConst(value) === 0n : stImm === 0n;
+  for (let k = 0; k < size; k++) slot.bytes[idx + k] = zero ? 'zero' : 'misc';
+}
+
+/** `check_stack_write_var_off`: every byte the write may hit becomes STACK_MISC (STACK_ZERO kept for zero writes). */
+export function checkStackWriteVarOff(env: VerifierEnv, f: FrameState, minOff: number, maxOff: number, writingZero: boolean, pc: number): void {
+  for (let at = minOff; at < maxOff; at++) {
+    const { spi, i } = byteAt(at);
+    const slot = slotOf(f, spi);
+    env.scratchedStack.add(spi);
+    const b = slot.bytes[i] ?? 'invalid';
+    if (!env.privileges.allowPtrLeaks && b !== 'misc' && b !== 'zero') {
+      fail(env.log, 'EINVAL', 'var-off-spill', `spilled ptr in range of var-offset stack write; insn ${String(pc)}, ptr off: ${String(at)}`);
+    }
+    if (writingZero && b === 'spill' && slot.spilled?.type === 'scalar' && regConst(slot.spilled) === 0n) continue;
+    if (b === 'invalid' && !env.privileges.allowUninitStack) {
+      fail(env.log, 'EINVAL', 'var-off-uninit', `uninit stack in range of var-offset write prohibited for !root; insn ${String(pc)}, off: ${String(at)}`);
+    }
+    if (slot.spilled !== undefined) scrub(slot);
+    slot.bytes[i] = writingZero && b === 'zero' ? 'zero' : 'misc';
+  }
+}
+
+/** `check_stack_read_fixed_off`: fills restore a spilled register; other reads need initialized bytes. dst < 0: no register. */
+export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: number, size: number, toReg: boolean): RegState {
+  const { spi, i: idx } = byteAt(at);
+  const slot = slotOf(f, spi);
+  env.scratchedStack.add(spi);
+  const spilled = slot.spilled;
+  if (isSpilledReg(slot) && spilled !== undefined) {
+    let spillSize = 1;
+    for (let k = 7; k > 0 && slot.bytes[k - 1] === 'spill'; k--) spillSize++;
+    if (size !== 8 || spillSize !== 8) {
+      if (spilled.type !== 'scalar') fail(env.log, 'EACCES', 'fill-size', 'invalid size of register fill');
+      if (size <= spillSize && at % 8 === 0) {
+        let r = spilled;
+        if (regWidth(r) > size * 8) r = { ...r, id: 0 };
+        return r;
+      }
+      let spill = 0, zero = 0;
+      for (let k = 0; k < size; k++) {
+        const b = slot.bytes[idx + k];
+        if (b === 'spill') { spill++; continue; }
+        if (b === 'misc') continue;
+        if (b === 'zero') { zero++; continue; }
+        if (b === 'invalid' && env.privileges.allowUninitStack) continue;
+        fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack off ${String(at)}+${String(k)} size ${String(size)}`);
+      }
+      if ((spill === size && regConst(spilled) === 0n) || zero === size) return constScalar(0n);
+      return unknownScalar;
+    }
+    if (!toReg && isPointer(spilled) && !env.privileges.allowPtrLeaks) {
+      fail(env.log, 'EACCES', 'ptr-leak', `leaking pointer from stack off ${String(at)}`);
+    }
+    return spilled;
+  }
+  let zero = 0;
+  for (let k = 0; k < size; k++) {
+    const b = slot.bytes[idx + k];
+    if (b === 'misc') continue;
+    if (b === 'zero') { zero++; continue; }
+    if (b === 'invalid' && env.privileges.allowUninitStack) continue;
+    fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack off ${String(at)}+${String(k)} size ${String(size)}`);
+  }
+  return zero === size ? constScalar(0n) : unknownScalar;
+}
+
+/** `check_stack_range_initialized` over [minOff, maxOff): helper arguments and variable-offset reads. */
+export function checkStackRangeInit(env: VerifierEnv, f: FrameState, regno: number, minOff: number, maxOff: number, write: boolean,
+  varOff: string | undefined, off: number, size: number): { allZero: boolean } {
+  let allZero = true;
+  for (let at = minOff; at < maxOff; at++) {
+    const { spi, i } = byteAt(at);
+    const slot = slotOf(f, spi);
+    const b = slot.bytes[i] ?? 'invalid';
+    if (write) {
+      // A helper's write clobbers spilled pointers; spilled scalars survive as misc bytes.
+      if (slot.spilled !== undefined) scrub(slot);
+      slot.bytes[i] = 'misc';
+      env.scratchedStack.add(spi);
+      allZero = false;
+      continue;
+    }
+    if (b === 'zero') continue;
+    allZero = false;
+    if (b === 'misc') continue;
+    if (b === 'spill' && slot.spilled !== undefined && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks)) continue;
+    if (b === 'invalid' && env.privileges.allowUninitStack) continue;
+    const where = varOff === undefined
+      ? `invalid read from stack R${String(regno)} off ${String(off)}+${String(at - minOff)} size ${String(size)}`
+      : `invalid read from stack R${String(regno)} var_off ${varOff}+${String(at - minOff)} size ${String(size)}`;
+    fail(env.log, 'EACCES', 'uninit-stack-read', where);
+  }
+  return { allZero };
+}
+
+/** Narrows a loaded scalar to the access size (`coerce_reg_to_size`). */
+export function narrowLoaded(r: RegState, size: number): RegState {
+  if (r.type !== 'scalar' || size >= 8) return r;
+  const b = copyBounds(r);
+  coerceToSize(b, size);
+  boundsSync(b);
+  return { ...scalarOf(b), id: tnumIsConst(b.varOff) ? 0 : r.id };
+}

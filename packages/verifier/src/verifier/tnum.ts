@@ -1,0 +1,145 @@
+/**
+ * Tracked numbers (`struct tnum`): bits whose value is known (`mask` bit 0, value in `value`)
+ * and bits that are unknown (`mask` bit 1, `value` bit 0). All values are u64 bigints.
+ */
+export interface Tnum {
+  readonly value: bigint;
+  readonly mask: bigint;
+}
+
+export const U64_MAX = (1n << 64n) - 1n;
+export const U32_MAX = 0xffffffffn;
+
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+export const tnumUnknown: Tnum = { value: 0n, mask: U64_MAX };
+
+export function tnumConst(v: bigint): Tnum {
+  return { value: u64(v), mask: 0n };
+}
+
+export function tnumIsConst(t: Tnum): boolean {
+  return t.mask === 0n;
+}
+
+export function tnumIsUnknown(t: Tnum): boolean {
+  return t.mask === U64_MAX;
+}
+
+/** `tnum_range`: the smallest tnum holding every value of [min, max]. */
+export function tnumRange(min: bigint, max: bigint): Tnum {
+  const chi = u64(min ^ max);
+  const bits = chi.toString(2).length - (chi === 0n ? 1 : 0);
+  if (bits > 63) return tnumUnknown;
+  const delta = (1n << BigInt(bits)) - 1n;
+  return { value: u64(min) & ~delta, mask: delta };
+}
+
+export function tnumLshift(a: Tnum, shift: number): Tnum {
+  const s = BigInt(shift);
+  return { value: u64(a.value << s), mask: u64(a.mask << s) };
+}
+
+export function tnumRshift(a: Tnum, shift: number): Tnum {
+  const s = BigInt(shift);
+  return { value: a.value >> s, mask: a.mask >> s };
+}
+
+/** `tnum_arshift`: sign-extending shift at 32 or 64 bits (the 32-bit result is zero-extended). */
+export function tnumArshift(a: Tnum, shift: number, bits: 32 | 64): Tnum {
+  const s = BigInt(shift);
+  const w = BigInt.asUintN.bind(null, bits);
+  return { value: w(BigInt.asIntN(bits, a.value) >> s), mask: w(BigInt.asIntN(bits, a.mask) >> s) };
+}
+
+export function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  const sm = u64(a.mask + b.mask);
+  const sv = u64(a.value + b.value);
+  const sigma = u64(sm + sv);
+  const chi = sigma ^ sv;
+  const mu = chi | a.mask | b.mask;
+  return { value: sv & ~mu & U64_MAX, mask: mu };
+}
+
+export function tnumSub(a: Tnum, b: Tnum): Tnum {
+  const dv = u64(a.value - b.value);
+  const alpha = u64(dv + a.mask);
+  const beta = u64(dv - b.mask);
+  const chi = alpha ^ beta;
+  const mu = chi | a.mask | b.mask;
+  return { value: dv & ~mu & U64_MAX, mask: mu };
+}
+
+export function tnumNeg(a: Tnum): Tnum {
+  return tnumSub(tnumConst(0n), a);
+}
+
+export function tnumAnd(a: Tnum, b: Tnum): Tnum {
+  const alpha = a.value | a.mask;
+  const beta = b.value | b.mask;
+  const v = a.value & b.value;
+  return { value: v, mask: alpha & beta & ~v & U64_MAX };
+}
+
+export function tnumOr(a: Tnum, b: Tnum): Tnum {
+  const v = a.value | b.value;
+  const mu = a.mask | b.mask;
+  return { value: v, mask: mu & ~v & U64_MAX };
+}
+
+export function tnumXor(a: Tnum, b: Tnum): Tnum {
+  const v = a.value ^ b.value;
+  const mu = a.mask | b.mask;
+  return { value: v & ~mu & U64_MAX, mask: mu };
+}
+
+/** `tnum_mul`: long multiplication over the bits of `a`, accumulating the uncertain partial products. */
+export function tnumMul(a: Tnum, b: Tnum): Tnum {
+  const accV = u64(a.value * b.value);
+  let accM: Tnum = { value: 0n, mask: 0n };
+  let x = a, y = b;
+  while (x.value !== 0n || x.mask !== 0n) {
+    if ((x.value & 1n) !== 0n) accM = tnumAdd(accM, { value: 0n, mask: y.mask });
+    else if ((x.mask & 1n) !== 0n) accM = tnumAdd(accM, { value: 0n, mask: y.value | y.mask });
+    x = tnumRshift(x, 1);
+    y = tnumLshift(y, 1);
+  }
+  return tnumAdd(tnumConst(accV), accM);
+}
+
+/** `tnum_intersect`: what both say. */
+export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
+  const v = a.value | b.value;
+  const mu = a.mask & b.mask;
+  return { value: v & ~mu & U64_MAX, mask: mu };
+}
+
+/** `tnum_cast`: the low `size` bytes. */
+export function tnumCast(a: Tnum, size: number): Tnum {
+  const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
+  return { value: a.value & m, mask: a.mask & m };
+}
+
+export function tnumSubreg(a: Tnum): Tnum {
+  return tnumCast(a, 4);
+}
+
+export function tnumClearSubreg(a: Tnum): Tnum {
+  return tnumLshift(tnumRshift(a, 32), 32);
+}
+
+/** `tnum_with_subreg`: the upper half of `reg`, the lower half of `subreg`. */
+export function tnumWithSubreg(reg: Tnum, subreg: Tnum): Tnum {
+  return tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg));
+}
+
+/** `tnum_in(a, b)`: every value of b is a value of a. */
+export function tnumIn(a: Tnum, b: Tnum): boolean {
+  if ((b.mask & ~a.mask) !== 0n) return false;
+  return a.value === (b.value & ~a.mask & U64_MAX);
+}
+
+/** `tnum_strn`: `(0x0; 0xff)`. */
+export function tnumStr(a: Tnum): string {
+  return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
+}
