@@ -19,3 +19,14 @@ export function describeError(e: unknown): string {
 export function exitCodeFor(e: unknown): number {
   return isBpfError(e) ? 1 : 2;
 }
+
+/**
+ * Ends a command with an exit code after it has printed its own output, e.g.
+ * `verify` on a rejected program (the verdict is the output, not an error).
+ */
+export class ExitWith extends Error {
+  override readonly name = 'ExitWith';
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, exitCodeFor } from './errors.js';
+import { describeError, exitCodeFor, ExitWith } from './errors.js';
 import { println, type Io } from './output.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -33,6 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ExitWith) return e.code;
     println(io.stderr, `bpfkit: ${describeError(e)}`);
     return exitCodeFor(e);
   }

@@ -5,9 +5,10 @@ import { registerBtf } from './btf.js';
 import { registerDemo } from './demo.js';
 import { registerScenario } from './scenario.js';
 import { registerToken } from './token.js';
+import { registerVerify } from './verify.js';
 
 /** Adds one verb (or a group of verbs) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
 
 /** Every verb of `bpfkit`, in help order. */
-export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerToken, registerScenario, registerDemo];
+export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerVerify, registerToken, registerScenario, registerDemo];
