@@ -145,7 +145,7 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
     state.frames = other.frames;
     return target;
   }
-  if (!takenDead) env.pending.push({ state: other, pc: target, from: pc, logPos: env.log.pos });
+  if (!takenDead) env.pushStack(other, target, pc);
   return pc + 1;
 }
 

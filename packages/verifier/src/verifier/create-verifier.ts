@@ -10,8 +10,8 @@ export interface VerifierDeps {
   readonly progTypes: ProgTypeRegistry;
 }
 
-function statsLine(processed: number): string {
-  return `processed ${String(processed)} insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0`;
+function statsLine(processed: number, maxStates: number, total: number): string {
+  return `processed ${String(processed)} insns (limit 1000000) max_states_per_insn ${String(maxStates)} total_states ${String(total)} peak_states ${String(total)} mark_read 0`;
 }
 
 /**
@@ -42,7 +42,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const processed = checker?.processed ?? 0;
       // At log level 1 an accepted program keeps only the statistics.
       if (failure === undefined && (req.logLevel & 2) === 0) log.reset(0);
-      if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed));
+      if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed, checker?.maxStatesPerInsn ?? 0, checker?.totalStates ?? 0));
       const fin = log.finalize();
       if (fin.truncated) {
         throw new BpfError('ENOSPC', 'verifier:log-too-small', 'the verifier log did not fit log_size', { log: fin.log });
@@ -50,7 +50,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       if (failure !== undefined) throw new BpfError(failure.code, failure.reason, failure.message, { log: fin.log });
       return {
         log: fin.log, logTrueSize: fin.trueSize, stackDepth,
-        stats: { insnProcessed: processed, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, markRead: 0 },
+        stats: { insnProcessed: processed, maxStatesPerInsn: checker?.maxStatesPerInsn ?? 0, totalStates: checker?.totalStates ?? 0, peakStates: checker?.totalStates ?? 0, markRead: 0 },
       };
     },
   };

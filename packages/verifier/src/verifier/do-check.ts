@@ -9,10 +9,14 @@ import { checkLdx, checkStore } from './check-mem.js';
 import { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
-import { formatReg, notInit, pointer, type RegState, type VState } from './state.js';
+import { computeLiveRegs, computePrunePoints } from './liveness.js';
+import { cleanDeadRegs, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
+import { cloneState, formatReg, notInit, pointer, type RegState, type VState } from './state.js';
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** `BPF_F_TEST_STATE_FREQ`: a checkpoint at every prune point. */
+const TEST_STATE_FREQ = 1 << 3;
 
 export interface CheckResult { insnProcessed: number; stackDepth: number }
 
@@ -29,9 +33,22 @@ export class Checker {
     return this.env.insnProcessed;
   }
 
+  /** Checkpoints per instruction (`explored_state`). */
+  private readonly explored = new Map<number, Checkpoint[]>();
+  private liveIn: Uint16Array = new Uint16Array(0);
+  private prunePoints: Uint8Array = new Uint8Array(0);
+  private jmpsProcessed = 0;
+  private prevJmpsProcessed = 0;
+  private prevInsnProcessed = 0;
+  /** `total_states`, `max_states_per_insn`. */
+  totalStates = 0;
+  maxStatesPerInsn = 0;
+
   run(): CheckResult {
     const env = this.env;
     const log = env.log;
+    this.liveIn = computeLiveRegs(env.insns);
+    this.prunePoints = computePrunePoints(env.insns);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
     regs[10] = pointer('fp', 0, { frame: 0 });
@@ -45,39 +62,96 @@ export class Checker {
       }
       const insn = env.insns[pc];
       if (insn === undefined) fail(log, 'EINVAL', 'fall-off', `invalid insn idx ${String(pc)} insn_cnt ${String(env.insns.length)}`);
-      if (printState && log.verbose) {
-        const full = this.stateText(state, true);
-        if (log.level2 && from >= 0) log.line(`\nfrom ${String(from)} to ${String(pc)}:${full}`);
-        else log.line(`${String(pc)}:${full}`);
-      }
-      printState = false;
-      const insnText = `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`;
-      log.line(insnText);
-      const afterInsn = log.pos;
-      env.scratched.clear();
-      env.scratchedStack.clear();
-      const next = this.step(state, insn, pc);
-      if (next !== 'exit' && log.verbose && log.pos === afterInsn) {
-        const delta = this.stateText(state, false);
-        if (delta !== '') {
-          log.reset(afterInsn - 1);
-          const width = Math.ceil(Math.max(insnText.length + 4, 40) / 8) * 8 - insnText.length - 2;
-          log.line(`${' '.repeat(width)};${delta}`);
+      let next: number | 'exit';
+      if (this.prunePoints[pc] === 1 && this.isStateVisited(state, pc)) {
+        if (log.verbose) log.line(printState && from >= 0 ? `\nfrom ${String(from)} to ${String(pc)}: safe` : `${String(pc)}: safe`);
+        next = 'exit';
+      } else {
+        if (printState && log.verbose) {
+          const full = this.stateText(state, true);
+          if (log.level2 && from >= 0) log.line(`\nfrom ${String(from)} to ${String(pc)}:${full}`);
+          else log.line(`${String(pc)}:${full}`);
+        }
+        printState = false;
+        const insnText = `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`;
+        log.line(insnText);
+        const afterInsn = log.pos;
+        env.scratched.clear();
+        env.scratchedStack.clear();
+        const c = cls(insn.code);
+        if (c === JMP || c === JMP32) this.jmpsProcessed++;
+        next = this.step(state, insn, pc);
+        if (next !== 'exit' && log.verbose && log.pos === afterInsn) {
+          const delta = this.stateText(state, false);
+          if (delta !== '') {
+            log.reset(afterInsn - 1);
+            const width = Math.ceil(Math.max(insnText.length + 4, 40) / 8) * 8 - insnText.length - 2;
+            log.line(`${' '.repeat(width)};${delta}`);
+          }
         }
       }
       if (next === 'exit') {
+        updateBranchCounts(env.curParent);
         const popped = env.pending.pop();
         if (popped === undefined) break;
         if (!log.level2) log.reset(popped.logPos);
         state = popped.state;
         pc = popped.pc;
         from = popped.from;
+        env.curParent = popped.parent;
         printState = true;
         continue;
       }
       pc = next;
     }
     return { insnProcessed: env.insnProcessed, stackDepth: env.maxStack };
+  }
+
+  /**
+   * `is_state_visited`: true when a finished checkpoint here covers the current state (prune);
+   * otherwise maybe remember the current state. A loop back to an identical state is an error.
+   */
+  private isStateVisited(cur: VState, pc: number): boolean {
+    const env = this.env;
+    const list = this.explored.get(pc) ?? [];
+    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0;
+    let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && env.insnProcessed - this.prevInsnProcessed >= 8);
+    const allowUninit = env.privileges.allowUninitStack;
+    for (let i = 0; i < list.length; i++) {
+      const sl = list[i];
+      if (sl === undefined) continue;
+      if (sl.branches > 0) {
+        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit)) {
+          fail(env.log, 'EINVAL', 'infinite-loop', `infinite loop detected at insn ${String(pc)}`);
+        }
+        if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
+      } else {
+        if (!sl.cleaned) {
+          cleanDeadRegs(sl.state, pc, this.liveIn);
+          sl.cleaned = true;
+        }
+        if (statesEqual(sl.state, cur, false, allowUninit)) {
+          sl.hits++;
+          return true;
+        }
+      }
+      // A state that keeps missing is dropped from the list (it stays the parent of its paths).
+      if (addNew) sl.misses++;
+      if (sl.misses > sl.hits * 3 + 3) {
+        list.splice(i, 1);
+        i--;
+      }
+    }
+    if (!addNew) return false;
+    const cp: Checkpoint = { state: cloneState(cur), cleaned: false, branches: 1, hits: 0, misses: 0, parent: env.curParent };
+    list.push(cp);
+    this.explored.set(pc, list);
+    env.curParent = cp;
+    this.prevJmpsProcessed = this.jmpsProcessed;
+    this.prevInsnProcessed = env.insnProcessed;
+    this.totalStates++;
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
+    return false;
   }
 
   /** `print_verifier_state`: all live registers and slots, or only the scratched ones. */

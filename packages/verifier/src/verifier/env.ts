@@ -1,10 +1,11 @@
 import type { Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import { fail, type VerifierLog } from './log.js';
+import type { Checkpoint } from './prune.js';
 import { notInit, type FrameState, type RegState, type VState } from './state.js';
 
 /** A branch left for later (`push_stack`): the state, where it resumes, the jump it came from. */
-export interface Pending { state: VState; pc: number; from: number; logPos: number }
+export interface Pending { state: VState; pc: number; from: number; logPos: number; parent: Checkpoint | undefined }
 
 /** `struct bpf_verifier_env`: what every check shares while one program is verified. */
 export class VerifierEnv {
@@ -17,6 +18,14 @@ export class VerifierEnv {
   readonly scratched = new Set<number>();
   readonly scratchedStack = new Set<number>();
   readonly pending: Pending[] = [];
+  /** The last checkpoint on the current path (`cur->parent`). */
+  curParent: Checkpoint | undefined;
+
+  /** `push_stack`: the other way of a branch, explored later. */
+  pushStack(state: VState, pc: number, from: number): void {
+    this.pending.push({ state, pc, from, logPos: this.log.pos, parent: this.curParent });
+    if (this.curParent !== undefined) this.curParent.branches++;
+  }
 
   constructor(
     readonly log: VerifierLog,

@@ -1,0 +1,152 @@
+import { notInit, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
+import { tnumIn } from './tnum.js';
+
+/** A remembered state at a prune point (`struct bpf_verifier_state_list`). */
+export interface Checkpoint {
+  readonly state: VState;
+  /** Dead registers were dropped (`clean_verifier_state`, once the checkpoint is finished). */
+  cleaned: boolean;
+  /** Paths still being explored below this state; it prunes others only once this is 0. */
+  branches: number;
+  /** Prunes it gave and comparisons it lost (`hit_cnt`, `miss_cnt`): useless states are evicted. */
+  hits: number;
+  misses: number;
+  readonly parent: Checkpoint | undefined;
+}
+
+/** `update_branch_counts`: a path ended; finished checkpoints pass it on to their parents. */
+export function updateBranchCounts(cp: Checkpoint | undefined): void {
+  for (let p = cp; p !== undefined; p = p.parent) {
+    if (--p.branches > 0) break;
+  }
+}
+
+/** `struct bpf_idmap`: ids of the old state must map one-to-one onto ids of the current one. */
+class IdMap {
+  private readonly fwd = new Map<number, number>();
+  private readonly back = new Map<number, number>();
+  private tmp = 0;
+  /** `check_ids`. */
+  check(oldId: number, curId: number): boolean {
+    if ((oldId === 0) !== (curId === 0)) return false;
+    if (oldId === 0) return true;
+    const f = this.fwd.get(oldId);
+    if (f !== undefined) return f === curId;
+    if (this.back.has(curId)) return false;
+    this.fwd.set(oldId, curId);
+    this.back.set(curId, oldId);
+    return true;
+  }
+  /** `check_scalar_ids`: an id of 0 is a fresh id. */
+  checkScalar(oldId: number, curId: number): boolean {
+    return this.check(oldId === 0 ? --this.tmp : oldId, curId === 0 ? --this.tmp : curId);
+  }
+}
+
+/** `range_within`. */
+function rangeWithin(o: RegState, c: RegState): boolean {
+  return o.umin <= c.umin && c.umax <= o.umax && o.smin <= c.smin && c.smax <= o.smax &&
+    o.u32min <= c.u32min && c.u32max <= o.u32max && o.s32min <= c.s32min && c.s32max <= o.s32max;
+}
+
+function sameBounds(o: RegState, c: RegState): boolean {
+  return o.varOff.value === c.varOff.value && o.varOff.mask === c.varOff.mask && o.umin === c.umin && o.umax === c.umax &&
+    o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max && o.s32min === c.s32min && o.s32max === c.s32max;
+}
+
+/** `regsafe`: everything the old (verified) register allowed, the current one allows. Scalars are all treated as precise. */
+function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
+  if (exact) return o.type === c.type && o.off === c.off && sameBounds(o, c) && o.range === c.range && o.frame === c.frame && ids.check(o.id, c.id);
+  if (o.type === 'not_init') return true;
+  if (o.type !== c.type) return false;
+  switch (o.type) {
+    case 'scalar':
+      return ids.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case 'map_value':
+    case 'ringbuf_mem':
+      return o.off === c.off && o.mapFd === c.mapFd && o.valueSize === c.valueSize && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && ids.check(o.id, c.id);
+    case 'pkt':
+    case 'pkt_meta': {
+      const or = o.range ?? 0, cr = c.range ?? 0;
+      if (or < 0 ? cr !== or : cr < or) return false;
+      return o.off === c.off && ids.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    }
+    default:
+      return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.valueSize === c.valueSize && sameBounds(o, c) && ids.check(o.id, c.id);
+  }
+}
+
+const unboundScalar: RegState = { ...notInit, type: 'scalar' };
+
+/** `scalar_reg_for_stack`: a 64-bit spilled scalar, or an unknown scalar for all-misc bytes. */
+function scalarForStack(slot: StackSlot | undefined, allowUninit: boolean): RegState | undefined {
+  if (slot === undefined) return undefined;
+  if (slot.spilled?.type === 'scalar' && slot.bytes.every((b) => b === 'spill')) return slot.spilled;
+  if (slot.bytes.every((b) => b === 'misc' || (allowUninit && b === 'invalid'))) return unboundScalar;
+  return undefined;
+}
+
+/** `stacksafe`. */
+function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, allowUninit: boolean): boolean {
+  for (let spi = 0; spi < o.stack.length; spi++) {
+    const os = o.stack[spi], cs = c.stack[spi];
+    if (os === undefined) continue;
+    if (exact) {
+      const cb = cs?.bytes ?? [];
+      if (os.bytes.some((b, i) => b !== (cb[i] ?? 'invalid'))) return false;
+      if (os.spilled !== undefined && os.bytes[7] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true))) return false;
+      continue;
+    }
+    if (os.bytes.every((b) => b === 'invalid' || (allowUninit && b === 'misc'))) continue;
+    if (cs === undefined) return false;
+    const or = scalarForStack(os, allowUninit), cr = scalarForStack(cs, allowUninit);
+    if (or !== undefined && cr !== undefined) {
+      if (!regsafe(or, cr, ids, false)) return false;
+      continue;
+    }
+    for (let i = 0; i < 8; i++) {
+      const ob = os.bytes[i] ?? 'invalid', cb = cs.bytes[i] ?? 'invalid';
+      if (ob === 'invalid' || (allowUninit && ob === 'misc')) continue;
+      if (ob === 'misc' && cb === 'zero') continue;
+      if (ob !== cb) return false;
+    }
+    if (os.bytes[7] === 'spill' && os.spilled !== undefined) {
+      if (cs.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, false)) return false;
+    }
+  }
+  if (exact) for (let spi = o.stack.length; spi < c.stack.length; spi++) if (c.stack[spi]?.bytes.some((b) => b !== 'invalid')) return false;
+  return true;
+}
+
+/** `states_equal`: the current state is covered by the old one (or, `exact`, identical to it). */
+export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean): boolean {
+  if (o.frames.length !== c.frames.length) return false;
+  const ids = new IdMap();
+  for (let i = 0; i < o.frames.length; i++) {
+    const of = o.frames[i], cf = c.frames[i];
+    if (of === undefined || cf === undefined || of.returnTo !== cf.returnTo || of.subprog !== cf.subprog) return false;
+    for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, exact)) return false;
+    if (!stacksafe(of, cf, ids, exact, allowUninit)) return false;
+  }
+  return true;
+}
+
+/** `states_maybe_looping`: the registers of the innermost frame are bit-identical. */
+export function statesMaybeLooping(o: VState, c: VState): boolean {
+  if (o.frames.length !== c.frames.length) return false;
+  const of = o.frames[o.frames.length - 1], cf = c.frames[c.frames.length - 1];
+  if (of === undefined || cf === undefined) return false;
+  const ids = new IdMap();
+  for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, true)) return false;
+  return true;
+}
+
+/** `clean_live_states`: dead registers of a stored state are NOT_INIT, in each frame at its own resume point. */
+export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array): void {
+  s.frames.forEach((f, i) => {
+    const inner = i === s.frames.length - 1;
+    // A caller's r0-r5 are overwritten by the call before it resumes.
+    const live = inner ? liveIn[pc] ?? 0x3ff : (liveIn[s.frames[i + 1]?.returnTo ?? pc] ?? 0x3ff) & ~0x3f;
+    for (let r = 0; r < 10; r++) if ((live & (1 << r)) === 0) f.regs[r] = notInit;
+  });
+}
