@@ -5,7 +5,7 @@ import type { VerifierEnv } from './env.js';
 import { op, srcX } from './insns.js';
 import { fail } from './log.js';
 import { adjustScalarMinMaxVals } from './scalar-alu.js';
-import { constScalar, isPointer, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
+import { constScalar, isPointer, NOT_NULL, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
 import { tnumAdd, tnumIsConst, tnumSub, U64_MAX } from './tnum.js';
 
 /** `BPF_MAX_VAR_OFF`: the largest offset a pointer may be moved by. */
@@ -131,7 +131,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
     fail(env.log, 'EACCES', 'ptr-arith-32', `R${String(d)} 32-bit pointer arithmetic prohibited`);
   }
   const t = regTypeStr(ptr);
-  if (ptr.type === 'map_value_or_null' || ptr.type === 'ringbuf_mem_or_null') {
+  if (NOT_NULL[ptr.type] !== undefined) {
     fail(env.log, 'EACCES', 'ptr-arith-or-null', `R${String(d)} pointer arithmetic on ${t} prohibited, null-check it first`);
   }
   const known = tnumIsConst(offReg.varOff);

@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
-import { checkMemRegionAccess, checkPacketAccess, checkStackBounds } from './check-mem.js';
+import { checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
 import { fail } from './log.js';
@@ -45,21 +45,65 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   let mapValueSize = 0;
   let lastMem: MemArg | undefined;
+  let release: RegState | undefined;
+  let castRef: number | undefined;
   proto?.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = env.readReg(state, regno);
     const res = checkFuncArg(env, state, regno, reg, arg, mapValueSize, lastMem);
     if (arg === 'map') mapValueSize = reg.valueSize ?? 0;
+    if (arg === 'sock_common_release' || arg === 'ringbuf_mem_release') {
+      if (reg.refObjId === undefined || reg.refObjId === 0) {
+        fail(env.log, 'EINVAL', 'release-unreferenced', `R${String(regno)} must be referenced when passed to release function`);
+      }
+      release = reg;
+    }
+    if (arg === 'sock_common' && reg.refObjId !== undefined) castRef = reg.refObjId;
     lastMem = res;
   });
+  if (id === TAIL_CALL && state.refs.length > 0) leak(env, state, 'tail_call');
+  if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
   const ret = proto?.ret ?? 'integer';
-  if (ret === 'map_value_or_null' || ret === 'ringbuf_mem_or_null') {
-    const arg1 = proto?.args[0] === 'map' ? mapValueSize : 0;
-    env.writeReg(state, 0, pointer(ret, 0, { valueSize: ret === 'map_value_or_null' ? arg1 : env.lastAllocSize, id: env.nextId++ }));
-  } else {
+  if (ret === 'integer' || ret === 'void') {
     env.writeReg(state, 0, unknownScalar);
+    return;
+  }
+  const arg1 = proto?.args[0] === 'map' ? mapValueSize : 0;
+  const ptrId = env.nextId++;
+  let refObjId: number | undefined;
+  if (proto?.acquire === true) {
+    refObjId = ptrId;
+    state.refs.push({ id: ptrId, insn: env.insnIdx });
+  } else if (proto?.cast === true) {
+    refObjId = castRef;
+  }
+  env.writeReg(state, 0, pointer(ret, 0, {
+    valueSize: ret === 'map_value_or_null' ? arg1 : env.lastAllocSize, id: ptrId, ...(refObjId === undefined ? {} : { refObjId }),
+  }));
+}
+
+const TAIL_CALL = 12;
+
+/** `check_resource_leak`: references still held where the program can no longer release them. */
+export function leak(env: VerifierEnv, state: VState, prefix: string): never {
+  for (const ref of state.refs) env.log.line(`Unreleased reference id=${String(ref.id)} alloc_insn=${String(ref.insn)}`);
+  return fail(env.log, 'EINVAL', 'ref-leak', `${prefix} would lead to reference leak`);
+}
+
+/** `release_reference`: the reference is gone and every pointer derived from it becomes unusable. */
+function releaseReference(env: VerifierEnv, state: VState, refObjId: number): void {
+  state.refs = state.refs.filter((r) => r.id !== refObjId);
+  const dead = env.privileges.allowPtrLeaks ? unknownScalar : notInit;
+  for (const fr of state.frames) {
+    fr.regs = fr.regs.map((r) => (r.refObjId === refObjId ? dead : r));
+    for (const slot of fr.stack) {
+      if (slot.spilled?.refObjId === refObjId) {
+        slot.spilled = unknownScalar;
+        slot.bytes = slot.bytes.map((b) => (b === 'spill' ? 'misc' : b));
+      }
+    }
   }
 }
 
@@ -74,7 +118,18 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'anything':
       return undefined;
     case 'ctx':
-      expect(reg.type === 'ctx', 'ctx');
+    case 'ctx_or_null':
+      expect(reg.type === 'ctx' || (arg === 'ctx_or_null' && regConst(reg) === 0n), 'ctx');
+      if (reg.type === 'ctx') checkPtrOffReg(env, regno, reg);
+      return undefined;
+    case 'sock_common':
+      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock');
+      return undefined;
+    case 'sock_common_release':
+      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      return undefined;
+    case 'ringbuf_mem_release':
+      expect(reg.type === 'ringbuf_mem', 'ringbuf_mem');
       return undefined;
     case 'map':
       expect(reg.type === 'map_ptr', 'map_ptr');

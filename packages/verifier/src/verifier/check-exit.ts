@@ -1,3 +1,4 @@
+import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { isPointer, notInit, regTypeStr, type VState } from './state.js';
@@ -6,13 +7,16 @@ import { isPointer, notInit, regTypeStr, type VState } from './state.js';
 export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
   const f = env.frame(state);
   if (state.frames.length > 1) {
-    const r0 = env.readReg(state, 0);
+    // A subprogram may return nothing: R0 is passed back as it is.
+    const r0 = f.regs[0] ?? notInit;
+    env.scratched.add(0);
     state.frames.pop();
     const caller = env.frame(state);
     for (let r = 1; r <= 5; r++) caller.regs[r] = notInit;
     caller.regs[0] = r0;
     return f.returnTo;
   }
+  if (state.refs.length > 0) leak(env, state, 'BPF_EXIT instruction in main prog');
   checkReturnCode(env, state);
   return 'exit';
 }

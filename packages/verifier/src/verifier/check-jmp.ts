@@ -4,13 +4,13 @@ import { knownBounds, type Bounds } from './bounds.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
-import { cloneState, constScalar, isPointer, type RegState, type VState } from './state.js';
+import { cloneState, constScalar, isPointer, NOT_NULL, type RegState, type VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
 
 const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
-const maybeNull = (r: RegState): boolean => r.type === 'map_value_or_null' || r.type === 'ringbuf_mem_or_null';
+const maybeNull = (r: RegState): boolean => NOT_NULL[r.type] !== undefined;
 /** `reg_not_null`. */
-const notNull = (r: RegState): boolean => r.type === 'map_value' || r.type === 'ringbuf_mem' || r.type === 'map_ptr';
+const notNull = (r: RegState): boolean => ['map_value', 'ringbuf_mem', 'map_ptr', 'sock', 'sock_common', 'tcp_sock'].includes(r.type);
 
 /** Packet pointer range markers (`AT_PKT_END`, `BEYOND_PKT_END`). */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;
@@ -57,11 +57,15 @@ function syncLinked(s: VState, id: number, b: Bounds): void {
 }
 
 /** `mark_ptr_or_null_regs`: after `if rX == 0`, every copy of the pointer is null or valid. */
-function markPtrOrNull(s: VState, id: number, isNull: boolean): void {
+function markPtrOrNull(s: VState, reg: RegState, isNull: boolean): void {
+  const id = reg.id;
+  // A NULL result never held the reference it was acquired as.
+  if (isNull && reg.refObjId !== undefined && reg.refObjId === id) s.refs = s.refs.filter((r) => r.id !== id);
   forEachReg(s, (r) => {
-    if (r.id !== id || !maybeNull(r)) return r;
+    const base = NOT_NULL[r.type];
+    if (r.id !== id || base === undefined) return r;
     if (isNull) return constScalar(0n);
-    return { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'ringbuf_mem', id: 0 };
+    return { ...r, type: base, id: 0 };
   });
 }
 
@@ -135,8 +139,8 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
     if (res.taken === undefined) takenDead = true; else apply(other, res.taken);
     if (res.fall === undefined) fallDead = true; else apply(state, res.fall);
   } else if (!useX && insn.imm === 0 && (o === JEQ || o === JNE) && !is32 && maybeNull(dst)) {
-    markPtrOrNull(other, dst.id, o === JEQ);
-    markPtrOrNull(state, dst.id, o !== JEQ);
+    markPtrOrNull(other, dst, o === JEQ);
+    markPtrOrNull(state, dst, o !== JEQ);
   } else if (!tryMatchPktPointers(insn, dst, src, state, other, is32) && isPointer(dst) && !env.privileges.allowPtrLeaks) {
     fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.dst)} pointer comparison prohibited`);
   }

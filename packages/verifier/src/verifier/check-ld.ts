@@ -1,4 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
+import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, sizeBytes } from './insns.js';
 import { fail } from './log.js';
@@ -27,6 +28,7 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
   if (m === 0x20 || m === 0x40) {
     // Legacy packet loads: the skb must be in R6; the call clobbers R1-R5 and sets R0.
     const r6 = env.frame(state).regs[6] ?? notInit;
+    if (state.refs.length > 0) leak(env, state, 'BPF_LD_[ABS|IND]');
     if (r6.type !== 'ctx') fail(env.log, 'EINVAL', 'ld-abs-ctx', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     if (m === 0x40) env.readReg(state, insn.src);
     for (let r = 1; r <= 5; r++) env.frame(state).regs[r] = notInit;

@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { coerceToSizeSx, copyBounds, S64_MIN } from './bounds.js';
-import { ctxAccess, mayAccessDirectPktData } from './ctx-access.js';
+import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
@@ -103,7 +103,7 @@ export function checkMemRegionAccess(env: VerifierEnv, regno: number, reg: RegSt
 }
 
 /** `check_ptr_off_reg`: ctx-like pointers must be used unmodified. */
-function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): void {
+export function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): void {
   const r = String(regno), t = regTypeStr(reg);
   if (reg.off < 0) fail(env.log, 'EACCES', 'modified-ctx', `negative offset ${t} ptr R${r} off=${String(reg.off)} disallowed`);
   if (reg.off !== 0) fail(env.log, 'EACCES', 'modified-ctx', `dereference of modified ${t} ptr R${r} off=${String(reg.off)} disallowed`);
@@ -158,6 +158,7 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       const acc = ctxAccess(env.req.progType, env.req.expectedAttachType, off, size, write, env.privileges.bpfCapable);
       if (acc === undefined) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
       if (acc.type === 'scalar') return unknownScalar;
+      if (acc.type === 'sock_common_or_null') return pointer(acc.type, 0, { id: env.nextId++ });
       return pointer(acc.type, 0, acc.type === 'pkt_end' ? {} : { range: 0 });
     }
     case 'map_value':
@@ -181,6 +182,16 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
         fail(env.log, 'EACCES', 'ptr-leak', `R${String(value === undefined ? 0 : regno)} leaks addr into packet`);
       }
       checkPacketAccess(env, regno, ptr, off, size, false);
+      return unknownScalar;
+    }
+    case 'sock':
+    case 'sock_common':
+    case 'tcp_sock': {
+      if (write) fail(env.log, 'EACCES', 'sock-write', `R${r} cannot write into ${regTypeStr(ptr)}`);
+      if (ptr.smin < 0n) fail(env.log, 'EACCES', 'sock-negative', `R${r} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (!sockAccess(ptr.type, off, size)) {
+        fail(env.log, 'EACCES', 'sock-access', `R${r} invalid ${regTypeStr(ptr)} access off=${String(off)} size=${String(size)}`);
+      }
       return unknownScalar;
     }
     default:

@@ -28,6 +28,7 @@ function skbValid(off: number, size: number, write: boolean): boolean {
   if (isField(off, SKB.hwtstamp, 8)) return !write && size === 8;
   if (isField(off, SKB.tstamp, 8)) return size === 8;
   if (off === SKB.sk) return !write && size === 8;
+  if (off > SKB.sk && off < SKB.sk + 8) return false;
   if (isField(off, SKB.sk, 8)) return false;
   if (off >= SKB.tstampType && off < SKB.hwtstamp) return false;
   if (write) return size === 4;
@@ -35,6 +36,7 @@ function skbValid(off: number, size: number, write: boolean): boolean {
 }
 
 function pktType(off: number, meta: boolean): CtxAccess {
+  if (off === SKB.sk) return { type: 'sock_common_or_null' };
   if (isField(off, SKB.data)) return PKT;
   if (isField(off, SKB.dataEnd)) return PKT_END;
   if (meta && isField(off, SKB.dataMeta)) return PKT_META;
@@ -48,7 +50,7 @@ function skFilter(off: number, size: number, write: boolean): CtxAccess {
   if (isField(off, SKB.tcClassid) || isField(off, SKB.data) || isField(off, SKB.dataMeta) || isField(off, SKB.dataEnd) ||
     familyToLocalPort(off) || isField(off, SKB.tstamp, 8) || isField(off, SKB.wireLen) || isField(off, SKB.hwtstamp, 8)) return undefined;
   if (write && !within(off, SKB.cb0, 20)) return undefined;
-  return skbValid(off, size, write) ? SCALAR : undefined;
+  return skbValid(off, size, write) ? (off === SKB.sk ? { type: 'sock_common_or_null' } : SCALAR) : undefined;
 }
 
 /** `tc_cls_act_is_valid_access`. */
@@ -127,4 +129,21 @@ export function mayAccessDirectPktData(progType: number, write: boolean): boolea
     case 22: return !write;
     default: return false;
   }
+}
+
+const narrowOk = (size: number, field: number): boolean => size <= field && (size & (size - 1)) === 0;
+
+/** `bpf_sock_is_valid_access` (struct bpf_sock), `bpf_sock_common_is_valid_access`, `bpf_tcp_sock_is_valid_access`. */
+export function sockAccess(type: RegType, off: number, size: number): boolean {
+  if (type === 'tcp_sock') {
+    if (off < 0 || off >= 112 || off % size !== 0) return false;
+    return off === 80 || off === 88 ? size === 8 : size === 4;
+  }
+  if (type === 'sock_common' && off >= 8 && off < 24) return false;
+  if (off < 0 || off >= 80 || off % size !== 0) return false;
+  // state, family, type, protocol, src_port, rx_queue_mapping; src/dst addresses.
+  if ([72, 4, 8, 12, 44, 76].includes(off) || (off >= 24 && off < 44) || (off >= 52 && off < 72)) return narrowOk(size, 4);
+  if (off === 48 || off === 50) return narrowOk(size, size === 4 ? 4 : 2) && (size === 4 ? off === 48 : true) && !(off === 50 && size > 2);
+  if (off > 48 && off < 52) return false;
+  return size === 4;
 }

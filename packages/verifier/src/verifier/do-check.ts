@@ -52,7 +52,7 @@ export class Checker {
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
     regs[10] = pointer('fp', 0, { frame: 0 });
-    let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }] };
+    let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [] };
     let pc = 0;
     let printState = true;
     let from = -1;
@@ -80,6 +80,7 @@ export class Checker {
         env.scratchedStack.clear();
         const c = cls(insn.code);
         if (c === JMP || c === JMP32) this.jmpsProcessed++;
+        env.insnIdx = pc;
         next = this.step(state, insn, pc);
         if (next !== 'exit' && log.verbose && log.pos === afterInsn) {
           const delta = this.stateText(state, false);

@@ -12,6 +12,8 @@ export class VerifierEnv {
   insnProcessed = 0;
   maxStack = 0;
   nextId = 1;
+  /** The instruction being checked (`env->insn_idx`). */
+  insnIdx = 0;
   /** Size requested by the last `ringbuf_reserve`-style allocation argument. */
   lastAllocSize = 0;
   /** Registers and stack slots touched by the current instruction (`mark_reg_scratched`). */

@@ -3,15 +3,21 @@ import { bpfFuncId } from '@bpfkit/uapi';
 /** Argument kinds of `struct bpf_func_proto` (subset). */
 export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
-  | 'const_alloc_size_or_zero';
+  | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null';
 /** Return kinds (subset). */
-export type RetType = 'integer' | 'void' | 'map_value_or_null' | 'ringbuf_mem_or_null';
+export type RetType = 'integer' | 'void' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
 export interface HelperProto {
   readonly args: readonly ArgType[];
   readonly ret: RetType;
   readonly gplOnly?: boolean;
+  /** Returns a new reference the program must release (`is_acquire_function`). */
+  readonly acquire?: boolean;
+  /** Returns its argument viewed as another type, keeping its reference (`is_ptr_cast_function`). */
+  readonly cast?: boolean;
 }
+
+const skLookup = (ret: RetType): HelperProto => ({ args: ['ctx', 'mem', 'const_size', 'anything', 'anything'], ret, acquire: true });
 
 const probeRead: HelperProto = { args: ['uninit_mem', 'const_size_or_zero', 'anything'], ret: 'integer', gplOnly: true };
 const noArgs: HelperProto = { args: [], ret: 'integer' };
@@ -40,7 +46,33 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   trace_printk: { args: ['mem', 'const_size', 'anything', 'anything', 'anything'], ret: 'integer', gplOnly: true },
   tail_call: { args: ['ctx', 'map', 'anything'], ret: 'void' },
   ringbuf_output: { args: ['map', 'mem', 'const_size_or_zero', 'anything'], ret: 'integer' },
-  ringbuf_reserve: { args: ['map', 'const_alloc_size_or_zero', 'anything'], ret: 'ringbuf_mem_or_null' },
+  ringbuf_reserve: { args: ['map', 'const_alloc_size_or_zero', 'anything'], ret: 'ringbuf_mem_or_null', acquire: true },
+  ringbuf_submit: { args: ['ringbuf_mem_release', 'anything'], ret: 'void' },
+  ringbuf_discard: { args: ['ringbuf_mem_release', 'anything'], ret: 'void' },
+  sk_lookup_tcp: skLookup('sock_or_null'),
+  sk_lookup_udp: skLookup('sock_or_null'),
+  skc_lookup_tcp: skLookup('sock_common_or_null'),
+  sk_release: { args: ['sock_common_release'], ret: 'integer' },
+  sk_fullsock: { args: ['sock_common'], ret: 'sock_or_null', cast: true },
+  tcp_sock: { args: ['sock_common'], ret: 'tcp_sock_or_null', cast: true },
+  get_listener_sock: { args: ['sock_common'], ret: 'sock_or_null' },
+  skb_ecn_set_ce: { args: ['ctx'], ret: 'integer' },
+  get_netns_cookie: { args: ['ctx_or_null'], ret: 'integer' },
+  skb_load_bytes: { args: ['ctx', 'anything', 'uninit_mem', 'const_size'], ret: 'integer' },
+  skb_load_bytes_relative: { args: ['ctx', 'anything', 'uninit_mem', 'const_size', 'anything'], ret: 'integer' },
+  skb_store_bytes: { args: ['ctx', 'anything', 'mem', 'const_size', 'anything'], ret: 'integer' },
+  get_socket_cookie: { args: ['ctx'], ret: 'integer' },
+  get_socket_uid: { args: ['ctx'], ret: 'integer' },
+  get_cgroup_classid: { args: ['ctx'], ret: 'integer' },
+  get_hash_recalc: { args: ['ctx'], ret: 'integer' },
+  skb_pull_data: { args: ['ctx', 'anything'], ret: 'integer' },
+  xdp_adjust_head: { args: ['ctx', 'anything'], ret: 'integer' },
+  xdp_adjust_tail: { args: ['ctx', 'anything'], ret: 'integer' },
+  xdp_adjust_meta: { args: ['ctx', 'anything'], ret: 'integer' },
+  skb_change_head: { args: ['ctx', 'anything', 'anything'], ret: 'integer' },
+  skb_change_tail: { args: ['ctx', 'anything', 'anything'], ret: 'integer' },
+  l3_csum_replace: { args: ['ctx', 'anything', 'anything', 'anything', 'anything'], ret: 'integer' },
+  l4_csum_replace: { args: ['ctx', 'anything', 'anything', 'anything', 'anything'], ret: 'integer' },
 };
 
 const byId = new Map<number, HelperProto>();

@@ -120,8 +120,10 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
 
 /** `states_equal`: the current state is covered by the old one (or, `exact`, identical to it). */
 export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean): boolean {
-  if (o.frames.length !== c.frames.length) return false;
+  if (o.frames.length !== c.frames.length || o.refs.length !== c.refs.length) return false;
   const ids = new IdMap();
+  // `refsafe`: the same references, in the same order.
+  for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]?.id ?? 0, c.refs[i]?.id ?? 0)) return false;
   for (let i = 0; i < o.frames.length; i++) {
     const of = o.frames[i], cf = c.frames[i];
     if (of === undefined || cf === undefined || of.returnTo !== cf.returnTo || of.subprog !== cf.subprog) return false;

@@ -4,7 +4,8 @@ import { tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 /** Register types (`enum bpf_reg_type`, subset). */
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
-  | 'pkt' | 'pkt_meta' | 'pkt_end';
+  | 'pkt' | 'pkt_meta' | 'pkt_end'
+  | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null';
 
 /**
  * One register (`struct bpf_reg_state`). Scalars: the bounds are the value. Pointers: `off` is the
@@ -22,6 +23,8 @@ export interface RegState extends Readonly<Bounds> {
   readonly frame?: number;
   /** Packet pointers: bytes known to be in the packet past this pointer (`reg->range`). */
   readonly range?: number;
+  /** The acquired reference this pointer belongs to (`ref_obj_id`), 0 for none. */
+  readonly refObjId?: number;
 }
 
 export const U64 = U64_MAX;
@@ -66,13 +69,28 @@ export interface FrameState {
   readonly subprog: number;
 }
 
+/** An acquired reference (`struct bpf_reference_state`): its id and the instruction that took it. */
+export interface RefState {
+  readonly id: number;
+  readonly insn: number;
+}
+
 /** The whole verifier state (`struct bpf_verifier_state`). */
 export interface VState {
   frames: FrameState[];
+  /** References the program holds and must release before exit. */
+  refs: RefState[];
 }
+
+/** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
+export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
+  map_value_or_null: 'map_value', ringbuf_mem_or_null: 'ringbuf_mem', sock_or_null: 'sock',
+  sock_common_or_null: 'sock_common', tcp_sock_or_null: 'tcp_sock',
+};
 
 export function cloneState(s: VState): VState {
   return {
+    refs: [...s.refs],
     frames: s.frames.map((f) => ({
       regs: [...f.regs], returnTo: f.returnTo, subprog: f.subprog,
       stack: f.stack.map((slot) => ({ bytes: [...slot.bytes], ...(slot.spilled === undefined ? {} : { spilled: slot.spilled }) })),
