@@ -199,7 +199,7 @@ function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: numb
     minOff = Number(reg.smin) + reg.off;
     maxOff = Number(reg.smax) + reg.off + size;
   }
-  env.maxStack = Math.max(env.maxStack, -minOff);
+  env.growStack(f, -minOff);
   checkStackRangeInit(env, f, regno, minOff, maxOff, write && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
 }
 

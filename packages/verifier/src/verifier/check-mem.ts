@@ -158,7 +158,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       const acc = ctxAccess(env.req.progType, env.req.expectedAttachType, off, size, write, env.privileges.bpfCapable);
       if (acc === undefined) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
       if (acc.type === 'scalar') return unknownScalar;
-      if (acc.type === 'sock_common_or_null') return pointer(acc.type, 0, { id: env.nextId++ });
+      if (acc.type === 'sock_common_or_null' || acc.type === 'sock_or_null') return pointer(acc.type, 0, { id: env.nextId++ });
+      if (acc.type === 'sock') return pointer(acc.type, 0);
       return pointer(acc.type, 0, acc.type === 'pkt_end' ? {} : { range: 0 });
     }
     case 'map_value':
@@ -248,7 +249,7 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
   value: RegState | undefined, stImm: bigint | undefined, pc: number, toReg: boolean): RegState {
   const { min, max } = checkStackBounds(env, regno, ptr, off, size, write);
   const f = stackFrame(env, state, ptr);
-  env.maxStack = Math.max(env.maxStack, -min);
+  env.growStack(f, -min);
   const known = tnumIsConst(ptr.varOff);
   if (write) {
     if (known) checkStackWriteFixedOff(env, f, env.frame(state), min, size, value, stImm);

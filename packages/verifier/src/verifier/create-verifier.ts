@@ -1,5 +1,6 @@
 import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
 import { checkCfg, checkSubprogs } from './cfg.js';
+import { checkInsnTable } from './check-reserved.js';
 import { Checker } from './do-check.js';
 import { decodeSlots } from './insns.js';
 import { LOG_STATS, Reject, VerifierLog } from './log.js';
@@ -31,6 +32,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       let stackDepth = 0;
       let failure: Reject | undefined;
       try {
+        checkInsnTable(log, insns);
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);

@@ -99,6 +99,27 @@ function xdp(off: number, size: number, write: boolean, attachType: number): Ctx
   return SCALAR;
 }
 
+/** `sk_lookup_is_valid_access` over `struct bpf_sk_lookup` (reads only). */
+function skLookup(off: number, size: number, write: boolean): CtxAccess {
+  if (off < 0 || off >= 72 || off % size !== 0 || write) return undefined;
+  if (off === 0) return size === 8 ? { type: 'sock_or_null' } : undefined;
+  // family, protocol, remote_ip4, remote_ip6, local_ip4, local_ip6, local_port, ingress_ifindex.
+  if ((off >= 8 && off < 36) || (off >= 40 && off < 68)) return narrowOk(size, 4) ? SCALAR : undefined;
+  // remote_port (2 bytes, a 4-byte load is allowed) and the padding after it.
+  if (off >= 36 && off < 40) return size === 4 || narrowOk(size, 2) ? SCALAR : undefined;
+  return undefined;
+}
+
+/** `sk_msg_is_valid_access` over `struct sk_msg_md` (reads only). */
+function skMsg(off: number, size: number, write: boolean): CtxAccess {
+  if (write || off % size !== 0) return undefined;
+  if (off >= 0 && off < 8) return size === 8 ? PKT : undefined;
+  if (off >= 8 && off < 16) return size === 8 ? PKT_END : undefined;
+  if (off >= 72 && off < 80) return size === 8 ? { type: 'sock' } : undefined;
+  if (off >= 16 && off < 72) return size === 4 ? SCALAR : undefined;
+  return undefined;
+}
+
 /** Context sizes of the program types without a modelled table: aligned reads inside the struct. */
 const CTX_SIZE: Readonly<Record<number, number>> = { 2: 168 };
 
@@ -114,6 +135,8 @@ export function ctxAccess(progType: number, attachType: number, off: number, siz
     case 8: return cgSkb(off, size, write, bpfCapable);
     case 10: case 11: case 12: return lwt(off, size, write);
     case 14: return skSkb(off, size, write);
+    case 16: return skMsg(off, size, write);
+    case 30: return skLookup(off, size, write);
     default: {
       const ctxSize = CTX_SIZE[progType] ?? 256;
       return write || off < 0 || off + size > ctxSize || off % size !== 0 ? undefined : SCALAR;
@@ -143,7 +166,8 @@ export function sockAccess(type: RegType, off: number, size: number): boolean {
   if (off < 0 || off >= 80 || off % size !== 0) return false;
   // state, family, type, protocol, src_port, rx_queue_mapping; src/dst addresses.
   if ([72, 4, 8, 12, 44, 76].includes(off) || (off >= 24 && off < 44) || (off >= 52 && off < 72)) return narrowOk(size, 4);
-  if (off === 48 || off === 50) return narrowOk(size, size === 4 ? 4 : 2) && (size === 4 ? off === 48 : true) && !(off === 50 && size > 2);
-  if (off > 48 && off < 52) return false;
+  // dst_port is a 2-byte field that also allows a 4-byte load; the 2 bytes after it are padding.
+  if (off === 48 || off === 49) return size === 4 ? off === 48 : narrowOk(size, 2);
+  if (off >= 50 && off < 52) return false;
   return size === 4;
 }

@@ -6,6 +6,8 @@ import { processExit } from './check-exit.js';
 import { checkCondJmpOp } from './check-jmp.js';
 import { checkLd } from './check-ld.js';
 import { checkLdx, checkStore } from './check-mem.js';
+import { checkMaxStackDepth } from './stack-depth.js';
+import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
@@ -105,7 +107,8 @@ export class Checker {
       }
       pc = next;
     }
-    return { insnProcessed: env.insnProcessed, stackDepth: env.maxStack };
+    checkMaxStackDepth(env);
+    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0 };
   }
 
   /**
@@ -180,6 +183,7 @@ export class Checker {
     const c = cls(insn.code);
     env.checkRegNo(insn.dst);
     env.checkRegNo(insn.src);
+    checkReservedFields(env.log, insn);
     switch (c) {
       case ALU:
       case ALU64:

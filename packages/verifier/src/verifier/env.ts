@@ -10,7 +10,8 @@ export interface Pending { state: VState; pc: number; from: number; logPos: numb
 /** `struct bpf_verifier_env`: what every check shares while one program is verified. */
 export class VerifierEnv {
   insnProcessed = 0;
-  maxStack = 0;
+  /** Stack bytes each subprogram uses (`subprog_info[].stack_depth`). */
+  readonly subprogStack: number[] = [];
   nextId = 1;
   /** The instruction being checked (`env->insn_idx`). */
   insnIdx = 0;
@@ -36,6 +37,12 @@ export class VerifierEnv {
     readonly progType: ProgTypeDescriptor | undefined,
     readonly subprogs: readonly number[],
   ) {}
+
+  /** `grow_stack_state`: the frame's subprogram uses at least `size` bytes of stack. */
+  growStack(f: FrameState, size: number): void {
+    const i = Math.max(f.subprog, 0);
+    this.subprogStack[i] = Math.max(this.subprogStack[i] ?? 0, size);
+  }
 
   get privileges(): VerifierRequest['privileges'] {
     return this.req.privileges;

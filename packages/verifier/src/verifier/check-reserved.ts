@@ -1,0 +1,103 @@
+import type { Insn } from '@bpfkit/asm';
+import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, LD, LD_IMM64, mode, op, PSEUDO_CALL, size, srcX, ST, STX } from './insns.js';
+import { fail, type VerifierLog } from './log.js';
+
+const DIV = 0x30, MOD = 0x90, NEG = 0x80, END = 0xd0, MOV = 0xb0;
+
+/** `bpf_opcode_in_insntable`: the opcodes the interpreter knows. */
+function opcodeKnown(code: number): boolean {
+  const c = cls(code), o = op(code);
+  switch (c) {
+    case ALU:
+    case ALU64:
+      if (o === NEG) return (code & 0x08) === 0;
+      if (o === END) return c === ALU || (code & 0x08) === 0;
+      return o <= 0xc0;
+    case JMP:
+      if (o === CALL) return true;
+      if (o === EXIT || o === JA || o === 0xe0) return (code & 0x08) === 0;
+      return o <= 0xd0 && o !== 0x80 && o !== 0x90;
+    case JMP32:
+      if (o === JA) return (code & 0x08) === 0;
+      return o <= 0xd0 && o !== 0x80 && o !== 0x90;
+    case LD:
+      return code === LD_IMM64 || [0x20, 0x28, 0x30, 0x40, 0x48, 0x50].includes(code);
+    case 1: // LDX
+      return [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91].includes(code);
+    case ST:
+      return [0x62, 0x6a, 0x72, 0x7a].includes(code);
+    case STX:
+      return [0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0xcb, 0xd3].includes(code);
+    default:
+      return false;
+  }
+}
+
+/** `resolve_pseudo_ldimm64`'s sanity pass: known opcodes, and well-formed second halves of ld_imm64. */
+export function checkInsnTable(log: VerifierLog, insns: readonly Insn[]): void {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const insn = insns[pc];
+    if (insn === undefined) continue;
+    if (insn.code === LD_IMM64) {
+      const next = insns[pc + 1];
+      if (next === undefined || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
+        fail(log, 'EINVAL', 'bad-ld-imm64', 'invalid bpf_ld_imm64 insn');
+      }
+      pc++;
+      continue;
+    }
+    if (!opcodeKnown(insn.code)) fail(log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
+  }
+}
+
+/** The "uses reserved fields" checks of `do_check` for one instruction. */
+export function checkReservedFields(log: VerifierLog, insn: Insn): void {
+  const c = cls(insn.code), o = op(insn.code), x = srcX(insn.code);
+  const bad = (what: string): never => fail(log, 'EINVAL', 'reserved-fields', `${what} uses reserved fields`);
+  switch (c) {
+    case ALU:
+    case ALU64:
+      if (o === NEG) { if (x || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) bad('BPF_NEG'); return; }
+      if (o === END) {
+        if (insn.src !== 0 || insn.off !== 0 || ![16, 32, 64].includes(insn.imm) || (c === ALU64 && x)) bad('BPF_END');
+        return;
+      }
+      if (o === MOV) {
+        if (x) {
+          const offs = c === ALU ? [0, 8, 16] : [0, 8, 16, 32];
+          if (!offs.includes(insn.off) || insn.imm !== 0) bad('BPF_MOV');
+        } else if (insn.src !== 0 || insn.off !== 0) bad('BPF_MOV');
+        return;
+      }
+      if ((x ? insn.imm !== 0 : insn.src !== 0) || (insn.off !== 0 && insn.off !== 1) || (insn.off === 1 && o !== DIV && o !== MOD)) bad('BPF_ALU');
+      return;
+    case ST:
+      if (mode(insn.code) !== 0x60 || insn.src !== 0) bad('BPF_ST');
+      return;
+    case STX:
+      if (mode(insn.code) !== 0xc0 && insn.imm !== 0) bad('BPF_STX');
+      return;
+    case LD:
+      if (insn.code === LD_IMM64) { if (insn.off !== 0) bad('BPF_LD_IMM64'); return; }
+      if (insn.dst !== 0 || insn.off !== 0 || size(insn.code) === 0x18 || (mode(insn.code) === 0x20 && insn.src !== 0)) bad('BPF_LD_[ABS|IND]');
+      return;
+    case JMP:
+    case JMP32:
+      if (o === CALL) {
+        if (x || insn.off !== 0 || (insn.src !== 0 && insn.src !== PSEUDO_CALL && insn.src !== 2) || insn.dst !== 0 || c === JMP32) bad('BPF_CALL');
+        return;
+      }
+      if (o === EXIT) {
+        if (x || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || c === JMP32) bad('BPF_EXIT');
+        return;
+      }
+      if (o === JA) {
+        if (x || insn.src !== 0 || insn.dst !== 0 || (c === JMP && insn.imm !== 0) || (c === JMP32 && insn.off !== 0)) bad('BPF_JA');
+        return;
+      }
+      if (x ? insn.imm !== 0 : insn.src !== 0) bad('BPF_JMP/JMP32');
+      return;
+    default:
+      return;
+  }
+}
