@@ -87,11 +87,11 @@ function deduce32(b: Bounds): void {
     }
   }
   // A 64-bit range crossing one 2^32 boundary with the low half going negative to non-negative.
-  if (u32(b.umin >> 32n) + 1n === u32(b.umax >> 32n) && s32(b.umin) < 0n && s32(b.umax) >= 0n) {
+  if (u32(u32(b.umin >> 32n) + 1n) === u32(b.umax >> 32n) && s32(b.umin) < 0n && s32(b.umax) >= 0n) {
     b.s32min = max(b.s32min, s32(b.umin));
     b.s32max = min(b.s32max, s32(b.umax));
   }
-  if (u32(b.smin >> 32n) + 1n === u32(b.smax >> 32n) && s32(b.smin) < 0n && s32(b.smax) >= 0n) {
+  if (u32(u32(b.smin >> 32n) + 1n) === u32(b.smax >> 32n) && s32(b.smin) < 0n && s32(b.smax) >= 0n) {
     b.s32min = max(b.s32min, s32(b.smin));
     b.s32max = min(b.s32max, s32(b.smax));
   }

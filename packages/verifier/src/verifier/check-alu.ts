@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { ADD, ALU_OP_NAMES, AND, ARSH, DIV, END, foldConst, LSH, MOD, MOV, NEG, OR, RSH, SUB, XOR } from './alu.js';
-import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, S64_MAX, S64_MIN, type Bounds } from './bounds.js';
+import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, S64_MAX, S64_MIN, zext32To64, type Bounds } from './bounds.js';
 import type { VerifierEnv } from './env.js';
 import { op, srcX } from './insns.js';
 import { fail } from './log.js';
@@ -49,7 +49,21 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
     adjustPtrMinMaxVals(env, state, insn, o, dst, src, is64, isPointer(src));
     return;
   }
-  env.writeReg(state, d, scalarOf(adjustScalarMinMaxVals(dst, src, o, !is64)));
+  const res = scalarOf(adjustScalarMinMaxVals(dst, src, o, !is64));
+  env.writeReg(state, d, linkAddConst(env, res, dst, src, o, is64));
+}
+
+/**
+ * `rX += const` keeps rX linked to its copies with the constant remembered (`BPF_ADD_CONST`),
+ * so a later branch on either bounds both; any other ALU result starts unlinked.
+ */
+function linkAddConst(env: VerifierEnv, res: RegState, dst: RegState, src: RegState, o: number, is64: boolean): RegState {
+  const k = regConst(src);
+  if (!env.privileges.bpfCapable || (o !== ADD && o !== SUB) || dst.id === 0 || k === undefined || !is64 || dst.linkedConst === true) return res;
+  const val = BigInt.asIntN(64, k);
+  if (val < -(1n << 31n) || val > (1n << 31n) - 1n || (o === SUB && val === -(1n << 31n))) return res;
+  const off = Number(o === SUB ? -val : val);
+  return { ...res, id: dst.id, off, linkedConst: true };
 }
 
 /** BPF_END: byte swaps of a known value are folded; otherwise the width bounds the result. */
@@ -100,9 +114,17 @@ function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is
     env.writeReg(state, d, s);
     return;
   }
-  const b = copyBounds(src);
-  coerceToSize(b, 4);
-  env.writeReg(state, d, scalarOf(b));
+  // ALU32 copy: the subregister is kept, the upper half zeroed; the copy stays linked if the value fits in 32 bits.
+  let s = src;
+  const fits = s.umax <= 0xffffffffn;
+  if (fits && s.id === 0 && !tnumIsConst(s.varOff)) {
+    s = { ...s, id: env.nextId++ };
+    env.frame(state).regs[insn.src] = s;
+  }
+  const b = copyBounds(s);
+  zext32To64(b);
+  boundsSync(b);
+  env.writeReg(state, d, { ...scalarOf(b), id: fits ? s.id : 0 });
 }
 
 /** `check_reg_sane_offset`. */

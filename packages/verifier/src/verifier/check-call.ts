@@ -71,9 +71,10 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   const arg1 = proto?.args[0] === 'map' ? mapValueSize : 0;
-  const ptrId = env.nextId++;
+  let ptrId = env.nextId++;
   let refObjId: number | undefined;
   if (proto?.acquire === true) {
+    ptrId = env.nextId++;
     refObjId = ptrId;
     state.refs.push({ id: ptrId, insn: env.insnIdx });
   } else if (proto?.cast === true) {

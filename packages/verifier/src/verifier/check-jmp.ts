@@ -1,6 +1,8 @@
 import type { Insn } from '@bpfkit/asm';
 import { isScalarBranchTaken, flipOpcode, JEQ, JGE, JGT, JLE, JLT, JNE, regSetMinMax } from './branch.js';
-import { knownBounds, type Bounds } from './bounds.js';
+import { copyBounds, knownBounds, type Bounds } from './bounds.js';
+import { ADD } from './alu.js';
+import { adjustScalarMinMaxVals } from './scalar-alu.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
@@ -50,10 +52,27 @@ function forEachReg(s: VState, fn: (r: RegState) => RegState): void {
   }
 }
 
-/** `sync_linked_regs`: scalars sharing an id get the bounds learned for one of them. */
-function syncLinked(s: VState, id: number, b: Bounds): void {
-  if (id === 0) return;
-  forEachReg(s, (r) => (r.type === 'scalar' && r.id === id ? { ...r, ...b } : r));
+/** `sync_linked_regs`: scalars sharing an id get the bounds learned for one of them (shifted by their constant). */
+function syncLinked(env: VerifierEnv, s: VState, known: RegState, pc: number): void {
+  if (known.id === 0 || known.type !== 'scalar') return;
+  // Only live registers are linked (`collect_linked_regs`); spilled copies always are.
+  s.frames.forEach((f, i) => {
+    const at = i === s.frames.length - 1 ? pc : (s.frames[i + 1]?.returnTo ?? pc + 1) - 1;
+    const live = env.liveIn[at] ?? 0x3ff;
+    f.regs = f.regs.map((r, regno) => (regno < 10 && (live & (1 << regno)) !== 0 ? syncOne(r, known) : r));
+    for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[7] === 'spill') slot.spilled = syncOne(slot.spilled, known);
+  });
+}
+
+function syncOne(r: RegState, known: RegState): RegState {
+  {
+    if (r.type !== 'scalar' || r === known || r.id !== known.id) return r;
+    const kOff = known.linkedConst === true ? known.off : 0;
+    const rOff = r.linkedConst === true ? r.off : 0;
+    if (kOff === rOff) return { ...r, ...copyBounds(known) };
+    const b = adjustScalarMinMaxVals(known, knownBounds(BigInt(rOff - kOff)), ADD, false);
+    return { ...r, ...b };
+  }
 }
 
 /** `mark_ptr_or_null_regs`: after `if rX == 0`, every copy of the pointer is null or valid. */
@@ -127,14 +146,14 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
     const apply = (s: VState, b: [Bounds, Bounds]): void => {
       const f = s.frames[s.frames.length - 1];
       if (f === undefined) return;
-      const d = f.regs[insn.dst] ?? dst;
-      f.regs[insn.dst] = { ...d, ...b[0] };
-      syncLinked(s, d.id, b[0]);
+      const d: RegState = { ...(f.regs[insn.dst] ?? dst), ...b[0] };
+      f.regs[insn.dst] = d;
       if (useX) {
-        const sr = f.regs[insn.src] ?? src;
-        f.regs[insn.src] = { ...sr, ...b[1] };
-        syncLinked(s, sr.id, b[1]);
+        const sr: RegState = { ...(f.regs[insn.src] ?? src), ...b[1] };
+        f.regs[insn.src] = sr;
+        syncLinked(env, s, sr, pc);
       }
+      syncLinked(env, s, f.regs[insn.dst] ?? d, pc);
     };
     if (res.taken === undefined) takenDead = true; else apply(other, res.taken);
     if (res.fall === undefined) fallDead = true; else apply(state, res.fall);

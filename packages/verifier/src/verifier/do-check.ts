@@ -50,6 +50,7 @@ export class Checker {
     const env = this.env;
     const log = env.log;
     this.liveIn = computeLiveRegs(env.insns);
+    env.liveIn = this.liveIn;
     this.prunePoints = computePrunePoints(env.insns);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
@@ -72,7 +73,7 @@ export class Checker {
         if (printState && log.verbose) {
           const full = this.stateText(state, true);
           if (log.level2 && from >= 0) log.line(`\nfrom ${String(from)} to ${String(pc)}:${full}`);
-          else log.line(`${String(pc)}:${full}`);
+          log.line(`${String(pc)}:${full}`);
         }
         printState = false;
         const insnText = `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`;
@@ -121,9 +122,11 @@ export class Checker {
     const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0;
     let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && env.insnProcessed - this.prevInsnProcessed >= 8);
     const allowUninit = env.privileges.allowUninitStack;
+    let statesCnt = 0;
     for (let i = 0; i < list.length; i++) {
       const sl = list[i];
       if (sl === undefined) continue;
+      statesCnt++;
       if (sl.branches > 0) {
         if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit)) {
           fail(env.log, 'EINVAL', 'infinite-loop', `infinite loop detected at insn ${String(pc)}`);
@@ -146,6 +149,7 @@ export class Checker {
         i--;
       }
     }
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
     const cp: Checkpoint = { state: cloneState(cur), cleaned: false, branches: 1, hits: 0, misses: 0, parent: env.curParent };
     list.push(cp);
@@ -154,7 +158,6 @@ export class Checker {
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = env.insnProcessed;
     this.totalStates++;
-    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
     return false;
   }
 
@@ -174,6 +177,7 @@ export class Checker {
       if (slot.spilled !== undefined && slot.bytes.every((b) => b === 'spill')) parts.push(`${name}=${formatReg(slot.spilled)}`);
       else parts.push(`${name}=${slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('')}`);
     });
+    if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
     return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
   }
 

@@ -61,6 +61,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean 
   if (o.type !== c.type) return false;
   switch (o.type) {
     case 'scalar':
+      if ((o.linkedConst === true) !== (c.linkedConst === true) || (o.linkedConst === true && o.off !== c.off)) return false;
       return ids.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case 'map_value':
     case 'ringbuf_mem':

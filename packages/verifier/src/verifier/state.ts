@@ -23,6 +23,8 @@ export interface RegState extends Readonly<Bounds> {
   readonly frame?: number;
   /** Packet pointers: bytes known to be in the packet past this pointer (`reg->range`). */
   readonly range?: number;
+  /** Scalars: `off` is a constant added since the copy with this id (`BPF_ADD_CONST`). */
+  readonly linkedConst?: boolean;
   /** The acquired reference this pointer belongs to (`ref_obj_id`), 0 for none. */
   readonly refObjId?: number;
 }
@@ -134,7 +136,7 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
       names += `${m2.name}=`;
       m2.omit = true;
     }
-    out.push(names + (neg1 ? m1.val.toString() : unum(BigInt.asUintN(64, m1.val))));
+    out.push(names + (neg1 ? snum(m1.val) : unum(BigInt.asUintN(64, m1.val))));
   });
   return out;
 }
@@ -143,7 +145,7 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
 export function formatScalar(r: RegState): string {
   const k = constOf(r);
   if (k !== undefined) return snum(BigInt.asIntN(64, k));
-  const parts = r.id !== 0 ? [`id=${String(r.id)}`] : [];
+  const parts = r.id !== 0 ? [`id=${String(r.id)}${r.linkedConst === true ? (r.off < 0 ? String(r.off) : `+${String(r.off)}`) : ''}`] : [];
   parts.push(...scalarRanges(r));
   if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
   return `scalar(${parts.join(',')})`;
@@ -156,8 +158,9 @@ export function formatReg(r: RegState): string {
   if (r.type === 'fp' && constOf(r) === 0n) return `fp${r.off === 0 ? '0' : String(r.off)}`;
   const parts: string[] = [];
   if (r.id !== 0) parts.push(`id=${String(r.id)}`);
+  if ((r.refObjId ?? 0) !== 0) parts.push(`ref_obj_id=${String(r.refObjId)}`);
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
-  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${String(r.range ?? 0)}`);
+  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
   if (r.type === 'map_value' || r.type === 'map_value_or_null') parts.push(`vs=${String(r.valueSize ?? 0)}`);
   if (constOf(r) === undefined) {
     parts.push(...scalarRanges(r));
