@@ -131,12 +131,12 @@ function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is
 function checkRegSaneOffset(env: VerifierEnv, reg: Bounds & { off: number }, type: string): void {
   const k = tnumIsConst(reg.varOff) ? BigInt.asIntN(64, reg.varOff.value) : undefined;
   const lim = BigInt(MAX_VAR_OFF);
-  if (k !== undefined && (k >= lim || k <= -lim)) fail(env.log, 'EACCES', 'ptr-offset', `math between ${type} pointer and ${k.toString()} is not allowed`);
-  if (reg.off >= MAX_VAR_OFF || reg.off <= -MAX_VAR_OFF) fail(env.log, 'EACCES', 'ptr-offset', `${type} pointer offset ${String(reg.off)} is not allowed`);
+  if (k !== undefined && (k >= lim || k <= -lim)) fail(env.log, 'EINVAL', 'ptr-offset', `math between ${type} pointer and ${k.toString()} is not allowed`);
+  if (reg.off >= MAX_VAR_OFF || reg.off <= -MAX_VAR_OFF) fail(env.log, 'EINVAL', 'ptr-offset', `${type} pointer offset ${String(reg.off)} is not allowed`);
   if (reg.smin === S64_MIN) {
-    fail(env.log, 'EACCES', 'ptr-offset', `math between ${type} pointer and register with unbounded min value is not allowed`);
+    fail(env.log, 'EINVAL', 'ptr-offset', `math between ${type} pointer and register with unbounded min value is not allowed`);
   }
-  if (reg.smin >= lim || reg.smin <= -lim) fail(env.log, 'EACCES', 'ptr-offset', `value ${reg.smin.toString()} makes ${type} pointer be out of bounds`);
+  if (reg.smin >= lim || reg.smin <= -lim) fail(env.log, 'EINVAL', 'ptr-offset', `value ${reg.smin.toString()} makes ${type} pointer be out of bounds`);
 }
 
 const inS64 = (v: bigint): boolean => v === BigInt.asIntN(64, v);

@@ -69,7 +69,7 @@ function checkAtomic(env: VerifierEnv, state: VState, insn: Insn, pc: number): v
   }
   const loadReg = (imm & FETCH) !== 0 ? (imm === CMPXCHG ? 0 : insn.src) : -1;
   const old = checkMemAccess(env, state, insn.dst, ptr, insn.off, size, false, undefined, undefined, pc, loadReg >= 0);
-  checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, unknownScalar, undefined, pc);
+  checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, undefined, undefined, pc);
   if (loadReg >= 0) {
     const v = old.type === 'scalar' ? narrowLoaded(old, size) : old;
     env.writeReg(state, loadReg, v);

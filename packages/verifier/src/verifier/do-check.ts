@@ -10,7 +10,7 @@ import { checkMaxStackDepth } from './stack-depth.js';
 import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
-import { fail, type VerifierLog } from './log.js';
+import { fail, Reject, type VerifierLog } from './log.js';
 import { computeLiveRegs, computePrunePoints } from './liveness.js';
 import { cleanDeadRegs, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
 import { cloneState, formatReg, notInit, pointer, type RegState, type VState } from './state.js';
@@ -89,7 +89,7 @@ export class Checker {
           const delta = this.stateText(state, false);
           if (delta !== '') {
             log.reset(afterInsn - 1);
-            const width = Math.ceil(Math.max(insnText.length + 4, 40) / 8) * 8 - insnText.length - 2;
+            const width = Math.ceil(Math.max(insnText.length + 5, 40) / 8) * 8 - insnText.length - 2;
             log.line(`${' '.repeat(width)};${delta}`);
           }
         }
@@ -129,7 +129,10 @@ export class Checker {
       statesCnt++;
       if (sl.branches > 0) {
         if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit)) {
-          fail(env.log, 'EINVAL', 'infinite-loop', `infinite loop detected at insn ${String(pc)}`);
+          env.log.line(`infinite loop detected at insn ${String(pc)}`);
+          env.log.line(`cur state:${this.stateText(cur, true)}`);
+          env.log.line(`old state:${this.stateText(sl.state, true)}`);
+          throw new Reject('EINVAL', 'verifier:infinite-loop', `infinite loop detected at insn ${String(pc)}`);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else {
