@@ -142,6 +142,12 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       checkHelperMemAccess(env, state, regno, reg, size, false, false);
       return undefined;
     }
+    case 'mem_or_null':
+      // A NULL pointer goes with a size of zero; nothing is accessed.
+      if (regConst(reg) === 0n) return undefined;
+      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
+        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      return { regno, reg, write: false };
     case 'uninit_mem':
     case 'mem':
       expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',

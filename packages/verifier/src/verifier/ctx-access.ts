@@ -15,6 +15,7 @@ const SKB = {
   tstamp: 152, wireLen: 160, sk: 168, tstampType: 180, hwtstamp: 184, size: 192,
 };
 
+const narrowOk = (size: number, field: number): boolean => size <= field && (size & (size - 1)) === 0;
 const within = (off: number, start: number, len: number): boolean => off >= start && off < start + len;
 const isField = (off: number, start: number, len = 4): boolean => within(off, start, len);
 
@@ -120,6 +121,26 @@ function skMsg(off: number, size: number, write: boolean): CtxAccess {
   return undefined;
 }
 
+const wideOk = (off: number, size: number, start: number, end: number): boolean => size === 8 && off >= start && off + 8 <= end && off % 8 === 0;
+
+/** Attach types whose address family each `bpf_sock_addr` field belongs to. */
+const SOCK_ADDR_IP4 = [8, 10, 29, 31, 14, 19], SOCK_ADDR_IP6 = [9, 11, 30, 32, 15, 20];
+
+/** `sock_addr_is_valid_access` over `struct bpf_sock_addr`. */
+function sockAddr(off: number, size: number, write: boolean, attach: number): CtxAccess {
+  if (off < 0 || off >= 72 || off % size !== 0) return undefined;
+  const userIp4 = isField(off, 4), userIp6 = off >= 8 && off < 24, msgIp4 = isField(off, 40), msgIp6 = off >= 44 && off < 60;
+  if ((userIp4 && !SOCK_ADDR_IP4.includes(attach)) || (userIp6 && !SOCK_ADDR_IP6.includes(attach)) || (msgIp4 && attach !== 14) ||
+    (msgIp6 && attach !== 15)) return undefined;
+  if (userIp4 || userIp6 || msgIp4 || msgIp6 || isField(off, 24)) {
+    if (wideOk(off, size, 8, 24) || wideOk(off, size, 44, 60)) return SCALAR;
+    if (write) return size === 4 ? SCALAR : undefined;
+    return narrowOk(size, 4) ? SCALAR : undefined;
+  }
+  if (off === 64) return !write && size === 8 ? { type: 'sock' } : undefined;
+  return !write && size === 4 ? SCALAR : undefined;
+}
+
 /** Context sizes of the program types without a modelled table: aligned reads inside the struct. */
 const CTX_SIZE: Readonly<Record<number, number>> = { 2: 168 };
 
@@ -136,6 +157,7 @@ export function ctxAccess(progType: number, attachType: number, off: number, siz
     case 10: case 11: case 12: return lwt(off, size, write);
     case 14: return skSkb(off, size, write);
     case 16: return skMsg(off, size, write);
+    case 18: return sockAddr(off, size, write, attachType);
     case 30: return skLookup(off, size, write);
     default: {
       const ctxSize = CTX_SIZE[progType] ?? 256;
@@ -154,7 +176,6 @@ export function mayAccessDirectPktData(progType: number, write: boolean): boolea
   }
 }
 
-const narrowOk = (size: number, field: number): boolean => size <= field && (size & (size - 1)) === 0;
 
 /** `bpf_sock_is_valid_access` (struct bpf_sock), `bpf_sock_common_is_valid_access`, `bpf_tcp_sock_is_valid_access`. */
 export function sockAccess(type: RegType, off: number, size: number): boolean {

@@ -3,7 +3,7 @@ import { bpfFuncId } from '@bpfkit/uapi';
 /** Argument kinds of `struct bpf_func_proto` (subset). */
 export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
-  | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null';
+  | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null';
 /** Return kinds (subset). */
 export type RetType = 'integer' | 'void' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
@@ -43,7 +43,7 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   get_current_pid_tgid: noArgs,
   get_current_uid_gid: noArgs,
   get_current_comm: { args: ['uninit_mem', 'const_size'], ret: 'integer' },
-  trace_printk: { args: ['mem', 'const_size', 'anything', 'anything', 'anything'], ret: 'integer', gplOnly: true },
+  trace_printk: { args: ['mem', 'const_size'], ret: 'integer', gplOnly: true },
   tail_call: { args: ['ctx', 'map', 'anything'], ret: 'void' },
   ringbuf_output: { args: ['map', 'mem', 'const_size_or_zero', 'anything'], ret: 'integer' },
   ringbuf_reserve: { args: ['map', 'const_alloc_size_or_zero', 'anything'], ret: 'ringbuf_mem_or_null', acquire: true },
@@ -57,6 +57,10 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   tcp_sock: { args: ['sock_common'], ret: 'tcp_sock_or_null', cast: true },
   get_listener_sock: { args: ['sock_common'], ret: 'sock_or_null' },
   skb_ecn_set_ce: { args: ['ctx'], ret: 'integer' },
+  csum_diff: { args: ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], ret: 'integer' },
+  csum_update: { args: ['ctx', 'anything'], ret: 'integer' },
+  getsockopt: { args: ['ctx', 'anything', 'anything', 'uninit_mem', 'const_size'], ret: 'integer' },
+  setsockopt: { args: ['ctx', 'anything', 'anything', 'mem', 'const_size'], ret: 'integer' },
   get_netns_cookie: { args: ['ctx_or_null'], ret: 'integer' },
   skb_load_bytes: { args: ['ctx', 'anything', 'uninit_mem', 'const_size'], ret: 'integer' },
   skb_load_bytes_relative: { args: ['ctx', 'anything', 'uninit_mem', 'const_size', 'anything'], ret: 'integer' },
