@@ -80,6 +80,13 @@ test('branches narrow both paths and linked copies (with a constant offset), ove
   ]);
 });
 
+test('signed and unsigned 32-bit ranges intersect across the sign boundary', (t) => {
+  // w0 <= 0x80000003 and -3 <= (s32)w0 <= 5 leaves [0, 5]: the write to r10 after "w0 > 5" is dead.
+  const prog = ['8500000007000000', '54000000ffffffff', '2600040003000080', 'c6000300fdffffff', '6600020005000000', 'b600010005000000',
+    'b70a000000000000', '9500000000000000'];
+  t.is(outcome(req(prog)).code, 'ok');
+});
+
 test('a branch decided by the bounds is not explored', (t) => {
   // r0 = 1; if r0 == 1 goto +1; r0 = *(u64 *)(r5 +0) (dead: r5 is not initialised); exit
   const r = outcome(req(['b700000001000000', '1500010001000000', '7950000000000000', '9500000000000000']));
@@ -120,6 +127,10 @@ test('stack: pointer spills keep their type, partial fills of a pointer are refu
   const r = outcome(req(varOff));
   t.is(r.code, 'ok');
   t.true(r.log.includes('R1=fp(off=-16,smin=smin32=0,smax=umax=smax32=umax32=7,var_off=(0x0; 0x7)) fp-16=mmmmmmmm'));
+  // Without the Spectre v1 bypass the variable offset itself is refused.
+  const unpriv = outcome(req(varOff, 1, { privileges: { ...root, bypassSpecV1: false } }));
+  t.is(unpriv.code, 'EACCES');
+  t.true(unpriv.log.includes('R1 variable stack access prohibited for !root, var_off=(0x0; 0x7) off=-16'));
   // Unbounded: r1 = r10 + prandom.
   const unbounded = outcome(req(['8500000007000000', 'bfa1000000000000', '0f01000000000000', '7201000001000000', 'b700000000000000', '9500000000000000']));
   t.is(unbounded.code, 'EINVAL');

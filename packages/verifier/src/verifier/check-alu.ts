@@ -6,7 +6,8 @@ import { op, srcX } from './insns.js';
 import { fail } from './log.js';
 import { adjustScalarMinMaxVals } from './scalar-alu.js';
 import { constScalar, isPointer, NOT_NULL, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
-import { tnumAdd, tnumIsConst, tnumSub, U64_MAX } from './tnum.js';
+import { MAX_BPF_STACK } from './stack.js';
+import { tnumAdd, tnumIsConst, tnumStr, tnumSub, U64_MAX } from './tnum.js';
 
 /** `BPF_MAX_VAR_OFF`: the largest offset a pointer may be moved by. */
 const MAX_VAR_OFF = 1 << 29;
@@ -203,7 +204,28 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
   b.s32min = -(1n << 31n); b.s32max = (1n << 31n) - 1n; b.u32min = 0n; b.u32max = 0xffffffffn;
   checkRegSaneOffset(env, { ...b, off: res.off }, t);
   boundsSync(b);
-  env.writeReg(state, d, { ...res, ...b });
+  const out: RegState = { ...res, ...b };
+  if (!env.privileges.bypassSpecV1) sanitizeCheckBounds(env, d, out);
+  env.writeReg(state, d, out);
+}
+
+/** `sanitize_check_bounds`: without Spectre v1 bypass, stack and map value pointers stay in range. */
+function sanitizeCheckBounds(env: VerifierEnv, regno: number, reg: RegState): void {
+  const r = `R${String(regno)}`;
+  if (reg.type === 'fp') {
+    if (!tnumIsConst(reg.varOff)) {
+      fail(env.log, 'EACCES', 'ptr-arith-unpriv', `${r} variable stack access prohibited for !root, var_off=${tnumStr(reg.varOff)} off=${String(reg.off)}`);
+    }
+    const off = reg.off + Number(BigInt.asIntN(64, reg.varOff.value));
+    if (off >= 0 || off < -MAX_BPF_STACK) {
+      fail(env.log, 'EACCES', 'ptr-arith-unpriv', `${r} stack pointer arithmetic goes out of range, prohibited for !root; off=${String(off)}`);
+    }
+  } else if (reg.type === 'map_value') {
+    const vs = BigInt(reg.valueSize ?? 0), off = BigInt(reg.off);
+    if (reg.smin + off < 0n || reg.umax + off + 1n > vs) {
+      fail(env.log, 'EACCES', 'ptr-arith-unpriv', `${r} pointer arithmetic of map value goes out of range, prohibited for !root`);
+    }
+  }
 }
 
 export { knownBounds };
