@@ -4,8 +4,8 @@ import run from './suites/verifier-selftests.suite.js';
 import runMaps from './suites/verifier-selftests-maps.suite.js';
 
 /** Measured scores; raise them when the verifier improves. */
-const FLOOR = 949;
-const FLOOR_MAPS = 324;
+const FLOOR = 950;
+const FLOOR_MAPS = 349;
 
 test('verifier-selftests: verdict agreement with the 6.18 kernel', (t) => assertSuite(t, 'verifier-selftests', run, FLOOR));
 test('verifier-selftests-maps: verdict agreement on the selftests that need maps', (t) => assertSuite(t, 'verifier-selftests-maps', runMaps, FLOOR_MAPS));

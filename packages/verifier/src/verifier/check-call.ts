@@ -1,6 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
+import type { VerifierMap } from '@bpfkit/kernel-api';
 import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
-import { checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
+import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
 import { fail } from './log.js';
@@ -43,15 +44,18 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   if (proto?.gplOnly === true && !env.req.gplCompatible) {
     fail(env.log, 'EINVAL', 'gpl-only', 'cannot call GPL-restricted function from non-GPL compatible program');
   }
-  let mapValueSize = 0;
+  let map: VerifierMap | undefined;
   let lastMem: MemArg | undefined;
   let release: RegState | undefined;
   let castRef: number | undefined;
   proto?.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = env.readReg(state, regno);
-    const res = checkFuncArg(env, state, regno, reg, arg, mapValueSize, lastMem);
-    if (arg === 'map') mapValueSize = reg.valueSize ?? 0;
+    const res = checkFuncArg(env, state, regno, reg, arg, map, lastMem);
+    if (arg === 'map') {
+      map = reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
+      if (map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
+    }
     if (arg === 'sock_common_release' || arg === 'ringbuf_mem_release') {
       if (reg.refObjId === undefined || reg.refObjId === 0) {
         fail(env.log, 'EINVAL', 'release-unreferenced', `R${String(regno)} must be referenced when passed to release function`);
@@ -62,6 +66,9 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     lastMem = res;
   });
   if (id === TAIL_CALL && state.refs.length > 0) leak(env, state, 'tail_call');
+  if (name === 'get_local_storage' && regConst(env.frame(state).regs[2] ?? unknownScalar) !== 0n) {
+    fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
+  }
   if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
@@ -70,22 +77,51 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     env.writeReg(state, 0, unknownScalar);
     return;
   }
-  const arg1 = proto?.args[0] === 'map' ? mapValueSize : 0;
+  if (ret === 'map_value') {
+    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map?.fd ?? 0, valueSize: map?.valueSize ?? 0 }));
+    return;
+  }
+  const sockLookup = id === MAP_LOOKUP_ELEM && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH);
+  const retType = sockLookup ? 'sock_or_null' : ret;
   let ptrId = env.nextId++;
   let refObjId: number | undefined;
-  if (proto?.acquire === true) {
+  if (proto?.acquire === true || sockLookup) {
     ptrId = env.nextId++;
     refObjId = ptrId;
     state.refs.push({ id: ptrId, insn: env.insnIdx });
   } else if (proto?.cast === true) {
     refObjId = castRef;
   }
-  env.writeReg(state, 0, pointer(ret, 0, {
-    valueSize: ret === 'map_value_or_null' ? arg1 : env.lastAllocSize, id: ptrId, ...(refObjId === undefined ? {} : { refObjId }),
+  env.writeReg(state, 0, pointer(retType, 0, {
+    valueSize: ret === 'map_value_or_null' ? map?.valueSize ?? 0 : env.lastAllocSize, id: ptrId, ...(refObjId === undefined ? {} : { refObjId }),
+    ...(ret === 'map_value_or_null' && map !== undefined ? { mapFd: map.fd } : {}),
   }));
 }
 
-const TAIL_CALL = 12;
+const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1;
+const CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27;
+
+/** Helpers a map type may only be used with, and map types a helper needs (`check_map_func_compatibility`, subset). */
+const MAP_ONLY: Readonly<Record<number, readonly string[]>> = {
+  [PROG_ARRAY]: ['tail_call'],
+  [PERF_EVENT_ARRAY]: ['perf_event_read', 'perf_event_output', 'perf_event_read_value', 'skb_output', 'xdp_output'],
+  [STACK_TRACE]: ['get_stackid'],
+  [CGROUP_STORAGE]: ['get_local_storage'],
+  [PERCPU_CGROUP_STORAGE]: ['get_local_storage'],
+  [RINGBUF]: ['ringbuf_output', 'ringbuf_reserve', 'ringbuf_query', 'ringbuf_reserve_dynptr', 'ringbuf_submit_dynptr', 'ringbuf_discard_dynptr'],
+};
+const FUNC_NEEDS: Readonly<Record<string, readonly number[]>> = {
+  tail_call: [PROG_ARRAY], perf_event_output: [PERF_EVENT_ARRAY], get_stackid: [STACK_TRACE], ringbuf_output: [RINGBUF],
+  ringbuf_reserve: [RINGBUF], ringbuf_query: [RINGBUF], get_local_storage: [CGROUP_STORAGE, PERCPU_CGROUP_STORAGE],
+};
+
+function checkMapFuncCompatibility(env: VerifierEnv, map: VerifierMap, funcId: number, name: string): void {
+  const only = MAP_ONLY[map.mapType];
+  const needs = FUNC_NEEDS[name];
+  if ((only !== undefined && !only.includes(name)) || (needs !== undefined && !needs.includes(map.mapType))) {
+    fail(env.log, 'EINVAL', 'map-func', `cannot pass map_type ${String(map.mapType)} into func bpf_${name}#${String(funcId)}`);
+  }
+}
 
 /** `check_resource_leak`: references still held where the program can no longer release them. */
 export function leak(env: VerifierEnv, state: VState, prefix: string): never {
@@ -109,7 +145,7 @@ function releaseReference(env: VerifierEnv, state: VState, refObjId: number): vo
 }
 
 /** `check_func_arg` for the modelled argument kinds. */
-function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, mapValueSize: number,
+function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, map: VerifierMap | undefined,
   lastMem: MemArg | undefined): MemArg | undefined {
   const r = `R${String(regno)}`;
   const expect = (ok: boolean, expected: string): void => {
@@ -137,8 +173,12 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'map_key':
     case 'map_value': {
+      // A socket map takes the socket itself as the value.
+      if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH) && ['sock', 'sock_common', 'tcp_sock'].includes(reg.type)) {
+        return undefined;
+      }
       expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'pkt' || reg.type === 'pkt_meta', 'fp, pkt, pkt_meta, map_key, map_value');
-      const size = arg === 'map_key' ? 4 : mapValueSize;
+      const size = arg === 'map_key' ? map?.keySize ?? 4 : map?.valueSize ?? 0;
       checkHelperMemAccess(env, state, regno, reg, size, false, false);
       return undefined;
     }
@@ -183,6 +223,7 @@ function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, re
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
     default: {
       const vs = reg.valueSize ?? 0;
+      if (reg.type === 'map_value') checkMapAccessType(env, reg, reg.off, size, write);
       checkMemRegionAccess(env, regno, reg, reg.off, size, vs, zeroOk,
         (at) => reg.type === 'map_value'
           ? `invalid access to map value, value_size=${String(vs)} off=${at.toString()} size=${String(size)}`

@@ -13,12 +13,21 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     if (second === undefined) fail(env.log, 'EINVAL', 'bad-ld-imm64', 'invalid BPF_LD_IMM insn');
     if (insn.src === 0) {
       env.writeReg(state, insn.dst, constScalar((BigInt(second.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0)));
+    } else if (insn.src === PSEUDO_MAP_FD && second.imm !== 0) {
+      fail(env.log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
     } else if (insn.src === PSEUDO_MAP_FD || insn.src === PSEUDO_MAP_VALUE) {
       const map = env.req.maps?.get(insn.imm);
       if (map === undefined) fail(env.log, 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
+      if (insn.src === PSEUDO_MAP_VALUE) {
+        // `map_direct_value_addr`: arrays with one entry only, inside the value.
+        if (map.mapType !== 2 || map.maxEntries !== 1) fail(env.log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
+        if ((second.imm >>> 0) >= map.valueSize) fail(env.log, 'EPERM', 'direct-value', `direct value offset of ${String(second.imm >>> 0)} is not allowed`);
+      }
       env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
         ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
         : pointer('map_value', second.imm, { mapFd: map.fd, valueSize: map.valueSize }));
+    } else if (insn.src > 6) {
+      fail(env.log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
     } else {
       fail(env.log, 'EINVAL', 'unsupported', `ld_imm64 with src_reg ${String(insn.src)} is not modelled yet`);
     }

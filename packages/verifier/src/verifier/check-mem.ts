@@ -20,6 +20,7 @@ export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   const m = mode(insn.code);
   if (m !== MEM && m !== MEMSX) fail(env.log, 'EINVAL', 'bad-ldx', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
   const ptr = env.readReg(state, insn.src);
+  saveAuxPtrType(env, ptr);
   const size = sizeBytes(insn.code);
   let value = checkMemAccess(env, state, insn.src, ptr, insn.off, size, false, undefined, undefined);
   if (value.type === 'scalar' && size < 8) {
@@ -41,6 +42,7 @@ export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: bo
   if (m !== MEM) fail(env.log, 'EINVAL', 'bad-st', isSt ? 'BPF_ST uses reserved fields' : 'BPF_STX uses reserved fields');
   const value = isSt ? undefined : env.readReg(state, insn.src);
   const ptr = env.readReg(state, insn.dst);
+  saveAuxPtrType(env, ptr);
   if (isSt && ptr.type === 'ctx') fail(env.log, 'EACCES', 'st-ctx', `BPF_ST stores into R${String(insn.dst)} ctx is not allowed`);
   checkMemAccess(env, state, insn.dst, ptr, insn.off, sizeBytes(insn.code), true, value, isSt ? BigInt(insn.imm) : undefined, pc);
 }
@@ -68,11 +70,23 @@ function checkAtomic(env: VerifierEnv, state: VState, insn: Insn, pc: number): v
     fail(env.log, 'EACCES', 'atomic-ptr', `BPF_ATOMIC stores into R${String(insn.dst)} ${regTypeStr(ptr)} is not allowed`);
   }
   const loadReg = (imm & FETCH) !== 0 ? (imm === CMPXCHG ? 0 : insn.src) : -1;
-  const old = checkMemAccess(env, state, insn.dst, ptr, insn.off, size, false, undefined, undefined, pc, loadReg >= 0);
-  checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, undefined, undefined, pc);
+  const old = checkMemAccess(env, state, insn.dst, ptr, insn.off, size, false, undefined, undefined, pc, loadReg >= 0, true);
+  checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, undefined, undefined, pc, true, true);
   if (loadReg >= 0) {
     const v = old.type === 'scalar' ? narrowLoaded(old, size) : old;
     env.writeReg(state, loadReg, v);
+  }
+}
+
+/** Context and socket loads are rewritten per instruction, so every path must use the same kind of pointer there. */
+const rewritten = (t: string): boolean => ['ctx', 'sock', 'sock_common', 'tcp_sock'].includes(t);
+
+/** `save_aux_ptr_type`. */
+function saveAuxPtrType(env: VerifierEnv, ptr: RegState): void {
+  const prev = env.auxPtrType.get(env.insnIdx);
+  if (prev === undefined) { env.auxPtrType.set(env.insnIdx, ptr.type); return; }
+  if (prev !== ptr.type && (rewritten(prev) || rewritten(ptr.type))) {
+    fail(env.log, 'EINVAL', 'ptr-type-mismatch', 'same insn cannot be used with different pointers');
   }
 }
 
@@ -113,8 +127,8 @@ export function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): 
 }
 
 /** `check_ptr_alignment` (x86: only the stack is strict unless BPF_F_STRICT_ALIGNMENT). */
-function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number): void {
-  const strictFlag = (env.req.progFlags & 1) !== 0 && (env.req.progFlags & 2) === 0;
+function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number, strictOnce: boolean): void {
+  const strictFlag = ((env.req.progFlags & 1) !== 0 || strictOnce) && (env.req.progFlags & 2) === 0;
   if (size === 1) return;
   const varStr = tnumIsConst(reg.varOff) ? reg.varOff.value.toString() : tnumStr(reg.varOff);
   if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
@@ -143,9 +157,9 @@ function alignedTnum(t: { value: bigint; mask: bigint }, size: number): boolean 
  * immediate of a BPF_ST; `atomicFetch` marks the read half of an atomic with FETCH.
  */
 export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, ptr: RegState, insnOff: number, size: number, write: boolean,
-  value: RegState | undefined, stImm: bigint | undefined, pc = 0, toReg = true): RegState {
+  value: RegState | undefined, stImm: bigint | undefined, pc = 0, toReg = true, strictOnce = false): RegState {
   const r = String(regno);
-  checkPtrAlignment(env, ptr, insnOff, size);
+  checkPtrAlignment(env, ptr, insnOff, size, strictOnce);
   const off = insnOff + ptr.off;
   switch (ptr.type) {
     case 'fp':
@@ -165,6 +179,7 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
     case 'map_value':
     case 'ringbuf_mem': {
       const vs = ptr.valueSize ?? 0;
+      if (ptr.type === 'map_value') checkMapAccessType(env, ptr, off, size, write);
       checkMemRegionAccess(env, regno, ptr, off, size, vs, false,
         (at) => ptr.type === 'map_value'
           ? `invalid access to map value, value_size=${String(vs)} off=${at.toString()} size=${String(size)}`
@@ -198,6 +213,16 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
     default:
       return fail(env.log, 'EACCES', 'invalid-mem-access', `R${r} invalid mem access '${regTypeStr(ptr)}'`);
   }
+}
+
+const RDONLY_PROG = 1 << 7, WRONLY_PROG = 1 << 8;
+
+/** `check_map_access_type`: BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps. */
+export function checkMapAccessType(env: VerifierEnv, ptr: RegState, off: number, size: number, write: boolean): void {
+  const flags = ptr.mapFd === undefined ? 0 : env.req.maps?.get(ptr.mapFd)?.mapFlags ?? 0;
+  const what = `value_size=${String(ptr.valueSize ?? 0)} off=${String(off)} size=${String(size)}`;
+  if (write && (flags & RDONLY_PROG) !== 0) fail(env.log, 'EACCES', 'map-rdonly', `write into map forbidden, ${what}`);
+  if (!write && (flags & WRONLY_PROG) !== 0) fail(env.log, 'EACCES', 'map-wronly', `read from map forbidden, ${what}`);
 }
 
 /** `check_packet_access`: inside the range a pkt_end comparison proved. */

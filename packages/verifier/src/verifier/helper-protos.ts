@@ -5,7 +5,7 @@ export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
   | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null';
 /** Return kinds (subset). */
-export type RetType = 'integer' | 'void' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
+export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
 export interface HelperProto {
   readonly args: readonly ArgType[];
@@ -59,6 +59,9 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   skb_ecn_set_ce: { args: ['ctx'], ret: 'integer' },
   csum_diff: { args: ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], ret: 'integer' },
   csum_update: { args: ['ctx', 'anything'], ret: 'integer' },
+  get_local_storage: { args: ['map', 'anything'], ret: 'map_value' },
+  get_stackid: { args: ['ctx', 'map', 'anything'], ret: 'integer' },
+  perf_event_output: { args: ['ctx', 'map', 'anything', 'mem', 'const_size_or_zero'], ret: 'integer' },
   getsockopt: { args: ['ctx', 'anything', 'anything', 'uninit_mem', 'const_size'], ret: 'integer' },
   setsockopt: { args: ['ctx', 'anything', 'anything', 'mem', 'const_size'], ret: 'integer' },
   get_netns_cookie: { args: ['ctx_or_null'], ret: 'integer' },
