@@ -3,7 +3,7 @@
 // mark_precise lines, which this verifier does not print, left out).
 import test from 'ava';
 import fc from 'fast-check';
-import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
@@ -194,4 +194,24 @@ test('random instruction streams never crash or hang the verifier', (t) => {
     }
   }), { numRuns: 400 });
   t.pass();
+});
+
+test('maps: value bounds, constant-key array lookups cannot fail, read-only maps, prog arrays for tail calls', (t) => {
+  const map = (fd: number, mapType: number, keySize: number, valueSize: number, mapFlags = 0): [number, VerifierMap] =>
+    [fd, { fd, mapType, keySize, valueSize, maxEntries: 1, mapFlags, isMapInMap: false }];
+  const maps = new Map([map(3, 2, 4, 48), map(4, 2, 4, 48, 1 << 7), map(5, 1, 8, 8, 1)]);
+  // *(u32 *)(r10 -4) = 0; r2 = r10 - 4; r1 = map; call map_lookup_elem
+  const lookup = (fd: string): string[] => ['620afcff00000000', 'bfa2000000000000', '07020000fcffffff', `181100000${fd}000000`, '0000000000000000', '8500000001000000'];
+  const run = (insns: string[]): { code: string; log: string } => outcome(req(insns, 1, { maps, logLevel: 1 }));
+  t.is(run([...lookup('3'), '1500010000000000', '7900280000000000', 'b700000000000000', '9500000000000000']).code, 'ok');
+  const oob = run([...lookup('3'), '1500010000000000', '79002c0000000000', 'b700000000000000', '9500000000000000']);
+  t.is(oob.code, 'EACCES');
+  t.true(oob.log.includes('invalid access to map value, value_size=48 off=44 size=8\nR0 min value is outside of the allowed memory range\n'));
+  // The key is the constant 0 and the array has one entry: no null check needed (as on 6.18).
+  t.is(run([...lookup('3'), '7900000000000000', 'b700000000000000', '9500000000000000']).code, 'ok');
+  const ro = run([...lookup('4'), '1500010000000000', '7a00000001000000', 'b700000000000000', '9500000000000000']);
+  t.true(ro.log.includes('write into map forbidden, value_size=48 off=0 size=8'));
+  const tail = run(['1812000005000000', '0000000000000000', 'b703000000000000', '850000000c000000', 'b700000000000000', '9500000000000000']);
+  t.is(tail.code, 'EINVAL');
+  t.true(tail.log.endsWith('expected prog array map for tail callprocessed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n'));
 });

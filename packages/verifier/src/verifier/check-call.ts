@@ -4,8 +4,8 @@ import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
 import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
-import { fail } from './log.js';
-import { checkStackRangeInit } from './stack.js';
+import { fail, Reject } from './log.js';
+import { byteAt, checkStackRangeInit, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 
@@ -46,6 +46,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   let map: VerifierMap | undefined;
   let lastMem: MemArg | undefined;
+  env.constMapKey = undefined;
   let release: RegState | undefined;
   let castRef: number | undefined;
   proto?.args.forEach((arg, i) => {
@@ -54,6 +55,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     const res = checkFuncArg(env, state, regno, reg, arg, map, lastMem);
     if (arg === 'map') {
       map = reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
+      if (id === TAIL_CALL && map !== undefined && map.mapType !== PROG_ARRAY) {
+        // 6.18 prints this one without a newline.
+        env.log.write('expected prog array map for tail call');
+        throw new Reject('EINVAL', 'verifier:map-func', 'expected prog array map for tail call');
+      }
       if (map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
     }
     if (arg === 'sock_common_release' || arg === 'ringbuf_mem_release') {
@@ -81,6 +87,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map?.fd ?? 0, valueSize: map?.valueSize ?? 0 }));
     return;
   }
+  // An array lookup with a constant in-range key cannot fail (`can_elide_value_nullness`).
+  if (id === MAP_LOOKUP_ELEM && map !== undefined && env.constMapKey !== undefined && env.constMapKey < BigInt(map.maxEntries)) {
+    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map.fd, valueSize: map.valueSize }));
+    return;
+  }
   const sockLookup = id === MAP_LOOKUP_ELEM && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH);
   const retType = sockLookup ? 'sock_or_null' : ret;
   let ptrId = env.nextId++;
@@ -99,7 +110,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
 }
 
 const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1;
-const CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27;
+const ARRAY = 2, PERCPU_ARRAY = 6, CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27;
 
 /** Helpers a map type may only be used with, and map types a helper needs (`check_map_func_compatibility`, subset). */
 const MAP_ONLY: Readonly<Record<number, readonly string[]>> = {
@@ -121,6 +132,24 @@ function checkMapFuncCompatibility(env: VerifierEnv, map: VerifierMap, funcId: n
   if ((only !== undefined && !only.includes(name)) || (needs !== undefined && !needs.includes(map.mapType))) {
     fail(env.log, 'EINVAL', 'map-func', `cannot pass map_type ${String(map.mapType)} into func bpf_${name}#${String(funcId)}`);
   }
+}
+
+/** `get_constant_map_key`: the key's value when the stack holds it as zero bytes or a spilled constant of the key's size. */
+function constantMapKey(env: VerifierEnv, state: VState, key: RegState, keySize: number): bigint | undefined {
+  if (!env.privileges.bpfCapable || key.type !== 'fp' || !tnumIsConst(key.varOff)) return undefined;
+  const at = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const f = state.frames[key.frame ?? state.frames.length - 1];
+  const { spi, i } = byteAt(at);
+  const slot = f?.stack[spi];
+  if (slot === undefined) return undefined;
+  let zero = 0;
+  for (let k = i; k < 8 && slot.bytes[k] === 'zero'; k++) zero++;
+  if (zero >= keySize) return 0n;
+  if (!isSpilledReg(slot) || slot.spilled?.type !== 'scalar') return undefined;
+  let spill = 0;
+  for (let k = i; k < 8 && slot.bytes[k] === 'spill'; k++) spill++;
+  if (spill !== keySize) return undefined;
+  return regConst(slot.spilled);
 }
 
 /** `check_resource_leak`: references still held where the program can no longer release them. */
@@ -180,6 +209,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'pkt' || reg.type === 'pkt_meta', 'fp, pkt, pkt_meta, map_key, map_value');
       const size = arg === 'map_key' ? map?.keySize ?? 4 : map?.valueSize ?? 0;
       checkHelperMemAccess(env, state, regno, reg, size, false, false);
+      if (arg === 'map_key' && (map?.mapType === ARRAY || map?.mapType === PERCPU_ARRAY)) env.constMapKey = constantMapKey(env, state, reg, size);
       return undefined;
     }
     case 'mem_or_null':

@@ -48,7 +48,7 @@ function isBranchTaken(dst: RegState, src: RegState, o: number, is32: boolean): 
 function forEachReg(s: VState, fn: (r: RegState) => RegState): void {
   for (const f of s.frames) {
     f.regs = f.regs.map(fn);
-    for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[7] === 'spill') slot.spilled = fn(slot.spilled);
+    for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[0] === 'spill') slot.spilled = fn(slot.spilled);
   }
 }
 
@@ -60,7 +60,7 @@ function syncLinked(env: VerifierEnv, s: VState, known: RegState, pc: number): v
     const at = i === s.frames.length - 1 ? pc : (s.frames[i + 1]?.returnTo ?? pc + 1) - 1;
     const live = env.liveIn[at] ?? 0x3ff;
     f.regs = f.regs.map((r, regno) => (regno < 10 && (live & (1 << regno)) !== 0 ? syncOne(r, known) : r));
-    for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[7] === 'spill') slot.spilled = syncOne(slot.spilled, known);
+    for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[0] === 'spill') slot.spilled = syncOne(slot.spilled, known);
   });
 }
 

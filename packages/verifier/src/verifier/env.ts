@@ -15,6 +15,8 @@ export class VerifierEnv {
   nextId = 1;
   /** The instruction being checked (`env->insn_idx`). */
   insnIdx = 0;
+  /** The constant key of the map lookup being checked (`meta->const_map_key`). */
+  constMapKey: bigint | undefined;
   /** The pointer type each load/store was first checked with (`insn_aux_data.ptr_type`). */
   readonly auxPtrType = new Map<number, string>();
   /** Registers live before each instruction (`live_regs_before`). */

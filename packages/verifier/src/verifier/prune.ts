@@ -95,7 +95,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
     if (exact) {
       const cb = cs?.bytes ?? [];
       if (os.bytes.some((b, i) => b !== (cb[i] ?? 'invalid'))) return false;
-      if (os.spilled !== undefined && os.bytes[7] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true))) return false;
+      if (os.spilled !== undefined && os.bytes[0] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true))) return false;
       continue;
     }
     if (os.bytes.every((b) => b === 'invalid' || (allowUninit && b === 'misc'))) continue;
@@ -111,7 +111,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
       if (ob === 'misc' && cb === 'zero') continue;
       if (ob !== cb) return false;
     }
-    if (os.bytes[7] === 'spill' && os.spilled !== undefined) {
+    if (os.bytes[0] === 'spill' && os.spilled !== undefined) {
       if (cs.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, false)) return false;
     }
   }

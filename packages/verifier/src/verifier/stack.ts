@@ -14,9 +14,9 @@ export function slotOf(f: FrameState, spi: number): StackSlot {
   return s;
 }
 
-/** `is_spilled_reg`: the slot's top byte holds a spilled register. */
+/** `is_spilled_reg`: the slot's lowest byte (fp-8*(spi+1)) holds a spilled register. */
 export function isSpilledReg(slot: StackSlot): boolean {
-  return slot.bytes[7] === 'spill' && slot.spilled !== undefined;
+  return slot.bytes[0] === 'spill' && slot.spilled !== undefined;
 }
 
 /** Where byte `at` (negative offset from fp) lives: slot and index in `slot_type`. */
@@ -37,15 +37,15 @@ function regWidth(r: RegState): number {
   return r.umax === 0n ? 0 : r.umax.toString(2).length;
 }
 
-/** `save_register_state`: the top `size` bytes become STACK_SPILL, the rest STACK_MISC unless zero or (with ptr leaks) invalid. */
+/** `save_register_state`: the `size` bytes written become STACK_SPILL, the rest STACK_MISC unless zero or (with ptr leaks) invalid. */
 function saveRegisterState(env: VerifierEnv, slot: StackSlot, reg: RegState, size: number): void {
   slot.spilled = reg;
-  for (let i = 8; i > 0; i--) {
-    if (i > 8 - size) slot.bytes[i - 1] = 'spill';
+  for (let i = 0; i < 8; i++) {
+    if (i < size) slot.bytes[i] = 'spill';
     else {
-      const b = slot.bytes[i - 1];
+      const b = slot.bytes[i];
       if (b === 'zero' || (env.privileges.allowPtrLeaks && b === 'invalid')) continue;
-      slot.bytes[i - 1] = 'misc';
+      slot.bytes[i] = 'misc';
     }
   }
 }
@@ -113,7 +113,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
   const spilled = slot.spilled;
   if (isSpilledReg(slot) && spilled !== undefined) {
     let spillSize = 1;
-    for (let k = 7; k > 0 && slot.bytes[k - 1] === 'spill'; k--) spillSize++;
+    for (let k = 1; k < 8 && slot.bytes[k] === 'spill'; k++) spillSize++;
     if (size !== 8 || spillSize !== 8) {
       if (spilled.type !== 'scalar') fail(env.log, 'EACCES', 'fill-size', 'invalid size of register fill');
       if (size <= spillSize && at % 8 === 0) {
