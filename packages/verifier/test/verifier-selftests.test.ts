@@ -5,9 +5,9 @@ import runMaps from './suites/verifier-selftests-maps.suite.js';
 import runProgs from './suites/verifier-selftests-progs.suite.js';
 
 /** Measured scores; raise them when the verifier improves. */
-const FLOOR = 950;
+const FLOOR = 951;
 const FLOOR_MAPS = 349;
-const FLOOR_PROGS = 762;
+const FLOOR_PROGS = 772;
 
 test('verifier-selftests: verdict agreement with the 6.18 kernel', (t) => assertSuite(t, 'verifier-selftests', run, FLOOR));
 test('verifier-selftests-maps: verdict agreement on the selftests that need maps', (t) => assertSuite(t, 'verifier-selftests-maps', runMaps, FLOOR_MAPS));

@@ -153,6 +153,19 @@ test('references: an acquired socket must be released before exit; release throu
   t.true(released.log.includes('9: (bf) r1 = r0                       ; R0=sock(ref_obj_id=2) R1=sock(ref_obj_id=2) refs=2'));
 });
 
+test('a 32-bit spill links the stack slot to its register; helpers that move the packet invalidate packet pointers', (t) => {
+  // w0 = prandom & 0x80000000; *(u32 *)(r10 -8) = r0; r1 = *(u32 *)(r10 -8); if r1 != 0 goto out; if r0 == 0 goto out; r0 = *(u64 *)(r9)
+  const spill = ['8500000007000000', '5400000000000080', '630af8ff00000000', '61a1f8ff00000000', 'b702000000000000', '5d21030000000000',
+    '1d20020000000000', '7990000000000000', '9500000000000000', 'b700000000000000', '9500000000000000'];
+  t.is(outcome(req(spill, 6)).code, 'ok');
+  // r6 = ctx; r2 = data; r3 = data_end; r4 = r2 + 1; if r4 > r3 goto out; r7 = r2; call xdp_adjust_head(r6, 0); r0 = *(u8 *)(r7)
+  const moved = outcome(req(['bf16000000000000', '6162000000000000', '6163040000000000', 'bf24000000000000', '0704000001000000',
+    '2d34050000000000', 'bf27000000000000', 'bf61000000000000', 'b702000000000000', '850000002c000000', '7170000000000000', 'b700000000000000',
+    '9500000000000000'], 6));
+  t.is(moved.code, 'EACCES');
+  t.true(moved.log.includes("R7 invalid mem access 'scalar'"));
+});
+
 test('loops: bounded loops run to completion, identical states loop forever, the complexity limit', (t) => {
   const loop = outcome(req(['b700000000000000', '0700000001000000', 'a500feff0a000000', '9500000000000000']));
   t.true(loop.log.endsWith('processed 22 insns (limit 1000000) max_states_per_insn 1 total_states 2 peak_states 2 mark_read 0\n'));

@@ -76,6 +76,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
   }
   if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
+  if (CHANGES_PKT_DATA.has(name ?? '')) clearAllPktPointers(env, state);
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
   const ret = proto?.ret ?? 'integer';
@@ -150,6 +151,26 @@ function constantMapKey(env: VerifierEnv, state: VState, key: RegState, keySize:
   for (let k = i; k < 8 && slot.bytes[k] === 'spill'; k++) spill++;
   if (spill !== keySize) return undefined;
   return regConst(slot.spilled);
+}
+
+/** `bpf_helper_changes_pkt_data`: after these the packet may have moved. */
+const CHANGES_PKT_DATA = new Set([
+  'skb_store_bytes', 'skb_change_head', 'skb_change_tail', 'skb_pull_data', 'skb_change_proto', 'skb_change_type', 'skb_adjust_room',
+  'skb_vlan_push', 'skb_vlan_pop', 'l3_csum_replace', 'l4_csum_replace', 'xdp_adjust_head', 'xdp_adjust_meta', 'xdp_adjust_tail',
+  'clone_redirect', 'msg_pull_data', 'msg_push_data', 'msg_pop_data', 'lwt_push_encap', 'lwt_seg6_store_bytes', 'lwt_seg6_adjust_srh',
+  'lwt_seg6_action', 'tail_call', 'sk_assign',
+]);
+
+/** `clear_all_pkt_pointers`: every packet pointer in every frame becomes unusable. */
+function clearAllPktPointers(env: VerifierEnv, state: VState): void {
+  const dead = env.privileges.allowPtrLeaks ? unknownScalar : notInit;
+  const isPkt = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+  for (const f of state.frames) {
+    f.regs = f.regs.map((r) => (isPkt(r) ? dead : r));
+    for (const slot of f.stack) {
+      if (slot.spilled !== undefined && isPkt(slot.spilled)) slot.spilled = unknownScalar;
+    }
+  }
 }
 
 /** `check_resource_leak`: references still held where the program can no longer release them. */

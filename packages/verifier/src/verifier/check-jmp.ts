@@ -163,6 +163,15 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
   } else if (!tryMatchPktPointers(insn, dst, src, state, other, is32) && isPointer(dst) && !env.privileges.allowPtrLeaks) {
     fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.dst)} pointer comparison prohibited`);
   }
+  // Two pointers compared equal: one known non-NULL makes the other non-NULL on the equal path.
+  if (!is32 && useX && isPointer(dst) && isPointer(src) && maybeNull(dst) !== maybeNull(src) && (o === JEQ || o === JNE)) {
+    const eq = o === JEQ ? other : state;
+    const f = eq.frames[eq.frames.length - 1];
+    const regno = maybeNull(src) ? insn.src : insn.dst;
+    const r = f?.regs[regno];
+    const base = r === undefined ? undefined : NOT_NULL[r.type];
+    if (f !== undefined && r !== undefined && base !== undefined) f.regs[regno] = { ...r, type: base };
+  }
   if (fallDead && takenDead) return 'exit';
   if (fallDead) {
     state.frames = other.frames;

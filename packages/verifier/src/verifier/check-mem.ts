@@ -40,11 +40,18 @@ export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: bo
   const m = mode(insn.code);
   if (m === ATOMIC && !isSt) { checkAtomic(env, state, insn, pc); return; }
   if (m !== MEM) fail(env.log, 'EINVAL', 'bad-st', isSt ? 'BPF_ST uses reserved fields' : 'BPF_STX uses reserved fields');
-  const value = isSt ? undefined : env.readReg(state, insn.src);
+  let value = isSt ? undefined : env.readReg(state, insn.src);
   const ptr = env.readReg(state, insn.dst);
   saveAuxPtrType(env, ptr);
+  // `assign_scalar_id_before_mov`: a scalar spilled whole keeps a link to the register it came from.
+  const size = sizeBytes(insn.code);
+  if (value?.type === 'scalar' && value.id === 0 && !tnumIsConst(value.varOff) && env.privileges.bpfCapable && ptr.type === 'fp' &&
+    tnumIsConst(ptr.varOff) && (ptr.off + insn.off) % 8 === 0 && (value.umax === 0n ? 0 : value.umax.toString(2).length) <= size * 8) {
+    value = { ...value, id: env.nextId++ };
+    env.frame(state).regs[insn.src] = value;
+  }
   if (isSt && ptr.type === 'ctx') fail(env.log, 'EACCES', 'st-ctx', `BPF_ST stores into R${String(insn.dst)} ctx is not allowed`);
-  checkMemAccess(env, state, insn.dst, ptr, insn.off, sizeBytes(insn.code), true, value, isSt ? BigInt(insn.imm) : undefined, pc);
+  checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, value, isSt ? BigInt(insn.imm) : undefined, pc);
 }
 
 const FETCH = 0x01, XCHG = 0xe0 | FETCH, CMPXCHG = 0xf0 | FETCH;
