@@ -141,6 +141,21 @@ function sockAddr(off: number, size: number, write: boolean, attach: number): Ct
   return !write && size === 4 ? SCALAR : undefined;
 }
 
+/** `cg_sockopt_is_valid_access` over `struct bpf_sockopt` (get: 21, set: 22). */
+function sockopt(off: number, size: number, write: boolean, attach: number): CtxAccess {
+  if (off < 0 || off >= 40 || off % size !== 0) return undefined;
+  if (write) {
+    if (off === 36) return size === 4 && attach === 21 ? SCALAR : undefined;
+    if (off === 24 || off === 28) return size === 4 && attach === 22 ? SCALAR : undefined;
+    return off === 32 && size === 4 ? SCALAR : undefined;
+  }
+  if (off < 8) return size === 8 ? { type: 'sock' } : undefined;
+  if (off < 16) return size === 8 ? PKT : undefined;
+  if (off < 24) return size === 8 ? PKT_END : undefined;
+  if (off === 36) return size === 4 && attach === 21 ? SCALAR : undefined;
+  return size === 4 ? SCALAR : undefined;
+}
+
 /** Context sizes of the program types without a modelled table: aligned reads inside the struct. */
 const CTX_SIZE: Readonly<Record<number, number>> = { 2: 168 };
 
@@ -158,6 +173,7 @@ export function ctxAccess(progType: number, attachType: number, off: number, siz
     case 14: return skSkb(off, size, write);
     case 16: return skMsg(off, size, write);
     case 18: return sockAddr(off, size, write, attachType);
+    case 25: return sockopt(off, size, write, attachType);
     case 30: return skLookup(off, size, write);
     default: {
       const ctxSize = CTX_SIZE[progType] ?? 256;
@@ -170,7 +186,7 @@ export function ctxAccess(progType: number, attachType: number, off: number, siz
 export function mayAccessDirectPktData(progType: number, write: boolean): boolean {
   switch (progType) {
     case 8: case 10: case 11: return !write;
-    case 3: case 4: case 6: case 12: case 14: case 16: return true;
+    case 3: case 4: case 6: case 12: case 14: case 16: case 25: return true;
     case 22: return !write;
     default: return false;
   }
