@@ -23,6 +23,32 @@ export interface HelperPrivileges {
 }
 
 /**
+ * Register type a context load produces (`bpf_insn_access_aux.reg_type`, the subset context
+ * structs hand out): a scalar, a packet pointer (`PTR_TO_PACKET`, `_META`, `_END`) or a socket pointer.
+ */
+export type CtxRegType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_or_null' | 'sock_common_or_null';
+
+/**
+ * Answer of {@link ProgTypeDescriptor.isValidAccess} (`is_valid_access` plus what it records in
+ * `struct bpf_insn_access_aux`).
+ *
+ * @example
+ * const r: CtxAccessResult = { ok: true, regType: 'pkt' }; // a load of xdp_md->data
+ */
+export type CtxAccessResult =
+  | { readonly ok: false }
+  | {
+    readonly ok: true;
+    /** `info->reg_type`: what the destination register holds after a load; 'scalar' for writes. */
+    readonly regType: CtxRegType;
+    /**
+     * `info->ctx_field_size`: the size of the converted ctx field when a narrower load of it is
+     * allowed (`bpf_ctx_record_field_size`); absent when the load reads the field whole or it is not modelled.
+     */
+    readonly ctxFieldSize?: number;
+  };
+
+/**
  * One program type.
  *
  * @example
@@ -50,6 +76,15 @@ export interface ProgTypeDescriptor {
   isHelperAllowed(funcId: number, expectedAttachType: number, privileges: HelperPrivileges): boolean;
   /** The range `check_return_code` enforces on R0 at exit, or undefined when any value is fine. */
   returnRange(expectedAttachType: number): { readonly min: number; readonly max: number } | undefined;
+  /**
+   * `bpf_verifier_ops.is_valid_access`: may a program of this type (with this expected attach type
+   * and privileges) load (`write` false) or store `size` bytes at offset `off` of its context struct,
+   * and what does a load give? Absent: the verifier allows aligned reads inside a 256-byte context.
+   *
+   * @example
+   * xdp.isValidAccess?.(0, 4, false, 37, { bpfCapable: true, perfmonCapable: false }); // { ok: true, regType: 'pkt' }
+   */
+  isValidAccess?(off: number, size: number, write: boolean, expectedAttachType: number, privileges: HelperPrivileges): CtxAccessResult;
 }
 
 /** Every program type of the kernel profile. */

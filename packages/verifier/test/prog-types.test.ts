@@ -51,3 +51,39 @@ test('return ranges', (t) => {
   t.deepEqual(progTypes.get(18)?.returnRange(19), { min: 1, max: 1 });
   t.is(progTypes.get(1)?.returnRange(0), undefined);
 });
+
+test('context access (is_valid_access) is answered by the descriptor', (t) => {
+  const priv = { bpfCapable: true, perfmonCapable: false };
+  const unpriv = { bpfCapable: false, perfmonCapable: false };
+  const access = (type: number, off: number, size: number, write: boolean, eat = 0, p = priv) =>
+    progTypes.get(type)?.isValidAccess?.(off, size, write, eat, p);
+  // xdp_md: data, data_end, data_meta are packet pointers; no writes.
+  t.deepEqual(access(6, 0, 4, false), { ok: true, regType: 'pkt' });
+  t.deepEqual(access(6, 4, 4, false), { ok: true, regType: 'pkt_end' });
+  t.deepEqual(access(6, 8, 4, false), { ok: true, regType: 'pkt_meta' });
+  t.deepEqual(access(6, 0, 4, true), { ok: false });
+  // __sk_buff is shared: tc gets packet pointers and data_meta, socket filters get neither.
+  t.deepEqual(access(3, 76, 4, false), { ok: true, regType: 'pkt' });
+  t.deepEqual(access(4, 140, 4, false), { ok: true, regType: 'pkt_meta' });
+  t.deepEqual(access(1, 76, 4, false), { ok: false });
+  t.deepEqual(access(1, 168, 8, false), { ok: true, regType: 'sock_common_or_null' });
+  t.deepEqual(access(1, 48, 4, true), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(1, 8, 4, true), { ok: false });
+  // cgroup_skb: data needs CAP_BPF; lwt: no data_meta.
+  t.deepEqual(access(8, 76, 4, false, 0, unpriv), { ok: false });
+  t.deepEqual(access(8, 76, 4, false), { ok: true, regType: 'pkt' });
+  t.deepEqual(access(10, 140, 4, false), { ok: false });
+  // sk_msg_md->sk, bpf_sk_lookup->sk, bpf_sockopt fields per attach type.
+  t.deepEqual(access(16, 72, 8, false), { ok: true, regType: 'sock' });
+  t.deepEqual(access(30, 0, 8, false), { ok: true, regType: 'sock_or_null' });
+  t.deepEqual(access(25, 36, 4, false, 21), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(25, 36, 4, false, 22), { ok: false });
+  // bpf_sock_addr: user_ip4 only for IPv4 hooks.
+  t.deepEqual(access(18, 4, 4, false, 10), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(18, 4, 4, false, 11), { ok: false });
+  // Unmodelled structs: aligned reads inside (kprobe's pt_regs is 168 bytes).
+  t.deepEqual(access(2, 160, 8, false), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(2, 168, 8, false), { ok: false });
+  t.deepEqual(access(5, 248, 8, false), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(5, 0, 8, true), { ok: false });
+});

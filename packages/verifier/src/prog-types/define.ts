@@ -1,7 +1,10 @@
-import { BpfError, type HelperPrivileges, type ProgAttachInfo, type ProgCapability, type ProgTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfError, type CtxAccessResult, type HelperPrivileges, type ProgAttachInfo, type ProgCapability, type ProgTypeDescriptor } from '@bpfkit/kernel-api';
 import { bpfProgTypeTable, enumShortName } from '@bpfkit/uapi';
+import { readInsideCtx } from './ctx-access.js';
 import { helperAllowed } from './helpers.js';
 
+/** Context size assumed for program types whose struct is not modelled. */
+export const DEFAULT_CTX_SIZE = 256;
 /** `BTF_MAX_TYPE`. */
 const BTF_MAX_TYPE = 0x000fffff;
 /** Program types whose load may name a BTF attach target (`attach_btf_id`). */
@@ -22,6 +25,10 @@ export interface ProgTypeSpec {
   readonly helperFallback?: string;
   /** `check_return_code` range per attach type; undefined when any value is fine. */
   readonly returnRange?: (expectedAttachType: number) => { readonly min: number; readonly max: number } | undefined;
+  /** `is_valid_access` of the type's context struct; undefined: aligned reads inside `ctxSize` bytes. */
+  readonly isValidAccess?: (off: number, size: number, write: boolean, expectedAttachType: number, privileges: HelperPrivileges) => CtxAccessResult;
+  /** Size of the context struct when no `isValidAccess` is given (default 256). */
+  readonly ctxSize?: number;
 }
 
 function refuse(message: string): never {
@@ -56,5 +63,6 @@ export function defineProgType(spec: ProgTypeSpec): ProgTypeDescriptor {
     },
     isHelperAllowed: (funcId: number, eat: number, privileges: HelperPrivileges) => helperAllowed(spec.type, eat, funcId, privileges, spec.helperFallback),
     returnRange: spec.returnRange ?? (() => undefined),
+    isValidAccess: spec.isValidAccess ?? readInsideCtx(spec.ctxSize ?? DEFAULT_CTX_SIZE),
   });
 }

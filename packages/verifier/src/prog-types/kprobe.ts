@@ -7,6 +7,7 @@ export function kprobeProgType(): ProgTypeDescriptor {
   return defineProgType({
     type: BpfProgType.BPF_PROG_TYPE_KPROBE,
     capabilities: ['CAP_BPF', 'CAP_PERFMON'],
+    ctxSize: 168,
     returnRange: (eat) => (eat === 56 ? { min: 0, max: 1 } : undefined),
   });
 }

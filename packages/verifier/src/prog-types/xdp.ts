@@ -1,11 +1,27 @@
-import type { ProgTypeDescriptor } from '@bpfkit/kernel-api';
+import type { CtxAccessResult, ProgTypeDescriptor } from '@bpfkit/kernel-api';
 import { BpfProgType } from '@bpfkit/uapi';
 import { defineProgType } from './define.js';
+import { allow, DENY, isField } from './ctx-access.js';
+
+/** Attach type the model treats as a devmap program (the only one that may read `egress_ifindex`). */
+const XDP_DEVMAP = 41;
+
+/** `xdp_is_valid_access` over `struct xdp_md`: 4-byte reads; data, data_end, data_meta are packet pointers. */
+function xdpIsValidAccess(off: number, size: number, write: boolean, attachType: number): CtxAccessResult {
+  if (attachType !== XDP_DEVMAP && isField(off, 20)) return DENY;
+  if (write) return DENY;
+  if (off < 0 || off >= 24 || off % size !== 0 || size !== 4) return DENY;
+  if (off === 0) return allow('pkt');
+  if (off === 4) return allow('pkt_end');
+  if (off === 8) return allow('pkt_meta');
+  return allow('scalar');
+}
 
 /** `BPF_PROG_TYPE_XDP`: XDP. */
 export function xdpProgType(): ProgTypeDescriptor {
   return defineProgType({
     type: BpfProgType.BPF_PROG_TYPE_XDP,
     capabilities: ['CAP_BPF', 'CAP_NET_ADMIN'],
+    isValidAccess: xdpIsValidAccess,
   });
 }

@@ -176,12 +176,13 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
         fail(env.log, 'EACCES', 'ptr-leak', `R${String(regno)} leaks addr into ctx`);
       }
       checkPtrOffReg(env, regno, ptr);
-      const acc = ctxAccess(env.req.progType, env.req.expectedAttachType, off, size, write, env.privileges.bpfCapable);
-      if (acc === undefined) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
-      if (acc.type === 'scalar') return unknownScalar;
-      if (acc.type === 'sock_common_or_null' || acc.type === 'sock_or_null') return pointer(acc.type, 0, { id: env.nextId++ });
-      if (acc.type === 'sock') return pointer(acc.type, 0);
-      return pointer(acc.type, 0, acc.type === 'pkt_end' ? {} : { range: 0 });
+      const acc = ctxAccess(env.progType, env.req.expectedAttachType, off, size, write, env.privileges);
+      if (!acc.ok) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
+      const type = acc.regType;
+      if (type === 'scalar') return unknownScalar;
+      if (type === 'sock_common_or_null' || type === 'sock_or_null') return pointer(type, 0, { id: env.nextId++ });
+      if (type === 'sock') return pointer(type, 0);
+      return pointer(type, 0, type === 'pkt_end' ? {} : { range: 0 });
     }
     case 'map_value':
     case 'ringbuf_mem': {
