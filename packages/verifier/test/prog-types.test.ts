@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isBpfError } from '@bpfkit/kernel-api';
 import { createProgTypes } from '@bpfkit/verifier';
-import { bpfProgTypeTable } from '@bpfkit/uapi';
+import { BpfAttachType, BpfProgType, bpfProgTypeTable } from '@bpfkit/uapi';
 
 const progTypes = createProgTypes();
 const noAttach = { attachBtfId: 0, hasAttachBtf: false, hasDstProg: false };
@@ -86,4 +86,12 @@ test('context access (is_valid_access) is answered by the descriptor', (t) => {
   t.deepEqual(access(2, 168, 8, false), { ok: false });
   t.deepEqual(access(5, 248, 8, false), { ok: true, regType: 'scalar' });
   t.deepEqual(access(5, 0, 8, true), { ok: false });
+});
+
+test('xdp_md.egress_ifindex is readable only by devmap programs (BPF_XDP_DEVMAP)', (t) => {
+  const xdp = createProgTypes().get(BpfProgType.BPF_PROG_TYPE_XDP);
+  const privileges = { bpfCapable: true, perfmonCapable: true };
+  t.true(xdp?.isValidAccess?.(20, 4, false, BpfAttachType.BPF_XDP_DEVMAP, privileges).ok);
+  t.false(xdp?.isValidAccess?.(20, 4, false, BpfAttachType.BPF_XDP, privileges).ok);
+  t.false(xdp?.isValidAccess?.(20, 4, false, BpfAttachType.BPF_PERF_EVENT, privileges).ok);
 });

@@ -1,14 +1,12 @@
 import type { CtxAccessResult, ProgTypeDescriptor } from '@bpfkit/kernel-api';
-import { BpfProgType } from '@bpfkit/uapi';
+import { BpfAttachType, BpfProgType } from '@bpfkit/uapi';
 import { defineProgType } from './define.js';
 import { allow, DENY, isField } from './ctx-access.js';
 
-/** Attach type the model treats as a devmap program (the only one that may read `egress_ifindex`). */
-const XDP_DEVMAP = 41;
-
 /** `xdp_is_valid_access` over `struct xdp_md`: 4-byte reads; data, data_end, data_meta are packet pointers. */
 function xdpIsValidAccess(off: number, size: number, write: boolean, attachType: number): CtxAccessResult {
-  if (attachType !== XDP_DEVMAP && isField(off, 20)) return DENY;
+  // Only devmap programs see an egress device.
+  if (attachType !== BpfAttachType.BPF_XDP_DEVMAP && isField(off, 20)) return DENY;
   if (write) return DENY;
   if (off < 0 || off >= 24 || off % size !== 0 || size !== 4) return DENY;
   if (off === 0) return allow('pkt');
