@@ -1,24 +1,135 @@
 import type { MapInfo } from './maps.js';
 
 /**
- * A live map (`struct bpf_map` and its `bpf_map_ops` data operations), as the
- * syscall side (`BPF_MAP_*_ELEM`) and programs (through helpers) use it. Keys
- * and values are the caller's bytes; per-CPU values are `valueSize` rounded
- * up to 8, times the CPU count, as `bpf(2)` copies them. Failures throw
- * `BpfError` with the kernel's errno (ENOENT, EEXIST, E2BIG, EINVAL…).
+ * A kernel object that a map slot holds by reference: the program of a
+ * prog array, the inner map of a map-in-map, the perf event of a perf event
+ * array (`map_fd_get_ptr` gave it, `map_fd_put_ptr` drops it).
+ */
+export interface MapSlotObject {
+  /** The object's id, what a syscall lookup of an fd map returns (`map_fd_sys_lookup_elem`). */
+  readonly id: number;
+  /** The object itself: a `BpfMap` for map-in-map, a `RunnableProgram` for prog arrays. */
+  readonly target: unknown;
+  /** Drops the slot's reference. */
+  put(): void;
+}
+
+/** `map_fd_get_ptr`'s lookup of an fd written into an fd map's value, done by the kernel. */
+export interface MapFdResolver {
+  /**
+   * The object behind `fd` with a new reference. Throws `BpfError` as the
+   * kernel does: EBADF for no such fd, EINVAL for an object of the wrong kind
+   * or one that does not fit the map (another prog type, an incompatible inner map).
+   */
+  resolve(fd: number): MapSlotObject;
+}
+
+/** What the kernel hands a syscall-side map operation besides key and value. */
+export interface MapSyscallContext {
+  /** For fd maps (prog arrays, map-in-map, perf event arrays, cgroup arrays). */
+  readonly fds?: MapFdResolver;
+}
+
+/**
+ * A live map: `struct bpf_map` and its `bpf_map_ops`, in two halves.
+ *
+ * - The **syscall** half (`sys*`) takes and returns the caller's bytes, as
+ *   `BPF_MAP_*_ELEM` copy them: per-CPU values are `round_up(value_size, 8)`
+ *   times the possible CPUs; fd maps take fds and return ids. Failures throw
+ *   `BpfError` with the kernel's errno (ENOENT, EEXIST, E2BIG, EINVAL, ENOTSUPP…).
+ * - The **program** half takes arena addresses and returns what the helper
+ *   returns in r0 (a value address or 0; 0 or a negative errno). It never
+ *   allocates a JavaScript object per call: it is on the VM's hot path.
  *
  * @example
- * map.update(key, value, BPF_ANY);
- * map.lookup(key); // the value bytes, or undefined
+ * map.sysUpdate(key, value, BPF_ANY, {});
+ * map.sysLookup(key, 0);               // the value bytes, or throws ENOENT
+ * const v = map.lookupElem(keyAddr, 0); // from a program: the value's address, or 0
  */
 export interface BpfMap {
   readonly info: MapInfo;
-  /** `map_lookup_elem`: the value, or undefined when the key is absent. */
-  lookup(key: Uint8Array, flags?: number): Uint8Array | undefined;
-  /** `map_update_elem` with `BPF_ANY` / `BPF_NOEXIST` / `BPF_EXIST` / `BPF_F_LOCK`. */
-  update(key: Uint8Array, value: Uint8Array, flags: number): void;
-  /** `map_delete_elem`: ENOENT when absent (EINVAL for arrays). */
-  delete(key: Uint8Array): void;
-  /** `map_get_next_key`: the first key for `undefined`, else the one after `key`; undefined at the end. */
-  getNextKey(key: Uint8Array | undefined): Uint8Array | undefined;
+  /** The address a program holds for this map (`ld_imm64` with `BPF_PSEUDO_MAP_FD`). */
+  readonly address: number;
+
+  /** `BPF_MAP_LOOKUP_ELEM` (`bpf_map_copy_value`). `flags` may be `BPF_F_LOCK`. */
+  sysLookup(key: Uint8Array, flags: number): Uint8Array;
+  /** `BPF_MAP_UPDATE_ELEM` (`bpf_map_update_value`): `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`. */
+  sysUpdate(key: Uint8Array, value: Uint8Array, flags: number, ctx: MapSyscallContext): void;
+  /** `BPF_MAP_DELETE_ELEM`. */
+  sysDelete(key: Uint8Array): void;
+  /** `BPF_MAP_GET_NEXT_KEY`: the first key for `undefined`; throws ENOENT after the last. */
+  sysGetNextKey(key: Uint8Array | undefined): Uint8Array;
+  /** `BPF_MAP_LOOKUP_AND_DELETE_ELEM` (queue/stack pop when `key` is undefined). */
+  sysLookupAndDelete(key: Uint8Array | undefined, flags: number): Uint8Array;
+
+  /** `bpf_map_lookup_elem` from a program on `cpu`: the value's address, or 0. */
+  lookupElem(keyAddr: number, cpu: number): number;
+  /** `bpf_map_update_elem`: 0 or a negative errno. */
+  updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;
+  /** `bpf_map_delete_elem`: 0 or a negative errno. */
+  deleteElem(keyAddr: number, cpu: number): number;
+  /** `bpf_map_push_elem` (queue, stack, bloom filter add): 0 or a negative errno. */
+  pushElem(valueAddr: number, flags: number): number;
+  /** `bpf_map_pop_elem`: copies into `valueAddr`; 0 or a negative errno. */
+  popElem(valueAddr: number): number;
+  /** `bpf_map_peek_elem` (bloom filter: membership test): 0 or a negative errno. */
+  peekElem(valueAddr: number): number;
+  /**
+   * `bpf_for_each_map_elem`: calls `cb(keyAddr, valueAddr)` for each element
+   * in the map's order until it returns non-zero; returns how many it called.
+   */
+  forEachElem(cpu: number, cb: (keyAddr: number, valueAddr: number) => number): number;
+
+  /** Type-specific operations, present on the types that have them. */
+  readonly ringbuf?: RingbufOps;
+  readonly perfEvents?: PerfEventArrayOps;
+  readonly slots?: FdSlotOps;
+  /** `BPF_F_MMAPABLE` arrays (and ringbufs): the bytes `mmap()` maps, for `BPF_PSEUDO_MAP_VALUE` and the task API. */
+  readonly mmapRegion?: { readonly addr: number; readonly size: number };
+  /** `map_direct_value_addr`: the address of value byte `off` for `BPF_PSEUDO_MAP_VALUE` (arrays with one entry…). */
+  directValueAddr?(off: number): number;
+
+  /** Frees the map's memory and drops every slot reference (the last `bpf_map_put`). */
+  release(): void;
+}
+
+/** Prog arrays, map-in-map, perf event and cgroup arrays: the objects in their slots. */
+export interface FdSlotOps {
+  /** The object in slot `index` (prog arrays: `bpf_tail_call`'s lookup), or undefined. */
+  at(index: number): MapSlotObject | undefined;
+}
+
+/** `BPF_MAP_TYPE_RINGBUF`: the producer side programs use, and a consumer like libbpf's `ring_buffer__poll`. */
+export interface RingbufOps {
+  /** `bpf_ringbuf_reserve`: a sample's address, or 0 when full. */
+  reserve(size: number, flags: number): number;
+  /** `bpf_ringbuf_submit`. */
+  submit(sampleAddr: number, flags: number): void;
+  /** `bpf_ringbuf_discard`. */
+  discard(sampleAddr: number, flags: number): void;
+  /** `bpf_ringbuf_output`: 0 or a negative errno. */
+  output(dataAddr: number, size: number, flags: number): number;
+  /** `bpf_ringbuf_query` (`BPF_RB_AVAIL_DATA`, `BPF_RB_RING_SIZE`, `BPF_RB_CONS_POS`, `BPF_RB_PROD_POS`). */
+  query(flags: number): bigint;
+  /** Consumes every committed sample in order, skipping discarded ones; returns how many it handed to `cb`. */
+  consume(cb: (sample: Uint8Array) => void): number;
+}
+
+/** One record a perf event array's consumer reads. */
+export interface PerfEventRecord {
+  readonly cpu: number;
+  /** `PERF_RECORD_SAMPLE` raw data, or undefined for `PERF_RECORD_LOST`. */
+  readonly data?: Uint8Array;
+  /** Records lost on this CPU's buffer (for `PERF_RECORD_LOST`). */
+  readonly lost?: number;
+}
+
+/** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: per-CPU buffers, fed by `bpf_perf_event_output`. */
+export interface PerfEventArrayOps {
+  /** Opens a consumer buffer for slot `index` (what `perf_event_open` + the map update do), of `pages` pages. */
+  open(index: number, pages: number): void;
+  /** `bpf_perf_event_output`: 0 or a negative errno; `index` is `flags & BPF_F_INDEX_MASK` resolved by the helper. */
+  output(cpu: number, index: number, dataAddr: number, size: number): number;
+  /** Reads every pending record in order, like `perf_buffer__poll`. */
+  consume(cb: (record: PerfEventRecord) => void): number;
 }

@@ -20,3 +20,5 @@ export * from './bpf-map.js';
 export * from './engine.js';
 export * from './helpers.js';
 export * from './btf-view.js';
+export * from './vm-arena.js';
+export * from './test-run.js';

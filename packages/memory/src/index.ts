@@ -1,0 +1,1 @@
+export { createVmArena, type VmArenaOptions } from './arena.js';
