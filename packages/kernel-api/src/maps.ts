@@ -1,3 +1,4 @@
+import type { BpfMap } from './bpf-map.js';
 import type { BtfTypeView, BtfView } from './btf-view.js';
 
 /**
@@ -128,6 +129,32 @@ export interface MapTypeDescriptor {
    * without key BTF (`btf_key_type_id` 0) is EINVAL.
    */
   readonly checkBtf?: (check: MapBtfCheck) => void;
+  /**
+   * Makes the live map once every create-time check passed (after
+   * `map_check_btf`, before the fd is installed): allocates its memory in the
+   * arena. Throws `BpfError('ENOMEM')` when the arena cannot hold it, leaving
+   * nothing allocated.
+   */
+  create(spec: MapRuntimeSpec): BpfMap;
+}
+
+/** A special field of a map value (`struct btf_field`): the syscall side skips or preserves it. */
+export interface MapValueField {
+  /** `bpf_spin_lock`, `bpf_timer`, `kptr`, `bpf_list_head`… as `btf_field_type_name` spells them. */
+  readonly kind: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** What {@link MapTypeDescriptor.create} builds a map from. */
+export interface MapRuntimeSpec {
+  /** The map as `alloc` recorded it (`maxEntries` and `mapFlags` after its adjustments). */
+  readonly info: MapInfo;
+  readonly mapExtra: bigint;
+  /** `*_of_maps`: the inner map template. */
+  readonly innerMapMeta?: MapInfo;
+  /** The value's special fields from its BTF (`map->record`), sorted by offset; empty without BTF. */
+  readonly valueFields: readonly MapValueField[];
 }
 
 /** Every map type of the kernel profile. */

@@ -1,4 +1,4 @@
-import type { MapAllocation, MapBtfCheck, MapCapability, MapCreateContext, MapCreateRequest, MapTypeDescriptor } from '@bpfkit/kernel-api';
+import { BpfError, type BpfMap, type MapAllocation, type MapBtfCheck, type MapCapability, type MapCreateContext, type MapCreateRequest, type MapRuntimeSpec, type MapTypeDescriptor } from '@bpfkit/kernel-api';
 
 /** What one map-type file provides. */
 export interface MapTypeSpec {
@@ -11,6 +11,8 @@ export interface MapTypeSpec {
   readonly alloc: (req: MapCreateRequest, ctx: MapCreateContext) => MapAllocation;
   /** `map_check_btf` (absent when the kernel's ops have none). */
   readonly checkBtf?: (check: MapBtfCheck) => void;
+  /** Builds the live map (`create` of the descriptor). */
+  readonly create?: (spec: MapRuntimeSpec) => BpfMap;
 }
 
 /** Freezes a spec into a descriptor; a type without `map_alloc_check` gets a no-op. */
@@ -23,6 +25,9 @@ export function defineMapType(spec: MapTypeSpec): MapTypeDescriptor {
     innerMapAllowed: spec.innerMapAllowed ?? true,
     allocCheck,
     alloc: spec.alloc,
+    create: spec.create ?? (() => {
+      throw new BpfError('ENOTSUPP', 'map:no-runtime', `${spec.name} maps have no run-time operations yet`);
+    }),
     ...(spec.checkBtf === undefined ? {} : { checkBtf: spec.checkBtf }),
   });
 }

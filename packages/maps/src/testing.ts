@@ -1,4 +1,4 @@
-import type { MapAllocation, MapTypeDescriptor, MapTypeRegistry } from '@bpfkit/kernel-api';
+import { BpfError, type MapAllocation, type MapTypeDescriptor, type MapTypeRegistry } from '@bpfkit/kernel-api';
 
 /**
  * A registry where every known type accepts everything (a test overrides what it cares about).
@@ -11,6 +11,9 @@ export function makeNoopMapTypes(partial: Partial<MapTypeRegistry> = {}): MapTyp
     type, name: `type${String(type)}`, capability: 'none', innerMapAllowed: true,
     allocCheck: () => undefined,
     alloc: (req): MapAllocation => ({ maxEntries: req.maxEntries, mapFlags: req.mapFlags, memoryBytes: 0 }),
+    create: () => {
+      throw new BpfError('ENOTSUPP', 'map:no-runtime', 'the no-op map types have no run-time maps');
+    },
   });
   const all = Array.from({ length: 33 }, (_, i) => noop(i + 1));
   return {
