@@ -1,6 +1,7 @@
 // `pnpm score`: builds, then runs every conformance suite
 // (packages/*/test/suites/*.suite.ts) and prints one JSON line per suite.
-// With --failures, each failing vector and its reason go to stderr.
+// With --failures, each failing vector and its reason go to stderr. A suite
+// measured per engine prints one line per engine (with an "engine" field).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,9 +29,16 @@ for (const pkg of packages) {
       missing = true;
       continue;
     }
-    const { failures, ...counts } = result;
-    console.log(JSON.stringify(counts));
-    if (showFailures) for (const f of failures) console.error(`  ${suite}: ${f.vector}: ${f.reason}`);
+    for (const one of Array.isArray(result) ? result : [result]) {
+      const { failures, ...counts } = one;
+      console.log(JSON.stringify(counts));
+      const label = one.engine === undefined ? suite : `${suite} [${one.engine}]`;
+      if (showFailures) for (const f of failures) console.error(`  ${label}: ${f.vector}: ${f.reason}`);
+    }
   }
 }
-if (missing) console.error('score: some suites had no corpus (set BPFKIT_SHARED)');
+if (missing) {
+  console.error('score: some suites had no corpus (set BPFKIT_SHARED)');
+  // A score run without its corpus measured nothing: under CI that is a failure, not a pass.
+  if (process.env.CI === 'true') process.exit(1);
+}
