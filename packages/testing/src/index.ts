@@ -3,3 +3,19 @@ export type { OracleFile, OracleResult, OracleScenario, OracleStep, ScenarioResu
 export { ORACLE_PROGRAMS, minimalBtf } from './replay/programs.js';
 export { spawnTask, childInUserns, delegatedBpffs, type SpawnOptions, type DelegateOptions, type DelegatedBpffs } from './builders.js';
 export { makeNoopFdTable, makeNoopKernel, makeNoopTask } from './fakes.js';
+export {
+  replayCorpusCase,
+  readCaseFile,
+  simulatedReplayTarget,
+  logSummary,
+  runInputs,
+  type CaseFile,
+  type CaseFileContext,
+  type CorpusCase,
+  type CorpusMap,
+  type CorpusReplayLine,
+  type CorpusReplayOptions,
+  type CorpusRunLine,
+  type FixupKind,
+  type ReplayTarget,
+} from './verifier-corpus/index.js';

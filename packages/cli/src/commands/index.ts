@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Io } from '../output.js';
 import { registerAsm } from './asm.js';
 import { registerBtf } from './btf.js';
+import { registerCorpus } from './corpus.js';
 import { registerDemo } from './demo.js';
 import { registerScenario } from './scenario.js';
 import { registerToken } from './token.js';
@@ -11,4 +12,4 @@ import { registerVerify } from './verify.js';
 export type RegisterCommand = (program: Command, io: Io) => void;
 
 /** Every verb of `bpfkit`, in help order. */
-export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerVerify, registerToken, registerScenario, registerDemo];
+export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerVerify, registerToken, registerScenario, registerCorpus, registerDemo];
