@@ -1,5 +1,6 @@
 import {
   NO_TRACE,
+  type BpfMap,
   type Clock,
   type Credentials,
   type FileSystemType,
@@ -34,6 +35,12 @@ export class KernelCore {
   readonly liveFiles = new Set<KFile>();
   readonly fsTypes = new Map<string, FileSystemType>();
   readonly tasks = new Map<number, TaskImpl>();
+  /** Live maps by {@link BpfMap.address}: what `mapAt` answers helpers that get a map pointer. */
+  readonly liveMaps = new Map<number, BpfMap>();
+  /** `bpf_trace_printk` output not yet read from `trace_pipe`. */
+  readonly traceLines: string[] = [];
+  /** `num_possible_cpus()`. */
+  readonly cpus: number;
   unprivilegedBpfDisabled: number;
 
   constructor(readonly deps: KernelDeps) {
@@ -41,6 +48,7 @@ export class KernelCore {
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? seededRandom(0);
     this.bootNs = this.clock.nowNs();
+    this.cpus = deps.cpus ?? 1;
     this.unprivilegedBpfDisabled = deps.sysctls?.['kernel.unprivileged_bpf_disabled'] ?? 2;
     this.fsTypes.set(deps.bpffs.name, deps.bpffs);
     for (const t of deps.fileSystems ?? []) this.fsTypes.set(t.name, t);

@@ -1,5 +1,9 @@
 import type {
   BpfFs,
+  ExecutionEngine,
+  HelperRegistry,
+  TestRunService,
+  VmArena,
   BtfView,
   Capabilities,
   Clock,
@@ -72,4 +76,16 @@ export interface KernelDeps {
   readonly vmlinuxBtf?: () => BtfView | undefined;
   /** Initial sysctl values (default `kernel.unprivileged_bpf_disabled` = 2, as measured). */
   readonly sysctls?: Partial<Sysctls>;
+  /**
+   * The simulated machine's memory, where maps keep their values and programs
+   * run. The same arena the map types were created on. Without it a map is
+   * created without its live half and element commands fail with ENOTSUPP.
+   */
+  readonly arena?: VmArena;
+  /** Runs loaded programs (interpreter or JIT). Without it programs load but cannot run (test runs: ENOTSUPP). */
+  readonly engine?: ExecutionEngine;
+  /** The helpers and kfuncs runs may call. */
+  readonly helpers?: HelperRegistry;
+  /** `BPF_PROG_TEST_RUN` per program type. Without it test runs fail with ENOTSUPP. */
+  readonly testRun?: TestRunService;
 }

@@ -1,7 +1,14 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BpfCmd, Capability, MAX_BPF_CMD, checkAttrSize, cmdName } from '@bpfkit/uapi';
 import { btfGetFdById, btfLoad } from '../cmds/btf.js';
+import { mapDoBatch } from '../cmds/map-batch.js';
 import { mapCreate } from '../cmds/map-create.js';
+import { mapDeleteElem } from '../cmds/map-delete.js';
+import { mapFreeze } from '../cmds/map-freeze.js';
+import { mapGetNextKey } from '../cmds/map-get-next-key.js';
+import { mapLookupAndDeleteElem } from '../cmds/map-lookup-and-delete.js';
+import { mapLookupElem } from '../cmds/map-lookup.js';
+import { mapUpdateElem } from '../cmds/map-update.js';
 import { objGet, objPin } from '../cmds/obj.js';
 import { progLoad } from '../cmds/prog-load.js';
 import { tokenCreate } from '../cmds/token-create.js';
@@ -43,6 +50,23 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
     switch (cmd) {
       case BpfCmd.BPF_MAP_CREATE:
         return mapCreate(task, attr);
+      case BpfCmd.BPF_MAP_LOOKUP_ELEM:
+        return mapLookupElem(task, attr);
+      case BpfCmd.BPF_MAP_UPDATE_ELEM:
+        return mapUpdateElem(task, attr);
+      case BpfCmd.BPF_MAP_DELETE_ELEM:
+        return mapDeleteElem(task, attr);
+      case BpfCmd.BPF_MAP_GET_NEXT_KEY:
+        return mapGetNextKey(task, attr);
+      case BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+        return mapLookupAndDeleteElem(task, attr);
+      case BpfCmd.BPF_MAP_FREEZE:
+        return mapFreeze(task, attr);
+      case BpfCmd.BPF_MAP_LOOKUP_BATCH:
+      case BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+      case BpfCmd.BPF_MAP_UPDATE_BATCH:
+      case BpfCmd.BPF_MAP_DELETE_BATCH:
+        return mapDoBatch(task, cmd, attr, uattr);
       case BpfCmd.BPF_PROG_LOAD:
         return progLoad(task, attr, uattr);
       case BpfCmd.BPF_OBJ_PIN:

@@ -81,9 +81,9 @@ function fieldNames(mask: number): string {
  * `map_check_btf` (kernel/bpf/syscall.c): key and value types against the sizes, the
  * value's special fields (CAP_BPF, no RDONLY/WRONLY_PROG, the map types that take each),
  * their fix-ups, then the map type's own check. A value whose field search fails is
- * taken as having no special fields, as the kernel does.
+ * taken as having no special fields, as the kernel does. Returns the value's record (`map->record`).
  */
-export function mapCheckBtf(task: TaskImpl, token: BpfObject | undefined, btf: KernelBtf, vmlinux: KernelBtf, req: MapBtfRequest): void {
+export function mapCheckBtf(task: TaskImpl, token: BpfObject | undefined, btf: KernelBtf, vmlinux: KernelBtf, req: MapBtfRequest): BtfRecord | undefined {
   const core = task.core;
   const view = btf.view;
   let keyType: BtfTypeView | undefined;
@@ -142,6 +142,7 @@ export function mapCheckBtf(task: TaskImpl, token: BpfObject | undefined, btf: K
       checkBtf({ mapType: req.mapType, keySize: req.keySize, valueSize: req.valueSize, maxEntries: req.maxEntries, btf: view, keyType, valueType: v.type });
     });
   }
+  return rec;
 }
 
 /** `btf_check_and_fixup_fields`: uptrs point to one user page; graph roots need their node type's struct meta. */

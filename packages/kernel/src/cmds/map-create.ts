@@ -1,4 +1,14 @@
-import { BpfError, type MapCreateContext, type MapCreateRequest, type MapInfo } from '@bpfkit/kernel-api';
+import {
+  BpfError,
+  isBpfError,
+  type BpfMap,
+  type MapCreateContext,
+  type MapCreateRequest,
+  type MapInfo,
+  type MapRuntimeSpec,
+  type MapTypeDescriptor,
+  type MapValueField,
+} from '@bpfkit/kernel-api';
 import {
   BPF_F_NUMA_NODE,
   BPF_F_RDONLY,
@@ -17,10 +27,36 @@ import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import { btfGetByFd, mapCheckBtf } from './map-check-btf.js';
 import { kernelBtfOf } from '../btf/object.js';
+import { BTF_FIELD_NAMES, type BtfRecord } from '../btf/fields.js';
+import { MapRecord } from '../bpf/map-record.js';
+import type { KernelCore } from '../core.js';
 
-/** What the kernel keeps of a created map. */
-export interface MapRecord {
-  readonly info: MapInfo;
+/** `bpf_get_file_flag`: the fd's access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2) from BPF_F_RDONLY/WRONLY. */
+export function fileAccessMode(flags: number): number {
+  return (flags & BPF_F_RDONLY) !== 0 ? 0 : (flags & BPF_F_WRONLY) !== 0 ? 1 : 2;
+}
+
+/** `map->record` as the map types see it: field kind names, offsets and sizes. */
+function valueFieldsOf(rec: BtfRecord | undefined): MapValueField[] {
+  return (rec?.fields ?? []).map((f) => ({ kind: BTF_FIELD_NAMES[f.type] ?? 'unknown', offset: f.offset, size: f.size }));
+}
+
+/**
+ * The map type's live map, made once every check passed. Without an arena, or
+ * for a type whose runtime is not written yet, the map exists without it and
+ * its element commands fail with ENOTSUPP.
+ */
+function createLiveMap(core: KernelCore, ops: MapTypeDescriptor, spec: MapRuntimeSpec): BpfMap | undefined {
+  if (core.deps.arena === undefined) return undefined;
+  let live: BpfMap;
+  try {
+    live = ops.create(spec);
+  } catch (e) {
+    if (isBpfError(e) && e.reason === 'map:no-runtime') return undefined;
+    throw e;
+  }
+  core.liveMaps.set(live.address, live);
+  return live;
 }
 
 /** `bpf_get_file_flag`: RDONLY and WRONLY together are EINVAL. */
@@ -133,6 +169,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     const alloc = core.tracer.group(`map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
     const name = objNameCpy(attr.map_name);
     let btfObj: BpfObject | undefined;
+    let rec: BtfRecord | undefined;
     if (btfKey !== 0 || btfValue !== 0 || btfVmlinuxValue !== 0) {
       const found = btfGetByFd(task, attr.btf_fd, 'btf_fd');
       check(core, 'map_create:btf-not-kernel', !found.btf.isKernel, 'EACCES', 'map:btf-is-kernel', {
@@ -141,12 +178,10 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
       });
       const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
       if (btfValue !== 0 && vmlinux !== undefined) {
-        core.tracer.group('map_check_btf', () => {
-          mapCheckBtf(task, token, found.btf, vmlinux, {
+        rec = core.tracer.group('map_check_btf', () => mapCheckBtf(task, token, found.btf, vmlinux, {
             desc, mapType, keySize: req.keySize, valueSize: req.valueSize, maxEntries: alloc.maxEntries, mapFlags: alloc.mapFlags,
             keyTypeId: btfKey, valueTypeId: btfValue,
-          });
-        });
+          }));
       }
       btfObj = found.obj;
     }
@@ -155,18 +190,28 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
       keySize: req.keySize,
       valueSize: req.valueSize,
       maxEntries: alloc.maxEntries,
-      mapFlags: alloc.mapFlags,
+      // bpf_map_flags_retain_permanent: RDONLY/WRONLY describe the fd, not the map.
+      mapFlags: alloc.mapFlags & ~(BPF_F_RDONLY | BPF_F_WRONLY),
       isMapInMap: alloc.innerMapMeta !== undefined,
     };
     const lsmObj = { kind: 'map' as const, type: mapType, name };
     const denial = core.deps.security.bpfMapCreate(task.cred, lsmObj, token?.token, false);
     check(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create',
       lsmDetail('security_bpf_map_create', denial, 'LSM bpf_map_create'));
-    const record: MapRecord = { info };
+    const valueFields = valueFieldsOf(rec);
+    const live = createLiveMap(core, ops, {
+      info, mapExtra, valueFields, ...(alloc.innerMapMeta === undefined ? {} : { innerMapMeta: alloc.innerMapMeta }),
+    });
+    const btfIds = btfObj === undefined ? undefined : { btfId: btfObj.id, keyTypeId: btfKey, valueTypeId: btfValue };
+    const record = new MapRecord(info, name, mapExtra, attr.map_ifindex, live, valueFields, btfIds, btfVmlinuxValue, alloc.innerMapMeta);
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);
+      if (live !== undefined) {
+        core.liveMaps.delete(live.address);
+        live.release();
+      }
     }, btfObj === undefined ? [] : [btfObj.get()]);
-    return installObjectFd(task, 'bpf-map', obj);
+    return installObjectFd(task, 'bpf-map', obj, fileAccessMode(mapFlags));
   } finally {
     token?.put();
   }

@@ -15,7 +15,7 @@ import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import { runWithLog, userLog } from './log.js';
-import type { MapRecord } from './map-create.js';
+import type { MapRecord } from '../bpf/map-record.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import { checkAttachTarget } from './attach-target.js';
 import { checkBtfInfo, checkBtfInfoEarly } from './prog-btf.js';

@@ -1,0 +1,19 @@
+import { BpfCmd, decodeMapElemAttr } from '@bpfkit/uapi';
+import { checkAttr } from '../bpf/check.js';
+import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
+import type { TaskImpl } from '../task/task.js';
+import { copyKey, liveMap } from './map-elem.js';
+
+const ID = 'map_delete_elem';
+
+/** BPF_MAP_DELETE_ELEM in the order of `map_delete_elem()`: CHECK_ATTR, the fd, write access, the key copy, the map's delete. */
+export function mapDeleteElem(task: TaskImpl, bytes: Uint8Array): number {
+  const core = task.core;
+  checkAttr(core, BpfCmd.BPF_MAP_DELETE_ELEM, bytes);
+  const attr = decodeMapElemAttr(bytes);
+  const m = mapGet(task, attr.map_fd, ID);
+  requireMapAccess(core, m, ID, false, true);
+  const key = copyKey(task, attr.key, m.map.info.keySize);
+  liveMap(m).sysDelete(key);
+  return 0;
+}
