@@ -1,1 +1,16 @@
-export {};
+export { createInterpreter, type InterpreterOptions } from './engine.js';
+// The decoder and layout engines share; `BPF_MAX_LOOPS` (same value) is exported by the helpers.
+export {
+  CALLBACK_TAG,
+  MAX_BPF_STACK,
+  MAX_CALL_FRAMES,
+  MAX_TAIL_CALL_CNT,
+  STACK_AREA_BYTES,
+  callbackTarget,
+  callbackValueLow,
+  decodeProgram,
+  isCallbackValue,
+  subprogramLayout,
+  type DecodedProgram,
+  type SubprogramLayout,
+} from '../program/index.js';

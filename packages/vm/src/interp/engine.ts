@@ -1,0 +1,151 @@
+import type { ExecutionEngine, LoadedProgram, ProgramImage, RunArgs, RunEnv, RunOutcome, VmArena } from '@bpfkit/kernel-api';
+import { BPF_MAX_LOOPS, STACK_AREA_BYTES } from '../program/limits.js';
+import { buildInterpCode, type InterpCode } from './code.js';
+import { execute } from './exec.js';
+import { bindHelperEnv, registerValue, setRegister } from './helper-env.js';
+import { FaultSignal, Machine } from './machine.js';
+
+/** Options of {@link createInterpreter}; every field is optional, unknown fields are rejected. */
+export interface InterpreterOptions {
+  /** Instruction limit for runs whose `RunEnv` sets none (default: no limit). */
+  readonly insnLimit?: number;
+}
+
+const KNOWN_OPTIONS = new Set(['insnLimit']);
+
+/** The stack area a machine uses in one arena. */
+interface StackArea {
+  arena: VmArena | undefined;
+  addr: number;
+}
+
+/**
+ * Puts a machine in the state a run starts in: registers zeroed but r1, r2
+ * and r10, frame 0 with a fresh `may_goto` budget, the stack zeroed (so runs
+ * are deterministic and engines agree on uninitialised reads), counters reset.
+ */
+export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, args: RunArgs, env: RunEnv, defaultLimit: number): void {
+  const arena = env.arena;
+  if (stack.arena !== arena) {
+    if (stack.arena !== undefined) stack.arena.free(stack.addr);
+    stack.addr = arena.alloc(STACK_AREA_BYTES, 16);
+    stack.arena = arena;
+  } else {
+    arena.bytes.fill(0, stack.addr, stack.addr + STACK_AREA_BYTES);
+  }
+  m.arena = arena;
+  m.generation = -1;
+  m.refresh();
+  bindHelperEnv(m, env, code.image.progType);
+  const r = m.r;
+  r.fill(0);
+  setRegister(r, 1, args.r1);
+  setRegister(r, 2, args.r2 ?? 0);
+  m.stackTop = stack.addr + STACK_AREA_BYTES;
+  r[20] = m.stackTop;
+  m.code = code;
+  m.pc = 0;
+  m.depth = 0;
+  m.executed = 0;
+  m.limit = env.insnLimit ?? defaultLimit;
+  m.tailCalls = 0;
+  m.pendingTail = undefined;
+  m.loops[0] = BPF_MAX_LOOPS;
+}
+
+/** Turns what a run ended with into its outcome; rethrows anything that is not the interpreter's own fault. */
+export function outcomeOf(m: Machine, error: unknown): RunOutcome {
+  if (error instanceof FaultSignal) {
+    return {
+      kind: 'fault',
+      fault: {
+        kind: error.kind,
+        pc: error.pc,
+        ...(error.addr === undefined ? {} : { addr: error.addr }),
+        ...(error.size === undefined ? {} : { size: error.size }),
+        message: error.message,
+      },
+      insnsExecuted: m.executed,
+    };
+  }
+  throw error;
+}
+
+/** A program the interpreter loaded: decoded once, run any number of times. */
+export class InterpProgram implements LoadedProgram {
+  readonly #code: InterpCode;
+  readonly #machine: Machine;
+  readonly #stack: StackArea = { arena: undefined, addr: 0 };
+  readonly #defaultLimit: number;
+  #released = false;
+
+  constructor(image: ProgramImage, defaultLimit: number) {
+    this.#code = buildInterpCode(image);
+    this.#machine = new Machine(this.#code);
+    this.#defaultLimit = defaultLimit;
+  }
+
+  get image(): ProgramImage {
+    return this.#code.image;
+  }
+
+  /** The decoded form, for tail calls from other interpreter programs (they run it in place). */
+  interpCode(): InterpCode | undefined {
+    return this.#released ? undefined : this.#code;
+  }
+
+  run(args: RunArgs, env: RunEnv): RunOutcome {
+    if (this.#released) throw new Error('interp: run of a released program');
+    let m = this.#machine;
+    let stack = this.#stack;
+    // A run inside a run of the same program (a helper that runs it again) gets its own machine and stack.
+    const nested = m.busy;
+    if (nested) {
+      m = new Machine(this.#code);
+      stack = { arena: undefined, addr: 0 };
+    }
+    m.busy = true;
+    try {
+      resetMachine(m, this.#code, stack, args, env, this.#defaultLimit);
+      execute(m, 0, Infinity);
+      const r = m.r;
+      return { kind: 'exit', r0: registerValue(r[0] ?? 0, r[1] ?? 0), insnsExecuted: m.executed };
+    } catch (e) {
+      return outcomeOf(m, e);
+    } finally {
+      m.busy = false;
+      if (nested && stack.arena !== undefined) stack.arena.free(stack.addr);
+    }
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const stack = this.#stack;
+    if (stack.arena !== undefined) stack.arena.free(stack.addr);
+    stack.arena = undefined;
+  }
+}
+
+/**
+ * The reference engine: a BPF interpreter with the semantics of the Linux
+ * 6.18 kernel for ISA v1–v4 (see `execute` for the hot loop). Runs verified
+ * images with host-safety checks only, unverified ones with every access
+ * checked against the arena's allocations; anything bad ends the run as a
+ * `fault` outcome, never an exception.
+ *
+ * @example
+ * const engine = createInterpreter();
+ * const prog = engine.load({ progType: 0, expectedAttachType: 0, insns, maps: [], verified: false });
+ * const out = prog.run({ r1: 0 }, env); // { kind: 'exit', r0: 42n, insnsExecuted: 2 }
+ */
+export function createInterpreter(options: InterpreterOptions = {}): ExecutionEngine {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`createInterpreter: unknown option ${key}`);
+  }
+  const defaultLimit = options.insnLimit ?? Infinity;
+  return {
+    name: 'interp',
+    load: (image) => new InterpProgram(image, defaultLimit),
+  };
+}

@@ -1,0 +1,1155 @@
+import { ARENA_GUARD_BYTES } from '@bpfkit/kernel-api';
+import { CALLBACK_TAG, isCallbackValue } from '../program/callback.js';
+import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../program/limits.js';
+import { bswap32, scratch, sdiv64, smod64, udivmod64, umulhi32 } from './arith64.js';
+import { atomic } from './atomic.js';
+import { callHelper, callKfunc, enterTailCall } from './calls.js';
+import type { InterpCode } from './code.js';
+import { fault, memoryFault } from './faults.js';
+import { ldAbs } from './ld-abs.js';
+import type { Machine } from './machine.js';
+
+/** {@link execute} stopped at `exit` of its base frame; r0 is in the register file. */
+export const EXIT = 0;
+/** {@link execute} stopped before the instruction at `pauseAt` (single-stepping). */
+export const PAUSED = 1;
+
+const GUARD = ARENA_GUARD_BYTES;
+
+/**
+ * The interpreter's hot loop: runs `m` from `m.pc` until `exit` of frame
+ * `baseDepth`, or until `pauseAt` instructions have run in total. Faults are
+ * thrown as `FaultSignal`.
+ *
+ * Why it looks the way it does (measured with `node --cpu-prof` on
+ * /work/shared/bench):
+ * - one `switch` on the internal op with literal `case` labels: V8 compiles
+ *   that to a jump table, while `case` labels that are imported constants
+ *   become a chain of compares (about 1.5× slower overall). Each label says
+ *   which instruction it is;
+ * - registers are (lo, hi) int32 pairs in one typed array, and 64-bit
+ *   results are built from 32-bit operations: no BigInt, no allocation;
+ * - jump targets and the meaning of `off`/`imm` variants are resolved at
+ *   load (see `buildInterpCode`), and the per-instruction checks are one
+ *   counter compare plus, for memory, one range compare (or the arena's
+ *   allocation map for unverified programs).
+ */
+export function execute(m: Machine, baseDepth: number, pauseAt: number): number {
+  const r = m.r;
+  const arena = m.arena;
+  if (arena === undefined) throw new Error('execute: machine has no arena');
+  let code: InterpCode = m.code;
+  let ops = code.ops;
+  let d2 = code.d2;
+  let s2 = code.s2;
+  let off = code.off;
+  let imm = code.imm;
+  let immHi = code.immHi;
+  let tgt = code.target;
+  let checked = code.checked;
+  m.refresh();
+  let view = m.view;
+  let bytes = m.bytes;
+  let len = bytes.length;
+  let pc = m.pc;
+  let n = m.executed;
+  const stop = Math.min(m.limit, pauseAt);
+
+  const reload = (): void => {
+    // Called only on the rare paths (calls, tail calls, exits into another program).
+    code = m.code;
+    ops = code.ops;
+    d2 = code.d2;
+    s2 = code.s2;
+    off = code.off;
+    imm = code.imm;
+    immHi = code.immHi;
+    tgt = code.target;
+    checked = code.checked;
+    m.refresh();
+    view = m.view;
+    bytes = m.bytes;
+    len = bytes.length;
+  };
+
+  for (;;) {
+    if (n >= stop) {
+      m.pc = pc;
+      m.executed = n;
+      if (n >= m.limit) fault('insn-limit', pc, `instruction limit of ${m.limit} reached`);
+      return PAUSED;
+    }
+    n++;
+    const o = ops[pc] ?? 0;
+    switch (o) {
+      // ---- ALU64, immediate (sign-extended) ----
+      case 0x07: { // add64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        const lo = ((r[d] ?? 0) >>> 0) + (k >>> 0);
+        r[d] = lo;
+        r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (lo > 0xffffffff ? 1 : 0);
+        pc++;
+        break;
+      }
+      case 0x17: { // sub64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        const lo = ((r[d] ?? 0) >>> 0) - (k >>> 0);
+        r[d] = lo;
+        r[d + 1] = (r[d + 1] ?? 0) - (k >> 31) - (lo < 0 ? 1 : 0);
+        pc++;
+        break;
+      }
+      case 0x27: { // mul64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        const al = r[d] ?? 0;
+        r[d + 1] = umulhi32(al, k) + Math.imul(al, k >> 31) + Math.imul(r[d + 1] ?? 0, k);
+        r[d] = Math.imul(al, k);
+        pc++;
+        break;
+      }
+      case 0x37: { // div64 K (unsigned; by zero gives 0)
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        if (k === 0) {
+          r[d] = 0;
+          r[d + 1] = 0;
+        } else {
+          udivmod64(r[d] ?? 0, r[d + 1] ?? 0, k, k >> 31);
+          r[d] = scratch[0] ?? 0;
+          r[d + 1] = scratch[1] ?? 0;
+        }
+        pc++;
+        break;
+      }
+      case 0x47: { // or64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        r[d] = (r[d] ?? 0) | k;
+        r[d + 1] = (r[d + 1] ?? 0) | (k >> 31);
+        pc++;
+        break;
+      }
+      case 0x57: { // and64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        r[d] = (r[d] ?? 0) & k;
+        r[d + 1] = (r[d + 1] ?? 0) & (k >> 31);
+        pc++;
+        break;
+      }
+      case 0x67: { // lsh64 K
+        lsh64(r, d2[pc] ?? 0, (imm[pc] ?? 0) & 63);
+        pc++;
+        break;
+      }
+      case 0x77: { // rsh64 K
+        rsh64(r, d2[pc] ?? 0, (imm[pc] ?? 0) & 63);
+        pc++;
+        break;
+      }
+      case 0x87: { // neg64
+        const d = d2[pc] ?? 0;
+        const lo = -(r[d] ?? 0) | 0;
+        r[d + 1] = ~(r[d + 1] ?? 0) + (lo === 0 ? 1 : 0);
+        r[d] = lo;
+        pc++;
+        break;
+      }
+      case 0x97: { // mod64 K (unsigned; by zero leaves dst)
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        if (k !== 0) {
+          udivmod64(r[d] ?? 0, r[d + 1] ?? 0, k, k >> 31);
+          r[d] = scratch[2] ?? 0;
+          r[d + 1] = scratch[3] ?? 0;
+        }
+        pc++;
+        break;
+      }
+      case 0xa7: { // xor64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        r[d] = (r[d] ?? 0) ^ k;
+        r[d + 1] = (r[d + 1] ?? 0) ^ (k >> 31);
+        pc++;
+        break;
+      }
+      case 0xb7: { // mov64 K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        r[d] = k;
+        r[d + 1] = k >> 31;
+        pc++;
+        break;
+      }
+      case 0xc7: { // arsh64 K
+        arsh64(r, d2[pc] ?? 0, (imm[pc] ?? 0) & 63);
+        pc++;
+        break;
+      }
+
+      // ---- ALU64, register ----
+      case 0x0f: { // add64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const lo = ((r[d] ?? 0) >>> 0) + ((r[s] ?? 0) >>> 0);
+        r[d] = lo;
+        r[d + 1] = (r[d + 1] ?? 0) + (r[s + 1] ?? 0) + (lo > 0xffffffff ? 1 : 0);
+        pc++;
+        break;
+      }
+      case 0x1f: { // sub64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const lo = ((r[d] ?? 0) >>> 0) - ((r[s] ?? 0) >>> 0);
+        r[d] = lo;
+        r[d + 1] = (r[d + 1] ?? 0) - (r[s + 1] ?? 0) - (lo < 0 ? 1 : 0);
+        pc++;
+        break;
+      }
+      case 0x2f: { // mul64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const al = r[d] ?? 0;
+        const bl = r[s] ?? 0;
+        r[d + 1] = umulhi32(al, bl) + Math.imul(al, r[s + 1] ?? 0) + Math.imul(r[d + 1] ?? 0, bl);
+        r[d] = Math.imul(al, bl);
+        pc++;
+        break;
+      }
+      case 0x3f: { // div64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const bl = r[s] ?? 0;
+        const bh = r[s + 1] ?? 0;
+        if (bl === 0 && bh === 0) {
+          r[d] = 0;
+          r[d + 1] = 0;
+        } else {
+          udivmod64(r[d] ?? 0, r[d + 1] ?? 0, bl, bh);
+          r[d] = scratch[0] ?? 0;
+          r[d + 1] = scratch[1] ?? 0;
+        }
+        pc++;
+        break;
+      }
+      case 0x4f: { // or64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) | (r[s] ?? 0);
+        r[d + 1] = (r[d + 1] ?? 0) | (r[s + 1] ?? 0);
+        pc++;
+        break;
+      }
+      case 0x5f: { // and64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) & (r[s] ?? 0);
+        r[d + 1] = (r[d + 1] ?? 0) & (r[s + 1] ?? 0);
+        pc++;
+        break;
+      }
+      case 0x6f: { // lsh64 X
+        lsh64(r, d2[pc] ?? 0, (r[s2[pc] ?? 0] ?? 0) & 63);
+        pc++;
+        break;
+      }
+      case 0x7f: { // rsh64 X
+        rsh64(r, d2[pc] ?? 0, (r[s2[pc] ?? 0] ?? 0) & 63);
+        pc++;
+        break;
+      }
+      case 0x9f: { // mod64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const bl = r[s] ?? 0;
+        const bh = r[s + 1] ?? 0;
+        if (bl !== 0 || bh !== 0) {
+          udivmod64(r[d] ?? 0, r[d + 1] ?? 0, bl, bh);
+          r[d] = scratch[2] ?? 0;
+          r[d + 1] = scratch[3] ?? 0;
+        }
+        pc++;
+        break;
+      }
+      case 0xaf: { // xor64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) ^ (r[s] ?? 0);
+        r[d + 1] = (r[d + 1] ?? 0) ^ (r[s + 1] ?? 0);
+        pc++;
+        break;
+      }
+      case 0xbf: { // mov64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        r[d] = r[s] ?? 0;
+        r[d + 1] = r[s + 1] ?? 0;
+        pc++;
+        break;
+      }
+      case 0xcf: { // arsh64 X
+        arsh64(r, d2[pc] ?? 0, (r[s2[pc] ?? 0] ?? 0) & 63);
+        pc++;
+        break;
+      }
+
+      // ---- ALU32, immediate: results zero-extended ----
+      case 0x04: { // add32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) + (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x14: { // sub32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) - (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x24: { // mul32 K
+        const d = d2[pc] ?? 0;
+        r[d] = Math.imul(r[d] ?? 0, imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x34: { // div32 K
+        const d = d2[pc] ?? 0;
+        const k = (imm[pc] ?? 0) >>> 0;
+        r[d] = k === 0 ? 0 : ((r[d] ?? 0) >>> 0) / k;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x44: { // or32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) | (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x54: { // and32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) & (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x64: { // lsh32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) << (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x74: { // rsh32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) >>> (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x84: { // neg32
+        const d = d2[pc] ?? 0;
+        r[d] = -(r[d] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x94: { // mod32 K
+        const d = d2[pc] ?? 0;
+        const k = (imm[pc] ?? 0) >>> 0;
+        if (k !== 0) r[d] = ((r[d] ?? 0) >>> 0) % k;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0xa4: { // xor32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) ^ (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0xb4: { // mov32 K
+        const d = d2[pc] ?? 0;
+        r[d] = imm[pc] ?? 0;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0xc4: { // arsh32 K
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) >> (imm[pc] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+
+      // ---- ALU32, register ----
+      case 0x0c: { // add32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) + (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x1c: { // sub32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) - (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x2c: { // mul32 X
+        const d = d2[pc] ?? 0;
+        r[d] = Math.imul(r[d] ?? 0, r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x3c: { // div32 X
+        const d = d2[pc] ?? 0;
+        const k = (r[s2[pc] ?? 0] ?? 0) >>> 0;
+        r[d] = k === 0 ? 0 : ((r[d] ?? 0) >>> 0) / k;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x4c: { // or32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) | (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x5c: { // and32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) & (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x6c: { // lsh32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) << (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x7c: { // rsh32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) >>> (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x9c: { // mod32 X
+        const d = d2[pc] ?? 0;
+        const k = (r[s2[pc] ?? 0] ?? 0) >>> 0;
+        if (k !== 0) r[d] = ((r[d] ?? 0) >>> 0) % k;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0xac: { // xor32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) ^ (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0xbc: { // mov32 X
+        const d = d2[pc] ?? 0;
+        r[d] = r[s2[pc] ?? 0] ?? 0;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0xcc: { // arsh32 X
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) >> (r[s2[pc] ?? 0] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+
+      // ---- signed division and modulo (off = 1) ----
+      case 0x110: // sdiv32 K
+      case 0x111: { // sdiv32 X
+        const d = d2[pc] ?? 0;
+        const k = o === 0x110 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0);
+        // By zero gives 0; by -1 the kernel negates (INT_MIN stays INT_MIN).
+        r[d] = k === 0 ? 0 : k === -1 ? -(r[d] ?? 0) : ((r[d] ?? 0) / k) | 0;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x112: // smod32 K
+      case 0x113: { // smod32 X
+        const d = d2[pc] ?? 0;
+        const k = o === 0x112 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0);
+        // By zero leaves dst (zero-extended); by -1 gives 0.
+        if (k === -1) r[d] = 0;
+        else if (k !== 0) r[d] = (r[d] ?? 0) % k;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x114: // sdiv64 K
+      case 0x115: { // sdiv64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const bl = o === 0x114 ? (imm[pc] ?? 0) : (r[s] ?? 0);
+        const bh = o === 0x114 ? bl >> 31 : (r[s + 1] ?? 0);
+        if (bl === 0 && bh === 0) {
+          r[d] = 0;
+          r[d + 1] = 0;
+        } else if (bl === -1 && bh === -1) {
+          const lo = -(r[d] ?? 0) | 0;
+          r[d + 1] = ~(r[d + 1] ?? 0) + (lo === 0 ? 1 : 0);
+          r[d] = lo;
+        } else {
+          sdiv64(r[d] ?? 0, r[d + 1] ?? 0, bl, bh);
+          r[d] = scratch[0] ?? 0;
+          r[d + 1] = scratch[1] ?? 0;
+        }
+        pc++;
+        break;
+      }
+      case 0x116: // smod64 K
+      case 0x117: { // smod64 X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        const bl = o === 0x116 ? (imm[pc] ?? 0) : (r[s] ?? 0);
+        const bh = o === 0x116 ? bl >> 31 : (r[s + 1] ?? 0);
+        if (bl === -1 && bh === -1) {
+          r[d] = 0;
+          r[d + 1] = 0;
+        } else if (bl !== 0 || bh !== 0) {
+          smod64(r[d] ?? 0, r[d + 1] ?? 0, bl, bh);
+          r[d] = scratch[2] ?? 0;
+          r[d + 1] = scratch[3] ?? 0;
+        }
+        pc++;
+        break;
+      }
+
+      // ---- movsx, addr_space_cast ----
+      case 0x120: { // movsx32 s8
+        const d = d2[pc] ?? 0;
+        r[d] = ((r[s2[pc] ?? 0] ?? 0) << 24) >> 24;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x121: { // movsx32 s16
+        const d = d2[pc] ?? 0;
+        r[d] = ((r[s2[pc] ?? 0] ?? 0) << 16) >> 16;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x122: { // movsx64 s8
+        const d = d2[pc] ?? 0;
+        const v = ((r[s2[pc] ?? 0] ?? 0) << 24) >> 24;
+        r[d] = v;
+        r[d + 1] = v >> 31;
+        pc++;
+        break;
+      }
+      case 0x123: { // movsx64 s16
+        const d = d2[pc] ?? 0;
+        const v = ((r[s2[pc] ?? 0] ?? 0) << 16) >> 16;
+        r[d] = v;
+        r[d + 1] = v >> 31;
+        pc++;
+        break;
+      }
+      case 0x124: { // movsx64 s32
+        const d = d2[pc] ?? 0;
+        const v = r[s2[pc] ?? 0] ?? 0;
+        r[d] = v;
+        r[d + 1] = v >> 31;
+        pc++;
+        break;
+      }
+      case 0x125: { // addr_space_cast: one flat address space, so a cast to the kernel's (as 0) keeps the low word
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        r[d] = r[s] ?? 0;
+        r[d + 1] = ((imm[pc] ?? 0) & 0xffff) === 1 ? 0 : (r[s + 1] ?? 0);
+        pc++;
+        break;
+      }
+
+      // ---- byte order ----
+      case 0x130: { // le16
+        const d = d2[pc] ?? 0;
+        r[d] = (r[d] ?? 0) & 0xffff;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x131: { // le32
+        r[(d2[pc] ?? 0) + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x132: // le64
+        pc++;
+        break;
+      case 0x133: { // be16, bswap16
+        const d = d2[pc] ?? 0;
+        const v = r[d] ?? 0;
+        r[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x134: { // be32, bswap32
+        const d = d2[pc] ?? 0;
+        r[d] = bswap32(r[d] ?? 0);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x135: { // be64, bswap64
+        const d = d2[pc] ?? 0;
+        const lo = r[d] ?? 0;
+        r[d] = bswap32(r[d + 1] ?? 0);
+        r[d + 1] = bswap32(lo);
+        pc++;
+        break;
+      }
+
+      // ---- loads: dst = *(size *)(src + off) ----
+      case 0x71: { // ldxb
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 1, false);
+        }
+        const d = d2[pc] ?? 0;
+        r[d] = bytes[a] ?? 0;
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x69: { // ldxh
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 2, false);
+        }
+        const d = d2[pc] ?? 0;
+        r[d] = view.getUint16(a, true);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x61: { // ldxw
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 4, false);
+        }
+        const d = d2[pc] ?? 0;
+        r[d] = view.getInt32(a, true);
+        r[d + 1] = 0;
+        pc++;
+        break;
+      }
+      case 0x79: { // ldxdw
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 8 > len || (checked && !arena.contains(a, 8))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 8, false);
+        }
+        const d = d2[pc] ?? 0;
+        r[d] = view.getInt32(a, true);
+        r[d + 1] = view.getInt32(a + 4, true);
+        pc++;
+        break;
+      }
+      case 0x91: { // ldxsb (sign-extending)
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 1, false);
+        }
+        const d = d2[pc] ?? 0;
+        const v = view.getInt8(a);
+        r[d] = v;
+        r[d + 1] = v >> 31;
+        pc++;
+        break;
+      }
+      case 0x89: { // ldxsh
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 2, false);
+        }
+        const d = d2[pc] ?? 0;
+        const v = view.getInt16(a, true);
+        r[d] = v;
+        r[d + 1] = v >> 31;
+        pc++;
+        break;
+      }
+      case 0x81: { // ldxsw
+        const s = s2[pc] ?? 0;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 4, false);
+        }
+        const d = d2[pc] ?? 0;
+        const v = view.getInt32(a, true);
+        r[d] = v;
+        r[d + 1] = v >> 31;
+        pc++;
+        break;
+      }
+
+      // ---- stores: *(size *)(dst + off) = src or imm ----
+      case 0x73: // stxb
+      case 0x72: { // stb
+        const dd = d2[pc] ?? 0;
+        const b = r[dd] ?? 0;
+        const h = r[dd + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 1, true);
+        }
+        bytes[a] = o === 0x73 ? (r[s2[pc] ?? 0] ?? 0) : (imm[pc] ?? 0);
+        pc++;
+        break;
+      }
+      case 0x6b: // stxh
+      case 0x6a: { // sth
+        const dd = d2[pc] ?? 0;
+        const b = r[dd] ?? 0;
+        const h = r[dd + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 2, true);
+        }
+        view.setUint16(a, o === 0x6b ? (r[s2[pc] ?? 0] ?? 0) : (imm[pc] ?? 0), true);
+        pc++;
+        break;
+      }
+      case 0x63: // stxw
+      case 0x62: { // stw
+        const dd = d2[pc] ?? 0;
+        const b = r[dd] ?? 0;
+        const h = r[dd + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 4, true);
+        }
+        view.setInt32(a, o === 0x63 ? (r[s2[pc] ?? 0] ?? 0) : (imm[pc] ?? 0), true);
+        pc++;
+        break;
+      }
+      case 0x7b: // stxdw
+      case 0x7a: { // stdw (imm sign-extended)
+        const dd = d2[pc] ?? 0;
+        const b = r[dd] ?? 0;
+        const h = r[dd + 1] ?? 0;
+        const a = (b >>> 0) + (off[pc] ?? 0);
+        if (h !== 0 || a < GUARD || a + 8 > len || (checked && !arena.contains(a, 8))) {
+          m.executed = n;
+          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 8, true);
+        }
+        if (o === 0x7b) {
+          const s = s2[pc] ?? 0;
+          view.setInt32(a, r[s] ?? 0, true);
+          view.setInt32(a + 4, r[s + 1] ?? 0, true);
+        } else {
+          const k = imm[pc] ?? 0;
+          view.setInt32(a, k, true);
+          view.setInt32(a + 4, k >> 31, true);
+        }
+        pc++;
+        break;
+      }
+
+      // ---- atomics ----
+      case 0x140: // atomic b (load-acquire / store-release only)
+      case 0x141: // atomic h
+      case 0x142: // atomic w
+      case 0x143: // atomic dw
+        m.executed = n;
+        atomic(m, code, pc, o === 0x140 ? 1 : o === 0x141 ? 2 : o === 0x142 ? 4 : 8);
+        pc++;
+        break;
+
+      // ---- ld_imm64 ----
+      case 0x18: { // lddw
+        const d = d2[pc] ?? 0;
+        r[d] = imm[pc] ?? 0;
+        r[d + 1] = immHi[pc] ?? 0;
+        pc += 2;
+        break;
+      }
+      case 0x100: { // lddw with BPF_PSEUDO_FUNC: a callback value
+        const d = d2[pc] ?? 0;
+        r[d] = imm[pc] ?? 0;
+        r[d + 1] = CALLBACK_TAG;
+        pc += 2;
+        break;
+      }
+
+      // ---- LD_ABS / LD_IND ----
+      case 0x150:
+      case 0x151: {
+        m.pc = pc;
+        m.executed = n;
+        if (ldAbs(m, code, pc, o === 0x151)) {
+          pc++;
+        } else {
+          // Out of the packet: the program ends here with r0 = 0, as the kernel's rewrite does.
+          r[0] = 0;
+          r[1] = 0;
+          pc = code.decoded.length + 1;
+          n--;
+        }
+        break;
+      }
+
+      // ---- jumps ----
+      case 0x05: // ja
+      case 0x06: // gotol (JMP32 | JA, target in imm)
+        pc = tgt[pc] ?? 0;
+        break;
+      case 0x15: { // jeq K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        pc = r[d] === k && r[d + 1] === k >> 31 ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x1d: { // jeq X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        pc = r[d] === r[s] && r[d + 1] === r[s + 1] ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x55: { // jne K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        pc = r[d] !== k || r[d + 1] !== k >> 31 ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x5d: { // jne X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        pc = r[d] !== r[s] || r[d + 1] !== r[s + 1] ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x45: { // jset K
+        const d = d2[pc] ?? 0;
+        const k = imm[pc] ?? 0;
+        pc = ((r[d] ?? 0) & k) !== 0 || ((r[d + 1] ?? 0) & (k >> 31)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x4d: { // jset X
+        const d = d2[pc] ?? 0;
+        const s = s2[pc] ?? 0;
+        pc = ((r[d] ?? 0) & (r[s] ?? 0)) !== 0 || ((r[d + 1] ?? 0) & (r[s + 1] ?? 0)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x25: // jgt K
+      case 0x2d: // jgt X
+      case 0x35: // jge K
+      case 0x3d: // jge X
+      case 0xa5: // jlt K
+      case 0xad: // jlt X
+      case 0xb5: // jle K
+      case 0xbd: { // jle X
+        const d = d2[pc] ?? 0;
+        let bl: number;
+        let bh: number;
+        if ((o & 0x08) === 0) {
+          bl = imm[pc] ?? 0;
+          bh = bl >> 31;
+        } else {
+          const s = s2[pc] ?? 0;
+          bl = r[s] ?? 0;
+          bh = r[s + 1] ?? 0;
+        }
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bhu = bh >>> 0;
+        // -1, 0, 1 as a <=> b, unsigned.
+        const c = ah !== bhu ? (ah > bhu ? 1 : -1) : ((r[d] ?? 0) >>> 0) - (bl >>> 0);
+        const op = o & 0xf0;
+        const taken = op === 0x20 ? c > 0 : op === 0x30 ? c >= 0 : op === 0xa0 ? c < 0 : c <= 0;
+        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x65: // jsgt K
+      case 0x6d: // jsgt X
+      case 0x75: // jsge K
+      case 0x7d: // jsge X
+      case 0xc5: // jslt K
+      case 0xcd: // jslt X
+      case 0xd5: // jsle K
+      case 0xdd: { // jsle X
+        const d = d2[pc] ?? 0;
+        let bl: number;
+        let bh: number;
+        if ((o & 0x08) === 0) {
+          bl = imm[pc] ?? 0;
+          bh = bl >> 31;
+        } else {
+          const s = s2[pc] ?? 0;
+          bl = r[s] ?? 0;
+          bh = r[s + 1] ?? 0;
+        }
+        const ah = r[d + 1] ?? 0;
+        const c = ah !== bh ? (ah > bh ? 1 : -1) : ((r[d] ?? 0) >>> 0) - (bl >>> 0);
+        const op = o & 0xf0;
+        const taken = op === 0x60 ? c > 0 : op === 0x70 ? c >= 0 : op === 0xc0 ? c < 0 : c <= 0;
+        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+
+      // ---- JMP32: the low words only ----
+      case 0x16: // jeq32 K
+        pc = r[d2[pc] ?? 0] === imm[pc] ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      case 0x1e: // jeq32 X
+        pc = r[d2[pc] ?? 0] === r[s2[pc] ?? 0] ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      case 0x56: // jne32 K
+        pc = r[d2[pc] ?? 0] !== imm[pc] ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      case 0x5e: // jne32 X
+        pc = r[d2[pc] ?? 0] !== r[s2[pc] ?? 0] ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      case 0x46: // jset32 K
+        pc = ((r[d2[pc] ?? 0] ?? 0) & (imm[pc] ?? 0)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      case 0x4e: // jset32 X
+        pc = ((r[d2[pc] ?? 0] ?? 0) & (r[s2[pc] ?? 0] ?? 0)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      case 0x26: // jgt32 K
+      case 0x2e: // jgt32 X
+      case 0x36: // jge32 K
+      case 0x3e: // jge32 X
+      case 0xa6: // jlt32 K
+      case 0xae: // jlt32 X
+      case 0xb6: // jle32 K
+      case 0xbe: { // jle32 X
+        const a = (r[d2[pc] ?? 0] ?? 0) >>> 0;
+        const b = ((o & 0x08) === 0 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0)) >>> 0;
+        const op = o & 0xf0;
+        const taken = op === 0x20 ? a > b : op === 0x30 ? a >= b : op === 0xa0 ? a < b : a <= b;
+        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x66: // jsgt32 K
+      case 0x6e: // jsgt32 X
+      case 0x76: // jsge32 K
+      case 0x7e: // jsge32 X
+      case 0xc6: // jslt32 K
+      case 0xce: // jslt32 X
+      case 0xd6: // jsle32 K
+      case 0xde: { // jsle32 X
+        const a = r[d2[pc] ?? 0] ?? 0;
+        const b = (o & 0x08) === 0 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0);
+        const op = o & 0xf0;
+        const taken = op === 0x60 ? a > b : op === 0x70 ? a >= b : op === 0xc0 ? a < b : a <= b;
+        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        break;
+      }
+
+      case 0x108: { // may_goto: falls through while this frame's budget lasts, then branches
+        const depth = m.depth;
+        const left = m.loops[depth] ?? 0;
+        if (left === 0) {
+          pc = tgt[pc] ?? 0;
+        } else {
+          m.loops[depth] = left - 1;
+          pc++;
+        }
+        break;
+      }
+
+      // ---- calls and exit ----
+      case 0x85: { // call helper
+        m.pc = pc;
+        m.executed = n;
+        m.code = code;
+        callHelper(m, pc, imm[pc] ?? 0);
+        n = m.executed;
+        if (m.pendingTail !== undefined) {
+          if (enterTailCall(m)) {
+            reload();
+            pc = 0;
+          } else {
+            // Another engine ran the target; r0 holds its result and this frame exits.
+            reload();
+            n = m.executed - 1;
+            pc = code.decoded.length + 1;
+          }
+          break;
+        }
+        if (arena.generation !== m.generation) reload();
+        pc++;
+        break;
+      }
+      case 0x102: { // call kfunc
+        m.pc = pc;
+        m.executed = n;
+        m.code = code;
+        callKfunc(m, pc, code.kfuncs[pc]);
+        n = m.executed;
+        if (arena.generation !== m.generation) reload();
+        pc++;
+        break;
+      }
+      case 0x101: // call local (bpf-to-bpf)
+      case 0x103: { // callx
+        let to = tgt[pc] ?? 0;
+        if (o === 0x103) {
+          const d = d2[pc] ?? 0;
+          const lo = r[d] ?? 0;
+          const hi = r[d + 1] ?? 0;
+          m.executed = n;
+          if (!isCallbackValue(lo, hi)) {
+            if (hi !== 0) fault('bad-jump', pc, `callx to 0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}, neither a helper id nor a subprogram`);
+            m.pc = pc;
+            m.executed = n;
+            m.code = code;
+            callHelper(m, pc, lo);
+            n = m.executed;
+            if (m.pendingTail !== undefined) {
+              m.pendingTail = undefined;
+              fault('helper', pc, 'bpf_tail_call through callx');
+            }
+            if (arena.generation !== m.generation) reload();
+            pc++;
+            break;
+          }
+          to = lo;
+          if (!code.layout.isStart(to)) fault('bad-jump', pc, `callx to instruction ${to}, which starts no subprogram`);
+        }
+        const depth = m.depth;
+        m.executed = n;
+        if (depth + 1 >= MAX_CALL_FRAMES) fault('call-depth', pc, `call from frame ${depth + 1} of ${MAX_CALL_FRAMES}: too deep`);
+        m.retPc[depth] = pc + 1;
+        m.retCode[depth] = code;
+        m.saved.set(r.subarray(12, 22), depth * 10);
+        m.depth = depth + 1;
+        m.loops[depth + 1] = BPF_MAX_LOOPS;
+        r[20] = m.stackTop - MAX_BPF_STACK * (depth + 1);
+        r[21] = 0;
+        pc = to;
+        break;
+      }
+      case 0x95: { // exit
+        const depth = m.depth;
+        if (depth === baseDepth) {
+          m.pc = pc;
+          m.executed = n;
+          m.code = code;
+          return EXIT;
+        }
+        const caller = depth - 1;
+        m.depth = caller;
+        r.set(m.saved.subarray(caller * 10, caller * 10 + 10), 12);
+        pc = m.retPc[caller] ?? 0;
+        const back = m.retCode[caller];
+        if (back !== undefined && back !== code) {
+          m.code = back;
+          reload();
+        }
+        break;
+      }
+
+      // ---- what cannot run ----
+      case 0x104: // second half of ld_imm64
+        m.executed = n;
+        return fault('bad-jump', pc, 'jump into the middle of ldimm64 insn');
+      case 0x106: // jump or call target outside the program
+        m.executed = n;
+        return fault('bad-jump', pc, `jump out of range to ${tgt[pc] ?? 0}`);
+      case 0x107: // one past the end
+        m.executed = n;
+        return fault('bad-jump', pc, 'fell off the end of the program');
+      default:
+        m.executed = n;
+        return fault('invalid-insn', pc, code.invalidWhy.get(pc) ?? `cannot execute opcode 0x${(o & 0xff).toString(16)}`);
+    }
+  }
+}
+
+/** dst <<= n on a register pair, n in 0–63. */
+function lsh64(r: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  const lo = r[d] ?? 0;
+  if (n < 32) {
+    r[d + 1] = ((r[d + 1] ?? 0) << n) | (lo >>> (32 - n));
+    r[d] = lo << n;
+  } else {
+    r[d + 1] = lo << (n - 32);
+    r[d] = 0;
+  }
+}
+
+/** dst >>= n (logical) on a register pair. */
+function rsh64(r: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  const hi = r[d + 1] ?? 0;
+  if (n < 32) {
+    r[d] = ((r[d] ?? 0) >>> n) | (hi << (32 - n));
+    r[d + 1] = hi >>> n;
+  } else {
+    r[d] = hi >>> (n - 32);
+    r[d + 1] = 0;
+  }
+}
+
+/** dst s>>= n (arithmetic) on a register pair. */
+function arsh64(r: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  const hi = r[d + 1] ?? 0;
+  if (n < 32) {
+    r[d] = ((r[d] ?? 0) >>> n) | (hi << (32 - n));
+    r[d + 1] = hi >> n;
+  } else {
+    r[d] = hi >> (n - 32);
+    r[d + 1] = hi >> 31;
+  }
+}

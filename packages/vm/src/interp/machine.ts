@@ -1,0 +1,83 @@
+import type { HelperCall, HelperEnv, RunEnv, RunnableProgram, VmArena, VmFaultKind } from '@bpfkit/kernel-api';
+import { MAX_CALL_FRAMES } from '../program/limits.js';
+import type { InterpCode } from './code.js';
+
+/**
+ * The interpreter's private fault signal: thrown from the hot loop and from
+ * {@link HelperEnv.fault}, caught only where a run starts and turned into a
+ * `{ kind: 'fault' }` outcome. It passes through helpers untouched (they must
+ * not catch it).
+ */
+export class FaultSignal extends Error {
+  constructor(
+    readonly kind: VmFaultKind,
+    readonly pc: number,
+    message: string,
+    readonly addr?: number,
+    readonly size?: number,
+  ) {
+    super(message);
+    this.name = 'FaultSignal';
+  }
+}
+
+/**
+ * One run's machine state: the register file as (lo, hi) words, the frame
+ * stack of bpf-to-bpf calls and callbacks, counters, and the memory views.
+ * It lives as long as its loaded program and is reset at each run, so a run
+ * allocates nothing per instruction.
+ */
+export class Machine {
+  /** r0–r15 as (lo, hi) pairs: r_i is `r[2i]`, `r[2i+1]`. */
+  readonly r = new Int32Array(32);
+  /** The same words as unsigned, the view helpers get in {@link HelperCall.regs}. */
+  readonly regs = new Uint32Array(this.r.buffer);
+  /** Per frame: return pc, saved r6–r10 (10 words), `may_goto` budget, code to return to. */
+  readonly retPc = new Int32Array(MAX_CALL_FRAMES);
+  readonly saved = new Int32Array(MAX_CALL_FRAMES * 10);
+  readonly loops = new Int32Array(MAX_CALL_FRAMES);
+  readonly retCode: (InterpCode | undefined)[] = new Array<InterpCode | undefined>(MAX_CALL_FRAMES).fill(undefined);
+  /** Callers' r0–r5 while a callback runs (helpers read their arguments after calling back). */
+  readonly callerArgs = new Int32Array(MAX_CALL_FRAMES * 12);
+
+  code: InterpCode;
+  pc = 0;
+  /** Current frame, 0 for the main program. */
+  depth = 0;
+  /** Instructions executed so far in this run (tail calls and callbacks included). */
+  executed = 0;
+  /** `insn-limit` fault when {@link executed} would exceed this. */
+  limit = Infinity;
+  /** Tail calls made along this run's chain (`tail_call_cnt`). */
+  tailCalls = 0;
+  /** A successful `bpf_tail_call` that the loop performs once the helper returns. */
+  pendingTail: RunnableProgram | undefined = undefined;
+  /** r1 the tail-called program starts with (the helper's ctx argument). */
+  pendingTailCtx = 0;
+  /** r10 of frame 0: one past the top of the stack area. */
+  stackTop = 0;
+  /** Whether a run is in progress (a nested run of the same program gets its own machine). */
+  busy = false;
+
+  env: RunEnv | undefined = undefined;
+  arena: VmArena | undefined = undefined;
+  bytes: Uint8Array = new Uint8Array(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
+  generation = -1;
+  helperEnv: HelperEnv | undefined = undefined;
+  helperCall: HelperCall | undefined = undefined;
+
+  constructor(code: InterpCode) {
+    this.code = code;
+  }
+
+  /** Re-reads the arena's bytes after anything that may have grown it. */
+  refresh(): void {
+    const arena = this.arena;
+    if (arena !== undefined && arena.generation !== this.generation) {
+      this.bytes = arena.bytes;
+      this.view = arena.view;
+      this.generation = arena.generation;
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './limits.js';
+export * from './callback.js';
+export * from './decode.js';
+export * from './subprograms.js';

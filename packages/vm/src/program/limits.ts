@@ -1,0 +1,33 @@
+/**
+ * Run-time limits every engine shares, with the kernel's names and values
+ * (include/linux/bpf.h, include/linux/filter.h, Linux 6.18).
+ */
+
+/** Bytes of one frame's stack (`MAX_BPF_STACK`): r10 points one past its top byte. */
+export const MAX_BPF_STACK = 512;
+
+/** Frames a run may hold at once, the main program's included (`MAX_CALL_FRAMES`). */
+export const MAX_CALL_FRAMES = 8;
+
+/**
+ * Tail calls one chain may make (`MAX_TAIL_CALL_CNT`): the 34th `bpf_tail_call`
+ * of a chain returns to its caller as if the slot were empty.
+ */
+export const MAX_TAIL_CALL_CNT = 33;
+
+/**
+ * Times one frame's `may_goto` falls through before it branches
+ * (`BPF_MAX_LOOPS`, 8 Mi): the verifier gives each subprogram that uses
+ * `may_goto` a hidden stack counter set to this at entry.
+ */
+export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+
+/**
+ * Bytes of stack an engine reserves per loaded program: one
+ * {@link MAX_BPF_STACK} frame per {@link MAX_CALL_FRAMES}.
+ *
+ * @example
+ * const base = arena.alloc(STACK_AREA_BYTES);
+ * const r10 = base + STACK_AREA_BYTES; // frame 0; frame n's r10 is 512·n lower
+ */
+export const STACK_AREA_BYTES = MAX_BPF_STACK * MAX_CALL_FRAMES;
