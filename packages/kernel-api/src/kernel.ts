@@ -16,6 +16,10 @@ export interface ObjectCounts {
   readonly files: number;
   /** Live objects by kind (`map`, `prog`, `btf`, `token`). */
   readonly byKind: Readonly<Record<string, number>>;
+  /** Bytes allocated in the simulated machine's arena (map values…), when the kernel has one. */
+  readonly arenaBytes?: number;
+  /** Live `mmap()`s of BPF maps across every task. */
+  readonly mappings?: number;
 }
 
 /**

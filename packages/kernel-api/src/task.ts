@@ -45,6 +45,33 @@ export const FSMOUNT_CLOEXEC = 1;
 /** `move_mount()` flag: the source is the fd itself (an fsmount() fd). */
 export const MOVE_MOUNT_F_EMPTY_PATH = 4;
 
+/** `mmap()` protections and flags (x86-64 values). */
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 1;
+export const MAP_PRIVATE = 2;
+
+/**
+ * A mapping made by {@link Task.mmap}: a window on the map's memory in the
+ * simulated machine's arena, so writes through it are what programs and
+ * lookups see, and the other way round.
+ */
+export interface MemoryMapping {
+  /** Bytes mapped (what `mmap` was asked for). */
+  readonly length: number;
+  /** `PROT_*` of the mapping. */
+  readonly prot: number;
+  /**
+   * The mapped bytes as a live view (a fresh view on every read, since the
+   * arena may grow); a read-only mapping gives a copy instead.
+   */
+  readonly bytes: Uint8Array;
+  /** Copies `length` bytes at `offset` (EFAULT outside the mapping or after munmap). */
+  read(offset: number, length: number): Uint8Array;
+  /** Stores `bytes` at `offset` (EFAULT outside the mapping, on a read-only mapping or after munmap). */
+  write(offset: number, bytes: Uint8Array): void;
+}
+
 /** `FD_CLOEXEC` as `fcntl(F_GETFD)` returns it. */
 export const FD_CLOEXEC = 1;
 
@@ -155,6 +182,16 @@ export interface Task extends BpfSyscall {
   passFd(fd: number, to: Task): number;
   /** `/proc/self/mountinfo`, parsed. */
   mountinfo(): MountInfoEntry[];
+  /**
+   * `mmap(NULL, length, prot, flags, fd, offset)` of a BPF map (`BPF_F_MMAPABLE`
+   * arrays, ringbufs), with the kernel's errno: EACCES for a mode the fd lacks
+   * or a writable mapping of a BPF_F_RDONLY_PROG map, EPERM for a writable
+   * mapping of a frozen map, EINVAL for a private mapping or a range past the
+   * map, ENOTSUPP for map types that cannot be mapped, ENODEV for other files.
+   */
+  mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
+  /** `munmap()`: drops the mapping and the reference it held on the map. */
+  munmap(mapping: MemoryMapping): void;
 
   /** `fsopen(fsname, flags)`: an fs_context fd. */
   fsopen(fsname: string, flags?: number): number;

@@ -39,6 +39,8 @@ export class KernelCore {
   readonly liveMaps = new Map<number, BpfMap>();
   /** `bpf_trace_printk` output not yet read from `trace_pipe`. */
   readonly traceLines: string[] = [];
+  /** Live mmaps of BPF maps, for leak accounting. */
+  mappings = 0;
   /** `num_possible_cpus()`. */
   readonly cpus: number;
   unprivilegedBpfDisabled: number;

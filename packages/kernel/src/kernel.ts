@@ -57,7 +57,14 @@ export function createKernel(deps: KernelDeps): Kernel {
       let fds = 0;
       for (const t of core.tasks.values()) fds += t.fdTable.size;
       const o = core.objects.counts();
-      return { objects: o.total, fds, files: core.liveFiles.size, byKind: o.byKind };
+      return {
+        objects: o.total,
+        fds,
+        files: core.liveFiles.size,
+        byKind: o.byKind,
+        ...(deps.arena === undefined ? {} : { arenaBytes: deps.arena.allocatedBytes }),
+        mappings: core.mappings,
+      };
     },
   };
 }

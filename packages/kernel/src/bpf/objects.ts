@@ -81,6 +81,15 @@ export class ObjectRegistry {
     this.#pinnedByKernel.add(o);
   }
 
+  /** `idr_get_next`: the smallest live id of `kind` at or above `from`. */
+  nextLiveId(kind: BpfObjectKind, from: number): number | undefined {
+    let best: number | undefined;
+    for (const id of this.#live.get(kind)?.keys() ?? []) {
+      if (id >= from && (best === undefined || id < best)) best = id;
+    }
+    return best;
+  }
+
   byId(kind: BpfObjectKind, id: number): BpfObject | undefined {
     return this.#live.get(kind)?.get(id);
   }

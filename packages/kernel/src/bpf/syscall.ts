@@ -1,7 +1,11 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BpfCmd, Capability, MAX_BPF_CMD, checkAttrSize, cmdName } from '@bpfkit/uapi';
 import { btfGetFdById, btfLoad } from '../cmds/btf.js';
+import { mapGetFdById, progGetFdById } from '../cmds/get-fd-by-id.js';
+import { NEXT_ID_KIND, objGetNextId } from '../cmds/get-next-id.js';
 import { mapDoBatch } from '../cmds/map-batch.js';
+import { objGetInfoByFd } from '../cmds/obj-get-info.js';
+import { progTestRun } from '../cmds/prog-test-run.js';
 import { mapCreate } from '../cmds/map-create.js';
 import { mapDeleteElem } from '../cmds/map-delete.js';
 import { mapFreeze } from '../cmds/map-freeze.js';
@@ -77,9 +81,19 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
         return btfLoad(task, attr, uattr);
       case BpfCmd.BPF_BTF_GET_FD_BY_ID:
         return btfGetFdById(task, attr);
+      case BpfCmd.BPF_PROG_GET_FD_BY_ID:
+        return progGetFdById(task, attr);
+      case BpfCmd.BPF_MAP_GET_FD_BY_ID:
+        return mapGetFdById(task, attr);
+      case BpfCmd.BPF_PROG_TEST_RUN:
+        return progTestRun(task, attr, uattr);
+      case BpfCmd.BPF_OBJ_GET_INFO_BY_FD:
+        return objGetInfoByFd(task, attr, uattr);
       case BpfCmd.BPF_TOKEN_CREATE:
         return tokenCreate(task, attr);
     }
+    const nextIdKind = NEXT_ID_KIND.get(cmd);
+    if (nextIdKind !== undefined) return objGetNextId(task, cmd, nextIdKind, attr, uattr);
     check(core, 'bpf:cmd', Number.isInteger(cmd) && cmd >= 0 && cmd < MAX_BPF_CMD, 'EINVAL', 'bpf:unknown-cmd', {
       pass: `bpf command ${cmd} (${cmdName(cmd) ?? '?'}) is below __MAX_BPF_CMD ${MAX_BPF_CMD}`,
       fail: `unknown bpf command ${cmd}`,

@@ -9,6 +9,8 @@ export interface KernelBtf {
   readonly isKernel: boolean;
   /** `btf->struct_meta_tab`: records of the structs that own graph nodes, locks or refcounts, by type id. */
   readonly structMetas: ReadonlyMap<number, BtfRecord>;
+  /** The raw BTF as loaded (`btf->data`), what BPF_OBJ_GET_INFO_BY_FD copies out. */
+  readonly data?: Uint8Array;
 }
 
 /** The types `btf_parse_struct_metas` looks for among the members of every struct. */
@@ -40,8 +42,8 @@ export function parseStructMetas(btf: BtfView): Map<number, BtfRecord> {
 }
 
 /** A user BTF object's record, built at BTF_LOAD. */
-export function userBtf(view: BtfView): KernelBtf {
-  return { view, isKernel: false, structMetas: parseStructMetas(view) };
+export function userBtf(view: BtfView, data?: Uint8Array): KernelBtf {
+  return { view, isKernel: false, structMetas: parseStructMetas(view), ...(data === undefined ? {} : { data }) };
 }
 
 /** The kernel BTF of a BPF object, when it is one. */

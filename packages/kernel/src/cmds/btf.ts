@@ -30,7 +30,7 @@ export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): n
     core.tracer.group('btf_parse', () => {
       const parsed = core.deps.btf.load(data, { level: log.level, size: log.size });
       try {
-        return { ...parsed, kernelBtf: userBtf(parsed.btf) };
+        return { ...parsed, kernelBtf: userBtf(parsed.btf, data) };
       } catch (e) {
         if (!(e instanceof FieldError)) throw e;
         // btf_parse_struct_metas fails the load after the types were logged, adding no line of its own.

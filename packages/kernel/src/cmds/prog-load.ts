@@ -1,4 +1,4 @@
-import { BpfError, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
+import { BpfError, type LoadedProgram, type RunnableProgram, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
   BPF_F_TOKEN_FD,
@@ -19,6 +19,9 @@ import type { MapRecord } from '../bpf/map-record.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import { checkAttachTarget } from './attach-target.js';
 import { checkBtfInfo, checkBtfInfoEarly } from './prog-btf.js';
+import type { ProgRecord } from '../bpf/prog-record.js';
+import type { BpfObject } from '../bpf/objects.js';
+import { resolveProgram } from './prog-image.js';
 
 /** Every `prog_flags` bit BPF_PROG_LOAD accepts (the rest is EINVAL). */
 const PROG_FLAGS = Object.values(BpfProgLoadFlag).reduce((all, bit) => all | bit, 0);
@@ -30,15 +33,7 @@ export function licenseIsGplCompatible(license: string): boolean {
   return GPL_COMPATIBLE.has(license);
 }
 
-/** What the kernel keeps of a loaded program. */
-export interface ProgRecord {
-  readonly progType: number;
-  readonly expectedAttachType: number;
-  readonly insns: Uint8Array;
-  readonly gplCompatible: boolean;
-  /** `prog->aux->load_time`: the clock when the load succeeded. */
-  readonly loadTimeNs: bigint;
-}
+export type { ProgRecord };
 
 /** The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table. */
 function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap> {
@@ -53,6 +48,12 @@ function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap>
     if (obj?.kind === 'map') maps.set(fd, { ...(obj.impl as MapRecord).info, fd });
   }
   return maps;
+}
+
+/** The object id of the BTF an attach target lives in: `attach_btf_obj_fd`'s object, else vmlinux (1). */
+function attachBtfObjId(task: TaskImpl, attachFd: number): number {
+  const obj = attachFd === 0 ? undefined : task.fdTable.get(attachFd)?.file.payload.object;
+  return obj?.kind === 'btf' ? obj.id : 1;
 }
 
 /** BPF_PROG_LOAD in the order of `bpf_prog_load()` (kernel/bpf/syscall.c). */
@@ -148,7 +149,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
       perfmonCapable: perfmon,
     };
     const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
-    runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
+    const verdict = runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
       core.tracer.group('bpf_check', () => {
         core.tracer.group('check_btf_info', () => {
           checkBtfInfo(task, attr, uattr, checkBtfInfoEarly(task, attr, uattr), insns);
@@ -170,11 +171,42 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
         });
       }),
     );
-    const record: ProgRecord = { progType: type, expectedAttachType: attachType, insns, gplCompatible, loadTimeNs: core.clock.nowNs() };
-    const obj = core.objects.create('prog', core.objects.nextId('prog'), name, record, () => {
-      core.deps.security.bpfProgFree(lsmObj);
-    }, token === undefined ? [] : [token]);
+    const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
+    const resolved = resolveProgram(task, insns, attr.fd_array, (id) => vmlinux?.view.type(id)?.name);
+    const holds: BpfObject[] = [...resolved.usedMaps];
+    if (token !== undefined) holds.push(token);
     handedOver = true;
+    let loaded: LoadedProgram | undefined;
+    try {
+      loaded = core.deps.engine?.load({
+        progType: type, expectedAttachType: attachType, insns: resolved.insns, maps: resolved.liveMaps, kfuncs: resolved.kfuncs, verified: true,
+      });
+    } catch (e) {
+      for (const h of holds) h.put();
+      throw e;
+    }
+    const id = core.objects.nextId('prog');
+    const progBtf = attr.func_info_cnt !== 0 || attr.line_info_cnt !== 0 ? task.fdTable.get(attr.prog_btf_fd)?.file.payload.object : undefined;
+    if (progBtf?.kind === 'btf') holds.push(progBtf.get());
+    const runnable: RunnableProgram | undefined = loaded === undefined ? undefined : { id, progType: type, expectedAttachType: attachType, loaded };
+    const record: ProgRecord = {
+      progType: type,
+      expectedAttachType: attachType,
+      insns,
+      gplCompatible,
+      loadTimeNs: core.clock.nowNs(),
+      createdByUid: task.cred.uid,
+      usedMaps: resolved.usedMaps,
+      verifiedInsns: verdict.stats.insnProcessed,
+      btfId: progBtf?.kind === 'btf' ? progBtf.id : undefined,
+      attachBtfId,
+      attachBtfObjId: attachBtf === undefined ? undefined : attachBtfObjId(task, attachProgFd),
+      runnable,
+    };
+    const obj = core.objects.create('prog', id, name, record, () => {
+      core.deps.security.bpfProgFree(lsmObj);
+      loaded?.release();
+    }, holds);
     return installObjectFd(task, 'bpf-prog', obj);
   } finally {
     if (!handedOver) token?.put();

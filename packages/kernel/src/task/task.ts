@@ -14,6 +14,7 @@ import {
   type CapsetRequest,
   type Credentials,
   type FileStat,
+  type MemoryMapping,
   type MountInfoEntry,
   type Task,
   type UserMemory,
@@ -30,6 +31,10 @@ import type { PathRef } from '../fs/path.js';
 import { fdinfo, mountinfo, procRead, procReadlink, procWrite } from '../fs/proc.js';
 import { removeEntry } from '../fs/unlink.js';
 import { createUserMemory } from '../memory.js';
+import { mmapMap } from './mmap.js';
+
+/** Where `trace_pipe` is: tracefs, and its old place under debugfs. */
+const TRACE_PIPES = new Set(['/sys/kernel/tracing/trace_pipe', '/sys/kernel/debug/tracing/trace_pipe']);
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -39,6 +44,8 @@ export class TaskImpl implements Task {
   alive = true;
   umask = 0o022;
   readonly memory: UserMemory;
+  /** This task's live mmaps, each with its unmap. */
+  readonly #mappings = new Map<MemoryMapping, () => void>();
 
   constructor(
     readonly core: KernelCore,
@@ -71,6 +78,7 @@ export class TaskImpl implements Task {
 
   exit(): void {
     if (!this.alive) return;
+    for (const unmap of [...this.#mappings.values()]) unmap();
     this.fdTable.closeAll();
     this.alive = false;
     this.core.tasks.delete(this.pid);
@@ -171,6 +179,11 @@ export class TaskImpl implements Task {
 
   readFile(path: string): string {
     this.#live();
+    if (TRACE_PIPES.has(path)) {
+      // trace_pipe is a consuming read: each line is handed out once.
+      const lines = this.core.traceLines.splice(0);
+      return lines.map((l) => `${l}\n`).join('');
+    }
     const rest = this.#procPath(path);
     if (rest === undefined) throw new BpfError('EINVAL', 'vfs:read-not-modelled', `${path}: only /proc files are readable here`);
     return procRead(this, rest);
@@ -258,6 +271,23 @@ export class TaskImpl implements Task {
 
   mountinfo(): MountInfoEntry[] {
     return mountinfo(this);
+  }
+
+  mmap(fd: number, length: number, prot: number, flags: number, offset = 0): MemoryMapping {
+    this.#live();
+    const m = mmapMap(this, fd, length, prot, flags, offset, (gone) => {
+      this.#mappings.delete(gone);
+      this.core.mappings--;
+    });
+    this.#mappings.set(m, () => { m.unmap(); });
+    this.core.mappings++;
+    return m;
+  }
+
+  munmap(mapping: MemoryMapping): void {
+    const unmap = this.#mappings.get(mapping);
+    if (unmap === undefined) throw new BpfError('EINVAL', 'mmap:not-mapped', 'not a mapping of this task');
+    unmap();
   }
 
   fdinfo(fd: number): string {

@@ -1,0 +1,33 @@
+import type { ProgramServices } from '@bpfkit/kernel-api';
+import type { KernelCore } from '../core.js';
+import type { TaskImpl } from '../task/task.js';
+
+/** `task->comm` of every simulated task (the kernel's is the executable's name). */
+const COMM = 'bpfkit';
+
+/**
+ * One `trace_pipe` line as the kernel's tracer prints a `bpf_trace_printk`:
+ * task and pid, CPU, flags, seconds since boot, then the message.
+ */
+export function tracePipeLine(core: KernelCore, pid: number, cpu: number, message: string): string {
+  const us = (core.clock.nowNs() - core.bootNs) / 1000n;
+  const secs = `${us / 1_000_000n}.${(us % 1_000_000n).toString().padStart(6, '0')}`;
+  return `${`${COMM}-${pid}`.padStart(22)} [${String(cpu).padStart(3, '0')}] ..... ${secs}: bpf_trace_printk: ${message}`;
+}
+
+/**
+ * What a program run by `task` may ask of the kernel: the clock, randomness,
+ * the task as `current`, the live maps by address and the trace buffer.
+ */
+export function programServices(task: TaskImpl, cpu: number): ProgramServices {
+  const core = task.core;
+  return {
+    clock: core.clock,
+    random: core.random,
+    current: { pid: task.pid, tgid: task.pid, uid: task.cred.uid, gid: task.cred.gid, comm: COMM },
+    mapAt: (addr) => core.liveMaps.get(addr),
+    trace: (line) => {
+      core.traceLines.push(tracePipeLine(core, task.pid, cpu, line.endsWith('\n') ? line.slice(0, -1) : line));
+    },
+  };
+}

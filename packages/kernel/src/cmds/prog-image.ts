@@ -1,0 +1,90 @@
+import type { BpfMap } from '@bpfkit/kernel-api';
+import type { MapRecord } from '../bpf/map-record.js';
+import type { BpfObject } from '../bpf/objects.js';
+import type { TaskImpl } from '../task/task.js';
+
+/** `BPF_LD | BPF_IMM | BPF_DW`. */
+const LD_IMM64 = 0x18;
+/** `BPF_JMP | BPF_CALL`. */
+const CALL = 0x85;
+const PSEUDO_MAP_FD = 1;
+const PSEUDO_MAP_VALUE = 2;
+const PSEUDO_BTF_ID = 3;
+const PSEUDO_FUNC = 4;
+const PSEUDO_MAP_IDX = 5;
+const PSEUDO_MAP_IDX_VALUE = 6;
+const PSEUDO_KFUNC_CALL = 2;
+
+/** A program's instructions after the kernel's load-time fix-ups, and the maps they name. */
+export interface ResolvedProgram {
+  readonly insns: Uint8Array;
+  /** `used_maps` in first-use order; each holds a new reference the program keeps. */
+  readonly usedMaps: readonly BpfObject[];
+  readonly liveMaps: readonly BpfMap[];
+  readonly kfuncs: ReadonlyMap<number, string>;
+}
+
+/**
+ * `resolve_pseudo_ldimm64` and `convert_pseudo_ld_imm64` for an engine: map
+ * loads become the map's address, map value loads the value's address
+ * (`map_direct_value_addr`), both with `src_reg` cleared; `BPF_PSEUDO_FUNC`
+ * keeps its `src_reg` with `imm` the callback's absolute index; kfunc calls
+ * are named from the vmlinux BTF. Runs after the verifier accepted the
+ * program, so every fd it names is a map.
+ */
+export function resolveProgram(task: TaskImpl, original: Uint8Array, fdArray: bigint, vmlinuxName: (id: number) => string | undefined): ResolvedProgram {
+  const insns = original.slice();
+  const dv = new DataView(insns.buffer);
+  const used: BpfObject[] = [];
+  const live: BpfMap[] = [];
+  const kfuncs = new Map<number, string>();
+  const n = insns.length / 8;
+  const mapOf = (src: number, imm: number): BpfObject | undefined => {
+    let fd = imm;
+    if (src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE) {
+      try {
+        fd = new DataView(task.memory.read(fdArray + BigInt(imm >>> 0) * 4n, 4).buffer).getInt32(0, true);
+      } catch {
+        return undefined;
+      }
+    }
+    const obj = task.fdTable.get(fd)?.file.payload.object;
+    return obj?.kind === 'map' ? obj : undefined;
+  };
+  for (let i = 0; i < n; i++) {
+    const off = i * 8;
+    const code = insns[off] ?? 0;
+    const src = (insns[off + 1] ?? 0) >> 4;
+    if (code === CALL && src === PSEUDO_KFUNC_CALL && dv.getInt16(off + 2, true) === 0) {
+      const name = vmlinuxName(dv.getInt32(off + 4, true));
+      if (name !== undefined) kfuncs.set(i, name);
+      continue;
+    }
+    if (code !== LD_IMM64 || i + 1 >= n) continue;
+    const imm = dv.getInt32(off + 4, true);
+    let addr: number | undefined;
+    if (src === PSEUDO_FUNC) {
+      dv.setInt32(off + 4, i + imm + 1, true);
+    } else if (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE) {
+      const obj = mapOf(src, imm);
+      const rec = obj?.impl as MapRecord | undefined;
+      if (obj !== undefined && !used.includes(obj)) {
+        used.push(obj.get());
+        if (rec?.live !== undefined) live.push(rec.live);
+      }
+      const valueOff = dv.getInt32(off + 12, true);
+      const m = rec?.live;
+      addr = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX ? m?.address ?? 0 : m?.directValueAddr?.(valueOff >>> 0) ?? 0;
+    } else if (src === PSEUDO_BTF_ID) {
+      // A kernel variable's address (ksym): the simulated kernel has none to give.
+      addr = 0;
+    }
+    if (addr !== undefined) {
+      insns[off + 1] = (insns[off + 1] ?? 0) & 0x0f;
+      dv.setUint32(off + 4, addr >>> 0, true);
+      dv.setUint32(off + 12, Math.floor(addr / 0x1_0000_0000) >>> 0, true);
+    }
+    i++;
+  }
+  return { insns, usedMaps: used, liveMaps: live, kfuncs };
+}
