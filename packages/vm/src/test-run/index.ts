@@ -1,1 +1,1 @@
-export {};
+export { createTestRunService, type TestRunServiceOptions } from './service.js';

@@ -1,0 +1,46 @@
+/** `ETH_HLEN`. */
+export const ETH_HLEN = 14;
+/** `ETH_P_IP`, `ETH_P_IPV6`, `ETH_P_802_3`, `ETH_P_802_2` (host order). */
+export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
+const ETH_P_802_3 = 0x0001;
+const ETH_P_802_2 = 0x0004;
+const ETH_P_802_3_MIN = 0x0600;
+
+/** `PACKET_HOST` … `PACKET_OTHERHOST`: `skb->pkt_type`. */
+export const PacketType = { PACKET_HOST: 0, PACKET_BROADCAST: 1, PACKET_MULTICAST: 2, PACKET_OTHERHOST: 3 } as const;
+
+/** What `eth_type_trans` decides about a frame. */
+export interface EthTypeTrans {
+  /** `skb->protocol` in host order (`ETH_P_IP`…); store it big-endian. */
+  readonly protocol: number;
+  readonly pktType: number;
+}
+
+/**
+ * `eth_type_trans` for a frame received on a device with address
+ * `devAddr` (the loopback device: all zeros): the packet type from the
+ * destination address, and the protocol from the EtherType, or for 802.3
+ * length fields `ETH_P_802_3` (raw IPX, `0xffff` after the header) or
+ * `ETH_P_802_2`.
+ *
+ * @example
+ * ethTypeTrans(frame).protocol; // 0x0800 for IPv4
+ */
+export function ethTypeTrans(frame: Uint8Array, devAddr: Uint8Array = new Uint8Array(6)): EthTypeTrans {
+  let pktType: number = PacketType.PACKET_HOST;
+  let same = true;
+  for (let i = 0; i < 6; i++) if (frame[i] !== devAddr[i]) same = false;
+  if (!same) {
+    if (((frame[0] ?? 0) & 1) !== 0) {
+      let bcast = true;
+      for (let i = 0; i < 6; i++) if (frame[i] !== 0xff) bcast = false;
+      pktType = bcast ? PacketType.PACKET_BROADCAST : PacketType.PACKET_MULTICAST;
+    } else pktType = PacketType.PACKET_OTHERHOST;
+  }
+  const proto = ((frame[12] ?? 0) << 8) | (frame[13] ?? 0);
+  if (proto >= ETH_P_802_3_MIN) return { protocol: proto, pktType };
+  // skb_header_pointer needs two bytes after the header.
+  if (frame.length >= ETH_HLEN + 2 && frame[14] === 0xff && frame[15] === 0xff) return { protocol: ETH_P_802_3, pktType };
+  return { protocol: ETH_P_802_2, pktType };
+}

@@ -1,0 +1,86 @@
+import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
+import { Errno } from '@bpfkit/uapi';
+import { type BprintfArgs, formatBprintf, formatBytes, MAX_BPRINTF_BUF, MAX_BPRINTF_VARARGS, MAX_TRACE_PRINTK_VARARGS } from './bprintf.js';
+import { defineHelper } from './define.js';
+import { checkMem } from './memory.js';
+import { argLo, argU53, ptrArg, setR0 } from './regs.js';
+
+const encoder = new TextEncoder();
+
+/**
+ * `bpf_trace_printk(fmt, fmt_size, a1, a2, a3)`: formats with the kernel's
+ * bprintf subset and appends the text to the trace buffer
+ * (`services.trace`); r0 is the length of the text (cut at the kernel's
+ * 1 KiB buffer), or -EINVAL for a format the kernel refuses.
+ */
+function makeTracePrintk(): HelperDescriptor {
+  let call: HelperCall | undefined;
+  const args: BprintfArgs = {
+    lo: (i) => call?.regs[2 * (3 + i)] ?? 0,
+    hi: (i) => call?.regs[2 * (3 + i) + 1] ?? 0,
+  };
+  return defineHelper('trace_printk', (c) => {
+    const fmtAddr = ptrArg(c, 1, 'fmt');
+    const fmtSize = argLo(c, 2);
+    checkMem(c, fmtAddr, fmtSize, 'bpf_trace_printk fmt');
+    const fmt = formatBytes(c, fmtAddr, fmtSize);
+    if (typeof fmt === 'number') { setR0(c, fmt); return; }
+    call = c;
+    const text = formatBprintf(c, fmt, args, MAX_TRACE_PRINTK_VARARGS);
+    call = undefined;
+    if (typeof text === 'number') { setR0(c, text); return; }
+    const line = text.length >= MAX_BPRINTF_BUF ? text.slice(0, MAX_BPRINTF_BUF - 1) : text;
+    c.env.services.trace(line);
+    setR0(c, text.length);
+  });
+}
+
+/**
+ * `bpf_snprintf(str, str_size, fmt, data, data_len)`: `data` holds the
+ * arguments as u64s (`data_len` a multiple of 8, at most 12 of them, else
+ * -EINVAL); writes at most `str_size` bytes, always NUL-terminated, and
+ * returns the length the whole text needs including its NUL.
+ */
+function makeSnprintf(): HelperDescriptor {
+  let call: HelperCall | undefined;
+  let data = 0;
+  const args: BprintfArgs = {
+    lo: (i) => call?.env.arena.view.getUint32(data + 8 * i, true) ?? 0,
+    hi: (i) => call?.env.arena.view.getUint32(data + 8 * i + 4, true) ?? 0,
+  };
+  return defineHelper('snprintf', (c) => {
+    const str = ptrArg(c, 1, 'str');
+    const strSize = argLo(c, 2);
+    const fmtAddr = ptrArg(c, 3, 'fmt');
+    const dataLen = argU53(c, 5);
+    checkMem(c, str, strSize, 'bpf_snprintf str');
+    if (dataLen % 8 !== 0 || dataLen > MAX_BPRINTF_VARARGS * 8) { setR0(c, -Errno.EINVAL); return; }
+    const dataAddr = dataLen === 0 ? 0 : ptrArg(c, 4, 'data');
+    checkMem(c, dataAddr, dataLen, 'bpf_snprintf data');
+    // The verifier proved fmt is a NUL-terminated read-only map value; bound the search by its allocation.
+    const fmt = formatBytes(c, fmtAddr, Math.max(0, c.env.arena.bytes.length - fmtAddr));
+    if (typeof fmt === 'number') { setR0(c, fmt); return; }
+    call = c;
+    data = dataAddr;
+    const text = formatBprintf(c, fmt, args, dataLen / 8);
+    call = undefined;
+    if (typeof text === 'number') { setR0(c, text); return; }
+    const bytes = encoder.encode(text);
+    if (strSize > 0) {
+      const n = Math.min(bytes.length, strSize - 1);
+      c.env.arena.bytes.set(bytes.subarray(0, n), str);
+      c.env.arena.bytes[str + n] = 0;
+    }
+    setR0(c, bytes.length + 1);
+  });
+}
+
+/**
+ * `trace_printk` and `snprintf`.
+ *
+ * @example
+ * for (const h of printkHelpers()) registry.set(h.id, h);
+ */
+export function printkHelpers(): HelperDescriptor[] {
+  return [makeTracePrintk(), makeSnprintf()];
+}

@@ -1,0 +1,62 @@
+import type { BpfMap, HelperCall, HelperDescriptor, RingbufOps } from '@bpfkit/kernel-api';
+import { Errno } from '@bpfkit/uapi';
+import { defineHelper } from './define.js';
+import { mapArg } from './maps.js';
+import { checkMem } from './memory.js';
+import { argHi, argLo, argU53, ptrArg, setR0, setR0Big } from './regs.js';
+
+/** `BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP`: the only flags submit/discard/output take. */
+const BPF_RB_WAKEUP_FLAGS = 1 | 2;
+
+function ringbufOf(c: HelperCall, map: BpfMap): RingbufOps {
+  return map.ringbuf ?? c.env.fault('bpf_ringbuf_* on a map that is not a ring buffer');
+}
+
+/**
+ * The ring buffer helpers: `ringbuf_output`, `ringbuf_reserve` (a sample
+ * address or NULL; any flag gives NULL), `ringbuf_submit`, `ringbuf_discard`
+ * and `ringbuf_query`. A sample is found again by its address, as the kernel
+ * finds its ring from the sample header.
+ *
+ * @example
+ * for (const h of ringbufHelpers()) registry.set(h.id, h);
+ */
+export function ringbufHelpers(): HelperDescriptor[] {
+  const owners = new Map<number, RingbufOps>();
+  const finish = (name: string, discard: boolean): HelperDescriptor =>
+    defineHelper(name, (c) => {
+      const sample = ptrArg(c, 1, 'sample');
+      const rb = owners.get(sample);
+      if (rb === undefined) return c.env.fault(`bpf_${name}: 0x${sample.toString(16)} is not a reserved sample`);
+      owners.delete(sample);
+      // Unknown flags are ignored by submit/discard (the kernel only tests the wakeup bits).
+      const flags = argLo(c, 2) & BPF_RB_WAKEUP_FLAGS;
+      if (discard) rb.discard(sample, flags);
+      else rb.submit(sample, flags);
+      setR0(c, 0);
+    });
+  return [
+    defineHelper('ringbuf_output', (c) => {
+      const rb = ringbufOf(c, mapArg(c, 1));
+      const data = ptrArg(c, 2, 'data');
+      const size = argU53(c, 3);
+      checkMem(c, data, size, 'bpf_ringbuf_output data');
+      if (argHi(c, 4) !== 0 || (argLo(c, 4) & ~BPF_RB_WAKEUP_FLAGS) !== 0) { setR0(c, -Errno.EINVAL); return; }
+      setR0(c, rb.output(data, size, argLo(c, 4)));
+    }),
+    defineHelper('ringbuf_reserve', (c) => {
+      const rb = ringbufOf(c, mapArg(c, 1));
+      const size = argU53(c, 2);
+      if (argHi(c, 3) !== 0 || argLo(c, 3) !== 0 || size > 0xffff_ffff) { setR0(c, 0); return; }
+      const sample = rb.reserve(size, 0);
+      if (sample !== 0) owners.set(sample, rb);
+      setR0(c, sample);
+    }),
+    finish('ringbuf_submit', false),
+    finish('ringbuf_discard', true),
+    defineHelper('ringbuf_query', (c) => {
+      const rb = ringbufOf(c, mapArg(c, 1));
+      setR0Big(c, rb.query(argLo(c, 2)));
+    }),
+  ];
+}

@@ -1,0 +1,127 @@
+import type { TestRunResult } from '@bpfkit/kernel-api';
+import { BPF_F_TEST_SKB_CHECKSUM_COMPLETE, BpfProgType } from '@bpfkit/uapi';
+import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ethTypeTrans } from '../contexts/eth.js';
+import { releasePacketContext } from '../contexts/release.js';
+import { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff } from '../contexts/sk-buff.js';
+import { checkDataSize, ctxInit, fail, finish, noFlagsCpuBatch, requireZero, runRepeated, type TestRunCall } from './common.js';
+
+/** `NET_SKB_PAD + NET_IP_ALIGN` on x86-64. */
+const SKB_HEADROOM = 64;
+/** `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))` on x86-64. */
+const SKB_TAILROOM = 320;
+/** `GSO_MAX_SEGS`, `GSO_LEGACY_MAX_SIZE`. */
+const GSO_MAX_SEGS = 65535;
+const GSO_LEGACY_MAX_SIZE = 65536;
+const LOOPBACK_IFINDEX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** tc programs see the Ethernet header; the others start at the network header. */
+const L2_TYPES = new Set<number>([BpfProgType.BPF_PROG_TYPE_SCHED_CLS, BpfProgType.BPF_PROG_TYPE_SCHED_ACT]);
+
+/**
+ * `convert___skb_to_skb`'s checks: only mark, priority, ingress_ifindex,
+ * ifindex, cb, tstamp, wire_len, gso_segs, gso_size and hwtstamp may be set.
+ */
+function checkSkBuffIn(ctx: Uint8Array): void {
+  requireZero(ctx, 0, SkBuff.mark, '__sk_buff fields before mark');
+  requireZero(ctx, SkBuff.mark + 4, SkBuff.priority, '__sk_buff fields between mark and priority');
+  requireZero(ctx, SkBuff.ifindex + 4, SkBuff.cb, '__sk_buff fields between ifindex and cb');
+  requireZero(ctx, SkBuff.cb + SK_BUFF_CB_SIZE, SkBuff.tstamp, '__sk_buff fields between cb and tstamp');
+  requireZero(ctx, SkBuff.gso_segs + 4, SkBuff.gso_size, '__sk_buff fields between gso_segs and gso_size');
+  requireZero(ctx, SkBuff.gso_size + 4, SkBuff.hwtstamp, '__sk_buff fields between gso_size and hwtstamp');
+}
+
+/** The one's complement sum of the bytes from the network header on (`skb_checksum`, folded). */
+function netChecksum(bytes: Uint8Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i + 1 < to; i += 2) s += (bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8);
+  if (((to - from) & 1) !== 0) s += bytes[to - 1] ?? 0;
+  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x1_0000);
+  return s;
+}
+
+/**
+ * `bpf_prog_test_run_skb` (socket filter, tc, cgroup_skb, lwt): `data_in`
+ * becomes an skb on the loopback device (or `ctx_in.ifindex`) with
+ * `eth_type_trans` applied; tc programs see it from the Ethernet header, the
+ * others from the network header (and get back an Ethernet header of zeroes
+ * in `data_out`). `ctx_in`/`ctx_out` are a `__sk_buff` limited to the fields
+ * the kernel takes.
+ *
+ * @example
+ * testRunSkb({ prog, req, env, options });
+ */
+export function testRunSkb(call: TestRunCall): TestRunResult {
+  const { prog, req, env, options } = call;
+  noFlagsCpuBatch(req, BPF_F_TEST_SKB_CHECKSUM_COMPLETE);
+  const frame = req.dataIn ?? new Uint8Array(0);
+  checkDataSize(frame.length, SKB_HEADROOM, SKB_TAILROOM);
+  const ctx = ctxInit(req, SK_BUFF_SIZE);
+  const isL2 = L2_TYPES.has(prog.progType);
+  const view = ctx === undefined ? undefined : new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
+  const ifindexIn = view?.getUint32(SkBuff.ifindex, true) ?? 0;
+  if (ifindexIn > 1 && !options.hasDevice(ifindexIn)) fail('ENODEV', 'no-such-device', `no device with ifindex ${ifindexIn}`);
+  const ifindex = ifindexIn > 1 ? ifindexIn : LOOPBACK_IFINDEX;
+  const eth = ethTypeTrans(frame);
+  const netLen = frame.length - ETH_HLEN;
+  if (ctx !== undefined) checkSkBuffIn(ctx);
+  const skb = createSkBuffContext(env.arena, { frame, headroom: SKB_HEADROOM, tailroom: SKB_TAILROOM, dataOffset: isL2 ? 0 : ETH_HLEN, ...(ctx === undefined ? {} : { init: ctx }) });
+  try {
+    const a = env.arena;
+    const c = skb.ctx;
+    const len = isL2 ? frame.length : netLen;
+    if (view !== undefined) {
+      const wire = view.getUint32(SkBuff.wire_len, true);
+      if (wire !== 0 && (wire < len || wire > GSO_LEGACY_MAX_SIZE)) fail('EINVAL', 'wire-len', `wire_len ${wire} is below the packet length ${len} or above ${GSO_LEGACY_MAX_SIZE}`);
+      if (view.getUint32(SkBuff.gso_segs, true) > GSO_MAX_SEGS) fail('EINVAL', 'gso-segs', `gso_segs above ${GSO_MAX_SEGS}`);
+    }
+    const v = a.view;
+    v.setUint32(c + SkBuff.pkt_type, eth.pktType, true);
+    v.setUint16(c + SkBuff.protocol, eth.protocol, false);
+    v.setUint32(c + SkBuff.ifindex, ifindex, true);
+    if (v.getUint32(c + SkBuff.wire_len, true) === 0) v.setUint32(c + SkBuff.wire_len, len, true);
+    // The test run's socket takes its family and addresses from the packet.
+    const net = skb.head + SKB_HEADROOM + ETH_HLEN;
+    if (eth.protocol === ETH_P_IP) {
+      v.setUint32(c + SkBuff.family, AF_INET, true);
+      if (netLen >= 20) {
+        a.bytes.copyWithin(c + SkBuff.local_ip4, net + 12, net + 16);
+        a.bytes.copyWithin(c + SkBuff.remote_ip4, net + 16, net + 20);
+      }
+    } else if (eth.protocol === ETH_P_IPV6) {
+      v.setUint32(c + SkBuff.family, AF_INET6, true);
+      if (netLen >= 40) {
+        a.bytes.copyWithin(c + SkBuff.local_ip6, net + 8, net + 24);
+        a.bytes.copyWithin(c + SkBuff.remote_ip6, net + 24, net + 40);
+      }
+    }
+    const csumComplete = (req.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE) !== 0;
+    const csumBefore = csumComplete ? netChecksum(a.bytes, net, skb.dataEnd()) : 0;
+    const loadSkbBytes = (offset: number, size: 1 | 2 | 4): number => {
+      const data = skb.data();
+      if (offset < 0 || offset + size > skb.dataEnd() - data) return -1;
+      const dv = a.view;
+      return size === 1 ? dv.getUint8(data + offset) : size === 2 ? dv.getUint16(data + offset, false) : dv.getUint32(data + offset, false);
+    };
+    const run = runRepeated(call, c, req.repeat, { loadSkbBytes });
+    let data = skb.data();
+    const end = skb.dataEnd();
+    if (!isL2) {
+      data -= ETH_HLEN;
+      a.bytes.fill(0, data, data + ETH_HLEN);
+    }
+    if (csumComplete && netChecksum(a.bytes, net, end) !== csumBefore) fail('EBADMSG', 'csum-mismatch', 'the program changed the packet without updating its CHECKSUM_COMPLETE checksum');
+    let ctxOut: Uint8Array | undefined;
+    if (ctx !== undefined) {
+      ctxOut = ctx;
+      const out = new DataView(ctxOut.buffer, ctxOut.byteOffset, ctxOut.byteLength);
+      for (const f of [SkBuff.mark, SkBuff.priority, SkBuff.ingress_ifindex, SkBuff.ifindex, SkBuff.wire_len, SkBuff.gso_segs]) out.setUint32(f, v.getUint32(c + f, true), true);
+      for (const f of [SkBuff.tstamp, SkBuff.hwtstamp]) out.setBigUint64(f, v.getBigUint64(c + f, true), true);
+      ctxOut.set(a.bytes.subarray(c + SkBuff.cb, c + SkBuff.cb + SK_BUFF_CB_SIZE), SkBuff.cb);
+    }
+    return finish(req, run, a.bytes.slice(data, end), ctxOut);
+  } finally {
+    releasePacketContext(skb);
+  }
+}
