@@ -1,1 +1,2 @@
-export {};
+export { createWasmEngine, type WasmEngineOptions } from './engine.js';
+export type { ControlFlowMode } from './compileModule.js';

@@ -1,0 +1,282 @@
+import { ARENA_GUARD_BYTES, type ProgramImage } from '@bpfkit/kernel-api';
+import { buildCfg, type BasicBlock, type ProgramCfg } from './cfg.js';
+import { functionGraph } from './dominators.js';
+import type { CallSite, EmitContext } from './emitContext.js';
+import { emitCond, emitCount, emitEpilogue, emitFault, emitInsn, emitPrologue } from './emitInsn.js';
+import { nextPc } from './flow.js';
+import { FaultCode, Global, I32_LOCALS, I64_LOCALS, IMPORTED_FUNCS, regLocal } from './layout.js';
+import { decodeSlots, type Slots } from './slots.js';
+import { emitDispatcher, emitStructured, type BlockEmitter } from './structure.js';
+import { ExternKind, Op, Section, Type } from './wasmOpcodes.js';
+import { WasmWriter } from './wasmWriter.js';
+
+/** How the JIT lays out control flow. */
+export type ControlFlowMode = 'auto' | 'dispatcher';
+
+/** Options of {@link compileModule}. */
+export interface CompileOptions {
+  /** Count instructions against a limit per block (the variant runs with `insnLimit` use). */
+  readonly limitMode: boolean;
+  /** `auto`: structured code for reducible subprograms, the dispatcher for the rest; `dispatcher`: always the dispatcher. */
+  readonly controlFlow: ControlFlowMode;
+}
+
+/** A compiled program: the module's bytes and what the runtime needs to serve its imports. */
+export interface CompiledModule {
+  readonly bytes: Uint8Array;
+  readonly slots: Slots;
+  readonly cfg: ProgramCfg;
+  readonly sites: readonly CallSite[];
+  /** Export name of each callback entry (by slot). */
+  readonly callbacks: ReadonlyMap<number, string>;
+  /** How each subprogram was laid out, by entry slot. */
+  readonly layout: ReadonlyMap<number, 'structured' | 'dispatcher'>;
+}
+
+// Function types, by index.
+const T_FAULT = 0;
+const T_HELPER = 1;
+const T_HELPERX = 2;
+const T_CHECK = 3;
+const T_LOADSKB = 4;
+const T_LIMIT = 5;
+const T_VOID = 6;
+const T_ENTER = 7;
+const T_BPF = 8;
+const T_CALLBACK = 9;
+const T_COUNT = 10;
+const T_SETCOUNT = 11;
+
+const F_REFRESH = IMPORTED_FUNCS;
+const F_ENTER = IMPORTED_FUNCS + 1;
+const F_COUNT = IMPORTED_FUNCS + 2;
+const F_SETCOUNT = IMPORTED_FUNCS + 3;
+const F_FIRST_BPF = IMPORTED_FUNCS + 4;
+
+function funcType(params: readonly number[], results: readonly number[]): Uint8Array {
+  const w = new WasmWriter().byte(Type.func).u32(params.length);
+  for (const p of params) w.byte(p);
+  w.u32(results.length);
+  for (const r of results) w.byte(r);
+  return w.finish().slice();
+}
+
+function section(out: WasmWriter, id: number, body: WasmWriter): void {
+  const bytes = body.finish();
+  out.byte(id).u32(bytes.length).append(bytes);
+}
+
+function body(locals: readonly (readonly [number, number])[], code: WasmWriter): Uint8Array {
+  const w = new WasmWriter().u32(locals.length);
+  for (const [count, type] of locals) w.u32(count).byte(type);
+  w.append(code);
+  const inner = w.finish();
+  return new WasmWriter().u32(inner.length).append(inner).finish().slice();
+}
+
+function importEntry(w: WasmWriter, field: string, kind: number, desc: readonly number[]): void {
+  w.name('env').name(field).byte(kind);
+  for (const d of desc) w.u32(d);
+}
+
+function refreshBody(): Uint8Array {
+  const c = new WasmWriter();
+  c.bytes(Op.memorySize, 0, Op.i64ExtendI32U);
+  c.byte(Op.i64Const).s64(16n).byte(Op.i64Shl).byte(Op.localSet).u32(0);
+  const lims: readonly (readonly [number, number])[] = [
+    [1, Global.lim1],
+    [2, Global.lim2],
+    [4, Global.lim4],
+    [8, Global.lim8],
+  ];
+  for (const [size, g] of lims) {
+    c.byte(Op.localGet).u32(0).byte(Op.i64Const).s64(BigInt(ARENA_GUARD_BYTES + size)).byte(Op.i64Sub);
+    c.byte(Op.globalSet).u32(g);
+  }
+  c.byte(Op.end);
+  return body([[1, Type.i64]], c);
+}
+
+function enterBody(): Uint8Array {
+  const c = new WasmWriter();
+  c.byte(Op.localGet).u32(2).byte(Op.globalSet).u32(Global.sp);
+  c.byte(Op.localGet).u32(3).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.limit);
+  c.byte(Op.i64Const).s64(0n).byte(Op.globalSet).u32(Global.count);
+  c.byte(Op.call).u32(F_REFRESH);
+  c.byte(Op.localGet).u32(0).byte(Op.prefixFc).u32(6);
+  c.byte(Op.localGet).u32(1).byte(Op.prefixFc).u32(6);
+  for (let i = 0; i < 3; i++) c.byte(Op.i64Const).s64(0n);
+  c.byte(Op.call).u32(F_FIRST_BPF);
+  c.byte(Op.end);
+  return body([], c);
+}
+
+function countBody(): Uint8Array {
+  const c = new WasmWriter();
+  c.byte(Op.globalGet).u32(Global.count).byte(Op.f64ConvertI64U).byte(Op.end);
+  return body([], c);
+}
+
+function setCountBody(): Uint8Array {
+  const c = new WasmWriter();
+  c.byte(Op.localGet).u32(0).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.count).byte(Op.end);
+  return body([], c);
+}
+
+function callbackBody(fn: number): Uint8Array {
+  const c = new WasmWriter();
+  for (let r = 1; r <= 5; r++) c.byte(Op.globalGet).u32(Global.scratch).byte(Op.i64Load).u32(0).u32(r * 8);
+  c.byte(Op.call).u32(fn).byte(Op.end);
+  return body([], c);
+}
+
+function blockEmitter(cx: EmitContext): BlockEmitter {
+  const w = cx.w;
+  return {
+    body(b: BasicBlock) {
+      emitCount(cx, b.start, b.insnCount);
+      const stop = b.term === 3 ? b.end : b.last;
+      for (let pc = b.start; pc < stop; pc = nextPc(cx.s, pc)) emitInsn(cx, pc);
+    },
+    cond(b: BasicBlock) {
+      emitCond(cx, b.last);
+    },
+    exit() {
+      emitEpilogue(cx);
+      w.byte(Op.localGet).u32(regLocal(0)).byte(Op.return);
+    },
+    fault(code, pc) {
+      emitFault(w, code === 'bad-jump' ? FaultCode.badJump : FaultCode.invalidInsn, pc);
+    },
+  };
+}
+
+function bpfFunctionBody(
+  base: Omit<EmitContext, 'w'>,
+  cfg: ProgramCfg,
+  entry: number,
+  mode: ControlFlowMode,
+): { code: Uint8Array; layout: 'structured' | 'dispatcher' } {
+  const g = functionGraph(cfg, cfg.blockAt[entry] ?? 0);
+  const attempt = (structured: boolean): Uint8Array => {
+    const w = new WasmWriter();
+    const cx: EmitContext = { ...base, w };
+    emitPrologue(cx);
+    const em = blockEmitter(cx);
+    if (structured) emitStructured(w, cfg, g, em);
+    else emitDispatcher(w, cfg, g, em);
+    w.byte(Op.unreachable).byte(Op.end);
+    return body(
+      [
+        [I64_LOCALS, Type.i64],
+        [I32_LOCALS, Type.i32],
+      ],
+      w,
+    );
+  };
+  if (mode === 'auto' && g.reducible) {
+    try {
+      return { code: attempt(true), layout: 'structured' };
+    } catch (e) {
+      // A dominator tree deeper than the JS stack: the dispatcher needs no recursion.
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
+  return { code: attempt(false), layout: 'dispatcher' };
+}
+
+/**
+ * Compiles a program image into a WebAssembly module: one function per
+ * subprogram (r1–r5 parameters, r0 the result, the other registers locals),
+ * plus `enter` (runs the main program), `count`/`setCount` (the instruction
+ * counter) and one `cb<slot>` export per callback.
+ *
+ * @example
+ * const m = compileModule(image, { limitMode: false, controlFlow: 'auto' });
+ * new WebAssembly.Module(m.bytes);
+ */
+export function compileModule(image: ProgramImage, options: CompileOptions): CompiledModule {
+  const s = decodeSlots(image.insns);
+  const cfg = buildCfg(s, image.kfuncs);
+  const funcIndex = new Map<number, number>();
+  cfg.entries.forEach((e, i) => funcIndex.set(e, F_FIRST_BPF + i));
+  const sites: CallSite[] = [];
+  const base = { s, verified: image.verified, limitMode: options.limitMode, funcIndex, sites, kfuncs: image.kfuncs };
+
+  const types = [
+    funcType([Type.i32, Type.i32, Type.i32, Type.i32, Type.i32], []),
+    funcType([Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32, Type.i32, Type.i32], []),
+    funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32], []),
+    funcType([], []),
+    funcType([Type.f64, Type.f64, Type.i32, Type.f64], [Type.i64]),
+    funcType([Type.i64, Type.i64, Type.i64, Type.i64, Type.i64], [Type.i64]),
+    funcType([], [Type.i64]),
+    funcType([], [Type.f64]),
+    funcType([Type.f64], []),
+  ];
+  const out = new WasmWriter().bytes(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
+  section(out, Section.type, new WasmWriter().vec(types));
+
+  const imports = new WasmWriter().u32(IMPORTED_FUNCS + 3);
+  importEntry(imports, 'fault', ExternKind.func, [T_FAULT]);
+  importEntry(imports, 'helper', ExternKind.func, [T_HELPER]);
+  importEntry(imports, 'helperX', ExternKind.func, [T_HELPERX]);
+  importEntry(imports, 'check', ExternKind.func, [T_CHECK]);
+  importEntry(imports, 'loadSkb', ExternKind.func, [T_LOADSKB]);
+  importEntry(imports, 'limit', ExternKind.func, [T_LIMIT]);
+  importEntry(imports, 'memory', ExternKind.memory, [0, 0]);
+  for (const g of ['scratch', 'stackLow']) {
+    imports.name('env').name(g).byte(ExternKind.global).byte(Type.i32).byte(0);
+  }
+  section(out, Section.import, imports);
+
+  const bpfBodies: Uint8Array[] = [];
+  const layout = new Map<number, 'structured' | 'dispatcher'>();
+  for (const entry of cfg.entries) {
+    const f = bpfFunctionBody(base, cfg, entry, options.controlFlow);
+    bpfBodies.push(f.code);
+    layout.set(entry, f.layout);
+  }
+  const callbacks = new Map<number, string>();
+  const cbBodies: Uint8Array[] = [];
+  // Every subprogram can be called back (the interpreter accepts any subprogram start too).
+  for (const entry of cfg.entries) {
+    callbacks.set(entry, `cb${entry}`);
+    cbBodies.push(callbackBody(funcIndex.get(entry) ?? F_FIRST_BPF));
+  }
+
+  const fsec = new WasmWriter().u32(4 + bpfBodies.length + cbBodies.length);
+  fsec.u32(T_VOID).u32(T_ENTER).u32(T_COUNT).u32(T_SETCOUNT);
+  for (let i = 0; i < bpfBodies.length; i++) fsec.u32(T_BPF);
+  for (let i = 0; i < cbBodies.length; i++) fsec.u32(T_CALLBACK);
+  section(out, Section.function, fsec);
+
+  const gsec = new WasmWriter().u32(7);
+  gsec.bytes(Type.i32, 1, Op.i32Const, 0, Op.end); // sp
+  for (let i = 0; i < 2; i++) gsec.bytes(Type.i64, 1, Op.i64Const, 0, Op.end); // count, limit
+  for (let i = 0; i < 4; i++) gsec.bytes(Type.i64, 1, Op.i64Const, 0, Op.end); // lim1..lim8
+  section(out, Section.global, gsec);
+
+  const esec = new WasmWriter().u32(5 + cbBodies.length);
+  esec.name('refresh').byte(ExternKind.func).u32(F_REFRESH);
+  esec.name('enter').byte(ExternKind.func).u32(F_ENTER);
+  esec.name('count').byte(ExternKind.func).u32(F_COUNT);
+  esec.name('setCount').byte(ExternKind.func).u32(F_SETCOUNT);
+  esec.name('sp').byte(ExternKind.global).u32(Global.sp);
+  cfg.entries.forEach((entry, i) => {
+    esec.name(`cb${entry}`).byte(ExternKind.func).u32(F_FIRST_BPF + bpfBodies.length + i);
+  });
+  section(out, Section.export, esec);
+
+  const csec = new WasmWriter().u32(4 + bpfBodies.length + cbBodies.length);
+  csec.append(refreshBody()).append(enterBody()).append(countBody()).append(setCountBody());
+  for (const b of bpfBodies) csec.append(b);
+  for (const b of cbBodies) csec.append(b);
+  section(out, Section.code, csec);
+
+  return { bytes: out.finish().slice(), slots: s, cfg, sites, callbacks, layout };
+}
+

@@ -1,0 +1,337 @@
+import type {
+  HelperCall,
+  HelperDescriptor,
+  HelperEnv,
+  HelperRegistry,
+  ProgramServices,
+  RunArgs,
+  RunEnv,
+  RunnableProgram,
+  RunOutcome,
+  VmArena,
+  VmFault,
+  VmFaultKind,
+} from '@bpfkit/kernel-api';
+import type { CompiledModule } from './compileModule.js';
+import { nextPc } from './flow.js';
+import { FRAME_BYTES, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT } from './layout.js';
+import { VmFaultSignal, vmFault } from './signals.js';
+import type { WasmApi, WasmGlobal, WasmModule } from './webassembly.js';
+
+const KIND_BY_CODE: readonly VmFaultKind[] = ['memory', 'invalid-insn', 'bad-jump', 'insn-limit', 'call-depth', 'helper'];
+const TWO_32 = 0x1_0000_0000;
+
+// Runs are synchronous and may nest (a tail call runs the target inside the
+// caller's helper call), so the tail-call chain is counted here, per outermost run.
+let runNesting = 0;
+let tailCallsInChain = 0;
+
+interface Exports {
+  enter(r1: number, r2: number, sp0: number, limit: number): bigint;
+  count(): number;
+  setCount(n: number): void;
+  refresh(): void;
+  sp: WasmGlobal;
+}
+
+function isRunnable(target: unknown): target is RunnableProgram {
+  return typeof target === 'object' && target !== null && typeof (target as { loaded?: { run?: unknown } }).loaded?.run === 'function';
+}
+
+function hex(addr: number): string {
+  return `0x${addr.toString(16)}`;
+}
+
+/** A mutable {@link HelperEnv}: one per instance, its fields set per run (no object per run or call). */
+class RunHelperEnv implements HelperEnv {
+  cpu = 0;
+  progType: number;
+  services: ProgramServices;
+  constructor(
+    readonly arena: VmArena,
+    private readonly rt: WasmProgramInstance,
+    progType: number,
+    services: ProgramServices,
+  ) {
+    this.progType = progType;
+    this.services = services;
+  }
+  callback(fn: number, a1: number, a2: number, a3: number, a4: number, a5: number): bigint {
+    return this.rt.callback(fn, a1, a2, a3, a4, a5);
+  }
+  tailCall(mapAddr: number, index: number): boolean {
+    return this.rt.tailCall(mapAddr, index);
+  }
+  fault(message: string): never {
+    throw new VmFaultSignal(vmFault('helper', this.rt.currentPc, message));
+  }
+}
+
+/**
+ * A compiled program bound to one arena: the Wasm instance, its stack and
+ * helper-call area in that arena, and the imports that serve its helpers,
+ * faults and memory checks.
+ */
+export class WasmProgramInstance {
+  readonly #compiled: CompiledModule;
+  readonly #arena: VmArena;
+  readonly #api: WasmApi;
+  readonly #area: number;
+  readonly #scratch: number;
+  readonly #stackTop: number;
+  readonly #stackLow: number;
+  readonly #exports: Exports;
+  readonly #callbacks = new Map<number, () => bigint>();
+  readonly #henv: RunHelperEnv;
+  readonly #calls: HelperCall[] = [];
+  #callDepth = 0;
+  #u32: Uint32Array;
+  #generation: number;
+  #registry: HelperRegistry | undefined;
+  #resolved: (HelperDescriptor | undefined)[] = [];
+  #env: RunEnv | undefined;
+  #active = 0;
+  #tailDone = false;
+  #tailLo = 0;
+  #tailHi = 0;
+  #limit = Infinity;
+  /** Slot of the helper call under way (for `HelperEnv.fault`). */
+  currentPc = 0;
+
+  constructor(compiled: CompiledModule, module: WasmModule, arena: VmArena, api: WasmApi, progType: number, services: ProgramServices) {
+    this.#compiled = compiled;
+    this.#arena = arena;
+    this.#api = api;
+    this.#area = arena.alloc(64 + MAX_CALL_FRAMES * FRAME_BYTES, 64);
+    this.#scratch = this.#area;
+    this.#stackTop = this.#area + 64 + MAX_CALL_FRAMES * FRAME_BYTES;
+    // A frame may call while the callee's frame still fits above the area's base.
+    this.#stackLow = this.#area + 64 + 2 * FRAME_BYTES;
+    this.#u32 = new Uint32Array(arena.bytes.buffer);
+    this.#generation = arena.generation;
+    this.#henv = new RunHelperEnv(arena, this, progType, services);
+    const instance = new api.Instance(module, {
+      env: {
+        memory: arena.wasmMemory,
+        scratch: this.#scratch,
+        stackLow: this.#stackLow,
+        fault: (code: number, pc: number, lo: number, hi: number, size: number): never => this.#faultImport(code, pc, lo, hi, size),
+        helper: (site: number): number => this.#helperImport(site),
+        helperX: (site: number, id: number): number => this.#helperXImport(site, id),
+        check: (lo: number, hi: number, size: number, pc: number): void => {
+          if (hi !== 0 || !this.#arena.contains(lo >>> 0, size)) this.#faultImport(0, pc, lo, hi, size);
+        },
+        loadSkb: (offset: number, size: number, pc: number): number => this.#loadSkbImport(offset, size, pc),
+        limit: (startPc: number, insns: number): never => this.#limitImport(startPc, insns),
+      },
+    });
+    this.#exports = instance.exports as unknown as Exports;
+    for (const [pc, name] of compiled.callbacks) {
+      const f = instance.exports[name];
+      if (typeof f === 'function') this.#callbacks.set(pc, f as () => bigint);
+    }
+  }
+
+  /** Frees the stack and helper area. */
+  release(): void {
+    this.#arena.free(this.#area);
+  }
+
+  /** Runs the program once; never throws for anything the program does. */
+  run(args: RunArgs, env: RunEnv): RunOutcome {
+    const nested = this.#active > 0;
+    const prevEnv = this.#env;
+    const prevCpu = this.#henv.cpu;
+    const prevServices = this.#henv.services;
+    const prevLimit = this.#limit;
+    const savedCount = nested ? this.#exports.count() : 0;
+    const outer = runNesting === 0;
+    if (outer) tailCallsInChain = 0;
+    runNesting++;
+    this.#active++;
+    this.#env = env;
+    this.#henv.cpu = env.cpu;
+    this.#henv.services = env.services;
+    this.#limit = env.insnLimit ?? Infinity;
+    if (env.helpers !== this.#registry) this.#resolve(env.helpers);
+    // The main frame's r10 is sp0 - 512; a tail call into the program itself reuses the caller's frame, as the kernel's does.
+    const sp0 = (nested ? this.#exports.sp.value : this.#stackTop) + FRAME_BYTES;
+    try {
+      const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, sp0, this.#limit);
+      return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#exports.count() };
+    } catch (e) {
+      const executed = e instanceof VmFaultSignal && e.executed !== undefined ? e.executed : this.#exports.count();
+      return { kind: 'fault', fault: this.#toFault(e), insnsExecuted: executed };
+    } finally {
+      this.#active--;
+      runNesting--;
+      this.#env = prevEnv;
+      this.#henv.cpu = prevCpu;
+      this.#henv.services = prevServices;
+      this.#limit = prevLimit;
+      if (nested) this.#exports.setCount(savedCount);
+    }
+  }
+
+  #toFault(e: unknown): VmFault {
+    if (e instanceof VmFaultSignal) return e.fault;
+    if (e instanceof this.#api.RuntimeError) {
+      // Traps the code does not expect (a verified program outside the arena's end, past the checks).
+      const kind: VmFaultKind = /memory|bounds/i.test(e.message) ? 'memory' : 'invalid-insn';
+      return vmFault(kind, this.currentPc, `WebAssembly trap: ${e.message}`);
+    }
+    if (e instanceof RangeError) return vmFault('call-depth', this.currentPc, `host stack exhausted: ${e.message}`);
+    throw e;
+  }
+
+  #resolve(registry: HelperRegistry): void {
+    this.#registry = registry;
+    this.#resolved = this.#compiled.sites.map((site) => {
+      if (site.kind === 'helper') return registry.get(site.id);
+      if (site.kind === 'kfunc') return site.name === undefined ? undefined : registry.kfunc(site.name);
+      return undefined;
+    });
+  }
+
+  #view(): Uint32Array {
+    if (this.#generation !== this.#arena.generation || this.#u32.buffer !== this.#arena.bytes.buffer) {
+      this.#generation = this.#arena.generation;
+      this.#u32 = new Uint32Array(this.#arena.bytes.buffer);
+    }
+    return this.#u32;
+  }
+
+  #faultImport(code: number, pc: number, lo: number, hi: number, size: number): never {
+    const kind = KIND_BY_CODE[code] ?? 'invalid-insn';
+    if (kind === 'memory') {
+      const addr = (hi >>> 0) * TWO_32 + (lo >>> 0);
+      throw new VmFaultSignal(vmFault('memory', pc, `invalid access of ${size} bytes at ${hex(addr)}`, addr, size));
+    }
+    const what: Record<VmFaultKind, string> = {
+      memory: 'invalid access',
+      'invalid-insn': 'invalid instruction',
+      'bad-jump': 'jump or call outside the program',
+      'insn-limit': 'instruction limit reached',
+      'call-depth': `more than ${MAX_CALL_FRAMES} call frames`,
+      helper: 'helper fault',
+    };
+    throw new VmFaultSignal(vmFault(kind, pc, what[kind]));
+  }
+
+  #limitImport(startPc: number, insns: number): never {
+    // The block's count was added whole; the limit ran out at one of its instructions.
+    const before = this.#exports.count() - insns;
+    let pc = startPc;
+    for (let i = 0; i < this.#limit - before; i++) pc = nextPc(this.#compiled.slots, pc);
+    throw new VmFaultSignal(vmFault('insn-limit', pc, `instruction limit of ${this.#limit} reached`), this.#limit);
+  }
+
+  #loadSkbImport(offset: number, size: number, pc: number): number {
+    const env = this.#env;
+    if (env?.loadSkbBytes === undefined) throw new VmFaultSignal(vmFault('invalid-insn', pc, 'LD_ABS/LD_IND without a packet'));
+    const v = env.loadSkbBytes(offset, size as 1 | 2 | 4);
+    if (v < 0) return 1;
+    this.#view()[this.#scratch >>> 2] = v >>> 0;
+    return 0;
+  }
+
+  #helperImport(site: number): number {
+    const s = this.#compiled.sites[site];
+    const pc = s?.pc ?? 0;
+    const d = this.#resolved[site];
+    if (d === undefined) {
+      const what = s?.kind === 'kfunc' ? `kfunc ${s.name ?? `#${s.id}`}` : `helper #${s?.id ?? -1}`;
+      throw new VmFaultSignal(vmFault('helper', pc, `unknown ${what}`));
+    }
+    return this.#invoke(d, pc);
+  }
+
+  #helperXImport(site: number, id: number): number {
+    const pc = this.#compiled.sites[site]?.pc ?? 0;
+    const d = this.#env?.helpers.get(id >>> 0);
+    if (d === undefined) throw new VmFaultSignal(vmFault('helper', pc, `unknown helper #${id >>> 0}`));
+    if (this.#invoke(d, pc) !== 0) throw new VmFaultSignal(vmFault('helper', pc, 'bpf_tail_call through callx'));
+    return 0;
+  }
+
+  #invoke(d: HelperDescriptor, pc: number): number {
+    const depth = this.#callDepth;
+    let call = this.#calls[depth];
+    if (call === undefined) {
+      call = { regs: new Uint32Array(12), env: this.#henv };
+      this.#calls.push(call);
+    }
+    const regs = call.regs;
+    let u32 = this.#view();
+    const b = this.#scratch >>> 2;
+    regs[0] = 0;
+    regs[1] = 0;
+    for (let i = 2; i < 12; i++) regs[i] = u32[b + i] ?? 0;
+    const savedPc = this.currentPc;
+    this.currentPc = pc;
+    this.#callDepth = depth + 1;
+    this.#tailDone = false;
+    try {
+      d.call(call);
+    } catch (e) {
+      if (e instanceof VmFaultSignal) throw e;
+      throw new VmFaultSignal(vmFault('helper', pc, `helper ${d.name} failed: ${e instanceof Error ? e.message : String(e)}`));
+    } finally {
+      this.#callDepth = depth;
+      this.currentPc = savedPc;
+    }
+    if (this.#generation !== this.#arena.generation) this.#exports.refresh();
+    u32 = this.#view();
+    if (this.#tailDone) {
+      this.#tailDone = false;
+      u32[b] = this.#tailLo;
+      u32[b + 1] = this.#tailHi;
+      return 1;
+    }
+    u32[b] = regs[0] ?? 0;
+    u32[b + 1] = regs[1] ?? 0;
+    return 0;
+  }
+
+  /** `HelperEnv.callback`: runs the callback subprogram at slot `fn` in a new frame. */
+  callback(fn: number, a1: number, a2: number, a3: number, a4: number, a5: number): bigint {
+    const f = this.#callbacks.get(fn >>> 0);
+    if (f === undefined) throw new VmFaultSignal(vmFault('helper', this.currentPc, `callback ${fn >>> 0} is not the start of a subprogram`));
+    if (this.#exports.sp.value < this.#stackLow) {
+      throw new VmFaultSignal(vmFault('call-depth', this.currentPc, `callback beyond ${MAX_CALL_FRAMES} frames: too deep`));
+    }
+    const u32 = this.#view();
+    const b = this.#scratch >>> 2;
+    const put = (i: number, v: number): void => {
+      u32[b + 2 * i] = v >>> 0;
+      u32[b + 2 * i + 1] = Math.floor(v / TWO_32) >>> 0;
+    };
+    put(1, a1);
+    put(2, a2);
+    put(3, a3);
+    put(4, a4);
+    put(5, a5);
+    return BigInt.asUintN(64, f());
+  }
+
+  /** `HelperEnv.tailCall`: runs the prog array's program in place of the caller. */
+  tailCall(mapAddr: number, index: number): boolean {
+    const env = this.#env;
+    if (env === undefined) return false;
+    const map = env.services.mapAt(mapAddr);
+    if (map?.slots === undefined) return false;
+    if (index >>> 0 >= map.info.maxEntries) return false;
+    if (tailCallsInChain >= MAX_TAIL_CALL_CNT) return false;
+    tailCallsInChain++;
+    const target = map.slots.at(index >>> 0)?.target;
+    if (!isRunnable(target)) return false;
+    const regs = this.#calls[this.#callDepth - 1]?.regs;
+    const r1 = (regs?.[2] ?? 0) + (regs?.[3] ?? 0) * TWO_32;
+    const out = target.loaded.run({ r1 }, env);
+    if (out.kind === 'fault') throw new VmFaultSignal(out.fault);
+    this.#tailDone = true;
+    this.#tailLo = Number(out.r0 & 0xffffffffn);
+    this.#tailHi = Number((out.r0 >> 32n) & 0xffffffffn);
+    return true;
+  }
+}

@@ -1,0 +1,58 @@
+import { BpfError } from '@bpfkit/kernel-api';
+
+/**
+ * A program's instruction slots split into field arrays (`struct bpf_insn`
+ * unpacked once), so the compiler's passes index numbers, not objects.
+ */
+export interface Slots {
+  /** Number of 8-byte slots (`insn_cnt`). */
+  readonly n: number;
+  readonly code: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly src: Uint8Array;
+  readonly off: Int16Array;
+  readonly imm: Int32Array;
+  /** 1 where the slot is the second half of an ld_imm64: not an instruction, never a jump target. */
+  readonly second: Uint8Array;
+}
+
+/** The ld_imm64 opcode (`BPF_LD | BPF_IMM | BPF_DW`). */
+export const LD_IMM64 = 0x18;
+
+/**
+ * Unpacks little-endian instructions. Throws `BpfError('EINVAL')` for what no
+ * engine can decode: a length that is not a whole number of slots, no
+ * instruction at all, or an ld_imm64 missing its second slot.
+ *
+ * @example
+ * const s = decodeSlots(new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]));
+ * s.n; // 2
+ */
+export function decodeSlots(insns: Uint8Array): Slots {
+  if (insns.length === 0 || insns.length % 8 !== 0) {
+    throw new BpfError('EINVAL', 'vm:bad-image', `program of ${insns.length} bytes is not a whole number of 8-byte instructions`);
+  }
+  const n = insns.length / 8;
+  const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
+  const code = new Uint8Array(n);
+  const dst = new Uint8Array(n);
+  const src = new Uint8Array(n);
+  const off = new Int16Array(n);
+  const imm = new Int32Array(n);
+  const second = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    const at = pc * 8;
+    code[pc] = view.getUint8(at);
+    const regs = view.getUint8(at + 1);
+    dst[pc] = regs & 0x0f;
+    src[pc] = regs >> 4;
+    off[pc] = view.getInt16(at + 2, true);
+    imm[pc] = view.getInt32(at + 4, true);
+  }
+  for (let pc = 0; pc < n; pc++) {
+    if (second[pc] === 1 || code[pc] !== LD_IMM64) continue;
+    if (pc + 1 >= n) throw new BpfError('EINVAL', 'vm:bad-image', `ld_imm64 at ${pc} has no second slot`);
+    second[pc + 1] = 1;
+  }
+  return { n, code, dst, src, off, imm, second };
+}

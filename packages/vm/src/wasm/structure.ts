@@ -1,0 +1,212 @@
+import { Term, type BasicBlock, type ProgramCfg } from './cfg.js';
+import type { FunctionGraph } from './dominators.js';
+import { Local } from './layout.js';
+import { Op, Type } from './wasmOpcodes.js';
+import type { WasmWriter } from './wasmWriter.js';
+
+/** What the structuring passes ask of the instruction emitter, block by block. */
+export interface BlockEmitter {
+  /** The block's instructions up to (not including) its terminator, counting included. */
+  body(block: BasicBlock): void;
+  /** Pushes the i32 condition of the block's conditional jump (non-zero: taken). */
+  cond(block: BasicBlock): void;
+  /** `exit`: leaves the function with r0. */
+  exit(block: BasicBlock): void;
+  /** A fault that ends the run (`invalid-insn` at an instruction, `bad-jump` at a jump). */
+  fault(code: 'invalid-insn' | 'bad-jump', pc: number): void;
+}
+
+const LOOP = 0;
+const BLOCK = 1;
+const IF = 2;
+
+/**
+ * Structured control flow for a reducible graph, after Norman Ramsey,
+ * "Beyond Relooper" (ICFP 2022): walk the dominator tree; a node's children
+ * that are merge points become `block`s wrapped around the node (the child
+ * with the highest reverse-postorder number outermost), a loop header wraps
+ * its subtree in `loop`, back edges are `br` to the loop, edges to merge
+ * points `br` out of their block, and every other edge inlines its target's
+ * subtree. Each block is emitted once.
+ *
+ * @example
+ * if (g.reducible) emitStructured(w, cfg, g, emitter);
+ */
+export function emitStructured(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph, em: BlockEmitter): void {
+  const ctx: number[] = [];
+  const ctxNode: number[] = [];
+  const push = (kind: number, node: number): void => {
+    ctx.push(kind);
+    ctxNode.push(node);
+  };
+  const pop = (): void => {
+    ctx.pop();
+    ctxNode.pop();
+  };
+  const depth = (kind: number, node: number): number => {
+    for (let i = ctx.length - 1; i >= 0; i--) {
+      if (ctx[i] === kind && ctxNode[i] === node) return ctx.length - 1 - i;
+    }
+    throw new Error(`structure: no enclosing ${kind === LOOP ? 'loop' : 'block'} for node ${node}`);
+  };
+  const blockOf = (x: number): BasicBlock => {
+    const b = cfg.blocks[g.blocks[x] ?? -1];
+    if (b === undefined) throw new Error(`structure: node ${x} has no block`);
+    return b;
+  };
+  const nodeOfBlock = (b: number): number => g.nodeOf.get(b) ?? -1;
+  /** Whether the edge x→y is a `br` (back edge or edge to a merge point) rather than inlined. */
+  const isBr = (x: number, y: number): boolean => y <= x || g.merge[y] === 1;
+
+  const doBranch = (x: number, y: number): void => {
+    if (y <= x) w.byte(Op.br).u32(depth(LOOP, y));
+    else if (g.merge[y] === 1) w.byte(Op.br).u32(depth(BLOCK, y));
+    else doTree(y);
+  };
+  const branchTo = (x: number, block: number, faultPc: number): void => {
+    if (block < 0) em.fault('bad-jump', faultPc);
+    else doBranch(x, nodeOfBlock(block));
+  };
+  const brDepth = (x: number, y: number): number => (y <= x ? depth(LOOP, y) : depth(BLOCK, y));
+
+  const terminator = (x: number): void => {
+    const b = blockOf(x);
+    switch (b.term) {
+      case Term.exit:
+        em.exit(b);
+        return;
+      case Term.invalid:
+        em.fault('invalid-insn', b.last);
+        return;
+      case Term.badTarget:
+        em.fault('bad-jump', b.last);
+        return;
+      case Term.jump:
+        branchTo(x, b.taken, b.last);
+        return;
+      case Term.fall:
+        branchTo(x, b.fall, b.end);
+        return;
+      default: {
+        em.cond(b);
+        if (b.taken === b.fall && b.taken >= 0) {
+          w.byte(Op.drop);
+          branchTo(x, b.taken, b.end);
+          return;
+        }
+        const t = b.taken >= 0 ? nodeOfBlock(b.taken) : -1;
+        const f = b.fall >= 0 ? nodeOfBlock(b.fall) : -1;
+        if (t >= 0 && isBr(x, t)) {
+          w.byte(Op.brIf).u32(brDepth(x, t));
+          branchTo(x, b.fall, b.end);
+        } else if (f >= 0 && isBr(x, f)) {
+          w.byte(Op.i32Eqz);
+          w.byte(Op.brIf).u32(brDepth(x, f));
+          branchTo(x, b.taken, b.last);
+        } else {
+          w.byte(Op.if).byte(Type.void);
+          push(IF, -1);
+          branchTo(x, b.taken, b.last);
+          w.byte(Op.else);
+          branchTo(x, b.fall, b.end);
+          pop();
+          w.byte(Op.end);
+        }
+      }
+    }
+  };
+
+  const nodeWithin = (x: number, kids: readonly number[], i: number): void => {
+    const y = kids[i];
+    if (y === undefined) {
+      em.body(blockOf(x));
+      terminator(x);
+      return;
+    }
+    w.byte(Op.block).byte(Type.void);
+    push(BLOCK, y);
+    nodeWithin(x, kids, i + 1);
+    pop();
+    w.byte(Op.end);
+    doTree(y);
+  };
+
+  function doTree(x: number): void {
+    const kids = (g.children[x] ?? []).filter((c) => g.merge[c] === 1).sort((a, b) => b - a);
+    if (g.loopHeader[x] === 1) {
+      w.byte(Op.loop).byte(Type.void);
+      push(LOOP, x);
+      nodeWithin(x, kids, 0);
+      pop();
+      w.byte(Op.end);
+    } else {
+      nodeWithin(x, kids, 0);
+    }
+  }
+
+  doTree(0);
+}
+
+/**
+ * Any control flow, reducible or not: a `loop` around a `br_table` over the
+ * blocks, with the next block's number in a local. Slower than structured
+ * code (an indirect branch per block), so only for graphs the structured
+ * pass cannot take.
+ *
+ * @example
+ * if (!g.reducible) emitDispatcher(w, cfg, g, emitter);
+ */
+export function emitDispatcher(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph, em: BlockEmitter): void {
+  const k = g.blocks.length;
+  w.byte(Op.i32Const).s32(0);
+  w.byte(Op.localSet).u32(Local.next);
+  w.byte(Op.loop).byte(Type.void);
+  for (let i = 0; i < k; i++) w.byte(Op.block).byte(Type.void);
+  w.byte(Op.localGet).u32(Local.next);
+  w.byte(Op.brTable).u32(k);
+  for (let i = 0; i < k; i++) w.u32(i);
+  w.u32(0);
+  w.byte(Op.end);
+  for (let i = 0; i < k; i++) {
+    const b = cfg.blocks[g.blocks[i] ?? -1];
+    if (b === undefined) throw new Error(`dispatcher: node ${i} has no block`);
+    const toLoop = k - 1 - i;
+    const goTo = (block: number, faultPc: number, extra: number): void => {
+      const y = block >= 0 ? (g.nodeOf.get(block) ?? -1) : -1;
+      if (y < 0) {
+        em.fault('bad-jump', faultPc);
+        return;
+      }
+      w.byte(Op.i32Const).s32(y);
+      w.byte(Op.localSet).u32(Local.next);
+      w.byte(Op.br).u32(toLoop + extra);
+    };
+    em.body(b);
+    switch (b.term) {
+      case Term.exit:
+        em.exit(b);
+        break;
+      case Term.invalid:
+        em.fault('invalid-insn', b.last);
+        break;
+      case Term.badTarget:
+        em.fault('bad-jump', b.last);
+        break;
+      case Term.jump:
+        goTo(b.taken, b.last, 0);
+        break;
+      case Term.fall:
+        goTo(b.fall, b.end, 0);
+        break;
+      default:
+        em.cond(b);
+        w.byte(Op.if).byte(Type.void);
+        goTo(b.taken, b.last, 1);
+        w.byte(Op.else);
+        goTo(b.fall, b.end, 1);
+        w.byte(Op.end);
+    }
+    if (i < k - 1) w.byte(Op.end);
+  }
+  w.byte(Op.end);
+}
