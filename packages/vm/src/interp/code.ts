@@ -28,6 +28,12 @@ export interface InterpCode {
   readonly immHi: Int32Array;
   /** Jump and call targets (absolute slot index); the fall-through for others. */
   readonly target: Int32Array;
+  /**
+   * The same, packed four words per slot for the hot loop (one array, one
+   * cache line per two slots): `[op | 2·dst << 16 | 2·src << 24, imm,
+   * off for memory / target for jumps and calls, high word of ld_imm64]`.
+   */
+  readonly packed: Int32Array;
   /** kfunc names by slot. */
   readonly kfuncs: readonly (string | undefined)[];
   /** Why a slot is {@link op.OP_INVALID}, for the fault message. */
@@ -127,6 +133,14 @@ function jumpTarget(p: DecodedProgram, i: number, internal: number): number | un
   return i + (p.off[i] ?? 0) + 1;
 }
 
+/** Whether the hot loop reads a jump or call target (rather than `off`) for this op. */
+function usesTarget(internal: number, code: number): boolean {
+  if (internal === op.OP_CALL_LOCAL || internal === op.OP_MAY_GOTO || internal === op.OP_BAD_TARGET || internal === op.OP_CALLX) return true;
+  if (internal >= 0x100) return false;
+  const cls = code & 0x07;
+  return (cls === JMP || cls === JMP32) && (code & 0xf0) !== 0x80 && (code & 0xf0) !== 0x90;
+}
+
 /**
  * Decodes and classifies an image once, at load. Throws `BpfError('EINVAL')`
  * only for bytes that are not instructions (see `decodeProgram`).
@@ -174,5 +188,13 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
   imm.set(decoded.imm);
   const immHi = new Int32Array(n + 2);
   immHi.set(decoded.immHi);
-  return { image, decoded, layout, ops, d2, s2, off, imm, immHi, target, kfuncs, invalidWhy, checked: !image.verified };
+  const packed = new Int32Array((n + 2) * 4);
+  for (let i = 0; i < n + 2; i++) {
+    const o = ops[i] ?? 0;
+    packed[4 * i] = o | ((d2[i] ?? 0) << 16) | ((s2[i] ?? 0) << 24);
+    packed[4 * i + 1] = imm[i] ?? 0;
+    packed[4 * i + 2] = usesTarget(o, decoded.code[i] ?? 0) ? (target[i] ?? 0) : (off[i] ?? 0);
+    packed[4 * i + 3] = immHi[i] ?? 0;
+  }
+  return { image, decoded, layout, packed, ops, d2, s2, off, imm, immHi, target, kfuncs, invalidWhy, checked: !image.verified };
 }

@@ -7,12 +7,14 @@ import { callHelper, callKfunc, enterTailCall } from './calls.js';
 import type { InterpCode } from './code.js';
 import { fault, memoryFault } from './faults.js';
 import { ldAbs } from './ld-abs.js';
-import type { Machine } from './machine.js';
+import { restoreCalleeSaved, saveCalleeSaved, type Machine } from './machine.js';
 
 /** {@link execute} stopped at `exit` of its base frame; r0 is in the register file. */
 export const EXIT = 0;
 /** {@link execute} stopped before the instruction at `pauseAt` (single-stepping). */
 export const PAUSED = 1;
+/** Internal: the code or the arena's bytes changed; run again from `m.pc`. */
+const SWITCH = 2;
 
 const GUARD = ARENA_GUARD_BYTES;
 
@@ -35,42 +37,33 @@ const GUARD = ARENA_GUARD_BYTES;
  *   allocation map for unverified programs).
  */
 export function execute(m: Machine, baseDepth: number, pauseAt: number): number {
+  for (;;) {
+    const status = runCode(m, baseDepth, pauseAt);
+    if (status !== SWITCH) return status;
+  }
+}
+
+/**
+ * Runs one stretch with one program's code and one view of the arena, all
+ * held in `const` locals; returns {@link SWITCH} (state saved in `m`) when
+ * either changes: a tail call, a return into another program's code, a
+ * helper that grew the arena.
+ */
+function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
   const r = m.r;
   const arena = m.arena;
   if (arena === undefined) throw new Error('execute: machine has no arena');
-  let code: InterpCode = m.code;
-  let ops = code.ops;
-  let d2 = code.d2;
-  let s2 = code.s2;
-  let off = code.off;
-  let imm = code.imm;
-  let immHi = code.immHi;
-  let tgt = code.target;
-  let checked = code.checked;
+  const code: InterpCode = m.code;
+  const ins = code.packed;
+  const checked = code.checked;
   m.refresh();
-  let view = m.view;
-  let bytes = m.bytes;
-  let len = bytes.length;
+  const view = m.view;
+  const bytes = m.bytes;
+  const len = bytes.length;
+  const generation = m.generation;
   let pc = m.pc;
   let n = m.executed;
   const stop = Math.min(m.limit, pauseAt);
-
-  const reload = (): void => {
-    // Called only on the rare paths (calls, tail calls, exits into another program).
-    code = m.code;
-    ops = code.ops;
-    d2 = code.d2;
-    s2 = code.s2;
-    off = code.off;
-    imm = code.imm;
-    immHi = code.immHi;
-    tgt = code.target;
-    checked = code.checked;
-    m.refresh();
-    view = m.view;
-    bytes = m.bytes;
-    len = bytes.length;
-  };
 
   for (;;) {
     if (n >= stop) {
@@ -80,12 +73,14 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       return PAUSED;
     }
     n++;
-    const o = ops[pc] ?? 0;
+    const i4 = pc << 2;
+    const w = ins[i4] ?? 0;
+    const o = w & 0xffff;
     switch (o) {
       // ---- ALU64, immediate (sign-extended) ----
       case 0x07: { // add64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         const lo = ((r[d] ?? 0) >>> 0) + (k >>> 0);
         r[d] = lo;
         r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (lo > 0xffffffff ? 1 : 0);
@@ -93,8 +88,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x17: { // sub64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         const lo = ((r[d] ?? 0) >>> 0) - (k >>> 0);
         r[d] = lo;
         r[d + 1] = (r[d + 1] ?? 0) - (k >> 31) - (lo < 0 ? 1 : 0);
@@ -102,8 +97,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x27: { // mul64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         const al = r[d] ?? 0;
         r[d + 1] = umulhi32(al, k) + Math.imul(al, k >> 31) + Math.imul(r[d + 1] ?? 0, k);
         r[d] = Math.imul(al, k);
@@ -111,8 +106,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x37: { // div64 K (unsigned; by zero gives 0)
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         if (k === 0) {
           r[d] = 0;
           r[d + 1] = 0;
@@ -125,33 +120,33 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x47: { // or64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         r[d] = (r[d] ?? 0) | k;
         r[d + 1] = (r[d + 1] ?? 0) | (k >> 31);
         pc++;
         break;
       }
       case 0x57: { // and64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         r[d] = (r[d] ?? 0) & k;
         r[d + 1] = (r[d + 1] ?? 0) & (k >> 31);
         pc++;
         break;
       }
       case 0x67: { // lsh64 K
-        lsh64(r, d2[pc] ?? 0, (imm[pc] ?? 0) & 63);
+        lsh64(r, (w >>> 16) & 0xff, (ins[i4 + 1] ?? 0) & 63);
         pc++;
         break;
       }
       case 0x77: { // rsh64 K
-        rsh64(r, d2[pc] ?? 0, (imm[pc] ?? 0) & 63);
+        rsh64(r, (w >>> 16) & 0xff, (ins[i4 + 1] ?? 0) & 63);
         pc++;
         break;
       }
       case 0x87: { // neg64
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         const lo = -(r[d] ?? 0) | 0;
         r[d + 1] = ~(r[d + 1] ?? 0) + (lo === 0 ? 1 : 0);
         r[d] = lo;
@@ -159,8 +154,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x97: { // mod64 K (unsigned; by zero leaves dst)
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         if (k !== 0) {
           udivmod64(r[d] ?? 0, r[d + 1] ?? 0, k, k >> 31);
           r[d] = scratch[2] ?? 0;
@@ -170,31 +165,31 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0xa7: { // xor64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         r[d] = (r[d] ?? 0) ^ k;
         r[d + 1] = (r[d + 1] ?? 0) ^ (k >> 31);
         pc++;
         break;
       }
       case 0xb7: { // mov64 K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
         r[d] = k;
         r[d + 1] = k >> 31;
         pc++;
         break;
       }
       case 0xc7: { // arsh64 K
-        arsh64(r, d2[pc] ?? 0, (imm[pc] ?? 0) & 63);
+        arsh64(r, (w >>> 16) & 0xff, (ins[i4 + 1] ?? 0) & 63);
         pc++;
         break;
       }
 
       // ---- ALU64, register ----
       case 0x0f: { // add64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         const lo = ((r[d] ?? 0) >>> 0) + ((r[s] ?? 0) >>> 0);
         r[d] = lo;
         r[d + 1] = (r[d + 1] ?? 0) + (r[s + 1] ?? 0) + (lo > 0xffffffff ? 1 : 0);
@@ -202,8 +197,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x1f: { // sub64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         const lo = ((r[d] ?? 0) >>> 0) - ((r[s] ?? 0) >>> 0);
         r[d] = lo;
         r[d + 1] = (r[d + 1] ?? 0) - (r[s + 1] ?? 0) - (lo < 0 ? 1 : 0);
@@ -211,8 +206,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x2f: { // mul64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         const al = r[d] ?? 0;
         const bl = r[s] ?? 0;
         r[d + 1] = umulhi32(al, bl) + Math.imul(al, r[s + 1] ?? 0) + Math.imul(r[d + 1] ?? 0, bl);
@@ -221,8 +216,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x3f: { // div64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         const bl = r[s] ?? 0;
         const bh = r[s + 1] ?? 0;
         if (bl === 0 && bh === 0) {
@@ -237,34 +232,34 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x4f: { // or64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         r[d] = (r[d] ?? 0) | (r[s] ?? 0);
         r[d + 1] = (r[d + 1] ?? 0) | (r[s + 1] ?? 0);
         pc++;
         break;
       }
       case 0x5f: { // and64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         r[d] = (r[d] ?? 0) & (r[s] ?? 0);
         r[d + 1] = (r[d + 1] ?? 0) & (r[s + 1] ?? 0);
         pc++;
         break;
       }
       case 0x6f: { // lsh64 X
-        lsh64(r, d2[pc] ?? 0, (r[s2[pc] ?? 0] ?? 0) & 63);
+        lsh64(r, (w >>> 16) & 0xff, (r[w >>> 24] ?? 0) & 63);
         pc++;
         break;
       }
       case 0x7f: { // rsh64 X
-        rsh64(r, d2[pc] ?? 0, (r[s2[pc] ?? 0] ?? 0) & 63);
+        rsh64(r, (w >>> 16) & 0xff, (r[w >>> 24] ?? 0) & 63);
         pc++;
         break;
       }
       case 0x9f: { // mod64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         const bl = r[s] ?? 0;
         const bh = r[s + 1] ?? 0;
         if (bl !== 0 || bh !== 0) {
@@ -276,117 +271,117 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0xaf: { // xor64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         r[d] = (r[d] ?? 0) ^ (r[s] ?? 0);
         r[d + 1] = (r[d + 1] ?? 0) ^ (r[s + 1] ?? 0);
         pc++;
         break;
       }
       case 0xbf: { // mov64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         r[d] = r[s] ?? 0;
         r[d + 1] = r[s + 1] ?? 0;
         pc++;
         break;
       }
       case 0xcf: { // arsh64 X
-        arsh64(r, d2[pc] ?? 0, (r[s2[pc] ?? 0] ?? 0) & 63);
+        arsh64(r, (w >>> 16) & 0xff, (r[w >>> 24] ?? 0) & 63);
         pc++;
         break;
       }
 
       // ---- ALU32, immediate: results zero-extended ----
       case 0x04: { // add32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) + (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) + (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x14: { // sub32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) - (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) - (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x24: { // mul32 K
-        const d = d2[pc] ?? 0;
-        r[d] = Math.imul(r[d] ?? 0, imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = Math.imul(r[d] ?? 0, ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x34: { // div32 K
-        const d = d2[pc] ?? 0;
-        const k = (imm[pc] ?? 0) >>> 0;
+        const d = (w >>> 16) & 0xff;
+        const k = (ins[i4 + 1] ?? 0) >>> 0;
         r[d] = k === 0 ? 0 : ((r[d] ?? 0) >>> 0) / k;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x44: { // or32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) | (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) | (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x54: { // and32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) & (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) & (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x64: { // lsh32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) << (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) << (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x74: { // rsh32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) >>> (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) >>> (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x84: { // neg32
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = -(r[d] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x94: { // mod32 K
-        const d = d2[pc] ?? 0;
-        const k = (imm[pc] ?? 0) >>> 0;
+        const d = (w >>> 16) & 0xff;
+        const k = (ins[i4 + 1] ?? 0) >>> 0;
         if (k !== 0) r[d] = ((r[d] ?? 0) >>> 0) % k;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0xa4: { // xor32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) ^ (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) ^ (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0xb4: { // mov32 K
-        const d = d2[pc] ?? 0;
-        r[d] = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        r[d] = ins[i4 + 1] ?? 0;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0xc4: { // arsh32 K
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) >> (imm[pc] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) >> (ins[i4 + 1] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
@@ -394,87 +389,87 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
 
       // ---- ALU32, register ----
       case 0x0c: { // add32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) + (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) + (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x1c: { // sub32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) - (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) - (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x2c: { // mul32 X
-        const d = d2[pc] ?? 0;
-        r[d] = Math.imul(r[d] ?? 0, r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = Math.imul(r[d] ?? 0, r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x3c: { // div32 X
-        const d = d2[pc] ?? 0;
-        const k = (r[s2[pc] ?? 0] ?? 0) >>> 0;
+        const d = (w >>> 16) & 0xff;
+        const k = (r[w >>> 24] ?? 0) >>> 0;
         r[d] = k === 0 ? 0 : ((r[d] ?? 0) >>> 0) / k;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x4c: { // or32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) | (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) | (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x5c: { // and32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) & (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) & (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x6c: { // lsh32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) << (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) << (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x7c: { // rsh32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) >>> (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) >>> (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x9c: { // mod32 X
-        const d = d2[pc] ?? 0;
-        const k = (r[s2[pc] ?? 0] ?? 0) >>> 0;
+        const d = (w >>> 16) & 0xff;
+        const k = (r[w >>> 24] ?? 0) >>> 0;
         if (k !== 0) r[d] = ((r[d] ?? 0) >>> 0) % k;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0xac: { // xor32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) ^ (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) ^ (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0xbc: { // mov32 X
-        const d = d2[pc] ?? 0;
-        r[d] = r[s2[pc] ?? 0] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        r[d] = r[w >>> 24] ?? 0;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0xcc: { // arsh32 X
-        const d = d2[pc] ?? 0;
-        r[d] = (r[d] ?? 0) >> (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        r[d] = (r[d] ?? 0) >> (r[w >>> 24] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
@@ -483,8 +478,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       // ---- signed division and modulo (off = 1) ----
       case 0x110: // sdiv32 K
       case 0x111: { // sdiv32 X
-        const d = d2[pc] ?? 0;
-        const k = o === 0x110 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        const k = o === 0x110 ? (ins[i4 + 1] ?? 0) : (r[w >>> 24] ?? 0);
         // By zero gives 0; by -1 the kernel negates (INT_MIN stays INT_MIN).
         r[d] = k === 0 ? 0 : k === -1 ? -(r[d] ?? 0) : ((r[d] ?? 0) / k) | 0;
         r[d + 1] = 0;
@@ -493,8 +488,8 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       }
       case 0x112: // smod32 K
       case 0x113: { // smod32 X
-        const d = d2[pc] ?? 0;
-        const k = o === 0x112 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        const k = o === 0x112 ? (ins[i4 + 1] ?? 0) : (r[w >>> 24] ?? 0);
         // By zero leaves dst (zero-extended); by -1 gives 0.
         if (k === -1) r[d] = 0;
         else if (k !== 0) r[d] = (r[d] ?? 0) % k;
@@ -504,9 +499,9 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       }
       case 0x114: // sdiv64 K
       case 0x115: { // sdiv64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
-        const bl = o === 0x114 ? (imm[pc] ?? 0) : (r[s] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = o === 0x114 ? (ins[i4 + 1] ?? 0) : (r[s] ?? 0);
         const bh = o === 0x114 ? bl >> 31 : (r[s + 1] ?? 0);
         if (bl === 0 && bh === 0) {
           r[d] = 0;
@@ -525,9 +520,9 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       }
       case 0x116: // smod64 K
       case 0x117: { // smod64 X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
-        const bl = o === 0x116 ? (imm[pc] ?? 0) : (r[s] ?? 0);
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = o === 0x116 ? (ins[i4 + 1] ?? 0) : (r[s] ?? 0);
         const bh = o === 0x116 ? bl >> 31 : (r[s + 1] ?? 0);
         if (bl === -1 && bh === -1) {
           r[d] = 0;
@@ -543,62 +538,62 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
 
       // ---- movsx, addr_space_cast ----
       case 0x120: { // movsx32 s8
-        const d = d2[pc] ?? 0;
-        r[d] = ((r[s2[pc] ?? 0] ?? 0) << 24) >> 24;
+        const d = (w >>> 16) & 0xff;
+        r[d] = ((r[w >>> 24] ?? 0) << 24) >> 24;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x121: { // movsx32 s16
-        const d = d2[pc] ?? 0;
-        r[d] = ((r[s2[pc] ?? 0] ?? 0) << 16) >> 16;
+        const d = (w >>> 16) & 0xff;
+        r[d] = ((r[w >>> 24] ?? 0) << 16) >> 16;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x122: { // movsx64 s8
-        const d = d2[pc] ?? 0;
-        const v = ((r[s2[pc] ?? 0] ?? 0) << 24) >> 24;
+        const d = (w >>> 16) & 0xff;
+        const v = ((r[w >>> 24] ?? 0) << 24) >> 24;
         r[d] = v;
         r[d + 1] = v >> 31;
         pc++;
         break;
       }
       case 0x123: { // movsx64 s16
-        const d = d2[pc] ?? 0;
-        const v = ((r[s2[pc] ?? 0] ?? 0) << 16) >> 16;
+        const d = (w >>> 16) & 0xff;
+        const v = ((r[w >>> 24] ?? 0) << 16) >> 16;
         r[d] = v;
         r[d + 1] = v >> 31;
         pc++;
         break;
       }
       case 0x124: { // movsx64 s32
-        const d = d2[pc] ?? 0;
-        const v = r[s2[pc] ?? 0] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const v = r[w >>> 24] ?? 0;
         r[d] = v;
         r[d + 1] = v >> 31;
         pc++;
         break;
       }
       case 0x125: { // addr_space_cast: one flat address space, so a cast to the kernel's (as 0) keeps the low word
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
         r[d] = r[s] ?? 0;
-        r[d + 1] = ((imm[pc] ?? 0) & 0xffff) === 1 ? 0 : (r[s + 1] ?? 0);
+        r[d + 1] = ((ins[i4 + 1] ?? 0) & 0xffff) === 1 ? 0 : (r[s + 1] ?? 0);
         pc++;
         break;
       }
 
       // ---- byte order ----
       case 0x130: { // le16
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = (r[d] ?? 0) & 0xffff;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x131: { // le32
-        r[(d2[pc] ?? 0) + 1] = 0;
+        r[((w >>> 16) & 0xff) + 1] = 0;
         pc++;
         break;
       }
@@ -606,7 +601,7 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         pc++;
         break;
       case 0x133: { // be16, bswap16
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         const v = r[d] ?? 0;
         r[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
         r[d + 1] = 0;
@@ -614,14 +609,14 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x134: { // be32, bswap32
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = bswap32(r[d] ?? 0);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x135: { // be64, bswap64
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         const lo = r[d] ?? 0;
         r[d] = bswap32(r[d + 1] ?? 0);
         r[d + 1] = bswap32(lo);
@@ -631,75 +626,75 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
 
       // ---- loads: dst = *(size *)(src + off) ----
       case 0x71: { // ldxb
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 1, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 1, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = bytes[a] ?? 0;
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x69: { // ldxh
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 2, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 2, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = view.getUint16(a, true);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x61: { // ldxw
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 4, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 4, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = view.getInt32(a, true);
         r[d + 1] = 0;
         pc++;
         break;
       }
       case 0x79: { // ldxdw
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 8 > len || (checked && !arena.contains(a, 8))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 8, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 8, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         r[d] = view.getInt32(a, true);
         r[d + 1] = view.getInt32(a + 4, true);
         pc++;
         break;
       }
       case 0x91: { // ldxsb (sign-extending)
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 1, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 1, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         const v = view.getInt8(a);
         r[d] = v;
         r[d + 1] = v >> 31;
@@ -707,15 +702,15 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x89: { // ldxsh
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 2, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 2, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         const v = view.getInt16(a, true);
         r[d] = v;
         r[d + 1] = v >> 31;
@@ -723,15 +718,15 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         break;
       }
       case 0x81: { // ldxsw
-        const s = s2[pc] ?? 0;
+        const s = w >>> 24;
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 4, false);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 4, false);
         }
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         const v = view.getInt32(a, true);
         r[d] = v;
         r[d + 1] = v >> 31;
@@ -742,62 +737,62 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       // ---- stores: *(size *)(dst + off) = src or imm ----
       case 0x73: // stxb
       case 0x72: { // stb
-        const dd = d2[pc] ?? 0;
+        const dd = (w >>> 16) & 0xff;
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 1, true);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 1, true);
         }
-        bytes[a] = o === 0x73 ? (r[s2[pc] ?? 0] ?? 0) : (imm[pc] ?? 0);
+        bytes[a] = o === 0x73 ? (r[w >>> 24] ?? 0) : (ins[i4 + 1] ?? 0);
         pc++;
         break;
       }
       case 0x6b: // stxh
       case 0x6a: { // sth
-        const dd = d2[pc] ?? 0;
+        const dd = (w >>> 16) & 0xff;
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 2, true);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 2, true);
         }
-        view.setUint16(a, o === 0x6b ? (r[s2[pc] ?? 0] ?? 0) : (imm[pc] ?? 0), true);
+        view.setUint16(a, o === 0x6b ? (r[w >>> 24] ?? 0) : (ins[i4 + 1] ?? 0), true);
         pc++;
         break;
       }
       case 0x63: // stxw
       case 0x62: { // stw
-        const dd = d2[pc] ?? 0;
+        const dd = (w >>> 16) & 0xff;
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 4, true);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 4, true);
         }
-        view.setInt32(a, o === 0x63 ? (r[s2[pc] ?? 0] ?? 0) : (imm[pc] ?? 0), true);
+        view.setInt32(a, o === 0x63 ? (r[w >>> 24] ?? 0) : (ins[i4 + 1] ?? 0), true);
         pc++;
         break;
       }
       case 0x7b: // stxdw
       case 0x7a: { // stdw (imm sign-extended)
-        const dd = d2[pc] ?? 0;
+        const dd = (w >>> 16) & 0xff;
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
-        const a = (b >>> 0) + (off[pc] ?? 0);
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
         if (h !== 0 || a < GUARD || a + 8 > len || (checked && !arena.contains(a, 8))) {
           m.executed = n;
-          memoryFault(pc, b >>> 0, h, off[pc] ?? 0, 8, true);
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 8, true);
         }
         if (o === 0x7b) {
-          const s = s2[pc] ?? 0;
+          const s = w >>> 24;
           view.setInt32(a, r[s] ?? 0, true);
           view.setInt32(a + 4, r[s + 1] ?? 0, true);
         } else {
-          const k = imm[pc] ?? 0;
+          const k = ins[i4 + 1] ?? 0;
           view.setInt32(a, k, true);
           view.setInt32(a + 4, k >> 31, true);
         }
@@ -817,15 +812,15 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
 
       // ---- ld_imm64 ----
       case 0x18: { // lddw
-        const d = d2[pc] ?? 0;
-        r[d] = imm[pc] ?? 0;
-        r[d + 1] = immHi[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        r[d] = ins[i4 + 1] ?? 0;
+        r[d + 1] = ins[i4 + 3] ?? 0;
         pc += 2;
         break;
       }
       case 0x100: { // lddw with BPF_PSEUDO_FUNC: a callback value
-        const d = d2[pc] ?? 0;
-        r[d] = imm[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
+        r[d] = ins[i4 + 1] ?? 0;
         r[d + 1] = CALLBACK_TAG;
         pc += 2;
         break;
@@ -851,42 +846,42 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       // ---- jumps ----
       case 0x05: // ja
       case 0x06: // gotol (JMP32 | JA, target in imm)
-        pc = tgt[pc] ?? 0;
+        pc = ins[i4 + 2] ?? 0;
         break;
       case 0x15: { // jeq K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
-        pc = r[d] === k && r[d + 1] === k >> 31 ? (tgt[pc] ?? 0) : pc + 1;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
+        pc = r[d] === k && r[d + 1] === k >> 31 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x1d: { // jeq X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
-        pc = r[d] === r[s] && r[d + 1] === r[s + 1] ? (tgt[pc] ?? 0) : pc + 1;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        pc = r[d] === r[s] && r[d + 1] === r[s + 1] ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x55: { // jne K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
-        pc = r[d] !== k || r[d + 1] !== k >> 31 ? (tgt[pc] ?? 0) : pc + 1;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
+        pc = r[d] !== k || r[d + 1] !== k >> 31 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x5d: { // jne X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
-        pc = r[d] !== r[s] || r[d + 1] !== r[s + 1] ? (tgt[pc] ?? 0) : pc + 1;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        pc = r[d] !== r[s] || r[d + 1] !== r[s + 1] ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x45: { // jset K
-        const d = d2[pc] ?? 0;
-        const k = imm[pc] ?? 0;
-        pc = ((r[d] ?? 0) & k) !== 0 || ((r[d + 1] ?? 0) & (k >> 31)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
+        pc = ((r[d] ?? 0) & k) !== 0 || ((r[d + 1] ?? 0) & (k >> 31)) !== 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x4d: { // jset X
-        const d = d2[pc] ?? 0;
-        const s = s2[pc] ?? 0;
-        pc = ((r[d] ?? 0) & (r[s] ?? 0)) !== 0 || ((r[d + 1] ?? 0) & (r[s + 1] ?? 0)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        pc = ((r[d] ?? 0) & (r[s] ?? 0)) !== 0 || ((r[d + 1] ?? 0) & (r[s + 1] ?? 0)) !== 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x25: // jgt K
@@ -897,14 +892,14 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       case 0xad: // jlt X
       case 0xb5: // jle K
       case 0xbd: { // jle X
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         let bl: number;
         let bh: number;
         if ((o & 0x08) === 0) {
-          bl = imm[pc] ?? 0;
+          bl = ins[i4 + 1] ?? 0;
           bh = bl >> 31;
         } else {
-          const s = s2[pc] ?? 0;
+          const s = w >>> 24;
           bl = r[s] ?? 0;
           bh = r[s + 1] ?? 0;
         }
@@ -914,7 +909,7 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         const c = ah !== bhu ? (ah > bhu ? 1 : -1) : ((r[d] ?? 0) >>> 0) - (bl >>> 0);
         const op = o & 0xf0;
         const taken = op === 0x20 ? c > 0 : op === 0x30 ? c >= 0 : op === 0xa0 ? c < 0 : c <= 0;
-        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x65: // jsgt K
@@ -925,14 +920,14 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       case 0xcd: // jslt X
       case 0xd5: // jsle K
       case 0xdd: { // jsle X
-        const d = d2[pc] ?? 0;
+        const d = (w >>> 16) & 0xff;
         let bl: number;
         let bh: number;
         if ((o & 0x08) === 0) {
-          bl = imm[pc] ?? 0;
+          bl = ins[i4 + 1] ?? 0;
           bh = bl >> 31;
         } else {
-          const s = s2[pc] ?? 0;
+          const s = w >>> 24;
           bl = r[s] ?? 0;
           bh = r[s + 1] ?? 0;
         }
@@ -940,28 +935,28 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         const c = ah !== bh ? (ah > bh ? 1 : -1) : ((r[d] ?? 0) >>> 0) - (bl >>> 0);
         const op = o & 0xf0;
         const taken = op === 0x60 ? c > 0 : op === 0x70 ? c >= 0 : op === 0xc0 ? c < 0 : c <= 0;
-        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
 
       // ---- JMP32: the low words only ----
       case 0x16: // jeq32 K
-        pc = r[d2[pc] ?? 0] === imm[pc] ? (tgt[pc] ?? 0) : pc + 1;
+        pc = r[(w >>> 16) & 0xff] === ins[i4 + 1] ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x1e: // jeq32 X
-        pc = r[d2[pc] ?? 0] === r[s2[pc] ?? 0] ? (tgt[pc] ?? 0) : pc + 1;
+        pc = r[(w >>> 16) & 0xff] === r[w >>> 24] ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x56: // jne32 K
-        pc = r[d2[pc] ?? 0] !== imm[pc] ? (tgt[pc] ?? 0) : pc + 1;
+        pc = r[(w >>> 16) & 0xff] !== ins[i4 + 1] ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x5e: // jne32 X
-        pc = r[d2[pc] ?? 0] !== r[s2[pc] ?? 0] ? (tgt[pc] ?? 0) : pc + 1;
+        pc = r[(w >>> 16) & 0xff] !== r[w >>> 24] ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x46: // jset32 K
-        pc = ((r[d2[pc] ?? 0] ?? 0) & (imm[pc] ?? 0)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        pc = ((r[(w >>> 16) & 0xff] ?? 0) & (ins[i4 + 1] ?? 0)) !== 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x4e: // jset32 X
-        pc = ((r[d2[pc] ?? 0] ?? 0) & (r[s2[pc] ?? 0] ?? 0)) !== 0 ? (tgt[pc] ?? 0) : pc + 1;
+        pc = ((r[(w >>> 16) & 0xff] ?? 0) & (r[w >>> 24] ?? 0)) !== 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x26: // jgt32 K
       case 0x2e: // jgt32 X
@@ -971,11 +966,11 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       case 0xae: // jlt32 X
       case 0xb6: // jle32 K
       case 0xbe: { // jle32 X
-        const a = (r[d2[pc] ?? 0] ?? 0) >>> 0;
-        const b = ((o & 0x08) === 0 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0)) >>> 0;
+        const a = (r[(w >>> 16) & 0xff] ?? 0) >>> 0;
+        const b = ((o & 0x08) === 0 ? (ins[i4 + 1] ?? 0) : (r[w >>> 24] ?? 0)) >>> 0;
         const op = o & 0xf0;
         const taken = op === 0x20 ? a > b : op === 0x30 ? a >= b : op === 0xa0 ? a < b : a <= b;
-        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
       case 0x66: // jsgt32 K
@@ -986,11 +981,11 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
       case 0xce: // jslt32 X
       case 0xd6: // jsle32 K
       case 0xde: { // jsle32 X
-        const a = r[d2[pc] ?? 0] ?? 0;
-        const b = (o & 0x08) === 0 ? (imm[pc] ?? 0) : (r[s2[pc] ?? 0] ?? 0);
+        const a = r[(w >>> 16) & 0xff] ?? 0;
+        const b = (o & 0x08) === 0 ? (ins[i4 + 1] ?? 0) : (r[w >>> 24] ?? 0);
         const op = o & 0xf0;
         const taken = op === 0x60 ? a > b : op === 0x70 ? a >= b : op === 0xc0 ? a < b : a <= b;
-        pc = taken ? (tgt[pc] ?? 0) : pc + 1;
+        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
 
@@ -998,7 +993,7 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         const depth = m.depth;
         const left = m.loops[depth] ?? 0;
         if (left === 0) {
-          pc = tgt[pc] ?? 0;
+          pc = ins[i4 + 2] ?? 0;
         } else {
           m.loops[depth] = left - 1;
           pc++;
@@ -1011,22 +1006,23 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         m.pc = pc;
         m.executed = n;
         m.code = code;
-        callHelper(m, pc, imm[pc] ?? 0);
+        callHelper(m, pc, ins[i4 + 1] ?? 0);
         n = m.executed;
         if (m.pendingTail !== undefined) {
           if (enterTailCall(m)) {
-            reload();
-            pc = 0;
+            m.pc = 0;
           } else {
             // Another engine ran the target; r0 holds its result and this frame exits.
-            reload();
-            n = m.executed - 1;
-            pc = code.decoded.length + 1;
+            m.executed--;
+            m.pc = code.decoded.length + 1;
           }
-          break;
+          return SWITCH;
         }
-        if (arena.generation !== m.generation) reload();
         pc++;
+        if (arena.generation !== generation) {
+          m.pc = pc;
+          return SWITCH;
+        }
         break;
       }
       case 0x102: { // call kfunc
@@ -1035,15 +1031,18 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         m.code = code;
         callKfunc(m, pc, code.kfuncs[pc]);
         n = m.executed;
-        if (arena.generation !== m.generation) reload();
         pc++;
+        if (arena.generation !== generation) {
+          m.pc = pc;
+          return SWITCH;
+        }
         break;
       }
       case 0x101: // call local (bpf-to-bpf)
       case 0x103: { // callx
-        let to = tgt[pc] ?? 0;
+        let to = ins[i4 + 2] ?? 0;
         if (o === 0x103) {
-          const d = d2[pc] ?? 0;
+          const d = (w >>> 16) & 0xff;
           const lo = r[d] ?? 0;
           const hi = r[d + 1] ?? 0;
           m.executed = n;
@@ -1058,8 +1057,11 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
               m.pendingTail = undefined;
               fault('helper', pc, 'bpf_tail_call through callx');
             }
-            if (arena.generation !== m.generation) reload();
             pc++;
+            if (arena.generation !== generation) {
+              m.pc = pc;
+              return SWITCH;
+            }
             break;
           }
           to = lo;
@@ -1070,7 +1072,7 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         if (depth + 1 >= MAX_CALL_FRAMES) fault('call-depth', pc, `call from frame ${depth + 1} of ${MAX_CALL_FRAMES}: too deep`);
         m.retPc[depth] = pc + 1;
         m.retCode[depth] = code;
-        m.saved.set(r.subarray(12, 22), depth * 10);
+        saveCalleeSaved(m, depth);
         m.depth = depth + 1;
         m.loops[depth + 1] = BPF_MAX_LOOPS;
         r[20] = m.stackTop - MAX_BPF_STACK * (depth + 1);
@@ -1088,12 +1090,14 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         }
         const caller = depth - 1;
         m.depth = caller;
-        r.set(m.saved.subarray(caller * 10, caller * 10 + 10), 12);
+        restoreCalleeSaved(m, caller);
         pc = m.retPc[caller] ?? 0;
         const back = m.retCode[caller];
         if (back !== undefined && back !== code) {
           m.code = back;
-          reload();
+          m.pc = pc;
+          m.executed = n;
+          return SWITCH;
         }
         break;
       }
@@ -1104,7 +1108,7 @@ export function execute(m: Machine, baseDepth: number, pauseAt: number): number 
         return fault('bad-jump', pc, 'jump into the middle of ldimm64 insn');
       case 0x106: // jump or call target outside the program
         m.executed = n;
-        return fault('bad-jump', pc, `jump out of range to ${tgt[pc] ?? 0}`);
+        return fault('bad-jump', pc, `jump out of range to ${ins[i4 + 2] ?? 0}`);
       case 0x107: // one past the end
         m.executed = n;
         return fault('bad-jump', pc, 'fell off the end of the program');

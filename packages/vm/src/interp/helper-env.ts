@@ -2,7 +2,7 @@ import type { HelperCall, HelperEnv, RunEnv, RunnableProgram } from '@bpfkit/ker
 import { callbackTarget } from '../program/callback.js';
 import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT } from '../program/limits.js';
 import { execute } from './exec.js';
-import { FaultSignal, type Machine } from './machine.js';
+import { FaultSignal, restoreCalleeSaved, saveCalleeSaved, type Machine } from './machine.js';
 
 /** A JavaScript number as a (lo, hi) register pair, two's complement for negatives. */
 export function setRegister(r: Int32Array, reg: number, value: number): void {
@@ -40,8 +40,9 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
   }
   const r = m.r;
   const callerPc = m.pc;
-  m.callerArgs.set(r.subarray(0, 12), depth * 12);
-  m.saved.set(r.subarray(12, 22), depth * 10);
+  const args = m.callerArgs;
+  for (let i = 0; i < 12; i++) args[depth * 12 + i] = r[i] ?? 0;
+  saveCalleeSaved(m, depth);
   m.depth = depth + 1;
   m.loops[depth + 1] = BPF_MAX_LOOPS;
   setRegister(r, 1, a1);
@@ -55,8 +56,8 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
   execute(m, depth + 1, Infinity);
   const result = registerValue(r[0] ?? 0, r[1] ?? 0);
   m.depth = depth;
-  r.set(m.saved.subarray(depth * 10, depth * 10 + 10), 12);
-  r.set(m.callerArgs.subarray(depth * 12, depth * 12 + 12), 0);
+  restoreCalleeSaved(m, depth);
+  for (let i = 0; i < 12; i++) r[i] = args[depth * 12 + i] ?? 0;
   m.pc = callerPc;
   m.code = code;
   m.refresh();

@@ -81,3 +81,19 @@ export class Machine {
     }
   }
 }
+
+/** Saves r6–r10 of frame `depth` before it calls (copied word by word: `subarray` would allocate). */
+export function saveCalleeSaved(m: Machine, depth: number): void {
+  const r = m.r;
+  const saved = m.saved;
+  const at = depth * 10;
+  for (let i = 0; i < 10; i++) saved[at + i] = r[12 + i] ?? 0;
+}
+
+/** Restores r6–r10 of frame `depth` when its callee returns. */
+export function restoreCalleeSaved(m: Machine, depth: number): void {
+  const r = m.r;
+  const saved = m.saved;
+  const at = depth * 10;
+  for (let i = 0; i < 10; i++) r[12 + i] = saved[at + i] ?? 0;
+}
