@@ -1,4 +1,4 @@
-import { BpfError, type BpfMap, type MapAllocation, type MapBtfCheck, type MapCapability, type MapCreateContext, type MapCreateRequest, type MapRuntimeSpec, type MapTypeDescriptor } from '@bpfkit/kernel-api';
+import type { BpfMap, MapAllocation, MapBtfCheck, MapCapability, MapCreateContext, MapCreateRequest, MapRuntimeSpec, MapTypeDescriptor } from '@bpfkit/kernel-api';
 
 /** What one map-type file provides. */
 export interface MapTypeSpec {
@@ -12,10 +12,15 @@ export interface MapTypeSpec {
   /** `map_check_btf` (absent when the kernel's ops have none). */
   readonly checkBtf?: (check: MapBtfCheck) => void;
   /** Builds the live map (`create` of the descriptor). */
-  readonly create?: (spec: MapRuntimeSpec) => BpfMap;
+  readonly create: (spec: MapRuntimeSpec) => BpfMap;
 }
 
-/** Freezes a spec into a descriptor; a type without `map_alloc_check` gets a no-op. */
+/**
+ * Freezes a spec into a descriptor; a type without `map_alloc_check` gets a no-op.
+ *
+ * @example
+ * defineMapType({ type: 1, name: 'hash', capability: 'none', alloc, create });
+ */
 export function defineMapType(spec: MapTypeSpec): MapTypeDescriptor {
   const allocCheck = spec.allocCheck ?? (() => undefined);
   return Object.freeze({
@@ -25,9 +30,7 @@ export function defineMapType(spec: MapTypeSpec): MapTypeDescriptor {
     innerMapAllowed: spec.innerMapAllowed ?? true,
     allocCheck,
     alloc: spec.alloc,
-    create: spec.create ?? (() => {
-      throw new BpfError('ENOTSUPP', 'map:no-runtime', `${spec.name} maps have no run-time operations yet`);
-    }),
+    create: spec.create,
     ...(spec.checkBtf === undefined ? {} : { checkBtf: spec.checkBtf }),
   });
 }

@@ -1,3 +1,7 @@
+import type { Random, VmArena } from '@bpfkit/kernel-api';
+import { createVmArena } from '@bpfkit/memory';
+import { createSeededRandom } from './runtime/random.js';
+
 /** The simulated machine the map types are created on. Every field is optional. */
 export interface MapTypesDeps {
   /** `PAGE_SIZE` (default 4096). */
@@ -14,6 +18,10 @@ export interface MapTypesDeps {
   readonly memoryLimitBytes?: number;
   /** `bpf_jit_supports_arena()` (default true, as on x86-64). */
   readonly jitSupportsArena?: boolean;
+  /** The memory map values live in, shared with the VM (default: a fresh `createVmArena()`, made on first use). */
+  readonly arena?: VmArena;
+  /** `get_random_u32()` for hash and bloom filter seeds (default: a deterministic seeded generator). */
+  readonly random?: Random;
 }
 
 /** {@link MapTypesDeps} with defaults applied. */
@@ -25,15 +33,26 @@ export interface MapEnv {
   readonly kmallocMaxSize: number;
   readonly memoryLimitBytes: number;
   readonly jitSupportsArena: boolean;
+  /** The arena, created on first use when none was injected. */
+  readonly arena: VmArena;
+  readonly random: Random;
 }
 
-const KNOWN = new Set(['pageSize', 'possibleCpus', 'nrCpus', 'perfEventMaxStack', 'kmallocMaxSize', 'memoryLimitBytes', 'jitSupportsArena']);
+const KNOWN = new Set(['pageSize', 'possibleCpus', 'nrCpus', 'perfEventMaxStack', 'kmallocMaxSize', 'memoryLimitBytes', 'jitSupportsArena', 'arena', 'random']);
 
+/** Applies the defaults and rejects unknown fields. */
 export function resolveDeps(deps: MapTypesDeps): MapEnv {
   for (const key of Object.keys(deps)) {
     if (!KNOWN.has(key)) throw new TypeError(`createMapTypes: unknown option '${key}'`);
   }
+  let arena = deps.arena;
+  const random = deps.random ?? createSeededRandom(0x62706621);
   return {
+    get arena(): VmArena {
+      arena ??= createVmArena();
+      return arena;
+    },
+    random,
     pageSize: deps.pageSize ?? 4096,
     possibleCpus: deps.possibleCpus ?? 2,
     nrCpus: deps.nrCpus ?? 256,

@@ -8,3 +8,7 @@ export const BPF_F_ACCESS_MASK = BPF_F_RDONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY
 
 /** `NUMA_NO_NODE`: what `bpf_map_attr_numa_node()` gives without BPF_F_NUMA_NODE. */
 export const NUMA_NO_NODE = -1;
+
+/** `BPF_RB_NO_WAKEUP` and `BPF_RB_FORCE_WAKEUP` (include/uapi/linux/bpf.h; not yet in @bpfkit/uapi). */
+export const BPF_RB_NO_WAKEUP = 1;
+export const BPF_RB_FORCE_WAKEUP = 2;

@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { arenaCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, reject, unknownFlags } from '../checks.js';
+import { ArenaMap } from '../runtime/arena-map.js';
 
 /** `BPF_MAP_TYPE_ARENA` (arena_map_ops): max_entries pages shared with user space; map_extra is the user VMA start. */
 export function arenaMapType(env: MapEnv): MapTypeDescriptor {
@@ -25,5 +26,6 @@ export function arenaMapType(env: MapEnv): MapTypeDescriptor {
       }
       return allocated(req, Number(vmRange));
     },
+    create: (spec) => new ArenaMap(env, spec),
   });
 }

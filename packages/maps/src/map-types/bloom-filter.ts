@@ -5,6 +5,7 @@ import { bloomCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, flagsAccessOk, reject, roundUp, roundUpPow2, unknownFlags } from '../checks.js';
 import { BPF_F_ACCESS_MASK } from '../flags.js';
+import { BloomFilterMap } from '../runtime/bloom-filter.js';
 
 /** `BLOOM_CREATE_FLAG_MASK`. */
 const BLOOM_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ZERO_SEED | BPF_F_ACCESS_MASK;
@@ -37,5 +38,6 @@ export function bloomFilterMapType(env: MapEnv): MapTypeDescriptor {
       }
       return allocated(req, areaAlloc(env, 64 + roundUp(bitsetBytes, 8), 'the bit array'));
     },
+    create: (spec) => new BloomFilterMap(env, spec),
   });
 }

@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { arrayMapAlloc, fdArrayMapAllocCheck } from '../shared/array.js';
+import { FdArrayMap } from '../runtime/fd-array.js';
 
 /** `BPF_MAP_TYPE_CGROUP_ARRAY` (cgroup_array_map_ops). */
 export function cgroupArrayMapType(env: MapEnv): MapTypeDescriptor {
@@ -12,5 +13,6 @@ export function cgroupArrayMapType(env: MapEnv): MapTypeDescriptor {
     checkBtf: mapCheckNoBtf,
     allocCheck: (req) => { fdArrayMapAllocCheck(req); },
     alloc: (req, ctx) => arrayMapAlloc(env, req, ctx),
+    create: (spec) => new FdArrayMap(env, spec, { name: 'cgroup_array', sysLookupGivesId: false, mapInMap: false }),
   });
 }

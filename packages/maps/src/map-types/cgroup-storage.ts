@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { cgroupStorageCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { cgroupStorageMapAlloc } from '../shared/cgroup-storage.js';
+import { CgroupStorageMap } from '../runtime/cgroup-storage.js';
 
 /** `BPF_MAP_TYPE_CGROUP_STORAGE` (cgroup_storage_map_ops; alias `cgroup_storage_deprecated`). */
 export function cgroupStorageMapType(env: MapEnv): MapTypeDescriptor {
@@ -11,5 +12,6 @@ export function cgroupStorageMapType(env: MapEnv): MapTypeDescriptor {
     type: BpfMapType.BPF_MAP_TYPE_CGROUP_STORAGE, name: 'cgroup_storage_deprecated', capability: 'none', innerMapAllowed: false,
     checkBtf: cgroupStorageCheckBtf,
     alloc: (req) => cgroupStorageMapAlloc(env, req),
+    create: (spec) => new CgroupStorageMap(env, spec, false),
   });
 }

@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
+import { CpuMap } from '../runtime/cpumap.js';
 
 /** `BPF_MAP_TYPE_CPUMAP` (cpu_map_ops): values are `struct bpf_cpumap_val` (qsize, optionally a prog fd); at most NR_CPUS entries. */
 export function cpumapMapType(env: MapEnv): MapTypeDescriptor {
@@ -18,5 +19,6 @@ export function cpumapMapType(env: MapEnv): MapTypeDescriptor {
       if (req.maxEntries > env.nrCpus) reject('E2BIG', 'cpumap-max-entries-above-nr-cpus', `max_entries above NR_CPUS (${String(env.nrCpus)})`);
       return allocated(req, areaAlloc(env, req.maxEntries * 8, 'the CPU entries'));
     },
+    create: (spec) => new CpuMap(env, spec),
   });
 }

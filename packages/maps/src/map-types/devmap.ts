@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { devMapAlloc } from '../shared/devmap.js';
+import { DevMap } from '../runtime/devmap.js';
 
 /** `BPF_MAP_TYPE_DEVMAP` (dev_map_ops): XDP redirect targets by index. */
 export function devmapMapType(env: MapEnv): MapTypeDescriptor {
@@ -11,5 +12,6 @@ export function devmapMapType(env: MapEnv): MapTypeDescriptor {
     type: BpfMapType.BPF_MAP_TYPE_DEVMAP, name: 'devmap', capability: 'CAP_NET_ADMIN',
     checkBtf: mapCheckNoBtf,
     alloc: (req) => devMapAlloc(env, req),
+    create: (spec) => new DevMap(env, spec),
   });
 }

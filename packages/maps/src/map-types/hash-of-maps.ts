@@ -6,6 +6,7 @@ import type { MapEnv } from '../deps.js';
 import { reject } from '../checks.js';
 import { htabMapAlloc, htabMapAllocCheck } from '../shared/htab.js';
 import { mapMetaAlloc } from '../shared/map-in-map.js';
+import { HashOfMaps } from '../runtime/htab-of-maps.js';
 
 /** `BPF_MAP_TYPE_HASH_OF_MAPS` (htab_of_maps_map_ops): 4-byte map fds as values, an inner map template. */
 export function hashOfMapsMapType(env: MapEnv, lookup: DescriptorLookup): MapTypeDescriptor {
@@ -21,5 +22,6 @@ export function hashOfMapsMapType(env: MapEnv, lookup: DescriptorLookup): MapTyp
       const innerMapMeta = mapMetaAlloc(req, lookup);
       return { ...htabMapAlloc(env, req), innerMapMeta };
     },
+    create: (spec) => new HashOfMaps(env, spec),
   });
 }

@@ -5,6 +5,7 @@ import { trieCheckBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, flagsAccessOk, reject, unknownFlags } from '../checks.js';
 import { BPF_F_ACCESS_MASK } from '../flags.js';
+import { LpmTrieMap } from '../runtime/lpm-trie.js';
 
 /** `LPM_CREATE_FLAG_MASK`. */
 const LPM_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
@@ -31,5 +32,6 @@ export function lpmTrieMapType(env: MapEnv): MapTypeDescriptor {
       if (req.valueSize < 1 || req.valueSize > valueSizeMax) reject('EINVAL', 'lpm-value-size', `value_size must be 1..${String(valueSizeMax)}`);
       return allocated(req, 512);
     },
+    create: (spec) => new LpmTrieMap(env, spec),
   });
 }

@@ -18,5 +18,7 @@ export function offloadMapType(): MapTypeDescriptor {
       }
       return reject('EINVAL', 'offload-no-device', `no offload-capable device with ifindex ${String(req.mapIfindex)}`);
     },
+    // alloc never succeeds, so no offloaded map is ever made.
+    create: () => reject('EINVAL', 'offload-no-device', 'no offload-capable device'),
   });
 }

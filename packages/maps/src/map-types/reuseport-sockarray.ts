@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject } from '../checks.js';
 import { arrayMapAllocCheck } from '../shared/array.js';
+import { ReuseportArray } from '../runtime/sock-maps.js';
 
 /** `BPF_MAP_TYPE_REUSEPORT_SOCKARRAY` (reuseport_array_ops): 4- or 8-byte socket fds/cookies. */
 export function reuseportSockarrayMapType(env: MapEnv): MapTypeDescriptor {
@@ -14,5 +15,6 @@ export function reuseportSockarrayMapType(env: MapEnv): MapTypeDescriptor {
       arrayMapAllocCheck(req);
     },
     alloc: (req) => allocated(req, areaAlloc(env, 64 + req.maxEntries * 8, 'the socket array')),
+    create: (spec) => new ReuseportArray(env, spec),
   });
 }

@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, MAX_BPF_STACK, reject, roundUpPow2, unknownFlags } from '../checks.js';
+import { SockHash } from '../runtime/sockhash.js';
 
 /** `sizeof(struct bpf_shtab_bucket)`. */
 const SHTAB_BUCKET_SIZE = 16;
@@ -26,5 +27,6 @@ export function sockhashMapType(env: MapEnv): MapTypeDescriptor {
       }
       return allocated(req, areaAlloc(env, buckets * SHTAB_BUCKET_SIZE, 'the buckets'));
     },
+    create: (spec) => new SockHash(env, spec),
   });
 }

@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
+import { SockMap } from '../runtime/sock-maps.js';
 
 /** `BPF_MAP_TYPE_SOCKMAP` (sock_map_ops): sockets by index; values are 4- or 8-byte fds/cookies. */
 export function sockmapMapType(env: MapEnv): MapTypeDescriptor {
@@ -17,5 +18,6 @@ export function sockmapMapType(env: MapEnv): MapTypeDescriptor {
       }
       return allocated(req, areaAlloc(env, req.maxEntries * 8, 'the socket array'));
     },
+    create: (spec) => new SockMap(env, spec),
   });
 }

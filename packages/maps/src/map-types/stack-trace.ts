@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, roundUpPow2, unknownFlags } from '../checks.js';
+import { StackTraceMap } from '../runtime/stack-trace.js';
 
 /** `STACK_CREATE_FLAG_MASK`. */
 const STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_STACK_BUILD_ID;
@@ -33,5 +34,6 @@ export function stackTraceMapType(env: MapEnv): MapTypeDescriptor {
       bytes += areaAlloc(env, (16 + req.valueSize) * req.maxEntries, 'the preallocated stacks');
       return allocated(req, bytes);
     },
+    create: (spec) => new StackTraceMap(env, spec),
   });
 }

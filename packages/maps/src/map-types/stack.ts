@@ -3,6 +3,7 @@ import { BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { queueStackMapAlloc, queueStackMapAllocCheck } from '../shared/queue-stack.js';
+import { QueueStackMap } from '../runtime/queue-stack.js';
 
 /** `BPF_MAP_TYPE_STACK` (stack_map_ops): LIFO of values; key_size must be 0. */
 export function stackMapType(env: MapEnv): MapTypeDescriptor {
@@ -10,5 +11,6 @@ export function stackMapType(env: MapEnv): MapTypeDescriptor {
     type: BpfMapType.BPF_MAP_TYPE_STACK, name: 'stack', capability: 'CAP_BPF',
     allocCheck: (req) => { queueStackMapAllocCheck(env, req); },
     alloc: (req) => queueStackMapAlloc(env, req),
+    create: (spec) => new QueueStackMap(env, spec, true),
   });
 }

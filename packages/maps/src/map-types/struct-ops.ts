@@ -3,6 +3,7 @@ import { BPF_F_LINK, BPF_F_VTYPE_BTF_OBJ_FD, BpfMapType } from '@bpfkit/uapi';
 import { defineMapType } from '../define.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, reject, unknownFlags } from '../checks.js';
+import { StructOpsMap } from '../runtime/struct-ops.js';
 
 /** `BPF_MAP_TYPE_STRUCT_OPS` (bpf_struct_ops_map_ops): one entry whose value type is a kernel `bpf_struct_ops_<name>`. */
 export function structOpsMapType(env: MapEnv): MapTypeDescriptor {
@@ -25,5 +26,6 @@ export function structOpsMapType(env: MapEnv): MapTypeDescriptor {
       if (req.valueSize !== size) reject('EINVAL', 'struct-ops-value-size', `value_size must be ${String(size)}`);
       return allocated(req, 2 * size + env.pageSize);
     },
+    create: (spec) => new StructOpsMap(env, spec),
   });
 }

@@ -4,6 +4,7 @@ import { defineMapType } from '../define.js';
 import { mapCheckNoBtf } from '../btf-checks.js';
 import type { MapEnv } from '../deps.js';
 import { allocated, areaAlloc, reject, unknownFlags } from '../checks.js';
+import { XskMap } from '../runtime/sock-maps.js';
 
 /** `BPF_MAP_TYPE_XSKMAP` (xsk_map_ops): AF_XDP sockets by queue index. */
 export function xskmapMapType(env: MapEnv): MapTypeDescriptor {
@@ -17,5 +18,6 @@ export function xskmapMapType(env: MapEnv): MapTypeDescriptor {
       }
       return allocated(req, areaAlloc(env, 64 + req.maxEntries * 8, 'the socket array'));
     },
+    create: (spec) => new XskMap(env, spec),
   });
 }

@@ -1,0 +1,56 @@
+import { BPF_F_LINK } from '@bpfkit/uapi';
+import { NEG_EINVAL } from './errno.js';
+import { fail, MapBase, u32At } from './map-base.js';
+
+/** `enum bpf_struct_ops_state`. */
+type StructOpsState = 'init' | 'inuse' | 'ready';
+
+/**
+ * `BPF_MAP_TYPE_STRUCT_OPS` (bpf_struct_ops.c) as far as its element commands
+ * go: one value at key 0. A lookup before any update reads zeros; the first
+ * update registers it (ready with BPF_F_LINK, else in use) and a second is
+ * EBUSY; delete unregisters a map in use. Programs cannot look it up (EINVAL).
+ * The kernel also checks the value against the struct's BTF and loads each
+ * function's program: that needs the struct_ops registry, which the kernel
+ * side owns.
+ */
+export class StructOpsMap extends MapBase {
+  #state: StructOpsState = 'init';
+  #value: Uint8Array | undefined;
+
+  protected override get typeName(): string {
+    return 'struct_ops';
+  }
+
+  lookupElem(): number {
+    return 0;
+  }
+  updateElem(): number {
+    return NEG_EINVAL;
+  }
+  deleteElem(): number {
+    return NEG_EINVAL;
+  }
+
+  sysLookup(key: Uint8Array): Uint8Array {
+    if (u32At(this.checkSize(key, 4, 'key'), 0) !== 0) fail('ENOENT', 'struct-ops-key', 'struct_ops maps have only key 0');
+    return this.#value?.slice() ?? new Uint8Array(this.info.valueSize);
+  }
+  sysUpdate(key: Uint8Array, value: Uint8Array, flags: number): void {
+    if (flags !== 0) fail('EINVAL', 'struct-ops-update-flags', 'struct_ops updates take no flags');
+    if (u32At(this.checkSize(key, 4, 'key'), 0) !== 0) fail('E2BIG', 'struct-ops-key', 'struct_ops maps have only key 0');
+    if (this.#state !== 'init') fail('EBUSY', 'struct-ops-registered', 'the struct_ops map is already registered');
+    this.#value = this.checkSize(value, this.info.valueSize, 'value').slice(0, this.info.valueSize);
+    this.#state = (this.info.mapFlags & BPF_F_LINK) !== 0 ? 'ready' : 'inuse';
+  }
+  sysDelete(key: Uint8Array): void {
+    this.checkSize(key, 4, 'key');
+    if ((this.info.mapFlags & BPF_F_LINK) !== 0) fail('EOPNOTSUPP', 'struct-ops-link-delete', 'a BPF_F_LINK struct_ops map is detached through its link');
+    if (this.#state !== 'inuse') fail('ENOENT', 'struct-ops-not-registered', 'the struct_ops map is not registered');
+    this.#state = 'init';
+  }
+  sysGetNextKey(key: Uint8Array | undefined): Uint8Array {
+    if (key !== undefined && u32At(key, 0) === 0) fail('ENOENT', 'struct-ops-last-key', 'key 0 is the only key');
+    return new Uint8Array(4);
+  }
+}

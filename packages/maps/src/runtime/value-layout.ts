@@ -1,0 +1,98 @@
+import type { MapValueField } from '@bpfkit/kernel-api';
+
+/** Kinds `copy_map_value` leaves alone and `bpf_obj_free_fields` does not reset: the locks. */
+const LOCK_KINDS = new Set(['bpf_spin_lock', 'bpf_res_spin_lock']);
+
+/**
+ * A map value's special fields (`map->record`) flattened into typed arrays, so
+ * the copies on a program's update path allocate nothing.
+ */
+export interface ValueLayout {
+  readonly size: number;
+  /** Field offsets and sizes, sorted by offset. */
+  readonly offsets: Int32Array;
+  readonly sizes: Int32Array;
+  /** 1 where the field is a lock. */
+  readonly isLock: Uint8Array;
+  /** Offset of the `bpf_spin_lock`, or -1 (`btf_record_has_field(rec, BPF_SPIN_LOCK)`). */
+  readonly spinLockOff: number;
+}
+
+/**
+ * Flattens `spec.valueFields`.
+ *
+ * @example
+ * const layout = valueLayout(16, [{ kind: 'bpf_spin_lock', offset: 0, size: 4 }]);
+ * layout.spinLockOff; // 0
+ */
+export function valueLayout(size: number, fields: readonly MapValueField[]): ValueLayout {
+  const sorted = [...fields].sort((a, b) => a.offset - b.offset);
+  const lock = sorted.find((f) => f.kind === 'bpf_spin_lock');
+  return {
+    size,
+    offsets: Int32Array.from(sorted, (f) => f.offset),
+    sizes: Int32Array.from(sorted, (f) => f.size),
+    isLock: Uint8Array.from(sorted, (f) => (LOCK_KINDS.has(f.kind) ? 1 : 0)),
+    spinLockOff: lock === undefined ? -1 : lock.offset,
+  };
+}
+
+/**
+ * Copies `len` bytes. Within one buffer (a program's copy inside the arena) it
+ * allocates nothing; from a user's buffer it may create a view.
+ */
+export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  if (len <= 0) return;
+  if (dst.buffer === src.buffer && dst.byteOffset === src.byteOffset) {
+    dst.copyWithin(dstOff, srcOff, srcOff + len);
+  } else if (len <= 16) {
+    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i] ?? 0;
+  } else {
+    dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+  }
+}
+
+/**
+ * `copy_map_value`: copies `layout.size` bytes except the special fields,
+ * which the destination keeps (a user's bytes never become a timer or a kptr).
+ */
+export function copyMapValue(layout: ValueLayout, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number): void {
+  const n = layout.offsets.length;
+  if (n === 0) {
+    copyBytes(dst, dstOff, src, srcOff, layout.size);
+    return;
+  }
+  let cur = 0;
+  for (let i = 0; i < n; i++) {
+    const off = layout.offsets[i] ?? 0;
+    if (off > cur) copyBytes(dst, dstOff + cur, src, srcOff + cur, off - cur);
+    cur = Math.max(cur, off + (layout.sizes[i] ?? 0));
+  }
+  if (layout.size > cur) copyBytes(dst, dstOff + cur, src, srcOff + cur, layout.size - cur);
+}
+
+/**
+ * `bpf_obj_free_fields` after an update, and `check_and_init_map_value` on a
+ * copy handed to user space: every special field but the locks reads as zero.
+ */
+export function zeroSpecialFields(layout: ValueLayout, dst: Uint8Array, dstOff: number, locksToo: boolean): void {
+  for (let i = 0; i < layout.offsets.length; i++) {
+    if (!locksToo && layout.isLock[i] === 1) continue;
+    const off = dstOff + (layout.offsets[i] ?? 0);
+    dst.fill(0, off, off + (layout.sizes[i] ?? 0));
+  }
+}
+
+/** `copy_map_value` then `bpf_obj_free_fields`, as an update without BPF_F_LOCK does. */
+export function storeMapValue(layout: ValueLayout, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, lockFlag: boolean): void {
+  copyMapValue(layout, dst, dstOff, src, srcOff);
+  // BPF_F_LOCK updates go through copy_map_value_locked, which keeps timers and kptrs.
+  if (!lockFlag && layout.offsets.length !== 0) zeroSpecialFields(layout, dst, dstOff, false);
+}
+
+/** What `bpf_map_copy_value` hands user space: the value with every special field zeroed. */
+export function loadMapValue(layout: ValueLayout, src: Uint8Array, srcOff: number): Uint8Array {
+  const out = src.slice(srcOff, srcOff + layout.size);
+  zeroSpecialFields(layout, out, 0, true);
+  return out;
+}
