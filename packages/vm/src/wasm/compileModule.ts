@@ -2,9 +2,9 @@ import { ARENA_GUARD_BYTES, type ProgramImage } from '@bpfkit/kernel-api';
 import { buildCfg, type BasicBlock, type ProgramCfg } from './cfg.js';
 import { functionGraph } from './dominators.js';
 import type { CallSite, EmitContext } from './emitContext.js';
-import { emitCond, emitCount, emitEpilogue, emitFault, emitInsn, emitPrologue } from './emitInsn.js';
+import { emitCond, emitCount, emitEpilogue, emitFault, emitInsn, emitMemoryFaultPath, emitPrologue } from './emitInsn.js';
 import { nextPc } from './flow.js';
-import { FaultCode, Global, I32_LOCALS, I64_LOCALS, IMPORTED_FUNCS, regLocal } from './layout.js';
+import { FaultCode, Global, SCRATCH_BYTES, I32_LOCALS, I64_LOCALS, IMPORTED_FUNCS, regLocal } from './layout.js';
 import { decodeSlots, type Slots } from './slots.js';
 import { emitDispatcher, emitStructured, type BlockEmitter } from './structure.js';
 import { ExternKind, Op, Section, Type } from './wasmOpcodes.js';
@@ -107,6 +107,8 @@ function enterBody(): Uint8Array {
   c.byte(Op.localGet).u32(1).byte(Op.prefixFc).u32(6);
   for (let i = 0; i < 3; i++) c.byte(Op.i64Const).s64(0n);
   c.byte(Op.call).u32(F_FIRST_BPF);
+  // The count goes out through memory: reading it back costs no second call into the module.
+  c.byte(Op.globalGet).u32(Global.scratch).byte(Op.globalGet).u32(Global.count).byte(Op.f64ConvertI64U).byte(Op.f64Store).u32(0).u32(SCRATCH_BYTES);
   c.byte(Op.end);
   return body([], c);
 }
@@ -133,7 +135,8 @@ function callbackBody(fn: number): Uint8Array {
 function blockEmitter(cx: EmitContext): BlockEmitter {
   const w = cx.w;
   return {
-    body(b: BasicBlock) {
+    body(b: BasicBlock, depth: number) {
+      cx.depth = depth;
       emitCount(cx, b.start, b.insnCount);
       const stop = b.term === 3 ? b.end : b.last;
       for (let pc = b.start; pc < stop; pc = nextPc(cx.s, pc)) emitInsn(cx, pc);
@@ -152,7 +155,7 @@ function blockEmitter(cx: EmitContext): BlockEmitter {
 }
 
 function bpfFunctionBody(
-  base: Omit<EmitContext, 'w'>,
+  base: Omit<EmitContext, 'w' | 'depth'>,
   cfg: ProgramCfg,
   entry: number,
   mode: ControlFlowMode,
@@ -160,12 +163,15 @@ function bpfFunctionBody(
   const g = functionGraph(cfg, cfg.blockAt[entry] ?? 0);
   const attempt = (structured: boolean): Uint8Array => {
     const w = new WasmWriter();
-    const cx: EmitContext = { ...base, w };
+    const cx: EmitContext = { ...base, w, depth: 0 };
     emitPrologue(cx);
     const em = blockEmitter(cx);
+    w.byte(Op.block).byte(Type.void);
     if (structured) emitStructured(w, cfg, g, em);
     else emitDispatcher(w, cfg, g, em);
     w.byte(Op.unreachable).byte(Op.end);
+    emitMemoryFaultPath(w);
+    w.byte(Op.end);
     return body(
       [
         [I64_LOCALS, Type.i64],

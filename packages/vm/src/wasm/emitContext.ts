@@ -23,4 +23,10 @@ export interface EmitContext {
   readonly funcIndex: ReadonlyMap<number, number>;
   readonly sites: CallSite[];
   readonly kfuncs: ReadonlyMap<number, string> | undefined;
+  /**
+   * Labels between the code being emitted and the function's memory-fault
+   * block (a `br` of this depth reaches it); the structuring pass sets it
+   * before each block's body.
+   */
+  depth: number;
 }

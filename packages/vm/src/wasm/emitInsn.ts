@@ -1,5 +1,5 @@
 import { ARENA_GUARD_BYTES } from '@bpfkit/kernel-api';
-import { CALLBACK_TAG } from './callbackValue.js';
+import { CALLBACK_TAG } from '../program/callback.js';
 import type { EmitContext } from './emitContext.js';
 import { BPF_MAX_LOOPS, FaultCode, FRAME_BYTES, Global, Import, Local, regLocal } from './layout.js';
 import { LD_IMM64 } from './slots.js';
@@ -41,6 +41,25 @@ function gset(w: WasmWriter, g: number): void {
 }
 function mem(w: WasmWriter, op: number, offset = 0): void {
   w.byte(op).u32(0).u32(offset);
+}
+
+/** The function's shared memory-fault path: `fault(memory, pc, ea, size)` from {@link Local.fpc} and {@link Local.ea}. */
+export function emitMemoryFaultPath(w: WasmWriter): void {
+  i32c(w, FaultCode.memory);
+  get(w, Local.fpc);
+  i32c(w, 4);
+  w.byte(Op.i32ShrU);
+  get(w, Local.ea);
+  w.byte(Op.i32WrapI64);
+  get(w, Local.ea);
+  i64c(w, 32);
+  w.byte(Op.i64ShrU);
+  w.byte(Op.i32WrapI64);
+  get(w, Local.fpc);
+  i32c(w, 15);
+  w.byte(Op.i32And);
+  w.byte(Op.call).u32(Import.fault);
+  w.byte(Op.unreachable);
 }
 
 /** Emits a call to the `fault` import that never returns. */
@@ -146,17 +165,11 @@ function emitAddr(cx: EmitContext, r: number, off: number, size: number, pc: num
     w.byte(Op.i64Sub);
     gget(w, size === 1 ? Global.lim1 : size === 2 ? Global.lim2 : size === 4 ? Global.lim4 : Global.lim8);
     w.byte(Op.i64GtU);
+    // The fault call sits once at the function's end: no call inside loops keeps registers in registers.
     w.byte(Op.if).byte(Type.void);
-    i32c(w, FaultCode.memory);
-    i32c(w, pc);
-    get(w, Local.ea);
-    w.byte(Op.i32WrapI64);
-    get(w, Local.ea);
-    i64c(w, 32);
-    w.byte(Op.i64ShrU);
-    w.byte(Op.i32WrapI64);
-    i32c(w, size);
-    w.byte(Op.call).u32(Import.fault);
+    i32c(w, (pc << 4) | size);
+    set(w, Local.fpc);
+    w.byte(Op.br).u32(cx.depth + 1);
     w.byte(Op.end);
   } else {
     w.byte(Op.i32WrapI64);

@@ -35,6 +35,8 @@ class WasmLoadedProgram implements LoadedProgram {
   /** [without instruction limit, with one]: compiled when first needed. */
   readonly #variants: [Variant | undefined, Variant | undefined] = [undefined, undefined];
   readonly #instances = new Map<VmArena, [WasmProgramInstance | undefined, WasmProgramInstance | undefined]>();
+  #lastArena: VmArena | undefined;
+  #last: WasmProgramInstance | undefined;
 
   constructor(image: ProgramImage, api: WasmApi, controlFlow: ControlFlowMode, fallback: ExecutionEngine | undefined) {
     this.image = image;
@@ -61,6 +63,8 @@ class WasmLoadedProgram implements LoadedProgram {
 
   run(args: RunArgs, env: RunEnv): RunOutcome {
     const i = env.insnLimit === undefined ? 0 : 1;
+    // Most callers run one program on one arena over and over: skip the map then.
+    if (i === 0 && env.arena === this.#lastArena && this.#last !== undefined) return this.#last.run(args, env);
     let pair = this.#instances.get(env.arena);
     let inst = pair?.[i];
     if (inst === undefined) {
@@ -72,6 +76,10 @@ class WasmLoadedProgram implements LoadedProgram {
         this.#instances.set(env.arena, pair);
       }
       pair[i] = inst;
+    }
+    if (i === 0) {
+      this.#lastArena = env.arena;
+      this.#last = inst;
     }
     return inst.run(args, env);
   }
@@ -89,6 +97,8 @@ class WasmLoadedProgram implements LoadedProgram {
       for (const inst of pair) inst?.release();
     }
     this.#instances.clear();
+    this.#lastArena = undefined;
+    this.#last = undefined;
     this.#fallbackProgram?.release();
     this.#fallbackProgram = undefined;
   }

@@ -11,7 +11,7 @@ export const MAX_CALL_FRAMES = 8;
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 /** Tail calls one chain may make (`MAX_TAIL_CALL_CNT`). */
 export const MAX_TAIL_CALL_CNT = 33;
-/** The helper-call area: r0–r5 as little-endian u64s. */
+/** The helper-call area: r0–r5 as little-endian u64s; after it, the run's instruction count. */
 export const SCRATCH_BYTES = 6 * 8;
 
 /** Fault codes the code passes to the `fault` import. */
@@ -80,9 +80,11 @@ export const Local = {
   fp: 17,
   /** i32: what is left of this frame's `may_goto` budget. */
   loops: 18,
+  /** i32: `pc << 4 | size` of a failed memory check, for the function's shared fault path. */
+  fpc: 19,
 } as const;
 export const I64_LOCALS = 9;
-export const I32_LOCALS = 5;
+export const I32_LOCALS = 6;
 
 /** The local holding BPF register `r`. */
 export function regLocal(r: number): number {

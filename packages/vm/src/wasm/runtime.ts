@@ -14,7 +14,7 @@ import type {
 } from '@bpfkit/kernel-api';
 import type { CompiledModule } from './compileModule.js';
 import { nextPc } from './flow.js';
-import { FRAME_BYTES, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT } from './layout.js';
+import { FRAME_BYTES, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, SCRATCH_BYTES } from './layout.js';
 import { VmFaultSignal, vmFault } from './signals.js';
 import type { WasmApi, WasmGlobal, WasmModule } from './webassembly.js';
 
@@ -86,6 +86,7 @@ export class WasmProgramInstance {
   readonly #calls: HelperCall[] = [];
   #callDepth = 0;
   #u32: Uint32Array;
+  #f64: Float64Array;
   #generation: number;
   #registry: HelperRegistry | undefined;
   #resolved: (HelperDescriptor | undefined)[] = [];
@@ -108,6 +109,7 @@ export class WasmProgramInstance {
     // A frame may call while the callee's frame still fits above the area's base.
     this.#stackLow = this.#area + 64 + 2 * FRAME_BYTES;
     this.#u32 = new Uint32Array(arena.bytes.buffer);
+    this.#f64 = new Float64Array(arena.bytes.buffer);
     this.#generation = arena.generation;
     this.#henv = new RunHelperEnv(arena, this, progType, services);
     const instance = new api.Instance(module, {
@@ -139,14 +141,47 @@ export class WasmProgramInstance {
 
   /** Runs the program once; never throws for anything the program does. */
   run(args: RunArgs, env: RunEnv): RunOutcome {
+    if (runNesting > 0) return this.#runNested(args, env);
+    // The common case, kept lean: an outermost run, nothing to save.
+    tailCallsInChain = 0;
+    runNesting = 1;
+    this.#active = 1;
+    this.#env = env;
+    this.#henv.cpu = env.cpu;
+    this.#henv.services = env.services;
+    const limit = env.insnLimit ?? Infinity;
+    this.#limit = limit;
+    if (env.helpers !== this.#registry) this.#resolve(env.helpers);
+    try {
+      const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, this.#stackTop + FRAME_BYTES, limit);
+      return { kind: 'exit', r0: r0 < 0n ? BigInt.asUintN(64, r0) : r0, insnsExecuted: this.#countOut() };
+    } catch (e) {
+      return this.#faultOutcome(e);
+    } finally {
+      this.#active = 0;
+      runNesting = 0;
+    }
+  }
+
+  /** The count `enter` left after the scratch area (as an f64: one load). */
+  #countOut(): number {
+    if (this.#generation !== this.#arena.generation) this.#view();
+    return this.#f64[(this.#scratch + SCRATCH_BYTES) >>> 3] ?? 0;
+  }
+
+  #faultOutcome(e: unknown): RunOutcome {
+    const executed = e instanceof VmFaultSignal && e.executed !== undefined ? e.executed : this.#exports.count();
+    return { kind: 'fault', fault: this.#toFault(e), insnsExecuted: executed };
+  }
+
+  /** A run inside another (a tail call): state of the outer run is saved and restored around it. */
+  #runNested(args: RunArgs, env: RunEnv): RunOutcome {
     const nested = this.#active > 0;
     const prevEnv = this.#env;
     const prevCpu = this.#henv.cpu;
     const prevServices = this.#henv.services;
     const prevLimit = this.#limit;
     const savedCount = nested ? this.#exports.count() : 0;
-    const outer = runNesting === 0;
-    if (outer) tailCallsInChain = 0;
     runNesting++;
     this.#active++;
     this.#env = env;
@@ -154,14 +189,13 @@ export class WasmProgramInstance {
     this.#henv.services = env.services;
     this.#limit = env.insnLimit ?? Infinity;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
-    // The main frame's r10 is sp0 - 512; a tail call into the program itself reuses the caller's frame, as the kernel's does.
+    // A tail call into the program itself reuses the caller's frame, as the kernel's does.
     const sp0 = (nested ? this.#exports.sp.value : this.#stackTop) + FRAME_BYTES;
     try {
       const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, sp0, this.#limit);
-      return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#exports.count() };
+      return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#countOut() };
     } catch (e) {
-      const executed = e instanceof VmFaultSignal && e.executed !== undefined ? e.executed : this.#exports.count();
-      return { kind: 'fault', fault: this.#toFault(e), insnsExecuted: executed };
+      return this.#faultOutcome(e);
     } finally {
       this.#active--;
       runNesting--;
@@ -194,9 +228,11 @@ export class WasmProgramInstance {
   }
 
   #view(): Uint32Array {
-    if (this.#generation !== this.#arena.generation || this.#u32.buffer !== this.#arena.bytes.buffer) {
+    // Only the arena grows the memory, and it bumps its generation when it does.
+    if (this.#generation !== this.#arena.generation) {
       this.#generation = this.#arena.generation;
       this.#u32 = new Uint32Array(this.#arena.bytes.buffer);
+      this.#f64 = new Float64Array(this.#arena.bytes.buffer);
     }
     return this.#u32;
   }

@@ -6,8 +6,8 @@ import type { WasmWriter } from './wasmWriter.js';
 
 /** What the structuring passes ask of the instruction emitter, block by block. */
 export interface BlockEmitter {
-  /** The block's instructions up to (not including) its terminator, counting included. */
-  body(block: BasicBlock): void;
+  /** The block's instructions up to (not including) its terminator, counting included; `depth` labels enclose it. */
+  body(block: BasicBlock, depth: number): void;
   /** Pushes the i32 condition of the block's conditional jump (non-zero: taken). */
   cond(block: BasicBlock): void;
   /** `exit`: leaves the function with r0. */
@@ -119,7 +119,7 @@ export function emitStructured(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph,
   const nodeWithin = (x: number, kids: readonly number[], i: number): void => {
     const y = kids[i];
     if (y === undefined) {
-      em.body(blockOf(x));
+      em.body(blockOf(x), ctx.length);
       terminator(x);
       return;
     }
@@ -181,7 +181,7 @@ export function emitDispatcher(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph,
       w.byte(Op.localSet).u32(Local.next);
       w.byte(Op.br).u32(toLoop + extra);
     };
-    em.body(b);
+    em.body(b, toLoop + 1);
     switch (b.term) {
       case Term.exit:
         em.exit(b);

@@ -31,6 +31,7 @@ export const Op = {
   i64Load32S: 0x34,
   i64Load32U: 0x35,
   i64Store: 0x37,
+  f64Store: 0x39,
   i64Store8: 0x3c,
   i64Store16: 0x3d,
   i64Store32: 0x3e,

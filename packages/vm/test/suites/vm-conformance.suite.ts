@@ -2,7 +2,7 @@ import { assemble, encodeProgram } from '@bpfkit/asm';
 import { conformanceVectors, SuiteTally, type ConformanceVector, type SuiteResult, type SuiteRunner } from '@bpfkit/corpus';
 import type { ExecutionEngine, ProgramImage } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
-import { createInterpreter } from '@bpfkit/vm';
+import { createInterpreter, createWasmEngine } from '@bpfkit/vm';
 import { testEnv, testHelper, testRegistry } from '../support/env.js';
 
 /** An engine the suite measures; add one line per engine. */
@@ -11,7 +11,10 @@ export interface SuiteEngine {
   create(): ExecutionEngine;
 }
 
-export const ENGINES: readonly SuiteEngine[] = [{ name: 'interp', create: () => createInterpreter() }];
+export const ENGINES: readonly SuiteEngine[] = [
+  { name: 'interp', create: () => createInterpreter() },
+  { name: 'wasm', create: () => createWasmEngine() },
+];
 
 const DIR = 'bpf_conformance/tests/';
 
