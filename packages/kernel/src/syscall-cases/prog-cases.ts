@@ -1,0 +1,168 @@
+import { BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeInfoAttr, encodeProgLoadAttr, decodeAttrGroup } from '@bpfkit/uapi';
+import { hex, lookup, mapCreate, objectId, u32 } from './ops.js';
+import type { CaseRunner, SyscallCase } from './runner.js';
+
+/** One 8-byte instruction. */
+function insn(code: number, dst: number, src: number, off: number, imm: number): number[] {
+  const b = new Uint8Array(8);
+  const v = new DataView(b.buffer);
+  v.setUint8(0, code);
+  v.setUint8(1, (src << 4) | dst);
+  v.setInt16(2, off, true);
+  v.setInt32(4, imm, true);
+  return [...b];
+}
+
+const movImm = (dst: number, imm: number): number[] => insn(0xb7, dst, 0, 0, imm);
+const exit = (): number[] => insn(0x95, 0, 0, 0, 0);
+const GPL = new TextEncoder().encode('GPL\0');
+
+/** `r0 = <ret>; exit`. */
+const returning = (ret: number): Uint8Array => Uint8Array.from([...movImm(0, ret), ...exit()]);
+
+/** An XDP program counting its runs in slot 0 of the array `mapFd`, returning XDP_PASS. */
+function counter(mapFd: number): Uint8Array {
+  return Uint8Array.from([
+    ...insn(0x18, 1, 1, 0, mapFd), ...insn(0, 0, 0, 0, 0), // r1 = map
+    ...insn(0x62, 10, 0, -4, 0), // *(u32 *)(r10 - 4) = 0
+    ...insn(0xbf, 2, 10, 0, 0), ...insn(0x07, 2, 0, 0, -4), // r2 = r10 - 4
+    ...insn(0x85, 0, 0, 0, 1), // call bpf_map_lookup_elem
+    ...insn(0x15, 0, 0, 2, 0), // if r0 == 0 goto +2
+    ...movImm(1, 1),
+    ...insn(0xdb, 0, 1, 0, 0), // lock *(u64 *)(r0 + 0) += r1
+    ...movImm(0, 2),
+    ...exit(),
+  ]);
+}
+
+function load(r: CaseRunner, step: string, type: number, insns: Uint8Array, name = ''): number | undefined {
+  const fd = r.call(step, BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+    prog_type: type, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(GPL), prog_name: name,
+  }));
+  return fd === undefined ? undefined : r.own(fd);
+}
+
+/** BPF_PROG_TEST_RUN with a packet; records retval, data_size_out and whether data_out holds the packet. */
+function testRun(r: CaseRunner, step: string, prog: number, opts: { data?: Uint8Array; sizeOut?: number; repeat?: number; flags?: number; ctxSizeIn?: number; cpu?: number }): void {
+  const data = opts.data;
+  const sizeOut = opts.sizeOut ?? 256;
+  const out = r.mem(Math.max(1, sizeOut));
+  const attr = encodeAttrGroup('test', {
+    prog_fd: prog,
+    data_in: data === undefined ? 0n : r.mem(data),
+    data_size_in: data?.length ?? 0,
+    data_out: out,
+    data_size_out: sizeOut,
+    repeat: opts.repeat ?? 1,
+    flags: opts.flags ?? 0,
+    ctx_size_in: opts.ctxSizeIn ?? 0,
+    cpu: opts.cpu ?? 0,
+  });
+  const more = (): Record<string, number | boolean | string> => {
+    const t = decodeAttrGroup('test', attr);
+    const got = r.read(out, Math.min(sizeOut, t.data_size_out));
+    const same = data !== undefined && hex(got) === hex(data.subarray(0, got.length));
+    return { retval: t.retval, data_size_out: t.data_size_out, dataIsInput: same, ...(same || got.length === 0 ? {} : { data: hex(got.subarray(0, 64)) }) };
+  };
+  r.call(step, BpfCmd.BPF_PROG_TEST_RUN, attr, more);
+}
+
+const packet = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+
+/** BPF_PROG_TEST_RUN of XDP and socket filter programs, its attr checks and its copy-out rules. */
+const TEST_RUN: SyscallCase = {
+  name: 'prog test run: xdp and socket filter',
+  run(r) {
+    const xdp = load(r, 'load xdp returning XDP_PASS', P.BPF_PROG_TYPE_XDP, returning(2));
+    const sk = load(r, 'load socket filter returning 0', P.BPF_PROG_TYPE_SOCKET_FILTER, returning(0));
+    const kp = load(r, 'load kprobe returning 0', P.BPF_PROG_TYPE_KPROBE, returning(0));
+    if (xdp === undefined || sk === undefined || kp === undefined) return;
+    testRun(r, 'xdp with a 64-byte packet', xdp, { data: packet(64) });
+    testRun(r, 'xdp repeat 0 runs once', xdp, { data: packet(64), repeat: 0 });
+    testRun(r, 'xdp repeat 10', xdp, { data: packet(64), repeat: 10 });
+    testRun(r, 'xdp with data_size_out 10 (ENOSPC after the copy)', xdp, { data: packet(64), sizeOut: 10 });
+    testRun(r, 'xdp with a 10-byte packet (shorter than ETH_HLEN)', xdp, { data: packet(10) });
+    testRun(r, 'xdp without a packet', xdp, {});
+    testRun(r, 'xdp with BPF_F_TEST_RUN_ON_CPU', xdp, { data: packet(64), flags: 1 });
+    testRun(r, 'xdp with ctx_size_in but no ctx_in', xdp, { data: packet(64), ctxSizeIn: 24 });
+    testRun(r, 'socket filter with a 64-byte packet', sk, { data: packet(64) });
+    testRun(r, 'socket filter with cpu 1 but no flag', sk, { data: packet(64), cpu: 1 });
+    testRun(r, 'kprobe (no test run)', kp, { data: packet(64) });
+    testRun(r, 'prog_fd 9999', 9999, { data: packet(64) });
+    const m = mapCreate(r, 'create an array', { map_type: M.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 });
+    if (m === undefined) return;
+    testRun(r, 'prog_fd is a map', m, { data: packet(64) });
+    const count = load(r, 'load an xdp program counting runs in the array', P.BPF_PROG_TYPE_XDP, counter(m), 'counter');
+    if (count === undefined) return;
+    testRun(r, 'counter with repeat 3', count, { data: packet(64), repeat: 3 });
+    lookup(r, 'the array counts 3 runs', m, u32(0), 8);
+    testRun(r, 'counter with repeat 1', count, { data: packet(64) });
+    lookup(r, 'the array counts 4 runs', m, u32(0), 8);
+  },
+};
+
+/** BPF_OBJ_GET_INFO_BY_FD on programs: what the kernel reports of a loaded program. */
+const PROG_INFO: SyscallCase = {
+  name: 'obj info: programs',
+  run(r) {
+    const m = mapCreate(r, 'create an array', { map_type: M.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 });
+    const xdp = load(r, 'load xdp', P.BPF_PROG_TYPE_XDP, returning(2), 'pass_all');
+    if (m === undefined || xdp === undefined) return;
+    const count = load(r, 'load the counter', P.BPF_PROG_TYPE_XDP, counter(m), 'counter');
+    const info = (step: string, fd: number, extra?: (b: Uint8Array, v: DataView) => Record<string, number | boolean | string>): void => {
+      const buf = r.mem(232);
+      const ids = r.mem(16);
+      const init = new Uint8Array(232);
+      const iv = new DataView(init.buffer);
+      iv.setUint32(52, 4, true);
+      iv.setBigUint64(56, ids, true);
+      r.sys.memory.write(buf, init);
+      const attr = encodeInfoAttr({ bpf_fd: fd, info_len: 232, info: buf });
+      r.call(step, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, attr, () => {
+        const b = r.read(buf, 232);
+        const v = new DataView(b.buffer);
+        const name = b.subarray(64, 80);
+        const nul = name.indexOf(0);
+        return {
+          type: v.getUint32(0, true),
+          nr_map_ids: v.getUint32(52, true),
+          name: new TextDecoder().decode(nul < 0 ? name : name.subarray(0, nul)),
+          gpl_compatible: v.getUint32(84, true) & 1,
+          created_by_uid: v.getUint32(48, true),
+          loadTimeNonZero: v.getBigUint64(40, true) !== 0n,
+          func_info_rec_size: v.getUint32(132, true),
+          line_info_rec_size: v.getUint32(172, true),
+          nr_prog_tags: v.getUint32(180, true),
+          ...(extra?.(b, v) ?? {}),
+        };
+      });
+      void ids;
+    };
+    info('info of an xdp program', xdp, (_b, v) => ({ xlated_prog_len: v.getUint32(20, true), verified_insns: v.getUint32(216, true) }));
+    if (count !== undefined) {
+      const mapId = objectId(r, m, 104);
+      const ids = r.mem(16);
+      const init = new Uint8Array(232);
+      const iv = new DataView(init.buffer);
+      iv.setUint32(52, 4, true);
+      iv.setBigUint64(56, ids, true);
+      const buf = r.mem(init);
+      r.call('map ids of the counter', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: count, info_len: 232, info: buf }), () => ({
+        nr_map_ids: new DataView(r.read(buf, 232).buffer).getUint32(52, true),
+        firstIsTheArray: new DataView(r.read(ids, 4).buffer).getUint32(0, true) === mapId,
+      }));
+    }
+    const bad = new Uint8Array(232);
+    new DataView(bad.buffer).setUint32(144, 1, true);
+    r.call('nr_func_info without func_info_rec_size', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: xdp, info_len: 232, info: r.mem(bad) }));
+    const badRec = new Uint8Array(232);
+    new DataView(badRec.buffer).setUint32(132, 12, true);
+    r.call('func_info_rec_size 12', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: xdp, info_len: 232, info: r.mem(badRec) }));
+    const id = objectId(r, xdp, 232);
+    const byId = r.call('PROG_GET_FD_BY_ID of the xdp program', BpfCmd.BPF_PROG_GET_FD_BY_ID, encodeAttrGroup('get_id', { prog_id: id }));
+    if (byId !== undefined) r.own(byId);
+  },
+};
+
+/** Program test runs and program info, recorded on Linux 6.18. */
+export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO];
