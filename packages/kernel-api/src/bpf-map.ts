@@ -51,7 +51,11 @@ export interface BpfMap {
   /** The address a program holds for this map (`ld_imm64` with `BPF_PSEUDO_MAP_FD`). */
   readonly address: number;
 
-  /** `BPF_MAP_LOOKUP_ELEM` (`bpf_map_copy_value`). `flags` may be `BPF_F_LOCK`. */
+  /**
+   * `BPF_MAP_LOOKUP_ELEM` (`bpf_map_copy_value`). `flags` may be `BPF_F_LOCK`.
+   * Bloom filters have no key: the kernel reads the value from user space
+   * and peeks it, so for them `key` carries the value.
+   */
   sysLookup(key: Uint8Array, flags: number): Uint8Array;
   /** `BPF_MAP_UPDATE_ELEM` (`bpf_map_update_value`): `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`. */
   sysUpdate(key: Uint8Array, value: Uint8Array, flags: number, ctx: MapSyscallContext): void;
