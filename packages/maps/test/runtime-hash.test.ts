@@ -160,3 +160,40 @@ test('lru hash: a key programs keep looking up survives eviction', (t) => {
     t.not(m.lookupElem(hot, 0), 0, `key 0 evicted at ${k}`);
   }
 });
+
+test('lru hash: program lookups set the ref bit, and evictions follow as on the kernel (measured with a socket filter)', (t) => {
+  const measured: [number, number, number, string][] = [
+    [LRU, BPF_F_ZERO_SEED, 8, '14,1,21,9,23,24,22,19'],
+    [LRU, BPF_F_ZERO_SEED, 32, '87,81,74,90,69,89,93,92,86,39,85,82,9,24,79,44,29,83,64,95,94,88,49,19,59,96,14,84,1,91,54,34'],
+    [LRU, BPF_F_ZERO_SEED | BPF_F_NO_COMMON_LRU, 8, '1,23,24'],
+    [LRU_PERCPU, BPF_F_ZERO_SEED, 8, '14,1,21,9,23,24,22,19'],
+    [LRU_PERCPU, BPF_F_ZERO_SEED | BPF_F_NO_COMMON_LRU, 16, '44,45,42,48,1,47,43,46'],
+  ];
+  const keyAddr = place(arena, u32(0));
+  const progLookup = (m: BpfMap, k: number): void => { arena.view.setUint32(keyAddr, k, true); m.lookupElem(keyAddr, 0); };
+  for (const [type, flags, max, expected] of measured) {
+    const m = create({ type, value: 4, max, flags });
+    const val = new Uint8Array(type === LRU_PERCPU ? 16 : 4);
+    for (let i = 1; i <= max * 3; i++) {
+      m.sysUpdate(u32(i), val, BPF_ANY, {});
+      if (i % 2 === 0) progLookup(m, 1);
+      if (i % 5 === 0) progLookup(m, i - 1);
+    }
+    t.is(order(m), expected, `type ${type} flags ${flags} max ${max}`);
+  }
+});
+
+test('percpu hash: program updates write the running CPU and give the measured errnos', (t) => {
+  const m = create({ type: PERCPU_HASH, value: 4, max: 2 });
+  m.sysUpdate(u32(1), new Uint8Array(16).fill(0x33), BPF_ANY, {});
+  const k = place(arena, u32(0));
+  const v = place(arena, u32(0));
+  const results = ([[1, 7, BPF_ANY], [2, 8, BPF_NOEXIST], [3, 9, BPF_ANY], [2, 5, BPF_NOEXIST], [4, 1, BPF_EXIST], [1, 2, 4]] as const).map(([key, value, flags]) => {
+    arena.view.setUint32(k, key, true);
+    arena.view.setUint32(v, value, true);
+    return m.updateElem(k, v, flags, 0);
+  });
+  t.deepEqual(results, [0, 0, -7, -17, -2, -22]);
+  t.is(Buffer.from(m.sysLookup(u32(1), 0)).toString('hex'), '07000000333333333333333333333333');
+  t.is(Buffer.from(m.sysLookup(u32(2), 0)).toString('hex'), '08000000000000000000000000000000');
+});

@@ -59,10 +59,15 @@ export class RingbufMap extends MapBase implements RingbufOps {
     return this.ringbuf === undefined ? 'user_ringbuf' : 'ringbuf';
   }
 
+  /** Mirrors the positions into the consumer and producer pages user space maps (u64, without a BigInt). */
   #storePositions(): void {
     const view = this.arena.view;
-    view.setBigUint64(this.#base + this.#pageSize, BigInt(this.#consumerPos), true);
-    view.setBigUint64(this.#base + 2 * this.#pageSize, BigInt(this.#producerPos), true);
+    const cons = this.#base + this.#pageSize;
+    const prod = this.#base + 2 * this.#pageSize;
+    view.setUint32(cons, this.#consumerPos >>> 0, true);
+    view.setUint32(cons + 4, Math.floor(this.#consumerPos / 2 ** 32), true);
+    view.setUint32(prod, this.#producerPos >>> 0, true);
+    view.setUint32(prod + 4, Math.floor(this.#producerPos / 2 ** 32), true);
   }
 
   /** `__bpf_ringbuf_reserve`. */
@@ -86,7 +91,7 @@ export class RingbufMap extends MapBase implements RingbufOps {
     view.setUint32(hdr, (size | BUSY_BIT) >>> 0, true);
     view.setUint32(hdr + 4, Math.floor((hdr - this.#base) / this.#pageSize), true);
     this.#producerPos = next;
-    view.setBigUint64(this.#base + 2 * this.#pageSize, BigInt(next), true);
+    this.#storePositions();
     return hdr + HDR_SZ;
   }
 
