@@ -105,6 +105,17 @@ class WasmLoadedProgram implements LoadedProgram {
 }
 
 /**
+ * How the JIT laid out each subprogram of a program it loaded (entry slot →
+ * `structured` or `dispatcher`); undefined for a program it did not compile.
+ *
+ * @example
+ * wasmLayout(createWasmEngine().load(image))?.get(0); // 'structured'
+ */
+export function wasmLayout(program: LoadedProgram): ReadonlyMap<number, 'structured' | 'dispatcher'> | undefined {
+  return program instanceof WasmLoadedProgram ? program.layout() : undefined;
+}
+
+/**
  * The JIT: compiles each program to a WebAssembly module (one function per
  * subprogram, BPF registers in Wasm locals, structured control flow) that
  * reads and writes the run's arena directly, and runs it with the same
