@@ -45,8 +45,13 @@ export function syscallContext(task: TaskImpl, m: MapFd): MapSyscallContext {
   return { fds: mapFdResolver(task, m.map) };
 }
 
-/** Flags as the u64 attr field, narrowed to the number the map contract takes (high bits kept as an unknown bit). */
+/**
+ * Flags as the u64 attr field, narrowed to the number the map contract takes.
+ * Bits above 31 (no flag lives there) become bit 30, also no flag: a map's
+ * "unknown flags" check sees an unknown bit either way, and bit 30 stays
+ * positive under JavaScript's signed 32-bit bitwise operators.
+ */
 export function flagsNumber(flags: bigint): number {
-  const low = Number(flags & 0xffff_ffffn);
-  return flags > 0xffff_ffffn ? (low | 0x8000_0000) >>> 0 : low;
+  const low = Number(flags & 0x7fff_ffffn);
+  return flags > 0x7fff_ffffn ? low | 0x4000_0000 : low;
 }

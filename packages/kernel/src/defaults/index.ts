@@ -4,10 +4,13 @@ import { createBpfFs } from '@bpfkit/bpffs';
 import { createCapabilityChecker } from '@bpfkit/caps';
 import { createSecurityStack } from '@bpfkit/lsm';
 import { createMapTypes } from '@bpfkit/maps';
+import { createVmArena } from '@bpfkit/memory';
+import { createDefaultEngine, createHelperRegistry, createInterpreter, createTestRunService, createWasmEngine } from '@bpfkit/vm';
 import { createTokenService } from '@bpfkit/token';
 import { createUserNamespaces } from '@bpfkit/userns';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
-import type { BtfView, Clock, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
+import type { BtfView, Clock, ExecutionEngine, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
+import { seededRandom } from '../env.js';
 import type { BtfLoader } from '../deps.js';
 import { createKernel } from '../kernel.js';
 import { builtinVmlinuxBtf } from './vmlinux.js';
@@ -21,8 +24,14 @@ export interface DefaultKernelOptions {
   readonly tracer?: Tracer;
   readonly clock?: Clock;
   readonly random?: Random;
-  /** Simulated CPUs (default 2). */
+  /** Simulated CPUs, `num_possible_cpus()` for per-CPU maps and test runs (default 2). */
   readonly cpus?: number;
+  /**
+   * What runs programs: `interp` (the interpreter), `wasm` (the WebAssembly
+   * JIT, with the interpreter behind it). Default: the JIT where the host has
+   * WebAssembly, else the interpreter.
+   */
+  readonly engine?: 'interp' | 'wasm';
   /** The init task's capability sets (default: all). */
   readonly initCaps?: bigint;
   readonly sysctls?: Partial<Sysctls>;
@@ -35,7 +44,14 @@ export interface DefaultKernelOptions {
   readonly vmlinuxBtf?: () => BtfView | undefined;
 }
 
-const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf']);
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf']);
+
+function engineOf(choice: DefaultKernelOptions['engine']): ExecutionEngine {
+  if (choice === 'interp') return createInterpreter();
+  if (choice === 'wasm') return createWasmEngine({ fallback: createInterpreter() });
+  if (choice !== undefined) throw new TypeError(`createDefaultKernel: engine must be 'interp' or 'wasm', not ${String(choice)}`);
+  return createDefaultEngine();
+}
 
 /**
  * A kernel wired with the real subsystems of bpfkit, as Linux 6.18 behaves.
@@ -54,7 +70,10 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   const token = createTokenService({ capabilities, lsm: security, userNamespaces, ...(tracer === undefined ? {} : { tracer }) });
   const bpffs = createBpfFs({ userNamespaces, capabilities, ...(tracer === undefined ? {} : { tracer }) });
   const cpus = options.cpus ?? 2;
-  const maps = createMapTypes({ possibleCpus: cpus });
+  const random = options.random ?? seededRandom(0);
+  // One arena for everything: map values, program stacks, contexts and packets share its address space.
+  const arena = createVmArena();
+  const maps = createMapTypes({ possibleCpus: cpus, arena, random });
   const progs = createProgTypes();
   const verifier = createVerifier({ progTypes: progs });
   const btf: BtfLoader = {
@@ -74,10 +93,14 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     verifier,
     btf,
     cpus,
+    random,
+    arena,
+    engine: engineOf(options.engine),
+    helpers: createHelperRegistry(),
+    testRun: createTestRunService(),
     vmlinuxBtf: options.vmlinuxBtf ?? builtinVmlinuxBtf,
     ...(tracer === undefined ? {} : { tracer }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.initCaps === undefined ? {} : { initCaps: options.initCaps }),
     ...(options.sysctls === undefined ? {} : { sysctls: options.sysctls }),
     ...(options.fileSystems === undefined ? {} : { fileSystems: options.fileSystems }),

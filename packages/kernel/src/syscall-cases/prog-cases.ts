@@ -110,13 +110,11 @@ const PROG_INFO: SyscallCase = {
     if (m === undefined || xdp === undefined) return;
     const count = load(r, 'load the counter', P.BPF_PROG_TYPE_XDP, counter(m), 'counter');
     const info = (step: string, fd: number, extra?: (b: Uint8Array, v: DataView) => Record<string, number | boolean | string>): void => {
-      const buf = r.mem(232);
-      const ids = r.mem(16);
       const init = new Uint8Array(232);
       const iv = new DataView(init.buffer);
       iv.setUint32(52, 4, true);
-      iv.setBigUint64(56, ids, true);
-      r.sys.memory.write(buf, init);
+      iv.setBigUint64(56, r.mem(16), true);
+      const buf = r.mem(init);
       const attr = encodeInfoAttr({ bpf_fd: fd, info_len: 232, info: buf });
       r.call(step, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, attr, () => {
         const b = r.read(buf, 232);
@@ -136,7 +134,6 @@ const PROG_INFO: SyscallCase = {
           ...(extra?.(b, v) ?? {}),
         };
       });
-      void ids;
     };
     info('info of an xdp program', xdp, (_b, v) => ({ xlated_prog_len: v.getUint32(20, true), verified_insns: v.getUint32(216, true) }));
     if (count !== undefined) {
