@@ -1,4 +1,5 @@
 export { createInterpreter, type InterpreterOptions } from './engine.js';
+export { createDebugger, type Debugger, type DebuggerOptions, type DebugStop, type RegisterChange, type TraceEntry } from './debugger.js';
 // The decoder and layout engines share; `BPF_MAX_LOOPS` (same value) is exported by the helpers.
 export {
   CALLBACK_TAG,
