@@ -17,24 +17,34 @@ export interface EthTypeTrans {
   readonly pktType: number;
 }
 
+/** A device's link-layer addresses. */
+export interface EthDevice {
+  readonly addr: Uint8Array;
+  readonly broadcast: Uint8Array;
+}
+
+/** The loopback device: both its address and its broadcast address are all zeros. */
+export const LOOPBACK_DEVICE: EthDevice = { addr: new Uint8Array(6), broadcast: new Uint8Array(6) };
+
 /**
- * `eth_type_trans` for a frame received on a device with address
- * `devAddr` (the loopback device: all zeros): the packet type from the
- * destination address, and the protocol from the EtherType, or for 802.3
- * length fields `ETH_P_802_3` (raw IPX, `0xffff` after the header) or
- * `ETH_P_802_2`.
+ * `eth_type_trans` for a frame received on `dev` (default: the loopback
+ * device, where ff:ff:ff:ff:ff:ff is multicast, not broadcast): the packet
+ * type from the destination address, and the protocol from the EtherType,
+ * or for 802.3 length fields `ETH_P_802_3` (raw IPX, `0xffff` after the
+ * header) or `ETH_P_802_2`.
  *
  * @example
  * ethTypeTrans(frame).protocol; // 0x0800 for IPv4
  */
-export function ethTypeTrans(frame: Uint8Array, devAddr: Uint8Array = new Uint8Array(6)): EthTypeTrans {
+export function ethTypeTrans(frame: Uint8Array, dev: EthDevice = LOOPBACK_DEVICE): EthTypeTrans {
+  const devAddr = dev.addr;
   let pktType: number = PacketType.PACKET_HOST;
   let same = true;
   for (let i = 0; i < 6; i++) if (frame[i] !== devAddr[i]) same = false;
   if (!same) {
     if (((frame[0] ?? 0) & 1) !== 0) {
       let bcast = true;
-      for (let i = 0; i < 6; i++) if (frame[i] !== 0xff) bcast = false;
+      for (let i = 0; i < 6; i++) if (frame[i] !== dev.broadcast[i]) bcast = false;
       pktType = bcast ? PacketType.PACKET_BROADCAST : PacketType.PACKET_MULTICAST;
     } else pktType = PacketType.PACKET_OTHERHOST;
   }

@@ -42,10 +42,10 @@ function stringArg(c: HelperCall, lo: number, hi: number): string {
   return s === undefined ? '' : decoder.decode(s);
 }
 
-function ipArg(c: HelperCall, lo: number, hi: number, v6: boolean, upper: boolean): string | undefined {
+function ipArg(c: HelperCall, lo: number, hi: number, v6: boolean, upper: boolean): string {
   const n = v6 ? 16 : 4;
-  if (hi !== 0 || !c.env.arena.contains(lo, n)) return undefined;
-  const b = c.env.arena.bytes.subarray(lo, lo + n);
+  // Unreadable addresses print as zeros: the kernel zeroes its copy when copy_from_kernel_nofault fails.
+  const b = hi === 0 && c.env.arena.contains(lo, n) ? c.env.arena.bytes.subarray(lo, lo + n) : new Uint8Array(n);
   if (!v6) return Array.from(b, (x) => (upper ? String(x) : String(x).padStart(3, '0'))).join('.');
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0'));
   if (!upper) return hex.join('');
@@ -110,9 +110,7 @@ export function formatBprintf(c: HelperCall, fmt: Uint8Array, args: BprintfArgs,
       const m1 = fmt[i + 1];
       const m2 = fmt[i + 2];
       if ((m1 === 0x69 || m1 === 0x49) && (m2 === 0x34 || m2 === 0x36)) {
-        const text = ipArg(c, lo, hi, m2 === 0x36, m1 === 0x49);
-        if (text === undefined) return -Errno.EINVAL;
-        out += pad(text, '', width, left, false);
+        out += pad(ipArg(c, lo, hi, m2 === 0x36, m1 === 0x49), '', width, left, false);
         i += 2;
       } else if ((m1 === 0x6b || m1 === 0x75) && m2 === 0x73) {
         const s = stringArg(c, lo, hi);

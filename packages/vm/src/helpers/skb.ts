@@ -148,28 +148,43 @@ const l4CsumReplace = defineHelper('l4_csum_replace', (c) => {
   setR0(c, 0);
 });
 
-/** The most `bpf_csum_diff` sums: `from_size + to_size` ≤ 512 (its per-CPU scratch). */
-const CSUM_DIFF_MAX = 512;
+/** x86-64's `csum_partial`: a 32-bit one's complement sum of little-endian words (a short tail zero-padded) and `sum`. */
+function csumPartial(bytes: Uint8Array, view: DataView, addr: number, len: number, sum: number): number {
+  let s = sum;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) s += view.getUint32(addr + i, true);
+  for (let k = 0; i + k < len; k++) s += (bytes[addr + i + k] ?? 0) * 2 ** (8 * k);
+  while (s > 0xffff_ffff) s = (s % 0x1_0000_0000) + Math.floor(s / 0x1_0000_0000);
+  return s;
+}
+
+/** `csum_from32to16`. */
+const from32to16 = (x: number): number => {
+  let t = (x & 0xffff) + (x >>> 16);
+  t = (t & 0xffff) + (t >>> 16);
+  return t;
+};
 
 /**
- * `bpf_csum_diff(from, from_size, to, to_size, seed)`: sizes multiples of 4
- * summing to at most 512, else -EINVAL; r0 is x86-64's `csum_partial` of
- * `~from` words then `to` words with `seed`: a 32-bit one's complement sum.
+ * `bpf_csum_diff(from, from_size, to, to_size, seed)` as 6.18 computes it:
+ * `csum_partial(to, seed) - csum_partial(from)` (just `to`, or the negated
+ * `from` when the other side is empty) folded to 16 bits. Any sizes (the
+ * verifier bounds them by the memory they point to).
  */
 const csumDiff = defineHelper('csum_diff', (c) => {
   const fromSize = argU53(c, 2);
   const toSize = argU53(c, 4);
-  if (((fromSize | toSize) & 3) !== 0 || fromSize + toSize > CSUM_DIFF_MAX) { setR0(c, -Errno.EINVAL); return; }
   const from = fromSize === 0 ? 0 : ptrArg(c, 1, 'from');
   const to = toSize === 0 ? 0 : ptrArg(c, 3, 'to');
   checkMem(c, from, fromSize, 'bpf_csum_diff from');
   checkMem(c, to, toSize, 'bpf_csum_diff to');
+  const b = c.env.arena.bytes;
   const v = c.env.arena.view;
-  let s = argLo(c, 5);
-  for (let i = 0; i < fromSize; i += 4) s += ~v.getUint32(from + i, true) >>> 0;
-  for (let i = 0; i < toSize; i += 4) s += v.getUint32(to + i, true);
-  while (s > 0xffff_ffff) s = (s % 0x1_0000_0000) + Math.floor(s / 0x1_0000_0000);
-  setR0(c, s);
+  let ret = argLo(c, 5);
+  if (fromSize !== 0 && toSize !== 0) ret = csumAdd(csumPartial(b, v, to, toSize, ret), not32(csumPartial(b, v, from, fromSize, 0)));
+  else if (toSize !== 0) ret = csumPartial(b, v, to, toSize, ret);
+  else if (fromSize !== 0) ret = not32(csumPartial(b, v, from, fromSize, not32(ret)));
+  setR0(c, from32to16(ret));
 });
 
 /**

@@ -33,7 +33,6 @@ const RUNNERS: ReadonlyMap<number, (call: TestRunCall) => TestRunResult> = new M
   [T.BPF_PROG_TYPE_LWT_IN, testRunSkb],
   [T.BPF_PROG_TYPE_LWT_OUT, testRunSkb],
   [T.BPF_PROG_TYPE_LWT_XMIT, testRunSkb],
-  [T.BPF_PROG_TYPE_LWT_SEG6LOCAL, testRunSkb],
   [T.BPF_PROG_TYPE_XDP, testRunXdp],
   [T.BPF_PROG_TYPE_RAW_TRACEPOINT, testRunRawTp],
   [T.BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, testRunRawTp],
@@ -49,8 +48,8 @@ const RUNNERS: ReadonlyMap<number, (call: TestRunCall) => TestRunResult> = new M
  * program type: the context and packet the type sees, the fields each type
  * refuses, `repeat` and the mean `duration` from the injected clock, and
  * `data_out`/`ctx_out` cut to the caller's sizes (ENOSPC via `truncated`).
- * Types without a test run (kprobe, tracepoint, cgroup sock_addr, struct_ops
- * other than the kernel's dummy ops…) throw ENOTSUPP.
+ * Types without a test run (kprobe, tracepoint, cgroup sock_addr, lwt_seg6local,
+ * struct_ops…) throw ENOTSUPP.
  *
  * @example
  * const testRun = createTestRunService();

@@ -7,8 +7,9 @@ const U16_MAX = 0xffff;
 /**
  * `bpf_prog_test_run_syscall`: the context is a copy of `ctx_in` (at most
  * 65535 bytes, NULL without one), and after the run the kernel writes it back
- * over `ctx_in` — returned here as `ctxOut`, which the syscall side copies to
- * the `ctx_in` buffer. No data, `ctx_out`, `repeat`, `flags` or `batch_size`.
+ * over `ctx_in` — returned here as `ctxOut` without a `ctxSizeOut` (the
+ * kernel writes no `ctx_size_out`), which the syscall side copies to the
+ * `ctx_in` buffer. No data, `ctx_out`, `repeat`, `flags` or `batch_size`.
  *
  * @example
  * testRunSyscall({ prog, req, env, options }).ctxOut; // the context after the run
@@ -24,7 +25,7 @@ export function testRunSyscall(call: TestRunCall): TestRunResult {
   try {
     const run = runRepeated(call, ctx, 1);
     if (size === 0) return { retval: run.retval, durationNs: 0, truncated: false };
-    return { retval: run.retval, durationNs: 0, truncated: false, ctxOut: env.arena.bytes.slice(ctx, ctx + size), ctxSizeOut: size };
+    return { retval: run.retval, durationNs: 0, truncated: false, ctxOut: env.arena.bytes.slice(ctx, ctx + size) };
   } finally {
     if (ctx !== 0) env.arena.free(ctx);
   }

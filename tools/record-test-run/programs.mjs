@@ -1,0 +1,205 @@
+// Programs for the BPF_PROG_TEST_RUN recordings: each echoes what it sees
+// (lengths, protocol, pointers' distance, helper results) into its return
+// value, the skb's cb/mark or the packet, so the recorded outputs pin the
+// context layout and the helpers' results. Kernel-syntax assembly (@bpfkit/asm).
+
+export const T = {
+  SOCKET_FILTER: 1, KPROBE: 2, SCHED_CLS: 3, SCHED_ACT: 4, TRACEPOINT: 5, XDP: 6, PERF_EVENT: 7, CGROUP_SKB: 8,
+  CGROUP_SOCK: 9, LWT_IN: 10, LWT_OUT: 11, LWT_XMIT: 12, SOCK_OPS: 13, SK_SKB: 14, SK_MSG: 16, RAW_TRACEPOINT: 17,
+  CGROUP_SOCK_ADDR: 18, LWT_SEG6LOCAL: 19, FLOW_DISSECTOR: 22, CGROUP_SYSCTL: 23, RAW_TRACEPOINT_WRITABLE: 24,
+  SK_LOOKUP: 30, SYSCALL: 31, NETFILTER: 32,
+};
+
+/**
+ * skb echo: cb[0]=protocol, cb[1]=pkt_type, cb[2]=ifindex, cb[3]=data_end-data (or ingress_ifindex); r0 = len
+ * (cgroup_skb must return 0 or 1: there cb[4] = len and r0 = 1).
+ */
+export function skbEcho({ data, writeMark, verdict = false }) {
+  return [
+    'r6 = r1',
+    'r2 = *(u32 *)(r6 +16)', '*(u32 *)(r6 +48) = r2',
+    'r2 = *(u32 *)(r6 +4)', '*(u32 *)(r6 +52) = r2',
+    'r2 = *(u32 *)(r6 +40)', '*(u32 *)(r6 +56) = r2',
+    ...(data
+      ? ['r2 = *(u32 *)(r6 +76)', 'r3 = *(u32 *)(r6 +80)', 'r3 -= r2', '*(u32 *)(r6 +60) = r3']
+      : ['r2 = *(u32 *)(r6 +36)', '*(u32 *)(r6 +60) = r2']),
+    ...(writeMark
+      ? ['r2 = *(u32 *)(r6 +8)', 'r2 += 1', '*(u32 *)(r6 +8) = r2', 'r2 = *(u32 *)(r6 +32)', 'r2 += 2', '*(u32 *)(r6 +32) = r2']
+      : []),
+    ...(verdict ? ['r2 = *(u32 *)(r6 +0)', '*(u32 *)(r6 +64) = r2', 'r0 = 1'] : ['r0 = *(u32 *)(r6 +0)']),
+    'exit',
+  ].join('\n');
+}
+
+/** tc: writes 0xaa to the first packet byte when there is one; r0 = data_end - data. */
+export const tcWriteFirstByte = [
+  'r2 = *(u32 *)(r1 +76)', 'r3 = *(u32 *)(r1 +80)',
+  'r4 = r2', 'r4 += 1',
+  'if r4 > r3 goto +2',
+  'r5 = 170', '*(u8 *)(r2 +0) = r5',
+  'r0 = r3', 'r0 -= r2',
+  'exit',
+].join('\n');
+
+/** socket filter with LD_ABS: r0 = the byte at network offset 9 (IPv4 protocol), or 0 out of range. */
+export const sfLdAbs = ['r6 = r1', 'r0 = *(u8 *)skb[9]', 'exit'].join('\n');
+
+/** XDP echo: r0 = data_end - data; the first 4 bytes (when present) get data - data_meta, then ingress_ifindex, rx_queue_index. */
+export const xdpEcho = [
+  'r2 = *(u32 *)(r1 +0)', 'r3 = *(u32 *)(r1 +4)', 'r4 = *(u32 *)(r1 +8)',
+  'r5 = r2', 'r5 += 12',
+  'if r5 > r3 goto +7',
+  'r5 = r2', 'r5 -= r4', '*(u32 *)(r2 +0) = r5',
+  'r5 = *(u32 *)(r1 +12)', '*(u32 *)(r2 +4) = r5',
+  'r5 = *(u32 *)(r1 +16)', '*(u32 *)(r2 +8) = r5',
+  'r0 = r3', 'r0 -= r2',
+  'exit',
+].join('\n');
+
+/** XDP: r0 = bpf_xdp_adjust_<which>(ctx, delta). */
+export function xdpAdjust(which, delta) {
+  const id = { head: 44, tail: 65, meta: 54 }[which];
+  return [`r2 = ${delta}`, `call ${id}`, 'exit'].join('\n');
+}
+
+/** XDP: adjust twice (e.g. meta then head) and return the second result. */
+export function xdpAdjust2(w1, d1, w2, d2) {
+  const id = { head: 44, tail: 65, meta: 54 };
+  return ['r6 = r1', `r2 = ${d1}`, `call ${id[w1]}`, 'r1 = r6', `r2 = ${d2}`, `call ${id[w2]}`, 'exit'].join('\n');
+}
+
+/** Returns a constant. */
+export const ret = (v) => `r0 = ${v}\nexit`;
+
+/** raw_tp: r0 = args[0] + args[1]. */
+export const rawTpSum = ['r2 = *(u64 *)(r1 +0)', 'r3 = *(u64 *)(r1 +8)', 'r0 = r2', 'r0 += r3', 'exit'].join('\n');
+/** raw_tp: r0 = bpf_get_smp_processor_id(). */
+export const rawTpCpu = ['call 8', 'exit'].join('\n');
+
+/** syscall: ctx[0] += 1, r0 = ctx[1] (u32s). */
+export const syscallEcho = ['r2 = *(u32 *)(r1 +0)', 'r2 += 1', '*(u32 *)(r1 +0) = r2', 'r0 = *(u32 *)(r1 +4)', 'exit'].join('\n');
+
+/** flow dissector: keys->sport = 0x1234, nhoff = 1000 (clamped), thoff = 2; r0 = data_end - data (as an Ethernet frame's length) | n_proto << 16. */
+export const flowEcho = [
+  'r2 = *(u64 *)(r1 +144)',
+  'r3 = 0x1234', '*(u16 *)(r2 +12) = r3',
+  'r3 = 1000', '*(u16 *)(r2 +0) = r3',
+  'r3 = 2', '*(u16 *)(r2 +2) = r3',
+  'r4 = *(u32 *)(r1 +76)', 'r5 = *(u32 *)(r1 +80)', 'r5 -= r4',
+  'r3 = *(u16 *)(r2 +10)', 'r3 <<= 16', 'r0 = r5', 'r0 |= r3',
+  'exit',
+].join('\n');
+
+/** sk_lookup: SK_PASS when local_port is 80, else SK_DROP. */
+export const skLookupPort80 = ['r2 = *(u32 *)(r1 +60)', 'r0 = 0', 'if r2 != 80 goto +1', 'r0 = 1', 'exit'].join('\n');
+
+/** Stores `bytes` (a multiple of 8, little-endian u64 chunks) on the stack at r10-off.. and returns the assembly. */
+export function stackBytes(bytes, off) {
+  const out = [];
+  for (let i = 0; i < bytes.length; i += 8) {
+    let v = 0n;
+    for (let j = 7; j >= 0; j--) v = (v << 8n) | BigInt(bytes[i + j] ?? 0);
+    out.push(`r1 = 0x${v.toString(16)} ll`, `*(u64 *)(r10 ${i - off}) = r1`);
+  }
+  return out;
+}
+
+/** tc: r0 = bpf_csum_diff(from, fromSize, to, toSize, seed) with from/to on the stack. */
+export function csumDiff(from, fromSize, to, toSize, seed) {
+  const pad = (b) => [...b, ...new Array((8 - (b.length % 8)) % 8).fill(0)];
+  const f = pad(from);
+  const t = pad(to);
+  const fOff = f.length + 0 || 8;
+  const tOff = fOff + (t.length || 8);
+  return [
+    ...stackBytes(f, fOff),
+    ...stackBytes(t, tOff),
+    'r1 = r10', `r1 += -${fOff}`, `r2 = ${fromSize}`,
+    'r3 = r10', `r3 += -${tOff}`, `r4 = ${toSize}`,
+    `r5 = ${seed} ll`,
+    'call 28',
+    'exit',
+  ].join('\n');
+}
+
+/** tc: r0 = bpf_l{3,4}_csum_replace(skb, offset, from, to, flags); the packet shows the new checksum. */
+export function csumReplace(l4, offset, from, to, flags) {
+  return [`r2 = ${offset}`, `r3 = ${from} ll`, `r4 = ${to} ll`, `r5 = ${flags}`, `call ${l4 ? 11 : 10}`, 'exit'].join('\n');
+}
+
+/** tc: r0 = bpf_skb_store_bytes(skb, offset, "\xde\xad\xbe\xef"…, len, flags). */
+export function skbStoreBytes(offset, len, flags) {
+  return [
+    'r6 = r1', 'r1 = 0xefbeaddeefbeadde ll', '*(u64 *)(r10 -8) = r1', '*(u64 *)(r10 -16) = r1',
+    'r1 = r6', `r2 = ${offset}`, 'r3 = r10', 'r3 += -16', `r4 = ${len}`, `r5 = ${flags}`, 'call 9', 'exit',
+  ].join('\n');
+}
+
+/** tc: r0 = bpf_skb_load_bytes(skb, offset, buf, len); on success also the buffer's first u32 goes to cb[0]. */
+export function skbLoadBytes(offset, len) {
+  return [
+    'r6 = r1', 'r1 = r6', `r2 = ${offset}`, 'r3 = r10', 'r3 += -16', `r4 = ${len}`, 'call 26',
+    'r2 = *(u32 *)(r10 -16)', '*(u32 *)(r6 +48) = r2', 'exit',
+  ].join('\n');
+}
+
+/** tc: strtol/strtoul of `text` (stack, `len` bytes, base flags); r0 = the result; the value's low/high words go to cb[0]/cb[1]. */
+export function strtox(signed, text, len, flags) {
+  const bytes = [...new TextEncoder().encode(text)];
+  while (bytes.length % 8 !== 0 || bytes.length < 8) bytes.push(0);
+  const off = bytes.length + 8;
+  return [
+    'r6 = r1',
+    'r1 = 0', '*(u64 *)(r10 -8) = r1',
+    ...stackBytes(bytes, off),
+    'r1 = r10', `r1 += -${off}`, `r2 = ${len}`, `r3 = ${flags}`, 'r4 = r10', 'r4 += -8',
+    `call ${signed ? 105 : 106}`,
+    'r2 = *(u32 *)(r10 -8)', '*(u32 *)(r6 +48) = r2',
+    'r2 = *(u32 *)(r10 -4)', '*(u32 *)(r6 +52) = r2',
+    'exit',
+  ].join('\n');
+}
+
+/** XDP: r0 = bpf_loop(nr, cb, 0, flags); the callback stops at `stopAt` (returns 1), else continues. */
+export function bpfLoop(nr, flags, stopAt) {
+  // Raw ld_imm64 with src_reg BPF_PSEUDO_FUNC (4): imm = offset to the callback from the next insn.
+  return {
+    text: [
+      `r1 = ${nr} ll`,
+      'r2 = 0 ll', // becomes the callback (BPF_PSEUDO_FUNC)
+      'r3 = 0', `r4 = ${flags}`, 'call 181', 'exit',
+      // callback(i, ctx): return i == stopAt
+      'r0 = 0', `if r1 != ${stopAt} goto +1`, 'r0 = 1', 'exit',
+    ].join('\n'),
+    // ld_imm64 at slot 2 (after the 2-slot r1 ll), callback at slot 8: imm = 8 - 2 - 1 = 5
+    patches: [{ insn: 2, src: 4, imm: 5 }],
+  };
+}
+
+/** tc: bpf_snprintf(out, outSize, fmt (map value), data (stack u64s), 8*args) then copies out[0..16) to cb[0..4); r0 = the result. */
+export function snprintf(args, outSize) {
+  const data = [];
+  for (const a of args) {
+    const v = BigInt.asUintN(64, BigInt(a));
+    for (let j = 0; j < 8; j++) data.push(Number((v >> BigInt(8 * j)) & 0xffn));
+  }
+  const dataOff = 64 + data.length;
+  return {
+    text: [
+      'r6 = r1',
+      'r1 = 0', '*(u64 *)(r10 -64) = r1', '*(u64 *)(r10 -56) = r1', '*(u64 *)(r10 -48) = r1', '*(u64 *)(r10 -40) = r1',
+      '*(u64 *)(r10 -32) = r1', '*(u64 *)(r10 -24) = r1', '*(u64 *)(r10 -16) = r1', '*(u64 *)(r10 -8) = r1',
+      ...(data.length > 0 ? stackBytes(data, dataOff) : []),
+      'r1 = r10', 'r1 += -64', `r2 = ${outSize}`,
+      'r3 = 0 ll', // becomes the format string's map value (BPF_PSEUDO_MAP_VALUE)
+      data.length > 0 ? 'r4 = r10' : 'r4 = 0', ...(data.length > 0 ? [`r4 += -${dataOff}`] : []), `r5 = ${data.length}`,
+      'call 165',
+      'r2 = *(u32 *)(r10 -64)', '*(u32 *)(r6 +48) = r2',
+      'r2 = *(u32 *)(r10 -60)', '*(u32 *)(r6 +52) = r2',
+      'r2 = *(u32 *)(r10 -56)', '*(u32 *)(r6 +56) = r2',
+      'r2 = *(u32 *)(r10 -52)', '*(u32 *)(r6 +60) = r2',
+      'r2 = *(u32 *)(r10 -48)', '*(u32 *)(r6 +64) = r2',
+      'exit',
+    ].join('\n'),
+  };
+}
