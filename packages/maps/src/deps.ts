@@ -40,7 +40,12 @@ export interface MapEnv {
 
 const KNOWN = new Set(['pageSize', 'possibleCpus', 'nrCpus', 'perfEventMaxStack', 'kmallocMaxSize', 'memoryLimitBytes', 'jitSupportsArena', 'arena', 'random']);
 
-/** Applies the defaults and rejects unknown fields. */
+/**
+ * Applies the defaults and rejects unknown fields.
+ *
+ * @example
+ * const env = resolveDeps({ possibleCpus: 4 }); // env.arena is made on first use
+ */
 export function resolveDeps(deps: MapTypesDeps): MapEnv {
   for (const key of Object.keys(deps)) {
     if (!KNOWN.has(key)) throw new TypeError(`createMapTypes: unknown option '${key}'`);

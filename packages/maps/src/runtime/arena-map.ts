@@ -6,6 +6,10 @@ import { fail, MapBase } from './map-base.js';
  * and `bpf_arena_alloc_pages`, not through elements: lookups are EINVAL,
  * updates, deletes and get_next_key EOPNOTSUPP. The pages themselves are the
  * VM's business (they live in the same VM arena).
+ *
+ * @example
+ * const arenaMap = maps.get(BpfMapType.BPF_MAP_TYPE_ARENA)!.create(spec);
+ * arenaMap.sysLookup(new Uint8Array(0), 0); // throws EINVAL
  */
 export class ArenaMap extends MapBase {
   protected override get typeName(): string {

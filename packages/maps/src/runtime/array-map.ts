@@ -10,6 +10,10 @@ import { copyBytes, loadMapValue, storeMapValue } from './value-layout.js';
  * values of `round_up(value_size, 8)` bytes in one arena block, one per
  * possible CPU for the per-CPU flavour. Elements always exist: delete is
  * EINVAL, BPF_NOEXIST is EEXIST.
+ *
+ * @example
+ * const map = maps.get(BpfMapType.BPF_MAP_TYPE_ARRAY)!.create(spec);
+ * map.lookupElem(keyAddr, 0); // the address of value *keyAddr, or 0 past max_entries
  */
 export class ArrayMap extends MapBase {
   readonly mmapRegion?: { readonly addr: number; readonly size: number };

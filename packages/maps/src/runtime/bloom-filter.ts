@@ -20,6 +20,11 @@ function roundUpPow2(n: number): number {
  *
  * The syscall lookup takes the value in place of the key: bloom filters have
  * no key, and `BPF_MAP_LOOKUP_ELEM` reads the value from user space.
+ *
+ * @example
+ * const bloom = maps.get(BpfMapType.BPF_MAP_TYPE_BLOOM_FILTER)!.create(spec);
+ * bloom.pushElem(valueAddr, BPF_ANY);
+ * bloom.peekElem(valueAddr); // 0: maybe present; -ENOENT: certainly absent
  */
 export class BloomFilterMap extends MapBase {
   readonly #nrHashFuncs: number;

@@ -11,6 +11,11 @@ import { copyBytes, loadMapValue, storeMapValue } from './value-layout.js';
  * 8-byte keys — created when a program is attached ({@link attach}), never by
  * an update. User space reads and rewrites existing storage; delete is
  * EINVAL; `get_next_key` walks in creation order and a missing key is ENOENT.
+ *
+ * @example
+ * const storage = maps.get(BpfMapType.BPF_MAP_TYPE_CGROUP_STORAGE)!.create(spec) as CgroupStorageMap;
+ * const value = storage.attach(cgroupKey); // at BPF_PROG_ATTACH
+ * storage.sysLookup(cgroupKey, 0);
  */
 export class CgroupStorageMap extends MapBase {
   readonly #percpu: boolean;

@@ -13,6 +13,10 @@ const QSIZE_MAX = 16384;
  * CPU. qsize 0 empties the entry; a CPU that is not possible is ENODEV; a
  * program fd that does not resolve makes the entry allocation fail (ENOMEM,
  * as the kernel reports it).
+ *
+ * @example
+ * const cpus = maps.get(BpfMapType.BPF_MAP_TYPE_CPUMAP)!.create(spec);
+ * cpus.sysUpdate(u32(1), qsize64, BPF_ANY, {}); // ENODEV when CPU 1 is not possible
  */
 export class CpuMap extends SlotArrayMap {
   readonly #possibleCpus: number;

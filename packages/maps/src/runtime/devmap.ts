@@ -36,6 +36,10 @@ function devmapValue(value: Uint8Array, valueSize: number, ctx: MapSyscallContex
  * `BPF_MAP_TYPE_DEVMAP` (devmap.c): `struct bpf_devmap_val` per index. An
  * ifindex of 0 empties the slot (a program fd with it is EINVAL); delete of an
  * empty slot succeeds; lookups give `{ifindex, prog id}`.
+ *
+ * @example
+ * const devmap = maps.get(BpfMapType.BPF_MAP_TYPE_DEVMAP)!.create(spec);
+ * devmap.sysUpdate(key, ifindexAndProgFd, BPF_ANY, { fds }); // EINVAL for an unknown ifindex
  */
 export class DevMap extends SlotArrayMap {
   protected override get typeName(): string {
@@ -80,6 +84,10 @@ export class DevMap extends SlotArrayMap {
  * `roundup_pow_of_two(max_entries)` buckets indexed by the key itself, new
  * entries at the head. BPF_EXIST of a missing key adds it; the device is
  * checked before the E2BIG of a full map.
+ *
+ * @example
+ * const devs = maps.get(BpfMapType.BPF_MAP_TYPE_DEVMAP_HASH)!.create(spec);
+ * devs.sysUpdate(u32(7), ifindexOne, BPF_EXIST, {}); // adds key 7 even though it was missing
  */
 export class DevMapHash extends SlotArrayMap {
   readonly #keys: Int32Array;

@@ -14,7 +14,12 @@ export interface FdArrayKind {
   readonly mapInMap: boolean;
 }
 
-/** Resolves the fd in an fd map's 4-byte value through the kernel (`map_fd_get_ptr`). */
+/**
+ * Resolves the fd in an fd map's 4-byte value through the kernel (`map_fd_get_ptr`).
+ *
+ * @example
+ * const prog = resolveFd(ctx, value); // the program behind the fd in the value
+ */
 export function resolveFd(ctx: MapSyscallContext, value: Uint8Array): MapSlotObject {
   if (value.length < 4) fail('EFAULT', 'value-short', 'the value must be a 4-byte fd');
   const fd = u32At(value, 0) | 0;
@@ -22,7 +27,12 @@ export function resolveFd(ctx: MapSyscallContext, value: Uint8Array): MapSlotObj
   return ctx.fds.resolve(fd);
 }
 
-/** The address of the map an inner-map slot holds, or 0. */
+/**
+ * The address of the map an inner-map slot holds, or 0.
+ *
+ * @example
+ * innerMapAddress(slot); // what a program's lookup of a map-in-map returns
+ */
 export function innerMapAddress(slot: MapSlotObject | undefined): number {
   const target = slot?.target as BpfMap | undefined;
   return typeof target?.address === 'number' ? target.address : 0;
@@ -33,6 +43,11 @@ export function innerMapAddress(slot: MapSlotObject | undefined): number {
  * `cgroup_array` and the slots of `perf_event_array`: each slot holds an
  * object the kernel resolved from the fd user space wrote, with a reference
  * that delete, overwrite and release drop.
+ *
+ * @example
+ * const progs = maps.get(BpfMapType.BPF_MAP_TYPE_PROG_ARRAY)!.create(spec);
+ * progs.sysUpdate(key, progFdBytes, BPF_ANY, { fds });
+ * progs.slots?.at(0); // what bpf_tail_call jumps to
  */
 export class FdArrayMap extends MapBase implements FdSlotOps {
   readonly slots: FdSlotOps = this;

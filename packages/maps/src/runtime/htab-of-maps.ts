@@ -8,6 +8,11 @@ import { fail, u32Bytes } from './map-base.js';
  * `BPF_MAP_TYPE_HASH_OF_MAPS`: the hash table with an inner map in each
  * element. The element's value holds the inner map's address, which a
  * program's lookup returns; the syscall lookup gives the inner map's id.
+ *
+ * @example
+ * const outer = maps.get(BpfMapType.BPF_MAP_TYPE_HASH_OF_MAPS)!.create(spec);
+ * outer.sysUpdate(key, innerFdBytes, BPF_ANY, { fds });
+ * outer.lookupElem(keyAddr, 0); // the inner map's address
  */
 export class HashOfMaps extends HashTable {
   readonly #objects = new Map<number, MapSlotObject>();

@@ -28,6 +28,10 @@ function roundUpPow2(n: number): number {
  * subclasses, the hash-backed fd maps. The program half allocates nothing
  * (a no-prealloc table grows its element slabs when it runs out, as the
  * kernel's kmalloc would).
+ *
+ * @example
+ * const hash = maps.get(BpfMapType.BPF_MAP_TYPE_HASH)!.create(spec);
+ * hash.sysUpdate(key, value, BPF_NOEXIST, {}); // EEXIST when the key is there
  */
 export class HashTable extends MapBase {
   protected readonly keySize: number;

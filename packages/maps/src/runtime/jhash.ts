@@ -52,7 +52,12 @@ export function jhash(bytes: Uint8Array, off: number, length: number, initval: n
   return jhashFinal(a, b, c);
 }
 
-/** `__jhash_final(a, b, c)`: returns c. */
+/**
+ * `__jhash_final(a, b, c)`: returns c.
+ *
+ * @example
+ * jhashFinal(a, b, c);
+ */
 export function jhashFinal(a0: number, b0: number, c0: number): number {
   let a = a0;
   let b = b0;
@@ -76,15 +81,4 @@ export function jhashFinal(a0: number, b0: number, c0: number): number {
  */
 export function jhash2(bytes: Uint8Array, off: number, length: number, initval: number): number {
   return jhash(bytes, off, length * 4, initval);
-}
-
-/**
- * `jhash_1word(a, initval)`: `__jhash_nwords(a, 0, 0, initval + JHASH_INITVAL + (1 << 2))`.
- *
- * @example
- * jhash1Word(0, 0);
- */
-export function jhash1Word(a: number, initval: number): number {
-  const iv = (initval + JHASH_INITVAL + 4) >>> 0;
-  return jhashFinal((a + iv) >>> 0, iv, iv);
 }

@@ -13,6 +13,10 @@ import { loadMapValue, storeMapValue } from './value-layout.js';
  * kept under that fd, while a lookup or delete of an fd with no storage gives
  * EBADF, what the kernel says for an fd that names nothing. `get_next_key` is
  * ENOTSUPP. Programs reach storage by owner through {@link get} and {@link delete}.
+ *
+ * @example
+ * const storage = maps.get(BpfMapType.BPF_MAP_TYPE_TASK_STORAGE)!.create(spec) as LocalStorageMap;
+ * const value = storage.get(taskId, true); // bpf_task_storage_get with F_CREATE
  */
 export class LocalStorageMap extends MapBase {
   readonly #name: string;

@@ -17,6 +17,11 @@ const FIRST_SLAB = 16;
  * is `[data, data_size][value]` in the arena; the value address is what a
  * program's lookup gets. Keys are `struct bpf_lpm_trie_key_u8`: a u32
  * prefix length then the data.
+ *
+ * @example
+ * const trie = maps.get(BpfMapType.BPF_MAP_TYPE_LPM_TRIE)!.create(spec);
+ * trie.sysUpdate(key24, value, BPF_ANY, {}); // key: u32 prefixlen, then the data
+ * trie.sysLookup(key32, 0); // the value of the longest prefix containing key32
  */
 export class LpmTrieMap extends MapBase {
   readonly #dataSize: number;

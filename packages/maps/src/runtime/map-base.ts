@@ -7,12 +7,22 @@ import { valueLayout, type ValueLayout } from './value-layout.js';
 /** Bytes of the map's own header in the arena: its {@link BpfMap.address} points there. */
 const MAP_HEADER_BYTES = 64;
 
-/** Throws the error a map operation gives: `maps:<rule>`. */
+/**
+ * Throws the error a map operation gives: `maps:<rule>`.
+ *
+ * @example
+ * fail('ENOENT', 'hash-no-key', 'no element with this key');
+ */
 export function fail(code: ErrnoName, rule: string, message: string): never {
   throw new BpfError(code, `maps:${rule}`, message);
 }
 
-/** Throws unless `r` (a program-half result) is 0, turning the negative errno into a `BpfError`. */
+/**
+ * Throws unless `r` (a program-half result) is 0, turning the negative errno into a `BpfError`.
+ *
+ * @example
+ * check(map.updateElem(k, v, BPF_ANY, 0), 'hash-update', 'update refused'); // -E2BIG becomes BpfError('E2BIG')
+ */
 export function check(r: number, rule: string, message: string): void {
   if (r === 0) return;
   const code = ERRNO_BY_NUMBER.get(-r) ?? 'EINVAL';
@@ -28,6 +38,9 @@ const ERRNO_BY_NUMBER = new Map<number, ErrnoName>([
  * What every live map shares: its header in the arena (whose address programs
  * hold), the value layout, the allocations it frees on release, and the
  * kernel's answer for operations a type does not have.
+ *
+ * @example
+ * class QueueMap extends MapBase { sysLookup() { … } lookupElem() { … } }
  */
 export abstract class MapBase implements BpfMap {
   readonly info: MapInfo;
@@ -138,12 +151,22 @@ export abstract class MapBase implements BpfMap {
   }
 }
 
-/** Reads a u32 from user bytes (keys of array-like maps, fds in values). */
+/**
+ * Reads a u32 from user bytes (keys of array-like maps, fds in values).
+ *
+ * @example
+ * u32At(key, 0); // the index of an array key
+ */
 export function u32At(buf: Uint8Array, off: number): number {
   return ((buf[off] ?? 0) | ((buf[off + 1] ?? 0) << 8) | ((buf[off + 2] ?? 0) << 16) | ((buf[off + 3] ?? 0) << 24)) >>> 0;
 }
 
-/** Writes a u32 into bytes, little-endian. */
+/**
+ * Writes a u32 into bytes, little-endian.
+ *
+ * @example
+ * putU32(out, 4, progId);
+ */
 export function putU32(buf: Uint8Array, off: number, v: number): void {
   buf[off] = v & 0xff;
   buf[off + 1] = (v >>> 8) & 0xff;
@@ -151,14 +174,24 @@ export function putU32(buf: Uint8Array, off: number, v: number): void {
   buf[off + 3] = (v >>> 24) & 0xff;
 }
 
-/** A little-endian u32 as 4 fresh bytes. */
+/**
+ * A little-endian u32 as 4 fresh bytes.
+ *
+ * @example
+ * u32Bytes(7); // [7, 0, 0, 0]
+ */
 export function u32Bytes(v: number): Uint8Array {
   const out = new Uint8Array(4);
   putU32(out, 0, v);
   return out;
 }
 
-/** `round_up(n, 8)`. */
+/**
+ * `round_up(n, 8)`.
+ *
+ * @example
+ * round8(12); // 16
+ */
 export function round8(n: number): number {
   return (n + 7) & ~7;
 }

@@ -25,6 +25,12 @@ interface PerfBuffer {
  * 8 bytes, and `PERF_RECORD_LOST` once room comes back after a full ring).
  * {@link open} stands for `perf_event_open` on CPU `index` plus the map update
  * libbpf's perf buffer does.
+ *
+ * @example
+ * const events = maps.get(BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY)!.create(spec).perfEvents!;
+ * events.open(0, 8);
+ * events.output(0, 0, dataAddr, 16); // from a program on CPU 0
+ * events.consume((record) => console.log(record.cpu, record.data ?? record.lost));
  */
 export class PerfEventArrayMap extends FdArrayMap implements PerfEventArrayOps {
   readonly perfEvents: PerfEventArrayOps = this;

@@ -11,6 +11,10 @@ import { copyBytes } from './value-layout.js';
  * drops the oldest value when full; pop and peek of an empty map zero the
  * destination and give ENOENT. The syscall half maps lookup to peek, update to
  * push and lookup-and-delete to pop; delete and get_next_key are EINVAL.
+ *
+ * @example
+ * const queue = maps.get(BpfMapType.BPF_MAP_TYPE_QUEUE)!.create(spec);
+ * queue.pushElem(valueAddr, BPF_EXIST); // when full, the oldest value goes
  */
 export class QueueStackMap extends MapBase {
   readonly #lifo: boolean;

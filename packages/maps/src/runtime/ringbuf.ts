@@ -26,6 +26,12 @@ const RB_PROD_POS = 3;
  * The kernel maps the data pages twice so a sample never wraps; here the data
  * area is twice the ring's size for the same effect. The syscall element
  * commands are ENOTSUPP, as for `user_ringbuf`.
+ *
+ * @example
+ * const rb = maps.get(BpfMapType.BPF_MAP_TYPE_RINGBUF)!.create(spec).ringbuf!;
+ * const sample = rb.reserve(16, 0);
+ * rb.submit(sample, 0);
+ * rb.consume((bytes) => console.log(bytes));
  */
 export class RingbufMap extends MapBase implements RingbufOps {
   readonly ringbuf: RingbufOps | undefined;

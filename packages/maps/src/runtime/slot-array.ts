@@ -10,6 +10,9 @@ import { fail, MapBase, u32At } from './map-base.js';
  * value per index in the arena (what a program's lookup points at), the
  * object a slot references, and array-order `get_next_key`. Subclasses give
  * the per-type update, lookup and delete rules.
+ *
+ * @example
+ * class XskMap extends SlotArrayMap { sysLookup() { … } sysUpdate() { … } sysDelete() { … } }
  */
 export abstract class SlotArrayMap extends MapBase {
   protected readonly present: Uint8Array;

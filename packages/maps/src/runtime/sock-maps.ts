@@ -10,6 +10,9 @@ const S32_MAX = 0x7fffffff;
  * The socket a sockmap/sockhash/xskmap/reuseport value names, through the
  * kernel's fd table (`sockfd_lookup`): EBADF for no fd, else what the
  * resolver says (ENOTSOCK for a file that is no socket).
+ *
+ * @example
+ * const sock = resolveSocket(value, 8, ctx); // EINVAL above S32_MAX, EBADF for no fd
  */
 export function resolveSocket(value: Uint8Array, valueSize: number, ctx: MapSyscallContext): MapSlotObject {
   const lo = u32At(value, 0);
@@ -30,6 +33,11 @@ function cookie(obj: MapSlotObject): Uint8Array {
  * `BPF_MAP_TYPE_SOCKMAP` (sock_map.c): sockets by index. The syscall lookup
  * gives the socket cookie and needs an 8-byte value (ENOSPC otherwise); delete
  * of an empty slot is EINVAL.
+ *
+ * @example
+ * const socks = maps.get(BpfMapType.BPF_MAP_TYPE_SOCKMAP)!.create(spec);
+ * socks.sysUpdate(u32(0), socketFd, BPF_ANY, { fds });
+ * socks.sysLookup(u32(0), 0); // the socket's cookie
  */
 export class SockMap extends SlotArrayMap {
   protected override get typeName(): string {
@@ -62,6 +70,10 @@ export class SockMap extends SlotArrayMap {
  * `BPF_MAP_TYPE_XSKMAP` (xskmap.c): AF_XDP sockets by queue. Flags and the
  * index are checked before the fd; the syscall lookup is EOPNOTSUPP; delete of
  * an empty slot succeeds.
+ *
+ * @example
+ * const xsks = maps.get(BpfMapType.BPF_MAP_TYPE_XSKMAP)!.create(spec);
+ * xsks.sysLookup(u32(0), 0); // throws EOPNOTSUPP
  */
 export class XskMap extends SlotArrayMap {
   protected override get typeName(): string {
@@ -89,6 +101,10 @@ export class XskMap extends SlotArrayMap {
  * `BPF_MAP_TYPE_REUSEPORT_SOCKARRAY` (reuseport_array.c): flags, index, then
  * the fd; the syscall lookup gives the cookie (8-byte values only, else
  * ENOSPC); delete of an empty slot is ENOENT, past the end E2BIG.
+ *
+ * @example
+ * const socks = maps.get(BpfMapType.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY)!.create(spec);
+ * socks.sysDelete(u32(0)); // ENOENT while the slot is empty
  */
 export class ReuseportArray extends SlotArrayMap {
   protected override get typeName(): string {

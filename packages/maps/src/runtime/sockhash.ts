@@ -16,6 +16,10 @@ interface Entry {
  * `roundup_pow_of_two(max_entries)` buckets hashed with jhash and seed 0, new
  * entries at the head, so `get_next_key` walks as the kernel's does. Programs
  * reach sockets only through the sockmap helpers, not by lookup.
+ *
+ * @example
+ * const socks = maps.get(BpfMapType.BPF_MAP_TYPE_SOCKHASH)!.create(spec);
+ * socks.sysUpdate(key, socketFd, BPF_NOEXIST, { fds });
  */
 export class SockHash extends MapBase {
   readonly #buckets: Entry[][];

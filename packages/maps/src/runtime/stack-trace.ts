@@ -8,6 +8,11 @@ import { fail, MapBase, u32At, u32Bytes } from './map-base.js';
  * buckets of stack traces by id, filled by `bpf_get_stackid` ({@link store}).
  * User space reads (lookup, lookup-and-delete), deletes and walks them; it
  * cannot write them (EINVAL).
+ *
+ * @example
+ * const stacks = maps.get(BpfMapType.BPF_MAP_TYPE_STACK_TRACE)!.create(spec) as StackTraceMap;
+ * stacks.store(3, ips);
+ * stacks.sysLookupAndDelete(u32(3), 0); // the ips, zero-padded
  */
 export class StackTraceMap extends MapBase {
   readonly #traces: (Uint8Array | undefined)[];

@@ -13,6 +13,10 @@ type StructOpsState = 'init' | 'inuse' | 'ready';
  * The kernel also checks the value against the struct's BTF and loads each
  * function's program: that needs the struct_ops registry, which the kernel
  * side owns.
+ *
+ * @example
+ * const ops = maps.get(BpfMapType.BPF_MAP_TYPE_STRUCT_OPS)!.create(spec);
+ * ops.sysLookup(u32(0), 0); // zeros until the first update
  */
 export class StructOpsMap extends MapBase {
   #state: StructOpsState = 'init';

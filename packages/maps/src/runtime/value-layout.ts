@@ -40,6 +40,9 @@ export function valueLayout(size: number, fields: readonly MapValueField[]): Val
 /**
  * Copies `len` bytes. Within one buffer (a program's copy inside the arena) it
  * allocates nothing; from a user's buffer it may create a view.
+ *
+ * @example
+ * copyBytes(arena.bytes, dst, arena.bytes, src, 16); // within the arena: no allocation
  */
 export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
   if (len <= 0) return;
@@ -55,6 +58,9 @@ export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcO
 /**
  * `copy_map_value`: copies `layout.size` bytes except the special fields,
  * which the destination keeps (a user's bytes never become a timer or a kptr).
+ *
+ * @example
+ * copyMapValue(layout, arena.bytes, valueAddr, userBytes, 0);
  */
 export function copyMapValue(layout: ValueLayout, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number): void {
   const n = layout.offsets.length;
@@ -74,6 +80,9 @@ export function copyMapValue(layout: ValueLayout, dst: Uint8Array, dstOff: numbe
 /**
  * `bpf_obj_free_fields` after an update, and `check_and_init_map_value` on a
  * copy handed to user space: every special field but the locks reads as zero.
+ *
+ * @example
+ * zeroSpecialFields(layout, out, 0, true); // what user space sees of a timer
  */
 export function zeroSpecialFields(layout: ValueLayout, dst: Uint8Array, dstOff: number, locksToo: boolean): void {
   for (let i = 0; i < layout.offsets.length; i++) {
@@ -83,14 +92,24 @@ export function zeroSpecialFields(layout: ValueLayout, dst: Uint8Array, dstOff: 
   }
 }
 
-/** `copy_map_value` then `bpf_obj_free_fields`, as an update without BPF_F_LOCK does. */
+/**
+ * `copy_map_value` then `bpf_obj_free_fields`, as an update without BPF_F_LOCK does.
+ *
+ * @example
+ * storeMapValue(layout, arena.bytes, valueAddr, userBytes, 0, false);
+ */
 export function storeMapValue(layout: ValueLayout, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, lockFlag: boolean): void {
   copyMapValue(layout, dst, dstOff, src, srcOff);
   // BPF_F_LOCK updates go through copy_map_value_locked, which keeps timers and kptrs.
   if (!lockFlag && layout.offsets.length !== 0) zeroSpecialFields(layout, dst, dstOff, false);
 }
 
-/** What `bpf_map_copy_value` hands user space: the value with every special field zeroed. */
+/**
+ * What `bpf_map_copy_value` hands user space: the value with every special field zeroed.
+ *
+ * @example
+ * const copy = loadMapValue(layout, arena.bytes, valueAddr);
+ */
 export function loadMapValue(layout: ValueLayout, src: Uint8Array, srcOff: number): Uint8Array {
   const out = src.slice(srcOff, srcOff + layout.size);
   zeroSpecialFields(layout, out, 0, true);
