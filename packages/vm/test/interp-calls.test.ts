@@ -1,7 +1,7 @@
 import test from 'ava';
 import { assemble, encodeProgram, type Insn } from '@bpfkit/asm';
 import type { HelperCall, LoadedProgram, RunOutcome } from '@bpfkit/kernel-api';
-import { CALLBACK_TAG, createInterpreter, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT } from '@bpfkit/vm';
+import { CALLBACK_TAG, createInterpreter, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, tailCallChain } from '@bpfkit/vm';
 import { testEnv, testHelper, testRegistry } from './support/env.js';
 import { image } from './support/program.js';
 import { r0, runProgram, sharedArena } from './support/run.js';
@@ -254,6 +254,22 @@ test('a tail call into a program another engine loaded runs it through its own r
   const out = caller.run({ r1: 0x12345 }, tailEnv([foreign]));
   t.like(out, { kind: 'exit', r0: 99n, insnsExecuted: 13 });
   t.deepEqual(calls, [0x12345]);
+});
+
+test('a tail-call chain that crosses engines spends one budget (tailCallChain)', (t) => {
+  const seen: number[] = [];
+  const foreign: LoadedProgram = {
+    image: image('r0 = 0\nexit'),
+    run: (): RunOutcome => {
+      seen.push(tailCallChain.count);
+      return { kind: 'exit', r0: 0n, insnsExecuted: 1 };
+    },
+    release: () => undefined,
+  };
+  const caller = tailProg('r2 = PROG_ARRAY\nr3 = 0\ncall bpf_tail_call\nexit');
+  caller.run({ r1: 0 }, tailEnv([foreign]));
+  t.deepEqual(seen, [1]);
+  t.is(tailCallChain.nesting, 0);
 });
 
 // ---- LD_ABS / LD_IND ----

@@ -5,6 +5,7 @@ import { EXIT, execute } from './exec.js';
 import { registerValue } from './helper-env.js';
 import { outcomeOf, resetMachine } from './engine.js';
 import { Machine } from './machine.js';
+import { enterRun, leaveRun, tailCallChain } from '../program/tail-calls.js';
 
 /** Registers a program names: r0–r10. */
 const REGS = 11;
@@ -97,6 +98,7 @@ class InterpDebugger implements Debugger {
   readonly #text = new Map<InterpCode, Map<number, string>>();
   readonly #before = new Int32Array(2 * REGS);
   #outcome: RunOutcome | undefined = undefined;
+  #tailCalls = 0;
 
   constructor(image: ProgramImage, env: RunEnv, args: RunArgs, options: DebuggerOptions) {
     const code = buildInterpCode(image);
@@ -154,12 +156,19 @@ class InterpDebugger implements Debugger {
     const text = this.#tracing ? this.disassemble(pc) : '';
     if (this.#tracing) this.#before.set(r.subarray(0, 2 * REGS));
     let status: number;
+    // Each step is a run of its own; the debugged run's tail-call chain carries over between steps.
+    const outermost = tailCallChain.nesting === 0;
+    enterRun();
+    if (outermost) tailCallChain.count = this.#tailCalls;
     try {
       status = execute(m, 0, m.executed + 1);
     } catch (e) {
       this.#outcome = outcomeOf(m, e);
       this.#record(pc, text, frame);
       return 'fault';
+    } finally {
+      if (outermost) this.#tailCalls = tailCallChain.count;
+      leaveRun();
     }
     this.#record(pc, text, frame);
     if (status === EXIT) {

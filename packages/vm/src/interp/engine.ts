@@ -1,5 +1,6 @@
 import type { ExecutionEngine, LoadedProgram, ProgramImage, RunArgs, RunEnv, RunOutcome, VmArena } from '@bpfkit/kernel-api';
 import { BPF_MAX_LOOPS, STACK_AREA_BYTES } from '../program/limits.js';
+import { enterRun, leaveRun } from '../program/tail-calls.js';
 import { buildInterpCode, type InterpCode } from './code.js';
 import { execute } from './exec.js';
 import { bindHelperEnv, registerValue, setRegister } from './helper-env.js';
@@ -48,7 +49,6 @@ export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, arg
   m.depth = 0;
   m.executed = 0;
   m.limit = env.insnLimit ?? defaultLimit;
-  m.tailCalls = 0;
   m.pendingTail = undefined;
   m.loops[0] = BPF_MAX_LOOPS;
 }
@@ -105,6 +105,7 @@ export class InterpProgram implements LoadedProgram {
       stack = { arena: undefined, addr: 0 };
     }
     m.busy = true;
+    enterRun();
     try {
       resetMachine(m, this.#code, stack, args, env, this.#defaultLimit);
       execute(m, 0, Infinity);
@@ -113,6 +114,7 @@ export class InterpProgram implements LoadedProgram {
     } catch (e) {
       return outcomeOf(m, e);
     } finally {
+      leaveRun();
       m.busy = false;
       if (nested && stack.arena !== undefined) stack.arena.free(stack.addr);
     }

@@ -1,6 +1,7 @@
 import type { HelperCall, HelperEnv, RunEnv, RunnableProgram } from '@bpfkit/kernel-api';
 import { callbackTarget } from '../program/callback.js';
-import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT } from '../program/limits.js';
+import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../program/limits.js';
+import { takeTailCall } from '../program/tail-calls.js';
 import { execute } from './exec.js';
 import { FaultSignal, restoreCalleeSaved, saveCalleeSaved, type Machine } from './machine.js';
 
@@ -66,8 +67,9 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
 
 /**
  * `bpf_tail_call`'s checks in the kernel's order: index against
- * `max_entries`, then the chain's count (`MAX_TAIL_CALL_CNT`), which is
- * spent even when the slot then turns out empty, then the slot.
+ * `max_entries`, then the chain's count (`MAX_TAIL_CALL_CNT`, shared with
+ * the other engines through `tailCallChain`), which is spent even when the
+ * slot then turns out empty, then the slot.
  */
 function requestTailCall(m: Machine, mapAddr: number, index: number): boolean {
   const map = m.env?.services.mapAt(mapAddr);
@@ -75,8 +77,7 @@ function requestTailCall(m: Machine, mapAddr: number, index: number): boolean {
   if (map === undefined || slots === undefined) return false;
   const i = index >>> 0;
   if (i >= map.info.maxEntries) return false;
-  if (m.tailCalls >= MAX_TAIL_CALL_CNT) return false;
-  m.tailCalls++;
+  if (!takeTailCall()) return false;
   const target: unknown = slots.at(i)?.target;
   if (!isRunnable(target)) return false;
   m.pendingTail = target;

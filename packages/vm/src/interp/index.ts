@@ -10,8 +10,12 @@ export {
   callbackTarget,
   callbackValueLow,
   decodeProgram,
+  enterRun,
   isCallbackValue,
+  leaveRun,
   subprogramLayout,
+  tailCallChain,
+  takeTailCall,
   type DecodedProgram,
   type SubprogramLayout,
 } from '../program/index.js';

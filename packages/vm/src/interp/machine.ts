@@ -48,8 +48,6 @@ export class Machine {
   executed = 0;
   /** `insn-limit` fault when {@link executed} would exceed this. */
   limit = Infinity;
-  /** Tail calls made along this run's chain (`tail_call_cnt`). */
-  tailCalls = 0;
   /** A successful `bpf_tail_call` that the loop performs once the helper returns. */
   pendingTail: RunnableProgram | undefined = undefined;
   /** r1 the tail-called program starts with (the helper's ctx argument). */

@@ -2,3 +2,4 @@ export * from './limits.js';
 export * from './callback.js';
 export * from './decode.js';
 export * from './subprograms.js';
+export * from './tail-calls.js';
