@@ -12,6 +12,15 @@ const pageAlign = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 /** Map types whose ops have `map_mmap`. */
 const MMAP_TYPES = new Set<number>([M.BPF_MAP_TYPE_ARRAY, M.BPF_MAP_TYPE_RINGBUF, M.BPF_MAP_TYPE_USER_RINGBUF]);
 
+/**
+ * Bytes a mapping may cover: an array's values, page-aligned; a ringbuf's
+ * consumer and producer pages and its data pages mapped twice in a row.
+ */
+function mappableBytes(rec: MapRecord, regionSize: number): number {
+  const extra = rec.info.mapType === M.BPF_MAP_TYPE_ARRAY ? 0 : rec.info.maxEntries;
+  return pageAlign(regionSize + extra);
+}
+
 /** `array_map_mmap` and `ringbuf_map_mmap_kern`: the per-type rules on what may be mapped. */
 function typeMmapCheck(core: KernelCore, rec: MapRecord, writable: boolean, offset: number, length: number, regionSize: number): void {
   const type = rec.info.mapType;
@@ -27,9 +36,11 @@ function typeMmapCheck(core: KernelCore, rec: MapRecord, writable: boolean, offs
       fail: 'only the ringbuf consumer page (offset 0, one page) may be mapped writable',
     });
   }
-  check(core, 'map_mmap:range', offset + length <= pageAlign(regionSize), 'EINVAL', 'mmap:past-the-map', {
-    pass: `[${offset}, ${offset + length}) lies within the map's ${pageAlign(regionSize)} mappable bytes`,
-    fail: `[${offset}, ${offset + length}) goes past the map's ${pageAlign(regionSize)} mappable bytes`,
+  const limit = mappableBytes(rec, regionSize);
+  const end = offset + pageAlign(length);
+  check(core, 'map_mmap:range', end <= limit, 'EINVAL', 'mmap:past-the-map', {
+    pass: `[${offset}, ${end}) lies within the map's ${limit} mappable bytes`,
+    fail: `[${offset}, ${end}) goes past the map's ${limit} mappable bytes`,
   });
 }
 
@@ -57,12 +68,15 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
   });
   const rec = obj.impl as MapRecord;
   const region = rec.live?.mmapRegion;
-  check(core, 'bpf_map_mmap:map_mmap', MMAP_TYPES.has(rec.info.mapType) && rec.fields.length === 0 && region !== undefined, 'ENOTSUPP', 'mmap:type-not-mappable', {
-    pass: `${obj.name} maps can be mapped`,
-    fail: `map #${obj.id} cannot be mapped (no map_mmap for its type, special fields in its value, or no live map)`,
+  check(core, 'bpf_map_mmap:map_mmap', MMAP_TYPES.has(rec.info.mapType) && rec.fields.length === 0, 'ENOTSUPP', 'mmap:type-not-mappable', {
+    pass: `map type ${rec.info.mapType} can be mapped`,
+    fail: `map #${obj.id} cannot be mapped (no map_mmap for its type, or special fields in its value)`,
   });
-  check(core, 'bpf_map_mmap:VM_SHARED', type === MAP_SHARED, 'EINVAL', 'mmap:private', {
-    pass: 'a shared mapping', fail: 'BPF maps can only be mapped MAP_SHARED',
+  // do_mmap drops VM_SHARED from a shared mapping of a file not open for writing.
+  const vmShared = type === MAP_SHARED && acc !== 0;
+  check(core, 'bpf_map_mmap:VM_SHARED', vmShared, 'EINVAL', 'mmap:private', {
+    pass: 'a shared mapping',
+    fail: type === MAP_SHARED ? 'a read-only fd gives a mapping without VM_SHARED, which BPF maps refuse' : 'BPF maps can only be mapped MAP_SHARED',
   });
   if (writable) {
     check(core, 'bpf_map_mmap:frozen', !rec.frozen, 'EPERM', 'mmap:frozen', {
@@ -72,14 +86,14 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
       pass: 'the map is writable by programs', fail: `map #${obj.id} is BPF_F_RDONLY_PROG: no writable mapping`,
     });
   }
-  if (region === undefined) throw new BpfError('ENOTSUPP', 'mmap:type-not-mappable', 'no mappable region');
-  typeMmapCheck(core, rec, writable, offset, length, region.size);
+  typeMmapCheck(core, rec, writable, offset, length, region?.size ?? 0);
+  if (region === undefined) throw new BpfError('EINVAL', 'mmap:no-region', `map #${obj.id} has no mappable memory in this kernel`);
   const arena = core.deps.arena;
   if (arena === undefined) throw new BpfError('ENOTSUPP', 'kernel:no-arena', 'no arena');
   file.get();
   if (writable) rec.writeActive++;
   const base = region.addr + offset;
-  const visible = Math.max(0, Math.min(length, region.size - offset));
+  const visible = Math.max(0, Math.min(length, mappableBytes(rec, region.size) - offset, region.size + (rec.info.mapType === M.BPF_MAP_TYPE_ARRAY ? 0 : rec.info.maxEntries) - offset));
   let live = true;
   const inRange = (off: number, len: number): void => {
     if (!live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
