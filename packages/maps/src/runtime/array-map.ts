@@ -50,7 +50,7 @@ export class ArrayMap extends MapBase {
   }
 
   lookupElem(keyAddr: number, cpu: number): number {
-    const index = this.arena.view.getUint32(keyAddr, true);
+    const index = u32At(this.bytes, keyAddr);
     if (index >= this.info.maxEntries) return 0;
     return this.valueAddr(index, this.percpu ? cpu : 0);
   }
@@ -65,7 +65,7 @@ export class ArrayMap extends MapBase {
   }
 
   updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
-    const index = this.arena.view.getUint32(keyAddr, true);
+    const index = u32At(this.bytes, keyAddr);
     const r = this.checkUpdate(index, flags);
     if (r !== 0) return r;
     const bytes = this.bytes;

@@ -49,7 +49,7 @@ export class BloomFilterMap extends MapBase {
       bytes = nrBits / 8;
     }
     this.#bits = this.alloc(Math.ceil(bytes / 8) * 8);
-    this.#seed = (spec.info.mapFlags & BPF_F_ZERO_SEED) !== 0 ? 0 : env.random.u32() >>> 0;
+    this.#seed = (spec.info.mapFlags & BPF_F_ZERO_SEED) !== 0 ? 0 : env.random.u32() | 0;
   }
 
   protected override get typeName(): string {
@@ -58,7 +58,7 @@ export class BloomFilterMap extends MapBase {
 
   /** Bit index of hash function `i` (jhash2 for 4-byte multiples gives the same value as jhash). */
   #bit(vb: Uint8Array, vo: number, i: number): number {
-    return (jhash(vb, vo, this.info.valueSize, (this.#seed + i) >>> 0) & this.#mask) >>> 0;
+    return (jhash(vb, vo, this.info.valueSize, (this.#seed + i) | 0) & this.#mask) >>> 0;
   }
 
   #peek(vb: Uint8Array, vo: number): number {

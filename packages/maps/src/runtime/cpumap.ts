@@ -70,7 +70,7 @@ export class CpuMap extends SlotArrayMap {
   }
 
   override deleteElem(keyAddr: number): number {
-    const cpu = this.arena.view.getUint32(keyAddr, true);
+    const cpu = u32At(this.bytes, keyAddr);
     if (cpu >= this.info.maxEntries) return NEG_EINVAL;
     this.fill(cpu, undefined, undefined);
     return 0;

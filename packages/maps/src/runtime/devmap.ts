@@ -72,7 +72,7 @@ export class DevMap extends SlotArrayMap {
   }
 
   override deleteElem(keyAddr: number): number {
-    const i = this.arena.view.getUint32(keyAddr, true);
+    const i = u32At(this.bytes, keyAddr);
     if (i >= this.info.maxEntries) return NEG_EINVAL;
     this.fill(i, undefined, undefined);
     return 0;
@@ -120,7 +120,7 @@ export class DevMapHash extends SlotArrayMap {
   }
 
   override lookupElem(keyAddr: number): number {
-    const slot = this.#find(this.arena.view.getUint32(keyAddr, true));
+    const slot = this.#find(u32At(this.bytes, keyAddr));
     return slot < 0 ? 0 : this.values + slot * 8;
   }
 

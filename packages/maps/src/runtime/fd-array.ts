@@ -82,14 +82,14 @@ export class FdArrayMap extends MapBase implements FdSlotOps {
 
   lookupElem(keyAddr: number): number {
     if (!this.#kind.mapInMap) return 0;
-    const index = this.arena.view.getUint32(keyAddr, true);
+    const index = u32At(this.bytes, keyAddr);
     return index < this.info.maxEntries ? this.#addrs[index] ?? 0 : 0;
   }
   updateElem(): number {
     return NEG_EINVAL;
   }
   deleteElem(keyAddr: number): number {
-    const index = this.arena.view.getUint32(keyAddr, true);
+    const index = u32At(this.bytes, keyAddr);
     return this.#delete(index);
   }
 

@@ -45,7 +45,8 @@ export class HashTable extends MapBase {
   readonly #mask: number;
   readonly #buckets: Int32Array;
   #next: Int32Array;
-  #hashes: Uint32Array;
+  /** The int32 jhash of each element's key. */
+  #hashes: Int32Array;
   #addrs: Uint32Array;
   /** Elements not in the table; a stack of indices. */
   #free: Int32Array;
@@ -69,14 +70,14 @@ export class HashTable extends MapBase {
     this.keyRound = round8(this.keySize);
     this.valueRound = round8(storedValueSize);
     this.#elemSize = this.keyRound + this.valueRound * (this.percpu ? env.possibleCpus : 1);
-    this.#seed = (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : env.random.u32() >>> 0;
+    this.#seed = (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : env.random.u32() | 0;
     const nBuckets = roundUpPow2(spec.info.maxEntries);
     this.#mask = nBuckets - 1;
     this.#buckets = new Int32Array(nBuckets).fill(-1);
     const extras = !this.percpu && !isLru ? env.possibleCpus : 0;
     this.#maxElems = spec.info.maxEntries + extras;
     this.#next = new Int32Array(0);
-    this.#hashes = new Uint32Array(0);
+    this.#hashes = new Int32Array(0);
     this.#addrs = new Uint32Array(0);
     this.#free = new Int32Array(0);
     const prealloc = isLru || (flags & BPF_F_NO_PREALLOC) === 0;
@@ -106,7 +107,7 @@ export class HashTable extends MapBase {
       return b;
     };
     this.#next = resize(this.#next, (n) => new Int32Array(n));
-    this.#hashes = resize(this.#hashes, (n) => new Uint32Array(n));
+    this.#hashes = resize(this.#hashes, (n) => new Int32Array(n));
     this.#addrs = resize(this.#addrs, (n) => new Uint32Array(n));
     this.#free = resize(this.#free, (n) => new Int32Array(n));
     // Lower indices are handed out first, as the slab lays them out.

@@ -152,7 +152,9 @@ export abstract class MapBase implements BpfMap {
 }
 
 /**
- * Reads a u32 from user bytes (keys of array-like maps, fds in values).
+ * Reads a little-endian u32 from user bytes or the arena (keys of array-like
+ * maps, fds in values). Bytes past the end read as zero, so a bad address
+ * from an unchecked program never throws.
  *
  * @example
  * u32At(key, 0); // the index of an array key

@@ -105,6 +105,9 @@ export class RingbufMap extends MapBase implements RingbufOps {
   #commit(sampleAddr: number, flags: number, discard: boolean): void {
     const view = this.arena.view;
     const hdr = sampleAddr - HDR_SZ;
+    // Only a reserved sample can be committed; anything else (an unchecked program's) is ignored.
+    if (hdr < this.#data || hdr > this.#data + this.#mask || (hdr & 7) !== 0) return;
+    if ((view.getUint32(hdr, true) & BUSY_BIT) === 0) return;
     let len = (view.getUint32(hdr, true) ^ BUSY_BIT) >>> 0;
     if (discard) len = (len | DISCARD_BIT) >>> 0;
     view.setUint32(hdr, len, true);

@@ -42,7 +42,7 @@ export abstract class SlotArrayMap extends MapBase {
   }
 
   lookupElem(keyAddr: number): number {
-    const i = this.arena.view.getUint32(keyAddr, true);
+    const i = u32At(this.bytes, keyAddr);
     return i < this.info.maxEntries && this.present[i] === 1 ? this.values + i * 8 : 0;
   }
   updateElem(): number {

@@ -46,10 +46,15 @@ export function valueLayout(size: number, fields: readonly MapValueField[]): Val
  */
 export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
   if (len <= 0) return;
-  if (dst.buffer === src.buffer && dst.byteOffset === src.byteOffset) {
+  if (len <= 64) {
+    // A loop beats a builtin call for the small values maps hold; backwards when the ranges overlap that way.
+    if (dst === src && dstOff > srcOff && dstOff < srcOff + len) {
+      for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i] ?? 0;
+    } else {
+      for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i] ?? 0;
+    }
+  } else if (dst.buffer === src.buffer && dst.byteOffset === src.byteOffset) {
     dst.copyWithin(dstOff, srcOff, srcOff + len);
-  } else if (len <= 16) {
-    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i] ?? 0;
   } else {
     dst.set(src.subarray(srcOff, srcOff + len), dstOff);
   }
