@@ -472,9 +472,13 @@ function emitAtomic(cx: EmitContext, pc: number, size: number): void {
   }
 }
 
-/** Stores r1–r5 in the scratch area for a helper. */
+/**
+ * Stores r0–r5 in the scratch area for a helper: r1–r5 are its arguments,
+ * and r0 stays as it was when the helper does not write it (`bpf_tail_call`
+ * with nothing to run), as in the interpreter's shared register file.
+ */
 function spillArgs(w: WasmWriter): void {
-  for (let r = 1; r <= 5; r++) {
+  for (let r = 0; r <= 5; r++) {
     gget(w, Global.scratch);
     reg(w, r);
     mem(w, Op.i64Store, r * 8);
@@ -581,10 +585,11 @@ function emitCall(cx: EmitContext, pc: number): void {
   const site = cx.sites.length;
   const name = src === 2 ? cx.kfuncs?.get(pc) : undefined;
   cx.sites.push(src === 2 ? { pc, kind: 'kfunc', id: imm, ...(name === undefined ? {} : { name }) } : { pc, kind: 'helper', id: imm });
+  const tail = src === 0 && imm === BPF_FUNC_TAIL_CALL;
   spillArgs(w);
   i32c(w, site);
   w.byte(Op.call).u32(Import.helper);
-  afterHelper(cx, src === 0 && imm === BPF_FUNC_TAIL_CALL);
+  afterHelper(cx, tail);
 }
 
 /**

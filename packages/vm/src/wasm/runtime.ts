@@ -300,9 +300,8 @@ export class WasmProgramInstance {
     const regs = call.regs;
     let u32 = this.#view();
     const b = this.#scratch >>> 2;
-    regs[0] = 0;
-    regs[1] = 0;
-    for (let i = 2; i < 12; i++) regs[i] = u32[b + i] ?? 0;
+    // r0 too: a helper that does not write it (tail_call with nothing to run) leaves it as spilled.
+    for (let i = 0; i < 12; i++) regs[i] = u32[b + i] ?? 0;
     const savedPc = this.currentPc;
     this.currentPc = pc;
     this.#callDepth = depth + 1;
