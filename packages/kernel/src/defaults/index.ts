@@ -29,9 +29,10 @@ export interface DefaultKernelOptions {
   /**
    * What runs programs: `interp` (the interpreter), `wasm` (the WebAssembly
    * JIT, with the interpreter behind it). Default: the JIT where the host has
-   * WebAssembly, else the interpreter.
+   * WebAssembly, else the interpreter. Or any `ExecutionEngine` (a tracing
+   * interpreter, a fake).
    */
-  readonly engine?: 'interp' | 'wasm';
+  readonly engine?: 'interp' | 'wasm' | ExecutionEngine;
   /** The init task's capability sets (default: all). */
   readonly initCaps?: bigint;
   readonly sysctls?: Partial<Sysctls>;
@@ -49,6 +50,7 @@ const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'in
 function engineOf(choice: DefaultKernelOptions['engine']): ExecutionEngine {
   if (choice === 'interp') return createInterpreter();
   if (choice === 'wasm') return createWasmEngine({ fallback: createInterpreter() });
+  if (typeof choice === 'object') return choice;
   if (choice !== undefined) throw new TypeError(`createDefaultKernel: engine must be 'interp' or 'wasm', not ${String(choice)}`);
   return createDefaultEngine();
 }
