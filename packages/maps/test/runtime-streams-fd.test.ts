@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { PerfEventRecord } from '@bpfkit/kernel-api';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, BpfMapType } from '@bpfkit/uapi';
+import { CgroupStorageMap, LocalStorageMap, RingbufMap, StackTraceMap } from '@bpfkit/maps';
 import { errnoOf, fdTable, keys, machine, place, rd32, u32, u64 } from './runtime-helpers.js';
 
 const { arena, create } = machine();
@@ -214,4 +215,69 @@ test('stack trace, cgroup storage, local storage, struct_ops and arena: the kern
   t.is(so.lookupElem(place(arena, u32(0)), 0), 0);
   const ar = create({ type: BpfMapType.BPF_MAP_TYPE_ARENA, key: 0, value: 0, max: 1, flags: 1024 });
   t.deepEqual([errnoOf(() => ar.sysLookup(new Uint8Array(0), 0)), errnoOf(() => { ar.sysUpdate(new Uint8Array(0), new Uint8Array(0), 0, {}); }), errnoOf(() => ar.sysGetNextKey(undefined))], ['EINVAL', 'EOPNOTSUPP', 'EOPNOTSUPP']);
+});
+
+test('ringbuf: BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP change whether the consumer is woken', (t) => {
+  const m = create({ type: BpfMapType.BPF_MAP_TYPE_RINGBUF, key: 0, value: 0, max: 4096 });
+  const rb = m.ringbuf;
+  const ringbuf = m instanceof RingbufMap ? m : undefined;
+  if (ringbuf === undefined || rb === undefined) return t.fail('not a ringbuf');
+  rb.submit(rb.reserve(8, 0), 0);
+  t.is(ringbuf.wakeups, 1, 'the first sample after the consumer wakes it');
+  rb.submit(rb.reserve(8, 0), 0);
+  t.is(ringbuf.wakeups, 1, 'later samples do not');
+  rb.submit(rb.reserve(8, 0), 2);
+  t.is(ringbuf.wakeups, 2, 'BPF_RB_FORCE_WAKEUP always does');
+  rb.consume(() => undefined);
+  rb.submit(rb.reserve(8, 0), 1);
+  t.is(ringbuf.wakeups, 2, 'BPF_RB_NO_WAKEUP never does');
+  t.is(arena.view.getUint32(ringbuf.mmapRegion.addr + 4096, true), Number(rb.query(3)), 'the producer page shows producer_pos');
+});
+
+test('local storage of every kind: fds resolve on update, EBADF for fds without storage, programs get and delete by owner', (t) => {
+  const { ctx } = fdTable();
+  for (const type of [BpfMapType.BPF_MAP_TYPE_SK_STORAGE, BpfMapType.BPF_MAP_TYPE_INODE_STORAGE, BpfMapType.BPF_MAP_TYPE_TASK_STORAGE, BpfMapType.BPF_MAP_TYPE_CGRP_STORAGE]) {
+    const m = create({ type, value: 8, max: 0 });
+    const ls = m instanceof LocalStorageMap ? m : undefined;
+    if (ls === undefined) return t.fail('not a local storage map');
+    t.is(errnoOf(() => { m.sysUpdate(u32(9999), u64(1), BPF_ANY, ctx); }), 'EBADF');
+    t.is(errnoOf(() => { m.sysUpdate(u32(4), u64(1), BPF_EXIST, ctx); }), 'ENOENT');
+    m.sysUpdate(u32(4), u64(5), BPF_ANY, ctx);
+    const v = ls.get(104, false);
+    t.is(arena.view.getUint32(v, true), 5, 'the owner behind fd 4 sees the value');
+    t.is(ls.get(200, false), 0);
+    const fresh = ls.get(200, true);
+    t.not(fresh, 0);
+    t.is(ls.delete(200), 0);
+    t.is(ls.delete(200), -2);
+    m.sysDelete(u32(4));
+    t.is(errnoOf(() => m.sysLookup(u32(4), 0)), 'EBADF');
+    m.release();
+  }
+});
+
+test('cgroup storage: attach creates the storage; per-CPU storage has a value per CPU; walk in creation order', (t) => {
+  const m = create({ type: BpfMapType.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, key: 8, value: 4, max: 0 });
+  const cs = m instanceof CgroupStorageMap ? m : undefined;
+  if (cs === undefined) return t.fail('not a cgroup storage map');
+  const addr = cs.attach(u64(7));
+  cs.attach(u64(3));
+  t.is(cs.attach(u64(7)), addr, 'attaching again shares the storage');
+  arena.view.setUint32(addr + 8, 42, true);
+  t.is(rd32(m.sysLookup(u64(7), 0), 8), 42, 'CPU 1 value, 8 bytes after CPU 0');
+  m.sysUpdate(u64(3), new Uint8Array(16).fill(1), BPF_EXIST, {});
+  t.deepEqual(keys(m).map((k) => rd32(k)), [7, 3]);
+  t.is(errnoOf(() => m.sysGetNextKey(u64(99))), 'ENOENT', 'a missing key does not restart');
+});
+
+test('stack trace: stored traces read back zero-padded, walk by id, lookup-and-delete removes', (t) => {
+  const m = create({ type: BpfMapType.BPF_MAP_TYPE_STACK_TRACE, value: 32, max: 3 });
+  const st = m instanceof StackTraceMap ? m : undefined;
+  if (st === undefined) return t.fail('not a stack trace map');
+  st.store(2, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+  st.store(3, new Uint8Array(8).fill(9));
+  t.deepEqual(keys(m).map((k) => rd32(k)), [2, 3], 'ids go up to roundup_pow_of_two(max_entries) - 1');
+  t.is(m.sysLookup(u32(2), 0).length, 32);
+  t.is(m.sysLookupAndDelete(u32(2), 0)[7], 8);
+  t.is(errnoOf(() => m.sysLookup(u32(2), 0)), 'ENOENT');
 });
