@@ -133,6 +133,14 @@ function jumpTarget(p: DecodedProgram, i: number, internal: number): number | un
   return i + (p.off[i] ?? 0) + 1;
 }
 
+/** LDX/ST/STX with MEM or MEMSX: the accesses an unverified program makes through {@link op.OP_CHECKED_MEM}. */
+function isPlainMemory(internal: number): boolean {
+  if (internal >= 0x100) return false;
+  const cls = internal & 0x07;
+  const mode = internal & 0xe0;
+  return (cls === 0x01 || cls === 0x02 || cls === STX) && (mode === 0x60 || mode === 0x80);
+}
+
 /** Whether the hot loop reads a jump or call target (rather than `off`) for this op. */
 function usesTarget(internal: number, code: number): boolean {
   if (internal === op.OP_CALL_LOCAL || internal === op.OP_MAY_GOTO || internal === op.OP_BAD_TARGET || internal === op.OP_CALLX) return true;
@@ -165,6 +173,7 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
       invalidWhy.set(i, internal);
       internal = op.OP_INVALID;
     }
+    if (!image.verified && isPlainMemory(internal)) internal = op.OP_CHECKED_MEM;
     const tgt = jumpTarget(decoded, i, internal);
     if (tgt !== undefined) {
       // A target must be an instruction: inside the program and not the second half of an ld_imm64.

@@ -3,6 +3,7 @@ import { CALLBACK_TAG, isCallbackValue } from '../program/callback.js';
 import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../program/limits.js';
 import { bswap32, scratch, sdiv64, smod64, udivmod64, umulhi32 } from './arith64.js';
 import { atomic } from './atomic.js';
+import { checkedMemory } from './checked-mem.js';
 import { callHelper, callKfunc, enterTailCall } from './calls.js';
 import type { InterpCode } from './code.js';
 import { fault, memoryFault } from './faults.js';
@@ -55,24 +56,24 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
   if (arena === undefined) throw new Error('execute: machine has no arena');
   const code: InterpCode = m.code;
   const ins = code.packed;
-  const checked = code.checked;
   m.refresh();
   const view = m.view;
   const bytes = m.bytes;
   const len = bytes.length;
   const generation = m.generation;
   let pc = m.pc;
-  let n = m.executed;
-  const stop = Math.min(m.limit, pauseAt);
+  const stop = Math.min(m.limit, pauseAt, Number.MAX_SAFE_INTEGER);
+  // Instructions this stretch may still run; what has run is `stop - left` (one decrement per instruction, no compare with a second value).
+  let left = stop - m.executed;
 
   for (;;) {
-    if (n >= stop) {
+    if (left <= 0) {
       m.pc = pc;
-      m.executed = n;
-      if (n >= m.limit) fault('insn-limit', pc, `instruction limit of ${m.limit} reached`);
+      m.executed = stop - left;
+      if (m.executed >= m.limit) fault('insn-limit', pc, `instruction limit of ${m.limit} reached`);
       return PAUSED;
     }
-    n++;
+    left--;
     const i4 = pc << 2;
     const w = ins[i4] ?? 0;
     const o = w & 0xffff;
@@ -630,8 +631,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 1 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 1, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -645,8 +646,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 2 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 2, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -660,8 +661,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 4 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 4, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -675,8 +676,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 8 > len || (checked && !arena.contains(a, 8))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 8 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 8, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -690,8 +691,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 1 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 1, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -706,8 +707,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 2 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 2, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -722,8 +723,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[s] ?? 0;
         const h = r[s + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 4 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 4, false);
         }
         const d = (w >>> 16) & 0xff;
@@ -741,8 +742,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 1 > len || (checked && !arena.contains(a, 1))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 1 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 1, true);
         }
         bytes[a] = o === 0x73 ? (r[w >>> 24] ?? 0) : (ins[i4 + 1] ?? 0);
@@ -755,8 +756,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 2 > len || (checked && !arena.contains(a, 2))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 2 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 2, true);
         }
         view.setUint16(a, o === 0x6b ? (r[w >>> 24] ?? 0) : (ins[i4 + 1] ?? 0), true);
@@ -769,8 +770,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 4 > len || (checked && !arena.contains(a, 4))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 4 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 4, true);
         }
         view.setInt32(a, o === 0x63 ? (r[w >>> 24] ?? 0) : (ins[i4 + 1] ?? 0), true);
@@ -783,8 +784,8 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const b = r[dd] ?? 0;
         const h = r[dd + 1] ?? 0;
         const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
-        if (h !== 0 || a < GUARD || a + 8 > len || (checked && !arena.contains(a, 8))) {
-          m.executed = n;
+        if (h !== 0 || a < GUARD || a + 8 > len) {
+          m.executed = stop - left;
           memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, 8, true);
         }
         if (o === 0x7b) {
@@ -800,12 +801,18 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         break;
       }
 
+      case 0x160: // load or store of an unverified program
+        m.executed = stop - left;
+        checkedMemory(m, code, pc);
+        pc++;
+        break;
+
       // ---- atomics ----
       case 0x140: // atomic b (load-acquire / store-release only)
       case 0x141: // atomic h
       case 0x142: // atomic w
       case 0x143: // atomic dw
-        m.executed = n;
+        m.executed = stop - left;
         atomic(m, code, pc, o === 0x140 ? 1 : o === 0x141 ? 2 : o === 0x142 ? 4 : 8);
         pc++;
         break;
@@ -830,7 +837,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
       case 0x150:
       case 0x151: {
         m.pc = pc;
-        m.executed = n;
+        m.executed = stop - left;
         if (ldAbs(m, code, pc, o === 0x151)) {
           pc++;
         } else {
@@ -838,7 +845,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
           r[0] = 0;
           r[1] = 0;
           pc = code.decoded.length + 1;
-          n--;
+          left++;
         }
         break;
       }
@@ -884,58 +891,140 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         pc = ((r[d] ?? 0) & (r[s] ?? 0)) !== 0 || ((r[d + 1] ?? 0) & (r[s + 1] ?? 0)) !== 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
-      case 0x25: // jgt K
-      case 0x2d: // jgt X
-      case 0x35: // jge K
-      case 0x3d: // jge X
-      case 0xa5: // jlt K
-      case 0xad: // jlt X
-      case 0xb5: // jle K
-      case 0xbd: { // jle X
+      case 0x25: { // jgt K
         const d = (w >>> 16) & 0xff;
-        let bl: number;
-        let bh: number;
-        if ((o & 0x08) === 0) {
-          bl = ins[i4 + 1] ?? 0;
-          bh = bl >> 31;
-        } else {
-          const s = w >>> 24;
-          bl = r[s] ?? 0;
-          bh = r[s + 1] ?? 0;
-        }
+        const bl = ins[i4 + 1] ?? 0;
         const ah = (r[d + 1] ?? 0) >>> 0;
-        const bhu = bh >>> 0;
-        // -1, 0, 1 as a <=> b, unsigned.
-        const c = ah !== bhu ? (ah > bhu ? 1 : -1) : ((r[d] ?? 0) >>> 0) - (bl >>> 0);
-        const op = o & 0xf0;
-        const taken = op === 0x20 ? c > 0 : op === 0x30 ? c >= 0 : op === 0xa0 ? c < 0 : c <= 0;
-        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
+        const bh = (bl >> 31) >>> 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) > bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
-      case 0x65: // jsgt K
-      case 0x6d: // jsgt X
-      case 0x75: // jsge K
-      case 0x7d: // jsge X
-      case 0xc5: // jslt K
-      case 0xcd: // jslt X
-      case 0xd5: // jsle K
+      case 0x2d: { // jgt X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (r[s + 1] ?? 0) >>> 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) > bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x35: { // jge K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (bl >> 31) >>> 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) >= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x3d: { // jge X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (r[s + 1] ?? 0) >>> 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) >= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xa5: { // jlt K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (bl >> 31) >>> 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) < bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xad: { // jlt X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (r[s + 1] ?? 0) >>> 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) < bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xb5: { // jle K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (bl >> 31) >>> 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) <= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xbd: { // jle X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (r[s + 1] ?? 0) >>> 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) <= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x65: { // jsgt K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = bl >> 31;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) > bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x6d: { // jsgt X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = r[s + 1] ?? 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) > bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x75: { // jsge K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = bl >> 31;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) >= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0x7d: { // jsge X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = r[s + 1] ?? 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) >= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xc5: { // jslt K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = bl >> 31;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) < bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xcd: { // jslt X
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = r[s + 1] ?? 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) < bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
+      case 0xd5: { // jsle K
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = r[d + 1] ?? 0;
+        const bh = bl >> 31;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) <= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      }
       case 0xdd: { // jsle X
         const d = (w >>> 16) & 0xff;
-        let bl: number;
-        let bh: number;
-        if ((o & 0x08) === 0) {
-          bl = ins[i4 + 1] ?? 0;
-          bh = bl >> 31;
-        } else {
-          const s = w >>> 24;
-          bl = r[s] ?? 0;
-          bh = r[s + 1] ?? 0;
-        }
+        const s = w >>> 24;
+        const bl = r[s] ?? 0;
         const ah = r[d + 1] ?? 0;
-        const c = ah !== bh ? (ah > bh ? 1 : -1) : ((r[d] ?? 0) >>> 0) - (bl >>> 0);
-        const op = o & 0xf0;
-        const taken = op === 0x60 ? c > 0 : op === 0x70 ? c >= 0 : op === 0xc0 ? c < 0 : c <= 0;
-        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
+        const bh = r[s + 1] ?? 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) <= bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       }
 
@@ -959,35 +1048,53 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         pc = ((r[(w >>> 16) & 0xff] ?? 0) & (r[w >>> 24] ?? 0)) !== 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
       case 0x26: // jgt32 K
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 > (ins[i4 + 1] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0x2e: // jgt32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 > (r[w >>> 24] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0x36: // jge32 K
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 >= (ins[i4 + 1] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0x3e: // jge32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 >= (r[w >>> 24] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0xa6: // jlt32 K
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 < (ins[i4 + 1] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0xae: // jlt32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 < (r[w >>> 24] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0xb6: // jle32 K
-      case 0xbe: { // jle32 X
-        const a = (r[(w >>> 16) & 0xff] ?? 0) >>> 0;
-        const b = ((o & 0x08) === 0 ? (ins[i4 + 1] ?? 0) : (r[w >>> 24] ?? 0)) >>> 0;
-        const op = o & 0xf0;
-        const taken = op === 0x20 ? a > b : op === 0x30 ? a >= b : op === 0xa0 ? a < b : a <= b;
-        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 <= (ins[i4 + 1] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
-      }
+      case 0xbe: // jle32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >>> 0 <= (r[w >>> 24] ?? 0) >>> 0 ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
       case 0x66: // jsgt32 K
-      case 0x6e: // jsgt32 X
-      case 0x76: // jsge32 K
-      case 0x7e: // jsge32 X
-      case 0xc6: // jslt32 K
-      case 0xce: // jslt32 X
-      case 0xd6: // jsle32 K
-      case 0xde: { // jsle32 X
-        const a = r[(w >>> 16) & 0xff] ?? 0;
-        const b = (o & 0x08) === 0 ? (ins[i4 + 1] ?? 0) : (r[w >>> 24] ?? 0);
-        const op = o & 0xf0;
-        const taken = op === 0x60 ? a > b : op === 0x70 ? a >= b : op === 0xc0 ? a < b : a <= b;
-        pc = taken ? (ins[i4 + 2] ?? 0) : pc + 1;
+        pc = (r[(w >>> 16) & 0xff] ?? 0) > (ins[i4 + 1] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
         break;
-      }
+      case 0x6e: // jsgt32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) > (r[w >>> 24] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      case 0x76: // jsge32 K
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >= (ins[i4 + 1] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      case 0x7e: // jsge32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) >= (r[w >>> 24] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      case 0xc6: // jslt32 K
+        pc = (r[(w >>> 16) & 0xff] ?? 0) < (ins[i4 + 1] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      case 0xce: // jslt32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) < (r[w >>> 24] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      case 0xd6: // jsle32 K
+        pc = (r[(w >>> 16) & 0xff] ?? 0) <= (ins[i4 + 1] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
+      case 0xde: // jsle32 X
+        pc = (r[(w >>> 16) & 0xff] ?? 0) <= (r[w >>> 24] ?? 0) ? (ins[i4 + 2] ?? 0) : pc + 1;
+        break;
 
       case 0x108: { // may_goto: falls through while this frame's budget lasts, then branches
         const depth = m.depth;
@@ -1004,10 +1111,10 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
       // ---- calls and exit ----
       case 0x85: { // call helper
         m.pc = pc;
-        m.executed = n;
+        m.executed = stop - left;
         m.code = code;
         callHelper(m, pc, ins[i4 + 1] ?? 0);
-        n = m.executed;
+        left = stop - m.executed;
         if (m.pendingTail !== undefined) {
           if (enterTailCall(m)) {
             m.pc = 0;
@@ -1027,10 +1134,10 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
       }
       case 0x102: { // call kfunc
         m.pc = pc;
-        m.executed = n;
+        m.executed = stop - left;
         m.code = code;
         callKfunc(m, pc, code.kfuncs[pc]);
-        n = m.executed;
+        left = stop - m.executed;
         pc++;
         if (arena.generation !== generation) {
           m.pc = pc;
@@ -1045,14 +1152,14 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
           const d = (w >>> 16) & 0xff;
           const lo = r[d] ?? 0;
           const hi = r[d + 1] ?? 0;
-          m.executed = n;
+          m.executed = stop - left;
           if (!isCallbackValue(lo, hi)) {
             if (hi !== 0) fault('bad-jump', pc, `callx to 0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}, neither a helper id nor a subprogram`);
             m.pc = pc;
-            m.executed = n;
+            m.executed = stop - left;
             m.code = code;
             callHelper(m, pc, lo);
-            n = m.executed;
+            left = stop - m.executed;
             if (m.pendingTail !== undefined) {
               m.pendingTail = undefined;
               fault('helper', pc, 'bpf_tail_call through callx');
@@ -1068,7 +1175,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
           if (!code.layout.isStart(to)) fault('bad-jump', pc, `callx to instruction ${to}, which starts no subprogram`);
         }
         const depth = m.depth;
-        m.executed = n;
+        m.executed = stop - left;
         if (depth + 1 >= MAX_CALL_FRAMES) fault('call-depth', pc, `call from frame ${depth + 1} of ${MAX_CALL_FRAMES}: too deep`);
         m.retPc[depth] = pc + 1;
         m.retCode[depth] = code;
@@ -1084,7 +1191,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const depth = m.depth;
         if (depth === baseDepth) {
           m.pc = pc;
-          m.executed = n;
+          m.executed = stop - left;
           m.code = code;
           return EXIT;
         }
@@ -1096,7 +1203,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         if (back !== undefined && back !== code) {
           m.code = back;
           m.pc = pc;
-          m.executed = n;
+          m.executed = stop - left;
           return SWITCH;
         }
         break;
@@ -1104,16 +1211,16 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
 
       // ---- what cannot run ----
       case 0x104: // second half of ld_imm64
-        m.executed = n;
+        m.executed = stop - left;
         return fault('bad-jump', pc, 'jump into the middle of ldimm64 insn');
       case 0x106: // jump or call target outside the program
-        m.executed = n;
+        m.executed = stop - left;
         return fault('bad-jump', pc, `jump out of range to ${ins[i4 + 2] ?? 0}`);
       case 0x107: // one past the end
-        m.executed = n;
+        m.executed = stop - left;
         return fault('bad-jump', pc, 'fell off the end of the program');
       default:
-        m.executed = n;
+        m.executed = stop - left;
         return fault('invalid-insn', pc, code.invalidWhy.get(pc) ?? `cannot execute opcode 0x${(o & 0xff).toString(16)}`);
     }
   }

@@ -61,5 +61,8 @@ export const OP_ATOMIC_DW = 0x143;
 export const OP_LD_ABS = 0x150;
 export const OP_LD_IND = 0x151;
 
+/** A load or store of an unverified program (checked against the arena's allocations). */
+export const OP_CHECKED_MEM = 0x160;
+
 /** One past the highest internal op. */
-export const OP_COUNT = 0x160;
+export const OP_COUNT = 0x161;
