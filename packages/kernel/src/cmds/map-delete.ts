@@ -3,6 +3,7 @@ import { checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import type { TaskImpl } from '../task/task.js';
 import { copyKey, liveMap } from './map-elem.js';
+import { checkStorageKeyFd, withOpenStorageKey } from './map-storage-key.js';
 
 const ID = 'map_delete_elem';
 
@@ -14,6 +15,8 @@ export function mapDeleteElem(task: TaskImpl, bytes: Uint8Array): number {
   const m = mapGet(task, attr.map_fd, ID);
   requireMapAccess(core, m, ID, false, true);
   const key = copyKey(task, attr.key, m.map.info.keySize);
-  liveMap(m).sysDelete(key);
+  const live = liveMap(m);
+  checkStorageKeyFd(task, m.map, key);
+  withOpenStorageKey(m.map, () => { live.sysDelete(key); });
   return 0;
 }

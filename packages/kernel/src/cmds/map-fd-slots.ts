@@ -34,7 +34,8 @@ function metaEqual(meta: MapInfo, inner: MapRecord): boolean {
  * prog arrays take programs of the array's owner type, map-in-map takes maps
  * matching the inner-map template; the kinds of files the simulated kernel
  * does not have (perf events, cgroups, sockets) are refused as the kernel
- * refuses any other file (EBADF, or ENOTSOCK for socket maps).
+ * refuses any other file (EBADF, or ENOTSOCK for socket maps and socket
+ * storage); inode storage takes any open file.
  */
 export function mapFdResolver(task: TaskImpl, map: MapRecord): MapFdResolver {
   return {
@@ -63,6 +64,10 @@ export function mapFdResolver(task: TaskImpl, map: MapRecord): MapFdResolver {
           }
           return slotOf(obj.get(), inner.live);
         }
+        case M.BPF_MAP_TYPE_INODE_STORAGE:
+          // Any open file has an inode to hang storage on; the slot is that file.
+          return { id: e.file.id, target: e.file, put: () => undefined };
+        case M.BPF_MAP_TYPE_SK_STORAGE:
         case M.BPF_MAP_TYPE_SOCKMAP:
         case M.BPF_MAP_TYPE_SOCKHASH:
         case M.BPF_MAP_TYPE_XSKMAP:

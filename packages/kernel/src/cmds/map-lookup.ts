@@ -5,6 +5,7 @@ import { mapValueSize } from '../bpf/map-record.js';
 import type { TaskImpl } from '../task/task.js';
 import { checkLockFlag, checkOnlyLockFlag, copyKey, flagsNumber, liveMap } from './map-elem.js';
 import { bloomContains } from './map-program-ops.js';
+import { checkStorageKeyFd, withOpenStorageKey } from './map-storage-key.js';
 
 const ID = 'map_lookup_elem';
 
@@ -29,7 +30,8 @@ export function mapLookupElem(task: TaskImpl, bytes: Uint8Array): number {
     bloomContains(core, live, task.memory.read(attr.value, size));
     return 0;
   }
-  const value = live.sysLookup(key, flagsNumber(attr.flags));
+  checkStorageKeyFd(task, m.map, key);
+  const value = withOpenStorageKey(m.map, () => live.sysLookup(key, flagsNumber(attr.flags)));
   task.memory.write(attr.value, value.length === size ? value : value.subarray(0, size));
   return 0;
 }

@@ -4,6 +4,7 @@ import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import { mapValueSize } from '../bpf/map-record.js';
 import type { TaskImpl } from '../task/task.js';
 import { checkLockFlag, copyKey, flagsNumber, liveMap, syscallContext } from './map-elem.js';
+import { checkStorageKeyFd } from './map-storage-key.js';
 
 const ID = 'map_update_elem';
 
@@ -22,6 +23,7 @@ export function mapUpdateElem(task: TaskImpl, bytes: Uint8Array): number {
   checkLockFlag(core, ID, m, attr.flags);
   const key = copyKey(task, attr.key, m.map.info.keySize);
   const value = task.memory.read(attr.value, mapValueSize(m.map.info, core.cpus));
+  checkStorageKeyFd(task, m.map, key);
   liveMap(m).sysUpdate(key, value, flagsNumber(attr.flags), syscallContext(task, m));
   return 0;
 }

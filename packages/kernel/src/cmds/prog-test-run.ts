@@ -23,27 +23,28 @@ function pairCheck(task: TaskImpl, what: string, size: number, ptr: bigint): voi
 function finish(task: TaskImpl, attr: AttrOutput<'test'>, uattr: Uint8Array, res: TestRunResult): void {
   const duration = Math.min(0xffff_ffff, Math.round(res.durationNs));
   if (res.dataOut === undefined) {
+    // Types without a packet (raw tracepoints, syscall programs) report only retval; a syscall
+    // program's context goes back where it came from, into ctx_in.
+    if (res.ctxOut !== undefined && res.ctxSizeOut === undefined && attr.ctx_in !== 0n) task.memory.write(attr.ctx_in, res.ctxOut);
     putAttrU32(uattr, 'test', 'retval', res.retval);
     return;
   }
   const size = res.dataSizeOut ?? res.dataOut.length;
-  let copy = Math.min(size, res.dataOut.length);
-  let nospc = res.truncated;
-  if (attr.data_size_out !== 0 && copy > attr.data_size_out) {
-    copy = attr.data_size_out;
-    nospc = true;
-  }
+  const dataNospc = attr.data_size_out !== 0 && size > attr.data_size_out;
+  const copy = Math.min(res.dataOut.length, dataNospc ? attr.data_size_out : size);
   if (attr.data_out !== 0n) task.memory.write(attr.data_out, res.dataOut.subarray(0, copy));
   putAttrU32(uattr, 'test', 'data_size_out', size);
   putAttrU32(uattr, 'test', 'retval', res.retval);
   putAttrU32(uattr, 'test', 'duration', duration);
-  if (nospc) throw new BpfError('ENOSPC', 'test-run:data-out-too-small', `data_out holds ${attr.data_size_out} bytes, the packet has ${size}`);
-  if (res.ctxOut === undefined || attr.ctx_out === 0n) return;
-  const ctxSize = res.ctxSizeOut ?? res.ctxOut.length;
-  const ctxCopy = Math.min(ctxSize, attr.ctx_size_out, res.ctxOut.length);
-  task.memory.write(attr.ctx_out, res.ctxOut.subarray(0, ctxCopy));
-  putAttrU32(uattr, 'test', 'ctx_size_out', ctxSize);
-  if (ctxSize > attr.ctx_size_out) throw new BpfError('ENOSPC', 'test-run:ctx-out-too-small', `ctx_out holds ${attr.ctx_size_out} bytes, the context has ${ctxSize}`);
+  if (dataNospc) throw new BpfError('ENOSPC', 'test-run:data-out-too-small', `data_out holds ${attr.data_size_out} bytes, the packet has ${size}`);
+  if (res.ctxOut !== undefined && attr.ctx_out !== 0n) {
+    const ctxSize = res.ctxSizeOut ?? res.ctxOut.length;
+    const ctxCopy = Math.min(ctxSize, attr.ctx_size_out, res.ctxOut.length);
+    task.memory.write(attr.ctx_out, res.ctxOut.subarray(0, ctxCopy));
+    putAttrU32(uattr, 'test', 'ctx_size_out', ctxSize);
+    if (ctxSize > attr.ctx_size_out) throw new BpfError('ENOSPC', 'test-run:ctx-out-too-small', `ctx_out holds ${attr.ctx_size_out} bytes, the context has ${ctxSize}`);
+  }
+  if (res.truncated) throw new BpfError('ENOSPC', 'test-run:truncated', 'the test run cut its output to the caller\'s buffers');
 }
 
 /**

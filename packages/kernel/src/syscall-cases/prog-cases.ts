@@ -161,5 +161,66 @@ const PROG_INFO: SyscallCase = {
   },
 };
 
+/** An XDP program that tail-calls slot 0 of `progArray` and returns XDP_PASS when the slot is empty. */
+function tailCaller(progArray: number): Uint8Array {
+  return Uint8Array.from([
+    ...insn(0x18, 2, 1, 0, progArray), ...insn(0, 0, 0, 0, 0), // r2 = prog array
+    ...movImm(3, 0),
+    ...insn(0x85, 0, 0, 0, 12), // call bpf_tail_call
+    ...movImm(0, 2),
+    ...exit(),
+  ]);
+}
+
+/** Prog arrays hold programs of one type; tail calls run them. */
+const PROG_ARRAY: SyscallCase = {
+  name: 'map ops: prog_array with programs and tail calls',
+  run(r) {
+    const tx = load(r, 'load xdp returning XDP_TX', P.BPF_PROG_TYPE_XDP, returning(3));
+    const kp = load(r, 'load kprobe', P.BPF_PROG_TYPE_KPROBE, returning(0));
+    const pa = mapCreate(r, 'create a prog array', { map_type: M.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 });
+    if (tx === undefined || kp === undefined || pa === undefined) return;
+    const caller = load(r, 'load the tail caller', P.BPF_PROG_TYPE_XDP, tailCaller(pa));
+    if (caller === undefined) return;
+    testRun(r, 'tail call into an empty slot falls through', caller, { data: packet(64) });
+    const slot = (fd: number): Uint8Array => u32(fd);
+    r.call('update slot 0 with the XDP_TX program', BpfCmd.BPF_MAP_UPDATE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa, key: r.mem(u32(0)), value: r.mem(slot(tx)) }));
+    r.call('update slot 1 with a kprobe program', BpfCmd.BPF_MAP_UPDATE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa, key: r.mem(u32(1)), value: r.mem(slot(kp)) }));
+    const txId = objectId(r, tx, 232);
+    const value = r.mem(4);
+    r.call('lookup slot 0 gives the program id', BpfCmd.BPF_MAP_LOOKUP_ELEM, encodeAttrGroup('map_elem', { map_fd: pa, key: r.mem(u32(0)), value }),
+      () => ({ isProgId: new DataView(r.read(value, 4).buffer).getUint32(0, true) === txId }));
+    testRun(r, 'tail call into slot 0 runs the XDP_TX program', caller, { data: packet(64) });
+    r.call('delete slot 0', BpfCmd.BPF_MAP_DELETE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa, key: r.mem(u32(0)) }));
+    testRun(r, 'tail call after the delete falls through', caller, { data: packet(64) });
+  },
+};
+
+/** Test runs of other program types: what each accepts and reports. */
+const MORE_TEST_RUNS: SyscallCase = {
+  name: 'prog test run: tc, raw tracepoint and socket filter contexts',
+  run(r) {
+    const tc = load(r, 'load sched_cls returning TC_ACT_OK', P.BPF_PROG_TYPE_SCHED_CLS, returning(0));
+    const rawTp = load(r, 'load raw_tracepoint returning 7', P.BPF_PROG_TYPE_RAW_TRACEPOINT, returning(7));
+    if (tc === undefined || rawTp === undefined) return;
+    testRun(r, 'sched_cls with a 64-byte packet', tc, { data: packet(64) });
+    testRun(r, 'sched_cls with a 10-byte packet', tc, { data: packet(10) });
+    const ctxOut = r.mem(256);
+    const a = encodeAttrGroup('test', {
+      prog_fd: tc, data_in: r.mem(packet(64)), data_size_in: 64, data_out: r.mem(256), data_size_out: 256, ctx_out: ctxOut, ctx_size_out: 256, repeat: 1,
+    });
+    r.call('sched_cls with ctx_out', BpfCmd.BPF_PROG_TEST_RUN, a, () => ({ ctx_size_out: decodeAttrGroup('test', a).ctx_size_out, retval: decodeAttrGroup('test', a).retval }));
+    const small = encodeAttrGroup('test', {
+      prog_fd: tc, data_in: r.mem(packet(64)), data_size_in: 64, data_out: r.mem(256), data_size_out: 256, ctx_out: r.mem(16), ctx_size_out: 16, repeat: 1,
+    });
+    r.call('sched_cls with a 16-byte ctx_out', BpfCmd.BPF_PROG_TEST_RUN, small, () => ({ ctx_size_out: decodeAttrGroup('test', small).ctx_size_out }));
+    const ctx = encodeAttrGroup('test', { prog_fd: rawTp, ctx_in: r.mem(new Uint8Array(16)), ctx_size_in: 16 });
+    r.call('raw_tracepoint with a 16-byte context', BpfCmd.BPF_PROG_TEST_RUN, ctx, () => ({ retval: decodeAttrGroup('test', ctx).retval }));
+    testRun(r, 'raw_tracepoint with a packet', rawTp, { data: packet(64) });
+    const noCtx = encodeAttrGroup('test', { prog_fd: rawTp });
+    r.call('raw_tracepoint without a context', BpfCmd.BPF_PROG_TEST_RUN, noCtx, () => ({ retval: decodeAttrGroup('test', noCtx).retval }));
+  },
+};
+
 /** Program test runs and program info, recorded on Linux 6.18. */
-export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO];
+export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, MORE_TEST_RUNS];
