@@ -123,6 +123,14 @@ export function* cases() {
   yield { name: 'sched_cls writes packet', prog: tcw, req: req({ dataIn: pkt, dataSizeOut: OUT }) };
   yield { name: 'sched_cls writes packet, checksum complete', prog: tcw, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
   yield { name: 'sched_cls writes packet repeat 3', prog: tcw, req: req({ dataIn: pkt, dataSizeOut: OUT, repeat: 3 }) };
+  const tcNet = { type: T.SCHED_CLS, text: P.tcWriteAt(20) };
+  yield { name: 'sched_cls writes network header', prog: tcNet, req: req({ dataIn: pkt, dataSizeOut: OUT }) };
+  yield { name: 'sched_cls writes network header, checksum complete', prog: tcNet, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
+  yield { name: 'sched_cls writes MAC header, checksum complete', prog: { type: T.SCHED_CLS, text: P.tcWriteAt(2) }, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
+  yield { name: 'skb_store_bytes recompute into the network header, checksum complete', prog: { type: T.SCHED_CLS, text: P.skbStoreBytes(20, 4, 1) }, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
+  yield { name: 'skb_store_bytes without recompute into the network header, checksum complete', prog: { type: T.SCHED_CLS, text: P.skbStoreBytes(20, 4, 0) }, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
+  const ldAbsOther = { type: T.SOCKET_FILTER, text: P.sfLdAbs };
+  for (const size of [14, 23, 24]) yield { name: `socket_filter ld_abs non-IP size ${size}`, prog: ldAbsOther, req: req({ dataIn: frame(size, { etherType: 0x88b5 }), dataSizeOut: OUT }) };
   const ldAbs = { type: T.SOCKET_FILTER, text: P.sfLdAbs };
   for (const size of [14, 23, 24, 64]) yield { name: `socket_filter ld_abs size ${size}`, prog: ldAbs, req: req({ dataIn: frame(size), dataSizeOut: OUT }) };
 

@@ -41,6 +41,16 @@ export const tcWriteFirstByte = [
   'exit',
 ].join('\n');
 
+/** tc: writes 0xaa at data[off] when the packet has it; r0 = 0. */
+export const tcWriteAt = (off) => [
+  'r2 = *(u32 *)(r1 +76)', 'r3 = *(u32 *)(r1 +80)',
+  'r4 = r2', `r4 += ${off + 1}`,
+  'if r4 > r3 goto +2',
+  'r5 = 170', `*(u8 *)(r2 +${off}) = r5`,
+  'r0 = 0',
+  'exit',
+].join('\n');
+
 /** socket filter with LD_ABS: r0 = the byte at network offset 9 (IPv4 protocol), or 0 out of range. */
 export const sfLdAbs = ['r6 = r1', 'r0 = *(u8 *)skb[9]', 'exit'].join('\n');
 

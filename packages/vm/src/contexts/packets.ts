@@ -22,6 +22,11 @@ export type PacketKind = 'skb' | 'xdp' | 'flow-dissector';
 export class PacketContext {
   /** Bytes past the linear part (XDP frags), kept outside the arena. */
   frags: Uint8Array[] = [];
+  /**
+   * For a `CHECKSUM_COMPLETE` skb: brings `skb->csum` up to date after a
+   * helper changed bytes with `BPF_F_RECOMPUTE_CSUM` (set by whoever tracks it).
+   */
+  csumRecompute: (() => void) | undefined = undefined;
   /** Other arena allocations the context owns (flow keys), freed with it. */
   readonly extraAllocations: number[] = [];
 

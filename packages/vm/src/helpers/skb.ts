@@ -60,6 +60,7 @@ const skbStoreBytes = defineHelper('skb_store_bytes', (c) => {
   const data = pkt.data();
   if (offset > INT_MAX || offset + len > pkt.dataEnd() - data) { setR0(c, -Errno.EFAULT); return; }
   c.env.arena.bytes.copyWithin(data + offset, from, from + len);
+  if ((argLo(c, 5) & 1) !== 0) pkt.csumRecompute?.();
   // BPF_F_INVALIDATE_HASH clears skb->hash, which __sk_buff shows.
   if ((argLo(c, 5) & 2) !== 0 && pkt.kind === 'skb') c.env.arena.view.setUint32(pkt.ctx + 68, 0, true);
   setR0(c, 0);

@@ -97,7 +97,9 @@ export function testRunSkb(call: TestRunCall): TestRunResult {
       a.bytes.copyWithin(c + SkBuff.remote_ip6, net + 24, net + 40);
     }
     const csumComplete = (req.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE) !== 0;
-    const csumBefore = csumComplete ? netChecksum(a.bytes, net, skb.dataEnd()) : 0;
+    let csumBefore = csumComplete ? netChecksum(a.bytes, net, skb.dataEnd()) : 0;
+    // skb->csum follows the bytes only where a helper was asked to recompute it.
+    if (csumComplete) skb.csumRecompute = () => { csumBefore = netChecksum(a.bytes, net, skb.dataEnd()); };
     const loadSkbBytes = (offset: number, size: 1 | 2 | 4): number => {
       const data = skb.data();
       if (offset < 0 || offset + size > skb.dataEnd() - data) return -1;
