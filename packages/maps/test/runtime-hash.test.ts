@@ -197,3 +197,26 @@ test('percpu hash: program updates write the running CPU and give the measured e
   t.is(Buffer.from(m.sysLookup(u32(1), 0)).toString('hex'), '07000000333333333333333333333333');
   t.is(Buffer.from(m.sysLookup(u32(2), 0)).toString('hex'), '08000000000000000000000000000000');
 });
+
+test('hash with a bpf_spin_lock: BPF_F_LOCK updates in place without the lock, plain updates make a new element with special fields zeroed', (t) => {
+  const fields = [{ kind: 'bpf_spin_lock', offset: 0, size: 4 }, { kind: 'bpf_timer', offset: 8, size: 16 }];
+  const m = create({ type: HASH, value: 32, max: 4, fields });
+  const user = new Uint8Array(32).fill(0x22);
+  t.is(errnoOf(() => { m.sysUpdate(u32(1), user, BPF_EXIST | 4, {}); }), 'ENOENT', 'BPF_F_LOCK keeps the flag checks');
+  m.sysUpdate(u32(1), user, BPF_ANY, {});
+  const k = place(arena, u32(1));
+  const v = m.lookupElem(k, 0);
+  t.is(arena.bytes[v], 0, 'the lock never comes from user space');
+  t.is(arena.bytes[v + 8], 0, 'nor the timer');
+  arena.bytes.fill(0x77, v + 8, v + 24);
+  m.sysUpdate(u32(1), new Uint8Array(32).fill(0x33), 4, {});
+  t.is(m.lookupElem(k, 0), v, 'in place');
+  t.is(arena.bytes[v + 8], 0x77, 'the timer survives a locked update');
+  t.is(arena.bytes[v + 4], 0x33);
+  m.sysUpdate(u32(1), new Uint8Array(32).fill(0x44), BPF_ANY, {});
+  const v2 = m.lookupElem(k, 0);
+  t.not(v2, v, 'a plain update swaps in a new element, as the kernel does');
+  t.is(arena.bytes[v2 + 8], 0);
+  t.is(m.sysLookup(u32(1), 4)[4], 0x44);
+  t.is(errnoOf(() => { create({ type: HASH, max: 1 }).sysUpdate(u32(1), u32(1), 4, {}); }), 'EINVAL', 'BPF_F_LOCK needs a spin lock');
+});
