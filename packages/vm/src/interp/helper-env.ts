@@ -13,7 +13,7 @@ export function setRegister(r: Int32Array, reg: number, value: number): void {
 
 /** A register pair as the u64 BigInt outcomes report (once per run, never per instruction). */
 export function registerValue(lo: number, hi: number): bigint {
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
 function isRunnable(x: unknown): x is RunnableProgram {
