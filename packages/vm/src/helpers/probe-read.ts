@@ -28,7 +28,8 @@ function probeRead(name: string, space: Space): HelperDescriptor {
     const dst = ptrArg(c, 1, 'dst');
     const size = argLo(c, 2);
     checkMem(c, dst, size, `bpf_${name} dst`);
-    const got = size === 0 ? new Uint8Array(0) : read(c, space, argLo(c, 3), argHi(c, 3), size);
+    if (size === 0) { setR0(c, 0); return; }
+    const got = read(c, space, argLo(c, 3), argHi(c, 3), size);
     if (got === undefined || got.length < size) {
       c.env.arena.bytes.fill(0, dst, dst + size);
       setR0(c, -Errno.EFAULT); return;
