@@ -213,3 +213,25 @@ test('LD_ABS and LD_IND read big-endian packet bytes; out of the packet the prog
   t.is(go('r0 = *(u8 *)skb[0]\nexit'), 0x12n);
   t.is(go('r0 = 5\nr0 = *(u32 *)skb[3]\nr0 = 9\nexit'), 0n);
 });
+
+test('a helper that runs the same program again does not disturb the running frame', (t) => {
+  const state: { prog?: LoadedProgram; env?: RunEnv; depth: number } = { depth: 0 };
+  const helpers = testRegistry([
+    testHelper(1, 'again', (c) => {
+      let v = 0n;
+      if (state.depth < 3 && state.prog !== undefined && state.env !== undefined) {
+        state.depth++;
+        const out = state.prog.run({ r1: 0 }, state.env);
+        state.depth--;
+        v = out.kind === 'exit' ? out.r0 : 999n;
+      }
+      c.regs[0] = Number(v);
+      c.regs[1] = 0;
+    }),
+  ]);
+  state.env = testEnv({ arena, helpers });
+  // Each level keeps 5 in its stack across the call and returns inner + 5.
+  state.prog = wasm.load(image('r1 = 5\n*(u64 *)(r10 - 8) = r1\ncall 1\nr1 = *(u64 *)(r10 - 8)\nr0 += r1\nexit'));
+  t.is(r0(state.prog.run({ r1: 0 }, state.env)), 20n);
+  state.prog.release();
+});

@@ -159,3 +159,12 @@ test('a faulted run leaves the engine usable', (t) => {
 test('a truncated ld_imm64 cannot be loaded (EINVAL)', (t) => {
   t.throws(() => wasm.load(rawImage(slots([0x18, 0, 0, 0, 1]))), { message: /ld_imm64/ });
 });
+
+test('a WebAssembly trap becomes a memory fault, never a RuntimeError', (t) => {
+  // No verified program writes r10; an image that claims to be verified and does gets r10-based
+  // accesses unchecked, so Wasm's own bounds check traps.
+  const out = run(image('r10 = 0x7fff0000 ll\nr0 = *(u64 *)(r10 + 0)\nexit', { verified: true }));
+  t.is(out.kind, 'fault');
+  t.is(out.kind === 'fault' ? out.fault.kind : '', 'memory');
+  t.regex(out.kind === 'fault' ? out.fault.message : '', /trap/);
+});

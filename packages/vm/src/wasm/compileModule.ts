@@ -121,7 +121,8 @@ function countBody(): Uint8Array {
 
 function setCountBody(): Uint8Array {
   const c = new WasmWriter();
-  c.byte(Op.localGet).u32(0).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.count).byte(Op.end);
+  c.byte(Op.localGet).u32(0).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.count);
+  c.byte(Op.localGet).u32(1).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.limit).byte(Op.end);
   return body([], c);
 }
 
@@ -195,7 +196,7 @@ function bpfFunctionBody(
  * Compiles a program image into a WebAssembly module: one function per
  * subprogram (r1–r5 parameters, r0 the result, the other registers locals),
  * plus `enter` (runs the main program), `count`/`setCount` (the instruction
- * counter) and one `cb<slot>` export per callback.
+ * counter and limit) and one `cb<slot>` export per callback.
  *
  * @example
  * const m = compileModule(image, { limitMode: false, controlFlow: 'auto' });
@@ -221,7 +222,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
     funcType([Type.i64, Type.i64, Type.i64, Type.i64, Type.i64], [Type.i64]),
     funcType([], [Type.i64]),
     funcType([], [Type.f64]),
-    funcType([Type.f64], []),
+    funcType([Type.f64, Type.f64], []),
   ];
   const out = new WasmWriter().bytes(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   section(out, Section.type, new WasmWriter().vec(types));

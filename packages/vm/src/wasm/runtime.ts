@@ -25,11 +25,13 @@ const TWO_32 = 0x1_0000_0000;
 // caller's helper call), so the tail-call chain is counted here, per outermost run.
 let runNesting = 0;
 let tailCallsInChain = 0;
+/** Set while `tailCall` starts its target: the target's run replaces the caller's frame. */
+let tailCallPending = false;
 
 interface Exports {
   enter(r1: number, r2: number, sp0: number, limit: number): bigint;
   count(): number;
-  setCount(n: number): void;
+  setCount(n: number, limit: number): void;
   refresh(): void;
   sp: WasmGlobal;
 }
@@ -165,7 +167,7 @@ export class WasmProgramInstance {
 
   /** The count `enter` left after the scratch area (as an f64: one load). */
   #countOut(): number {
-    if (this.#generation !== this.#arena.generation) this.#view();
+    if (this.#f64.length === 0) this.#view();
     return this.#f64[(this.#scratch + SCRATCH_BYTES) >>> 3] ?? 0;
   }
 
@@ -177,6 +179,15 @@ export class WasmProgramInstance {
   /** A run inside another (a tail call): state of the outer run is saved and restored around it. */
   #runNested(args: RunArgs, env: RunEnv): RunOutcome {
     const nested = this.#active > 0;
+    // A tail call into the program itself reuses the caller's frame, as the kernel's does; any
+    // other run inside a run of this program (a helper running it again) starts below it.
+    const reuse = tailCallPending;
+    tailCallPending = false;
+    const sp0 = nested ? this.#exports.sp.value + (reuse ? FRAME_BYTES : 0) : this.#stackTop + FRAME_BYTES;
+    if (nested && !reuse && this.#exports.sp.value < this.#stackLow) {
+      const fault = vmFault('call-depth', this.currentPc, `a run inside a run beyond ${MAX_CALL_FRAMES} frames: too deep`);
+      return { kind: 'fault', fault, insnsExecuted: 0 };
+    }
     const prevEnv = this.#env;
     const prevCpu = this.#henv.cpu;
     const prevServices = this.#henv.services;
@@ -189,8 +200,6 @@ export class WasmProgramInstance {
     this.#henv.services = env.services;
     this.#limit = env.insnLimit ?? Infinity;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
-    // A tail call into the program itself reuses the caller's frame, as the kernel's does.
-    const sp0 = (nested ? this.#exports.sp.value : this.#stackTop) + FRAME_BYTES;
     try {
       const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, sp0, this.#limit);
       return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#countOut() };
@@ -203,7 +212,7 @@ export class WasmProgramInstance {
       this.#henv.cpu = prevCpu;
       this.#henv.services = prevServices;
       this.#limit = prevLimit;
-      if (nested) this.#exports.setCount(savedCount);
+      if (nested) this.#exports.setCount(savedCount, prevLimit);
     }
   }
 
@@ -228,14 +237,14 @@ export class WasmProgramInstance {
   }
 
   #view(): Uint32Array {
-    // Only the arena grows the memory, and it bumps its generation when it does.
-    if (this.#generation !== this.#arena.generation) {
-      this.#generation = this.#arena.generation;
+    // Growing a WebAssembly.Memory detaches its old buffer: views over it read as empty.
+    if (this.#u32.length === 0) {
       this.#u32 = new Uint32Array(this.#arena.bytes.buffer);
       this.#f64 = new Float64Array(this.#arena.bytes.buffer);
     }
     return this.#u32;
   }
+
 
   #faultImport(code: number, pc: number, lo: number, hi: number, size: number): never {
     const kind = KIND_BY_CODE[code] ?? 'invalid-insn';
@@ -315,7 +324,11 @@ export class WasmProgramInstance {
       this.#callDepth = depth;
       this.currentPc = savedPc;
     }
-    if (this.#generation !== this.#arena.generation) this.#exports.refresh();
+    if (this.#generation !== this.#arena.generation) {
+      // The helper grew the arena: the module's bounds follow.
+      this.#generation = this.#arena.generation;
+      this.#exports.refresh();
+    }
     u32 = this.#view();
     if (this.#tailDone) {
       this.#tailDone = false;
@@ -362,7 +375,9 @@ export class WasmProgramInstance {
     if (!isRunnable(target)) return false;
     const regs = this.#calls[this.#callDepth - 1]?.regs;
     const r1 = (regs?.[2] ?? 0) + (regs?.[3] ?? 0) * TWO_32;
+    tailCallPending = true;
     const out = target.loaded.run({ r1 }, env);
+    tailCallPending = false;
     if (out.kind === 'fault') throw new VmFaultSignal(out.fault);
     this.#tailDone = true;
     this.#tailLo = Number(out.r0 & 0xffffffffn);
