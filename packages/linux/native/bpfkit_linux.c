@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -137,6 +138,41 @@ static napi_value js_copy(napi_env env, napi_callback_info info) {
   return int_result(env, 0);
 }
 
+/* mmap(fd, length, prot, flags, offset, out: Uint8Array(8)): 0 with the address
+ * in out, or -errno. Only shared or private file mappings of an fd; the kernel
+ * picks the address. */
+static napi_value js_mmap(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  int32_t fd = -1, length = 0, prot = 0, flags = 0, offset = 0;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 6 ||
+      napi_get_value_int32(env, argv[0], &fd) != 0 || napi_get_value_int32(env, argv[1], &length) != 0 ||
+      napi_get_value_int32(env, argv[2], &prot) != 0 || napi_get_value_int32(env, argv[3], &flags) != 0 ||
+      napi_get_value_int32(env, argv[4], &offset) != 0 || !get_bytes(env, argv[5], &out, &out_len) || out_len != 8 ||
+      length < 0 || offset < 0)
+    return bad_args(env, "mmap(fd, length, prot, flags, offset: number, out: Uint8Array(8))");
+  /* Never let a caller place a mapping (MAP_FIXED) over Node's own memory. */
+  void *p = mmap(NULL, (size_t)length, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), fd, (off_t)offset);
+  if (p == MAP_FAILED) return int_result(env, -errno);
+  uint64_t addr = (uint64_t)(uintptr_t)p;
+  memcpy(out, &addr, 8);
+  return int_result(env, 0);
+}
+
+/* munmap(addr: bigint, length: number): 0 or -errno. */
+static napi_value js_munmap(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint64_t addr = 0;
+  int32_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 || !get_addr(env, argv[0], &addr) ||
+      napi_get_value_int32(env, argv[1], &length) != 0 || length < 0)
+    return bad_args(env, "munmap(addr: bigint, length: number)");
+  return int_result(env, munmap((void *)(uintptr_t)addr, (size_t)length) < 0 ? -errno : 0);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn = NULL;
   if (napi_create_function(env, name, (size_t)-1, cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -149,6 +185,8 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "alloc", js_alloc);
   export_fn(env, exports, "free", js_free);
   export_fn(env, exports, "copy", js_copy);
+  export_fn(env, exports, "mmap", js_mmap);
+  export_fn(env, exports, "munmap", js_munmap);
   return exports;
 }
 

@@ -14,6 +14,9 @@ export interface NativeBridge {
   free(addr: bigint): number;
   /** `toUser` 1: writes `bytes` at `addr`; 0: reads from `addr` into `bytes`. */
   copy(addr: bigint, bytes: Uint8Array, toUser: 0 | 1): number;
+  /** `mmap(NULL, length, prot, flags, fd, offset)`: 0 with the address in `out`, or -errno. */
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number, out: Uint8Array): number;
+  munmap(addr: bigint, length: number): number;
 }
 
 /** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */

@@ -1,9 +1,10 @@
-import { BpfError, type BpfSyscall } from '@bpfkit/kernel-api';
+import { BpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, encodeMapCreateAttr } from '@bpfkit/uapi';
 import { closeError, syscallError } from './errors.js';
 import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
 import { checkOutPointers, readField } from './out-pointers.js';
+import { linuxMmap, type LinuxMapping } from './mmap.js';
 
 /** Options of {@link createLinuxSyscall}; every field is optional, unknown fields are rejected. */
 export interface LinuxSyscallOptions {
@@ -19,6 +20,10 @@ export interface LinuxSyscallOptions {
 /** `BpfSyscall` on the real kernel; `memory` is real memory of this process. */
 export interface LinuxSyscall extends BpfSyscall {
   readonly memory: LinuxUserMemory;
+  /** `mmap()` of a map fd (same contract as the simulated kernel's `Task.mmap`); reads and writes are bounds-checked. */
+  mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
+  /** `munmap()` of a mapping made by {@link mmap}. */
+  munmap(mapping: MemoryMapping): void;
 }
 
 const KNOWN_OPTIONS = new Set(['cacheDir', 'compiler']);
@@ -72,8 +77,20 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
   const native = loadNativeBridge(options);
   probe(native);
   const memory = createLinuxUserMemory(native);
+  const mappings = new Set<LinuxMapping>();
   return {
     memory,
+    mmap(fd, length, prot, flags, offset = 0) {
+      const m = linuxMmap(native, fd, length, prot, flags, offset);
+      mappings.add(m);
+      return m;
+    },
+    munmap(mapping) {
+      const m = [...mappings].find((x) => x === mapping);
+      if (m === undefined) throw new BpfError('EINVAL', 'linux:munmap', 'not a mapping made by this syscall object');
+      mappings.delete(m);
+      m.unmap();
+    },
     bpf(cmd, attr) {
       if (!Number.isInteger(cmd) || cmd < -0x8000_0000 || cmd > 0x7fff_ffff) {
         throw new BpfError('EINVAL', 'linux:bad-cmd', `bpf command ${String(cmd)} is not an int`);

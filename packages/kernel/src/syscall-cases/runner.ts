@@ -1,4 +1,15 @@
-import { isBpfError, type BpfSyscall } from '@bpfkit/kernel-api';
+import { isBpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
+
+/** A kernel whose caller can also map map fds (`Task`, `LinuxSyscall`). */
+export interface MmapCapable {
+  mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
+  munmap(mapping: MemoryMapping): void;
+}
+
+function mmapCapable(sys: BpfSyscall): (BpfSyscall & MmapCapable) | undefined {
+  const s = sys as BpfSyscall & Partial<MmapCapable>;
+  return typeof s.mmap === 'function' && typeof s.munmap === 'function' ? (s as BpfSyscall & MmapCapable) : undefined;
+}
 
 /** A JSON value an observation may hold. */
 export type Observed = null | boolean | number | string | readonly Observed[] | { readonly [k: string]: Observed };
@@ -26,6 +37,7 @@ export class CaseRunner {
   readonly failures: FailureReason[] = [];
   readonly #addrs: bigint[] = [];
   readonly #fds: number[] = [];
+  readonly #mappings: MemoryMapping[] = [];
 
   constructor(
     readonly sys: BpfSyscall,
@@ -90,8 +102,36 @@ export class CaseRunner {
     }
   }
 
+  /**
+   * `mmap()` of a map fd: records `{ ok: true }` or `{ errno }` and returns the
+   * mapping (unmapped at the end of the case). Throws when the kernel offers no mmap.
+   */
+  mmap(step: string, fd: number, length: number, prot: number, flags: number, offset = 0): MemoryMapping | undefined {
+    const mapper = mmapCapable(this.sys);
+    if (mapper === undefined) throw new TypeError('this BpfSyscall has no mmap');
+    try {
+      const m = mapper.mmap(fd, length, prot, flags, offset);
+      this.#mappings.push(m);
+      this.record(step, { ok: true });
+      return m;
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      this.failures.push({ step, errno: e.code, reason: e.reason });
+      this.record(step, { errno: e.code });
+      return undefined;
+    }
+  }
+
+  /** `munmap()` now. */
+  munmap(m: MemoryMapping): void {
+    const i = this.#mappings.indexOf(m);
+    if (i >= 0) this.#mappings.splice(i, 1);
+    mmapCapable(this.sys)?.munmap(m);
+  }
+
   /** Frees the case's memory and closes its fds. */
   finish(): void {
+    for (const m of this.#mappings.splice(0)) mmapCapable(this.sys)?.munmap(m);
     for (const fd of this.#fds.splice(0).reverse()) {
       try {
         this.sys.close(fd);

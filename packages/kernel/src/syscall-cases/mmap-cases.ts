@@ -1,0 +1,79 @@
+import { MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '@bpfkit/kernel-api';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BpfCmd, BpfMapType as M, encodeGetIdAttr } from '@bpfkit/uapi';
+import { freeze, hex, lookup, mapCreate, u32, u64, update } from './ops.js';
+import type { CaseRunner, SyscallCase } from './runner.js';
+
+const RW = PROT_READ | PROT_WRITE;
+const array = (r: CaseRunner, step: string, maxEntries: number, flags: number): number | undefined =>
+  mapCreate(r, step, { map_type: M.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: maxEntries, map_flags: flags });
+
+/** mmap() of BPF_F_MMAPABLE arrays: what may be mapped, and that the mapping is the map's memory. */
+const ARRAY_MMAP: SyscallCase = {
+  name: 'mmap: arrays',
+  run(r) {
+    const fd = array(r, 'create a BPF_F_MMAPABLE array', 4, BPF_F_MMAPABLE);
+    const plain = array(r, 'create an array without BPF_F_MMAPABLE', 4, 0);
+    const big = array(r, 'create a 1000-entry BPF_F_MMAPABLE array', 1000, BPF_F_MMAPABLE);
+    const hash = mapCreate(r, 'create a hash', { map_type: M.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 4 });
+    const roProg = array(r, 'create with BPF_F_RDONLY_PROG', 4, BPF_F_MMAPABLE | BPF_F_RDONLY_PROG);
+    const roFd = array(r, 'create with BPF_F_RDONLY', 4, BPF_F_MMAPABLE | BPF_F_RDONLY);
+    const woFd = array(r, 'create with BPF_F_WRONLY', 4, BPF_F_MMAPABLE | BPF_F_WRONLY);
+    if ([fd, plain, big, hash, roProg, roFd, woFd].some((x) => x === undefined) || fd === undefined) return;
+    const m = r.mmap('shared read-write mapping', fd, 4096, RW, MAP_SHARED);
+    if (m !== undefined) {
+      m.write(8, u64(0x1234));
+      lookup(r, 'lookup sees a write through the mapping', fd, u32(1), 8);
+      update(r, 'update key 2', fd, u32(2), u64(0x77));
+      r.record('the mapping sees the update', hex(m.read(16, 8)));
+      freeze(r, 'freeze while a writable mapping exists', fd);
+      r.munmap(m);
+    }
+    freeze(r, 'freeze after munmap', fd);
+    r.mmap('writable mapping of a frozen map', fd, 4096, RW, MAP_SHARED);
+    const ro = r.mmap('read-only mapping of a frozen map', fd, 4096, PROT_READ, MAP_SHARED);
+    if (ro !== undefined) r.record('the frozen map reads through the mapping', hex(ro.read(8, 8)));
+    r.mmap('private mapping', big ?? 0, 4096, PROT_READ, MAP_PRIVATE);
+    r.mmap('flags 0', big ?? 0, 4096, PROT_READ, 0);
+    r.mmap('16 bytes (rounded to a page)', big ?? 0, 16, PROT_READ, MAP_SHARED);
+    r.mmap('two pages of a one-page array', plain ?? 0, 8192, PROT_READ, MAP_SHARED);
+    r.mmap('two pages of 8000 bytes of values', big ?? 0, 8192, PROT_READ, MAP_SHARED);
+    r.mmap('three pages of 8000 bytes of values', big ?? 0, 12288, PROT_READ, MAP_SHARED);
+    r.mmap('the second page of 8000 bytes of values', big ?? 0, 4096, PROT_READ, MAP_SHARED, 4096);
+    r.mmap('offset past the values', big ?? 0, 4096, PROT_READ, MAP_SHARED, 8192);
+    r.mmap('length 0', big ?? 0, 0, PROT_READ, MAP_SHARED);
+    r.mmap('array without BPF_F_MMAPABLE', plain ?? 0, 4096, RW, MAP_SHARED);
+    r.mmap('array without BPF_F_MMAPABLE, private', plain ?? 0, 4096, PROT_READ, MAP_PRIVATE);
+    r.mmap('hash', hash ?? 0, 4096, PROT_READ, MAP_SHARED);
+    r.mmap('hash, private', hash ?? 0, 4096, PROT_READ, MAP_PRIVATE);
+    r.mmap('writable mapping of a BPF_F_RDONLY_PROG map', roProg ?? 0, 4096, RW, MAP_SHARED);
+    r.mmap('read-only mapping of a BPF_F_RDONLY_PROG map', roProg ?? 0, 4096, PROT_READ, MAP_SHARED);
+    r.mmap('writable mapping of a read-only fd', roFd ?? 0, 4096, RW, MAP_SHARED);
+    r.mmap('read-only mapping of a read-only fd', roFd ?? 0, 4096, PROT_READ, MAP_SHARED);
+    r.mmap('mapping of a write-only fd', woFd ?? 0, 4096, PROT_WRITE, MAP_SHARED);
+    r.mmap('fd 9999', 9999, 4096, PROT_READ, MAP_SHARED);
+    const btf = r.call('BTF_GET_FD_BY_ID 1 (vmlinux)', BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeGetIdAttr({ btf_id: 1 }));
+    if (btf !== undefined) {
+      r.own(btf);
+      r.mmap('a BTF fd', btf, 4096, PROT_READ, MAP_SHARED);
+    }
+  },
+};
+
+/** mmap() of a ringbuf: the consumer page may be writable, the rest only readable, the data pages twice. */
+const RINGBUF_MMAP: SyscallCase = {
+  name: 'mmap: ringbuf',
+  run(r) {
+    const rb = mapCreate(r, 'create a 4096-byte ringbuf', { map_type: M.BPF_MAP_TYPE_RINGBUF, max_entries: 4096 });
+    if (rb === undefined) return;
+    r.mmap('consumer page, read-only', rb, 4096, PROT_READ, MAP_SHARED);
+    r.mmap('consumer page, writable', rb, 4096, RW, MAP_SHARED);
+    r.mmap('two pages, writable', rb, 8192, RW, MAP_SHARED);
+    r.mmap('producer page and data, read-only', rb, 8192, PROT_READ, MAP_SHARED, 4096);
+    r.mmap('producer page and data twice, read-only', rb, 12288, PROT_READ, MAP_SHARED, 4096);
+    r.mmap('everything', rb, 16384, PROT_READ, MAP_SHARED);
+    r.mmap('one page too many', rb, 20480, PROT_READ, MAP_SHARED);
+  },
+};
+
+/** mmap() cases, recorded on Linux 6.18. */
+export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP];
