@@ -1,5 +1,6 @@
 // The grid of BPF_PROG_TEST_RUN requests the recorder sends to the kernel.
 import * as P from './programs.mjs';
+import { assemble, encodeProgram } from '../../packages/asm/dist/index.js';
 
 const { T } = P;
 
@@ -62,6 +63,19 @@ function skBuff(fields, size = 192) {
     else d.setUint32(off, v >>> 0, true);
   }
   return b;
+}
+
+/** The callback patch of a program whose main part ends at its first exit and whose `r2 = 0 ll` is the callback. */
+function callbackPatch(text) {
+  const insns = encodeProgram(assemble(text));
+  let ld = -1;
+  let exit = -1;
+  for (let i = 0; i < insns.length / 8; i++) {
+    const code = insns[i * 8];
+    if (ld < 0 && code === 0x18 && (insns[i * 8 + 1] & 0x0f) === 2 && insns.subarray(i * 8 + 4, i * 8 + 8).every((b) => b === 0)) ld = i;
+    if (exit < 0 && code === 0x95) exit = i;
+  }
+  return { patches: [{ insn: ld, src: 4, imm: exit + 1 - (ld + 1) }], callbackAt: exit + 1 };
 }
 
 export function* cases() {
@@ -265,6 +279,16 @@ export function* cases() {
   yield { name: 'cgroup_sock has no test_run', prog: { type: T.CGROUP_SOCK, text: P.ret(1) }, req: req({}) };
   yield { name: 'sk_skb has no test_run', prog: { type: T.SK_SKB, text: P.ret(1) }, req: req({ dataIn: frame(64) }) };
   yield { name: 'sock_ops has no test_run', prog: { type: T.SOCK_OPS, text: P.ret(1) }, req: req({}) };
+
+  // --- map helpers (each program has its own fresh maps)
+  const m = (type, keySize, valueSize, maxEntries, flags = 0) => ({ type, keySize, valueSize, maxEntries, flags });
+  yield { name: 'array map helpers', prog: { type: T.SCHED_CLS, text: P.arrayOps, maps: [m(2, 4, 8, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+  yield { name: 'hash map helpers', prog: { type: T.SCHED_CLS, text: P.hashOps, maps: [m(1, 4, 8, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+  yield { name: 'queue map helpers', prog: { type: T.SCHED_CLS, text: P.queueOps, maps: [m(22, 0, 4, 2)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+  yield { name: 'stack map helpers', prog: { type: T.SCHED_CLS, text: P.queueOps + '\n', maps: [m(23, 0, 4, 2)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+  yield { name: 'ringbuf helpers', prog: { type: T.SCHED_CLS, text: P.ringbufOps, maps: [m(27, 0, 0, 4096)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+  yield { name: 'perf_event_output on an empty perf event array', prog: { type: T.SCHED_CLS, text: P.perfOps, maps: [m(4, 4, 4, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+  yield { name: 'for_each_map_elem over an array', prog: { type: T.XDP, text: P.forEachOps.text, maps: [m(2, 4, 8, 4)], ...callbackPatch(P.forEachOps.text) }, req: req({ dataIn: frame(64) }) };
 
   // --- helpers
   const bytes = (...b) => b;

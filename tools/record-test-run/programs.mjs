@@ -213,3 +213,79 @@ export function snprintf(args, outSize) {
     ].join('\n'),
   };
 }
+
+/** `r<reg> = map #idx` (BPF_PSEUDO_MAP_FD once patched): a marker immediate the recorder and the replay both find. */
+export const mapRef = (reg, idx) => `r${reg} = 0x${(0x7fff0000 + idx).toString(16)} ll`;
+/** Stores r0 (low word) into cb[i]. */
+const toCb = (i) => `*(u32 *)(r6 +${48 + 4 * i}) = r0`;
+const key = (v) => [`r1 = ${v}`, '*(u32 *)(r10 -4) = r1'];
+const val = (v) => [`r1 = ${v} ll`, '*(u64 *)(r10 -16) = r1'];
+const keyArgs = ['r2 = r10', 'r2 += -4'];
+const update = (flags) => [mapRef(1, 0), ...keyArgs, 'r3 = r10', 'r3 += -16', `r4 = ${flags}`, 'call 2'];
+const lookupLow = (i) => [mapRef(1, 0), ...keyArgs, 'call 1', 'if r0 == 0 goto +1', 'r0 = *(u32 *)(r0 +0)', toCb(i)];
+
+/** tc on an array map (4 × u64): cb0 = update, cb1 = lookup value, cb2 = delete (-EINVAL), cb3 = update key 9 (-E2BIG), cb4 = update NOEXIST (-EEXIST). */
+export const arrayOps = [
+  'r6 = r1', ...key(1), ...val('0x1122334455667788'),
+  ...update(0), toCb(0), ...lookupLow(1),
+  mapRef(1, 0), ...keyArgs, 'call 3', toCb(2),
+  ...key(9), ...update(0), toCb(3),
+  ...key(1), ...update(1), toCb(4),
+  'r0 = 0', 'exit',
+].join('\n');
+
+/** tc on a hash map: cb0 = update NOEXIST, cb1 = again (-EEXIST), cb2 = update EXIST of a missing key (-ENOENT), cb3 = delete missing (-ENOENT), cb4 = lookup. */
+export const hashOps = [
+  'r6 = r1', ...key(5), ...val('0xabcdef'),
+  ...update(1), toCb(0), ...update(1), toCb(1),
+  ...key(6), ...update(2), toCb(2),
+  ...key(7), mapRef(1, 0), ...keyArgs, 'call 3', toCb(3),
+  ...key(5), ...lookupLow(4),
+  'r0 = 0', 'exit',
+].join('\n');
+
+/** tc on a queue or stack of 2 u32s: pushes 10, 20, 30 (cb0 = third push), 40 with BPF_EXIST; peek (cb1), pop, pop (cb2, cb3), pop of empty (cb4). */
+export const queueOps = [
+  'r6 = r1',
+  ...[10, 20, 30].flatMap((v) => [`r1 = ${v}`, '*(u32 *)(r10 -8) = r1', mapRef(1, 0), 'r2 = r10', 'r2 += -8', 'r3 = 0', 'call 87']), toCb(0),
+  'r1 = 40', '*(u32 *)(r10 -8) = r1', mapRef(1, 0), 'r2 = r10', 'r2 += -8', 'r3 = 2', 'call 87',
+  mapRef(1, 0), 'r2 = r10', 'r2 += -8', 'call 89', 'r0 = *(u32 *)(r10 -8)', toCb(1),
+  mapRef(1, 0), 'r2 = r10', 'r2 += -8', 'call 88', 'r0 = *(u32 *)(r10 -8)', toCb(2),
+  mapRef(1, 0), 'r2 = r10', 'r2 += -8', 'call 88', 'r0 = *(u32 *)(r10 -8)', toCb(3),
+  mapRef(1, 0), 'r2 = r10', 'r2 += -8', 'call 88', toCb(4),
+  'r0 = 0', 'exit',
+].join('\n');
+
+/** tc on a ringbuf (4096): cb0 = output of 8 bytes, cb1 = AVAIL_DATA, cb2 = reserve+submit then PROD_POS, cb3 = RING_SIZE, cb4 = CONS_POS. */
+export const ringbufOps = [
+  'r6 = r1', ...val('0x55'),
+  mapRef(1, 0), 'r2 = r10', 'r2 += -16', 'r3 = 8', 'r4 = 0', 'call 130', toCb(0),
+  mapRef(1, 0), 'r2 = 0', 'call 134', toCb(1),
+  mapRef(1, 0), 'r2 = 16', 'r3 = 0', 'call 131', 'if r0 == 0 goto +3', 'r1 = r0', 'r2 = 0', 'call 132',
+  mapRef(1, 0), 'r2 = 3', 'call 134', toCb(2),
+  mapRef(1, 0), 'r2 = 1', 'call 134', toCb(3),
+  mapRef(1, 0), 'r2 = 2', 'call 134', toCb(4),
+  'r0 = 0', 'exit',
+].join('\n');
+
+/** tc on an empty perf event array (4 slots): cb0 = current CPU (-ENOENT), cb1 = index 9 (-E2BIG), cb2 = a flag above the ctx length (-EINVAL), cb3 = index 2 with 4 packet bytes. */
+export const perfOps = [
+  'r6 = r1', ...val('0x55'),
+  ...[['0xffffffff ll', 0], ['9 ll', 1], ['0x10000000000000 ll', 2], ['0x400000002 ll', 3]].flatMap(([flags, i]) => [
+    'r1 = r6', mapRef(2, 0), `r3 = ${flags}`, 'r4 = r10', 'r4 += -16', 'r5 = 8', 'call 25', toCb(i),
+  ]),
+  'r0 = 0', 'exit',
+].join('\n');
+
+/** XDP: for_each_map_elem over an array of 4 u64 (values 1..4 set first) summing into the stack; stops after index 2; r0 = calls << 8 | sum. */
+export const forEachOps = {
+  text: [
+    ...[1, 2, 3, 4].flatMap((v, i) => [...key(i), ...val(v), ...update(0)]),
+    'r1 = 0', '*(u64 *)(r10 -24) = r1',
+    mapRef(1, 0), 'r2 = 0 ll', 'r3 = r10', 'r3 += -24', 'r4 = 0', 'call 164',
+    'r0 <<= 8', 'r1 = *(u64 *)(r10 -24)', 'r0 += r1', 'exit',
+    // callback(map, key, value, ctx)
+    'r5 = *(u64 *)(r3 +0)', 'r1 = *(u64 *)(r4 +0)', 'r1 += r5', '*(u64 *)(r4 +0) = r1',
+    'r0 = 0', 'r2 = *(u32 *)(r2 +0)', 'if r2 != 2 goto +1', 'r0 = 1', 'exit',
+  ].join('\n'),
+};

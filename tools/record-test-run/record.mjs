@@ -74,6 +74,14 @@ function load(prog) {
   const hit = loaded.get(key);
   if (hit !== undefined) return hit;
   const insns = encode(prog);
+  const mapFds = (prog.maps ?? []).map((d) => sys.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type: d.type, key_size: d.keySize, value_size: d.valueSize, max_entries: d.maxEntries, map_flags: d.flags })));
+  for (let i = 0; i < insns.length; i += 8) {
+    const imm = new DataView(insns.buffer).getUint32(i + 4, true);
+    if (insns[i] === 0x18 && imm >= 0x7fff0000 && imm < 0x7fff0010) {
+      insns[i + 1] = (insns[i + 1] & 0x0f) | 0x10;
+      new DataView(insns.buffer).setInt32(i + 4, mapFds[imm - 0x7fff0000], true);
+    }
+  }
   let mapFd;
   if (prog.rodata !== undefined) {
     mapFd = rodataMap(Uint8Array.from(Buffer.from(prog.rodata, 'hex')));
@@ -101,6 +109,7 @@ function load(prog) {
   } catch (e) {
     result = { ok: false, errno: e.code, log: (e.log ?? '').split('\n').slice(-4).join('\n') };
   }
+  for (const fd of mapFds) sys.close(fd);
   if (btf !== undefined) {
     mem.free(btf.info);
     sys.close(btf.fd);

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { assemble, encodeProgram } from '@bpfkit/asm';
-import { BpfError, type TestRunEnv, type TestRunRequest, type TestRunResult } from '@bpfkit/kernel-api';
+import { BpfError, type BpfMap, type TestRunEnv, type TestRunRequest, type TestRunResult } from '@bpfkit/kernel-api';
+import { createMapTypes } from '@bpfkit/maps';
 import { createVmArena } from '@bpfkit/memory';
 import { createHelperRegistry, createInterpreter, createTestRunService } from '@bpfkit/vm';
 import { makeNoopServices } from '@bpfkit/vm/testing';
@@ -15,6 +16,7 @@ interface Fixture {
     readonly text: string;
     readonly patches?: readonly { readonly insn: number; readonly src: number; readonly imm: number }[];
     readonly rodata?: string;
+    readonly maps?: readonly { readonly type: number; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number; readonly flags: number }[];
   };
   readonly req: {
     readonly dataIn: string | null;
@@ -57,7 +59,18 @@ const arena = createVmArena({ initialBytes: 4 << 20 });
 const helpers = createHelperRegistry();
 const engine = createInterpreter();
 const testRun = createTestRunService();
-const env: TestRunEnv = { arena, helpers, services: makeNoopServices(), cpus: 2 };
+const mapTypes = createMapTypes({ arena, possibleCpus: 2 });
+const liveMaps: BpfMap[] = [];
+const env: TestRunEnv = { arena, helpers, services: makeNoopServices({ mapAt: (addr) => liveMaps.find((m) => m.address === addr) }), cpus: 2 };
+
+/** The program's maps, created the way the kernel's MAP_CREATE leaves them (no BTF). */
+function createMaps(f: Fixture): BpfMap[] {
+  return (f.prog.maps ?? []).map((d) => {
+    const type = mapTypes.get(d.type);
+    if (type === undefined) throw new Error(`no map type ${d.type}`);
+    return type.create({ info: { mapType: d.type, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, mapFlags: d.flags, isMapInMap: false }, mapExtra: 0n, valueFields: [] });
+  });
+}
 
 /** The program as the kernel's load-time fix-ups leave it: callbacks absolute, map values as addresses. */
 function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; release: () => void } {
@@ -66,6 +79,14 @@ function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; releas
   for (const p of f.prog.patches ?? []) {
     insns[p.insn * 8 + 1] = ((insns[p.insn * 8 + 1] ?? 0) & 0x0f) | (p.src << 4);
     view.setInt32(p.insn * 8 + 4, p.insn + 1 + p.imm, true);
+  }
+  // Map references: a marker immediate (0x7fff0000 + index) that the kernel got as an fd and an engine gets as the map's address.
+  const maps = createMaps(f);
+  liveMaps.push(...maps);
+  for (let i = 0; i < insns.length; i += 8) {
+    const imm = view.getUint32(i + 4, true);
+    const map = maps[imm - 0x7fff_0000];
+    if (insns[i] === 0x18 && map !== undefined) view.setUint32(i + 4, map.address, true);
   }
   let rodata = 0;
   if (f.prog.rodata !== undefined) {
@@ -79,12 +100,16 @@ function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; releas
       }
     }
   }
-  const loaded = engine.load({ progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, insns, maps: [], verified: true });
+  const loaded = engine.load({ progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, insns, maps, verified: true });
   const prog = { id: 1, progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, loaded };
   return {
     run: (req) => testRun.run(prog, req, env),
     release: () => {
       loaded.release();
+      for (const m of maps) {
+        m.release();
+        liveMaps.splice(liveMaps.indexOf(m), 1);
+      }
       if (rodata !== 0) arena.free(rodata);
     },
   };
