@@ -149,6 +149,36 @@ function usesTarget(internal: number, code: number): boolean {
   return (cls === JMP || cls === JMP32) && (code & 0xf0) !== 0x80 && (code & 0xf0) !== 0x90;
 }
 
+/** mov X (64 or 32 bit) followed by an ALU-with-immediate op: the fused op, by the second opcode. */
+const MOV_FUSIONS: ReadonlyMap<number, ReadonlyMap<number, number>> = new Map([
+  [0xbf, new Map([[0x07, op.OP_MOV64_ADD64_K], [0x67, op.OP_MOV64_LSH64_K], [0x77, op.OP_MOV64_RSH64_K], [0x57, op.OP_MOV64_AND64_K]])],
+  [0xbc, new Map([[0x04, op.OP_MOV32_ADD32_K], [0x64, op.OP_MOV32_LSH32_K], [0x74, op.OP_MOV32_RSH32_K], [0x54, op.OP_MOV32_AND32_K]])],
+]);
+
+/**
+ * Rewrites the packed op of slot i into a superinstruction where slots i and
+ * i+1 form a fusable pair (see `OP_MOV64_ADD64_K`). Neither half can fault
+ * or branch before the second, so running both is the same as running them
+ * one after the other; slot i+1 keeps its own op for jumps that land there.
+ */
+function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, target: Int32Array): void {
+  for (let i = 0; i + 1 < p.length; i++) {
+    const first = ops[i] ?? 0;
+    const second = ops[i + 1] ?? 0;
+    const dst = p.dst[i] ?? 0;
+    if (dst !== (p.dst[i + 1] ?? 0)) continue;
+    const fused = MOV_FUSIONS.get(first)?.get(second);
+    if (fused !== undefined) {
+      packed[4 * i] = fused | (dst << 17) | ((p.src[i] ?? 0) << 25);
+      packed[4 * i + 1] = p.imm[i + 1] ?? 0;
+    } else if (first === 0x07 && second === 0x2d) {
+      // dst += imm; if dst > src goto target
+      packed[4 * i] = op.OP_ADD64_K_JGT_X | (dst << 17) | ((p.src[i + 1] ?? 0) << 25);
+      packed[4 * i + 2] = target[i + 1] ?? 0;
+    }
+  }
+}
+
 /**
  * Decodes and classifies an image once, at load. Throws `BpfError('EINVAL')`
  * only for bytes that are not instructions (see `decodeProgram`).
@@ -205,5 +235,6 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
     packed[4 * i + 2] = usesTarget(o, decoded.code[i] ?? 0) ? (target[i] ?? 0) : (off[i] ?? 0);
     packed[4 * i + 3] = immHi[i] ?? 0;
   }
+  fusePairs(ops, decoded, packed, target);
   return { image, decoded, layout, packed, ops, d2, s2, off, imm, immHi, target, kfuncs, invalidWhy, checked: !image.verified };
 }

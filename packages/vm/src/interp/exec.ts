@@ -187,6 +187,72 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         break;
       }
 
+      // ---- fused pairs: both halves count; a budget that ends between them runs the first only ----
+      case 0x170: // mov64 X; add64 K
+      case 0x171: // mov64 X; lsh64 K
+      case 0x172: // mov64 X; rsh64 K
+      case 0x173: { // mov64 X; and64 K
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        r[d] = r[s] ?? 0;
+        r[d + 1] = r[s + 1] ?? 0;
+        if (left <= 0) {
+          pc++;
+          break;
+        }
+        left--;
+        const k = ins[i4 + 1] ?? 0;
+        if (o === 0x170) {
+          const lo = ((r[d] ?? 0) >>> 0) + (k >>> 0);
+          r[d] = lo;
+          r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (lo > 0xffffffff ? 1 : 0);
+        } else if (o === 0x171) {
+          lsh64(r, d, k & 63);
+        } else if (o === 0x172) {
+          rsh64(r, d, k & 63);
+        } else {
+          r[d] = (r[d] ?? 0) & k;
+          r[d + 1] = (r[d + 1] ?? 0) & (k >> 31);
+        }
+        pc += 2;
+        break;
+      }
+      case 0x174: // mov32 X; add32 K
+      case 0x175: // mov32 X; lsh32 K
+      case 0x176: // mov32 X; rsh32 K
+      case 0x177: { // mov32 X; and32 K
+        const d = (w >>> 16) & 0xff;
+        const v = r[w >>> 24] ?? 0;
+        r[d + 1] = 0;
+        if (left <= 0) {
+          r[d] = v;
+          pc++;
+          break;
+        }
+        left--;
+        const k = ins[i4 + 1] ?? 0;
+        r[d] = o === 0x174 ? v + k : o === 0x175 ? v << k : o === 0x176 ? v >>> k : v & k;
+        pc += 2;
+        break;
+      }
+      case 0x178: { // add64 K; jgt X (same dst)
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
+        const sum = ((r[d] ?? 0) >>> 0) + (k >>> 0);
+        r[d] = sum;
+        r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (sum > 0xffffffff ? 1 : 0);
+        if (left <= 0) {
+          pc++;
+          break;
+        }
+        left--;
+        const s = w >>> 24;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (r[s + 1] ?? 0) >>> 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) > (r[s] ?? 0) >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 2;
+        break;
+      }
+
       // ---- ALU64, register ----
       case 0x0f: { // add64 X
         const d = (w >>> 16) & 0xff;

@@ -64,5 +64,22 @@ export const OP_LD_IND = 0x151;
 /** A load or store of an unverified program (checked against the arena's allocations). */
 export const OP_CHECKED_MEM = 0x160;
 
+/**
+ * Fused pairs (superinstructions): `mov dst, src` then an ALU op with an
+ * immediate on the same dst, and `dst += imm` then `if dst > src goto` — the
+ * commonest adjacent pairs compilers emit (measured on /work/shared/bench).
+ * They run both instructions and count two; the second slot keeps its own op
+ * for jumps that land on it.
+ */
+export const OP_MOV64_ADD64_K = 0x170;
+export const OP_MOV64_LSH64_K = 0x171;
+export const OP_MOV64_RSH64_K = 0x172;
+export const OP_MOV64_AND64_K = 0x173;
+export const OP_MOV32_ADD32_K = 0x174;
+export const OP_MOV32_LSH32_K = 0x175;
+export const OP_MOV32_RSH32_K = 0x176;
+export const OP_MOV32_AND32_K = 0x177;
+export const OP_ADD64_K_JGT_X = 0x178;
+
 /** One past the highest internal op. */
-export const OP_COUNT = 0x161;
+export const OP_COUNT = 0x179;
