@@ -213,6 +213,23 @@ const INFO: SyscallCase = {
     new DataView(withHash.buffer).setBigUint64(88, r.mem(32), true);
     withHash[96] = 32;
     call('hash of a hash map', fd, 104, withHash);
+    const arr = array(r, 'create an array to hash');
+    if (arr !== undefined) {
+      update(r, 'array: update key 1', arr, u32(1), u64(0x1122334455667788n));
+      const out = r.mem(32);
+      const ask = new Uint8Array(104);
+      new DataView(ask.buffer).setBigUint64(88, out, true);
+      ask[96] = 32;
+      const hashOf = (step: string): void => {
+        r.call(step, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: arr, info_len: 104, info: r.mem(ask) }), () => ({ hash: hex(r.read(out, 32)) }));
+      };
+      hashOf('hash of an array before freeze');
+      freeze(r, 'freeze the array', arr);
+      hashOf('hash of the frozen array');
+      const short = ask.slice();
+      short[96] = 20;
+      r.call('hash with hash_size 20', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: arr, info_len: 104, info: r.mem(short) }));
+    }
     const btf = fdById(r, 'BTF_GET_FD_BY_ID 1 (vmlinux)', BpfCmd.BPF_BTF_GET_FD_BY_ID, 1);
     if (btf !== undefined) {
       const info = r.mem(32);

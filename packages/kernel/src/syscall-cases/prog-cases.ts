@@ -131,6 +131,7 @@ const PROG_INFO: SyscallCase = {
           func_info_rec_size: v.getUint32(132, true),
           line_info_rec_size: v.getUint32(172, true),
           nr_prog_tags: v.getUint32(180, true),
+          tag: hex(b.subarray(8, 16)),
           ...(extra?.(b, v) ?? {}),
         };
       });
@@ -147,6 +148,7 @@ const PROG_INFO: SyscallCase = {
       r.call('map ids of the counter', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: count, info_len: 232, info: buf }), () => ({
         nr_map_ids: new DataView(r.read(buf, 232).buffer).getUint32(52, true),
         firstIsTheArray: new DataView(r.read(ids, 4).buffer).getUint32(0, true) === mapId,
+        tag: hex(r.read(buf + 8n, 8)),
       }));
     }
     const bad = new Uint8Array(232);

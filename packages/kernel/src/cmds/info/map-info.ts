@@ -3,17 +3,38 @@ import { BpfMapType as M } from '@bpfkit/uapi';
 import type { MapRecord } from '../../bpf/map-record.js';
 import type { BpfObject } from '../../bpf/objects.js';
 import type { TaskImpl } from '../../task/task.js';
+import { sha256 } from '../../bpf/prog-tag.js';
 import { BPF_MAP_INFO, InfoStruct } from './layout.js';
 import { finishInfo, infoTailZero, nameBytes, readUserInfo } from './user-info.js';
 
 const SHA256_DIGEST_SIZE = 32;
 
 /**
+ * `array_map_get_hash`: SHA-256 over every element, each `round_up(value_size, 8)`
+ * bytes (the padding is never written, so it is zero).
+ */
+function arrayHash(map: MapRecord): Uint8Array {
+  const { valueSize, maxEntries } = map.info;
+  const elem = Math.ceil(valueSize / 8) * 8;
+  const all = new Uint8Array(elem * maxEntries);
+  const live = map.live;
+  if (live !== undefined) {
+    const key = new Uint8Array(4);
+    const kv = new DataView(key.buffer);
+    for (let i = 0; i < maxEntries; i++) {
+      kv.setUint32(0, i, true);
+      all.set(live.sysLookup(key, 0).subarray(0, valueSize), i * elem);
+    }
+  }
+  return sha256(all);
+}
+
+/**
  * `bpf_map_get_info_by_fd`: the tail check, the caller's struct read in (for
  * `hash`/`hash_size`), the map's attributes filled, the struct and `info_len`
  * written back. A `hash` request needs an array map (EINVAL), a 32-byte
- * digest size (EINVAL) and a frozen map (EPERM); the digest itself is not
- * computed by the simulated kernel (ENOTSUPP).
+ * digest size (EINVAL) and a frozen map (EPERM); the SHA-256 of the values
+ * then goes to `hash`.
  */
 export function mapGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
   const map = obj.impl as MapRecord;
@@ -38,7 +59,7 @@ export function mapGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLe
     if (i.mapType !== M.BPF_MAP_TYPE_ARRAY) throw new BpfError('EINVAL', 'info:map-hash-not-supported', 'only array maps have a hash');
     if (info.getU32('hash_size') !== SHA256_DIGEST_SIZE) throw new BpfError('EINVAL', 'info:map-hash-size', `hash_size must be ${SHA256_DIGEST_SIZE}`);
     if (!map.frozen) throw new BpfError('EPERM', 'info:map-hash-not-frozen', 'the map must be frozen before its hash is taken');
-    throw new BpfError('ENOTSUPP', 'info:map-hash-not-simulated', 'map hashes are not computed by bpfkit');
+    task.memory.write(info.get('hash'), arrayHash(map));
   } else if (info.getU32('hash_size') !== 0) {
     throw new BpfError('EINVAL', 'info:map-hash-size-without-hash', 'hash_size given without hash');
   }

@@ -2,6 +2,7 @@ import { BpfError } from '@bpfkit/kernel-api';
 import { Capability } from '@bpfkit/uapi';
 import type { BpfObject } from '../../bpf/objects.js';
 import type { ProgRecord } from '../../bpf/prog-record.js';
+import { progTag } from '../../bpf/prog-tag.js';
 import type { TaskImpl } from '../../task/task.js';
 import { BPF_PROG_INFO, InfoStruct } from './layout.js';
 import { finishInfo, infoTailZero, nameBytes, readUserInfo } from './user-info.js';
@@ -52,7 +53,7 @@ function xlatedDump(prog: ProgRecord, task: TaskImpl): Uint8Array {
  * `bpf_prog_get_info_by_fd`: the tail check, the caller's struct read in (its
  * counts and pointers say what to copy), then the program's attributes, its
  * map ids, record sizes, run statistics and, for a CAP_BPF caller, the
- * translated instructions. The simulated kernel has no JIT image, so the
+ * translated instructions; the tag is `bpf_prog_calc_tag`'s. The simulated kernel has no JIT image, so the
  * jited lengths read 0 and no jited addresses are written.
  */
 export function progGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
@@ -65,7 +66,8 @@ export function progGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoL
   info.set('load_time', prog.loadTimeNs);
   info.set('created_by_uid', core.deps.userNamespaces.mapUpMunged(task.cred.userNs, 'uid', prog.createdByUid));
   info.set('gpl_compatible', (info.getU32('gpl_compatible') & ~1) | (prog.gplCompatible ? 1 : 0));
-  info.setBytes('tag', new Uint8Array(8));
+  const tag = progTag(prog.insns);
+  info.setBytes('tag', tag);
   info.setBytes('name', nameBytes(obj.name));
 
   const wantMaps = info.getU32('nr_map_ids');
@@ -104,7 +106,7 @@ export function progGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoL
     info.set('nr_jited_line_info', 0);
     const wantTags = info.getU32('nr_prog_tags');
     info.set('nr_prog_tags', 1);
-    if (wantTags !== 0) task.memory.write(info.get('prog_tags'), new Uint8Array(8));
+    if (wantTags !== 0) task.memory.write(info.get('prog_tags'), tag);
   }
   finishInfo(task, uattr, uinfo, info.bytes, len);
   return 0;
