@@ -290,6 +290,16 @@ export function* cases() {
   yield { name: 'perf_event_output on an empty perf event array', prog: { type: T.SCHED_CLS, text: P.perfOps, maps: [m(4, 4, 4, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
   yield { name: 'for_each_map_elem over an array', prog: { type: T.XDP, text: P.forEachOps.text, maps: [m(2, 4, 8, 4)], ...callbackPatch(P.forEachOps.text) }, req: req({ dataIn: frame(64) }) };
 
+  // --- kfuncs
+  for (const [start, end] of [[0, 5], [3, 3], [5, 2], [-2, 2], [0, (1 << 23) + 1]]) {
+    const k = P.iterNumSum(start, end);
+    yield { name: `bpf_iter_num ${start}..${end}`, prog: { type: T.XDP, text: k.text, kfuncs: k.kfuncs }, req: req({ dataIn: frame(64) }) };
+  }
+  // --- probe_read (raw tracepoints; the first byte read lands in bits 24..31 of retval)
+  for (const [which, size, addr] of [['kernel', 8, 'stack'], ['kernel', 8, '0'], ['kernel', 8, '0x1000'], ['user', 8, '0'], ['kernel_str', 8, 'stack'], ['kernel_str', 4, 'stack'], ['kernel_str', 8, '0'], ['user_str', 8, '0']]) {
+    yield { name: `probe_read_${which} ${size} bytes from ${addr}`, prog: { type: T.RAW_TRACEPOINT, text: P.probeRead(which, size, addr) }, req: req({}) };
+  }
+
   // --- helpers
   const bytes = (...b) => b;
   for (const [what, from, fs, to, ts, seed] of [

@@ -289,3 +289,38 @@ export const forEachOps = {
     'r0 = 0', 'r2 = *(u32 *)(r2 +0)', 'if r2 != 2 goto +1', 'r0 = 1', 'exit',
   ].join('\n'),
 };
+
+/** `call <kfunc #idx>` (BPF_PSEUDO_KFUNC_CALL once patched): a marker helper id the recorder and the replay both find. */
+export const kfuncRef = (idx) => `call ${0x7ffe0000 + idx}`;
+
+/** XDP: sums the values of bpf_iter_num(start, end); r0 = new's result << 16 | sum (kfuncs: new, next, destroy). */
+export function iterNumSum(start, end) {
+  return {
+    text: [
+      'r1 = r10', 'r1 += -8', `r2 = ${start}`, `r3 = ${end}`, kfuncRef(0), 'r7 = r0',
+      'r6 = 0',
+      'r1 = r10', 'r1 += -8', kfuncRef(1),
+      'if r0 == 0 goto +3',
+      'r1 = *(u32 *)(r0 +0)', 'r6 += r1',
+      'goto -7',
+      'r1 = r10', 'r1 += -8', kfuncRef(2),
+      'r7 <<= 16', 'r0 = r6', 'r0 &= 0xffff', 'r0 |= r7', 'exit',
+    ].join('\n'),
+    kfuncs: ['bpf_iter_num_new', 'bpf_iter_num_next', 'bpf_iter_num_destroy'],
+  };
+}
+
+/** raw_tp: r0 = bpf_probe_read_<which>(stack buf, size, addr) where addr is a constant or the stack itself; cb-like results in the return value's high half: the first byte read. */
+export function probeRead(which, size, addr) {
+  const id = { kernel: 113, user: 112, kernel_str: 115, user_str: 114 }[which];
+  return [
+    'r1 = 0x0041424344454647 ll', '*(u64 *)(r10 -16) = r1', 'r1 = 0x7777777777777777 ll', '*(u64 *)(r10 -8) = r1',
+    'r1 = r10', 'r1 += -8', `r2 = ${size}`,
+    addr === 'stack' ? 'r3 = r10' : `r3 = ${addr} ll`, ...(addr === 'stack' ? ['r3 += -16'] : []),
+    `call ${id}`,
+    'r1 = *(u8 *)(r10 -8)', 'r1 <<= 32', 'r0 &= 0xffffffff', 'r0 |= r1',
+    // retval is 32 bits: fold the byte into bits 24..31 and keep the result's low 24 bits.
+    'r1 = r0', 'r1 >>= 8', 'r1 &= 0xff000000', 'r0 &= 0xffffff', 'r0 |= r1',
+    'exit',
+  ].join('\n');
+}

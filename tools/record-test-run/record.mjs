@@ -7,9 +7,10 @@
 //
 //   pnpm -r --filter @bpfkit/linux --filter @bpfkit/asm --filter @bpfkit/uapi build
 //   sudo node tools/record-test-run/record.mjs
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createLinuxSyscall } from '../../packages/linux/dist/index.js';
 import { assemble, encodeProgram } from '../../packages/asm/dist/index.js';
+import { decodeBtf } from '../../packages/btf/dist/index.js';
 import { BpfCmd, encodeBtfLoadAttr, encodeMapCreateAttr, encodeMapElemAttr, encodeProgLoadAttr, encodeTestRunAttr, decodeTestRunAttr } from '../../packages/uapi/dist/index.js';
 import { cases } from './cases.mjs';
 
@@ -68,6 +69,15 @@ function funcInfoBtf(cbInsn) {
   return { fd, info };
 }
 
+let vmlinux;
+/** The vmlinux BTF id of a kfunc. */
+function kfuncId(name) {
+  vmlinux ??= decodeBtf(new Uint8Array(readFileSync('/sys/kernel/btf/vmlinux')));
+  const id = vmlinux.byName(name, 'FUNC');
+  if (id === undefined) throw new Error(`no kfunc ${name} in vmlinux BTF`);
+  return id;
+}
+
 const loaded = new Map();
 function load(prog) {
   const key = JSON.stringify(prog);
@@ -80,6 +90,13 @@ function load(prog) {
     if (insns[i] === 0x18 && imm >= 0x7fff0000 && imm < 0x7fff0010) {
       insns[i + 1] = (insns[i + 1] & 0x0f) | 0x10;
       new DataView(insns.buffer).setInt32(i + 4, mapFds[imm - 0x7fff0000], true);
+    }
+  }
+  for (let i = 0; i < insns.length; i += 8) {
+    const imm = new DataView(insns.buffer).getUint32(i + 4, true);
+    if (insns[i] === 0x85 && imm >= 0x7ffe0000 && imm < 0x7ffe0010) {
+      insns[i + 1] = (insns[i + 1] & 0x0f) | 0x20;
+      new DataView(insns.buffer).setInt32(i + 4, kfuncId(prog.kfuncs[imm - 0x7ffe0000]), true);
     }
   }
   let mapFd;

@@ -98,6 +98,14 @@ test('probe_read_kernel of unmapped memory zeroes the destination and returns -E
   t.deepEqual([...e.arena.bytes.subarray(dst, dst + 8)], [0, 0, 0, 0, 0, 0, 0, 0]);
 });
 
+test('probe_read_kernel of a user-space address (NULL included) is -ERANGE, as copy_from_kernel_nofault refuses it', (t) => {
+  const e = env();
+  const dst = e.arena.alloc(8);
+  t.is(callHelper(h('probe_read_kernel'), e, dst, 8, 0), BigInt(-Errno.ERANGE));
+  t.is(callHelper(h('probe_read_kernel_str'), e, dst, 8, 0x1000), BigInt(-Errno.ERANGE));
+  t.is(callHelper(h('probe_read_user'), e, dst, 8, 0), BigInt(-Errno.EFAULT));
+});
+
 test('probe_read_kernel reads arena memory (BPF stacks and maps are kernel memory)', (t) => {
   const e = env();
   const src = e.arena.alloc(8);

@@ -16,6 +16,7 @@ interface Fixture {
     readonly text: string;
     readonly patches?: readonly { readonly insn: number; readonly src: number; readonly imm: number }[];
     readonly rodata?: string;
+    readonly kfuncs?: readonly string[];
     readonly maps?: readonly { readonly type: number; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number; readonly flags: number }[];
   };
   readonly req: {
@@ -88,6 +89,16 @@ function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; releas
     const map = maps[imm - 0x7fff_0000];
     if (insns[i] === 0x18 && map !== undefined) view.setUint32(i + 4, map.address, true);
   }
+  // kfunc calls: a marker helper id (0x7ffe0000 + index) that the kernel got as a BTF id; engines find kfuncs by name.
+  const kfuncs = new Map<number, string>();
+  for (let i = 0; i < insns.length; i += 8) {
+    const name = f.prog.kfuncs?.[view.getUint32(i + 4, true) - 0x7ffe_0000];
+    if (insns[i] === 0x85 && name !== undefined) {
+      insns[i + 1] = ((insns[i + 1] ?? 0) & 0x0f) | 0x20;
+      view.setInt32(i + 4, 0, true);
+      kfuncs.set(i / 8, name);
+    }
+  }
   let rodata = 0;
   if (f.prog.rodata !== undefined) {
     const bytes = hex(f.prog.rodata) ?? new Uint8Array(0);
@@ -100,7 +111,7 @@ function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; releas
       }
     }
   }
-  const loaded = engine.load({ progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, insns, maps, verified: true });
+  const loaded = engine.load({ progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, insns, maps, verified: true, kfuncs });
   const prog = { id: 1, progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, loaded };
   return {
     run: (req) => testRun.run(prog, req, env),

@@ -25,7 +25,7 @@ export function currentTaskHelpers(): HelperDescriptor[] {
       const buf = ptrArg(c, 1, 'buf');
       const size = argLo(c, 2);
       checkMem(c, buf, size, 'bpf_get_current_comm buf');
-      if (size === 0) { setR0(c, -Errno.EINVAL); return; }
+      if (size === 0) return setR0(c, -Errno.EINVAL);
       const comm = encoder.encode(c.env.services.current.comm).subarray(0, TASK_COMM_LEN - 1);
       const n = Math.min(comm.length, size - 1);
       const bytes = c.env.arena.bytes;

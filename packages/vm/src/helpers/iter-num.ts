@@ -29,7 +29,7 @@ export function iterNumKfuncs(): HelperDescriptor[] {
       if (start > end || end - start > BPF_MAX_LOOPS) {
         v.setInt32(it + CUR, 0, true);
         v.setInt32(it + END, 0, true);
-        setR0(c, start > end ? -Errno.EINVAL : -Errno.E2BIG); return;
+        return setR0(c, start > end ? -Errno.EINVAL : -Errno.E2BIG);
       }
       v.setInt32(it + CUR, start - 1, true);
       v.setInt32(it + END, end, true);
@@ -43,7 +43,7 @@ export function iterNumKfuncs(): HelperDescriptor[] {
       if (((cur + 1) | 0) >= v.getInt32(it + END, true)) {
         v.setInt32(it + CUR, 0, true);
         v.setInt32(it + END, 0, true);
-        setR0(c, 0); return;
+        return setR0(c, 0);
       }
       v.setInt32(it + CUR, (cur + 1) | 0, true);
       setR0(c, it + CUR);

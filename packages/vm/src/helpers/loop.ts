@@ -16,13 +16,13 @@ export const BPF_MAX_LOOPS = 1 << 23;
  * registry.get(BpfFuncId.loop)
  */
 export const loopHelper: HelperDescriptor = defineHelper('loop', (c) => {
-  if (!argZero(c, 4)) { setR0(c, -Errno.EINVAL); return; }
+  if (!argZero(c, 4)) return setR0(c, -Errno.EINVAL);
   const nr = argLo(c, 1);
-  if (nr > BPF_MAX_LOOPS) { setR0(c, -Errno.E2BIG); return; }
+  if (nr > BPF_MAX_LOOPS) return setR0(c, -Errno.E2BIG);
   const fn = argLo(c, 2);
   const ctx = argLo(c, 3);
   for (let i = 0; i < nr; i++) {
-    if (c.env.callback(fn, i, ctx, 0, 0, 0) !== 0n) { setR0(c, i + 1); return; }
+    if (c.env.callback(fn, i, ctx, 0, 0, 0) !== 0n) return setR0(c, i + 1);
   }
   setR0(c, nr);
 });

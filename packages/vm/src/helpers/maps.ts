@@ -80,7 +80,7 @@ function makeForEachMapElem(): HelperDescriptor {
   };
   return defineHelper('for_each_map_elem', (c) => {
     const map = mapArg(c, 1);
-    if (!argZero(c, 4)) { setR0(c, -Errno.EINVAL); return; }
+    if (!argZero(c, 4)) return setR0(c, -Errno.EINVAL);
     const outerCall = call;
     const outerMap = mapAddr;
     const outerFn = fn;

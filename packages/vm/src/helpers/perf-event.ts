@@ -37,14 +37,14 @@ export const perfEventOutputHelper: HelperDescriptor = defineHelper('perf_event_
   const ops = map.perfEvents ?? c.env.fault('bpf_perf_event_output on a map that is not a perf event array');
   const packet = PACKET_TYPES.has(c.env.progType);
   const hi = argHi(c, 3);
-  if (packet ? (hi & ~CTXLEN_MASK_HI) !== 0 : hi !== 0) { setR0(c, -Errno.EINVAL); return; }
+  if (packet ? (hi & ~CTXLEN_MASK_HI) !== 0 : hi !== 0) return setR0(c, -Errno.EINVAL);
   const lo = argLo(c, 3);
   const index = lo === BPF_F_CURRENT_CPU ? c.env.cpu : lo;
-  if (index >= map.info.maxEntries) { setR0(c, -Errno.E2BIG); return; }
+  if (index >= map.info.maxEntries) return setR0(c, -Errno.E2BIG);
   const ctxLen = packet ? hi & CTXLEN_MASK_HI : 0;
-  if (ctxLen === 0) { setR0(c, ops.output(c.env.cpu, index, data, size)); return; }
+  if (ctxLen === 0) return setR0(c, ops.output(c.env.cpu, index, data, size));
   const pkt = packetOf(c.env.arena, ctx);
-  if (pkt === undefined || ctxLen > pkt.dataEnd() - pkt.data()) { setR0(c, -Errno.EFAULT); return; }
+  if (pkt === undefined || ctxLen > pkt.dataEnd() - pkt.data()) return setR0(c, -Errno.EFAULT);
   // The record is data followed by packet bytes: assemble it in a scratch allocation.
   const arena = c.env.arena;
   const tmp = arena.alloc(size + ctxLen);

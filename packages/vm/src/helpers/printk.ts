@@ -24,11 +24,11 @@ function makeTracePrintk(): HelperDescriptor {
     const fmtSize = argLo(c, 2);
     checkMem(c, fmtAddr, fmtSize, 'bpf_trace_printk fmt');
     const fmt = formatBytes(c, fmtAddr, fmtSize);
-    if (typeof fmt === 'number') { setR0(c, fmt); return; }
+    if (typeof fmt === 'number') return setR0(c, fmt);
     call = c;
     const text = formatBprintf(c, fmt, args, MAX_TRACE_PRINTK_VARARGS);
     call = undefined;
-    if (typeof text === 'number') { setR0(c, text); return; }
+    if (typeof text === 'number') return setR0(c, text);
     const line = text.length >= MAX_BPRINTF_BUF ? text.slice(0, MAX_BPRINTF_BUF - 1) : text;
     c.env.services.trace(line);
     setR0(c, text.length);
@@ -54,17 +54,17 @@ function makeSnprintf(): HelperDescriptor {
     const fmtAddr = ptrArg(c, 3, 'fmt');
     const dataLen = argU53(c, 5);
     checkMem(c, str, strSize, 'bpf_snprintf str');
-    if (dataLen % 8 !== 0 || dataLen > MAX_BPRINTF_VARARGS * 8) { setR0(c, -Errno.EINVAL); return; }
+    if (dataLen % 8 !== 0 || dataLen > MAX_BPRINTF_VARARGS * 8) return setR0(c, -Errno.EINVAL);
     const dataAddr = dataLen === 0 ? 0 : ptrArg(c, 4, 'data');
     checkMem(c, dataAddr, dataLen, 'bpf_snprintf data');
     // The verifier proved fmt is a NUL-terminated read-only map value; bound the search by its allocation.
     const fmt = formatBytes(c, fmtAddr, Math.max(0, c.env.arena.bytes.length - fmtAddr));
-    if (typeof fmt === 'number') { setR0(c, fmt); return; }
+    if (typeof fmt === 'number') return setR0(c, fmt);
     call = c;
     data = dataAddr;
     const text = formatBprintf(c, fmt, args, dataLen / 8);
     call = undefined;
-    if (typeof text === 'number') { setR0(c, text); return; }
+    if (typeof text === 'number') return setR0(c, text);
     const bytes = encoder.encode(text);
     if (strSize > 0) {
       const n = Math.min(bytes.length, strSize - 1);

@@ -6,6 +6,16 @@ import { argHi, argLo, ptrArg, setR0 } from './regs.js';
 
 type Space = 'kernel' | 'user' | 'any';
 
+/** x86-64 `TASK_SIZE_MAX`: `copy_from_kernel_nofault` refuses addresses below it with -ERANGE. */
+const TASK_SIZE_MAX_HI = 0x7fff;
+const TASK_SIZE_MAX_LO = 0xffff_f000;
+
+/** The errno of a failed read: kernel reads of user-space addresses are -ERANGE (measured on 6.18), the rest -EFAULT. */
+function readErrno(space: Space, lo: number, hi: number): number {
+  const user = hi < TASK_SIZE_MAX_HI || (hi === TASK_SIZE_MAX_HI && lo < TASK_SIZE_MAX_LO);
+  return space === 'kernel' && user ? -Errno.ERANGE : -Errno.EFAULT;
+}
+
 /**
  * Reads `size` bytes of simulated kernel or user memory: `services.readKernel`
  * / `readUser`, and for kernel reads the arena itself (program stacks, maps
@@ -28,11 +38,11 @@ function probeRead(name: string, space: Space): HelperDescriptor {
     const dst = ptrArg(c, 1, 'dst');
     const size = argLo(c, 2);
     checkMem(c, dst, size, `bpf_${name} dst`);
-    if (size === 0) { setR0(c, 0); return; }
+    if (size === 0) return setR0(c, 0);
     const got = read(c, space, argLo(c, 3), argHi(c, 3), size);
     if (got === undefined || got.length < size) {
       c.env.arena.bytes.fill(0, dst, dst + size);
-      setR0(c, -Errno.EFAULT); return;
+      return setR0(c, readErrno(space, argLo(c, 3), argHi(c, 3)));
     }
     c.env.arena.bytes.set(got.subarray(0, size), dst);
     setR0(c, 0);
@@ -49,7 +59,7 @@ function probeReadStr(name: string, space: Space): HelperDescriptor {
     const dst = ptrArg(c, 1, 'dst');
     const size = argLo(c, 2);
     checkMem(c, dst, size, `bpf_${name} dst`);
-    if (size === 0) { setR0(c, 0); return; }
+    if (size === 0) return setR0(c, 0);
     const lo = argLo(c, 3);
     const hi = argHi(c, 3);
     let n = 0;
@@ -65,10 +75,11 @@ function probeReadStr(name: string, space: Space): HelperDescriptor {
       }
       if (b === undefined) {
         bytes.fill(0, dst, dst + size);
-        setR0(c, -Errno.EFAULT); return;
+        if (n === 0) return setR0(c, readErrno(space, lo, hi));
+        return setR0(c, -Errno.EFAULT);
       }
       bytes[dst + n] = b;
-      if (b === 0) { setR0(c, n + 1); return; }
+      if (b === 0) return setR0(c, n + 1);
     }
     bytes[dst + n] = 0;
     setR0(c, n + 1);
@@ -78,7 +89,8 @@ function probeReadStr(name: string, space: Space): HelperDescriptor {
 /**
  * `probe_read`, `probe_read_str`, `probe_read_kernel(_str)`,
  * `probe_read_user(_str)`: a read that finds nothing mapped zeroes the
- * destination and returns -EFAULT, as `copy_from_kernel_nofault` does.
+ * destination and returns -EFAULT, or -ERANGE for a kernel read of a
+ * user-space address (NULL included), as `copy_from_kernel_nofault` does.
  *
  * @example
  * for (const h of probeReadHelpers()) registry.set(h.id, h);

@@ -23,7 +23,7 @@ const BPF_F_INGRESS = 1;
 const redirect = defineHelper('redirect', (c) => {
   const flagsLo = argLo(c, 2);
   const flagsHi = argHi(c, 2);
-  if (c.env.progType === BpfProgType.BPF_PROG_TYPE_XDP) { setR0(c, flagsLo === 0 && flagsHi === 0 ? XDP_REDIRECT : XDP_ABORTED); return; }
+  if (c.env.progType === BpfProgType.BPF_PROG_TYPE_XDP) return setR0(c, flagsLo === 0 && flagsHi === 0 ? XDP_REDIRECT : XDP_ABORTED);
   setR0(c, flagsHi !== 0 || (flagsLo & ~BPF_F_INGRESS) !== 0 ? TC_ACT_SHOT : TC_ACT_REDIRECT);
 });
 
@@ -46,11 +46,11 @@ function scratchWord(c: HelperCall): number {
 const redirectMap = defineHelper('redirect_map', (c) => {
   const map = mapArg(c, 1);
   const flags = argLo(c, 3);
-  if (argHi(c, 3) !== 0 || (flags & ~(XDP_ACTION_MASK | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)) !== 0) { setR0(c, XDP_ABORTED); return; }
+  if (argHi(c, 3) !== 0 || (flags & ~(XDP_ACTION_MASK | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)) !== 0) return setR0(c, XDP_ABORTED);
   const key = scratchWord(c);
   c.env.arena.view.setUint32(key, argLo(c, 2), true);
   const found = map.info.keySize <= 8 && map.lookupElem(key, c.env.cpu) !== 0;
-  if (!found && (flags & BPF_F_BROADCAST) === 0) { setR0(c, flags & XDP_ACTION_MASK); return; }
+  if (!found && (flags & BPF_F_BROADCAST) === 0) return setR0(c, flags & XDP_ACTION_MASK);
   setR0(c, XDP_REDIRECT);
 });
 

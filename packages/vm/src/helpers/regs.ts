@@ -55,25 +55,34 @@ export function ptrArg(c: HelperCall, i: number, what: string): number {
 }
 
 /**
+ * What the r0 writers return, so that a helper can end with
+ * `return setR0(c, -Errno.EINVAL)` (a helper's own return value is ignored).
+ */
+export type R0Written = true;
+
+/**
  * Writes r0 from a safe integer (a negative errno, a count, an address):
  * sign-extended to 64 bits as the kernel's `long` return values are.
  *
  * @example
- * setR0(c, -Errno.EINVAL);
+ * if (flags !== 0) return setR0(c, -Errno.EINVAL);
  */
-export function setR0(c: HelperCall, v: number): void {
+export function setR0(c: HelperCall, v: number): R0Written {
   c.regs[0] = v >>> 0;
   c.regs[1] = v < 0 ? Math.floor(v / TWO_32) >>> 0 : Math.floor(v / TWO_32);
+  return true;
 }
 
-/** Writes r0 from two 32-bit words. @example setR0Words(c, pid, tgid) */
-export function setR0Words(c: HelperCall, lo: number, hi: number): void {
+/** Writes r0 from two 32-bit words. @example return setR0Words(c, pid, tgid); */
+export function setR0Words(c: HelperCall, lo: number, hi: number): R0Written {
   c.regs[0] = lo >>> 0;
   c.regs[1] = hi >>> 0;
+  return true;
 }
 
-/** Writes r0 from a u64 bigint (clock readings, `bpf_ringbuf_query`). @example setR0Big(c, clock.nowNs()) */
-export function setR0Big(c: HelperCall, v: bigint): void {
+/** Writes r0 from a u64 bigint (clock readings, `bpf_ringbuf_query`). @example return setR0Big(c, clock.nowNs()); */
+export function setR0Big(c: HelperCall, v: bigint): R0Written {
   c.regs[0] = Number(BigInt.asUintN(32, v));
   c.regs[1] = Number(BigInt.asUintN(32, v >> 32n));
+  return true;
 }

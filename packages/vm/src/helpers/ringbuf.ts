@@ -41,13 +41,13 @@ export function ringbufHelpers(): HelperDescriptor[] {
       const data = ptrArg(c, 2, 'data');
       const size = argU53(c, 3);
       checkMem(c, data, size, 'bpf_ringbuf_output data');
-      if (argHi(c, 4) !== 0 || (argLo(c, 4) & ~BPF_RB_WAKEUP_FLAGS) !== 0) { setR0(c, -Errno.EINVAL); return; }
+      if (argHi(c, 4) !== 0 || (argLo(c, 4) & ~BPF_RB_WAKEUP_FLAGS) !== 0) return setR0(c, -Errno.EINVAL);
       setR0(c, rb.output(data, size, argLo(c, 4)));
     }),
     defineHelper('ringbuf_reserve', (c) => {
       const rb = ringbufOf(c, mapArg(c, 1));
       const size = argU53(c, 2);
-      if (argHi(c, 3) !== 0 || argLo(c, 3) !== 0 || size > 0xffff_ffff) { setR0(c, 0); return; }
+      if (argHi(c, 3) !== 0 || argLo(c, 3) !== 0 || size > 0xffff_ffff) return setR0(c, 0);
       const sample = rb.reserve(size, 0);
       if (sample !== 0) owners.set(sample, rb);
       setR0(c, sample);

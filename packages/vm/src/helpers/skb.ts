@@ -39,7 +39,7 @@ const skbLoadBytes = defineHelper('skb_load_bytes', (c) => {
   const data = pkt.data();
   if (pkt.kind === 'flow-dissector' || offset > limit || offset + len > pkt.dataEnd() - data) {
     bytes.fill(0, to, to + len);
-    setR0(c, -Errno.EFAULT); return;
+    return setR0(c, -Errno.EFAULT);
   }
   bytes.copyWithin(to, data + offset, data + offset + len);
   setR0(c, 0);
@@ -56,9 +56,9 @@ const skbStoreBytes = defineHelper('skb_store_bytes', (c) => {
   const from = ptrArg(c, 3, 'from');
   const len = argLo(c, 4);
   checkMem(c, from, len, 'bpf_skb_store_bytes from');
-  if (argHi(c, 5) !== 0 || (argLo(c, 5) & ~STORE_FLAGS) !== 0) { setR0(c, -Errno.EINVAL); return; }
+  if (argHi(c, 5) !== 0 || (argLo(c, 5) & ~STORE_FLAGS) !== 0) return setR0(c, -Errno.EINVAL);
   const data = pkt.data();
-  if (offset > INT_MAX || offset + len > pkt.dataEnd() - data) { setR0(c, -Errno.EFAULT); return; }
+  if (offset > INT_MAX || offset + len > pkt.dataEnd() - data) return setR0(c, -Errno.EFAULT);
   c.env.arena.bytes.copyWithin(data + offset, from, from + len);
   if ((argLo(c, 5) & 1) !== 0) pkt.csumRecompute?.();
   // BPF_F_INVALIDATE_HASH clears skb->hash, which __sk_buff shows.
@@ -127,7 +127,7 @@ function csumReplace(c: HelperCall, pkt: PacketContext, offset: number, size: nu
 const l3CsumReplace = defineHelper('l3_csum_replace', (c) => {
   const pkt = packetArg(c, 'bpf_l3_csum_replace');
   const flags = argLo(c, 5);
-  if (argHi(c, 5) !== 0 || (flags & ~HDR_FIELD_MASK) !== 0) { setR0(c, -Errno.EINVAL); return; }
+  if (argHi(c, 5) !== 0 || (flags & ~HDR_FIELD_MASK) !== 0) return setR0(c, -Errno.EINVAL);
   setR0(c, csumReplace(c, pkt, argLo(c, 2), flags & HDR_FIELD_MASK, false));
 });
 
@@ -135,16 +135,16 @@ const l4CsumReplace = defineHelper('l4_csum_replace', (c) => {
   const pkt = packetArg(c, 'bpf_l4_csum_replace');
   const flags = argLo(c, 5);
   const allowed = HDR_FIELD_MASK | BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_IPV6;
-  if (argHi(c, 5) !== 0 || (flags & ~allowed) !== 0) { setR0(c, -Errno.EINVAL); return; }
+  if (argHi(c, 5) !== 0 || (flags & ~allowed) !== 0) return setR0(c, -Errno.EINVAL);
   const offset = argLo(c, 2);
-  if (offset > 0xffff || (offset & 1) !== 0) { setR0(c, -Errno.EFAULT); return; }
+  if (offset > 0xffff || (offset & 1) !== 0) return setR0(c, -Errno.EFAULT);
   const data = pkt.data();
-  if (offset + 2 > pkt.dataEnd() - data) { setR0(c, -Errno.EFAULT); return; }
+  if (offset + 2 > pkt.dataEnd() - data) return setR0(c, -Errno.EFAULT);
   const mmzero = (flags & BPF_F_MARK_MANGLED_0) !== 0;
   const v = c.env.arena.view;
-  if (mmzero && (flags & BPF_F_MARK_ENFORCE) === 0 && v.getUint16(data + offset, true) === 0) { setR0(c, 0); return; }
+  if (mmzero && (flags & BPF_F_MARK_ENFORCE) === 0 && v.getUint16(data + offset, true) === 0) return setR0(c, 0);
   const err = csumReplace(c, pkt, offset, flags & HDR_FIELD_MASK, true);
-  if (err < 0) { setR0(c, err); return; }
+  if (err < 0) return setR0(c, err);
   if (mmzero && v.getUint16(data + offset, true) === 0) v.setUint16(data + offset, CSUM_MANGLED_0, true);
   setR0(c, 0);
 });

@@ -101,18 +101,18 @@ export function strtoxHelpers(): HelperDescriptor[] {
       checkMem(c, buf, len, `bpf_${name} buf`);
       checkMem(c, res, 8, `bpf_${name} res`);
       const err = strtoull(c, buf, len, argLo(c, 3), parsed);
-      if (err < 0) { setR0(c, err); return; }
+      if (err < 0) return setR0(c, err);
       let { hi, lo } = parsed;
       if (signed) {
         if (parsed.negative) {
           // -(u64) as s64 must not be positive.
           const nlo = (TWO_32 - lo) % TWO_32;
           const nhi = (TWO_32 - hi - (lo === 0 ? 0 : 1)) % TWO_32;
-          if (nhi < 0x8000_0000 && (nhi !== 0 || nlo !== 0)) { setR0(c, -Errno.ERANGE); return; }
+          if (nhi < 0x8000_0000 && (nhi !== 0 || nlo !== 0)) return setR0(c, -Errno.ERANGE);
           hi = nhi;
           lo = nlo;
-        } else if (hi >= 0x8000_0000) { setR0(c, -Errno.ERANGE); return; }
-      } else if (parsed.negative) { setR0(c, -Errno.EINVAL); return; }
+        } else if (hi >= 0x8000_0000) return setR0(c, -Errno.ERANGE);
+      } else if (parsed.negative) return setR0(c, -Errno.EINVAL);
       c.env.arena.view.setUint32(res, lo, true);
       c.env.arena.view.setUint32(res + 4, hi, true);
       setR0(c, parsed.consumed);
@@ -127,7 +127,7 @@ export function strtoxHelpers(): HelperDescriptor[] {
       if (!c.env.arena.contains(s2 + i, 1)) c.env.fault('bpf_strncmp s2 runs off its allocation');
       const c1 = b[s1 + i] ?? 0;
       const c2 = b[s2 + i] ?? 0;
-      if (c1 !== c2) { setR0(c, c1 < c2 ? -1 : 1); return; }
+      if (c1 !== c2) return setR0(c, c1 < c2 ? -1 : 1);
       if (c1 === 0) break;
     }
     setR0(c, 0);

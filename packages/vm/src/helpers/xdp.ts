@@ -22,7 +22,7 @@ const xdpAdjustHead = defineHelper('xdp_adjust_head', (c) => {
   const end = pkt.dataEnd();
   const metaLen = data - meta;
   const next = data + delta;
-  if (next < pkt.head + XDP_FRAME_SIZE + metaLen || next > end - ETH_HLEN) { setR0(c, -Errno.EINVAL); return; }
+  if (next < pkt.head + XDP_FRAME_SIZE + metaLen || next > end - ETH_HLEN) return setR0(c, -Errno.EINVAL);
   if (metaLen !== 0) c.env.arena.bytes.copyWithin(meta + delta, meta, data);
   pkt.setBounds(meta + delta, next, end);
   setR0(c, 0);
@@ -43,15 +43,15 @@ const xdpAdjustTail = defineHelper('xdp_adjust_tail', (c) => {
     if (delta > 0) {
       // The test run's frags are whole pages: only a frag with tailroom could grow; the last one is full unless short.
       const last = pkt.frags[pkt.frags.length - 1] ?? new Uint8Array(0);
-      if (last.length + delta > 4096) { setR0(c, -Errno.EINVAL); return; }
+      if (last.length + delta > 4096) return setR0(c, -Errno.EINVAL);
       const grown = new Uint8Array(last.length + delta);
       grown.set(last);
       pkt.frags[pkt.frags.length - 1] = grown;
-      setR0(c, 0); return;
+      return setR0(c, 0);
     }
     let shrink = -delta;
     const total = pkt.fragsSize();
-    if (shrink > total + (end - data) - ETH_HLEN) { setR0(c, -Errno.EINVAL); return; }
+    if (shrink > total + (end - data) - ETH_HLEN) return setR0(c, -Errno.EINVAL);
     while (shrink > 0 && pkt.frags.length > 0) {
       const last = pkt.frags[pkt.frags.length - 1] ?? new Uint8Array(0);
       if (shrink >= last.length) {
@@ -63,10 +63,10 @@ const xdpAdjustTail = defineHelper('xdp_adjust_tail', (c) => {
       }
     }
     pkt.setBounds(pkt.dataMeta(), data, end - shrink);
-    setR0(c, 0); return;
+    return setR0(c, 0);
   }
   const next = end + delta;
-  if (next > pkt.hardEnd || next < data + ETH_HLEN) { setR0(c, -Errno.EINVAL); return; }
+  if (next > pkt.hardEnd || next < data + ETH_HLEN) return setR0(c, -Errno.EINVAL);
   if (delta > 0) c.env.arena.bytes.fill(0, end, next);
   pkt.setBounds(pkt.dataMeta(), data, next);
   setR0(c, 0);
@@ -82,9 +82,9 @@ const xdpAdjustMeta = defineHelper('xdp_adjust_meta', (c) => {
   const delta = argS32(c, 2);
   const data = pkt.data();
   const meta = pkt.dataMeta() + delta;
-  if (meta < pkt.head + XDP_FRAME_SIZE || meta > data) { setR0(c, -Errno.EINVAL); return; }
+  if (meta < pkt.head + XDP_FRAME_SIZE || meta > data) return setR0(c, -Errno.EINVAL);
   const len = data - meta;
-  if ((len & 3) !== 0 || len > XDP_META_MAX) { setR0(c, -Errno.EACCES); return; }
+  if ((len & 3) !== 0 || len > XDP_META_MAX) return setR0(c, -Errno.EACCES);
   pkt.setBounds(meta, data, pkt.dataEnd());
   setR0(c, 0);
 });
