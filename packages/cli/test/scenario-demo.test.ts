@@ -64,3 +64,13 @@ test('the demo creates a token, a map and a program, and explains the refused xd
   t.regex(r.stdout, /the token was dropped: .*delegate_progs lacks xdp/);
   t.regex(r.stdout, /gives back the same 152 bytes: yes/);
 });
+
+test('in the demo a program loaded with the token counts packets into the map the token created', async (t) => {
+  const r = await run('demo');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /✓ BPF_PROG_LOAD socket_filter counting packets per EtherType into that map, with the token/);
+  t.regex(r.stdout, /a 60-byte IPv4 frame → retval 46 \(bytes kept\)/);
+  t.regex(r.stdout, /EtherType 0x0800 \(IPv4\): 2 packets/);
+  t.regex(r.stdout, /EtherType 0x86dd \(IPv6\): 1 packet\n/);
+  t.regex(r.stdout, /EtherType 0x0806 \(ARP\): 1 packet\n/);
+});
