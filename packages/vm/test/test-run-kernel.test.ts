@@ -1,10 +1,10 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { assemble, encodeProgram } from '@bpfkit/asm';
-import { BpfError, type BpfMap, type TestRunEnv, type TestRunRequest, type TestRunResult } from '@bpfkit/kernel-api';
+import { BpfError, type BpfMap, type ExecutionEngine, type TestRunEnv, type TestRunRequest, type TestRunResult } from '@bpfkit/kernel-api';
 import { createMapTypes } from '@bpfkit/maps';
 import { createVmArena } from '@bpfkit/memory';
-import { createHelperRegistry, createInterpreter, createTestRunService } from '@bpfkit/vm';
+import { createHelperRegistry, createInterpreter, createTestRunService, createWasmEngine } from '@bpfkit/vm';
 import { makeNoopServices } from '@bpfkit/vm/testing';
 
 /** One recorded BPF_PROG_TEST_RUN (tools/record-test-run/record.mjs). */
@@ -58,7 +58,8 @@ const toHex = (b: Uint8Array | undefined): string => Buffer.from(b ?? new Uint8A
 
 const arena = createVmArena({ initialBytes: 4 << 20 });
 const helpers = createHelperRegistry();
-const engine = createInterpreter();
+/** Every engine replays every case: the interpreter and the WebAssembly JIT must both agree with the kernel. */
+const engines = [createInterpreter(), createWasmEngine()];
 const testRun = createTestRunService();
 const mapTypes = createMapTypes({ arena, possibleCpus: 2 });
 const liveMaps: BpfMap[] = [];
@@ -74,7 +75,7 @@ function createMaps(f: Fixture): BpfMap[] {
 }
 
 /** The program as the kernel's load-time fix-ups leave it: callbacks absolute, map values as addresses. */
-function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; release: () => void } {
+function load(f: Fixture, engine: ExecutionEngine): { run: (req: TestRunRequest) => TestRunResult; release: () => void } {
   const insns = encodeProgram(assemble(f.prog.text));
   const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (const p of f.prog.patches ?? []) {
@@ -127,14 +128,14 @@ function load(f: Fixture): { run: (req: TestRunRequest) => TestRunResult; releas
 }
 
 /** What the kernel's attr and buffers held after the command, in the recording's terms. */
-function simulate(f: Fixture): Fixture['result'] {
+function simulate(f: Fixture, engine: ExecutionEngine): Fixture['result'] {
   const r = f.req;
   const req: TestRunRequest = {
     ...(r.dataIn === null ? {} : { dataIn: hex(r.dataIn) }),
     ...(r.ctxIn === null ? {} : { ctxIn: hex(r.ctxIn) }),
     dataSizeOut: r.dataSizeOut, ctxSizeOut: r.ctxSizeOut, repeat: r.repeat, flags: r.flags, cpu: r.cpu, batchSize: r.batchSize,
   };
-  const p = load(f);
+  const p = load(f, engine);
   try {
     const res = p.run(req);
     const dataOut = r.dataSizeOut === 0 ? undefined : toHex(res.dataOut?.subarray(0, Math.min(res.dataSizeOut ?? 0, r.dataSizeOut)));
@@ -172,14 +173,16 @@ test(`the recording (${doc.kernel}) has cases of every test-runnable program typ
   for (const type of [1, 3, 4, 6, 8, 10, 12, 17, 22, 30, 31, 32]) t.true(types.has(type), `program type ${type}`);
 });
 
-for (const f of replayable) {
-  const known = KNOWN_DIFFERENCES.get(f.name);
-  test(`kernel test run: ${f.name}${known === undefined ? '' : ' (known difference)'}`, (t) => {
-    const got = comparable(simulate(f));
-    const want = comparable(f.result);
-    if (known === undefined) t.deepEqual(got, want);
-    else t.notDeepEqual(got, want, `now agrees with the kernel: remove it from KNOWN_DIFFERENCES (${known})`);
-  });
+for (const engine of engines) {
+  for (const f of replayable) {
+    const known = KNOWN_DIFFERENCES.get(f.name);
+    test(`kernel test run (${engine.name}): ${f.name}${known === undefined ? '' : ' (known difference)'}`, (t) => {
+      const got = comparable(simulate(f, engine));
+      const want = comparable(f.result);
+      if (known === undefined) t.deepEqual(got, want);
+      else t.notDeepEqual(got, want, `now agrees with the kernel: remove it from KNOWN_DIFFERENCES (${known})`);
+    });
+  }
 }
 
 test('every known difference names a recorded case', (t) => {
