@@ -22,9 +22,9 @@ const insn: fc.Arbitrary<Slot[]> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0xbf, 0xbc), reg, reg, fc.constantFrom(8, 16, 32)).map(([code, d, sr, off]): Slot[] => [[code, d, sr, code === 0xbc && off === 32 ? 16 : off, 0]]) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0xd4, 0xdc, 0xd7), reg, fc.constantFrom(16, 32, 64)).map(([code, d, k]): Slot[] => [[code, d, 0, 0, k]]) },
   { weight: 1, arbitrary: fc.tuple(reg, fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.integer({ min: -0x80000000, max: 0x7fffffff })).map(([d, lo, hi]): Slot[] => [[0x18, d, 0, 0, lo], [0, 0, 0, 0, hi]]) },
-  // Stack stores and loads, mostly inside the frame.
-  { weight: 2, arbitrary: fc.tuple(size, reg, fc.integer({ min: -66, max: -1 }), imm, fc.boolean()).map(([sz, sr, slot, k, useReg]): Slot[] => [useReg ? [0x63 | sz, 10, sr, slot * 8 + 8 - (SIZE_BYTES[sz] ?? 8) + (slot === -1 ? 0 : 0), 0] : [0x62 | sz, 10, 0, slot * 8, k]]) },
-  { weight: 2, arbitrary: fc.tuple(size, reg, fc.integer({ min: -66, max: -1 }), fc.boolean()).map(([sz, d, slot, sx]): Slot[] => [[(sx && sz !== 0x18 ? 0x81 : 0x61) | sz, d, 10, slot * 8, 0]]) },
+  // Stack stores and loads inside the frame (past it, what faults depends on the neighbours in the arena).
+  { weight: 2, arbitrary: fc.tuple(size, reg, fc.integer({ min: -64, max: -1 }), imm, fc.boolean()).map(([sz, sr, slot, k, useReg]): Slot[] => [useReg ? [0x63 | sz, 10, sr, slot * 8 + 8 - (SIZE_BYTES[sz] ?? 8), 0] : [0x62 | sz, 10, 0, slot * 8, k]]) },
+  { weight: 2, arbitrary: fc.tuple(size, reg, fc.integer({ min: -64, max: -1 }), fc.boolean()).map(([sz, d, slot, sx]): Slot[] => [[(sx && sz !== 0x18 ? 0x81 : 0x61) | sz, d, 10, slot * 8, 0]]) },
   // Loads through other registers: mostly memory faults, which must agree too.
   { weight: 1, arbitrary: fc.tuple(size, reg, reg, fc.integer({ min: -16, max: 16 })).map(([sz, d, sr, off]): Slot[] => [[0x61 | sz, d, sr, off, 0]]) },
   // Atomics on the stack.
@@ -33,6 +33,8 @@ const insn: fc.Arbitrary<Slot[]> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: -6, max: 6 }).map((off): Slot[] => [[0x05, 0, 0, off, 0]]) },
   { weight: 1, arbitrary: fc.integer({ min: -4, max: 4 }).map((off): Slot[] => [[0xe5, 0, 0, off, 0]]) },
   { weight: 1, arbitrary: fc.constant<Slot[]>([[0x95, 0, 0, 0, 0]]) },
+  // bpf-to-bpf calls: subprograms share the register file (r1-r5 come back from the callee).
+  { weight: 1, arbitrary: fc.integer({ min: -8, max: 8 }).map((k): Slot[] => [[0x85, 0, 1, 0, k]]) },
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), reg, reg).map(([code, d, sr]): Slot[] => [[code, d, sr, 0, 0]]) },
 );
 

@@ -45,6 +45,12 @@ export interface ProgramCfg {
   readonly callbacks: readonly number[];
 }
 
+/** Calls of any kind and LD_ABS/LD_IND: instructions after which a block is cut. */
+function endsBlock(s: Slots, pc: number): boolean {
+  const code = s.code[pc] ?? 0;
+  return (code & 0xf7) === 0x85 || ((code & 0x07) === 0 && (code & 0xe0) !== 0);
+}
+
 /** Whether the instruction at `pc` is a bpf-to-bpf call (`BPF_PSEUDO_CALL`). */
 export function isLocalCall(s: Slots, pc: number): boolean {
   return s.code[pc] === 0x85 && s.src[pc] === 1;
@@ -75,7 +81,9 @@ export function buildCfg(s: Slots, kfuncs: ReadonlyMap<number, string> | undefin
       const t = jumpTarget(s, pc);
       if (isInsnStart(s, t)) leader[t] = 1;
     }
-    if (flow !== Flow.next) leader[nextPc(s, pc)] = 1;
+    // Calls and packet loads end their block too: the block's count must not include what runs
+    // after them when they run other code (callees, callbacks, tail calls) or leave the frame.
+    if (flow !== Flow.next || endsBlock(s, pc)) leader[nextPc(s, pc)] = 1;
     if (flow === Flow.next && isLocalCall(s, pc)) entries.add(jumpTarget(s, pc));
     if (flow === Flow.next && isFuncLoad(s, pc)) {
       const t = s.imm[pc] ?? 0;

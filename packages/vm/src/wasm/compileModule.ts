@@ -2,9 +2,9 @@ import { ARENA_GUARD_BYTES, type ProgramImage } from '@bpfkit/kernel-api';
 import { buildCfg, type BasicBlock, type ProgramCfg } from './cfg.js';
 import { functionGraph } from './dominators.js';
 import type { CallSite, EmitContext } from './emitContext.js';
-import { emitCond, emitCount, emitEpilogue, emitFault, emitInsn, emitMemoryFaultPath, emitPrologue } from './emitInsn.js';
+import { emitCond, emitCount, emitFault, emitInsn, emitMemoryFaultPath, emitPrologue, emitReturn } from './emitInsn.js';
 import { nextPc } from './flow.js';
-import { FaultCode, Global, SCRATCH_BYTES, I32_LOCALS, I64_LOCALS, IMPORTED_FUNCS, regLocal } from './layout.js';
+import { FaultCode, Global, SCRATCH_BYTES, I32_LOCALS, I64_LOCALS, IMPORTED_FUNCS } from './layout.js';
 import { decodeSlots, type Slots } from './slots.js';
 import { emitDispatcher, emitStructured, type BlockEmitter } from './structure.js';
 import { ExternKind, Op, Section, Type } from './wasmOpcodes.js';
@@ -31,6 +31,7 @@ export interface CompiledModule {
   readonly callbacks: ReadonlyMap<number, string>;
   /** How each subprogram was laid out, by entry slot. */
   readonly layout: ReadonlyMap<number, 'structured' | 'dispatcher'>;
+  readonly verified: boolean;
 }
 
 // Function types, by index.
@@ -97,7 +98,7 @@ function refreshBody(): Uint8Array {
   return body([[1, Type.i64]], c);
 }
 
-function enterBody(): Uint8Array {
+function enterBody(sharedRegs: boolean): Uint8Array {
   const c = new WasmWriter();
   c.byte(Op.localGet).u32(2).byte(Op.globalSet).u32(Global.sp);
   c.byte(Op.localGet).u32(3).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.limit);
@@ -105,8 +106,9 @@ function enterBody(): Uint8Array {
   c.byte(Op.call).u32(F_REFRESH);
   c.byte(Op.localGet).u32(0).byte(Op.prefixFc).u32(6);
   c.byte(Op.localGet).u32(1).byte(Op.prefixFc).u32(6);
-  for (let i = 0; i < 3; i++) c.byte(Op.i64Const).s64(0n);
+  for (let i = 0; i < (sharedRegs ? 8 : 3); i++) c.byte(Op.i64Const).s64(0n);
   c.byte(Op.call).u32(F_FIRST_BPF);
+  if (sharedRegs) for (let i = 0; i < 5; i++) c.byte(Op.drop);
   // The count goes out through memory: reading it back costs no second call into the module.
   c.byte(Op.globalGet).u32(Global.scratch).byte(Op.globalGet).u32(Global.count).byte(Op.f64ConvertI64U).byte(Op.f64Store).u32(0).u32(SCRATCH_BYTES);
   c.byte(Op.end);
@@ -126,10 +128,13 @@ function setCountBody(): Uint8Array {
   return body([], c);
 }
 
-function callbackBody(fn: number): Uint8Array {
+function callbackBody(fn: number, sharedRegs: boolean): Uint8Array {
   const c = new WasmWriter();
   for (let r = 1; r <= 5; r++) c.byte(Op.globalGet).u32(Global.scratch).byte(Op.i64Load).u32(0).u32(r * 8);
-  c.byte(Op.call).u32(fn).byte(Op.end);
+  if (sharedRegs) for (let i = 0; i < 5; i++) c.byte(Op.i64Const).s64(0n);
+  c.byte(Op.call).u32(fn);
+  if (sharedRegs) for (let i = 0; i < 5; i++) c.byte(Op.drop);
+  c.byte(Op.end);
   return body([], c);
 }
 
@@ -146,8 +151,7 @@ function blockEmitter(cx: EmitContext): BlockEmitter {
       emitCond(cx, b.last);
     },
     exit() {
-      emitEpilogue(cx);
-      w.byte(Op.localGet).u32(regLocal(0)).byte(Op.return);
+      emitReturn(cx);
     },
     fault(code, pc) {
       emitFault(w, code === 'bad-jump' ? FaultCode.badJump : FaultCode.invalidInsn, pc);
@@ -175,7 +179,8 @@ function bpfFunctionBody(
     w.byte(Op.end);
     return body(
       [
-        [I64_LOCALS, Type.i64],
+        // Unverified images take r0 and r6–r9 as parameters too.
+        [base.verified ? I64_LOCALS : I64_LOCALS - 5, Type.i64],
         [I32_LOCALS, Type.i32],
       ],
       w,
@@ -219,7 +224,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
     funcType([Type.i32, Type.i32], []),
     funcType([], []),
     funcType([Type.f64, Type.f64, Type.i32, Type.f64], [Type.i64]),
-    funcType([Type.i64, Type.i64, Type.i64, Type.i64, Type.i64], [Type.i64]),
+    image.verified ? funcType(Array<number>(5).fill(Type.i64), [Type.i64]) : funcType(Array<number>(10).fill(Type.i64), Array<number>(6).fill(Type.i64)),
     funcType([], [Type.i64]),
     funcType([], [Type.f64]),
     funcType([Type.f64, Type.f64], []),
@@ -252,7 +257,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   // Every subprogram can be called back (the interpreter accepts any subprogram start too).
   for (const entry of cfg.entries) {
     callbacks.set(entry, `cb${entry}`);
-    cbBodies.push(callbackBody(funcIndex.get(entry) ?? F_FIRST_BPF));
+    cbBodies.push(callbackBody(funcIndex.get(entry) ?? F_FIRST_BPF, !image.verified));
   }
 
   const fsec = new WasmWriter().u32(4 + bpfBodies.length + cbBodies.length);
@@ -279,11 +284,11 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   section(out, Section.export, esec);
 
   const csec = new WasmWriter().u32(4 + bpfBodies.length + cbBodies.length);
-  csec.append(refreshBody()).append(enterBody()).append(countBody()).append(setCountBody());
+  csec.append(refreshBody()).append(enterBody(!image.verified)).append(countBody()).append(setCountBody());
   for (const b of bpfBodies) csec.append(b);
   for (const b of cbBodies) csec.append(b);
   section(out, Section.code, csec);
 
-  return { bytes: out.finish().slice(), slots: s, cfg, sites, callbacks, layout };
+  return { bytes: out.finish().slice(), slots: s, cfg, sites, callbacks, layout, verified: image.verified };
 }
 

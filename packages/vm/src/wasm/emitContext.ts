@@ -15,7 +15,11 @@ export interface CallSite {
 export interface EmitContext {
   readonly w: WasmWriter;
   readonly s: Slots;
-  /** Unverified images check every access through the `check` import. */
+  /**
+   * Unverified images check every access through the `check` import, and
+   * their subprograms share one register file as the interpreter's do: a
+   * callee starts with the caller's r0–r9 and hands back r0–r5.
+   */
   readonly verified: boolean;
   /** Count against the global instruction limit per block (else count in a local, flushed at exits). */
   readonly limitMode: boolean;

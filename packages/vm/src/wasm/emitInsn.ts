@@ -113,6 +113,19 @@ export function emitEpilogue(cx: EmitContext): void {
   }
 }
 
+/**
+ * Leaves the function: the epilogue, then r0 (verified images) or r0–r5
+ * (unverified ones, whose callers take the callee's r1–r5 as the
+ * interpreter's shared register file would have them).
+ */
+export function emitReturn(cx: EmitContext): void {
+  const w = cx.w;
+  emitEpilogue(cx);
+  reg(w, 0);
+  if (!cx.verified) for (let r = 1; r <= 5; r++) reg(w, r);
+  w.byte(Op.return);
+}
+
 /** Enters a frame: 512 bytes below the caller's, r10 at its top, a fresh `may_goto` budget. */
 export function emitPrologue(cx: EmitContext): void {
   const w = cx.w;
@@ -126,15 +139,6 @@ export function emitPrologue(cx: EmitContext): void {
   get(w, Local.fp);
   w.byte(Op.i64ExtendI32U);
   set(w, Local.r10);
-  if (!cx.verified) {
-    // An unverified program may read its stack before writing it: give it zeroes, not the last run's bytes.
-    get(w, Local.fp);
-    i32c(w, FRAME_BYTES);
-    w.byte(Op.i32Sub);
-    i32c(w, 0);
-    i32c(w, FRAME_BYTES);
-    w.byte(Op.prefixFc).u32(11).byte(0);
-  }
 }
 
 /**
@@ -493,9 +497,7 @@ function afterHelper(cx: EmitContext, mayTailCall: boolean): void {
     gget(w, Global.scratch);
     mem(w, Op.i64Load);
     setReg(w, 0);
-    emitEpilogue(cx);
-    reg(w, 0);
-    w.byte(Op.return);
+    emitReturn(cx);
     w.byte(Op.end);
   } else {
     w.byte(Op.drop);
@@ -514,9 +516,15 @@ function emitLocalCall(cx: EmitContext, pc: number, fn: number): void {
   w.byte(Op.if).byte(Type.void);
   emitFault(w, FaultCode.callDepth, pc);
   w.byte(Op.end);
-  for (let r = 1; r <= 5; r++) reg(w, r);
+  if (cx.verified) {
+    for (let r = 1; r <= 5; r++) reg(w, r);
+    w.byte(Op.call).u32(fn);
+    setReg(w, 0);
+    return;
+  }
+  for (let l = 0; l < 10; l++) get(w, l);
   w.byte(Op.call).u32(fn);
-  setReg(w, 0);
+  for (let r = 5; r >= 0; r--) setReg(w, r);
 }
 
 /**
@@ -618,9 +626,7 @@ function emitLdAbs(cx: EmitContext, pc: number): void {
   w.byte(Op.if).byte(Type.void);
   i64c(w, 0);
   setReg(w, 0);
-  emitEpilogue(cx);
-  reg(w, 0);
-  w.byte(Op.return);
+  emitReturn(cx);
   w.byte(Op.end);
   gget(w, Global.scratch);
   mem(w, Op.i64Load32U);

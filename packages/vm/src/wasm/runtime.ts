@@ -154,6 +154,8 @@ export class WasmProgramInstance {
     const limit = env.insnLimit ?? Infinity;
     this.#limit = limit;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
+    // An unverified program may read stack it never wrote: it reads zeroes, as on the interpreter.
+    if (!this.#compiled.verified) this.#view().fill(0, this.#stackTop / 4 - (MAX_CALL_FRAMES * FRAME_BYTES) / 4, this.#stackTop / 4);
     try {
       const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, this.#stackTop + FRAME_BYTES, limit);
       return { kind: 'exit', r0: r0 < 0n ? BigInt.asUintN(64, r0) : r0, insnsExecuted: this.#countOut() };
@@ -378,6 +380,8 @@ export class WasmProgramInstance {
     tailCallPending = true;
     const out = target.loaded.run({ r1 }, env);
     tailCallPending = false;
+    // The target's instructions count as this run's, as on the interpreter.
+    this.#exports.setCount(this.#exports.count() + out.insnsExecuted, this.#limit);
     if (out.kind === 'fault') throw new VmFaultSignal(out.fault);
     this.#tailDone = true;
     this.#tailLo = Number(out.r0 & 0xffffffffn);
