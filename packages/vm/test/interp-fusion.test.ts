@@ -72,3 +72,52 @@ test('runs with fused pairs agree with single-stepping (property)', (t) => {
   );
   t.pass();
 });
+
+const PACKET_LOOP = `
+  r2 += r1
+  r0 = 0
+  r3 = r1
+  r6 = 0
+loop:
+  if r6 >= 6 goto done
+  r4 = r3
+  r4 += 2
+  if r4 > r2 goto done
+  r5 = *(u8 *)(r3 +0)
+  r0 += r5
+  r3 = r4
+  r6 += 1
+  goto loop
+done:
+  exit`;
+
+test('the bounds-check triple and the goto-to-loop-header pair give the plain results', (t) => {
+  const mem = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // bytes 0, 2, 4, 6, 8 are summed; the sixth step would pass the end
+  t.like(runProgram(PACKET_LOOP, { mem }).out, { kind: 'exit', r0: 1n + 3n + 5n + 7n + 9n });
+});
+
+test('every instruction limit stops a run with fused instructions where single-stepping stops', (t) => {
+  const mem = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const full = runProgram(PACKET_LOOP, { mem }).out;
+  for (let limit = 1; limit < full.insnsExecuted; limit++) {
+    const arena = sharedArena();
+    const at = arena.alloc(mem.length);
+    arena.bytes.set(mem, at);
+    const ran = runProgram(PACKET_LOOP, { mem, insnLimit: limit }).out;
+    const dbg = createDebugger(image(PACKET_LOOP), testEnv({ arena, insnLimit: limit }), { r1: at, r2: mem.length });
+    dbg.continue();
+    const stepped = dbg.outcome;
+    dbg.release();
+    if (ran.kind !== 'fault' || stepped?.kind !== 'fault' || ran.fault.pc !== stepped.fault.pc || ran.insnsExecuted !== limit || stepped.insnsExecuted !== limit) {
+      t.fail(`limit ${limit}: run ${JSON.stringify(ran, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}, stepped ${stepped?.kind ?? 'none'}`);
+      return;
+    }
+  }
+  t.pass();
+});
+
+test('a goto to a `>` loop header runs the header test', (t) => {
+  // 1 + 5 × (test, add, goto) + final test + exit
+  t.like(runProgram('r0 = 0\nloop: if r0 > 4 goto done\nr0 += 1\ngoto loop\ndone: exit').out, { kind: 'exit', r0: 5n, insnsExecuted: 1 + 15 + 2 });
+});

@@ -162,13 +162,32 @@ const MOV_FUSIONS: ReadonlyMap<number, ReadonlyMap<number, number>> = new Map([
  * one after the other; slot i+1 keeps its own op for jumps that land there.
  */
 function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, target: Int32Array): void {
+  // Slot i + 2 may be the `exit` sentinel past the end, never a jgt: reading it is safe.
   for (let i = 0; i + 1 < p.length; i++) {
     const first = ops[i] ?? 0;
     const second = ops[i + 1] ?? 0;
+    if (first === 0x05 || first === 0x06) {
+      // goto a loop header that tests a register against an immediate
+      const t = target[i] ?? 0;
+      const header = ops[t];
+      if (header === 0x35 || header === 0x25) {
+        packed[4 * i] = (header === 0x35 ? op.OP_JA_JGE_K : op.OP_JA_JGT_K) | ((p.dst[t] ?? 0) << 17);
+        packed[4 * i + 1] = p.imm[t] ?? 0;
+        packed[4 * i + 2] = target[t] ?? 0;
+        packed[4 * i + 3] = t;
+      }
+      continue;
+    }
     const dst = p.dst[i] ?? 0;
     if (dst !== (p.dst[i + 1] ?? 0)) continue;
     const fused = MOV_FUSIONS.get(first)?.get(second);
-    if (fused !== undefined) {
+    if (fused === op.OP_MOV64_ADD64_K && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
+      // rX = rY; rX += N; if rX > rZ goto: the packet bounds check.
+      packed[4 * i] = op.OP_MOV64_ADD64_K_JGT_X | (dst << 17) | ((p.src[i] ?? 0) << 25);
+      packed[4 * i + 1] = p.imm[i + 1] ?? 0;
+      packed[4 * i + 2] = target[i + 2] ?? 0;
+      packed[4 * i + 3] = (p.src[i + 2] ?? 0) * 2;
+    } else if (fused !== undefined) {
       packed[4 * i] = fused | (dst << 17) | ((p.src[i] ?? 0) << 25);
       packed[4 * i + 1] = p.imm[i + 1] ?? 0;
     } else if (first === 0x07 && second === 0x2d) {

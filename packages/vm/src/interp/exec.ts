@@ -253,6 +253,50 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         break;
       }
 
+      case 0x179: { // mov64 X; add64 K; jgt X (all on dst)
+        const d = (w >>> 16) & 0xff;
+        const s = w >>> 24;
+        r[d] = r[s] ?? 0;
+        r[d + 1] = r[s + 1] ?? 0;
+        if (left <= 0) {
+          pc++;
+          break;
+        }
+        left--;
+        const k = ins[i4 + 1] ?? 0;
+        const sum = ((r[d] ?? 0) >>> 0) + (k >>> 0);
+        r[d] = sum;
+        r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (sum > 0xffffffff ? 1 : 0);
+        if (left <= 0) {
+          pc += 2;
+          break;
+        }
+        left--;
+        const e = ins[i4 + 3] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (r[e + 1] ?? 0) >>> 0;
+        pc = ah > bh || (ah === bh && ((r[d] ?? 0) >>> 0) > (r[e] ?? 0) >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 3;
+        break;
+      }
+
+      case 0x17a: // goto; jge K
+      case 0x17b: { // goto; jgt K
+        const header = ins[i4 + 3] ?? 0;
+        if (left <= 0) {
+          pc = header;
+          break;
+        }
+        left--;
+        const d = (w >>> 16) & 0xff;
+        const bl = ins[i4 + 1] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (bl >> 31) >>> 0;
+        const al = (r[d] ?? 0) >>> 0;
+        const taken = o === 0x17a ? ah > bh || (ah === bh && al >= bl >>> 0) : ah > bh || (ah === bh && al > bl >>> 0);
+        pc = taken ? (ins[i4 + 2] ?? 0) : header + 1;
+        break;
+      }
+
       // ---- ALU64, register ----
       case 0x0f: { // add64 X
         const d = (w >>> 16) & 0xff;

@@ -80,6 +80,11 @@ export const OP_MOV32_LSH32_K = 0x175;
 export const OP_MOV32_RSH32_K = 0x176;
 export const OP_MOV32_AND32_K = 0x177;
 export const OP_ADD64_K_JGT_X = 0x178;
+/** The bounds check of packet code, `rX = rY; rX += N; if rX > rEnd goto`: three instructions, one dispatch. */
+export const OP_MOV64_ADD64_K_JGT_X = 0x179;
+/** `goto` to a loop header `if rX >= N goto` / `if rX > N goto`: the jump and the test, one dispatch. */
+export const OP_JA_JGE_K = 0x17a;
+export const OP_JA_JGT_K = 0x17b;
 
 /** One past the highest internal op. */
-export const OP_COUNT = 0x179;
+export const OP_COUNT = 0x17c;
