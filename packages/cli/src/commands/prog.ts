@@ -129,7 +129,7 @@ export function registerProg(program: Command, io: Io): void {
       const ctx = opts.ctxIn === undefined ? undefined : readInput(opts.ctxIn);
 
       const traces: TraceEntry[][] = [];
-      const engine = opts.trace === true ? tracingEngine(traces) : (opts.engine as 'interp' | 'wasm' | undefined);
+      const engine = opts.trace === true ? tracingEngine(traces) : (opts.engine);
       const kernel = createDefaultKernel(engine === undefined ? {} : { engine });
       const task = kernel.init;
       const fd = loadProgram(task, insns, progType, attachType);

@@ -14,7 +14,7 @@ export interface CorpusCase {
   readonly insns: readonly string[] | null;
   /** Classic cases with more than 100k instructions: a gzip file of raw instructions, relative to the case file. */
   readonly insns_file?: string;
-  readonly expected?: { readonly runs?: readonly { readonly data?: string | null }[] | null };
+  readonly expected?: { readonly runs?: readonly { readonly data?: string | null; readonly retval_any?: boolean }[] | null };
   readonly test_runs?: readonly { readonly data?: string | null }[];
   // classic
   readonly fixups?: readonly { readonly kind: string; readonly insn_index: number }[];

@@ -6,6 +6,7 @@ import {
   encodeMapCreateAttr,
   encodeMapElemAttr,
   encodeProgLoadAttr,
+  decodeProgLoadAttr,
   encodeTestRunAttr,
   decodeTestRunAttr,
   type MapCreateAttr,
@@ -66,14 +67,17 @@ export class ReplaySys {
     const licenseAddr = mem.alloc(new TextEncoder().encode(`${license}\0`));
     const logBuf = logSize > 0 ? mem.alloc(logSize) : 0n;
     const extraAddrs = extra.map((b) => (b.length === 0 ? 0n : mem.alloc(b)));
+    const encoded = encodeProgLoadAttr(attr({ insns: insnsAddr, license: licenseAddr, logBuf, extra: extraAddrs }));
+    // Read only what the kernel says it wrote (log_true_size), not the whole 16 MiB buffer.
     const readLog = (): string => {
       if (logBuf === 0n) return '';
-      const bytes = mem.read(logBuf, logSize);
+      const written = decodeProgLoadAttr(encoded).log_true_size;
+      const bytes = mem.read(logBuf, Math.min(logSize, written > 0 ? written : logSize));
       const nul = bytes.indexOf(0);
       return new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul));
     };
     try {
-      const fd = this.sys.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr(attr({ insns: insnsAddr, license: licenseAddr, logBuf, extra: extraAddrs })));
+      const fd = this.sys.bpf(BpfCmd.BPF_PROG_LOAD, encoded);
       return { fd: this.track(fd), log: readLog() };
     } catch (e) {
       if (!isBpfError(e)) throw e;
