@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { ProgramImage, RunOutcome } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
 import { createInterpreter, createWasmEngine } from '@bpfkit/vm';
-import { testEnv } from './support/env.js';
+import { testEnv, testHelper, testRegistry } from './support/env.js';
 import { rawImage, slots } from './support/program.js';
 
 type Slot = readonly [number, number, number, number, number];
@@ -33,6 +33,9 @@ const insn: fc.Arbitrary<Slot[]> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: -6, max: 6 }).map((off): Slot[] => [[0x05, 0, 0, off, 0]]) },
   { weight: 1, arbitrary: fc.integer({ min: -4, max: 4 }).map((off): Slot[] => [[0xe5, 0, 0, off, 0]]) },
   { weight: 1, arbitrary: fc.constant<Slot[]>([[0x95, 0, 0, 0, 0]]) },
+  // A helper (r0 from r1 and r2) and LD_ABS/LD_IND into a 16-byte packet.
+  { weight: 1, arbitrary: fc.constant<Slot[]>([[0x85, 0, 0, 0, 1]]) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0x20, 0x28, 0x30, 0x40, 0x48, 0x50), reg, fc.integer({ min: -2, max: 18 })).map(([code, sr, k]): Slot[] => [[code, 0, code >= 0x40 ? sr : 0, 0, k]]) },
   // bpf-to-bpf calls: subprograms share the register file (r1-r5 come back from the callee).
   { weight: 1, arbitrary: fc.integer({ min: -8, max: 8 }).map((k): Slot[] => [[0x85, 0, 1, 0, k]]) },
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), reg, reg).map(([code, d, sr]): Slot[] => [[code, d, sr, 0, 0]]) },
@@ -48,10 +51,24 @@ const arena = createVmArena({ initialBytes: 1 << 20 });
 const interp = createInterpreter();
 const engines = [createWasmEngine(), createWasmEngine({ controlFlow: 'dispatcher' })];
 
+const helpers = testRegistry([
+  testHelper(1, 'mix', (c) => {
+    c.regs[0] = ((c.regs[2] ?? 0) + (c.regs[4] ?? 0) * 3) >>> 0;
+    c.regs[1] = (c.regs[3] ?? 0) ^ (c.regs[5] ?? 0);
+  }),
+]);
+const packet = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 11) & 0xff);
+const loadSkbBytes = (off: number, size: 1 | 2 | 4): number => {
+  if (off < 0 || off + size > packet.length) return -1;
+  let v = 0;
+  for (let i = 0; i < size; i++) v = v * 256 + (packet[off + i] ?? 0);
+  return v;
+};
+
 function run(engine: typeof interp, img: ProgramImage): RunOutcome {
   const prog = engine.load(img);
   try {
-    return prog.run({ r1: 0 }, testEnv({ arena, insnLimit: 3000 }));
+    return prog.run({ r1: 0 }, testEnv({ arena, insnLimit: 3000, helpers, loadSkbBytes }));
   } finally {
     prog.release();
   }
