@@ -4,7 +4,13 @@
  * result back into it (or into {@link scratch}) so that nothing allocates.
  */
 
-/** Results of {@link udivmod64}: quotient lo/hi, remainder lo/hi. */
+/**
+ * Results of {@link udivmod64}: quotient lo/hi, remainder lo/hi.
+ *
+ * @example
+ * udivmod64(7, 0, 2, 0);
+ * scratch[0]; // 3 (quotient low word)
+ */
 export const scratch = new Int32Array(4);
 
 /**
@@ -86,6 +92,9 @@ export function udivmod64(al: number, ah: number, bl: number, bh: number): void 
 /**
  * Signed 64-bit division (`sdiv`), truncating toward zero, into
  * `scratch[0..1]`; the divisor is neither 0 nor -1 (the kernel rewrites those).
+ *
+ * @example
+ * sdiv64(-7, -1, 2, 0); // scratch[0..1] = -3 as (lo, hi)
  */
 export function sdiv64(al: number, ah: number, bl: number, bh: number): void {
   const negA = ah < 0;
@@ -102,7 +111,12 @@ export function sdiv64(al: number, ah: number, bl: number, bh: number): void {
   if (negA !== negB) negate(0);
 }
 
-/** Signed 64-bit remainder (`smod`): the sign of the dividend, into `scratch[2..3]`; divisor not 0 or -1. */
+/**
+ * Signed 64-bit remainder (`smod`): the sign of the dividend, into `scratch[2..3]`; divisor not 0 or -1.
+ *
+ * @example
+ * smod64(-7, -1, 2, 0); // scratch[2..3] = -1 as (lo, hi)
+ */
 export function smod64(al: number, ah: number, bl: number, bh: number): void {
   const negA = ah < 0;
   if (negA) {
@@ -123,7 +137,12 @@ function negate(at: number): void {
   scratch[at] = lo;
 }
 
-/** Byte swap of a 32-bit word. */
+/**
+ * Byte swap of a 32-bit word.
+ *
+ * @example
+ * bswap32(0x11223344) >>> 0; // 0x44332211
+ */
 export function bswap32(x: number): number {
   return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
 }

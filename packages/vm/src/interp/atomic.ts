@@ -24,6 +24,9 @@ function write(view: DataView, a: number, size: number, v: number): void {
  * in a register), `load_acquire` (`dst = *(src + off)`) and `store_release`
  * (`*(dst + off) = src`) on 1–8 bytes. One engine thread, so every one is
  * simply atomic.
+ *
+ * @example
+ * atomic(m, code, pc, 8); // `lock *(u64 *)(r1 +0) += r2` at pc
  */
 export function atomic(m: Machine, code: InterpCode, pc: number, size: number): void {
   const r = m.r;

@@ -8,6 +8,9 @@ import { FaultSignal, type Machine } from './machine.js';
  * How the interpreter reaches a program another loaded program tail-calls:
  * its own programs expose their code (run in place, sharing the tail-call
  * count), others are run through {@link LoadedProgram.run}.
+ *
+ * @example
+ * const code = (target.loaded as TailTarget).interpCode();
  */
 export interface TailTarget {
   /** The target's machine-level code when the interpreter loaded it. */
@@ -18,7 +21,12 @@ function isTailTarget(x: unknown): x is TailTarget {
   return typeof x === 'object' && x !== null && typeof (x as Partial<TailTarget>).interpCode === 'function';
 }
 
-/** Calls helper `id` with the machine's registers; unknown ids are a `helper` fault. */
+/**
+ * Calls helper `id` with the machine's registers; unknown ids are a `helper` fault.
+ *
+ * @example
+ * callHelper(m, pc, 1); // bpf_map_lookup_elem with r1–r5 from m
+ */
 export function callHelper(m: Machine, pc: number, id: number): void {
   const env = m.env;
   const helper: HelperDescriptor | undefined = env?.helpers.get(id);
@@ -27,7 +35,12 @@ export function callHelper(m: Machine, pc: number, id: number): void {
   helper.call(call);
 }
 
-/** Calls the kfunc named at this call site; one the registry lacks is a `helper` fault. */
+/**
+ * Calls the kfunc named at this call site; one the registry lacks is a `helper` fault.
+ *
+ * @example
+ * callKfunc(m, pc, 'bpf_iter_num_new');
+ */
 export function callKfunc(m: Machine, pc: number, name: string | undefined): void {
   const env = m.env;
   const kfunc = name === undefined ? undefined : env?.helpers.kfunc(name);
@@ -42,6 +55,9 @@ export function callKfunc(m: Machine, pc: number, name: string | undefined): voi
  * a fresh `may_goto` budget) and the function returns true; a program of
  * another engine runs to its end here, its r0 becomes this frame's r0, and
  * the function returns false (the frame then exits).
+ *
+ * @example
+ * if (m.pendingTail !== undefined && enterTailCall(m)) m.pc = 0;
  */
 export function enterTailCall(m: Machine): boolean {
   const target: RunnableProgram | undefined = m.pendingTail;

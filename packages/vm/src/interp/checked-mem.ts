@@ -8,6 +8,9 @@ import type { Machine } from './machine.js';
  * `MEMSX`): the same as the hot loop's, but every access must lie inside a
  * live arena allocation (`VmArena.contains`), not just inside the arena.
  * Kept out of the hot loop so that verified programs do not pay for the test.
+ *
+ * @example
+ * checkedMemory(m, code, pc); // `r0 = *(u32 *)(r1 +4)` of an unverified image
  */
 export function checkedMemory(m: Machine, code: InterpCode, pc: number): void {
   const r = m.r;

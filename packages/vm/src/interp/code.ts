@@ -3,19 +3,23 @@ import type { ProgramImage } from '@bpfkit/kernel-api';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL } from '@bpfkit/uapi';
 import { decodeProgram, type DecodedProgram } from '../program/decode.js';
 import { subprogramLayout, type SubprogramLayout } from '../program/subprograms.js';
-import * as op from './ops.js';
+import { Op } from './ops.js';
 
 /**
  * A program as the interpreter runs it: the decoded slots plus, per slot, the
- * internal operation ({@link op}), register indices pre-doubled for the
+ * internal operation ({@link Op}), register indices pre-doubled for the
  * (lo, hi) register file, and jump targets pre-computed and checked.
+ *
+ * @example
+ * const code = buildInterpCode(image);
+ * code.packed[0] & 0xffff; // internal op of slot 0
  */
 export interface InterpCode {
   readonly image: ProgramImage;
   readonly decoded: DecodedProgram;
   readonly layout: SubprogramLayout;
   /**
-   * Internal op per slot, then two sentinels: {@link op.OP_FELL_OFF} at
+   * Internal op per slot, then two sentinels: {@link Op.FELL_OFF} at
    * index `length` and `exit` at `length + 1` (where a run goes to end the
    * frame early: LD_ABS out of the packet, a tail call run by another engine).
    */
@@ -36,7 +40,7 @@ export interface InterpCode {
   readonly packed: Int32Array;
   /** kfunc names by slot. */
   readonly kfuncs: readonly (string | undefined)[];
-  /** Why a slot is {@link op.OP_INVALID}, for the fault message. */
+  /** Why a slot is {@link Op.INVALID}, for the fault message. */
   readonly invalidWhy: ReadonlyMap<number, string>;
   /** Whether every memory access is checked against the arena's allocations. */
   readonly checked: boolean;
@@ -56,13 +60,13 @@ const LOAD_ACQ = 0x100;
 const STORE_REL = 0x110;
 
 function classify(p: DecodedProgram, i: number, kfuncs: ReadonlyMap<number, string> | undefined): number | string {
-  if (p.ldImm64Tail[i] === 1) return op.OP_LD_IMM64_TAIL;
+  if (p.ldImm64Tail[i] === 1) return Op.LD_IMM64_TAIL;
   const code = p.code[i] ?? 0;
   const dst = p.dst[i] ?? 0;
   const src = p.src[i] ?? 0;
   const off = p.off[i] ?? 0;
   const imm = p.imm[i] ?? 0;
-  if (code === 0x8d) return dst > 10 ? `invalid register r${dst}` : op.OP_CALLX;
+  if (code === 0x8d) return dst > 10 ? `invalid register r${dst}` : Op.CALLX;
   if (!opcodeInTable(code)) return `unknown opcode ${code.toString(16).padStart(2, '0')}`;
   const cls = code & 0x07;
   const bop = code & 0xf0;
@@ -75,46 +79,46 @@ function classify(p: DecodedProgram, i: number, kfuncs: ReadonlyMap<number, stri
     if (bop === 0x30 || bop === 0x90) {
       if (off === 0) return code;
       if (off !== 1) return `invalid ${bop === 0x30 ? 'div' : 'mod'} offset ${off}`;
-      const base = bop === 0x30 ? (wide ? op.OP_SDIV64_K : op.OP_SDIV32_K) : wide ? op.OP_SMOD64_K : op.OP_SMOD32_K;
+      const base = bop === 0x30 ? (wide ? Op.SDIV64_K : Op.SDIV32_K) : wide ? Op.SMOD64_K : Op.SMOD32_K;
       return base + (isX ? 1 : 0);
     }
     if (bop === 0xb0 && isX && off !== 0) {
-      if (wide && off === 1) return op.OP_ADDR_SPACE_CAST;
-      if (off === 8) return wide ? op.OP_MOVSX64_8 : op.OP_MOVSX32_8;
-      if (off === 16) return wide ? op.OP_MOVSX64_16 : op.OP_MOVSX32_16;
-      if (off === 32 && wide) return op.OP_MOVSX64_32;
+      if (wide && off === 1) return Op.ADDR_SPACE_CAST;
+      if (off === 8) return wide ? Op.MOVSX64_8 : Op.MOVSX32_8;
+      if (off === 16) return wide ? Op.MOVSX64_16 : Op.MOVSX32_16;
+      if (off === 32 && wide) return Op.MOVSX64_32;
       return `invalid movsx offset ${off}`;
     }
     if (bop === 0xd0) {
       const which = imm === 16 ? 0 : imm === 32 ? 1 : imm === 64 ? 2 : -1;
       if (which < 0) return `invalid byte swap width ${imm}`;
-      return (!wide && !isX ? op.OP_LE16 : op.OP_SWAP16) + which;
+      return (!wide && !isX ? Op.LE16 : Op.SWAP16) + which;
     }
     return code;
   }
   if (cls === JMP || cls === JMP32) {
     if (bop === 0x80) {
       if (src === 0) return code;
-      if (src === BPF_PSEUDO_CALL) return op.OP_CALL_LOCAL;
-      if (src === BPF_PSEUDO_KFUNC_CALL) return kfuncs?.has(i) === true ? op.OP_CALL_KFUNC : `kfunc call at ${i} has no name`;
+      if (src === BPF_PSEUDO_CALL) return Op.CALL_LOCAL;
+      if (src === BPF_PSEUDO_KFUNC_CALL) return kfuncs?.has(i) === true ? Op.CALL_KFUNC : `kfunc call at ${i} has no name`;
       return `invalid call source ${src}`;
     }
-    if (bop === 0xe0) return src === 0 ? op.OP_MAY_GOTO : `invalid jcond source ${src}`;
+    if (bop === 0xe0) return src === 0 ? Op.MAY_GOTO : `invalid jcond source ${src}`;
     return code;
   }
   if (cls === LD) {
     if (code === 0x18) {
       if (src === 0) return code;
-      if (src === BPF_PSEUDO_FUNC) return op.OP_LD_FUNC;
+      if (src === BPF_PSEUDO_FUNC) return Op.LD_FUNC;
       return `ld_imm64 with unresolved source ${src}`;
     }
-    if ((code & 0xe0) === 0x20) return op.OP_LD_ABS;
-    return op.OP_LD_IND;
+    if ((code & 0xe0) === 0x20) return Op.LD_ABS;
+    return Op.LD_IND;
   }
   if (cls === STX && (code & 0xe0) === 0xc0) {
     const size = code & 0x18;
     if (imm === LOAD_ACQ || imm === STORE_REL || ((size === 0x00 || size === 0x18) && RMW_ATOMICS.has(imm))) {
-      return size === 0x10 ? op.OP_ATOMIC_B : size === 0x08 ? op.OP_ATOMIC_H : size === 0x00 ? op.OP_ATOMIC_W : op.OP_ATOMIC_DW;
+      return size === 0x10 ? Op.ATOMIC_B : size === 0x08 ? Op.ATOMIC_H : size === 0x00 ? Op.ATOMIC_W : Op.ATOMIC_DW;
     }
     return `invalid atomic operation ${imm}`;
   }
@@ -124,8 +128,8 @@ function classify(p: DecodedProgram, i: number, kfuncs: ReadonlyMap<number, stri
 function jumpTarget(p: DecodedProgram, i: number, internal: number): number | undefined {
   const code = p.code[i] ?? 0;
   const cls = code & 0x07;
-  if (internal === op.OP_CALL_LOCAL) return i + (p.imm[i] ?? 0) + 1;
-  if (internal === op.OP_MAY_GOTO) return i + (p.off[i] ?? 0) + 1;
+  if (internal === Op.CALL_LOCAL) return i + (p.imm[i] ?? 0) + 1;
+  if (internal === Op.MAY_GOTO) return i + (p.off[i] ?? 0) + 1;
   if (cls !== JMP && cls !== JMP32) return undefined;
   const bop = code & 0xf0;
   if (bop === 0x80 || bop === 0x90) return undefined;
@@ -133,7 +137,7 @@ function jumpTarget(p: DecodedProgram, i: number, internal: number): number | un
   return i + (p.off[i] ?? 0) + 1;
 }
 
-/** LDX/ST/STX with MEM or MEMSX: the accesses an unverified program makes through {@link op.OP_CHECKED_MEM}. */
+/** LDX/ST/STX with MEM or MEMSX: the accesses an unverified program makes through {@link Op.CHECKED_MEM}. */
 function isPlainMemory(internal: number): boolean {
   if (internal >= 0x100) return false;
   const cls = internal & 0x07;
@@ -143,7 +147,7 @@ function isPlainMemory(internal: number): boolean {
 
 /** Whether the hot loop reads a jump or call target (rather than `off`) for this op. */
 function usesTarget(internal: number, code: number): boolean {
-  if (internal === op.OP_CALL_LOCAL || internal === op.OP_MAY_GOTO || internal === op.OP_BAD_TARGET || internal === op.OP_CALLX) return true;
+  if (internal === Op.CALL_LOCAL || internal === Op.MAY_GOTO || internal === Op.BAD_TARGET || internal === Op.CALLX) return true;
   if (internal >= 0x100) return false;
   const cls = code & 0x07;
   return (cls === JMP || cls === JMP32) && (code & 0xf0) !== 0x80 && (code & 0xf0) !== 0x90;
@@ -151,8 +155,8 @@ function usesTarget(internal: number, code: number): boolean {
 
 /** mov X (64 or 32 bit) followed by an ALU-with-immediate op: the fused op, by the second opcode. */
 const MOV_FUSIONS: ReadonlyMap<number, ReadonlyMap<number, number>> = new Map([
-  [0xbf, new Map([[0x07, op.OP_MOV64_ADD64_K], [0x67, op.OP_MOV64_LSH64_K], [0x77, op.OP_MOV64_RSH64_K], [0x57, op.OP_MOV64_AND64_K]])],
-  [0xbc, new Map([[0x04, op.OP_MOV32_ADD32_K], [0x64, op.OP_MOV32_LSH32_K], [0x74, op.OP_MOV32_RSH32_K], [0x54, op.OP_MOV32_AND32_K]])],
+  [0xbf, new Map<number, number>([[0x07, Op.MOV64_ADD64_K], [0x67, Op.MOV64_LSH64_K], [0x77, Op.MOV64_RSH64_K], [0x57, Op.MOV64_AND64_K]])],
+  [0xbc, new Map<number, number>([[0x04, Op.MOV32_ADD32_K], [0x64, Op.MOV32_LSH32_K], [0x74, Op.MOV32_RSH32_K], [0x54, Op.MOV32_AND32_K]])],
 ]);
 
 /**
@@ -171,7 +175,7 @@ function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, targ
       const t = target[i] ?? 0;
       const header = ops[t];
       if (header === 0x35 || header === 0x25) {
-        packed[4 * i] = (header === 0x35 ? op.OP_JA_JGE_K : op.OP_JA_JGT_K) | ((p.dst[t] ?? 0) << 17);
+        packed[4 * i] = (header === 0x35 ? Op.JA_JGE_K : Op.JA_JGT_K) | ((p.dst[t] ?? 0) << 17);
         packed[4 * i + 1] = p.imm[t] ?? 0;
         packed[4 * i + 2] = target[t] ?? 0;
         packed[4 * i + 3] = t;
@@ -181,9 +185,9 @@ function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, targ
     const dst = p.dst[i] ?? 0;
     if (dst !== (p.dst[i + 1] ?? 0)) continue;
     const fused = MOV_FUSIONS.get(first)?.get(second);
-    if (fused === op.OP_MOV64_ADD64_K && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
+    if (fused === Op.MOV64_ADD64_K && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
       // rX = rY; rX += N; if rX > rZ goto: the packet bounds check.
-      packed[4 * i] = op.OP_MOV64_ADD64_K_JGT_X | (dst << 17) | ((p.src[i] ?? 0) << 25);
+      packed[4 * i] = Op.MOV64_ADD64_K_JGT_X | (dst << 17) | ((p.src[i] ?? 0) << 25);
       packed[4 * i + 1] = p.imm[i + 1] ?? 0;
       packed[4 * i + 2] = target[i + 2] ?? 0;
       packed[4 * i + 3] = (p.src[i + 2] ?? 0) * 2;
@@ -192,7 +196,7 @@ function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, targ
       packed[4 * i + 1] = p.imm[i + 1] ?? 0;
     } else if (first === 0x07 && second === 0x2d) {
       // dst += imm; if dst > src goto target
-      packed[4 * i] = op.OP_ADD64_K_JGT_X | (dst << 17) | ((p.src[i + 1] ?? 0) << 25);
+      packed[4 * i] = Op.ADD64_K_JGT_X | (dst << 17) | ((p.src[i + 1] ?? 0) << 25);
       packed[4 * i + 2] = target[i + 1] ?? 0;
     }
   }
@@ -220,23 +224,23 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
     let internal = classify(decoded, i, image.kfuncs);
     if (typeof internal === 'string') {
       invalidWhy.set(i, internal);
-      internal = op.OP_INVALID;
+      internal = Op.INVALID;
     }
-    if (!image.verified && isPlainMemory(internal)) internal = op.OP_CHECKED_MEM;
+    if (!image.verified && isPlainMemory(internal)) internal = Op.CHECKED_MEM;
     const tgt = jumpTarget(decoded, i, internal);
     if (tgt !== undefined) {
       // A target must be an instruction: inside the program and not the second half of an ld_imm64.
-      if (tgt < 0 || tgt >= n || decoded.ldImm64Tail[tgt] === 1) internal = op.OP_BAD_TARGET;
+      if (tgt < 0 || tgt >= n || decoded.ldImm64Tail[tgt] === 1) internal = Op.BAD_TARGET;
       target[i] = tgt;
     } else {
-      target[i] = i + (internal === 0x18 || internal === op.OP_LD_FUNC ? 2 : 1);
+      target[i] = i + (internal === 0x18 || internal === Op.LD_FUNC ? 2 : 1);
     }
     ops[i] = internal;
     d2[i] = ((decoded.dst[i] ?? 0) & 0x0f) * 2;
     s2[i] = ((decoded.src[i] ?? 0) & 0x0f) * 2;
-    if (internal === op.OP_CALL_KFUNC) kfuncs[i] = image.kfuncs?.get(i);
+    if (internal === Op.CALL_KFUNC) kfuncs[i] = image.kfuncs?.get(i);
   }
-  ops[n] = op.OP_FELL_OFF;
+  ops[n] = Op.FELL_OFF;
   target[n] = n;
   ops[n + 1] = EXIT;
   target[n + 1] = n + 1;

@@ -10,14 +10,24 @@ import { enterRun, leaveRun, tailCallChain } from '../program/tail-calls.js';
 /** Registers a program names: r0–r10. */
 const REGS = 11;
 
-/** One register an instruction changed, and its new value. */
+/**
+ * One register an instruction changed, and its new value.
+ *
+ * @example
+ * dbg.trace[0]?.changed; // [{ reg: 0, value: 1n }]
+ */
 export interface RegisterChange {
   /** 0–10. */
   readonly reg: number;
   readonly value: bigint;
 }
 
-/** One executed instruction, as the trace records it. */
+/**
+ * One executed instruction, as the trace records it.
+ *
+ * @example
+ * // { pc: 2, insn: 'r0 += r1', frame: 0, changed: [{ reg: 0, value: 3n }] }
+ */
 export interface TraceEntry {
   /** Instruction index (in the program that ran it: a tail call switches programs). */
   readonly pc: number;
@@ -29,10 +39,20 @@ export interface TraceEntry {
   readonly changed: readonly RegisterChange[];
 }
 
-/** Why {@link Debugger.step} or {@link Debugger.continue} returned. */
+/**
+ * Why {@link Debugger.step} or {@link Debugger.continue} returned.
+ *
+ * @example
+ * if (dbg.continue() === 'breakpoint') console.log(dbg.pc);
+ */
 export type DebugStop = 'step' | 'breakpoint' | 'exit' | 'fault';
 
-/** Options of {@link createDebugger}. */
+/**
+ * Options of {@link createDebugger}.
+ *
+ * @example
+ * createDebugger(image, env, { r1: 0 }, { trace: true, breakpoints: [4] });
+ */
 export interface DebuggerOptions {
   /** Record every executed instruction in {@link Debugger.trace} (default false). */
   readonly trace?: boolean;

@@ -6,7 +6,12 @@ import { execute } from './exec.js';
 import { bindHelperEnv, registerValue, setRegister } from './helper-env.js';
 import { FaultSignal, Machine } from './machine.js';
 
-/** Options of {@link createInterpreter}; every field is optional, unknown fields are rejected. */
+/**
+ * Options of {@link createInterpreter}; every field is optional, unknown fields are rejected.
+ *
+ * @example
+ * createInterpreter({ insnLimit: 1_000_000 });
+ */
 export interface InterpreterOptions {
   /** Instruction limit for runs whose `RunEnv` sets none (default: no limit). */
   readonly insnLimit?: number;
@@ -24,6 +29,9 @@ interface StackArea {
  * Puts a machine in the state a run starts in: registers zeroed but r1, r2
  * and r10, frame 0 with a fresh `may_goto` budget, the stack zeroed (so runs
  * are deterministic and engines agree on uninitialised reads), counters reset.
+ *
+ * @example
+ * resetMachine(m, code, stack, { r1: ctx }, env, Infinity);
  */
 export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, args: RunArgs, env: RunEnv, defaultLimit: number): void {
   const arena = env.arena;
@@ -53,7 +61,12 @@ export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, arg
   m.loops[0] = BPF_MAX_LOOPS;
 }
 
-/** Turns what a run ended with into its outcome; rethrows anything that is not the interpreter's own fault. */
+/**
+ * Turns what a run ended with into its outcome; rethrows anything that is not the interpreter's own fault.
+ *
+ * @example
+ * try { execute(m, 0, Infinity); } catch (e) { return outcomeOf(m, e); }
+ */
 export function outcomeOf(m: Machine, error: unknown): RunOutcome {
   if (error instanceof FaultSignal) {
     return {
@@ -71,7 +84,13 @@ export function outcomeOf(m: Machine, error: unknown): RunOutcome {
   throw error;
 }
 
-/** A program the interpreter loaded: decoded once, run any number of times. */
+/**
+ * A program the interpreter loaded: decoded once, run any number of times.
+ *
+ * @example
+ * const prog = new InterpProgram(image, Infinity);
+ * prog.run({ r1: 0 }, env);
+ */
 export class InterpProgram implements LoadedProgram {
   readonly #code: InterpCode;
   readonly #machine: Machine;

@@ -10,9 +10,19 @@ import { fault, memoryFault } from './faults.js';
 import { ldAbs } from './ld-abs.js';
 import { restoreCalleeSaved, saveCalleeSaved, type Machine } from './machine.js';
 
-/** {@link execute} stopped at `exit` of its base frame; r0 is in the register file. */
+/**
+ * {@link execute} stopped at `exit` of its base frame; r0 is in the register file.
+ *
+ * @example
+ * if (execute(m, 0, Infinity) === EXIT) console.log(m.r[0]);
+ */
 export const EXIT = 0;
-/** {@link execute} stopped before the instruction at `pauseAt` (single-stepping). */
+/**
+ * {@link execute} stopped before the instruction at `pauseAt` (single-stepping).
+ *
+ * @example
+ * execute(m, 0, m.executed + 1); // PAUSED after one instruction
+ */
 export const PAUSED = 1;
 /** Internal: the code or the arena's bytes changed; run again from `m.pc`. */
 const SWITCH = 2;
@@ -36,6 +46,9 @@ const GUARD = ARENA_GUARD_BYTES;
  *   load (see `buildInterpCode`), and the per-instruction checks are one
  *   counter compare plus, for memory, one range compare (or the arena's
  *   allocation map for unverified programs).
+ *
+ * @example
+ * execute(m, 0, Infinity); // EXIT, r0 in m.r[0], m.r[1]
  */
 export function execute(m: Machine, baseDepth: number, pauseAt: number): number {
   for (;;) {

@@ -5,13 +5,23 @@ import { takeTailCall } from '../program/tail-calls.js';
 import { execute } from './exec.js';
 import { FaultSignal, restoreCalleeSaved, saveCalleeSaved, type Machine } from './machine.js';
 
-/** A JavaScript number as a (lo, hi) register pair, two's complement for negatives. */
+/**
+ * A JavaScript number as a (lo, hi) register pair, two's complement for negatives.
+ *
+ * @example
+ * setRegister(m.r, 1, -1); // r1 = 0xffffffffffffffff
+ */
 export function setRegister(r: Int32Array, reg: number, value: number): void {
   r[2 * reg] = value >>> 0;
   r[2 * reg + 1] = Math.floor(value / 0x1_0000_0000);
 }
 
-/** A register pair as the u64 BigInt outcomes report (once per run, never per instruction). */
+/**
+ * A register pair as the u64 BigInt outcomes report (once per run, never per instruction).
+ *
+ * @example
+ * registerValue(-1, 0); // 0xffffffffn
+ */
 export function registerValue(lo: number, hi: number): bigint {
   return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
@@ -89,6 +99,10 @@ function requestTailCall(m: Machine, mapAddr: number, index: number): boolean {
  * The {@link HelperEnv} and {@link HelperCall} of a machine for one `RunEnv`:
  * built when a run starts with an env the machine has not seen last, so
  * repeated runs in the same env allocate nothing here.
+ *
+ * @example
+ * bindHelperEnv(m, env, image.progType);
+ * helper.call(m.helperCall);
  */
 export function bindHelperEnv(m: Machine, env: RunEnv, progType: number): void {
   if (m.env === env && m.helperEnv !== undefined && m.helperEnv.progType === progType) return;

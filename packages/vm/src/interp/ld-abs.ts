@@ -9,6 +9,9 @@ import type { Machine } from './machine.js';
  * takes the offset as an `int`, so the sum wraps to 32 bits, and r1–r5 are
  * scratch afterwards: here they read 0. Returns false when the bytes are out
  * of the packet; the program then ends with r0 = 0.
+ *
+ * @example
+ * if (!ldAbs(m, code, pc, false)) r0 = 0; // and the frame exits
  */
 export function ldAbs(m: Machine, code: InterpCode, pc: number, indirect: boolean): boolean {
   const env = m.env;

@@ -7,6 +7,9 @@ import type { InterpCode } from './code.js';
  * {@link HelperEnv.fault}, caught only where a run starts and turned into a
  * `{ kind: 'fault' }` outcome. It passes through helpers untouched (they must
  * not catch it).
+ *
+ * @example
+ * throw new FaultSignal('memory', pc, 'invalid read of 4 bytes at 0x0 (pc 3)', 0, 4);
  */
 export class FaultSignal extends Error {
   constructor(
@@ -26,6 +29,10 @@ export class FaultSignal extends Error {
  * stack of bpf-to-bpf calls and callbacks, counters, and the memory views.
  * It lives as long as its loaded program and is reset at each run, so a run
  * allocates nothing per instruction.
+ *
+ * @example
+ * const m = new Machine(buildInterpCode(image));
+ * m.r[0]; // low word of r0
  */
 export class Machine {
   /** r0–r15 as (lo, hi) pairs: r_i is `r[2i]`, `r[2i+1]`. */
@@ -80,7 +87,12 @@ export class Machine {
   }
 }
 
-/** Saves r6–r10 of frame `depth` before it calls (copied word by word: `subarray` would allocate). */
+/**
+ * Saves r6–r10 of frame `depth` before it calls (copied word by word: `subarray` would allocate).
+ *
+ * @example
+ * saveCalleeSaved(m, m.depth); // before a bpf-to-bpf call
+ */
 export function saveCalleeSaved(m: Machine, depth: number): void {
   const r = m.r;
   const saved = m.saved;
@@ -88,7 +100,12 @@ export function saveCalleeSaved(m: Machine, depth: number): void {
   for (let i = 0; i < 10; i++) saved[at + i] = r[12 + i] ?? 0;
 }
 
-/** Restores r6–r10 of frame `depth` when its callee returns. */
+/**
+ * Restores r6–r10 of frame `depth` when its callee returns.
+ *
+ * @example
+ * restoreCalleeSaved(m, m.depth - 1); // at the callee's exit
+ */
 export function restoreCalleeSaved(m: Machine, depth: number): void {
   const r = m.r;
   const saved = m.saved;

@@ -12,12 +12,23 @@
  */
 export const CALLBACK_TAG = 0xbfcb0000;
 
-/** The low word of the callback value of the subprogram starting at `insnIndex`. */
+/**
+ * The low word of the callback value of the subprogram starting at `insnIndex`.
+ *
+ * @example
+ * callbackValueLow(12); // 12
+ */
 export function callbackValueLow(insnIndex: number): number {
   return insnIndex >>> 0;
 }
 
-/** Whether the register (low, high) holds a callback value. */
+/**
+ * Whether the register (low, high) holds a callback value.
+ *
+ * @example
+ * isCallbackValue(12, CALLBACK_TAG); // true
+ * isCallbackValue(12, 0);            // false: helper id 12
+ */
 export function isCallbackValue(lo: number, hi: number): boolean {
   return hi >>> 0 === CALLBACK_TAG;
 }

@@ -10,6 +10,10 @@ const LD_IMM64 = 0x18;
  * arrays, indexed by the kernel's instruction index): what engines read in
  * their hot loops instead of objects. ld_imm64 is folded: its first slot holds
  * both halves of the constant, its second slot is marked in {@link ldImm64Tail}.
+ *
+ * @example
+ * const p = decodeProgram(image.insns);
+ * p.code[0]; // opcode of slot 0
  */
 export interface DecodedProgram {
   /** Number of 8-byte slots (`insn_cnt`). */

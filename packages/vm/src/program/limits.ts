@@ -3,15 +3,28 @@
  * (include/linux/bpf.h, include/linux/filter.h, Linux 6.18).
  */
 
-/** Bytes of one frame's stack (`MAX_BPF_STACK`): r10 points one past its top byte. */
+/**
+ * Bytes of one frame's stack (`MAX_BPF_STACK`): r10 points one past its top byte.
+ *
+ * @example
+ * const r10 = stackTop - MAX_BPF_STACK * depth;
+ */
 export const MAX_BPF_STACK = 512;
 
-/** Frames a run may hold at once, the main program's included (`MAX_CALL_FRAMES`). */
+/**
+ * Frames a run may hold at once, the main program's included (`MAX_CALL_FRAMES`).
+ *
+ * @example
+ * if (depth + 1 >= MAX_CALL_FRAMES) throw callDepthFault();
+ */
 export const MAX_CALL_FRAMES = 8;
 
 /**
  * Tail calls one chain may make (`MAX_TAIL_CALL_CNT`): the 34th `bpf_tail_call`
  * of a chain returns to its caller as if the slot were empty.
+ *
+ * @example
+ * if (tailCallChain.count >= MAX_TAIL_CALL_CNT) return false;
  */
 export const MAX_TAIL_CALL_CNT = 33;
 
@@ -19,6 +32,9 @@ export const MAX_TAIL_CALL_CNT = 33;
  * Times one frame's `may_goto` falls through before it branches
  * (`BPF_MAX_LOOPS`, 8 Mi): the verifier gives each subprogram that uses
  * `may_goto` a hidden stack counter set to this at entry.
+ *
+ * @example
+ * frameLoops[depth] = BPF_MAX_LOOPS; // at each frame's entry
  */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 

@@ -10,6 +10,10 @@ const LD_IMM64 = 0x18;
  * (`call` with `src_reg = BPF_PSEUDO_CALL`, relative offset in `imm`) and of
  * every `ld_imm64` with `BPF_PSEUDO_FUNC` (absolute index in `imm`, after the
  * load-time fix-up).
+ *
+ * @example
+ * const layout = subprogramLayout(decodeProgram(image.insns));
+ * layout.isStart(5); // true when something calls or calls back pc 5
  */
 export interface SubprogramLayout {
   /** Start slot of each subprogram, ascending; `starts[0]` is 0. */

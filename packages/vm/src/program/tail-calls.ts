@@ -15,12 +15,24 @@ import { MAX_TAIL_CALL_CNT } from './limits.js';
  */
 export const tailCallChain = { nesting: 0, count: 0 };
 
-/** Marks the start of a run; the outermost one starts a new chain. */
+/**
+ * Marks the start of a run; the outermost one starts a new chain.
+ *
+ * @example
+ * enterRun();
+ * try { run(); } finally { leaveRun(); }
+ */
 export function enterRun(): void {
   if (tailCallChain.nesting++ === 0) tailCallChain.count = 0;
 }
 
-/** Marks the end of a run started with {@link enterRun}. */
+/**
+ * Marks the end of a run started with {@link enterRun}.
+ *
+ * @example
+ * enterRun();
+ * try { run(); } finally { leaveRun(); }
+ */
 export function leaveRun(): void {
   tailCallChain.nesting--;
 }
@@ -29,6 +41,9 @@ export function leaveRun(): void {
  * Spends one tail call of the chain; false when {@link MAX_TAIL_CALL_CNT}
  * are spent. The kernel counts the attempt before it looks at the slot, so
  * a call to an empty slot spends one too.
+ *
+ * @example
+ * if (!takeTailCall()) return false; // the 34th tail call of a chain
  */
 export function takeTailCall(): boolean {
   if (tailCallChain.count >= MAX_TAIL_CALL_CNT) return false;
