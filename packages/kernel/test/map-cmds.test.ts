@@ -192,3 +192,10 @@ test('a mapping keeps its map alive after the fd closes; exit unmaps it', (t) =>
   t.is(k.counts().mappings, 0);
   t.is(errnoOf(() => m.read(0, 8)), 'EFAULT');
 });
+
+test('createDefaultKernel takes engine interp or wasm and refuses anything else', (t) => {
+  t.notThrows(() => createDefaultKernel({ engine: 'interp' }));
+  t.notThrows(() => createDefaultKernel({ engine: 'wasm' }));
+  t.throws(() => createDefaultKernel({ engine: 'jit' as 'wasm' }), { instanceOf: TypeError });
+});
+

@@ -4,13 +4,14 @@ import {
   BPF_F_TOKEN_FD,
   BPF_MAXINSNS,
   BpfCmd,
+  BpfMapType,
   BpfProgLoadFlag,
   BpfProgType,
   Capability,
   decodeProgLoadAttr,
   progTypeName,
 } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameCpy, putAttrU32, readCString } from '../bpf/check.js';
+import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameCpy, putAttrU32, readCString, traceCheck } from '../bpf/check.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
@@ -48,6 +49,26 @@ function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap>
     if (obj?.kind === 'map') maps.set(fd, { ...(obj.impl as MapRecord).info, fd });
   }
   return maps;
+}
+
+/**
+ * `bpf_check_tail_call`: every prog array the program uses belongs to one
+ * program type, the first to use or fill it; another type is EINVAL (after the
+ * verifier accepted the program). Drops the map references on failure.
+ */
+function claimProgArrays(task: TaskImpl, usedMaps: readonly BpfObject[], progType: number, expectedAttachType: number): void {
+  const arrays = usedMaps.map((o) => o.impl as MapRecord).filter((m) => m.info.mapType === BpfMapType.BPF_MAP_TYPE_PROG_ARRAY);
+  const clash = arrays.find((m) => m.owner !== undefined && m.owner.progType !== progType);
+  const ok = clash === undefined;
+  traceCheck(task.core, 'bpf_check_tail_call', ok, 'EINVAL', {
+    pass: arrays.length === 0 ? 'no prog array used' : `every prog array used takes program type ${progType}`,
+    fail: `a prog array used by this program holds program type ${clash?.owner?.progType ?? '?'}, not ${progType}`,
+  });
+  if (!ok) {
+    for (const o of usedMaps) o.put();
+    throw new BpfError('EINVAL', 'prog:prog-array-owner', `a prog array used by this program belongs to program type ${clash.owner?.progType ?? '?'}`);
+  }
+  for (const m of arrays) m.owner ??= { progType, expectedAttachType };
 }
 
 /** The object id of the BTF an attach target lives in: `attach_btf_obj_fd`'s object, else vmlinux (1). */
@@ -173,6 +194,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     );
     const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
     const resolved = resolveProgram(task, insns, attr.fd_array, (id) => vmlinux?.view.type(id)?.name);
+    claimProgArrays(task, resolved.usedMaps, type, attachType);
     const holds: BpfObject[] = [...resolved.usedMaps];
     if (token !== undefined) holds.push(token);
     handedOver = true;

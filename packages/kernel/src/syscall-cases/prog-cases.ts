@@ -195,6 +195,15 @@ const PROG_ARRAY: SyscallCase = {
     testRun(r, 'tail call into slot 0 runs the XDP_TX program', caller, { data: packet(64) });
     r.call('delete slot 0', BpfCmd.BPF_MAP_DELETE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa, key: r.mem(u32(0)) }));
     testRun(r, 'tail call after the delete falls through', caller, { data: packet(64) });
+    const pa2 = mapCreate(r, 'create a second prog array', { map_type: M.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 });
+    if (pa2 === undefined) return;
+    r.call('a kprobe program claims the second array', BpfCmd.BPF_MAP_UPDATE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa2, key: r.mem(u32(0)), value: r.mem(slot(kp)) }));
+    r.call('delete it again (the claim stays)', BpfCmd.BPF_MAP_DELETE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa2, key: r.mem(u32(0)) }));
+    load(r, 'load an xdp tail caller of the kprobe-owned array', P.BPF_PROG_TYPE_XDP, tailCaller(pa2));
+    const pa3 = mapCreate(r, 'create a third prog array', { map_type: M.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 });
+    if (pa3 === undefined) return;
+    load(r, 'load an xdp tail caller of the fresh array (claims it)', P.BPF_PROG_TYPE_XDP, tailCaller(pa3));
+    r.call('a kprobe program into the xdp-claimed array', BpfCmd.BPF_MAP_UPDATE_ELEM, encodeAttrGroup('map_elem', { map_fd: pa3, key: r.mem(u32(0)), value: r.mem(slot(kp)) }));
   },
 };
 
