@@ -129,8 +129,10 @@ export function emitReturn(cx: EmitContext): void {
 /** Enters a frame: 512 bytes below the caller's, r10 at its top, a fresh `may_goto` budget. */
 export function emitPrologue(cx: EmitContext): void {
   const w = cx.w;
-  i32c(w, BPF_MAX_LOOPS);
-  set(w, Local.loops);
+  if (cx.s.code.includes(0xe5)) {
+    i32c(w, BPF_MAX_LOOPS);
+    set(w, Local.loops);
+  }
   gget(w, Global.sp);
   i32c(w, FRAME_BYTES);
   w.byte(Op.i32Sub);
@@ -220,18 +222,18 @@ function bswap32(w: WasmWriter): void {
 /** Replaces register `r` by its low `bits` byte-swapped, zero-extended. */
 function emitBswap(w: WasmWriter, r: number, bits: number): void {
   if (bits === 16) {
+    // x * 0x10001 puts a copy of the 16 bits above them; the middle 16 bits are the swap.
     reg(w, r);
-    w.byte(Op.localTee).u32(Local.t64);
-    i64c(w, 0xff);
-    w.byte(Op.i64And);
-    i64c(w, 8);
-    w.byte(Op.i64Shl);
-    get(w, Local.t64);
-    i64c(w, 8);
-    w.byte(Op.i64ShrU);
-    i64c(w, 0xff);
-    w.byte(Op.i64And);
-    w.byte(Op.i64Or);
+    w.byte(Op.i32WrapI64);
+    i32c(w, 0xffff);
+    w.byte(Op.i32And);
+    i32c(w, 0x10001);
+    w.byte(Op.i32Mul);
+    i32c(w, 8);
+    w.byte(Op.i32ShrU);
+    i32c(w, 0xffff);
+    w.byte(Op.i32And);
+    w.byte(Op.i64ExtendI32U);
   } else if (bits === 32) {
     reg(w, r);
     w.byte(Op.i32WrapI64);
