@@ -27,7 +27,7 @@ export function mapFreeze(task: TaskImpl, bytes: Uint8Array): number {
     fail: `map #${m.obj.id} has ${rec.writeActive} writable mmap(s)`,
   });
   check(core, `${ID}:frozen`, !rec.frozen, 'EBUSY', 'map:already-frozen', {
-    pass: `map #${m.obj.id} is not frozen yet`,
+    pass: `map #${m.obj.id} is still writable (never frozen)`,
     fail: `map #${m.obj.id} is already frozen`,
   });
   rec.frozen = true;

@@ -80,7 +80,7 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
   });
   if (writable) {
     check(core, 'bpf_map_mmap:frozen', !rec.frozen, 'EPERM', 'mmap:frozen', {
-      pass: 'the map is not frozen', fail: `map #${obj.id} is frozen: no writable mapping`,
+      pass: 'the map was never frozen', fail: `map #${obj.id} is frozen: no writable mapping`,
     });
     check(core, 'bpf_map_mmap:rdonly_prog', (rec.info.mapFlags & BPF_F_RDONLY_PROG) === 0, 'EACCES', 'mmap:rdonly-prog', {
       pass: 'the map is writable by programs', fail: `map #${obj.id} is BPF_F_RDONLY_PROG: no writable mapping`,
