@@ -1,7 +1,7 @@
 import test from 'ava';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, type TraceStep, type Tracer } from '@bpfkit/kernel-api';
 import { createDefaultKernel } from '@bpfkit/kernel/defaults';
-import { BPF_F_MMAPABLE, BPF_F_RDONLY, BpfCmd, encodeGetIdAttr, encodeMapElemAttr } from '@bpfkit/uapi';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY, BpfCmd, encodeGetIdAttr, encodeMapElemAttr, type ErrnoName } from '@bpfkit/uapi';
 import { arrayMap, counterProg, errnoOf, freeze, lookup, testRun, u32, u64, update } from './bpf-calls.js';
 
 function recorder(): Tracer & { steps: TraceStep[] } {
@@ -41,7 +41,7 @@ test('refused element commands name the failing check with its errno and the fai
   const k = createDefaultKernel({ tracer });
   const fd = arrayMap(k.init);
   const ro = k.init.bpf(BpfCmd.BPF_MAP_GET_FD_BY_ID, encodeGetIdAttr({ map_id: 1, open_flags: BPF_F_RDONLY }));
-  const calls: [string, () => unknown, string][] = [
+  const calls: [string, () => unknown, ErrnoName][] = [
     ['map_update_elem:FMODE_CAN_WRITE', () => update(k.init, ro, u32(0), u64(1)), 'EPERM'],
     ['map_lookup_elem:fd', () => lookup(k.init, 9999, u32(0)), 'EBADF'],
     ['map_lookup_elem:BPF_F_LOCK', () => k.init.bpf(BpfCmd.BPF_MAP_LOOKUP_ELEM, encodeMapElemAttr({ map_fd: fd, key: k.init.memory.alloc(u32(0)), value: k.init.memory.alloc(8), flags: 4n })), 'EINVAL'],
@@ -53,7 +53,7 @@ test('refused element commands name the failing check with its errno and the fai
     const failed = tracer.steps.filter((s) => s.outcome === 'fail');
     t.is(failed.length, 1, check);
     t.is(failed[0]?.check, check);
-    t.is(failed[0]?.errno as string | undefined, errno);
+    t.is(failed[0]?.errno, errno);
     t.notRegex(failed[0]?.detail ?? '', PASS_WORDING, check);
   }
 });
