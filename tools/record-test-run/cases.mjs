@@ -290,6 +290,34 @@ export function* cases() {
   yield { name: 'perf_event_output on an empty perf event array', prog: { type: T.SCHED_CLS, text: P.perfOps, maps: [m(4, 4, 4, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
   yield { name: 'for_each_map_elem over an array', prog: { type: T.XDP, text: P.forEachOps.text, maps: [m(2, 4, 8, 4)], ...callbackPatch(P.forEachOps.text) }, req: req({ dataIn: frame(64) }) };
 
+  // --- more packet helpers
+  const big = frame(9000);
+  yield { name: 'xdp_get_buff_len with frags', prog: { type: T.XDP, text: P.xdpBuffLen }, req: req({ dataIn: big }) };
+  yield { name: 'xdp_get_buff_len linear', prog: { type: T.XDP, text: P.xdpBuffLen }, req: req({ dataIn: frame(100) }) };
+  for (const [off, len] of [[0, 4], [3518, 8], [5000, 4], [8996, 4], [8997, 4], [0x10000, 4], [0, 16]]) {
+    yield { name: `xdp_load_bytes ${off} ${len} of 9000`, prog: { type: T.XDP, text: P.xdpLoadBytes(off, len) }, req: req({ dataIn: big }) };
+    yield { name: `xdp_store_bytes ${off} ${len} of 9000`, prog: { type: T.XDP, text: P.xdpStoreBytes(off, len) }, req: req({ dataIn: big, dataSizeOut: OUT }) };
+  }
+  yield { name: 'xdp_load_bytes 60 8 of 64', prog: { type: T.XDP, text: P.xdpLoadBytes(60, 8) }, req: req({ dataIn: frame(64) }) };
+  for (const len of [0, 64, 65]) yield { name: `skb_pull_data ${len} of 64`, prog: { type: T.SCHED_CLS, text: P.skbCall(39, len) }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'csum_update without checksum complete', prog: { type: T.SCHED_CLS, text: P.skbCall(40, 0x1234) }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'csum_update 0 with checksum complete', prog: { type: T.SCHED_CLS, text: P.skbCall(40, 0) }, req: req({ dataIn: frame(64), flags: 4 }) };
+  yield { name: 'csum_update 0x1234 with checksum complete', prog: { type: T.SCHED_CLS, text: P.skbCall(40, 0x1234) }, req: req({ dataIn: frame(64), flags: 4 }) };
+  for (const level of [0, 1, 2, 3, 4]) yield { name: `csum_level ${level}`, prog: { type: T.SCHED_CLS, text: P.skbCall(135, level) }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'csum_level inc then query', prog: { type: T.SCHED_CLS, text: P.csumLevelIncQuery }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'csum_level inc dec then query', prog: { type: T.SCHED_CLS, text: P.csumLevelIncDecQuery }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'csum_level inc then query, checksum complete', prog: { type: T.SCHED_CLS, text: P.csumLevelIncQuery }, req: req({ dataIn: frame(64), flags: 4 }) };
+  yield { name: 'set_hash_invalid', prog: { type: T.SCHED_CLS, text: P.skbCall(41, 0) }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'get_numa_node_id', prog: { type: T.XDP, text: 'call 42\nexit' }, req: req({ dataIn: frame(64) }) };
+  yield { name: 'skb_store_bytes recompute into the MAC header, checksum complete', prog: { type: T.SCHED_CLS, text: P.skbStoreBytes(2, 4, 1) }, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
+  yield { name: 'skb_store_bytes recompute at an odd offset, checksum complete', prog: { type: T.SCHED_CLS, text: P.skbStoreBytes(21, 4, 1) }, req: req({ dataIn: pkt, dataSizeOut: OUT, flags: 4 }) };
+  for (const [what, off, from, to, flags] of [
+    ['l4 pseudo 4 bytes', 40, '0x0100000a', '0x0300000a', 4 | 16], ['l4 4 bytes', 40, '0x0100000a', '0x0300000a', 4],
+    ['l4 pseudo diff', 40, '0', '0x1234', 16], ['l4 pseudo diff ipv6', 40, '0', '0x1234', 16 | 128], ['l3 4 bytes', 24, '0x0100000a', '0x0300000a', 4],
+  ]) {
+    yield { name: `csum_replace ${what}, checksum complete`, prog: { type: T.SCHED_CLS, text: P.csumReplace(what.startsWith('l4'), off, from, to, flags) }, req: req({ dataIn: frame(64), dataSizeOut: OUT, flags: 4 }) };
+  }
+
   // --- kfuncs
   for (const [start, end] of [[0, 5], [3, 3], [5, 2], [-2, 2], [0, (1 << 23) + 1]]) {
     const k = P.iterNumSum(start, end);

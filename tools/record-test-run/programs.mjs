@@ -324,3 +324,27 @@ export function probeRead(which, size, addr) {
     'exit',
   ].join('\n');
 }
+
+/** XDP: r0 = bpf_xdp_get_buff_len(ctx). */
+export const xdpBuffLen = 'call 188\nexit';
+
+/** XDP: bpf_xdp_load_bytes(ctx, off, stack, len); r0 = the error, or the first 4 bytes read. */
+export const xdpLoadBytes = (off, len) => [
+  'r2 = 0', '*(u64 *)(r10 -8) = r2', '*(u64 *)(r10 -16) = r2',
+  `r2 = ${off}`, 'r3 = r10', 'r3 += -16', `r4 = ${len}`, 'call 189',
+  'if r0 != 0 goto +1', 'r0 = *(u32 *)(r10 -16)', 'exit',
+].join('\n');
+
+/** XDP: r0 = bpf_xdp_store_bytes(ctx, off, "\xde\xad\xbe\xef"…, len). */
+export const xdpStoreBytes = (off, len) => [
+  'r2 = 0xefbeaddeefbeadde ll', '*(u64 *)(r10 -8) = r2', '*(u64 *)(r10 -16) = r2',
+  `r2 = ${off}`, 'r3 = r10', 'r3 += -16', `r4 = ${len}`, 'call 190', 'exit',
+].join('\n');
+
+/** tc: r0 = helper(skb, arg) for one-argument skb helpers (pull_data 39, csum_update 40, csum_level 135, set_hash_invalid 41). */
+export const skbCall = (id, arg) => [`r2 = ${arg} ll`, `call ${id}`, 'exit'].join('\n');
+
+/** tc: csum_level inc, then r0 = query. */
+export const csumLevelIncQuery = ['r6 = r1', 'r2 = 1', 'call 135', 'r1 = r6', 'r2 = 0', 'call 135', 'exit'].join('\n');
+/** tc: csum_level inc, dec, dec, then r0 = query. */
+export const csumLevelIncDecQuery = ['r6 = r1', 'r2 = 1', 'call 135', 'r1 = r6', 'r2 = 2', 'call 135', 'r1 = r6', 'r2 = 0', 'call 135', 'exit'].join('\n');

@@ -288,3 +288,51 @@ test('ringbuf reserve/submit/discard find the ring from the sample; output check
   t.is(callHelper(h('ringbuf_query'), env, m, 3), 30n);
   t.deepEqual(log, ['reserve 16', 'submit true 1', 'reserve 8', 'discard true 2', 'output 8 2']);
 });
+
+test('xdp_get_buff_len counts the frags; xdp_load_bytes and xdp_store_bytes reach across them', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = xdp(env, seq(64), [Uint8Array.of(100, 101, 102, 103)]);
+  t.is(callHelper(h('xdp_get_buff_len'), env, p.ctx), 68n);
+  const buf = env.arena.alloc(8);
+  t.is(callHelper(h('xdp_load_bytes'), env, p.ctx, 62, buf, 4), 0n);
+  t.deepEqual([...env.arena.bytes.subarray(buf, buf + 4)], [62, 63, 100, 101]);
+  env.arena.bytes.set([1, 2, 3], buf);
+  t.is(callHelper(h('xdp_store_bytes'), env, p.ctx, 65, buf, 3), 0n);
+  t.deepEqual([...(p.frags[0] ?? [])], [100, 1, 2, 3]);
+});
+
+test('xdp_load_bytes: -EINVAL past the frame, -EFAULT for an offset above 0xffff', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = xdp(env);
+  const buf = env.arena.alloc(8);
+  t.is(callHelper(h('xdp_load_bytes'), env, p.ctx, 61, buf, 4), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('xdp_load_bytes'), env, p.ctx, 0x10000, buf, 4), BigInt(-Errno.EFAULT));
+});
+
+test('skb_pull_data succeeds up to the packet length, -ENOMEM past it', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  t.is(callHelper(h('skb_pull_data'), env, p.ctx, 64), 0n);
+  t.is(callHelper(h('skb_pull_data'), env, p.ctx, 65), BigInt(-Errno.ENOMEM));
+});
+
+test('csum_update is -ENOTSUPP unless the skb is CHECKSUM_COMPLETE, then returns the new skb->csum', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  t.is(callHelper(h('csum_update'), env, p.ctx, 5), BigInt(-Errno.ENOTSUPP));
+  p.ipSummed = 2;
+  p.csum = 0xffff_fff0;
+  t.is(callHelper(h('csum_update'), env, p.ctx, 0x20), 0x11n, 'the carry wraps around');
+});
+
+test('csum_level: query is -EACCES until inc makes the skb CHECKSUM_UNNECESSARY; unknown levels are -EINVAL', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  t.is(callHelper(h('csum_level'), env, p.ctx, 0), BigInt(-Errno.EACCES));
+  t.is(callHelper(h('csum_level'), env, p.ctx, 1), 0n);
+  t.is(callHelper(h('csum_level'), env, p.ctx, 1), 0n);
+  t.is(callHelper(h('csum_level'), env, p.ctx, 0), 1n);
+  t.is(callHelper(h('csum_level'), env, p.ctx, 3), 0n);
+  t.is(callHelper(h('csum_level'), env, p.ctx, 0), BigInt(-Errno.EACCES));
+  t.is(callHelper(h('csum_level'), env, p.ctx, 4), BigInt(-Errno.EINVAL));
+});

@@ -10,6 +10,11 @@ export interface PacketLayout {
   readonly lenOff?: number;
 }
 
+/** `skb->ip_summed` values. */
+export const CHECKSUM_NONE = 0;
+export const CHECKSUM_UNNECESSARY = 1;
+export const CHECKSUM_COMPLETE = 2;
+
 /** What kind of packet a context holds: helpers that exist per family (`bpf_skb_*`, `bpf_xdp_*`) check it. */
 export type PacketKind = 'skb' | 'xdp' | 'flow-dissector';
 
@@ -22,11 +27,12 @@ export type PacketKind = 'skb' | 'xdp' | 'flow-dissector';
 export class PacketContext {
   /** Bytes past the linear part (XDP frags), kept outside the arena. */
   frags: Uint8Array[] = [];
-  /**
-   * For a `CHECKSUM_COMPLETE` skb: brings `skb->csum` up to date after a
-   * helper changed bytes with `BPF_F_RECOMPUTE_CSUM` (set by whoever tracks it).
-   */
-  csumRecompute: (() => void) | undefined = undefined;
+  /** `skb->ip_summed`: {@link CHECKSUM_NONE} unless the runner says otherwise. */
+  ipSummed: number = CHECKSUM_NONE;
+  /** `skb->csum` (32-bit, unfolded) while {@link ipSummed} is `CHECKSUM_COMPLETE`. */
+  csum = 0;
+  /** `skb->csum_level` while {@link ipSummed} is `CHECKSUM_UNNECESSARY`. */
+  csumLevel = 0;
   /** Other arena allocations the context owns (flow keys), freed with it. */
   readonly extraAllocations: number[] = [];
 

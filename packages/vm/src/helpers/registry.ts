@@ -8,11 +8,13 @@ import { printkHelpers } from './printk.js';
 import { probeReadHelpers } from './probe-read.js';
 import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
+import { skbExtraHelpers } from './skb-extra.js';
 import { skbHelpers } from './skb.js';
 import { spinLockHelpers } from './spin-lock.js';
 import { strtoxHelpers } from './strtox.js';
 import { tailCallHelper } from './tail-call.js';
 import { timeHelpers } from './time.js';
+import { xdpBytesHelpers } from './xdp-bytes.js';
 import { xdpHelpers } from './xdp.js';
 
 /** Options of {@link createHelperRegistry}; every field is optional, unknown fields are rejected. */
@@ -40,7 +42,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
   const byName = new Map<string, HelperDescriptor>();
   const helpers = [
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
-    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...xdpHelpers(),
+    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...xdpHelpers(), ...xdpBytesHelpers(),
     ...redirectHelpers(), ...probeReadHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);

@@ -1,6 +1,7 @@
 import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
-import { type PacketContext, packetOf } from '../contexts/packets.js';
+import { CHECKSUM_COMPLETE, type PacketContext, packetOf } from '../contexts/packets.js';
+import { csum16Add, csumAdd, csumBlockAdd, csumBlockSub, csumFold, csumPartial, csumSub, from32to16, not32 } from './csum.js';
 import { defineHelper } from './define.js';
 import { checkMem } from './memory.js';
 import { argHi, argLo, argU53, ptrArg, setR0 } from './regs.js';
@@ -59,30 +60,17 @@ const skbStoreBytes = defineHelper('skb_store_bytes', (c) => {
   if (argHi(c, 5) !== 0 || (argLo(c, 5) & ~STORE_FLAGS) !== 0) return setR0(c, -Errno.EINVAL);
   const data = pkt.data();
   if (offset > INT_MAX || offset + len > pkt.dataEnd() - data) return setR0(c, -Errno.EFAULT);
-  c.env.arena.bytes.copyWithin(data + offset, from, from + len);
-  if ((argLo(c, 5) & 1) !== 0) pkt.csumRecompute?.();
+  const b = c.env.arena.bytes;
+  const v = c.env.arena.view;
+  const recompute = (argLo(c, 5) & 1) !== 0 && pkt.ipSummed === CHECKSUM_COMPLETE;
+  // __skb_postpull_rcsum / __skb_postpush_rcsum around the copy.
+  if (recompute) pkt.csum = csumBlockSub(pkt.csum, csumPartial(b, v, data + offset, len, 0), offset);
+  b.copyWithin(data + offset, from, from + len);
+  if (recompute) pkt.csum = csumBlockAdd(pkt.csum, csumPartial(b, v, data + offset, len, 0), offset);
   // BPF_F_INVALIDATE_HASH clears skb->hash, which __sk_buff shows.
   if ((argLo(c, 5) & 2) !== 0 && pkt.kind === 'skb') c.env.arena.view.setUint32(pkt.ctx + 68, 0, true);
   setR0(c, 0);
 });
-
-// One's complement arithmetic as include/net/checksum.h does it, on values in
-// memory order (the sums are byte-order independent as long as every operand
-// is read the same way).
-const csum16Add = (a: number, b: number): number => {
-  const s = a + b;
-  return (s & 0xffff) + (s >>> 16);
-};
-const csumAdd = (a: number, b: number): number => {
-  const s = a + b;
-  return s > 0xffff_ffff ? s - 0xffff_ffff : s;
-};
-const csumFold = (x: number): number => {
-  let t = (x & 0xffff) + (x >>> 16);
-  t = (t & 0xffff) + (t >>> 16);
-  return ~t & 0xffff;
-};
-const not32 = (x: number): number => ~x >>> 0;
 
 /** `BPF_F_HDR_FIELD_MASK`. */
 const HDR_FIELD_MASK = 0xf;
@@ -143,28 +131,21 @@ const l4CsumReplace = defineHelper('l4_csum_replace', (c) => {
   const mmzero = (flags & BPF_F_MARK_MANGLED_0) !== 0;
   const v = c.env.arena.view;
   if (mmzero && (flags & BPF_F_MARK_ENFORCE) === 0 && v.getUint16(data + offset, true) === 0) return setR0(c, 0);
-  const err = csumReplace(c, pkt, offset, flags & HDR_FIELD_MASK, true);
+  const size = flags & HDR_FIELD_MASK;
+  const err = csumReplace(c, pkt, offset, size, true);
   if (err < 0) return setR0(c, err);
+  // inet_proto_csum_replace*: a pseudo-header change is part of a CHECKSUM_COMPLETE skb->csum too (not for IPv6 diffs).
+  if ((flags & BPF_F_PSEUDO_HDR) !== 0 && pkt.ipSummed === CHECKSUM_COMPLETE) {
+    const mask = size === 2 ? 0xffff : 0xffff_ffff;
+    const from = (argLo(c, 3) & mask) >>> 0;
+    const to = (argLo(c, 4) & mask) >>> 0;
+    if (size === 0) {
+      if ((flags & BPF_F_IPV6) === 0) pkt.csum = not32(csumSub(to, pkt.csum));
+    } else pkt.csum = not32(csumAdd(csumSub(not32(pkt.csum), from), to));
+  }
   if (mmzero && v.getUint16(data + offset, true) === 0) v.setUint16(data + offset, CSUM_MANGLED_0, true);
   setR0(c, 0);
 });
-
-/** x86-64's `csum_partial`: a 32-bit one's complement sum of little-endian words (a short tail zero-padded) and `sum`. */
-function csumPartial(bytes: Uint8Array, view: DataView, addr: number, len: number, sum: number): number {
-  let s = sum;
-  let i = 0;
-  for (; i + 4 <= len; i += 4) s += view.getUint32(addr + i, true);
-  for (let k = 0; i + k < len; k++) s += (bytes[addr + i + k] ?? 0) * 2 ** (8 * k);
-  while (s > 0xffff_ffff) s = (s % 0x1_0000_0000) + Math.floor(s / 0x1_0000_0000);
-  return s;
-}
-
-/** `csum_from32to16`. */
-const from32to16 = (x: number): number => {
-  let t = (x & 0xffff) + (x >>> 16);
-  t = (t & 0xffff) + (t >>> 16);
-  return t;
-};
 
 /**
  * `bpf_csum_diff(from, from_size, to, to_size, seed)` as 6.18 computes it:

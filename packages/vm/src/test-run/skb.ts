@@ -1,7 +1,9 @@
 import type { TestRunResult } from '@bpfkit/kernel-api';
 import { BPF_F_TEST_SKB_CHECKSUM_COMPLETE, BpfProgType } from '@bpfkit/uapi';
 import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ethTypeTrans } from '../contexts/eth.js';
+import { CHECKSUM_COMPLETE } from '../contexts/packets.js';
 import { releasePacketContext } from '../contexts/release.js';
+import { csumFold, csumPartial } from '../helpers/csum.js';
 import { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff } from '../contexts/sk-buff.js';
 import { checkDataSize, ctxInit, fail, finish, noFlagsCpuBatch, requireZero, runRepeated, type TestRunCall } from './common.js';
 
@@ -30,15 +32,6 @@ function checkSkBuffIn(ctx: Uint8Array): void {
   requireZero(ctx, SkBuff.cb + SK_BUFF_CB_SIZE, SkBuff.tstamp, '__sk_buff fields between cb and tstamp');
   requireZero(ctx, SkBuff.gso_segs + 4, SkBuff.gso_size, '__sk_buff fields between gso_segs and gso_size');
   requireZero(ctx, SkBuff.gso_size + 4, SkBuff.hwtstamp, '__sk_buff fields between gso_size and hwtstamp');
-}
-
-/** The one's complement sum of the bytes from the network header on (`skb_checksum`, folded). */
-function netChecksum(bytes: Uint8Array, from: number, to: number): number {
-  let s = 0;
-  for (let i = from; i + 1 < to; i += 2) s += (bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8);
-  if (((to - from) & 1) !== 0) s += bytes[to - 1] ?? 0;
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x1_0000);
-  return s;
 }
 
 /**
@@ -97,9 +90,11 @@ export function testRunSkb(call: TestRunCall): TestRunResult {
       a.bytes.copyWithin(c + SkBuff.remote_ip6, net + 24, net + 40);
     }
     const csumComplete = (req.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE) !== 0;
-    let csumBefore = csumComplete ? netChecksum(a.bytes, net, skb.dataEnd()) : 0;
-    // skb->csum follows the bytes only where a helper was asked to recompute it.
-    if (csumComplete) skb.csumRecompute = () => { csumBefore = netChecksum(a.bytes, net, skb.dataEnd()); };
+    if (csumComplete) {
+      // skb->csum covers the network header on; helpers keep it up to date only when asked to.
+      skb.ipSummed = CHECKSUM_COMPLETE;
+      skb.csum = csumPartial(a.bytes, a.view, net, skb.dataEnd() - net, 0);
+    }
     const loadSkbBytes = (offset: number, size: 1 | 2 | 4): number => {
       const data = skb.data();
       if (offset < 0 || offset + size > skb.dataEnd() - data) return -1;
@@ -113,7 +108,7 @@ export function testRunSkb(call: TestRunCall): TestRunResult {
       data -= ETH_HLEN;
       a.bytes.fill(0, data, data + ETH_HLEN);
     }
-    if (csumComplete && netChecksum(a.bytes, net, end) !== csumBefore) fail('EBADMSG', 'csum-mismatch', 'the program changed the packet without updating its CHECKSUM_COMPLETE checksum');
+    if (csumComplete && csumFold(skb.csum) !== csumFold(csumPartial(a.bytes, a.view, net, end - net, 0))) fail('EBADMSG', 'csum-mismatch', 'the program changed the packet without updating its CHECKSUM_COMPLETE checksum');
     let ctxOut: Uint8Array | undefined;
     if (ctx !== undefined) {
       ctxOut = ctx;
