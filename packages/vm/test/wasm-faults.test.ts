@@ -168,3 +168,7 @@ test('a WebAssembly trap becomes a memory fault, never a RuntimeError', (t) => {
   t.is(out.kind === 'fault' ? out.fault.kind : '', 'memory');
   t.regex(out.kind === 'fault' ? out.fault.message : '', /trap/);
 });
+
+test('an empty program loads and falls off its end at once', (t) => {
+  t.deepEqual(sameFault(rawImage(new Uint8Array(0))), { kind: 'bad-jump', pc: 0 });
+});

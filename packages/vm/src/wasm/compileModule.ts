@@ -165,7 +165,15 @@ function bpfFunctionBody(
   entry: number,
   mode: ControlFlowMode,
 ): { code: Uint8Array; layout: 'structured' | 'dispatcher' } {
-  const g = functionGraph(cfg, cfg.blockAt[entry] ?? 0);
+  const entryBlock = cfg.blockAt[entry] ?? -1;
+  if (entryBlock < 0) {
+    // No instruction at the entry (an empty program): it falls off its end at once.
+    const w = new WasmWriter();
+    emitFault(w, FaultCode.badJump, entry);
+    w.byte(Op.end);
+    return { code: body([], w), layout: 'structured' };
+  }
+  const g = functionGraph(cfg, entryBlock);
   const attempt = (structured: boolean): Uint8Array => {
     const w = new WasmWriter();
     const cx: EmitContext = { ...base, w, depth: 0 };

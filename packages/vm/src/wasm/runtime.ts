@@ -95,8 +95,7 @@ export class WasmProgramInstance {
   #env: RunEnv | undefined;
   #active = 0;
   #tailDone = false;
-  #tailLo = 0;
-  #tailHi = 0;
+  #tailR0 = 0n;
   #limit = Infinity;
   /** Slot of the helper call under way (for `HelperEnv.fault`). */
   currentPc = 0;
@@ -334,8 +333,8 @@ export class WasmProgramInstance {
     u32 = this.#view();
     if (this.#tailDone) {
       this.#tailDone = false;
-      u32[b] = this.#tailLo;
-      u32[b + 1] = this.#tailHi;
+      // Straight from the BigInt into memory: no BigInt arithmetic per tail call.
+      this.#arena.view.setBigUint64(this.#scratch, this.#tailR0, true);
       return 1;
     }
     u32[b] = regs[0] ?? 0;
@@ -352,16 +351,18 @@ export class WasmProgramInstance {
     }
     const u32 = this.#view();
     const b = this.#scratch >>> 2;
-    const put = (i: number, v: number): void => {
-      u32[b + 2 * i] = v >>> 0;
-      u32[b + 2 * i + 1] = Math.floor(v / TWO_32) >>> 0;
-    };
-    put(1, a1);
-    put(2, a2);
-    put(3, a3);
-    put(4, a4);
-    put(5, a5);
-    return BigInt.asUintN(64, f());
+    u32[b + 2] = a1 >>> 0;
+    u32[b + 3] = Math.floor(a1 / TWO_32) >>> 0;
+    u32[b + 4] = a2 >>> 0;
+    u32[b + 5] = Math.floor(a2 / TWO_32) >>> 0;
+    u32[b + 6] = a3 >>> 0;
+    u32[b + 7] = Math.floor(a3 / TWO_32) >>> 0;
+    u32[b + 8] = a4 >>> 0;
+    u32[b + 9] = Math.floor(a4 / TWO_32) >>> 0;
+    u32[b + 10] = a5 >>> 0;
+    u32[b + 11] = Math.floor(a5 / TWO_32) >>> 0;
+    const r0 = f();
+    return r0 < 0n ? BigInt.asUintN(64, r0) : r0;
   }
 
   /** `HelperEnv.tailCall`: runs the prog array's program in place of the caller. */
@@ -384,8 +385,7 @@ export class WasmProgramInstance {
     this.#exports.setCount(this.#exports.count() + out.insnsExecuted, this.#limit);
     if (out.kind === 'fault') throw new VmFaultSignal(out.fault);
     this.#tailDone = true;
-    this.#tailLo = Number(out.r0 & 0xffffffffn);
-    this.#tailHi = Number((out.r0 >> 32n) & 0xffffffffn);
+    this.#tailR0 = out.r0;
     return true;
   }
 }

@@ -21,15 +21,16 @@ export const LD_IMM64 = 0x18;
 
 /**
  * Unpacks little-endian instructions. Throws `BpfError('EINVAL')` for what no
- * engine can decode: a length that is not a whole number of slots, no
- * instruction at all, or an ld_imm64 missing its second slot.
+ * engine can decode: a length that is not a whole number of slots, or an
+ * ld_imm64 missing its second slot. (An empty program decodes; running it
+ * falls off its end at once.)
  *
  * @example
  * const s = decodeSlots(new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]));
  * s.n; // 2
  */
 export function decodeSlots(insns: Uint8Array): Slots {
-  if (insns.length === 0 || insns.length % 8 !== 0) {
+  if (insns.length % 8 !== 0) {
     throw new BpfError('EINVAL', 'vm:bad-image', `program of ${insns.length} bytes is not a whole number of 8-byte instructions`);
   }
   const n = insns.length / 8;
