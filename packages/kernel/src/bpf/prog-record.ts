@@ -21,6 +21,10 @@ export interface ProgRecord {
   readonly attachBtfId: number;
   /** The object id of the BTF `attach_btf_id` points into (vmlinux: 1), when there is one. */
   readonly attachBtfObjId: number | undefined;
+  /** `prog->aux->func_info`: `struct bpf_func_info` records (8 bytes each). */
+  readonly funcInfo: Uint8Array;
+  /** `prog->aux->linfo`: `struct bpf_line_info` records (16 bytes each). */
+  readonly lineInfo: Uint8Array;
   /** The engine's program, when the kernel has an engine. */
   readonly runnable: RunnableProgram | undefined;
 }

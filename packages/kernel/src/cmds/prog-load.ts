@@ -71,6 +71,18 @@ function claimProgArrays(task: TaskImpl, usedMaps: readonly BpfObject[], progTyp
   for (const m of arrays) m.owner ??= { progType, expectedAttachType };
 }
 
+/**
+ * The func_info or line_info records the verifier accepted, cut to the
+ * kernel's record size (the caller's may be longer, with a zero tail).
+ */
+function btfRecords(task: TaskImpl, addr: bigint, cnt: number, recSize: number, size: number): Uint8Array {
+  if (cnt === 0) return new Uint8Array(0);
+  const raw = task.memory.read(addr, cnt * recSize);
+  const out = new Uint8Array(cnt * size);
+  for (let i = 0; i < cnt; i++) out.set(raw.subarray(i * recSize, i * recSize + size), i * size);
+  return out;
+}
+
 /** The object id of the BTF an attach target lives in: `attach_btf_obj_fd`'s object, else vmlinux (1). */
 function attachBtfObjId(task: TaskImpl, attachFd: number): number {
   const obj = attachFd === 0 ? undefined : task.fdTable.get(attachFd)?.file.payload.object;
@@ -223,6 +235,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
       btfId: progBtf?.kind === 'btf' ? progBtf.id : undefined,
       attachBtfId,
       attachBtfObjId: attachBtf === undefined ? undefined : attachBtfObjId(task, attachProgFd),
+      funcInfo: progBtf?.kind === 'btf' ? btfRecords(task, attr.func_info, attr.func_info_cnt, attr.func_info_rec_size, 8) : new Uint8Array(0),
+      lineInfo: progBtf?.kind === 'btf' ? btfRecords(task, attr.line_info, attr.line_info_cnt, attr.line_info_rec_size, 16) : new Uint8Array(0),
       runnable,
     };
     const obj = core.objects.create('prog', id, name, record, () => {

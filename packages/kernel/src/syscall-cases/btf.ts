@@ -4,10 +4,12 @@ import type { CaseRunner } from './runner.js';
 /** A member of a BTF struct: name, type id, byte offset. */
 export type BtfMember = readonly [name: string, type: number, offset: number];
 
-/** One BTF type, enough for map values: a signed 32-bit int, or a struct of earlier types. */
+/** One BTF type, enough for map values and a program: a signed 32-bit int, a struct, a function and its prototype. */
 export type BtfTypeSpec =
   | { readonly kind: 'int'; readonly name: string }
-  | { readonly kind: 'struct'; readonly name: string; readonly size: number; readonly members: readonly BtfMember[] };
+  | { readonly kind: 'struct'; readonly name: string; readonly size: number; readonly members: readonly BtfMember[] }
+  | { readonly kind: 'func_proto'; readonly ret: number }
+  | { readonly kind: 'func'; readonly name: string; readonly proto: number };
 
 /**
  * Encodes a small BTF blob (header, types from id 1 in order, strings).
@@ -16,6 +18,18 @@ export type BtfTypeSpec =
  * btfBlob([{ kind: 'int', name: 'int' }]); // id 1 is a 4-byte int
  */
 export function btfBlob(types: readonly BtfTypeSpec[]): Uint8Array {
+  return btfBlobWithStrings(types, []).blob;
+}
+
+/**
+ * {@link btfBlob} with more strings in the string section (for line info),
+ * and where each string landed.
+ *
+ * @example
+ * const { blob, offsets } = btfBlobWithStrings([{ kind: 'int', name: 'int' }], ['prog.c']);
+ * offsets.get('prog.c'); // its name offset
+ */
+export function btfBlobWithStrings(types: readonly BtfTypeSpec[], extra: readonly string[]): { blob: Uint8Array; offsets: ReadonlyMap<string, number> } {
   const strings: string[] = [''];
   let strLen = 1;
   const offsets = new Map<string, number>([['', 0]]);
@@ -32,11 +46,17 @@ export function btfBlob(types: readonly BtfTypeSpec[]): Uint8Array {
   for (const t of types) {
     if (t.kind === 'int') {
       words.push(str(t.name), 0x0100_0000, 4, (1 << 24) | 32);
+    } else if (t.kind === 'func_proto') {
+      words.push(0, 13 << 24, t.ret);
+    } else if (t.kind === 'func') {
+      // linkage 1: global
+      words.push(str(t.name), (12 << 24) | 1, t.proto);
     } else {
       words.push(str(t.name), (4 << 24) | t.members.length, t.size);
       for (const [name, type, offset] of t.members) words.push(str(name), type, offset * 8);
     }
   }
+  for (const e of extra) str(e);
   const typeLen = words.length * 4;
   const strBytes = new TextEncoder().encode(strings.map((s) => `${s}\0`).join(''));
   const out = new Uint8Array(24 + typeLen + strBytes.length);
@@ -52,7 +72,7 @@ export function btfBlob(types: readonly BtfTypeSpec[]): Uint8Array {
     v.setUint32(24 + i * 4, w >>> 0, true);
   });
   out.set(strBytes, 24 + typeLen);
-  return out;
+  return { blob: out, offsets };
 }
 
 /** BTF_LOAD of `blob`; the fd is owned by the case. */

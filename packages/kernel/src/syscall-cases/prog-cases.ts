@@ -1,5 +1,6 @@
 import { BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeInfoAttr, encodeProgLoadAttr, decodeAttrGroup } from '@bpfkit/uapi';
-import { hex, lookup, mapCreate, objectId, u32 } from './ops.js';
+import { btfBlobWithStrings, loadBtf } from './btf.js';
+import { concat, hex, lookup, mapCreate, objectId, u32 } from './ops.js';
 import type { CaseRunner, SyscallCase } from './runner.js';
 
 /** One 8-byte instruction. */
@@ -233,5 +234,60 @@ const MORE_TEST_RUNS: SyscallCase = {
   },
 };
 
+/** A program loaded with BTF, func_info and line_info: what prog info reports of them. */
+const PROG_BTF_INFO: SyscallCase = {
+  name: 'obj info: program BTF, func_info and line_info',
+  run(r) {
+    const { blob, offsets } = btfBlobWithStrings([
+      { kind: 'int', name: 'int' },
+      { kind: 'func_proto', ret: 1 },
+      { kind: 'func', name: 'pass_all', proto: 2 },
+    ], ['prog.c', 'return XDP_PASS;']);
+    const btf = loadBtf(r, 'load BTF with a function', blob);
+    if (btf === undefined) return;
+    const funcInfo = concat(u32(0), u32(3));
+    const line = (insnOff: number, lineNo: number): Uint8Array =>
+      concat(u32(insnOff), u32(offsets.get('prog.c') ?? 0), u32(offsets.get('return XDP_PASS;') ?? 0), u32((lineNo << 10) | 5));
+    const lineInfo = concat(line(0, 3), line(1, 4));
+    const insns = returning(2);
+    const fd = r.call('load with func_info and line_info', BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+      prog_type: P.BPF_PROG_TYPE_XDP, insn_cnt: 2, insns: r.mem(insns), license: r.mem(GPL), prog_name: 'pass_all',
+      prog_btf_fd: btf, func_info: r.mem(funcInfo), func_info_cnt: 1, func_info_rec_size: 8,
+      line_info: r.mem(lineInfo), line_info_cnt: 2, line_info_rec_size: 16,
+    }));
+    if (fd === undefined) return;
+    r.own(fd);
+    const btfInfo = r.mem(32);
+    r.sys.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: btf, info_len: 32, info: btfInfo }));
+    const btfId = new DataView(r.read(btfInfo, 16).buffer).getUint32(12, true);
+    const ask = (step: string, nFunc: number, nLine: number): void => {
+      const fi = r.mem(16);
+      const li = r.mem(64);
+      const init = new Uint8Array(232);
+      const v = new DataView(init.buffer);
+      v.setUint32(144, nFunc, true);
+      v.setUint32(132, nFunc === 0 ? 0 : 8, true);
+      v.setBigUint64(136, fi, true);
+      v.setUint32(148, nLine, true);
+      v.setUint32(172, nLine === 0 ? 0 : 16, true);
+      v.setBigUint64(152, li, true);
+      const buf = r.mem(init);
+      r.call(step, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: 232, info: buf }), () => {
+        const out = new DataView(r.read(buf, 232).buffer);
+        return {
+          btfIsOurs: out.getUint32(128, true) === btfId,
+          nr_func_info: out.getUint32(144, true),
+          nr_line_info: out.getUint32(148, true),
+          func_info: hex(r.read(fi, 16)),
+          line_info: hex(r.read(li, 64)),
+        };
+      });
+    };
+    ask('info with room for nothing', 0, 0);
+    ask('info with room for 1 func and 1 line', 1, 1);
+    ask('info with room for 2 funcs and 4 lines', 2, 4);
+  },
+};
+
 /** Program test runs and program info, recorded on Linux 6.18. */
-export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, MORE_TEST_RUNS];
+export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, MORE_TEST_RUNS, PROG_BTF_INFO];

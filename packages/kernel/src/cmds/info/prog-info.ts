@@ -28,6 +28,14 @@ function setInfoRecSize(info: ProgInfo): void {
   info.set('jited_line_info_rec_size', JITED_LINE_INFO_REC_SIZE);
 }
 
+/** Reports how many records there are and copies as many as the caller has room for (`nr_*` in, `nr_*` out). */
+function copyRecords(task: TaskImpl, info: ProgInfo, count: 'nr_func_info' | 'nr_line_info', ptr: 'func_info' | 'line_info', records: Uint8Array, size: number): void {
+  const want = info.getU32(count);
+  const have = records.length / size;
+  info.set(count, have);
+  if (have !== 0 && want !== 0) task.memory.write(info.get(ptr), records.subarray(0, Math.min(want, have) * size));
+}
+
 /** `bpf_insn_prepare_dump`: map loads show the map's id instead of the fd the loader used. */
 function xlatedDump(prog: ProgRecord, task: TaskImpl): Uint8Array {
   const out = prog.insns.slice();
@@ -101,8 +109,9 @@ export function progGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoL
     if (info.get('jited_func_lens') !== 0n) info.set('jited_func_lens', 0);
     info.set('attach_btf_id', prog.attachBtfId);
     if (prog.attachBtfObjId !== undefined) info.set('attach_btf_obj_id', prog.attachBtfObjId);
-    info.set('nr_func_info', 0);
-    info.set('nr_line_info', 0);
+    copyRecords(task, info, 'nr_func_info', 'func_info', prog.funcInfo, FUNC_INFO_REC_SIZE);
+    copyRecords(task, info, 'nr_line_info', 'line_info', prog.lineInfo, LINE_INFO_REC_SIZE);
+    // No JIT image, so no jited line info.
     info.set('nr_jited_line_info', 0);
     const wantTags = info.getU32('nr_prog_tags');
     info.set('nr_prog_tags', 1);
