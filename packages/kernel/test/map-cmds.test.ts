@@ -199,3 +199,15 @@ test('createDefaultKernel takes engine interp or wasm and refuses anything else'
   t.throws(() => createDefaultKernel({ engine: 'jit' as 'wasm' }), { instanceOf: TypeError });
 });
 
+
+test('fdinfo of a map and a program has the kernel lines (map_type … frozen; prog_type … prog_tag … verified_insns)', (t) => {
+  const k = createDefaultKernel({ engine: 'wasm' });
+  const m = arrayMap(k.init);
+  freeze(k.init, m);
+  const map = k.init.readFile(`/proc/self/fdinfo/${m}`);
+  t.regex(map, /\nmap_type:\t2\nkey_size:\t4\nvalue_size:\t8\nmax_entries:\t4\nmap_flags:\t0x0\nmap_extra:\t0x0\nmemlock:\t\d+\nmap_id:\t1\nfrozen:\t1\n$/);
+  const p = loadProg(k.init, BpfProgType.BPF_PROG_TYPE_XDP, [...insn(0xb7, 0, 0, 0, 2), ...insn(0x95, 0, 0, 0, 0)]);
+  const prog = k.init.readFile(`/proc/self/fdinfo/${p}`);
+  // The tag Linux 6.18 reports for `r0 = 2; exit`.
+  t.regex(prog, /\nprog_type:\t6\nprog_jited:\t1\nprog_tag:\t614b434cd8324ecc\nmemlock:\t4096\nprog_id:\t1\nrun_time_ns:\t0\nrun_cnt:\t0\nrecursion_misses:\t0\nverified_insns:\t2\n$/);
+});

@@ -40,6 +40,8 @@ export class MapRecord {
     readonly btf: MapBtfIds | undefined,
     readonly btfVmlinuxValueTypeId: number,
     readonly innerMapMeta: MapInfo | undefined,
+    /** `bpf_map_memory_usage`, as `memlock` in fdinfo. */
+    readonly memlock = 0,
   ) {}
 
   /** `btf_record_has_field(map->record, BPF_SPIN_LOCK)`: BPF_F_LOCK needs it. */

@@ -203,7 +203,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
       info, mapExtra, valueFields, ...(alloc.innerMapMeta === undefined ? {} : { innerMapMeta: alloc.innerMapMeta }),
     });
     const btfIds = btfObj === undefined ? undefined : { btfId: btfObj.id, keyTypeId: btfKey, valueTypeId: btfValue };
-    const record = new MapRecord(info, name, mapExtra, attr.map_ifindex, live, valueFields, btfIds, btfVmlinuxValue, alloc.innerMapMeta);
+    const record = new MapRecord(info, name, mapExtra, attr.map_ifindex, live, valueFields, btfIds, btfVmlinuxValue, alloc.innerMapMeta, alloc.memoryBytes);
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);
       if (live !== undefined) {

@@ -1,4 +1,5 @@
 import { BpfError, type MountInfoEntry } from '@bpfkit/kernel-api';
+import { mapFdinfo, progFdinfo } from '../bpf/fdinfo.js';
 import type { TaskImpl } from '../task/task.js';
 import { pathString } from './path.js';
 
@@ -49,8 +50,8 @@ export function fdinfo(t: TaskImpl, fd: number): string {
   const token = f.payload.object?.token;
   if (token !== undefined) text += t.core.deps.token.fdinfo(token);
   const obj = f.payload.object;
-  if (obj !== undefined && obj.kind === 'map') text += `map_id:\t${obj.id}\n`;
-  if (obj !== undefined && obj.kind === 'prog') text += `prog_id:\t${obj.id}\n`;
+  if (obj !== undefined && obj.kind === 'map') text += mapFdinfo(t.core, obj);
+  if (obj !== undefined && obj.kind === 'prog') text += progFdinfo(t.core, obj);
   if (obj !== undefined && obj.kind === 'btf') text += `btf_id:\t${obj.id}\n`;
   return text;
 }
