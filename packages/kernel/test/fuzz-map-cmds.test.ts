@@ -76,3 +76,46 @@ test('the map, batch, info, id and test-run commands on random attrs, fds and po
   t.log([...outcomes].map(([o, n]) => `${o} ${n}`).join(', '));
   t.true((outcomes.get('ok') ?? 0) > 0, 'some calls should succeed');
 });
+
+test('mmap and munmap on random fds, lengths, protections, flags and offsets only throw kernel errnos and leak nothing', (t) => {
+  const k = createDefaultKernel();
+  const task = k.init;
+  const fds = [
+    arrayMap(task, 4, BPF_F_MMAPABLE),
+    arrayMap(task, 1000, BPF_F_MMAPABLE),
+    arrayMap(task, 4),
+    createMap(task, { map_type: BpfMapType.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096 }),
+    createMap(task, { map_type: BpfMapType.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 8 }),
+    9999, -1, 0,
+  ];
+  const base = live(k);
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...fds),
+      fc.oneof(fc.integer({ min: -1, max: 20_000 }), fc.constantFrom(4096, 8192, 16384)),
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.oneof(fc.constantFrom(0, 4096, 8192), fc.integer({ min: -1, max: 20_000 })),
+      fc.integer({ min: -4, max: 20_000 }),
+      fc.integer({ min: 0, max: 64 }),
+      (fd, length, prot, flags, offset, at, n) => {
+        try {
+          const m = task.mmap(fd, length, prot, flags, offset);
+          try {
+            m.read(at, n);
+            m.write(at, new Uint8Array(n));
+          } catch (e) {
+            if (!(e instanceof BpfError) || e.code !== 'EFAULT') throw e;
+          }
+          task.munmap(m);
+        } catch (e) {
+          if (!(e instanceof BpfError)) throw e;
+          if (!KNOWN_ERRNOS.has(e.code)) return false;
+        }
+        return JSON.stringify(live(k)) === JSON.stringify(base);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  t.pass();
+});
