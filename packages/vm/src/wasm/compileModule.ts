@@ -2,7 +2,7 @@ import { ARENA_GUARD_BYTES, type ProgramImage } from '@bpfkit/kernel-api';
 import { buildCfg, type BasicBlock, type ProgramCfg } from './cfg.js';
 import { functionGraph } from './dominators.js';
 import type { CallSite, EmitContext } from './emitContext.js';
-import { emitCond, emitCount, emitFault, emitInsn, emitMemoryFaultPath, emitPrologue, emitReturn } from './emitInsn.js';
+import { emitCond, emitCount, emitFault, emitFaultAt, emitInsn, emitMemoryFaultPath, emitPrologue, emitReturn } from './emitInsn.js';
 import { nextPc } from './flow.js';
 import { FaultCode, Global, SCRATCH_BYTES, I32_LOCALS, I64_LOCALS, IMPORTED_FUNCS } from './layout.js';
 import { decodeSlots, type Slots } from './slots.js';
@@ -32,6 +32,11 @@ export interface CompiledModule {
   /** How each subprogram was laid out, by entry slot. */
   readonly layout: ReadonlyMap<number, 'structured' | 'dispatcher'>;
   readonly verified: boolean;
+  /**
+   * Per slot, the instructions of its block that follow it: a block's count
+   * is added when it starts, so a fault at `pc` subtracts these.
+   */
+  readonly restAfter: Int32Array;
 }
 
 // Function types, by index.
@@ -139,7 +144,6 @@ function callbackBody(fn: number, sharedRegs: boolean): Uint8Array {
 }
 
 function blockEmitter(cx: EmitContext): BlockEmitter {
-  const w = cx.w;
   return {
     body(b: BasicBlock, depth: number) {
       cx.depth = depth;
@@ -154,7 +158,7 @@ function blockEmitter(cx: EmitContext): BlockEmitter {
       emitReturn(cx);
     },
     fault(code, pc) {
-      emitFault(w, code === 'bad-jump' ? FaultCode.badJump : FaultCode.invalidInsn, pc);
+      emitFaultAt(cx, code === 'bad-jump' ? FaultCode.badJump : FaultCode.invalidInsn, pc);
     },
   };
 }
@@ -183,7 +187,7 @@ function bpfFunctionBody(
     if (structured) emitStructured(w, cfg, g, em);
     else emitDispatcher(w, cfg, g, em);
     w.byte(Op.unreachable).byte(Op.end);
-    emitMemoryFaultPath(w);
+    emitMemoryFaultPath(cx);
     w.byte(Op.end);
     return body(
       [
@@ -297,6 +301,13 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   for (const b of cbBodies) csec.append(b);
   section(out, Section.code, csec);
 
-  return { bytes: out.finish().slice(), slots: s, cfg, sites, callbacks, layout, verified: image.verified };
+  const restAfter = new Int32Array(s.n + 1);
+  for (const b of cfg.blocks) {
+    let left = b.insnCount;
+    for (let pc = b.start; pc < b.end; pc = nextPc(s, pc)) restAfter[pc] = --left;
+  }
+  // Falling off the end counts one more, as the interpreter counts the slot past the end.
+  restAfter[s.n] = -1;
+  return { bytes: out.finish().slice(), slots: s, cfg, sites, callbacks, layout, verified: image.verified, restAfter };
 }
 

@@ -44,7 +44,9 @@ function mem(w: WasmWriter, op: number, offset = 0): void {
 }
 
 /** The function's shared memory-fault path: `fault(memory, pc, ea, size)` from {@link Local.fpc} and {@link Local.ea}. */
-export function emitMemoryFaultPath(w: WasmWriter): void {
+export function emitMemoryFaultPath(cx: EmitContext): void {
+  const w = cx.w;
+  emitFlush(cx);
   i32c(w, FaultCode.memory);
   get(w, Local.fpc);
   i32c(w, 4);
@@ -71,6 +73,28 @@ export function emitFault(w: WasmWriter, code: number, pc: number): void {
   i32c(w, 0);
   w.byte(Op.call).u32(Import.fault);
   w.byte(Op.unreachable);
+}
+
+/**
+ * Adds this frame's pending count to the global one (without a limit the
+ * count lives in a local): before calls and faults, so that a fault anywhere
+ * sees every instruction executed so far.
+ */
+export function emitFlush(cx: EmitContext): void {
+  if (cx.limitMode) return;
+  const w = cx.w;
+  gget(w, Global.count);
+  get(w, Local.cnt);
+  w.byte(Op.i64Add);
+  gset(w, Global.count);
+  i64c(w, 0);
+  set(w, Local.cnt);
+}
+
+/** A fault at `pc` with the count flushed first. */
+export function emitFaultAt(cx: EmitContext, code: number, pc: number): void {
+  emitFlush(cx);
+  emitFault(cx.w, code, pc);
 }
 
 /** Adds this block's instruction count (and checks the limit in limit mode). */
@@ -407,7 +431,7 @@ function emitAlu(cx: EmitContext, pc: number): void {
     default: {
       const wop = (is64 ? ALU64_OPS : ALU32_OPS)[op];
       if (wop === undefined) {
-        emitFault(w, FaultCode.invalidInsn, pc);
+        emitFaultAt(cx, FaultCode.invalidInsn, pc);
         return;
       }
       reg(w, dst);
@@ -483,7 +507,9 @@ function emitAtomic(cx: EmitContext, pc: number, size: number): void {
  * and r0 stays as it was when the helper does not write it (`bpf_tail_call`
  * with nothing to run), as in the interpreter's shared register file.
  */
-function spillArgs(w: WasmWriter): void {
+function spillArgs(cx: EmitContext): void {
+  const w = cx.w;
+  emitFlush(cx);
   for (let r = 0; r <= 5; r++) {
     gget(w, Global.scratch);
     reg(w, r);
@@ -516,8 +542,9 @@ function emitLocalCall(cx: EmitContext, pc: number, fn: number): void {
   gget(w, Global.stackLow);
   w.byte(Op.i32LtU);
   w.byte(Op.if).byte(Type.void);
-  emitFault(w, FaultCode.callDepth, pc);
+  emitFaultAt(cx, FaultCode.callDepth, pc);
   w.byte(Op.end);
+  emitFlush(cx);
   if (cx.verified) {
     for (let r = 1; r <= 5; r++) reg(w, r);
     w.byte(Op.call).u32(fn);
@@ -556,16 +583,16 @@ function emitCallx(cx: EmitContext, pc: number): void {
     w.byte(Op.br).u32(1);
     w.byte(Op.end);
   }
-  emitFault(w, FaultCode.badJump, pc);
+  emitFaultAt(cx, FaultCode.badJump, pc);
   w.byte(Op.end);
   w.byte(Op.else);
   get(w, Local.t32);
   w.byte(Op.if).byte(Type.void);
-  emitFault(w, FaultCode.badJump, pc);
+  emitFaultAt(cx, FaultCode.badJump, pc);
   w.byte(Op.end);
   const site = cx.sites.length;
   cx.sites.push({ pc, kind: 'callx', id: 0 });
-  spillArgs(w);
+  spillArgs(cx);
   i32c(w, site);
   get(w, Local.t64);
   w.byte(Op.i32WrapI64);
@@ -586,7 +613,7 @@ function emitCall(cx: EmitContext, pc: number): void {
   if (src === 1) {
     const fn = cx.funcIndex.get(pc + imm + 1);
     if (fn === undefined) {
-      emitFault(w, FaultCode.badJump, pc);
+      emitFaultAt(cx, FaultCode.badJump, pc);
       return;
     }
     emitLocalCall(cx, pc, fn);
@@ -596,7 +623,7 @@ function emitCall(cx: EmitContext, pc: number): void {
   const name = src === 2 ? cx.kfuncs?.get(pc) : undefined;
   cx.sites.push(src === 2 ? { pc, kind: 'kfunc', id: imm, ...(name === undefined ? {} : { name }) } : { pc, kind: 'helper', id: imm });
   const tail = src === 0 && imm === BPF_FUNC_TAIL_CALL;
-  spillArgs(w);
+  spillArgs(cx);
   i32c(w, site);
   w.byte(Op.call).u32(Import.helper);
   afterHelper(cx, tail);

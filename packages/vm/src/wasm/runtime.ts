@@ -173,8 +173,10 @@ export class WasmProgramInstance {
   }
 
   #faultOutcome(e: unknown): RunOutcome {
-    const executed = e instanceof VmFaultSignal && e.executed !== undefined ? e.executed : this.#exports.count();
-    return { kind: 'fault', fault: this.#toFault(e), insnsExecuted: executed };
+    const fault = this.#toFault(e);
+    // The faulting block was counted whole: take back what it did not get to.
+    const executed = e instanceof VmFaultSignal && e.executed !== undefined ? e.executed : this.#exports.count() - (this.#compiled.restAfter[fault.pc] ?? 0);
+    return { kind: 'fault', fault, insnsExecuted: executed };
   }
 
   /** A run inside another (a tail call): state of the outer run is saved and restored around it. */
@@ -383,7 +385,7 @@ export class WasmProgramInstance {
     tailCallPending = false;
     // The target's instructions count as this run's, as on the interpreter.
     this.#exports.setCount(this.#exports.count() + out.insnsExecuted, this.#limit);
-    if (out.kind === 'fault') throw new VmFaultSignal(out.fault);
+    if (out.kind === 'fault') throw new VmFaultSignal(out.fault, this.#exports.count());
     this.#tailDone = true;
     this.#tailR0 = out.r0;
     return true;
