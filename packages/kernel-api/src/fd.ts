@@ -11,7 +11,9 @@ export type OpenFileKind =
   | 'bpf-map'
   | 'bpf-prog'
   | 'bpf-btf'
-  | 'bpf-token';
+  | 'bpf-token'
+  /** BPF_ENABLE_STATS: run-time statistics are collected while one is open. */
+  | 'bpf-stats';
 
 /** An open file description (`struct file`), shared by every fd that dups it. */
 export interface OpenFile {

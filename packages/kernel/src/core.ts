@@ -39,6 +39,8 @@ export class KernelCore {
   readonly liveMaps = new Map<number, BpfMap>();
   /** `bpf_trace_printk` output not yet read from `trace_pipe`. */
   readonly traceLines: string[] = [];
+  /** Open BPF_ENABLE_STATS fds: programs count their runs while any is open (`bpf_stats_enabled_key`). */
+  statsEnabled = 0;
   /** Live mmaps of BPF maps, for leak accounting. */
   mappings = 0;
   /** `num_possible_cpus()`. */

@@ -30,5 +30,5 @@ export function progFdinfo(core: KernelCore, obj: BpfObject): string {
   const tag = Array.from(progTag(p.insns), (b) => b.toString(16).padStart(2, '0')).join('');
   const memlock = Math.ceil((BPF_PROG_HEADER + p.insns.length) / PAGE_SIZE) * PAGE_SIZE;
   return `prog_type:\t${p.progType}\nprog_jited:\t${jited(core)}\nprog_tag:\t${tag}\nmemlock:\t${memlock}\nprog_id:\t${obj.id}\n` +
-    `run_time_ns:\t0\nrun_cnt:\t0\nrecursion_misses:\t0\nverified_insns:\t${p.verifiedInsns}\n`;
+    `run_time_ns:\t${p.stats.nsecs}\nrun_cnt:\t${p.stats.cnt}\nrecursion_misses:\t0\nverified_insns:\t${p.verifiedInsns}\n`;
 }

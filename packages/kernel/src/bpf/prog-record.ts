@@ -25,6 +25,8 @@ export interface ProgRecord {
   readonly funcInfo: Uint8Array;
   /** `prog->aux->linfo`: `struct bpf_line_info` records (16 bytes each). */
   readonly lineInfo: Uint8Array;
+  /** `prog->stats`: runs and nanoseconds counted while BPF_ENABLE_STATS is on. */
+  readonly stats: { cnt: number; nsecs: bigint };
   /** The engine's program, when the kernel has an engine. */
   readonly runnable: RunnableProgram | undefined;
 }

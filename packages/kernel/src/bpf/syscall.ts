@@ -1,6 +1,7 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BpfCmd, Capability, MAX_BPF_CMD, checkAttrSize, cmdName } from '@bpfkit/uapi';
 import { btfGetFdById, btfLoad } from '../cmds/btf.js';
+import { enableStats } from '../cmds/enable-stats.js';
 import { mapGetFdById, progGetFdById } from '../cmds/get-fd-by-id.js';
 import { NEXT_ID_KIND, objGetNextId } from '../cmds/get-next-id.js';
 import { mapDoBatch } from '../cmds/map-batch.js';
@@ -85,6 +86,8 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
         return progGetFdById(task, attr);
       case BpfCmd.BPF_MAP_GET_FD_BY_ID:
         return mapGetFdById(task, attr);
+      case BpfCmd.BPF_ENABLE_STATS:
+        return enableStats(task, attr);
       case BpfCmd.BPF_PROG_TEST_RUN:
         return progTestRun(task, attr, uattr);
       case BpfCmd.BPF_OBJ_GET_INFO_BY_FD:

@@ -238,6 +238,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
       funcInfo: progBtf?.kind === 'btf' ? btfRecords(task, attr.func_info, attr.func_info_cnt, attr.func_info_rec_size, 8) : new Uint8Array(0),
       lineInfo: progBtf?.kind === 'btf' ? btfRecords(task, attr.line_info, attr.line_info_cnt, attr.line_info_rec_size, 16) : new Uint8Array(0),
       runnable,
+      stats: { cnt: 0, nsecs: 0n },
     };
     const obj = core.objects.create('prog', id, name, record, () => {
       core.deps.security.bpfProgFree(lsmObj);

@@ -1,4 +1,5 @@
-import { BpfError, type TestRunResult } from '@bpfkit/kernel-api';
+import { BpfError, type RunnableProgram, type TestRunResult } from '@bpfkit/kernel-api';
+import type { ProgRecord } from '../bpf/prog-record.js';
 import { BpfCmd, decodeAttrGroup, type AttrOutput } from '@bpfkit/uapi';
 import { check, checkAttr, putAttrU32 } from '../bpf/check.js';
 import { progGet } from '../bpf/fd-get.js';
@@ -48,6 +49,31 @@ function finish(task: TaskImpl, attr: AttrOutput<'test'>, uattr: Uint8Array, res
 }
 
 /**
+ * The program as the test run sees it: while BPF_ENABLE_STATS is on, each run
+ * adds to `run_cnt` and `run_time_ns` (`__bpf_prog_run` with the stats key).
+ */
+function counted(task: TaskImpl, prog: ProgRecord): RunnableProgram | undefined {
+  const runnable = prog.runnable;
+  if (runnable === undefined || task.core.statsEnabled === 0) return runnable;
+  const { loaded } = runnable;
+  const clock = task.core.clock;
+  return {
+    ...runnable,
+    loaded: {
+      image: loaded.image,
+      release: () => undefined,
+      run(args, env) {
+        const start = clock.nowNs();
+        const out = loaded.run(args, env);
+        prog.stats.nsecs += clock.nowNs() - start;
+        prog.stats.cnt++;
+        return out;
+      },
+    },
+  };
+}
+
+/**
  * BPF_PROG_TEST_RUN (`bpf_prog_test_run`): CHECK_ATTR, `ctx_size_in`/`ctx_in`
  * and `ctx_size_out`/`ctx_out` in pairs (EINVAL), the program fd, then the
  * program type's test run (the test-run service: ENOTSUPP for types without
@@ -65,7 +91,7 @@ export function progTestRun(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array
   if (testRun === undefined || arena === undefined || helpers === undefined) {
     throw new BpfError('ENOTSUPP', 'kernel:no-test-run', 'this kernel was built without test runs (no testRun, arena or helpers)');
   }
-  const runnable = prog.runnable;
+  const runnable = prog.runnable === undefined ? undefined : counted(task, prog);
   if (runnable === undefined) throw new BpfError('ENOTSUPP', 'kernel:no-engine', 'this kernel has no execution engine: programs load but do not run');
   const dataIn = attr.data_size_in === 0 && attr.data_in === 0n ? undefined : task.memory.read(attr.data_in, attr.data_size_in);
   const ctxIn = attr.ctx_in === 0n ? undefined : task.memory.read(attr.ctx_in, attr.ctx_size_in);

@@ -289,5 +289,31 @@ const PROG_BTF_INFO: SyscallCase = {
   },
 };
 
+/** BPF_ENABLE_STATS: runs are counted while a stats fd is open. */
+const STATS: SyscallCase = {
+  name: 'prog stats: BPF_ENABLE_STATS counts runs',
+  run(r) {
+    const xdp = load(r, 'load xdp', P.BPF_PROG_TYPE_XDP, returning(2));
+    if (xdp === undefined) return;
+    const stats = (step: string): void => {
+      const buf = r.mem(232);
+      r.call(step, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: xdp, info_len: 232, info: buf }), () => {
+        const v = new DataView(r.read(buf, 232).buffer);
+        return { run_cnt: Number(v.getBigUint64(200, true)), ranForSomeTime: v.getBigUint64(192, true) > 0n };
+      });
+    };
+    testRun(r, 'a run before stats are on', xdp, { data: packet(64) });
+    stats('nothing counted yet');
+    r.call('ENABLE_STATS type 1 (unknown)', BpfCmd.BPF_ENABLE_STATS, encodeAttrGroup('enable_stats', { type: 1 }));
+    const fd = r.call('ENABLE_STATS BPF_STATS_RUN_TIME', BpfCmd.BPF_ENABLE_STATS, encodeAttrGroup('enable_stats', { type: 0 }));
+    if (fd === undefined) return;
+    testRun(r, 'three runs with stats on', xdp, { data: packet(64), repeat: 3 });
+    stats('three runs counted');
+    r.close(fd);
+    testRun(r, 'a run after the stats fd is closed', xdp, { data: packet(64) });
+    stats('still three runs');
+  },
+};
+
 /** Program test runs and program info, recorded on Linux 6.18. */
-export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, MORE_TEST_RUNS, PROG_BTF_INFO];
+export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, MORE_TEST_RUNS, PROG_BTF_INFO, STATS];

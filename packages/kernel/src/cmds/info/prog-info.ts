@@ -87,8 +87,8 @@ export function progGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoL
     task.memory.write(mapIds + BigInt(i * 4), id);
   }
   setInfoRecSize(info);
-  info.set('run_time_ns', 0);
-  info.set('run_cnt', 0);
+  info.set('run_time_ns', prog.stats.nsecs);
+  info.set('run_cnt', prog.stats.cnt);
   info.set('recursion_misses', 0);
   info.set('verified_insns', prog.verifiedInsns);
   if (prog.btfId !== undefined) info.set('btf_id', prog.btfId);
