@@ -159,6 +159,14 @@ const MOV_FUSIONS: ReadonlyMap<number, ReadonlyMap<number, number>> = new Map([
   [0xbc, new Map<number, number>([[0x04, Op.MOV32_ADD32_K], [0x64, Op.MOV32_LSH32_K], [0x74, Op.MOV32_RSH32_K], [0x54, Op.MOV32_AND32_K]])],
 ]);
 
+/** Whether slot i starts a same-register fused pair (which a pair at i - 1 would hide). */
+function startsPair(ops: Uint16Array, p: DecodedProgram, i: number): boolean {
+  const first = ops[i] ?? 0;
+  const second = ops[i + 1] ?? 0;
+  if ((p.dst[i] ?? 0) !== (p.dst[i + 1] ?? 0)) return false;
+  return MOV_FUSIONS.get(first)?.has(second) === true || (first === 0x07 && second === 0x2d);
+}
+
 /**
  * Rewrites the packed op of slot i into a superinstruction where slots i and
  * i+1 form a fusable pair (see `OP_MOV64_ADD64_K`). Neither half can fault
@@ -183,18 +191,21 @@ function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, targ
       continue;
     }
     const dst = p.dst[i] ?? 0;
-    if (dst !== (p.dst[i + 1] ?? 0)) continue;
+    const dst2 = p.dst[i + 1] ?? 0;
     const fused = MOV_FUSIONS.get(first)?.get(second);
-    if (fused === Op.MOV64_ADD64_K && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
+    if (fused === Op.MOV64_ADD64_K && dst2 === dst && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
       // rX = rY; rX += N; if rX > rZ goto: the packet bounds check.
       packed[4 * i] = Op.MOV64_ADD64_K_JGT_X | (dst << 17) | ((p.src[i] ?? 0) << 25);
       packed[4 * i + 1] = p.imm[i + 1] ?? 0;
       packed[4 * i + 2] = target[i + 2] ?? 0;
       packed[4 * i + 3] = (p.src[i + 2] ?? 0) * 2;
-    } else if (fused !== undefined) {
+    } else if (fused !== undefined && (dst2 === dst || !startsPair(ops, p, i + 1))) {
+      // The second op may work on another register (`r3 = r4; r6 += 1`): its index goes in word 3.
+      // Such a pair gives way to a pair starting at the next slot (the run would skip that one).
       packed[4 * i] = fused | (dst << 17) | ((p.src[i] ?? 0) << 25);
       packed[4 * i + 1] = p.imm[i + 1] ?? 0;
-    } else if (first === 0x07 && second === 0x2d) {
+      packed[4 * i + 3] = dst2 * 2;
+    } else if (first === 0x07 && second === 0x2d && dst2 === dst) {
       // dst += imm; if dst > src goto target
       packed[4 * i] = Op.ADD64_K_JGT_X | (dst << 17) | ((p.src[i + 1] ?? 0) << 25);
       packed[4 * i + 2] = target[i + 1] ?? 0;

@@ -5,6 +5,7 @@ import { buildInterpCode, type InterpCode } from './code.js';
 import { execute } from './exec.js';
 import { bindHelperEnv, registerValue, setRegister } from './helper-env.js';
 import { FaultSignal, Machine } from './machine.js';
+import { warmUp } from './warmup.js';
 
 /**
  * Options of {@link createInterpreter}; every field is optional, unknown fields are rejected.
@@ -165,6 +166,11 @@ export function createInterpreter(options: InterpreterOptions = {}): ExecutionEn
     if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`createInterpreter: unknown option ${key}`);
   }
   const defaultLimit = options.insnLimit ?? Infinity;
+  warmUp((insns, r1, r2, env) => {
+    const prog = new InterpProgram({ progType: 0, expectedAttachType: 0, insns, maps: [], verified: true }, Infinity);
+    prog.run({ r1, r2 }, env);
+    prog.release();
+  });
   return {
     name: 'interp',
     load: (image) => new InterpProgram(image, defaultLimit),

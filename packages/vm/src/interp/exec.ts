@@ -201,7 +201,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
       }
 
       // ---- fused pairs: both halves count; a budget that ends between them runs the first only ----
-      case 0x170: // mov64 X; add64 K
+      case 0x170: // mov64 X; add64 K (the second on any register)
       case 0x171: // mov64 X; lsh64 K
       case 0x172: // mov64 X; rsh64 K
       case 0x173: { // mov64 X; and64 K
@@ -215,17 +215,18 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         }
         left--;
         const k = ins[i4 + 1] ?? 0;
+        const e = ins[i4 + 3] ?? 0;
         if (o === 0x170) {
-          const lo = ((r[d] ?? 0) >>> 0) + (k >>> 0);
-          r[d] = lo;
-          r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (lo > 0xffffffff ? 1 : 0);
+          const lo = ((r[e] ?? 0) >>> 0) + (k >>> 0);
+          r[e] = lo;
+          r[e + 1] = (r[e + 1] ?? 0) + (k >> 31) + (lo > 0xffffffff ? 1 : 0);
         } else if (o === 0x171) {
-          lsh64(r, d, k & 63);
+          lsh64(r, e, k & 63);
         } else if (o === 0x172) {
-          rsh64(r, d, k & 63);
+          rsh64(r, e, k & 63);
         } else {
-          r[d] = (r[d] ?? 0) & k;
-          r[d + 1] = (r[d + 1] ?? 0) & (k >> 31);
+          r[e] = (r[e] ?? 0) & k;
+          r[e + 1] = (r[e + 1] ?? 0) & (k >> 31);
         }
         pc += 2;
         break;
@@ -235,16 +236,18 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
       case 0x176: // mov32 X; rsh32 K
       case 0x177: { // mov32 X; and32 K
         const d = (w >>> 16) & 0xff;
-        const v = r[w >>> 24] ?? 0;
+        r[d] = r[w >>> 24] ?? 0;
         r[d + 1] = 0;
         if (left <= 0) {
-          r[d] = v;
           pc++;
           break;
         }
         left--;
         const k = ins[i4 + 1] ?? 0;
-        r[d] = o === 0x174 ? v + k : o === 0x175 ? v << k : o === 0x176 ? v >>> k : v & k;
+        const e = ins[i4 + 3] ?? 0;
+        const v = r[e] ?? 0;
+        r[e] = o === 0x174 ? v + k : o === 0x175 ? v << k : o === 0x176 ? v >>> k : v & k;
+        r[e + 1] = 0;
         pc += 2;
         break;
       }

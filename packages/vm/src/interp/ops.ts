@@ -64,7 +64,7 @@ export const Op = {
   CHECKED_MEM: 0x160,
   /**
    * Fused pairs (superinstructions): `mov dst, src` then an ALU op with an
-   * immediate on the same dst, and `dst += imm` then `if dst > src goto`, the
+   * immediate (on any register), and `dst += imm` then `if dst > src goto`, the
    * commonest adjacent pairs compilers emit (measured on /work/shared/bench).
    * They run both instructions and count two; the second slot keeps its own
    * op for jumps that land on it.
