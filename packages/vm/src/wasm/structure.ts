@@ -35,19 +35,13 @@ const IF = 2;
 export function emitStructured(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph, em: BlockEmitter): void {
   const ctx: number[] = [];
   const ctxNode: number[] = [];
-  const push = (kind: number, node: number): void => {
-    ctx.push(kind);
-    ctxNode.push(node);
-  };
-  const pop = (): void => {
-    ctx.pop();
-    ctxNode.pop();
-  };
+  // Where each node's open loop / block sits in ctx (-1: not open): a node has at most one of each.
+  const loopAt = new Int32Array(g.blocks.length).fill(-1);
+  const blockAt = new Int32Array(g.blocks.length).fill(-1);
   const depth = (kind: number, node: number): number => {
-    for (let i = ctx.length - 1; i >= 0; i--) {
-      if (ctx[i] === kind && ctxNode[i] === node) return ctx.length - 1 - i;
-    }
-    throw new Error(`structure: no enclosing ${kind === LOOP ? 'loop' : 'block'} for node ${node}`);
+    const at = (kind === LOOP ? loopAt : blockAt)[node] ?? -1;
+    if (at < 0) throw new Error(`structure: no enclosing ${kind === LOOP ? 'loop' : 'block'} for node ${node}`);
+    return ctx.length - 1 - at;
   };
   const blockOf = (x: number): BasicBlock => {
     const b = cfg.blocks[g.blocks[x] ?? -1];
@@ -57,17 +51,23 @@ export function emitStructured(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph,
   const nodeOfBlock = (b: number): number => g.nodeOf.get(b) ?? -1;
   /** Whether the edge x→y is a `br` (back edge or edge to a merge point) rather than inlined. */
   const isBr = (x: number, y: number): boolean => y <= x || g.merge[y] === 1;
-
-  const doBranch = (x: number, y: number): void => {
-    if (y <= x) w.byte(Op.br).u32(depth(LOOP, y));
-    else if (g.merge[y] === 1) w.byte(Op.br).u32(depth(BLOCK, y));
-    else doTree(y);
-  };
-  const branchTo = (x: number, block: number, faultPc: number): void => {
-    if (block < 0) em.fault('bad-jump', faultPc);
-    else doBranch(x, nodeOfBlock(block));
-  };
   const brDepth = (x: number, y: number): number => (y <= x ? depth(LOOP, y) : depth(BLOCK, y));
+
+  // The walk is iterative (an explicit task stack), so a dominator tree as deep as the
+  // program is long needs no host recursion. Tasks run in the order the recursive
+  // formulation would emit them.
+  const tasks: Task[] = [{ k: 'tree', x: 0 }];
+  const open = (op: number, kind: number, node: number): void => {
+    w.byte(op).byte(Type.void);
+    if (kind === LOOP) loopAt[node] = ctx.length;
+    else if (kind === BLOCK) blockAt[node] = ctx.length;
+    ctx.push(kind);
+    ctxNode.push(node);
+  };
+  /** Queues the edge x→block: a `br`, a fault for no target, or the target's subtree inline. */
+  const branch = (x: number, block: number, faultPc: number): void => {
+    tasks.push({ k: 'branch', x, block, faultPc });
+  };
 
   const terminator = (x: number): void => {
     const b = blockOf(x);
@@ -82,70 +82,97 @@ export function emitStructured(w: WasmWriter, cfg: ProgramCfg, g: FunctionGraph,
         em.fault('bad-jump', b.last);
         return;
       case Term.jump:
-        branchTo(x, b.taken, b.last);
+        branch(x, b.taken, b.last);
         return;
       case Term.fall:
-        branchTo(x, b.fall, b.end);
+        branch(x, b.fall, b.end);
         return;
       default: {
         em.cond(b);
         if (b.taken === b.fall && b.taken >= 0) {
           w.byte(Op.drop);
-          branchTo(x, b.taken, b.end);
+          branch(x, b.taken, b.end);
           return;
         }
         const t = b.taken >= 0 ? nodeOfBlock(b.taken) : -1;
         const f = b.fall >= 0 ? nodeOfBlock(b.fall) : -1;
         if (t >= 0 && isBr(x, t)) {
           w.byte(Op.brIf).u32(brDepth(x, t));
-          branchTo(x, b.fall, b.end);
+          branch(x, b.fall, b.end);
         } else if (f >= 0 && isBr(x, f)) {
           w.byte(Op.i32Eqz);
           w.byte(Op.brIf).u32(brDepth(x, f));
-          branchTo(x, b.taken, b.last);
+          branch(x, b.taken, b.last);
         } else {
-          w.byte(Op.if).byte(Type.void);
-          push(IF, -1);
-          branchTo(x, b.taken, b.last);
-          w.byte(Op.else);
-          branchTo(x, b.fall, b.end);
-          pop();
-          w.byte(Op.end);
+          open(Op.if, IF, -1);
+          // Run order: taken edge, else, fall-through edge, end.
+          tasks.push({ k: 'end' });
+          branch(x, b.fall, b.end);
+          tasks.push({ k: 'else' });
+          branch(x, b.taken, b.last);
         }
       }
     }
   };
 
-  const nodeWithin = (x: number, kids: readonly number[], i: number): void => {
-    const y = kids[i];
-    if (y === undefined) {
-      em.body(blockOf(x), ctx.length);
-      terminator(x);
-      return;
-    }
-    w.byte(Op.block).byte(Type.void);
-    push(BLOCK, y);
-    nodeWithin(x, kids, i + 1);
-    pop();
-    w.byte(Op.end);
-    doTree(y);
-  };
-
-  function doTree(x: number): void {
-    const kids = (g.children[x] ?? []).filter((c) => g.merge[c] === 1).sort((a, b) => b - a);
-    if (g.loopHeader[x] === 1) {
-      w.byte(Op.loop).byte(Type.void);
-      push(LOOP, x);
-      nodeWithin(x, kids, 0);
-      pop();
-      w.byte(Op.end);
-    } else {
-      nodeWithin(x, kids, 0);
+  for (let task = tasks.pop(); task !== undefined; task = tasks.pop()) {
+    switch (task.k) {
+      case 'tree': {
+        const x = task.x;
+        const kids = (g.children[x] ?? []).filter((c) => g.merge[c] === 1).sort((a, b) => b - a);
+        if (g.loopHeader[x] === 1) {
+          open(Op.loop, LOOP, x);
+          tasks.push({ k: 'end' });
+        }
+        tasks.push({ k: 'within', x, kids, i: 0 });
+        break;
+      }
+      case 'within': {
+        const { x, kids, i } = task;
+        const y = kids[i];
+        if (y === undefined) {
+          em.body(blockOf(x), ctx.length);
+          terminator(x);
+          break;
+        }
+        // A block around the rest of x's code; the merge child y follows it.
+        open(Op.block, BLOCK, y);
+        tasks.push({ k: 'tree', x: y }, { k: 'end' }, { k: 'within', x, kids, i: i + 1 });
+        break;
+      }
+      case 'end': {
+        const kind = ctx.pop();
+        const node = ctxNode.pop() ?? -1;
+        if (kind === LOOP) loopAt[node] = -1;
+        else if (kind === BLOCK) blockAt[node] = -1;
+        w.byte(Op.end);
+        break;
+      }
+      case 'else':
+        w.byte(Op.else);
+        break;
+      case 'branch': {
+        const { x, block, faultPc } = task;
+        if (block < 0) {
+          em.fault('bad-jump', faultPc);
+          break;
+        }
+        const y = nodeOfBlock(block);
+        if (y <= x) w.byte(Op.br).u32(depth(LOOP, y));
+        else if (g.merge[y] === 1) w.byte(Op.br).u32(depth(BLOCK, y));
+        else tasks.push({ k: 'tree', x: y });
+        break;
+      }
     }
   }
-
-  doTree(0);
 }
+
+type Task =
+  | { readonly k: 'tree'; readonly x: number }
+  | { readonly k: 'within'; readonly x: number; readonly kids: readonly number[]; readonly i: number }
+  | { readonly k: 'end' }
+  | { readonly k: 'else' }
+  | { readonly k: 'branch'; readonly x: number; readonly block: number; readonly faultPc: number };
 
 /**
  * Any control flow, reducible or not: a `loop` around a `br_table` over the
