@@ -181,6 +181,46 @@ const BATCH: SyscallCase = {
   },
 };
 
+/** Every map type with batch operations: update, lookup and delete in batches. */
+const BATCH_TYPES: SyscallCase = {
+  name: 'map batch: per-CPU, LRU and trie maps',
+  run(r) {
+    const slot = 8 * r.cpus;
+    const types: [string, number, number, number, boolean][] = [
+      ['percpu_array', M.BPF_MAP_TYPE_PERCPU_ARRAY, 4, slot, false],
+      ['percpu_hash', M.BPF_MAP_TYPE_PERCPU_HASH, 4, slot, true],
+      ['lru_hash', M.BPF_MAP_TYPE_LRU_HASH, 4, 8, true],
+      ['lru_percpu_hash', M.BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, slot, true],
+      ['lpm_trie', M.BPF_MAP_TYPE_LPM_TRIE, 8, 8, false],
+    ];
+    for (const [what, type, keySize, valueSize, unordered] of types) {
+      const fd = mapCreate(r, `create a ${what}`, {
+        map_type: type, key_size: keySize, value_size: 8, max_entries: 16, map_flags: type === M.BPF_MAP_TYPE_LPM_TRIE ? 1 : 0,
+      });
+      if (fd === undefined) continue;
+      const keyOf = (i: number): Uint8Array => (keySize === 4 ? u32(i) : new Uint8Array([...u32(32), 10, 0, 0, i]));
+      const keys = r.mem(new Uint8Array([0, 1, 2].flatMap((i) => [...keyOf(i)])));
+      const values = r.mem(new Uint8Array(3 * valueSize).map((_, i) => (i * 13 + 1) & 0xff));
+      const up = batchAttr({ map_fd: fd, keys, values, count: 3 });
+      r.call(`${what}: update batch of 3`, BpfCmd.BPF_MAP_UPDATE_BATCH, up, () => ({ count: batchCount(up) }));
+      const outKeys = r.mem(keySize * 16);
+      const outValues = r.mem(valueSize * 16);
+      const look = batchAttr({ map_fd: fd, keys: outKeys, values: outValues, count: 16, out_batch: r.mem(8) });
+      r.call(`${what}: lookup batch of 16`, BpfCmd.BPF_MAP_LOOKUP_BATCH, look, () => {
+        const n = batchCount(look);
+        const pairs: string[] = [];
+        for (let i = 0; i < n; i++) {
+          pairs.push(`${hex(r.read(outKeys + BigInt(i * keySize), keySize))}=${hex(r.read(outValues + BigInt(i * valueSize), valueSize))}`);
+        }
+        return { count: n, pairs: unordered ? pairs.sort() : pairs };
+      });
+      const dl = batchAttr({ map_fd: fd, keys, count: 2 });
+      r.call(`${what}: delete batch of 2`, BpfCmd.BPF_MAP_DELETE_BATCH, dl, () => ({ count: batchCount(dl) }));
+      allKeys(r, `${what}: keys left`, fd, keySize, unordered);
+    }
+  },
+};
+
 /** BPF_OBJ_GET_INFO_BY_FD on maps: info_len handling and bad fds. */
 const INFO: SyscallCase = {
   name: 'obj info: map info_len handling',
@@ -274,4 +314,4 @@ const NEXT_ID: SyscallCase = {
 };
 
 /** Bad input, access modes, freeze, batch, info and id commands, recorded on Linux 6.18. */
-export const ATTR_CASES: readonly SyscallCase[] = [BAD_ATTRS, FD_MODES, FREEZE, BATCH, INFO, NEXT_ID];
+export const ATTR_CASES: readonly SyscallCase[] = [BAD_ATTRS, FD_MODES, FREEZE, BATCH, BATCH_TYPES, INFO, NEXT_ID];
