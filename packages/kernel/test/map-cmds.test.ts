@@ -2,6 +2,9 @@ import test from 'ava';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, type Kernel } from '@bpfkit/kernel-api';
 import { createDefaultKernel } from '@bpfkit/kernel/defaults';
 import {
+  BPF_F_TOKEN_FD,
+  BpfAttachType,
+  encodeAttr,
   BPF_F_MMAPABLE,
   BPF_F_RDONLY,
   BPF_F_RDONLY_PROG,
@@ -14,6 +17,7 @@ import {
   encodeInfoAttr,
   encodeMapElemAttr,
 } from '@bpfkit/uapi';
+import { container, delegated, tokenAttr } from './helpers.js';
 import { arrayMap, counterProg, createMap, errnoOf, freeze, insn, loadProg, lookup, readU64, testRun, u32, u64, update } from './bpf-calls.js';
 
 /** What must be back to its old value after a failing call. */
@@ -210,4 +214,29 @@ test('fdinfo of a map and a program has the kernel lines (map_type … frozen; p
   const prog = k.init.readFile(`/proc/self/fdinfo/${p}`);
   // The tag Linux 6.18 reports for `r0 = 2; exit`.
   t.regex(prog, /\nprog_type:\t6\nprog_jited:\t1\nprog_tag:\t614b434cd8324ecc\nmemlock:\t4096\nprog_id:\t1\nrun_time_ns:\t0\nrun_cnt:\t0\nrecursion_misses:\t0\nverified_insns:\t2\n$/);
+});
+
+test('a program loaded with a token in a container: the container sees its own uid and, without CAP_BPF in init, no instructions', (t) => {
+  const k = createDefaultKernel();
+  const c = container(k);
+  const bpffs = delegated(k, c, { cmds: 'any', maps: 'any', progs: 'any', attachs: 'any' });
+  const token = c.bpf(BpfCmd.BPF_TOKEN_CREATE, tokenAttr(bpffs));
+  const prog = c.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, {
+    prog_type: BpfProgType.BPF_PROG_TYPE_XDP, expected_attach_type: BpfAttachType.BPF_XDP, insn_cnt: 2,
+    insns: c.memory.alloc(Uint8Array.from([...insn(0xb7, 0, 0, 0, 2), ...insn(0x95, 0, 0, 0, 0)])),
+    license: c.memory.alloc(new TextEncoder().encode('GPL\0')), prog_flags: BPF_F_TOKEN_FD, prog_token_fd: token,
+  }));
+  const info = (task: typeof c, fd: number): DataView => {
+    const buf = task.memory.alloc(232);
+    task.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: 232, info: buf }));
+    return new DataView(task.memory.read(buf, 232).buffer);
+  };
+  const inside = info(c, prog);
+  t.is(inside.getUint32(48, true), 0, 'created_by_uid as the container sees it');
+  t.is(inside.getUint32(20, true), 0, 'xlated_prog_len hidden without CAP_BPF in the initial namespace');
+  const passed = c.passFd(prog, k.init);
+  const outside = info(k.init, passed);
+  t.is(outside.getUint32(48, true), 100000);
+  t.is(outside.getUint32(20, true), 16);
+  t.is(errnoOf(() => c.bpf(BpfCmd.BPF_PROG_GET_FD_BY_ID, encodeGetIdAttr({ prog_id: 1 }))), 'EPERM');
 });
