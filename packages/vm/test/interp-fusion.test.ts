@@ -97,27 +97,49 @@ test('the bounds-check triple and the goto-to-loop-header pair give the plain re
   t.like(runProgram(PACKET_LOOP, { mem }).out, { kind: 'exit', r0: 1n + 3n + 5n + 7n + 9n });
 });
 
-test('every instruction limit stops a run with fused instructions where single-stepping stops', (t) => {
-  const mem = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  const full = runProgram(PACKET_LOOP, { mem }).out;
-  for (let limit = 1; limit < full.insnsExecuted; limit++) {
-    const arena = sharedArena();
-    const at = arena.alloc(mem.length);
-    arena.bytes.set(mem, at);
-    const ran = runProgram(PACKET_LOOP, { mem, insnLimit: limit }).out;
-    const dbg = createDebugger(image(PACKET_LOOP), testEnv({ arena, insnLimit: limit }), { r1: at, r2: mem.length });
-    dbg.continue();
-    const stepped = dbg.outcome;
-    dbg.release();
-    if (ran.kind !== 'fault' || stepped?.kind !== 'fault' || ran.fault.pc !== stepped.fault.pc || ran.insnsExecuted !== limit || stepped.insnsExecuted !== limit) {
-      t.fail(`limit ${limit}: run ${JSON.stringify(ran, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}, stepped ${stepped?.kind ?? 'none'}`);
-      return;
+for (const verified of [false, true]) {
+  test(`every instruction limit stops a run with fused instructions where single-stepping stops (${verified ? 'verified' : 'unverified'})`, (t) => {
+    const mem = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const full = runProgram(PACKET_LOOP, { mem, verified }).out;
+    for (let limit = 1; limit < full.insnsExecuted; limit++) {
+      const arena = sharedArena();
+      const at = arena.alloc(mem.length);
+      arena.bytes.set(mem, at);
+      const ran = runProgram(PACKET_LOOP, { mem, insnLimit: limit, verified }).out;
+      const dbg = createDebugger(image(PACKET_LOOP, { verified }), testEnv({ arena, insnLimit: limit }), { r1: at, r2: mem.length });
+      dbg.continue();
+      const stepped = dbg.outcome;
+      dbg.release();
+      if (ran.kind !== 'fault' || stepped?.kind !== 'fault' || ran.fault.pc !== stepped.fault.pc || ran.insnsExecuted !== limit || stepped.insnsExecuted !== limit) {
+        t.fail(`limit ${limit}: run ${JSON.stringify(ran, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}, stepped ${stepped?.kind ?? 'none'}`);
+        return;
+      }
     }
-  }
-  t.pass();
-});
+    t.pass();
+  });
+}
 
 test('a goto to a `>` loop header runs the header test', (t) => {
   // 1 + 5 × (test, add, goto) + final test + exit
   t.like(runProgram('r0 = 0\nloop: if r0 > 4 goto done\nr0 += 1\ngoto loop\ndone: exit').out, { kind: 'exit', r0: 5n, insnsExecuted: 1 + 15 + 2 });
+});
+
+test('a load fused with the ALU op that uses it gives the plain results for every op', (t) => {
+  const mem = Uint8Array.from([0xf0, 0x0f, 0x00, 0x80, 0x01, 0x02, 0x03, 0x04]);
+  const ops: [string, bigint][] = [
+    ['r0 += r3', 0x1_0000_00efn + 0xf0n],
+    ['w0 += w3', (0xefn + 0xf0n) & 0xffffffffn],
+    ['r0 ^= r3', 0x1_0000_00efn ^ 0xf0n],
+    ['w0 ^= w3', 0xefn ^ 0xf0n],
+    ['r0 |= r3', 0x1_0000_00efn | 0xf0n],
+    ['w0 |= w3', 0xefn | 0xf0n],
+  ];
+  for (const [op, want] of ops) t.is(r0(`r0 = 0x1000000ef ll\nr3 = *(u8 *)(r1 +0)\n${op}\nexit`, { mem, verified: true }), want, op);
+  t.is(r0('r0 = -1\nr3 = *(u16 *)(r1 +0)\nr0 += r3\nexit', { mem, verified: true }), 0x0ff0n - 1n);
+  t.is(r0('r0 = 1\nr3 = *(u32 *)(r1 +0)\nr0 += r3\nexit', { mem, verified: true }), 0x80000ff0n + 1n);
+});
+
+test('a fused load that faults reports the load and counts only it', (t) => {
+  const { out } = runProgram('r0 = 0\nr3 = *(u8 *)(r0 +0)\nr0 += r3\nexit', { verified: true });
+  t.like(out, { kind: 'fault', fault: { kind: 'memory', pc: 1, addr: 0, size: 1 }, insnsExecuted: 2 });
 });

@@ -159,6 +159,21 @@ const MOV_FUSIONS: ReadonlyMap<number, ReadonlyMap<number, number>> = new Map([
   [0xbc, new Map<number, number>([[0x04, Op.MOV32_ADD32_K], [0x64, Op.MOV32_LSH32_K], [0x74, Op.MOV32_RSH32_K], [0x54, Op.MOV32_AND32_K]])],
 ]);
 
+/** The ALU ops with a register a load may fuse with, by opcode: the kind number the hot loop switches on. */
+const LOAD_ALU_KINDS: ReadonlyMap<number, number> = new Map([
+  [0x0f, 0], // add64 X
+  [0x0c, 1], // add32 X
+  [0xaf, 2], // xor64 X
+  [0xac, 3], // xor32 X
+  [0x4f, 4], // or64 X
+  [0x4c, 5], // or32 X
+]);
+const LOAD_FUSIONS: ReadonlyMap<number, number> = new Map([
+  [0x71, Op.LDXB_ALU_X],
+  [0x69, Op.LDXH_ALU_X],
+  [0x61, Op.LDXW_ALU_X],
+]);
+
 /** Whether slot i starts a same-register fused pair (which a pair at i - 1 would hide). */
 function startsPair(ops: Uint16Array, p: DecodedProgram, i: number): boolean {
   const first = ops[i] ?? 0;
@@ -192,6 +207,14 @@ function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, targ
     }
     const dst = p.dst[i] ?? 0;
     const dst2 = p.dst[i + 1] ?? 0;
+    const load = LOAD_FUSIONS.get(first);
+    const kind = LOAD_ALU_KINDS.get(second);
+    if (load !== undefined && kind !== undefined && (p.src[i + 1] ?? 0) === dst) {
+      // rA = *(size *)(rB + off); rC op= rA: word 3 is the op's kind and rC's index.
+      packed[4 * i] = load | (dst << 17) | ((p.src[i] ?? 0) << 25);
+      packed[4 * i + 3] = (kind << 8) | (dst2 * 2);
+      continue;
+    }
     const fused = MOV_FUSIONS.get(first)?.get(second);
     if (fused === Op.MOV64_ADD64_K && dst2 === dst && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
       // rX = rY; rX += N; if rX > rZ goto: the packet bounds check.

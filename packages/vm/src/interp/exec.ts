@@ -313,6 +313,58 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         break;
       }
 
+      case 0x17c: // ldxb; ALU X on the loaded value
+      case 0x17d: // ldxh; ALU X
+      case 0x17e: { // ldxw; ALU X
+        const s = w >>> 24;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
+        const size = o === 0x17c ? 1 : o === 0x17d ? 2 : 4;
+        if (h !== 0 || a < GUARD || a + size > len) {
+          m.executed = stop - left;
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, size, false);
+        }
+        const d = (w >>> 16) & 0xff;
+        const v = o === 0x17c ? (bytes[a] ?? 0) : o === 0x17d ? view.getUint16(a, true) : view.getInt32(a, true);
+        r[d] = v;
+        r[d + 1] = 0;
+        if (left <= 0) {
+          pc++;
+          break;
+        }
+        left--;
+        const x = ins[i4 + 3] ?? 0;
+        const e = x & 0xff;
+        switch (x >>> 8) {
+          case 0: { // add64 X
+            const lo = ((r[e] ?? 0) >>> 0) + (v >>> 0);
+            r[e] = lo;
+            r[e + 1] = (r[e + 1] ?? 0) + (lo > 0xffffffff ? 1 : 0);
+            break;
+          }
+          case 1: // add32 X
+            r[e] = (r[e] ?? 0) + v;
+            r[e + 1] = 0;
+            break;
+          case 2: // xor64 X
+            r[e] = (r[e] ?? 0) ^ v;
+            break;
+          case 3: // xor32 X
+            r[e] = (r[e] ?? 0) ^ v;
+            r[e + 1] = 0;
+            break;
+          case 4: // or64 X
+            r[e] = (r[e] ?? 0) | v;
+            break;
+          default: // or32 X
+            r[e] = (r[e] ?? 0) | v;
+            r[e + 1] = 0;
+        }
+        pc += 2;
+        break;
+      }
+
       // ---- ALU64, register ----
       case 0x0f: { // add64 X
         const d = (w >>> 16) & 0xff;

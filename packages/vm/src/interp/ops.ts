@@ -83,6 +83,14 @@ export const Op = {
   /** `goto` to a loop header `if rX >= N goto` / `if rX > N goto`: the jump and the test, one dispatch. */
   JA_JGE_K: 0x17a,
   JA_JGT_K: 0x17b,
+  /**
+   * A load of 1, 2 or 4 bytes, then an ALU op with a register that reads the
+   * loaded value (`r5 = *(u8 *)(r3 +0); r0 += r5`); word 3 holds the ALU
+   * op's kind and destination (see `fusePairs`).
+   */
+  LDXB_ALU_X: 0x17c,
+  LDXH_ALU_X: 0x17d,
+  LDXW_ALU_X: 0x17e,
   /** One past the highest internal op. */
-  COUNT: 0x17c,
+  COUNT: 0x17f,
 } as const;
