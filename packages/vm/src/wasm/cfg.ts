@@ -16,6 +16,7 @@ export const Term = {
   /** The last instruction jumps or calls to no instruction: a `bad-jump` fault there. */
   badTarget: 5,
 } as const;
+/** One of {@link Term}. */
 export type TermKind = (typeof Term)[keyof typeof Term];
 
 /** A straight run of instructions with one entry and one way out. */
@@ -51,12 +52,22 @@ function endsBlock(s: Slots, pc: number): boolean {
   return (code & 0xf7) === 0x85 || ((code & 0x07) === 0 && (code & 0xe0) !== 0);
 }
 
-/** Whether the instruction at `pc` is a bpf-to-bpf call (`BPF_PSEUDO_CALL`). */
+/**
+ * Whether the instruction at `pc` is a bpf-to-bpf call (`BPF_PSEUDO_CALL`).
+ *
+ * @example
+ * isLocalCall(slots, pc); // true for `call pc+3`
+ */
 export function isLocalCall(s: Slots, pc: number): boolean {
   return s.code[pc] === 0x85 && s.src[pc] === 1;
 }
 
-/** Whether the ld_imm64 at `pc` loads a callback (`BPF_PSEUDO_FUNC`). */
+/**
+ * Whether the ld_imm64 at `pc` loads a callback (`BPF_PSEUDO_FUNC`).
+ *
+ * @example
+ * isFuncLoad(slots, pc); // true for `r2 = callback ll`
+ */
 export function isFuncLoad(s: Slots, pc: number): boolean {
   return s.code[pc] === LD_IMM64 && s.src[pc] === 4;
 }
@@ -141,7 +152,12 @@ export function buildCfg(s: Slots, kfuncs: ReadonlyMap<number, string> | undefin
   };
 }
 
-/** The blocks control can reach from `block` without a call: its jump target and/or next block. */
+/**
+ * The blocks control can reach from `block` without a call: its jump target and/or next block.
+ *
+ * @example
+ * successors(cfg.blocks[0]); // [taken, fall] of a conditional jump
+ */
 export function successors(b: BasicBlock): number[] {
   switch (b.term) {
     case Term.jump:

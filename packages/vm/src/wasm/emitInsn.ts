@@ -43,7 +43,12 @@ function mem(w: WasmWriter, op: number, offset = 0): void {
   w.byte(op).u32(0).u32(offset);
 }
 
-/** The function's shared memory-fault path: `fault(memory, pc, ea, size)` from {@link Local.fpc} and {@link Local.ea}. */
+/**
+ * The function's shared memory-fault path: `fault(memory, pc, ea, size)` from {@link Local.fpc} and {@link Local.ea}.
+ *
+ * @example
+ * emitMemoryFaultPath(cx); // after the function body's outer block
+ */
 export function emitMemoryFaultPath(cx: EmitContext): void {
   const w = cx.w;
   emitFlush(cx);
@@ -64,7 +69,12 @@ export function emitMemoryFaultPath(cx: EmitContext): void {
   w.byte(Op.unreachable);
 }
 
-/** Emits a call to the `fault` import that never returns. */
+/**
+ * Emits a call to the `fault` import that never returns.
+ *
+ * @example
+ * emitFault(w, FaultCode.badJump, 7); // bad-jump at pc 7
+ */
 export function emitFault(w: WasmWriter, code: number, pc: number): void {
   i32c(w, code);
   i32c(w, pc);
@@ -79,6 +89,9 @@ export function emitFault(w: WasmWriter, code: number, pc: number): void {
  * Adds this frame's pending count to the global one (without a limit the
  * count lives in a local): before calls and faults, so that a fault anywhere
  * sees every instruction executed so far.
+ *
+ * @example
+ * emitFlush(cx); // before a helper call
  */
 export function emitFlush(cx: EmitContext): void {
   if (cx.limitMode) return;
@@ -91,13 +104,23 @@ export function emitFlush(cx: EmitContext): void {
   set(w, Local.cnt);
 }
 
-/** A fault at `pc` with the count flushed first. */
+/**
+ * A fault at `pc` with the count flushed first.
+ *
+ * @example
+ * emitFaultAt(cx, FaultCode.invalidInsn, pc);
+ */
 export function emitFaultAt(cx: EmitContext, code: number, pc: number): void {
   emitFlush(cx);
   emitFault(cx.w, code, pc);
 }
 
-/** Adds this block's instruction count (and checks the limit in limit mode). */
+/**
+ * Adds this block's instruction count (and checks the limit in limit mode).
+ *
+ * @example
+ * emitCount(cx, block.start, block.insnCount);
+ */
 export function emitCount(cx: EmitContext, startPc: number, insns: number): void {
   const w = cx.w;
   if (!cx.limitMode) {
@@ -122,7 +145,12 @@ export function emitCount(cx: EmitContext, startPc: number, insns: number): void
   w.byte(Op.end);
 }
 
-/** Leaves a frame: pops the stack pointer and adds the frame's count to the global one. */
+/**
+ * Leaves a frame: pops the stack pointer and adds the frame's count to the global one.
+ *
+ * @example
+ * emitEpilogue(cx); // then push r0 and return
+ */
 export function emitEpilogue(cx: EmitContext): void {
   const w = cx.w;
   get(w, Local.fp);
@@ -141,6 +169,9 @@ export function emitEpilogue(cx: EmitContext): void {
  * Leaves the function: the epilogue, then r0 (verified images) or r0–r5
  * (unverified ones, whose callers take the callee's r1–r5 as the
  * interpreter's shared register file would have them).
+ *
+ * @example
+ * emitReturn(cx); // `exit`
  */
 export function emitReturn(cx: EmitContext): void {
   const w = cx.w;
@@ -150,7 +181,12 @@ export function emitReturn(cx: EmitContext): void {
   w.byte(Op.return);
 }
 
-/** Enters a frame: 512 bytes below the caller's, r10 at its top, a fresh `may_goto` budget. */
+/**
+ * Enters a frame: 512 bytes below the caller's, r10 at its top, a fresh `may_goto` budget.
+ *
+ * @example
+ * emitPrologue(cx); // first thing in every subprogram
+ */
 export function emitPrologue(cx: EmitContext): void {
   const w = cx.w;
   if (cx.s.code.includes(0xe5)) {
@@ -667,6 +703,9 @@ function emitLdAbs(cx: EmitContext, pc: number): void {
 /**
  * Emits one non-branching instruction (ALU, load, store, atomic, call,
  * ld_imm64, LD_ABS/LD_IND). Branches and `exit` are the structuring pass's.
+ *
+ * @example
+ * for (let pc = b.start; pc < b.last; pc = nextPc(s, pc)) emitInsn(cx, pc);
  */
 export function emitInsn(cx: EmitContext, pc: number): void {
   const { w, s } = cx;
@@ -725,6 +764,9 @@ const CMP32: Readonly<Record<number, number>> = {
 /**
  * Pushes an i32 that is non-zero when the conditional jump at `pc` is taken.
  * `may_goto` also spends one unit of the run's loop budget when it falls through.
+ *
+ * @example
+ * emitCond(cx, block.last); // then br_if / if
  */
 export function emitCond(cx: EmitContext, pc: number): void {
   const { w, s } = cx;

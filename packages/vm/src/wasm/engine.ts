@@ -3,7 +3,12 @@ import { compileModule, type CompiledModule, type ControlFlowMode } from './comp
 import { WasmProgramInstance } from './runtime.js';
 import { wasmApi, type WasmApi, type WasmModule } from './webassembly.js';
 
-/** Options of {@link createWasmEngine}; every field is optional, unknown fields are rejected. */
+/**
+ * Options of {@link createWasmEngine}; every field is optional, unknown fields are rejected.
+ *
+ * @example
+ * createWasmEngine({ controlFlow: 'dispatcher', fallback: createInterpreter() });
+ */
 export interface WasmEngineOptions {
   /**
    * `auto` (default): structured Wasm control flow for reducible subprograms

@@ -15,6 +15,7 @@ export const Flow = {
   /** A jump or bpf-to-bpf call whose target is no instruction: a `bad-jump` fault here. */
   badTarget: 5,
 } as const;
+/** One of {@link Flow}. */
 export type FlowKind = (typeof Flow)[keyof typeof Flow];
 
 const LD = 0x00;
@@ -36,6 +37,9 @@ const STORE_REL = 0x110;
  * offsets, byte-swap widths, call and jcond sources, atomic operations, and
  * ld_imm64 sources the load-time fix-ups leave: plain or `BPF_PSEUDO_FUNC`).
  * Reserved fields that change nothing are not checked.
+ *
+ * @example
+ * insnValid(slots, pc, image.kfuncs); // false for opcode 0xff
  */
 export function insnValid(s: Slots, pc: number, kfuncs: ReadonlyMap<number, string> | undefined): boolean {
   const code = s.code[pc] ?? 0;
@@ -69,19 +73,34 @@ export function insnValid(s: Slots, pc: number, kfuncs: ReadonlyMap<number, stri
   return true;
 }
 
-/** The slot a jump, `may_goto` or bpf-to-bpf call at `pc` goes to (`gotol` and calls take it from `imm`). */
+/**
+ * The slot a jump, `may_goto` or bpf-to-bpf call at `pc` goes to (`gotol` and calls take it from `imm`).
+ *
+ * @example
+ * jumpTarget(slots, pc); // pc + off + 1
+ */
 export function jumpTarget(s: Slots, pc: number): number {
   const code = s.code[pc] ?? 0;
   if (code === 0x06 || code === 0x85) return pc + (s.imm[pc] ?? 0) + 1;
   return pc + (s.off[pc] ?? 0) + 1;
 }
 
-/** Whether `pc` starts an instruction (in range, not the second half of an ld_imm64). */
+/**
+ * Whether `pc` starts an instruction (in range, not the second half of an ld_imm64).
+ *
+ * @example
+ * isInsnStart(slots, target); // false inside an ld_imm64
+ */
 export function isInsnStart(s: Slots, pc: number): boolean {
   return pc >= 0 && pc < s.n && s.second[pc] === 0;
 }
 
-/** How control leaves the instruction at `pc`. */
+/**
+ * How control leaves the instruction at `pc`.
+ *
+ * @example
+ * flowOf(slots, pc, kfuncs) === Flow.exit;
+ */
 export function flowOf(s: Slots, pc: number, kfuncs: ReadonlyMap<number, string> | undefined): FlowKind {
   if (!insnValid(s, pc, kfuncs)) return Flow.invalid;
   const code = s.code[pc] ?? 0;
@@ -97,7 +116,12 @@ export function flowOf(s: Slots, pc: number, kfuncs: ReadonlyMap<number, string>
   return op === 0x00 ? Flow.jump : Flow.cond;
 }
 
-/** The slot after the instruction at `pc` (ld_imm64 takes two). */
+/**
+ * The slot after the instruction at `pc` (ld_imm64 takes two).
+ *
+ * @example
+ * nextPc(slots, pc); // pc + 2 after ld_imm64
+ */
 export function nextPc(s: Slots, pc: number): number {
   return s.code[pc] === LD_IMM64 ? pc + 2 : pc + 1;
 }

@@ -39,6 +39,7 @@ export const Import = {
   /** (block start pc, block insns): the run went past its instruction limit in this block. */
   limit: 5,
 } as const;
+/** Imported functions come first in the function index space. */
 export const IMPORTED_FUNCS = 6;
 
 /** Globals: two imported constants, then the module's own. */
@@ -83,10 +84,17 @@ export const Local = {
   /** i32: `pc << 4 | size` of a failed memory check, for the function's shared fault path. */
   fpc: 19,
 } as const;
+/** i64 locals after the parameters r1–r5 (r0, r6–r10, ea, t64, cnt). */
 export const I64_LOCALS = 9;
+/** i32 locals after those (a32, t32, next, fp, loops, fpc). */
 export const I32_LOCALS = 6;
 
-/** The local holding BPF register `r`. */
+/**
+ * The local holding BPF register `r`.
+ *
+ * @example
+ * regLocal(0); // 5: r0 is the first local after the parameters r1–r5
+ */
 export function regLocal(r: number): number {
   if (r === 0) return Local.r0;
   return r <= 5 ? r - 1 : r;

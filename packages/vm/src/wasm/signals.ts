@@ -16,7 +16,12 @@ export class VmFaultSignal extends Error {
   }
 }
 
-/** A fault with the standard one-line message. */
+/**
+ * A fault with the standard one-line message.
+ *
+ * @example
+ * throw new VmFaultSignal(vmFault('memory', 3, 'invalid access of 4 bytes at 0x0', 0, 4));
+ */
 export function vmFault(kind: VmFaultKind, pc: number, message: string, addr?: number, size?: number): VmFault {
   return {
     kind,
