@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { createLinuxSyscall } from '@bpfkit/linux';
+import { whenLinuxBpf } from './support/skip.js';
+import {
+  FIXTURE_COUNT,
+  FIXTURE_SEED,
+  KNOWN_DIFFERENCES,
+  Prng,
+  comparable,
+  describeDifference,
+  generateProgram,
+  packetsFor,
+  runProgram,
+  type RandomProgramsFixture,
+} from './support/random-programs.js';
+
+test('the generator is deterministic: the same seed and index give the same program', (t) => {
+  t.deepEqual(generateProgram(7, 3), generateProgram(7, 3));
+  t.notDeepEqual(generateProgram(7, 3).insns, generateProgram(7, 4).insns);
+});
+
+test('the PRNG gives the same sequence for a seed on every machine', (t) => {
+  const r = new Prng(1);
+  t.deepEqual([r.u32(), r.u32(), r.u32()], [2693262067, 11749833, 2265367787]);
+});
+
+const fixturePath = fileURLToPath(new URL('../../kernel/test/fixtures/random-programs.json', import.meta.url));
+
+whenLinuxBpf('random programs', () => {
+  const linux = createLinuxSyscall();
+  const simulated = { interp: createDefaultKernel({ engine: 'interp' }).init, wasm: createDefaultKernel({ engine: 'wasm' }).init };
+  const packets = packetsFor(FIXTURE_SEED);
+  const recorded = existsSync(fixturePath) ? (JSON.parse(readFileSync(fixturePath, 'utf8')) as RandomProgramsFixture) : undefined;
+  const recordedByName = new Map((recorded?.programs ?? []).map((p) => [p.name, p.linux]));
+
+  for (let i = 0; i < FIXTURE_COUNT; i++) {
+    const p = generateProgram(FIXTURE_SEED, i);
+    test(`${p.name} (${p.kind}): bpfkit's interpreter and JIT do what Linux does`, (t) => {
+      const l = comparable(runProgram(linux, p, packets));
+      // The committed recording is this machine's answer too (or the generator changed: re-record).
+      const rec = recordedByName.get(p.name);
+      if (l.load === 'ok') t.deepEqual(l, rec, 'Linux now answers differently from the recording: re-record it');
+      else t.is(rec, undefined);
+      for (const engine of ['interp', 'wasm'] as const) {
+        const s = runProgram(simulated[engine], p, packets);
+        const same = JSON.stringify(comparable(s)) === JSON.stringify(l);
+        const known = KNOWN_DIFFERENCES.get(p.name);
+        if (known !== undefined) {
+          t.false(same, `${engine} now agrees with Linux: remove it from KNOWN_DIFFERENCES`);
+          continue;
+        }
+        t.true(same, `${engine}: ${describeDifference(l, s)}`);
+      }
+    });
+  }
+});

@@ -1,0 +1,75 @@
+// Re-records packages/kernel/test/fixtures/random-programs.json on this machine's kernel:
+//   cd packages/linux && npx tsc -b test && BPFKIT_RECORD=1 node dist-test/record-random-programs.js [seed] [count]
+// Needs bpf() (root). Prints the programs bpfkit disagrees on, for KNOWN_DIFFERENCES.
+import { writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { createLinuxSyscall } from '@bpfkit/linux';
+import {
+  FIXTURE_COUNT,
+  FIXTURE_SEED,
+  comparable,
+  describeDifference,
+  generateProgram,
+  packetsFor,
+  runProgram,
+  toHex,
+  type RandomProgramsFixture,
+} from './support/random-programs.js';
+
+function record(seed: number, count: number): void {
+  const linux = createLinuxSyscall();
+  const packets = packetsFor(seed);
+  const rejected: Record<string, number> = {};
+  let unstable = 0;
+  const programs: RandomProgramsFixture['programs'][number][] = [];
+  for (let i = 0; i < count; i++) {
+    const p = generateProgram(seed, i);
+    const first = runProgram(linux, p, packets);
+    if (first.load !== 'ok') {
+      rejected[first.load] = (rejected[first.load] ?? 0) + 1;
+      console.log(`rejected ${p.name} (${p.kind}): ${first.load} ${first.log ?? ''}`);
+      continue;
+    }
+    // Keep only what the kernel answers the same way twice.
+    const again = runProgram(linux, p, packets);
+    if (JSON.stringify(comparable(first)) !== JSON.stringify(comparable(again))) {
+      unstable++;
+      console.log(`unstable ${p.name}:\n${describeDifference(first, again)}`);
+      continue;
+    }
+    programs.push({ ...p, linux: comparable(first) });
+  }
+  const fixture: RandomProgramsFixture = {
+    comment: 'Random programs (packages/linux/test/support/random-programs.ts) run on Linux; re-record with packages/linux/test/record-random-programs.ts',
+    kernel: release(),
+    seed,
+    generated: count,
+    rejected,
+    unstable,
+    packets: packets.map(toHex),
+    programs,
+  };
+  const path = fileURLToPath(new URL('../../kernel/test/fixtures/random-programs.json', import.meta.url));
+  writeFileSync(path, `${JSON.stringify(fixture, null, 1)}\n`);
+  console.log(`${String(count)} generated, ${String(programs.length)} kept, rejected ${JSON.stringify(rejected)}, unstable ${String(unstable)} -> ${path}`);
+
+  for (const engine of ['interp', 'wasm'] as const) {
+    const task = createDefaultKernel({ engine }).init;
+    const differ: string[] = [];
+    for (const p of programs) {
+      const s = runProgram(task, p, packets);
+      if (JSON.stringify(comparable(s)) !== JSON.stringify(p.linux)) differ.push(`${p.name}: ${describeDifference(p.linux, s).split('\n')[0] ?? ''}`);
+    }
+    console.log(`${engine}: ${String(programs.length - differ.length)}/${String(programs.length)} agree`);
+    for (const d of differ) console.log(`  ${d}`);
+    console.log(`  indexes: [${differ.map((d) => /#(\d+)/.exec(d)?.[1] ?? '?').join(', ')}]`);
+  }
+}
+
+if (process.env.BPFKIT_RECORD === '1') {
+  record(Number(process.argv[2] ?? FIXTURE_SEED), Number(process.argv[3] ?? FIXTURE_COUNT));
+} else {
+  console.log('set BPFKIT_RECORD=1 to re-record packages/kernel/test/fixtures/random-programs.json on this kernel');
+}

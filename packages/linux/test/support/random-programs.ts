@@ -1,0 +1,894 @@
+// Random BPF programs the real verifier accepts, and a runner that loads and
+// test-runs them through any BpfSyscall, so Linux and bpfkit can be compared.
+// Instructions are encoded here (the linux package does not depend on @bpfkit/asm).
+import { createHash } from 'node:crypto';
+import { isBpfError, type BpfSyscall } from '@bpfkit/kernel-api';
+import { encodeBtfBlob } from './btf-blob.js';
+import {
+  BpfCmd,
+  encodeBtfLoadAttr,
+  BpfMapType,
+  BpfProgType,
+  decodeTestRunAttr,
+  encodeMapCreateAttr,
+  encodeMapElemAttr,
+  encodeProgLoadAttr,
+  encodeTestRunAttr,
+} from '@bpfkit/uapi';
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same programs on every machine. */
+export class Prng {
+  #s: number;
+  constructor(seed: number) {
+    this.#s = seed >>> 0;
+  }
+  /** A uniform u32. */
+  u32(): number {
+    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
+    let t = this.#s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return this.u32() % n;
+  }
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.u32() / 0x100000000 < p;
+  }
+  pick<T>(xs: readonly T[]): T {
+    const x = xs[this.int(xs.length)];
+    if (x === undefined) throw new Error('pick from an empty list');
+    return x;
+  }
+  /** An immediate biased towards the edges (0, ±1, sign bits) where semantics differ. */
+  imm(): number {
+    switch (this.int(6)) {
+      case 0: return this.pick([0, 1, -1, 2, 0x7fffffff, -0x80000000, 0x80, 0xff, 0xffff, 0x8000]);
+      case 1: return this.int(64);
+      case 2: return -this.int(64);
+      default: return this.u32() | 0;
+    }
+  }
+  bytes(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = this.u32() & 0xff;
+    return b;
+  }
+}
+
+// Opcode pieces (include/uapi/linux/bpf.h).
+const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, JMP32 = 0x06, ALU64 = 0x07;
+const SIZE = { B: 0x10, H: 0x08, W: 0x00, DW: 0x18 } as const;
+type Size = keyof typeof SIZE;
+const BYTES: Record<Size, number> = { B: 1, H: 2, W: 4, DW: 8 };
+const MEM = 0x60, IMM = 0x00, ABS = 0x20, IND = 0x40, ATOMIC = 0xc0;
+const K = 0x00, X = 0x08;
+const ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80, MOD = 0x90, XOR = 0xa0, MOV = 0xb0, ARSH = 0xc0, END = 0xd0;
+const JA = 0x00, CALL = 0x80, EXIT = 0x90;
+const JCC = [0x10, 0x20, 0x30, 0x40, 0x50, 0xa0, 0xb0, 0xc0, 0xd0, 0x60, 0x70] as const; // jeq jgt jge jset jne jlt jle jsgt jsge jslt jsle
+const FETCH = 0x01, XCHG = 0xe0 | FETCH;
+const PSEUDO_MAP_FD = 1, PSEUDO_FUNC = 4;
+
+/** Helper ids used here (enum bpf_func_id). */
+const HELPER = {
+  mapLookup: 1, mapUpdate: 2, mapDelete: 3, skbStoreBytes: 9, skbLoadBytes: 26, csumDiff: 28,
+  xdpAdjustHead: 44, xdpAdjustTail: 65, loop: 181,
+} as const;
+
+type Slot = readonly [code: number, dst: number, src: number, off: number, imm: number];
+
+function slot(code: number, dst: number, src: number, off: number, imm: number): Slot {
+  return [code, dst, src, off, imm | 0];
+}
+
+/** The program kinds generated; each maps to a BPF_PROG_TYPE. */
+export type ProgKind = 'socket_filter' | 'sched_cls' | 'xdp';
+
+export const PROG_TYPES: Record<ProgKind, number> = {
+  socket_filter: BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER,
+  sched_cls: BpfProgType.BPF_PROG_TYPE_SCHED_CLS,
+  xdp: BpfProgType.BPF_PROG_TYPE_XDP,
+};
+
+/** One map the program uses; `ldMapFd` placeholders carry its index in `maps`. */
+export interface MapSpec {
+  readonly type: 'array' | 'hash';
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+}
+
+/** A generated program: instructions (map fds as indexes into `maps`) and what it needs. */
+export interface RandomProgram {
+  readonly name: string;
+  readonly kind: ProgKind;
+  /** Instructions as hex, 16 digits a slot; `ld_imm64` map references hold the map's index. */
+  readonly insns: string;
+  readonly maps: readonly MapSpec[];
+  /** Where the loop callback starts (in slots), when there is one: it needs BTF func_info. */
+  readonly callback?: number;
+}
+
+export const PROGRAM_MAPS: readonly MapSpec[] = [
+  { type: 'array', keySize: 4, valueSize: 16, maxEntries: 4 },
+  { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 4 },
+];
+
+// Stack layout (offsets from r10): ctx spill, scratch slots, a map key, a map value buffer, the loop context.
+const CTX_SLOT = -8;
+const SCRATCH_LO = -64; // scratch bytes are [-64, -8)
+const KEY_SLOT = -72;
+const VALUE_BUF = -88; // 16 bytes
+const LOOP_CTX = -96;
+const STACK_BOTTOM = -96;
+
+/** Offsets of `struct __sk_buff` fields that are plain u32 scalars in test runs. */
+const SKB_FIELDS = [0, 4, 8, 12, 16, 32, 36, 40, 48, 52, 68] as const;
+const SKB_DATA = 76, SKB_DATA_END = 80;
+/** `struct xdp_md`: data, data_end, then ingress_ifindex and rx_queue_index as scalars. */
+const XDP_FIELDS = [12, 16] as const;
+const XDP_DATA = 0, XDP_DATA_END = 4;
+
+/** Generator state: emitted slots and which registers hold initialised scalars. */
+class Gen {
+  readonly out: Slot[] = [];
+  /** init[r]: r holds a scalar the program may read. */
+  init: boolean[] = new Array<boolean>(10).fill(false);
+  branches = 0;
+  usesLoop = false;
+  /** Slot indexes of `ld_imm64 rX, callback` to patch once the callback's place is known. */
+  readonly loopRefs: number[] = [];
+  constructor(readonly r: Prng, readonly kind: ProgKind) {}
+
+  emit(...s: Slot[]): void {
+    this.out.push(...s);
+  }
+  scalars(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < 10; i++) if (this.init[i] === true) out.push(i);
+    return out;
+  }
+  /** A register holding a scalar; makes one if none does. */
+  src(): number {
+    const s = this.scalars();
+    if (s.length > 0) return this.r.pick(s);
+    const d = this.r.int(10);
+    this.movImm(d);
+    return d;
+  }
+  /** A destination for a read-modify-write (must already hold a scalar). */
+  rmw(): number {
+    return this.src();
+  }
+  movImm(d: number): void {
+    if (this.r.chance(0.3)) {
+      this.emit(slot(LD | IMM | SIZE.DW, d, 0, 0, this.r.u32()), slot(0, 0, 0, 0, this.r.u32()));
+    } else {
+      this.emit(slot(ALU64 | MOV | K, d, 0, 0, this.r.imm()));
+    }
+    this.init[d] = true;
+  }
+  ldMap(d: number, index: number): void {
+    this.emit(slot(LD | IMM | SIZE.DW, d, PSEUDO_MAP_FD, 0, index), slot(0, 0, 0, 0, 0));
+  }
+  fillCtx(d: number): void {
+    this.emit(slot(LDX | MEM | SIZE.DW, d, 10, CTX_SLOT, 0));
+    this.init[d] = false;
+  }
+  /** After a helper call: r0 is its result, r1–r5 are gone. */
+  clobber(): void {
+    for (let i = 1; i <= 5; i++) this.init[i] = false;
+    this.init[0] = true;
+  }
+}
+
+// ---- statements ----
+
+function aluStmt(g: Gen): void {
+  const r = g.r;
+  const is64 = r.chance(0.6);
+  const cls = is64 ? ALU64 : ALU;
+  const op = r.pick([ADD, SUB, MUL, DIV, OR, AND, LSH, RSH, NEG, MOD, XOR, MOV, ARSH, END, 0x100 /* sdiv */, 0x101 /* smod */, 0x102 /* movsx */]);
+  const width = is64 ? 64 : 32;
+  if (op === MOV) {
+    const d = r.int(10);
+    if (r.chance(0.5)) g.emit(slot(cls | MOV | K, d, 0, 0, r.imm()));
+    else g.emit(slot(cls | MOV | X, d, g.src(), 0, 0));
+    g.init[d] = true;
+    return;
+  }
+  if (op === 0x102) {
+    const s = g.src();
+    const d = r.int(10);
+    g.emit(slot(cls | MOV | X, d, s, r.pick(is64 ? [8, 16, 32] : [8, 16]), 0));
+    g.init[d] = true;
+    return;
+  }
+  const d = g.rmw();
+  if (op === NEG) {
+    g.emit(slot(cls | NEG | K, d, 0, 0, 0));
+    return;
+  }
+  if (op === END) {
+    const bits = r.pick([16, 32, 64]);
+    // ALU64|END is bswap (ISA v4); ALU|END with TO_BE (0x08) or TO_LE (0x00).
+    if (r.chance(0.4)) g.emit(slot(ALU64 | END, d, 0, 0, bits));
+    else g.emit(slot(ALU | END | (r.chance(0.5) ? 0x08 : 0), d, 0, 0, bits));
+    return;
+  }
+  const signed = op === 0x100 || op === 0x101;
+  const base = op === 0x100 ? DIV : op === 0x101 ? MOD : op;
+  const off = signed ? 1 : 0;
+  const useReg = r.chance(0.5);
+  if (useReg) {
+    g.emit(slot(cls | base | X, d, g.src(), off, 0));
+    return;
+  }
+  let imm = r.imm();
+  if (base === LSH || base === RSH || base === ARSH) imm = (imm >>> 0) % width;
+  if ((base === DIV || base === MOD) && imm === 0) imm = r.pick([3, -7, 1, -1]);
+  g.emit(slot(cls | base | K, d, 0, off, imm));
+}
+
+function stackStoreStmt(g: Gen): void {
+  const r = g.r;
+  const size = r.pick<Size>(['B', 'H', 'W', 'DW']);
+  const n = BYTES[size];
+  const off = SCRATCH_LO + n * r.int((-CTX_SLOT + SCRATCH_LO) / -n);
+  if (r.chance(0.3)) g.emit(slot(ST | MEM | SIZE[size], 10, 0, off, r.imm()));
+  else g.emit(slot(STX | MEM | SIZE[size], 10, g.src(), off, 0));
+}
+
+function stackLoadStmt(g: Gen): void {
+  const r = g.r;
+  const size = r.pick<Size>(['B', 'H', 'W', 'DW']);
+  const n = BYTES[size];
+  const off = SCRATCH_LO + n * r.int((-CTX_SLOT + SCRATCH_LO) / -n);
+  const d = r.int(10);
+  // MEMSX (0x80) sign-extends; there is no 64-bit MEMSX.
+  const mode = size !== 'DW' && r.chance(0.3) ? 0x80 : MEM;
+  g.emit(slot(LDX | mode | SIZE[size], d, 10, off, 0));
+  g.init[d] = true;
+}
+
+function ctxFieldStmt(g: Gen): void {
+  const d = g.r.int(10);
+  g.fillCtx(d);
+  const off = g.kind === 'xdp' ? g.r.pick(XDP_FIELDS) : g.r.pick(SKB_FIELDS);
+  g.emit(slot(LDX | MEM | SIZE.W, d, d, off, 0));
+  g.init[d] = true;
+}
+
+/** `r2 = data; r3 = data_end; r4 = r2 + N; if r4 > r3 goto out; …accesses in [0, N)…; out:` */
+function packetStmt(g: Gen): void {
+  const r = g.r;
+  const xdp = g.kind === 'xdp';
+  const n = r.pick([1, 2, 4, 8, 14, 20, 34, 60, 64, 100]);
+  g.fillCtx(1);
+  const before = g.init.slice();
+  g.emit(slot(LDX | MEM | SIZE.W, 2, 1, xdp ? XDP_DATA : SKB_DATA, 0));
+  g.emit(slot(LDX | MEM | SIZE.W, 3, 1, xdp ? XDP_DATA_END : SKB_DATA_END, 0));
+  g.emit(slot(ALU64 | MOV | X, 4, 2, 0, 0), slot(ALU64 | ADD | K, 4, 0, 0, n));
+  for (const i of [1, 2, 3, 4]) g.init[i] = false;
+  const jumpAt = g.out.length;
+  g.emit(slot(JMP | 0x20 | X, 4, 3, 0, 0)); // if r4 > r3 goto out
+  const accesses = 1 + r.int(4);
+  for (let i = 0; i < accesses; i++) {
+    const size = r.pick<Size>(['B', 'H', 'W', 'DW'].filter((s) => BYTES[s as Size] <= n) as Size[]);
+    const off = r.int(n - BYTES[size] + 1);
+    if (r.chance(0.35)) {
+      // Writes, with a value from a scalar register that is not one of the pointers.
+      const srcs = g.scalars().filter((x) => x > 4 || x === 0);
+      if (srcs.length > 0 && r.chance(0.7)) g.emit(slot(STX | MEM | SIZE[size], 2, r.pick(srcs), off, 0));
+      else g.emit(slot(ST | MEM | SIZE[size], 2, 0, off, r.imm()));
+    } else {
+      const d = r.pick([0, 5, 6, 7, 8, 9]);
+      g.emit(slot(LDX | MEM | SIZE[size], d, 2, off, 0));
+      g.init[d] = true;
+    }
+  }
+  const skipped = g.out.length - jumpAt - 1;
+  const j = g.out[jumpAt];
+  if (j !== undefined) g.out[jumpAt] = slot(j[0], j[1], j[2], skipped, 0);
+  // Registers loaded inside the checked block are set on one path only.
+  g.init = g.init.map((v, i) => v && before[i] === true);
+}
+
+/** LD_ABS / LD_IND (socket filter and tc): r6 = ctx, r0 = packet bytes, r1–r5 clobbered. */
+function ldAbsStmt(g: Gen): void {
+  const r = g.r;
+  g.fillCtx(6);
+  const size = r.pick<Size>(['B', 'H', 'W']);
+  if (r.chance(0.5)) {
+    g.emit(slot(LD | ABS | SIZE[size], 0, 0, 0, r.int(80)));
+  } else {
+    const s = g.scalars().filter((x) => x !== 6 && x !== 0);
+    const idx = s.length > 0 ? r.pick(s) : 7;
+    if (!g.init[idx]) g.movImm(idx);
+    g.emit(slot(ALU64 | AND | K, idx, 0, 0, 63));
+    g.emit(slot(LD | IND | SIZE[size], 0, idx, 0, r.int(32)));
+  }
+  g.clobber();
+  g.init[6] = false;
+}
+
+/** key = (scalar & 7) at KEY_SLOT; r2 = &key. */
+function keyOnStack(g: Gen): void {
+  const s = g.src();
+  g.emit(slot(ALU64 | MOV | X, 2, s, 0, 0), slot(ALU64 | AND | K, 2, 0, 0, 7));
+  g.emit(slot(STX | MEM | SIZE.W, 10, 2, KEY_SLOT, 0));
+  g.emit(slot(ALU64 | MOV | X, 2, 10, 0, 0), slot(ALU64 | ADD | K, 2, 0, 0, KEY_SLOT));
+}
+
+/** lookup; if (r0) { loads, stores, atomics on the value }; r0 becomes a scalar on both paths. */
+function mapLookupStmt(g: Gen): void {
+  const r = g.r;
+  keyOnStack(g);
+  g.ldMap(1, r.int(PROGRAM_MAPS.length));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.mapLookup));
+  g.clobber();
+  g.init[0] = false;
+  const before = g.init.slice();
+  const jumpAt = g.out.length;
+  g.emit(slot(JMP | 0x10 | K, 0, 0, 0, 0)); // if r0 == 0 goto null
+  const ops = 1 + r.int(4);
+  const vals = (): number[] => g.scalars().filter((x) => x >= 6);
+  for (let i = 0; i < ops; i++) {
+    const size = r.pick<Size>(['W', 'DW']);
+    const off = BYTES[size] * r.int(16 / BYTES[size]);
+    const kind = r.int(4);
+    const v = vals();
+    if (kind === 0 || v.length === 0) {
+      const d = r.pick([6, 7, 8, 9]);
+      g.emit(slot(LDX | MEM | SIZE[size], d, 0, off, 0));
+      g.init[d] = true;
+    } else if (kind === 1) {
+      g.emit(slot(STX | MEM | SIZE[size], 0, r.pick(v), off, 0));
+    } else {
+      // atomic add/or/and/xor, with or without fetch, or xchg
+      const op = r.pick([ADD, ADD, OR, AND, XOR, XCHG]);
+      const fetch = op === XCHG ? 0 : r.chance(0.5) ? FETCH : 0;
+      const s = r.pick(v);
+      g.emit(slot(STX | ATOMIC | SIZE[size], 0, s, off, op | fetch));
+      // A fetch writes the old value into the source register: still a scalar.
+    }
+  }
+  // Leave r0 a scalar: the value's first word on this path, 0 on the null path.
+  g.emit(slot(LDX | MEM | SIZE.DW, 0, 0, 0, 0));
+  g.emit(slot(JMP | JA, 0, 0, 1, 0));
+  const nullAt = g.out.length;
+  g.emit(slot(ALU64 | MOV | K, 0, 0, 0, r.imm()));
+  const j = g.out[jumpAt];
+  if (j !== undefined) g.out[jumpAt] = slot(j[0], j[1], j[2], nullAt - jumpAt - 1, 0);
+  g.init[0] = true;
+  // Registers loaded only on the non-null path are not readable after the join.
+  g.init = g.init.map((v, i) => v && (i === 0 || before[i] === true));
+}
+
+function mapUpdateStmt(g: Gen): void {
+  const r = g.r;
+  g.emit(slot(STX | MEM | SIZE.DW, 10, g.src(), VALUE_BUF, 0));
+  g.emit(slot(STX | MEM | SIZE.DW, 10, g.src(), VALUE_BUF + 8, 0));
+  keyOnStack(g);
+  g.emit(slot(ALU64 | MOV | X, 3, 10, 0, 0), slot(ALU64 | ADD | K, 3, 0, 0, VALUE_BUF));
+  g.emit(slot(ALU64 | MOV | K, 4, 0, 0, r.pick([0, 0, 1, 2])));
+  g.ldMap(1, r.int(PROGRAM_MAPS.length));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.mapUpdate));
+  g.clobber();
+}
+
+function mapDeleteStmt(g: Gen): void {
+  keyOnStack(g);
+  g.ldMap(1, g.r.int(PROGRAM_MAPS.length));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.mapDelete));
+  g.clobber();
+}
+
+function stackPtr(g: Gen, reg: number, off: number): void {
+  g.emit(slot(ALU64 | MOV | X, reg, 10, 0, 0), slot(ALU64 | ADD | K, reg, 0, 0, off));
+}
+
+/** bpf_csum_diff(from, 4a, to, 4b, seed) over scratch stack bytes. */
+function csumDiffStmt(g: Gen): void {
+  const r = g.r;
+  const seed = g.src();
+  g.emit(slot(ALU64 | MOV | X, 5, seed, 0, 0));
+  const from = 4 * r.int(7), to = 4 * r.int(7);
+  stackPtr(g, 1, SCRATCH_LO + 4 * r.int(13 - from / 4));
+  g.emit(slot(ALU64 | MOV | K, 2, 0, 0, from));
+  stackPtr(g, 3, SCRATCH_LO + 4 * r.int(13 - to / 4));
+  g.emit(slot(ALU64 | MOV | K, 4, 0, 0, to));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.csumDiff));
+  g.clobber();
+}
+
+/** bpf_skb_load_bytes(ctx, off, scratch, len): r0 is 0 or -EFAULT, the buffer zeroed on failure. */
+function skbLoadBytesStmt(g: Gen): void {
+  const r = g.r;
+  const len = 1 + r.int(16);
+  const off = r.chance(0.7) ? r.int(80) : r.pick([-1, 1400, 1499, 1500, 0x7fffffff]);
+  g.fillCtx(1);
+  g.emit(slot(ALU64 | MOV | K, 2, 0, 0, off));
+  stackPtr(g, 3, SCRATCH_LO + r.int(48 - len + 1));
+  g.emit(slot(ALU64 | MOV | K, 4, 0, 0, len));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.skbLoadBytes));
+  g.clobber();
+}
+
+/** bpf_skb_store_bytes(ctx, off, scratch, len, 0). */
+function skbStoreBytesStmt(g: Gen): void {
+  const r = g.r;
+  const len = 1 + r.int(16);
+  const off = r.chance(0.8) ? r.int(70) : r.pick([-1, 1499, 1500]);
+  g.fillCtx(1);
+  g.emit(slot(ALU64 | MOV | K, 2, 0, 0, off));
+  stackPtr(g, 3, SCRATCH_LO + r.int(48 - len + 1));
+  g.emit(slot(ALU64 | MOV | K, 4, 0, 0, len));
+  g.emit(slot(ALU64 | MOV | K, 5, 0, 0, 0));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.skbStoreBytes));
+  g.clobber();
+}
+
+function xdpAdjustStmt(g: Gen): void {
+  const r = g.r;
+  g.fillCtx(1);
+  const head = r.chance(0.5);
+  const delta = head ? r.pick([-16, -8, -4, -1, 0, 1, 4, 8, 14, 16]) : r.pick([-16, -8, -4, -1, 0, 1, 4, 8, 16]);
+  g.emit(slot(ALU64 | MOV | K, 2, 0, 0, delta));
+  g.emit(slot(JMP | CALL, 0, 0, 0, head ? HELPER.xdpAdjustHead : HELPER.xdpAdjustTail));
+  g.clobber();
+}
+
+/** bpf_loop(nr, callback, &loop_ctx, 0); the callback mixes the index into loop_ctx. */
+function loopStmt(g: Gen): void {
+  const r = g.r;
+  if (r.chance(0.5)) {
+    g.emit(slot(ALU64 | MOV | K, 1, 0, 0, r.int(9)));
+  } else {
+    g.emit(slot(ALU64 | MOV | X, 1, g.src(), 0, 0), slot(ALU64 | AND | K, 1, 0, 0, 15));
+  }
+  g.loopRefs.push(g.out.length);
+  g.emit(slot(LD | IMM | SIZE.DW, 2, PSEUDO_FUNC, 0, 0), slot(0, 0, 0, 0, 0));
+  stackPtr(g, 3, LOOP_CTX);
+  g.emit(slot(ALU64 | MOV | K, 4, 0, 0, 0));
+  g.emit(slot(JMP | CALL, 0, 0, 0, HELPER.loop));
+  g.clobber();
+  g.usesLoop = true;
+}
+
+/** `callback(index, ctx)`: *ctx = (*ctx ^ index * k1) + k2; stop (return 1) at index k3. */
+function loopCallback(r: Prng): Slot[] {
+  return [
+    slot(LDX | MEM | SIZE.DW, 0, 2, 0, 0),
+    slot(ALU64 | MOV | X, 3, 1, 0, 0),
+    slot(ALU64 | MUL | K, 3, 0, 0, r.imm()),
+    slot(ALU64 | XOR | X, 0, 3, 0, 0),
+    slot(ALU64 | ADD | K, 0, 0, 0, r.imm()),
+    slot(STX | MEM | SIZE.DW, 2, 0, 0, 0),
+    slot(ALU64 | MOV | K, 0, 0, 0, 0),
+    slot(JMP | 0x50 | K, 1, 0, 1, r.int(10)), // if r1 != k3 goto +1
+    slot(ALU64 | MOV | K, 0, 0, 0, 1),
+    slot(JMP | EXIT, 0, 0, 0, 0),
+  ];
+}
+
+const loopCallbackLength = loopCallback(new Prng(0)).length;
+
+type Stmt = (g: Gen) => void;
+
+function stmtsFor(kind: ProgKind): [Stmt, number][] {
+  const common: [Stmt, number][] = [
+    [aluStmt, 30], [stackStoreStmt, 5], [stackLoadStmt, 5], [ctxFieldStmt, 2],
+    [mapLookupStmt, 3], [mapUpdateStmt, 2], [mapDeleteStmt, 1], [loopStmt, 1],
+  ];
+  if (kind === 'socket_filter') return [...common, [ldAbsStmt, 2], [skbLoadBytesStmt, 2]];
+  if (kind === 'sched_cls') return [...common, [packetStmt, 4], [ldAbsStmt, 1], [skbLoadBytesStmt, 2], [skbStoreBytesStmt, 2], [csumDiffStmt, 2]];
+  return [...common, [packetStmt, 5], [xdpAdjustStmt, 2], [csumDiffStmt, 2]];
+}
+
+function pickWeighted(r: Prng, xs: readonly [Stmt, number][]): Stmt {
+  let total = 0;
+  for (const [, w] of xs) total += w;
+  let n = r.int(total);
+  for (const [s, w] of xs) {
+    if (n < w) return s;
+    n -= w;
+  }
+  throw new Error('unreachable');
+}
+
+/** A conditional jump over a block of statements (either width, imm or reg). */
+function ifStmt(g: Gen, depth: number, stmts: readonly [Stmt, number][]): void {
+  const r = g.r;
+  const jmp = r.chance(0.5) ? JMP : JMP32;
+  const op = r.pick(JCC);
+  const a = g.src();
+  const b = g.src();
+  const jumpAt = g.out.length;
+  if (r.chance(0.5)) g.emit(slot(jmp | op | K, a, 0, 0, r.imm()));
+  else g.emit(slot(jmp | op | X, a, b, 0, 0));
+  g.branches++;
+  const before = g.init.slice();
+  block(g, depth + 1, 1 + r.int(4), stmts);
+  let skip = g.out.length - jumpAt - 1;
+  if (r.chance(0.4)) {
+    // else branch: the then-part jumps over it.
+    const afterThen = g.init.slice();
+    const jaAt = g.out.length;
+    g.emit(slot(JMP | JA, 0, 0, 0, 0));
+    skip = g.out.length - jumpAt - 1;
+    g.init = before.slice();
+    block(g, depth + 1, 1 + r.int(3), stmts);
+    g.out[jaAt] = slot(JMP | JA, 0, 0, g.out.length - jaAt - 1, 0);
+    g.init = afterThen.map((v, i) => v && g.init[i] === true);
+  } else {
+    g.init = before.map((v, i) => v && g.init[i] === true);
+  }
+  const j = g.out[jumpAt];
+  if (j !== undefined) g.out[jumpAt] = slot(j[0], j[1], j[2], skip, j[4]);
+}
+
+function block(g: Gen, depth: number, n: number, stmts: readonly [Stmt, number][]): void {
+  for (let i = 0; i < n; i++) {
+    if (depth < 3 && g.branches < 10 && g.r.chance(0.15)) ifStmt(g, depth, stmts);
+    else pickWeighted(g.r, stmts)(g);
+  }
+}
+
+/**
+ * Program `index` of the sequence drawn from `seed`: a prologue (ctx saved,
+ * stack initialised, registers set), random statements, and r0 folded from
+ * every live register so a difference anywhere shows in the return value.
+ *
+ * @example
+ * const p = generateProgram(1, 0);
+ * p.kind; // 'socket_filter' | 'sched_cls' | 'xdp'
+ */
+export function generateProgram(seed: number, index: number): RandomProgram {
+  const r = new Prng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0);
+  const kind = r.pick<ProgKind>(['socket_filter', 'sched_cls', 'xdp']);
+  const g = new Gen(r, kind);
+  g.emit(slot(STX | MEM | SIZE.DW, 10, 1, CTX_SLOT, 0));
+  for (let off = STACK_BOTTOM; off < CTX_SLOT; off += 8) g.emit(slot(ST | MEM | SIZE.DW, 10, 0, off, r.imm()));
+  for (let i = 0; i < 10; i++) if (i !== 1 || r.chance(0.5)) g.movImm(i);
+  const stmts = stmtsFor(kind);
+  // One program in eight calls bpf_loop; LD_ABS cannot share a program with
+  // bpf-to-bpf calls (the loop callback is one), so those programs have none.
+  const withLoop = r.chance(0.125);
+  if (withLoop) loopStmt(g);
+  block(g, 0, 10 + r.int(30), stmts.filter(([s]) => s !== (withLoop ? ldAbsStmt : loopStmt)));
+  // Fold: r0 = mix of every scalar register and the loop context.
+  if (g.init[0] !== true) g.emit(slot(ALU64 | MOV | K, 0, 0, 0, 0));
+  for (let i = 1; i < 10; i++) {
+    if (g.init[i] !== true) continue;
+    g.emit(slot(ALU64 | MUL | K, 0, 0, 0, 0x01000193), slot(ALU64 | XOR | X, 0, i, 0, 0));
+  }
+  g.emit(slot(LDX | MEM | SIZE.DW, 1, 10, LOOP_CTX, 0), slot(ALU64 | XOR | X, 0, 1, 0, 0));
+  // The test run reports the low 32 bits of r0: fold the high half in.
+  g.emit(slot(ALU64 | MOV | X, 1, 0, 0, 0), slot(ALU64 | RSH | K, 1, 0, 0, 32), slot(ALU64 | XOR | X, 0, 1, 0, 0));
+  g.emit(slot(JMP | EXIT, 0, 0, 0, 0));
+  if (g.usesLoop) {
+    const start = g.out.length;
+    for (const at of g.loopRefs) {
+      const s = g.out[at];
+      if (s !== undefined) g.out[at] = slot(s[0], s[1], s[2], s[3], start - at - 1);
+    }
+    g.emit(...loopCallback(r));
+  }
+  const callback = g.usesLoop ? { callback: g.out.length - loopCallbackLength } : {};
+  return { name: `seed ${seed} #${index}`, kind, insns: slotsHex(g.out), maps: PROGRAM_MAPS, ...callback };
+}
+
+function slotsHex(slots: readonly Slot[]): string {
+  const b = new Uint8Array(slots.length * 8);
+  const v = new DataView(b.buffer);
+  slots.forEach(([code, dst, src, off, imm], i) => {
+    v.setUint8(i * 8, code);
+    v.setUint8(i * 8 + 1, ((src & 0xf) << 4) | (dst & 0xf));
+    v.setInt16(i * 8 + 2, off, true);
+    v.setInt32(i * 8 + 4, imm, true);
+  });
+  return toHex(b);
+}
+
+/** Bytes to hex, two lowercase digits a byte. */
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Hex (two digits a byte) to bytes. */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Packet sizes every program is run on: a bare Ethernet header, a short frame, 64 bytes, an MTU. */
+export const PACKET_SIZES = [14, 60, 64, 1500] as const;
+
+/**
+ * The packets of a recording, random bytes from `seed`; the second is made
+ * IPv4 and the third IPv6 (by EtherType) so the skb's protocol varies.
+ *
+ * @example
+ * packetsFor(1).map((p) => p.length); // [14, 60, 64, 1500]
+ */
+export function packetsFor(seed: number): Uint8Array[] {
+  const r = new Prng(seed ^ 0x2545f491);
+  return PACKET_SIZES.map((n, i) => {
+    const p = r.bytes(n);
+    if (i === 1) p.set([0x08, 0x00], 12);
+    if (i === 2) p.set([0x86, 0xdd], 12);
+    return p;
+  });
+}
+
+/** One BPF_PROG_TEST_RUN: its errno, or retval, data_size_out and data_out. */
+export interface RunRecord {
+  readonly errno?: string;
+  readonly retval?: number;
+  readonly size?: number;
+  /** data_out as hex up to {@link OUT_HEX_MAX} bytes, else `sha256:<hex>`. */
+  readonly out?: string;
+}
+
+/** What a program did on a kernel: the load's errno, or its runs and the maps afterwards. */
+export interface ProgramRecord {
+  /** 'ok' or the errno of BPF_PROG_LOAD. */
+  readonly load: string;
+  readonly runs?: readonly RunRecord[];
+  /** Per map: an array's values by index, a hash map's `key:value` sorted by key (hex). */
+  readonly maps?: readonly (readonly string[])[];
+}
+
+export const OUT_HEX_MAX = 128;
+
+function outString(b: Uint8Array): string {
+  return b.length <= OUT_HEX_MAX ? toHex(b) : `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+function withBuffer<T>(sys: BpfSyscall, init: Uint8Array | number, fn: (addr: bigint) => T): T {
+  const addr = sys.memory.alloc(init);
+  try {
+    return fn(addr);
+  } finally {
+    sys.memory.free(addr);
+  }
+}
+
+function errnoOf(e: unknown): string {
+  if (!isBpfError(e)) throw e;
+  return e.code;
+}
+
+function createMap(sys: BpfSyscall, m: MapSpec): number {
+  const map_type = m.type === 'array' ? BpfMapType.BPF_MAP_TYPE_ARRAY : BpfMapType.BPF_MAP_TYPE_HASH;
+  return sys.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type, key_size: m.keySize, value_size: m.valueSize, max_entries: m.maxEntries }));
+}
+
+/** The instructions with each `ld_imm64 rX, map` index replaced by that map's fd. */
+export function withMapFds(insnsHex: string, fds: readonly number[]): Uint8Array {
+  const b = fromHex(insnsHex);
+  const v = new DataView(b.buffer);
+  for (let at = 0; at + 8 <= b.length; at += 8) {
+    if (b[at] === (LD | IMM | SIZE.DW) && ((b[at + 1] ?? 0) >> 4) === PSEUDO_MAP_FD) {
+      v.setInt32(at + 4, fds[v.getInt32(at + 4, true)] ?? -1, true);
+    }
+  }
+  return b;
+}
+
+/**
+ * BTF for a program with a loop callback: subprograms need func_info, which
+ * points at FUNC types (main global, the callback static).
+ */
+const CALLBACK_BTF = encodeBtfBlob([
+  { kind: 'INT', name: 'int', size: 4 },
+  { kind: 'INT', name: 'long', size: 8 },
+  { kind: 'PTR', type: 0 },
+  { kind: 'FUNC_PROTO', ret: 1, params: [['ctx', 3]] },
+  { kind: 'FUNC', name: 'prog', type: 4, linkage: 1 },
+  { kind: 'FUNC_PROTO', ret: 1, params: [['index', 2], ['ctx', 3]] },
+  { kind: 'FUNC', name: 'callback', type: 6, linkage: 0 },
+]).blob;
+
+function funcInfo(callback: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0, true);
+  v.setUint32(4, 5, true);
+  v.setUint32(8, callback, true);
+  v.setUint32(12, 7, true);
+  return b;
+}
+
+/** BPF_PROG_LOAD; the fd, or the errno and the verifier's last log line. */
+export function loadProgram(sys: BpfSyscall, p: RandomProgram, fds: readonly number[]): { fd: number } | { errno: string; log: string } {
+  const insns = withMapFds(p.insns, fds);
+  const logSize = 1 << 16;
+  const btfFd = p.callback === undefined ? -1 : withBuffer(sys, CALLBACK_BTF, (btf) => sys.bpf(BpfCmd.BPF_BTF_LOAD, encodeBtfLoadAttr({ btf, btf_size: CALLBACK_BTF.length })));
+  try {
+    return withBuffer(sys, funcInfo(p.callback ?? 0), (fi) => loadWith(sys, p, insns, logSize, btfFd < 0 ? {} : { prog_btf_fd: btfFd, func_info: fi, func_info_cnt: 2, func_info_rec_size: 8 }));
+  } finally {
+    if (btfFd >= 0) sys.close(btfFd);
+  }
+}
+
+function loadWith(
+  sys: BpfSyscall, p: RandomProgram, insns: Uint8Array, logSize: number,
+  btf: { prog_btf_fd?: number; func_info?: bigint; func_info_cnt?: number; func_info_rec_size?: number },
+): { fd: number } | { errno: string; log: string } {
+  return withBuffer(sys, insns, (insnsAddr) => withBuffer(sys, new TextEncoder().encode('GPL\0'), (license) => {
+    const load = (logBuf: bigint): number => sys.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+      prog_type: PROG_TYPES[p.kind], insn_cnt: insns.length / 8, insns: insnsAddr, license, ...btf,
+      ...(logBuf === 0n ? {} : { log_level: 1, log_buf: logBuf, log_size: logSize }),
+    }));
+    try {
+      return { fd: load(0n) };
+    } catch (e) {
+      const errno = errnoOf(e);
+      // Load again with a log, for the reason only (the errno is the first attempt's).
+      const log = withBuffer(sys, logSize, (logBuf) => {
+        try {
+          load(logBuf);
+        } catch (e2) {
+          errnoOf(e2);
+        }
+        const text = new TextDecoder().decode(sys.memory.read(logBuf, logSize));
+        const lines = text.slice(0, Math.max(0, text.indexOf('\0'))).trim().split('\n');
+        return lines.slice(-2).join(' | ');
+      });
+      return { errno, log };
+    }
+  }));
+}
+
+function testRun(sys: BpfSyscall, progFd: number, data: Uint8Array): RunRecord {
+  const outSize = 4096;
+  return withBuffer(sys, data, (dataIn) => withBuffer(sys, outSize, (dataOut) => {
+    const attr = encodeTestRunAttr({ prog_fd: progFd, repeat: 1, data_in: dataIn, data_size_in: data.length, data_out: dataOut, data_size_out: outSize });
+    try {
+      sys.bpf(BpfCmd.BPF_PROG_TEST_RUN, attr);
+    } catch (e) {
+      return { errno: errnoOf(e) };
+    }
+    const d = decodeTestRunAttr(attr);
+    return { retval: d.retval, size: d.data_size_out, out: outString(sys.memory.read(dataOut, Math.min(d.data_size_out, outSize))) };
+  }));
+}
+
+function lookup(sys: BpfSyscall, fd: number, key: Uint8Array, valueSize: number): Uint8Array | undefined {
+  return withBuffer(sys, key, (k) => withBuffer(sys, valueSize, (v) => {
+    try {
+      sys.bpf(BpfCmd.BPF_MAP_LOOKUP_ELEM, encodeMapElemAttr({ map_fd: fd, key: k, value: v }));
+    } catch (e) {
+      errnoOf(e);
+      return undefined;
+    }
+    return sys.memory.read(v, valueSize);
+  }));
+}
+
+/** Every element: an array's values by index, a hash map's `key:value` pairs sorted by key. */
+export function dumpMap(sys: BpfSyscall, fd: number, m: MapSpec): string[] {
+  if (m.type === 'array') {
+    const out: string[] = [];
+    for (let i = 0; i < m.maxEntries; i++) {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, i, true);
+      const v = lookup(sys, fd, key, m.valueSize);
+      out.push(v === undefined ? '-' : toHex(v));
+    }
+    return out;
+  }
+  const keys: Uint8Array[] = [];
+  let prev: Uint8Array | undefined;
+  for (;;) {
+    const next = withBuffer(sys, m.keySize, (nk) => {
+      const call = (k: bigint): boolean => {
+        try {
+          sys.bpf(BpfCmd.BPF_MAP_GET_NEXT_KEY, encodeMapElemAttr({ map_fd: fd, key: k, next_key: nk }));
+          return true;
+        } catch (e) {
+          errnoOf(e);
+          return false;
+        }
+      };
+      const ok = prev === undefined ? call(0n) : withBuffer(sys, prev, call);
+      return ok ? sys.memory.read(nk, m.keySize) : undefined;
+    });
+    if (next === undefined || keys.length > m.maxEntries) break;
+    keys.push(next);
+    prev = next;
+  }
+  return keys
+    .map((k) => `${toHex(k)}:${toHex(lookup(sys, fd, k, m.valueSize) ?? new Uint8Array())}`)
+    .sort();
+}
+
+/**
+ * Creates the program's maps, loads it, test-runs it once on each packet in
+ * order (the maps carry over), and dumps the maps; closes everything after.
+ *
+ * @example
+ * const rec = runProgram(createLinuxSyscall(), generateProgram(1, 0), packetsFor(1));
+ * rec.load; // 'ok' or an errno such as 'EACCES'
+ */
+export function runProgram(sys: BpfSyscall, p: RandomProgram, packets: readonly Uint8Array[]): ProgramRecord & { log?: string } {
+  const fds: number[] = [];
+  try {
+    for (const m of p.maps) fds.push(createMap(sys, m));
+    const loaded = loadProgram(sys, p, fds);
+    if (!('fd' in loaded)) return { load: loaded.errno, log: loaded.log };
+    try {
+      const runs = packets.map((pkt) => testRun(sys, loaded.fd, pkt));
+      const maps = p.maps.map((m, i) => dumpMap(sys, fds[i] ?? -1, m));
+      return { load: 'ok', runs, maps };
+    } finally {
+      sys.close(loaded.fd);
+    }
+  } finally {
+    for (const fd of fds) sys.close(fd);
+  }
+}
+
+/** The recorded answers of Linux: generator inputs, the packets, and each accepted program's record. */
+export interface RandomProgramsFixture {
+  readonly comment: string;
+  readonly kernel: string;
+  readonly seed: number;
+  readonly generated: number;
+  /** Programs Linux refused to load, by errno (they are not in `programs`). */
+  readonly rejected: Readonly<Record<string, number>>;
+  /** Programs whose two Linux runs differed (left out as not reproducible). */
+  readonly unstable: number;
+  /** Hex of each packet, run in this order. */
+  readonly packets: readonly string[];
+  readonly programs: readonly (RandomProgram & { readonly linux: ProgramRecord })[];
+}
+
+/** The seed and count of the committed recording (and of the live comparison). */
+export const FIXTURE_SEED = 1;
+export const FIXTURE_COUNT = 300;
+
+const NO_CALLBACKS =
+  "bpfkit's verifier does not know BPF_PSEUDO_FUNC (ld_imm64 of a callback, as bpf_loop takes): add_subprog_and_kfunc " +
+  'makes its target a subprogram, check_cfg walks it from the ld_imm64; bpfkit calls the callback unreachable (EINVAL)';
+
+/**
+ * Programs of the recording (seed {@link FIXTURE_SEED}) on which bpfkit and
+ * Linux 6.18 disagree, each with why. A listed program that starts agreeing
+ * fails the tests, so the list only shrinks.
+ */
+export const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map<string, string>(
+  // The programs that call bpf_loop.
+  [
+    7, 32, 46, 47, 62, 76, 83, 85, 105, 110, 116, 117, 143, 148, 152, 157, 162, 168, 183, 206, 213, 233, 236, 244, 247,
+    261, 263, 265, 270, 275, 278, 284, 288, 292, 295, 297, 298,
+  ].map((i) => [`seed ${String(FIXTURE_SEED)} #${String(i)}`, NO_CALLBACKS]),
+);
+
+/** Two records as one line each where they differ, for a test's message. */
+export function describeDifference(linux: ProgramRecord, simulated: ProgramRecord & { log?: string }): string {
+  if (linux.load !== simulated.load) return `load: linux ${linux.load}, bpfkit ${simulated.load}${simulated.log === undefined ? '' : ` (${simulated.log})`}`;
+  const out: string[] = [];
+  (linux.runs ?? []).forEach((r, i) => {
+    const s = simulated.runs?.[i];
+    if (JSON.stringify(r) !== JSON.stringify(s)) out.push(`packet ${i} (${PACKET_SIZES[i] ?? '?'} bytes): linux ${JSON.stringify(r)}, bpfkit ${JSON.stringify(s)}`);
+  });
+  (linux.maps ?? []).forEach((m, i) => {
+    const s = simulated.maps?.[i];
+    if (JSON.stringify(m) !== JSON.stringify(s)) out.push(`map ${i}: linux ${JSON.stringify(m)}, bpfkit ${JSON.stringify(s)}`);
+  });
+  return out.join('\n');
+}
+
+/** The part of a run's record both kernels must agree on (the load's log is not compared). */
+export function comparable(r: ProgramRecord): ProgramRecord {
+  return r.runs === undefined ? { load: r.load } : { load: r.load, runs: r.runs, maps: r.maps ?? [] };
+}
