@@ -93,8 +93,9 @@ export class KernelCore {
   newFile(kind: OpenFileKind, opath: boolean, flags: number, payload: FilePayload, onRelease?: (f: KFile) => void): KFile {
     const f = new KFile(this.fileIds.alloc(), kind, opath, flags, payload, (dead) => {
       this.liveFiles.delete(dead);
-      dead.payload.object?.put();
+      // The file's own release (a map's user reference) runs while it still holds its object.
       onRelease?.(dead);
+      dead.payload.object?.put();
     });
     this.liveFiles.add(f);
     return f;

@@ -240,3 +240,19 @@ test('a program loaded with a token in a container: the container sees its own u
   t.is(outside.getUint32(20, true), 16);
   t.is(errnoOf(() => c.bpf(BpfCmd.BPF_PROG_GET_FD_BY_ID, encodeGetIdAttr({ prog_id: 1 }))), 'EPERM');
 });
+
+test('a prog array holding a program that uses it is cleared when its last fd closes, so neither leaks', (t) => {
+  const k = createDefaultKernel();
+  const before = live(k);
+  const pa = createMap(k.init, { map_type: BpfMapType.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 });
+  // r2 = prog array; r3 = 0; tail_call; r0 = 2; exit
+  const prog = loadProg(k.init, BpfProgType.BPF_PROG_TYPE_XDP, [
+    ...insn(0x18, 2, 1, 0, pa), ...insn(0, 0, 0, 0, 0), ...insn(0xb7, 3, 0, 0, 0), ...insn(0x85, 0, 0, 0, 12),
+    ...insn(0xb7, 0, 0, 0, 2), ...insn(0x95, 0, 0, 0, 0),
+  ]);
+  update(k.init, pa, u32(0), u32(prog));
+  k.init.close(prog);
+  t.is(k.counts().byKind['prog'], 1, 'the slot keeps the program');
+  k.init.close(pa);
+  t.deepEqual(live(k), before);
+});

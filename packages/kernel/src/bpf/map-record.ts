@@ -26,6 +26,8 @@ export class MapRecord {
   writeActive = 0;
   /** Prog arrays: the first program type stored in or using the map. */
   owner: ProgArrayOwner | undefined;
+  /** `map->usercnt`: files and pins on the map (programs and map slots do not count). */
+  urefs = 0;
 
   constructor(
     /** `map_type`, sizes, `max_entries`, `map_flags` (BPF_F_RDONLY/WRONLY cleared: they belong to the fd). */
@@ -47,6 +49,26 @@ export class MapRecord {
   /** `btf_record_has_field(map->record, BPF_SPIN_LOCK)`: BPF_F_LOCK needs it. */
   get hasSpinLock(): boolean {
     return this.fields.some((f) => f.kind === 'bpf_spin_lock');
+  }
+}
+
+/**
+ * `bpf_map_put_uref`: drops a user reference; the last one clears a prog
+ * array (`map_release_uref`), which breaks the cycle of a program that holds
+ * the array it sits in.
+ */
+export function mapPutUref(map: MapRecord): void {
+  map.urefs--;
+  if (map.urefs !== 0 || map.info.mapType !== M.BPF_MAP_TYPE_PROG_ARRAY || map.live === undefined) return;
+  const key = new Uint8Array(4);
+  const kv = new DataView(key.buffer);
+  for (let i = 0; i < map.info.maxEntries; i++) {
+    kv.setUint32(0, i, true);
+    try {
+      map.live.sysDelete(key);
+    } catch {
+      // an empty slot: nothing to drop
+    }
   }
 }
 

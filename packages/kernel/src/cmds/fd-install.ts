@@ -1,6 +1,7 @@
 import type { OpenFileKind } from '@bpfkit/kernel-api';
 import type { BpfObject } from '../bpf/objects.js';
 import type { TaskImpl } from '../task/task.js';
+import { mapPutUref, type MapRecord } from '../bpf/map-record.js';
 
 const LINK_TEXT: Partial<Record<OpenFileKind, string>> = {
   'bpf-map': 'anon_inode:bpf-map',
@@ -11,10 +12,14 @@ const LINK_TEXT: Partial<Record<OpenFileKind, string>> = {
 /**
  * `bpf_map_new_fd` and friends: an anon-inode file holding the caller's
  * reference on `obj`, installed O_CLOEXEC. If the install fails the reference
- * is dropped, so nothing leaks.
+ * is dropped, so nothing leaks. A map file is also a user reference on the map.
  */
 export function installObjectFd(task: TaskImpl, kind: OpenFileKind, obj: BpfObject, flags = 2): number {
-  const file = task.core.newFile(kind, false, flags, { object: obj, linkText: LINK_TEXT[kind] ?? 'anon_inode:bpf' });
+  const map = obj.kind === 'map' ? (obj.impl as MapRecord) : undefined;
+  if (map !== undefined) map.urefs++;
+  const file = task.core.newFile(kind, false, flags, { object: obj, linkText: LINK_TEXT[kind] ?? 'anon_inode:bpf' }, () => {
+    if (map !== undefined) mapPutUref(map);
+  });
   try {
     return task.fdTable.install(file, { cloexec: true });
   } catch (e) {

@@ -5,6 +5,7 @@ import type { BpfObject } from '../bpf/objects.js';
 import { lookupParent, lookupPath } from '../fs/namei.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
+import type { MapRecord } from '../bpf/map-record.js';
 import { fileFlagCheck } from './map-create.js';
 
 const PATH_MAX = 4096;
@@ -55,6 +56,7 @@ export function objPin(task: TaskImpl, bytes: Uint8Array): number {
   }
   core.deps.bpffs.pin(parent.inode, name, obj.kind as 'map' | 'prog' | 'link', obj, task.cred, task.umask);
   obj.get();
+  if (obj.kind === 'map') (obj.impl as MapRecord).urefs++;
   return 0;
 }
 

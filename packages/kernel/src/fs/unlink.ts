@@ -1,4 +1,5 @@
 import { BpfError, type Credentials } from '@bpfkit/kernel-api';
+import { mapPutUref, type MapRecord } from '../bpf/map-record.js';
 import { BpfObject } from '../bpf/objects.js';
 import { lookupParent, type WalkContext } from './namei.js';
 
@@ -26,5 +27,8 @@ export function removeEntry(ctx: WalkContext, dirfd: number, path: string, isDir
   }
   if (isDir) ops.rmdir(parent.inode, name, cred);
   else ops.unlink(parent.inode, name, cred);
-  if (victim?.object instanceof BpfObject) victim.object.put();
+  if (victim?.object instanceof BpfObject) {
+    if (victim.object.kind === 'map') mapPutUref(victim.object.impl as MapRecord);
+    victim.object.put();
+  }
 }
