@@ -143,3 +143,10 @@ test('a fused load that faults reports the load and counts only it', (t) => {
   const { out } = runProgram('r0 = 0\nr3 = *(u8 *)(r0 +0)\nr0 += r3\nexit', { verified: true });
   t.like(out, { kind: 'fault', fault: { kind: 'memory', pc: 1, addr: 0, size: 1 }, insnsExecuted: 2 });
 });
+
+test('a 2- or 4-byte load followed by be16/be32 of it reads big-endian', (t) => {
+  const mem = Uint8Array.from([0x12, 0x34, 0x56, 0x78]);
+  t.is(r0('r0 = *(u16 *)(r1 +0)\nr0 = be16 r0\nexit', { mem, verified: true }), 0x1234n);
+  t.is(r0('r0 = *(u32 *)(r1 +0)\nr0 = be32 r0\nexit', { mem, verified: true }), 0x12345678n);
+  t.like(runProgram('r0 = *(u32 *)(r1 +0)\nr0 = be32 r0\nexit', { mem, verified: true, insnLimit: 1 }).out, { kind: 'fault', fault: { kind: 'insn-limit', pc: 1 }, insnsExecuted: 1 });
+});

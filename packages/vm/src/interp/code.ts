@@ -215,6 +215,11 @@ function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Array, targ
       packed[4 * i + 3] = (kind << 8) | (dst2 * 2);
       continue;
     }
+    if (dst2 === dst && ((first === 0x69 && second === Op.SWAP16) || (first === 0x61 && second === Op.SWAP32))) {
+      // rA = *(u16 *)(rB + off); rA = be16 rA (and the 32-bit form)
+      packed[4 * i] = (first === 0x69 ? Op.LDXH_BE16 : Op.LDXW_BE32) | (dst << 17) | ((p.src[i] ?? 0) << 25);
+      continue;
+    }
     const fused = MOV_FUSIONS.get(first)?.get(second);
     if (fused === Op.MOV64_ADD64_K && dst2 === dst && ops[i + 2] === 0x2d && (p.dst[i + 2] ?? 0) === dst) {
       // rX = rY; rX += N; if rX > rZ goto: the packet bounds check.

@@ -365,6 +365,30 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         break;
       }
 
+      case 0x17f: // ldxh; be16
+      case 0x180: { // ldxw; be32
+        const s = w >>> 24;
+        const b = r[s] ?? 0;
+        const h = r[s + 1] ?? 0;
+        const a = (b >>> 0) + (ins[i4 + 2] ?? 0);
+        const size = o === 0x17f ? 2 : 4;
+        if (h !== 0 || a < GUARD || a + size > len) {
+          m.executed = stop - left;
+          memoryFault(pc, b >>> 0, h, ins[i4 + 2] ?? 0, size, false);
+        }
+        const d = (w >>> 16) & 0xff;
+        r[d + 1] = 0;
+        if (left <= 0) {
+          r[d] = o === 0x17f ? view.getUint16(a, true) : view.getInt32(a, true);
+          pc++;
+          break;
+        }
+        left--;
+        r[d] = o === 0x17f ? view.getUint16(a, false) : view.getInt32(a, false);
+        pc += 2;
+        break;
+      }
+
       // ---- ALU64, register ----
       case 0x0f: { // add64 X
         const d = (w >>> 16) & 0xff;

@@ -91,6 +91,9 @@ export const Op = {
   LDXB_ALU_X: 0x17c,
   LDXH_ALU_X: 0x17d,
   LDXW_ALU_X: 0x17e,
+  /** A 2- or 4-byte load then `be16`/`be32` of the loaded register (`ntohs`, `ntohl` of packet fields). */
+  LDXH_BE16: 0x17f,
+  LDXW_BE32: 0x180,
   /** One past the highest internal op. */
-  COUNT: 0x17f,
+  COUNT: 0x181,
 } as const;

@@ -26,6 +26,7 @@ function warmUpText(): string {
     lines.push(`r3 = load_acquire((${s} *)(r4 +0))`, `store_release((${s} *)(r4 +0), r3)`);
   }
   for (const s of ['s8', 's16', 's32']) lines.push(`r3 = *(${s} *)(r10 -8)`, 'r0 += r3');
+  lines.push('r3 = *(u16 *)(r10 -8)', 'r3 = be16 r3', 'r3 = *(u32 *)(r10 -8)', 'r3 = be32 r3');
   for (const op of ['+=', '^=', '|=']) for (const w of ['r', 'w']) lines.push('r3 = *(u8 *)(r10 -8)', `${w}0 ${op} ${w}3`);
   for (const [w, t] of [['r', 'u64'], ['w', 'u32']] as const) {
     for (const op of ['+=', '|=', '&=', '^=']) lines.push(`${w}3 = ${w}7`, `lock *(${t} *)(r4 +0) ${op} ${w}3`);
