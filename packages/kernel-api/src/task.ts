@@ -55,6 +55,11 @@ export const MAP_PRIVATE = 2;
  * A mapping made by {@link Task.mmap}: a window on the map's memory in the
  * simulated machine's arena, so writes through it are what programs and
  * lookups see, and the other way round.
+ *
+ * @example
+ * const m = task.mmap(arrayFd, 4096, PROT_READ | PROT_WRITE, MAP_SHARED);
+ * m.write(8, value);   // element 1 of an 8-byte-value array
+ * task.munmap(m);
  */
 export interface MemoryMapping {
   /** Bytes mapped (what `mmap` was asked for). */

@@ -11,12 +11,22 @@ import {
 } from '@bpfkit/uapi';
 import type { CaseRunner, Observed } from './runner.js';
 
-/** Lower-case hex of bytes. */
+/**
+ * Lower-case hex of bytes.
+ *
+ * @example
+ * hex(Uint8Array.of(1, 255)); // '01ff'
+ */
 export function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Bytes of a hex string. */
+/**
+ * Bytes of a hex string.
+ *
+ * @example
+ * unhex('01ff'); // Uint8Array [1, 255]
+ */
 export function unhex(s: string): Uint8Array {
   return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 }

@@ -1,6 +1,11 @@
 import { isBpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
 
-/** A kernel whose caller can also map map fds (`Task`, `LinuxSyscall`). */
+/**
+ * A kernel whose caller can also map map fds (`Task`, `LinuxSyscall`).
+ *
+ * @example
+ * const sys: BpfSyscall & MmapCapable = kernel.init;
+ */
 export interface MmapCapable {
   mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   munmap(mapping: MemoryMapping): void;
@@ -31,6 +36,11 @@ export interface FailureReason {
  * Runs the steps of one case on one kernel and records what each step gave.
  * Memory it hands out and fds it records are released by {@link finish}, so
  * a case leaves nothing behind on either kernel.
+ *
+ * @example
+ * const r = new CaseRunner(kernel.init, 2);
+ * const fd = r.call('create', BpfCmd.BPF_MAP_CREATE, attr); // records { ok: true }
+ * r.finish();
  */
 export class CaseRunner {
   readonly observations: Observation[] = [];
@@ -143,7 +153,12 @@ export class CaseRunner {
   }
 }
 
-/** A syscall-level case: a sequence of `bpf()` calls whose every outcome is recorded. */
+/**
+ * A syscall-level case: a sequence of `bpf()` calls whose every outcome is recorded.
+ *
+ * @example
+ * const c: SyscallCase = { name: 'freeze twice', run: (r) => { freeze(r, 'first', fd); freeze(r, 'again', fd); } };
+ */
 export interface SyscallCase {
   readonly name: string;
   run(r: CaseRunner): void;
