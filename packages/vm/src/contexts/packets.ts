@@ -42,11 +42,17 @@ export class PacketContext {
     /** The context's address (r1). */
     readonly ctx: number,
     readonly layout: PacketLayout,
-    /** Start of the buffer (`data_hard_start`, `skb->head`). */
-    readonly head: number,
+    /** Start of the buffer (`data_hard_start`, `skb->head`); an skb's moves when its head is expanded. */
+    public head: number,
     /** Last byte + 1 the packet may grow to (`xdp_data_hard_end`, `skb_end_pointer`). */
-    readonly hardEnd: number,
+    public hardEnd: number,
   ) {}
+
+  /** Bytes of the buffer allocation at {@link head}. */
+  bufSize = 0;
+  /** skb: the MAC and network headers as offsets from {@link head} (`skb->mac_header`, `skb->network_header`). */
+  macOffset = 0;
+  networkOffset = 0;
 
   /** @example pkt.data() - pkt.head // headroom */
   data(): number {

@@ -1,4 +1,5 @@
 import type { VmArena } from '@bpfkit/kernel-api';
+import { ETH_HLEN } from './eth.js';
 import { PacketContext, registerPacket } from './packets.js';
 
 /**
@@ -57,6 +58,61 @@ export function createSkBuffContext(arena: VmArena, init: SkBuffInit): PacketCon
   const pkt = new PacketContext(arena, 'skb', ctx, { dataOff: SkBuff.data, dataEndOff: SkBuff.data_end, dataMetaOff: SkBuff.data_meta, lenOff: SkBuff.len }, head, head + init.headroom + init.frame.length);
   const data = head + init.headroom + init.dataOffset;
   pkt.setBounds(data, data, head + init.headroom + init.frame.length);
+  pkt.bufSize = Math.max(total, 1);
+  pkt.macOffset = init.headroom;
+  pkt.networkOffset = init.headroom + ETH_HLEN;
   registerPacket(pkt);
   return pkt;
 }
+
+/**
+ * `pskb_expand_head(skb, nhead, 0)`: moves the buffer to a new allocation
+ * with `nhead` more bytes of headroom; the context's pointers follow.
+ * Throws `BpfError('ENOMEM')` (from the arena) when there is no room.
+ *
+ * @example
+ * if (skbHeadroom(skb) < 4) skbExpandHead(skb, 64);
+ */
+export function skbExpandHead(pkt: PacketContext, nhead: number): void {
+  const arena = pkt.arena;
+  const head = arena.alloc(pkt.bufSize + nhead);
+  arena.bytes.copyWithin(head + nhead, pkt.head, pkt.head + pkt.bufSize);
+  const shift = head + nhead - pkt.head;
+  const meta = pkt.dataMeta();
+  const data = pkt.data();
+  const end = pkt.dataEnd();
+  arena.free(pkt.head);
+  pkt.head = head;
+  pkt.hardEnd += shift;
+  pkt.bufSize += nhead;
+  pkt.macOffset += nhead;
+  pkt.networkOffset += nhead;
+  pkt.setBounds(meta + shift, data + shift, end + shift);
+}
+
+/** `skb_headroom`: bytes before `skb->data`. @example skbHeadroom(skb) */
+export function skbHeadroom(pkt: PacketContext): number {
+  return pkt.data() - pkt.head;
+}
+
+/**
+ * `skb_cow_head` / `skb_cow`: makes sure `headroom` bytes are free before
+ * `skb->data`, expanding by the missing amount rounded up to `NET_SKB_PAD`.
+ * Returns false when the arena has no room (the kernel's -ENOMEM).
+ *
+ * @example
+ * if (!skbCowHead(skb, 4)) return setR0(c, -Errno.ENOMEM);
+ */
+export function skbCowHead(pkt: PacketContext, headroom: number): boolean {
+  const missing = headroom - skbHeadroom(pkt);
+  if (missing <= 0) return true;
+  try {
+    skbExpandHead(pkt, Math.ceil(missing / NET_SKB_PAD) * NET_SKB_PAD);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `NET_SKB_PAD` on x86-64 (a cache line). */
+const NET_SKB_PAD = 64;

@@ -50,6 +50,7 @@ export function createXdpContext(arena: VmArena, init: XdpInit): PacketContext {
   arena.bytes.set(init.linear, meta);
   const pkt = new PacketContext(arena, 'xdp', ctx, { dataOff: XdpMd.data, dataEndOff: XdpMd.data_end, dataMetaOff: XdpMd.data_meta }, head, head + init.frameSize - SKB_SHARED_INFO_SIZE);
   pkt.frags = init.frags === undefined ? [] : [...init.frags];
+  pkt.bufSize = init.frameSize;
   pkt.setBounds(meta, data, meta + init.linear.length);
   arena.view.setUint32(ctx + XdpMd.ingress_ifindex, init.ingressIfindex, true);
   arena.view.setUint32(ctx + XdpMd.rx_queue_index, init.rxQueueIndex, true);

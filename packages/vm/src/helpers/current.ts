@@ -19,8 +19,8 @@ const encoder = new TextEncoder();
  */
 export function currentTaskHelpers(): HelperDescriptor[] {
   return [
-    defineHelper('get_current_pid_tgid', (c) => { setR0Words(c, c.env.services.current.pid, c.env.services.current.tgid); }),
-    defineHelper('get_current_uid_gid', (c) => { setR0Words(c, c.env.services.current.uid, c.env.services.current.gid); }),
+    defineHelper('get_current_pid_tgid', (c) => setR0Words(c, c.env.services.current.pid, c.env.services.current.tgid)),
+    defineHelper('get_current_uid_gid', (c) => setR0Words(c, c.env.services.current.uid, c.env.services.current.gid)),
     defineHelper('get_current_comm', (c) => {
       const buf = ptrArg(c, 1, 'buf');
       const size = argLo(c, 2);

@@ -1,5 +1,6 @@
 import type { HelperDescriptor, HelperRegistry } from '@bpfkit/kernel-api';
 import { currentTaskHelpers } from './current.js';
+import { iterBitsKfuncs } from './iter-bits.js';
 import { iterNumKfuncs } from './iter-num.js';
 import { loopHelper } from './loop.js';
 import { mapHelpers } from './maps.js';
@@ -9,6 +10,10 @@ import { probeReadHelpers } from './probe-read.js';
 import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
 import { skbExtraHelpers } from './skb-extra.js';
+import { skbHeadHelpers } from './skb-head.js';
+import { socketHelpers } from './socket.js';
+import { getLocalStorageHelper } from './local-storage.js';
+import { netHelpers } from './net.js';
 import { skbHelpers } from './skb.js';
 import { spinLockHelpers } from './spin-lock.js';
 import { strtoxHelpers } from './strtox.js';
@@ -42,11 +47,11 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
   const byName = new Map<string, HelperDescriptor>();
   const helpers = [
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
-    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...xdpHelpers(), ...xdpBytesHelpers(),
+    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
     ...redirectHelpers(), ...probeReadHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
-  for (const k of iterNumKfuncs()) byName.set(k.name, k);
+  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs()]) byName.set(k.name, k);
   for (const h of options.extra ?? []) {
     if (h.id === 0) byName.set(h.name, h);
     else byId.set(h.id, h);

@@ -80,12 +80,20 @@ const setHashInvalid = defineHelper('set_hash_invalid', (c) => {
 });
 
 /**
- * `skb_pull_data`, `csum_update`, `csum_level`, `set_hash_invalid` and
- * `get_numa_node_id` (one node: 0).
+ * `skb_pull_data`, `csum_update`, `csum_level`, `set_hash_invalid`,
+ * `get_numa_node_id` (one node: 0), `get_cgroup_classid` (0) and
+ * `get_hash_recalc` (0: no flow dissection of the skb yet).
  *
  * @example
  * for (const h of skbExtraHelpers()) registry.set(h.id, h);
  */
 export function skbExtraHelpers(): HelperDescriptor[] {
-  return [skbPullData, csumUpdate, csumLevel, setHashInvalid, defineHelper('get_numa_node_id', (c) => setR0(c, 0))];
+  return [
+    skbPullData, csumUpdate, csumLevel, setHashInvalid,
+    defineHelper('get_numa_node_id', (c) => setR0(c, 0)),
+    // No net_cls cgroup in the simulation: the task's classid is 0.
+    defineHelper('get_cgroup_classid', (c) => setR0(c, 0)),
+    // skb_get_hash: a test run's skb has no flow hash and bpfkit computes none (documented gap): 0.
+    defineHelper('get_hash_recalc', (c) => setR0(c, 0)),
+  ];
 }

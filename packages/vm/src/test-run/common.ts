@@ -1,4 +1,5 @@
-import type { ErrnoName } from '@bpfkit/uapi';
+import { BpfMapType, type ErrnoName } from '@bpfkit/uapi';
+import { bindCgroupStorage, unbindCgroupStorage } from '../contexts/local-storage.js';
 import { BpfError, type RunEnv, type RunnableProgram, type TestRunEnv, type TestRunRequest, type TestRunResult } from '@bpfkit/kernel-api';
 
 /** What a per-type runner gets. */
@@ -94,16 +95,41 @@ export function runRepeated(call: TestRunCall, r1: number, repeat: number, extra
   const runEnv: RunEnv = { arena: env.arena, cpu: extra.cpu ?? 0, helpers: env.helpers, services: env.services, ...(extra.loadSkbBytes === undefined ? {} : { loadSkbBytes: extra.loadSkbBytes }) };
   const n = repeat === 0 ? 1 : repeat;
   const clock = env.services.clock;
-  const start = clock.nowNs();
-  let retval = 0;
-  for (let i = 0; i < n; i++) {
-    beforeEach?.();
-    const out = call.prog.loaded.run({ r1 }, runEnv);
-    if (out.kind === 'fault') throw new BpfError('EFAULT', 'vm:fault', out.fault.message);
-    retval = Number(BigInt.asUintN(32, out.r0));
+  const storages = allocCgroupStorages(call);
+  try {
+    const start = clock.nowNs();
+    let retval = 0;
+    for (let i = 0; i < n; i++) {
+      beforeEach?.();
+      const out = call.prog.loaded.run({ r1 }, runEnv);
+      if (out.kind === 'fault') throw new BpfError('EFAULT', 'vm:fault', out.fault.message);
+      retval = Number(BigInt.asUintN(32, out.r0));
+    }
+    const spent = (clock.nowNs() - start) / BigInt(n);
+    return { retval, durationNs: spent > BigInt(U32_MAX) ? U32_MAX : Number(spent) };
+  } finally {
+    for (const [map, addr] of storages) {
+      unbindCgroupStorage(env.arena, map);
+      env.arena.free(addr);
+    }
   }
-  const spent = (clock.nowNs() - start) / BigInt(n);
-  return { retval, durationNs: spent > BigInt(U32_MAX) ? U32_MAX : Number(spent) };
+}
+
+/**
+ * `bpf_cgroup_storage_alloc` for each cgroup-storage map the program uses: a
+ * test run gets fresh zeroed storage, installed for the run and freed after.
+ */
+function allocCgroupStorages(call: TestRunCall): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const map of call.prog.loaded.image.maps) {
+    const t = map.info.mapType;
+    if (t !== BpfMapType.BPF_MAP_TYPE_CGROUP_STORAGE && t !== BpfMapType.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE) continue;
+    const size = Math.ceil(map.info.valueSize / 8) * 8 * (t === BpfMapType.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ? call.env.cpus : 1);
+    const addr = call.env.arena.alloc(size);
+    out.set(map.address, addr);
+    bindCgroupStorage(call.env.arena, map.address, addr);
+  }
+  return out;
 }
 
 /**

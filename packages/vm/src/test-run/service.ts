@@ -6,6 +6,7 @@ import { testRunNetfilter } from './netfilter.js';
 import { testRunRawTp } from './raw-tp.js';
 import { testRunSkb } from './skb.js';
 import { testRunSkLookup } from './sk-lookup.js';
+import { testRunStructOps } from './struct-ops.js';
 import { testRunSyscall } from './syscall.js';
 import { testRunTracing } from './tracing.js';
 import { testRunXdp } from './xdp.js';
@@ -35,12 +36,12 @@ const RUNNERS: ReadonlyMap<number, (call: TestRunCall) => TestRunResult> = new M
   [T.BPF_PROG_TYPE_LWT_XMIT, testRunSkb],
   [T.BPF_PROG_TYPE_XDP, testRunXdp],
   [T.BPF_PROG_TYPE_RAW_TRACEPOINT, testRunRawTp],
-  [T.BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, testRunRawTp],
   [T.BPF_PROG_TYPE_TRACING, testRunTracing],
   [T.BPF_PROG_TYPE_FLOW_DISSECTOR, testRunFlowDissector],
   [T.BPF_PROG_TYPE_SK_LOOKUP, testRunSkLookup],
   [T.BPF_PROG_TYPE_SYSCALL, testRunSyscall],
   [T.BPF_PROG_TYPE_NETFILTER, testRunNetfilter],
+  [T.BPF_PROG_TYPE_STRUCT_OPS, testRunStructOps],
 ]);
 
 /**
@@ -48,8 +49,8 @@ const RUNNERS: ReadonlyMap<number, (call: TestRunCall) => TestRunResult> = new M
  * program type: the context and packet the type sees, the fields each type
  * refuses, `repeat` and the mean `duration` from the injected clock, and
  * `data_out`/`ctx_out` cut to the caller's sizes (ENOSPC via `truncated`).
- * Types without a test run (kprobe, tracepoint, cgroup sock_addr, lwt_seg6local,
- * struct_ops…) throw ENOTSUPP.
+ * Types without a test run (kprobe, tracepoint, cgroup sock_addr, lwt_seg6local…)
+ * throw ENOTSUPP.
  *
  * @example
  * const testRun = createTestRunService();

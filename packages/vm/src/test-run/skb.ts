@@ -4,13 +4,16 @@ import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ethTypeTrans } from '../contexts/eth.js
 import { CHECKSUM_COMPLETE } from '../contexts/packets.js';
 import { releasePacketContext } from '../contexts/release.js';
 import { csumFold, csumPartial } from '../helpers/csum.js';
-import { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff } from '../contexts/sk-buff.js';
+import { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff, skbCowHead } from '../contexts/sk-buff.js';
 import { checkDataSize, ctxInit, fail, finish, noFlagsCpuBatch, requireZero, runRepeated, type TestRunCall } from './common.js';
 
 /** `NET_SKB_PAD + NET_IP_ALIGN` on x86-64. */
 const SKB_HEADROOM = 64;
 /** `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))` on x86-64. */
 const SKB_TAILROOM = 320;
+/** `SKF_NET_OFF`, `SKF_LL_OFF`: negative LD_ABS offsets into the network and MAC headers. */
+const SKF_NET_OFF = -0x10_0000;
+const SKF_LL_OFF = -0x20_0000;
 /** `GSO_MAX_SEGS`, `GSO_LEGACY_MAX_SIZE`. */
 const GSO_MAX_SEGS = 65535;
 const GSO_LEGACY_MAX_SIZE = 65536;
@@ -77,7 +80,8 @@ export function testRunSkb(call: TestRunCall): TestRunResult {
     v.setUint32(c + SkBuff.pkt_type, eth.pktType, true);
     v.setUint16(c + SkBuff.protocol, eth.protocol, false);
     v.setUint32(c + SkBuff.ifindex, ifindex, true);
-    if (v.getUint32(c + SkBuff.wire_len, true) === 0) v.setUint32(c + SkBuff.wire_len, len, true);
+    // qdisc_skb_cb.pkt_len is only set by convert___skb_to_skb, which does nothing without a ctx.
+    if (ctx !== undefined && v.getUint32(c + SkBuff.wire_len, true) === 0) v.setUint32(c + SkBuff.wire_len, len, true);
     // The test run's socket takes its family and addresses from the packet.
     const net = skb.head + SKB_HEADROOM + ETH_HLEN;
     if (eth.protocol === ETH_P_IP) {
@@ -96,19 +100,31 @@ export function testRunSkb(call: TestRunCall): TestRunResult {
       skb.csum = csumPartial(a.bytes, a.view, net, skb.dataEnd() - net, 0);
     }
     const loadSkbBytes = (offset: number, size: 1 | 2 | 4): number => {
-      const data = skb.data();
-      if (offset < 0 || offset + size > skb.dataEnd() - data) return -1;
+      let at: number;
+      if (offset >= 0) {
+        const data = skb.data();
+        if (offset + size > skb.dataEnd() - data) return -1;
+        at = data + offset;
+      } else {
+        // bpf_internal_load_pointer_neg_helper: SKF_NET_OFF / SKF_LL_OFF address the network and MAC headers.
+        if (offset >= SKF_NET_OFF) at = skb.head + skb.networkOffset + offset - SKF_NET_OFF;
+        else if (offset >= SKF_LL_OFF) at = skb.head + skb.macOffset + offset - SKF_LL_OFF;
+        else return -1;
+        if (at < skb.head || at + size > skb.dataEnd()) return -1;
+      }
       const dv = a.view;
-      return size === 1 ? dv.getUint8(data + offset) : size === 2 ? dv.getUint16(data + offset, false) : dv.getUint32(data + offset, false);
+      return size === 1 ? dv.getUint8(at) : size === 2 ? dv.getUint16(at, false) : dv.getUint32(at, false);
     };
     const run = runRepeated(call, c, req.repeat, { loadSkbBytes });
+    if (!isL2 && !skbCowHead(skb, ETH_HLEN)) fail('ENOMEM', 'no-headroom', 'no room to put the Ethernet header back');
     let data = skb.data();
     const end = skb.dataEnd();
     if (!isL2) {
       data -= ETH_HLEN;
       a.bytes.fill(0, data, data + ETH_HLEN);
     }
-    if (csumComplete && csumFold(skb.csum) !== csumFold(csumPartial(a.bytes, a.view, net, end - net, 0))) fail('EBADMSG', 'csum-mismatch', 'the program changed the packet without updating its CHECKSUM_COMPLETE checksum');
+    const netNow = skb.head + skb.networkOffset;
+    if (csumComplete && csumFold(skb.csum) !== csumFold(csumPartial(a.bytes, a.view, netNow, end - netNow, 0))) fail('EBADMSG', 'csum-mismatch', 'the program changed the packet without updating its CHECKSUM_COMPLETE checksum');
     let ctxOut: Uint8Array | undefined;
     if (ctx !== undefined) {
       ctxOut = ctx;
