@@ -117,3 +117,8 @@ test('an atomic on a bad address is a memory fault', (t) => {
   const { out } = runProgram('r1 = 0\nr2 = 1\nlock *(u64 *)(r1 +0) += r2\nr0 = 0\nexit');
   t.like(out, { kind: 'fault', fault: { kind: 'memory', pc: 2, addr: 0, size: 8 } });
 });
+
+test('a fault names the 64-bit address the program computed', (t) => {
+  t.like(runProgram('r1 = 0\nr0 = *(u8 *)(r1 -1)\nexit').out, { kind: 'fault', fault: { message: 'invalid read of 1 bytes at 0xffffffffffffffff (pc 1)' } });
+  t.like(runProgram('r1 = 0x100000010 ll\n*(u32 *)(r1 +16) = 1\nr0 = 0\nexit').out, { kind: 'fault', fault: { message: 'invalid write of 4 bytes at 0x100000020 (pc 2)', addr: 0x100000020 } });
+});

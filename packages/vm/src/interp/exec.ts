@@ -1378,7 +1378,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         }
         const depth = m.depth;
         m.executed = stop - left;
-        if (depth + 1 >= MAX_CALL_FRAMES) fault('call-depth', pc, `call from frame ${depth + 1} of ${MAX_CALL_FRAMES}: too deep`);
+        if (depth + 1 >= MAX_CALL_FRAMES) fault('call-depth', pc, `more than ${MAX_CALL_FRAMES} call frames`);
         m.retPc[depth] = pc + 1;
         m.retCode[depth] = code;
         saveCalleeSaved(m, depth);

@@ -1,9 +1,5 @@
 import { FaultSignal } from './machine.js';
 
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
-
 /**
  * Throws the `memory` fault of a load, store or atomic that left the arena
  * (or, unverified, its allocations). `hi` is the high word of the base
@@ -13,10 +9,11 @@ function hex(n: number): string {
  * memoryFault(3, 0, 0, 0, 4, false); // throws: invalid read of 4 bytes at 0x0 (pc 3)
  */
 export function memoryFault(pc: number, base: number, hi: number, off: number, size: number, write: boolean): never {
-  const addr = hi === 0 ? base + off : base;
+  // The address the program computed, as the 64-bit value it is (only a fault pays for the BigInt).
+  const effective = BigInt.asUintN(64, ((BigInt(hi >>> 0) << 32n) | BigInt(base >>> 0)) + BigInt(off));
+  const addr = Number(effective);
   const what = write ? 'write' : 'read';
-  const where = hi === 0 ? hex(addr) : `0x${(hi >>> 0).toString(16)}${(base >>> 0).toString(16).padStart(8, '0')}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
-  throw new FaultSignal('memory', pc, `invalid ${what} of ${size} bytes at ${where} (pc ${pc})`, addr, size);
+  throw new FaultSignal('memory', pc, `invalid ${what} of ${size} bytes at 0x${effective.toString(16)} (pc ${pc})`, addr, size);
 }
 
 /**

@@ -47,7 +47,7 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
   }
   const depth = m.depth;
   if (depth + 1 >= MAX_CALL_FRAMES) {
-    throw new FaultSignal('call-depth', m.pc, `callback from frame ${depth + 1} of ${MAX_CALL_FRAMES}: too deep (pc ${m.pc})`);
+    throw new FaultSignal('call-depth', m.pc, `more than ${MAX_CALL_FRAMES} call frames (pc ${m.pc})`);
   }
   const r = m.r;
   const callerPc = m.pc;
