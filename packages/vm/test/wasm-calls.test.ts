@@ -235,3 +235,20 @@ test('a helper that runs the same program again does not disturb the running fra
   t.is(r0(state.prog.run({ r1: 0 }, state.env)), 20n);
   state.prog.release();
 });
+
+test('a callback sees memory its helper allocated just before calling back', (t) => {
+  const small = createVmArena({ initialBytes: 1 << 16 });
+  const helpers = testRegistry([
+    testHelper(1, 'alloc_then_call', (c) => {
+      const addr = c.env.arena.alloc(4 << 20);
+      const r = c.env.callback(c.regs[4] ?? 0, addr + (4 << 20) - 8, 0, 0, 0, 0);
+      c.regs[0] = Number(r);
+      c.regs[1] = 0;
+    }),
+  ]);
+  const img = { ...callbackProgram(1, 'r2 = 42\n*(u64 *)(r1 + 0) = r2\nr0 = *(u64 *)(r1 + 0)\nexit'), verified: true };
+  const prog = wasm.load(img);
+  const out = prog.run({ r1: 0 }, testEnv({ arena: small, helpers }));
+  prog.release();
+  t.is(r0(out), 42n);
+});

@@ -108,7 +108,6 @@ function enterBody(sharedRegs: boolean): Uint8Array {
   c.byte(Op.localGet).u32(2).byte(Op.globalSet).u32(Global.sp);
   c.byte(Op.localGet).u32(3).byte(Op.prefixFc).u32(7).byte(Op.globalSet).u32(Global.limit);
   c.byte(Op.i64Const).s64(0n).byte(Op.globalSet).u32(Global.count);
-  c.byte(Op.call).u32(F_REFRESH);
   c.byte(Op.localGet).u32(0).byte(Op.prefixFc).u32(6);
   c.byte(Op.localGet).u32(1).byte(Op.prefixFc).u32(6);
   for (let i = 0; i < (sharedRegs ? 8 : 3); i++) c.byte(Op.i64Const).s64(0n);

@@ -129,6 +129,7 @@ export class WasmProgramInstance {
       },
     });
     this.#exports = instance.exports as unknown as Exports;
+    this.#exports.refresh();
     for (const [pc, name] of compiled.callbacks) {
       const f = instance.exports[name];
       if (typeof f === 'function') this.#callbacks.set(pc, f as () => bigint);
@@ -153,6 +154,7 @@ export class WasmProgramInstance {
     const limit = env.insnLimit ?? Infinity;
     this.#limit = limit;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
+    this.#followGrowth();
     // An unverified program may read stack it never wrote: it reads zeroes, as on the interpreter.
     if (!this.#compiled.verified) this.#view().fill(0, this.#stackTop / 4 - (MAX_CALL_FRAMES * FRAME_BYTES) / 4, this.#stackTop / 4);
     try {
@@ -203,6 +205,7 @@ export class WasmProgramInstance {
     this.#henv.services = env.services;
     this.#limit = env.insnLimit ?? Infinity;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
+    this.#followGrowth();
     try {
       const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, sp0, this.#limit);
       return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#countOut() };
@@ -237,6 +240,14 @@ export class WasmProgramInstance {
       if (site.kind === 'kfunc') return site.name === undefined ? undefined : registry.kfunc(site.name);
       return undefined;
     });
+  }
+
+  /** After the arena grew (between runs or in a helper), the module's bounds checks follow. */
+  #followGrowth(): void {
+    if (this.#generation !== this.#arena.generation) {
+      this.#generation = this.#arena.generation;
+      this.#exports.refresh();
+    }
   }
 
   #view(): Uint32Array {
@@ -327,11 +338,8 @@ export class WasmProgramInstance {
       this.#callDepth = depth;
       this.currentPc = savedPc;
     }
-    if (this.#generation !== this.#arena.generation) {
-      // The helper grew the arena: the module's bounds follow.
-      this.#generation = this.#arena.generation;
-      this.#exports.refresh();
-    }
+    // The helper may have grown the arena.
+    this.#followGrowth();
     u32 = this.#view();
     if (this.#tailDone) {
       this.#tailDone = false;
@@ -351,6 +359,8 @@ export class WasmProgramInstance {
     if (this.#exports.sp.value < this.#stackLow) {
       throw new VmFaultSignal(vmFault('call-depth', this.currentPc, `callback beyond ${MAX_CALL_FRAMES} frames: too deep`));
     }
+    // The helper may have allocated (grown the arena) before calling back.
+    this.#followGrowth();
     const u32 = this.#view();
     const b = this.#scratch >>> 2;
     u32[b + 2] = a1 >>> 0;
