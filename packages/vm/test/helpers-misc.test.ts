@@ -196,3 +196,38 @@ test('a helper pointer argument with a high word set is a helper fault', (t) => 
   const e = env();
   t.throws(() => callHelper(h('spin_lock'), e, 1n << 33n), { instanceOf: HelperFault });
 });
+
+test('socket lookups find nothing in the simulated namespace, and sk_release has nothing to drop', (t) => {
+  const e = env();
+  for (const name of ['sk_lookup_tcp', 'sk_lookup_udp', 'skc_lookup_tcp', 'sk_release']) t.is(callHelper(h(name), e, 0, 0, 0, 0, 0), 0n, name);
+});
+
+test('jiffies64 counts HZ=250 ticks of the clock from INITIAL_JIFFIES', (t) => {
+  const e = env({ services: makeNoopServices({ clock: { nowNs: () => 2_000_000_000n } }) });
+  t.is(callHelper(h('jiffies64'), e), BigInt(0x1_0000_0000 - 75_000 + 500));
+});
+
+test('bpf_iter_bits_new/next walk the set bits of one or more words; new refuses NULL, 0 and > 511 words', (t) => {
+  const e = env();
+  const it = e.arena.alloc(16);
+  const words = e.arena.alloc(16);
+  e.arena.view.setBigUint64(words, 0x8000_0000_0000_0011n, true);
+  e.arena.view.setBigUint64(words + 8, 0x2n, true);
+  const walk = (): number[] => {
+    const out: number[] = [];
+    for (;;) {
+      const p = Number(callHelper(h('bpf_iter_bits_next'), e, it));
+      if (p === 0) return out;
+      out.push(e.arena.view.getInt32(p, true));
+    }
+  };
+  t.is(callHelper(h('bpf_iter_bits_new'), e, it, words, 1), 0n);
+  t.deepEqual(walk(), [0, 4, 63]);
+  t.is(callHelper(h('bpf_iter_bits_new'), e, it, words, 2), 0n);
+  t.deepEqual(walk(), [0, 4, 63, 65]);
+  t.is(callHelper(h('bpf_iter_bits_destroy'), e, it), 0n);
+  t.is(callHelper(h('bpf_iter_bits_new'), e, it, 0, 1), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('bpf_iter_bits_new'), e, it, words, 0), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('bpf_iter_bits_new'), e, it, words, 512), BigInt(-Errno.E2BIG));
+  t.is(callHelper(h('bpf_iter_bits_next'), e, it), 0n);
+});

@@ -1,8 +1,8 @@
 import test from 'ava';
 import type { BpfMap, HelperEnv, PerfEventArrayOps, RingbufOps } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
-import { bpfFuncId, BpfProgType, Errno } from '@bpfkit/uapi';
-import { createFlowDissectorContext, createHelperRegistry, createSkBuffContext, createXdpContext, type PacketContext, releasePacketContext } from '@bpfkit/vm';
+import { bpfFuncId, BpfMapType, BpfProgType, Errno } from '@bpfkit/uapi';
+import { bindCgroupStorage, createFlowDissectorContext, createHelperRegistry, createSkBuffContext, createXdpContext, type PacketContext, releasePacketContext } from '@bpfkit/vm';
 import { callHelper, HelperFault, makeNoopHelperEnv, makeNoopServices } from '@bpfkit/vm/testing';
 
 const helpers = createHelperRegistry();
@@ -335,4 +335,67 @@ test('csum_level: query is -EACCES until inc makes the skb CHECKSUM_UNNECESSARY;
   t.is(callHelper(h('csum_level'), env, p.ctx, 3), 0n);
   t.is(callHelper(h('csum_level'), env, p.ctx, 0), BigInt(-Errno.EACCES));
   t.is(callHelper(h('csum_level'), env, p.ctx, 4), BigInt(-Errno.EINVAL));
+});
+
+test('skb_change_head pushes zeroed bytes in front of the data, growing the buffer when the headroom runs out', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  t.is(callHelper(h('skb_change_head'), env, p.ctx, 34, 0), 0n);
+  t.is(callHelper(h('skb_change_head'), env, p.ctx, 42, 0), 0n);
+  t.is(p.dataEnd() - p.data(), 64 + 76);
+  t.deepEqual(bytesOf(p).slice(0, 76), new Array(76).fill(0));
+  t.deepEqual(bytesOf(p).slice(76, 80), [0, 1, 2, 3]);
+  t.is(callHelper(h('skb_change_head'), env, p.ctx, 1, 1), BigInt(-Errno.EINVAL), 'flags');
+  t.is(callHelper(h('skb_change_head'), env, p.ctx, 20000, 0), BigInt(-Errno.EINVAL), 'past BPF_SKB_MAX_LEN');
+});
+
+test('skb_vlan_push puts the tag in __sk_buff first, a second push moves the first into the packet; pop undoes both', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const frame = seq(64);
+  frame[12] = 0x08;
+  frame[13] = 0x00;
+  const p = skb(env, frame);
+  const v = env.arena.view;
+  t.is(callHelper(h('skb_vlan_push'), env, p.ctx, 0x0081, 5), 0n);
+  t.deepEqual([v.getUint32(p.ctx + 20, true), v.getUint32(p.ctx + 24, true), v.getUint16(p.ctx + 28, false)], [1, 5, 0x8100]);
+  t.is(p.dataEnd() - p.data(), 64);
+  t.is(callHelper(h('skb_vlan_push'), env, p.ctx, 1, 6), 0n, 'an unknown protocol becomes 802.1Q');
+  t.is(p.dataEnd() - p.data(), 68);
+  t.deepEqual(bytesOf(p).slice(12, 18), [0x81, 0x00, 0x00, 0x05, 0x08, 0x00]);
+  t.is(callHelper(h('skb_vlan_pop'), env, p.ctx), 0n);
+  t.deepEqual([v.getUint32(p.ctx + 20, true), v.getUint32(p.ctx + 24, true)], [1, 5], 'the inner tag moved to the accelerated slot');
+  t.deepEqual(bytesOf(p), [...frame]);
+  t.is(callHelper(h('skb_vlan_pop'), env, p.ctx), 0n);
+  t.is(v.getUint32(p.ctx + 20, true), 0);
+});
+
+test('check_mtu: within MTU + hard header is SUCCESS, beyond FRAG_NEEDED, *mtu_len gets the MTU; bad flags and devices fail', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena(), progType: BpfProgType.BPF_PROG_TYPE_SCHED_CLS });
+  const p = skb(env);
+  const mtu = env.arena.alloc(8);
+  t.is(callHelper(h('check_mtu'), env, p.ctx, 0, mtu, 0, 0), 0n);
+  t.is(env.arena.view.getUint32(mtu, true), 65536);
+  t.is(callHelper(h('check_mtu'), env, p.ctx, 0, mtu, 65536 + 14 - 64 + 1, 0), 1n);
+  t.is(callHelper(h('check_mtu'), env, p.ctx, 7, mtu, 0, 0), BigInt(-Errno.ENODEV));
+  t.is(env.arena.view.getUint32(mtu, true), 0);
+  t.is(callHelper(h('check_mtu'), env, p.ctx, 0, mtu, 0, 2), BigInt(-Errno.EINVAL));
+});
+
+test('fib_lookup: -EINVAL for short params, -EAFNOSUPPORT for other families, NOT_FWDED otherwise', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  const params = env.arena.alloc(64);
+  t.is(callHelper(h('fib_lookup'), env, p.ctx, params, 32, 0), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('fib_lookup'), env, p.ctx, params, 64, 0), BigInt(-Errno.EAFNOSUPPORT));
+  env.arena.bytes[params] = 2;
+  t.is(callHelper(h('fib_lookup'), env, p.ctx, params, 64, 0), 4n);
+});
+
+test('get_local_storage returns the storage installed for the map, per CPU for percpu maps', (t) => {
+  const arena = newArena();
+  const map = { info: { mapType: BpfMapType.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, keySize: 8, valueSize: 12, maxEntries: 0, mapFlags: 0, isMapInMap: false }, address: arena.alloc(8) } as unknown as BpfMap;
+  const env = makeNoopHelperEnv({ arena, cpu: 1, services: makeNoopServices({ mapAt: () => map }) });
+  t.throws(() => callHelper(h('get_local_storage'), env, map.address, 0), { instanceOf: HelperFault });
+  bindCgroupStorage(arena, map.address, 0x20000);
+  t.is(callHelper(h('get_local_storage'), env, map.address, 0), BigInt(0x20000 + 16));
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
-import { BpfError, type Clock, type RunnableProgram, type TestRunEnv, type TestRunRequest } from '@bpfkit/kernel-api';
+import { BpfError, type BpfMap, type Clock, type RunnableProgram, type TestRunEnv, type TestRunRequest } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
 import { BpfAttachType, BpfProgType } from '@bpfkit/uapi';
 import { createHelperRegistry, createInterpreter, createTestRunService } from '@bpfkit/vm';
@@ -130,4 +130,25 @@ test('BPF_F_TEST_SKB_CHECKSUM_COMPLETE: changing the network part without fixing
   const text = 'r2 = *(u32 *)(r1 +76)\nr3 = *(u32 *)(r1 +80)\nr4 = r2\nr4 += 21\nif r4 > r3 goto +2\nr5 = 170\n*(u8 *)(r2 +20) = r5\nr0 = 0\nexit';
   const e = t.throws(() => service.run(prog(text, BpfProgType.BPF_PROG_TYPE_SCHED_CLS), req({ dataIn: frame(64), flags: 4 }), env), { instanceOf: BpfError });
   t.is(e.code, 'EBADMSG');
+});
+
+test('struct_ops test runs take the member\'s u64 arguments as ctx_in (none: EINVAL) and report the program\'s r0', (t) => {
+  const { env, prog, service } = setup();
+  const p = prog('r0 = *(u64 *)(r1 +8)\nexit', BpfProgType.BPF_PROG_TYPE_STRUCT_OPS);
+  const args = new Uint8Array(16);
+  args[8] = 9;
+  t.is(service.run(p, req({ ctxIn: args }), env).retval, 9);
+  t.is((t.throws(() => service.run(p, req(), env), { instanceOf: BpfError })).code, 'EINVAL');
+});
+
+test('a test run installs fresh zeroed cgroup storage for the program\'s cgroup-storage maps', (t) => {
+  const { arena, env, service } = setup();
+  const map = { info: { mapType: 19, keySize: 8, valueSize: 8, maxEntries: 0, mapFlags: 0, isMapInMap: false }, address: arena.alloc(8) } as unknown as BpfMap;
+  const envWithMap = { ...env, services: makeNoopServices({ mapAt: () => map }) };
+  // r0 = *get_local_storage(map, 0) + 1, stored back: each test run starts from 0 again.
+  const text = `r1 = ${map.address} ll\nr2 = 0\ncall 81\nr1 = *(u64 *)(r0 +0)\nr1 += 1\n*(u64 *)(r0 +0) = r1\nr0 = r1\nexit`;
+  const loaded = engine.load({ progType: 8, expectedAttachType: 0, insns: encodeProgram(assemble(text)), maps: [map], verified: true });
+  const p = { id: 1, progType: 8, expectedAttachType: 0, loaded };
+  t.is(service.run(p, req({ dataIn: frame(64), repeat: 3 }), envWithMap).retval, 3);
+  t.is(service.run(p, req({ dataIn: frame(64), repeat: 3 }), envWithMap).retval, 3);
 });
