@@ -12,8 +12,11 @@ export interface ProgRecord {
   readonly loadTimeNs: bigint;
   /** `prog->aux->user`: the loader's uid in the initial user namespace. */
   readonly createdByUid: number;
-  /** `prog->aux->used_maps`, in the order the program first names them; the program holds a reference on each. */
-  readonly usedMaps: readonly BpfObject[];
+  /**
+   * `prog->aux->used_maps`, in the order the program first names them, then
+   * the ones BPF_PROG_BIND_MAP added; the program holds a reference on each.
+   */
+  readonly usedMaps: BpfObject[];
   /** `prog->aux->verified_insns`. */
   readonly verifiedInsns: number;
   /** `prog->aux->btf`: the program BTF's object id. */

@@ -6,6 +6,7 @@ import { mapGetFdById, progGetFdById } from '../cmds/get-fd-by-id.js';
 import { NEXT_ID_KIND, objGetNextId } from '../cmds/get-next-id.js';
 import { mapDoBatch } from '../cmds/map-batch.js';
 import { objGetInfoByFd } from '../cmds/obj-get-info.js';
+import { progBindMap } from '../cmds/prog-bind-map.js';
 import { progTestRun } from '../cmds/prog-test-run.js';
 import { mapCreate } from '../cmds/map-create.js';
 import { mapDeleteElem } from '../cmds/map-delete.js';
@@ -86,6 +87,8 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
         return progGetFdById(task, attr);
       case BpfCmd.BPF_MAP_GET_FD_BY_ID:
         return mapGetFdById(task, attr);
+      case BpfCmd.BPF_PROG_BIND_MAP:
+        return progBindMap(task, attr);
       case BpfCmd.BPF_ENABLE_STATS:
         return enableStats(task, attr);
       case BpfCmd.BPF_PROG_TEST_RUN:

@@ -19,7 +19,7 @@ const PSEUDO_KFUNC_CALL = 2;
 export interface ResolvedProgram {
   readonly insns: Uint8Array;
   /** `used_maps` in first-use order; each holds a new reference the program keeps. */
-  readonly usedMaps: readonly BpfObject[];
+  readonly usedMaps: BpfObject[];
   readonly liveMaps: readonly BpfMap[];
   readonly kfuncs: ReadonlyMap<number, string>;
 }

@@ -207,20 +207,27 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
     const resolved = resolveProgram(task, insns, attr.fd_array, (id) => vmlinux?.view.type(id)?.name);
     claimProgArrays(task, resolved.usedMaps, type, attachType);
-    const holds: BpfObject[] = [...resolved.usedMaps];
+    // The maps are put when the program is freed, BPF_PROG_BIND_MAP's included (it appends to usedMaps).
+    const holds: BpfObject[] = [];
     if (token !== undefined) holds.push(token);
     handedOver = true;
+    const progBtf = attr.func_info_cnt !== 0 || attr.line_info_cnt !== 0 ? task.fdTable.get(attr.prog_btf_fd)?.file.payload.object : undefined;
     let loaded: LoadedProgram | undefined;
+    let funcInfo: Uint8Array = new Uint8Array(0);
+    let lineInfo: Uint8Array = new Uint8Array(0);
     try {
+      if (progBtf?.kind === 'btf') {
+        funcInfo = btfRecords(task, attr.func_info, attr.func_info_cnt, attr.func_info_rec_size, 8);
+        lineInfo = btfRecords(task, attr.line_info, attr.line_info_cnt, attr.line_info_rec_size, 16);
+      }
       loaded = core.deps.engine?.load({
         progType: type, expectedAttachType: attachType, insns: resolved.insns, maps: resolved.liveMaps, kfuncs: resolved.kfuncs, verified: true,
       });
     } catch (e) {
-      for (const h of holds) h.put();
+      for (const h of [...holds, ...resolved.usedMaps]) h.put();
       throw e;
     }
     const id = core.objects.nextId('prog');
-    const progBtf = attr.func_info_cnt !== 0 || attr.line_info_cnt !== 0 ? task.fdTable.get(attr.prog_btf_fd)?.file.payload.object : undefined;
     if (progBtf?.kind === 'btf') holds.push(progBtf.get());
     const runnable: RunnableProgram | undefined = loaded === undefined ? undefined : { id, progType: type, expectedAttachType: attachType, loaded };
     const record: ProgRecord = {
@@ -235,14 +242,15 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
       btfId: progBtf?.kind === 'btf' ? progBtf.id : undefined,
       attachBtfId,
       attachBtfObjId: attachBtf === undefined ? undefined : attachBtfObjId(task, attachProgFd),
-      funcInfo: progBtf?.kind === 'btf' ? btfRecords(task, attr.func_info, attr.func_info_cnt, attr.func_info_rec_size, 8) : new Uint8Array(0),
-      lineInfo: progBtf?.kind === 'btf' ? btfRecords(task, attr.line_info, attr.line_info_cnt, attr.line_info_rec_size, 16) : new Uint8Array(0),
+      funcInfo,
+      lineInfo,
       runnable,
       stats: { cnt: 0, nsecs: 0n },
     };
     const obj = core.objects.create('prog', id, name, record, () => {
       core.deps.security.bpfProgFree(lsmObj);
       loaded?.release();
+      for (const m of record.usedMaps.splice(0)) m.put();
     }, holds);
     return installObjectFd(task, 'bpf-prog', obj);
   } finally {

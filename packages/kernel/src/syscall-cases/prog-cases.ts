@@ -152,6 +152,28 @@ const PROG_INFO: SyscallCase = {
         tag: hex(r.read(buf + 8n, 8)),
       }));
     }
+    const m2 = mapCreate(r, 'create a second array', { map_type: M.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 });
+    if (m2 !== undefined) {
+      const bind = (step: string, prog: number, map: number, flags = 0): void => {
+        r.call(step, BpfCmd.BPF_PROG_BIND_MAP, encodeAttrGroup('prog_bind_map', { prog_fd: prog, map_fd: map, flags }));
+      };
+      bind('bind the second array to the xdp program', xdp, m2);
+      bind('bind it again', xdp, m2);
+      bind('bind with flags 1', xdp, m2, 1);
+      bind('bind a map fd as the program', m2, m2);
+      bind('bind fd 9999 as the map', xdp, 9999);
+      const m2Id = objectId(r, m2, 104);
+      r.close(m2);
+      const ids = r.mem(16);
+      const init = new Uint8Array(232);
+      new DataView(init.buffer).setUint32(52, 4, true);
+      new DataView(init.buffer).setBigUint64(56, ids, true);
+      const buf = r.mem(init);
+      r.call('the bound map is listed (and kept) after its fd closed', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: xdp, info_len: 232, info: buf }), () => ({
+        nr_map_ids: new DataView(r.read(buf, 232).buffer).getUint32(52, true),
+        isBound: new DataView(r.read(ids, 4).buffer).getUint32(0, true) === m2Id,
+      }));
+    }
     const bad = new Uint8Array(232);
     new DataView(bad.buffer).setUint32(144, 1, true);
     r.call('nr_func_info without func_info_rec_size', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: xdp, info_len: 232, info: r.mem(bad) }));
