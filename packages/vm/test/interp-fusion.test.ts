@@ -150,3 +150,9 @@ test('a 2- or 4-byte load followed by be16/be32 of it reads big-endian', (t) => 
   t.is(r0('r0 = *(u32 *)(r1 +0)\nr0 = be32 r0\nexit', { mem, verified: true }), 0x12345678n);
   t.like(runProgram('r0 = *(u32 *)(r1 +0)\nr0 = be32 r0\nexit', { mem, verified: true, insnLimit: 1 }).out, { kind: 'fault', fault: { kind: 'insn-limit', pc: 1 }, insnsExecuted: 1 });
 });
+
+test('the loop latch (add then jlt with an immediate) counts and branches like the plain pair', (t) => {
+  t.like(runProgram('r0 = 0\nr1 = 0\nloop: r0 += 3\nr1 += 1\nif r1 < 4 goto loop\nexit').out, { kind: 'exit', r0: 12n, insnsExecuted: 2 + 4 * 3 + 1 });
+  t.like(runProgram('r0 = 0\nr1 = 0\nloop: r0 += 3\nr1 += 1\nif r1 < 4 goto loop\nexit', { insnLimit: 4 }).out, { kind: 'fault', fault: { kind: 'insn-limit', pc: 4 }, insnsExecuted: 4 });
+  t.is(r0('r1 = -2\nr1 += 1\nif r1 < 5 goto pc+1\nr0 = 7\nexit'), 7n, 'unsigned: -1 is not below 5');
+});

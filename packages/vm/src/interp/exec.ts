@@ -114,8 +114,15 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         const d = (w >>> 16) & 0xff;
         const k = ins[i4 + 1] ?? 0;
         const al = r[d] ?? 0;
-        r[d + 1] = umulhi32(al, k) + Math.imul(al, k >> 31) + Math.imul(r[d + 1] ?? 0, k);
-        r[d] = Math.imul(al, k);
+        if (k >= 0 && k < 0x200000) {
+          // A small multiplier keeps lo·k below 2^53: one exact double product gives both words.
+          const p = (al >>> 0) * k;
+          r[d + 1] = Math.imul(r[d + 1] ?? 0, k) + Math.floor(p / 0x1_0000_0000);
+          r[d] = p;
+        } else {
+          r[d + 1] = umulhi32(al, k) + Math.imul(al, k >> 31) + Math.imul(r[d + 1] ?? 0, k);
+          r[d] = Math.imul(al, k);
+        }
         pc++;
         break;
       }
@@ -386,6 +393,24 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         left--;
         r[d] = o === 0x17f ? view.getUint16(a, false) : view.getInt32(a, false);
         pc += 2;
+        break;
+      }
+
+      case 0x181: { // add64 K; jlt K (same dst): the loop latch
+        const d = (w >>> 16) & 0xff;
+        const k = ins[i4 + 1] ?? 0;
+        const sum = ((r[d] ?? 0) >>> 0) + (k >>> 0);
+        r[d] = sum;
+        r[d + 1] = (r[d + 1] ?? 0) + (k >> 31) + (sum > 0xffffffff ? 1 : 0);
+        if (left <= 0) {
+          pc++;
+          break;
+        }
+        left--;
+        const bl = ins[i4 + 3] ?? 0;
+        const ah = (r[d + 1] ?? 0) >>> 0;
+        const bh = (bl >> 31) >>> 0;
+        pc = ah < bh || (ah === bh && ((r[d] ?? 0) >>> 0) < bl >>> 0) ? (ins[i4 + 2] ?? 0) : pc + 2;
         break;
       }
 

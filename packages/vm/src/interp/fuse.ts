@@ -32,7 +32,7 @@ function startsPair(ops: Uint16Array, p: DecodedProgram, i: number): boolean {
   const first = ops[i] ?? 0;
   const second = ops[i + 1] ?? 0;
   if ((p.dst[i] ?? 0) !== (p.dst[i + 1] ?? 0)) return false;
-  return MOV_FUSIONS.get(first)?.has(second) === true || (first === 0x07 && second === 0x2d);
+  return MOV_FUSIONS.get(first)?.has(second) === true || (first === 0x07 && (second === 0x2d || second === 0xa5));
 }
 
 /**
@@ -90,6 +90,11 @@ export function fusePairs(ops: Uint16Array, p: DecodedProgram, packed: Int32Arra
       packed[4 * i] = fused | (dst << 17) | ((p.src[i] ?? 0) << 25);
       packed[4 * i + 1] = p.imm[i + 1] ?? 0;
       packed[4 * i + 3] = dst2 * 2;
+    } else if (first === 0x07 && second === 0xa5 && dst2 === dst) {
+      // the loop latch: dst += K1; if dst < K2 goto target
+      packed[4 * i] = Op.ADD64_K_JLT_K | (dst << 17);
+      packed[4 * i + 2] = target[i + 1] ?? 0;
+      packed[4 * i + 3] = p.imm[i + 1] ?? 0;
     } else if (first === 0x07 && second === 0x2d && dst2 === dst) {
       // dst += imm; if dst > src goto target
       packed[4 * i] = Op.ADD64_K_JGT_X | (dst << 17) | ((p.src[i + 1] ?? 0) << 25);

@@ -94,6 +94,8 @@ export const Op = {
   /** A 2- or 4-byte load then `be16`/`be32` of the loaded register (`ntohs`, `ntohl` of packet fields). */
   LDXH_BE16: 0x17f,
   LDXW_BE32: 0x180,
+  /** The loop latch `rX += K1; if rX < K2 goto` (word 3 holds K2). */
+  ADD64_K_JLT_K: 0x181,
   /** One past the highest internal op. */
-  COUNT: 0x181,
+  COUNT: 0x182,
 } as const;

@@ -38,6 +38,7 @@ function warmUpText(): string {
   lines.push('r3 = r6', 'r3 += 1', 'r3 = r6', 'r3 <<= 3', 'r3 = r6', 'r3 >>= 3', 'r3 = r6', 'r3 &= 7', 'r3 = r6', 'r5 += 1');
   lines.push('w3 = w6', 'w3 += 1', 'w3 = w6', 'w3 <<= 3', 'w3 = w6', 'w3 >>= 3', 'w3 = w6', 'w3 &= 7');
   lines.push('r3 += 1', 'if r3 > r7 goto pc+0', 'r3 = r6', 'r3 += 1', 'if r3 > r7 goto pc+0');
+  lines.push('r9 = 0', 'l0: r9 += 1', 'if r9 < 2 goto l0', 'r3 = r7', 'r3 *= 31', 'r3 *= 0x12345678', 'r0 += r3');
   lines.push('r9 = 0', 'l1: if r9 >= 2 goto l2', 'r9 += 1', 'goto l1', 'l2: if r9 > 3 goto l3', 'r9 += 1', 'goto l2');
   lines.push('l3: may_goto pc+0', 'gotol pc+0', 'r1 = r0', 'call sub', 'exit', 'sub: r0 = r1', 'r0 += 1', 'exit');
   return lines.join('\n');
