@@ -156,6 +156,20 @@ export class InterpProgram implements LoadedProgram {
  * checked against the arena's allocations; anything bad ends the run as a
  * `fault` outcome, never an exception.
  *
+ * Where the kernel leaves a value unspecified or has no equivalent, the
+ * choices are (each has a test):
+ * - the stack (8 frames of 512 bytes, one area per program and arena) is
+ *   zeroed at the start of every run, so runs are deterministic;
+ * - r1–r5 read 0 after LD_ABS/LD_IND (the kernel's rewrite leaves them
+ *   scratch);
+ * - `ld_imm64` with `BPF_PSEUDO_FUNC` gives `CALLBACK_TAG << 32 | index`;
+ *   `callx` calls that subprogram, and calls helper N for a plain N (the
+ *   bpf_conformance convention; the kernel has no `callx`);
+ * - `may_goto` has a budget of `BPF_MAX_LOOPS` per frame, as the verifier's
+ *   rewrite for the interpreter gives it (x86's JIT uses a timed budget);
+ * - a tail call into a program another engine loaded runs through that
+ *   program's `run`, sharing the chain's count (`tailCallChain`).
+ *
  * @example
  * const engine = createInterpreter();
  * const prog = engine.load({ progType: 0, expectedAttachType: 0, insns, maps: [], verified: false });
