@@ -318,6 +318,16 @@ export function* cases() {
     yield { name: `csum_replace ${what}, checksum complete`, prog: { type: T.SCHED_CLS, text: P.csumReplace(what.startsWith('l4'), off, from, to, flags) }, req: req({ dataIn: frame(64), dataSizeOut: OUT, flags: 4 }) };
   }
 
+  for (const [newLen, flags] of [[0, 0], [13, 0], [14, 0], [63, 0], [100, 0], [4000, 0], [16064, 0], [16065, 0], [64, 1]]) {
+    yield { name: `skb_change_tail ${newLen} flags ${flags}`, prog: { type: T.SCHED_CLS, text: P.skbCall(38, newLen).replace('call 38', `r3 = ${flags}\ncall 38`) }, req: req({ dataIn: frame(64), dataSizeOut: OUT }) };
+  }
+  yield { name: 'skb_change_tail 0 on lwt_xmit', prog: { type: T.LWT_XMIT, text: P.skbCall(38, 0).replace('call 38', 'r3 = 0\ncall 38') }, req: req({ dataIn: frame(64), dataSizeOut: OUT }) };
+  for (const [type, tname] of [[T.SCHED_CLS, 'sched_cls'], [T.SOCKET_FILTER, 'socket_filter']]) {
+    for (const [off, len, header] of [[0, 4, 0], [0, 4, 1], [60, 4, 0], [61, 4, 0], [46, 4, 1], [47, 4, 1], [0x10000, 4, 0], [0, 4, 2]]) {
+      yield { name: `${tname} skb_load_bytes_relative ${off} ${len} header ${header}`, prog: { type, text: P.skbLoadBytesRelative(off, len, header) }, req: req({ dataIn: frame(64) }) };
+    }
+  }
+
   // --- kfuncs
   for (const [start, end] of [[0, 5], [3, 3], [5, 2], [-2, 2], [0, (1 << 23) + 1]]) {
     const k = P.iterNumSum(start, end);

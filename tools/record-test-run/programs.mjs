@@ -348,3 +348,10 @@ export const skbCall = (id, arg) => [`r2 = ${arg} ll`, `call ${id}`, 'exit'].joi
 export const csumLevelIncQuery = ['r6 = r1', 'r2 = 1', 'call 135', 'r1 = r6', 'r2 = 0', 'call 135', 'exit'].join('\n');
 /** tc: csum_level inc, dec, dec, then r0 = query. */
 export const csumLevelIncDecQuery = ['r6 = r1', 'r2 = 1', 'call 135', 'r1 = r6', 'r2 = 2', 'call 135', 'r1 = r6', 'r2 = 0', 'call 135', 'exit'].join('\n');
+
+/** skb: bpf_skb_load_bytes_relative(ctx, off, stack, len, header); r0 = the error, or the first 4 bytes read. */
+export const skbLoadBytesRelative = (off, len, header) => [
+  'r2 = 0', '*(u64 *)(r10 -8) = r2', '*(u64 *)(r10 -16) = r2',
+  `r2 = ${off}`, 'r3 = r10', 'r3 += -16', `r4 = ${len}`, `r5 = ${header}`, 'call 68',
+  'if r0 != 0 goto +1', 'r0 = *(u32 *)(r10 -16)', 'exit',
+].join('\n');

@@ -399,3 +399,27 @@ test('get_local_storage returns the storage installed for the map, per CPU for p
   bindCgroupStorage(arena, map.address, 0x20000);
   t.is(callHelper(h('get_local_storage'), env, map.address, 0), BigInt(0x20000 + 16));
 });
+
+test('skb_change_tail trims, or grows with zeros past the buffer; not below the network header, not past BPF_SKB_MAX_LEN', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  t.is(callHelper(h('skb_change_tail'), env, p.ctx, 13, 0), BigInt(-Errno.EINVAL), 'below the network header (tc data starts at the MAC header)');
+  t.is(callHelper(h('skb_change_tail'), env, p.ctx, 20, 0), 0n);
+  t.is(p.dataEnd() - p.data(), 20);
+  t.is(callHelper(h('skb_change_tail'), env, p.ctx, 4000, 0), 0n);
+  t.is(p.dataEnd() - p.data(), 4000);
+  t.deepEqual(bytesOf(p).slice(18, 22), [18, 19, 0, 0]);
+  t.is(callHelper(h('skb_change_tail'), env, p.ctx, 16065, 0), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('skb_change_tail'), env, p.ctx, 64, 1), BigInt(-Errno.EINVAL));
+});
+
+test('skb_load_bytes_relative reads from the MAC or network header; anything else zeroes and is -EFAULT', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const p = skb(env);
+  const to = env.arena.alloc(8);
+  t.is(callHelper(h('skb_load_bytes_relative'), env, p.ctx, 0, to, 2, 1), 0n);
+  t.deepEqual([...env.arena.bytes.subarray(to, to + 2)], [14, 15]);
+  t.is(callHelper(h('skb_load_bytes_relative'), env, p.ctx, 47, to, 4, 1), BigInt(-Errno.EFAULT));
+  t.is(callHelper(h('skb_load_bytes_relative'), env, p.ctx, 0, to, 4, 2), BigInt(-Errno.EFAULT));
+  t.deepEqual([...env.arena.bytes.subarray(to, to + 4)], [0, 0, 0, 0]);
+});

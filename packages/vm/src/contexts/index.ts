@@ -1,5 +1,5 @@
 export { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, PacketContext, packetOf, registerPacket, unregisterPacket, type PacketKind, type PacketLayout } from './packets.js';
-export { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff, skbCowHead, skbExpandHead, skbHeadroom, type SkBuffInit } from './sk-buff.js';
+export { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff, skbCowHead, skbExpandHead, skbHeadroom, skbTailroom, type SkBuffInit } from './sk-buff.js';
 export { createXdpContext, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_PACKET_HEADROOM, XdpMd, type XdpInit } from './xdp-md.js';
 export { createFlowDissectorContext, FLOW_KEYS_SIZE, FlowKeys, flowKeysAddr, resetFlowKeys, type FlowDissectorInit } from './flow-keys.js';
 export { createPlainContext, createSockAddrContext, MAX_BPF_FUNC_ARGS, SK_LOOKUP_SIZE, SkLookup, SOCK_ADDR_SIZE, SockAddr } from './plain.js';

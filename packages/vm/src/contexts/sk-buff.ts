@@ -66,16 +66,17 @@ export function createSkBuffContext(arena: VmArena, init: SkBuffInit): PacketCon
 }
 
 /**
- * `pskb_expand_head(skb, nhead, 0)`: moves the buffer to a new allocation
- * with `nhead` more bytes of headroom; the context's pointers follow.
+ * `pskb_expand_head(skb, nhead, ntail)`: moves the buffer to a new
+ * allocation with `nhead` more bytes of headroom and `ntail` more of
+ * tailroom; the context's pointers follow.
  * Throws `BpfError('ENOMEM')` (from the arena) when there is no room.
  *
  * @example
  * if (skbHeadroom(skb) < 4) skbExpandHead(skb, 64);
  */
-export function skbExpandHead(pkt: PacketContext, nhead: number): void {
+export function skbExpandHead(pkt: PacketContext, nhead: number, ntail = 0): void {
   const arena = pkt.arena;
-  const head = arena.alloc(pkt.bufSize + nhead);
+  const head = arena.alloc(pkt.bufSize + nhead + ntail);
   arena.bytes.copyWithin(head + nhead, pkt.head, pkt.head + pkt.bufSize);
   const shift = head + nhead - pkt.head;
   const meta = pkt.dataMeta();
@@ -84,10 +85,15 @@ export function skbExpandHead(pkt: PacketContext, nhead: number): void {
   arena.free(pkt.head);
   pkt.head = head;
   pkt.hardEnd += shift;
-  pkt.bufSize += nhead;
+  pkt.bufSize += nhead + ntail;
   pkt.macOffset += nhead;
   pkt.networkOffset += nhead;
   pkt.setBounds(meta + shift, data + shift, end + shift);
+}
+
+/** `skb_tailroom`: bytes after the packet in its buffer. @example skbTailroom(skb) */
+export function skbTailroom(pkt: PacketContext): number {
+  return pkt.head + pkt.bufSize - pkt.dataEnd();
 }
 
 /** `skb_headroom`: bytes before `skb->data`. @example skbHeadroom(skb) */

@@ -2,9 +2,10 @@ import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { ETH_HLEN } from '../contexts/eth.js';
 import type { PacketContext } from '../contexts/packets.js';
-import { SkBuff, skbCowHead } from '../contexts/sk-buff.js';
+import { SkBuff, skbCowHead, skbExpandHead, skbTailroom } from '../contexts/sk-buff.js';
 import { defineHelper } from './define.js';
-import { argHi, argLo, setR0 } from './regs.js';
+import { checkMem } from './memory.js';
+import { argHi, argLo, ptrArg, setR0 } from './regs.js';
 import { packetArg } from './skb.js';
 
 /** `BPF_SKB_MAX_LEN` (`SKB_MAX_ALLOC` on x86-64): the longest a helper may make a non-GSO skb. */
@@ -133,11 +134,66 @@ const skbVlanPop = defineHelper('skb_vlan_pop', (c) => {
 });
 
 /**
- * `skb_change_head`, `skb_vlan_push`, `skb_vlan_pop`.
+ * `bpf_skb_change_tail(skb, new_len, flags)`: trims the packet or grows it
+ * with zeros (expanding the buffer when needed). flags must be 0, and the
+ * length stay between the network header's offset from `skb->data` and
+ * `BPF_SKB_MAX_LEN` (-EINVAL).
+ */
+const skbChangeTail = defineHelper('skb_change_tail', (c) => {
+  const pkt = packetArg(c, 'bpf_skb_change_tail');
+  const newLen = argLo(c, 2);
+  const data = pkt.data();
+  const len = skbLen(pkt);
+  const minLen = Math.max(0, pkt.head + pkt.networkOffset - data);
+  if (argLo(c, 3) !== 0 || argHi(c, 3) !== 0 || newLen > BPF_SKB_MAX_LEN || newLen < minLen) return setR0(c, -Errno.EINVAL);
+  if (newLen > len) {
+    const grow = newLen - len;
+    if (grow > skbTailroom(pkt)) {
+      try {
+        skbExpandHead(pkt, 0, grow - skbTailroom(pkt));
+      } catch {
+        return setR0(c, -Errno.ENOMEM);
+      }
+    }
+    c.env.arena.bytes.fill(0, pkt.dataEnd(), pkt.dataEnd() + grow);
+  }
+  pkt.setBounds(pkt.dataMeta(), pkt.data(), pkt.data() + newLen);
+  setR0(c, 0);
+});
+
+/** `BPF_HDR_START_MAC`, `BPF_HDR_START_NET`. */
+const BPF_HDR_START_MAC = 0;
+const BPF_HDR_START_NET = 1;
+
+/**
+ * `bpf_skb_load_bytes_relative(skb, offset, to, len, start_header)`: bytes
+ * from the MAC or network header on; offsets above 0xffff, other headers and
+ * ranges past the packet zero `to` and give -EFAULT.
+ */
+const skbLoadBytesRelative = defineHelper('skb_load_bytes_relative', (c) => {
+  const pkt = packetArg(c, 'bpf_skb_load_bytes_relative');
+  const offset = argLo(c, 2);
+  const to = ptrArg(c, 3, 'to');
+  const len = argLo(c, 4);
+  checkMem(c, to, len, 'bpf_skb_load_bytes_relative to');
+  const header = argLo(c, 5);
+  const start = header === BPF_HDR_START_MAC ? pkt.macOffset : header === BPF_HDR_START_NET ? pkt.networkOffset : -1;
+  const b = c.env.arena.bytes;
+  const from = pkt.head + start + offset;
+  if (offset > 0xffff || start < 0 || from + len > pkt.dataEnd()) {
+    b.fill(0, to, to + len);
+    return setR0(c, -Errno.EFAULT);
+  }
+  b.copyWithin(to, from, from + len);
+  setR0(c, 0);
+});
+
+/**
+ * `skb_change_head`, `skb_change_tail`, `skb_load_bytes_relative`, `skb_vlan_push`, `skb_vlan_pop`.
  *
  * @example
  * for (const h of skbHeadHelpers()) registry.set(h.id, h);
  */
 export function skbHeadHelpers(): HelperDescriptor[] {
-  return [skbChangeHead, skbVlanPush, skbVlanPop];
+  return [skbChangeHead, skbChangeTail, skbLoadBytesRelative, skbVlanPush, skbVlanPop];
 }
