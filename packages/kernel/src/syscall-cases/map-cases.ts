@@ -250,6 +250,46 @@ const CGROUP_STORAGE: SyscallCase = {
   },
 };
 
+/** The remaining map types: what each element command gives on a fresh map. */
+const OTHER_TYPES: SyscallCase = {
+  name: 'map ops: stack_trace, cgroup_array, percpu_cgroup_storage, reuseport_sockarray, devmap_hash, user_ringbuf',
+  run(r) {
+    const types: [string, number, number, number, number, number, bigint][] = [
+      ['stack_trace', M.BPF_MAP_TYPE_STACK_TRACE, 4, 32, 4, 0, 0n],
+      ['cgroup_array', M.BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 4, 0, 0n],
+      ['percpu_cgroup_storage', M.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, 8, 8, 0, 0, 0n],
+      ['reuseport_sockarray', M.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 4, 8, 4, 0, 0n],
+      ['devmap_hash', M.BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4, 0, 0n],
+      ['user_ringbuf', M.BPF_MAP_TYPE_USER_RINGBUF, 0, 0, 4096, 0, 0n],
+    ];
+    for (const [what, type, keySize, valueSize, maxEntries, flags, extra] of types) {
+      const fd = mapCreate(r, `create a ${what}`, { map_type: type, key_size: keySize, value_size: valueSize, max_entries: maxEntries, map_flags: flags, map_extra: extra });
+      if (fd === undefined) continue;
+      const key = keySize === 0 ? undefined : new Uint8Array(keySize);
+      const size = type === M.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ? 8 * r.cpus : Math.max(4, valueSize);
+      lookup(r, `${what}: lookup`, fd, key, size);
+      update(r, `${what}: update`, fd, key, new Uint8Array(size));
+      del(r, `${what}: delete`, fd, key);
+      nextKey(r, `${what}: get_next_key after NULL`, fd, undefined, Math.max(4, keySize));
+      lookupAndDelete(r, `${what}: lookup_and_delete`, fd, key, size);
+      mapInfo(r, `${what}: info`, fd);
+    }
+  },
+};
+
+/** An arena map (one page, BPF_F_MMAPABLE): no element commands from the syscall side. */
+const ARENA: SyscallCase = {
+  name: 'map ops: arena',
+  run(r) {
+    const fd = mapCreate(r, 'create a one-page arena', { map_type: M.BPF_MAP_TYPE_ARENA, max_entries: 1, map_flags: 1024 });
+    if (fd === undefined) return;
+    lookup(r, 'lookup', fd, undefined, 4);
+    update(r, 'update', fd, undefined, new Uint8Array(4));
+    nextKey(r, 'get_next_key', fd, undefined, 4);
+    mapInfo(r, 'info', fd);
+  },
+};
+
 /** Map-operation sequences for every map type the simulated kernel runs, recorded on Linux 6.18. */
 export const MAP_OP_CASES: readonly SyscallCase[] = [
   keyedCase('array', M.BPF_MAP_TYPE_ARRAY, { unordered: false, percpu: false, array: true }),
@@ -274,4 +314,6 @@ export const MAP_OP_CASES: readonly SyscallCase[] = [
   XSKMAP,
   SOCKMAP,
   SOCKHASH,
+  OTHER_TYPES,
+  ARENA,
 ];
