@@ -300,3 +300,10 @@ test('LD_ABS out of the packet ends the program with r0 = 0', (t) => {
 test('LD_ABS clobbers r1-r5', (t) => {
   t.is(r0('r6 = r1\nr1 = 1\nr5 = 5\nr0 = *(u8 *)skb[0]\nr0 += r1\nr0 += r5\nexit', { loadSkbBytes }), 0x45n);
 });
+
+test('callx to the tail-call helper tail-calls like call does', (t) => {
+  const slots: (LoadedProgram | undefined)[] = [];
+  slots[0] = tailProg('r0 = 77\nexit');
+  const caller = tailProg('r2 = PROG_ARRAY\nr3 = 0\nr4 = 12\ncallx r4\nr0 = 1\nexit');
+  t.like(caller.run({ r1: 0 }, tailEnv(slots)), { kind: 'exit', r0: 77n });
+});

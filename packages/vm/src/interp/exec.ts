@@ -1388,8 +1388,14 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
             callHelper(m, pc, lo);
             left = stop - m.executed;
             if (m.pendingTail !== undefined) {
-              m.pendingTail = undefined;
-              fault('helper', pc, 'bpf_tail_call through callx');
+              // As for `call`: the tail-called program replaces this frame's.
+              if (enterTailCall(m)) {
+                m.pc = 0;
+              } else {
+                m.executed--;
+                m.pc = code.decoded.length + 1;
+              }
+              return SWITCH;
             }
             pc++;
             if (arena.generation !== generation) {
