@@ -285,6 +285,7 @@ const MORE_TEST_RUNS: SyscallCase = {
     testRun(r, 'raw_tracepoint with a packet', rawTp, { data: packet(64) });
     const noCtx = encodeAttrGroup('test', { prog_fd: rawTp });
     r.call('raw_tracepoint without a context', BpfCmd.BPF_PROG_TEST_RUN, noCtx, () => ({ retval: decodeAttrGroup('test', noCtx).retval }));
+
   },
 };
 
@@ -369,5 +370,25 @@ const STATS: SyscallCase = {
   },
 };
 
+/** A sleepable syscall program writing its context: the context goes back into `ctx_in`. */
+const SYSCALL_PROG: SyscallCase = {
+  name: 'prog test run: a syscall program writes its context back',
+  run(r) {
+    const sys = r.call('load a syscall program writing its context', BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+      prog_type: P.BPF_PROG_TYPE_SYSCALL, insn_cnt: 3, prog_flags: 1 << 4, license: r.mem(GPL),
+      insns: r.mem(Uint8Array.from([...insn(0x62, 1, 0, 0, 42), ...movImm(0, 7), ...exit()])),
+    }));
+    if (sys === undefined) return;
+    r.own(sys);
+    const ctxIn = r.mem(new Uint8Array(8).fill(0xee));
+    const run = encodeAttrGroup('test', { prog_fd: sys, ctx_in: ctxIn, ctx_size_in: 8 });
+    r.call('syscall program with an 8-byte context', BpfCmd.BPF_PROG_TEST_RUN, run, () => ({ retval: decodeAttrGroup('test', run).retval, ctx_in: hex(r.read(ctxIn, 8)) }));
+    const withData = encodeAttrGroup('test', { prog_fd: sys, ctx_in: r.mem(8), ctx_size_in: 8, data_in: r.mem(packet(64)), data_size_in: 64 });
+    r.call('syscall program with a packet', BpfCmd.BPF_PROG_TEST_RUN, withData);
+    const repeat = encodeAttrGroup('test', { prog_fd: sys, ctx_in: r.mem(8), ctx_size_in: 8, repeat: 2 });
+    r.call('syscall program with repeat 2', BpfCmd.BPF_PROG_TEST_RUN, repeat);
+  },
+};
+
 /** Program test runs and program info, recorded on Linux 6.18. */
-export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, PROG_ARRAY_UREF, MORE_TEST_RUNS, PROG_BTF_INFO, STATS];
+export const PROG_CASES: readonly SyscallCase[] = [TEST_RUN, PROG_INFO, PROG_ARRAY, PROG_ARRAY_UREF, MORE_TEST_RUNS, SYSCALL_PROG, PROG_BTF_INFO, STATS];
