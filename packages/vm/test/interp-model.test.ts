@@ -55,6 +55,8 @@ function programOf(pieces: string[][]): string {
   // `goto +N` skips N following lines, clamped so that it lands inside the program.
   const body = lines.map((line, i) => line.replace(/goto \+(\d+)$/, (_m, n: string) => `goto pc+${Math.min(Number(n), lines.length - 1 - i)}`));
   const inits = ['r3 = 0x123456789abcdef0 ll', 'r4 = -3', 'r5 = 0x80000000', 'r6 = 255', 'r7 = 0x7fffffffffffffff ll', 'r8 = 1', 'r9 = 20000'];
+  // Non-zero stack, so that loads see bits.
+  for (let slot = 1; slot <= 8; slot++) inits.push(`*(u64 *)(r10 -${slot * 8}) = r${(slot % 7) + 3}`);
   const fold = ['r0 ^= r1', 'r0 ^= r2', 'r0 ^= r3', 'r0 ^= r4', 'r0 ^= r5', 'r0 ^= r6', 'r0 ^= r7', 'r0 ^= r8', 'r0 ^= r9', 'exit'];
   return [...inits, ...body, ...fold].join('\n');
 }
