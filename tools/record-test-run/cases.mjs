@@ -328,6 +328,11 @@ export function* cases() {
     }
   }
 
+  for (const [tname, type] of [['sched_cls', T.SCHED_CLS], ['cgroup_skb', T.CGROUP_SKB], ['socket_filter', T.SOCKET_FILTER]]) {
+    yield { name: `${tname} skb->sk of an IPv4 packet`, prog: { type, text: type === T.CGROUP_SKB ? P.skbSock.replace(/exit$/, 'r0 &= 1\nexit') : P.skbSock }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
+    yield { name: `${tname} skb->sk of an ARP packet`, prog: { type, text: type === T.CGROUP_SKB ? P.skbSock.replace(/exit$/, 'r0 &= 1\nexit') : P.skbSock }, req: req({ dataIn: frame(64, { etherType: 0x0806 }), ctxSizeOut: 192 }) };
+  }
+
   // --- kfuncs
   for (const [start, end] of [[0, 5], [3, 3], [5, 2], [-2, 2], [0, (1 << 23) + 1]]) {
     const k = P.iterNumSum(start, end);

@@ -355,3 +355,15 @@ export const skbLoadBytesRelative = (off, len, header) => [
   `r2 = ${off}`, 'r3 = r10', 'r3 += -16', `r4 = ${len}`, `r5 = ${header}`, 'call 68',
   'if r0 != 0 goto +1', 'r0 = *(u32 *)(r10 -16)', 'exit',
 ].join('\n');
+
+/** skb: r0 = 0 without skb->sk, else 1 << 31 | family; cb[0..3] = src_ip4, dst_ip4, src_port, dst_port (sock_common fields). */
+export const skbSock = [
+  'r6 = r1', 'r7 = *(u64 *)(r6 +168)', 'r0 = 0', 'if r7 == 0 goto out',
+  'r0 = *(u32 *)(r7 +4)', 'r1 = 1', 'r1 <<= 31', 'r0 |= r1',
+  'r1 = *(u32 *)(r7 +24)', '*(u32 *)(r6 +48) = r1',
+  'r1 = *(u32 *)(r7 +52)', '*(u32 *)(r6 +52) = r1',
+  'r1 = *(u32 *)(r7 +44)', '*(u32 *)(r6 +56) = r1',
+  'r1 = *(u32 *)(r7 +48)', '*(u32 *)(r6 +60) = r1',
+  'out:',
+  'exit',
+].join('\n');

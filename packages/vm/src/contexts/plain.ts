@@ -16,6 +16,14 @@ export const SkLookup = {
 /** `sizeof(struct bpf_sk_lookup)`. */
 export const SK_LOOKUP_SIZE = 72;
 
+/** Offsets of `struct bpf_sock` (what `__sk_buff.sk` and socket helpers point at). */
+export const BpfSock = {
+  bound_dev_if: 0, family: 4, type: 8, protocol: 12, mark: 16, priority: 20, src_ip4: 24, src_ip6: 28, src_port: 44,
+  dst_port: 48, dst_ip4: 52, dst_ip6: 56, state: 72, rx_queue_mapping: 76,
+} as const;
+/** `sizeof(struct bpf_sock)`. */
+export const BPF_SOCK_SIZE = 80;
+
 /** `MAX_BPF_FUNC_ARGS`: a raw tracepoint passes at most this many u64 arguments. */
 export const MAX_BPF_FUNC_ARGS = 12;
 

@@ -2,6 +2,7 @@ import type { TestRunResult } from '@bpfkit/kernel-api';
 import { BPF_F_TEST_SKB_CHECKSUM_COMPLETE, BpfProgType } from '@bpfkit/uapi';
 import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ethTypeTrans } from '../contexts/eth.js';
 import { CHECKSUM_COMPLETE } from '../contexts/packets.js';
+import { BPF_SOCK_SIZE, BpfSock } from '../contexts/plain.js';
 import { releasePacketContext } from '../contexts/release.js';
 import { csumFold, csumPartial } from '../helpers/csum.js';
 import { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff, skbCowHead } from '../contexts/sk-buff.js';
@@ -20,6 +21,8 @@ const GSO_LEGACY_MAX_SIZE = 65536;
 const LOOPBACK_IFINDEX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
+/** `TCP_CLOSE`: the state `sock_init_data` gives a new socket. */
+const TCP_CLOSE = 7;
 
 /** tc programs see the Ethernet header; the others start at the network header. */
 const L2_TYPES = new Set<number>([BpfProgType.BPF_PROG_TYPE_SCHED_CLS, BpfProgType.BPF_PROG_TYPE_SCHED_ACT]);
@@ -82,16 +85,20 @@ export function testRunSkb(call: TestRunCall): TestRunResult {
     v.setUint32(c + SkBuff.ifindex, ifindex, true);
     // qdisc_skb_cb.pkt_len is only set by convert___skb_to_skb, which does nothing without a ctx.
     if (ctx !== undefined && v.getUint32(c + SkBuff.wire_len, true) === 0) v.setUint32(c + SkBuff.wire_len, len, true);
-    // The test run's socket takes its family and addresses from the packet.
     const net = skb.head + SKB_HEADROOM + ETH_HLEN;
+    // The test run's dummy socket (skb->sk) takes its family and addresses from the packet: sock_init_data leaves
+    // it TCP_CLOSE, no type or protocol, no rx queue.
+    const sock = a.alloc(BPF_SOCK_SIZE);
+    skb.extraAllocations.push(sock);
+    v.setUint32(c + SkBuff.sk, sock, true);
+    v.setUint32(sock + BpfSock.state, TCP_CLOSE, true);
+    v.setInt32(sock + BpfSock.rx_queue_mapping, -1, true);
     if (eth.protocol === ETH_P_IP) {
-      v.setUint32(c + SkBuff.family, AF_INET, true);
-      a.bytes.copyWithin(c + SkBuff.local_ip4, net + 12, net + 16);
-      a.bytes.copyWithin(c + SkBuff.remote_ip4, net + 16, net + 20);
+      for (const at of [c + SkBuff.family, sock + BpfSock.family]) v.setUint32(at, AF_INET, true);
+      for (const [to, from] of [[c + SkBuff.local_ip4, net + 12], [c + SkBuff.remote_ip4, net + 16], [sock + BpfSock.src_ip4, net + 12], [sock + BpfSock.dst_ip4, net + 16]] as const) a.bytes.copyWithin(to, from, from + 4);
     } else if (eth.protocol === ETH_P_IPV6) {
-      v.setUint32(c + SkBuff.family, AF_INET6, true);
-      a.bytes.copyWithin(c + SkBuff.local_ip6, net + 8, net + 24);
-      a.bytes.copyWithin(c + SkBuff.remote_ip6, net + 24, net + 40);
+      for (const at of [c + SkBuff.family, sock + BpfSock.family]) v.setUint32(at, AF_INET6, true);
+      for (const [to, from] of [[c + SkBuff.local_ip6, net + 8], [c + SkBuff.remote_ip6, net + 24], [sock + BpfSock.src_ip6, net + 8], [sock + BpfSock.dst_ip6, net + 24]] as const) a.bytes.copyWithin(to, from, from + 16);
     }
     const csumComplete = (req.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE) !== 0;
     if (csumComplete) {
