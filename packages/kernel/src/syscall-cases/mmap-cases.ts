@@ -1,5 +1,5 @@
 import { MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '@bpfkit/kernel-api';
-import { BPF_F_MMAPABLE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BpfCmd, BpfMapType as M, encodeGetIdAttr } from '@bpfkit/uapi';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BpfCmd, BpfMapType as M, BpfProgType, encodeAttrGroup, encodeGetIdAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
 import { freeze, hex, lookup, mapCreate, u32, u64, update } from './ops.js';
 import type { CaseRunner, SyscallCase } from './runner.js';
 
@@ -75,5 +75,48 @@ const RINGBUF_MMAP: SyscallCase = {
   },
 };
 
+/** One 8-byte instruction. */
+function insn(code: number, dst: number, src: number, off: number, imm: number): number[] {
+  const b = new Uint8Array(8);
+  const v = new DataView(b.buffer);
+  v.setUint8(0, code);
+  v.setUint8(1, (src << 4) | dst);
+  v.setInt16(2, off, true);
+  v.setInt32(4, imm, true);
+  return [...b];
+}
+
+/** A program's samples read through a ringbuf mapping: consumer and producer positions, record header, payload. */
+const RINGBUF_CONSUMER: SyscallCase = {
+  name: 'mmap: ringbuf samples written by a program',
+  run(r) {
+    const rb = mapCreate(r, 'create a 4096-byte ringbuf', { map_type: M.BPF_MAP_TYPE_RINGBUF, max_entries: 4096 });
+    if (rb === undefined) return;
+    // *(u64 *)(r10 - 8) = 0x1122334455667788; bpf_ringbuf_output(rb, r10 - 8, 8, 0); r0 = XDP_PASS
+    const insns = Uint8Array.from([
+      ...insn(0x18, 1, 0, 0, 0x55667788), ...insn(0, 0, 0, 0, 0x11223344),
+      ...insn(0x7b, 10, 1, -8, 0),
+      ...insn(0x18, 1, 1, 0, rb), ...insn(0, 0, 0, 0, 0),
+      ...insn(0xbf, 2, 10, 0, 0), ...insn(0x07, 2, 0, 0, -8),
+      ...insn(0xb7, 3, 0, 0, 8), ...insn(0xb7, 4, 0, 0, 0),
+      ...insn(0x85, 0, 0, 0, 130),
+      ...insn(0xb7, 0, 0, 0, 2), ...insn(0x95, 0, 0, 0, 0),
+    ]);
+    const prog = r.call('load an xdp program writing one sample', BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+      prog_type: BpfProgType.BPF_PROG_TYPE_XDP, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(new TextEncoder().encode('GPL\0')),
+    }));
+    if (prog === undefined) return;
+    r.own(prog);
+    const run = encodeAttrGroup('test', { prog_fd: prog, data_in: r.mem(new Uint8Array(64)), data_size_in: 64, data_out: r.mem(64), data_size_out: 64, repeat: 2 });
+    r.call('run it twice', BpfCmd.BPF_PROG_TEST_RUN, run);
+    const m = r.mmap('map consumer, producer and data pages read-only', rb, 3 * 4096, PROT_READ, MAP_SHARED);
+    if (m === undefined) return;
+    r.record('consumer_pos', hex(m.read(0, 8)));
+    r.record('producer_pos', hex(m.read(4096, 8)));
+    r.record('first record: header and payload', hex(m.read(8192, 16)));
+    r.record('second record: header and payload', hex(m.read(8208, 16)));
+  },
+};
+
 /** mmap() cases, recorded on Linux 6.18. */
-export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP];
+export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, RINGBUF_CONSUMER];
