@@ -231,3 +231,13 @@ test('bpf_iter_bits_new/next walk the set bits of one or more words; new refuses
   t.is(callHelper(h('bpf_iter_bits_new'), e, it, words, 512), BigInt(-Errno.E2BIG));
   t.is(callHelper(h('bpf_iter_bits_next'), e, it), 0n);
 });
+
+test('sk_fullsock returns a full socket itself, NULL for time-wait; tcp_sock is NULL for a socket that is not TCP', (t) => {
+  const e = env();
+  const sk = e.arena.alloc(80);
+  e.arena.view.setUint32(sk + 72, 7, true);
+  t.is(callHelper(h('sk_fullsock'), e, sk), BigInt(sk));
+  t.is(callHelper(h('tcp_sock'), e, sk), 0n);
+  e.arena.view.setUint32(sk + 72, 6, true);
+  t.is(callHelper(h('sk_fullsock'), e, sk), 0n);
+});

@@ -152,3 +152,14 @@ test('a test run installs fresh zeroed cgroup storage for the program\'s cgroup-
   t.is(service.run(p, req({ dataIn: frame(64), repeat: 3 }), envWithMap).retval, 3);
   t.is(service.run(p, req({ dataIn: frame(64), repeat: 3 }), envWithMap).retval, 3);
 });
+
+test('a test run\'s skb has a dummy socket: skb->sk is a TCP_CLOSE bpf_sock with the packet\'s family and addresses', (t) => {
+  const { env, prog, service } = setup();
+  // r0 = sk->family << 16 | sk->state, src_ip4 in cb[0]
+  const text = 'r6 = r1\nr7 = *(u64 *)(r6 +168)\nr0 = 0\nif r7 == 0 goto +6\nr0 = *(u32 *)(r7 +4)\nr0 <<= 16\nr1 = *(u32 *)(r7 +72)\nr0 |= r1\nr1 = *(u32 *)(r7 +24)\n*(u32 *)(r6 +48) = r1\nexit';
+  const pkt = frame(64);
+  pkt.set([10, 0, 0, 1], 26);
+  const res = service.run(prog(text, BpfProgType.BPF_PROG_TYPE_SCHED_CLS), req({ dataIn: pkt, ctxSizeOut: 192 }), env);
+  t.is(res.retval, (2 << 16) | 7);
+  t.deepEqual([...(res.ctxOut?.subarray(48, 52) ?? [])], [10, 0, 0, 1]);
+});
