@@ -6,3 +6,4 @@ export { BPF_SOCK_SIZE, BpfSock, createPlainContext, createSockAddrContext, MAX_
 export { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ethTypeTrans, LOOPBACK_DEVICE, PacketType, type EthDevice, type EthTypeTrans } from './eth.js';
 export { releasePacketContext } from './release.js';
 export { bindCgroupStorage, boundCgroupStorage, unbindCgroupStorage } from './local-storage.js';
+export { createSkStorage, deleteSkStorage, freeSkStorage, skStorage } from './sk-storage.js';

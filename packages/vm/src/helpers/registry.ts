@@ -11,6 +11,7 @@ import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
 import { skbExtraHelpers } from './skb-extra.js';
 import { skbHeadHelpers } from './skb-head.js';
+import { skStorageHelpers } from './sk-storage.js';
 import { socketHelpers } from './socket.js';
 import { getLocalStorageHelper } from './local-storage.js';
 import { netHelpers } from './net.js';
@@ -47,7 +48,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
   const byName = new Map<string, HelperDescriptor>();
   const helpers = [
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
-    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
+    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
     ...redirectHelpers(), ...probeReadHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
