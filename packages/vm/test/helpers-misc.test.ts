@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { BpfMap } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
 import { bpfFuncId, Errno } from '@bpfkit/uapi';
 import { BPF_MAX_LOOPS, createHelperRegistry } from '@bpfkit/vm';
@@ -240,4 +241,21 @@ test('sk_fullsock returns a full socket itself, NULL for time-wait; tcp_sock is 
   t.is(callHelper(h('tcp_sock'), e, sk), 0n);
   e.arena.view.setUint32(sk + 72, 6, true);
   t.is(callHelper(h('sk_fullsock'), e, sk), 0n);
+});
+
+test('sk_storage_get creates a socket\'s storage only with F_CREATE (from value or zeroed); sk_storage_delete removes it', (t) => {
+  const e = env();
+  const map = { info: { mapType: 24, keySize: 4, valueSize: 8, maxEntries: 0, mapFlags: 1, isMapInMap: false }, address: e.arena.alloc(8) } as unknown as BpfMap;
+  const e2 = makeNoopHelperEnv({ arena: e.arena, services: makeNoopServices({ mapAt: () => map }) });
+  const sk = e.arena.alloc(80);
+  e.arena.view.setUint32(sk + 72, 7, true);
+  const init = e.arena.alloc(8);
+  e.arena.view.setUint32(init, 77, true);
+  t.is(callHelper(h('sk_storage_get'), e2, map.address, sk, 0, 0), 0n);
+  const v = Number(callHelper(h('sk_storage_get'), e2, map.address, sk, init, 1));
+  t.is(e.arena.view.getUint32(v, true), 77);
+  t.is(callHelper(h('sk_storage_get'), e2, map.address, sk, 0, 0), BigInt(v));
+  t.is(callHelper(h('sk_storage_get'), e2, map.address, sk, 0, 2), 0n, 'unknown flags');
+  t.is(callHelper(h('sk_storage_delete'), e2, map.address, sk), 0n);
+  t.is(callHelper(h('sk_storage_delete'), e2, map.address, sk), BigInt(-Errno.ENOENT));
 });
