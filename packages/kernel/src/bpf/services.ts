@@ -17,7 +17,8 @@ export function tracePipeLine(core: KernelCore, pid: number, cpu: number, messag
 
 /**
  * What a program run by `task` may ask of the kernel: the clock, randomness,
- * the task as `current`, the live maps by address and the trace buffer.
+ * the task as `current`, the live maps by address, the trace buffer and the
+ * task's memory (`bpf_probe_read_user`).
  */
 export function programServices(task: TaskImpl, cpu: number): ProgramServices {
   const core = task.core;
@@ -28,6 +29,14 @@ export function programServices(task: TaskImpl, cpu: number): ProgramServices {
     mapAt: (addr) => core.liveMaps.get(addr),
     trace: (line) => {
       core.traceLines.push(tracePipeLine(core, task.pid, cpu, line.endsWith('\n') ? line.slice(0, -1) : line));
+    },
+    // bpf_probe_read_user: the task's own memory; the simulated kernel has no kernel memory to read.
+    readUser: (addr, size) => {
+      try {
+        return task.memory.read(addr, size);
+      } catch {
+        return undefined;
+      }
     },
   };
 }
