@@ -307,3 +307,37 @@ test('callx to the tail-call helper tail-calls like call does', (t) => {
   const caller = tailProg('r2 = PROG_ARRAY\nr3 = 0\nr4 = 12\ncallx r4\nr0 = 1\nexit');
   t.like(caller.run({ r1: 0 }, tailEnv(slots)), { kind: 'exit', r0: 77n });
 });
+
+test('tail calls from a subprogram stack frames past eight, as the kernel allows (verifier_tailcall_jit)', (t) => {
+  // main: count, keep a value on the stack, call sub; sub tail-calls main again.
+  const slots: (LoadedProgram | undefined)[] = [];
+  slots[0] = tailProg(`
+    r6 = r1
+    r0 = *(u64 *)(r6 +0)
+    r0 += 1
+    *(u64 *)(r6 +0) = r0
+    *(u64 *)(r10 -8) = r0
+    r1 = r6
+    call sub
+    r0 = *(u64 *)(r10 -8)
+    exit
+  sub:
+    r2 = PROG_ARRAY
+    r3 = 0
+    call bpf_tail_call
+    r0 = 0
+    exit`);
+  const ctx = sharedArena().alloc(8);
+  // 1 + 33 executions of main; the outermost one returns the count it saw first.
+  t.like(slots[0].run({ r1: ctx }, tailEnv(slots)), { kind: 'exit', r0: 1n });
+  t.is(sharedArena().view.getUint32(ctx, true), MAX_TAIL_CALL_CNT + 1);
+});
+
+test('a tail-called program still gets only MAX_CALL_FRAMES - 1 calls of its own', (t) => {
+  const slots: (LoadedProgram | undefined)[] = [];
+  // sub tail-calls a program that recurses without end.
+  slots[1] = tailProg('call pc-1\nexit');
+  const caller = tailProg('call sub\nexit\nsub: r2 = PROG_ARRAY\nr3 = 1\ncall bpf_tail_call\nexit');
+  const out = caller.run({ r1: 0 }, tailEnv(slots));
+  t.like(out, { kind: 'fault', fault: { kind: 'call-depth', pc: 0 } });
+});

@@ -1,5 +1,5 @@
 import type { HelperDescriptor, RunnableProgram } from '@bpfkit/kernel-api';
-import { BPF_MAX_LOOPS } from '../program/limits.js';
+import { BPF_MAX_LOOPS, MAX_CALL_FRAMES } from '../program/limits.js';
 import type { InterpCode } from './code.js';
 import { fault } from './faults.js';
 import { FaultSignal, type Machine } from './machine.js';
@@ -67,11 +67,15 @@ export function enterTailCall(m: Machine): boolean {
   const loaded: unknown = target.loaded;
   const code = isTailTarget(loaded) ? loaded.interpCode() : undefined;
   if (code !== undefined) {
+    // The target replaces this frame; its own calls may stack MAX_CALL_FRAMES - 1 deeper.
+    const depth = m.depth;
+    m.growStack(depth + MAX_CALL_FRAMES);
+    m.progBase = depth;
     m.code = code;
     m.pc = 0;
     r[2] = m.pendingTailCtx;
     r[3] = 0;
-    m.loops[m.depth] = BPF_MAX_LOOPS;
+    m.loops[depth] = BPF_MAX_LOOPS;
     return true;
   }
   const env = m.env;

@@ -3,7 +3,7 @@ import type { ProgramImage, RunArgs, RunEnv, RunOutcome } from '@bpfkit/kernel-a
 import { buildInterpCode, type InterpCode } from './code.js';
 import { EXIT, execute } from './exec.js';
 import { registerValue } from './helper-env.js';
-import { outcomeOf, resetMachine } from './engine.js';
+import { bindStack, freeStack, newStackArea, outcomeOf, resetMachine } from './engine.js';
 import { Machine } from './machine.js';
 import { enterRun, leaveRun, tailCallChain } from '../program/tail-calls.js';
 
@@ -113,7 +113,7 @@ class InterpDebugger implements Debugger {
   readonly breakpoints: Set<number>;
   readonly trace: TraceEntry[] = [];
   readonly #m: Machine;
-  readonly #stack = { arena: undefined as RunEnv['arena'] | undefined, addr: 0 };
+  readonly #stack = newStackArea();
   readonly #tracing: boolean;
   readonly #text = new Map<InterpCode, Map<number, string>>();
   readonly #before = new Int32Array(2 * REGS);
@@ -123,6 +123,7 @@ class InterpDebugger implements Debugger {
   constructor(image: ProgramImage, env: RunEnv, args: RunArgs, options: DebuggerOptions) {
     const code = buildInterpCode(image);
     this.#m = new Machine(code);
+    bindStack(this.#m, this.#stack);
     this.#tracing = options.trace ?? false;
     this.breakpoints = new Set(options.breakpoints ?? []);
     resetMachine(this.#m, code, this.#stack, args, env, Infinity);
@@ -208,9 +209,7 @@ class InterpDebugger implements Debugger {
   }
 
   release(): void {
-    const stack = this.#stack;
-    if (stack.arena !== undefined) stack.arena.free(stack.addr);
-    stack.arena = undefined;
+    freeStack(this.#stack);
   }
 
   #record(pc: number, insn: string, frame: number): void {

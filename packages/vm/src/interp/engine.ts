@@ -1,5 +1,5 @@
 import type { ExecutionEngine, LoadedProgram, ProgramImage, RunArgs, RunEnv, RunOutcome, VmArena } from '@bpfkit/kernel-api';
-import { BPF_MAX_LOOPS, STACK_AREA_BYTES } from '../program/limits.js';
+import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES, MAX_RUN_FRAMES, STACK_AREA_BYTES } from '../program/limits.js';
 import { enterRun, leaveRun } from '../program/tail-calls.js';
 import { buildInterpCode, type InterpCode } from './code.js';
 import { execute } from './exec.js';
@@ -20,10 +20,59 @@ export interface InterpreterOptions {
 
 const KNOWN_OPTIONS = new Set(['insnLimit']);
 
-/** The stack area a machine uses in one arena. */
-interface StackArea {
+/**
+ * The stack a machine uses in one arena: eight frames of `MAX_BPF_STACK`
+ * bytes, plus chunks of eight more that tail calls from subprograms may add
+ * (kept until the program is released).
+ *
+ * @example
+ * const stack = newStackArea();
+ * bindStack(m, stack);
+ */
+export interface StackArea {
   arena: VmArena | undefined;
   addr: number;
+  readonly extra: number[];
+}
+
+/** An empty {@link StackArea}. @example const stack = newStackArea(); */
+export function newStackArea(): StackArea {
+  return { arena: undefined, addr: 0, extra: [] };
+}
+
+function setFrameTops(m: Machine, first: number, chunk: number): void {
+  for (let j = 0; j < MAX_CALL_FRAMES; j++) m.frameTop[first + j] = chunk + STACK_AREA_BYTES - MAX_BPF_STACK * j;
+}
+
+/**
+ * Lets the machine grow its stack in `stack` when a tail call needs frames
+ * past the ones it has (one closure per machine, made once).
+ *
+ * @example
+ * bindStack(m, stack); // then m.growStack(depth + MAX_CALL_FRAMES) in a tail call
+ */
+export function bindStack(m: Machine, stack: StackArea): void {
+  m.growStack = (upTo) => {
+    const arena = stack.arena;
+    if (arena === undefined) return;
+    const want = Math.min(upTo, MAX_RUN_FRAMES);
+    while (m.framesWithStack < want) {
+      const chunk = arena.alloc(STACK_AREA_BYTES, 16);
+      stack.extra.push(chunk);
+      setFrameTops(m, m.framesWithStack, chunk);
+      m.framesWithStack += MAX_CALL_FRAMES;
+    }
+  };
+}
+
+/** Frees every chunk of a stack area. @example freeStack(stack); */
+export function freeStack(stack: StackArea): void {
+  const arena = stack.arena;
+  if (arena === undefined) return;
+  arena.free(stack.addr);
+  for (const chunk of stack.extra) arena.free(chunk);
+  stack.extra.length = 0;
+  stack.arena = undefined;
 }
 
 /**
@@ -37,12 +86,19 @@ interface StackArea {
 export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, args: RunArgs, env: RunEnv, defaultLimit: number): void {
   const arena = env.arena;
   if (stack.arena !== arena) {
-    if (stack.arena !== undefined) stack.arena.free(stack.addr);
+    freeStack(stack);
     stack.addr = arena.alloc(STACK_AREA_BYTES, 16);
     stack.arena = arena;
   } else {
-    arena.bytes.fill(0, stack.addr, stack.addr + STACK_AREA_BYTES);
+    const bytes = arena.bytes;
+    bytes.fill(0, stack.addr, stack.addr + STACK_AREA_BYTES);
+    for (const chunk of stack.extra) bytes.fill(0, chunk, chunk + STACK_AREA_BYTES);
   }
+  setFrameTops(m, 0, stack.addr);
+  stack.extra.forEach((chunk, k) => {
+    setFrameTops(m, MAX_CALL_FRAMES * (k + 1), chunk);
+  });
+  m.framesWithStack = MAX_CALL_FRAMES * (1 + stack.extra.length);
   m.arena = arena;
   m.generation = -1;
   m.refresh();
@@ -51,11 +107,11 @@ export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, arg
   r.fill(0);
   setRegister(r, 1, args.r1);
   setRegister(r, 2, args.r2 ?? 0);
-  m.stackTop = stack.addr + STACK_AREA_BYTES;
-  r[20] = m.stackTop;
+  r[20] = m.frameTop[0] ?? 0;
   m.code = code;
   m.pc = 0;
   m.depth = 0;
+  m.progBase = 0;
   m.executed = 0;
   m.limit = env.insnLimit ?? defaultLimit;
   m.pendingTail = undefined;
@@ -95,13 +151,14 @@ export function outcomeOf(m: Machine, error: unknown): RunOutcome {
 export class InterpProgram implements LoadedProgram {
   readonly #code: InterpCode;
   readonly #machine: Machine;
-  readonly #stack: StackArea = { arena: undefined, addr: 0 };
+  readonly #stack: StackArea = newStackArea();
   readonly #defaultLimit: number;
   #released = false;
 
   constructor(image: ProgramImage, defaultLimit: number) {
     this.#code = buildInterpCode(image);
     this.#machine = new Machine(this.#code);
+    bindStack(this.#machine, this.#stack);
     this.#defaultLimit = defaultLimit;
   }
 
@@ -122,7 +179,8 @@ export class InterpProgram implements LoadedProgram {
     const nested = m.busy;
     if (nested) {
       m = new Machine(this.#code);
-      stack = { arena: undefined, addr: 0 };
+      stack = newStackArea();
+      bindStack(m, stack);
     }
     m.busy = true;
     enterRun();
@@ -136,16 +194,14 @@ export class InterpProgram implements LoadedProgram {
     } finally {
       leaveRun();
       m.busy = false;
-      if (nested && stack.arena !== undefined) stack.arena.free(stack.addr);
+      if (nested) freeStack(stack);
     }
   }
 
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    const stack = this.#stack;
-    if (stack.arena !== undefined) stack.arena.free(stack.addr);
-    stack.arena = undefined;
+    freeStack(this.#stack);
   }
 }
 

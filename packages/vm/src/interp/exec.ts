@@ -1,6 +1,6 @@
 import { ARENA_GUARD_BYTES } from '@bpfkit/kernel-api';
 import { CALLBACK_TAG, isCallbackValue } from '../program/callback.js';
-import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../program/limits.js';
+import { BPF_MAX_LOOPS, MAX_CALL_FRAMES } from '../program/limits.js';
 import { bswap32, scratch, sdiv64, smod64, udivmod64, umulhi32 } from './arith64.js';
 import { atomic } from './atomic.js';
 import { checkedMemory } from './checked-mem.js';
@@ -1409,13 +1409,14 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         }
         const depth = m.depth;
         m.executed = stop - left;
-        if (depth + 1 >= MAX_CALL_FRAMES) fault('call-depth', pc, `more than ${MAX_CALL_FRAMES} call frames`);
+        if (depth + 1 - m.progBase >= MAX_CALL_FRAMES) fault('call-depth', pc, `more than ${MAX_CALL_FRAMES} call frames`);
         m.retPc[depth] = pc + 1;
         m.retCode[depth] = code;
+        m.retBase[depth] = m.progBase;
         saveCalleeSaved(m, depth);
         m.depth = depth + 1;
         m.loops[depth + 1] = BPF_MAX_LOOPS;
-        r[20] = m.stackTop - MAX_BPF_STACK * (depth + 1);
+        r[20] = m.frameTop[depth + 1] ?? 0;
         r[21] = 0;
         pc = to;
         break;
@@ -1430,6 +1431,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         }
         const caller = depth - 1;
         m.depth = caller;
+        m.progBase = m.retBase[caller] ?? 0;
         restoreCalleeSaved(m, caller);
         pc = m.retPc[caller] ?? 0;
         const back = m.retCode[caller];

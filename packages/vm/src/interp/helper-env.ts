@@ -1,6 +1,6 @@
 import type { HelperCall, HelperEnv, RunEnv, RunnableProgram } from '@bpfkit/kernel-api';
 import { callbackTarget } from '../program/callback.js';
-import { BPF_MAX_LOOPS, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../program/limits.js';
+import { BPF_MAX_LOOPS, MAX_CALL_FRAMES } from '../program/limits.js';
 import { takeTailCall } from '../program/tail-calls.js';
 import { execute } from './exec.js';
 import { FaultSignal, restoreCalleeSaved, saveCalleeSaved, type Machine } from './machine.js';
@@ -46,7 +46,7 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
     throw new FaultSignal('helper', m.pc, `callback ${target} is not the start of a subprogram (pc ${m.pc})`);
   }
   const depth = m.depth;
-  if (depth + 1 >= MAX_CALL_FRAMES) {
+  if (depth + 1 - m.progBase >= MAX_CALL_FRAMES) {
     throw new FaultSignal('call-depth', m.pc, `more than ${MAX_CALL_FRAMES} call frames (pc ${m.pc})`);
   }
   const r = m.r;
@@ -54,6 +54,7 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
   const args = m.callerArgs;
   for (let i = 0; i < 12; i++) args[depth * 12 + i] = r[i] ?? 0;
   saveCalleeSaved(m, depth);
+  m.retBase[depth] = m.progBase;
   m.depth = depth + 1;
   m.loops[depth + 1] = BPF_MAX_LOOPS;
   setRegister(r, 1, a1);
@@ -61,12 +62,13 @@ function invokeCallback(m: Machine, fn: number, a1: number, a2: number, a3: numb
   setRegister(r, 3, a3);
   setRegister(r, 4, a4);
   setRegister(r, 5, a5);
-  r[20] = m.stackTop - MAX_BPF_STACK * (depth + 1);
+  r[20] = m.frameTop[depth + 1] ?? 0;
   r[21] = 0;
   m.pc = target;
   execute(m, depth + 1, Infinity);
   const result = registerValue(r[0] ?? 0, r[1] ?? 0);
   m.depth = depth;
+  m.progBase = m.retBase[depth] ?? 0;
   restoreCalleeSaved(m, depth);
   for (let i = 0; i < 12; i++) r[i] = args[depth * 12 + i] ?? 0;
   m.pc = callerPc;

@@ -5,6 +5,7 @@ export {
   CALLBACK_TAG,
   MAX_BPF_STACK,
   MAX_CALL_FRAMES,
+  MAX_RUN_FRAMES,
   MAX_TAIL_CALL_CNT,
   STACK_AREA_BYTES,
   callbackTarget,

@@ -1,5 +1,5 @@
 import type { HelperCall, HelperEnv, RunEnv, RunnableProgram, VmArena, VmFaultKind } from '@bpfkit/kernel-api';
-import { MAX_CALL_FRAMES } from '../program/limits.js';
+import { MAX_RUN_FRAMES } from '../program/limits.js';
 import type { InterpCode } from './code.js';
 
 /**
@@ -39,13 +39,28 @@ export class Machine {
   readonly r = new Int32Array(32);
   /** The same words as unsigned, the view helpers get in {@link HelperCall.regs}. */
   readonly regs = new Uint32Array(this.r.buffer);
-  /** Per frame: return pc, saved r6–r10 (10 words), `may_goto` budget, code to return to. */
-  readonly retPc = new Int32Array(MAX_CALL_FRAMES);
-  readonly saved = new Int32Array(MAX_CALL_FRAMES * 10);
-  readonly loops = new Int32Array(MAX_CALL_FRAMES);
-  readonly retCode: (InterpCode | undefined)[] = new Array<InterpCode | undefined>(MAX_CALL_FRAMES).fill(undefined);
+  /**
+   * Per frame: return pc, saved r6–r10 (10 words), `may_goto` budget, code
+   * to return to, and the frame its program started at (see {@link progBase}).
+   */
+  readonly retPc = new Int32Array(MAX_RUN_FRAMES);
+  readonly saved = new Int32Array(MAX_RUN_FRAMES * 10);
+  readonly loops = new Int32Array(MAX_RUN_FRAMES);
+  readonly retCode: (InterpCode | undefined)[] = new Array<InterpCode | undefined>(MAX_RUN_FRAMES).fill(undefined);
+  readonly retBase = new Int32Array(MAX_RUN_FRAMES);
   /** Callers' r0–r5 while a callback runs (helpers read their arguments after calling back). */
-  readonly callerArgs = new Int32Array(MAX_CALL_FRAMES * 12);
+  readonly callerArgs = new Int32Array(MAX_RUN_FRAMES * 12);
+  /** r10 of each frame (frames past the first eight get their stack when a tail call first needs it). */
+  readonly frameTop = new Int32Array(MAX_RUN_FRAMES);
+  /** Frames with a stack so far. */
+  framesWithStack = 0;
+  /**
+   * The frame the running program started at: 0, or where a tail call from a
+   * subprogram put it. Its own calls may go `MAX_CALL_FRAMES - 1` deeper.
+   */
+  progBase = 0;
+  /** Allocates stack for frames up to `upTo` (set by the engine, which owns the stack memory). */
+  growStack: (upTo: number) => void = () => undefined;
 
   code: InterpCode;
   pc = 0;
@@ -59,8 +74,6 @@ export class Machine {
   pendingTail: RunnableProgram | undefined = undefined;
   /** r1 the tail-called program starts with (the helper's ctx argument). */
   pendingTailCtx = 0;
-  /** r10 of frame 0: one past the top of the stack area. */
-  stackTop = 0;
   /** Whether a run is in progress (a nested run of the same program gets its own machine). */
   busy = false;
 

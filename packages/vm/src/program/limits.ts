@@ -47,3 +47,16 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
  * const r10 = base + STACK_AREA_BYTES; // frame 0; frame n's r10 is 512·n lower
  */
 export const STACK_AREA_BYTES = MAX_BPF_STACK * MAX_CALL_FRAMES;
+
+/**
+ * Frames a run can reach through tail calls: the verifier bounds each
+ * program's own chain of calls by {@link MAX_CALL_FRAMES}, but a tail call
+ * from a subprogram replaces only that frame, so the next program's calls
+ * stack on top (the kernel's `verifier_tailcall_jit` selftest does this 33
+ * times). Each of the {@link MAX_TAIL_CALL_CNT} tail calls adds at most
+ * `MAX_CALL_FRAMES - 1` frames.
+ *
+ * @example
+ * const frames = new Int32Array(MAX_RUN_FRAMES); // one slot per frame a run can reach
+ */
+export const MAX_RUN_FRAMES = MAX_CALL_FRAMES + MAX_TAIL_CALL_CNT * (MAX_CALL_FRAMES - 1);
