@@ -86,19 +86,21 @@ export function freeStack(stack: StackArea): void {
 export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, args: RunArgs, env: RunEnv, defaultLimit: number): void {
   const arena = env.arena;
   if (stack.arena !== arena) {
+    // A new arena: a new stack (frame tops are set where the stack is allocated, not per run).
     freeStack(stack);
     stack.addr = arena.alloc(STACK_AREA_BYTES, 16);
     stack.arena = arena;
+    setFrameTops(m, 0, stack.addr);
+    m.framesWithStack = MAX_CALL_FRAMES;
   } else {
     const bytes = arena.bytes;
     bytes.fill(0, stack.addr, stack.addr + STACK_AREA_BYTES);
-    for (const chunk of stack.extra) bytes.fill(0, chunk, chunk + STACK_AREA_BYTES);
+    const extra = stack.extra;
+    for (let k = 0; k < extra.length; k++) {
+      const chunk = extra[k] ?? 0;
+      bytes.fill(0, chunk, chunk + STACK_AREA_BYTES);
+    }
   }
-  setFrameTops(m, 0, stack.addr);
-  stack.extra.forEach((chunk, k) => {
-    setFrameTops(m, MAX_CALL_FRAMES * (k + 1), chunk);
-  });
-  m.framesWithStack = MAX_CALL_FRAMES * (1 + stack.extra.length);
   m.arena = arena;
   m.generation = -1;
   m.refresh();
