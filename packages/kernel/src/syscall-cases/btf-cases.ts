@@ -1,6 +1,6 @@
 import { BPF_F_LOCK, BPF_F_NO_PREALLOC, BpfCmd, BpfMapType as M, encodeInfoAttr } from '@bpfkit/uapi';
 import { SPIN_LOCK_BTF, loadBtf } from './btf.js';
-import { batchAttr, batchCount, concat, del, freeze, hex, lookup, mapCreate, nextKey, u32, update } from './ops.js';
+import { batchAttr, batchCount, concat, del, freeze, hex, lookup, mapCreate, mapInfo, nextKey, u32, update } from './ops.js';
 import type { SyscallCase } from './runner.js';
 
 const LOCK = BigInt(BPF_F_LOCK);
@@ -21,6 +21,7 @@ const SPIN_LOCK: SyscallCase = {
       lookup(r, `${what}: lookup with BPF_F_LOCK (the lock reads as 0)`, fd, u32(1), 8, LOCK);
       lookup(r, `${what}: lookup without BPF_F_LOCK`, fd, u32(2), 8);
       freeze(r, `${what}: freeze`, fd);
+      mapInfo(r, `${what}: info names the BTF`, fd);
       const keys = r.mem(16);
       const values = r.mem(32);
       const a = batchAttr({ map_fd: fd, keys, values, count: 4, out_batch: r.mem(8), elem_flags: LOCK });

@@ -157,6 +157,9 @@ export function mapInfo(r: CaseRunner, step: string, fd: number): void {
       map_flags: v.getUint32(20, true),
       name: new TextDecoder().decode(nul < 0 ? name : name.subarray(0, nul)),
       btfIdNonZero: v.getUint32(64, true) !== 0,
+      btf_key_type_id: v.getUint32(68, true),
+      btf_value_type_id: v.getUint32(72, true),
+      btf_vmlinux_value_type_id: v.getUint32(44, true),
       map_extra: v.getBigUint64(80, true).toString(),
     };
   });
