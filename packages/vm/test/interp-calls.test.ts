@@ -6,6 +6,7 @@ import { testEnv, testHelper, testRegistry } from './support/env.js';
 import { image } from './support/program.js';
 import { r0, runProgram, sharedArena } from './support/run.js';
 import { fakeProgArray } from './support/tail-call.js';
+import { createVmArena } from '@bpfkit/memory';
 
 /** `ld_imm64 … BPF_PSEUDO_FUNC` as the loader leaves it: the callback's absolute index (the assembler writes it relative). */
 function absoluteFuncs(insns: Insn[]): Insn[] {
@@ -340,4 +341,25 @@ test('a tail-called program still gets only MAX_CALL_FRAMES - 1 calls of its own
   const caller = tailProg('call sub\nexit\nsub: r2 = PROG_ARRAY\nr3 = 1\ncall bpf_tail_call\nexit');
   const out = caller.run({ r1: 0 }, tailEnv(slots));
   t.like(out, { kind: 'fault', fault: { kind: 'call-depth', pc: 0 } });
+});
+
+test('memory stays coherent when a helper grows the arena (new buffer, new generation)', (t) => {
+  const arena = createVmArena({ initialBytes: 1 << 17 });
+  const grow = testHelper(7, 'grow', (c) => {
+    const before = c.env.arena.generation;
+    c.env.arena.alloc(4 << 20);
+    c.regs[0] = c.env.arena.generation === before ? 0 : 1;
+    c.regs[1] = 0;
+  });
+  const prog = 'r6 = 0x11\n*(u64 *)(r10 -8) = r6\ncall 7\nr7 = *(u64 *)(r10 -8)\nr7 += 1\n*(u64 *)(r10 -16) = r7\nr8 = *(u64 *)(r10 -16)\nr0 <<= 8\nr0 |= r8\nexit';
+  t.is(r0(prog, { arena, helpers: testRegistry([grow]) }), 0x112n, 'the helper saw a new generation, and stack values survive it');
+});
+
+test('a callback that would make a ninth frame is a call-depth fault', (t) => {
+  // main calls f1..f6 (frames 2-7); f6's bpf_loop runs cb as frame 8, and cb's own call would be frame 9.
+  const body = ['call f1', 'exit'];
+  for (let i = 1; i <= 6; i++) body.push(`f${i}:`, i < 6 ? `call f${i + 1}` : 'r1 = 1\nr2 = subprog[pc+5]\nr3 = 0\nr4 = 0\ncall bpf_loop', 'exit');
+  body.push('cb: call deeper', 'exit', 'deeper: r0 = 1', 'exit');
+  const insns = absoluteFuncs(assemble(body.join('\n')));
+  t.like(runProgram(image(insns), { helpers: testRegistry([loopLike]) }).out, { kind: 'fault', fault: { kind: 'call-depth' } });
 });
