@@ -42,10 +42,16 @@ const GUARD = ARENA_GUARD_BYTES;
  *   which instruction it is;
  * - registers are (lo, hi) int32 pairs in one typed array, and 64-bit
  *   results are built from 32-bit operations: no BigInt, no allocation;
- * - jump targets and the meaning of `off`/`imm` variants are resolved at
- *   load (see `buildInterpCode`), and the per-instruction checks are one
- *   counter compare plus, for memory, one range compare (or the arena's
- *   allocation map for unverified programs).
+ * - each slot is four words of one `Int32Array` (op and pre-doubled
+ *   registers, imm, off or jump target, spare), so an instruction costs one
+ *   packed load to dispatch; jump targets and the meaning of `off`/`imm`
+ *   variants are resolved at load (see `buildInterpCode`);
+ * - the instruction budget counts down (`left`): one decrement and sign test
+ *   per instruction, exact for `insnLimit` and single-stepping;
+ * - the commonest adjacent pairs run as one dispatch (see `fusePairs`), which
+ *   is where the remaining time goes;
+ * - memory accesses of verified programs test one range; unverified ones go
+ *   through `checkedMemory` and the arena's allocation map.
  *
  * @example
  * execute(m, 0, Infinity); // EXIT, r0 in m.r[0], m.r[1]
