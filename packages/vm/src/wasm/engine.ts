@@ -74,7 +74,14 @@ class WasmLoadedProgram implements LoadedProgram {
     let inst = pair?.[i];
     if (inst === undefined) {
       if (env.arena.wasmMemory === undefined) return this.#runFallback(args, env);
-      const v = this.#variant(i);
+      let v: Variant;
+      try {
+        v = this.#variant(i);
+      } catch (e) {
+        // The counting variant is a little larger: the host may refuse it alone.
+        if (this.#fallback !== undefined) return this.#runFallback(args, env);
+        throw new BpfError('EINVAL', 'vm:jit-failed', `cannot compile the program to WebAssembly: ${e instanceof Error ? e.message : String(e)}`);
+      }
       inst = new WasmProgramInstance(v.compiled, v.module, env.arena, this.#api, this.image.progType, env.services);
       if (pair === undefined) {
         pair = [undefined, undefined];
