@@ -39,8 +39,8 @@ export interface InterpCode {
    * off for memory / target for jumps and calls, high word of ld_imm64]`.
    */
   readonly packed: Int32Array;
-  /** kfunc names by slot. */
-  readonly kfuncs: readonly (string | undefined)[];
+  /** kfunc names by call site (the image's map). */
+  readonly kfuncs: ReadonlyMap<number, string>;
   /** Why a slot is {@link Op.INVALID}, for the fault message. */
   readonly invalidWhy: ReadonlyMap<number, string>;
   /** Whether every memory access is checked against the arena's allocations. */
@@ -170,7 +170,7 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
   const d2 = new Uint8Array(n + 2);
   const s2 = new Uint8Array(n + 2);
   const target = new Int32Array(n + 2);
-  const kfuncs: (string | undefined)[] = new Array<string | undefined>(n + 2).fill(undefined);
+  const kfuncs: ReadonlyMap<number, string> = image.kfuncs ?? new Map<number, string>();
   const invalidWhy = new Map<number, string>();
   for (let i = 0; i < n; i++) {
     let internal = classify(decoded, i, image.kfuncs);
@@ -190,7 +190,6 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
     ops[i] = internal;
     d2[i] = ((decoded.dst[i] ?? 0) & 0x0f) * 2;
     s2[i] = ((decoded.src[i] ?? 0) & 0x0f) * 2;
-    if (internal === Op.CALL_KFUNC) kfuncs[i] = image.kfuncs?.get(i);
   }
   ops[n] = Op.FELL_OFF;
   target[n] = n;

@@ -1369,7 +1369,7 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         m.pc = pc;
         m.executed = stop - left;
         m.code = code;
-        callKfunc(m, pc, code.kfuncs[pc]);
+        callKfunc(m, pc, code.kfuncs.get(pc));
         left = stop - m.executed;
         pc++;
         if (arena.generation !== generation) {
