@@ -28,7 +28,7 @@ for (const engine of ['interp', 'wasm'] as const) {
   const task = createDefaultKernel({ engine }).init;
   for (const p of fixture.programs) {
     test(`${p.name} (${p.kind}) on ${engine}: same load, return values, packets and maps as Linux`, (t) => {
-      const got = runProgram(task, p, packets);
+      const got = runProgram(task, p, packets, fixture.repeats);
       const same = JSON.stringify(comparable(got)) === JSON.stringify(p.linux);
       const known = KNOWN_DIFFERENCES.get(p.name);
       if (known !== undefined) {

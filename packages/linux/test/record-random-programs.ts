@@ -9,6 +9,7 @@ import { createLinuxSyscall } from '@bpfkit/linux';
 import {
   FIXTURE_COUNT,
   FIXTURE_SEED,
+  RUN_REPEATS,
   classifyDifference,
   comparable,
   describeDifference,
@@ -50,6 +51,7 @@ function record(seed: number, count: number): void {
     rejected,
     unstable,
     packets: packets.map(toHex),
+    repeats: RUN_REPEATS,
     programs,
   };
   const path = fileURLToPath(new URL('../../kernel/test/fixtures/random-programs.json', import.meta.url));
