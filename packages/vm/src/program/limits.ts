@@ -40,7 +40,9 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 
 /**
  * Bytes of stack an engine reserves per loaded program: one
- * {@link MAX_BPF_STACK} frame per {@link MAX_CALL_FRAMES}.
+ * {@link MAX_BPF_STACK} frame per {@link MAX_CALL_FRAMES} (the interpreter
+ * adds chunks of this size when tail calls from subprograms stack deeper,
+ * see {@link MAX_RUN_FRAMES}).
  *
  * @example
  * const base = arena.alloc(STACK_AREA_BYTES);
