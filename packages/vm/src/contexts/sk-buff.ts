@@ -1,4 +1,4 @@
-import type { VmArena } from '@bpfkit/kernel-api';
+import { isBpfError, type VmArena } from '@bpfkit/kernel-api';
 import { ETH_HLEN } from './eth.js';
 import { PacketContext, registerPacket } from './packets.js';
 
@@ -13,6 +13,9 @@ export const SkBuff = {
   remote_port: 132, local_port: 136, data_meta: 140, flow_keys: 144, tstamp: 152, wire_len: 160, gso_segs: 164,
   sk: 168, gso_size: 176, tstamp_type: 180, hwtstamp: 184,
 } as const;
+/** `NET_SKB_PAD` on x86-64 (a cache line): head expansions come in these steps. */
+const NET_SKB_PAD = 64;
+
 /** `sizeof(struct __sk_buff)`. */
 export const SK_BUFF_SIZE = 192;
 /** `cb[5]`: the 20 bytes of `qdisc_skb_cb.data` a program may use. */
@@ -115,10 +118,8 @@ export function skbCowHead(pkt: PacketContext, headroom: number): boolean {
   try {
     skbExpandHead(pkt, Math.ceil(missing / NET_SKB_PAD) * NET_SKB_PAD);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if (isBpfError(e, 'ENOMEM')) return false;
+    throw e;
   }
 }
-
-/** `NET_SKB_PAD` on x86-64 (a cache line). */
-const NET_SKB_PAD = 64;

@@ -1,7 +1,7 @@
 import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { defineKfunc } from './define.js';
-import { checkMem } from './memory.js';
+import { checkMem, tryAlloc } from './memory.js';
 import { argHi, argLo, ptrArg, setR0 } from './regs.js';
 
 // struct bpf_iter_bits_kern { union { u64 *bits; u64 bits_copy; }; int nr_bits; int bit; }: 16 opaque bytes.
@@ -48,7 +48,8 @@ export function iterBitsKfuncs(): HelperDescriptor[] {
       if (bytes === undefined) return setR0(c, words === 1 ? -Errno.EFAULT : hi < 0x7fff ? -Errno.ERANGE : -Errno.EFAULT);
       if (words === 1) c.env.arena.bytes.set(bytes, it + BITS);
       else {
-        const copy = c.env.arena.alloc(words * 8);
+        const copy = tryAlloc(c, words * 8);
+        if (copy === 0) return setR0(c, -Errno.ENOMEM);
         c.env.arena.bytes.set(bytes, copy);
         v.setBigUint64(it + BITS, BigInt(copy), true);
       }

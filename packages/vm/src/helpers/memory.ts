@@ -1,4 +1,4 @@
-import type { HelperCall } from '@bpfkit/kernel-api';
+import { type HelperCall, isBpfError } from '@bpfkit/kernel-api';
 
 /**
  * Checks that `[addr, addr + size)` is arena memory a helper may touch and
@@ -32,4 +32,21 @@ export function readCStringBytes(c: HelperCall, addr: number, max: number): Uint
     if (bytes[addr + i] === 0) return bytes.subarray(addr, addr + i);
   }
   return undefined;
+}
+
+/**
+ * Allocates arena memory for a helper, or returns 0 when the arena is full
+ * (the helper then fails as the kernel's allocation would: -ENOMEM or NULL).
+ *
+ * @example
+ * const copy = tryAlloc(c, n);
+ * if (copy === 0) return setR0(c, -Errno.ENOMEM);
+ */
+export function tryAlloc(c: HelperCall, size: number): number {
+  try {
+    return c.env.arena.alloc(size);
+  } catch (e) {
+    if (isBpfError(e, 'ENOMEM')) return 0;
+    throw e;
+  }
 }

@@ -3,7 +3,7 @@ import { BpfProgType, Errno } from '@bpfkit/uapi';
 import { packetOf } from '../contexts/packets.js';
 import { defineHelper } from './define.js';
 import { mapArg } from './maps.js';
-import { checkMem } from './memory.js';
+import { checkMem, tryAlloc } from './memory.js';
 import { argHi, argLo, argU53, ptrArg, setR0 } from './regs.js';
 
 /** `BPF_F_INDEX_MASK` / `BPF_F_CURRENT_CPU`: the low 32 bits of `flags`. */
@@ -47,7 +47,8 @@ export const perfEventOutputHelper: HelperDescriptor = defineHelper('perf_event_
   if (pkt === undefined || ctxLen > pkt.dataEnd() - pkt.data()) return setR0(c, -Errno.EFAULT);
   // The record is data followed by packet bytes: assemble it in a scratch allocation.
   const arena = c.env.arena;
-  const tmp = arena.alloc(size + ctxLen);
+  const tmp = tryAlloc(c, size + ctxLen);
+  if (tmp === 0) return setR0(c, -Errno.ENOMEM);
   try {
     arena.bytes.copyWithin(tmp, data, data + size);
     arena.bytes.copyWithin(tmp + size, pkt.data(), pkt.data() + ctxLen);

@@ -1,4 +1,4 @@
-import type { HelperDescriptor } from '@bpfkit/kernel-api';
+import { type HelperDescriptor, isBpfError } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { BpfSock } from '../contexts/plain.js';
 import { createSkStorage, deleteSkStorage, skStorage } from '../contexts/sk-storage.js';
@@ -36,7 +36,13 @@ export function skStorageHelpers(): HelperDescriptor[] {
       if (flags !== BPF_SK_STORAGE_GET_F_CREATE) return setR0(c, 0);
       const value = argLo(c, 3);
       if (value !== 0) checkMem(c, value, map.info.valueSize, 'bpf_sk_storage_get value');
-      setR0(c, createSkStorage(c.env.arena, sk, map.address, map.info.valueSize, value));
+      try {
+        setR0(c, createSkStorage(c.env.arena, sk, map.address, map.info.valueSize, value));
+      } catch (e) {
+        // bpf_local_storage_update failing to allocate gives NULL.
+        if (isBpfError(e, 'ENOMEM')) return setR0(c, 0);
+        throw e;
+      }
     }),
     defineHelper('sk_storage_delete', (c) => {
       const map = mapArg(c, 1);

@@ -1,4 +1,4 @@
-import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
+import { type HelperCall, type HelperDescriptor, isBpfError } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { ETH_HLEN } from '../contexts/eth.js';
 import type { PacketContext } from '../contexts/packets.js';
@@ -151,8 +151,9 @@ const skbChangeTail = defineHelper('skb_change_tail', (c) => {
     if (grow > skbTailroom(pkt)) {
       try {
         skbExpandHead(pkt, 0, grow - skbTailroom(pkt));
-      } catch {
-        return setR0(c, -Errno.ENOMEM);
+      } catch (e) {
+        if (isBpfError(e, 'ENOMEM')) return setR0(c, -Errno.ENOMEM);
+        throw e;
       }
     }
     c.env.arena.bytes.fill(0, pkt.dataEnd(), pkt.dataEnd() + grow);
