@@ -86,22 +86,25 @@ function insn(code: number, dst: number, src: number, off: number, imm: number):
   return [...b];
 }
 
+/** `*(u64 *)(r10 - 8) = 0x1122334455667788; bpf_ringbuf_output(rb, r10 - 8, 8, 0); r0 = XDP_PASS`. */
+const SAMPLE_WRITER_FOR = (rb: number): Uint8Array => Uint8Array.from([
+  ...insn(0x18, 1, 0, 0, 0x55667788), ...insn(0, 0, 0, 0, 0x11223344),
+  ...insn(0x7b, 10, 1, -8, 0),
+  ...insn(0x18, 1, 1, 0, rb), ...insn(0, 0, 0, 0, 0),
+  ...insn(0xbf, 2, 10, 0, 0), ...insn(0x07, 2, 0, 0, -8),
+  ...insn(0xb7, 3, 0, 0, 8), ...insn(0xb7, 4, 0, 0, 0),
+  ...insn(0x85, 0, 0, 0, 130),
+  ...insn(0xb7, 0, 0, 0, 2), ...insn(0x95, 0, 0, 0, 0),
+]);
+const SAMPLE_WRITER = SAMPLE_WRITER_FOR(0);
+
 /** A program's samples read through a ringbuf mapping: consumer and producer positions, record header, payload. */
 const RINGBUF_CONSUMER: SyscallCase = {
   name: 'mmap: ringbuf samples written by a program',
   run(r) {
     const rb = mapCreate(r, 'create a 4096-byte ringbuf', { map_type: M.BPF_MAP_TYPE_RINGBUF, max_entries: 4096 });
     if (rb === undefined) return;
-    // *(u64 *)(r10 - 8) = 0x1122334455667788; bpf_ringbuf_output(rb, r10 - 8, 8, 0); r0 = XDP_PASS
-    const insns = Uint8Array.from([
-      ...insn(0x18, 1, 0, 0, 0x55667788), ...insn(0, 0, 0, 0, 0x11223344),
-      ...insn(0x7b, 10, 1, -8, 0),
-      ...insn(0x18, 1, 1, 0, rb), ...insn(0, 0, 0, 0, 0),
-      ...insn(0xbf, 2, 10, 0, 0), ...insn(0x07, 2, 0, 0, -8),
-      ...insn(0xb7, 3, 0, 0, 8), ...insn(0xb7, 4, 0, 0, 0),
-      ...insn(0x85, 0, 0, 0, 130),
-      ...insn(0xb7, 0, 0, 0, 2), ...insn(0x95, 0, 0, 0, 0),
-    ]);
+    const insns = SAMPLE_WRITER_FOR(rb);
     const prog = r.call('load an xdp program writing one sample', BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
       prog_type: BpfProgType.BPF_PROG_TYPE_XDP, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(new TextEncoder().encode('GPL\0')),
     }));
@@ -118,5 +121,29 @@ const RINGBUF_CONSUMER: SyscallCase = {
   },
 };
 
+/** A consumer frees room by writing `consumer_pos` through its writable consumer page. */
+const RINGBUF_CONSUME: SyscallCase = {
+  name: 'mmap: a ringbuf consumer frees room through the consumer page',
+  run(r) {
+    const rb = mapCreate(r, 'create a 4096-byte ringbuf', { map_type: M.BPF_MAP_TYPE_RINGBUF, max_entries: 4096 });
+    if (rb === undefined) return;
+    const prog = r.call('load an xdp program writing one sample', BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+      prog_type: BpfProgType.BPF_PROG_TYPE_XDP, insn_cnt: SAMPLE_WRITER.length / 8, insns: r.mem(SAMPLE_WRITER_FOR(rb)), license: r.mem(new TextEncoder().encode('GPL\0')),
+    }));
+    if (prog === undefined) return;
+    r.own(prog);
+    const runs = (n: number): Uint8Array => encodeAttrGroup('test', { prog_fd: prog, data_in: r.mem(new Uint8Array(64)), data_size_in: 64, data_out: r.mem(64), data_size_out: 64, repeat: n });
+    r.call('run it 300 times (more than 4096 bytes of records)', BpfCmd.BPF_PROG_TEST_RUN, runs(300));
+    const m = r.mmap('map consumer, producer and data pages read-only', rb, 3 * 4096, PROT_READ, MAP_SHARED);
+    const consumer = r.mmap('map the consumer page writable', rb, 4096, PROT_READ | PROT_WRITE, MAP_SHARED);
+    if (m === undefined || consumer === undefined) return;
+    r.record('producer_pos stops at a full ring', hex(m.read(4096, 8)));
+    consumer.write(0, m.read(4096, 8));
+    r.record('consumer_pos after consuming everything', hex(m.read(0, 8)));
+    r.call('run it once more', BpfCmd.BPF_PROG_TEST_RUN, runs(1));
+    r.record('producer_pos moves on once there is room', hex(m.read(4096, 8)));
+  },
+};
+
 /** mmap() cases, recorded on Linux 6.18. */
-export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, RINGBUF_CONSUMER];
+export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, RINGBUF_CONSUMER, RINGBUF_CONSUME];
