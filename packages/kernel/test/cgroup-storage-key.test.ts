@@ -11,8 +11,8 @@ function keyBtf(typedefs: boolean): { blob: Uint8Array; key: number; value: numb
   const b = new BtfBuilder();
   const u64 = b.add({ kind: 'INT', name: 'unsigned long long', size: 8, encoding: 0, bitsOffset: 0, bits: 64 });
   const u32 = b.add({ kind: 'INT', name: 'unsigned int', size: 4, encoding: 0, bitsOffset: 0, bits: 32 });
-  const t64 = typedefs ? b.add({ kind: 'TYPEDEF', name: '__u64', type: u64 }) : u64;
-  const t32 = typedefs ? b.add({ kind: 'TYPEDEF', name: '__u32', type: u32 }) : u32;
+  const t64 = typedefs ? b.add({ kind: 'TYPEDEF', name: '__u64', type: u64, kflag: false }) : u64;
+  const t32 = typedefs ? b.add({ kind: 'TYPEDEF', name: '__u32', type: u32, kflag: false }) : u32;
   const key = b.add({ kind: 'STRUCT', name: 'bpf_cgroup_storage_key', size: 16, kflag: false, members: [member('cgroup_inode_id', t64, 0), member('attach_type', t32, 64)] });
   const value = b.add({ kind: 'INT', name: 'int', size: 4, encoding: BtfIntEncoding.SIGNED, bitsOffset: 0, bits: 32 });
   return { blob: b.encode(), key, value };

@@ -50,7 +50,8 @@ export function arenaCheckBtf(): void {
 function memberIsRegInt(btf: BtfView, s: BtfTypeView, index: number, offset: number, size: number): boolean {
   const m = s.members?.[index];
   if (m === undefined) return false;
-  const t = btf.type(m.type);
+  // Typedefs and modifiers are looked through (`btf_type_id_size`): the key's members are `__u64`/`__u32`.
+  const t = btf.typeIdSize(m.type)?.type;
   if (t?.kind !== 'INT') return false;
   const bitfield = s.kflag === true ? m.bitfieldSize : 0;
   return m.bitsOffset === offset * 8 && bitfield === 0 && t.bitsOffset === 0 && t.bits === size * 8 && t.size === size;

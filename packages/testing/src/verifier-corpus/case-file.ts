@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BtfView, Kernel, Task } from '@bpfkit/kernel-api';
+import { O_RDONLY, type BtfView, type Kernel, type Task } from '@bpfkit/kernel-api';
 import { Capability, capByName } from '@bpfkit/uapi';
 import type { CaseFileContext, ReplayTarget } from './replay.js';
 import type { CorpusCase, FixupKind } from './schema.js';
@@ -43,6 +43,8 @@ export function simulatedReplayTarget(kernel: Kernel): ReplayTarget {
   return {
     open(drop) {
       const task = kernel.init.fork({ fds: 'empty' });
+      // Like any process, the harness had stdin, stdout and stderr open, so no object it made was fd 0, 1 or 2.
+      for (let i = 0; i < 3; i++) task.open('/', O_RDONLY);
       const sets = task.capget();
       let effective = sets.effective & ~(1n << BigInt(Capability.CAP_SYS_ADMIN));
       for (const name of drop) {

@@ -54,8 +54,7 @@ export function setupClassic(sys: ReplaySys, c: CorpusCase, kinds: Readonly<Reco
     if (known !== undefined) return known;
     const kind = kinds[name];
     if (kind === undefined) throw new SetupError(`fixup kind '${name}' is not in fixup_kinds.json`);
-    let btfFd = 0;
-    if (kind.btf_hex !== undefined) btfFd = sys.loadBtf(fromHex(kind.btf_hex));
+    const btfFd = kind.btf_hex === undefined ? undefined : sys.loadBtf(fromHex(kind.btf_hex));
     let innerFd = 0;
     if (kind.inner_map !== undefined) {
       const im = kind.inner_map;
@@ -65,7 +64,7 @@ export function setupClassic(sys: ReplaySys, c: CorpusCase, kinds: Readonly<Reco
     const fd = sys.createMap({
       map_type: kind.map_type_num, key_size: kind.key_size, value_size: kind.value_size, max_entries: kind.max_entries, map_flags: flags,
       inner_map_fd: innerFd, map_name: kind.map_name ?? '',
-      ...(btfFd === 0 ? {} : { btf_fd: btfFd, btf_key_type_id: kind.btf_key_type_id ?? 0, btf_value_type_id: kind.btf_value_type_id ?? 0 }),
+      ...(btfFd === undefined ? {} : { btf_fd: btfFd, btf_key_type_id: kind.btf_key_type_id ?? 0, btf_value_type_id: kind.btf_value_type_id ?? 0 }),
     });
     fdOf.set(name, fd);
     for (const { key, value } of initialValue(kind, kinds)) sys.updateElem(fd, u32(key), value);
