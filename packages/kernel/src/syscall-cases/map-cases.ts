@@ -1,4 +1,4 @@
-import { BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_NOEXIST, BpfCmd, BpfMapType as M, encodeMapElemAttr } from '@bpfkit/uapi';
+import { BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_F_ZERO_SEED, BPF_NOEXIST, BpfCmd, BpfMapType as M, encodeMapElemAttr } from '@bpfkit/uapi';
 import { allKeys, concat, del, lookup, lookupAndDelete, mapCreate, mapInfo, nextKey, objectId, percpu, u32, u64, update } from './ops.js';
 import type { CaseRunner, SyscallCase } from './runner.js';
 
@@ -297,6 +297,8 @@ export const MAP_OP_CASES: readonly SyscallCase[] = [
   keyedCase('hash', M.BPF_MAP_TYPE_HASH, { unordered: true, percpu: false, array: false }),
   keyedCase('hash without preallocation', M.BPF_MAP_TYPE_HASH, { unordered: true, percpu: false, array: false, flags: BPF_F_NO_PREALLOC }),
   keyedCase('percpu_hash', M.BPF_MAP_TYPE_PERCPU_HASH, { unordered: true, percpu: true, array: false }),
+  // With BPF_F_ZERO_SEED the hash is jhash with seed 0: the iteration order is the kernel's, so it is compared as is.
+  keyedCase('hash with BPF_F_ZERO_SEED (kernel order)', M.BPF_MAP_TYPE_HASH, { unordered: false, percpu: false, array: false, flags: BPF_F_ZERO_SEED }),
   lruCase('lru_hash', M.BPF_MAP_TYPE_LRU_HASH, 0),
   lruCase('lru_percpu_hash', M.BPF_MAP_TYPE_LRU_PERCPU_HASH, 0),
   LPM,
