@@ -90,15 +90,16 @@ export class ReplaySys {
     }
   }
 
-  /** `BPF_PROG_TEST_RUN` once; `data` undefined runs with no data (SYSCALL programs). */
+  /** `BPF_PROG_TEST_RUN` once; `data` undefined runs with empty options (SYSCALL programs). */
   testRun(progFd: number, data: Uint8Array | undefined, dataOutSize: number): { retval: number; errno: number; dataOut: Uint8Array | undefined } {
     const mem = this.sys.memory;
     const dataIn = data === undefined || data.length === 0 ? 0n : mem.alloc(data);
     const dataOut = data === undefined ? 0n : mem.alloc(dataOutSize);
     try {
+      // No data means the empty test-run options the harness gave SYSCALL programs: repeat 0 too, which they require.
       const attr = encodeTestRunAttr({
-        prog_fd: progFd, repeat: 1,
-        ...(data === undefined ? {} : { data_in: dataIn, data_size_in: data.length, data_out: dataOut, data_size_out: dataOutSize }),
+        prog_fd: progFd,
+        ...(data === undefined ? {} : { repeat: 1, data_in: dataIn, data_size_in: data.length, data_out: dataOut, data_size_out: dataOutSize }),
       });
       try {
         this.sys.bpf(BpfCmd.BPF_PROG_TEST_RUN, attr);
