@@ -333,6 +333,31 @@ export function* cases() {
     yield { name: `${tname} skb->sk of an ARP packet`, prog: { type, text: type === T.CGROUP_SKB ? P.skbSock.replace(/exit$/, 'r0 &= 1\nexit') : P.skbSock }, req: req({ dataIn: frame(64, { etherType: 0x0806 }), ctxSizeOut: 192 }) };
   }
 
+  // --- dynptrs
+  for (const [size, flags] of [[64, 0], [9000, 0], [64, 1]]) {
+    const k = P.xdpDynptrSize(flags);
+    yield { name: `dynptr_from_xdp ${size} bytes flags ${flags}`, prog: { type: T.XDP, text: k.text, kfuncs: k.kfuncs }, req: req({ dataIn: frame(size) }) };
+  }
+  for (const [off, len] of [[0, 4], [60, 4], [61, 4], [0, 0]]) {
+    const k = P.skbDynptrRead(off, len);
+    yield { name: `dynptr_read skb ${off} ${len}`, prog: { type: T.SCHED_CLS, text: k.text, kfuncs: k.kfuncs }, req: req({ dataIn: frame(64) }) };
+  }
+  for (const [type, tname, off, len, flags] of [[T.SCHED_CLS, 'sched_cls', 2, 4, 0], [T.SCHED_CLS, 'sched_cls', 61, 4, 0], [T.SCHED_CLS, 'sched_cls', 2, 4, 4], [T.SCHED_CLS, 'sched_cls', 2, 4, 2], [T.SOCKET_FILTER, 'socket_filter', 2, 4, 0], [T.CGROUP_SKB, 'cgroup_skb', 2, 4, 0]]) {
+    const k = P.skbDynptrWrite(off, len, flags);
+    yield { name: `dynptr_write ${tname} ${off} ${len} flags ${flags}`, prog: { type, text: type === T.CGROUP_SKB ? k.text.replace(/exit$/, 'r0 &= 1\nexit') : k.text, kfuncs: k.kfuncs }, req: req({ dataIn: frame(64), dataSizeOut: OUT }) };
+  }
+  for (const [size, off, buf] of [[64, 0, false], [64, 61, false], [9000, 3518, false], [9000, 3518, true], [9000, 5000, true]]) {
+    const k = P.xdpDynptrSlice(off, buf);
+    yield { name: `dynptr_slice xdp ${size} at ${off}${buf ? ' with a buffer' : ''}`, prog: { type: T.XDP, text: k.text, kfuncs: k.kfuncs }, req: req({ dataIn: frame(size) }) };
+  }
+  for (const [size, start, end] of [[16, 0, 16], [16, 2, 10], [16, 10, 2], [16, 0, 17], [8, 0, 2]]) {
+    const k = P.memDynptr(size, start, end);
+    yield { name: `dynptr_from_mem ${size} adjust ${start}..${end}`, prog: { type: T.XDP, text: k.text, kfuncs: k.kfuncs, maps: [m(2, 4, 16, 1)] }, req: req({ dataIn: frame(64) }) };
+  }
+  for (const size of [8, 16, 4072, 4080, 4088, 4096, 5000]) {
+    yield { name: `ringbuf_reserve_dynptr ${size}`, prog: { type: T.SCHED_CLS, text: P.ringbufDynptr(size), maps: [m(27, 0, 0, 4096)] }, req: req({ dataIn: frame(64) }) };
+  }
+
   // --- kfuncs
   for (const [start, end] of [[0, 5], [3, 3], [5, 2], [-2, 2], [0, (1 << 23) + 1]]) {
     const k = P.iterNumSum(start, end);

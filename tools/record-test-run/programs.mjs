@@ -367,3 +367,71 @@ export const skbSock = [
   'out:',
   'exit',
 ].join('\n');
+
+/** XDP: from_xdp(flags); r0 = its error, else bpf_dynptr_size | is_rdonly << 24 (kfuncs: from_xdp, size, is_rdonly). */
+export const xdpDynptrSize = (flags) => ({
+  text: [
+    `r2 = ${flags}`, 'r3 = r10', 'r3 += -16', kfuncRef(0), 'r7 = r0',
+    'r1 = r10', 'r1 += -16', kfuncRef(1), 'r6 = r0',
+    'r1 = r10', 'r1 += -16', kfuncRef(2), 'r0 <<= 24', 'r0 |= r6',
+    'if r7 == 0 goto +1', 'r0 = r7', 'exit',
+  ].join('\n'),
+  kfuncs: ['bpf_dynptr_from_xdp', 'bpf_dynptr_size', 'bpf_dynptr_is_rdonly'],
+});
+
+/** skb: from_skb, then bpf_dynptr_read(stack, len, dynptr, off, 0); r0 = its error or the first 4 bytes read. */
+export const skbDynptrRead = (off, len) => ({
+  text: [
+    'r6 = r1', 'r1 = 0', '*(u64 *)(r10 -40) = r1', '*(u64 *)(r10 -32) = r1',
+    'r1 = r6', 'r2 = 0', 'r3 = r10', 'r3 += -16', kfuncRef(0),
+    'r1 = r10', 'r1 += -40', `r2 = ${len}`, 'r3 = r10', 'r3 += -16', `r4 = ${off}`, 'r5 = 0', 'call 201',
+    'if r0 != 0 goto +1', 'r0 = *(u32 *)(r10 -40)', 'exit',
+  ].join('\n'),
+  kfuncs: ['bpf_dynptr_from_skb'],
+});
+
+/** skb: from_skb, then r0 = bpf_dynptr_write(dynptr, off, "\xde\xad\xbe\xef…", len, flags). */
+export const skbDynptrWrite = (off, len, flags) => ({
+  text: [
+    'r6 = r1', 'r1 = 0xefbeaddeefbeadde ll', '*(u64 *)(r10 -40) = r1', '*(u64 *)(r10 -32) = r1',
+    'r1 = r6', 'r2 = 0', 'r3 = r10', 'r3 += -16', kfuncRef(0),
+    'r1 = r10', 'r1 += -16', `r2 = ${off}`, 'r3 = r10', 'r3 += -40', `r4 = ${len}`, `r5 = ${flags}`, 'call 202',
+    'exit',
+  ].join('\n'),
+  kfuncs: ['bpf_dynptr_from_skb'],
+});
+
+/** XDP: from_xdp, then bpf_dynptr_slice(dynptr, off, buffer or NULL, 4); r0 = 0xffff for NULL, else 0x100 | the first byte. */
+export const xdpDynptrSlice = (off, withBuffer) => ({
+  text: [
+    'r6 = r1', 'r1 = 0x11223344 ll', '*(u64 *)(r10 -40) = r1',
+    'r1 = r6', 'r2 = 0', 'r3 = r10', 'r3 += -16', kfuncRef(0),
+    'r1 = r10', 'r1 += -16', `r2 = ${off}`, ...(withBuffer ? ['r3 = r10', 'r3 += -40'] : ['r3 = 0']), 'r4 = 4', kfuncRef(1),
+    'if r0 == 0 goto null', 'r0 = *(u8 *)(r0 +0)', 'r0 |= 0x100', 'exit',
+    'null:', 'r0 = 0xffff', 'exit',
+  ].join('\n'),
+  kfuncs: ['bpf_dynptr_from_xdp', 'bpf_dynptr_slice'],
+});
+
+/** XDP: a local dynptr over a 16-byte array value: from_mem(size), adjust(start, end), write 4 bytes at 0; r0 = the errors' low bytes | size << 16. */
+export const memDynptr = (size, start, end) => ({
+  text: [
+    'r1 = 0', '*(u32 *)(r10 -4) = r1', 'r1 = 0x55667788 ll', '*(u64 *)(r10 -56) = r1',
+    mapRef(1, 0), 'r2 = r10', 'r2 += -4', 'call 1', 'if r0 != 0 goto +2', 'r0 = 0x7777', 'exit',
+    'r1 = r0', `r2 = ${size}`, 'r3 = 0', 'r4 = r10', 'r4 += -24', 'call 197', 'r7 = r0', 'r7 &= 0xff',
+    'r1 = r10', 'r1 += -24', `r2 = ${start}`, `r3 = ${end}`, kfuncRef(0), 'r0 &= 0xff', 'r0 <<= 8', 'r7 |= r0',
+    'r1 = r10', 'r1 += -24', 'r2 = 0', 'r3 = r10', 'r3 += -56', 'r4 = 4', 'r5 = 0', 'call 202', 'r0 &= 0xff', 'r0 <<= 24', 'r7 |= r0',
+    'r1 = r10', 'r1 += -24', kfuncRef(1), 'r0 &= 0xff', 'r0 <<= 16', 'r7 |= r0',
+    'r0 = r7', 'exit',
+  ].join('\n'),
+  kfuncs: ['bpf_dynptr_adjust', 'bpf_dynptr_size'],
+});
+
+/** tc with a ringbuf: reserve_dynptr(size), write 8 bytes, submit_dynptr; r0 = reserve's result << 16 | AVAIL_DATA. */
+export const ringbufDynptr = (size) => [
+  'r1 = 0x1122334455667788 ll', '*(u64 *)(r10 -32) = r1',
+  mapRef(1, 0), `r2 = ${size}`, 'r3 = 0', 'r4 = r10', 'r4 += -16', 'call 198', 'r7 = r0',
+  'r1 = r10', 'r1 += -16', 'r2 = 0', 'r3 = r10', 'r3 += -32', 'r4 = 8', 'r5 = 0', 'call 202',
+  'r1 = r10', 'r1 += -16', 'r2 = 0', 'call 199',
+  mapRef(1, 0), 'r2 = 0', 'call 134', 'r7 &= 0xffff', 'r7 <<= 16', 'r0 |= r7', 'exit',
+].join('\n');

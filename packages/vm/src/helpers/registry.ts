@@ -1,5 +1,6 @@
 import type { HelperDescriptor, HelperRegistry } from '@bpfkit/kernel-api';
 import { currentTaskHelpers } from './current.js';
+import { dynptrFunctions } from './dynptr.js';
 import { iterBitsKfuncs } from './iter-bits.js';
 import { iterNumKfuncs } from './iter-num.js';
 import { loopHelper } from './loop.js';
@@ -46,13 +47,15 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
   for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new TypeError(`createHelperRegistry: unknown option ${k}`);
   const byId = new Map<number, HelperDescriptor>();
   const byName = new Map<string, HelperDescriptor>();
+  const dynptr = dynptrFunctions();
   const helpers = [
+    ...dynptr.helpers,
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
     ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
     ...redirectHelpers(), ...probeReadHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
-  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs()]) byName.set(k.name, k);
+  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs]) byName.set(k.name, k);
   for (const h of options.extra ?? []) {
     if (h.id === 0) byName.set(h.name, h);
     else byId.set(h.id, h);

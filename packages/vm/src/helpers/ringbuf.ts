@@ -1,6 +1,7 @@
 import type { BpfMap, HelperCall, HelperDescriptor, RingbufOps } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { defineHelper } from './define.js';
+import { DYNPTR_MAX_SIZE, DynptrType, initDynptr, newDynptr, readDynptr, setDynptrNull } from './dynptr-kern.js';
 import { mapArg } from './maps.js';
 import { checkMem } from './memory.js';
 import { argHi, argLo, argU53, ptrArg, setR0, setR0Big } from './regs.js';
@@ -35,6 +36,21 @@ export function ringbufHelpers(): HelperDescriptor[] {
       else rb.submit(sample, flags);
       setR0(c, 0);
     });
+  const d = newDynptr();
+  // The dynptr flavours: the sample is the dynptr's data; a NULL dynptr (failed reserve) is a no-op.
+  const finishDynptr = (name: string, discard: boolean): HelperDescriptor =>
+    defineHelper(name, (c) => {
+      const p = readDynptr(c, ptrArg(c, 1, 'dynptr'), d);
+      if (p.data === 0) return setR0(c, 0);
+      const rb = owners.get(p.data);
+      if (rb === undefined) return c.env.fault(`bpf_${name}: the dynptr holds no reserved sample`);
+      owners.delete(p.data);
+      const flags = argLo(c, 2) & BPF_RB_WAKEUP_FLAGS;
+      if (discard) rb.discard(p.data, flags);
+      else rb.submit(p.data, flags);
+      setDynptrNull(c, p.addr);
+      setR0(c, 0);
+    });
   return [
     defineHelper('ringbuf_output', (c) => {
       const rb = ringbufOf(c, mapArg(c, 1));
@@ -54,6 +70,30 @@ export function ringbufHelpers(): HelperDescriptor[] {
     }),
     finish('ringbuf_submit', false),
     finish('ringbuf_discard', true),
+    defineHelper('ringbuf_reserve_dynptr', (c) => {
+      const rb = ringbufOf(c, mapArg(c, 1));
+      const size = argU53(c, 2);
+      const out = ptrArg(c, 4, 'dynptr');
+      checkMem(c, out, 16, 'bpf_ringbuf_reserve_dynptr');
+      let err = 0;
+      let sample = 0;
+      if (argHi(c, 3) !== 0 || argLo(c, 3) !== 0) err = -Errno.EINVAL;
+      else if (size > DYNPTR_MAX_SIZE) err = -Errno.E2BIG;
+      else {
+        sample = rb.reserve(size, 0);
+        // A full ring is -EINVAL here (measured on 6.18), not the -ENOMEM one might expect.
+        if (sample === 0) err = -Errno.EINVAL;
+      }
+      if (err !== 0) {
+        setDynptrNull(c, out);
+        return setR0(c, err);
+      }
+      owners.set(sample, rb);
+      initDynptr(c, out, sample, DynptrType.RINGBUF, 0, size, false);
+      setR0(c, 0);
+    }),
+    finishDynptr('ringbuf_submit_dynptr', false),
+    finishDynptr('ringbuf_discard_dynptr', true),
     defineHelper('ringbuf_query', (c) => {
       const rb = ringbufOf(c, mapArg(c, 1));
       setR0Big(c, rb.query(argLo(c, 2)));
