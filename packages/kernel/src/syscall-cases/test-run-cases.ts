@@ -108,5 +108,28 @@ const STATS: SyscallCase = {
   },
 };
 
+/** A raw tracepoint run on a chosen CPU (BPF_F_TEST_RUN_ON_CPU) counts in that CPU's slot of a per-CPU array. */
+const ON_CPU: SyscallCase = {
+  name: 'prog test run: a raw tracepoint on a chosen CPU counts in its per-CPU slot',
+  run(r) {
+    const m = mapCreate(r, 'create a per-CPU array', { map_type: M.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 8, max_entries: 1 });
+    if (m === undefined) return;
+    const prog = load(r, 'load a raw tracepoint counting in slot 0', P.BPF_PROG_TYPE_RAW_TRACEPOINT, counter(m));
+    if (prog === undefined) return;
+    const onCpu = (step: string, flags: number, cpu: number): void => {
+      const a = encodeAttrGroup('test', { prog_fd: prog, flags, cpu });
+      r.call(step, BpfCmd.BPF_PROG_TEST_RUN, a, () => ({ retval: decodeAttrGroup('test', a).retval }));
+    };
+    onCpu('run on CPU 1', 1, 1);
+    onCpu('run on CPU 1 again', 1, 1);
+    onCpu('run on CPU 0', 1, 0);
+    onCpu('run on CPU 4096 (no such CPU)', 1, 4096);
+    onCpu('cpu 1 without BPF_F_TEST_RUN_ON_CPU', 0, 1);
+    lookup(r, 'the per-CPU slots', m, u32(0), 8 * r.cpus);
+    // Without BPF_F_TEST_RUN_ON_CPU the run happens on whatever CPU the caller is on: only the outcome is compared.
+    onCpu('unknown flag 4', 4, 0);
+  },
+};
+
 /** Program test runs and run statistics, recorded on Linux 6.18. */
-export const TEST_RUN_CASES: readonly SyscallCase[] = [TEST_RUN, MORE_TEST_RUNS, SYSCALL_PROG, STATS];
+export const TEST_RUN_CASES: readonly SyscallCase[] = [TEST_RUN, MORE_TEST_RUNS, SYSCALL_PROG, STATS, ON_CPU];
