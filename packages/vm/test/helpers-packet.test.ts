@@ -423,3 +423,60 @@ test('skb_load_bytes_relative reads from the MAC or network header; anything els
   t.is(callHelper(h('skb_load_bytes_relative'), env, p.ctx, 0, to, 4, 2), BigInt(-Errno.EFAULT));
   t.deepEqual([...env.arena.bytes.subarray(to, to + 4)], [0, 0, 0, 0]);
 });
+
+const kf = (name: string) => {
+  const d = helpers.kfunc(name);
+  if (d === undefined) throw new Error(`no kfunc ${name}`);
+  return d;
+};
+
+test('an xdp dynptr covers the frame with its frags; slice points into the linear part or copies into the buffer', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena(), progType: BpfProgType.BPF_PROG_TYPE_XDP });
+  const p = xdp(env, seq(64), [Uint8Array.of(100, 101, 102, 103)]);
+  const dp = env.arena.alloc(16);
+  const buf = env.arena.alloc(8);
+  t.is(callHelper(kf('bpf_dynptr_from_xdp'), env, p.ctx, 0, dp), 0n);
+  t.is(callHelper(kf('bpf_dynptr_size'), env, dp), 68n);
+  t.is(callHelper(kf('bpf_dynptr_is_rdonly'), env, dp), 0n);
+  t.is(callHelper(kf('bpf_dynptr_slice'), env, dp, 2, 0, 4), BigInt(p.data() + 2));
+  t.is(callHelper(kf('bpf_dynptr_slice'), env, dp, 62, 0, 4), 0n, 'across the frag without a buffer');
+  t.is(callHelper(kf('bpf_dynptr_slice'), env, dp, 62, buf, 4), BigInt(buf));
+  t.deepEqual([...env.arena.bytes.subarray(buf, buf + 4)], [62, 63, 100, 101]);
+  t.is(callHelper(kf('bpf_dynptr_from_xdp'), env, p.ctx, 1, dp), BigInt(-Errno.EINVAL));
+  t.is(callHelper(kf('bpf_dynptr_is_null'), env, dp), 1n);
+  t.is(callHelper(kf('bpf_dynptr_size'), env, dp), BigInt(-Errno.EINVAL));
+});
+
+test('skb dynptrs are read-only for program types that cannot write packets; dynptr_read/write check offsets (-E2BIG)', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena(), progType: BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER });
+  const p = skb(env);
+  const dp = env.arena.alloc(16);
+  const buf = env.arena.alloc(8);
+  t.is(callHelper(kf('bpf_dynptr_from_skb'), env, p.ctx, 0, dp), 0n);
+  t.is(callHelper(kf('bpf_dynptr_is_rdonly'), env, dp), 1n);
+  t.is(callHelper(h('dynptr_write'), env, dp, 0, buf, 4, 0), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('dynptr_read'), env, buf, 4, dp, 60, 0), 0n);
+  t.deepEqual([...env.arena.bytes.subarray(buf, buf + 4)], [60, 61, 62, 63]);
+  t.is(callHelper(h('dynptr_read'), env, buf, 4, dp, 61, 0), BigInt(-Errno.E2BIG));
+  const tc = makeNoopHelperEnv({ arena: env.arena, progType: BpfProgType.BPF_PROG_TYPE_SCHED_CLS });
+  t.is(callHelper(kf('bpf_dynptr_from_skb'), tc, p.ctx, 0, dp), 0n);
+  env.arena.bytes.set([9, 9], buf);
+  t.is(callHelper(h('dynptr_write'), tc, dp, 1, buf, 2, 0), 0n);
+  t.deepEqual(bytesOf(p).slice(0, 4), [0, 9, 9, 3]);
+  t.is(callHelper(h('dynptr_write'), tc, dp, 1, buf, 2, 4), BigInt(-Errno.EINVAL), 'flags other than the skb store flags');
+});
+
+test('local dynptrs: from_mem, adjust (-ERANGE past the end, -EINVAL reversed), dynptr_data within range', (t) => {
+  const env = makeNoopHelperEnv({ arena: newArena() });
+  const mem = env.arena.alloc(16);
+  const dp = env.arena.alloc(16);
+  t.is(callHelper(h('dynptr_from_mem'), env, mem, 16, 0, dp), 0n);
+  t.is(callHelper(kf('bpf_dynptr_adjust'), env, dp, 2, 10), 0n);
+  t.is(callHelper(kf('bpf_dynptr_size'), env, dp), 8n);
+  t.is(callHelper(h('dynptr_data'), env, dp, 1, 4), BigInt(mem + 3));
+  t.is(callHelper(h('dynptr_data'), env, dp, 5, 4), 0n);
+  t.is(callHelper(kf('bpf_dynptr_adjust'), env, dp, 0, 9), BigInt(-Errno.ERANGE));
+  t.is(callHelper(kf('bpf_dynptr_adjust'), env, dp, 4, 2), BigInt(-Errno.EINVAL));
+  t.is(callHelper(h('dynptr_from_mem'), env, mem, 16, 1, dp), BigInt(-Errno.EINVAL));
+  t.is(callHelper(kf('bpf_dynptr_is_null'), env, dp), 1n);
+});
