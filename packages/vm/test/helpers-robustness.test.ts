@@ -7,7 +7,12 @@ import { createHelperRegistry, createSkBuffContext, createXdpContext } from '@bp
 import { HelperFault, makeNoopHelperEnv, makeNoopServices } from '@bpfkit/vm/testing';
 
 const registry = createHelperRegistry();
-const all: HelperDescriptor[] = [...registry.all(), ...['bpf_iter_num_new', 'bpf_iter_num_next', 'bpf_iter_num_destroy'].flatMap((n) => registry.kfunc(n) ?? [])];
+const KFUNCS = [
+  'bpf_iter_num_new', 'bpf_iter_num_next', 'bpf_iter_num_destroy', 'bpf_iter_bits_new', 'bpf_iter_bits_next', 'bpf_iter_bits_destroy',
+  'bpf_dynptr_from_skb', 'bpf_dynptr_from_xdp', 'bpf_dynptr_slice', 'bpf_dynptr_slice_rdwr', 'bpf_dynptr_size', 'bpf_dynptr_is_null',
+  'bpf_dynptr_is_rdonly', 'bpf_dynptr_adjust',
+];
+const all: HelperDescriptor[] = [...registry.all(), ...KFUNCS.flatMap((n) => registry.kfunc(n) ?? [])];
 
 const arena = createVmArena({ initialBytes: 4 << 20, wasm: false });
 const buf = arena.alloc(256);
