@@ -170,6 +170,12 @@ const BATCH: SyscallCase = {
     lookupAll('hash lookup batch with flags 1', h, 8, 0n, BpfCmd.BPF_MAP_LOOKUP_BATCH, 1n);
     const far = r.mem(u32(1000));
     lookupAll('hash lookup batch from bucket 1000', h, 8, far);
+    const nullKeys = (step: string, m: number): void => {
+      const a = batchAttr({ map_fd: m, keys: 0n, values: outValues, count: 8, out_batch: outBatch });
+      r.call(step, BpfCmd.BPF_MAP_LOOKUP_BATCH, a, () => ({ count: batchCount(a) }));
+    };
+    nullKeys('array lookup batch into NULL keys', fd);
+    nullKeys('hash lookup batch into NULL keys', h);
     r.call('hash lookup batch with a NULL out_batch', BpfCmd.BPF_MAP_LOOKUP_BATCH, batchAttr({ map_fd: h, keys: outKeys, values: outValues, count: 8 }));
     attr(BpfCmd.BPF_MAP_DELETE_BATCH, { map_fd: h, keys, count: 1 }, 'hash delete batch of key 0');
     attr(BpfCmd.BPF_MAP_DELETE_BATCH, { map_fd: h, keys, count: 2 }, 'hash delete batch of keys 0 (gone) and 1');

@@ -1,6 +1,6 @@
 import { BPF_F_LOCK, BPF_F_NO_PREALLOC, BpfCmd, BpfMapType as M, encodeInfoAttr } from '@bpfkit/uapi';
 import { SPIN_LOCK_BTF, loadBtf } from './btf.js';
-import { batchAttr, batchCount, concat, del, freeze, hex, lookup, mapCreate, mapInfo, nextKey, u32, update } from './ops.js';
+import { batchAttr, batchCount, concat, del, freeze, hex, lookup, lookupAndDelete, mapCreate, mapInfo, nextKey, u32, update } from './ops.js';
 import type { SyscallCase } from './runner.js';
 
 const LOCK = BigInt(BPF_F_LOCK);
@@ -20,6 +20,7 @@ const SPIN_LOCK: SyscallCase = {
       update(r, `${what}: update with BPF_F_LOCK|BPF_NOEXIST on key 1`, fd, u32(1), value, LOCK | 1n);
       lookup(r, `${what}: lookup with BPF_F_LOCK (the lock reads as 0)`, fd, u32(1), 8, LOCK);
       lookup(r, `${what}: lookup without BPF_F_LOCK`, fd, u32(2), 8);
+      lookupAndDelete(r, `${what}: lookup_and_delete with BPF_F_LOCK`, fd, u32(2), 8, LOCK);
       freeze(r, `${what}: freeze`, fd);
       mapInfo(r, `${what}: info names the BTF`, fd);
       const keys = r.mem(16);

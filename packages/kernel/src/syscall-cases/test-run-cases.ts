@@ -20,6 +20,10 @@ const TEST_RUN: SyscallCase = {
     testRun(r, 'xdp with BPF_F_TEST_RUN_ON_CPU', xdp, { data: packet(64), flags: 1 });
     testRun(r, 'xdp with ctx_size_in but no ctx_in', xdp, { data: packet(64), ctxSizeIn: 24 });
     testRun(r, 'socket filter with a 64-byte packet', sk, { data: packet(64) });
+    const badOut = encodeAttrGroup('test', { prog_fd: xdp, data_in: r.mem(packet(64)), data_size_in: 64, data_out: 1n, data_size_out: 64, repeat: 1 });
+    r.call('xdp with data_out at address 1', BpfCmd.BPF_PROG_TEST_RUN, badOut, () => ({ retval: decodeAttrGroup('test', badOut).retval }));
+    const badIn = encodeAttrGroup('test', { prog_fd: xdp, data_in: 1n, data_size_in: 64, repeat: 1 });
+    r.call('xdp with data_in at address 1', BpfCmd.BPF_PROG_TEST_RUN, badIn);
     testRun(r, 'socket filter with cpu 1 but no flag', sk, { data: packet(64), cpu: 1 });
     testRun(r, 'kprobe (no test run)', kp, { data: packet(64) });
     testRun(r, 'prog_fd 9999', 9999, { data: packet(64) });
