@@ -30,7 +30,12 @@ export function makeNoopServices(partial: Partial<ProgramServices> = {}): Progra
   };
 }
 
-/** A helper fault raised by {@link makeNoopHelperEnv}'s `fault`. */
+/**
+ * A helper fault raised by {@link makeNoopHelperEnv}'s `fault`.
+ *
+ * @example
+ * t.throws(() => callHelper(helper, env, 0xdead), { instanceOf: HelperFault });
+ */
 export class HelperFault extends Error {}
 
 /**

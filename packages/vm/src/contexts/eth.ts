@@ -1,8 +1,10 @@
 /** `ETH_HLEN`. */
 export const ETH_HLEN = 14;
-/** `ETH_P_IP`, `ETH_P_IPV6`, `ETH_P_802_3`, `ETH_P_802_2` (host order). */
+/** `ETH_P_IP` (host order). */
 export const ETH_P_IP = 0x0800;
+/** `ETH_P_IPV6` (host order). */
 export const ETH_P_IPV6 = 0x86dd;
+// ETH_P_802_3 / ETH_P_802_2: what eth_type_trans calls frames with a length instead of an EtherType.
 const ETH_P_802_3 = 0x0001;
 const ETH_P_802_2 = 0x0004;
 const ETH_P_802_3_MIN = 0x0600;

@@ -10,9 +10,11 @@ export interface PacketLayout {
   readonly lenOff?: number;
 }
 
-/** `skb->ip_summed` values. */
+/** `skb->ip_summed`: no checksum information (a test run's default). */
 export const CHECKSUM_NONE = 0;
+/** `skb->ip_summed`: the checksums were verified (`csum_level` counts how many). */
 export const CHECKSUM_UNNECESSARY = 1;
+/** `skb->ip_summed`: `skb->csum` holds the packet's checksum (`BPF_F_TEST_SKB_CHECKSUM_COMPLETE`). */
 export const CHECKSUM_COMPLETE = 2;
 
 /** What kind of packet a context holds: helpers that exist per family (`bpf_skb_*`, `bpf_xdp_*`) check it. */
@@ -23,6 +25,10 @@ export type PacketKind = 'skb' | 'xdp' | 'flow-dissector';
  * xdp_buff`): the buffer around the packet that the context itself does not
  * show. The packet bounds live in the context's own fields, so a program and
  * the helpers always agree on them.
+ *
+ * @example
+ * const pkt = packetOf(arena, ctxAddr);
+ * pkt?.dataEnd() - pkt?.data(); // the linear length
  */
 export class PacketContext {
   /** Bytes past the linear part (XDP frags), kept outside the arena. */
