@@ -1,4 +1,4 @@
-export { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, PacketContext, packetOf, registerPacket, unregisterPacket, type PacketKind, type PacketLayout } from './packets.js';
+export { CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_UNNECESSARY, PacketContext, packetOf, registerPacket, registerPacketAlias, unregisterPacket, type PacketKind, type PacketLayout } from './packets.js';
 export { createSkBuffContext, SK_BUFF_CB_SIZE, SK_BUFF_SIZE, SkBuff, skbCowHead, skbExpandHead, skbHeadroom, skbTailroom, type SkBuffInit } from './sk-buff.js';
 export { createXdpContext, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_PACKET_HEADROOM, XdpMd, type XdpInit } from './xdp-md.js';
 export { createFlowDissectorContext, FLOW_KEYS_SIZE, FlowKeys, flowKeysAddr, resetFlowKeys, type FlowDissectorInit } from './flow-keys.js';

@@ -39,6 +39,8 @@ export class PacketContext {
   csum = 0;
   /** `skb->csum_level` while {@link ipSummed} is `CHECKSUM_UNNECESSARY`. */
   csumLevel = 0;
+  /** Other addresses the packet is known by ({@link registerPacketAlias}). */
+  readonly aliases: number[] = [];
   /** Other arena allocations the context owns (flow keys), freed with it. */
   readonly extraAllocations: number[] = [];
 
@@ -109,9 +111,24 @@ export function registerPacket(pkt: PacketContext): void {
   t.set(pkt.ctx, pkt);
 }
 
-/** Forgets a packet context. @example unregisterPacket(pkt) */
+/**
+ * Makes `pkt` findable from another address too: a program that holds the
+ * kernel's `struct sk_buff *` (netfilter's `ctx->skb`) passes that to the
+ * same helpers.
+ *
+ * @example
+ * registerPacketAlias(pkt, shadowSkb); // bpf_dynptr_from_skb(ctx->skb, …) finds pkt
+ */
+export function registerPacketAlias(pkt: PacketContext, addr: number): void {
+  tables.get(pkt.arena)?.set(addr, pkt);
+  pkt.aliases.push(addr);
+}
+
+/** Forgets a packet context (and its aliases). @example unregisterPacket(pkt) */
 export function unregisterPacket(pkt: PacketContext): void {
-  tables.get(pkt.arena)?.delete(pkt.ctx);
+  const t = tables.get(pkt.arena);
+  t?.delete(pkt.ctx);
+  for (const a of pkt.aliases) t?.delete(a);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { TestRunResult } from '@bpfkit/kernel-api';
 import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ethTypeTrans } from '../contexts/eth.js';
 import { releasePacketContext } from '../contexts/release.js';
+import { registerPacketAlias } from '../contexts/packets.js';
 import { createSkBuffContext } from '../contexts/sk-buff.js';
 import { checkDataSize, ctxInit, fail, finish, noFlagsCpuBatch, runRepeated, type TestRunCall } from './common.js';
 
@@ -11,14 +12,18 @@ const NFPROTO_IPV6 = 10;
 const NF_INET_LOCAL_OUT = 3;
 const IPHDR = 20;
 const IPV6HDR = 40;
+/** `sizeof(struct sk_buff)` and `offsetof(struct sk_buff, len)` on 6.18 x86-64 (vmlinux BTF). */
+const KERNEL_SK_BUFF_SIZE = 224;
+const KSKB_LEN = 112;
 
 /**
  * `bpf_prog_test_run_nf`: `data_in` at least an IPv4 header; `ctx_in` an
  * `nf_hook_state` giving only `hook` and `pf` (IPv4 or IPv6; pointers must be
  * NULL). Hooks other than LOCAL_OUT take an Ethernet frame whose EtherType
  * matches `pf` (EINVAL; EPROTO for another protocol). The program's context
- * is `bpf_nf_ctx` {state, skb}; the skb is presented as a `__sk_buff`
- * (bpfkit has no kernel `struct sk_buff` layout).
+ * is `bpf_nf_ctx` {state, skb}; `skb` points at a shadow `struct sk_buff`
+ * that has only `len` (bpfkit has no full kernel layout) and that packet
+ * helpers and kfuncs accept.
  *
  * @example
  * testRunNetfilter({ prog, req, env, options });
@@ -54,11 +59,17 @@ export function testRunNetfilter(call: TestRunCall): TestRunResult {
   const a = env.arena;
   const state = a.alloc(NF_HOOK_STATE_SIZE);
   const ctx = a.alloc(16);
+  // ctx->skb is a kernel `struct sk_buff *` the program reads through BTF: a shadow with the fields
+  // bpfkit knows the 6.18 x86-64 offsets of (len, data_len), which packet helpers also accept.
+  const kskb = a.alloc(KERNEL_SK_BUFF_SIZE);
+  skb.extraAllocations.push(kskb);
+  a.view.setUint32(kskb + KSKB_LEN, skb.dataEnd() - skb.data(), true);
+  registerPacketAlias(skb, kskb);
   try {
     a.bytes[state] = hook;
     a.bytes[state + 1] = pf;
     a.view.setUint32(ctx, state, true);
-    a.view.setUint32(ctx + 8, skb.ctx, true);
+    a.view.setUint32(ctx + 8, kskb, true);
     const run = runRepeated(call, ctx, req.repeat);
     return finish(req, run, undefined);
   } finally {
