@@ -2,6 +2,7 @@ import test from 'ava';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, type Kernel } from '@bpfkit/kernel-api';
 import { createDefaultKernel } from '@bpfkit/kernel/defaults';
 import {
+  BPF_F_PATH_FD,
   BPF_F_TOKEN_FD,
   BpfAttachType,
   encodeAttr,
@@ -255,4 +256,20 @@ test('a prog array holding a program that uses it is cleared when its last fd cl
   t.is(k.counts().byKind['prog'], 1, 'the slot keeps the program');
   k.init.close(pa);
   t.deepEqual(live(k), before);
+});
+
+test('an fd from OBJ_GET with BPF_F_RDONLY reads the pinned map but cannot update it (EPERM)', (t) => {
+  const k = createDefaultKernel();
+  const c = container(k);
+  const bpffs = delegated(k, c, { cmds: 'any', maps: 'any', progs: 'any', attachs: 'any' });
+  const token = c.bpf(BpfCmd.BPF_TOKEN_CREATE, tokenAttr(bpffs));
+  const map = c.bpf(BpfCmd.BPF_MAP_CREATE, encodeAttr(BpfCmd.BPF_MAP_CREATE, {
+    map_type: BpfMapType.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1, map_flags: BPF_F_TOKEN_FD, map_token_fd: token,
+  }));
+  const name = c.memory.alloc(new TextEncoder().encode('m\0'));
+  c.bpf(BpfCmd.BPF_OBJ_PIN, encodeAttr(BpfCmd.BPF_OBJ_PIN, { pathname: name, bpf_fd: map, file_flags: BPF_F_PATH_FD, path_fd: bpffs }));
+  const ro = c.bpf(BpfCmd.BPF_OBJ_GET, encodeAttr(BpfCmd.BPF_OBJ_GET, { pathname: name, file_flags: BPF_F_PATH_FD | BPF_F_RDONLY, path_fd: bpffs }));
+  t.is(readU64(lookup(c, ro, u32(0))), 0n);
+  t.is(errnoOf(() => update(c, ro, u32(0), u64(1))), 'EPERM');
+  t.is(errnoOf(() => update(c, map, u32(0), u64(1))), undefined);
 });
