@@ -89,7 +89,6 @@ export class WasmProgramInstance {
   #callDepth = 0;
   #u32: Uint32Array;
   #f64: Float64Array;
-  #generation: number;
   #registry: HelperRegistry | undefined;
   #resolved: (HelperDescriptor | undefined)[] = [];
   #env: RunEnv | undefined;
@@ -111,7 +110,6 @@ export class WasmProgramInstance {
     this.#stackLow = this.#area + 64 + 2 * FRAME_BYTES;
     this.#u32 = new Uint32Array(arena.bytes.buffer);
     this.#f64 = new Float64Array(arena.bytes.buffer);
-    this.#generation = arena.generation;
     this.#henv = new RunHelperEnv(arena, this, progType, services);
     const instance = new api.Instance(module, {
       env: {
@@ -154,7 +152,7 @@ export class WasmProgramInstance {
     const limit = env.insnLimit ?? Infinity;
     this.#limit = limit;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
-    this.#followGrowth();
+    this.#view();
     // An unverified program may read stack it never wrote: it reads zeroes, as on the interpreter.
     if (!this.#compiled.verified) this.#view().fill(0, this.#stackTop / 4 - (MAX_CALL_FRAMES * FRAME_BYTES) / 4, this.#stackTop / 4);
     try {
@@ -170,7 +168,7 @@ export class WasmProgramInstance {
 
   /** The count `enter` left after the scratch area (as an f64: one load). */
   #countOut(): number {
-    if (this.#f64.length === 0) this.#view();
+    this.#view();
     return this.#f64[(this.#scratch + SCRATCH_BYTES) >>> 3] ?? 0;
   }
 
@@ -205,7 +203,7 @@ export class WasmProgramInstance {
     this.#henv.services = env.services;
     this.#limit = env.insnLimit ?? Infinity;
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
-    this.#followGrowth();
+    this.#view();
     try {
       const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, sp0, this.#limit);
       return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#countOut() };
@@ -242,19 +240,18 @@ export class WasmProgramInstance {
     });
   }
 
-  /** After the arena grew (between runs or in a helper), the module's bounds checks follow. */
-  #followGrowth(): void {
-    if (this.#generation !== this.#arena.generation) {
-      this.#generation = this.#arena.generation;
-      this.#exports.refresh();
-    }
-  }
-
+  /**
+   * The views over the arena. Only the arena grows the memory, and growing a
+   * `WebAssembly.Memory` detaches its old buffer, so a view that reads as
+   * empty means the arena grew: the views are made again and the module's
+   * bounds checks follow (a length test, cheaper than asking the arena).
+   */
   #view(): Uint32Array {
-    // Growing a WebAssembly.Memory detaches its old buffer: views over it read as empty.
     if (this.#u32.length === 0) {
-      this.#u32 = new Uint32Array(this.#arena.bytes.buffer);
-      this.#f64 = new Float64Array(this.#arena.bytes.buffer);
+      const buffer = this.#arena.bytes.buffer;
+      this.#u32 = new Uint32Array(buffer);
+      this.#f64 = new Float64Array(buffer);
+      this.#exports.refresh();
     }
     return this.#u32;
   }
@@ -339,7 +336,6 @@ export class WasmProgramInstance {
       this.currentPc = savedPc;
     }
     // The helper may have grown the arena.
-    this.#followGrowth();
     u32 = this.#view();
     if (this.#tailDone) {
       this.#tailDone = false;
@@ -360,7 +356,6 @@ export class WasmProgramInstance {
       throw new VmFaultSignal(vmFault('call-depth', this.currentPc, `callback beyond ${MAX_CALL_FRAMES} frames: too deep`));
     }
     // The helper may have allocated (grown the arena) before calling back.
-    this.#followGrowth();
     const u32 = this.#view();
     const b = this.#scratch >>> 2;
     u32[b + 2] = a1 >>> 0;
