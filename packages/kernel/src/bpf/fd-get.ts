@@ -79,12 +79,14 @@ export function requireMapAccess(core: KernelCore, m: MapFd, id: string, read: b
     check(core, `${id}:FMODE_CAN_READ`, perms.read, 'EPERM', 'map:fd-not-readable', {
       pass: `the map fd may read map #${m.obj.id}`,
       fail: `cannot read map #${m.obj.id} through this fd: ${accessWhy(m, 'read')}`,
-    });
+    }, 'use an fd opened without BPF_F_WRONLY (MAP_GET_FD_BY_ID or OBJ_GET with open/file flags 0)');
   }
   if (write) {
     check(core, `${id}:FMODE_CAN_WRITE`, perms.write, 'EPERM', 'map:fd-not-writable', {
       pass: `the map fd may write map #${m.obj.id}`,
       fail: `cannot write map #${m.obj.id} through this fd: ${accessWhy(m, 'write')}`,
-    });
+    }, m.map.frozen
+      ? 'a frozen map stays read-only from user space; programs may still write it unless it is BPF_F_RDONLY_PROG'
+      : 'use an fd opened without BPF_F_RDONLY (MAP_GET_FD_BY_ID or OBJ_GET with open/file flags 0)');
   }
 }
