@@ -79,6 +79,7 @@ function callbackPatch(text) {
 }
 
 export function* cases() {
+  const m = (type, keySize, valueSize, maxEntries, flags = 0) => ({ type, keySize, valueSize, maxEntries, flags });
   const OUT = 70000;
   // --- skb programs: sizes, protocols, destinations
   const skbTypes = [
@@ -258,6 +259,17 @@ export function* cases() {
   yield { name: 'sk_lookup ingress_ifindex set', prog: skl, req: req({ ctxIn: lk(2, 80, [[64, 1]]), ctxSizeOut: 72 }) };
   yield { name: 'sk_lookup no ctx', prog: skl, req: req({}) };
   yield { name: 'sk_lookup data', prog: skl, req: req({ ctxIn: lk(2, 80), dataIn: frame(64) }) };
+  // Every field the program sees, stored in an array map the recorder reads back after the run.
+  const skFields = [8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64];
+  const dump = [
+    'r6 = r1', 'r1 = 0', '*(u32 *)(r10 -4) = r1', P.mapRef(1, 0), 'r2 = r10', 'r2 += -4', 'call 1', 'if r0 == 0 goto out',
+    ...skFields.flatMap((off, i) => [`r1 = *(u32 *)(r6 +${off})`, `*(u32 *)(r0 +${4 * i}) = r1`]),
+    'out:', 'r0 = 1', 'exit',
+  ].join('\n');
+  const lk6 = () => skBuff([[8, 10], [12, 17], [20, 0x11111111], [32, 0x22222222], [36, 0x5000], [44, 0x33333333], [56, 0x44444444], [60, 443]], 72);
+  const dumpProg = (tag) => ({ type: T.SK_LOOKUP, attach: 36, text: dump, maps: [m(2, 4, 64, 1)], tag });
+  yield { name: 'sk_lookup context as the program sees it (inet)', prog: dumpProg('inet'), req: req({ ctxIn: lk(2, 80) }) };
+  yield { name: 'sk_lookup context as the program sees it (inet6)', prog: dumpProg('inet6'), req: req({ ctxIn: lk6() }) };
   yield { name: 'sk_lookup repeat 2', prog: skl, req: req({ ctxIn: lk(2, 80), ctxSizeOut: 72, repeat: 2 }) };
 
   // --- netfilter
@@ -281,7 +293,6 @@ export function* cases() {
   yield { name: 'sock_ops has no test_run', prog: { type: T.SOCK_OPS, text: P.ret(1) }, req: req({}) };
 
   // --- map helpers (each program has its own fresh maps)
-  const m = (type, keySize, valueSize, maxEntries, flags = 0) => ({ type, keySize, valueSize, maxEntries, flags });
   yield { name: 'array map helpers', prog: { type: T.SCHED_CLS, text: P.arrayOps, maps: [m(2, 4, 8, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
   yield { name: 'hash map helpers', prog: { type: T.SCHED_CLS, text: P.hashOps, maps: [m(1, 4, 8, 4)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };
   yield { name: 'queue map helpers', prog: { type: T.SCHED_CLS, text: P.queueOps, maps: [m(22, 0, 4, 2)] }, req: req({ dataIn: frame(64), ctxSizeOut: 192 }) };

@@ -122,11 +122,11 @@ function load(prog) {
       insn_cnt: insns.length / 8, insns: insnsPtr, license, log_level: 1, log_size: 65536, log_buf: log,
       ...(btf === undefined ? {} : { prog_btf_fd: btf.fd, func_info_rec_size: 8, func_info: btf.info, func_info_cnt: 2 }),
     }));
-    result = { ok: true, fd };
+    result = { ok: true, fd, mapFds };
   } catch (e) {
     result = { ok: false, errno: e.code, log: (e.log ?? '').split('\n').slice(-4).join('\n') };
   }
-  for (const fd of mapFds) sys.close(fd);
+  if (!result.ok) for (const fd of mapFds) sys.close(fd);
   if (btf !== undefined) {
     mem.free(btf.info);
     sys.close(btf.fd);
@@ -179,10 +179,28 @@ for (const c of cases()) {
     },
   };
   if (!l.ok) entry.load = { errno: l.errno, log: l.log };
-  else entry.result = run(l.fd, c.req);
+  else {
+    entry.result = run(l.fd, c.req);
+    // Array maps of one entry are read back: programs store what they saw there.
+    const dumps = (c.prog.maps ?? []).map((d, i) => {
+      if (d.type !== 2 || d.maxEntries !== 1) return null;
+      const key = mem.alloc(new Uint8Array(4));
+      const val = mem.alloc(d.valueSize);
+      sys.bpf(BpfCmd.BPF_MAP_LOOKUP_ELEM, encodeMapElemAttr({ map_fd: l.mapFds[i], key, value: val }));
+      const out = hex(mem.read(val, d.valueSize));
+      mem.free(key);
+      mem.free(val);
+      return out;
+    });
+    if (dumps.some((x) => x !== null)) entry.result.maps = dumps;
+  }
   fixtures.push(entry);
 }
-for (const l of loaded.values()) if (l.ok) sys.close(l.fd);
+for (const l of loaded.values()) {
+  if (!l.ok) continue;
+  sys.close(l.fd);
+  for (const fd of l.mapFds) sys.close(fd);
+}
 const doc = {
   about: 'BPF_PROG_TEST_RUN on the real kernel, recorded by tools/record-test-run/record.mjs; replayed by packages/vm/test/test-run-kernel.test.ts. Byte strings are hex.',
   kernel: (await import('node:os')).release(),

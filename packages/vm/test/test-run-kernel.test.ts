@@ -38,6 +38,8 @@ interface Fixture {
     readonly dataOut?: string;
     readonly ctxOut?: string;
     readonly ctxInAfter?: string;
+    /** One-entry array maps read back after the run (programs store what they saw there). */
+    readonly maps?: readonly (string | null)[];
   };
 }
 
@@ -75,7 +77,7 @@ function createMaps(f: Fixture): BpfMap[] {
 }
 
 /** The program as the kernel's load-time fix-ups leave it: callbacks absolute, map values as addresses. */
-function load(f: Fixture, engine: ExecutionEngine): { run: (req: TestRunRequest) => TestRunResult; release: () => void } {
+function load(f: Fixture, engine: ExecutionEngine): { run: (req: TestRunRequest) => TestRunResult; dumps: () => (string | null)[]; release: () => void } {
   const insns = encodeProgram(assemble(f.prog.text));
   const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (const p of f.prog.patches ?? []) {
@@ -116,6 +118,10 @@ function load(f: Fixture, engine: ExecutionEngine): { run: (req: TestRunRequest)
   const prog = { id: 1, progType: f.prog.type, expectedAttachType: f.prog.attach ?? 0, loaded };
   return {
     run: (req) => testRun.run(prog, req, env),
+    dumps: () => (f.prog.maps ?? []).map((d, i) => {
+      const map = maps[i];
+      return d.type !== 2 || d.maxEntries !== 1 || map === undefined ? null : toHex(map.sysLookup(new Uint8Array(4), 0));
+    }),
     release: () => {
       loaded.release();
       for (const m of maps) {
@@ -141,7 +147,9 @@ function simulate(f: Fixture, engine: ExecutionEngine): Fixture['result'] {
     const dataOut = r.dataSizeOut === 0 ? undefined : toHex(res.dataOut?.subarray(0, Math.min(res.dataSizeOut ?? 0, r.dataSizeOut)));
     // The caller's ctx_out stays as it was (0xee here) when the kernel does not write it.
     const ctxOut = r.ctxSizeOut === 0 ? undefined : res.ctxOut === undefined || f.prog.type === 31 ? 'ee'.repeat(r.ctxSizeOut) : toHex(res.ctxOut);
+    const dumps = f.result?.maps === undefined ? undefined : p.dumps();
     return {
+      ...(dumps === undefined ? {} : { maps: dumps }),
       errno: res.truncated ? 'ENOSPC' : null,
       retval: res.retval,
       dataSizeOut: res.dataSizeOut ?? r.dataSizeOut,
