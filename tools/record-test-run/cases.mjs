@@ -149,6 +149,24 @@ export function* cases() {
   const ldAbs = { type: T.SOCKET_FILTER, text: P.sfLdAbs };
   for (const size of [14, 23, 24, 64]) yield { name: `socket_filter ld_abs size ${size}`, prog: ldAbs, req: req({ dataIn: frame(size), dataSizeOut: OUT }) };
 
+  // The __sk_buff as each program type sees it, read field by field into an array map.
+  const skbFields = {
+    sched_cls: [[0, 4], [4, 4], [8, 4], [12, 4], [16, 4], [20, 4], [24, 4], [28, 4], [32, 4], [36, 4], [40, 4], [44, 4], [48, 4], [68, 4], [72, 4], [84, 4], [152, 8], [160, 4], [164, 4], [176, 4], [184, 8]],
+    socket_filter: [[0, 4], [4, 4], [8, 4], [12, 4], [16, 4], [20, 4], [24, 4], [28, 4], [32, 4], [36, 4], [40, 4], [48, 4], [68, 4], [84, 4]],
+    cgroup_skb: [[0, 4], [4, 4], [8, 4], [12, 4], [16, 4], [20, 4], [24, 4], [28, 4], [32, 4], [36, 4], [40, 4], [48, 4], [68, 4], [84, 4], [88, 4], [92, 4], [96, 4], [100, 4], [116, 4], [132, 4], [136, 4], [152, 8]],
+  };
+  for (const [tname, type] of [['sched_cls', T.SCHED_CLS], ['socket_filter', T.SOCKET_FILTER], ['cgroup_skb', T.CGROUP_SKB]]) {
+    const fields = skbFields[tname];
+    const text = [
+      'r6 = r1', 'r1 = 0', '*(u32 *)(r10 -4) = r1', P.mapRef(1, 0), 'r2 = r10', 'r2 += -4', 'call 1', 'if r0 == 0 goto out',
+      ...fields.flatMap(([off, w], i) => [`r1 = *(${w === 8 ? 'u64' : 'u32'} *)(r6 +${off})`, `*(${w === 8 ? 'u64' : 'u32'} *)(r0 +${8 * i}) = r1`]),
+      'out:', 'r0 = 1', 'exit',
+    ].join('\n');
+    for (const [what, dataIn, ctxIn] of [['ipv4', frame(64), null], ['ipv6 with ctx', frame(80, { etherType: 0x86dd }), ctxGood], ['arp to a multicast address', frame(60, { etherType: 0x0806, dst: [1, 0, 0x5e, 0, 0, 1] }), null]]) {
+      yield { name: `${tname} __sk_buff as the program sees it (${what})`, prog: { type, text, maps: [m(2, 4, 8 * fields.length, 1)], tag: what }, req: req({ dataIn, ctxIn, ctxSizeOut: ctxIn === null ? 0 : 192 }) };
+    }
+  }
+
   // --- XDP
   const xdp = { type: T.XDP, text: P.xdpEcho };
   const md = (data, end, meta = 0, ingress = 0, queue = 0, egress = 0, size) => (size === undefined ? u32s(data, end, meta, ingress, queue, egress) : u32s(data, end, meta, ingress, queue, egress, size));
