@@ -16,6 +16,9 @@ const digitOf = (b: number): number => {
   return 99;
 };
 
+/** Byte `q` of the NUL-terminated copy the kernel parses (0 past its end). */
+const byteAt = (b: Uint8Array, q: number, end: number): number => (q < end ? (b[q] ?? 0) : 0);
+
 /** The parse state shared by strtol and strtoul (one per registry, no allocation per call). */
 interface Parsed {
   consumed: number;
@@ -49,22 +52,21 @@ function strtoull(c: HelperCall, buf: number, len: number, flags: number, out: P
       break;
     }
   }
-  const at = (q: number): number => (q < strEnd ? (b[q] ?? 0) : 0);
   let base = flags & BPF_STRTOX_BASE_MASK;
   // Only the bases _parse_integer_fixup_radix knows (measured: 3 and 4 are EINVAL).
   if (base !== 0 && base !== 8 && base !== 10 && base !== 16) return -Errno.EINVAL;
   let s = p;
   if (base === 0) {
-    if (at(s) === 0x30) base = (at(s + 1) | 0x20) === 0x78 && digitOf(at(s + 2)) < 16 ? 16 : 8;
+    if (byteAt(b, s, strEnd) === 0x30) base = (byteAt(b, s + 1, strEnd) | 0x20) === 0x78 && digitOf(byteAt(b, s + 2, strEnd)) < 16 ? 16 : 8;
     else base = 10;
   }
-  if (base === 16 && at(s) === 0x30 && (at(s + 1) | 0x20) === 0x78) s += 2;
+  if (base === 16 && byteAt(b, s, strEnd) === 0x30 && (byteAt(b, s + 1, strEnd) | 0x20) === 0x78) s += 2;
   let hi = 0;
   let lo = 0;
   let n = 0;
   let overflow = false;
   for (;;) {
-    const d = digitOf(at(s + n));
+    const d = digitOf(byteAt(b, s + n, strEnd));
     if (d >= base) break;
     const l = lo * base + d;
     const carry = Math.floor(l / TWO_32);
