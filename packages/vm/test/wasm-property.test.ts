@@ -65,10 +65,11 @@ const loadSkbBytes = (off: number, size: 1 | 2 | 4): number => {
   return v;
 };
 
-function run(engine: typeof interp, img: ProgramImage, insnLimit: number | undefined = 3000): RunOutcome {
+/** Runs with an instruction limit of 3000, or none for `null`. */
+function run(engine: typeof interp, img: ProgramImage, insnLimit: number | null = 3000): RunOutcome {
   const prog = engine.load(img);
   try {
-    return prog.run({ r1: 0 }, testEnv({ arena, helpers, loadSkbBytes, ...(insnLimit === undefined ? {} : { insnLimit }) }));
+    return prog.run({ r1: 0 }, testEnv({ arena, helpers, loadSkbBytes, ...(insnLimit === null ? {} : { insnLimit }) }));
   } finally {
     prog.release();
   }
@@ -143,9 +144,9 @@ const forwardProgram = fc.array(insn, { minLength: 1, maxLength: 30 }).map((list
 test('without an instruction limit (the JIT counts in locals then), counts and faults agree too', (t) => {
   fc.assert(
     fc.property(forwardProgram, (img) => {
-      const want = summary(run(interp, img, undefined));
+      const want = summary(run(interp, img, null));
       for (const engine of engines) {
-        const got = summary(run(engine, img, undefined));
+        const got = summary(run(engine, img, null));
         if (got !== want) throw new Error(`interp: ${want}; wasm: ${got}`);
       }
     }),

@@ -231,7 +231,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
     funcType([Type.i32, Type.i32, Type.i32, Type.i32, Type.i32], []),
     funcType([Type.i32], [Type.i32]),
     funcType([Type.i32, Type.i32], [Type.i32]),
-    funcType([Type.i32, Type.i32, Type.i32, Type.i32], []),
+    funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
     funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
     funcType([Type.i32, Type.i32], []),
     funcType([], []),

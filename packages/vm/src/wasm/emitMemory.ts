@@ -45,8 +45,13 @@ export function emitAddr(cx: EmitContext, r: number, off: number, size: number, 
     w.byte(Op.i64ShrU);
     w.byte(Op.i32WrapI64);
     i32c(w, size);
-    i32c(w, pc);
     w.byte(Op.call).u32(Import.check);
+    // A refused access takes the same shared fault path as the verified check (which flushes the count).
+    w.byte(Op.if).byte(Type.void);
+    i32c(w, (pc << 4) | size);
+    set(w, Local.fpc);
+    w.byte(Op.br).u32(cx.depth + 1);
+    w.byte(Op.end);
   }
   get(w, Local.ea);
   w.byte(Op.i32WrapI64);

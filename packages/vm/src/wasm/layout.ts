@@ -32,7 +32,7 @@ export const Import = {
   helper: 1,
   /** (site, helper id) → status: `callx`. */
   helperX: 2,
-  /** (addrLo, addrHi, size, pc): throws unless the access lies in one allocation. */
+  /** (addrLo, addrHi, size) → 1 unless the access lies in live allocations. */
   check: 3,
   /** (offset, size, pc) → 1 outside the packet, else 0 with the bytes in the scratch area (`LD_ABS`/`LD_IND`). */
   loadSkb: 4,

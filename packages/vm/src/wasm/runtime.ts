@@ -119,9 +119,7 @@ export class WasmProgramInstance {
         fault: (code: number, pc: number, lo: number, hi: number, size: number): never => this.#faultImport(code, pc, lo, hi, size),
         helper: (site: number): number => this.#helperImport(site),
         helperX: (site: number, id: number): number => this.#helperXImport(site, id),
-        check: (lo: number, hi: number, size: number, pc: number): void => {
-          if (hi !== 0 || !this.#arena.contains(lo >>> 0, size)) this.#faultImport(0, pc, lo, hi, size);
-        },
+        check: (lo: number, hi: number, size: number): number => (hi !== 0 || !this.#arena.contains(lo >>> 0, size) ? 1 : 0),
         loadSkb: (offset: number, size: number, pc: number): number => this.#loadSkbImport(offset, size, pc),
         limit: (startPc: number, insns: number): never => this.#limitImport(startPc, insns),
       },
