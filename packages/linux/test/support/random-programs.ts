@@ -16,7 +16,12 @@ import {
   encodeTestRunAttr,
 } from '@bpfkit/uapi';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same programs on every machine. */
+/**
+ * A small seeded PRNG (mulberry32): the same seed gives the same programs on every machine.
+ *
+ * @example
+ * new Prng(1).int(10); // the same number everywhere
+ */
 export class Prng {
   #s: number;
   constructor(seed: number) {
@@ -88,6 +93,12 @@ function slot(code: number, dst: number, src: number, off: number, imm: number):
 /** The program kinds generated; each maps to a BPF_PROG_TYPE. */
 export type ProgKind = 'socket_filter' | 'sched_cls' | 'xdp';
 
+/**
+ * The BPF_PROG_TYPE of each kind.
+ *
+ * @example
+ * PROG_TYPES.xdp; // 6
+ */
 export const PROG_TYPES: Record<ProgKind, number> = {
   socket_filter: BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER,
   sched_cls: BpfProgType.BPF_PROG_TYPE_SCHED_CLS,
@@ -115,6 +126,13 @@ export interface RandomProgram {
   readonly subprog?: number;
 }
 
+/**
+ * The maps every program gets: an array of 4 and a hash of 4 (u32 keys, 16-byte
+ * values); keys are drawn from 0–7, so some are out of range or find it full.
+ *
+ * @example
+ * PROGRAM_MAPS.map((m) => m.type); // ['array', 'hash']
+ */
 export const PROGRAM_MAPS: readonly MapSpec[] = [
   { type: 'array', keySize: 4, valueSize: 16, maxEntries: 4 },
   { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 4 },
@@ -796,21 +814,36 @@ function slotsHex(slots: readonly Slot[]): string {
   return toHex(b);
 }
 
-/** Bytes to hex, two lowercase digits a byte. */
+/**
+ * Bytes to hex, two lowercase digits a byte.
+ *
+ * @example
+ * toHex(Uint8Array.of(1, 255)); // '01ff'
+ */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
   return s;
 }
 
-/** Hex (two digits a byte) to bytes. */
+/**
+ * Hex (two digits a byte) to bytes.
+ *
+ * @example
+ * fromHex('01ff'); // Uint8Array [1, 255]
+ */
 export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 
-/** Packet sizes every program is run on: a bare Ethernet header, a short frame, 64 bytes, an MTU. */
+/**
+ * Packet sizes every program is run on: a bare Ethernet header, a short frame, 64 bytes, an MTU.
+ *
+ * @example
+ * PACKET_SIZES[0]; // 14 (ETH_HLEN)
+ */
 export const PACKET_SIZES = [14, 60, 64, 1500] as const;
 
 /**
@@ -834,10 +867,18 @@ export function packetsFor(seed: number): Uint8Array[] {
  * `repeat` of each packet's test run: the last two run the program several
  * times on one buffer, so packet edits and head/tail moves pile up and the
  * retval is the last run's.
+ *
+ * @example
+ * RUN_REPEATS[2]; // 3
  */
 export const RUN_REPEATS: readonly number[] = [1, 1, 3, 2];
 
-/** `data_size_out` of each run: the second is smaller than its packet (ENOSPC, with what fits copied). */
+/**
+ * `data_size_out` of each run: the second is smaller than its packet (ENOSPC, with what fits copied).
+ *
+ * @example
+ * RUN_OUT_SIZES[1] < PACKET_SIZES[1]; // true
+ */
 export const RUN_OUT_SIZES: readonly number[] = [4096, 48, 4096, 4096];
 
 /** One BPF_PROG_TEST_RUN: its errno, or retval, data_size_out and data_out. */
@@ -860,6 +901,12 @@ export interface ProgramRecord {
   readonly maps?: readonly (readonly string[])[];
 }
 
+/**
+ * The longest data_out recorded as hex; longer ones are recorded as their SHA-256.
+ *
+ * @example
+ * OUT_HEX_MAX; // 128
+ */
 export const OUT_HEX_MAX = 128;
 
 function outString(b: Uint8Array): string {
@@ -885,7 +932,12 @@ function createMap(sys: BpfSyscall, m: MapSpec): number {
   return sys.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type, key_size: m.keySize, value_size: m.valueSize, max_entries: m.maxEntries }));
 }
 
-/** The instructions with each `ld_imm64 rX, map` index replaced by that map's fd. */
+/**
+ * The instructions with each `ld_imm64 rX, map` index replaced by that map's fd.
+ *
+ * @example
+ * withMapFds(p.insns, [mapFd0, mapFd1]); // bytes ready for BPF_PROG_LOAD
+ */
 export function withMapFds(insnsHex: string, fds: readonly number[]): Uint8Array {
   const b = fromHex(insnsHex);
   const v = new DataView(b.buffer);
@@ -928,7 +980,14 @@ function funcInfo(p: RandomProgram): Uint8Array {
   return b;
 }
 
-/** BPF_PROG_LOAD; the fd, or the errno and the verifier's last log line. */
+/**
+ * BPF_PROG_LOAD (with func_info BTF when the program has subprograms); the fd,
+ * or the errno and the verifier's last log lines.
+ *
+ * @example
+ * const r = loadProgram(sys, generateProgram(1, 0), mapFds);
+ * if ('fd' in r) sys.close(r.fd);
+ */
 export function loadProgram(sys: BpfSyscall, p: RandomProgram, fds: readonly number[]): { fd: number } | { errno: string; log: string } {
   const insns = withMapFds(p.insns, fds);
   const logSize = 1 << 16;
@@ -1000,7 +1059,12 @@ function lookup(sys: BpfSyscall, fd: number, key: Uint8Array, valueSize: number)
   }));
 }
 
-/** Every element: an array's values by index, a hash map's `key:value` pairs sorted by key. */
+/**
+ * Every element: an array's values by index, a hash map's `key:value` pairs sorted by key.
+ *
+ * @example
+ * dumpMap(sys, fd, PROGRAM_MAPS[1]); // ['03000000:0100…', …]
+ */
 export function dumpMap(sys: BpfSyscall, fd: number, m: MapSpec): string[] {
   if (m.type === 'array') {
     const out: string[] = [];
@@ -1083,8 +1147,19 @@ export interface RandomProgramsFixture {
   readonly programs: readonly (RandomProgram & { readonly linux: ProgramRecord })[];
 }
 
-/** The seed and count of the committed recording (and of the live comparison). */
+/**
+ * The seed of the committed recording (and of the live comparison).
+ *
+ * @example
+ * generateProgram(FIXTURE_SEED, 0).name; // 'seed 1 #0'
+ */
 export const FIXTURE_SEED = 1;
+/**
+ * How many programs the recording generated.
+ *
+ * @example
+ * for (let i = 0; i < FIXTURE_COUNT; i++) generateProgram(FIXTURE_SEED, i);
+ */
 export const FIXTURE_COUNT = 300;
 
 const NO_CALLBACKS =
@@ -1104,6 +1179,9 @@ function known(reason: string, indexes: readonly number[]): [string, string][] {
  * Linux 6.18 disagree, each with why (the recorder prints these lists by
  * cause). A listed program that starts agreeing fails the tests, so the list
  * only shrinks.
+ *
+ * @example
+ * KNOWN_DIFFERENCES.get('seed 1 #7'); // why it differs
  */
 export const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map<string, string>([
   ...known(NO_CALLBACKS, [
@@ -1113,7 +1191,12 @@ export const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map<string, st
   ...known(NARROW_CTX_LOAD, [33, 197]),
 ]);
 
-/** Two records as one line each where they differ, for a test's message. */
+/**
+ * Where two records differ, a line each (load, packet runs, maps), for a test's message.
+ *
+ * @example
+ * describeDifference(linuxRecord, bpfkitRecord); // 'packet 1 (60 bytes): linux {…}, bpfkit {…}'
+ */
 export function describeDifference(linux: ProgramRecord, simulated: ProgramRecord & { log?: string }): string {
   if (linux.load !== simulated.load) return `load: linux ${linux.load}, bpfkit ${simulated.load}${simulated.log === undefined ? '' : ` (${simulated.log})`}`;
   const out: string[] = [];
@@ -1128,7 +1211,12 @@ export function describeDifference(linux: ProgramRecord, simulated: ProgramRecor
   return out.join('\n');
 }
 
-/** The part of a run's record both kernels must agree on (the load's log is not compared). */
+/**
+ * The part of a record both kernels must agree on (the load's log and error messages are not compared).
+ *
+ * @example
+ * JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
+ */
 export function comparable(r: ProgramRecord): ProgramRecord {
   if (r.runs === undefined) return { load: r.load };
   const runs = r.runs.map((run) => {
@@ -1153,6 +1241,9 @@ const NARROW_QUIRKS: readonly (readonly [size: number, off: number])[] = [
  * to the field's kernel load and only shifts and masks when the load is
  * narrower than what that kernel load reads (`target_size`), so `*(u8 *)(skb
  * + 5)` yields `pkt_type` itself, not its second byte.
+ *
+ * @example
+ * hasNarrowCtxQuirk(generateProgram(1, 33)); // true
  */
 export function hasNarrowCtxQuirk(p: RandomProgram): boolean {
   if (p.kind === 'xdp') return false;
