@@ -30,7 +30,7 @@ interface MapSpec {
   readonly value_size: number;
   readonly max_entries: number;
   readonly map_flags: number;
-  readonly inner?: unknown;
+  readonly inner?: Omit<MapSpec, 'inner'>;
   /** Entries, or `"same as <kind>"` (classic kinds sharing another kind's contents). */
   readonly init?: string | readonly { readonly key?: string; readonly value?: string; readonly key_u32?: number; readonly value_hex?: string; readonly value_zero_len?: boolean }[];
   /** Classic prog arrays: the dummy programs in their slots. */
@@ -131,12 +131,17 @@ class CaseSetup {
   createMap(key: string, spec: MapSpec, kinds: Readonly<Record<string, MapSpec>> = {}): BpfMap {
     const hit = this.maps.get(key);
     if (hit !== undefined) return hit;
-    if (spec.inner !== undefined) throw new Unsupported('map-in-map');
     const type = this.mapTypes.get(spec.map_type_num);
     if (type === undefined) throw new Unsupported(`map type ${spec.map_type_num}`);
     let map: BpfMap;
     try {
-      map = type.create({ info: { mapType: spec.map_type_num, keySize: spec.key_size, valueSize: spec.value_size, maxEntries: spec.max_entries, mapFlags: spec.map_flags, isMapInMap: false }, mapExtra: 0n, valueFields: [] });
+      const inner = spec.inner;
+      map = type.create({
+        info: { mapType: spec.map_type_num, keySize: spec.key_size, valueSize: spec.value_size, maxEntries: spec.max_entries, mapFlags: spec.map_flags, isMapInMap: inner !== undefined },
+        mapExtra: 0n,
+        valueFields: [],
+        ...(inner === undefined ? {} : { innerMapMeta: { mapType: inner.map_type_num, keySize: inner.key_size, valueSize: inner.value_size, maxEntries: inner.max_entries, mapFlags: inner.map_flags, isMapInMap: false } }),
+      });
     } catch (e) {
       throw new Unsupported(`map type ${spec.map_type_num} does not run here (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -177,9 +182,11 @@ class CaseSetup {
 
   release(): void {
     for (const l of this.loaded) l.release();
-    for (const m of this.maps.values()) {
+    // A map may be known by two names (its id and its position): release each once.
+    for (const m of new Set(this.maps.values())) {
       m.release();
-      this.live.splice(this.live.indexOf(m), 1);
+      const i = this.live.indexOf(m);
+      if (i >= 0) this.live.splice(i, 1);
     }
   }
 }
@@ -231,11 +238,13 @@ function setUpCase(c: CorpusCase, setup: CaseSetup, kinds: Readonly<Record<strin
     if (spec === undefined) throw new Unsupported(`fixup ${f.kind}`);
     patchAddress(bytes, f.insn_index, setup.createMap(f.kind, spec, kinds).address);
   }
-  // progs: a map-in-map's inner template shares the outer map's id; neither is set up here.
-  if ((c.maps ?? []).some((m) => m.inner !== undefined)) throw new Unsupported('map-in-map');
-  for (const m of c.maps ?? []) setup.createMap(m.id ?? '', m);
+  // progs: a map-in-map's inner template shares the outer map's id; relocations mean the outer one (listed last).
+  (c.maps ?? []).forEach((m, i) => {
+    const map = setup.createMap(`#${i}`, m);
+    setup.maps.set(m.id ?? '', map);
+  });
   applyRelocs(setup, c, bytes);
-  const main = setup.load(imageFrom(c, bytes, [...setup.maps.values()], kfuncs));
+  const main = setup.load(imageFrom(c, bytes, [...new Set(setup.maps.values())], kfuncs));
   // classic prog arrays: the harness' dummy programs in their slots.
   for (const f of c.fixups ?? []) {
     const spec = kinds[f.kind];
@@ -252,7 +261,7 @@ function setUpCase(c: CorpusCase, setup: CaseSetup, kinds: Readonly<Record<strin
     if (a.insns === null) throw new Unsupported('instructions in a separate file');
     const ab = decode(a.insns);
     applyRelocs(setup, a, ab);
-    aux.set(a.id ?? '', setup.load(imageFrom(a, ab, [...setup.maps.values()], kfuncsOf(a.btf_id_relocs ?? []))).fd);
+    aux.set(a.id ?? '', setup.load(imageFrom(a, ab, [...new Set(setup.maps.values())], kfuncsOf(a.btf_id_relocs ?? []))).fd);
   }
   for (const op of c.post_load ?? []) {
     const map = setup.maps.get(op.map);
