@@ -117,7 +117,9 @@ export function emitCount(cx: EmitContext, startPc: number, insns: number): void
  */
 export function emitEpilogue(cx: EmitContext): void {
   const w = cx.w;
-  get(w, Local.fp);
+  // Callees leave sp as they found it (and runs inside a run restore it), so sp is this frame's r10:
+  // no local has to hold it live across the whole function.
+  gget(w, Global.sp);
   i32c(w, FRAME_BYTES);
   w.byte(Op.i32Add);
   gset(w, Global.sp);
@@ -160,9 +162,9 @@ export function emitPrologue(cx: EmitContext): void {
   gget(w, Global.sp);
   i32c(w, FRAME_BYTES);
   w.byte(Op.i32Sub);
-  w.byte(Op.localTee).u32(Local.fp);
+  w.byte(Op.localTee).u32(Local.t32);
   gset(w, Global.sp);
-  get(w, Local.fp);
+  get(w, Local.t32);
   w.byte(Op.i64ExtendI32U);
   set(w, Local.r10);
 }

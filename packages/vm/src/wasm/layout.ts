@@ -77,7 +77,7 @@ export const Local = {
   t32: 15,
   /** i32: next block of the dispatcher loop (irreducible control flow). */
   next: 16,
-  /** i32: this frame's top, for the epilogue (r10 itself is a register a bad program may change). */
+  /** i32: unused (was the frame's top; the epilogue now works from `sp`). */
   fp: 17,
   /** i32: what is left of this frame's `may_goto` budget. */
   loops: 18,

@@ -194,6 +194,7 @@ export class WasmProgramInstance {
     const prevServices = this.#henv.services;
     const prevLimit = this.#limit;
     const savedCount = nested ? this.#exports.count() : 0;
+    const savedSp = this.#exports.sp.value;
     runNesting++;
     this.#active++;
     this.#env = env;
@@ -214,7 +215,11 @@ export class WasmProgramInstance {
       this.#henv.cpu = prevCpu;
       this.#henv.services = prevServices;
       this.#limit = prevLimit;
-      if (nested) this.#exports.setCount(savedCount, prevLimit);
+      if (nested) {
+        this.#exports.setCount(savedCount, prevLimit);
+        // The frames of the inner run are gone, whether it exited or faulted.
+        this.#exports.sp.value = savedSp;
+      }
     }
   }
 
