@@ -77,17 +77,15 @@ export const Local = {
   t32: 15,
   /** i32: next block of the dispatcher loop (irreducible control flow). */
   next: 16,
-  /** i32: unused (was the frame's top; the epilogue now works from `sp`). */
-  fp: 17,
   /** i32: what is left of this frame's `may_goto` budget. */
-  loops: 18,
+  loops: 17,
   /** i32: `pc << 4 | size` of a failed memory check, for the function's shared fault path. */
-  fpc: 19,
+  fpc: 18,
 } as const;
 /** i64 locals after the parameters r1–r5 (r0, r6–r10, ea, t64, cnt). */
 export const I64_LOCALS = 9;
-/** i32 locals after those (a32, t32, next, fp, loops, fpc). */
-export const I32_LOCALS = 6;
+/** i32 locals after those (a32, t32, next, loops, fpc). */
+export const I32_LOCALS = 5;
 
 /**
  * The local holding BPF register `r`.
