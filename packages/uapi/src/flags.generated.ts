@@ -74,6 +74,18 @@ export const BPF_F_PEER = 131072;
 export const BPF_F_NEXTHOP = 262144;
 export const BPF_F_CURRENT_NETNS = -1;
 
+export const BPF_RB_NO_WAKEUP = 1;
+export const BPF_RB_FORCE_WAKEUP = 2;
+
+export const BPF_RB_AVAIL_DATA = 0;
+export const BPF_RB_RING_SIZE = 1;
+export const BPF_RB_CONS_POS = 2;
+export const BPF_RB_PROD_POS = 3;
+
+export const BPF_RINGBUF_BUSY_BIT = 2147483648;
+export const BPF_RINGBUF_DISCARD_BIT = 1073741824;
+export const BPF_RINGBUF_HDR_SZ = 8;
+
 /** `link_create.uprobe_multi.flags`. */
 export const BpfUprobeMultiFlag = { BPF_F_UPROBE_MULTI_RETURN } as const;
 
@@ -88,3 +100,12 @@ export const BpfMapFlag = { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_NUMA_N
 
 /** Flags taken by helpers and kfuncs (an enum in bpf.h, so BTF has them). */
 export const BpfHelperFlag = { BPF_F_INDEX_MASK, BPF_F_CURRENT_CPU, BPF_F_CTXLEN_MASK, BPF_F_GET_BRANCH_RECORDS_SIZE, BPF_F_TIMER_ABS, BPF_F_TIMER_CPU_PIN, BPF_F_PAD_ZEROS, BPF_F_INGRESS, BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_SKIP_FIELD_MASK, BPF_F_USER_STACK, BPF_F_FAST_STACK_CMP, BPF_F_REUSE_STACKID, BPF_F_USER_BUILD_ID, BPF_F_SYSCTL_BASE_NAME, BPF_F_BPRM_SECUREEXEC, BPF_F_RECOMPUTE_CSUM, BPF_F_INVALIDATE_HASH, BPF_F_HDR_FIELD_MASK, BPF_F_PSEUDO_HDR, BPF_F_MARK_MANGLED_0, BPF_F_MARK_ENFORCE, BPF_F_IPV6, BPF_F_TUNINFO_IPV6, BPF_F_ZERO_CSUM_TX, BPF_F_DONT_FRAGMENT, BPF_F_SEQ_NUMBER, BPF_F_NO_TUNNEL_KEY, BPF_F_TUNINFO_FLAGS, BPF_F_ADJ_ROOM_FIXED_GSO, BPF_F_ADJ_ROOM_ENCAP_L3_IPV4, BPF_F_ADJ_ROOM_ENCAP_L3_IPV6, BPF_F_ADJ_ROOM_ENCAP_L4_GRE, BPF_F_ADJ_ROOM_ENCAP_L4_UDP, BPF_F_ADJ_ROOM_NO_CSUM_RESET, BPF_F_ADJ_ROOM_ENCAP_L2_ETH, BPF_F_ADJ_ROOM_DECAP_L3_IPV4, BPF_F_ADJ_ROOM_DECAP_L3_IPV6, BPF_F_NEIGH, BPF_F_PEER, BPF_F_NEXTHOP, BPF_F_CURRENT_NETNS } as const;
+
+/** Wake-up flags of `bpf_ringbuf_output`/`submit`/`discard` and `bpf_user_ringbuf_drain`. */
+export const BpfRingbufFlag = { BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP } as const;
+
+/** What `bpf_ringbuf_query` reports. */
+export const BpfRingbufQuery = { BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE, BPF_RB_CONS_POS, BPF_RB_PROD_POS } as const;
+
+/** A ringbuf sample header: the busy and discard bits of its length, and its size in bytes. */
+export const BpfRingbufHeader = { BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ } as const;

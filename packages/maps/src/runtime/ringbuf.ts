@@ -1,31 +1,36 @@
 import type { MapRuntimeSpec, RingbufOps } from '@bpfkit/kernel-api';
-import { BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP } from '../flags.js';
+import {
+  BPF_RB_AVAIL_DATA,
+  BPF_RB_CONS_POS,
+  BPF_RB_FORCE_WAKEUP,
+  BPF_RB_NO_WAKEUP,
+  BPF_RB_PROD_POS,
+  BPF_RB_RING_SIZE,
+  BPF_RINGBUF_BUSY_BIT as BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT as DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ as HDR_SZ,
+} from '@bpfkit/uapi';
 import type { MapEnv } from '../deps.js';
 import { NEG_EINVAL, NEG_ENOTSUPP } from './errno.js';
 import { fail, MapBase } from './map-base.js';
 import { copyBytes } from './value-layout.js';
 
-/** `BPF_RINGBUF_BUSY_BIT` and `BPF_RINGBUF_DISCARD_BIT` of a sample header's length. */
-const BUSY_BIT = 0x8000_0000;
-const DISCARD_BIT = 0x4000_0000;
-/** `BPF_RINGBUF_HDR_SZ`. */
-const HDR_SZ = 8;
 /** `RINGBUF_MAX_RECORD_SZ`. */
 const MAX_RECORD_SZ = Math.floor(0xffffffff / 4);
-/** `BPF_RB_AVAIL_DATA`, `BPF_RB_RING_SIZE`, `BPF_RB_CONS_POS`, `BPF_RB_PROD_POS`. */
-const RB_AVAIL_DATA = 0;
-const RB_RING_SIZE = 1;
-const RB_CONS_POS = 2;
-const RB_PROD_POS = 3;
+const TWO_32 = 2 ** 32;
 
 /**
  * `BPF_MAP_TYPE_RINGBUF` (ringbuf.c): a power-of-two data area with 8-byte
  * sample headers (length with busy and discard bits, page offset), producer,
  * consumer and pending positions, as `bpf_ringbuf_reserve`/`submit`/`discard`/
  * `output`/`query` see them, and a consumer like libbpf's `ring_buffer__poll`.
- * The kernel maps the data pages twice so a sample never wraps; here the data
- * area is twice the ring's size for the same effect. The syscall element
- * commands are ENOTSUPP, as for `user_ringbuf`.
+ *
+ * `consumer_pos` and `producer_pos` live only in the consumer and producer
+ * pages `mmap()` exposes, as in the kernel: a consumer that maps the consumer
+ * page writable and stores a new `consumer_pos` there frees room the producer
+ * sees at its next reserve. The kernel maps the data pages twice so a sample
+ * never wraps; here the data area is twice the ring's size for the same
+ * effect. The syscall element commands are ENOTSUPP, as for `user_ringbuf`.
  *
  * @example
  * const rb = maps.get(BpfMapType.BPF_MAP_TYPE_RINGBUF)!.create(spec).ringbuf!;
@@ -37,11 +42,13 @@ export class RingbufMap extends MapBase implements RingbufOps {
   readonly ringbuf: RingbufOps | undefined;
   readonly mmapRegion: { readonly addr: number; readonly size: number };
   readonly #base: number;
+  /** Arena addresses of the u64 `consumer_pos` and `producer_pos` (the first bytes of their pages). */
+  readonly #cons: number;
+  readonly #prod: number;
   readonly #data: number;
   readonly #mask: number;
   readonly #pageSize: number;
-  #consumerPos = 0;
-  #producerPos = 0;
+  /** `pending_pos`: kernel-private (page 0 in the kernel), never mapped. */
   #pendingPos = 0;
   #wakeups = 0;
 
@@ -51,8 +58,11 @@ export class RingbufMap extends MapBase implements RingbufOps {
     this.#mask = spec.info.maxEntries - 1;
     // Page 0: the kernel's struct, 1: consumer_pos, 2: producer_pos, then the data.
     this.#base = this.alloc(3 * env.pageSize + 2 * spec.info.maxEntries, env.pageSize);
+    this.#cons = this.#base + env.pageSize;
+    this.#prod = this.#base + 2 * env.pageSize;
     this.#data = this.#base + 3 * env.pageSize;
-    this.mmapRegion = { addr: this.#base + env.pageSize, size: 2 * env.pageSize + spec.info.maxEntries };
+    this.arena.bytes.fill(0, this.#cons, this.#data);
+    this.mmapRegion = { addr: this.#cons, size: 2 * env.pageSize + spec.info.maxEntries };
     this.ringbuf = user ? undefined : this;
   }
 
@@ -65,15 +75,37 @@ export class RingbufMap extends MapBase implements RingbufOps {
     return this.ringbuf === undefined ? 'user_ringbuf' : 'ringbuf';
   }
 
-  /** Mirrors the positions into the consumer and producer pages user space maps (u64, without a BigInt). */
-  #storePositions(): void {
+  /** Low and high u32 halves of the u64 at `addr` (read without a BigInt). */
+  #lo(addr: number): number {
+    return this.arena.view.getUint32(addr, true);
+  }
+  #hi(addr: number): number {
+    return this.arena.view.getUint32(addr + 4, true);
+  }
+
+  /** `producer_pos`: it only grows from 0 by whole records, so it stays an exact number. */
+  #producerPos(): number {
+    return this.#hi(this.#prod) * TWO_32 + this.#lo(this.#prod);
+  }
+
+  /** `consumer_pos` as a number (user space may have stored any u64; above 2^53 it is rounded). */
+  #consumerPos(): number {
+    return this.#hi(this.#cons) * TWO_32 + this.#lo(this.#cons);
+  }
+
+  #store(addr: number, pos: number): void {
     const view = this.arena.view;
-    const cons = this.#base + this.#pageSize;
-    const prod = this.#base + 2 * this.#pageSize;
-    view.setUint32(cons, this.#consumerPos >>> 0, true);
-    view.setUint32(cons + 4, Math.floor(this.#consumerPos / 2 ** 32), true);
-    view.setUint32(prod, this.#producerPos >>> 0, true);
-    view.setUint32(prod + 4, Math.floor(this.#producerPos / 2 ** 32), true);
+    view.setUint32(addr, pos >>> 0, true);
+    view.setUint32(addr + 4, Math.floor(pos / TWO_32) >>> 0, true);
+  }
+
+  /** `new_prod_pos - cons_pos > mask` in the kernel's unsigned 64-bit arithmetic, whatever user space stored. */
+  #noRoom(next: number): boolean {
+    const consLo = this.#lo(this.#cons);
+    const nextLo = next >>> 0;
+    const borrow = nextLo < consLo ? 1 : 0;
+    const diffHi = (Math.floor(next / TWO_32) - this.#hi(this.#cons) - borrow) >>> 0;
+    return diffHi !== 0 || ((nextLo - consLo) >>> 0) > this.#mask;
   }
 
   /** `__bpf_ringbuf_reserve`. */
@@ -83,7 +115,7 @@ export class RingbufMap extends MapBase implements RingbufOps {
     if (len > this.#mask + 1) return 0;
     const view = this.arena.view;
     let pend = this.#pendingPos;
-    const prod = this.#producerPos;
+    const prod = this.#producerPos();
     // Skip the committed samples at the start of the pending window.
     while (pend < prod) {
       const hdrLen = view.getUint32(this.#data + (pend & this.#mask), true);
@@ -92,12 +124,11 @@ export class RingbufMap extends MapBase implements RingbufOps {
     }
     this.#pendingPos = pend;
     const next = prod + len;
-    if (next - this.#consumerPos > this.#mask || next - pend > this.#mask) return 0;
+    if (this.#noRoom(next) || next - pend > this.#mask) return 0;
     const hdr = this.#data + (prod & this.#mask);
     view.setUint32(hdr, (size | BUSY_BIT) >>> 0, true);
     view.setUint32(hdr + 4, Math.floor((hdr - this.#base) / this.#pageSize), true);
-    this.#producerPos = next;
-    this.#storePositions();
+    this.#store(this.#prod, next);
     return hdr + HDR_SZ;
   }
 
@@ -113,7 +144,7 @@ export class RingbufMap extends MapBase implements RingbufOps {
     view.setUint32(hdr, len, true);
     const recPos = hdr - this.#data;
     if ((flags & BPF_RB_FORCE_WAKEUP) !== 0) this.#wakeups++;
-    else if ((this.#consumerPos & this.#mask) === recPos && (flags & BPF_RB_NO_WAKEUP) === 0) this.#wakeups++;
+    else if ((this.#lo(this.#cons) & this.#mask) === recPos && (flags & BPF_RB_NO_WAKEUP) === 0) this.#wakeups++;
   }
 
   reserve(size: number, flags: number): number {
@@ -136,31 +167,35 @@ export class RingbufMap extends MapBase implements RingbufOps {
     return 0;
   }
   query(flags: number): bigint {
+    const view = this.arena.view;
     switch (flags) {
-      case RB_AVAIL_DATA: return BigInt(this.#producerPos - this.#consumerPos);
-      case RB_RING_SIZE: return BigInt(this.#mask + 1);
-      case RB_CONS_POS: return BigInt(this.#consumerPos);
-      case RB_PROD_POS: return BigInt(this.#producerPos);
+      case BPF_RB_AVAIL_DATA: return BigInt.asUintN(64, view.getBigUint64(this.#prod, true) - view.getBigUint64(this.#cons, true));
+      case BPF_RB_RING_SIZE: return BigInt(this.#mask + 1);
+      case BPF_RB_CONS_POS: return view.getBigUint64(this.#cons, true);
+      case BPF_RB_PROD_POS: return view.getBigUint64(this.#prod, true);
       default: return 0n;
     }
   }
+  /** libbpf's `ringbuf_process_ring`: reads both positions from their pages and stores `consumer_pos` back after each record. */
   consume(cb: (sample: Uint8Array) => void): number {
     let n = 0;
+    let cons = this.#consumerPos();
     let gotNew = true;
     while (gotNew) {
       gotNew = false;
-      while (this.#consumerPos < this.#producerPos) {
-        const hdr = this.#data + (this.#consumerPos & this.#mask);
+      const prod = this.#producerPos();
+      while (cons < prod) {
+        const hdr = this.#data + (cons & this.#mask);
         const len = this.arena.view.getUint32(hdr, true);
         if ((len & BUSY_BIT) !== 0) return n;
         gotNew = true;
         const size = len & ~(BUSY_BIT | DISCARD_BIT);
-        this.#consumerPos += (size + HDR_SZ + 7) & ~7;
+        cons += (size + HDR_SZ + 7) & ~7;
         if ((len & DISCARD_BIT) === 0) {
           cb(this.bytes.slice(hdr + HDR_SZ, hdr + HDR_SZ + size));
           n++;
         }
-        this.#storePositions();
+        this.#store(this.#cons, cons);
       }
     }
     return n;
