@@ -252,3 +252,18 @@ test('a callback sees memory its helper allocated just before calling back', (t)
   prog.release();
   t.is(r0(out), 42n);
 });
+
+test('tail calls from a subprogram chain deeper than eight frames, as in the kernel (verifier_tailcall_jit)', (t) => {
+  // main: call sub; r0 = 0; exit. sub: tail-call main. Each target calls one frame deeper than the
+  // frame it replaces; the chain ends after 33 tail calls and unwinds with r0 = 0.
+  const helpers = createHelperRegistry();
+  const slotsOf: (LoadedProgram | undefined)[] = [undefined];
+  const array = progArray(0x5000, slotsOf);
+  for (const engine of [wasm, createInterpreter()]) {
+    const main = engine.load(image('call pc+2\nr0 = 0\nexit\nr2 = 0x5000 ll\nr3 = 0\ncall 12\nexit', { verified: true }));
+    slotsOf[0] = main;
+    const env = { ...testEnv({ arena, helpers }), services: testServices([array]) };
+    t.deepEqual(main.run({ r1: 0 }, env), { kind: 'exit', r0: 0n, insnsExecuted: 205 }, engine.name);
+    main.release();
+  }
+});

@@ -244,7 +244,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   const out = new WasmWriter().bytes(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   section(out, Section.type, new WasmWriter().vec(types));
 
-  const imports = new WasmWriter().u32(IMPORTED_FUNCS + 3);
+  const imports = new WasmWriter().u32(IMPORTED_FUNCS + 2);
   importEntry(imports, 'fault', ExternKind.func, [T_FAULT]);
   importEntry(imports, 'helper', ExternKind.func, [T_HELPER]);
   importEntry(imports, 'helperX', ExternKind.func, [T_HELPERX]);
@@ -252,9 +252,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   importEntry(imports, 'loadSkb', ExternKind.func, [T_LOADSKB]);
   importEntry(imports, 'limit', ExternKind.func, [T_LIMIT]);
   importEntry(imports, 'memory', ExternKind.memory, [0, 0]);
-  for (const g of ['scratch', 'stackLow']) {
-    imports.name('env').name(g).byte(ExternKind.global).byte(Type.i32).byte(0);
-  }
+  imports.name('env').name('scratch').byte(ExternKind.global).byte(Type.i32).byte(0);
   section(out, Section.import, imports);
 
   const bpfBodies: Uint8Array[] = [];
@@ -278,18 +276,20 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   for (let i = 0; i < cbBodies.length; i++) fsec.u32(T_CALLBACK);
   section(out, Section.function, fsec);
 
-  const gsec = new WasmWriter().u32(7);
+  const gsec = new WasmWriter().u32(8);
+  gsec.bytes(Type.i32, 1, Op.i32Const, 0, Op.end); // stackLow
   gsec.bytes(Type.i32, 1, Op.i32Const, 0, Op.end); // sp
   for (let i = 0; i < 2; i++) gsec.bytes(Type.i64, 1, Op.i64Const, 0, Op.end); // count, limit
   for (let i = 0; i < 4; i++) gsec.bytes(Type.i64, 1, Op.i64Const, 0, Op.end); // lim1..lim8
   section(out, Section.global, gsec);
 
-  const esec = new WasmWriter().u32(5 + cbBodies.length);
+  const esec = new WasmWriter().u32(6 + cbBodies.length);
   esec.name('refresh').byte(ExternKind.func).u32(F_REFRESH);
   esec.name('enter').byte(ExternKind.func).u32(F_ENTER);
   esec.name('count').byte(ExternKind.func).u32(F_COUNT);
   esec.name('setCount').byte(ExternKind.func).u32(F_SETCOUNT);
   esec.name('sp').byte(ExternKind.global).u32(Global.sp);
+  esec.name('stackLow').byte(ExternKind.global).u32(Global.stackLow);
   cfg.entries.forEach((entry, i) => {
     esec.name(`cb${entry}`).byte(ExternKind.func).u32(F_FIRST_BPF + bpfBodies.length + i);
   });

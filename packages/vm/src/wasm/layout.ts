@@ -42,11 +42,14 @@ export const Import = {
 /** Imported functions come first in the function index space. */
 export const IMPORTED_FUNCS = 6;
 
-/** Globals: two imported constants, then the module's own. */
+/** Globals: the imported scratch address, then the module's own. */
 export const Global = {
   /** i32: address of the helper-call area. */
   scratch: 0,
-  /** i32: the lowest r10 a frame that may still call has (the stack grows down from its top). */
+  /**
+   * i32: the lowest r10 a frame that may still call has (the stack grows down
+   * from its top); set from JS, since a run inside a run gets its own area.
+   */
   stackLow: 1,
   /** i32: r10 of the innermost frame. */
   sp: 2,

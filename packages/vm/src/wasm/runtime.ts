@@ -25,8 +25,6 @@ const TWO_32 = 0x1_0000_0000;
 // caller's helper call), so the tail-call chain is counted here, per outermost run.
 let runNesting = 0;
 let tailCallsInChain = 0;
-/** Set while `tailCall` starts its target: the target's run replaces the caller's frame. */
-let tailCallPending = false;
 
 interface Exports {
   enter(r1: number, r2: number, sp0: number, limit: number): bigint;
@@ -34,6 +32,7 @@ interface Exports {
   setCount(n: number, limit: number): void;
   refresh(): void;
   sp: WasmGlobal;
+  stackLow: WasmGlobal;
 }
 
 function isRunnable(target: unknown): target is RunnableProgram {
@@ -82,6 +81,8 @@ export class WasmProgramInstance {
   readonly #scratch: number;
   readonly #stackTop: number;
   readonly #stackLow: number;
+  /** Stack areas of runs inside a run of this program (tail calls, helpers running it again), by nesting level. */
+  readonly #innerAreas: number[] = [];
   readonly #exports: Exports;
   readonly #callbacks = new Map<number, () => bigint>();
   readonly #henv: RunHelperEnv;
@@ -115,7 +116,6 @@ export class WasmProgramInstance {
       env: {
         memory: arena.wasmMemory,
         scratch: this.#scratch,
-        stackLow: this.#stackLow,
         fault: (code: number, pc: number, lo: number, hi: number, size: number): never => this.#faultImport(code, pc, lo, hi, size),
         helper: (site: number): number => this.#helperImport(site),
         helperX: (site: number, id: number): number => this.#helperXImport(site, id),
@@ -126,6 +126,7 @@ export class WasmProgramInstance {
     });
     this.#exports = instance.exports as unknown as Exports;
     this.#exports.refresh();
+    this.#exports.stackLow.value = this.#stackLow;
     for (const [pc, name] of compiled.callbacks) {
       const f = instance.exports[name];
       if (typeof f === 'function') this.#callbacks.set(pc, f as () => bigint);
@@ -135,6 +136,8 @@ export class WasmProgramInstance {
   /** Frees the stack and helper area. */
   release(): void {
     this.#arena.free(this.#area);
+    for (const area of this.#innerAreas) this.#arena.free(area);
+    this.#innerAreas.length = 0;
   }
 
   /** Runs the program once; never throws for anything the program does. */
@@ -180,14 +183,20 @@ export class WasmProgramInstance {
   /** A run inside another (a tail call): state of the outer run is saved and restored around it. */
   #runNested(args: RunArgs, env: RunEnv): RunOutcome {
     const nested = this.#active > 0;
-    // A tail call into the program itself reuses the caller's frame, as the kernel's does; any
-    // other run inside a run of this program (a helper running it again) starts below it.
-    const reuse = tailCallPending;
-    tailCallPending = false;
-    const sp0 = nested ? this.#exports.sp.value + (reuse ? FRAME_BYTES : 0) : this.#stackTop + FRAME_BYTES;
-    if (nested && !reuse && this.#exports.sp.value < this.#stackLow) {
-      const fault = vmFault('call-depth', this.currentPc, `a run inside a run beyond ${MAX_CALL_FRAMES} frames: too deep`);
-      return { kind: 'fault', fault, insnsExecuted: 0 };
+    // A run inside a run of this program gets a stack area of its own, so a chain of tail calls
+    // (each target may call deeper than the frame it replaces, as in the kernel) never runs out of frames.
+    let sp0 = this.#stackTop + FRAME_BYTES;
+    let stackLow = this.#stackLow;
+    if (nested) {
+      const level = this.#active - 1;
+      let area = this.#innerAreas[level];
+      if (area === undefined) {
+        area = this.#arena.alloc(MAX_CALL_FRAMES * FRAME_BYTES, 64);
+        this.#innerAreas[level] = area;
+      }
+      if (!this.#compiled.verified) this.#view().fill(0, area / 4, (area + MAX_CALL_FRAMES * FRAME_BYTES) / 4);
+      sp0 = area + MAX_CALL_FRAMES * FRAME_BYTES + FRAME_BYTES;
+      stackLow = area + 2 * FRAME_BYTES;
     }
     const prevEnv = this.#env;
     const prevCpu = this.#henv.cpu;
@@ -195,6 +204,8 @@ export class WasmProgramInstance {
     const prevLimit = this.#limit;
     const savedCount = nested ? this.#exports.count() : 0;
     const savedSp = this.#exports.sp.value;
+    const savedLow = this.#exports.stackLow.value;
+    this.#exports.stackLow.value = stackLow;
     runNesting++;
     this.#active++;
     this.#env = env;
@@ -219,6 +230,7 @@ export class WasmProgramInstance {
         this.#exports.setCount(savedCount, prevLimit);
         // The frames of the inner run are gone, whether it exited or faulted.
         this.#exports.sp.value = savedSp;
+        this.#exports.stackLow.value = savedLow;
       }
     }
   }
@@ -355,7 +367,7 @@ export class WasmProgramInstance {
   callback(fn: number, a1: number, a2: number, a3: number, a4: number, a5: number): bigint {
     const f = this.#callbacks.get(fn >>> 0);
     if (f === undefined) throw new VmFaultSignal(vmFault('helper', this.currentPc, `callback ${fn >>> 0} is not the start of a subprogram`));
-    if (this.#exports.sp.value < this.#stackLow) {
+    if (this.#exports.sp.value < this.#exports.stackLow.value) {
       throw new VmFaultSignal(vmFault('call-depth', this.currentPc, `callback beyond ${MAX_CALL_FRAMES} frames: too deep`));
     }
     // The helper may have allocated (grown the arena) before calling back.
@@ -388,9 +400,7 @@ export class WasmProgramInstance {
     if (!isRunnable(target)) return false;
     const regs = this.#calls[this.#callDepth - 1]?.regs;
     const r1 = (regs?.[2] ?? 0) + (regs?.[3] ?? 0) * TWO_32;
-    tailCallPending = true;
     const out = target.loaded.run({ r1 }, env);
-    tailCallPending = false;
     // The target's instructions count as this run's, as on the interpreter.
     this.#exports.setCount(this.#exports.count() + out.insnsExecuted, this.#limit);
     if (out.kind === 'fault') throw new VmFaultSignal(out.fault, this.#exports.count());
