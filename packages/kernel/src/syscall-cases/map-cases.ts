@@ -268,7 +268,10 @@ const OTHER_TYPES: SyscallCase = {
       const key = keySize === 0 ? undefined : new Uint8Array(keySize);
       const size = type === M.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ? 8 * r.cpus : Math.max(4, valueSize);
       lookup(r, `${what}: lookup`, fd, key, size);
-      update(r, `${what}: update`, fd, key, new Uint8Array(size));
+      const value = new Uint8Array(size);
+      // A reuseport array takes a socket fd; give it the map's own fd (never a socket), not fd 0, whose kind depends on how the test was started.
+      if (type === M.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY) new DataView(value.buffer).setUint32(0, fd, true);
+      update(r, `${what}: update`, fd, key, value);
       del(r, `${what}: delete`, fd, key);
       nextKey(r, `${what}: get_next_key after NULL`, fd, undefined, Math.max(4, keySize));
       lookupAndDelete(r, `${what}: lookup_and_delete`, fd, key, size);
