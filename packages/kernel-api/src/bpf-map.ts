@@ -92,6 +92,14 @@ export interface BpfMap {
   readonly mmapRegion?: { readonly addr: number; readonly size: number };
   /** `map_direct_value_addr`: the address of value byte `off` for `BPF_PSEUDO_MAP_VALUE` (arrays with one entry…). */
   directValueAddr?(off: number): number;
+  /**
+   * Hash maps (`htab`): `n_buckets`, the table's bucket count. With
+   * {@link bucketKeys} it is what `BPF_MAP_LOOKUP_BATCH` and
+   * `BPF_MAP_LOOKUP_AND_DELETE_BATCH` walk: their `in_batch`/`out_batch` are bucket indexes.
+   */
+  readonly nBuckets?: number;
+  /** Hash maps: the keys bucket `index` holds (jhash with the map's seed), in the bucket list's order. */
+  bucketKeys?(index: number): Uint8Array[];
 
   /** Frees the map's memory and drops every slot reference (the last `bpf_map_put`). */
   release(): void;

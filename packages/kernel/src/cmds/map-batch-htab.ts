@@ -2,36 +2,39 @@ import { BpfError, type BpfMap } from '@bpfkit/kernel-api';
 import { check } from '../bpf/check.js';
 import type { BatchContext } from './map-batch.js';
 
-/** FNV-1a over the key: where the simulated hash table puts a key (the kernel uses jhash with a random seed). */
-function bucketOf(key: Uint8Array, mask: number): number {
-  let h = 0x811c9dc5;
-  for (const byte of key) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
-  return h & mask;
+/** `roundup_pow_of_two(max_entries)`: the bucket count of a table that does not report its own. */
+function bucketCount(maxEntries: number): number {
+  let n = 1;
+  while (n < maxEntries) n *= 2;
+  return n;
 }
 
-/** Every key of the map, grouped by bucket, in the map's own order inside a bucket. */
-function buckets(live: BpfMap, nBuckets: number, maxEntries: number): Map<number, Uint8Array[]> {
-  const out = new Map<number, Uint8Array[]>();
+/**
+ * The keys of bucket `index` in list order, from the map's own table
+ * (`bucketKeys`: jhash with `htab->hashrnd`, as the kernel places them). A
+ * runtime without a table to report gets one bucket per key in
+ * `BPF_MAP_GET_NEXT_KEY` order, so a walk still sees every key once.
+ */
+function keysOf(live: BpfMap, index: number, fallback: () => Uint8Array[]): Uint8Array[] {
+  if (live.bucketKeys !== undefined) return live.bucketKeys(index);
+  const all = fallback();
+  const key = all[index];
+  return key === undefined ? [] : [key];
+}
+
+/** Every key in `BPF_MAP_GET_NEXT_KEY` order (for the fallback). */
+function allKeys(live: BpfMap): Uint8Array[] {
+  const out: Uint8Array[] = [];
   let key: Uint8Array | undefined;
-  for (let i = 0; i <= maxEntries; i++) {
+  for (let i = 0; i <= live.info.maxEntries; i++) {
     try {
       key = live.sysGetNextKey(key);
     } catch {
       break;
     }
-    const b = bucketOf(key, nBuckets - 1);
-    const list = out.get(b);
-    if (list === undefined) out.set(b, [key]);
-    else list.push(key);
+    out.push(key);
   }
   return out;
-}
-
-/** `roundup_pow_of_two(max_entries)`: the hash table's bucket count. */
-function bucketCount(maxEntries: number): number {
-  let n = 1;
-  while (n < maxEntries) n *= 2;
-  return n;
 }
 
 /**
@@ -51,14 +54,14 @@ export function htabLookupBatch(b: BatchContext, doDelete: boolean): void {
   b.putCount(0);
   let batch = 0;
   if (attr.in_batch !== 0n) batch = new DataView(task.memory.read(attr.in_batch, 4).buffer).getUint32(0, true);
-  const maxEntries = live.info.maxEntries;
-  const nBuckets = bucketCount(maxEntries);
+  const nBuckets = live.nBuckets ?? bucketCount(live.info.maxEntries);
   if (batch >= nBuckets) throw new BpfError('ENOENT', 'map:batch-end', `bucket ${batch} is past the last of ${nBuckets}`);
-  const byBucket = buckets(live, nBuckets, maxEntries);
+  let cached: Uint8Array[] | undefined;
+  const fallback = (): Uint8Array[] => (cached ??= allKeys(live));
   let total = 0;
   let ret: BpfError | undefined;
   for (;;) {
-    const keys = byBucket.get(batch) ?? [];
+    const keys = keysOf(live, batch, fallback);
     if (keys.length > max - total) {
       if (total === 0) ret = new BpfError('ENOSPC', 'map:batch-bucket-too-big', `bucket ${batch} holds ${keys.length} elements, more than count ${max}`);
       break;

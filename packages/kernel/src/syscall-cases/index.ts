@@ -1,13 +1,14 @@
 export { CaseRunner, runSyscallCase, type CaseResult, type MmapCapable, type FailureReason, type Observation, type Observed, type SyscallCase } from './runner.js';
 export { hex, unhex } from './ops.js';
 import { ATTR_CASES } from './attr-cases.js';
+import { BATCH_CASES } from './batch-cases.js';
 import { BTF_MAP_CASES } from './btf-cases.js';
 import { MAP_OP_CASES } from './map-cases.js';
 import { MMAP_CASES } from './mmap-cases.js';
 import { PROG_CASES } from './prog-cases.js';
 import type { SyscallCase } from './runner.js';
 
-export { ATTR_CASES, BTF_MAP_CASES, MAP_OP_CASES, MMAP_CASES, PROG_CASES };
+export { ATTR_CASES, BATCH_CASES, BTF_MAP_CASES, MAP_OP_CASES, MMAP_CASES, PROG_CASES };
 export { btfBlob, type BtfMember, type BtfTypeSpec } from './btf.js';
 
 /**
@@ -19,4 +20,4 @@ export { btfBlob, type BtfMember, type BtfTypeSpec } from './btf.js';
  * @example
  * for (const c of SYSCALL_CASES) console.log(c.name, runSyscallCase(sys, c, 2).observations);
  */
-export const SYSCALL_CASES: readonly SyscallCase[] = [...MAP_OP_CASES, ...BTF_MAP_CASES, ...ATTR_CASES, ...PROG_CASES, ...MMAP_CASES];
+export const SYSCALL_CASES: readonly SyscallCase[] = [...MAP_OP_CASES, ...BTF_MAP_CASES, ...ATTR_CASES, ...BATCH_CASES, ...PROG_CASES, ...MMAP_CASES];

@@ -402,6 +402,21 @@ export class HashTable extends MapBase {
     return fail('ENOENT', 'hash-last-key', 'no key after this one');
   }
 
+  /** `htab->n_buckets`: what the batch commands' bucket-index tokens count. */
+  get nBuckets(): number {
+    return this.#mask + 1;
+  }
+
+  /** The keys of bucket `index`, head first (the order `__htab_map_lookup_and_delete_batch` copies them in). */
+  bucketKeys(index: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (!Number.isInteger(index) || index < 0 || index > this.#mask) return out;
+    for (let e = this.#buckets[index] ?? -1; e >= 0; e = this.#next[e] ?? -1) {
+      out.push(this.bytes.slice(this.keyAddrOf(e), this.keyAddrOf(e) + this.keySize));
+    }
+    return out;
+  }
+
   /** Live elements (for tests and `map_mem_usage`-like accounting). */
   get count(): number {
     return this.#count;
