@@ -75,6 +75,26 @@ const RINGBUF_MMAP: SyscallCase = {
   },
 };
 
+/** mmap() of a user ringbuf: user space produces, so the consumer page is the one page it may not write. */
+const USER_RINGBUF_MMAP: SyscallCase = {
+  name: 'mmap: user ringbuf',
+  run(r) {
+    const rb = mapCreate(r, 'create a 4096-byte user ringbuf', { map_type: M.BPF_MAP_TYPE_USER_RINGBUF, max_entries: 4096 });
+    if (rb === undefined) return;
+    r.mmap('consumer page, read-only', rb, 4096, PROT_READ, MAP_SHARED);
+    r.mmap('consumer page, writable', rb, 4096, RW, MAP_SHARED);
+    r.mmap('everything, writable', rb, 16384, RW, MAP_SHARED);
+    r.mmap('producer page, writable', rb, 4096, RW, MAP_SHARED, 4096);
+    const prod = r.mmap('producer page and data twice, writable', rb, 12288, RW, MAP_SHARED, 4096);
+    r.mmap('one page too many, writable', rb, 16384, RW, MAP_SHARED, 4096);
+    const cons = r.mmap('consumer page again, read-only', rb, 4096, PROT_READ, MAP_SHARED);
+    if (prod === undefined || cons === undefined) return;
+    prod.write(0, u64(16));
+    r.record('producer_pos written through the mapping', hex(prod.read(0, 8)));
+    r.record('consumer_pos', hex(cons.read(0, 8)));
+  },
+};
+
 /** One 8-byte instruction. */
 function insn(code: number, dst: number, src: number, off: number, imm: number): number[] {
   const b = new Uint8Array(8);
@@ -146,4 +166,4 @@ const RINGBUF_CONSUME: SyscallCase = {
 };
 
 /** mmap() cases, recorded on Linux 6.18. */
-export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, RINGBUF_CONSUMER, RINGBUF_CONSUME];
+export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, USER_RINGBUF_MMAP, RINGBUF_CONSUMER, RINGBUF_CONSUME];

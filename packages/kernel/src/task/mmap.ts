@@ -21,7 +21,7 @@ function mappableBytes(rec: MapRecord, regionSize: number): number {
   return pageAlign(regionSize + extra);
 }
 
-/** `array_map_mmap` and `ringbuf_map_mmap_kern`: the per-type rules on what may be mapped. */
+/** `array_map_mmap`, `ringbuf_map_mmap_kern` and `ringbuf_map_mmap_user`: the per-type rules on what may be mapped. */
 function typeMmapCheck(core: KernelCore, rec: MapRecord, writable: boolean, offset: number, length: number, regionSize: number): void {
   const type = rec.info.mapType;
   if (type === M.BPF_MAP_TYPE_ARRAY) {
@@ -29,11 +29,17 @@ function typeMmapCheck(core: KernelCore, rec: MapRecord, writable: boolean, offs
       pass: 'the array was created with BPF_F_MMAPABLE',
       fail: 'the array was created without BPF_F_MMAPABLE',
     });
-  } else if (writable) {
+  } else if (writable && type === M.BPF_MAP_TYPE_RINGBUF) {
     // A ringbuf's consumer page is the only page user space may write.
-    check(core, 'ringbuf_map_mmap:writable', offset === 0 && length === PAGE_SIZE, 'EPERM', 'mmap:ringbuf-write', {
+    check(core, 'ringbuf_map_mmap_kern:writable', offset === 0 && length === PAGE_SIZE, 'EPERM', 'mmap:ringbuf-write', {
       pass: 'a writable mapping of the consumer page only',
       fail: 'only the ringbuf consumer page (offset 0, one page) may be mapped writable',
+    });
+  } else if (writable) {
+    // A user ringbuf's producer is user space: everything but the consumer page may be written.
+    check(core, 'ringbuf_map_mmap_user:writable', offset !== 0, 'EPERM', 'mmap:user-ringbuf-write', {
+      pass: 'a writable mapping from the producer page on',
+      fail: 'the user ringbuf consumer page (offset 0) may not be mapped writable',
     });
   }
   const limit = mappableBytes(rec, regionSize);
