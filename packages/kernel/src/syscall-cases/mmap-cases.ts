@@ -1,5 +1,5 @@
 import { MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '@bpfkit/kernel-api';
-import { BPF_F_MMAPABLE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BpfCmd, BpfMapType as M, BpfProgType, encodeAttrGroup, encodeGetIdAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BpfCmd, BpfMapType as M, BpfProgType, decodeAttrGroup, encodeAttrGroup, encodeGetIdAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
 import { freeze, hex, lookup, mapCreate, u32, u64, update } from './ops.js';
 import type { CaseRunner, SyscallCase } from './runner.js';
 
@@ -165,5 +165,59 @@ const RINGBUF_CONSUME: SyscallCase = {
   },
 };
 
+/** `return bpf_ringbuf_query(rb, flags)`: the low 32 bits come back as the test run's retval. */
+const QUERY_FOR = (rb: number, flags: number): Uint8Array => Uint8Array.from([
+  ...insn(0x18, 1, 1, 0, rb), ...insn(0, 0, 0, 0, 0),
+  ...insn(0xb7, 2, 0, 0, flags),
+  ...insn(0x85, 0, 0, 0, 134),
+  ...insn(0x95, 0, 0, 0, 0),
+]);
+
+/**
+ * `consumer_pos` values user space stores through its consumer page: what
+ * `bpf_ringbuf_query` reports for them, and how far the producer may go
+ * (the distance is unsigned 64-bit, so a position ahead of the producer leaves no room).
+ */
+const RINGBUF_CONSUMER_POS: SyscallCase = {
+  name: 'mmap: ringbuf consumer_pos stored by user space, seen by the producer and bpf_ringbuf_query',
+  run(r) {
+    const rb = mapCreate(r, 'create a 4096-byte ringbuf', { map_type: M.BPF_MAP_TYPE_RINGBUF, max_entries: 4096 });
+    if (rb === undefined) return;
+    const load = (step: string, insns: Uint8Array): number | undefined => {
+      const fd = r.call(step, BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+        prog_type: BpfProgType.BPF_PROG_TYPE_XDP, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(new TextEncoder().encode('GPL\0')),
+      }));
+      return fd === undefined ? undefined : r.own(fd);
+    };
+    const writer = load('load an xdp program writing one sample', SAMPLE_WRITER_FOR(rb));
+    const queries: [string, number | undefined][] = [
+      ['BPF_RB_AVAIL_DATA', load('load a program returning BPF_RB_AVAIL_DATA', QUERY_FOR(rb, 0))],
+      ['BPF_RB_CONS_POS', load('load a program returning BPF_RB_CONS_POS', QUERY_FOR(rb, 2))],
+      ['BPF_RB_PROD_POS', load('load a program returning BPF_RB_PROD_POS', QUERY_FOR(rb, 3))],
+    ];
+    const m = r.mmap('map consumer, producer and data pages read-only', rb, 3 * 4096, PROT_READ, MAP_SHARED);
+    const consumer = r.mmap('map the consumer page writable', rb, 4096, PROT_READ | PROT_WRITE, MAP_SHARED);
+    if (writer === undefined || m === undefined || consumer === undefined) return;
+    const run = (step: string, prog: number, repeat: number): void => {
+      const a = encodeAttrGroup('test', { prog_fd: prog, data_in: r.mem(new Uint8Array(64)), data_size_in: 64, data_out: r.mem(64), data_size_out: 64, repeat });
+      r.call(step, BpfCmd.BPF_PROG_TEST_RUN, a, () => ({ retval: decodeAttrGroup('test', a).retval }));
+    };
+    const observe = (when: string): void => {
+      for (const [name, fd] of queries) if (fd !== undefined) run(`${name} ${when}`, fd, 1);
+      r.record(`producer_pos ${when}`, hex(m.read(4096, 8)));
+    };
+    run('write 10 samples', writer, 10);
+    observe('after 10 samples');
+    consumer.write(0, u64(64));
+    observe('after consumer_pos 64 is stored');
+    consumer.write(0, u64(4096));
+    run('write one sample with consumer_pos ahead of the producer', writer, 1);
+    observe('with consumer_pos ahead of the producer');
+    consumer.write(0, u64(160n + 16n - 4080n));
+    run('write two samples with room for one (consumer_pos below 0 as a u64)', writer, 2);
+    observe('with room for one sample');
+  },
+};
+
 /** mmap() cases, recorded on Linux 6.18. */
-export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, USER_RINGBUF_MMAP, RINGBUF_CONSUMER, RINGBUF_CONSUME];
+export const MMAP_CASES: readonly SyscallCase[] = [ARRAY_MMAP, RINGBUF_MMAP, USER_RINGBUF_MMAP, RINGBUF_CONSUMER, RINGBUF_CONSUME, RINGBUF_CONSUMER_POS];
