@@ -61,6 +61,7 @@ const HASH_BUCKET_BATCHES: SyscallCase = {
       ['hash', M.BPF_MAP_TYPE_HASH, false],
       ['percpu_hash', M.BPF_MAP_TYPE_PERCPU_HASH, true],
       ['lru_hash', M.BPF_MAP_TYPE_LRU_HASH, false],
+      ['lru_percpu_hash', M.BPF_MAP_TYPE_LRU_PERCPU_HASH, true],
     ];
     for (const [name, type, isPercpu] of types) {
       const valueSize = isPercpu ? 8 * r.cpus : 8;
