@@ -1,7 +1,8 @@
 import test from 'ava';
 import { BPF_RB_CONS_POS, BPF_RB_PROD_POS, BpfMapType } from '@bpfkit/uapi';
 import { RingbufMap } from '@bpfkit/maps';
-import { machine } from './runtime-helpers.js';
+import fc from 'fast-check';
+import { machine, place } from './runtime-helpers.js';
 
 const { arena, create } = machine();
 const PAGE = 4096;
@@ -64,4 +65,28 @@ test('ringbuf: a consumer_pos ahead of the producer leaves no room (unsigned 64-
   t.is(rb.reserve(8, 0), 0);
   arena.view.setBigUint64(cons, 0xffff_ffff_ffff_fff0n, true);
   t.not(rb.reserve(8, 0), 0, '16 bytes behind, modulo 2^64: room for one record');
+});
+
+test('ringbuf (property): accepted samples come out in order, and the mapped positions never drift apart by the ring size', (t) => {
+  const data = place(arena, new Uint8Array(512).map((_, i) => i & 0xff));
+  fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constant(-1)), { maxLength: 60 }), (ops) => {
+    const { rb, cons, prod } = ring();
+    const accepted: number[] = [];
+    const seen: number[] = [];
+    for (const op of ops) {
+      if (op < 0) rb.consume((s) => seen.push(s.length));
+      else if (rb.output(data, op, 0) === 0) accepted.push(op);
+      const p = arena.view.getBigUint64(prod, true);
+      const c = arena.view.getBigUint64(cons, true);
+      if (p !== rb.query(BPF_RB_PROD_POS) || c !== rb.query(BPF_RB_CONS_POS) || p - c > 4095n) {
+        rb.release();
+        return false;
+      }
+    }
+    rb.consume((s) => seen.push(s.length));
+    const drained = arena.view.getBigUint64(cons, true) === arena.view.getBigUint64(prod, true);
+    rb.release();
+    return drained && JSON.stringify(seen) === JSON.stringify(accepted);
+  }), { numRuns: 200 });
+  t.pass();
 });
