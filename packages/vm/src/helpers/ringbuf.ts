@@ -1,13 +1,13 @@
 import type { BpfMap, HelperCall, HelperDescriptor, RingbufOps } from '@bpfkit/kernel-api';
-import { Errno } from '@bpfkit/uapi';
+import { BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, Errno } from '@bpfkit/uapi';
 import { defineHelper } from './define.js';
 import { DYNPTR_MAX_SIZE, DynptrType, initDynptr, newDynptr, readDynptr, setDynptrNull } from './dynptr-kern.js';
 import { mapArg } from './maps.js';
 import { checkMem } from './memory.js';
 import { argHi, argLo, argU53, ptrArg, setR0, setR0Big } from './regs.js';
 
-/** `BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP`: the only flags submit/discard/output take. */
-const BPF_RB_WAKEUP_FLAGS = 1 | 2;
+/** The only flags submit/discard/output take. */
+const BPF_RB_WAKEUP_FLAGS = BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP;
 
 function ringbufOf(c: HelperCall, map: BpfMap): RingbufOps {
   return map.ringbuf ?? c.env.fault('bpf_ringbuf_* on a map that is not a ring buffer');
