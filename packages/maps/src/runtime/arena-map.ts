@@ -15,13 +15,13 @@ export class ArenaMap extends MapBase {
   protected override get typeName(): string {
     return 'arena';
   }
-  lookupElem(): number {
+  override lookupElem(): number {
     return 0;
   }
-  updateElem(): number {
+  override updateElem(): number {
     return NEG_EOPNOTSUPP;
   }
-  deleteElem(): number {
+  override deleteElem(): number {
     return NEG_EOPNOTSUPP;
   }
   override forEachElem(): number {

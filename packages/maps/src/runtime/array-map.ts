@@ -49,7 +49,7 @@ export class ArrayMap extends MapBase {
     return this.values + (this.percpu ? index * this.possibleCpus + cpu : index) * this.elemSize;
   }
 
-  lookupElem(keyAddr: number, cpu: number): number {
+  override lookupElem(keyAddr: number, cpu: number): number {
     const index = u32At(this.bytes, keyAddr);
     if (index >= this.info.maxEntries) return 0;
     return this.valueAddr(index, this.percpu ? cpu : 0);
@@ -64,7 +64,7 @@ export class ArrayMap extends MapBase {
     return 0;
   }
 
-  updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
+  override updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
     const index = u32At(this.bytes, keyAddr);
     const r = this.checkUpdate(index, flags);
     if (r !== 0) return r;
@@ -73,7 +73,7 @@ export class ArrayMap extends MapBase {
     return 0;
   }
 
-  deleteElem(): number {
+  override deleteElem(): number {
     return NEG_EINVAL;
   }
 

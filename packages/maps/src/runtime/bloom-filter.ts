@@ -90,13 +90,13 @@ export class BloomFilterMap extends MapBase {
   override popElem(): number {
     return NEG_EOPNOTSUPP;
   }
-  lookupElem(): number {
+  override lookupElem(): number {
     return 0;
   }
-  updateElem(): number {
+  override updateElem(): number {
     return NEG_EINVAL;
   }
-  deleteElem(): number {
+  override deleteElem(): number {
     return NEG_EOPNOTSUPP;
   }
 

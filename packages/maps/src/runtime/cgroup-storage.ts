@@ -1,7 +1,6 @@
 import type { MapRuntimeSpec } from '@bpfkit/kernel-api';
 import { BPF_ANY, BPF_EXIST, BPF_F_LOCK } from '@bpfkit/uapi';
 import type { MapEnv } from '../deps.js';
-import { NEG_EINVAL } from './errno.js';
 import { fail, MapBase, round8 } from './map-base.js';
 import { copyBytes, loadMapValue, storeMapValue } from './value-layout.js';
 
@@ -52,15 +51,6 @@ export class CgroupStorageMap extends MapBase {
     return addr;
   }
 
-  lookupElem(): number {
-    return 0;
-  }
-  updateElem(): number {
-    return NEG_EINVAL;
-  }
-  deleteElem(): number {
-    return NEG_EINVAL;
-  }
 
   #find(key: Uint8Array): number {
     const s = this.#storages.get(this.#id(key));

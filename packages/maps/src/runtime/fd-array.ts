@@ -80,15 +80,15 @@ export class FdArrayMap extends MapBase implements FdSlotOps {
     return old;
   }
 
-  lookupElem(keyAddr: number): number {
+  override lookupElem(keyAddr: number): number {
     if (!this.#kind.mapInMap) return 0;
     const index = u32At(this.bytes, keyAddr);
     return index < this.info.maxEntries ? this.#addrs[index] ?? 0 : 0;
   }
-  updateElem(): number {
+  override updateElem(): number {
     return NEG_EINVAL;
   }
-  deleteElem(keyAddr: number): number {
+  override deleteElem(keyAddr: number): number {
     const index = u32At(this.bytes, keyAddr);
     return this.#delete(index);
   }

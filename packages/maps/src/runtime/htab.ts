@@ -307,7 +307,7 @@ export class HashTable extends MapBase {
     return 0;
   }
 
-  lookupElem(keyAddr: number, cpu: number): number {
+  override lookupElem(keyAddr: number, cpu: number): number {
     const bytes = this.bytes;
     const e = this.findElem(bytes, keyAddr, this.hashOf(bytes, keyAddr));
     if (e < 0) return 0;
@@ -315,11 +315,11 @@ export class HashTable extends MapBase {
     return this.valueAddrOf(e, cpu);
   }
 
-  updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
+  override updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
     return this.update(null, keyAddr, null, valueAddr, flags, cpu, false);
   }
 
-  deleteElem(keyAddr: number): number {
+  override deleteElem(keyAddr: number): number {
     return this.remove(this.bytes, keyAddr);
   }
 

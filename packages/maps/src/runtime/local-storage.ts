@@ -1,7 +1,7 @@
 import type { MapRuntimeSpec, MapSyscallContext } from '@bpfkit/kernel-api';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from '@bpfkit/uapi';
 import type { MapEnv } from '../deps.js';
-import { NEG_EINVAL, NEG_ENOENT } from './errno.js';
+import { NEG_ENOENT } from './errno.js';
 import { fail, MapBase, u32At } from './map-base.js';
 import { loadMapValue, storeMapValue } from './value-layout.js';
 
@@ -52,15 +52,6 @@ export class LocalStorageMap extends MapBase {
     return 0;
   }
 
-  lookupElem(): number {
-    return 0;
-  }
-  updateElem(): number {
-    return NEG_EINVAL;
-  }
-  deleteElem(): number {
-    return NEG_EINVAL;
-  }
 
   #fd(key: Uint8Array): number {
     return u32At(this.checkSize(key, 4, 'key'), 0) | 0;

@@ -331,14 +331,14 @@ export class LpmTrieMap extends MapBase {
     return next;
   }
 
-  lookupElem(keyAddr: number): number {
+  override lookupElem(keyAddr: number): number {
     const n = this.#lookup(this.bytes, keyAddr);
     return n < 0 ? 0 : (this.#addrs[n] ?? 0) + this.#dataSize;
   }
-  updateElem(keyAddr: number, valueAddr: number, flags: number): number {
+  override updateElem(keyAddr: number, valueAddr: number, flags: number): number {
     return this.#update(null, keyAddr, null, valueAddr, flags);
   }
-  deleteElem(keyAddr: number): number {
+  override deleteElem(keyAddr: number): number {
     return this.#delete(this.bytes, keyAddr);
   }
 

@@ -114,9 +114,17 @@ export abstract class MapBase implements BpfMap {
     return fail('ENOTSUPP', 'lookup-and-delete-unsupported', `${this.typeName} maps have no lookup-and-delete`);
   }
 
-  abstract lookupElem(keyAddr: number, cpu: number): number;
-  abstract updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;
-  abstract deleteElem(keyAddr: number, cpu: number): number;
+  // Types whose programs cannot reach the element helpers (the verifier refuses them;
+  // only an unverified program gets here) find nothing and refuse changes.
+  lookupElem(_keyAddr: number, _cpu: number): number {
+    return 0;
+  }
+  updateElem(_keyAddr: number, _valueAddr: number, _flags: number, _cpu: number): number {
+    return NEG_EINVAL;
+  }
+  deleteElem(_keyAddr: number, _cpu: number): number {
+    return NEG_EINVAL;
+  }
 
   pushElem(_valueAddr: number, _flags: number): number {
     return NEG_EOPNOTSUPP;

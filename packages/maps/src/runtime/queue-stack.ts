@@ -85,15 +85,6 @@ export class QueueStackMap extends MapBase {
   override peekElem(valueAddr: number): number {
     return this.#get(null, valueAddr, false);
   }
-  lookupElem(): number {
-    return 0;
-  }
-  updateElem(): number {
-    return NEG_EINVAL;
-  }
-  deleteElem(): number {
-    return NEG_EINVAL;
-  }
 
   sysLookup(): Uint8Array {
     const out = new Uint8Array(this.info.valueSize);

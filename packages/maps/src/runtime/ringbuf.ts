@@ -201,13 +201,13 @@ export class RingbufMap extends MapBase implements RingbufOps {
     return n;
   }
 
-  lookupElem(): number {
+  override lookupElem(): number {
     return 0;
   }
-  updateElem(): number {
+  override updateElem(): number {
     return NEG_ENOTSUPP;
   }
-  deleteElem(): number {
+  override deleteElem(): number {
     return NEG_ENOTSUPP;
   }
   sysLookup(): Uint8Array {

@@ -41,15 +41,15 @@ export abstract class SlotArrayMap extends MapBase {
     return u32At(this.checkSize(key, 4, 'key'), 0);
   }
 
-  lookupElem(keyAddr: number): number {
+  override lookupElem(keyAddr: number): number {
     const i = u32At(this.bytes, keyAddr);
     return i < this.info.maxEntries && this.present[i] === 1 ? this.values + i * 8 : 0;
   }
-  updateElem(): number {
+  override updateElem(): number {
     return NEG_EINVAL;
   }
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- sockets leave these maps through the syscall only
-  deleteElem(_keyAddr: number, _cpu: number): number {
+  override deleteElem(_keyAddr: number, _cpu: number): number {
     return NEG_EINVAL;
   }
 

@@ -1,7 +1,6 @@
 import type { MapRuntimeSpec, MapSlotObject, MapSyscallContext } from '@bpfkit/kernel-api';
 import { BPF_EXIST, BPF_NOEXIST } from '@bpfkit/uapi';
 import type { MapEnv } from '../deps.js';
-import { NEG_EINVAL } from './errno.js';
 import { jhash } from './jhash.js';
 import { fail, MapBase, putU32 } from './map-base.js';
 import { resolveSocket } from './sock-maps.js';
@@ -45,15 +44,6 @@ export class SockHash extends MapBase {
     return this.#bucket(key).find((e) => e.key.every((b, i) => b === key[i]));
   }
 
-  lookupElem(): number {
-    return 0;
-  }
-  updateElem(): number {
-    return NEG_EINVAL;
-  }
-  deleteElem(): number {
-    return NEG_EINVAL;
-  }
 
   sysLookup(key: Uint8Array): Uint8Array {
     const k = this.checkSize(key, this.info.keySize, 'key');

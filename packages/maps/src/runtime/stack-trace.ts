@@ -1,6 +1,5 @@
 import type { MapRuntimeSpec } from '@bpfkit/kernel-api';
 import type { MapEnv } from '../deps.js';
-import { NEG_EINVAL } from './errno.js';
 import { fail, MapBase, u32At, u32Bytes } from './map-base.js';
 
 /**
@@ -36,15 +35,6 @@ export class StackTraceMap extends MapBase {
     this.#traces[id] = v;
   }
 
-  lookupElem(): number {
-    return 0;
-  }
-  updateElem(): number {
-    return NEG_EINVAL;
-  }
-  deleteElem(): number {
-    return NEG_EINVAL;
-  }
 
   sysLookup(key: Uint8Array): Uint8Array {
     const id = u32At(this.checkSize(key, 4, 'key'), 0);

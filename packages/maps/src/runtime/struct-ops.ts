@@ -1,5 +1,4 @@
 import { BPF_F_LINK } from '@bpfkit/uapi';
-import { NEG_EINVAL } from './errno.js';
 import { fail, MapBase, u32At } from './map-base.js';
 
 /** `enum bpf_struct_ops_state`. */
@@ -26,15 +25,6 @@ export class StructOpsMap extends MapBase {
     return 'struct_ops';
   }
 
-  lookupElem(): number {
-    return 0;
-  }
-  updateElem(): number {
-    return NEG_EINVAL;
-  }
-  deleteElem(): number {
-    return NEG_EINVAL;
-  }
 
   sysLookup(key: Uint8Array): Uint8Array {
     if (u32At(this.checkSize(key, 4, 'key'), 0) !== 0) fail('ENOENT', 'struct-ops-key', 'struct_ops maps have only key 0');
