@@ -463,6 +463,7 @@ function mapValueHelperStmt(g: Gen): void {
   g.emit(slot(JMP | 0x10 | K, 0, 0, 0, 0)); // if r0 == 0 goto null
   g.emit(slot(ALU64 | MOV | X, p, 0, 0, 0));
   g.init[p] = false;
+  const before = g.init.slice();
   const o = r.pick([0, 4, 8, 12]);
   const which = r.int(g.kind === 'socket_filter' ? 2 : 3);
   if (which === 0) {
@@ -498,6 +499,8 @@ function mapValueHelperStmt(g: Gen): void {
   const j = g.out[jumpAt];
   if (j !== undefined) g.out[jumpAt] = slot(j[0], j[1], j[2], nullAt - jumpAt - 1, 0);
   g.clobber();
+  // A register first set inside the non-null path is not readable after the join.
+  g.init = g.init.map((v, i) => v && (i === 0 || before[i] === true));
   g.init[p] = true;
 }
 
