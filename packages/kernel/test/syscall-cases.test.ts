@@ -11,13 +11,6 @@ const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/syscall-cases.
 };
 
 /**
- * Failures that mean a part of the simulated machine is not wired yet (a map
- * type without its run-time half, no engine or test-run service): such a case
- * is reported as pending instead of compared.
- */
-const PENDING_REASONS = new Set(['map:no-runtime', 'kernel:no-engine', 'kernel:no-test-run', 'kernel:no-arena']);
-
-/**
  * Cases where the simulated kernel and Linux 6.18 disagree, with why. A listed
  * case that starts agreeing fails, so the list only shrinks.
  */
@@ -48,16 +41,11 @@ for (const c of SYSCALL_CASES) {
     const before = live(kernel);
     const res = runSyscallCase(kernel.init, c, fixture.cpus);
     t.deepEqual(live(kernel), before, 'the case left objects, fds or arena memory behind');
-    const pending = res.failures.filter((f) => PENDING_REASONS.has(f.reason));
     const same = JSON.stringify(res.observations) === JSON.stringify(recorded);
     const known = KNOWN_DIFFERENCES.get(c.name);
     if (known !== undefined) {
       t.false(same, 'now agrees with Linux: remove it from KNOWN_DIFFERENCES');
       t.log(`known difference: ${known}`);
-      return;
-    }
-    if (!same && pending.length > 0) {
-      t.log(`pending: ${pending.length} step(s) need parts not wired yet (${[...new Set(pending.map((p) => p.reason))].join(', ')})`);
       return;
     }
     t.deepEqual(res.observations, recorded);
