@@ -38,15 +38,16 @@ whenLinuxBpf('syscall cases', () => {
   }
   const fixture = existsSync(FIXTURE) ? (JSON.parse(readFileSync(FIXTURE, 'utf8')) as Fixture) : undefined;
   for (const c of SYSCALL_CASES) {
-    test(`Linux still gives the recorded answers: ${c.name}`, (t) => {
+    const title = `Linux still gives the recorded answers: ${c.name}`;
+    // Per-CPU values are as wide as the possible CPUs: answers recorded on a machine with another count cannot be compared here.
+    if (fixture !== undefined && fixture.cpus !== cpus) {
+      test.skip(`${title} (recorded with ${fixture.cpus} possible CPUs, this machine has ${cpus})`, () => undefined);
+      continue;
+    }
+    test(title, (t) => {
       const recorded = fixture?.cases[c.name];
       if (fixture === undefined || recorded === undefined) {
         t.fail(`no recorded answers for ${c.name}: run with BPFKIT_RECORD_FIXTURES=1`);
-        return;
-      }
-      if (fixture.cpus !== cpus) {
-        t.log(`recorded with ${fixture.cpus} possible CPUs, this machine has ${cpus}: per-CPU values are not compared`);
-        t.pass();
         return;
       }
       t.deepEqual(runSyscallCase(sys, c, cpus).observations, recorded);

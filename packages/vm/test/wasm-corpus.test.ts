@@ -1,6 +1,6 @@
 import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
-import { conformanceVectors } from '@bpfkit/corpus';
+import { conformanceVectors, corpusRequired, skipMessage } from '@bpfkit/corpus';
 import type { ProgramImage, RunOutcome } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
 import { createInterpreter, createWasmEngine } from '@bpfkit/vm';
@@ -40,8 +40,8 @@ function summary(out: RunOutcome): string {
 test('the whole ISA corpus runs the same on the JIT and the interpreter', (t) => {
   const vectors = conformanceVectors();
   if (vectors === undefined) {
-    t.log('corpus/conformance not found: skipped');
-    t.pass();
+    t.log(skipMessage('wasm-corpus'));
+    t.true(!corpusRequired(), 'the shared corpus is missing and CI=true requires it');
     return;
   }
   const arena = createVmArena({ initialBytes: 1 << 20 });
