@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { sharedPath, skipMessage } from '@bpfkit/corpus';
+import { sharedPath, skipMessage, corpusRequired } from '@bpfkit/corpus';
 import run from './suites/bpffs-token-corpus.suite.js';
 import { replay, type Scenario } from './support/replay.js';
 
@@ -10,7 +10,7 @@ test('bpffs-token-corpus: mount steps of the token scenarios match the kernel', 
   const result = await run();
   if (result === undefined) {
     t.log(skipMessage('bpffs-token-corpus'));
-    t.pass();
+    t.true(!corpusRequired(), 'bpffs-token-corpus: the shared corpus is missing and CI=true requires it');
     return;
   }
   t.log(`bpffs-token-corpus: ${result.passed}/${result.total}`);
@@ -22,7 +22,7 @@ test('every super_opts in the corpus is compared with show_options', (t) => {
   const path = sharedPath('corpus', 'token', 'scenarios.json');
   if (path === undefined) {
     t.log(skipMessage('bpffs-token-corpus'));
-    t.pass();
+    t.true(!corpusRequired(), 'bpffs-token-corpus: the shared corpus is missing and CI=true requires it');
     return;
   }
   const { scenarios } = JSON.parse(readFileSync(path, 'utf8')) as { scenarios: Scenario[] };
