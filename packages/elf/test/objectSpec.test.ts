@@ -1,0 +1,97 @@
+import test from 'ava';
+import { BpfError } from '@bpfkit/kernel-api';
+import { loadObjectSpec, specToJson, type ProgramSpec } from '@bpfkit/elf';
+import { FIXTURES, fixture, snapshot } from './helpers.js';
+
+function prog(name: string, fixtureName: string): ProgramSpec {
+  const p = loadObjectSpec(fixture(fixtureName)).programs.find((x) => x.name === name);
+  if (p === undefined) throw new Error(`no program ${name}`);
+  return p;
+}
+
+for (const name of FIXTURES) {
+  test(`${name}.o gives its committed spec`, (t) => {
+    const json = specToJson(loadObjectSpec(fixture(name)));
+    t.deepEqual(JSON.parse(JSON.stringify(json)), snapshot(name, json));
+  });
+
+  test(`${name}.o gives the same spec every time`, (t) => {
+    t.deepEqual(JSON.stringify(specToJson(loadObjectSpec(fixture(name)))), JSON.stringify(specToJson(loadObjectSpec(fixture(name).slice()))));
+  });
+}
+
+test('an XDP program references its hash map and its rodata knob', (t) => {
+  const spec = loadObjectSpec(fixture('xdp_filter'));
+  const p = prog('xdp_filter', 'xdp_filter');
+  t.is(p.progTypeName, 'BPF_PROG_TYPE_XDP');
+  t.is(p.expectedAttachTypeName, 'BPF_XDP');
+  t.is(spec.license, 'GPL');
+  t.deepEqual(spec.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries, m.flags]), [['counts', 1, 4, 8, 1024, 1]]);
+  t.deepEqual(p.relocations.map((r) => r.kind), ['map', 'map', 'data']);
+  const rodata = spec.dataSections.find((d) => d.name === '.rodata');
+  t.deepEqual(rodata?.variables.map((v) => [v.name, v.offset, v.size]), [['drop_proto', 0, 4]]);
+  t.deepEqual([...(rodata?.bytes ?? [])], [17, 0, 0, 0]);
+});
+
+test('a "?" section is a program that is not loaded by default', (t) => {
+  t.true(prog('keep_head', 'socket_filter').autoload);
+  const off = prog('drop_all', 'socket_filter');
+  t.false(off.autoload);
+  t.is(off.section, 'socket');
+  t.is(off.sectionName, '?socket');
+  t.is(off.progTypeName, 'BPF_PROG_TYPE_SOCKET_FILTER');
+});
+
+test('several programs of one section each get their own instructions', (t) => {
+  const spec = loadObjectSpec(fixture('tc_shared'));
+  const tc = spec.programs.filter((p) => p.section === 'tc');
+  t.deepEqual(tc.map((p) => [p.name, p.sectionInsn]), [['tc_ingress', 0], ['tc_egress', 2]]);
+  t.is(tc.reduce((n, p) => n + p.slots, 0), 8);
+});
+
+test('one static subprogram is shared by several programs through call relocations', (t) => {
+  const spec = loadObjectSpec(fixture('tc_shared'));
+  t.deepEqual(spec.subprograms.map((f) => [f.name, f.global]).sort(), [['classify', false], ['global_mark', true]]);
+  t.deepEqual(prog('tc_ingress', 'tc_shared').subprograms, ['classify']);
+  t.deepEqual(prog('tc_egress', 'tc_shared').subprograms, ['classify', 'global_mark']);
+  t.deepEqual(prog('tc_egress', 'tc_shared').relocations, [
+    { insn: 1, kind: 'call', function: 'global_mark' },
+    { insn: 4, kind: 'call', function: 'classify' },
+  ]);
+  t.is(prog('tcx_in', 'tc_shared').expectedAttachTypeName, 'BPF_TCX_INGRESS');
+});
+
+test('.data, .rodata, .data.* and .bss become data sections with variables and offsets', (t) => {
+  const spec = loadObjectSpec(fixture('globals'));
+  t.deepEqual(spec.dataSections.map((d) => [d.name, d.kind, d.size]), [
+    ['.data', 'data', 4], ['.rodata', 'rodata', 4], ['.data.extra', 'data', 4], ['.bss', 'bss', 8],
+  ]);
+  const p = prog('count_in', 'globals');
+  t.is(p.expectedAttachTypeName, 'BPF_CGROUP_INET_INGRESS');
+  t.deepEqual(p.relocations.map((r) => (r.kind === 'data' ? `${r.section}+${String(r.offset)}` : r.kind)), ['.data+0', '.rodata+0', '.data.extra+0', '.bss+0']);
+});
+
+test('a CO-RE tracing program keeps its ringbuf map, core relocations and kfunc extern', (t) => {
+  const spec = loadObjectSpec(fixture('trace_ringbuf'));
+  t.deepEqual(spec.maps.map((m) => [m.name, m.type, m.maxEntries]), [['events', 27, 4096]]);
+  const p = prog('handle_exec', 'trace_ringbuf');
+  t.is(p.progTypeName, 'BPF_PROG_TYPE_TRACING');
+  t.is(p.expectedAttachTypeName, 'BPF_TRACE_RAW_TP');
+  t.is(p.attachTo, 'sched_process_exec');
+  t.true(p.coreRelos.length >= 2);
+  t.true(p.coreRelos.every((r) => r.accessStr.startsWith('0:')));
+  t.true(p.lineInfo.length > 0);
+  t.deepEqual(p.funcInfo.map((f) => f.insnOff), [0]);
+  t.deepEqual(spec.externs, [{ name: 'bpf_task_under_cgroup', kind: 'kfunc', weak: true, typeId: spec.externs[0]?.typeId ?? 0 }]);
+  t.true(p.relocations.some((r) => r.kind === 'extern' && r.extern === 'bpf_task_under_cgroup'));
+  const sleepy = prog('sleepy', 'trace_ringbuf');
+  t.true(sleepy.sleepable);
+  t.is(sleepy.expectedAttachTypeName, 'BPF_TRACE_FENTRY');
+  t.is(prog('kp', 'trace_ringbuf').progTypeName, 'BPF_PROG_TYPE_KPROBE');
+});
+
+test('non-ELF bytes are EINVAL with an elf: reason', (t) => {
+  const e = t.throws(() => loadObjectSpec(new Uint8Array(10)), { instanceOf: BpfError });
+  t.is(e?.code, 'EINVAL');
+  t.is(e?.reason, 'elf:truncated-header');
+});
