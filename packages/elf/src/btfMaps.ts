@@ -21,6 +21,14 @@ export interface MapSpec {
   readonly inner: MapSpec | undefined;
   /** For prog arrays: `__array(values, …)` of a function prototype. */
   readonly valuesAreProgs: boolean;
+  /** Declarative `.values = { [i] = &map_or_prog }` slots, by index. */
+  readonly initialValues: readonly MapSlotSpec[];
+}
+
+/** One declared slot of a prog array or map-in-map: a program or a map, by name. */
+export interface MapSlotSpec {
+  readonly index: number;
+  readonly target: string;
 }
 
 /** Peels typedefs and qualifiers. */
@@ -116,5 +124,5 @@ export function parseMapDef(btf: Btf, name: string, structId: number, isInner: b
         throw elfError('bad-map-def', `map '${name}': unknown field '${m.name}'`);
     }
   }
-  return { name, type, keySize, valueSize, maxEntries, flags, numaNode, mapExtra, pinning, keyTypeId, valueTypeId, inner, valuesAreProgs };
+  return { name, type, keySize, valueSize, maxEntries, flags, numaNode, mapExtra, pinning, keyTypeId, valueTypeId, inner, valuesAreProgs, initialValues: [] };
 }

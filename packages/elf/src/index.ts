@@ -1,7 +1,7 @@
 export { readElf, EM_BPF, ET_REL, ShType, SHF_EXECINSTR, RelocType, type ElfFile, type ElfSection, type ElfSymbol, type ElfRel } from './elfFile.js';
 export { findSecDef, type SecDef } from './secDefs.js';
 export { parseBtfExt, type BtfExtSection, type FuncInfo, type LineInfo, type CoreRelo } from './btfExt.js';
-export { parseMapDef, type MapSpec } from './btfMaps.js';
+export { parseMapDef, type MapSpec, type MapSlotSpec } from './btfMaps.js';
 export {
   loadObjectSpec, type ObjectSpec, type ProgramSpec, type FunctionSpec, type RelocationSpec,
   type VariableSpec, type DataSectionSpec, type ExternSpec,

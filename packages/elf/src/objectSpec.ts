@@ -3,7 +3,7 @@ import { decodeBtf, type Btf } from '@bpfkit/btf';
 import { BpfError } from '@bpfkit/kernel-api';
 import { BpfAttachType, BpfProgType } from '@bpfkit/uapi';
 import { parseBtfExt, type BtfExtSection, type CoreRelo, type FuncInfo, type LineInfo } from './btfExt.js';
-import { parseMapDef, type MapSpec } from './btfMaps.js';
+import { parseMapDef, type MapSlotSpec, type MapSpec } from './btfMaps.js';
 import { readElf, RelocType, SHF_EXECINSTR, ShType, type ElfFile, type ElfSection, type ElfSymbol } from './elfFile.js';
 import { elfError } from './errors.js';
 import { findSecDef } from './secDefs.js';
@@ -299,16 +299,54 @@ function maps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
   const id = btf.byName('.maps', 'DATASEC');
   const sec = id === undefined ? undefined : btf.type(id);
   if (sec?.kind !== 'DATASEC') throw elfError('bad-btf', "no DATASEC '.maps' in .BTF");
-  const out: { offset: number; spec: MapSpec }[] = [];
+  const out: { offset: number; size: number; typeId: number; spec: MapSpec }[] = [];
   for (const v of sec.vars) {
     const vt = btf.type(v.type);
     if (vt?.kind !== 'VAR') throw elfError('bad-btf', `DATASEC .maps lists type ${String(v.type)}, which is not a VAR`);
     const sym = elf.symbols.find((y) => y.name === vt.name && y.shndx === mapsSec.index);
     if (sym === undefined) throw elfError('bad-map-def', `map '${vt.name}' has no symbol in section .maps`);
-    out.push({ offset: sym.value, spec: parseMapDef(btf, vt.name, vt.type, false) });
+    out.push({ offset: sym.value, size: sym.size, typeId: vt.type, spec: parseMapDef(btf, vt.name, vt.type, false) });
   }
   out.sort((a, b) => a.offset - b.offset);
-  return out.map((x) => x.spec);
+  const slots = mapSlots(elf, btf, mapsSec, out);
+  return out.map((x) => ({ ...x.spec, initialValues: slots.get(x.spec.name) ?? [] }));
+}
+
+/**
+ * `.values = { [i] = &x }` of prog arrays and map-in-map: ABS64 relocations in
+ * `.maps` whose offset falls in a map's `values` array (as libbpf's
+ * `bpf_object__init_user_btf_map_slots`).
+ */
+function mapSlots(
+  elf: ElfFile, btf: Btf, mapsSec: ElfSection,
+  defs: readonly { offset: number; size: number; typeId: number; spec: MapSpec }[],
+): Map<string, MapSlotSpec[]> {
+  const out = new Map<string, MapSlotSpec[]>();
+  for (const rel of elf.rels.get(mapsSec.index) ?? []) {
+    const sym = elf.symbols[rel.symbol];
+    if (sym === undefined) continue;
+    if (rel.type !== RelocType.R_BPF_64_64 && rel.type !== RelocType.R_BPF_64_ABS64) {
+      throw elfError('bad-map-slot', `.maps relo at ${String(rel.offset)}: unexpected relocation type ${String(rel.type)}`);
+    }
+    const def = defs.find((d) => rel.offset >= d.offset && rel.offset < d.offset + d.size);
+    if (def === undefined) throw elfError('bad-map-slot', `.maps relo at ${String(rel.offset)} is in no map`);
+    const values = btf.members(def.typeId).find((m) => m.name === 'values');
+    const base = def.offset + (values === undefined ? 0 : values.bitsOffset / 8);
+    if (values === undefined || rel.offset < base || (rel.offset - base) % 8 !== 0) {
+      throw elfError('bad-map-slot', `map '${def.spec.name}': relocation at ${String(rel.offset)} is not a slot of its values`);
+    }
+    const index = (rel.offset - base) / 8;
+    if (index >= def.spec.maxEntries) throw elfError('bad-map-slot', `map '${def.spec.name}': slot ${String(index)} is past max_entries ${String(def.spec.maxEntries)}`);
+    const inMaps = sym.shndx === mapsSec.index;
+    if (def.spec.valuesAreProgs === inMaps || (!inMaps && sym.type !== STT_FUNC)) {
+      throw elfError('bad-map-slot', `map '${def.spec.name}': slot ${String(index)} points to ${sym.name}, which is not a ${def.spec.valuesAreProgs ? 'program' : 'map'}`);
+    }
+    const list = out.get(def.spec.name) ?? [];
+    list.push({ index, target: sym.name });
+    out.set(def.spec.name, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.index - b.index);
+  return out;
 }
 
 function reachable(start: FunctionSpec, byName: ReadonlyMap<string, FunctionSpec>): string[] {

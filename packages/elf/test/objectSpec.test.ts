@@ -95,3 +95,28 @@ test('non-ELF bytes are EINVAL with an elf: reason', (t) => {
   t.is(e?.code, 'EINVAL');
   t.is(e?.reason, 'elf:truncated-header');
 });
+
+test('map-in-map and prog array slots declared with .values are kept by index', (t) => {
+  const spec = loadObjectSpec(fixture('map_values'));
+  const outer = spec.maps.find((m) => m.name === 'outer');
+  t.is(outer?.type, 12);
+  t.deepEqual([outer?.inner?.type, outer?.inner?.keySize, outer?.inner?.valueSize, outer?.inner?.maxEntries], [2, 4, 4, 1]);
+  t.deepEqual(outer?.initialValues, [{ index: 0, target: 'inner_a' }, { index: 2, target: 'inner_b' }]);
+  const jmp = spec.maps.find((m) => m.name === 'jmp');
+  t.true(jmp?.valuesAreProgs);
+  t.deepEqual(jmp?.initialValues, [{ index: 1, target: 'tail_prog' }]);
+});
+
+test('a callback passed to bpf_loop is a function address reaching a .text subprogram', (t) => {
+  const p = prog('main_prog', 'map_values');
+  t.deepEqual(p.relocations[0], { insn: 2, kind: 'func-addr', function: 'count_cb' });
+  t.deepEqual(p.subprograms, ['count_cb']);
+});
+
+test('.kconfig externs are classified, weak ones marked', (t) => {
+  const spec = loadObjectSpec(fixture('map_values'));
+  t.deepEqual(spec.externs.map((e) => [e.name, e.kind, e.weak]), [
+    ['CONFIG_BPF_SYSCALL', 'kconfig', true],
+    ['LINUX_KERNEL_VERSION', 'kconfig', false],
+  ]);
+});
