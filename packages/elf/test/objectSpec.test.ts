@@ -61,14 +61,28 @@ test('one static subprogram is shared by several programs through call relocatio
   t.is(prog('tcx_in', 'tc_shared').expectedAttachTypeName, 'BPF_TCX_INGRESS');
 });
 
-test('.data, .rodata, .data.* and .bss become data sections with variables and offsets', (t) => {
+test('.data, .rodata, .data.*, .bss and .rodata.str1.1 become data sections with variables and offsets', (t) => {
   const spec = loadObjectSpec(fixture('globals'));
   t.deepEqual(spec.dataSections.map((d) => [d.name, d.kind, d.size]), [
-    ['.data', 'data', 4], ['.rodata', 'rodata', 4], ['.data.extra', 'data', 4], ['.bss', 'bss', 8],
+    ['.data', 'data', 4], ['.rodata', 'rodata', 4], ['.data.extra', 'data', 4], ['.bss', 'bss', 12], ['.rodata.str1.1', 'rodata', 5],
   ]);
   const p = prog('count_in', 'globals');
   t.is(p.expectedAttachTypeName, 'BPF_CGROUP_INET_INGRESS');
-  t.deepEqual(p.relocations.map((r) => (r.kind === 'data' ? `${r.section}+${String(r.offset)}` : r.kind)), ['.data+0', '.rodata+0', '.data.extra+0', '.bss+0']);
+  t.deepEqual(p.relocations.map((r) => (r.kind === 'data' ? `${r.section}+${String(r.offset)}` : r.kind)), [
+    '.data+0', '.bss+8', '.data.extra+0', '.bss+0', '.rodata.str1.1+0', '.rodata+0',
+  ]);
+});
+
+test('a static global is reached through its section symbol plus the offset in imm', (t) => {
+  const bss = loadObjectSpec(fixture('globals')).dataSections.find((d) => d.name === '.bss');
+  t.deepEqual(bss?.variables.map((v) => [v.name, v.offset, v.size, v.global]), [['bytes', 0, 8, true], ['seen', 8, 4, false]]);
+});
+
+test('the same program built for ISA v4 gives the same maps and relocations', (t) => {
+  const v3 = loadObjectSpec(fixture('xdp_filter'));
+  const v4 = loadObjectSpec(fixture('xdp_filter_v4'));
+  t.deepEqual(v4.maps, v3.maps);
+  t.deepEqual(v4.programs.map((p) => p.relocations), v3.programs.map((p) => p.relocations));
 });
 
 test('a CO-RE tracing program keeps its ringbuf map, core relocations and kfunc extern', (t) => {
