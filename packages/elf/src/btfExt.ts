@@ -131,5 +131,11 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): Map<string, BtfExtSect
       kind: view.getUint32(p + 12, true),
     });
   });
+  // Sorted by instruction so that a function's records are found by binary search.
+  for (const e of out.values()) {
+    e.funcInfo.sort((a, b) => a.insnOff - b.insnOff);
+    e.lineInfo.sort((a, b) => a.insnOff - b.insnOff);
+    e.coreRelos.sort((a, b) => a.insnOff - b.insnOff);
+  }
   return out;
 }

@@ -4,7 +4,7 @@ import { BpfError } from '@bpfkit/kernel-api';
 import { BpfAttachType, BpfProgType } from '@bpfkit/uapi';
 import { parseBtfExt, type BtfExtSection, type CoreRelo, type FuncInfo, type LineInfo } from './btfExt.js';
 import { parseMapDef, type MapSlotSpec, type MapSpec } from './btfMaps.js';
-import { readElf, RelocType, SHF_EXECINSTR, ShType, type ElfFile, type ElfSection, type ElfSymbol } from './elfFile.js';
+import { readElf, RelocType, SHF_EXECINSTR, ShType, type ElfFile, type ElfRel, type ElfSection, type ElfSymbol } from './elfFile.js';
 import { elfError } from './errors.js';
 import { findSecDef } from './secDefs.js';
 
@@ -156,10 +156,41 @@ interface Context {
   readonly btf: Btf | undefined;
   readonly functions: Map<number, RawFunction[]>;
   readonly externKinds: Map<string, ExternSpec>;
+  /** Per section: function by first slot; REL entries sorted by offset. */
+  readonly starts: Map<number, Map<number, RawFunction>>;
+  readonly sortedRels: Map<number, readonly ElfRel[]>;
+}
+
+/** First index whose key is >= `key` in a list sorted by that key (keeps every walk linear-log). */
+function lowerBound<T>(list: readonly T[], key: number, keyOf: (x: T) => number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = list[mid];
+    if (x !== undefined && keyOf(x) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function within<T>(list: readonly T[], from: number, to: number, keyOf: (x: T) => number): readonly T[] {
+  return list.slice(lowerBound(list, from, keyOf), lowerBound(list, to, keyOf));
+}
+
+/** Symbols by name, so lookups stay linear in the file size. */
+function symbolsByName(elf: ElfFile): Map<string, ElfSymbol[]> {
+  const out = new Map<string, ElfSymbol[]>();
+  for (const y of elf.symbols) {
+    const list = out.get(y.name) ?? [];
+    list.push(y);
+    out.set(y.name, list);
+  }
+  return out;
 }
 
 function functionAt(ctx: Context, shndx: number, slot: number): string {
-  const f = ctx.functions.get(shndx)?.find((x) => x.start === slot);
+  const f = ctx.starts.get(shndx)?.get(slot);
   const sec = ctx.elf.sections[shndx]?.name ?? String(shndx);
   if (f === undefined) throw elfError('bad-call', `call target ${sec}+${String(slot)} is not the start of a function`);
   return f.sym.name;
@@ -216,18 +247,16 @@ function buildFunction(ctx: Context, fn: RawFunction, ext: BtfExtSection | undef
     slot += insn.code === BPF_LD_IMM64 ? 2 : 1;
   }
   const relocations: RelocationSpec[] = [];
-  for (const rel of ctx.elf.rels.get(fn.section.index) ?? []) {
+  for (const rel of within(ctx.sortedRels.get(fn.section.index) ?? [], fn.start * 8, (fn.start + fn.slots) * 8, (r) => r.offset)) {
     if (rel.offset % 8 !== 0) throw elfError('bad-relo', `${fn.section.name}+${String(rel.offset)}: relocation not on an instruction boundary`);
     const s = rel.offset / 8;
-    if (s < fn.start || s >= fn.start + fn.slots) continue;
     const insn = bySlot.get(s - fn.start);
     const sym = ctx.elf.symbols[rel.symbol];
     if (insn === undefined || sym === undefined) throw elfError('bad-relo', `${fn.section.name}+${String(rel.offset)}: relocation in the middle of ld_imm64`);
     relocations.push(relocationFor(ctx, fn, rel.offset, rel.type, sym, insn));
   }
   const inRange = <T extends { insnOff: number }>(list: readonly T[] | undefined): T[] =>
-    (list ?? []).filter((r) => r.insnOff >= fn.start && r.insnOff < fn.start + fn.slots)
-      .map((r) => ({ ...r, insnOff: r.insnOff - fn.start }));
+    within(list ?? [], fn.start, fn.start + fn.slots, (r) => r.insnOff).map((r) => ({ ...r, insnOff: r.insnOff - fn.start }));
   return {
     name: fn.sym.name,
     section: sectionName,
@@ -242,8 +271,15 @@ function buildFunction(ctx: Context, fn: RawFunction, ext: BtfExtSection | undef
   };
 }
 
-function dataSections(elf: ElfFile, btf: Btf | undefined): DataSectionSpec[] {
+function dataSections(elf: ElfFile, btf: Btf | undefined, byName: ReadonlyMap<string, readonly ElfSymbol[]>): DataSectionSpec[] {
   const out: DataSectionSpec[] = [];
+  const bySection = new Map<number, ElfSymbol[]>();
+  for (const y of elf.symbols) {
+    if (y.type !== STT_OBJECT) continue;
+    const list = bySection.get(y.shndx) ?? [];
+    list.push(y);
+    bySection.set(y.shndx, list);
+  }
   for (const s of elf.sections) {
     const kind = dataKind(s.name);
     if (kind === undefined || (s.type !== ShType.PROGBITS && s.type !== ShType.NOBITS)) continue;
@@ -257,15 +293,14 @@ function dataSections(elf: ElfFile, btf: Btf | undefined): DataSectionSpec[] {
         const vt = btf.type(v.type);
         if (vt?.kind !== 'VAR') throw elfError('bad-btf', `DATASEC ${s.name} lists type ${String(v.type)}, which is not a VAR`);
         // clang leaves DATASEC offsets 0; the symbol table has the real place (libbpf fixes it the same way).
-        const sym = elf.symbols.find((y) => y.name === vt.name && y.shndx === s.index && y.type === STT_OBJECT);
+        const sym = byName.get(vt.name)?.find((y) => y.shndx === s.index && y.type === STT_OBJECT);
         const offset = sym?.value ?? v.offset;
         const size = btf.size(vt.type) ?? v.size;
         if (offset > s.size || size > s.size - offset) throw elfError('bad-data', `variable ${vt.name} (${String(offset)}+${String(size)}) does not fit section ${s.name}`);
         variables.push({ name: vt.name, offset, size, typeId: vt.type, global: vt.linkage !== 0 });
       }
     } else {
-      for (const y of elf.symbols) {
-        if (y.shndx !== s.index || y.type !== STT_OBJECT) continue;
+      for (const y of bySection.get(s.index) ?? []) {
         if (y.value > s.size || y.size > s.size - y.value) throw elfError('bad-data', `variable ${y.name} does not fit section ${s.name}`);
         variables.push({ name: y.name, offset: y.value, size: y.size, typeId: 0, global: y.bind !== STB_LOCAL });
       }
@@ -292,7 +327,7 @@ function externKinds(btf: Btf | undefined): Map<string, ExternSpec> {
   return out;
 }
 
-function maps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
+function maps(elf: ElfFile, btf: Btf | undefined, byName: ReadonlyMap<string, readonly ElfSymbol[]>): MapSpec[] {
   const mapsSec = elf.sections.find((s) => s.name === '.maps');
   if (mapsSec === undefined) return [];
   if (btf === undefined) throw elfError('no-btf', "section '.maps' needs .BTF to describe its maps");
@@ -303,7 +338,7 @@ function maps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
   for (const v of sec.vars) {
     const vt = btf.type(v.type);
     if (vt?.kind !== 'VAR') throw elfError('bad-btf', `DATASEC .maps lists type ${String(v.type)}, which is not a VAR`);
-    const sym = elf.symbols.find((y) => y.name === vt.name && y.shndx === mapsSec.index);
+    const sym = byName.get(vt.name)?.find((y) => y.shndx === mapsSec.index);
     if (sym === undefined) throw elfError('bad-map-def', `map '${vt.name}' has no symbol in section .maps`);
     out.push({ offset: sym.value, size: sym.size, typeId: vt.type, spec: parseMapDef(btf, vt.name, vt.type, false) });
   }
@@ -328,8 +363,8 @@ function mapSlots(
     if (rel.type !== RelocType.R_BPF_64_64 && rel.type !== RelocType.R_BPF_64_ABS64) {
       throw elfError('bad-map-slot', `.maps relo at ${String(rel.offset)}: unexpected relocation type ${String(rel.type)}`);
     }
-    const def = defs.find((d) => rel.offset >= d.offset && rel.offset < d.offset + d.size);
-    if (def === undefined) throw elfError('bad-map-slot', `.maps relo at ${String(rel.offset)} is in no map`);
+    const def = defs[lowerBound(defs, rel.offset + 1, (d) => d.offset) - 1];
+    if (def === undefined || rel.offset >= def.offset + def.size) throw elfError('bad-map-slot', `.maps relo at ${String(rel.offset)} is in no map`);
     const values = btf.members(def.typeId).find((m) => m.name === 'values');
     const base = def.offset + (values === undefined ? 0 : values.bitsOffset / 8);
     if (values === undefined || rel.offset < base || (rel.offset - base) % 8 !== 0) {
@@ -393,7 +428,11 @@ export function loadObjectSpec(bytes: Uint8Array): ObjectSpec {
   if (versionSec !== undefined && versionSec.size !== 4) throw elfError('bad-version', `section version has ${String(versionSec.size)} bytes, not 4`);
   const kernelVersion = versionSec === undefined ? 0 : new DataView(bytes.buffer, bytes.byteOffset + versionSec.offset, 4).getUint32(0, true);
 
-  const ctx: Context = { elf, btf, functions: functionsOf(elf), externKinds: externKinds(btf) };
+  const functions = functionsOf(elf);
+  const starts = new Map([...functions].map(([i, fns]) => [i, new Map(fns.map((f) => [f.start, f]))]));
+  const sortedRels = new Map([...elf.rels].map(([i, rels]) => [i, [...rels].sort((a, b) => a.offset - b.offset)]));
+  const ctx: Context = { elf, btf, functions, externKinds: externKinds(btf), starts, sortedRels };
+  const symbols = symbolsByName(elf);
   const programs: ProgramSpec[] = [];
   const subprograms: FunctionSpec[] = [];
   for (const [shndx, fns] of [...ctx.functions.entries()].sort((a, b) => a[0] - b[0])) {
@@ -445,8 +484,8 @@ export function loadObjectSpec(bytes: Uint8Array): ObjectSpec {
     kernelVersion,
     programs: withSubs,
     subprograms,
-    maps: maps(elf, btf),
-    dataSections: dataSections(elf, btf),
+    maps: maps(elf, btf, symbols),
+    dataSections: dataSections(elf, btf, symbols),
     externs,
     btf,
   };
