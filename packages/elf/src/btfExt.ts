@@ -1,14 +1,14 @@
 import type { Btf } from '@bpfkit/btf';
 import { elfError } from './errors.js';
 
-/** A `bpf_func_info` record: the BTF FUNC of the function starting at `insnOff`. */
+/** A `bpf_func_info` record: the BTF FUNC of the function starting at `insnOff`. @example { insnOff: 0, typeId: 12 } */
 export interface FuncInfo {
   /** Instruction index inside the ELF section (clang writes bytes; divided by 8). */
   readonly insnOff: number;
   readonly typeId: number;
 }
 
-/** A `bpf_line_info` record with its strings resolved from `.BTF`. */
+/** A `bpf_line_info` record with its strings resolved from `.BTF`. @example { insnOff: 0, fileName: 'x.c', line: '\t__u32 key = …', lineNum: 17, column: 29 } */
 export interface LineInfo {
   readonly insnOff: number;
   readonly fileName: string;
@@ -17,7 +17,7 @@ export interface LineInfo {
   readonly column: number;
 }
 
-/** A `bpf_core_relo` record; `kind` is `enum bpf_core_relo_kind`. Applying it is the loader's job. */
+/** A `bpf_core_relo` record; `kind` is `enum bpf_core_relo_kind`. Applying it is the loader's job. @example { insnOff: 6, typeId: 9, accessStr: '0:0', kind: 0 } */
 export interface CoreRelo {
   readonly insnOff: number;
   readonly typeId: number;
@@ -25,7 +25,7 @@ export interface CoreRelo {
   readonly kind: number;
 }
 
-/** `.BTF.ext` records grouped by the ELF section they describe. */
+/** `.BTF.ext` records grouped by the ELF section they describe. @example parseBtfExt(bytes, btf).get('xdp')?.lineInfo.length */
 export interface BtfExtSection {
   readonly funcInfo: readonly FuncInfo[];
   readonly lineInfo: readonly LineInfo[];

@@ -1,7 +1,12 @@
 import type { Btf, BtfType } from '@bpfkit/btf';
 import { elfError } from './errors.js';
 
-/** A map as its `.maps` BTF definition describes it (libbpf's `btf_map_def`). */
+/**
+ * A map as its `.maps` BTF definition describes it (libbpf's `btf_map_def`).
+ *
+ * @example
+ * loadObjectSpec(bytes).maps[0]; // { name: 'counts', type: 1, keySize: 4, valueSize: 8, maxEntries: 1024, … }
+ */
 export interface MapSpec {
   readonly name: string;
   /** `enum bpf_map_type`. */
@@ -25,7 +30,7 @@ export interface MapSpec {
   readonly initialValues: readonly MapSlotSpec[];
 }
 
-/** One declared slot of a prog array or map-in-map: a program or a map, by name. */
+/** One declared slot of a prog array or map-in-map: a program or a map, by name. @example { index: 1, target: 'tail_prog' } */
 export interface MapSlotSpec {
   readonly index: number;
   readonly target: string;

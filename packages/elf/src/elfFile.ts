@@ -1,24 +1,29 @@
 import { elfError } from './errors.js';
 
-/** `EM_BPF`, the ELF machine number of BPF objects. */
+/** `EM_BPF`, the ELF machine number of BPF objects. @example EM_BPF; // 247 */
 export const EM_BPF = 247;
-/** `ET_REL`: clang's `-c` output. */
+/** `ET_REL`: clang's `-c` output. @example ET_REL; // 1 */
 export const ET_REL = 1;
 
-/** ELF section types this reader cares about (`SHT_*`). */
+/** ELF section types this reader cares about (`SHT_*`). @example ShType.REL; // 9 */
 export const ShType = {
   NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9,
 } as const;
 
-/** `SHF_EXECINSTR`: a section holding code. */
+/** `SHF_EXECINSTR`: a section holding code. @example (section.flags & SHF_EXECINSTR) !== 0 */
 export const SHF_EXECINSTR = 0x4;
 
-/** BPF relocation types (`R_BPF_*`). */
+/** BPF relocation types (`R_BPF_*`). @example RelocType.R_BPF_64_32; // 10, calls */
 export const RelocType = {
   NONE: 0, R_BPF_64_64: 1, R_BPF_64_ABS64: 2, R_BPF_64_ABS32: 3, R_BPF_64_NODYLD32: 4, R_BPF_64_32: 10,
 } as const;
 
-/** One section header (`Elf64_Shdr`), with its resolved name. */
+/**
+ * One section header (`Elf64_Shdr`), with its resolved name.
+ *
+ * @example
+ * readElf(bytes).sections.find((s) => s.name === 'xdp'); // { index: 3, type: 1, flags: 6, … }
+ */
 export interface ElfSection {
   readonly index: number;
   readonly name: string;
@@ -31,7 +36,12 @@ export interface ElfSection {
   readonly entsize: number;
 }
 
-/** One symbol (`Elf64_Sym`). `bind`/`type`/`visibility` are the ELF numbers. */
+/**
+ * One symbol (`Elf64_Sym`). `bind`/`type`/`visibility` are the ELF numbers.
+ *
+ * @example
+ * readElf(bytes).symbols.filter((y) => y.type === 2).map((y) => y.name); // ['xdp_filter']
+ */
 export interface ElfSymbol {
   readonly index: number;
   readonly name: string;
@@ -44,14 +54,24 @@ export interface ElfSymbol {
   readonly size: number;
 }
 
-/** One REL entry (`Elf64_Rel`). */
+/**
+ * One REL entry (`Elf64_Rel`).
+ *
+ * @example
+ * readElf(bytes).rels.get(3); // [{ offset: 48, type: 1, symbol: 5 }, …]
+ */
 export interface ElfRel {
   readonly offset: number;
   readonly type: number;
   readonly symbol: number;
 }
 
-/** A parsed relocatable BPF ELF: sections, symbols and the REL sections by target section. */
+/**
+ * A parsed relocatable BPF ELF: sections, symbols and the REL sections by target section.
+ *
+ * @example
+ * const { sections, symbols, rels } = readElf(bytes);
+ */
 export interface ElfFile {
   readonly bytes: Uint8Array;
   readonly sections: readonly ElfSection[];

@@ -20,6 +20,9 @@ const BPF_PSEUDO_CALL = 1;
 /**
  * What one instruction refers to, for the loader to patch. `insn` is a slot
  * index relative to the start of its function (ld_imm64 takes two slots).
+ *
+ * @example
+ * { insn: 6, kind: 'map', map: 'counts' }
  */
 export type RelocationSpec =
   | { readonly insn: number; readonly kind: 'map'; readonly map: string }
@@ -28,7 +31,7 @@ export type RelocationSpec =
   | { readonly insn: number; readonly kind: 'func-addr'; readonly function: string }
   | { readonly insn: number; readonly kind: 'extern'; readonly extern: string };
 
-/** One function's code and debug records; programs and subprograms share it. */
+/** One function's code and debug records; programs and subprograms share it. @example spec.subprograms[0]?.name; // 'classify' */
 export interface FunctionSpec {
   readonly name: string;
   /** The ELF section it lives in (without the `?` prefix). */
@@ -45,7 +48,7 @@ export interface FunctionSpec {
   readonly coreRelos: readonly CoreRelo[];
 }
 
-/** A program: a function in a SEC() section, with what libbpf's section table says about it. */
+/** A program: a function in a SEC() section, with what libbpf's section table says about it. @example spec.programs[0]?.progTypeName; // 'BPF_PROG_TYPE_XDP' */
 export interface ProgramSpec extends FunctionSpec {
   /** The full section name as written, with `?` if any. */
   readonly sectionName: string;
@@ -65,7 +68,7 @@ export interface ProgramSpec extends FunctionSpec {
   readonly subprograms: readonly string[];
 }
 
-/** A variable of a global data section, placed by BTF DATASEC (or by its ELF symbol). */
+/** A variable of a global data section, placed by BTF DATASEC (or by its ELF symbol). @example { name: 'drop_proto', offset: 0, size: 4, typeId: 19, global: true } */
 export interface VariableSpec {
   readonly name: string;
   readonly offset: number;
@@ -75,7 +78,7 @@ export interface VariableSpec {
   readonly global: boolean;
 }
 
-/** A global data section: `.data`, `.rodata`, `.bss`, `.data.*`, `.rodata.*`. */
+/** A global data section: `.data`, `.rodata`, `.bss`, `.data.*`, `.rodata.*`. @example spec.dataSections.map((d) => d.name); // ['.data', '.rodata', '.bss'] */
 export interface DataSectionSpec {
   readonly name: string;
   readonly kind: 'data' | 'rodata' | 'bss';
@@ -85,7 +88,7 @@ export interface DataSectionSpec {
   readonly variables: readonly VariableSpec[];
 }
 
-/** An undefined symbol the loader must resolve: `.kconfig` value, `.ksyms` variable or kfunc. */
+/** An undefined symbol the loader must resolve: `.kconfig` value, `.ksyms` variable or kfunc. @example { name: 'LINUX_KERNEL_VERSION', kind: 'kconfig', weak: false, typeId: 2 } */
 export interface ExternSpec {
   readonly name: string;
   readonly kind: 'kconfig' | 'ksym' | 'kfunc' | 'unknown';
@@ -93,7 +96,7 @@ export interface ExternSpec {
   readonly typeId: number;
 }
 
-/** Everything in an object that a loader needs, as plain data in a stable order. */
+/** Everything in an object that a loader needs, as plain data in a stable order. @example const { programs, maps, dataSections } = loadObjectSpec(bytes); */
 export interface ObjectSpec {
   readonly license: string;
   readonly kernelVersion: number;

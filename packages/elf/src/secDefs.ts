@@ -3,7 +3,7 @@ import { BpfAttachType, BpfProgType } from '@bpfkit/uapi';
 type ProgTypeName = keyof typeof BpfProgType;
 type AttachTypeName = keyof typeof BpfAttachType;
 
-/** What a SEC() name says about its program, as libbpf's section table gives it. */
+/** What a SEC() name says about its program, as libbpf's section table gives it. @example findSecDef('xdp')?.attachType; // 'BPF_XDP' */
 export interface SecDef {
   /** The table entry that matched, e.g. `kprobe+` or `xdp.frags`. */
   readonly pattern: string;
