@@ -64,18 +64,24 @@ test('one static subprogram is shared by several programs through call relocatio
 test('.data, .rodata, .data.*, .bss and .rodata.str1.1 become data sections with variables and offsets', (t) => {
   const spec = loadObjectSpec(fixture('globals'));
   t.deepEqual(spec.dataSections.map((d) => [d.name, d.kind, d.size]), [
-    ['.data', 'data', 4], ['.rodata', 'rodata', 4], ['.data.extra', 'data', 4], ['.bss', 'bss', 12], ['.rodata.str1.1', 'rodata', 5],
+    ['.data', 'data', 8], ['.rodata', 'rodata', 4], ['.data.extra', 'data', 4], ['.bss', 'bss', 12], ['.rodata.str1.1', 'rodata', 5],
   ]);
   const p = prog('count_in', 'globals');
   t.is(p.expectedAttachTypeName, 'BPF_CGROUP_INET_INGRESS');
   t.deepEqual(p.relocations.map((r) => (r.kind === 'data' ? `${r.section}+${String(r.offset)}` : r.kind)), [
-    '.data+0', '.bss+8', '.data.extra+0', '.bss+0', '.rodata.str1.1+0', '.rodata+0',
+    '.data+0', '.bss+8', '.data.extra+0', '.bss+0', '.rodata.str1.1+0', '.data+4', '.rodata+0', '.data+0',
   ]);
 });
 
 test('a static global is reached through its section symbol plus the offset in imm', (t) => {
   const bss = loadObjectSpec(fixture('globals')).dataSections.find((d) => d.name === '.bss');
   t.deepEqual(bss?.variables.map((v) => [v.name, v.offset, v.size, v.global]), [['bytes', 0, 8, true], ['seen', 8, 4, false]]);
+});
+
+test('a global after the start of its section is reached at its symbol value', (t) => {
+  const data = loadObjectSpec(fixture('globals')).dataSections.find((d) => d.name === '.data');
+  t.deepEqual(data?.variables.map((v) => [v.name, v.offset]), [['packets', 0], ['dropped', 4]]);
+  t.deepEqual([...(data?.bytes ?? [])], [5, 0, 0, 0, 2, 0, 0, 0]);
 });
 
 test('the same program built for ISA v4 gives the same maps and relocation targets', (t) => {
@@ -87,7 +93,7 @@ test('the same program built for ISA v4 gives the same maps and relocation targe
   t.deepEqual(targets(v4), targets(v3));
 });
 
-test('a CO-RE tracing program keeps its ringbuf map, core relocations and kfunc extern', (t) => {
+test('a CO-RE tracing program keeps its ringbuf map, core relocations, kfunc and ksym externs', (t) => {
   const spec = loadObjectSpec(fixture('trace_ringbuf'));
   t.deepEqual(spec.maps.map((m) => [m.name, m.type, m.maxEntries]), [['events', 27, 4096]]);
   const p = prog('handle_exec', 'trace_ringbuf');
@@ -98,8 +104,8 @@ test('a CO-RE tracing program keeps its ringbuf map, core relocations and kfunc 
   t.true(p.coreRelos.every((r) => r.accessStr.startsWith('0:')));
   t.true(p.lineInfo.length > 0);
   t.deepEqual(p.funcInfo.map((f) => f.insnOff), [0]);
-  t.deepEqual(spec.externs, [{ name: 'bpf_task_under_cgroup', kind: 'kfunc', weak: true, typeId: spec.externs[0]?.typeId ?? 0 }]);
-  t.true(p.relocations.some((r) => r.kind === 'extern' && r.extern === 'bpf_task_under_cgroup'));
+  t.deepEqual(spec.externs.map((e) => [e.name, e.kind, e.weak]), [['bpf_task_under_cgroup', 'kfunc', true], ['init_task', 'ksym', false]]);
+  t.deepEqual(p.relocations.filter((r) => r.kind === 'extern').map((r) => r.kind === 'extern' && r.extern), ['bpf_task_under_cgroup', 'init_task']);
   const sleepy = prog('sleepy', 'trace_ringbuf');
   t.true(sleepy.sleepable);
   t.is(sleepy.expectedAttachTypeName, 'BPF_TRACE_FENTRY');
