@@ -1,7 +1,7 @@
 import type { BtfView } from '@bpfkit/kernel-api';
 import { vmlinuxId } from './btf-names.js';
 import { SetupError, type InfoRecords, type LoadPlan } from './plan.js';
-import type { CorpusBtfIdReloc, CorpusCase, CorpusMap } from './schema.js';
+import type { CorpusCase, CorpusMap } from './schema.js';
 import { fromHex, type ReplaySys } from './sys.js';
 
 /** The fds a progs case's setup made: maps by corpus id, BTF blobs by key. */
@@ -65,17 +65,7 @@ function records(hex: string | null | undefined, recSize: number | null | undefi
 }
 
 /** The parts of a progs program (the case itself or an aux program) its load needs. */
-export interface ProgsProgram {
-  readonly insns: readonly string[] | null;
-  readonly map_relocs?: CorpusCase['map_relocs'];
-  readonly btf_id_relocs?: readonly CorpusBtfIdReloc[];
-  readonly prog_btf?: string | null;
-  readonly func_info_hex?: string | null;
-  readonly func_info_rec_size?: number | null;
-  readonly line_info_hex?: string | null;
-  readonly line_info_rec_size?: number | null;
-  readonly attach_btf?: { readonly name: string; readonly btf_kind?: string | number } | null;
-}
+export type ProgsProgram = Pick<CorpusCase, 'insns' | 'map_relocs' | 'btf_id_relocs' | 'prog_btf' | 'func_info_hex' | 'func_info_rec_size' | 'line_info_hex' | 'line_info_rec_size' | 'attach_btf'>;
 
 /** Patches a progs program's map fds and BTF ids into its instructions and gathers its BTF records. */
 export function planProgsLoad(sys: ReplaySys, fds: ProgsFds, p: ProgsProgram, insns: Uint8Array, blobs: Readonly<Record<string, string>>, vmlinux: BtfView | undefined): LoadPlan {
