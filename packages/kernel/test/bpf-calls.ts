@@ -1,4 +1,5 @@
 import { BpfError, type Task } from '@bpfkit/kernel-api';
+import { insn } from '@bpfkit/kernel/syscall-cases';
 import {
   BpfCmd,
   BpfProgType,
@@ -58,16 +59,8 @@ export function freeze(t: Task, fd: number): number {
   return t.bpf(BpfCmd.BPF_MAP_FREEZE, encodeMapElemAttr({ map_fd: fd }));
 }
 
-/** One instruction. */
-export function insn(code: number, dst: number, src: number, off: number, imm: number): number[] {
-  const b = new Uint8Array(8);
-  const v = new DataView(b.buffer);
-  v.setUint8(0, code);
-  v.setUint8(1, (src << 4) | dst);
-  v.setInt16(2, off, true);
-  v.setInt32(4, imm, true);
-  return [...b];
-}
+/** One instruction (shared with the syscall cases). */
+export { insn };
 
 export function loadProg(t: Task, type: number, insns: number[]): number {
   return t.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({

@@ -1,5 +1,6 @@
 export { CaseRunner, runSyscallCase, type CaseResult, type MmapCapable, type FailureReason, type Observation, type Observed, type SyscallCase } from './runner.js';
 export { hex, unhex } from './ops.js';
+export { insn } from './prog-bytes.js';
 import { ATTR_CASES } from './attr-cases.js';
 import { BATCH_CASES } from './batch-cases.js';
 import { BTF_MAP_CASES } from './btf-cases.js';
