@@ -1,0 +1,5 @@
+import test from 'ava';
+
+test('package builds', (t) => {
+  t.pass();
+});
