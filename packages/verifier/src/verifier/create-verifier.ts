@@ -30,13 +30,17 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const insns = decodeSlots(req.insns);
       let checker: Checker | undefined;
       let stackDepth = 0;
+      let subprogStack: readonly number[] = [];
+      const started = performance.now();
       let failure: Reject | undefined;
       try {
         checkInsnTable(log, insns);
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);
-        stackDepth = checker.run().stackDepth;
+        const result = checker.run();
+        stackDepth = result.stackDepth;
+        subprogStack = Array.from({ length: subprogs.length - 1 }, (_, i) => result.subprogStack[i] ?? 0);
       } catch (e) {
         if (!(e instanceof Reject)) throw e;
         failure = e;
@@ -44,6 +48,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const processed = checker?.processed ?? 0;
       // At log level 1 an accepted program keeps only the statistics.
       if (failure === undefined && (req.logLevel & 2) === 0) log.reset(0);
+      if ((req.logLevel & LOG_STATS) !== 0) {
+        log.line(`verification time ${String(Math.round((performance.now() - started) * 1000))} usec`);
+        log.line(`stack depth ${(subprogStack.length === 0 ? [0] : subprogStack).join('+')}`);
+      }
       if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed, checker?.maxStatesPerInsn ?? 0, checker?.totalStates ?? 0));
       const fin = log.finalize();
       if (fin.truncated) {

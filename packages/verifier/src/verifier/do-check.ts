@@ -20,7 +20,7 @@ export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** `BPF_F_TEST_STATE_FREQ`: a checkpoint at every prune point. */
 const TEST_STATE_FREQ = 1 << 3;
 
-export interface CheckResult { insnProcessed: number; stackDepth: number }
+export interface CheckResult { insnProcessed: number; stackDepth: number; subprogStack: readonly number[] }
 
 /** `do_check`: walks every path of the program, one instruction at a time, on abstract register and stack states. */
 export class Checker {
@@ -109,7 +109,7 @@ export class Checker {
       pc = next;
     }
     checkMaxStackDepth(env);
-    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0 };
+    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack: env.subprogStack };
   }
 
   /**
