@@ -1,0 +1,96 @@
+import type { Btf, BtfType } from '@bpfkit/btf';
+import { isBpfError } from '@bpfkit/kernel-api';
+
+/** A type id and its type. */
+export interface TypeRef {
+  readonly id: number;
+  readonly type: BtfType;
+}
+
+/**
+ * `skip_mods_and_typedefs`: follows typedefs and qualifiers. `undefined` for an unknown
+ * id, and for a dangling id or a loop in unvalidated BTF (libbpf's NULL).
+ */
+export function skipMods(btf: Btf, id: number): TypeRef | undefined {
+  try {
+    return btf.resolve(id);
+  } catch (e) {
+    if (isBpfError(e)) return undefined;
+    throw e;
+  }
+}
+
+/** `btf__resolve_size`: `undefined` where libbpf returns an error (void, FWD, FUNC, bad ids). */
+export function resolveSize(btf: Btf, id: number): number | undefined {
+  try {
+    return btf.size(id);
+  } catch (e) {
+    if (isBpfError(e)) return undefined;
+    throw e;
+  }
+}
+
+/** `btf_kind_str`: the lower-case kind name libbpf prints. */
+export function kindStr(t: BtfType): string {
+  return t.kind === 'VOID' ? 'unkn' : t.kind.toLowerCase();
+}
+
+/** `[id] kind name` as libbpf's messages print a type (`<anon>` for no name). */
+export function typeLabel(btf: Btf, id: number): string {
+  const t = btf.type(id);
+  if (t === undefined) return `[${id}] <unknown>`;
+  return `[${id}] ${kindStr(t)} ${t.name === '' ? '<anon>' : t.name}`;
+}
+
+export function isComposite(t: BtfType): t is Extract<BtfType, { kind: 'STRUCT' | 'UNION' }> {
+  return t.kind === 'STRUCT' || t.kind === 'UNION';
+}
+
+export function isAnyEnum(t: BtfType): t is Extract<BtfType, { kind: 'ENUM' | 'ENUM64' }> {
+  return t.kind === 'ENUM' || t.kind === 'ENUM64';
+}
+
+/** `btf_kind_core_compat`: same kind, or both enums of either width. */
+export function kindsCompat(a: BtfType, b: BtfType): boolean {
+  return a.kind === b.kind || (isAnyEnum(a) && isAnyEnum(b));
+}
+
+/** `btf_vlen`: members, enumerators or parameters (0 for other kinds). */
+export function vlen(t: BtfType): number {
+  switch (t.kind) {
+    case 'STRUCT':
+    case 'UNION':
+      return t.members.length;
+    case 'ENUM':
+    case 'ENUM64':
+      return t.values.length;
+    case 'FUNC_PROTO':
+      return t.params.length;
+    default:
+      return 0;
+  }
+}
+
+/** A FWD's, STRUCT's or UNION's `kind_flag` (union-ness / bitfield members). */
+export function kflag(t: BtfType): boolean {
+  if (t.kind === 'FWD') return t.union;
+  if (t.kind === 'STRUCT' || t.kind === 'UNION') return t.kflag;
+  if (t.kind === 'ENUM' || t.kind === 'ENUM64') return t.signed;
+  return false;
+}
+
+/**
+ * Length of a name without its flavor: everything up to the last `X___Y` separator
+ * (X and Y not underscores), as `bpf_core_essential_name_len`.
+ */
+export function essentialNameLen(name: string): number {
+  for (let i = name.length - 5; i >= 0; i--) {
+    if (name[i] !== '_' && name[i + 1] === '_' && name[i + 2] === '_' && name[i + 3] === '_' && name[i + 4] !== '_') return i + 1;
+  }
+  return name.length;
+}
+
+/** The name without its `___flavor` suffix. @example essentialName('task_struct___old'); // 'task_struct' */
+export function essentialName(name: string): string {
+  return name.slice(0, essentialNameLen(name));
+}
