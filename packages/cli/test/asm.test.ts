@@ -52,7 +52,7 @@ test('a bad instruction is one line naming the problem, exit code 1', async (t) 
 
 test('a truncated program is refused with EINVAL', async (t) => {
   const bin = join(tmp, 'trunc.bin');
-  writeFileSync(bin, Buffer.from('18010000000000000000', 'hex'));
+  writeFileSync(bin, Buffer.from('1801000000000000', 'hex')); // ld_imm64 without its second slot
   const r = await run('disasm', bin);
   t.is(r.code, 1);
   t.regex(r.stderr, /^bpfkit: EINVAL/);

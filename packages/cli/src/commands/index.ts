@@ -3,8 +3,10 @@ import type { Io } from '../output.js';
 import { registerAsm } from './asm.js';
 import { registerBtf } from './btf.js';
 import { registerCorpus } from './corpus.js';
+import { registerDisasm } from './disasm.js';
 import { registerProg } from './prog.js';
 import { registerDemo } from './demo.js';
+import { registerObject } from './object.js';
 import { registerScenario } from './scenario.js';
 import { registerToken } from './token.js';
 import { registerVerify } from './verify.js';
@@ -13,4 +15,4 @@ import { registerVerify } from './verify.js';
 export type RegisterCommand = (program: Command, io: Io) => void;
 
 /** Every verb of `bpfkit`, in help order. */
-export const COMMANDS: readonly RegisterCommand[] = [registerAsm, registerBtf, registerVerify, registerProg, registerToken, registerScenario, registerCorpus, registerDemo];
+export const COMMANDS: readonly RegisterCommand[] = [registerDisasm, registerAsm, registerBtf, registerVerify, registerProg, registerObject, registerToken, registerScenario, registerCorpus, registerDemo];
