@@ -9,6 +9,8 @@
 // Lengths and checksums are computed, never typed in, so a frame here is one a
 // kernel would accept.
 
+import { fileURLToPath } from 'node:url';
+
 const MAC_A = '02000000000a';
 const MAC_B = '02000000000b';
 
@@ -125,7 +127,10 @@ function check(h) {
 }
 
 const args = process.argv.slice(2);
-if (args[0] === '--check') {
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (!isMain) {
+	// imported (steps.mjs): no command line to serve
+} else if (args[0] === '--check') {
 	for (const h of args.slice(1)) console.log(JSON.stringify(check(h)));
 } else if (args.length > 0) {
 	for (const name of args) {
