@@ -87,6 +87,11 @@ function ringbufs() {
 	});
 }
 
+function programInfo(name) {
+	const out = execFileSync('python3', [join(here, 'test_run.py')], { input: JSON.stringify({ info: join(progDir, name) }), encoding: 'utf8' });
+	return { name, ...JSON.parse(out) };
+}
+
 const isZero = (h) => !/[^0]/.test(h);
 
 /** Every pinned map's entries; array maps without their all-zero entries, as object-run.md does. */
@@ -113,7 +118,7 @@ function dumpMaps() {
 const result = { file: basename(objPath), kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim() };
 try {
 	const load = bpftool(['prog', 'loadall', patchedObject(), progDir, 'pinmaps', mapDir], { json: false });
-	result.load = load.ok ? { ok: true, programs: readdirSync(progDir).sort() } : { ok: false, error: load.error.split('\n').slice(-40) };
+	result.load = load.ok ? { ok: true, programs: readdirSync(progDir).sort().map(programInfo) } : { ok: false, error: load.error.split('\n').slice(-40) };
 	if (load.ok) {
 		result.maps_after_load = dumpMaps();
 		result.steps = spec.steps.map((step) => {

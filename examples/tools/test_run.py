@@ -2,7 +2,8 @@
 """BPF_PROG_TEST_RUN on a pinned program, for kernel-run.mjs (bpftool's `prog run`
 always sends fields a raw_tp test run must leave empty, so it cannot run one).
 
-Reads one JSON request on stdin:
+Reads one JSON request on stdin, {"info": "/sys/fs/bpf/x/prog"} (prints the
+program's verified_insns and xlated instruction count) or:
   {"prog": "/sys/fs/bpf/x/prog", "data_in": hex|null, "data_size_out": n,
    "ctx_in": hex|null, "ctx_size_out": n, "repeat": n,
    "ringbufs": [{"name": ..., "path": "/sys/fs/bpf/x_maps/events", "size": 65536}]}
@@ -20,6 +21,10 @@ import sys
 SYS_BPF = 321  # x86_64
 BPF_OBJ_GET = 7
 BPF_PROG_TEST_RUN = 10
+BPF_OBJ_GET_INFO_BY_FD = 15
+PROG_INFO_SIZE = 232
+PROG_INFO_XLATED_LEN = 20
+PROG_INFO_VERIFIED_INSNS = 216
 RINGBUF_BUSY = 1 << 31
 RINGBUF_DISCARD = 1 << 30
 RINGBUF_HDR = 8
@@ -65,8 +70,22 @@ def drain_ringbuf(path, size):
     return samples
 
 
+def prog_info(path):
+    fd = obj_get(path)
+    info = ctypes.create_string_buffer(PROG_INFO_SIZE)
+    rc, _ = bpf(BPF_OBJ_GET_INFO_BY_FD, struct.pack('<IIQ', fd, PROG_INFO_SIZE, ctypes.addressof(info)))
+    os.close(fd)
+    if rc < 0:
+        return {'rc': rc}
+    return {'xlated_insn_cnt': struct.unpack_from('<I', info, PROG_INFO_XLATED_LEN)[0] // 8,
+            'verified_insns': struct.unpack_from('<I', info, PROG_INFO_VERIFIED_INSNS)[0]}
+
+
 def main():
     req = json.load(sys.stdin)
+    if 'info' in req:
+        print(json.dumps(prog_info(req['info'])))
+        return
     os.sched_setaffinity(0, {0})
     prog = obj_get(req['prog'])
     data_in = bytes.fromhex(req['data_in']) if req.get('data_in') else b''
