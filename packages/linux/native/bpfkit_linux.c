@@ -7,6 +7,8 @@
  * Node-API is a stable C ABI, and these signatures never change.
  *
  * Every function returns a number instead of throwing: -errno on failure.
+ * Besides bpf(2): memory, mmap, and the few calls the delegation harness needs
+ * (fsopen/fsconfig/fsmount, a socketpair and fd passing with SCM_RIGHTS).
  * Address bookkeeping (which ranges belong to the caller) lives in JS; this
  * file trusts the addresses it is given.
  */
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -173,6 +176,154 @@ static napi_value js_munmap(napi_env env, napi_callback_info info) {
   return int_result(env, munmap((void *)(uintptr_t)addr, (size_t)length) < 0 ? -errno : 0);
 }
 
+/* A string argument: a Uint8Array whose last byte is NUL (an empty array is NULL). */
+static bool get_cstr(napi_env env, napi_value v, const char **s) {
+  uint8_t *p = NULL;
+  size_t len = 0;
+  if (!get_bytes(env, v, &p, &len)) return false;
+  if (len == 0) {
+    *s = NULL;
+    return true;
+  }
+  if (p[len - 1] != 0) return false;
+  *s = (const char *)p;
+  return true;
+}
+
+/* fsopen(fsname: cstr, flags): fd or -errno. */
+static napi_value js_fsopen(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const char *name = NULL;
+  int32_t flags = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 || !get_cstr(env, argv[0], &name) ||
+      name == NULL || napi_get_value_int32(env, argv[1], &flags) != 0)
+    return bad_args(env, "fsopen(fsname: Uint8Array (NUL-terminated), flags: number)");
+  long r = syscall(SYS_fsopen, name, (unsigned int)flags);
+  return int_result(env, r < 0 ? -errno : (int32_t)r);
+}
+
+/* fsconfig(fd, cmd, key: cstr | empty, value: cstr | empty, aux): 0 or -errno. Only string values. */
+static napi_value js_fsconfig(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t fd = -1, cmd = 0, aux = 0;
+  const char *key = NULL, *value = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 5 ||
+      napi_get_value_int32(env, argv[0], &fd) != 0 || napi_get_value_int32(env, argv[1], &cmd) != 0 ||
+      !get_cstr(env, argv[2], &key) || !get_cstr(env, argv[3], &value) ||
+      napi_get_value_int32(env, argv[4], &aux) != 0)
+    return bad_args(env, "fsconfig(fd, cmd: number, key, value: Uint8Array (NUL-terminated or empty), aux: number)");
+  long r = syscall(SYS_fsconfig, fd, (unsigned int)cmd, key, value, aux);
+  return int_result(env, r < 0 ? -errno : (int32_t)r);
+}
+
+/* fsmount(fd, flags, attrFlags): mount fd (O_PATH) or -errno. */
+static napi_value js_fsmount(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd = -1, flags = 0, attrs = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 3 ||
+      napi_get_value_int32(env, argv[0], &fd) != 0 || napi_get_value_int32(env, argv[1], &flags) != 0 ||
+      napi_get_value_int32(env, argv[2], &attrs) != 0)
+    return bad_args(env, "fsmount(fd, flags, attrFlags: number)");
+  long r = syscall(SYS_fsmount, fd, (unsigned int)flags, (unsigned int)attrs);
+  return int_result(env, r < 0 ? -errno : (int32_t)r);
+}
+
+/* socketpair(type, out: Uint8Array(8)): 0 with two int32 fds in out, or -errno. AF_UNIX only. */
+static napi_value js_socketpair(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t type = 0;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  int sv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 ||
+      napi_get_value_int32(env, argv[0], &type) != 0 || !get_bytes(env, argv[1], &out, &out_len) || out_len != 8)
+    return bad_args(env, "socketpair(type: number, out: Uint8Array(8))");
+  if (socketpair(AF_UNIX, type, 0, sv) < 0) return int_result(env, -errno);
+  memcpy(out, sv, sizeof sv);
+  return int_result(env, 0);
+}
+
+/* sendfd(sock, byte, fd): sends one data byte, with fd attached (SCM_RIGHTS) unless fd < 0.
+ * Returns 1 or -errno. */
+static napi_value js_sendfd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t sock = -1, byte = 0, fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 3 ||
+      napi_get_value_int32(env, argv[0], &sock) != 0 || napi_get_value_int32(env, argv[1], &byte) != 0 ||
+      napi_get_value_int32(env, argv[2], &fd) != 0)
+    return bad_args(env, "sendfd(sock, byte, fd: number)");
+  char data = (char)byte;
+  struct iovec iov = {.iov_base = &data, .iov_len = 1};
+  union {
+    struct cmsghdr hdr;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (fd >= 0) {
+    memset(&ctl, 0, sizeof ctl);
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof ctl.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return int_result(env, r < 0 ? -errno : (int32_t)r);
+}
+
+/* recvfd(sock, flags, out: Uint8Array(8)): bytes received (0 at end of stream) or -errno.
+ * out gets the int32 fd received (-1 if none; closed-on-exec) and the data byte at offset 4.
+ * flags: MSG_DONTWAIT or 0. */
+static napi_value js_recvfd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t sock = -1, flags = 0;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 3 ||
+      napi_get_value_int32(env, argv[0], &sock) != 0 || napi_get_value_int32(env, argv[1], &flags) != 0 ||
+      !get_bytes(env, argv[2], &out, &out_len) || out_len != 8)
+    return bad_args(env, "recvfd(sock, flags: number, out: Uint8Array(8))");
+  char data = 0;
+  struct iovec iov = {.iov_base = &data, .iov_len = 1};
+  union {
+    struct cmsghdr hdr;
+    char buf[CMSG_SPACE(sizeof(int) * 4)];
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  ssize_t r;
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | (flags & MSG_DONTWAIT));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return int_result(env, -errno);
+  int32_t got = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      /* Keep the first fd; never leak extra ones a peer attached. */
+      if (got < 0)
+        got = fd;
+      else
+        close(fd);
+    }
+  }
+  memcpy(out, &got, 4);
+  out[4] = (uint8_t)data;
+  return int_result(env, (int32_t)r);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn = NULL;
   if (napi_create_function(env, name, (size_t)-1, cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -187,6 +338,12 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "copy", js_copy);
   export_fn(env, exports, "mmap", js_mmap);
   export_fn(env, exports, "munmap", js_munmap);
+  export_fn(env, exports, "fsopen", js_fsopen);
+  export_fn(env, exports, "fsconfig", js_fsconfig);
+  export_fn(env, exports, "fsmount", js_fsmount);
+  export_fn(env, exports, "socketpair", js_socketpair);
+  export_fn(env, exports, "sendfd", js_sendfd);
+  export_fn(env, exports, "recvfd", js_recvfd);
   return exports;
 }
 

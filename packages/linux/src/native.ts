@@ -17,6 +17,18 @@ export interface NativeBridge {
   /** `mmap(NULL, length, prot, flags, fd, offset)`: 0 with the address in `out`, or -errno. */
   mmap(fd: number, length: number, prot: number, flags: number, offset: number, out: Uint8Array): number;
   munmap(addr: bigint, length: number): number;
+  /** `fsopen(name, flags)`; `name` NUL-terminated. */
+  fsopen(name: Uint8Array, flags: number): number;
+  /** `fsconfig(fd, cmd, key, value, aux)`; strings NUL-terminated, an empty array is NULL. */
+  fsconfig(fd: number, cmd: number, key: Uint8Array, value: Uint8Array, aux: number): number;
+  /** `fsmount(fd, flags, attrFlags)`: an O_PATH mount fd. */
+  fsmount(fd: number, flags: number, attrFlags: number): number;
+  /** `socketpair(AF_UNIX, type, 0)`: 0 with the two fds (int32 LE) in `out`. */
+  socketpair(type: number, out: Uint8Array): number;
+  /** `sendmsg` of one byte, with `fd` attached by SCM_RIGHTS unless it is negative. */
+  sendfd(sock: number, byte: number, fd: number): number;
+  /** `recvmsg` of one byte (flags: 0 or MSG_DONTWAIT): bytes read, with the fd (or -1) at out[0..4] and the byte at out[4]. */
+  recvfd(sock: number, flags: number, out: Uint8Array): number;
 }
 
 /** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */

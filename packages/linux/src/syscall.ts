@@ -1,6 +1,7 @@
+import { openSync } from 'node:fs';
 import { BpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, encodeMapCreateAttr } from '@bpfkit/uapi';
-import { closeError, syscallError } from './errors.js';
+import { closeError, openError, syscallError } from './errors.js';
 import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
 import { checkOutPointers, readField } from './out-pointers.js';
@@ -15,6 +16,11 @@ export interface LinuxSyscallOptions {
   readonly cacheDir?: string;
   /** C compiler used on first use (default `cc`); unused once the bridge is cached. */
   readonly compiler?: string;
+  /**
+   * Check on creation that `bpf()` is permitted (default `true`). Pass `false` inside a user
+   * namespace, where every command may need a BPF token and a plain map create fails with EPERM.
+   */
+  readonly probe?: boolean;
 }
 
 /** `BpfSyscall` on the real kernel; `memory` is real memory of this process. */
@@ -24,9 +30,15 @@ export interface LinuxSyscall extends BpfSyscall {
   mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   /** `munmap()` of a mapping made by {@link mmap}. */
   munmap(mapping: MemoryMapping): void;
+  /**
+   * `open(path, flags)` in this process (flags as open(2), default O_RDONLY; Node adds O_CLOEXEC),
+   * like the simulated kernel's `Task.open`: e.g. a bpffs directory for BPF_TOKEN_CREATE or a pin.
+   * Returns the fd ({@link close} it); failures are `BpfError(<errno>, 'linux:open')`.
+   */
+  open(path: string, flags?: number): number;
 }
 
-const KNOWN_OPTIONS = new Set(['cacheDir', 'compiler']);
+const KNOWN_OPTIONS = new Set(['cacheDir', 'compiler', 'probe']);
 
 // Where a failed load left its log: read back so BpfError.log carries it, like the simulated kernel.
 const LOG_FIELDS: ReadonlyMap<number, readonly [string, string, string]> = new Map([
@@ -69,13 +81,15 @@ function probe(native: NativeBridge): void {
  *
  * @example
  * const sys = createLinuxSyscall();
+ * const bpffs = sys.open('/sys/fs/bpf', O_DIRECTORY); // an fd for BPF_TOKEN_CREATE or BPF_OBJ_PIN paths
+ * sys.close(bpffs);
  * const fd = sys.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type: BpfMapType.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 }));
  * sys.close(fd);
  */
 export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSyscall {
   for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k)) throw new TypeError(`createLinuxSyscall: unknown option ${k}`);
   const native = loadNativeBridge(options);
-  probe(native);
+  if (options.probe !== false) probe(native);
   const memory = createLinuxUserMemory(native);
   const mappings = new Set<LinuxMapping>();
   return {
@@ -99,6 +113,15 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
       const r = native.bpf(cmd, attr);
       if (r < 0) throw syscallError(cmd, -r, readLog(cmd, attr, memory));
       return r;
+    },
+    open(path, flags = 0) {
+      if (typeof path !== 'string' || path.includes('\0')) throw new BpfError('EINVAL', 'linux:open', 'open: path must be a string without NUL bytes');
+      if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fff_ffff) throw new BpfError('EINVAL', 'linux:open', `open(${path}): flags ${String(flags)} are not an int`);
+      try {
+        return openSync(path, flags);
+      } catch (e) {
+        throw openError(path, e);
+      }
     },
     close(fd) {
       if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) throw new BpfError('EBADF', 'linux:close', `fd ${String(fd)} is not a file descriptor`);
