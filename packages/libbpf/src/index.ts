@@ -1,1 +1,12 @@
-export {};
+export type { LibbpfHost } from './host.js';
+export * from './commands/index.js';
+export { resolveTokenPath, prepareToken, BPF_FS_DEFAULT_PATH, type TokenSource } from './token.js';
+export { BpfObject, type OpenOptions, type ObjectState } from './object/object.js';
+export { BpfProgram, type LoadRecord, type MapRef } from './object/program.js';
+export { BpfMap, isPercpuMapType, type MapOrigin, type MapContext } from './object/map.js';
+export { GlobalData } from './object/globals.js';
+export type { LoadReport } from './object/load.js';
+export { internalMapName, objectNameFromPath, progTypeStr, mapTypeStr, attachTypeStr } from './object/names.js';
+export { findVmlinuxBtf } from './object/target-btf.js';
+export { kernelVersionCode } from './object/externs.js';
+export { sanitizeObjectBtf, type KconfigLayout } from './object/btf-sanitize.js';

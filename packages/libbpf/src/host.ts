@@ -1,0 +1,17 @@
+import type { BpfSyscall, MemoryMapping } from '@bpfkit/kernel-api';
+
+/**
+ * What the client needs from a process: `bpf()`, plus `open()` for bpffs paths
+ * (token, pins) and `mmap()` when present. A simulated `Task` and
+ * `@bpfkit/linux`'s `LinuxSyscall` both satisfy it.
+ *
+ * @example
+ * const host: LibbpfHost = createDefaultKernel().init;
+ * const obj = BpfObject.open(bytes, { name: 'xdp_fw', host });
+ */
+export interface LibbpfHost extends BpfSyscall {
+  /** `open(path, flags)`; returns an fd the caller closes with `close`. */
+  open?(path: string, flags?: number): number;
+  /** `mmap()` of an fd (a `BPF_F_MMAPABLE` map). */
+  mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
+}

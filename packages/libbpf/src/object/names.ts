@@ -1,0 +1,53 @@
+import { bpfAttachTypeTable, bpfMapTypeTable, bpfProgTypeTable, enumShortName } from '@bpfkit/uapi';
+
+const BPF_OBJ_NAME_LEN = 16;
+
+/**
+ * The kernel-visible name libbpf gives the map of a global data section: up to
+ * `15 - max(7, len(section))` characters of the object name, then the section
+ * name; a custom `.data.foo`-style section keeps its own name. Characters the kernel
+ * refuses become `_`.
+ *
+ * @example
+ * internalMapName('xdp_filter', '.rodata'); // 'xdp_filt.rodata'
+ * internalMapName('xdp_filter', '.kconfig'); // 'xdp_fil.kconfig'
+ */
+export function internalMapName(objName: string, section: string): string {
+  const sfxLen = Math.min(Math.max(7, section.length), BPF_OBJ_NAME_LEN - 1);
+  const pfxLen = section.slice(1).includes('.') ? 0 : Math.min(BPF_OBJ_NAME_LEN - sfxLen - 1, objName.length);
+  const name = objName.slice(0, pfxLen) + section.slice(0, sfxLen);
+  return name.replace(/[^A-Za-z0-9_.]/g, '_');
+}
+
+/**
+ * libbpf's object name: the file's basename without `.o`, else `fallback`.
+ *
+ * @example
+ * objectNameFromPath('/tmp/xdp_fw.bpf.o'); // 'xdp_fw.bpf'
+ */
+export function objectNameFromPath(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  return base.endsWith('.o') ? base.slice(0, -2) : base;
+}
+
+/** A stable default name for an object opened from bytes: `obj_` and 8 hex digits of an FNV-1a hash. */
+export function defaultObjectName(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return `obj_${h.toString(16).padStart(8, '0')}`;
+}
+
+/** `libbpf_bpf_prog_type_str()`. @example progTypeStr(6); // 'xdp' */
+export function progTypeStr(type: number): string {
+  return enumShortName(bpfProgTypeTable, type) ?? `prog_type_${String(type)}`;
+}
+
+/** `libbpf_bpf_map_type_str()`. @example mapTypeStr(1); // 'hash' */
+export function mapTypeStr(type: number): string {
+  return enumShortName(bpfMapTypeTable, type) ?? `map_type_${String(type)}`;
+}
+
+/** `libbpf_bpf_attach_type_str()`. @example attachTypeStr(37); // 'xdp' */
+export function attachTypeStr(type: number): string {
+  return enumShortName(bpfAttachTypeTable, type) ?? `attach_type_${String(type)}`;
+}

@@ -1,0 +1,97 @@
+import { BpfError } from '@bpfkit/kernel-api';
+import type { ProgramSpec } from '@bpfkit/elf';
+import { bpfProgTestRun, type TestRunOptions, type TestRunResult } from '../commands/prog.js';
+import type { LibbpfHost } from '../host.js';
+import { attachTypeStr, progTypeStr } from './names.js';
+
+/** One `ld_imm64` of a submitted program that refers to a map. @example { insn: 6, kind: 'map_fd', map: 'counts' } */
+export interface MapRef {
+  /** Slot index in the submitted program. */
+  readonly insn: number;
+  readonly kind: 'map_fd' | 'map_value';
+  /** The map's name (`bpf_map__name`). */
+  readonly map: string;
+  /** Offset in the value, for `map_value`. */
+  readonly valueOff?: number;
+}
+
+/** What one program load attempt did (filled on success and on failure). @example prog.loadRecord?.verifiedInsns; */
+export interface LoadRecord {
+  readonly loaded: boolean;
+  /** The instructions submitted (subprograms appended, relocated, fds in the imms). */
+  readonly insns: Uint8Array;
+  /** The same with every fd imm zeroed (map refs, BTF object fds): stable across runs and kernels. */
+  readonly insnsNoFds: Uint8Array;
+  /** Slots submitted. */
+  readonly insnCnt: number;
+  readonly mapRefs: readonly MapRef[];
+  /** The verifier log: of the load at the asked level, or of the level-1 retry after a failure. */
+  readonly log: string;
+  /** The log of the first attempt when a failure was retried at level 1. */
+  readonly firstLog?: string;
+  /** The errno name of a failed load. */
+  readonly errno?: string;
+  /** `bpf_prog_info.verified_insns` after a successful load. */
+  readonly verifiedInsns?: number;
+  /** CO-RE log lines (libbpf style). */
+  readonly coreLog: readonly string[];
+}
+
+/**
+ * One program of a {@link BpfObject}.
+ *
+ * @example
+ * const p = obj.program('xdp_filter');
+ * p.progTypeName;           // 'xdp'
+ * p.autoload = false;       // before load
+ * obj.load(); p.fd;         // -1 when not loaded
+ */
+export class BpfProgram {
+  readonly name: string;
+  /** The section without `?`. */
+  readonly section: string;
+  readonly progType: number;
+  readonly expectedAttachType: number;
+  /** Slots of the program's own code (before subprograms are appended). */
+  readonly insnCntAtOpen: number;
+  readonly spec: ProgramSpec;
+  autoload: boolean;
+  /** Verifier log level for this program (default: the object's). */
+  logLevel: number | undefined;
+  fd = -1;
+  loadRecord: LoadRecord | undefined;
+  readonly #host: LibbpfHost;
+
+  constructor(spec: ProgramSpec, host: LibbpfHost) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.section = spec.section;
+    this.progType = spec.progType;
+    this.expectedAttachType = spec.expectedAttachType;
+    this.insnCntAtOpen = spec.slots;
+    this.autoload = spec.autoload;
+    this.logLevel = undefined;
+    this.#host = host;
+  }
+
+  /** `libbpf_bpf_prog_type_str()`: `xdp`, `sched_cls`, … */
+  get progTypeName(): string {
+    return progTypeStr(this.progType);
+  }
+
+  /** `libbpf_bpf_attach_type_str()` of the expected attach type, or null when it is 0 and the section sets none. */
+  get expectedAttachTypeName(): string | null {
+    return this.spec.expectedAttachTypeName === undefined ? null : attachTypeStr(this.expectedAttachType);
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN on the loaded program.
+   *
+   * @example
+   * prog.testRun({ dataIn: packet, dataSizeOut: 1500, repeat: 1 }).retval; // 2 (XDP_PASS)
+   */
+  testRun(opts: TestRunOptions = {}): TestRunResult {
+    if (this.fd < 0) throw new BpfError('EINVAL', 'libbpf:prog-not-loaded', `prog '${this.name}': not loaded`);
+    return bpfProgTestRun(this.#host, this.fd, opts);
+  }
+}
