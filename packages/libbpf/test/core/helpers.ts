@@ -80,7 +80,9 @@ export function ldImm64(dst: number, value: bigint): Uint8Array[] {
 export function program(...insns: (Uint8Array | Uint8Array[])[]): Uint8Array {
   const flat = insns.flat();
   const out = new Uint8Array(flat.length * 8);
-  flat.forEach((x, i) => out.set(x, i * 8));
+  flat.forEach((x, i) => {
+    out.set(x, i * 8);
+  });
   return out;
 }
 
