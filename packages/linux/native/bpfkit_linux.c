@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -190,6 +191,22 @@ static bool get_cstr(napi_env env, napi_value v, const char **s) {
   return true;
 }
 
+/* open(path: cstr, flags): fd (always O_CLOEXEC) or -errno. Not fs.openSync: Node tracks the fds
+ * it opens and warns when one closed elsewhere comes back. */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const char *path = NULL;
+  int32_t flags = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 || !get_cstr(env, argv[0], &path) ||
+      path == NULL || napi_get_value_int32(env, argv[1], &flags) != 0)
+    return bad_args(env, "open(path: Uint8Array (NUL-terminated), flags: number)");
+  int r;
+  do r = open(path, flags | O_CLOEXEC, 0);
+  while (r < 0 && errno == EINTR);
+  return int_result(env, r < 0 ? -errno : r);
+}
+
 /* fsopen(fsname: cstr, flags): fd or -errno. */
 static napi_value js_fsopen(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -338,6 +355,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "copy", js_copy);
   export_fn(env, exports, "mmap", js_mmap);
   export_fn(env, exports, "munmap", js_munmap);
+  export_fn(env, exports, "open", js_open);
   export_fn(env, exports, "fsopen", js_fsopen);
   export_fn(env, exports, "fsconfig", js_fsconfig);
   export_fn(env, exports, "fsmount", js_fsmount);

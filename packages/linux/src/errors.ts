@@ -23,11 +23,8 @@ export function closeError(fd: number, errno: number): BpfError {
   return new BpfError(code, 'linux:close', `close(${fd}) on Linux: ${code} (${ERRNO_DESCRIPTIONS[code]})`);
 }
 
-/** A Node fs error (or anything thrown by `fs.openSync`) as a {@link BpfError} (`linux:open`). */
-export function openError(path: string, e: unknown): BpfError {
-  const err = e as { code?: unknown; errno?: unknown };
-  const byNumber = typeof err.errno === 'number' ? errnoName(Math.abs(err.errno)) : undefined;
-  const byName = typeof err.code === 'string' && err.code in ERRNO_DESCRIPTIONS ? (err.code as ErrnoName) : undefined;
-  const code: ErrnoName = byNumber ?? byName ?? 'EIO';
-  return new BpfError(code, 'linux:open', `open(${path}) on Linux: ${code} (${ERRNO_DESCRIPTIONS[code]})`, { cause: e });
+/** open(2)'s `-errno` as a {@link BpfError} (`linux:open`). */
+export function openError(path: string, errno: number): BpfError {
+  const code: ErrnoName = errnoName(errno) ?? 'EIO';
+  return new BpfError(code, 'linux:open', `open(${path}) on Linux: ${code} (${ERRNO_DESCRIPTIONS[code]})`);
 }

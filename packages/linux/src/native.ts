@@ -17,6 +17,8 @@ export interface NativeBridge {
   /** `mmap(NULL, length, prot, flags, fd, offset)`: 0 with the address in `out`, or -errno. */
   mmap(fd: number, length: number, prot: number, flags: number, offset: number, out: Uint8Array): number;
   munmap(addr: bigint, length: number): number;
+  /** `open(path, flags | O_CLOEXEC)`; `path` NUL-terminated. */
+  open(path: Uint8Array, flags: number): number;
   /** `fsopen(name, flags)`; `name` NUL-terminated. */
   fsopen(name: Uint8Array, flags: number): number;
   /** `fsconfig(fd, cmd, key, value, aux)`; strings NUL-terminated, an empty array is NULL. */

@@ -1,4 +1,3 @@
-import { openSync } from 'node:fs';
 import { BpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, encodeMapCreateAttr } from '@bpfkit/uapi';
 import { closeError, openError, syscallError } from './errors.js';
@@ -31,7 +30,7 @@ export interface LinuxSyscall extends BpfSyscall {
   /** `munmap()` of a mapping made by {@link mmap}. */
   munmap(mapping: MemoryMapping): void;
   /**
-   * `open(path, flags)` in this process (flags as open(2), default O_RDONLY; Node adds O_CLOEXEC),
+   * `open(path, flags)` in this process (flags as open(2), default O_RDONLY; O_CLOEXEC is always added),
    * like the simulated kernel's `Task.open`: e.g. a bpffs directory for BPF_TOKEN_CREATE or a pin.
    * Returns the fd ({@link close} it); failures are `BpfError(<errno>, 'linux:open')`.
    */
@@ -117,11 +116,9 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
     open(path, flags = 0) {
       if (typeof path !== 'string' || path.includes('\0')) throw new BpfError('EINVAL', 'linux:open', 'open: path must be a string without NUL bytes');
       if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fff_ffff) throw new BpfError('EINVAL', 'linux:open', `open(${path}): flags ${String(flags)} are not an int`);
-      try {
-        return openSync(path, flags);
-      } catch (e) {
-        throw openError(path, e);
-      }
+      const r = native.open(new TextEncoder().encode(`${path}\0`), flags);
+      if (r < 0) throw openError(path, -r);
+      return r;
     },
     close(fd) {
       if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) throw new BpfError('EBADF', 'linux:close', `fd ${String(fd)} is not a file descriptor`);

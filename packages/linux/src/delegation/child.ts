@@ -1,6 +1,6 @@
 // Entry of the child Node process started by runWithDelegatedBpffs, inside a fresh user and
 // mount namespace. Not a public module: the parent runs it as a script.
-import { openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { O_DIRECTORY } from '@bpfkit/kernel-api';
 import { loadNativeBridge, type NativeBridge } from '../native.js';
 import { createLinuxSyscall } from '../syscall.js';
@@ -84,7 +84,8 @@ function setup(native: NativeBridge, spec: ChildSpec): DelegatedContext {
   const mountFd = receive(native, MSG_MOUNT);
   if (mountFd < 0) throw new SetupError('the parent sent no mount fd', 'EPROTO');
   const bpffsPath = `/proc/self/fd/${String(mountFd)}`;
-  const bpffsFd = openSync(bpffsPath, O_DIRECTORY);
+  const bpffsFd = native.open(cstr(bpffsPath), O_DIRECTORY);
+  if (bpffsFd < 0) throw new SetupError(`open(${bpffsPath}) in the child failed: ${errnoCode(bpffsFd)}`, 'EOPEN');
   process.env.BPFKIT_BPFFS_MOUNT_FD = String(mountFd);
   process.env.BPFKIT_BPFFS_FD = String(bpffsFd);
   process.env.BPFKIT_BPFFS_PATH = bpffsPath;

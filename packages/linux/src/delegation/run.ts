@@ -235,17 +235,20 @@ function killGroup(child: ChildProcess): void {
  * });
  */
 export function runWithDelegatedBpffs<R = unknown>(options: DelegatedRunOptions): Promise<DelegatedRunResult<R>> {
+  let native: NativeBridge;
+  let uidMap: string;
+  let gidMap: string;
   try {
     validate(options);
+    uidMap = mapText('uidMap', options.uidMap ?? ROOT_MAP);
+    gidMap = mapText('gidMap', options.gidMap ?? ROOT_MAP);
+    native = loadNativeBridge({
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.compiler === undefined ? {} : { compiler: options.compiler }),
+    });
   } catch (e) {
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
-  const native = loadNativeBridge({
-    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-    ...(options.compiler === undefined ? {} : { compiler: options.compiler }),
-  });
-  const uidMap = mapText('uidMap', options.uidMap ?? ROOT_MAP);
-  const gidMap = mapText('gidMap', options.gidMap ?? ROOT_MAP);
   const spec: ChildSpec = {
     moduleUrl: options.module.startsWith('file:') ? options.module : pathToFileURL(options.module).href,
     args: options.args ?? null,
