@@ -64,5 +64,5 @@ int count_egress(struct __sk_buff *skb)
 	return 1;	/* allow */
 }
 
-/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+/* GPL-compatible, so GPL-only helpers may be called; the source is MIT like the rest of bpfkit. */
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

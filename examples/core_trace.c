@@ -95,5 +95,5 @@ int BPF_PROG(handle_exec_raw, struct task_struct *p, int old_pid)
 	return emit_exec(FROM_RAW_TRACEPOINT, old_pid);
 }
 
-/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+/* GPL-compatible, so GPL-only helpers may be called; the source is MIT like the rest of bpfkit. */
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

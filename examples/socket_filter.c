@@ -57,5 +57,5 @@ int udp_only(struct __sk_buff *skb)
 	return skb->len;
 }
 
-/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+/* GPL-compatible, so GPL-only helpers may be called; the source is MIT like the rest of bpfkit. */
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

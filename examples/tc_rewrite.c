@@ -34,7 +34,7 @@ enum {
 	TTL_DECREMENTED = 1,
 	TTL_LEFT_ALONE = 2,	/* TTL of 0 or 1: not ours to expire */
 	PORT_REWRITTEN = 3,
-	NOT_IPV4 = 4,
+	NOT_IPV4 = 4,		/* or no whole IPv4 header */
 	NR_COUNTERS,
 };
 
@@ -142,5 +142,5 @@ int tc_rewrite(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+/* GPL-compatible, so GPL-only helpers may be called; the source is MIT like the rest of bpfkit. */
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -36,7 +36,7 @@ struct {
 	__type(value, struct verdicts);
 } by_source SEC(".maps");
 
-/* .bss: every packet the program saw, and those that were not IPv4 TCP/UDP. */
+/* .bss: every packet the program saw, and those it could not parse (not IPv4, or cut short). */
 __u64 packets_seen = 0;
 __u64 not_inspected = 0;
 
@@ -110,5 +110,5 @@ skip:
 	return XDP_PASS;
 }
 
-/* GPL-compatible, for the GPL-only helpers; the source is MIT like the rest of bpfkit. */
+/* GPL-compatible, so GPL-only helpers may be called; the source is MIT like the rest of bpfkit. */
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
