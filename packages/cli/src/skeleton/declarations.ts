@@ -73,7 +73,8 @@ function codecs(name: string, cName: string, target: string, size: number): stri
  * the exported `encode<Name>`/`decode<Name>`.
  */
 export function declarationSource(d: Decl, sink: HelperSink): string {
-  sink.need('codec');
+  sink.need('codecEncode');
+  sink.need('codecDecode');
   if (d.kind === 'alias') {
     let target: Decl = d.target;
     while (target.kind === 'alias') target = target.target;

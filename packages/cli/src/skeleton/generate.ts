@@ -47,7 +47,7 @@ export function generateSkeleton(spec: SkeletonSource, objectBytes: Uint8Array, 
   const unknown = Object.keys(opts).filter((k) => k !== 'objectName');
   if (unknown.length > 0) throw new BpfError('EINVAL', 'skeleton:bad-option', `unknown option ${unknown.join(', ')}`);
   if (opts.objectName === '') throw new BpfError('EINVAL', 'skeleton:bad-name', 'the object name is empty');
-  const needed = new Set<Helper>(['base64Decode', 'codec']);
+  const needed = new Set<Helper>(['base64Decode']);
   const sink = { need: (h: Helper) => needed.add(h) };
   const model = spec.btf === undefined ? undefined : new TypeModel(spec.btf);
   const base = pascalCase(opts.objectName);

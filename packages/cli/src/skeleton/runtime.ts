@@ -8,15 +8,13 @@ export interface Codec<T> {
   readonly size: number;
   read(v: DataView, o: number): T;
   write(v: DataView, o: number, x: T): void;
-}
-
-function codecEncode<T>(c: Codec<T>, x: T): Uint8Array {
+}`,
+  codecEncode: `function codecEncode<T>(c: Codec<T>, x: T): Uint8Array {
   const bytes = new Uint8Array(c.size);
   c.write(new DataView(bytes.buffer), 0, x);
   return bytes;
-}
-
-function codecDecode<T>(c: Codec<T>, bytes: Uint8Array, o = 0): T {
+}`,
+  codecDecode: `function codecDecode<T>(c: Codec<T>, bytes: Uint8Array, o = 0): T {
   if (bytes.length < o + c.size) throw new RangeError(\`need \${String(c.size)} bytes at \${String(o)}, got \${String(bytes.length)}\`);
   return c.read(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), o);
 }`,
@@ -77,20 +75,18 @@ function codecDecode<T>(c: Codec<T>, bytes: Uint8Array, o = 0): T {
   }
   return out;
 }`,
-  rawMap: `function isNotFound(e: unknown): boolean {
+  isNotFound: `function isNotFound(e: unknown): boolean {
   return typeof e === 'object' && e !== null && 'code' in e && e.code === 'ENOENT';
-}
-
-function rawLookup(m: BpfMap, key: Uint8Array): Uint8Array | undefined {
+}`,
+  rawLookup: `function rawLookup(m: BpfMap, key: Uint8Array): Uint8Array | undefined {
   try {
     return m.lookup(key) ?? undefined;
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
   }
-}
-
-function rawDelete(m: BpfMap, key: Uint8Array): boolean {
+}`,
+  rawDelete: `function rawDelete(m: BpfMap, key: Uint8Array): boolean {
   try {
     m.delete(key);
     return true;
@@ -98,9 +94,8 @@ function rawDelete(m: BpfMap, key: Uint8Array): boolean {
     if (isNotFound(e)) return false;
     throw e;
   }
-}
-
-function* rawKeys(m: BpfMap): Generator<Uint8Array> {
+}`,
+  rawKeys: `function* rawKeys(m: BpfMap): Generator<Uint8Array> {
   for (let k = m.nextKey(null); k !== null && k !== undefined; k = m.nextKey(k)) yield k;
 }`,
   typedMap: `/** A map with typed keys and values, over the client's byte-level handle. */
@@ -238,15 +233,24 @@ export class GlobalSection {
 export type Helper = keyof typeof SNIPPETS;
 
 const REQUIRES: Partial<Record<Helper, readonly Helper[]>> = {
-  typedMap: ['codec', 'rawMap'],
-  perCpuMap: ['codec', 'rawMap'],
-  globals: ['codec', 'rawMap'],
+  codecEncode: ['codec'],
+  codecDecode: ['codec'],
+  rawLookup: ['isNotFound'],
+  rawDelete: ['isNotFound'],
+  typedMap: ['codecEncode', 'codecDecode', 'rawLookup', 'rawDelete', 'rawKeys'],
+  perCpuMap: ['codecEncode', 'codecDecode', 'rawLookup', 'rawDelete', 'rawKeys'],
+  globals: ['codecEncode', 'codecDecode', 'rawLookup'],
 };
 
 /** The source of the helpers in `needed` (and what they call), in a fixed order. */
 export function helperSource(needed: ReadonlySet<Helper>): string {
-  const all = new Set<Helper>(needed);
-  for (const h of needed) for (const r of REQUIRES[h] ?? []) all.add(r);
+  const all = new Set<Helper>();
+  const add = (h: Helper): void => {
+    if (all.has(h)) return;
+    all.add(h);
+    for (const r of REQUIRES[h] ?? []) add(r);
+  };
+  for (const h of needed) add(h);
   return (Object.keys(SNIPPETS) as Helper[])
     .filter((h) => all.has(h))
     .map((h) => SNIPPETS[h])

@@ -186,6 +186,7 @@ export function classSource(
   out.push(`  static open(opts: ${optsType}): ${cls} {`, `    return new ${cls}(BpfObject.open(${bytesFn}(), { name: objectName, ...opts }));`, '  }', '');
   out.push('  /** Creates the maps and loads the programs. */');
   out.push("  load(...args: Parameters<BpfObject['load']>): ReturnType<BpfObject['load']> {", '    const r = this.obj.load(...args);', '    this.#loaded = true;', '    return r;', '  }', '');
+  out.push('  /** True once {@link load} has run: globals then read and write through their maps. */', '  get loaded(): boolean {', '    return this.#loaded;', '  }', '');
   out.push('  /** Closes every fd of the object. */', '  close(): void {', '    this.obj.close();', '  }', '}');
   return out.join('\n');
 }
