@@ -1,0 +1,210 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { BpfError } from '@bpfkit/kernel-api';
+import { loadObjectSpec, readElf, specToJson, ShType } from '@bpfkit/elf';
+import { FIXTURES, fixture } from './helpers.js';
+
+/** No single case may take longer than this (a loop that scales with a corrupted count would). */
+const CASE_MS = 2000;
+
+const objects = [...FIXTURES.map((n) => ({ name: n, bytes: fixture(n) })), { name: 'xdp_count', bytes: new Uint8Array(exampleBytes()) }];
+
+function exampleBytes(): Uint8Array {
+  return fixture('../../../../examples/xdp_count') // the CLI's example object;
+}
+
+/** Loads the bytes; anything but a spec or a BpfError, or a slow case, is a failure with the reason. */
+function outcome(bytes: Uint8Array): string {
+  const started = performance.now();
+  let result: string;
+  try {
+    specToJson(loadObjectSpec(bytes));
+    result = 'ok';
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw new Error(`not a BpfError: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
+    result = `${e.code} ${e.reason}`;
+  }
+  const ms = performance.now() - started;
+  if (ms > CASE_MS) throw new Error(`case took ${ms.toFixed(0)} ms`);
+  return result;
+}
+
+/** Where the interesting fields of one object live. */
+interface Layout {
+  readonly shoff: number;
+  readonly sections: readonly { offset: number; size: number; type: number; name: string; headerAt: number; entsize: number }[];
+}
+
+function layoutOf(bytes: Uint8Array): Layout {
+  const elf = readElf(bytes);
+  const shoff = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(40, true));
+  return {
+    shoff,
+    sections: elf.sections.map((s) => ({ offset: s.offset, size: s.size, type: s.type, name: s.name, headerAt: shoff + s.index * 64, entsize: s.entsize })),
+  };
+}
+
+const layouts = objects.map((o) => layoutOf(o.bytes));
+
+/** Boundary values a corrupted field takes. */
+function boundaries(len: number): bigint[] {
+  return [0n, 1n, 2n, 3n, 4n, 7n, 8n, 16n, 24n, 63n, 64n, 0x7fn, 0x80n, 0xffn, 0x100n, 0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn,
+    0x100000000n, 0x1fffffffffffffn, 0x20000000000000n, 0x7fffffffffffffffn, 0xffffffffffffffffn, BigInt(len), BigInt(len - 1), BigInt(len + 1)];
+}
+
+type Width = 1 | 2 | 4 | 8;
+
+function put(b: Uint8Array, at: number, width: Width, value: bigint): void {
+  if (at < 0 || at + width > b.length) return;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const masked = BigInt.asUintN(width * 8, value);
+  if (width === 1) v.setUint8(at, Number(masked));
+  else if (width === 2) v.setUint16(at, Number(masked), true);
+  else if (width === 4) v.setUint32(at, Number(masked), true);
+  else v.setBigUint64(at, masked, true);
+}
+
+/** A field of a structure: offset inside it and width. */
+type Field = readonly [number, Width];
+
+const EHDR_FIELDS: readonly Field[] = [[16, 2], [18, 2], [40, 8], [58, 2], [60, 2], [62, 2]];
+const SHDR_FIELDS: readonly Field[] = [[0, 4], [4, 4], [8, 8], [24, 8], [32, 8], [40, 4], [44, 4], [56, 8]];
+const SYM_FIELDS: readonly Field[] = [[0, 4], [4, 1], [5, 1], [6, 2], [8, 8], [16, 8]];
+const REL_FIELDS: readonly Field[] = [[0, 8], [8, 4], [12, 4]];
+const BTF_HDR_FIELDS: readonly Field[] = [[0, 2], [2, 1], [3, 1], [4, 4], [8, 4], [12, 4], [16, 4], [20, 4]];
+const BTF_EXT_HDR_FIELDS: readonly Field[] = [[0, 2], [2, 1], [4, 4], [8, 4], [12, 4], [16, 4], [20, 4], [24, 4], [28, 4]];
+
+/** The mutations a structure-aware fuzzer makes; each picks its target from the object's layout. */
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant('ehdr' as const), field: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('shdr' as const), section: fc.nat(), field: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('sym' as const), entry: fc.nat(), field: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('rel' as const), section: fc.nat(), entry: fc.nat(), field: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('btf-hdr' as const), field: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('btf-body' as const), at: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('btf-ext' as const), field: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('btf-ext-body' as const), at: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('code' as const), at: fc.nat(), value: fc.nat() }),
+  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat({ max: 7 }) }),
+  fc.record({ kind: fc.constant('btf-byte' as const), at: fc.nat(), value: fc.nat({ max: 255 }) }),
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+);
+
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+
+function pick<T>(list: readonly T[], i: number): T | undefined {
+  return list.length === 0 ? undefined : list[i % list.length];
+}
+
+/** Applies one mutation in place; returns the (possibly shorter) bytes. */
+function apply(b: Uint8Array, layout: Layout, m: Mutation): Uint8Array {
+  const values = boundaries(b.length);
+  const sectionNamed = (name: string) => layout.sections.find((s) => s.name === name && s.type === ShType.PROGBITS);
+  const value = (i: number): bigint => values[i % values.length] ?? 0n;
+  switch (m.kind) {
+    case 'ehdr': {
+      const f = pick(EHDR_FIELDS, m.field);
+      if (f !== undefined) put(b, f[0], f[1], value(m.value));
+      return b;
+    }
+    case 'shdr': {
+      const s = pick(layout.sections, m.section);
+      const f = pick(SHDR_FIELDS, m.field);
+      if (s !== undefined && f !== undefined) put(b, s.headerAt + f[0], f[1], value(m.value));
+      return b;
+    }
+    case 'sym': {
+      const symtab = layout.sections.find((s) => s.type === ShType.SYMTAB);
+      const f = pick(SYM_FIELDS, m.field);
+      if (symtab !== undefined && f !== undefined && symtab.size >= 24) put(b, symtab.offset + (m.entry % (symtab.size / 24)) * 24 + f[0], f[1], value(m.value));
+      return b;
+    }
+    case 'rel': {
+      const rel = pick(layout.sections.filter((s) => s.type === ShType.REL && s.size >= 16), m.section);
+      const f = pick(REL_FIELDS, m.field);
+      if (rel !== undefined && f !== undefined) put(b, rel.offset + (m.entry % (rel.size / 16)) * 16 + f[0], f[1], value(m.value));
+      return b;
+    }
+    case 'btf-hdr':
+    case 'btf-ext': {
+      const sec = sectionNamed(m.kind === 'btf-hdr' ? '.BTF' : '.BTF.ext');
+      const f = pick(m.kind === 'btf-hdr' ? BTF_HDR_FIELDS : BTF_EXT_HDR_FIELDS, m.field);
+      if (sec !== undefined && f !== undefined) put(b, sec.offset + f[0], f[1], value(m.value));
+      return b;
+    }
+    case 'btf-body':
+    case 'btf-ext-body': {
+      const sec = sectionNamed(m.kind === 'btf-body' ? '.BTF' : '.BTF.ext');
+      // Half the time a boundary value, half the time any value (BTF info words pack kind, vlen and kflag).
+      if (sec !== undefined && sec.size >= 4) put(b, sec.offset + (m.at % (sec.size >> 2)) * 4, 4, m.value % 2 === 0 ? value(m.value >> 1) : BigInt(m.value >> 1) * 3n);
+      return b;
+    }
+    case 'code': {
+      const code = pick(layout.sections.filter((s) => (s.type === ShType.PROGBITS && s.size >= 8 && s.name !== '.BTF' && s.name !== '.BTF.ext')), m.at);
+      if (code !== undefined) put(b, code.offset + ((m.at >> 4) % (code.size >> 3)) * 8 + (m.value & 7), 1, value(m.value >> 3));
+      return b;
+    }
+    case 'btf-byte': {
+      const sec = pick(layout.sections.filter((s) => s.name === '.BTF' || s.name === '.BTF.ext'), m.at);
+      if (sec !== undefined && sec.size > 0) put(b, sec.offset + ((m.at >> 1) % sec.size), 1, BigInt(m.value));
+      return b;
+    }
+    case 'flip': {
+      const at = m.at % b.length;
+      b[at] = (b[at] ?? 0) ^ (1 << m.bit);
+      return b;
+    }
+    case 'truncate':
+      return b.subarray(0, m.at % b.length);
+  }
+}
+
+test('random bytes give a spec or a BpfError', (t) => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 1024 }), (bytes) => {
+    outcome(bytes);
+  }), { numRuns: 500 });
+  t.pass();
+});
+
+test('every fixture with boundary values in its headers, symbols, relocations, BTF and code gives a spec or a BpfError, quickly', (t) => {
+  const started = Date.now();
+  const seen = new Set<string>();
+  fc.assert(fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 4 }), (which, mutations) => {
+    const i = which % objects.length;
+    const src = objects[i];
+    const layout = layouts[i];
+    if (src === undefined || layout === undefined) return;
+    let b: Uint8Array = src.bytes.slice();
+    for (const m of mutations) b = apply(b, layout, m);
+    seen.add(outcome(b));
+  }), { numRuns: 3000 });
+  t.log(`${String(seen.size)} distinct outcomes in ${String(Date.now() - started)} ms`);
+  t.true(seen.size > 10);
+});
+
+test('each single field of each section header, set to each boundary value, gives a spec or a BpfError', (t) => {
+  // Three objects cover every section kind (maps, data, .kconfig externs, subprograms); all eight take too long.
+  for (const name of ['xdp_filter', 'globals', 'map_values']) {
+    const i = objects.findIndex((o) => o.name === name);
+    const o = objects[i];
+    const layout = layouts[i];
+    if (o === undefined || layout === undefined) continue;
+    const values = boundaries(o.bytes.length);
+    for (const s of layout.sections) {
+      for (const [off, width] of SHDR_FIELDS) {
+        for (const v of values) {
+          const b = o.bytes.slice();
+          put(b, s.headerAt + off, width, v);
+          outcome(b);
+        }
+      }
+    }
+  }
+  t.pass();
+});
+
+test('every truncation of a small fixture gives a spec or a BpfError', (t) => {
+  const src = fixture('socket_filter');
+  for (let len = 0; len < src.length; len++) outcome(src.subarray(0, len));
+  t.pass();
+});
