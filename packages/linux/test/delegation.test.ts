@@ -3,6 +3,7 @@ import test from 'ava';
 import { BpfError } from '@bpfkit/kernel-api';
 import { createLinuxSyscall } from '@bpfkit/linux';
 import { delegationAvailability, runWithDelegatedBpffs } from '@bpfkit/linux/delegation';
+import { simulatedTokenSteps } from './support/simulated-delegation.js';
 import { whenLinuxBpf } from './support/skip.js';
 import type { DelegatedSteps as Steps } from './support/delegated-token-steps.js';
 
@@ -99,4 +100,24 @@ whenLinuxBpf('linux delegation', () => {
     t.is(e?.code, 'ETIMEDOUT');
     t.true(Date.now() - start < 10_000);
   });
+});
+
+// The same steps on @bpfkit/kernel, through the same dance. The simulated /proc has no
+// /proc/self/fd/<n> links (open gives ENOENT there), so the path step is left out.
+const SIM_CONFIGS: readonly (readonly [string, Readonly<Record<string, string>>])[] = [
+  ['delegating', DELEGATE],
+  ['non-delegating', {}],
+  ['socket_filter not delegated', { ...DELEGATE, progs: 'xdp' }],
+];
+
+whenLinuxBpf('linux delegation vs simulated', () => {
+  if (!delegationAvailability().available) return;
+  for (const [name, delegate] of SIM_CONFIGS) {
+    test(`the real kernel and the simulated kernel answer the token steps alike (${name} bpffs)`, async (t) => {
+      const { result } = await runWithDelegatedBpffs<Steps>({ module: STEPS, delegate });
+      const withoutPath = (steps: Readonly<Record<string, string>>): Record<string, string> =>
+        Object.fromEntries(Object.entries(steps).filter(([k]) => k !== 'tokenCreateFromPath'));
+      t.deepEqual(withoutPath(simulatedTokenSteps(delegate)), withoutPath(result.steps));
+    });
+  }
 });
