@@ -362,6 +362,14 @@ export function runWithDelegatedBpffs<R = unknown>(options: DelegatedRunOptions)
       finish();
     });
     child.on('close', finish);
+    // 'close' waits for the stdio pipes; a grandchild the module left running may hold them open.
+    child.on('exit', () => {
+      setTimeout(() => {
+        if (child.stdout !== null) child.stdout.destroy();
+        if (child.stderr !== null) child.stderr.destroy();
+        finish();
+      }, 2000).unref();
+    });
   });
 }
 
