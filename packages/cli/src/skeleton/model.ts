@@ -149,12 +149,12 @@ export class TypeModel {
       if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw badBtf(`enum ${t.name} has size ${String(t.size)}`);
       const big = size === 8;
       const values = t.values.map((v) => ({ name: v.name, value: big ? BigInt(v.value) : Number(v.value) }));
-      const decl: Decl = { kind: 'enum', name: tsName, cName: `enum ${t.name}`, size, signed: t.signed, big, values };
+      const decl: Decl = { kind: 'enum', name: tsName, cName: t.name === '' ? `enum (anonymous ${name})` : `enum ${t.name}`, size, signed: t.signed, big, values };
       this.#byId.set(t.id, decl);
       this.decls.push(decl);
       return decl;
     }
-    const decl: Decl = { kind: t.kind === 'STRUCT' ? 'struct' : 'union', name: tsName, cName: `${t.kind.toLowerCase()} ${t.name}`, size: t.size, fields: [] };
+    const decl: Decl = { kind: t.kind === 'STRUCT' ? 'struct' : 'union', name: tsName, cName: `${t.kind.toLowerCase()} ${t.name === '' ? `(anonymous ${name})` : t.name}`, size: t.size, fields: [] };
     this.#byId.set(t.id, decl);
     this.decls.push(decl);
     decl.fields = t.members.map((m, i) => this.#field(t, m, i, tsName, depth));
