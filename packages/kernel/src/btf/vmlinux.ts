@@ -1,3 +1,4 @@
+import { Btf, encodeBtf } from '@bpfkit/btf';
 import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { KernelBtf } from './object.js';
 
@@ -19,10 +20,19 @@ export const EMPTY_BTF: BtfView = Object.freeze({
  */
 export function vmlinuxKernelBtf(load: (() => BtfView | undefined) | undefined): KernelBtf {
   let view: BtfView | undefined;
+  let data: Uint8Array | undefined;
   return {
     get view(): BtfView {
       view ??= load?.() ?? EMPTY_BTF;
       return view;
+    },
+    // What BPF_OBJ_GET_INFO_BY_FD copies out, so clients (CO-RE) can read the kernel's types through bpf() alone.
+    get data(): Uint8Array {
+      if (data === undefined) {
+        const v = this.view;
+        data = v instanceof Btf ? encodeBtf(v) : new Uint8Array(0);
+      }
+      return data;
     },
     isKernel: true,
     structMetas: new Map(),
