@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import type { LibbpfHost } from '@bpfkit/libbpf';
+import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+
+/** Which kernel an object runs on. */
+export type KernelChoice = 'sim' | 'linux';
+
+/** A host to run an object on, and how to let it go. */
+export interface KernelHost {
+  readonly kernel: KernelChoice;
+  readonly host: LibbpfHost;
+  readonly possibleCpus: number;
+  release(): void;
+}
+
+/** `num_possible_cpus()` of this machine, from `/sys/devices/system/cpu/possible` (`0-1` → 2). */
+export function hostPossibleCpus(): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  let n = 0;
+  for (const part of text.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) return undefined;
+    n += b === undefined ? 1 : b - a + 1;
+  }
+  return n;
+}
+
+/**
+ * The simulated kernel (root in the initial namespaces, `cpus` possible CPUs)
+ * or the real one through `@bpfkit/linux` (loaded only when asked for, so the
+ * CLI starts without the native bridge).
+ *
+ * @example
+ * const k = await openKernel('sim', { cpus: 2 });
+ */
+export async function openKernel(kernel: KernelChoice, opts: { readonly cpus: number; readonly engine?: 'interp' | 'wasm' }): Promise<KernelHost> {
+  if (kernel === 'sim') {
+    const k = createDefaultKernel({ cpus: opts.cpus, ...(opts.engine === undefined ? {} : { engine: opts.engine }) });
+    return { kernel, host: k.init, possibleCpus: opts.cpus, release: () => undefined };
+  }
+  const { createLinuxSyscall } = await import('@bpfkit/linux');
+  const sys = createLinuxSyscall();
+  return { kernel, host: sys, possibleCpus: hostPossibleCpus() ?? 1, release: () => undefined };
+}
