@@ -248,6 +248,20 @@ static napi_value js_fsmount(napi_env env, napi_callback_info info) {
   return int_result(env, r < 0 ? -errno : (int32_t)r);
 }
 
+/* moveMount(fd, toPath: cstr): attaches the detached mount fd (from fsmount) at toPath; 0 or -errno. */
+static napi_value js_move_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1;
+  const char *to = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != 0 || !get_cstr(env, argv[1], &to) || to == NULL)
+    return bad_args(env, "moveMount(fd: number, toPath: Uint8Array (NUL-terminated))");
+  /* 0x4: MOVE_MOUNT_F_EMPTY_PATH, the source is fd itself. */
+  long r = syscall(SYS_move_mount, fd, "", AT_FDCWD, to, 0x4);
+  return int_result(env, r < 0 ? -errno : (int32_t)r);
+}
+
 /* socketpair(type, out: Uint8Array(8)): 0 with two int32 fds in out, or -errno. AF_UNIX only. */
 static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -359,6 +373,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "fsopen", js_fsopen);
   export_fn(env, exports, "fsconfig", js_fsconfig);
   export_fn(env, exports, "fsmount", js_fsmount);
+  export_fn(env, exports, "moveMount", js_move_mount);
   export_fn(env, exports, "socketpair", js_socketpair);
   export_fn(env, exports, "sendfd", js_sendfd);
   export_fn(env, exports, "recvfd", js_recvfd);

@@ -25,6 +25,8 @@ export interface NativeBridge {
   fsconfig(fd: number, cmd: number, key: Uint8Array, value: Uint8Array, aux: number): number;
   /** `fsmount(fd, flags, attrFlags)`: an O_PATH mount fd. */
   fsmount(fd: number, flags: number, attrFlags: number): number;
+  /** `move_mount(fd, "", AT_FDCWD, toPath, MOVE_MOUNT_F_EMPTY_PATH)`: attaches an fsmount() fd. */
+  moveMount(fd: number, toPath: Uint8Array): number;
   /** `socketpair(AF_UNIX, type, 0)`: 0 with the two fds (int32 LE) in `out`. */
   socketpair(type: number, out: Uint8Array): number;
   /** `sendmsg` of one byte, with `fd` attached by SCM_RIGHTS unless it is negative. */

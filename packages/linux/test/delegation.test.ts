@@ -5,9 +5,11 @@ import { createLinuxSyscall } from '@bpfkit/linux';
 import { delegationAvailability, runWithDelegatedBpffs } from '@bpfkit/linux/delegation';
 import { simulatedTokenSteps } from './support/simulated-delegation.js';
 import { whenLinuxBpf } from './support/skip.js';
+import type { MountAtResult } from './support/delegated-mount-at.js';
 import type { DelegatedSteps as Steps } from './support/delegated-token-steps.js';
 
 const STEPS = fileURLToPath(new URL('./support/delegated-token-steps.js', import.meta.url));
+const MOUNT_AT = fileURLToPath(new URL('./support/delegated-mount-at.js', import.meta.url));
 const HANG = fileURLToPath(new URL('./support/hang.js', import.meta.url));
 const THROWS = fileURLToPath(new URL('./support/throws.js', import.meta.url));
 
@@ -65,6 +67,14 @@ whenLinuxBpf('linux delegation', () => {
       socketFilterWithToken: 'ok',
       socketFilterWithoutToken: 'EPERM',
     });
+  });
+
+  test('mountAt mounts the delegating bpffs over /sys/fs/bpf in the child only; a token comes from that path', async (t) => {
+    const { result } = await runWithDelegatedBpffs<MountAtResult>({ module: MOUNT_AT, mountAt: '/sys/fs/bpf', delegate: DELEGATE });
+    t.is(result.path, '/sys/fs/bpf');
+    t.is(result.token, 'ok');
+    // /proc/mounts prints delegate names in enum order (token.md §1 show_options): hash (1) before array (2).
+    t.true(result.mounts.some((l) => l.startsWith('none /sys/fs/bpf bpf ') && l.includes('delegate_maps=hash:array')));
   });
 
   test('BPF_TOKEN_CREATE from a bpffs that delegates nothing is ENOENT (token.md §2 check 10)', async (t) => {

@@ -83,7 +83,11 @@ function setup(native: NativeBridge, spec: ChildSpec): DelegatedContext {
   emit({ t: 'fsctx' });
   const mountFd = receive(native, MSG_MOUNT);
   if (mountFd < 0) throw new SetupError('the parent sent no mount fd', 'EPROTO');
-  const bpffsPath = `/proc/self/fd/${String(mountFd)}`;
+  if (spec.mountAt !== undefined) {
+    const r = native.moveMount(mountFd, cstr(spec.mountAt));
+    if (r < 0) throw new SetupError(`move_mount of the bpffs onto ${spec.mountAt} in the child failed: ${errnoCode(r)}`, 'EMOUNT');
+  }
+  const bpffsPath = spec.mountAt ?? `/proc/self/fd/${String(mountFd)}`;
   const bpffsFd = native.open(cstr(bpffsPath), O_DIRECTORY);
   if (bpffsFd < 0) throw new SetupError(`open(${bpffsPath}) in the child failed: ${errnoCode(bpffsFd)}`, 'EOPEN');
   process.env.BPFKIT_BPFFS_MOUNT_FD = String(mountFd);

@@ -19,7 +19,11 @@ export interface DelegatedContext {
   readonly bpffsFd: number;
   /** The fsmount() fd itself (O_PATH: BPF_TOKEN_CREATE rejects it with EBADF). */
   readonly mountFd: number;
-  /** `/proc/self/fd/<mountFd>`: a path to the bpffs root for path-based clients (`tokenPath`, `LIBBPF_BPF_TOKEN_PATH`). */
+  /**
+   * A path to the bpffs root for path-based clients (`tokenPath`, `LIBBPF_BPF_TOKEN_PATH`):
+   * the `mountAt` option when given (the bpffs is mounted there in the child's mount namespace),
+   * else `/proc/self/fd/<mountFd>`.
+   */
   readonly bpffsPath: string;
 }
 

@@ -19,6 +19,7 @@ export const CHILD_SPEC_ENV = 'BPFKIT_DELEGATION_SPEC';
 export interface ChildSpec {
   readonly moduleUrl: string;
   readonly args: unknown;
+  readonly mountAt?: string;
   readonly cacheDir?: string;
   readonly compiler?: string;
 }

@@ -45,6 +45,12 @@ export interface DelegatedRunOptions {
     readonly progs?: DelegateValue;
     readonly attachs?: DelegateValue;
   };
+  /**
+   * Also mount the bpffs at this absolute path in the child's (private) mount namespace, e.g.
+   * `/sys/fs/bpf`, where libbpf-style clients look for a token by default. Default: not mounted,
+   * reachable only through its fds and `/proc/self/fd/<n>`.
+   */
+  readonly mountAt?: string;
   /** Other bpffs options (`uid`, `gid`, `mode`), set as strings before the delegate_* keys, in the parent. */
   readonly mountOptions?: Readonly<Record<string, string>>;
   /**
@@ -78,7 +84,7 @@ export interface DelegatedRunResult<R> {
 }
 
 const KNOWN = new Set([
-  'module', 'args', 'delegate', 'mountOptions', 'uidMap', 'gidMap',
+  'module', 'args', 'delegate', 'mountAt', 'mountOptions', 'uidMap', 'gidMap',
   'timeoutMs', 'env', 'node', 'unshare', 'cacheDir', 'compiler',
 ]);
 const DELEGATE_KEYS = ['cmds', 'maps', 'progs', 'attachs'] as const;
@@ -125,6 +131,9 @@ function validate(o: DelegatedRunOptions): void {
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw invalid(`unknown option ${k}`);
   if (typeof o.module !== 'string' || (!isAbsolute(o.module) && !o.module.startsWith('file:'))) {
     throw invalid('module must be an absolute path or a file: URL');
+  }
+  if (o.mountAt !== undefined && (typeof o.mountAt !== 'string' || !isAbsolute(o.mountAt) || o.mountAt.includes('\0'))) {
+    throw invalid('mountAt must be an absolute path');
   }
   for (const k of Object.keys(o.delegate ?? {})) {
     if (!(DELEGATE_KEYS as readonly string[]).includes(k)) throw invalid(`unknown delegate key ${k}`);
@@ -252,6 +261,7 @@ export function runWithDelegatedBpffs<R = unknown>(options: DelegatedRunOptions)
   const spec: ChildSpec = {
     moduleUrl: options.module.startsWith('file:') ? options.module : pathToFileURL(options.module).href,
     args: options.args ?? null,
+    ...(options.mountAt === undefined ? {} : { mountAt: options.mountAt }),
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     ...(options.compiler === undefined ? {} : { compiler: options.compiler }),
   };
