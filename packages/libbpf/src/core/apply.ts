@@ -9,8 +9,13 @@ import { matchSpec } from './match.js';
 import { patchInsn } from './patch.js';
 import { formatSpec, parseSpec, type CoreSpec } from './spec.js';
 
-/** One CO-RE relocation of a program (`struct bpf_core_relo`, with the instruction as a slot index). */
-export interface CoreRelo {
+/**
+ * One CO-RE relocation of a program (`struct bpf_core_relo`, with the instruction as a slot index).
+ *
+ * @example
+ * const relo: CoreRelocation = { insn: 9, typeId: 14, accessStr: '0:0', kind: CoreReloKind.FIELD_BYTE_OFFSET };
+ */
+export interface CoreRelocation {
   /** Slot index of the instruction in the program's code. */
   readonly insn: number;
   /** Root type id in the local (program) BTF. */
@@ -21,7 +26,13 @@ export interface CoreRelo {
   readonly kind: number;
 }
 
-/** What happened to one relocation. */
+/**
+ * What happened to one relocation.
+ *
+ * @example
+ * const [r] = applyCoreRelocations(code, relos, local, vmlinux, 'handle_exec');
+ * if (r?.poisoned) console.warn(r.log.join('\n'));
+ */
 export interface CoreReloResult {
   /** Position in the relocation list (libbpf's `relo #N`). */
   readonly index: number;
@@ -45,7 +56,12 @@ export interface CoreReloResult {
   readonly log: readonly string[];
 }
 
-/** Options of {@link applyCoreRelocations}. */
+/**
+ * Options of {@link applyCoreRelocations}.
+ *
+ * @example
+ * const opts: ApplyCoreOptions = { candidateCache: new Map() };
+ */
 export interface ApplyCoreOptions {
   /** Shares and narrows candidate lists across calls, as libbpf does within an object. */
   readonly candidateCache?: CoreCandidateCache;
@@ -60,7 +76,7 @@ interface Resolved {
   targetSpec: CoreSpec | undefined;
 }
 
-function resolve(relo: CoreRelo, local: Btf, target: Btf, cache: CoreCandidateCache, prefix: string, log: string[]): Resolved {
+function resolve(relo: CoreRelocation, local: Btf, target: Btf, cache: CoreCandidateCache, prefix: string, log: string[]): Resolved {
   const localType = local.type(relo.typeId);
   if (localType === undefined || relo.typeId === 0) throw new CoreFailure('EINVAL', 'bad-type', `local type [${relo.typeId}] not found`);
   let spec: CoreSpec;
@@ -113,7 +129,7 @@ function resolve(relo: CoreRelo, local: Btf, target: Btf, cache: CoreCandidateCa
   return { res: chosen.res, local: spec, targetIds: matched, targetSpec: chosen.spec };
 }
 
-function fail(e: CoreFailure, prog: string, index: number, relo: CoreRelo, local: Btf, log: string[]): BpfError {
+function fail(e: CoreFailure, prog: string, index: number, relo: CoreRelocation, local: Btf, log: string[]): BpfError {
   const where = `${typeLabel(local, relo.typeId)} + ${relo.accessStr}`;
   const message = `prog '${prog}': relo #${index}: ${e.message} (${where}): -${e.errno}`;
   log.push(message);
@@ -141,7 +157,7 @@ function fail(e: CoreFailure, prog: string, index: number, relo: CoreRelo, local
  */
 export function applyCoreRelocations(
   code: Uint8Array,
-  relos: readonly CoreRelo[],
+  relos: readonly CoreRelocation[],
   local: Btf,
   target: Btf,
   progName: string,

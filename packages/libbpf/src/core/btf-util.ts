@@ -90,7 +90,13 @@ export function essentialNameLen(name: string): number {
   return name.length;
 }
 
-/** The name without its `___flavor` suffix. @example essentialName('task_struct___old'); // 'task_struct' */
+/**
+ * The name without its `___flavor` suffix, as CO-RE compares type, field-type and
+ * enumerator names.
+ *
+ * @example
+ * essentialName('task_struct___old'); // 'task_struct'
+ */
 export function essentialName(name: string): string {
   return name.slice(0, essentialNameLen(name));
 }

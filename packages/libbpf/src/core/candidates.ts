@@ -30,7 +30,7 @@ export function findCandidates(local: Btf, localId: number, target: Btf, log: st
     const t = target.type(id);
     if (t === undefined || t.name === '' || !kindsCompat(t, lt)) continue;
     if (essentialNameLen(t.name) !== len || !t.name.startsWith(want)) continue;
-    log.push(`CO-RE relocating ${typeLabel(local, localId).slice(0)}: found target candidate ${typeLabel(target, id)} in [vmlinux]`);
+    log.push(`CO-RE relocating ${typeLabel(local, localId)}: found target candidate ${typeLabel(target, id)} in [vmlinux]`);
     out.push(id);
   }
   return out;

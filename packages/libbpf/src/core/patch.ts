@@ -1,7 +1,13 @@
 import type { CoreReloRes } from './calc.js';
 import { CoreFailure } from './failure.js';
 
-/** The `imm` of the call that replaces an instruction whose relocation failed (`0xbad2310`, "bad relo"). */
+/**
+ * The `imm` of the call that replaces an instruction whose relocation failed (`0xbad2310`,
+ * "bad relo"); the verifier reports it as `invalid func unknown#195896080` when reachable.
+ *
+ * @example
+ * const poisoned = code[slot * 8] === 0x85 && new DataView(code.buffer).getInt32(slot * 8 + 4, true) === CORE_POISON_IMM;
+ */
 export const CORE_POISON_IMM = 0xbad2310;
 
 const BPF_LD = 0x00;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { isBpfError } from '@bpfkit/kernel-api';
-import { applyCoreRelocations, CoreReloKind as K, type CoreRelo } from '../../dist/core/index.js';
+import { applyCoreRelocations, CoreReloKind as K, type CoreRelocation } from '../../dist/core/index.js';
 import { POISON, Types, addImm, applyOne, bf, exit, ldxB, ldxDW, ldxW, m, movImm, program, slot, stxW } from './helpers.js';
 
 /** Local `struct task` { int pid; int tgid; struct task *parent; char comm[16]; } as a program sees it. */
@@ -234,6 +234,6 @@ test('the candidate cache is narrowed by earlier relocations of the same type', 
   t.is(out[1]?.newValue, 4n);
 });
 
-function applyOneProgram(code: Uint8Array, relos: CoreRelo[], l: Types, tg: Types) {
+function applyOneProgram(code: Uint8Array, relos: CoreRelocation[], l: Types, tg: Types) {
   return applyCoreRelocations(code, relos, l.local(), tg.target(), 'prog');
 }

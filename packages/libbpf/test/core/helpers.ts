@@ -1,5 +1,5 @@
 import { BtfBuilder, BtfIntEncoding, decodeBtf, parseBtf, type Btf, type BtfTypeInput } from '@bpfkit/btf';
-import { applyCoreRelocations, type CoreRelo, type CoreReloResult } from '../../dist/core/index.js';
+import { applyCoreRelocations, type CoreRelocation, type CoreReloResult } from '../../dist/core/index.js';
 
 /** A member at a byte offset, or a bitfield at a bit offset (kflag structs). */
 export const m = (name: string, type: number, byteOffset: number) => ({ name, type, bitsOffset: byteOffset * 8, bitfieldSize: 0 });
@@ -101,7 +101,7 @@ export function imm64(code: Uint8Array, i: number): bigint {
 export const POISON = { code: 0x85, dst: 0, src: 0, off: 0, imm: 0xbad2310 };
 
 /** Applies one relocation at insn 0 of `code`; returns the result and the patched code. */
-export function applyOne(code: Uint8Array, relo: Omit<CoreRelo, 'insn'> & { insn?: number }, local: Btf, target: Btf): { r: CoreReloResult; code: Uint8Array } {
+export function applyOne(code: Uint8Array, relo: Omit<CoreRelocation, 'insn'> & { insn?: number }, local: Btf, target: Btf): { r: CoreReloResult; code: Uint8Array } {
   const copy = code.slice();
   const [r] = applyCoreRelocations(copy, [{ insn: 0, ...relo }], local, target, 'prog');
   if (r === undefined) throw new Error('no result');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import { parseBtf, type Btf } from '@bpfkit/btf';
 import { builtinVmlinuxBtf, HOST_VMLINUX_BTF } from '@bpfkit/kernel/defaults';
-import { applyCoreRelocations, CoreReloKind as K, type CoreRelo } from '../../dist/core/index.js';
+import { applyCoreRelocations, CoreReloKind as K, type CoreRelocation } from '../../dist/core/index.js';
 import { insn } from './helpers.js';
 
 interface Access {
@@ -32,7 +32,7 @@ function accesses(btf: Btf): Access[] {
 /** Relocates an offset and a size read of every member from `local` to `target`. */
 function relocateAll(local: Btf, target: Btf) {
   const list = accesses(local);
-  const relos: CoreRelo[] = list.flatMap((a, i) => [
+  const relos: CoreRelocation[] = list.flatMap((a, i) => [
     { insn: 2 * i, typeId: a.struct, accessStr: a.accessStr, kind: K.FIELD_BYTE_OFFSET },
     { insn: 2 * i + 1, typeId: a.struct, accessStr: a.accessStr, kind: K.FIELD_BYTE_SIZE },
   ]);
