@@ -22,17 +22,32 @@ import {
   type ChildSpec,
 } from './protocol.js';
 
-/** One line of `/proc/<pid>/uid_map` or `gid_map`: `count` ids from `inside` map to `outside` in the parent's userns. */
+/**
+ * One line of `/proc/<pid>/uid_map` or `gid_map`: `count` ids from `inside` map to `outside` in the parent's userns.
+ *
+ * @example
+ * const uidMap: IdMapEntry[] = [{ inside: 0, outside: 0, count: 1 }, { inside: 1, outside: 100000, count: 65535 }];
+ */
 export interface IdMapEntry {
   readonly inside: number;
   readonly outside: number;
   readonly count: number;
 }
 
-/** A delegate_* value: the option string itself, names joined with `:`, or a mask. */
+/**
+ * A delegate_* value: the option string itself, names joined with `:`, or a mask.
+ *
+ * @example
+ * const maps: DelegateValue = ['array', 'hash']; // same as 'array:hash' or (1n << 2n) | (1n << 1n)
+ */
 export type DelegateValue = string | readonly string[] | bigint;
 
-/** Options of {@link runWithDelegatedBpffs}; unknown keys are rejected. */
+/**
+ * Options of {@link runWithDelegatedBpffs}; unknown keys are rejected.
+ *
+ * @example
+ * const options: DelegatedRunOptions = { module: '/abs/child.js', delegate: { cmds: 'any', maps: 'any', progs: 'any', attachs: 'any' }, mountAt: '/sys/fs/bpf' };
+ */
 export interface DelegatedRunOptions {
   /** The ES module the child runs (absolute path or `file:` URL); its default export is a {@link DelegatedMain}. */
   readonly module: string;
@@ -74,7 +89,12 @@ export interface DelegatedRunOptions {
   readonly compiler?: string;
 }
 
-/** What {@link runWithDelegatedBpffs} resolves with. */
+/**
+ * What {@link runWithDelegatedBpffs} resolves with.
+ *
+ * @example
+ * const { result, stderr }: DelegatedRunResult<{ ok: boolean }> = await runWithDelegatedBpffs({ module: '/abs/child.js' });
+ */
 export interface DelegatedRunResult<R> {
   /** The module's return value after a JSON round trip. */
   readonly result: R;
@@ -383,7 +403,12 @@ export function runWithDelegatedBpffs<R = unknown>(options: DelegatedRunOptions)
   });
 }
 
-/** Whether {@link runWithDelegatedBpffs} can work here, and if not, why. */
+/**
+ * Whether {@link runWithDelegatedBpffs} can work here, and if not, why.
+ *
+ * @example
+ * const a: DelegationAvailability = delegationAvailability();
+ */
 export type DelegationAvailability = { readonly available: true } | { readonly available: false; readonly reason: string };
 
 /**
