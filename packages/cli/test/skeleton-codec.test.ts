@@ -43,11 +43,11 @@ test('the rich module type-checks in strict mode', (t) => {
 });
 
 test('generated types: tuples, bytes, bigint, enums, unions, aliases, anonymous members', (t) => {
-  t.regex(text, /export interface Value \{\n  tag: number;\n  delta: number;\n  total: bigint;\n  name: Uint8Array;\n  quad: \[number, number, number, number\];\n  inner: Inner;\n  color: Color;/);
-  t.regex(text, /  many: number\[\];\n  u: U;\n  pair: \[Inner, Inner\];\n  color4: Color;\n  grid: \[\[number, number, number\], \[number, number, number\]\];\n  __anon21: ValueAnon21;/);
+  t.regex(text, /export interface Value \{\n {2}tag: number;\n {2}delta: number;\n {2}total: bigint;\n {2}name: Uint8Array;\n {2}quad: \[number, number, number, number\];\n {2}inner: Inner;\n {2}color: Color;/);
+  t.regex(text, / {2}many: number\[\];\n {2}u: U;\n {2}pair: \[Inner, Inner\];\n {2}color4: Color;\n {2}grid: \[\[number, number, number\], \[number, number, number\]\];\n {2}__anon21: ValueAnon21;/);
   t.regex(text, /export type Color = -1 \| 0 \| 7;/);
   t.regex(text, /export type Big = 1n \| 18446744073709551615n;/);
-  t.regex(text, /export interface U \{\n  word\?: number;\n  bytes\?: Uint8Array;\n\}/);
+  t.regex(text, /export interface U \{\n {2}word\?: number;\n {2}bytes\?: Uint8Array;\n\}/);
   t.regex(text, /export type InnerT = Inner;/);
   t.regex(text, /readonly percpu: PerCpuMap<number, Inner>;/);
   t.regex(text, /readonly events: BpfMap;/);
@@ -240,7 +240,7 @@ test('the skeleton class drives BpfObject: programs, typed maps, per-CPU maps, g
   t.deepEqual([...skel.maps.values.entries()].map(([k, x]) => [k, x.delta]), [[1, -2], [2, -2]]);
   t.true(skel.maps.values.delete(1));
   t.false(skel.maps.values.delete(1));
-  t.throws(() => skel.maps.values.update(2, v, 1), { message: 'exists' });
+  t.throws(() => { skel.maps.values.update(2, v, 1); }, { message: 'exists' });
 
   skel.maps.percpu.update(0, [{ a: 1, b: 2, c: 3 }, { a: 4, b: 5, c: 6 }]);
   t.deepEqual(skel.maps.percpu.lookup(0), [{ a: 1, b: 2, c: 3 }, { a: 4, b: 5, c: 6 }]);

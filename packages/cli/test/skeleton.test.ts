@@ -2,8 +2,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { Command } from 'commander';
+import fc from 'fast-check';
+import { BtfBuilder, decodeBtf } from '@bpfkit/btf';
 import { loadObjectSpec } from '@bpfkit/elf';
-import { generateSkeleton, registerGen } from '../dist/skeleton/index.js';
+import { isBpfError } from '@bpfkit/kernel-api';
+import { generateSkeleton, registerGen, type SkeletonSource } from '../dist/skeleton/index.js';
 import { CLI_DIR, FIXTURES, genDir, typeCheck, writeModule } from './skeleton-compile.js';
 
 const ELF_FIXTURES = join(CLI_DIR, '../elf/test/fixtures');
@@ -79,4 +82,59 @@ test('bpfkit gen skeleton FILE prints the module; --name renames it', async (t) 
   t.regex(String(c.err), /not a C identifier/);
   const d = await cli('gen', 'skeleton', join(EXAMPLES, 'xdp_count.c'));
   t.regex(String(d.err), /not an ELF object/);
+});
+
+function sourceWith(btfTypes: (b: BtfBuilder) => number): SkeletonSource {
+  const b = new BtfBuilder();
+  const id = btfTypes(b);
+  return {
+    programs: [],
+    maps: [{ name: 'm', type: 1, keySize: 4, valueSize: 8, keyTypeId: id, valueTypeId: 0 }],
+    dataSections: [],
+    btf: decodeBtf(b.encode()),
+  };
+}
+
+test('malformed BTF is a BpfError, never a crash or a hang', (t) => {
+  const bad = [
+    (b: BtfBuilder) => b.add({ kind: 'TYPEDEF', name: 'dangling', type: 99, kflag: false }),
+    (b: BtfBuilder) => b.add({ kind: 'STRUCT', name: 'self', size: 4, kflag: false, members: [{ name: 'me', type: 1, bitsOffset: 0, bitfieldSize: 0 }] }),
+    (b: BtfBuilder) => {
+      const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+      return b.add({ kind: 'STRUCT', name: 'short', size: 4, kflag: false, members: [{ name: 'a', type: int, bitsOffset: 8, bitfieldSize: 0 }] });
+    },
+    (b: BtfBuilder) => {
+      const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+      return b.add({ kind: 'STRUCT', name: 'odd', size: 4, kflag: true, members: [{ name: 'a', type: int, bitsOffset: 30, bitfieldSize: 8 }] });
+    },
+    (b: BtfBuilder) => {
+      const td = b.add({ kind: 'TYPEDEF', name: 'a', type: 2, kflag: false });
+      b.add({ kind: 'TYPEDEF', name: 'b', type: td, kflag: false });
+      return td;
+    },
+  ];
+  for (const make of bad) {
+    const err = t.throws(() => generateSkeleton(sourceWith(make), new Uint8Array(0), { objectName: 'x' }));
+    t.true(isBpfError(err), String(err));
+  }
+  t.throws(() => generateSkeleton(sourceWith((b) => b.add({ kind: 'INT', name: 'int', size: 4, encoding: 0, bitsOffset: 0, bits: 32 })), new Uint8Array(0), { objectName: '' }));
+});
+
+test('fuzz: objects with flipped bytes give a module or a BpfError', (t) => {
+  const base = readFileSync(join(ELF_FIXTURES, 'map_values.o'));
+  let generated = 0;
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (flips) => {
+      const bytes = Uint8Array.from(base);
+      for (const [i, v] of flips) bytes[i] = v;
+      try {
+        generateSkeleton(loadObjectSpec(bytes), bytes, { objectName: 'fuzz' });
+        generated++;
+      } catch (e) {
+        if (!isBpfError(e)) throw e;
+      }
+    }),
+    { numRuns: 300, seed: 42 },
+  );
+  t.true(generated > 0);
 });

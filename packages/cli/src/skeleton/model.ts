@@ -62,6 +62,8 @@ export class TypeModel {
   readonly #names = new NameTable();
   readonly #byId = new Map<number, Decl>();
   readonly #aliases = new Map<number, Decl>();
+  /** Structs and unions whose members are being walked: reaching one again is a loop. */
+  readonly #open = new Set<number>();
 
   constructor(btf: Btf) {
     this.#btf = btf;
@@ -141,6 +143,7 @@ export class TypeModel {
   }
 
   #named(t: BtfComposite | BtfEnum | BtfEnum64, name: string, depth: number): Decl {
+    if (this.#open.has(t.id)) throw badBtf(`${t.kind.toLowerCase()} ${t.name === '' ? String(t.id) : t.name} contains itself`);
     const known = this.#byId.get(t.id);
     if (known !== undefined) return known;
     const tsName = this.#names.claim(pascalCase(name));
@@ -157,7 +160,9 @@ export class TypeModel {
     const decl: Decl = { kind: t.kind === 'STRUCT' ? 'struct' : 'union', name: tsName, cName: `${t.kind.toLowerCase()} ${t.name === '' ? `(anonymous ${name})` : t.name}`, size: t.size, fields: [] };
     this.#byId.set(t.id, decl);
     this.decls.push(decl);
+    this.#open.add(t.id);
     decl.fields = t.members.map((m, i) => this.#field(t, m, i, tsName, depth));
+    this.#open.delete(t.id);
     return decl;
   }
 
