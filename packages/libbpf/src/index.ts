@@ -10,3 +10,4 @@ export { internalMapName, objectNameFromPath, progTypeStr, mapTypeStr, attachTyp
 export { findVmlinuxBtf } from './object/target-btf.js';
 export { kernelVersionCode } from './object/externs.js';
 export { sanitizeObjectBtf, type KconfigLayout } from './object/btf-sanitize.js';
+export { RingBuffer, type RingBufferHost } from './ringbuf.js';

@@ -40,7 +40,7 @@ export function resolveTokenPath(opts: { readonly tokenPath?: string | undefined
 export function prepareToken(host: LibbpfHost, source: TokenSource): number | undefined {
   if (source.path === undefined) return undefined;
   const path = source.path;
-  const fail = (e: unknown, what: string): undefined => {
+  const fail = (e: unknown, what: string): number | undefined => {
     if (!source.mandatory) return undefined;
     if (isBpfError(e)) throw new BpfError(e.code, e.reason, `failed to ${what} BPF token path '${path}': ${e.message}`, { cause: e });
     const code = e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code in Errno ? (e.code as ErrnoName) : 'EINVAL';

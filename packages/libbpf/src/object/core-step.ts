@@ -1,5 +1,5 @@
 import type { Btf } from '@bpfkit/btf';
-import { BpfError } from '@bpfkit/kernel-api';
+import { applyCoreRelocations, type CoreReloResult } from '../core/index.js';
 
 /** One CO-RE relocation of an assembled program (`insn` is a slot in its code). */
 export interface CoreReloInput {
@@ -9,22 +9,21 @@ export interface CoreReloInput {
   readonly kind: number;
 }
 
-/** What the CO-RE step reports per relocation. */
+/** What the CO-RE step reports for a program. */
 export interface CoreStepResult {
   readonly log: readonly string[];
+  readonly results: readonly CoreReloResult[];
 }
 
 /**
- * Applies CO-RE relocations through `src/core` (owned separately). Until that module
- * lands, an object with CO-RE relocations fails with EOPNOTSUPP.
+ * Applies a program's CO-RE relocations in place through `src/core` (libbpf
+ * `bpf_object__relocate_core`): failed ones poison their instruction, as libbpf does.
  *
  * @example
- * applyCore(code, relos, objBtf, vmlinux, 'handle_exec');
+ * applyCore(code, relos, objBtf, vmlinux, 'handle_exec').log;
  */
 export function applyCore(code: Uint8Array, relos: readonly CoreReloInput[], local: Btf, target: Btf, progName: string): CoreStepResult {
-  void code;
-  void local;
-  void target;
-  if (relos.length === 0) return { log: [] };
-  throw new BpfError('EOPNOTSUPP', 'libbpf:core-unavailable', `prog '${progName}': ${String(relos.length)} CO-RE relocations, and CO-RE relocation is not available yet`);
+  if (relos.length === 0) return { log: [], results: [] };
+  const results = applyCoreRelocations(code, relos, local, target, progName);
+  return { log: results.flatMap((r) => r.log), results };
 }

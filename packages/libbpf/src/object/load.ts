@@ -120,7 +120,10 @@ function loadBtf(obj: BpfObject): string | undefined {
   }
 }
 
-function createOne(obj: BpfObject, map: BpfMap, name: string, innerMapFd?: number): number {
+/** The fields of a map definition that BPF_MAP_CREATE takes. */
+type MapDef = Pick<BpfMap, 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'mapFlags' | 'mapExtra' | 'numaNode' | 'btfKeyTypeId' | 'btfValueTypeId'>;
+
+function createOne(obj: BpfObject, map: MapDef, name: string, innerMapFd?: number): number {
   const useBtf = obj.btfFd !== undefined && !NO_BTF_MAP_TYPES.has(map.type) && (map.btfKeyTypeId !== 0 || map.btfValueTypeId !== 0);
   let maxEntries = map.maxEntries;
   if (map.type === BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = obj.options.possibleCpus ?? 1;
@@ -148,10 +151,10 @@ function createMaps(obj: BpfObject): void {
     let innerFd: number | undefined;
     if (spec?.inner !== undefined) {
       const inner = spec.inner;
-      const template = {
+      const template: MapDef = {
         type: inner.type, keySize: inner.keySize, valueSize: inner.valueSize, maxEntries: inner.maxEntries, mapFlags: inner.flags,
         mapExtra: inner.mapExtra, numaNode: inner.numaNode, btfKeyTypeId: inner.keyTypeId, btfValueTypeId: inner.valueTypeId,
-      } as BpfMap;
+      };
       innerFd = createOne(obj, template, `${map.name}.inner`);
     }
     try {

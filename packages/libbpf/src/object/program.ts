@@ -50,8 +50,10 @@ export class BpfProgram {
   readonly name: string;
   /** The section without `?`. */
   readonly section: string;
-  readonly progType: number;
-  readonly expectedAttachType: number;
+  /** Settable before load (libbpf `bpf_program__set_type`). */
+  progType: number;
+  /** Settable before load (libbpf `bpf_program__set_expected_attach_type`). */
+  expectedAttachType: number;
   /** Slots of the program's own code (before subprograms are appended). */
   readonly insnCntAtOpen: number;
   readonly spec: ProgramSpec;

@@ -1,5 +1,0 @@
-import test from 'ava';
-
-test('package builds', (t) => {
-  t.pass();
-});
