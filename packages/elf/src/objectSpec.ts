@@ -181,15 +181,31 @@ function within<T>(list: readonly T[], from: number, to: number, keyOf: (x: T) =
   return list.slice(lowerBound(list, from, keyOf), lowerBound(list, to, keyOf));
 }
 
-/** Symbols by name, so lookups stay linear in the file size. */
-function symbolsByName(elf: ElfFile): Map<string, ElfSymbol[]> {
-  const out = new Map<string, ElfSymbol[]>();
+/** Finds a symbol by section and name; built once, so lookups stay linear in the file size. */
+interface SymbolIndex {
+  /** The first symbol of that name in that section. */
+  inSection(shndx: number, name: string): ElfSymbol | undefined;
+  /** The first STT_OBJECT symbol of that name in that section. */
+  objectInSection(shndx: number, name: string): ElfSymbol | undefined;
+}
+
+/**
+ * Keyed by section and name rather than by name alone: many same-named symbols in other
+ * sections would otherwise be scanned once per BTF variable (quadratic in a crafted file).
+ */
+function indexSymbols(elf: ElfFile): SymbolIndex {
+  const any = new Map<string, ElfSymbol>();
+  const objects = new Map<string, ElfSymbol>();
+  const key = (shndx: number, name: string): string => `${String(shndx)}\0${name}`;
   for (const y of elf.symbols) {
-    const list = out.get(y.name) ?? [];
-    list.push(y);
-    out.set(y.name, list);
+    const k = key(y.shndx, y.name);
+    if (!any.has(k)) any.set(k, y);
+    if (y.type === STT_OBJECT && !objects.has(k)) objects.set(k, y);
   }
-  return out;
+  return {
+    inSection: (shndx, name) => any.get(key(shndx, name)),
+    objectInSection: (shndx, name) => objects.get(key(shndx, name)),
+  };
 }
 
 function functionAt(ctx: Context, shndx: number, slot: number): string {
@@ -274,7 +290,7 @@ function buildFunction(ctx: Context, fn: RawFunction, ext: BtfExtSection | undef
   };
 }
 
-function dataSections(elf: ElfFile, btf: Btf | undefined, byName: ReadonlyMap<string, readonly ElfSymbol[]>): DataSectionSpec[] {
+function dataSections(elf: ElfFile, btf: Btf | undefined, symbols: SymbolIndex): DataSectionSpec[] {
   const out: DataSectionSpec[] = [];
   const bySection = new Map<number, ElfSymbol[]>();
   for (const y of elf.symbols) {
@@ -296,7 +312,7 @@ function dataSections(elf: ElfFile, btf: Btf | undefined, byName: ReadonlyMap<st
         const vt = btf.type(v.type);
         if (vt?.kind !== 'VAR') throw elfError('bad-btf', `DATASEC ${s.name} lists type ${String(v.type)}, which is not a VAR`);
         // clang leaves DATASEC offsets 0; the symbol table has the real place (libbpf fixes it the same way).
-        const sym = byName.get(vt.name)?.find((y) => y.shndx === s.index && y.type === STT_OBJECT);
+        const sym = symbols.objectInSection(s.index, vt.name);
         const offset = sym?.value ?? v.offset;
         const size = btf.size(vt.type) ?? v.size;
         if (offset > s.size || size > s.size - offset) throw elfError('bad-data', `variable ${vt.name} (${String(offset)}+${String(size)}) does not fit section ${s.name}`);
@@ -330,7 +346,7 @@ function externKinds(btf: Btf | undefined): Map<string, ExternSpec> {
   return out;
 }
 
-function maps(elf: ElfFile, btf: Btf | undefined, byName: ReadonlyMap<string, readonly ElfSymbol[]>): MapSpec[] {
+function maps(elf: ElfFile, btf: Btf | undefined, symbols: SymbolIndex): MapSpec[] {
   const mapsSec = elf.sections.find((s) => s.name === '.maps');
   if (mapsSec === undefined) return [];
   if (btf === undefined) throw elfError('no-btf', "section '.maps' needs .BTF to describe its maps");
@@ -341,7 +357,7 @@ function maps(elf: ElfFile, btf: Btf | undefined, byName: ReadonlyMap<string, re
   for (const v of sec.vars) {
     const vt = btf.type(v.type);
     if (vt?.kind !== 'VAR') throw elfError('bad-btf', `DATASEC .maps lists type ${String(v.type)}, which is not a VAR`);
-    const sym = byName.get(vt.name)?.find((y) => y.shndx === mapsSec.index);
+    const sym = symbols.inSection(mapsSec.index, vt.name);
     if (sym === undefined) throw elfError('bad-map-def', `map '${vt.name}' has no symbol in section .maps`);
     out.push({ offset: sym.value, size: sym.size, typeId: vt.type, spec: parseMapDef(btf, vt.name, vt.type, false) });
   }
@@ -435,7 +451,7 @@ export function loadObjectSpec(bytes: Uint8Array): ObjectSpec {
   const starts = new Map([...functions].map(([i, fns]) => [i, new Map(fns.map((f) => [f.start, f]))]));
   const sortedRels = new Map([...elf.rels].map(([i, rels]) => [i, [...rels].sort((a, b) => a.offset - b.offset)]));
   const ctx: Context = { elf, btf, functions, externKinds: externKinds(btf), starts, sortedRels };
-  const symbols = symbolsByName(elf);
+  const symbols = indexSymbols(elf);
   const programs: ProgramSpec[] = [];
   const subprograms: FunctionSpec[] = [];
   for (const [shndx, fns] of [...ctx.functions.entries()].sort((a, b) => a[0] - b[0])) {
