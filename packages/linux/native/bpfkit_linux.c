@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -355,6 +356,25 @@ static napi_value js_recvfd(napi_env env, napi_callback_info info) {
   return int_result(env, (int32_t)r);
 }
 
+/* sched_setaffinity(0, {cpu}) or, for cpu < 0, every CPU the process may use: pins the calling thread
+ * (the one running JavaScript, which makes every bpf() call), so BPF_PROG_TEST_RUN runs on a known CPU. */
+static napi_value js_pin_cpu(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t cpu = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 1 || napi_get_value_int32(env, argv[0], &cpu) != 0)
+    return bad_args(env, "pinCpu(cpu)");
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0) {
+    if (cpu >= CPU_SETSIZE) return int_result(env, -EINVAL);
+    CPU_SET(cpu, &set);
+  } else {
+    for (int i = 0; i < CPU_SETSIZE; i++) CPU_SET(i, &set);
+  }
+  return int_result(env, sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn = NULL;
   if (napi_create_function(env, name, (size_t)-1, cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -377,6 +397,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "socketpair", js_socketpair);
   export_fn(env, exports, "sendfd", js_sendfd);
   export_fn(env, exports, "recvfd", js_recvfd);
+  export_fn(env, exports, "pinCpu", js_pin_cpu);
   return exports;
 }
 

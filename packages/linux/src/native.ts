@@ -33,6 +33,8 @@ export interface NativeBridge {
   sendfd(sock: number, byte: number, fd: number): number;
   /** `recvmsg` of one byte (flags: 0 or MSG_DONTWAIT): bytes read, with the fd (or -1) at out[0..4] and the byte at out[4]. */
   recvfd(sock: number, flags: number, out: Uint8Array): number;
+  /** `sched_setaffinity` of the calling thread to one CPU, or to all for a negative `cpu`. */
+  pinCpu(cpu: number): number;
 }
 
 /** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { BpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
-import { BpfCmd, BpfMapType, encodeMapCreateAttr } from '@bpfkit/uapi';
+import { BpfCmd, BpfMapType, encodeMapCreateAttr, Errno, errnoName, type ErrnoName } from '@bpfkit/uapi';
 import { closeError, openError, syscallError } from './errors.js';
 import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
@@ -29,6 +30,14 @@ export interface LinuxSyscall extends BpfSyscall {
   mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   /** `munmap()` of a mapping made by {@link mmap}. */
   munmap(mapping: MemoryMapping): void;
+  /**
+   * Pins the calling thread (the one that makes every `bpf()` call) to one CPU, or lets it run
+   * anywhere again with `-1`. `BPF_PROG_TEST_RUN` of packet programs runs on the caller's CPU,
+   * so per-CPU map values land on a known CPU.
+   */
+  pinCpu(cpu: number): void;
+  /** Reads a text file (`/proc/kallsyms` for typeless ksyms), as the simulated `Task.readFile` does. */
+  readFile(path: string): string;
   /**
    * `open(path, flags)` in this process (flags as open(2), default O_RDONLY; O_CLOEXEC is always added),
    * like the simulated kernel's `Task.open`: e.g. a bpffs directory for BPF_TOKEN_CREATE or a pin.
@@ -119,6 +128,23 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
       const r = native.open(new TextEncoder().encode(`${path}\0`), flags);
       if (r < 0) throw openError(path, -r);
       return r;
+    },
+    pinCpu(cpu) {
+      if (!Number.isInteger(cpu) || cpu < -1 || cpu > 8191) throw new BpfError('EINVAL', 'linux:pin-cpu', `pinCpu: cpu ${String(cpu)} is not -1 or a CPU number`);
+      const r = native.pinCpu(cpu);
+      if (r < 0) {
+        const code = errnoName(-r) ?? 'EIO';
+        throw new BpfError(code, 'linux:pin-cpu', `sched_setaffinity(cpu ${String(cpu)}) on Linux: ${code}`);
+      }
+    },
+    readFile(path) {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        const name = typeof code === 'string' && code in Errno ? code as ErrnoName : 'EIO';
+        throw new BpfError(name, 'linux:read-file', `read ${path} on Linux: ${e instanceof Error ? e.message : String(e)}`);
+      }
     },
     close(fd) {
       if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) throw new BpfError('EBADF', 'linux:close', `fd ${String(fd)} is not a file descriptor`);
