@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'ava';
+import { createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { loadObjectSpec } from '@bpfkit/elf';
+import { generateSkeleton } from '../dist/skeleton/index.js';
+import { CLI_DIR, genDir, importModule, realBpfObject, typeCheck, writeModule } from './skeleton-compile.js';
+
+// Runs generated skeletons on the simulated kernel once @bpfkit/libbpf's build exports BpfObject.
+// SKELETON_LIBBPF points the generated JS at another build of the client (a path), for trying one.
+const override = process.env['SKELETON_LIBBPF'];
+const ready = override !== undefined || realBpfObject();
+const maybe = ready ? test : test.skip;
+
+interface Prog { testRun(o: { dataIn: Uint8Array; repeat?: number }): { retval: number } }
+interface TypedMapLike<K, V> {
+  lookup(k: K): V | undefined;
+  update(k: K, v: V, flags?: number): void;
+  delete(k: K): boolean;
+  entries(): Iterable<[K, V]>;
+}
+interface Closeable { load(): void; close(): void; readonly loaded: boolean }
+
+async function skeletonModule(path: string, name: string): Promise<Record<string, unknown>> {
+  const bytes = readFileSync(path);
+  const text = generateSkeleton(loadObjectSpec(bytes), bytes, { objectName: name });
+  const files = writeModule(genDir('run'), `${name}.skel`, text, override);
+  if (override === undefined) {
+    const diags = typeCheck([files.ts]);
+    if (diags !== '') throw new Error(diags);
+  }
+  return importModule(files.js);
+}
+
+function packet(len = 64): Uint8Array {
+  const p = new Uint8Array(len);
+  p.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x08, 0x00, 0x45]);
+  return p;
+}
+
+maybe('xdp_filter skeleton: rodata before load, typed counts map after a test run', async (t) => {
+  interface Skel extends Closeable {
+    readonly progs: { xdp_filter: Prog };
+    readonly maps: { counts: TypedMapLike<number, bigint> };
+    readonly rodata: { drop_proto: number };
+  }
+  const mod = (await skeletonModule(join(CLI_DIR, '../elf/test/fixtures/xdp_filter.o'), 'xdp_filter')) as { XdpFilterSkeleton: { open(o: object): Skel } };
+  const k = createDefaultKernel({ cpus: 2 });
+  const skel = mod.XdpFilterSkeleton.open({ host: k.init });
+  t.is(skel.rodata.drop_proto, 17);
+  skel.rodata.drop_proto = 1;
+  skel.load();
+  t.true(skel.loaded);
+  t.is(skel.rodata.drop_proto, 1);
+  // The test run's ingress_ifindex is loopback's, 1: dropped now.
+  t.is(skel.progs.xdp_filter.testRun({ dataIn: packet(), repeat: 1 }).retval, 1);
+  t.is(skel.progs.xdp_filter.testRun({ dataIn: packet(), repeat: 1 }).retval, 1);
+  t.is(skel.maps.counts.lookup(1), 2n);
+  t.is(skel.maps.counts.lookup(5), undefined);
+  skel.maps.counts.update(5, 40n);
+  t.deepEqual([...skel.maps.counts.entries()].sort((a, b) => a[0] - b[0]), [[1, 2n], [5, 40n]]);
+  t.true(skel.maps.counts.delete(5));
+  t.false(skel.maps.counts.delete(5));
+  t.throws(() => {
+    skel.rodata.drop_proto = 3;
+  });
+  skel.close();
+});
+
+maybe('globals skeleton: .data, .bss and a custom .data section through their maps after load', async (t) => {
+  interface Skel extends Closeable {
+    readonly progs: { count_in: Prog };
+    readonly data: { packets: number; dropped: number };
+    readonly bss: { bytes: bigint };
+    readonly data_extra: { extra: number };
+    readonly rodata: { limit: number };
+  }
+  const mod = (await skeletonModule(join(CLI_DIR, '../elf/test/fixtures/globals.o'), 'globals')) as { GlobalsSkeleton: { open(o: object): Skel } };
+  const k = createDefaultKernel({ cpus: 2 });
+  const skel = mod.GlobalsSkeleton.open({ host: k.init });
+  t.is(skel.data.packets, 5);
+  t.is(skel.data_extra.extra, 7);
+  skel.data.packets = 10;
+  skel.rodata.limit = 12;
+  skel.load();
+  const r = skel.progs.count_in.testRun({ dataIn: packet(100) });
+  t.is(r.retval, 1);
+  t.is(skel.data.packets, 11);
+  // cgroup_skb sees the packet from its network header: 100 - 14 bytes.
+  t.is(skel.bss.bytes, 86n);
+  skel.data.packets = 11;
+  t.is(skel.progs.count_in.testRun({ dataIn: packet(100) }).retval, 0);
+  t.is(skel.data.packets, 12);
+  t.is(skel.bss.bytes, 172n);
+  skel.close();
+});
