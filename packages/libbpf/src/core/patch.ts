@@ -43,7 +43,7 @@ function poisonSlot(v: DataView, slot: number): void {
 export function poisonInsn(code: Uint8Array, slot: number, prefix: string): string[] {
   const v = view(code);
   const log: string[] = [];
-  if (v.getUint8(slot * 8) === LD_IMM64 && (slot + 1) * 8 < code.length) {
+  if (v.getUint8(slot * 8) === LD_IMM64 && (slot + 2) * 8 <= code.length) {
     poisonSlot(v, slot + 1);
     log.push(`${prefix}: substituting insn #${slot + 1} w/ invalid insn`);
   }
