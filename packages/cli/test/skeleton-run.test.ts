@@ -94,3 +94,69 @@ maybe('globals skeleton: .data, .bss and a custom .data section through their ma
   t.is(skel.bss.bytes, 172n);
   skel.close();
 });
+
+/** Ethernet + IPv4 (10.0.0.1 → 10.0.0.2) + UDP to `dport`, padded to 64 bytes. */
+function udp(dport: number): Uint8Array {
+  const p = new Uint8Array(64);
+  const v = new DataView(p.buffer);
+  p.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x08, 0x00]);
+  p.set([0x45, 0, 0, 50, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2], 14);
+  v.setUint16(34, 1234);
+  v.setUint16(36, dport);
+  v.setUint16(38, 30);
+  return p;
+}
+
+maybe('xdp_firewall skeleton: a struct-valued map and .bss counters', async (t) => {
+  interface Verdicts { passed: bigint; dropped: bigint }
+  interface Skel extends Closeable {
+    readonly progs: { xdp_firewall: Prog };
+    readonly maps: { by_source: TypedMapLike<number, Verdicts> };
+    readonly rodata: { blocked_port: number };
+    readonly bss: { packets_seen: bigint; not_inspected: bigint };
+  }
+  const mod = (await skeletonModule(join(CLI_DIR, '../../examples/xdp_firewall.o'), 'xdp_firewall')) as {
+    XdpFirewallSkeleton: { open(o: object): Skel };
+    encodeVerdicts(v: Verdicts): Uint8Array;
+  };
+  const skel = mod.XdpFirewallSkeleton.open({ host: createDefaultKernel({ cpus: 2 }).init });
+  skel.rodata.blocked_port = 8080;
+  skel.load();
+  t.is(skel.progs.xdp_firewall.testRun({ dataIn: udp(8080) }).retval, 1);
+  t.is(skel.progs.xdp_firewall.testRun({ dataIn: udp(53) }).retval, 2);
+  t.is(skel.progs.xdp_firewall.testRun({ dataIn: udp(8080) }).retval, 1);
+  // The key is the source address in network order, read as a little-endian u32.
+  const src = 0x0100000a;
+  t.deepEqual(skel.maps.by_source.lookup(src), { passed: 1n, dropped: 2n });
+  t.is(skel.bss.packets_seen, 3n);
+  t.is(skel.bss.not_inspected, 0n);
+  skel.maps.by_source.update(src, { passed: 100n, dropped: 0n });
+  t.is(skel.progs.xdp_firewall.testRun({ dataIn: udp(53) }).retval, 2);
+  t.deepEqual(skel.maps.by_source.lookup(src), { passed: 101n, dropped: 0n });
+  t.deepEqual([...mod.encodeVerdicts({ passed: 1n, dropped: 2n })], [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+  skel.close();
+});
+
+maybe('cgroup_counter skeleton: a per-CPU map with struct keys and values', async (t) => {
+  interface Key { ethertype: number; ip_proto: number; pad: number }
+  interface Traffic { packets: bigint; bytes: bigint }
+  interface Skel extends Closeable {
+    readonly progs: { count_egress: Prog };
+    readonly maps: { egress_traffic: TypedMapLike<Key, Traffic[]> };
+  }
+  const mod = (await skeletonModule(join(CLI_DIR, '../../examples/cgroup_counter.o'), 'cgroup_counter')) as { CgroupCounterSkeleton: { open(o: object): Skel } };
+  const skel = mod.CgroupCounterSkeleton.open({ host: createDefaultKernel({ cpus: 2 }).init, possibleCpus: 2 });
+  skel.load();
+  t.is(skel.progs.count_egress.testRun({ dataIn: udp(53) }).retval, 1);
+  t.is(skel.progs.count_egress.testRun({ dataIn: udp(53) }).retval, 1);
+  const entries = [...skel.maps.egress_traffic.entries()];
+  t.is(entries.length, 1);
+  const [key, perCpu] = entries[0] ?? [];
+  // skb->protocol is in network order: 0x0800 reads back as 0x0008.
+  t.deepEqual(key, { ethertype: 0x0008, ip_proto: 17, pad: 0 });
+  t.is(perCpu?.length, 2);
+  t.is(perCpu?.reduce((n, x) => n + x.packets, 0n), 2n);
+  skel.maps.egress_traffic.update({ ethertype: 0xdd86, ip_proto: 6, pad: 0 }, [{ packets: 1n, bytes: 2n }, { packets: 3n, bytes: 4n }]);
+  t.deepEqual(skel.maps.egress_traffic.lookup({ ethertype: 0xdd86, ip_proto: 6, pad: 0 }), [{ packets: 1n, bytes: 2n }, { packets: 3n, bytes: 4n }]);
+  skel.close();
+});
