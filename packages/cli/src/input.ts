@@ -132,3 +132,17 @@ export function readProgram(path: string, assembleText: (text: string) => Uint8A
 export function readInstructionBytes(path: string): Uint8Array {
   return readProgram(path).insns;
 }
+
+/**
+ * The bytes of an object file: anything that is not ELF (hex, assembly, raw instructions, empty)
+ * is one line, exit code 2.
+ *
+ * @example
+ * const spec = loadObjectSpec(readObjectFile('xdp_filter.o'));
+ */
+export function readObjectFile(file: string): Uint8Array {
+  const bytes = readInput(file);
+  const kind = detectInputKind(bytes, file);
+  if (kind !== 'elf') throw new CliError(`${file}: not an ELF object (it reads as ${kind} instructions; bpfkit disasm and verify take those)`);
+  return bytes;
+}

@@ -100,22 +100,35 @@ function checkRange(total: number, offset: number, size: number, what: string): 
   }
 }
 
+/** Reads names out of string tables, each (table, offset) once. */
+type StringReader = (table: ElfSection, off: number, what: string) => string;
+
 /**
- * The NUL-terminated string at `off` of a string table section.
- *
- * @example
- * readString(bytes, strtab, 1); // ".text"
+ * Names are NUL-terminated, so one long string referenced at many offsets would make every
+ * lookup a long scan and a long copy (quadratic time and memory in a crafted file). The bytes
+ * decoded are therefore budgeted: a few times the file size, far above what names that
+ * share tails (clang merges them) ever add up to.
  */
-function readString(bytes: Uint8Array, table: ElfSection, off: number, what: string): string {
-  if (off >= table.size) {
-    throw elfError('bad-string', `${what}: name offset ${String(off)} is outside its ${String(table.size)}-byte string table`);
-  }
-  const start = table.offset + off;
-  const end = table.offset + table.size;
-  let i = start;
-  while (i < end && bytes[i] !== 0) i++;
-  if (i === end) throw elfError('bad-string', `${what}: name at offset ${String(off)} is not NUL-terminated`);
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(start, i));
+function stringReader(bytes: Uint8Array): StringReader {
+  const cache = new Map<string, string>();
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  let budget = 4 * bytes.length + (1 << 20);
+  return (table, off, what) => {
+    if (off >= table.size) {
+      throw elfError('bad-string', `${what}: name offset ${String(off)} is outside its ${String(table.size)}-byte string table`);
+    }
+    const key = `${String(table.index)}:${String(off)}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const start = table.offset + off;
+    const nul = bytes.subarray(start, table.offset + table.size).indexOf(0);
+    if (nul < 0) throw elfError('bad-string', `${what}: name at offset ${String(off)} is not NUL-terminated`);
+    budget -= nul;
+    if (budget < 0) throw elfError('bad-string', `${what}: names add up to more than ${String(4 * bytes.length)} bytes (overlapping long strings)`);
+    const name = decoder.decode(bytes.subarray(start, start + nul));
+    cache.set(key, name);
+    return name;
+  };
 }
 
 /**
@@ -128,7 +141,10 @@ function readString(bytes: Uint8Array, table: ElfSection, off: number, what: str
  * const elf = readElf(readFileSync('xdp.o'));
  * elf.sections.map((s) => s.name); // ['', '.strtab', '.text', 'xdp', …]
  */
-export function readElf(bytes: Uint8Array): ElfFile {
+export function readElf(input: Uint8Array): ElfFile {
+  // A private plain copy: a Node Buffer's slice() is a view, and section bytes handed out
+  // (initial values of global data) must not alias the caller's buffer.
+  const bytes = new Uint8Array(input);
   if (bytes.length < EHDR_SIZE) {
     throw elfError('truncated-header', `not an ELF object: ${String(bytes.length)} bytes, the ELF header alone needs 64`);
   }
@@ -177,17 +193,18 @@ export function readElf(bytes: Uint8Array): ElfFile {
   if (shstrndx === 0 || shstr?.type !== ShType.STRTAB) {
     throw elfError('bad-shstrndx', `section name table index ${String(shstrndx)} is not a string table`);
   }
+  const readString = stringReader(bytes);
   const sections: ElfSection[] = raw.map((s, i) => ({
     ...s,
-    name: i === 0 ? '' : readString(bytes, { ...shstr, name: '' }, nameOffs[i] ?? 0, `section ${String(i)}`),
+    name: i === 0 ? '' : readString({ ...shstr, name: '' }, nameOffs[i] ?? 0, `section ${String(i)}`),
   }));
 
-  const symbols = readSymbols(bytes, view, sections);
+  const symbols = readSymbols(view, sections, readString);
   const rels = readRels(view, sections, symbols.length);
   return { bytes, sections, symbols, rels };
 }
 
-function readSymbols(bytes: Uint8Array, view: DataView, sections: readonly ElfSection[]): ElfSymbol[] {
+function readSymbols(view: DataView, sections: readonly ElfSection[], readString: StringReader): ElfSymbol[] {
   const symtabs = sections.filter((s) => s.type === ShType.SYMTAB);
   if (symtabs.length === 0) return [];
   const symtab = symtabs[0];
@@ -211,7 +228,7 @@ function readSymbols(bytes: Uint8Array, view: DataView, sections: readonly ElfSe
     const nameOff = view.getUint32(o, true);
     out.push({
       index: i,
-      name: nameOff === 0 ? '' : readString(bytes, strtab, nameOff, `symbol ${String(i)}`),
+      name: nameOff === 0 ? '' : readString(strtab, nameOff, `symbol ${String(i)}`),
       bind: info >> 4,
       type: info & 0xf,
       visibility: view.getUint8(o + 5) & 0x3,

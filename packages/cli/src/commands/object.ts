@@ -1,27 +1,13 @@
 import type { Command } from 'commander';
 import { loadObjectSpec } from '@bpfkit/elf';
-import { CliError } from '../errors.js';
-import { readInput, detectInputKind } from '../input.js';
+import { readObjectFile } from '../input.js';
+import { registerRun } from '../object-run/command.js';
 import { describeObject } from '../object/describe.js';
 import { formatDescription } from '../object/showText.js';
 import { printJson, println, type Io } from '../output.js';
 
 /** Adds one `bpfkit object …` subcommand. */
 export type RegisterObjectSubcommand = (object: Command, io: Io) => void;
-
-/**
- * The bytes of an object file: anything that is not ELF (hex, assembly, raw instructions, empty)
- * is one line, exit code 2.
- *
- * @example
- * const spec = loadObjectSpec(readObjectFile('xdp_filter.o'));
- */
-export function readObjectFile(file: string): Uint8Array {
-  const bytes = readInput(file);
-  const kind = detectInputKind(bytes, file);
-  if (kind !== 'elf') throw new CliError(`${file}: not an ELF object (it reads as ${kind} instructions; bpfkit disasm and verify take those)`);
-  return bytes;
-}
 
 interface ShowOptions {
   readonly json?: boolean;
@@ -44,10 +30,10 @@ const registerShow: RegisterObjectSubcommand = (object, io) => {
 };
 
 /** Every `object` subcommand, in help order; `run` and the skeleton generator slot in here. */
-export const OBJECT_SUBCOMMANDS: readonly RegisterObjectSubcommand[] = [registerShow];
+export const OBJECT_SUBCOMMANDS: readonly RegisterObjectSubcommand[] = [registerShow, registerRun];
 
 /** `bpfkit object …`: clang-built BPF ELF objects. */
 export function registerObject(program: Command, io: Io): void {
-  const object = program.command('object').description('clang-built BPF ELF objects: show what libbpf would open');
+  const object = program.command('object').description('clang-built BPF ELF objects: show what libbpf would open, run one on either kernel');
   for (const register of OBJECT_SUBCOMMANDS) register(object, io);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError, ExitWith } from '../errors.js';
-import { readObjectFile, type RegisterObjectSubcommand } from '../commands/object.js';
+import type { RegisterObjectSubcommand } from '../commands/object.js';
+import { readObjectFile } from '../input.js';
 import { printJson, println, type Io } from '../output.js';
 import { diffDocuments } from './diff.js';
 import type { ObjectRunDocument } from './document.js';

@@ -18,7 +18,9 @@ const PROCESSED = /^processed (\d+) insns/;
 function comparable(doc: ObjectRunDocument): unknown {
   const loads = doc.program_loads?.map((p) => {
     const processed = p.verifier_stats_log.map((l) => PROCESSED.exec(l)?.[1]).find((n) => n !== undefined);
-    const { verifier_stats_log: _stats, verifier_log_tail: _tail, ...rest } = p;
+    const rest: Record<string, unknown> = { ...p };
+    delete rest.verifier_stats_log;
+    delete rest.verifier_log_tail;
     return { ...rest, processed_insns: processed === undefined ? null : Number(processed) };
   });
   return { ...doc, program_loads: loads };

@@ -45,5 +45,9 @@ export async function openKernel(kernel: KernelChoice, opts: { readonly cpus: nu
   }
   const { createLinuxSyscall } = await import('@bpfkit/linux');
   const sys = createLinuxSyscall();
-  return { kernel, host: sys, possibleCpus: hostPossibleCpus() ?? 1, release: () => undefined };
+  // Test runs of packet programs run on the caller's CPU; the format says CPU 0.
+  sys.pinCpu(0);
+  return { kernel, host: sys, possibleCpus: hostPossibleCpus() ?? 1, release: () => {
+    sys.pinCpu(-1);
+  } };
 }

@@ -6,6 +6,8 @@ import type { SkeletonSource } from './source.js';
 const BPF_OBJ_NAME_LEN = 16;
 /** PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH, PERCPU_CGROUP_STORAGE: lookups return one value per CPU. */
 const PER_CPU_TYPES = new Set([5, 6, 10, 21]);
+/** PROG_ARRAY, PERF_EVENT_ARRAY, CGROUP_ARRAY, ARRAY_/HASH_OF_MAPS, SOCKMAP, XSKMAP, SOCKHASH: values are fds in, ids out. */
+const FD_VALUE_TYPES = new Set([3, 4, 8, 12, 13, 15, 17, 18]);
 
 /** Codec constants for shapes that are not named types, one per distinct shape. */
 export class CodecTable {
@@ -78,7 +80,9 @@ export function plan(src: SkeletonSource, model: TypeModel | undefined, base: st
   const maps = src.maps.map((m): MapPlan => {
     if (m.keySize === 0) return { name: m.name, kind: 'raw', key: undefined, value: undefined };
     const key = sized(model, m.keyTypeId, m.keySize, `${pascalCase(m.name)}Key`);
-    const value = sized(model, m.valueTypeId, m.valueSize, `${pascalCase(m.name)}Value`);
+    const value: Shape = m.valueTypeId === 0 && m.valueSize === 4 && FD_VALUE_TYPES.has(m.type)
+      ? { kind: 'int', size: 4, signed: false }
+      : sized(model, m.valueTypeId, m.valueSize, `${pascalCase(m.name)}Value`);
     return { name: m.name, kind: PER_CPU_TYPES.has(m.type) ? 'percpu' : 'typed', key, value };
   });
   const sections: SectionPlan[] = [];

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import test from 'ava';
+import { assertSuite } from '@bpfkit/corpus';
+import { diffDocuments, openKernel, parseSteps, runObjectBytes, type KernelHost } from '@bpfkit/cli';
+import run from './suites/elf-objects.suite.js';
+import { objectCases, REPO_ROOT } from './support/object-cases.js';
+import type { ObjectRunRecord } from './support/object-record.js';
+
+test('elf-objects: object run on the simulated kernel equals the recorded Linux document', (t) =>
+  assertSuite(t, 'elf-objects', run, { floor: 7, ceiling: 6 }, 20));
+
+async function linuxHost(): Promise<KernelHost | string> {
+  try {
+    return await openKernel('linux', { cpus: 0 });
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+test('elf-objects: the recorded documents are what this machine\'s kernel answers now (where bpf() works)', async (t) => {
+  const host = await linuxHost();
+  if (typeof host === 'string') {
+    t.log(`linux: skipped, ${host}`);
+    t.pass();
+    return;
+  }
+  try {
+    for (const c of objectCases(REPO_ROOT)) {
+      const record = JSON.parse(readFileSync(c.record, 'utf8')) as ObjectRunRecord;
+      if (record.recorded_on.possible_cpus !== host.possibleCpus) {
+        t.log(`${c.id}: recorded with ${String(record.recorded_on.possible_cpus)} CPUs, this machine has ${String(host.possibleCpus)}: not compared`);
+        continue;
+      }
+      const steps = parseSteps(c.steps === undefined ? {} : JSON.parse(readFileSync(c.steps, 'utf8')));
+      const live = runObjectBytes(c.object, new Uint8Array(readFileSync(c.object)), steps, host);
+      t.deepEqual(diffDocuments(live, record.document), [], `${c.id}: re-record with node tools/record-object-run/record.mjs ${c.id}`);
+    }
+  } finally {
+    host.release();
+  }
+});
