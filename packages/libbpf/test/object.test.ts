@@ -195,3 +195,18 @@ test('per-CPU maps: values span every possible CPU, 8-byte aligned', (t) => {
   t.is(counts.lookup(u32(3)).length, 16);
   obj.close();
 });
+
+test('declarative slots: map-in-map filled at map creation, prog array after the programs load', (t) => {
+  const task = simKernel().init;
+  const obj = BpfObject.open(fixture('map_values'), { name: 'map_values', host: task });
+  obj.program('main_prog').autoload = false;
+  obj.load();
+  const id = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
+  const outer = obj.map('outer');
+  t.is(id(outer.lookup(u32(0))), obj.map('inner_a').info().id);
+  t.is(id(outer.lookup(u32(2))), obj.map('inner_b').info().id);
+  t.true(isBpfError(t.throws(() => outer.lookup(u32(1))), 'ENOENT'));
+  t.is(id(obj.map('jmp').lookup(u32(1))), obj.program('tail_prog').info().id);
+  t.true(obj.map('map_val.kconfig').frozen);
+  obj.close();
+});

@@ -4,6 +4,7 @@ import { BpfMapType } from '@bpfkit/uapi';
 import {
   bpfMapDeleteElem, bpfMapFreeze, bpfMapGetNextKey, bpfMapLookupAndDeleteElem, bpfMapLookupElem, bpfMapUpdateElem,
 } from '../commands/map.js';
+import { bpfMapGetInfoByFd, type MapInfo } from '../commands/info.js';
 import type { LibbpfHost } from '../host.js';
 import { mapTypeStr } from './names.js';
 
@@ -155,6 +156,11 @@ export class BpfMap {
       }
       yield [k, v];
     }
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on the map (its id, for map-in-map values). @example map.info().id */
+  info(): MapInfo {
+    return bpfMapGetInfoByFd(this.#ctx.host, this.#fd());
   }
 
   /** BPF_MAP_FREEZE. @example map.freeze(); */

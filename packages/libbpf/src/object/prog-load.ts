@@ -185,12 +185,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
   try {
     const res = bpfProgLoad(obj.host, { ...opts, logLevel, ...(logLevel === 0 ? {} : { logSize: BPF_LOG_BUF_SIZE }) });
     prog.fd = res.fd;
-    let verifiedInsns: number | undefined;
-    try {
-      verifiedInsns = bpfProgGetInfoByFd(obj.host, res.fd).verifiedInsns;
-    } catch {
-      verifiedInsns = undefined;
-    }
+    const verifiedInsns = verifiedOf(obj, res.fd);
     prog.loadRecord = record({ loaded: true, log: res.log, ...(verifiedInsns === undefined ? {} : { verifiedInsns }) });
     return;
   } catch (e) {
@@ -202,10 +197,21 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
     const res = bpfProgLoad(obj.host, { ...opts, logLevel: 1, logSize: BPF_LOG_BUF_SIZE });
     // Loaded on the retry: keep it, as libbpf does.
     prog.fd = res.fd;
-    prog.loadRecord = record({ loaded: true, log: res.log, ...(firstLog === undefined ? {} : { firstLog }) });
+    const verifiedInsns = verifiedOf(obj, res.fd);
+    prog.loadRecord = record({
+      loaded: true, log: res.log, ...(firstLog === undefined ? {} : { firstLog }), ...(verifiedInsns === undefined ? {} : { verifiedInsns }),
+    });
   } catch (e) {
     if (!isBpfError(e)) throw e;
     throw fail(prog, record({ loaded: false, log: e.log ?? '', errno: e.code, ...(firstLog === undefined ? {} : { firstLog }) }), e);
+  }
+}
+
+function verifiedOf(obj: BpfObject, fd: number): number | undefined {
+  try {
+    return bpfProgGetInfoByFd(obj.host, fd).verifiedInsns;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import type { ProgramSpec } from '@bpfkit/elf';
+import { bpfProgGetInfoByFd, type ProgInfo } from '../commands/info.js';
 import { bpfProgTestRun, type TestRunOptions, type TestRunResult } from '../commands/prog.js';
 import type { LibbpfHost } from '../host.js';
 import { attachTypeStr, progTypeStr } from './names.js';
@@ -84,6 +85,12 @@ export class BpfProgram {
   /** `libbpf_bpf_attach_type_str()` of the expected attach type, or null when it is 0 and the section sets none. */
   get expectedAttachTypeName(): string | null {
     return this.spec.expectedAttachTypeName === undefined ? null : attachTypeStr(this.expectedAttachType);
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on the loaded program (id, tag, verified_insns…). @example prog.info().id */
+  info(): ProgInfo {
+    if (this.fd < 0) throw new BpfError('EINVAL', 'libbpf:prog-not-loaded', `prog '${this.name}': not loaded`);
+    return bpfProgGetInfoByFd(this.#host, this.fd);
   }
 
   /**
