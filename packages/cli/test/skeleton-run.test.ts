@@ -160,3 +160,24 @@ maybe('cgroup_counter skeleton: a per-CPU map with struct keys and values', asyn
   t.deepEqual(skel.maps.egress_traffic.lookup({ ethertype: 0xdd86, ip_proto: 6, pad: 0 }), [{ packets: 1n, bytes: 2n }, { packets: 3n, bytes: 4n }]);
   skel.close();
 });
+
+maybe('map_values skeleton: map-in-map and prog array values are fds in, ids out', async (t) => {
+  interface Skel extends Closeable {
+    readonly progs: { tail_prog: Prog & { fd: number }; main_prog: Prog & { autoload: boolean } };
+    readonly maps: { outer: TypedMapLike<number, number>; jmp: TypedMapLike<number, number>; inner_a: TypedMapLike<number, number> & { raw: { fd: number } } };
+  }
+  const mod = (await skeletonModule(join(CLI_DIR, '../elf/test/fixtures/map_values.o'), 'map_values')) as { MapValuesSkeleton: { open(o: object): Skel } };
+  const skel = mod.MapValuesSkeleton.open({ host: createDefaultKernel({ cpus: 2 }).init });
+  // main_prog (bpf_loop callback, kconfig externs) is not what this test is about.
+  skel.progs.main_prog.autoload = false;
+  skel.load();
+  const slot0 = skel.maps.outer.lookup(0);
+  t.true(slot0 !== undefined && slot0 > 0);
+  t.is(skel.maps.outer.lookup(1), undefined);
+  skel.maps.outer.update(1, skel.maps.inner_a.raw.fd);
+  t.is(skel.maps.outer.lookup(1), slot0);
+  t.true((skel.maps.jmp.lookup(1) ?? 0) > 0);
+  skel.maps.jmp.update(0, skel.progs.tail_prog.fd);
+  t.is(skel.maps.jmp.lookup(0), skel.maps.jmp.lookup(1));
+  skel.close();
+});
