@@ -178,8 +178,8 @@ export class TypeModel {
       bitfield = { bitOffset: m.bitsOffset + intType.bitsOffset, bits: intType.bits, signed: signedShape(shape) };
     }
     if (bitfield !== undefined) {
-      const base = baseShape(shape);
-      if (base.kind !== 'int' && base.kind !== 'bool' && !(base.kind === 'ref' && base.decl.kind === 'enum')) throw badBtf(`${where}: a bitfield of a ${base.kind}`);
+      // Shapes never hold aliases (a typedef resolves to its target), so this is the real type.
+      if (shape.kind !== 'int' && shape.kind !== 'bool' && !(shape.kind === 'ref' && shape.decl.kind === 'enum')) throw badBtf(`${where}: a bitfield of a ${shape.kind}`);
       if (bitfield.bits < 1 || bitfield.bits > 64 || bitfield.bitOffset + bitfield.bits > t.size * 8) throw badBtf(`${where}: bitfield does not fit`);
       return { name, offset: 0, shape, bitfield };
     }
@@ -201,30 +201,8 @@ export class TypeModel {
   }
 }
 
-/** Follows aliases to what a shape really is. */
-export function baseShape(shape: Shape): Shape {
-  if (shape.kind !== 'ref' || shape.decl.kind !== 'alias') return shape;
-  let d: Decl = shape.decl;
-  while (d.kind === 'alias') d = d.target;
-  return { kind: 'ref', decl: d, size: shape.size };
-}
-
-/** The declaration an alias chain ends at. */
-export function resolveDecl(decl: Decl): Exclude<Decl, { kind: 'alias' }> {
-  let d: Decl = decl;
-  while (d.kind === 'alias') d = d.target;
-  return d;
-}
-
 function signedShape(shape: Shape): boolean {
-  const b = baseShape(shape);
-  if (b.kind === 'int') return b.signed;
-  if (b.kind === 'ref' && b.decl.kind === 'enum') return b.decl.signed;
+  if (shape.kind === 'int') return shape.signed;
+  if (shape.kind === 'ref' && shape.decl.kind === 'enum') return shape.decl.signed;
   return false;
-}
-
-/** True when the shape holds a 64-bit (or wider) integer, i.e. a bigint. */
-export function isBigShape(shape: Shape): boolean {
-  const b = baseShape(shape);
-  return (b.kind === 'int' && b.size >= 8) || (b.kind === 'ref' && b.decl.kind === 'enum' && b.decl.big);
 }
