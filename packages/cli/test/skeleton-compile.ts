@@ -21,7 +21,7 @@ export function genDir(name: string): string {
   return dir;
 }
 
-/** The repository's compiler settings (tsconfig.base.json), stricter on unused names, for generated modules. */
+/** The repository's compiler settings (tsconfig.base.json) and then some (unused names, exact optionals, isolated declarations). */
 function options(): ts.CompilerOptions {
   const paths = realBpfObject() ? undefined : { '@bpfkit/libbpf': [join(FIXTURES, 'libbpf-stub.d.ts')] };
   return {
@@ -34,6 +34,10 @@ function options(): ts.CompilerOptions {
     noImplicitOverride: true,
     noUnusedLocals: true,
     noUnusedParameters: true,
+    exactOptionalPropertyTypes: true,
+    noPropertyAccessFromIndexSignature: true,
+    noImplicitReturns: true,
+    isolatedDeclarations: true,
     isolatedModules: true,
     verbatimModuleSyntax: true,
     declaration: true,
