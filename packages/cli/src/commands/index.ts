@@ -10,9 +10,10 @@ import { registerObject } from './object.js';
 import { registerScenario } from './scenario.js';
 import { registerToken } from './token.js';
 import { registerVerify } from './verify.js';
+import { registerGen } from '../skeleton/command.js';
 
 /** Adds one verb (or a group of verbs) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
 
 /** Every verb of `bpfkit`, in help order. */
-export const COMMANDS: readonly RegisterCommand[] = [registerDisasm, registerAsm, registerBtf, registerVerify, registerProg, registerObject, registerToken, registerScenario, registerCorpus, registerDemo];
+export const COMMANDS: readonly RegisterCommand[] = [registerDisasm, registerAsm, registerBtf, registerVerify, registerProg, registerObject, registerToken, registerScenario, registerCorpus, registerGen, registerDemo];
