@@ -1,6 +1,6 @@
 import { BpfError, isBpfError, type BpfSyscall } from '@bpfkit/kernel-api';
 import { BPF_F_TOKEN_FD, BpfCmd, encodeMapCreateAttr, encodeMapElemAttr } from '@bpfkit/uapi';
-import { withScratch } from './scratch.js';
+import { objName, withScratch } from './scratch.js';
 
 /** Options of {@link bpfMapCreate}, as libbpf's `bpf_map_create()` takes them. */
 export interface MapCreateOptions {
@@ -51,7 +51,7 @@ export function bpfMapCreate(sys: BpfSyscall, opts: MapCreateOptions): number {
     map_flags: ((opts.mapFlags ?? 0) | (opts.tokenFd === undefined ? 0 : BPF_F_TOKEN_FD)) >>> 0,
     inner_map_fd: opts.innerMapFd ?? 0,
     numa_node: opts.numaNode ?? 0,
-    map_name: (opts.mapName ?? '').slice(0, 15),
+    map_name: objName(opts.mapName),
     map_ifindex: opts.mapIfindex ?? 0,
     btf_fd: opts.btfFd ?? 0,
     btf_key_type_id: opts.btfKeyTypeId ?? 0,

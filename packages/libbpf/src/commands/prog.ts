@@ -1,7 +1,7 @@
 import { BpfError, isBpfError, type BpfSyscall } from '@bpfkit/kernel-api';
 import { BPF_F_TOKEN_FD, BpfCmd, decodeProgLoadAttr, decodeTestRunAttr, encodeAttr, encodeProgLoadAttr, encodeTestRunAttr } from '@bpfkit/uapi';
 import { checkKeys } from './map.js';
-import { cStringOf, withScratch } from './scratch.js';
+import { cStringOf, objName, withScratch } from './scratch.js';
 
 /** BTF.ext records as the kernel takes them: packed records of `recSize` bytes. */
 export interface ExtRecords {
@@ -85,7 +85,7 @@ export function bpfProgLoad(sys: BpfSyscall, opts: ProgLoadOptions): ProgLoadRes
       log_buf: logBuf,
       kern_version: opts.kernVersion ?? 0,
       prog_flags: ((opts.progFlags ?? 0) | (opts.tokenFd === undefined ? 0 : BPF_F_TOKEN_FD)) >>> 0,
-      prog_name: (opts.progName ?? '').slice(0, 15),
+      prog_name: objName(opts.progName),
       prog_ifindex: opts.progIfindex ?? 0,
       expected_attach_type: opts.expectedAttachType ?? 0,
       prog_btf_fd: opts.progBtfFd ?? 0,

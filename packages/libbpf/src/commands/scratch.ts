@@ -50,3 +50,8 @@ export function cStringOf(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
   return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
 }
+
+/** A name for a `char[16]` attr field: at most `max` bytes of its UTF-8 (the kernel then checks the characters). */
+export function objName(name: string | undefined, max = 15): Uint8Array {
+  return new TextEncoder().encode(name ?? '').subarray(0, max);
+}
