@@ -7,7 +7,9 @@ import { BtfBuilder, decodeBtf } from '@bpfkit/btf';
 import { loadObjectSpec } from '@bpfkit/elf';
 import { isBpfError } from '@bpfkit/kernel-api';
 import { generateSkeleton, registerGen, type SkeletonSource } from '../dist/skeleton/index.js';
+import { buildProgram } from '@bpfkit/cli';
 import { CLI_DIR, FIXTURES, genDir, typeCheck, writeModule } from './skeleton-compile.js';
+import { run } from './run.js';
 
 const ELF_FIXTURES = join(CLI_DIR, '../elf/test/fixtures');
 const EXAMPLES = join(CLI_DIR, '../../examples');
@@ -137,4 +139,16 @@ test('fuzz: objects with flipped bytes give a module or a BpfError', (t) => {
     { numRuns: 300, seed: 42 },
   );
   t.true(generated > 0);
+});
+
+const wired = buildProgram({ stdout: { write: () => true }, stderr: { write: () => true } }).commands.some((c) => c.name() === 'gen');
+
+(wired ? test : test.skip)('bpfkit gen skeleton is a verb of the bpfkit command', async (t) => {
+  const file = join(ELF_FIXTURES, 'xdp_filter.o');
+  const r = await run('gen', 'skeleton', file);
+  t.is(r.code, 0);
+  t.is(r.stdout, skeletonOf(file).text);
+  const bad = await run('gen', 'skeleton', '--name', 'a-b', file);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /not a C identifier/);
 });
