@@ -157,7 +157,7 @@ function tail(log: string): string {
 export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgram, ksyms: ReadonlyMap<string, KsymResolution>, coreLog: readonly string[], target: () => Btf): void {
   const p = patch(obj, prog, a, ksyms);
   const record = (fields: Partial<LoadRecord> & { loaded: boolean; log: string }): LoadRecord => ({
-    insns: p.code, insnsNoFds: p.noFds, insnCnt: p.code.length / 8, mapRefs: p.mapRefs, coreLog, ...fields,
+    insns: p.code, insnsNoFds: p.noFds, insnCnt: p.code.length / 8, mapRefs: p.mapRefs, coreLog, lineInfo: a.lineInfo, ...fields,
   });
   const btf = obj.btfFd !== undefined ? obj.spec.btf : undefined;
   const offsets = btf === undefined ? new Map<string, number>() : strOffsets(btf);

@@ -1,5 +1,5 @@
 import { BpfError } from '@bpfkit/kernel-api';
-import type { ProgramSpec } from '@bpfkit/elf';
+import type { LineInfo, ProgramSpec } from '@bpfkit/elf';
 import { bpfProgGetInfoByFd, type ProgInfo } from '../commands/info.js';
 import { bpfProgTestRun, type TestRunOptions, type TestRunResult } from '../commands/prog.js';
 import type { LibbpfHost } from '../host.js';
@@ -36,6 +36,8 @@ export interface LoadRecord {
   readonly verifiedInsns?: number;
   /** CO-RE log lines (libbpf style). */
   readonly coreLog: readonly string[];
+  /** Source lines of the submitted program (`insnOff` counts its slots, subprograms appended). */
+  readonly lineInfo: readonly LineInfo[];
 }
 
 /**
