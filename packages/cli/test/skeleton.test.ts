@@ -152,3 +152,16 @@ const wired = buildProgram({ stdout: { write: () => true }, stderr: { write: () 
   t.is(bad.code, 2);
   t.regex(bad.stderr, /not a C identifier/);
 });
+
+test('without BTF, maps and globals are byte arrays', (t) => {
+  const source: SkeletonSource = {
+    programs: [{ name: 'p', sectionName: 'socket' }],
+    maps: [{ name: 'legacy', type: 2, keySize: 4, valueSize: 12, keyTypeId: 0, valueTypeId: 0 }],
+    dataSections: [{ name: '.bss', kind: 'bss', variables: [{ name: 'buf', offset: 0, size: 8, typeId: 0, global: true }] }],
+    btf: undefined,
+  };
+  const text = generateSkeleton(source, new Uint8Array(8), { objectName: 'nobtf' });
+  t.regex(text, /readonly legacy: TypedMap<Uint8Array, Uint8Array>;/);
+  t.regex(text, /get buf\(\): Uint8Array/);
+  t.is(typeCheck([writeModule(genDir('nobtf'), 'nobtf.skel', text).ts]), '');
+});
