@@ -403,10 +403,21 @@ function mapSlots(
   return out;
 }
 
-function reachable(start: FunctionSpec, byName: ReadonlyMap<string, FunctionSpec>): string[] {
+/**
+ * Relocations the call-graph walks may look at, over all programs. Each program walks its own
+ * graph (as libbpf appends subprograms per program), so a crafted object of many programs that
+ * all reach many functions is quadratic; real objects stay orders of magnitude below this.
+ */
+const MAX_CALL_GRAPH_WORK = 1 << 20;
+
+function reachable(start: FunctionSpec, byName: ReadonlyMap<string, FunctionSpec>, budget: { left: number }): string[] {
   const seen = new Set<string>();
   const todo: FunctionSpec[] = [start];
   for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
+    budget.left -= f.relocations.length;
+    if (budget.left < 0) {
+      throw elfError('call-graph-too-large', `programs reach subprograms through more than ${String(MAX_CALL_GRAPH_WORK)} relocations in all (at program ${start.name})`);
+    }
     for (const r of f.relocations) {
       if (r.kind !== 'call' && r.kind !== 'func-addr') continue;
       if (r.function === start.name && f === start) continue;
@@ -417,6 +428,8 @@ function reachable(start: FunctionSpec, byName: ReadonlyMap<string, FunctionSpec
     }
   }
   seen.delete(start.name);
+  // Sorting the names costs about as much again.
+  budget.left -= seen.size;
   return [...seen].sort();
 }
 
@@ -488,7 +501,8 @@ export function loadObjectSpec(bytes: Uint8Array): ObjectSpec {
     }
   }
   const byName = new Map<string, FunctionSpec>([...subprograms, ...programs].map((f) => [f.name, f]));
-  const withSubs = programs.map((p) => ({ ...p, subprograms: reachable(p, byName) }));
+  const budget = { left: MAX_CALL_GRAPH_WORK };
+  const withSubs = programs.map((p) => ({ ...p, subprograms: reachable(p, byName, budget) }));
 
   const externs: ExternSpec[] = [];
   for (const sym of elf.symbols) {
