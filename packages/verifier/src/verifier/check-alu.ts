@@ -4,6 +4,7 @@ import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, S64_
 import type { VerifierEnv } from './env.js';
 import { op, srcX } from './insns.js';
 import { fail } from './log.js';
+import { markChainPrecision } from './precision.js';
 import { adjustScalarMinMaxVals } from './scalar-alu.js';
 import { constScalar, isPointer, NOT_NULL, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
 import { MAX_BPF_STACK } from './stack.js';
@@ -47,6 +48,8 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
     fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer ${ALU_OP_NAMES[o] ?? '?'} pointer prohibited`);
   }
   if (isPointer(dst) || isPointer(src)) {
+    // The scalar moves the pointer: its value decides what the pointer may access.
+    if (useX) markChainPrecision(env, state, isPointer(src) ? d : insn.src);
     adjustPtrMinMaxVals(env, state, insn, o, dst, src, is64, isPointer(src));
     return;
   }

@@ -4,6 +4,7 @@ import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
 import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
+import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { byteAt, checkStackRangeInit, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
@@ -71,6 +72,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     if (arg === 'sock_common' && reg.refObjId !== undefined) castRef = reg.refObjId;
     lastMem = res;
   });
+  if (id === TAIL_CALL && map?.mapType === PROG_ARRAY) {
+    // `record_func_key`: a constant in-range index is remembered for the call, so it must be exact.
+    const key = regConst(env.frame(state).regs[3] ?? unknownScalar);
+    if (key !== undefined && key < BigInt(map.maxEntries)) markChainPrecision(env, state, 3);
+  }
   if (id === TAIL_CALL && state.refs.length > 0) leak(env, state, 'tail_call');
   if (name === 'get_local_storage' && regConst(env.frame(state).regs[2] ?? unknownScalar) !== 0n) {
     fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
@@ -150,7 +156,10 @@ function constantMapKey(env: VerifierEnv, state: VState, key: RegState, keySize:
   let spill = 0;
   for (let k = i; k < 8 && slot.bytes[k] === 'spill'; k++) spill++;
   if (spill !== keySize) return undefined;
-  return regConst(slot.spilled);
+  const k = regConst(slot.spilled);
+  // The lookup cannot fail for this key: the spilled constant must be exact.
+  if (k !== undefined) markSlotPrecision(env, state, key.frame ?? state.frames.length - 1, spi);
+  return k;
 }
 
 /** `bpf_helper_changes_pkt_data`: after these the packet may have moved. */
@@ -253,6 +262,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
         const k = regConst(reg);
         if (k === undefined) fail(env.log, 'EACCES', 'alloc-size', `R${String(regno)} is not a known constant'`);
         env.lastAllocSize = Number(k);
+        markChainPrecision(env, state, regno);
         return undefined;
       }
       // `check_mem_size_reg`.
@@ -262,6 +272,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       }
       if (reg.umax >= MAX_VAR_SIZ) fail(env.log, 'EACCES', 'size-unbounded', `${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
       if (lastMem !== undefined) checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, Number(reg.umax), lastMem.write, zeroOk && reg.umin === 0n);
+      markChainPrecision(env, state, regno);
       return undefined;
     }
   }

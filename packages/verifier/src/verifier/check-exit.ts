@@ -1,6 +1,7 @@
 import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
+import { markChainPrecision } from './precision.js';
 import { isPointer, notInit, regTypeStr, type VState } from './state.js';
 
 /** `process_bpf_exit_full` / `prepare_func_exit`: returns to the caller, or ends the path ('exit'). */
@@ -30,6 +31,7 @@ function checkReturnCode(env: VerifierEnv, state: VState): void {
   if (r0.type !== 'scalar') {
     fail(env.log, 'EINVAL', 'bad-return', `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
   }
+  markChainPrecision(env, state, 0);
   const { smin, smax } = r0;
   if (smin < BigInt(range.min) || smax > BigInt(range.max)) {
     fail(env.log, 'EINVAL', 'bad-return',

@@ -6,7 +6,8 @@ import { adjustScalarMinMaxVals } from './scalar-alu.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
-import { cloneState, constScalar, isPointer, NOT_NULL, type RegState, type VState } from './state.js';
+import { markChainPrecision } from './precision.js';
+import { cloneState, constScalar, isPointer, NOT_NULL, type LinkedReg, type RegState, type VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
 
 const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
@@ -75,6 +76,22 @@ function syncOne(r: RegState, known: RegState): RegState {
   }
 }
 
+/** `collect_linked_regs`: registers and spilled slots, in every frame, holding a scalar with one of these ids. */
+function collectLinkedRegs(env: VerifierEnv, s: VState, pc: number, id1: number, id2: number): LinkedReg[] {
+  const out: LinkedReg[] = [];
+  if (id1 === 0 && id2 === 0) return out;
+  const match = (r: RegState | undefined): boolean => r?.type === 'scalar' && r.id !== 0 && (r.id === id1 || r.id === id2);
+  s.frames.forEach((f, frame) => {
+    const at = frame === s.frames.length - 1 ? pc : (s.frames[frame + 1]?.returnTo ?? pc + 1) - 1;
+    const live = env.liveIn[at] ?? 0x3ff;
+    for (let i = 0; i < 10; i++) if ((live & (1 << i)) !== 0 && match(f.regs[i])) out.push({ frame, index: i, isReg: true });
+    f.stack.forEach((slot, i) => {
+      if (slot.bytes[0] === 'spill' && match(slot.spilled)) out.push({ frame, index: i, isReg: false });
+    });
+  });
+  return out;
+}
+
 /** `mark_ptr_or_null_regs`: after `if rX == 0`, every copy of the pointer is null or valid. */
 function markPtrOrNull(s: VState, reg: RegState, isNull: boolean): void {
   const id = reg.id;
@@ -137,8 +154,16 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
   }
   const target = jumpTarget(insn, pc);
   const pred = isBranchTaken(dst, src, o, is32);
+  if (pred >= 0) {
+    // The branch is decided by the values: they must be exact in states that prune this path.
+    if (dst.type === 'scalar') markChainPrecision(env, state, insn.dst);
+    if (useX && src.type === 'scalar') markChainPrecision(env, state, insn.src);
+  }
   if (pred === 1) return target;
   if (pred === 0) return pc + 1;
+  // Scalars sharing an id with a compared one learn bounds on both paths: backtracking traces them together.
+  const linked = collectLinkedRegs(env, state, pc, useX && src.type === 'scalar' ? src.id : 0, dst.type === 'scalar' ? dst.id : 0);
+  if (linked.length > 1) env.pushHist(state, undefined, linked);
   const other = cloneState(state);
   let takenDead = false, fallDead = false;
   if (dst.type === 'scalar' && src.type === 'scalar') {

@@ -1,6 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
 import { coerceToSizeSx, copyBounds, S64_MIN } from './bounds.js';
 import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
+import { markChainPrecision } from './precision.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
@@ -284,15 +285,25 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
   const f = stackFrame(env, state, ptr);
   env.growStack(f, -min);
   const known = tnumIsConst(ptr.varOff);
+  const frame = ptr.frame ?? state.frames.length - 1;
+  const valueRegno = value === undefined ? undefined : env.insns[env.insnIdx]?.src;
   if (write) {
-    if (known) checkStackWriteFixedOff(env, f, env.frame(state), min, size, value, stImm);
-    else {
+    if (known) {
+      const kind = checkStackWriteFixedOff(env, f, env.frame(state), min, size, value, stImm);
+      if (kind === 'spill') env.pushHist(state, { frame, spi: Math.floor((-min - 1) / 8) });
+      // STACK_ZERO bytes are compared as such in pruning: the zero that made them must be exact.
+      else if (kind === 'zero' && value !== undefined && valueRegno !== undefined) markChainPrecision(env, state, valueRegno);
+    } else {
       const zero = value !== undefined ? regConst(value) === 0n : stImm === 0n;
-      checkStackWriteVarOff(env, f, min, max, zero, pc);
+      if (checkStackWriteVarOff(env, f, min, max, zero, pc) && value !== undefined && valueRegno !== undefined) markChainPrecision(env, state, valueRegno);
     }
     return unknownScalar;
   }
-  if (known) return checkStackReadFixedOff(env, f, min, size, toReg);
+  if (known) {
+    const { reg, fill } = checkStackReadFixedOff(env, f, min, size, toReg);
+    if (fill) env.pushHist(state, { frame, spi: Math.floor((-min - 1) / 8) });
+    return reg;
+  }
   if (!env.privileges.bypassSpecV1) {
     fail(env.log, 'EACCES', 'var-stack', `R${String(regno)} variable offset stack access prohibited for !root, var_off=${tnumStr(ptr.varOff)}`);
   }

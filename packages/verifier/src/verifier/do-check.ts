@@ -11,9 +11,11 @@ import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { fail, Reject, type VerifierLog } from './log.js';
-import { computeLiveRegs, computePrunePoints } from './liveness.js';
+import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints } from './liveness.js';
+import { propagatePrecision } from './precision.js';
 import { cleanDeadRegs, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
-import { cloneState, formatReg, notInit, pointer, type RegState, type VState } from './state.js';
+import { formatFrameState } from './state-log.js';
+import { cloneState, notInit, pointer, type RegState, type VState } from './state.js';
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -38,6 +40,7 @@ export class Checker {
   /** Checkpoints per instruction (`explored_state`). */
   private readonly explored = new Map<number, Checkpoint[]>();
   private liveIn: Uint16Array = new Uint16Array(0);
+  private liveSlots: bigint[] = [];
   private prunePoints: Uint8Array = new Uint8Array(0);
   private jmpsProcessed = 0;
   private prevJmpsProcessed = 0;
@@ -55,8 +58,11 @@ export class Checker {
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
     regs[10] = pointer('fp', 0, { frame: 0 });
-    let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [] };
+    env.jmpPoints = computeJmpPoints(env.insns);
+    this.liveSlots = computeLiveSlots(env.insns, env.subprogs);
+    let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [], firstIdx: 0, lastIdx: -1, insnIdx: 0, hist: [] };
     let pc = 0;
+    let prevPc = -1;
     let printState = true;
     let from = -1;
     for (;;) {
@@ -66,6 +72,9 @@ export class Checker {
       const insn = env.insns[pc];
       if (insn === undefined) fail(log, 'EINVAL', 'fall-off', `invalid insn idx ${String(pc)} insn_cnt ${String(env.insns.length)}`);
       let next: number | 'exit';
+      state.lastIdx = prevPc;
+      state.insnIdx = pc;
+      env.curHistEnt = undefined;
       if (this.prunePoints[pc] === 1 && this.isStateVisited(state, pc)) {
         if (log.verbose) log.line(printState && from >= 0 ? `\nfrom ${String(from)} to ${String(pc)}: safe` : `${String(pc)}: safe`);
         next = 'exit';
@@ -76,6 +85,7 @@ export class Checker {
           log.line(`${String(pc)}:${full}`);
         }
         printState = false;
+        if (env.jmpPoints[pc] === 1) env.pushHist(state);
         const insnText = `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`;
         log.line(insnText);
         const afterInsn = log.pos;
@@ -102,10 +112,12 @@ export class Checker {
         state = popped.state;
         pc = popped.pc;
         from = popped.from;
+        prevPc = popped.from;
         env.curParent = popped.parent;
         printState = true;
         continue;
       }
+      prevPc = pc;
       pc = next;
     }
     checkMaxStackDepth(env);
@@ -119,7 +131,8 @@ export class Checker {
   private isStateVisited(cur: VState, pc: number): boolean {
     const env = this.env;
     const list = this.explored.get(pc) ?? [];
-    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0;
+    // A long jump history makes backtracking slow: it forces a checkpoint.
+    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40;
     let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && env.insnProcessed - this.prevInsnProcessed >= 8);
     const allowUninit = env.privileges.allowUninitStack;
     let statesCnt = 0;
@@ -128,7 +141,7 @@ export class Checker {
       if (sl === undefined) continue;
       statesCnt++;
       if (sl.branches > 0) {
-        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit)) {
+        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true)) {
           env.log.line(`infinite loop detected at insn ${String(pc)}`);
           env.log.line(`cur state:${this.stateText(cur, true)}`);
           env.log.line(`old state:${this.stateText(sl.state, true)}`);
@@ -137,11 +150,13 @@ export class Checker {
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (!sl.cleaned) {
-          cleanDeadRegs(sl.state, pc, this.liveIn);
+          cleanDeadRegs(sl.state, pc, this.liveIn, this.liveSlots);
           sl.cleaned = true;
         }
-        if (statesEqual(sl.state, cur, false, allowUninit)) {
+        if (statesEqual(sl.state, cur, false, allowUninit, env.privileges.bpfCapable)) {
           sl.hits++;
+          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
+          propagatePrecision(env, sl.state, cur);
           return true;
         }
       }
@@ -158,30 +173,17 @@ export class Checker {
     list.push(cp);
     this.explored.set(pc, list);
     env.curParent = cp;
+    cur.firstIdx = pc;
+    cur.hist = [];
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = env.insnProcessed;
     this.totalStates++;
     return false;
   }
 
-  /** `print_verifier_state`: all live registers and slots, or only the scratched ones. */
+  /** `print_verifier_state` of the innermost frame. */
   private stateText(state: VState, full: boolean): string {
-    const env = this.env;
-    const f = env.frame(state);
-    const parts: string[] = [];
-    f.regs.forEach((r, i) => {
-      if (r.type === 'not_init') return;
-      if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r)}`);
-    });
-    f.stack.forEach((slot, i) => {
-      if (!(full || env.scratchedStack.has(i))) return;
-      if (slot.bytes.every((b) => b === 'invalid')) return;
-      const name = `fp-${String((i + 1) * 8)}`;
-      if (slot.spilled !== undefined && slot.bytes.every((b) => b === 'spill')) parts.push(`${name}=${formatReg(slot.spilled)}`);
-      else parts.push(`${name}=${slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('')}`);
-    });
-    if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
-    return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
+    return formatFrameState(this.env, state, state.frames.length - 1, full);
   }
 
   /** One instruction, by class. Returns the next pc, or 'exit' when the path ends. */

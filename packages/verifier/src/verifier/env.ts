@@ -2,7 +2,7 @@ import type { Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import { fail, type VerifierLog } from './log.js';
 import type { Checkpoint } from './prune.js';
-import { notInit, type FrameState, type RegState, type VState } from './state.js';
+import { notInit, type FrameState, type HistEntry, type LinkedReg, type RegState, type StackAccess, type VState } from './state.js';
 
 /** A branch left for later (`push_stack`): the state, where it resumes, the jump it came from. */
 export interface Pending { state: VState; pc: number; from: number; logPos: number; parent: Checkpoint | undefined }
@@ -29,6 +29,22 @@ export class VerifierEnv {
   readonly pending: Pending[] = [];
   /** The last checkpoint on the current path (`cur->parent`). */
   curParent: Checkpoint | undefined;
+  /** Jump targets and instructions after calls (`insn_aux_data.jmp_point`): entering them is recorded in the jump history. */
+  jmpPoints: Uint8Array = new Uint8Array(0);
+  /** The history entry of the instruction being checked, if it has one yet (`cur_hist_ent`). */
+  curHistEnt: HistEntry | undefined;
+
+  /** `push_jmp_history`: records the current instruction (once; later calls add to its entry). */
+  pushHist(state: VState, stack?: StackAccess, linked?: readonly LinkedReg[]): void {
+    let e = this.curHistEnt;
+    if (e === undefined) {
+      e = { idx: state.insnIdx, prevIdx: state.lastIdx };
+      state.hist.push(e);
+      this.curHistEnt = e;
+    }
+    if (stack !== undefined) e.stack = stack;
+    if (linked !== undefined) e.linked = linked;
+  }
 
   /** `push_stack`: the other way of a branch, explored later. */
   pushStack(state: VState, pc: number, from: number): void {

@@ -95,3 +95,130 @@ export function computePrunePoints(insns: readonly Insn[]): Uint8Array {
   });
   return p;
 }
+
+/** Jump points (`mark_jmp_point`): jump targets, subprogram entries and the instruction after every call. */
+export function computeJmpPoints(insns: readonly Insn[]): Uint8Array {
+  const p = new Uint8Array(insns.length + 1);
+  insns.forEach((insn, pc) => {
+    const c = cls(insn.code);
+    if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;
+    const o = op(insn.code);
+    if (o === EXIT) return;
+    if (o === CALL) {
+      p[pc + 1] = 1;
+      if (insn.src === PSEUDO_CALL) {
+        const t = pc + insn.imm + 1;
+        if (t >= 0 && t < p.length) p[t] = 1;
+      }
+      return;
+    }
+    const t = jumpTarget(insn, pc);
+    if (t >= 0 && t < p.length) p[t] = 1;
+  });
+  return p;
+}
+
+const ALL_SLOTS = (1n << 64n) - 1n;
+
+/** Registers that may hold a pointer into the stack before each instruction (r10 and what is derived from it). */
+function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly number[]): Uint16Array {
+  const n = insns.length;
+  const inRegs = new Uint16Array(n);
+  const seen = new Uint8Array(n);
+  const succ = insns.map((_, pc) => successors(insns, pc));
+  // A stack pointer stored anywhere may come back through any 64-bit load.
+  let loadsFp = false;
+  for (;;) {
+    const work: number[] = [0];
+    inRegs[0] = bit(10);
+    seen[0] = 1;
+    for (const s of subprogStarts) {
+      if (s <= 0 || s >= n) continue;
+      inRegs[s] = bit(10) | R1_5;
+      seen[s] = 1;
+      work.push(s);
+    }
+    let storesFp = false;
+    while (work.length > 0) {
+      const pc = work.pop() ?? 0;
+      const insn = insns[pc];
+      if (insn === undefined) continue;
+      const inp = inRegs[pc] ?? 0;
+      let out = inp;
+      const c = cls(insn.code), o = op(insn.code);
+      const d = bit(insn.dst), s = bit(insn.src);
+      if (c === ALU64 && (o === 0x00 || o === 0x10)) { if (srcX(insn.code) && (inp & s) !== 0) out |= d; }
+      else if (c === ALU64 && o === 0xb0 && srcX(insn.code) && insn.off === 0) out = (inp & s) !== 0 ? out | d : out & ~d;
+      else if (c === ALU || c === ALU64) out &= ~d;
+      else if (c === LDX) out = loadsFp && (insn.code & 0x18) === 0x18 ? out | d : out & ~d;
+      else if (c === STX && (inp & s) !== 0) storesFp = true;
+      else if (c === LD) out &= insn.code === LD_IMM64 ? ~d : ~R0_5;
+      else if ((c === JMP || c === JMP32) && o === CALL) out = (out & ~R0_5) | (insn.src === PSEUDO_CALL ? bit(0) : 0);
+      if (c === STX && mode(insn.code) === 0xc0 && (insn.imm & 1) !== 0) out = (out & ~s & ~bit(0)) | (loadsFp ? s | bit(0) : 0);
+      for (const t of succ[pc] ?? []) {
+        if (t < 0 || t >= n) continue;
+        const merged = (inRegs[t] ?? 0) | out;
+        if (seen[t] === 1 && merged === inRegs[t]) continue;
+        inRegs[t] = merged;
+        seen[t] = 1;
+        work.push(t);
+      }
+    }
+    if (!storesFp || loadsFp) return inRegs;
+    loadsFp = true;
+    inRegs.fill(0);
+    seen.fill(0);
+  }
+}
+
+/** Slot mask of the bytes [off, off+size) below the frame pointer. */
+function slotsOf(off: number, size: number): bigint {
+  let m = 0n;
+  for (let at = off; at < off + size; at++) {
+    if (at >= 0 || at < -512) continue;
+    m |= 1n << BigInt(Math.floor((-at - 1) / 8));
+  }
+  return m;
+}
+
+/**
+ * Stack slots whose contents may still be read, per instruction, within its own frame (the kernel's
+ * stack liveness, computed statically): r10-based accesses are exact; a load, an atomic or a call
+ * through any other possible stack pointer reads every slot. Bit i: the slot at fp-8*(i+1).
+ */
+export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly number[]): bigint[] {
+  const n = insns.length;
+  const fpRegs = maybeStackPointers(insns, subprogStarts);
+  const use: bigint[] = new Array<bigint>(n).fill(0n);
+  const def: bigint[] = new Array<bigint>(n).fill(0n);
+  insns.forEach((insn, pc) => {
+    const c = cls(insn.code), o = op(insn.code);
+    const fp = fpRegs[pc] ?? 0;
+    const sz = [4, 2, 1, 8][(insn.code & 0x18) >> 3] ?? 8;
+    if (c === LDX) {
+      if (insn.src === 10) use[pc] = slotsOf(insn.off, sz);
+      else if ((fp & bit(insn.src)) !== 0) use[pc] = ALL_SLOTS;
+    } else if (c === ST || c === STX) {
+      const atomic = c === STX && mode(insn.code) === 0xc0;
+      if (insn.dst === 10) {
+        if (atomic) use[pc] = slotsOf(insn.off, sz);
+        else if (sz === 8 && insn.off % 8 === 0) def[pc] = slotsOf(insn.off, 8);
+      } else if (atomic && (fp & bit(insn.dst)) !== 0) use[pc] = ALL_SLOTS;
+    } else if ((c === JMP || c === JMP32) && o === CALL) {
+      if ((fp & R1_5) !== 0) use[pc] = ALL_SLOTS;
+    }
+  });
+  const succ = insns.map((_, pc) => successors(insns, pc));
+  const live: bigint[] = new Array<bigint>(n + 1).fill(0n);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let pc = n - 1; pc >= 0; pc--) {
+      let out = 0n;
+      for (const t of succ[pc] ?? []) out |= live[t] ?? 0n;
+      const v = (use[pc] ?? 0n) | (out & ~(def[pc] ?? 0n));
+      if (v !== live[pc]) { live[pc] = v; changed = true; }
+    }
+  }
+  return live;
+}

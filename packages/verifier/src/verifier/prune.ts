@@ -54,13 +54,17 @@ function sameBounds(o: RegState, c: RegState): boolean {
     o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max && o.s32min === c.s32min && o.s32max === c.s32max;
 }
 
-/** `regsafe`: everything the old (verified) register allowed, the current one allows. Scalars are all treated as precise. */
-function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
+/**
+ * `regsafe`: everything the old (verified) register allowed, the current one allows. An old scalar
+ * whose value nothing needed (not precise) allows any scalar; without CAP_BPF all scalars are precise.
+ */
+function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecise: boolean): boolean {
   if (exact) return o.type === c.type && o.off === c.off && sameBounds(o, c) && o.range === c.range && o.frame === c.frame && ids.check(o.id, c.id);
   if (o.type === 'not_init') return true;
   if (o.type !== c.type) return false;
   switch (o.type) {
     case 'scalar':
+      if (!allPrecise && o.precise !== true) return true;
       if ((o.linkedConst === true) !== (c.linkedConst === true) || (o.linkedConst === true && o.off !== c.off)) return false;
       return ids.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case 'map_value':
@@ -88,21 +92,21 @@ function scalarForStack(slot: StackSlot | undefined, allowUninit: boolean): RegS
 }
 
 /** `stacksafe`. */
-function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, allowUninit: boolean): boolean {
+function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, allowUninit: boolean, allPrecise: boolean): boolean {
   for (let spi = 0; spi < o.stack.length; spi++) {
     const os = o.stack[spi], cs = c.stack[spi];
     if (os === undefined) continue;
     if (exact) {
       const cb = cs?.bytes ?? [];
       if (os.bytes.some((b, i) => b !== (cb[i] ?? 'invalid'))) return false;
-      if (os.spilled !== undefined && os.bytes[0] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true))) return false;
+      if (os.spilled !== undefined && os.bytes[0] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true, allPrecise))) return false;
       continue;
     }
     if (os.bytes.every((b) => b === 'invalid' || (allowUninit && b === 'misc'))) continue;
     if (cs === undefined) return false;
     const or = scalarForStack(os, allowUninit), cr = scalarForStack(cs, allowUninit);
     if (or !== undefined && cr !== undefined) {
-      if (!regsafe(or, cr, ids, false)) return false;
+      if (!regsafe(or, cr, ids, false, allPrecise)) return false;
       continue;
     }
     for (let i = 0; i < 8; i++) {
@@ -112,7 +116,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
       if (ob !== cb) return false;
     }
     if (os.bytes[0] === 'spill' && os.spilled !== undefined) {
-      if (cs.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, false)) return false;
+      if (cs.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, false, allPrecise)) return false;
     }
   }
   if (exact) for (let spi = o.stack.length; spi < c.stack.length; spi++) if (c.stack[spi]?.bytes.some((b) => b !== 'invalid')) return false;
@@ -120,7 +124,8 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
 }
 
 /** `states_equal`: the current state is covered by the old one (or, `exact`, identical to it). */
-export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean): boolean {
+export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean, bpfCapable: boolean): boolean {
+  const allPrecise = !bpfCapable;
   if (o.frames.length !== c.frames.length || o.refs.length !== c.refs.length) return false;
   const ids = new IdMap();
   // `refsafe`: the same references, in the same order.
@@ -128,8 +133,8 @@ export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: b
   for (let i = 0; i < o.frames.length; i++) {
     const of = o.frames[i], cf = c.frames[i];
     if (of === undefined || cf === undefined || of.returnTo !== cf.returnTo || of.subprog !== cf.subprog) return false;
-    for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, exact)) return false;
-    if (!stacksafe(of, cf, ids, exact, allowUninit)) return false;
+    for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, exact, allPrecise)) return false;
+    if (!stacksafe(of, cf, ids, exact, allowUninit, allPrecise)) return false;
   }
   return true;
 }
@@ -140,14 +145,25 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
   const of = o.frames[o.frames.length - 1], cf = c.frames[c.frames.length - 1];
   if (of === undefined || cf === undefined) return false;
   const ids = new IdMap();
-  for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, true)) return false;
+  for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, true, true)) return false;
   return true;
 }
 
-/** `clean_live_states`: dead registers of a stored state are NOT_INIT, in each frame at its own resume point. */
-export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array): void {
+/**
+ * `clean_verifier_state`: dead registers of a stored state are NOT_INIT, in each frame at its own resume
+ * point; dead stack slots of the innermost frame become STACK_INVALID (a callee may still read its callers'
+ * slots through pointers, so those are kept).
+ */
+export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSlots: readonly bigint[]): void {
   s.frames.forEach((f, i) => {
     const inner = i === s.frames.length - 1;
+    if (inner) {
+      const slots = liveSlots[pc] ?? -1n;
+      f.stack.forEach((slot, spi) => {
+        if ((slots & (1n << BigInt(spi))) !== 0n || slot.bytes.every((b) => b === 'invalid')) return;
+        f.stack[spi] = { bytes: Array.from({ length: 8 }, () => 'invalid' as const) };
+      });
+    }
     // A caller's r0-r5 are overwritten by the call before it resumes.
     const live = inner ? liveIn[pc] ?? 0x3ff : (liveIn[s.frames[i + 1]?.returnTo ?? pc] ?? 0x3ff) & ~0x3f;
     for (let r = 0; r < 10; r++) if ((live & (1 << r)) === 0) f.regs[r] = notInit;

@@ -52,10 +52,11 @@ function saveRegisterState(env: VerifierEnv, slot: StackSlot, reg: RegState, siz
 
 /**
  * `check_stack_write_fixed_off`: scalars (bpf_capable, slot-aligned) and pointers are spilled with their
- * state; other writes make the bytes STACK_MISC, or STACK_ZERO for a known zero.
+ * state; other writes make the bytes STACK_MISC, or STACK_ZERO for a known zero. Returns whether it was
+ * a spill ('spill'), a zero write of bytes that do not make a spill ('zero'), or neither.
  */
 export function checkStackWriteFixedOff(env: VerifierEnv, f: FrameState, cur: FrameState, at: number, size: number,
-  value: RegState | undefined, stImm: bigint | undefined): void {
+  value: RegState | undefined, stImm: bigint | undefined): 'spill' | 'zero' | 'misc' {
   const { spi, i: idx } = byteAt(at);
   const slot = slotOf(f, spi);
   env.scratchedStack.add(spi);
@@ -67,11 +68,11 @@ export function checkStackWriteFixedOff(env: VerifierEnv, f: FrameState, cur: Fr
     let reg = value;
     if (regWidth(reg) > 8 * size) reg = { ...reg, id: 0 };
     saveRegisterState(env, slot, reg, size);
-    return;
+    return 'spill';
   }
   if (value === undefined && aligned && stImm !== undefined && env.privileges.bpfCapable) {
     saveRegisterState(env, slot, constScalar(stImm), size);
-    return;
+    return 'spill';
   }
   if (value !== undefined && isPointer(value)) {
     if (size !== 8) fail(env.log, 'EACCES', 'spill-size', 'invalid size of register spill');
@@ -79,15 +80,20 @@ export function checkStackWriteFixedOff(env: VerifierEnv, f: FrameState, cur: Fr
       fail(env.log, 'EINVAL', 'spill-caller-fp', 'cannot spill pointers to stack into stack frame of the caller');
     }
     saveRegisterState(env, slot, value, size);
-    return;
+    return 'spill';
   }
   scrub(slot);
   const zero = value !== undefined ? regConst(value) === 0n : stImm === 0n;
   for (let k = 0; k < size; k++) slot.bytes[idx + k] = zero ? 'zero' : 'misc';
+  return zero ? 'zero' : 'misc';
 }
 
-/** `check_stack_write_var_off`: every byte the write may hit becomes STACK_MISC (STACK_ZERO kept for zero writes). */
-export function checkStackWriteVarOff(env: VerifierEnv, f: FrameState, minOff: number, maxOff: number, writingZero: boolean, pc: number): void {
+/**
+ * `check_stack_write_var_off`: every byte the write may hit becomes STACK_MISC (STACK_ZERO kept for zero writes).
+ * Returns whether a STACK_ZERO byte was kept (the written zero must then be precise).
+ */
+export function checkStackWriteVarOff(env: VerifierEnv, f: FrameState, minOff: number, maxOff: number, writingZero: boolean, pc: number): boolean {
+  let zeroUsed = false;
   for (let at = minOff; at < maxOff; at++) {
     const { spi, i } = byteAt(at);
     const slot = slotOf(f, spi);
@@ -101,12 +107,17 @@ export function checkStackWriteVarOff(env: VerifierEnv, f: FrameState, minOff: n
       fail(env.log, 'EINVAL', 'var-off-uninit', `uninit stack in range of var-offset write prohibited for !root; insn ${String(pc)}, off: ${String(at)}`);
     }
     if (slot.spilled !== undefined) scrub(slot);
+    if (writingZero && b === 'zero') zeroUsed = true;
     slot.bytes[i] = writingZero && b === 'zero' ? 'zero' : 'misc';
   }
+  return zeroUsed;
 }
 
-/** `check_stack_read_fixed_off`: fills restore a spilled register; other reads need initialized bytes. dst < 0: no register. */
-export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: number, size: number, toReg: boolean): RegState {
+/**
+ * `check_stack_read_fixed_off`: fills restore a spilled register; other reads need initialized bytes. dst < 0: no register.
+ * `fill` tells whether the result is the spilled register (the read goes in the jump history).
+ */
+export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: number, size: number, toReg: boolean): { reg: RegState; fill: boolean } {
   const { spi, i: idx } = byteAt(at);
   const slot = slotOf(f, spi);
   env.scratchedStack.add(spi);
@@ -119,7 +130,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
       if (size <= spillSize && at % 8 === 0) {
         let r = spilled;
         if (regWidth(r) > size * 8) r = { ...r, id: 0 };
-        return r;
+        return { reg: r, fill: true };
       }
       let spill = 0, zero = 0;
       for (let k = 0; k < size; k++) {
@@ -130,13 +141,13 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
         if (b === 'invalid' && env.privileges.allowUninitStack) continue;
         fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack off ${String(at)}+${String(k)} size ${String(size)}`);
       }
-      if ((spill === size && regConst(spilled) === 0n) || zero === size) return constScalar(0n);
-      return unknownScalar;
+      if (spill === size && regConst(spilled) === 0n) return { reg: constScalar(0n), fill: true };
+      return { reg: zero === size ? constScalar(0n) : unknownScalar, fill: false };
     }
     if (!toReg && isPointer(spilled) && !env.privileges.allowPtrLeaks) {
       fail(env.log, 'EACCES', 'ptr-leak', `leaking pointer from stack off ${String(at)}`);
     }
-    return spilled;
+    return { reg: spilled, fill: true };
   }
   let zero = 0;
   for (let k = 0; k < size; k++) {
@@ -146,7 +157,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
     if (b === 'invalid' && env.privileges.allowUninitStack) continue;
     fail(env.log, 'EACCES', 'uninit-stack-read', `invalid read from stack off ${String(at)}+${String(k)} size ${String(size)}`);
   }
-  return zero === size ? constScalar(0n) : unknownScalar;
+  return { reg: zero === size ? constScalar(0n) : unknownScalar, fill: false };
 }
 
 /** `check_stack_range_initialized` over [minOff, maxOff): helper arguments and variable-offset reads. */

@@ -27,6 +27,8 @@ export interface RegState extends Readonly<Bounds> {
   readonly linkedConst?: boolean;
   /** The acquired reference this pointer belongs to (`ref_obj_id`), 0 for none. */
   readonly refObjId?: number;
+  /** Scalars: the exact value matters to a later instruction (set by precision backtracking in stored states). */
+  readonly precise?: boolean;
 }
 
 export const U64 = U64_MAX;
@@ -77,11 +79,39 @@ export interface RefState {
   readonly insn: number;
 }
 
+/** A register or stack slot linked to others by a scalar id at a branch (`struct linked_reg`). */
+export interface LinkedReg {
+  readonly frame: number;
+  /** Register number, or stack slot index when `isReg` is false. */
+  readonly index: number;
+  readonly isReg: boolean;
+}
+
+/** `INSN_F_STACK_ACCESS`: the instruction spilled to or filled from a stack slot. */
+export interface StackAccess {
+  readonly frame: number;
+  readonly spi: number;
+}
+
+/** One jump history record (`struct bpf_jmp_history_entry`): a non-linear step or a stack spill/fill. */
+export interface HistEntry {
+  readonly idx: number;
+  readonly prevIdx: number;
+  stack?: StackAccess;
+  linked?: readonly LinkedReg[];
+}
+
 /** The whole verifier state (`struct bpf_verifier_state`). */
 export interface VState {
   frames: FrameState[];
   /** References the program holds and must release before exit. */
   refs: RefState[];
+  /** Instructions since the last checkpoint: first, previous, current (`first_insn_idx`, `last_insn_idx`, `insn_idx`). */
+  firstIdx: number;
+  lastIdx: number;
+  insnIdx: number;
+  /** Jumps and stack accesses since the last checkpoint (`jmp_history`). */
+  hist: HistEntry[];
 }
 
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
@@ -92,7 +122,7 @@ export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
 
 export function cloneState(s: VState): VState {
   return {
-    refs: [...s.refs],
+    refs: [...s.refs], firstIdx: s.firstIdx, lastIdx: s.lastIdx, insnIdx: s.insnIdx, hist: [...s.hist],
     frames: s.frames.map((f) => ({
       regs: [...f.regs], returnTo: f.returnTo, subprog: f.subprog,
       stack: f.stack.map((slot) => ({ bytes: [...slot.bytes], ...(slot.spilled === undefined ? {} : { spilled: slot.spilled }) })),

@@ -1,0 +1,301 @@
+import { formatLogInsn } from '@bpfkit/asm';
+import type { VerifierEnv } from './env.js';
+import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, LD, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
+import type { Checkpoint } from './prune.js';
+import { formatFrameState } from './state-log.js';
+import type { HistEntry, LinkedReg, VState } from './state.js';
+
+const MAX_FRAMES = 8;
+const FP = 10;
+/** `BPF_LOAD_ACQ`: an atomic that only loads. */
+const LOAD_ACQ = 0x100;
+
+/**
+ * `struct backtrack_state`: the registers and stack slots, per frame, whose value is still being
+ * traced back to where it was set.
+ */
+class Backtrack {
+  frame = 0;
+  readonly regs: number[] = new Array<number>(MAX_FRAMES).fill(0);
+  readonly stack: bigint[] = new Array<bigint>(MAX_FRAMES).fill(0n);
+
+  empty(): boolean {
+    for (let i = 0; i <= this.frame; i++) if (this.regs[i] !== 0 || this.stack[i] !== 0n) return false;
+    return true;
+  }
+  hasReg(r: number, fr = this.frame): boolean {
+    return ((this.regs[fr] ?? 0) & (1 << r)) !== 0;
+  }
+  setReg(r: number, fr = this.frame): void {
+    this.regs[fr] = (this.regs[fr] ?? 0) | (1 << r);
+  }
+  clearReg(r: number, fr = this.frame): void {
+    this.regs[fr] = (this.regs[fr] ?? 0) & ~(1 << r);
+  }
+  hasSlot(spi: number, fr = this.frame): boolean {
+    return ((this.stack[fr] ?? 0n) & (1n << BigInt(spi))) !== 0n;
+  }
+  setSlot(spi: number, fr = this.frame): void {
+    this.stack[fr] = (this.stack[fr] ?? 0n) | (1n << BigInt(spi));
+  }
+  clearSlot(spi: number, fr = this.frame): void {
+    this.stack[fr] = (this.stack[fr] ?? 0n) & ~(1n << BigInt(spi));
+  }
+}
+
+/** `fmt_reg_mask`: `r1,r6`. */
+function regMaskStr(mask: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < 11; i++) if ((mask & (1 << i)) !== 0) out.push(`r${String(i)}`);
+  return out.join(',');
+}
+
+/** `bpf_fmt_stack_mask`: `-8,-16`. */
+function stackMaskStr(mask: bigint): string {
+  const out: string[] = [];
+  for (let i = 0; i < 64; i++) if ((mask & (1n << BigInt(i))) !== 0n) out.push(String(-(i + 1) * 8));
+  return out.join(',');
+}
+
+function linkedSet(bt: Backtrack, l: LinkedReg): boolean {
+  return l.isReg ? bt.hasReg(l.index, l.frame) : bt.hasSlot(l.index, l.frame);
+}
+
+/** `bt_sync_linked_regs`: registers that shared a scalar id at a branch are traced together. */
+function syncLinkedRegs(bt: Backtrack, hist: HistEntry | undefined): void {
+  const linked = hist?.linked;
+  if (linked === undefined || !linked.some((l) => linkedSet(bt, l))) return;
+  for (const l of linked) {
+    if (l.isReg) bt.setReg(l.index, l.frame);
+    else bt.setSlot(l.index, l.frame);
+  }
+}
+
+/** Thrown by backtracking when an instruction cannot be traced (`-ENOTSUPP`): everything becomes precise. */
+class NotSupported extends Error {}
+
+/** `backtrack_insn`: walks one instruction backwards, moving the traced set from its outputs to its inputs. */
+function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: HistEntry | undefined, bt: Backtrack): void {
+  const insn = env.insns[idx];
+  if (insn === undefined || insn.code === 0) return;
+  if (env.log.level2) {
+    env.log.line(`mark_precise: frame${String(bt.frame)}: regs=${regMaskStr(bt.regs[bt.frame] ?? 0)} stack=${stackMaskStr(bt.stack[bt.frame] ?? 0n)} before ${String(idx)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`);
+  }
+  syncLinkedRegs(bt, hist);
+  const c = cls(insn.code), o = op(insn.code);
+  const d = insn.dst, s = insn.src;
+  if (c === ALU || c === ALU64) {
+    if (!bt.hasReg(d)) return;
+    if (o === 0xd0 || o === 0x80) return;
+    if (o === 0xb0) {
+      bt.clearReg(d);
+      if (srcX(insn.code) && s !== FP) bt.setReg(s);
+    } else if (srcX(insn.code) && s !== FP) {
+      bt.setReg(s);
+    }
+  } else if (c === LDX || (c === STX && mode(insn.code) === 0xc0 && insn.imm === LOAD_ACQ)) {
+    if (!bt.hasReg(d)) return;
+    bt.clearReg(d);
+    if (hist?.stack === undefined) return;
+    bt.setSlot(hist.stack.spi, hist.stack.frame);
+  } else if (c === STX || c === ST) {
+    if (bt.hasReg(d)) throw new NotSupported();
+    const sa = hist?.stack;
+    if (sa === undefined || !bt.hasSlot(sa.spi, sa.frame)) return;
+    bt.clearSlot(sa.spi, sa.frame);
+    if (c === STX) bt.setReg(s);
+  } else if (c === JMP || c === JMP32) {
+    if (o === CALL && s === PSEUDO_CALL) {
+      // Leaving the callee backwards: only its arguments can still be traced, in the caller.
+      for (let i = 1; i <= 5; i++) {
+        if (!bt.hasReg(i)) continue;
+        bt.clearReg(i);
+        bt.setReg(i, bt.frame - 1);
+      }
+      bt.regs[bt.frame] = 0;
+      bt.stack[bt.frame] = 0n;
+      if (bt.frame > 0) bt.frame--;
+      return;
+    }
+    if (o === CALL) {
+      bt.clearReg(0);
+      return;
+    }
+    if (o === EXIT) {
+      const prev = env.insns[subseqIdx - 1];
+      const r0 = subseqIdx - 1 >= 0 && prev !== undefined && op(prev.code) === CALL && cls(prev.code) === JMP && prev.src === PSEUDO_CALL && bt.hasReg(0);
+      bt.clearReg(0);
+      if (bt.frame + 1 >= MAX_FRAMES) throw new NotSupported();
+      bt.frame++;
+      bt.regs[bt.frame] = 0;
+      bt.stack[bt.frame] = 0n;
+      if (r0) bt.setReg(0);
+      return;
+    }
+    if (o !== JA && srcX(insn.code)) {
+      if (!bt.hasReg(d) && !bt.hasReg(s)) return;
+      bt.setReg(s);
+      bt.setReg(d);
+    }
+  } else if (c === LD) {
+    if (!bt.hasReg(d)) return;
+    bt.clearReg(d);
+    const m = mode(insn.code);
+    if (m === 0x20 || m === 0x40) throw new NotSupported();
+  }
+  syncLinkedRegs(bt, hist);
+}
+
+/** `mark_all_scalars_precise`: the fallback when backtracking cannot follow the program. */
+function markAllScalarsPrecise(env: VerifierEnv, cur: VState): void {
+  const log = env.log;
+  if (log.level2) log.line(`mark_precise: frame${String(cur.frames.length - 1)}: falling back to forcing all scalars precise`);
+  for (let cp = env.curParent; cp !== undefined; cp = cp.parent) {
+    cp.state.frames.forEach((f, i) => {
+      for (let j = 0; j < FP; j++) {
+        const r = f.regs[j];
+        if (r?.type !== 'scalar' || r.precise === true) continue;
+        f.regs[j] = { ...r, precise: true };
+        if (log.level2) log.line(`force_precise: frame${String(i)}: forcing r${String(j)} to be precise`);
+      }
+      f.stack.forEach((slot, j) => {
+        const r = slot.spilled;
+        if (slot.bytes[0] !== 'spill' || r?.type !== 'scalar' || r.precise === true) return;
+        slot.spilled = { ...r, precise: true };
+        if (log.level2) log.line(`force_precise: frame${String(i)}: forcing fp${String(-(j + 1) * 8)} to be precise`);
+      });
+    });
+  }
+}
+
+/** `get_prev_insn_idx`: the instruction executed before `i`, or -1 at the start of the state's segment. */
+function prevInsnIdx(st: VState, i: number, h: { n: number }): number {
+  const last = st.hist[h.n - 1];
+  if (i === st.firstIdx) {
+    if (h.n === 0) return -1;
+    if (h.n === 1 && last?.idx === i) return -1;
+  }
+  if (h.n > 0 && last?.idx === i) {
+    h.n--;
+    return last.prevIdx;
+  }
+  return i - 1;
+}
+
+/**
+ * `__mark_chain_precision`: traces the registers and slots in `bt` back through the current path
+ * segment and the stored states above it, marking them precise in each stored state on the way.
+ */
+function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
+  const log = env.log;
+  let st: VState = cur;
+  let cp: Checkpoint | undefined;
+  let firstIdx = st.firstIdx;
+  let lastIdx = st.insnIdx;
+  let subseqIdx = -1;
+  let skipFirst = true;
+  if (bt.empty()) return;
+  try {
+    for (;;) {
+      if (log.level2) {
+        log.line(`mark_precise: frame${String(bt.frame)}: last_idx ${String(lastIdx)} first_idx ${String(firstIdx)} subseq_idx ${String(subseqIdx)} `);
+      }
+      if (lastIdx < 0) return;
+      const h = { n: st.hist.length };
+      for (let i = lastIdx; ;) {
+        if (skipFirst) skipFirst = false;
+        else {
+          const e = st.hist[h.n - 1];
+          backtrackInsn(env, i, subseqIdx, h.n > 0 && e?.idx === i ? e : undefined, bt);
+        }
+        if (bt.empty()) return;
+        subseqIdx = i;
+        i = prevInsnIdx(st, i, h);
+        if (i < 0) break;
+      }
+      cp = cp === undefined ? env.curParent : cp.parent;
+      if (cp === undefined) break;
+      st = cp.state;
+      for (let fr = bt.frame; fr >= 0; fr--) {
+        const func = st.frames[fr];
+        if (func === undefined) continue;
+        for (let i = 0; i < FP; i++) {
+          if (!bt.hasReg(i, fr)) continue;
+          const r = func.regs[i];
+          if (r?.type !== 'scalar') { bt.clearReg(i, fr); continue; }
+          if (r.precise === true) bt.clearReg(i, fr);
+          else func.regs[i] = { ...r, precise: true };
+        }
+        for (let i = 0; i < 64; i++) {
+          if (!bt.hasSlot(i, fr)) continue;
+          const slot = func.stack[i];
+          const r = slot?.spilled;
+          if (slot === undefined || slot.bytes[0] !== 'spill' || r?.type !== 'scalar') { bt.clearSlot(i, fr); continue; }
+          if (r.precise === true) bt.clearSlot(i, fr);
+          else slot.spilled = { ...r, precise: true };
+        }
+        if (log.level2) {
+          log.line(`mark_precise: frame${String(fr)}: parent state regs=${regMaskStr(bt.regs[fr] ?? 0)} stack=${stackMaskStr(bt.stack[fr] ?? 0n)}: ${formatFrameState(env, st, fr, true)}`);
+        }
+      }
+      if (bt.empty()) return;
+      subseqIdx = firstIdx;
+      lastIdx = st.lastIdx;
+      firstIdx = st.firstIdx;
+    }
+  } catch (e) {
+    if (!(e instanceof NotSupported)) throw e;
+    markAllScalarsPrecise(env, cur);
+    return;
+  }
+  if (!bt.empty()) markAllScalarsPrecise(env, cur);
+}
+
+/** `mark_chain_precision`: the exact value of scalar register `regno` of the current state matters. */
+export function markChainPrecision(env: VerifierEnv, cur: VState, regno: number): void {
+  if (!env.privileges.bpfCapable) return;
+  const bt = new Backtrack();
+  bt.frame = cur.frames.length - 1;
+  const r = cur.frames[bt.frame]?.regs[regno];
+  if (r?.type !== 'scalar') return;
+  bt.setReg(regno);
+  markChain(env, cur, bt);
+}
+
+/** Marks a stack slot of frame `frame` precise (`bt_set_frame_slot` + `mark_chain_precision_batch`). */
+export function markSlotPrecision(env: VerifierEnv, cur: VState, frame: number, spi: number): void {
+  if (!env.privileges.bpfCapable) return;
+  const bt = new Backtrack();
+  bt.frame = cur.frames.length - 1;
+  bt.setSlot(spi, frame);
+  markChain(env, cur, bt);
+}
+
+/**
+ * `propagate_precision`: the current state was pruned by `old`, so whatever `old` needed precise
+ * the current path needs precise as well.
+ */
+export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState): void {
+  if (!env.privileges.bpfCapable) return;
+  const bt = new Backtrack();
+  bt.frame = cur.frames.length - 1;
+  for (let fr = old.frames.length - 1; fr >= 0; fr--) {
+    const f = old.frames[fr];
+    if (f === undefined) continue;
+    const names: string[] = [];
+    for (let i = 0; i < FP; i++) {
+      const r = f.regs[i];
+      if (r?.type !== 'scalar' || r.precise !== true) continue;
+      names.push(`r${String(i)}`);
+      bt.setReg(i, fr);
+    }
+    f.stack.forEach((slot, i) => {
+      const r = slot.spilled;
+      if (slot.bytes[0] !== 'spill' || r?.type !== 'scalar' || r.precise !== true) return;
+      names.push(`fp${String(-(i + 1) * 8)}`);
+      bt.setSlot(i, fr);
+    });
+    if (names.length > 0 && env.log.level2) env.log.line(`frame ${String(fr)}: propagating ${names.join(',')}`);
+  }
+  markChain(env, cur, bt);
+}

@@ -1,0 +1,25 @@
+import type { VerifierEnv } from './env.js';
+import { formatReg, type VState } from './state.js';
+
+/**
+ * `print_verifier_state` of one frame: all live registers and slots (`full`), or only those the
+ * current instruction touched. Empty when nothing is printed; otherwise starts with a space.
+ */
+export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: number, full: boolean): string {
+  const f = state.frames[frameIdx];
+  if (f === undefined) return '';
+  const parts: string[] = [];
+  f.regs.forEach((r, i) => {
+    if (r.type === 'not_init') return;
+    if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r)}`);
+  });
+  f.stack.forEach((slot, i) => {
+    if (!(full || env.scratchedStack.has(i))) return;
+    if (slot.bytes.every((b) => b === 'invalid')) return;
+    const name = `fp-${String((i + 1) * 8)}`;
+    if (slot.spilled !== undefined && slot.bytes.every((b) => b === 'spill')) parts.push(`${name}=${formatReg(slot.spilled)}`);
+    else parts.push(`${name}=${slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('')}`);
+  });
+  if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
+  return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
+}
