@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { Command } from 'commander';
 import fc from 'fast-check';
@@ -164,4 +165,28 @@ test('without BTF, maps and globals are byte arrays', (t) => {
   t.regex(text, /readonly legacy: TypedMap<Uint8Array, Uint8Array>;/);
   t.regex(text, /get buf\(\): Uint8Array/);
   t.is(typeCheck([writeModule(genDir('nobtf'), 'nobtf.skel', text).ts]), '');
+});
+
+test('C names that mean something else in JavaScript stay plain properties', async (t) => {
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+  const st = b.add({
+    kind: 'STRUCT', name: 'odd', size: 8, kflag: false,
+    members: [{ name: '__proto__', type: int, bitsOffset: 0, bitfieldSize: 0 }, { name: 'constructor', type: int, bitsOffset: 32, bitfieldSize: 0 }],
+  });
+  const source: SkeletonSource = {
+    programs: [],
+    maps: [{ name: '__proto__', type: 1, keySize: 8, valueSize: 4, keyTypeId: st, valueTypeId: int }],
+    dataSections: [{ name: '.data', kind: 'data', variables: [{ name: 'constructor', offset: 0, size: 8, typeId: st, global: true }] }],
+    btf: decodeBtf(b.encode()),
+  };
+  const text = generateSkeleton(source, new Uint8Array(8), { objectName: 'odd' });
+  const dir = genDir('odd');
+  const files = writeModule(dir, 'odd.skel', text, './none.js');
+  t.is(typeCheck([files.ts]), '');
+  writeFileSync(join(dir, 'none.js'), 'export class BpfObject {}\n');
+  const mod = (await import(pathToFileURL(files.js).href)) as { encodeOdd(x: object): Uint8Array; decodeOdd(b: Uint8Array): object };
+  const x = mod.decodeOdd(mod.encodeOdd(JSON.parse('{"__proto__": 1, "constructor": 2}') as object));
+  t.deepEqual(Object.entries(x), [['__proto__', 1], ['constructor', 2]]);
+  t.is(Object.getPrototypeOf(x), Object.prototype);
 });

@@ -36,12 +36,16 @@ export function isIdentifier(name: string): boolean {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name);
 }
 
-/** A property key as written in an interface or object literal. */
+/** Names a plain key would misread: `__proto__` sets an object literal's prototype, `constructor` is no accessor. */
+const COMPUTED = new Set(['__proto__', 'constructor']);
+
+/** A property key as written in an interface, object literal or class accessor. */
 export function propertyKey(name: string): string {
+  if (COMPUTED.has(name)) return `['${name}']`;
   return isIdentifier(name) ? name : JSON.stringify(name);
 }
 
-/** A property read: `x.name` or `x["odd-name"]`. */
+/** A property read: `x.name` or `x['__proto__']`. */
 export function propertyAccess(target: string, name: string): string {
-  return isIdentifier(name) ? `${target}.${name}` : `${target}[${JSON.stringify(name)}]`;
+  return isIdentifier(name) && !COMPUTED.has(name) ? `${target}.${name}` : `${target}[${JSON.stringify(name)}]`;
 }
