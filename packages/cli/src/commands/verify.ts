@@ -5,7 +5,8 @@ import { isBpfError, type Task } from '@bpfkit/kernel-api';
 import { spawnTask } from '@bpfkit/testing';
 import { bpfAttachTypeTable, bpfProgTypeTable, BpfCmd, enumValue, encodeAttr } from '@bpfkit/uapi';
 import { CliError, ExitWith } from '../errors.js';
-import { readInput, readInstructionBytes } from '../input.js';
+import { detectInputKind, readInput, readInstructionBytes } from '../input.js';
+import { verifyObject } from './verify-object.js';
 import { printJson, println, type Io } from '../output.js';
 
 const LOG_SIZE = 16 * 1024 * 1024;
@@ -18,6 +19,8 @@ interface VerifyOptions {
   readonly license: string;
   readonly unprivileged?: boolean;
   readonly json?: boolean;
+  readonly prog?: string;
+  readonly kernel: string;
 }
 
 function enumOption(table: typeof bpfProgTypeTable, what: string, name: string): number {
@@ -59,7 +62,9 @@ export function registerVerify(program: Command, io: Io): void {
   program
     .command('verify')
     .description("load a program into the simulated kernel and print the verifier's verdict and log")
-    .argument('<file>', 'instructions (hex or raw), or assembly with --syntax')
+    .argument('<file>', 'a clang-built ELF object, instructions (hex or raw), or assembly with --syntax')
+    .option('--prog <name>', 'an ELF object: only this program (default: each program, loaded alone as veristat does)')
+    .option('--kernel <which>', 'an ELF object: sim (the simulated kernel) or linux (this machine, root)', 'sim')
     .option('-t, --type <prog_type>', 'program type', 'socket_filter')
     .option('--attach <attach_type>', 'expected_attach_type')
     .option('-l, --log-level <n>', '1: the path to the verdict; 2: the state at every instruction', '2')
@@ -67,10 +72,18 @@ export function registerVerify(program: Command, io: Io): void {
     .option('--license <text>', 'license string', 'GPL')
     .option('--unprivileged', 'load as an unprivileged user with kernel.unprivileged_bpf_disabled=0 (no CAP_BPF, no CAP_PERFMON)')
     .option('--json', 'print {accepted, errno, reason, message, log}')
-    .addHelpText('after', '\nExample:\n  bpfkit verify -t xdp --attach xdp prog.hex\n  bpfkit verify -s kernel prog.s --log-level 1\n')
-    .action((file: string, opts: VerifyOptions) => {
+    .addHelpText('after', '\nExample:\n  bpfkit verify examples/xdp_firewall.o --log-level 1\n  bpfkit verify -t xdp --attach xdp prog.hex\n  bpfkit verify -s kernel prog.s --log-level 1\n')
+    .action(async (file: string, opts: VerifyOptions) => {
       const logLevel = Number(opts.logLevel);
       if (![1, 2, 3].includes(logLevel)) throw new CliError('--log-level takes 1, 2 or 3');
+      if (opts.syntax === undefined) {
+        const bytes = readInput(file);
+        if (detectInputKind(bytes, file) === 'elf') {
+          if (opts.kernel !== 'sim' && opts.kernel !== 'linux') throw new CliError(`--kernel: expected sim or linux, got ${opts.kernel}`);
+          await verifyObject(io, file, bytes, { ...(opts.prog === undefined ? {} : { prog: opts.prog }), logLevel, kernel: opts.kernel, json: opts.json === true });
+          return;
+        }
+      }
       const progType = enumOption(bpfProgTypeTable, 'program type', opts.type);
       const attachType = opts.attach === undefined ? 0 : enumOption(bpfAttachTypeTable, 'attach type', opts.attach);
       const insns = programBytes(file, opts.syntax);
