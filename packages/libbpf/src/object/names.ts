@@ -20,14 +20,18 @@ export function internalMapName(objName: string, section: string): string {
 }
 
 /**
- * libbpf's object name: the file's basename without `.o`, else `fallback`.
+ * libbpf's object name for a file (`bpf_object__open`): the basename kept to
+ * `BPF_OBJ_NAME_LEN - 1` bytes, then cut at its first dot.
  *
  * @example
- * objectNameFromPath('/tmp/xdp_fw.bpf.o'); // 'xdp_fw.bpf'
+ * objectNameFromPath('/tmp/xdp_fw.bpf.o'); // 'xdp_fw'
+ * objectNameFromPath('a_very_long_object_name.o'); // 'a_very_long_obj'
  */
 export function objectNameFromPath(path: string): string {
-  const base = path.slice(path.lastIndexOf('/') + 1);
-  return base.endsWith('.o') ? base.slice(0, -2) : base;
+  const base = new TextEncoder().encode(path.slice(path.lastIndexOf('/') + 1)).subarray(0, BPF_OBJ_NAME_LEN - 1);
+  const name = new TextDecoder().decode(base).replace(/\uFFFD$/, '');
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(0, dot);
 }
 
 /** A stable default name for an object opened from bytes: `obj_` and 8 hex digits of an FNV-1a hash. */
