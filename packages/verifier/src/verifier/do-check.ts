@@ -22,6 +22,8 @@ export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** `BPF_F_TEST_STATE_FREQ`: a checkpoint at every prune point. */
 const TEST_STATE_FREQ = 1 << 3;
 
+interface PendingDelta { afterInsn: number; insnText: string; label: number; delta: string }
+
 export interface CheckResult { insnProcessed: number; stackDepth: number; subprogStack: readonly number[] }
 
 /** `do_check`: walks every path of the program, one instruction at a time, on abstract register and stack states. */
@@ -63,6 +65,7 @@ export class Checker {
     let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [], firstIdx: 0, lastIdx: -1, insnIdx: 0, hist: [] };
     let pc = 0;
     let prevPc = -1;
+    let pendingDelta: PendingDelta | undefined;
     let printState = true;
     let from = -1;
     for (;;) {
@@ -76,9 +79,12 @@ export class Checker {
       state.insnIdx = pc;
       env.curHistEnt = undefined;
       if (this.prunePoints[pc] === 1 && this.isStateVisited(state, pc)) {
+        pendingDelta = undefined;
         if (log.verbose) log.line(printState && from >= 0 ? `\nfrom ${String(from)} to ${String(pc)}: safe` : `${String(pc)}: safe`);
         next = 'exit';
       } else {
+        this.flushDelta(pendingDelta);
+        pendingDelta = undefined;
         if (printState && log.verbose) {
           const full = this.stateText(state, true);
           if (log.level2 && from >= 0) log.line(`\nfrom ${String(from)} to ${String(pc)}:${full}`);
@@ -95,17 +101,20 @@ export class Checker {
         if (c === JMP || c === JMP32) this.jmpsProcessed++;
         env.insnIdx = pc;
         next = this.step(state, insn, pc);
-        if (next !== 'exit' && log.verbose && log.pos === afterInsn) {
+        if (next !== 'exit' && log.verbose) {
           const delta = this.stateText(state, false);
-          if (delta !== '') {
-            log.reset(afterInsn - 1);
-            const width = Math.ceil(Math.max(insnText.length + 5, 40) / 8) * 8 - insnText.length - 2;
-            log.line(`${' '.repeat(width)};${delta}`);
-          }
+          const o = op(insn.code);
+          const condJmp = (c === JMP || c === JMP32) && o !== CALL && o !== EXIT && o !== JA;
+          // A conditional jump prints its state at once; any other instruction's state is printed when the
+          // next instruction is reached and not pruned (`print_insn_state`).
+          if (delta !== '') pendingDelta = { afterInsn, insnText, label: condJmp ? pc : next, delta };
+          if (condJmp) this.flushDelta(pendingDelta);
+          if (condJmp) pendingDelta = undefined;
         }
       }
       if (next === 'exit') {
         updateBranchCounts(env.curParent);
+        pendingDelta = undefined;
         const popped = env.pending.pop();
         if (popped === undefined) break;
         if (!log.level2) log.reset(popped.logPos);
@@ -179,6 +188,19 @@ export class Checker {
     this.prevInsnProcessed = env.insnProcessed;
     this.totalStates++;
     return false;
+  }
+
+  /** The registers an instruction changed, after it (`; R1=...`), or on a line of their own when other lines came between. */
+  private flushDelta(d: PendingDelta | undefined): void {
+    if (d === undefined) return;
+    const log = this.env.log;
+    if (log.pos !== d.afterInsn) {
+      log.line(`${String(d.label)}:${d.delta}`);
+      return;
+    }
+    log.reset(d.afterInsn - 1);
+    const width = Math.ceil(Math.max(d.insnText.length + 5, 40) / 8) * 8 - d.insnText.length - 2;
+    log.line(`${' '.repeat(width)};${d.delta}`);
   }
 
   /** `print_verifier_state` of the innermost frame. */

@@ -173,12 +173,13 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
 
 /** The kernel's printing of a scalar: `1`, `-1`, `scalar()`, `scalar(id=1,smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))`. */
 export function formatScalar(r: RegState): string {
+  const p = r.precise === true ? 'P' : '';
   const k = constOf(r);
-  if (k !== undefined) return snum(BigInt.asIntN(64, k));
+  if (k !== undefined) return p + snum(BigInt.asIntN(64, k));
   const parts = r.id !== 0 ? [`id=${String(r.id)}${r.linkedConst === true ? (r.off < 0 ? String(r.off) : `+${String(r.off)}`) : ''}`] : [];
   parts.push(...scalarRanges(r));
   if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
-  return `scalar(${parts.join(',')})`;
+  return `${p}scalar(${parts.join(',')})`;
 }
 
 /** `print_verifier_state` of one register: `ctx()`, `fp-8`, `map_value(map=m,ks=4,vs=8)`. */
