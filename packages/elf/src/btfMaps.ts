@@ -1,4 +1,5 @@
 import type { Btf, BtfType } from '@bpfkit/btf';
+import { typeSize } from './btfSize.js';
 import { elfError } from './errors.js';
 
 /**
@@ -64,7 +65,7 @@ function uintMember(btf: Btf, map: string, field: string, typeId: number): numbe
 function typeMember(btf: Btf, map: string, field: string, typeId: number): { id: number; size: number } {
   const ptr = skipMods(btf, typeId).t;
   if (ptr?.kind !== 'PTR') throw elfError('bad-map-def', `map '${map}': ${field} spec is not PTR: ${ptr?.kind ?? 'nothing'}`);
-  const size = btf.size(ptr.type);
+  const size = typeSize(btf, ptr.type);
   if (size === undefined) throw elfError('bad-map-def', `map '${map}': can't determine ${field} size for type [${String(ptr.type)}]`);
   return { id: ptr.type, size };
 }

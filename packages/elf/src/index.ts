@@ -8,3 +8,4 @@ export {
 } from './objectSpec.js';
 export { specToJson } from './specJson.js';
 export { elfError } from './errors.js';
+export { typeSize } from './btfSize.js';

@@ -5,6 +5,7 @@ import { BpfAttachType, BpfProgType } from '@bpfkit/uapi';
 import { parseBtfExt, type BtfExtSection, type CoreRelo, type FuncInfo, type LineInfo } from './btfExt.js';
 import { parseMapDef, type MapSlotSpec, type MapSpec } from './btfMaps.js';
 import { readElf, RelocType, SHF_EXECINSTR, ShType, type ElfFile, type ElfRel, type ElfSection, type ElfSymbol } from './elfFile.js';
+import { typeSize } from './btfSize.js';
 import { elfError } from './errors.js';
 import { findSecDef } from './secDefs.js';
 
@@ -314,7 +315,7 @@ function dataSections(elf: ElfFile, btf: Btf | undefined, symbols: SymbolIndex):
         // clang leaves DATASEC offsets 0; the symbol table has the real place (libbpf fixes it the same way).
         const sym = symbols.objectInSection(s.index, vt.name);
         const offset = sym?.value ?? v.offset;
-        const size = btf.size(vt.type) ?? v.size;
+        const size = typeSize(btf, vt.type) ?? v.size;
         if (offset > s.size || size > s.size - offset) throw elfError('bad-data', `variable ${vt.name} (${String(offset)}+${String(size)}) does not fit section ${s.name}`);
         variables.push({ name: vt.name, offset, size, typeId: vt.type, global: vt.linkage !== 0 });
       }
