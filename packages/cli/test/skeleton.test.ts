@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { BtfBuilder, decodeBtf } from '@bpfkit/btf';
 import { loadObjectSpec } from '@bpfkit/elf';
 import { isBpfError } from '@bpfkit/kernel-api';
+import { internalMapName as libbpfInternalMapName } from '@bpfkit/libbpf';
 import { generateSkeleton, registerGen, type SkeletonSource } from '../dist/skeleton/index.js';
+import { internalMapName } from '../dist/skeleton/skeleton.js';
 import { CLI_DIR, FIXTURES, genDir, typeCheck, writeModule } from './skeleton-compile.js';
 import { run } from './run.js';
 
@@ -186,4 +188,13 @@ test('C names that mean something else in JavaScript stay plain properties', asy
   const x = mod.decodeOdd(mod.encodeOdd(JSON.parse('{"__proto__": 1, "constructor": 2}') as object));
   t.deepEqual(Object.entries(x), [['__proto__', 1], ['constructor', 2]]);
   t.is(Object.getPrototypeOf(x), Object.prototype);
+});
+
+test('data section maps are found under the name libbpf gives them', (t) => {
+  for (const obj of ['xdp_filter', 'a', 'a_rather_long_object_name', 'odd-name']) {
+    for (const sec of ['.data', '.rodata', '.bss', '.data.extra', '.rodata.a_very_long_custom_name', '.data.x']) {
+      const { suffix, prefixMax } = internalMapName(sec);
+      t.is(obj.slice(0, prefixMax).replace(/[^A-Za-z0-9_.]/g, '_') + suffix, libbpfInternalMapName(obj, sec), `${obj} ${sec}`);
+    }
+  }
 });

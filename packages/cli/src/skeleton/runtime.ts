@@ -190,17 +190,23 @@ export class GlobalSection {
   readonly #obj: BpfObject;
   readonly #section: string;
   readonly #mapSuffix: string;
+  readonly #mapPrefixMax: number;
   readonly #loaded: () => boolean;
 
-  constructor(obj: BpfObject, section: string, mapSuffix: string, loaded: () => boolean) {
+  constructor(obj: BpfObject, section: string, mapSuffix: string, mapPrefixMax: number, loaded: () => boolean) {
     this.#obj = obj;
     this.#section = section;
     this.#mapSuffix = mapSuffix;
+    this.#mapPrefixMax = mapPrefixMax;
     this.#loaded = loaded;
   }
 
+  /** The section's map, named as libbpf names it: a piece of the object's name, then the section's. */
   #map(): BpfMap {
-    const m = this.#obj.maps.find((x) => x.internal && x.name.endsWith(this.#mapSuffix));
+    const suffix = this.#mapSuffix;
+    const prefix = this.#obj.name.slice(0, this.#mapPrefixMax).replace(/[^A-Za-z0-9_.]/g, '_');
+    const internal = this.#obj.maps.filter((x) => x.internal);
+    const m = internal.find((x) => x.name === prefix + suffix) ?? internal.find((x) => x.name.endsWith(suffix));
     if (m === undefined) throw new Error(\`no map for section \${this.#section}\`);
     return m;
   }

@@ -42,10 +42,14 @@ export class CodecTable {
   }
 }
 
-/** The map name suffix libbpf gives a data section's internal map (the object-name prefix varies). */
-export function internalMapSuffix(section: string): string {
+/**
+ * How libbpf names a data section's map: up to `prefixMax` characters of the object's name
+ * (none for a custom `.data.foo`), then `suffix`, a piece of the section's name.
+ */
+export function internalMapName(section: string): { suffix: string; prefixMax: number } {
   const len = Math.min(Math.max(7, section.length), BPF_OBJ_NAME_LEN - 1);
-  return section.slice(0, len).replace(/[^A-Za-z0-9_.]/g, '_');
+  const custom = section.slice(1).includes('.');
+  return { suffix: section.slice(0, len).replace(/[^A-Za-z0-9_.]/g, '_'), prefixMax: custom ? 0 : BPF_OBJ_NAME_LEN - len - 1 };
 }
 
 /** `.rodata` → `rodata`, `.data.extra` → `data_extra`: the skeleton's field for a data section. */
@@ -182,7 +186,8 @@ export function classSource(
     sink.need('globals');
     out.push('    const loaded = (): boolean => this.#loaded;');
     for (const s of sections) {
-      out.push(`    this.${s.field} = new ${s.className}(new GlobalSection(obj, ${quote(s.section)}, ${quote(internalMapSuffix(s.section))}, loaded));`);
+      const { suffix, prefixMax } = internalMapName(s.section);
+      out.push(`    this.${s.field} = new ${s.className}(new GlobalSection(obj, ${quote(s.section)}, ${quote(suffix)}, ${String(prefixMax)}, loaded));`);
     }
   }
   out.push('  }', '');
