@@ -1,5 +1,5 @@
 import type { Btf } from '@bpfkit/btf';
-import type { DataSectionSpec, ExternSpec, FunctionSpec, ObjectSpec } from '@bpfkit/elf';
+import { typeSize, type DataSectionSpec, type ExternSpec, type FunctionSpec, type ObjectSpec } from '@bpfkit/elf';
 import { attachTypeName, internalMapName, mapTypeName, objectName, progTypeName } from './names.js';
 import { declaration } from './typeName.js';
 
@@ -86,7 +86,7 @@ function typeText(btf: Btf | undefined, id: number): string {
 }
 
 function typeSizeAlign(btf: Btf, id: number): { size: number; align: number } {
-  const size = btf.size(id) ?? 0;
+  const size = typeSize(btf, id) ?? 0;
   let cur = id;
   for (let depth = 0; depth < 32; depth++) {
     const t = btf.type(cur);
