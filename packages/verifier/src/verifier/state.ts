@@ -136,9 +136,9 @@ const UNUM_MAX_DECIMAL = 0xffffn;
 function unum(v: bigint): string {
   return v <= UNUM_MAX_DECIMAL ? v.toString() : `0x${v.toString(16)}`;
 }
-/** `verbose_snum`. */
+/** `verbose_snum`: decimal within s16 (`SNUM_MIN_DECIMAL`..`SNUM_MAX_DECIMAL`), else the 64 bits in hex. */
 function snum(v: bigint): string {
-  return v >= -UNUM_MAX_DECIMAL && v <= UNUM_MAX_DECIMAL ? v.toString() : `0x${BigInt.asUintN(64, v).toString(16)}`;
+  return v >= -0x8000n && v <= 0x7fffn ? v.toString() : `0x${BigInt.asUintN(64, v).toString(16)}`;
 }
 
 /** `print_scalar_ranges`: non-default bounds, equal values merged (`smin=smin32=0,smax=umax=...`). */
@@ -166,7 +166,8 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
       names += `${m2.name}=`;
       m2.omit = true;
     }
-    out.push(names + (neg1 ? snum(m1.val) : unum(BigInt.asUintN(64, m1.val))));
+    // The first name of a group decides: signed names print as `verbose_snum`, unsigned ones as `verbose_unum`.
+    out.push(names + (m1.name.startsWith('s') ? snum(m1.val) : unum(BigInt.asUintN(64, m1.val))));
   });
   return out;
 }
