@@ -300,13 +300,19 @@ function dataSections(elf: ElfFile, btf: Btf | undefined, symbols: SymbolIndex):
     list.push(y);
     bySection.set(y.shndx, list);
   }
+  // Looked up once per name: many sections of one name against many BTF types of that name would be quadratic.
+  const datasecIds = new Map<string, number | undefined>();
+  const datasecIdOf = (name: string): number | undefined => {
+    if (!datasecIds.has(name)) datasecIds.set(name, btf?.byName(name, 'DATASEC'));
+    return datasecIds.get(name);
+  };
   for (const s of elf.sections) {
     const kind = dataKind(s.name);
     if (kind === undefined || (s.type !== ShType.PROGBITS && s.type !== ShType.NOBITS)) continue;
     if (s.type === ShType.NOBITS && s.size > 1 << 24) throw elfError('bad-data', `section ${s.name} of ${String(s.size)} bytes is too large`);
     const bytes = s.type === ShType.NOBITS ? new Uint8Array(s.size) : elf.bytes.slice(s.offset, s.offset + s.size);
     const variables: VariableSpec[] = [];
-    const datasecId = btf?.byName(s.name, 'DATASEC');
+    const datasecId = datasecIdOf(s.name);
     const datasec = datasecId === undefined ? undefined : btf?.type(datasecId);
     if (btf !== undefined && datasec?.kind === 'DATASEC') {
       for (const v of datasec.vars) {
