@@ -65,6 +65,11 @@ function relocationText(insn: Insn, rel: RelocationSpec, externKind: ReadonlyMap
       const kind = externKind.get(rel.extern) ?? 'extern';
       return insn.code === BPF_CALL ? `call ${kind}[${rel.extern}]` : `${dst} = ${kind}[${rel.extern}]`;
     }
+    default: {
+      // Kinds the loader learns later (arena globals…): the kind and its offset.
+      const other = rel as { readonly kind: string; readonly offset?: number };
+      return `${dst} = ${other.kind}${other.offset === undefined ? '' : signed(other.offset)}`;
+    }
   }
 }
 

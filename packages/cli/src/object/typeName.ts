@@ -15,7 +15,8 @@ export function declaration(btf: Btf, id: number, name = ''): string {
 }
 
 function decl(btf: Btf, id: number, inner: string, depth: number): string {
-  const sp = inner === '' ? '' : ` ${inner}`;
+  // `char buf[16]`, `char [16]`: no space before an array suffix of an unnamed declarator.
+  const sp = inner === '' ? '' : inner.startsWith('[') ? inner : ` ${inner}`;
   if (depth > MAX_DEPTH) return `?${sp}`;
   const t = btf.type(id);
   if (t === undefined) return `?${sp}`;
