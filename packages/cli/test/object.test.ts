@@ -175,3 +175,31 @@ test('object show: a missing file is one line, exit code 2', async (t) => {
   t.is(r.code, 2);
   t.is(r.stderr, `bpfkit: cannot read ${join(tmp, 'nope.o')}: ENOENT\n`);
 });
+
+interface Names {
+  progTypeName(type: number): string | undefined;
+  mapTypeName(type: number): string | undefined;
+  attachTypeName(type: number): string | undefined;
+  objectName(path: string): string;
+  internalMapName(objName: string, section: string): string;
+}
+
+test('the naming helpers spell what libbpf spells, aliases and long sections included', async (t) => {
+  // Not exported from the package: loaded from the build next to the tests.
+  const names = (await import(new URL('../dist/object/names.js', import.meta.url).href)) as Names;
+  t.is(names.progTypeName(3), 'sched_cls');
+  t.is(names.progTypeName(26), 'tracing');
+  t.is(names.mapTypeName(5), 'percpu_hash');
+  // libbpf names the value, not the `_DEPRECATED` alias that precedes it in the kernel's enum.
+  t.is(names.mapTypeName(19), 'cgroup_storage');
+  t.is(names.mapTypeName(21), 'percpu_cgroup_storage');
+  t.is(names.attachTypeName(0), 'cgroup_inet_ingress');
+  t.is(names.attachTypeName(37), 'xdp');
+  t.is(names.objectName('/tmp/x/xdp_fw.bpf.o'), 'xdp_fw');
+  t.is(names.objectName('a_very_long_object_name.o'), 'a_very_long_obj');
+  t.is(names.internalMapName('xdp_filter', '.bss'), 'xdp_filt.bss');
+  t.is(names.internalMapName('xdp_filter', '.kconfig'), 'xdp_fil.kconfig');
+  t.is(names.internalMapName('my-obj', '.data'), 'my_obj.data');
+  t.is(names.internalMapName('xdp_filter', '.rodata.abracadabra'), '.rodata.abracad');
+  t.is(names.internalMapName('xdp_filter', '.data.a-b'), '.data.a_b');
+});
