@@ -1,6 +1,7 @@
 import type { Btf, BtfType } from '@bpfkit/btf';
 import { typeSize } from './btfSize.js';
 import { elfError } from './errors.js';
+import type { StructOpsSpec } from './structOps.js';
 
 /**
  * A map as its `.maps` BTF definition describes it (libbpf's `btf_map_def`).
@@ -29,6 +30,8 @@ export interface MapSpec {
   readonly valuesAreProgs: boolean;
   /** Declarative `.values = { [i] = &map_or_prog }` slots, by index. */
   readonly initialValues: readonly MapSlotSpec[];
+  /** `.struct_ops` / `.struct_ops.link` maps: the struct value and which member runs which program. */
+  readonly structOps?: StructOpsSpec;
 }
 
 /** One declared slot of a prog array or map-in-map: a program or a map, by name. @example { index: 1, target: 'tail_prog' } */

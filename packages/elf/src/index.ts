@@ -9,3 +9,6 @@ export {
 export { specToJson } from './specJson.js';
 export { elfError } from './errors.js';
 export { typeSize } from './btfSize.js';
+export { structOpsMaps, STRUCT_OPS_MAP_TYPE, BPF_F_LINK, type StructOpsSpec, type StructOpsSlotSpec } from './structOps.js';
+export { arenaOf, ARENA_SECTION, ARENA_MAP_TYPE, ARENA_PAGE_SIZE, type ArenaSpec, type ArenaVariableSpec } from './arena.js';
+export { externDetails, type ExternDetails, type KcfgType } from './externs.js';

@@ -8,6 +8,9 @@ import { readElf, RelocType, SHF_EXECINSTR, ShType, type ElfFile, type ElfRel, t
 import { typeSize } from './btfSize.js';
 import { elfError } from './errors.js';
 import { findSecDef } from './secDefs.js';
+import { ARENA_SECTION, arenaOf, type ArenaSpec } from './arena.js';
+import { externDetails, type ExternDetails } from './externs.js';
+import { structOpsMaps } from './structOps.js';
 
 const STB_LOCAL = 0;
 const STB_WEAK = 2;
@@ -28,6 +31,8 @@ const BPF_PSEUDO_CALL = 1;
 export type RelocationSpec =
   | { readonly insn: number; readonly kind: 'map'; readonly map: string }
   | { readonly insn: number; readonly kind: 'data'; readonly section: string; readonly offset: number }
+  /** An `__arena` global: `offset` into `.addr_space.1` (the loader adds the arena's user address of the data). */
+  | { readonly insn: number; readonly kind: 'arena'; readonly offset: number }
   | { readonly insn: number; readonly kind: 'call'; readonly function: string }
   | { readonly insn: number; readonly kind: 'func-addr'; readonly function: string }
   | { readonly insn: number; readonly kind: 'extern'; readonly extern: string };
@@ -90,7 +95,7 @@ export interface DataSectionSpec {
 }
 
 /** An undefined symbol the loader must resolve: `.kconfig` value, `.ksyms` variable or kfunc. @example { name: 'LINUX_KERNEL_VERSION', kind: 'kconfig', weak: false, typeId: 2 } */
-export interface ExternSpec {
+export interface ExternSpec extends Partial<ExternDetails> {
   readonly name: string;
   readonly kind: 'kconfig' | 'ksym' | 'kfunc' | 'unknown';
   readonly weak: boolean;
@@ -108,6 +113,8 @@ export interface ObjectSpec {
   readonly dataSections: readonly DataSectionSpec[];
   readonly externs: readonly ExternSpec[];
   readonly btf: Btf | undefined;
+  /** `__arena` globals (`.addr_space.1`) and their ARENA map, when the object has any. */
+  readonly arena?: ArenaSpec;
 }
 
 function dataKind(name: string): DataSectionSpec['kind'] | undefined {
@@ -239,6 +246,9 @@ function relocationFor(ctx: Context, fn: RawFunction, offset: number, type: numb
     if (sym.type === STT_SECTION) throw elfError('bad-relo', `${where}: map reference through a section symbol`);
     return { insn: at, kind: 'map', map: sym.name };
   }
+  if (target.name === ARENA_SECTION) {
+    return { insn: at, kind: 'arena', offset: (sym.type === STT_SECTION ? 0 : sym.value) + insn.imm };
+  }
   if (dataKind(target.name) !== undefined) {
     const base = sym.type === STT_SECTION ? 0 : sym.value;
     return { insn: at, kind: 'data', section: target.name, offset: base + insn.imm };
@@ -346,8 +356,8 @@ function externKinds(btf: Btf | undefined): Map<string, ExternSpec> {
     if (sec?.kind !== 'DATASEC') continue;
     for (const v of sec.vars) {
       const t = btf.type(v.type);
-      if (t?.kind === 'VAR') out.set(t.name, { name: t.name, kind, weak: false, typeId: t.type });
-      else if (t?.kind === 'FUNC') out.set(t.name, { name: t.name, kind: 'kfunc', weak: false, typeId: v.type });
+      if (t?.kind === 'VAR') out.set(t.name, { name: t.name, kind, weak: false, typeId: t.type, ...externDetails(btf, kind, v.type) });
+      else if (t?.kind === 'FUNC') out.set(t.name, { name: t.name, kind: 'kfunc', weak: false, typeId: v.type, ...externDetails(btf, kind, v.type) });
     }
   }
   return out;
@@ -515,18 +525,22 @@ export function loadObjectSpec(bytes: Uint8Array): ObjectSpec {
   for (const sym of elf.symbols) {
     if (sym.shndx !== 0 || sym.index === 0 || sym.name === '' || sym.bind === STB_LOCAL) continue;
     const known = ctx.externKinds.get(sym.name);
-    externs.push({ name: sym.name, kind: known?.kind ?? 'unknown', weak: sym.bind === STB_WEAK, typeId: known?.typeId ?? 0 });
+    externs.push({ ...known, name: sym.name, kind: known?.kind ?? 'unknown', weak: sym.bind === STB_WEAK, typeId: known?.typeId ?? 0 });
   }
   externs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
+  const structOpsProgs = new Set(withSubs.filter((p) => p.progTypeName === 'BPF_PROG_TYPE_STRUCT_OPS').map((p) => p.name));
+  const allMaps = [...maps(elf, btf, symbols), ...structOpsMaps(elf, btf, (name) => structOpsProgs.has(name))];
+  const arena = arenaOf(elf, btf, allMaps);
   return {
     license,
     kernelVersion,
     programs: withSubs,
     subprograms,
-    maps: maps(elf, btf, symbols),
+    maps: allMaps,
     dataSections: dataSections(elf, btf, symbols),
     externs,
     btf,
+    ...(arena === undefined ? {} : { arena }),
   };
 }

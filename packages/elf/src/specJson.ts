@@ -24,7 +24,12 @@ function fn(f: FunctionSpec): Record<string, unknown> {
 }
 
 function map(m: MapSpec): Record<string, unknown> {
-  return { ...m, inner: m.inner === undefined ? null : map(m.inner) };
+  const { structOps, ...rest } = m;
+  return {
+    ...rest,
+    inner: m.inner === undefined ? null : map(m.inner),
+    ...(structOps === undefined ? {} : { structOps: { ...structOps, bytes: hex(structOps.bytes) } }),
+  };
 }
 
 /**
@@ -56,5 +61,6 @@ export function specToJson(spec: ObjectSpec): Record<string, unknown> {
     dataSections: spec.dataSections.map((d) => ({ name: d.name, kind: d.kind, size: d.size, bytes: hex(d.bytes), variables: d.variables })),
     externs: spec.externs,
     btfTypes: spec.btf === undefined ? 0 : spec.btf.types.length,
+    ...(spec.arena === undefined ? {} : { arena: { ...spec.arena, bytes: hex(spec.arena.bytes) } }),
   };
 }
