@@ -203,3 +203,8 @@ test('the naming helpers spell what libbpf spells, aliases and long sections inc
   t.is(names.internalMapName('xdp_filter', '.rodata.abracadabra'), '.rodata.abracad');
   t.is(names.internalMapName('xdp_filter', '.data.a-b'), '.data.a_b');
 });
+
+test('the object name keeps 15 bytes of a UTF-8 basename, not 15 characters', async (t) => {
+  const names = (await import(new URL('../dist/object/names.js', import.meta.url).href)) as Names;
+  t.is(names.objectName('ééééééééé.o'), 'ééééééé'); // 18 bytes: 7 whole characters fit
+});

@@ -48,13 +48,15 @@ export function attachTypeName(type: number): string | undefined {
 const OBJ_NAME_LEN = 16;
 
 /**
- * The object name libbpf derives from a path: the basename cut at its first dot, at most 15 characters.
+ * The object name libbpf derives from a path: the basename kept to 15 bytes, then cut at its first dot.
  *
  * @example
  * objectName('/tmp/xdp_filter.bpf.o'); // 'xdp_filter'
  */
 export function objectName(path: string): string {
-  const base = path.replace(/\/+$/, '').replace(/^.*\//, '').slice(0, OBJ_NAME_LEN - 1);
+  // libbpf copies 15 bytes, not characters; a character cut in half is dropped.
+  const bytes = new TextEncoder().encode(path.replace(/\/+$/, '').replace(/^.*\//, '')).subarray(0, OBJ_NAME_LEN - 1);
+  const base = new TextDecoder().decode(bytes).replace(/\uFFFD$/, '');
   const dot = base.indexOf('.');
   return dot < 0 ? base : base.slice(0, dot);
 }
