@@ -107,3 +107,9 @@ test('--prog naming no program lists the ones there are; --prog on a program fil
   t.is(conf.code, 2);
   t.regex(conf.stderr, /kernel syntax only/);
 });
+
+test('arena globals are named by their offset in the arena', async (t) => {
+  const r = await run('disasm', fixture('arena'));
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^ {3}0: \(18\) r1 = arena\+0$/m);
+});

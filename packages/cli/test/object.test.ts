@@ -208,3 +208,16 @@ test('the object name keeps 15 bytes of a UTF-8 basename, not 15 characters', as
   const names = (await import(new URL('../dist/object/names.js', import.meta.url).href)) as Names;
   t.is(names.objectName('ééééééééé.o'), 'ééééééé'); // 18 bytes: 7 whole characters fit
 });
+
+test('struct_ops, arena and typed kconfig objects: maps as libbpf opens them', async (t) => {
+  const ext = await show(fixture('externs'));
+  // CONFIG_NEG (8) at 0; CONFIG_BPF_JIT and LINUX_KERNEL_VERSION (4) at 8 and 12; CONFIG_SHORT at 16;
+  // the two 1-byte ones at 18 and 19; CONFIG_DEFAULT_HOSTNAME (char[16]) at 20: 36 bytes.
+  t.deepEqual(ext.maps.map((m) => [m.name, m.value_size, m.flags]), [['externs.kconfig', 36, 0x480]]);
+  t.is(ext.externs.find((e) => e.name === 'CONFIG_DEFAULT_HOSTNAME')?.type, 'const char[16]');
+  const so = await show(fixture('struct_ops'));
+  t.deepEqual(so.maps.map((m) => [m.name, m.type, m.flags]), [['kit', 'struct_ops', 0], ['kit_link', 'struct_ops', 0x2000], ['struct_o.bss', 'array', 0x400]]);
+  t.true(so.programs.every((p) => p.prog_type === 'struct_ops'));
+  const arena = await show(fixture('arena'));
+  t.deepEqual(arena.maps.map((m) => [m.name, m.type]), [['arena', 'arena']]);
+});
