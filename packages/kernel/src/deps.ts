@@ -74,6 +74,11 @@ export interface KernelDeps {
    * (attach targets, kernel kptr types). Default: no types beyond void.
    */
   readonly vmlinuxBtf?: () => BtfView | undefined;
+  /**
+   * The raw bytes of that BTF, which BPF_OBJ_GET_INFO_BY_FD copies out (clients read the
+   * kernel's types through bpf() alone). Absent: the info reports 0 bytes.
+   */
+  readonly vmlinuxBtfBytes?: () => Uint8Array | undefined;
   /** Initial sysctl values (default `kernel.unprivileged_bpf_disabled` = 2, as measured). */
   readonly sysctls?: Partial<Sysctls>;
   /**

@@ -43,7 +43,7 @@ export function createKernel(deps: KernelDeps): Kernel {
   const rootPath = { mnt: rootMnt, inode: rootSb.root, rel: [] };
   const init = new TaskImpl(core, core.pids.alloc(), cred, mntNs, rootPath, rootPath, new KFdTable());
 
-  const vmlinux = core.objects.create('btf', core.objects.nextId('btf'), 'vmlinux', vmlinuxKernelBtf(deps.vmlinuxBtf));
+  const vmlinux = core.objects.create('btf', core.objects.nextId('btf'), 'vmlinux', vmlinuxKernelBtf(deps.vmlinuxBtf, deps.vmlinuxBtfBytes));
   core.objects.ownByKernel(vmlinux);
 
   return {

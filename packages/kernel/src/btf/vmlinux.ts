@@ -1,4 +1,3 @@
-import { Btf, encodeBtf } from '@bpfkit/btf';
 import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { KernelBtf } from './object.js';
 
@@ -18,7 +17,7 @@ export const EMPTY_BTF: BtfView = Object.freeze({
  * The kernel's own BTF object (`btf_vmlinux`, id 1). Its types are loaded on first
  * use, so booting stays cheap when nothing asks for them.
  */
-export function vmlinuxKernelBtf(load: (() => BtfView | undefined) | undefined): KernelBtf {
+export function vmlinuxKernelBtf(load: (() => BtfView | undefined) | undefined, loadBytes?: () => Uint8Array | undefined): KernelBtf {
   let view: BtfView | undefined;
   let data: Uint8Array | undefined;
   return {
@@ -28,10 +27,7 @@ export function vmlinuxKernelBtf(load: (() => BtfView | undefined) | undefined):
     },
     // What BPF_OBJ_GET_INFO_BY_FD copies out, so clients (CO-RE) can read the kernel's types through bpf() alone.
     get data(): Uint8Array {
-      if (data === undefined) {
-        const v = this.view;
-        data = v instanceof Btf ? encodeBtf(v) : new Uint8Array(0);
-      }
+      data ??= loadBytes?.() ?? new Uint8Array(0);
       return data;
     },
     isKernel: true,

@@ -1,5 +1,5 @@
 import { type FileSystemType, type Kernel, type Tracer } from '@bpfkit/kernel-api';
-import { parseBtf } from '@bpfkit/btf';
+import { Btf, encodeBtf, parseBtf } from '@bpfkit/btf';
 import { createBpfFs } from '@bpfkit/bpffs';
 import { createCapabilityChecker } from '@bpfkit/caps';
 import { createSecurityStack } from '@bpfkit/lsm';
@@ -64,6 +64,7 @@ function engineOf(choice: DefaultKernelOptions['engine']): ExecutionEngine {
  * const c = kernel.init.fork();
  */
 export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel {
+  const vmlinux = options.vmlinuxBtf ?? builtinVmlinuxBtf;
   for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new TypeError(`createDefaultKernel: unknown option ${k}`);
   const tracer = options.tracer;
   const security = createSecurityStack(options.lsm ?? []);
@@ -100,7 +101,11 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     engine: engineOf(options.engine),
     helpers: createHelperRegistry(),
     testRun: createTestRunService(),
-    vmlinuxBtf: options.vmlinuxBtf ?? builtinVmlinuxBtf,
+    vmlinuxBtf: vmlinux,
+    vmlinuxBtfBytes: () => {
+      const v = vmlinux();
+      return v instanceof Btf ? encodeBtf(v) : undefined;
+    },
     ...(tracer === undefined ? {} : { tracer }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.initCaps === undefined ? {} : { initCaps: options.initCaps }),
