@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { fail, type VerifierLog } from './log.js';
-import { CALL, cls, EXIT, isJump, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEUDO_CALL } from './insns.js';
+import { CALL, cls, EXIT, isJump, isPseudoFunc, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEUDO_CALL } from './insns.js';
 
 /**
  * `add_subprog_and_kfunc` + `check_subprogs`: subprogram starts (sorted, with the
@@ -10,7 +10,8 @@ import { CALL, cls, EXIT, isJump, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEU
 export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapable: boolean): number[] {
   const starts = new Set<number>([0]);
   insns.forEach((insn, pc) => {
-    if (insn.code === (JMP | CALL) && insn.src === PSEUDO_CALL) {
+    // A call and a callback's address (ld_imm64 with BPF_PSEUDO_FUNC) both start a subprogram.
+    if ((insn.code === (JMP | CALL) && insn.src === PSEUDO_CALL) || isPseudoFunc(insn)) {
       if (!bpfCapable) {
         fail(log, 'EPERM', 'calls-need-cap-bpf', 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
       }
@@ -52,6 +53,8 @@ export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: rea
     const insn = insns[pc];
     if (insn === undefined) return [];
     const c = cls(insn.code);
+    // The callback body is reached from where its address is taken.
+    if (isPseudoFunc(insn)) return [pc + 2, pc + insn.imm + 1];
     if (insn.code === LD_IMM64) return [pc + 2];
     if (c !== JMP && c !== JMP32) return [pc + 1];
     const o = op(insn.code);

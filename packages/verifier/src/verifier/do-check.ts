@@ -179,7 +179,8 @@ export class Checker {
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
     const cp: Checkpoint = { state: cloneState(cur), cleaned: false, branches: 1, hits: 0, misses: 0, parent: env.curParent };
-    list.push(cp);
+    // Newest first, as the kernel adds to the head of the list: it decides which state prunes and which misses.
+    list.unshift(cp);
     this.explored.set(pc, list);
     env.curParent = cp;
     cur.firstIdx = pc;

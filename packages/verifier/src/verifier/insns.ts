@@ -10,7 +10,16 @@ export const mode = (code: number): number => code & 0xe0;
 export const LD = 0, LDX = 1, ST = 2, STX = 3, ALU = 4, JMP = 5, JMP32 = 6, ALU64 = 7;
 export const CALL = 0x80, EXIT = 0x90, JA = 0x00;
 export const LD_IMM64 = 0x18;
-export const PSEUDO_CALL = 1, PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2;
+export const PSEUDO_CALL = 1, PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_FUNC = 4;
+
+/** `bpf_pseudo_func`: an ld_imm64 that loads the address of a subprogram (a callback). */
+export const isPseudoFunc = (insn: Insn): boolean => insn.code === LD_IMM64 && insn.src === PSEUDO_FUNC;
+
+/** Helpers that call a callback before they return (`is_sync_callback_calling_function`): loop, for_each_map_elem, find_vma, user_ringbuf_drain. */
+export const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([181, 164, 180, 209]);
+
+/** `is_sync_callback_calling_insn`. */
+export const isSyncCallbackCall = (insn: Insn): boolean => insn.code === (JMP | CALL) && insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm);
 
 /** Bytes of a BPF_SIZE. */
 export function sizeBytes(code: number): number {

@@ -1,5 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
-import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LD_IMM64, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
+import { ALU, ALU64, CALL, cls, EXIT, isPseudoFunc, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LD_IMM64, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
 
 const bit = (r: number): number => 1 << r;
 const R0_5 = 0x3f, R1_5 = 0x3e;
@@ -81,12 +81,17 @@ export function computePrunePoints(insns: readonly Insn[]): Uint8Array {
   const p = new Uint8Array(insns.length + 1);
   insns.forEach((insn, pc) => {
     const c = cls(insn.code);
+    if (isPseudoFunc(insn)) {
+      p[pc] = 1;
+      p[pc + 2] = 1;
+      return;
+    }
     if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;
     const o = op(insn.code);
     if (o === EXIT) return;
     if (o === CALL) {
       p[pc + 1] = 1;
-      if (insn.src === PSEUDO_CALL) p[pc] = 1;
+      if (insn.src === PSEUDO_CALL || isSyncCallbackCall(insn)) p[pc] = 1;
       return;
     }
     const t = jumpTarget(insn, pc);
@@ -101,11 +106,17 @@ export function computeJmpPoints(insns: readonly Insn[]): Uint8Array {
   const p = new Uint8Array(insns.length + 1);
   insns.forEach((insn, pc) => {
     const c = cls(insn.code);
+    if (isPseudoFunc(insn)) {
+      p[pc + 2] = 1;
+      return;
+    }
     if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;
     const o = op(insn.code);
     if (o === EXIT) return;
     if (o === CALL) {
       p[pc + 1] = 1;
+      // A callback returns to the call itself.
+      if (isSyncCallbackCall(insn)) p[pc] = 1;
       if (insn.src === PSEUDO_CALL) {
         const t = pc + insn.imm + 1;
         if (t >= 0 && t < p.length) p[t] = 1;

@@ -1,5 +1,5 @@
 import type { VerifierEnv } from './env.js';
-import { CALL, JMP, PSEUDO_CALL } from './insns.js';
+import { CALL, isPseudoFunc, JMP, PSEUDO_CALL } from './insns.js';
 import { fail } from './log.js';
 import { MAX_BPF_STACK } from './stack.js';
 
@@ -19,7 +19,8 @@ export function checkMaxStackDepth(env: VerifierEnv): void {
     const start = subprogs[idx] ?? 0, end = subprogs[idx + 1] ?? env.insns.length;
     for (let pc = start; pc < end; pc++) {
       const insn = env.insns[pc];
-      if (insn?.code === (JMP | CALL) && insn.src === PSEUDO_CALL) out.push(subprogs.indexOf(pc + insn.imm + 1));
+      // A synchronous callback runs on top of the frame that takes its address.
+      if (insn !== undefined && ((insn.code === (JMP | CALL) && insn.src === PSEUDO_CALL) || isPseudoFunc(insn))) out.push(subprogs.indexOf(pc + insn.imm + 1));
     }
     return out;
   };

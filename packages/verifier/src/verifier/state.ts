@@ -136,9 +136,9 @@ const UNUM_MAX_DECIMAL = 0xffffn;
 function unum(v: bigint): string {
   return v <= UNUM_MAX_DECIMAL ? v.toString() : `0x${v.toString(16)}`;
 }
-/** `verbose_snum`: decimal within s16 (`SNUM_MIN_DECIMAL`..`SNUM_MAX_DECIMAL`), else the 64 bits in hex. */
-function snum(v: bigint): string {
-  return v >= -0x8000n && v <= 0x7fffn ? v.toString() : `0x${BigInt.asUintN(64, v).toString(16)}`;
+/** `verbose_snum`: decimal within s16 (`SNUM_MIN_DECIMAL`..`SNUM_MAX_DECIMAL`), else the value's bits in hex. */
+function snum(v: bigint, bits = 64): string {
+  return v >= -0x8000n && v <= 0x7fffn ? v.toString() : `0x${BigInt.asUintN(bits, v).toString(16)}`;
 }
 
 /** `print_scalar_ranges`: non-default bounds, equal values merged (`smin=smin32=0,smax=umax=...`). */
@@ -167,7 +167,7 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
       m2.omit = true;
     }
     // The first name of a group decides: signed names print as `verbose_snum`, unsigned ones as `verbose_unum`.
-    out.push(names + (m1.name.startsWith('s') ? snum(m1.val) : unum(BigInt.asUintN(64, m1.val))));
+    out.push(names + (m1.name.startsWith('s') ? snum(m1.val, m1.name.endsWith('32') ? 32 : 64) : unum(BigInt.asUintN(64, m1.val))));
   });
   return out;
 }
