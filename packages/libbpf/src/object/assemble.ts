@@ -83,7 +83,8 @@ export function assembleProgram(prog: ProgramSpec, index: FunctionIndex): Assemb
         const at = base + here;
         if (r.kind === 'map') refs.push({ slot: at, kind: 'map', map: r.map });
         else if (r.kind === 'data') refs.push({ slot: at, kind: 'data', section: r.section, offset: r.offset });
-        else refs.push({ slot: at, kind: 'extern', extern: r.extern, call: insn.code === BPF_CALL });
+        else if (r.kind === 'extern') refs.push({ slot: at, kind: 'extern', extern: r.extern, call: insn.code === BPF_CALL });
+        else throw new BpfError('EOPNOTSUPP', 'libbpf:arena', `prog '${prog.name}': insn ${String(at)} refers to an __arena global; arenas are not supported by the loader yet`);
         continue;
       }
       if (target === undefined) continue;
