@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { attachTypeStr, internalMapName, mapTypeStr, objectNameFromPath, progTypeStr } from '@bpfkit/libbpf';
 import { EXAMPLES, run } from './run.js';
 
 const FIXTURES = new URL('../../elf/test/fixtures/', import.meta.url).pathname;
@@ -176,37 +177,26 @@ test('object show: a missing file is one line, exit code 2', async (t) => {
   t.is(r.stderr, `bpfkit: cannot read ${join(tmp, 'nope.o')}: ENOENT\n`);
 });
 
-interface Names {
-  progTypeName(type: number): string | undefined;
-  mapTypeName(type: number): string | undefined;
-  attachTypeName(type: number): string | undefined;
-  objectName(path: string): string;
-  internalMapName(objName: string, section: string): string;
-}
-
-test('the naming helpers spell what libbpf spells, aliases and long sections included', async (t) => {
-  // Not exported from the package: loaded from the build next to the tests.
-  const names = (await import(new URL('../dist/object/names.js', import.meta.url).href)) as Names;
-  t.is(names.progTypeName(3), 'sched_cls');
-  t.is(names.progTypeName(26), 'tracing');
-  t.is(names.mapTypeName(5), 'percpu_hash');
+test('the naming helpers (from the client) spell what libbpf spells, aliases and long sections included', (t) => {
+  t.is(progTypeStr(3), 'sched_cls');
+  t.is(progTypeStr(26), 'tracing');
+  t.is(mapTypeStr(5), 'percpu_hash');
   // libbpf names the value, not the `_DEPRECATED` alias that precedes it in the kernel's enum.
-  t.is(names.mapTypeName(19), 'cgroup_storage');
-  t.is(names.mapTypeName(21), 'percpu_cgroup_storage');
-  t.is(names.attachTypeName(0), 'cgroup_inet_ingress');
-  t.is(names.attachTypeName(37), 'xdp');
-  t.is(names.objectName('/tmp/x/xdp_fw.bpf.o'), 'xdp_fw');
-  t.is(names.objectName('a_very_long_object_name.o'), 'a_very_long_obj');
-  t.is(names.internalMapName('xdp_filter', '.bss'), 'xdp_filt.bss');
-  t.is(names.internalMapName('xdp_filter', '.kconfig'), 'xdp_fil.kconfig');
-  t.is(names.internalMapName('my-obj', '.data'), 'my_obj.data');
-  t.is(names.internalMapName('xdp_filter', '.rodata.abracadabra'), '.rodata.abracad');
-  t.is(names.internalMapName('xdp_filter', '.data.a-b'), '.data.a_b');
+  t.is(mapTypeStr(19), 'cgroup_storage');
+  t.is(mapTypeStr(21), 'percpu_cgroup_storage');
+  t.is(attachTypeStr(0), 'cgroup_inet_ingress');
+  t.is(attachTypeStr(37), 'xdp');
+  t.is(objectNameFromPath('/tmp/x/xdp_fw.bpf.o'), 'xdp_fw');
+  t.is(objectNameFromPath('a_very_long_object_name.o'), 'a_very_long_obj');
+  t.is(internalMapName('xdp_filter', '.bss'), 'xdp_filt.bss');
+  t.is(internalMapName('xdp_filter', '.kconfig'), 'xdp_fil.kconfig');
+  t.is(internalMapName('my-obj', '.data'), 'my_obj.data');
+  t.is(internalMapName('xdp_filter', '.rodata.abracadabra'), '.rodata.abracad');
+  t.is(internalMapName('xdp_filter', '.data.a-b'), '.data.a_b');
 });
 
-test('the object name keeps 15 bytes of a UTF-8 basename, not 15 characters', async (t) => {
-  const names = (await import(new URL('../dist/object/names.js', import.meta.url).href)) as Names;
-  t.is(names.objectName('ééééééééé.o'), 'ééééééé'); // 18 bytes: 7 whole characters fit
+test('the object name keeps 15 bytes of a UTF-8 basename, not 15 characters', (t) => {
+  t.is(objectNameFromPath('ééééééééé.o'), 'ééééééé'); // 18 bytes: 7 whole characters fit
 });
 
 test('struct_ops, arena and typed kconfig objects: maps as libbpf opens them', async (t) => {

@@ -4,7 +4,7 @@ import { loadObjectSpec, type ObjectSpec, type ProgramSpec } from '@bpfkit/elf';
 import { CliError } from '../errors.js';
 import { readProgramOrObject } from '../input.js';
 import { formatListing, listProgram } from '../object/disasm.js';
-import { objectName } from '../object/names.js';
+import { objectNameFromPath } from '@bpfkit/libbpf';
 import { printJson, println, type Io } from '../output.js';
 import { hexLines, syntaxOption } from './asm.js';
 
@@ -31,7 +31,7 @@ function disasmObject(io: Io, file: string, bytes: Uint8Array, opts: DisasmOptio
   const spec = loadObjectSpec(bytes);
   const listed = pickPrograms(spec, file, opts.prog).map((p) => listProgram(spec, p));
   if (opts.json === true) {
-    printJson(io.stdout, { object: objectName(file), programs: listed });
+    printJson(io.stdout, { object: objectNameFromPath(file), programs: listed });
     return;
   }
   if (listed.length === 0) println(io.stdout, `${file}: no programs`);

@@ -1,6 +1,6 @@
 import type { Btf } from '@bpfkit/btf';
 import { typeSize, type DataSectionSpec, type ExternSpec, type FunctionSpec, type ObjectSpec } from '@bpfkit/elf';
-import { attachTypeName, internalMapName, mapTypeName, objectName, progTypeName } from './names.js';
+import { attachTypeStr, internalMapName, mapTypeStr, objectNameFromPath, progTypeStr } from '@bpfkit/libbpf';
 import { declaration } from './typeName.js';
 
 const BPF_F_RDONLY_PROG = 0x80;
@@ -146,13 +146,13 @@ function counts(fns: readonly FunctionSpec[]): { func_info: number; line_info: n
  * describeObject(loadObjectSpec(readFileSync('xdp_filter.o')), 'xdp_filter.o').programs[0]?.prog_type; // 'xdp'
  */
 export function describeObject(spec: ObjectSpec, file: string): ObjectDescription {
-  const objName = objectName(file);
+  const objName = objectNameFromPath(file);
   const btf = spec.btf;
   const programs = spec.programs.map((p): ProgramRow => ({
     name: p.name,
     section: p.sectionName,
-    prog_type: progTypeName(p.progType) ?? `type ${String(p.progType)}`,
-    expected_attach_type: p.expectedAttachTypeName === undefined ? null : (attachTypeName(p.expectedAttachType) ?? String(p.expectedAttachType)),
+    prog_type: progTypeStr(p.progType),
+    expected_attach_type: p.expectedAttachTypeName === undefined ? null : attachTypeStr(p.expectedAttachType),
     attach_to: p.attachTo,
     insn_cnt: p.slots,
     autoload: p.autoload,
@@ -162,14 +162,14 @@ export function describeObject(spec: ObjectSpec, file: string): ObjectDescriptio
   }));
   const maps: MapRow[] = spec.maps.map((m) => ({
     name: m.name,
-    type: mapTypeName(m.type) ?? `type ${String(m.type)}`,
+    type: mapTypeStr(m.type),
     key_size: m.keySize,
     value_size: m.valueSize,
     max_entries: m.maxEntries,
     flags: m.flags,
     internal: false,
     section: null,
-    inner: m.inner === undefined ? null : (mapTypeName(m.inner.type) ?? String(m.inner.type)),
+    inner: m.inner === undefined ? null : mapTypeStr(m.inner.type),
     pinning: m.pinning === 1 ? 'by_name' : 'none',
   }));
   for (const d of spec.dataSections) if (d.size > 0) maps.push(internalMap(objName, d.name, d.size, dataFlags(d)));

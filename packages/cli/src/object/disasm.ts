@@ -1,7 +1,7 @@
 import { formatLogInsn, insnSlots, encodeProgram, type Insn } from '@bpfkit/asm';
 import type { Btf } from '@bpfkit/btf';
 import type { FunctionSpec, LineInfo, ObjectSpec, ProgramSpec, RelocationSpec } from '@bpfkit/elf';
-import { progTypeName } from './names.js';
+import { progTypeStr } from '@bpfkit/libbpf';
 import { declaration } from './typeName.js';
 
 const BPF_CALL = 0x85;
@@ -122,7 +122,7 @@ export function listProgram(spec: ObjectSpec, p: ProgramSpec): ListedProgram {
   const externKind = new Map(spec.externs.map((e) => [e.name, e.kind === 'unknown' ? 'extern' : e.kind]));
   const byName = new Map<string, FunctionSpec>([...spec.subprograms, ...spec.programs].map((f) => [f.name, f]));
   const functions = [p, ...p.subprograms.flatMap((name) => byName.get(name) ?? [])].map((f) => listFunction(f, spec.btf, externKind));
-  return { name: p.name, section: p.sectionName, prog_type: progTypeName(p.progType) ?? String(p.progType), functions };
+  return { name: p.name, section: p.sectionName, prog_type: progTypeStr(p.progType), functions };
 }
 
 /**

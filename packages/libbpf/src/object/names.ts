@@ -1,6 +1,26 @@
-import { bpfAttachTypeTable, bpfMapTypeTable, bpfProgTypeTable, enumShortName } from '@bpfkit/uapi';
+import { bpfAttachTypeTable, bpfMapTypeTable, bpfProgTypeTable, type BpfEnumTable } from '@bpfkit/uapi';
 
 const BPF_OBJ_NAME_LEN = 16;
+
+/**
+ * Lowercase names by value as libbpf's tables spell them: the enumerator without its prefix, with the
+ * `_DEPRECATED` aliases skipped (libbpf says `cgroup_storage` for 19, not `cgroup_storage_deprecated`).
+ */
+function libbpfNames(table: BpfEnumTable): ReadonlyMap<number, string> {
+  const out = new Map<number, string>();
+  for (const [name, value] of table.enumerators) {
+    if (name.startsWith('__') || name.endsWith('_DEPRECATED') || !name.startsWith(table.prefix)) continue;
+    if (!out.has(value)) out.set(value, name.slice(table.prefix.length).toLowerCase());
+  }
+  for (const [name, value] of table.enumerators) {
+    if (!out.has(value) && name.endsWith('_DEPRECATED') && name.startsWith(table.prefix)) out.set(value, name.slice(table.prefix.length, -'_DEPRECATED'.length).toLowerCase());
+  }
+  return out;
+}
+
+const PROG_TYPE_NAMES = libbpfNames(bpfProgTypeTable);
+const MAP_TYPE_NAMES = libbpfNames(bpfMapTypeTable);
+const ATTACH_TYPE_NAMES = libbpfNames(bpfAttachTypeTable);
 
 /**
  * The kernel-visible name libbpf gives the map of a global data section: up to
@@ -43,15 +63,15 @@ export function defaultObjectName(bytes: Uint8Array): string {
 
 /** `libbpf_bpf_prog_type_str()`. @example progTypeStr(6); // 'xdp' */
 export function progTypeStr(type: number): string {
-  return enumShortName(bpfProgTypeTable, type) ?? `prog_type_${String(type)}`;
+  return PROG_TYPE_NAMES.get(type) ?? `prog_type_${String(type)}`;
 }
 
-/** `libbpf_bpf_map_type_str()`. @example mapTypeStr(1); // 'hash' */
+/** `libbpf_bpf_map_type_str()`. @example mapTypeStr(1); // 'hash'; mapTypeStr(19); // 'cgroup_storage' */
 export function mapTypeStr(type: number): string {
-  return enumShortName(bpfMapTypeTable, type) ?? `map_type_${String(type)}`;
+  return MAP_TYPE_NAMES.get(type) ?? `map_type_${String(type)}`;
 }
 
 /** `libbpf_bpf_attach_type_str()`. @example attachTypeStr(37); // 'xdp' */
 export function attachTypeStr(type: number): string {
-  return enumShortName(bpfAttachTypeTable, type) ?? `attach_type_${String(type)}`;
+  return ATTACH_TYPE_NAMES.get(type) ?? `attach_type_${String(type)}`;
 }
