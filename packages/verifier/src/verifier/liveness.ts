@@ -1,4 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
+import { helperProto } from './helper-protos.js';
 import { ALU, ALU64, CALL, cls, EXIT, isPseudoFunc, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LD_IMM64, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
 
 const bit = (r: number): number => 1 << r;
@@ -32,7 +33,11 @@ function useDef(insn: Insn): { use: number; def: number } {
     case JMP:
     case JMP32:
       if (o === EXIT) return { use: bit(0), def: 0 };
-      if (o === CALL) return { use: R1_5, def: R0_5 };
+      if (o === CALL) {
+        // A helper reads only its declared arguments (`get_call_summary`); anything else may read r1-r5.
+        const proto = insn.src === 0 ? helperProto(insn.imm) : undefined;
+        return { use: proto === undefined ? R1_5 : ((1 << (proto.args.length + 1)) - 2) & R1_5, def: R0_5 };
+      }
       if (o === JA) return { use: 0, def: 0 };
       return { use: d | (srcX(insn.code) ? s : 0), def: 0 };
     default:
