@@ -17,9 +17,14 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
     if (!(full || env.scratchedStack.has(i))) return;
     if (slot.bytes.every((b) => b === 'invalid')) return;
     const name = `fp-${String((i + 1) * 8)}`;
-    if (slot.spilled !== undefined && slot.bytes.every((b) => b === 'spill')) parts.push(`${name}=${formatReg(slot.spilled)}`);
-    else parts.push(`${name}=${slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('')}`);
+    const chars = slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('');
+    if (slot.spilled !== undefined && slot.bytes[0] === 'spill') {
+      // A narrow spill prints the bytes above it, then the register.
+      const cut = chars.indexOf('r');
+      parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled)}`);
+    } else parts.push(`${name}=${chars}`);
   });
   if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
-  return parts.length === 0 ? '' : ` ${parts.join(' ')}`;
+  if (parts.length === 0) return '';
+  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''} ${parts.join(' ')}`;
 }
