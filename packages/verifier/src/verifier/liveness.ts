@@ -97,6 +97,11 @@ export function computePrunePoints(insns: readonly Insn[]): Uint8Array {
     if (o === CALL) {
       p[pc + 1] = 1;
       if (insn.src === PSEUDO_CALL || isSyncCallbackCall(insn)) p[pc] = 1;
+      // The callee's entry is a branch target of the CFG walk.
+      if (insn.src === PSEUDO_CALL) {
+        const t = pc + insn.imm + 1;
+        if (t >= 0 && t < p.length) p[t] = 1;
+      }
       return;
     }
     const t = jumpTarget(insn, pc);
