@@ -151,21 +151,32 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
 
 /**
  * `clean_verifier_state`: dead registers of a stored state are NOT_INIT, in each frame at its own resume
- * point; dead stack slots of the innermost frame become STACK_INVALID (a callee may still read its callers'
- * slots through pointers, so those are kept).
+ * point; dead stack slots become STACK_INVALID. A caller's slots are cleaned only when no pointer to its
+ * stack is left anywhere else (a callee could read them through it).
  */
 export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSlots: readonly bigint[]): void {
+  const last = s.frames.length - 1;
+  // Each frame resumes at `pc` (innermost) or after the call it made.
+  const resume = (i: number): number => (i === last ? pc : s.frames[i + 1]?.returnTo ?? pc);
   s.frames.forEach((f, i) => {
-    const inner = i === s.frames.length - 1;
-    if (inner) {
-      const slots = liveSlots[pc] ?? -1n;
-      f.stack.forEach((slot, spi) => {
-        if ((slots & (1n << BigInt(spi))) !== 0n || slot.bytes.every((b) => b === 'invalid')) return;
-        f.stack[spi] = { bytes: Array.from({ length: 8 }, () => 'invalid' as const) };
-      });
-    }
     // A caller's r0-r5 are overwritten by the call before it resumes.
-    const live = inner ? liveIn[pc] ?? 0x3ff : (liveIn[s.frames[i + 1]?.returnTo ?? pc] ?? 0x3ff) & ~0x3f;
+    const live = i === last ? liveIn[pc] ?? 0x3ff : (liveIn[resume(i)] ?? 0x3ff) & ~0x3f;
     for (let r = 0; r < 10; r++) if ((live & (1 << r)) === 0) f.regs[r] = notInit;
+  });
+  const reachable = new Set<number>();
+  s.frames.forEach((f, i) => {
+    const note = (r: RegState | undefined): void => {
+      if (r?.type === 'fp' && r.frame !== undefined && r.frame !== i) reachable.add(r.frame);
+    };
+    f.regs.forEach(note);
+    for (const slot of f.stack) if (slot.bytes[0] === 'spill') note(slot.spilled);
+  });
+  s.frames.forEach((f, i) => {
+    if (i !== last && reachable.has(i)) return;
+    const slots = liveSlots[resume(i)] ?? -1n;
+    f.stack.forEach((slot, spi) => {
+      if ((slots & (1n << BigInt(spi))) !== 0n || slot.bytes.every((b) => b === 'invalid')) return;
+      f.stack[spi] = { bytes: Array.from({ length: 8 }, () => 'invalid' as const) };
+    });
   });
 }
