@@ -34,6 +34,8 @@ export interface ElfSection {
   readonly link: number;
   readonly info: number;
   readonly entsize: number;
+  /** `sh_addralign` (0 and 1 both mean no constraint). */
+  readonly addralign: number;
 }
 
 /**
@@ -184,6 +186,7 @@ export function readElf(input: Uint8Array): ElfFile {
       link: view.getUint32(o + 40, true),
       info: view.getUint32(o + 44, true),
       entsize: u64(view, o + 56),
+      addralign: u64(view, o + 48),
     };
     if (s.type !== ShType.NOBITS && s.type !== ShType.NULL) checkRange(bytes.length, s.offset, s.size, `section ${String(i)}`);
     raw.push(s);

@@ -12,3 +12,4 @@ export { typeSize } from './btfSize.js';
 export { structOpsMaps, STRUCT_OPS_MAP_TYPE, BPF_F_LINK, type StructOpsSpec, type StructOpsSlotSpec } from './structOps.js';
 export { arenaOf, ARENA_SECTION, ARENA_MAP_TYPE, ARENA_PAGE_SIZE, type ArenaSpec, type ArenaVariableSpec } from './arena.js';
 export { externDetails, type ExternDetails, type KcfgType } from './externs.js';
+export { linkObjects } from './linker.js';
