@@ -1,9 +1,8 @@
 import type { Insn } from '@bpfkit/asm';
 import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
-import { LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, sizeBytes } from './insns.js';
+import { LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail } from './log.js';
-import { narrowLoaded } from './stack.js';
 import { constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
 /** BPF_LD: `check_ld_imm` (ld_imm64 and its map pseudo sources) and `check_ld_abs`. Returns the next pc. */
@@ -36,12 +35,14 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
   const m = mode(insn.code);
   if (m === 0x20 || m === 0x40) {
     // Legacy packet loads: the skb must be in R6; the call clobbers R1-R5 and sets R0.
-    const r6 = env.frame(state).regs[6] ?? notInit;
+    // R6 is an implicit source operand (`check_reg_arg(ctx_reg, SRC_OP)`).
+    const r6 = env.readReg(state, 6);
     if (state.refs.length > 0) leak(env, state, 'BPF_LD_[ABS|IND]');
     if (r6.type !== 'ctx') fail(env.log, 'EINVAL', 'ld-abs-ctx', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     if (m === 0x40) env.readReg(state, insn.src);
     for (let r = 1; r <= 5; r++) env.frame(state).regs[r] = notInit;
-    env.writeReg(state, 0, narrowLoaded(unknownScalar, sizeBytes(insn.code)));
+    // The kernel does not narrow the loaded value to its size (`mark_reg_unknown`).
+    env.writeReg(state, 0, unknownScalar);
     return pc + 1;
   }
   return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
