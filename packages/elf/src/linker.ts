@@ -71,7 +71,14 @@ interface State {
   anyBtf: boolean;
 }
 
-interface SrcSec { readonly dst: DstSec; readonly dstOff: number; readonly skipped: boolean; readonly elf: ElfSection | undefined }
+interface SrcSec {
+  readonly dst: DstSec;
+  readonly dstOff: number;
+  readonly skipped: boolean;
+  readonly elf: ElfSection | undefined;
+  /** Its bytes in the output (a copy: section-relative immediates are patched there). */
+  readonly part: { readonly at: number; readonly bytes: Uint8Array } | undefined;
+}
 
 function linkError(message: string): BpfError {
   return elfError('link', message);
@@ -118,26 +125,34 @@ function appendSection(state: State, s: ElfSection, elf: ElfFile): SrcSec {
       const mine = elf.bytes.subarray(s.offset, s.offset + s.size);
       const theirs = dst.parts[0]?.bytes ?? new Uint8Array();
       if (dst.size !== s.size || !mine.every((b, i) => b === theirs[i])) throw linkError(`non-identical contents of section '${s.name}' are not supported`);
-      return { dst, dstOff: 0, skipped: true, elf: s };
+      return { dst, dstOff: 0, skipped: true, elf: s, part: undefined };
     }
   }
   dst.align = Math.max(dst.align, align);
   const at = Math.ceil(dst.size / dst.align) * dst.align;
-  if (s.type !== ShType.NOBITS) dst.parts.push({ at, bytes: elf.bytes.slice(s.offset, s.offset + s.size) });
+  const part = s.type === ShType.NOBITS ? undefined : { at, bytes: elf.bytes.slice(s.offset, s.offset + s.size) };
+  if (part !== undefined) dst.parts.push(part);
   dst.size = at + s.size;
-  return { dst, dstOff: at, skipped: false, elf: s };
+  if (dst.size > 1 << 30) throw linkError(`section ${s.name} grows past 1 GiB`);
+  return { dst, dstOff: at, skipped: false, elf: s, part };
 }
 
-/** The VAR/FUNC describing a global symbol, and the DATASEC listing it (if any). */
-function btfOf(btf: Btf, name: string): { id: number; secName: string | undefined } | undefined {
+/** VAR/FUNC id → the first DATASEC listing it, built once per input (lookups stay linear overall). */
+function datasecOf(btf: Btf): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const ds of btf.types) {
+    if (ds.kind !== 'DATASEC') continue;
+    for (const v of ds.vars) if (!out.has(v.type)) out.set(v.type, ds.name);
+  }
+  return out;
+}
+
+/** The VAR/FUNC describing a global symbol (the last non-static one of its name, as libbpf), and its DATASEC. */
+function btfOf(btf: Btf, datasecs: ReadonlyMap<number, string>, name: string): { id: number; secName: string | undefined } | undefined {
   let id = 0;
   for (const cand of btf.findAll(name)) if (nonStatic(btf.type(cand))) id = cand;
   if (id === 0) return undefined;
-  for (const ds of btf.types) {
-    if (ds.kind !== 'DATASEC') continue;
-    if (ds.vars.some((v) => v.type === id)) return { id, secName: ds.name };
-  }
-  return { id, secName: undefined };
+  return { id, secName: datasecs.get(id) };
 }
 
 /**
@@ -186,6 +201,7 @@ function linkOne(state: State, bytes: Uint8Array, fileIndex: number): void {
 
 function appendSymbols(state: State, elf: ElfFile, btf: Btf | undefined, src: ReadonlyMap<number, SrcSec>, file: string): (DstSym | undefined)[] {
   const symMap: (DstSym | undefined)[] = [];
+  const datasecs = btf === undefined ? new Map<number, string>() : datasecOf(btf);
   for (const sym of elf.symbols) {
     if (sym.index === 0) continue;
     const isExtern = sym.shndx === 0;
@@ -224,7 +240,7 @@ function appendSymbols(state: State, elf: ElfFile, btf: Btf | undefined, src: Re
       if (isExtern) throw new BpfError('EOPNOTSUPP', 'elf:link', `${file}: externs without BTF info are not supported (${sym.name})`);
       throw linkError(`${file}: failed to find BTF info for global symbol '${sym.name}'`);
     }
-    const info = btfOf(btf, sym.name);
+    const info = btfOf(btf, datasecs, sym.name);
     if (info === undefined) throw new BpfError('ENOENT', 'elf:link', `${file}: failed to find BTF info for global/extern symbol '${sym.name}'`);
     if (isExtern && info.secName !== undefined && info.secName !== '.extern') {
       dstSec = state.secs.get(info.secName) ?? newSec(state, info.secName, undefined);
@@ -272,8 +288,9 @@ function appendSymbols(state: State, elf: ElfFile, btf: Btf | undefined, src: Re
 }
 
 function appendRelocations(elf: ElfFile, src: ReadonlyMap<number, SrcSec>, symMap: readonly (DstSym | undefined)[], file: string): void {
+  const relSecs = new Map(elf.sections.filter((s) => s.type === ShType.REL).map((s) => [s.info, s]));
   for (const [target, rels] of elf.rels) {
-    const relSec = elf.sections.find((s) => s.type === ShType.REL && s.info === target);
+    const relSec = relSecs.get(target);
     if (relSec !== undefined && ignored(relSec)) continue;
     const t = src.get(target);
     if (t === undefined || t.skipped) continue;
@@ -287,7 +304,7 @@ function appendRelocations(elf: ElfFile, src: ReadonlyMap<number, SrcSec>, symMa
         const symSec = src.get(srcSym.shndx);
         if (symSec === undefined) throw linkError(`${file}: ${t.dst.name}+${String(rel.offset)}: relocation against an unknown section`);
         if ((t.dst.flags & SHF_EXECINSTR) === 0) throw linkError('relocation against STT_SECTION in non-exec section is not supported');
-        const part = t.dst.parts.find((p) => p.at === t.dstOff);
+        const part = t.part;
         if (part === undefined) throw linkError(`${file}: section ${t.dst.name} has no code to relocate`);
         const v = new DataView(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength);
         const code = v.getUint8(rel.offset);
@@ -297,6 +314,13 @@ function appendRelocations(elf: ElfFile, src: ReadonlyMap<number, SrcSec>, symMa
       t.dst.rels.push({ offset: t.dstOff + rel.offset, type: rel.type, sym: dstSym });
     }
   }
+}
+
+/** The first linked input section of each name. */
+function linkedByName(elf: ElfFile, src: ReadonlyMap<number, SrcSec>): Map<string, ElfSection> {
+  const out = new Map<string, ElfSection>();
+  for (const s of elf.sections) if (src.has(s.index) && !out.has(s.name)) out.set(s.name, s);
+  return out;
 }
 
 function appendBtf(state: State, elf: ElfFile, btf: Btf, src: ReadonlyMap<number, SrcSec>, file: string): number[] {
@@ -340,9 +364,15 @@ function appendBtf(state: State, elf: ElfFile, btf: Btf, src: ReadonlyMap<number
     u.glob.pending = undefined;
   }
 
+  const byName = linkedByName(elf, src);
+  const objects = new Map<string, number>();
+  for (const y of elf.symbols) {
+    const k = `${String(y.shndx)}\0${y.name}`;
+    if (y.type === 1 && !objects.has(k)) objects.set(k, y.value);
+  }
   for (const ds of btf.types) {
     if (ds.kind !== 'DATASEC' || ds.name === '.extern') continue;
-    const elfSec = elf.sections.find((s) => s.name === ds.name && src.has(s.index));
+    const elfSec = byName.get(ds.name);
     const s = elfSec === undefined ? undefined : src.get(elfSec.index);
     if (s?.skipped === true) continue;
     const dst = s?.dst ?? state.secs.get(ds.name) ?? newSec(state, ds.name, undefined);
@@ -358,9 +388,9 @@ function appendBtf(state: State, elf: ElfFile, btf: Btf, src: ReadonlyMap<number
       }
       let offset = vi.offset;
       if (vt?.kind === 'VAR' && vt.linkage === VAR_GLOBAL_ALLOCATED && elfSec !== undefined) {
-        const y = elf.symbols.find((x) => x.shndx === elfSec.index && x.name === vt.name && x.type === 1);
+        const y = objects.get(`${String(elfSec.index)}\0${vt.name}`);
         if (y === undefined) throw new BpfError('ENOENT', 'elf:link', `${file}: failed to find symbol for variable '${vt.name}' in section '${ds.name}'`);
-        offset = y.value;
+        offset = y;
       }
       const v: DstVar = { type: newId, offset: (s?.dstOff ?? 0) + offset, size: vi.size };
       dst.vars.push(v);
@@ -377,8 +407,9 @@ function appendBtfExt(elf: ElfFile, btf: Btf, extSec: ElfSection, src: ReadonlyM
     if (to === undefined || to < 0) throw linkError(`${file}: .BTF.ext names BTF type ${String(id)}, which is not linked`);
     return to;
   };
+  const byName = linkedByName(elf, src);
   for (const [name, recs] of ext) {
-    const elfSec = elf.sections.find((s) => s.name === name && src.has(s.index));
+    const elfSec = byName.get(name);
     const s = elfSec === undefined ? undefined : src.get(elfSec.index);
     if (s === undefined) throw linkError(`${file}: can't find section '${name}' referenced from .BTF.ext`);
     if (s.skipped) continue;

@@ -134,6 +134,20 @@ function sectionVars(elf: ElfFile, btf: Btf, sec: ElfSection, secName: StructOps
   return vars;
 }
 
+/** The variable holding byte `offset` (vars are sorted and do not overlap): a binary search. */
+function varAt(vars: readonly Var[], offset: number): Var | undefined {
+  let lo = 0;
+  let hi = vars.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = vars[mid];
+    if (x !== undefined && x.offset <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  const v = vars[lo - 1];
+  return v !== undefined && offset < v.offset + v.struct.size ? v : undefined;
+}
+
 function slotsOf(
   elf: ElfFile, btf: Btf, sec: ElfSection, vars: readonly Var[], isStructOpsProg: (name: string) => boolean,
 ): Map<string, StructOpsSlotSpec[]> {
@@ -145,7 +159,7 @@ function slotsOf(
       throw elfError('bad-struct-ops', `${where}: unexpected relocation type ${String(rel.type)}`);
     }
     const sym = elf.symbols[rel.symbol];
-    const v = vars.find((x) => rel.offset >= x.offset && rel.offset < x.offset + x.struct.size);
+    const v = varAt(vars, rel.offset);
     if (sym === undefined || v === undefined) throw elfError('bad-struct-ops', `${where}: not inside any struct_ops variable`);
     const moff = rel.offset - v.offset;
     const memberIndex = v.struct.members.findIndex((m) => m.bitsOffset === moff * 8);
