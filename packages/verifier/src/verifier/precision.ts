@@ -282,20 +282,21 @@ export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState): 
   for (let fr = old.frames.length - 1; fr >= 0; fr--) {
     const f = old.frames[fr];
     if (f === undefined) continue;
+    const level2 = env.log.level2;
     const names: string[] = [];
     for (let i = 0; i < FP; i++) {
       const r = f.regs[i];
       if (r?.type !== 'scalar' || r.precise !== true) continue;
-      names.push(`r${String(i)}`);
+      if (level2) names.push(`r${String(i)}`);
       bt.setReg(i, fr);
     }
     f.stack.forEach((slot, i) => {
       const r = slot.spilled;
       if (slot.bytes[0] !== 'spill' || r?.type !== 'scalar' || r.precise !== true) return;
-      names.push(`fp${String(-(i + 1) * 8)}`);
+      if (level2) names.push(`fp${String(-(i + 1) * 8)}`);
       bt.setSlot(i, fr);
     });
-    if (names.length > 0 && env.log.level2) env.log.line(`frame ${String(fr)}: propagating ${names.join(',')}`);
+    if (names.length > 0) env.log.line(`frame ${String(fr)}: propagating ${names.join(',')}`);
   }
   markChain(env, cur, bt);
 }
