@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import { assertSuite } from '@bpfkit/corpus';
 import { diffDocuments, openKernel, parseSteps, runObjectBytes, type KernelHost } from '@bpfkit/cli';
@@ -26,6 +26,10 @@ test('elf-objects: the recorded documents are what this machine\'s kernel answer
   }
   try {
     for (const c of objectCases(REPO_ROOT)) {
+      if (!existsSync(c.record)) {
+        t.fail(`${c.id}: no recorded document; record it with node tools/record-object-run/record.mjs ${c.id}`);
+        continue;
+      }
       const record = JSON.parse(readFileSync(c.record, 'utf8')) as ObjectRunRecord;
       if (record.recorded_on.possible_cpus !== host.possibleCpus) {
         t.log(`${c.id}: recorded with ${String(record.recorded_on.possible_cpus)} CPUs, this machine has ${String(host.possibleCpus)}: not compared`);
