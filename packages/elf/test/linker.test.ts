@@ -53,6 +53,20 @@ test('two objects linked give the spec libbpf\'s linker (bpftool gen object) giv
   t.deepEqual(normalized(mine), normalized(reference));
 });
 
+test('linked the other way round (weak definition first, then the strong one), the spec is bpftool\'s too', (t) => {
+  const mine = loadObjectSpec(linkObjects([lib(), main()]));
+  t.deepEqual(normalized(mine), normalized(loadObjectSpec(fixture('linked_rev'))));
+  const libProg = mine.programs.find((p) => p.name === 'lib_prog');
+  const weak = mine.subprograms.find((f) => f.name === 'lib_weak');
+  // lib's weak lib_weak (first in .text) lost to main's strong one, appended after lib's code.
+  t.true((weak?.sectionInsn ?? 0) > 0);
+  t.true(libProg?.relocations.some((r) => r.kind === 'call' && r.function === 'lib_weak'));
+});
+
+test('two declarations of one map that disagree are EINVAL', (t) => {
+  t.regex(reasonOf(() => linkObjects([main(), fixture('link_badmap')])), /^EINVAL elf:link global 'shared_counts': declarations/);
+});
+
 test('an extern function, variable and map resolve to the other object\'s definitions', (t) => {
   const spec = loadObjectSpec(linkObjects([main(), lib()]));
   t.deepEqual(spec.externs, []);
