@@ -35,7 +35,10 @@ export interface ArenaSpec {
   readonly size: number;
   readonly bytes: Uint8Array;
   readonly variables: readonly ArenaVariableSpec[];
-  /** Where the data starts inside the arena: the last pages hold it. */
+  /**
+   * Where the data starts inside the arena: its last pages (what current libbpf uses when the
+   * kernel takes full-range ld_imm64 offsets; older libbpf and kernels put it at 0).
+   */
   readonly dataOffset: number;
 }
 
