@@ -4,7 +4,7 @@ import { parseBtfExt, type CoreRelo, type FuncInfo, type LineInfo } from './btfE
 import { readElf, SHF_EXECINSTR, ShType, type ElfFile, type ElfSection } from './elfFile.js';
 import { writeElf, type OutSection, type OutSymbol } from './elfWriter.js';
 import { elfError } from './errors.js';
-import { nonStatic, remapType, sameMap, sameType } from './linkerBtf.js';
+import { mapMismatch, nonStatic, remapType, typeMismatch } from './linkerBtf.js';
 
 const SHT_LLVM_ADDRSIG = 0x6fff4c03;
 const STB_LOCAL = 0;
@@ -262,10 +262,10 @@ function appendSymbols(state: State, elf: ElfFile, btf: Btf | undefined, src: Re
     if (kind !== 'VAR' && kind !== 'FUNC') throw linkError(`only extern variables and functions are supported, but got '${kind ?? 'nothing'}' for '${sym.name}'`);
     const prevKind = glob.decl.btf.type(glob.decl.id)?.kind;
     if (prevKind !== kind) throw linkError(`global '${sym.name}': incompatible BTF kinds ${String(prevKind)} and ${kind}`);
-    const matches = glob.secName === '.maps' || dstSec?.name === '.maps'
-      ? sameMap(sym.name, glob.decl.btf, glob.decl.id, btf, info.id)
-      : sameType(glob.decl.btf, glob.decl.id, btf, info.id);
-    if (!matches) throw linkError(`global '${sym.name}': declarations in ${file} and an earlier input do not match`);
+    const mismatch = glob.secName === '.maps' || dstSec?.name === '.maps'
+      ? mapMismatch(sym.name, glob.decl.btf, glob.decl.id, btf, info.id)
+      : typeMismatch(glob.decl.btf, glob.decl.id, btf, info.id);
+    if (mismatch !== undefined) throw linkError(`global '${sym.name}': ${mismatch} (${file} against an earlier input)`);
     if (sym.bind === STB_GLOBAL) {
       glob.sym.bind = STB_GLOBAL;
       glob.isWeak = false;

@@ -20,60 +20,86 @@ function peel(btf: Btf, id: number): { id: number; t: BtfType | undefined } {
 }
 
 /**
- * Whether two declarations of one global (an extern and its definition, or two externs)
- * describe the same type, compared by structure as libbpf's linker does: kinds, names,
- * sizes, member layout and prototypes must agree; typedefs and qualifiers are looked
- * through, and a forward declaration matches a struct or union of its name.
+ * Why two declarations of one global (an extern and its definition, or two externs)
+ * disagree, or `undefined` when they agree, by libbpf's linker rules: typedefs and
+ * qualifiers are looked through; kinds must match; structs, unions, enums, forward
+ * declarations, functions and variables must have the same names; ints, floats and enums
+ * only the same size; array lengths are ignored; behind a pointer a forward declaration
+ * matches a struct or union of its name and members are not compared; prototypes must
+ * have as many parameters, of matching types.
  */
-export function sameType(b1: Btf, id1: number, b2: Btf, id2: number): boolean {
+export function typeMismatch(b1: Btf, id1: number, b2: Btf, id2: number): string | undefined {
   const seen = new Set<string>();
   let budget = 1 << 16;
-  const walk = (a: number, b: number): boolean => {
-    if (--budget < 0) return false;
+  const walk = (a: number, b: number, exact: boolean): string | undefined => {
+    if (--budget < 0) return 'types nest too deeply';
     const x = peel(b1, a);
     const y = peel(b2, b);
-    const key = `${String(x.id)}:${String(y.id)}`;
-    if (seen.has(key)) return true;
+    const key = `${String(x.id)}:${String(y.id)}:${String(exact)}`;
+    if (seen.has(key)) return undefined;
     seen.add(key);
     const t1 = x.t, t2 = y.t;
-    if (t1 === undefined || t2 === undefined) return false;
-    if ((t1.kind === 'FWD') !== (t2.kind === 'FWD')) {
-      const other = t1.kind === 'FWD' ? t2 : t1;
-      return t1.name === t2.name && (other.kind === 'STRUCT' || other.kind === 'UNION');
+    if (t1 === undefined || t2 === undefined) return `type ${String(t1 === undefined ? x.id : y.id)} does not exist`;
+    if (!exact && (t1.kind === 'FWD') !== (t2.kind === 'FWD')) {
+      if (t1.name !== t2.name) return `incompatible forward declaration names '${t1.name}' and '${t2.name}'`;
+      const [fwd, other] = t1.kind === 'FWD' ? [t1, t2] : [t2, t1];
+      const union = fwd.kind === 'FWD' && fwd.union;
+      return (union ? other.kind === 'UNION' : other.kind === 'STRUCT') ? undefined : `incompatible forward declaration and concrete kind ${other.kind}`;
     }
-    if (t1.kind !== t2.kind || t1.name !== t2.name) return false;
+    if (t1.kind !== t2.kind) return `incompatible BTF kinds ${t1.kind} and ${t2.kind}`;
+    const named = ['STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FWD', 'FUNC', 'VAR'].includes(t1.kind);
+    if (named && t1.name !== t2.name) return `incompatible ${t1.kind} names '${t1.name}' and '${t2.name}'`;
     switch (t1.kind) {
-      case 'VOID': return true;
-      case 'INT': return t2.kind === 'INT' && t1.size === t2.size && t1.encoding === t2.encoding && t1.bits === t2.bits && t1.bitsOffset === t2.bitsOffset;
-      case 'FLOAT': case 'ENUM': case 'ENUM64': return 'size' in t2 && t1.size === t2.size;
-      case 'FWD': return t2.kind === 'FWD' && t1.union === t2.union;
-      case 'PTR': return t2.kind === 'PTR' && walk(t1.type, t2.type);
-      case 'ARRAY': return t2.kind === 'ARRAY' && t1.nelems === t2.nelems && walk(t1.type, t2.type);
-      case 'STRUCT': case 'UNION':
-        return (t2.kind === 'STRUCT' || t2.kind === 'UNION') && t1.size === t2.size && t1.members.length === t2.members.length &&
-          t1.members.every((m, i) => {
-            const n = t2.members[i];
-            return n !== undefined && m.name === n.name && m.bitsOffset === n.bitsOffset && m.bitfieldSize === n.bitfieldSize && walk(m.type, n.type);
-          });
-      case 'FUNC_PROTO':
-        return t2.kind === 'FUNC_PROTO' && t1.params.length === t2.params.length && walk(t1.type, t2.type) &&
-          t1.params.every((p, i) => { const q = t2.params[i]; return q !== undefined && walk(p.type, q.type); });
-      case 'FUNC': case 'VAR': return (t2.kind === 'FUNC' || t2.kind === 'VAR') && walk(t1.type, t2.type);
-      default: return false;
+      case 'VOID': case 'FWD': return undefined;
+      case 'INT': case 'FLOAT': case 'ENUM': case 'ENUM64':
+        return 'size' in t2 && t1.size === t2.size ? undefined : `incompatible ${t1.kind} '${t1.name}' sizes`;
+      case 'PTR': return t2.kind === 'PTR' ? walk(t1.type, t2.type, false) : 'kind';
+      case 'ARRAY': return t2.kind === 'ARRAY' ? walk(t1.type, t2.type, exact) : 'kind';
+      case 'FUNC': case 'VAR':
+        if (t2.kind !== 'FUNC' && t2.kind !== 'VAR') return 'kind';
+        if ((t1.linkage === 0) !== (t2.linkage === 0)) return `incompatible ${t1.kind} '${t1.name}' linkage`;
+        return walk(t1.type, t2.type, exact);
+      case 'STRUCT': case 'UNION': {
+        if (!exact) return undefined;
+        if (t2.kind !== 'STRUCT' && t2.kind !== 'UNION') return 'kind';
+        if (t1.members.length !== t2.members.length) return `incompatible number of ${t1.kind} fields ${String(t1.members.length)} and ${String(t2.members.length)}`;
+        for (const [i, m] of t1.members.entries()) {
+          const n = t2.members[i];
+          if (n === undefined || m.name !== n.name) return `incompatible field #${String(i)} names '${m.name}' and '${n?.name ?? ''}'`;
+          if (m.bitsOffset !== n.bitsOffset || m.bitfieldSize !== n.bitfieldSize) return `incompatible field #${String(i)} ('${m.name}') offsets`;
+          const why = walk(m.type, n.type, exact);
+          if (why !== undefined) return why;
+        }
+        return undefined;
+      }
+      case 'FUNC_PROTO': {
+        if (t2.kind !== 'FUNC_PROTO') return 'kind';
+        if (t1.params.length !== t2.params.length) return `incompatible number of FUNC_PROTO params ${String(t1.params.length)} and ${String(t2.params.length)}`;
+        for (const [i, p] of t1.params.entries()) {
+          const why = walk(p.type, t2.params[i]?.type ?? -1, exact);
+          if (why !== undefined) return why;
+        }
+        return walk(t1.type, t2.type, exact);
+      }
+      default: return `unsupported BTF kind ${t1.kind}`;
     }
   };
-  return walk(id1, id2);
+  return walk(id1, id2, true);
 }
 
-function mapShape(m: MapSpec): string {
-  return JSON.stringify([m.type, m.keySize, m.valueSize, m.maxEntries, m.flags, m.numaNode, m.mapExtra, m.pinning, m.valuesAreProgs, m.inner === undefined ? null : mapShape(m.inner)]);
+const MAP_FIELDS = ['type', 'keySize', 'valueSize', 'maxEntries', 'flags', 'numaNode', 'mapExtra', 'pinning', 'valuesAreProgs'] as const;
+
+function mapDiff(a: MapSpec, b: MapSpec, prefix: string): string | undefined {
+  for (const f of MAP_FIELDS) if (a[f] !== b[f]) return `map ${prefix}${f} mismatch (${String(a[f])} vs ${String(b[f])})`;
+  if ((a.inner === undefined) !== (b.inner === undefined)) return `map ${prefix}inner map definition mismatch`;
+  return a.inner !== undefined && b.inner !== undefined ? mapDiff(a.inner, b.inner, 'inner ') : undefined;
 }
 
-/** Two `.maps` declarations of one name (an extern and its definition) must declare the same map. */
-export function sameMap(name: string, b1: Btf, var1: number, b2: Btf, var2: number): boolean {
+/** Why two `.maps` declarations of one name (an extern and its definition) declare different maps, or `undefined`. */
+export function mapMismatch(name: string, b1: Btf, var1: number, b2: Btf, var2: number): string | undefined {
   const v1 = b1.type(var1), v2 = b2.type(var2);
-  if (v1?.kind !== 'VAR' || v2?.kind !== 'VAR') return false;
-  return mapShape(parseMapDef(b1, name, v1.type, false)) === mapShape(parseMapDef(b2, name, v2.type, false));
+  if (v1?.kind !== 'VAR' || v2?.kind !== 'VAR') return 'map declarations must be variables';
+  return mapDiff(parseMapDef(b1, name, v1.type, false), parseMapDef(b2, name, v2.type, false), '');
 }
 
 function bare(x: object): Record<string, unknown> {
