@@ -204,6 +204,7 @@ function appendSymbols(state: State, elf: ElfFile, btf: Btf | undefined, src: Re
   const datasecs = btf === undefined ? new Map<number, string>() : datasecOf(btf);
   for (const sym of elf.symbols) {
     if (sym.index === 0) continue;
+    if (sym.type > 4) throw linkError(`${file}: symbol ${sym.name} has unsupported type ${String(sym.type)}`);
     const isExtern = sym.shndx === 0;
     let s: SrcSec | undefined;
     if (!isExtern && sym.shndx < SHN_LORESERVE) {

@@ -48,7 +48,9 @@ const main = (): Uint8Array => fixture('link_main');
 const lib = (): Uint8Array => fixture('link_lib');
 
 test('two objects linked give the spec libbpf\'s linker (bpftool gen object) gives, type ids aside', (t) => {
-  const mine = loadObjectSpec(linkObjects([main(), lib()]));
+  const bytes = linkObjects([main(), lib()]);
+  t.deepEqual(linkObjects([main(), lib()]), bytes);
+  const mine = loadObjectSpec(bytes);
   const reference = loadObjectSpec(fixture('linked'));
   t.deepEqual(normalized(mine), normalized(reference));
 });
