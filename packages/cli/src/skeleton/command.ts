@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadObjectSpec } from '@bpfkit/elf';
+import { writeFileSync } from 'node:fs';
+import { linkObjects, loadObjectSpec } from '@bpfkit/elf';
 import { CliError } from '../errors.js';
 import { isElf, readInput } from '../input.js';
 import type { Io } from '../output.js';
@@ -38,5 +39,21 @@ export function registerGen(program: Command, io: Io): void {
         throw new CliError(`object name '${objectName}' is not a C identifier; give one with --name`);
       }
       io.stdout.write(generateSkeleton(loadObjectSpec(bytes), bytes, { objectName }));
+    });
+  gen
+    .command('object')
+    .description('link BPF objects into one, as bpftool gen object does (externs resolved, sections merged, BTF and BTF.ext carried)')
+    .argument('<output>', 'the linked object to write')
+    .argument('<inputs...>', 'BPF ELF objects built by clang')
+    .addHelpText('after', '\nExample:\n  bpfkit gen object app.o main.bpf.o lib.bpf.o\n')
+    .action((output: string, inputs: string[]) => {
+      const objects = inputs.map((file) => {
+        const bytes = readInput(file);
+        if (!isElf(bytes)) throw new CliError(`${file}: not an ELF object`);
+        return bytes;
+      });
+      const linked = linkObjects(objects);
+      loadObjectSpec(linked);
+      writeFileSync(output, linked);
     });
 }
