@@ -47,6 +47,8 @@ export class Checker {
   private jmpsProcessed = 0;
   private prevJmpsProcessed = 0;
   private prevInsnProcessed = 0;
+  /** The instruction just checked entered or left a subprogram (for the state lines printed next). */
+  private frameChange: 'call' | 'return' | undefined;
   /** `total_states`, `max_states_per_insn`. */
   totalStates = 0;
   maxStatesPerInsn = 0;
@@ -66,6 +68,7 @@ export class Checker {
     let pc = 0;
     let prevPc = -1;
     let pendingDelta: PendingDelta | undefined;
+    let fromOnly = false;
     let printState = true;
     let from = -1;
     for (;;) {
@@ -88,9 +91,10 @@ export class Checker {
         if (printState && log.verbose) {
           const full = this.stateText(state, true);
           if (log.level2 && from >= 0) log.line(`\nfrom ${String(from)} to ${String(pc)}:${full}`);
-          log.line(`${String(pc)}:${full}`);
+          if (!fromOnly) log.line(`${String(pc)}:${full}`);
         }
         printState = false;
+        fromOnly = false;
         if (env.jmpPoints[pc] === 1) env.pushHist(state);
         const insnText = `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`;
         log.line(insnText);
@@ -101,7 +105,14 @@ export class Checker {
         if (c === JMP || c === JMP32) this.jmpsProcessed++;
         env.insnIdx = pc;
         next = this.step(state, insn, pc);
-        if (next !== 'exit' && log.verbose) {
+        const change = this.frameChange;
+        this.frameChange = undefined;
+        if (change !== undefined && next !== 'exit') {
+          // Entering a callee prints its whole state next; returning prints `from <exit> to <return>:` (level 2).
+          printState = true;
+          from = change === 'return' ? pc : -1;
+          fromOnly = change === 'return';
+        } else if (next !== 'exit' && log.verbose) {
           const delta = this.stateText(state, false);
           const o = op(insn.code);
           const condJmp = (c === JMP || c === JMP32) && o !== CALL && o !== EXIT && o !== JA;
@@ -233,9 +244,39 @@ export class Checker {
       case JMP:
       case JMP32: {
         const o = op(insn.code);
-        if (o === EXIT) return processExit(env, state);
+        if (o === EXIT) {
+          const depth = state.frames.length;
+          const callee = depth > 1 && env.log.verbose ? formatFrameState(env, state, depth - 1, true) : '';
+          const to = processExit(env, state);
+          if (depth > 1 && to !== 'exit') {
+            this.frameChange = 'return';
+            if (env.log.verbose) {
+              env.log.line('returning from callee:');
+              env.log.line(callee);
+              env.log.line(`to caller at ${String(to)}:`);
+              env.log.line(formatFrameState(env, state, state.frames.length - 1, true));
+            }
+          }
+          return to;
+        }
         if (o === CALL) {
-          if (insn.src === PSEUDO_CALL) return checkFuncCall(env, state, insn, pc);
+          if (insn.src === PSEUDO_CALL) {
+            const depth = state.frames.length;
+            const to = checkFuncCall(env, state, insn, pc);
+            const caller = state.frames[depth - 1];
+            if (state.frames.length > depth && caller !== undefined) {
+              // `clear_caller_saved_regs`: the caller's r0-r5 do not survive the call.
+              for (let r = 0; r <= 5; r++) caller.regs[r] = notInit;
+              this.frameChange = 'call';
+              if (env.log.verbose) {
+                env.log.line('caller:');
+                env.log.line(formatFrameState(env, state, depth - 1, true));
+                env.log.line('callee:');
+                env.log.line(formatFrameState(env, state, depth, true));
+              }
+            }
+            return to;
+          }
           checkHelperCall(env, state, insn);
           return pc + 1;
         }

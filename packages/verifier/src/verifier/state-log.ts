@@ -11,7 +11,7 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
   const parts: string[] = [];
   f.regs.forEach((r, i) => {
     if (r.type === 'not_init') return;
-    if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r)}`);
+    if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r, frameIdx)}`);
   });
   f.stack.forEach((slot, i) => {
     if (!(full || env.scratchedStack.has(i))) return;
@@ -21,7 +21,7 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
     if (slot.spilled !== undefined && slot.bytes[0] === 'spill') {
       // A narrow spill prints the bytes above it, then the register.
       const cut = chars.indexOf('r');
-      parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled)}`);
+      parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled, frameIdx)}`);
     } else parts.push(`${name}=${chars}`);
   });
   if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);

@@ -184,10 +184,12 @@ export function formatScalar(r: RegState): string {
 }
 
 /** `print_verifier_state` of one register: `ctx()`, `fp-8`, `map_value(map=m,ks=4,vs=8)`. */
-export function formatReg(r: RegState): string {
+export function formatReg(r: RegState, printingFrame?: number): string {
   if (r.type === 'scalar') return formatScalar(r);
   if (r.type === 'not_init') return '?';
-  if (r.type === 'fp' && constOf(r) === 0n) return `fp${r.off === 0 ? '0' : String(r.off)}`;
+  // A pointer into another frame's stack names that frame: `fp[0]-8`.
+  const other = r.type === 'fp' && printingFrame !== undefined && r.frame !== undefined && r.frame !== printingFrame ? `[${String(r.frame)}]` : '';
+  if (r.type === 'fp' && constOf(r) === 0n) return `fp${other}${r.off === 0 ? '0' : String(r.off)}`;
   const parts: string[] = [];
   if (r.id !== 0) parts.push(`id=${String(r.id)}`);
   if ((r.refObjId ?? 0) !== 0) parts.push(`ref_obj_id=${String(r.refObjId)}`);
@@ -198,7 +200,7 @@ export function formatReg(r: RegState): string {
     parts.push(...scalarRanges(r));
     if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
   }
-  return `${regTypeStr(r)}(${parts.join(',')})`;
+  return `${regTypeStr(r)}${other}(${parts.join(',')})`;
 }
 
 /** Register names for `R1 type=%s expected=...` (`reg_type_str`). */
