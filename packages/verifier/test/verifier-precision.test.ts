@@ -255,3 +255,40 @@ test('precision marks do not print at log level 1', (t) => {
   t.false(lines.some((l) => l.startsWith('mark_precise')));
   t.is(lines.at(-1), 'processed 17 insns (limit 1000000) max_states_per_insn 1 total_states 4 peak_states 4 mark_read 0');
 });
+
+const CALL_THEN_BAD_LOAD = ['b701000001000000', '8510000002000000', '7900000000000000', '9500000000000000', 'bf10000000000000', '9500000000000000'];
+
+function rejectedLog(r: VerifierRequest): string[] {
+  try {
+    verifier.verify(r);
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    return (e.log ?? '').split('\n').filter((l) => l !== '');
+  }
+  throw new Error('accepted');
+}
+
+test('a subprogram call and return print the caller and callee states; level 2 adds "from <exit> to <return>:"', (t) => {
+  const expected = [
+    '0: R1=ctx() R10=fp0',
+    '0: (b7) r1 = 1                        ; R1=1',
+    '1: (85) call pc+2',
+    'caller:',
+    ' R10=fp0',
+    'callee:',
+    ' frame1: R1=1 R10=fp0',
+    '4: frame1: R1=1 R10=fp0',
+    '4: (bf) r0 = r1                       ; frame1: R0=1 R1=1',
+    '5: (95) exit',
+    'returning from callee:',
+    ' frame1: R0=1 R1=1 R10=fp0',
+    'to caller at 2:',
+    ' R0=1 R10=fp0',
+    'from 5 to 2: R0=1 R10=fp0',
+    '2: (79) r0 = *(u64 *)(r0 +0)',
+    'R0 invalid mem access \'scalar\'',
+    'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ];
+  t.deepEqual(rejectedLog(req(CALL_THEN_BAD_LOAD, 0)), expected);
+  t.deepEqual(rejectedLog(req(CALL_THEN_BAD_LOAD, 0, { logLevel: 1 })), expected.filter((l) => !l.startsWith('from ')));
+});
