@@ -11,8 +11,8 @@ export interface VerifierDeps {
   readonly progTypes: ProgTypeRegistry;
 }
 
-function statsLine(processed: number, maxStates: number, total: number): string {
-  return `processed ${String(processed)} insns (limit 1000000) max_states_per_insn ${String(maxStates)} total_states ${String(total)} peak_states ${String(total)} mark_read 0`;
+function statsLine(processed: number, maxStates: number, total: number, peak: number): string {
+  return `processed ${String(processed)} insns (limit 1000000) max_states_per_insn ${String(maxStates)} total_states ${String(total)} peak_states ${String(peak)} mark_read 0`;
 }
 
 /**
@@ -52,7 +52,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         log.line(`verification time ${String(Math.round((performance.now() - started) * 1000))} usec`);
         log.line(`stack depth ${(subprogStack.length === 0 ? [0] : subprogStack).join('+')}`);
       }
-      if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed, checker?.maxStatesPerInsn ?? 0, checker?.totalStates ?? 0));
+      if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed, checker?.maxStatesPerInsn ?? 0, checker?.totalStates ?? 0, checker?.peakStates ?? 0));
       const fin = log.finalize();
       if (fin.truncated) {
         throw new BpfError('ENOSPC', 'verifier:log-too-small', 'the verifier log did not fit log_size', { log: fin.log });
@@ -60,7 +60,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       if (failure !== undefined) throw new BpfError(failure.code, failure.reason, failure.message, { log: fin.log });
       return {
         log: fin.log, logTrueSize: fin.trueSize, stackDepth,
-        stats: { insnProcessed: processed, maxStatesPerInsn: checker?.maxStatesPerInsn ?? 0, totalStates: checker?.totalStates ?? 0, peakStates: checker?.totalStates ?? 0, markRead: 0 },
+        stats: { insnProcessed: processed, maxStatesPerInsn: checker?.maxStatesPerInsn ?? 0, totalStates: checker?.totalStates ?? 0, peakStates: checker?.peakStates ?? 0, markRead: 0 },
       };
     },
   };

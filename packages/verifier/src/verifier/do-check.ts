@@ -51,6 +51,10 @@ export class Checker {
   private frameChange: 'call' | 'return' | undefined;
   /** `total_states`, `max_states_per_insn`. */
   totalStates = 0;
+  /** `peak_states`: most checkpoints alive at once (in the lists, or evicted with paths still below them). */
+  peakStates = 0;
+  private exploredStates = 0;
+  private freeListStates = 0;
   maxStatesPerInsn = 0;
 
   run(): CheckResult {
@@ -124,7 +128,7 @@ export class Checker {
         }
       }
       if (next === 'exit') {
-        updateBranchCounts(env.curParent);
+        this.freeListStates -= updateBranchCounts(env.curParent);
         pendingDelta = undefined;
         const popped = env.pending.pop();
         if (popped === undefined) break;
@@ -185,6 +189,11 @@ export class Checker {
       if (sl.misses > sl.hits * 3 + 3) {
         list.splice(i, 1);
         i--;
+        this.exploredStates--;
+        if (sl.branches > 0) {
+          sl.inFreeList = true;
+          this.freeListStates++;
+        }
       }
     }
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
@@ -199,6 +208,8 @@ export class Checker {
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = env.insnProcessed;
     this.totalStates++;
+    this.exploredStates++;
+    this.peakStates = Math.max(this.peakStates, this.exploredStates + this.freeListStates);
     return false;
   }
 

@@ -12,13 +12,21 @@ export interface Checkpoint {
   hits: number;
   misses: number;
   readonly parent: Checkpoint | undefined;
+  /** Evicted from its list while paths below it were still explored: kept until they finish (`in_free_list`). */
+  inFreeList?: boolean;
 }
 
-/** `update_branch_counts`: a path ended; finished checkpoints pass it on to their parents. */
-export function updateBranchCounts(cp: Checkpoint | undefined): void {
+/**
+ * `update_branch_counts`: a path ended; finished checkpoints pass it on to their parents.
+ * Returns how many evicted checkpoints this finished (`maybe_free_verifier_state`).
+ */
+export function updateBranchCounts(cp: Checkpoint | undefined): number {
+  let freed = 0;
   for (let p = cp; p !== undefined; p = p.parent) {
     if (--p.branches > 0) break;
+    if (p.inFreeList === true) freed++;
   }
+  return freed;
 }
 
 /** `struct bpf_idmap`: ids of the old state must map one-to-one onto ids of the current one. */
