@@ -1,2 +1,3 @@
 export { createProgTypes } from './prog-types/registry.js';
 export { createVerifier, type VerifierDeps } from './verifier/create-verifier.js';
+export type { VerifierFuncInfo, VerifierRequestWithBtf } from './verifier/callbacks.js';

@@ -4,6 +4,8 @@ import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
 import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
+import { pushCallback } from './callbacks.js';
+import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { byteAt, checkStackRangeInit, isSpilledReg } from './stack.js';
@@ -61,7 +63,8 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
         env.log.write('expected prog array map for tail call');
         throw new Reject('EINVAL', 'verifier:map-func', 'expected prog array map for tail call');
       }
-      if (map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
+      // for_each_map_elem asks the map for its callback first (`set_map_elem_callback_state`).
+      if (map !== undefined && id !== FOR_EACH) checkMapFuncCompatibility(env, map, id, name ?? '');
     }
     if (arg === 'sock_common_release' || arg === 'ringbuf_mem_release') {
       if (reg.refObjId === undefined || reg.refObjId === 0) {
@@ -82,6 +85,8 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
   }
   if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
+  if (SYNC_CALLBACK_HELPERS.has(id)) callbackCall(env, state, id, map);
+  if (id === FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
   if (CHANGES_PKT_DATA.has(name ?? '')) clearAllPktPointers(env, state);
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
@@ -116,8 +121,30 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }));
 }
 
-const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1;
-const ARRAY = 2, PERCPU_ARRAY = 6, CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27;
+const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1, LOOP = 181, FOR_EACH = 164;
+
+/** The callback-calling helpers' switch in `check_helper_call`: queue the callback's visit (bpf_loop: until its bound). */
+function callbackCall(env: VerifierEnv, state: VState, id: number, map: VerifierMap | undefined): void {
+  const f = env.frame(state);
+  const fnReg = f.regs[id === 180 ? 3 : 2];
+  const subprog = fnReg?.subprog ?? -1;
+  if (id !== LOOP) {
+    pushCallback(env, state, env.insnIdx, id, subprog, map);
+    return;
+  }
+  // `update_loop_inline_state`: a zero flags argument must stay zero for the call to be inlined.
+  if (regConst(f.regs[4] ?? unknownScalar) === 0n) markChainPrecision(env, state, 4);
+  // The iteration bound decides when the visits stop: it must be exact.
+  markChainPrecision(env, state, 1);
+  const bound = env.frame(state).regs[1]?.umax ?? 0n;
+  if (BigInt(f.callbackDepth ?? 0) < bound) {
+    pushCallback(env, state, env.insnIdx, id, subprog, map);
+  } else {
+    f.callbackDepth = 0;
+    if (env.log.level2) env.log.line(`frame${String(state.frames.length - 1)} bpf_loop iteration limit reached`);
+  }
+}
+const ARRAY = 2, PERCPU_ARRAY = 6, CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27, USER_RINGBUF = 31;
 
 /** Helpers a map type may only be used with, and map types a helper needs (`check_map_func_compatibility`, subset). */
 const MAP_ONLY: Readonly<Record<number, readonly string[]>> = {
@@ -126,11 +153,12 @@ const MAP_ONLY: Readonly<Record<number, readonly string[]>> = {
   [STACK_TRACE]: ['get_stackid'],
   [CGROUP_STORAGE]: ['get_local_storage'],
   [PERCPU_CGROUP_STORAGE]: ['get_local_storage'],
+  [USER_RINGBUF]: ['user_ringbuf_drain'],
   [RINGBUF]: ['ringbuf_output', 'ringbuf_reserve', 'ringbuf_query', 'ringbuf_reserve_dynptr', 'ringbuf_submit_dynptr', 'ringbuf_discard_dynptr'],
 };
 const FUNC_NEEDS: Readonly<Record<string, readonly number[]>> = {
   tail_call: [PROG_ARRAY], perf_event_output: [PERF_EVENT_ARRAY], get_stackid: [STACK_TRACE], ringbuf_output: [RINGBUF],
-  ringbuf_reserve: [RINGBUF], ringbuf_query: [RINGBUF], get_local_storage: [CGROUP_STORAGE, PERCPU_CGROUP_STORAGE],
+  ringbuf_reserve: [RINGBUF], ringbuf_query: [RINGBUF], user_ringbuf_drain: [USER_RINGBUF], get_local_storage: [CGROUP_STORAGE, PERCPU_CGROUP_STORAGE],
 };
 
 function checkMapFuncCompatibility(env: VerifierEnv, map: VerifierMap, funcId: number, name: string): void {
@@ -229,6 +257,17 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'map':
       expect(reg.type === 'map_ptr', 'map_ptr');
+      return undefined;
+    case 'func':
+      expect(reg.type === 'func', 'func');
+      checkPtrOffReg(env, regno, reg);
+      return undefined;
+    case 'stack_or_null':
+      if (regConst(reg) === 0n) {
+        markChainPrecision(env, state, regno);
+        return undefined;
+      }
+      expect(reg.type === 'fp', 'fp');
       return undefined;
     case 'map_key':
     case 'map_value': {

@@ -2,11 +2,12 @@ import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
-import { isPointer, notInit, regTypeStr, type VState } from './state.js';
+import { isPointer, notInit, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 
 /** `process_bpf_exit_full` / `prepare_func_exit`: returns to the caller, or ends the path ('exit'). */
 export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
   const f = env.frame(state);
+  if (state.frames.length > 1 && f.callback !== undefined) return callbackExit(env, state, f.callback, f.returnTo - 1);
   if (state.frames.length > 1) {
     // A subprogram may return nothing: R0 is passed back as it is.
     const r0 = f.regs[0] ?? notInit;
@@ -37,4 +38,55 @@ function checkReturnCode(env: VerifierEnv, state: VState): void {
     fail(env.log, 'EINVAL', 'bad-return',
       `At program exit the register R0 has smin=${smin.toString()} smax=${smax.toString()} should have been in [${String(range.min)}, ${String(range.max)}]`);
   }
+}
+
+/**
+ * `prepare_func_exit` for a callback: R0 must be a scalar in the callback's range; the caller's
+ * registers are left as they were and the path goes back to the helper call, which may queue
+ * another visit. Scalars nothing needed exactly, that changed since the previous visit of the
+ * call, become unknown so that the visits converge (`widen_imprecise_scalars`).
+ */
+function callbackExit(env: VerifierEnv, state: VState, range: { readonly min: bigint; readonly max: bigint }, callsite: number): number {
+  const r0 = env.frame(state).regs[0] ?? notInit;
+  if (r0.type !== 'scalar') fail(env.log, 'EACCES', 'callback-r0', 'R0 not a scalar value');
+  markChainPrecision(env, state, 0);
+  if (r0.smin < range.min || r0.smax > range.max) {
+    const parts: string[] = [];
+    if (r0.smin > -(1n << 63n)) parts.push(` smin=${r0.smin.toString()}`);
+    if (r0.smax < (1n << 63n) - 1n) parts.push(` smax=${r0.smax.toString()}`);
+    fail(env.log, 'EINVAL', 'callback-return',
+      `At callback return the register R0 has${parts.length === 0 ? ' unknown scalar value' : parts.join('')} should have been in [${range.min.toString()}, ${range.max.toString()}]`);
+  }
+  env.scratched.add(0);
+  state.frames.pop();
+  const prev = env.findPrevEntry?.(state, callsite);
+  if (prev !== undefined) widenImpreciseScalars(prev, state);
+  return callsite;
+}
+
+function widen(o: RegState | undefined, c: RegState | undefined): RegState | undefined {
+  if (o?.type !== 'scalar' || c?.type !== 'scalar') return undefined;
+  if (o.precise === true || c.precise === true) return undefined;
+  const same = o.smin === c.smin && o.smax === c.smax && o.umin === c.umin && o.umax === c.umax && o.s32min === c.s32min &&
+    o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max && o.varOff.value === c.varOff.value &&
+    o.varOff.mask === c.varOff.mask && o.id === c.id && o.off === c.off;
+  return same ? undefined : unknownScalar;
+}
+
+/** `widen_imprecise_scalars`. */
+function widenImpreciseScalars(old: VState, cur: VState): void {
+  cur.frames.forEach((fc, i) => {
+    const fo = old.frames[i];
+    if (fo === undefined) return;
+    for (let r = 0; r < 10; r++) {
+      const w = widen(fo.regs[r], fc.regs[r]);
+      if (w !== undefined) fc.regs[r] = w;
+    }
+    fc.stack.forEach((slot, spi) => {
+      const os = fo.stack[spi];
+      if (slot.bytes[0] !== 'spill' || os?.bytes[0] !== 'spill') return;
+      const w = widen(os.spilled, slot.spilled);
+      if (w !== undefined) slot.spilled = w;
+    });
+  });
 }

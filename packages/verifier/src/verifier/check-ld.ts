@@ -1,7 +1,8 @@
 import type { Insn } from '@bpfkit/asm';
 import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
-import { LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
+import { funcInfoOf } from './callbacks.js';
+import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail } from './log.js';
 import { constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
@@ -25,6 +26,13 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
       env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
         ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
         : pointer('map_value', second.imm, { mapFd: map.fd, valueSize: map.valueSize }));
+    } else if (insn.src === PSEUDO_FUNC) {
+      // A callback's address: only with BTF func_info, and only of a static function.
+      const subprog = env.subprogs.indexOf(pc + insn.imm + 1);
+      const fi = funcInfoOf(env.req);
+      if (fi === undefined) fail(env.log, 'EINVAL', 'missing-func-info', 'missing btf func_info');
+      if (fi[subprog]?.linkage !== 0) fail(env.log, 'EINVAL', 'callback-not-static', 'callback function not static');
+      env.writeReg(state, insn.dst, pointer('func', 0, { subprog }));
     } else if (insn.src > 6) {
       fail(env.log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
     } else {

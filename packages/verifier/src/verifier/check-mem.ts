@@ -198,6 +198,14 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       }
       return unknownScalar;
     }
+    case 'map_key': {
+      // A for_each_map_elem callback's key: read-only, key_size bytes.
+      if (write) fail(env.log, 'EACCES', 'map-key-write', `write to change key R${r} not allowed`);
+      const ks = ptr.keySize ?? 0;
+      checkMemRegionAccess(env, regno, ptr, off, size, ks, false,
+        (at) => `invalid access to map key, key_size=${String(ks)} off=${at.toString()} size=${String(size)}`);
+      return unknownScalar;
+    }
     case 'pkt':
     case 'pkt_meta': {
       if (!mayAccessDirectPktData(env.req.progType, write)) {

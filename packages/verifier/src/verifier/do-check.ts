@@ -9,7 +9,7 @@ import { checkLdx, checkStore } from './check-mem.js';
 import { checkMaxStackDepth } from './stack-depth.js';
 import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
-import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
+import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { fail, Reject, type VerifierLog } from './log.js';
 import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints } from './liveness.js';
 import { propagatePrecision } from './precision.js';
@@ -32,6 +32,9 @@ export class Checker {
 
   constructor(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[]) {
     this.env = new VerifierEnv(log, insns, req, progType, subprogs);
+    // `find_prev_entry`: the newest checkpoint at the call still on the current path, with the same call chain.
+    this.env.findPrevEntry = (state, pc) => this.explored.get(pc)?.find((sl) => sl.branches > 0 && sl.state.frames.length === state.frames.length &&
+      sl.state.frames.every((f, i) => f.returnTo === state.frames[i]?.returnTo))?.state;
   }
 
   /** `env->insn_processed`. */
@@ -156,7 +159,9 @@ export class Checker {
     const env = this.env;
     const list = this.explored.get(pc) ?? [];
     // A long jump history makes backtracking slow: it forces a checkpoint.
-    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40;
+    // A callback-calling helper always gets a checkpoint: the callback's visits come back to it (`mark_force_checkpoint`).
+    const cbCall = isSyncCallbackCall(env.insns[pc] ?? { code: 0, dst: 0, src: 0, off: 0, imm: 0 });
+    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40 || cbCall;
     let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && env.insnProcessed - this.prevInsnProcessed >= 8);
     const allowUninit = env.privileges.allowUninitStack;
     let statesCnt = 0;
@@ -164,8 +169,18 @@ export class Checker {
       const sl = list[i];
       if (sl === undefined) continue;
       statesCnt++;
-      if (sl.branches > 0) {
-        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true)) {
+      if (sl.branches > 0 && cbCall) {
+        // Another visit of a callback that changed nothing the previous visits did not cover: converged.
+        if (statesEqual(sl.state, cur, false, allowUninit, false)) {
+          sl.hits++;
+          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
+          propagatePrecision(env, sl.state, cur);
+          return true;
+        }
+        if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
+      } else if (sl.branches > 0) {
+        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true) &&
+          (sl.state.callbackUnroll ?? 0) === (cur.callbackUnroll ?? 0)) {
           env.log.line(`infinite loop detected at insn ${String(pc)}`);
           env.log.line(`cur state:${this.stateText(cur, true)}`);
           env.log.line(`old state:${this.stateText(sl.state, true)}`);

@@ -34,6 +34,9 @@ export class VerifierEnv {
   /** The history entry of the instruction being checked, if it has one yet (`cur_hist_ent`). */
   curHistEnt: HistEntry | undefined;
 
+  /** `find_prev_entry`: the newest checkpoint at `pc` still being explored on this path (set by the checker). */
+  findPrevEntry: ((state: VState, pc: number) => VState | undefined) | undefined;
+
   /** `push_jmp_history`: records the current instruction (once; later calls add to its entry). */
   pushHist(state: VState, stack?: StackAccess, linked?: readonly LinkedReg[]): void {
     let e = this.curHistEnt;

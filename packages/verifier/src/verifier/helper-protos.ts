@@ -3,7 +3,8 @@ import { bpfFuncId } from '@bpfkit/uapi';
 /** Argument kinds of `struct bpf_func_proto` (subset). */
 export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
-  | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null';
+  | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null'
+  | 'func' | 'stack_or_null';
 /** Return kinds (subset). */
 export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
@@ -80,6 +81,9 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   skb_change_tail: { args: ['ctx', 'anything', 'anything'], ret: 'integer' },
   l3_csum_replace: { args: ['ctx', 'anything', 'anything', 'anything', 'anything'], ret: 'integer' },
   l4_csum_replace: { args: ['ctx', 'anything', 'anything', 'anything', 'anything'], ret: 'integer' },
+  loop: { args: ['anything', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
+  for_each_map_elem: { args: ['map', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
+  user_ringbuf_drain: { args: ['map', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
 };
 
 const byId = new Map<number, HelperProto>();

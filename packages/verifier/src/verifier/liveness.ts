@@ -89,6 +89,8 @@ export function computePrunePoints(insns: readonly Insn[]): Uint8Array {
     if (isPseudoFunc(insn)) {
       p[pc] = 1;
       p[pc + 2] = 1;
+      const t = pc + insn.imm + 1;
+      if (t >= 0 && t < p.length) p[t] = 1;
       return;
     }
     if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;
@@ -118,6 +120,8 @@ export function computeJmpPoints(insns: readonly Insn[]): Uint8Array {
     const c = cls(insn.code);
     if (isPseudoFunc(insn)) {
       p[pc + 2] = 1;
+      const t = pc + insn.imm + 1;
+      if (t >= 0 && t < p.length) p[t] = 1;
       return;
     }
     if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;

@@ -1,6 +1,6 @@
 import { formatLogInsn } from '@bpfkit/asm';
 import type { VerifierEnv } from './env.js';
-import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, LD, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
+import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, LD, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
 import type { Checkpoint } from './prune.js';
 import { formatFrameState } from './state-log.js';
 import type { HistEntry, LinkedReg, VState } from './state.js';
@@ -117,11 +117,22 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
       if (bt.frame > 0) bt.frame--;
       return;
     }
+    if (o === CALL && isSyncCallbackCall(insn) && idx !== subseqIdx - 1) {
+      // Backwards out of a callback's entry into the helper that called it: its r1-r5 came from the helper.
+      for (let i = 1; i <= 5; i++) bt.clearReg(i);
+      bt.regs[bt.frame] = 0;
+      bt.stack[bt.frame] = 0n;
+      if (bt.frame > 0) bt.frame--;
+      return;
+    }
     if (o === CALL) {
       bt.clearReg(0);
       return;
     }
     if (o === EXIT) {
+      // A callback returns to its helper call, which sets r1-r5 again.
+      const next = env.insns[subseqIdx];
+      if (subseqIdx >= 0 && next !== undefined && isSyncCallbackCall(next)) for (let i = 1; i <= 5; i++) bt.clearReg(i);
       const prev = env.insns[subseqIdx - 1];
       const r0 = subseqIdx - 1 >= 0 && prev !== undefined && op(prev.code) === CALL && cls(prev.code) === JMP && prev.src === PSEUDO_CALL && bt.hasReg(0);
       bt.clearReg(0);

@@ -85,7 +85,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
       return o.off === c.off && ids.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     }
     default:
-      return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.valueSize === c.valueSize && sameBounds(o, c) && ids.check(o.id, c.id);
+      return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.valueSize === c.valueSize && o.subprog === c.subprog && sameBounds(o, c) && ids.check(o.id, c.id);
   }
 }
 

@@ -26,5 +26,6 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
   });
   if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
   if (parts.length === 0) return '';
-  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''} ${parts.join(' ')}`;
+  // A callback's frame ends with ` cb` (`in_callback_fn`).
+  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''} ${parts.join(' ')}${f.callback !== undefined ? ' cb' : ''}`;
 }

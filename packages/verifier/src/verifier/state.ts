@@ -5,7 +5,8 @@ import { tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
   | 'pkt' | 'pkt_meta' | 'pkt_end'
-  | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null';
+  | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null'
+  | 'func' | 'map_key' | 'dynptr_ptr';
 
 /**
  * One register (`struct bpf_reg_state`). Scalars: the bounds are the value. Pointers: `off` is the
@@ -27,6 +28,10 @@ export interface RegState extends Readonly<Bounds> {
   readonly linkedConst?: boolean;
   /** The acquired reference this pointer belongs to (`ref_obj_id`), 0 for none. */
   readonly refObjId?: number;
+  /** `PTR_TO_FUNC`: the subprogram whose address this is. */
+  readonly subprog?: number;
+  /** `PTR_TO_MAP_KEY`: the map's key size. */
+  readonly keySize?: number;
   /** Scalars: the exact value matters to a later instruction (set by precision backtracking in stored states). */
   readonly precise?: boolean;
 }
@@ -71,6 +76,10 @@ export interface FrameState {
   /** Where the call returns to (callsite + 1), -1 for the main frame. */
   readonly returnTo: number;
   readonly subprog: number;
+  /** A callback's frame (`in_callback_fn`): the range its R0 must be in; it returns to the call (returnTo - 1). */
+  readonly callback?: { readonly min: bigint; readonly max: bigint };
+  /** Callbacks of bpf_loop simulated from this frame at one call (`callback_depth`). */
+  callbackDepth?: number;
 }
 
 /** An acquired reference (`struct bpf_reference_state`): its id and the instruction that took it. */
@@ -112,6 +121,8 @@ export interface VState {
   insnIdx: number;
   /** Jumps and stack accesses since the last checkpoint (`jmp_history`). */
   hist: HistEntry[];
+  /** Callback visits queued on the way to this state (`callback_unroll_depth`). */
+  callbackUnroll?: number;
 }
 
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
@@ -123,8 +134,10 @@ export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
 export function cloneState(s: VState): VState {
   return {
     refs: [...s.refs], firstIdx: s.firstIdx, lastIdx: s.lastIdx, insnIdx: s.insnIdx, hist: [...s.hist],
+    ...(s.callbackUnroll === undefined ? {} : { callbackUnroll: s.callbackUnroll }),
     frames: s.frames.map((f) => ({
       regs: [...f.regs], returnTo: f.returnTo, subprog: f.subprog,
+      ...(f.callback === undefined ? {} : { callback: f.callback }), ...(f.callbackDepth === undefined ? {} : { callbackDepth: f.callbackDepth }),
       stack: f.stack.map((slot) => ({ bytes: [...slot.bytes], ...(slot.spilled === undefined ? {} : { spilled: slot.spilled }) })),
     })),
   };
@@ -196,6 +209,7 @@ export function formatReg(r: RegState, printingFrame?: number): string {
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
   if (r.type === 'map_value' || r.type === 'map_value_or_null') parts.push(`vs=${String(r.valueSize ?? 0)}`);
+  if (r.type === 'map_key') parts.push(`ks=${String(r.keySize ?? 0)},vs=${String(r.valueSize ?? 0)}`);
   if (constOf(r) === undefined) {
     parts.push(...scalarRanges(r));
     if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);

@@ -1,0 +1,70 @@
+import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
+import type { VerifierEnv } from './env.js';
+import { fail } from './log.js';
+import { cloneState, notInit, pointer, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
+
+/** One `struct bpf_func_info` as the verifier needs it: where the subprogram starts and its BTF linkage (0 static, 1 global). */
+export interface VerifierFuncInfo {
+  readonly insnOff: number;
+  readonly linkage: number;
+}
+
+/**
+ * A load request that may carry the program's BTF func_info (`prog->aux->func_info`). Without it,
+ * taking a callback's address is refused as the kernel refuses it ("missing btf func_info").
+ *
+ * @example
+ * verifier.verify({ ...req, funcInfo: [{ insnOff: 0, linkage: 1 }, { insnOff: 8, linkage: 0 }] } as VerifierRequestWithBtf);
+ */
+export type VerifierRequestWithBtf = VerifierRequest & { readonly funcInfo?: readonly VerifierFuncInfo[] };
+
+/** The func_info of the request, if it has one. */
+export function funcInfoOf(req: VerifierRequest): readonly VerifierFuncInfo[] | undefined {
+  const fi = (req as VerifierRequestWithBtf).funcInfo;
+  return fi === undefined || fi.length === 0 ? undefined : fi;
+}
+
+const MAX_CALL_FRAMES = 8;
+/** Map types with `map_for_each_callback` (array, hash, their percpu and lru variants). */
+const FOR_EACH_MAPS = new Set([1, 2, 5, 6, 9, 10]);
+
+/** The callback's R1-R5 for each callback-calling helper (`set_*_callback_state`). */
+function calleeArgs(env: VerifierEnv, helper: number, caller: FrameState, map: VerifierMap | undefined): RegState[] {
+  const a = (r: number): RegState => caller.regs[r] ?? notInit;
+  switch (helper) {
+    case 164: {
+      // bpf_for_each_map_elem: callback(map, key, value, ctx).
+      if (map === undefined || !FOR_EACH_MAPS.has(map.mapType)) fail(env.log, 'ENOTSUPP', 'callback-map', 'callback function not allowed for map');
+      const m = { mapFd: map.fd, valueSize: map.valueSize };
+      return [a(1), pointer('map_key', 0, { ...m, keySize: map.keySize }), pointer('map_value', 0, m), a(3), notInit];
+    }
+    case 209:
+      // bpf_user_ringbuf_drain: callback(const struct bpf_dynptr *, ctx).
+      return [pointer('dynptr_ptr', 0), a(3), notInit, notInit, notInit];
+    default:
+      // bpf_loop: callback(u64 index, ctx).
+      return [unknownScalar, a(3), notInit, notInit, notInit];
+  }
+}
+
+/**
+ * `push_callback_call`: the callback's first visit is queued as a state of its own, a new frame on
+ * top of the caller's at the call; the current path goes on past the call. When the callback exits it
+ * returns to the call itself, which queues the next visit until the states converge.
+ */
+export function pushCallback(env: VerifierEnv, state: VState, pc: number, helper: number, subprog: number, map: VerifierMap | undefined): void {
+  const caller = env.frame(state);
+  const args = calleeArgs(env, helper, caller, map);
+  if (state.frames.length >= MAX_CALL_FRAMES) {
+    fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep`);
+  }
+  const cb = cloneState(state);
+  const cbCaller = cb.frames[cb.frames.length - 1];
+  if (cbCaller !== undefined) cbCaller.callbackDepth = (cbCaller.callbackDepth ?? 0) + 1;
+  const regs: RegState[] = Array.from({ length: 11 }, (_, i) => (i >= 1 && i <= 5 ? args[i - 1] ?? notInit : notInit));
+  regs[10] = pointer('fp', 0, { frame: state.frames.length });
+  cb.frames.push({ regs, stack: [], returnTo: pc + 1, subprog, callback: { min: 0n, max: 1n }, callbackDepth: 0 });
+  cb.callbackUnroll = (cb.callbackUnroll ?? 0) + 1;
+  caller.callbackDepth = 0;
+  env.pushStack(cb, env.subprogs[subprog] ?? 0, pc);
+}
