@@ -1,6 +1,8 @@
 import test from 'ava';
 import { isBpfError, type BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_MMAPABLE, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BpfMapType, BpfProgType } from '@bpfkit/uapi';
+import { encodeBtf } from '@bpfkit/btf';
+import { builtinVmlinuxBtf } from '@bpfkit/kernel/defaults';
 import { BpfObject, internalMapName } from '@bpfkit/libbpf';
 import { fixture, hex, packet, readU64, simKernel, u32, u64 } from './helpers.js';
 
@@ -209,4 +211,33 @@ test('declarative slots: map-in-map filled at map creation, prog array after the
   t.is(id(obj.map('jmp').lookup(u32(1))), obj.program('tail_prog').info().id);
   t.true(obj.map('map_val.kconfig').frozen);
   obj.close();
+});
+
+test('trace_ringbuf on the simulated kernel: CO-RE against the target BTF, tp_btf attach id, a weak missing kfunc', (t) => {
+  const task = simKernel().init;
+  const obj = BpfObject.open(fixture('trace_ringbuf'), {
+    name: 'trace_ringbuf', host: task, targetBtf: encodeBtf(builtinVmlinuxBtf()), ksymAddresses: { init_task: 0n },
+  });
+  t.deepEqual(obj.programs.map((p) => [p.name, p.progTypeName, p.expectedAttachTypeName]), [
+    ['handle_exec', 'tracing', 'trace_raw_tp'], ['sleepy', 'tracing', 'trace_fentry'], ['kp', 'kprobe', null],
+  ]);
+  // do_unlinkat is not in the built-in vmlinux BTF: libbpf would fail with ESRCH finding the attach target.
+  obj.program('sleepy').autoload = false;
+  obj.load();
+  const rec = obj.program('handle_exec').loadRecord;
+  t.true(rec?.loaded);
+  t.true((rec?.coreLog.length ?? 0) > 0);
+  // task_struct.pid at 1264 in the target, whatever the object's local struct said.
+  t.true(hex(rec?.insns ?? new Uint8Array()).includes('b7010000f0040000'));
+  t.deepEqual(rec?.mapRefs, [{ insn: 2, kind: 'map_fd', map: 'events' }]);
+  t.true(obj.program('kp').loadRecord?.loaded);
+  obj.close();
+
+  const strict = BpfObject.open(fixture('trace_ringbuf'), { name: 'trace_ringbuf', host: task, targetBtf: encodeBtf(builtinVmlinuxBtf()) });
+  const e = t.throws(() => {
+    strict.load();
+  });
+  t.true(isBpfError(e, 'ESRCH'));
+  t.regex(e?.message ?? '', /init_task/);
+  t.is(strict.loadReport?.failedProgram, null);
 });

@@ -99,3 +99,15 @@ test('a bpffs delegating maps but not XDP programs: the program load is refused'
   t.is(sf.program('keep_head').testRun({ dataIn: packet(100) }).retval, 64);
   sf.close();
 });
+
+test('a token that does not allow BTF_LOAD: the BTF is dropped and the object loads without it, as libbpf does', (t) => {
+  const k = simKernel();
+  const child = container(k, { cmds: 'map_create:prog_load', maps: 'any', progs: 'any', attachs: 'any' }, '/run/bpf');
+  const obj = BpfObject.open(fixture('xdp_filter'), { name: 'xdp_filter', host: child, tokenPath: '/run/bpf' });
+  obj.load();
+  t.false(obj.loadReport?.btfLoaded);
+  t.regex(obj.loadReport?.btfError ?? '', /^EPERM/);
+  t.is(obj.map('counts').info().btfId, 0);
+  t.is(obj.program('xdp_filter').testRun({ dataIn: packet() }).retval, 2);
+  obj.close();
+});
