@@ -33,7 +33,7 @@ export class Checker {
   constructor(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[]) {
     this.env = new VerifierEnv(log, insns, req, progType, subprogs);
     // `find_prev_entry`: the newest checkpoint at the call still on the current path, with the same call chain.
-    this.env.findPrevEntry = (state, pc) => this.explored.get(pc)?.find((sl) => sl.branches > 0 && sl.state.frames.length === state.frames.length &&
+    this.env.findPrevEntry = (state, pc) => this.explored.get(this.bucket(state, pc))?.find((sl) => sl.state.insnIdx === pc && sl.branches > 0 && sl.state.frames.length === state.frames.length &&
       sl.state.frames.every((f, i) => f.returnTo === state.frames[i]?.returnTo))?.state;
   }
 
@@ -42,7 +42,7 @@ export class Checker {
     return this.env.insnProcessed;
   }
 
-  /** Checkpoints per instruction (`explored_state`). */
+  /** Checkpoints per hash bucket (`explored_states`), newest first. */
   private readonly explored = new Map<number, Checkpoint[]>();
   private liveIn: Uint16Array = new Uint16Array(0);
   private liveSlots: bigint[] = [];
@@ -151,13 +151,21 @@ export class Checker {
     return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack: env.subprogStack };
   }
 
+  /** `explored_state`: stored states are hashed by instruction and the innermost frame's call site. */
+  private bucket(state: VState, pc: number): number {
+    const f = state.frames[state.frames.length - 1];
+    const callsite = f === undefined || f.returnTo < 0 ? -1 : f.returnTo - 1;
+    return ((pc ^ callsite) >>> 0) % Math.max(this.env.insns.length, 1);
+  }
+
   /**
    * `is_state_visited`: true when a finished checkpoint here covers the current state (prune);
    * otherwise maybe remember the current state. A loop back to an identical state is an error.
    */
   private isStateVisited(cur: VState, pc: number): boolean {
     const env = this.env;
-    const list = this.explored.get(pc) ?? [];
+    const key = this.bucket(cur, pc);
+    const list = this.explored.get(key) ?? [];
     // A long jump history makes backtracking slow: it forces a checkpoint.
     // A callback-calling helper always gets a checkpoint: the callback's visits come back to it (`mark_force_checkpoint`).
     const cbCall = isSyncCallbackCall(env.insns[pc] ?? { code: 0, dst: 0, src: 0, off: 0, imm: 0 });
@@ -168,7 +176,9 @@ export class Checker {
     for (let i = 0; i < list.length; i++) {
       const sl = list[i];
       if (sl === undefined) continue;
+      // The kernel counts every state of the hash bucket, whatever its instruction.
       statesCnt++;
+      if (sl.state.insnIdx !== pc) continue;
       if (sl.branches > 0 && cbCall) {
         // Another visit of a callback that changed nothing the previous visits did not cover: converged.
         if (statesEqual(sl.state, cur, false, allowUninit, false)) {
@@ -216,7 +226,7 @@ export class Checker {
     const cp: Checkpoint = { state: cloneState(cur), cleaned: false, branches: 1, hits: 0, misses: 0, parent: env.curParent };
     // Newest first, as the kernel adds to the head of the list: it decides which state prunes and which misses.
     list.unshift(cp);
-    this.explored.set(pc, list);
+    this.explored.set(key, list);
     env.curParent = cp;
     cur.firstIdx = pc;
     cur.hist = [];
