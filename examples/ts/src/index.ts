@@ -1,0 +1,10 @@
+export { runAll, EXAMPLES, type ExampleResults } from './all.js';
+export { runXdpFirewall, type XdpFirewallResult } from './xdp_firewall.js';
+export { runSocketFilter, type SocketFilterResult } from './socket_filter.js';
+export { runTcRewrite, type TcRewriteResult } from './tc_rewrite.js';
+export { runCgroupCounter, type CgroupCounterResult } from './cgroup_counter.js';
+export { runCoreTrace, type CoreTraceResult, type ExecEvent } from './core_trace.js';
+export { runXdpFirewallDelegatedSim, runXdpFirewallDelegatedLinux, FIREWALL_DELEGATION } from './delegation.js';
+export { simTarget, linuxTarget, linuxPossibleCpus } from './targets.js';
+export { outcome, count, type Target, type RunOutcome } from './target.js';
+export { frame, toHex, checkFrame, FRAME_NAMES, type FrameName, type FrameCheck } from './packets.js';
