@@ -113,7 +113,7 @@ test('stack: write then read at a constant offset; reading uninitialised stack i
 test('ALU on constants folds; division by a zero immediate is refused', (t) => {
   const r = reject(req([insn(0xb7, 0, 0, 0, 6), insn(0x27, 0, 0, 0, 7), insn(0x95)], { progType: 8 }));
   t.is(r.last, 'At program exit the register R0 has smin=42 smax=42 should have been in [0, 1]');
-  t.is(reject(req([insn(0xb7), insn(0x37, 0, 0, 0, 0), insn(0x95)])).last, 'division by zero');
+  t.is(reject(req([insn(0xb7), insn(0x37, 0, 0, 0, 0), insn(0x95)])).last, 'div by zero');
 });
 
 test('bpf-to-bpf calls run the callee in a new frame', (t) => {

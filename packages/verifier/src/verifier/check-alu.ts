@@ -34,7 +34,7 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
   }
   const useX = srcX(insn.code);
   const src = useX ? env.readReg(state, insn.src) : constScalar(BigInt(insn.imm));
-  if (!useX && (o === DIV || o === MOD) && insn.imm === 0) fail(env.log, 'EINVAL', 'div-by-zero', 'division by zero');
+  if (!useX && (o === DIV || o === MOD) && insn.imm === 0) fail(env.log, 'EINVAL', 'div-by-zero', 'div by zero');
   if (!useX && (o === LSH || o === RSH || o === ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) {
     fail(env.log, 'EINVAL', 'bad-shift', `invalid shift ${String(insn.imm)}`);
   }

@@ -202,7 +202,9 @@ export class Checker {
           cleanDeadRegs(sl.state, pc, this.liveIn, this.liveSlots);
           sl.cleaned = true;
         }
-        if (statesEqual(sl.state, cur, false, allowUninit, env.privileges.bpfCapable)) {
+        // Inside a bpf_loop callback, a state with fewer visits left does not cover one with more (the kernel
+        // compares no callback_depth; its selftest iter_limit_bug shows a path that would be lost).
+        if (statesEqual(sl.state, cur, false, allowUninit, env.privileges.bpfCapable) && sameCallbackDepths(sl.state, cur)) {
           sl.hits++;
           if (env.jmpPoints[pc] === 1) env.pushHist(cur);
           propagatePrecision(env, sl.state, cur);
@@ -323,4 +325,9 @@ export class Checker {
         return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
     }
   }
+}
+
+/** Every frame has made as many bpf_loop callback visits in both states. */
+function sameCallbackDepths(o: VState, c: VState): boolean {
+  return o.frames.every((f, i) => (f.callbackDepth ?? 0) === (c.frames[i]?.callbackDepth ?? 0));
 }

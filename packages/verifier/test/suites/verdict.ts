@@ -41,17 +41,64 @@ export function* casesIn<C>(root: string, dir: string): Generator<C> {
  * CAP_PERFMON, CAP_NET_ADMIN); `undefined` when the verdict equals the
  * kernel's, else why not.
  */
-export function verdictMismatch(verifier: Verifier, c: CaseCore, insns: Uint8Array, maps?: Map<number, VerifierMap>): string | undefined {
+export function verdictMismatch(verifier: Verifier, c: CaseCore, insns: Uint8Array, maps?: Map<number, VerifierMap>,
+  funcInfo?: readonly { insnOff: number; linkage: number }[]): string | undefined {
   let verdict = 'accept';
   try {
     verifier.verify({
       progType: c.prog_type.number, expectedAttachType: c.expected_attach_type?.number ?? 0, insns, ...(maps === undefined ? {} : { maps }),
       license: c.license ?? 'GPL', gplCompatible: (c.license ?? 'GPL') === 'GPL', progFlags: c.flags?.prog_flags ?? 0, logLevel: 0, logSize: 0,
       privileges: { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true },
+      ...(funcInfo === undefined ? {} : { funcInfo }),
     });
   } catch (e) {
     if (!isBpfError(e)) throw e;
     verdict = 'reject';
   }
   return verdict === c.kernel.result ? undefined : `kernel ${c.kernel.result}, ours ${verdict}`;
+}
+
+/** BTF func linkage (0 static, 1 global) of every FUNC type id in a raw BTF blob. */
+function funcLinkages(blob: Uint8Array): Map<number, number> {
+  const v = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const out = new Map<number, number>();
+  if (blob.length < 24) return out;
+  const start = v.getUint32(4, true) + v.getUint32(8, true);
+  const end = start + v.getUint32(12, true);
+  // Bytes after the 12-byte common part, by kind: fixed, or per member (vlen).
+  const fixed: Record<number, number> = { 1: 4, 3: 12, 14: 4, 17: 4 };
+  const perMember: Record<number, number> = { 4: 12, 5: 12, 6: 8, 13: 8, 15: 12, 19: 12 };
+  let at = start;
+  for (let id = 1; at + 12 <= end; id++) {
+    const info = v.getUint32(at + 4, true);
+    const kind = (info >>> 24) & 0x1f, vlen = info & 0xffff;
+    if (kind === 12) out.set(id, vlen);
+    at += 12 + (fixed[kind] ?? 0) + (perMember[kind] ?? 0) * vlen;
+  }
+  return out;
+}
+
+/** The case's func_info as the verifier takes it (`insnOff`, BTF `linkage`), when it was loaded with one. */
+export function caseFuncInfo(c: { func_info_hex?: string; func_info_rec_size?: number; prog_btf?: unknown }, blobs: Readonly<Record<string, string>>):
+  { insnOff: number; linkage: number }[] | undefined {
+  const hex = c.func_info_hex;
+  const blobHex = typeof c.prog_btf === 'string' ? blobs[c.prog_btf] : undefined;
+  if (hex === undefined || blobHex === undefined) return undefined;
+  const linkage = funcLinkages(hexToBytes(blobHex.match(/.{1,16}/g) ?? []));
+  const rec = hexToBytes(hex.match(/.{1,16}/g) ?? []);
+  const v = new DataView(rec.buffer);
+  const size = c.func_info_rec_size ?? 8;
+  const out: { insnOff: number; linkage: number }[] = [];
+  for (let at = 0; at + 8 <= rec.length; at += size) out.push({ insnOff: v.getUint32(at, true), linkage: linkage.get(v.getUint32(at + 4, true)) ?? 0 });
+  return out;
+}
+
+/** Every case of `corpus/verifier/<dir>/*.json` with its file's BTF blobs. */
+// The case type is the caller's view of the JSON, as in casesIn.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+export function* casesWithBlobs<C>(root: string, dir: string): Generator<{ c: C; blobs: Readonly<Record<string, string>> }> {
+  for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort()) {
+    const d = JSON.parse(readFileSync(join(root, dir, file), 'utf8')) as { cases: C[]; btf_blobs?: Record<string, string> };
+    for (const c of d.cases) yield { c, blobs: d.btf_blobs ?? {} };
+  }
 }

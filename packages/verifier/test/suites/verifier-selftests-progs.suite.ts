@@ -1,12 +1,12 @@
 // Verdict agreement with the real 6.18 kernel on the progs/ verifier selftests that the main suite
 // skips only because libbpf loaded them with program BTF (func_info/line_info) or plain maps:
-// the BTF is not given to the verifier (it does not use it yet), maps are created with the types
+// the BTF is given to the verifier only as func_info (function starts and linkage), maps are created with the types
 // and sizes libbpf used and their fds patched in as `map_relocs` says. Cases needing BTF-typed map
 // values, kfuncs/ksyms, attach targets, auxiliary programs or dropped capabilities stay out.
 import { SuiteTally, sharedPath, type SuiteResult } from '@bpfkit/corpus';
 import type { VerifierMap } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
-import { casesIn, hasVerdict, hexToBytes, verdictMismatch, type CaseCore } from './verdict.js';
+import { caseFuncInfo, casesWithBlobs, hasVerdict, hexToBytes, verdictMismatch, type CaseCore } from './verdict.js';
 
 interface CorpusMap {
   id: string; map_type_num: number; key_size: number; value_size: number; max_entries: number; map_flags: number;
@@ -20,6 +20,8 @@ interface CorpusCase extends CaseCore {
   attach_btf?: unknown;
   aux_progs?: unknown[];
   caps_drop?: unknown;
+  func_info_hex?: string;
+  func_info_rec_size?: number;
 }
 
 const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null);
@@ -52,11 +54,12 @@ export default async function run(): Promise<SuiteResult | undefined> {
   if (root === undefined) return undefined;
   const verifier = createVerifier({ progTypes: createProgTypes() });
   const tally = new SuiteTally('verifier-selftests-progs');
-  for (const c of casesIn<CorpusCase>(root, 'progs')) {
+  for (const { c, blobs } of casesWithBlobs<CorpusCase>(root, 'progs')) {
     if (!runnable(c)) { tally.skip(); continue; }
     tally.check(c.id, () => {
       const { insns, maps } = patch(c);
-      return verdictMismatch(verifier, c, insns, maps);
+      // The func_info libbpf passed (callbacks need it), with each function's linkage from the program BTF.
+      return verdictMismatch(verifier, c, insns, maps, caseFuncInfo(c, blobs));
     });
   }
   await Promise.resolve();

@@ -1,0 +1,101 @@
+// Callbacks (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain) against what the real 6.18
+// verifier answered for the same programs, loaded with BTF func_info (main global, callback static).
+import test from 'ava';
+import { isBpfError, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
+import { createProgTypes, createVerifier, type VerifierRequestWithBtf } from '@bpfkit/verifier';
+
+const verifier = createVerifier({ progTypes: createProgTypes() });
+const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
+
+function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): number[] {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setUint8(0, code); b.setUint8(1, (src << 4) | dst); b.setInt16(2, off, true); b.setInt32(4, imm, true);
+  return [...new Uint8Array(b.buffer)];
+}
+const mov = (d: number, imm: number): number[] => insn(0xb7, d, 0, 0, imm);
+const exit = insn(0x95);
+const ret0 = [mov(0, 0), exit];
+const ldMap = (d: number, fd: number): number[][] => [insn(0x18, d, 1, 0, fd), insn(0)];
+const ldFunc = (d: number, rel: number): number[][] => [insn(0x18, d, 4, 0, rel), insn(0)];
+
+/** main: args, r2 = &callback, call helper, r0 = 0, exit; then the callback. */
+function withCallback(args: number[][], helper: number, callback: number[][]): { insns: number[][]; cb: number } {
+  const head = [...args];
+  const at = head.length;
+  const main = [...head, ...ldFunc(2, 0), insn(0x85, 0, 0, 0, helper), ...ret0];
+  const cb = main.length;
+  main[at] = insn(0x18, 2, 4, 0, cb - at - 1);
+  return { insns: [...main, ...callback], cb };
+}
+function run(p: { insns: number[][]; cb: number }, opts: { maps?: VerifierMap[]; funcInfo?: boolean } = {}): { code: string; last: string; processed: number } {
+  const maps = new Map((opts.maps ?? []).map((m) => [m.fd, m]));
+  const req: VerifierRequestWithBtf = {
+    progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
+    logLevel: 1, logSize: 1 << 20, privileges: root, maps,
+    ...(opts.funcInfo === false ? {} : { funcInfo: [{ insnOff: 0, linkage: 1 }, { insnOff: p.cb, linkage: 0 }] }),
+  };
+  try {
+    const r = verifier.verify(req);
+    return { code: 'ok', last: '', processed: r.stats.insnProcessed };
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    const lines = (e.log ?? '').trim().split('\n');
+    return { code: e.code, last: lines[lines.length - 2] ?? '', processed: Number(/processed (\d+)/.exec(e.log ?? '')?.[1] ?? -1) };
+  }
+}
+const map = (mapType: number, keySize: number, valueSize: number, maxEntries: number): VerifierMap =>
+  ({ fd: 100, mapType, keySize, valueSize, maxEntries, mapFlags: 0, isMapInMap: false });
+
+// bpf_loop(nr, cb, ctx=NULL, 0)
+const loop = (nr: number, cb: number[][], ctx: number[][] = [mov(3, 0)]): { insns: number[][]; cb: number } =>
+  withCallback([mov(1, nr), ...ctx, mov(4, 0)], 181, cb);
+// fp-8 = 0; bpf_loop(nr, cb, &fp-8, 0); cb: *(u64 *)ctx += 1
+const counter = (nr: number): { insns: number[][]; cb: number } => withCallback(
+  [insn(0x7a, 10, 0, -8, 0), mov(1, nr), insn(0xbf, 3, 10), insn(0x07, 3, 0, 0, -8), mov(4, 0)], 181,
+  [insn(0x79, 1, 2), insn(0x07, 1, 0, 0, 1), insn(0x7b, 2, 1), ...ret0]);
+// bpf_for_each_map_elem(map, cb, NULL, 0)
+const forEach = (cb: number[][], helper = 164): { insns: number[][]; cb: number } => withCallback([...ldMap(1, 100), mov(3, 0), mov(4, 0)], helper, cb);
+
+test('bpf_loop: the callback is visited and the program accepted (10 insns, as 6.18)', (t) => {
+  t.like(run(loop(2, ret0)), { code: 'ok', processed: 10 });
+});
+
+test('a callback address without BTF func_info is EINVAL "missing btf func_info"', (t) => {
+  t.like(run(loop(2, ret0), { funcInfo: false }), { code: 'EINVAL', last: 'missing btf func_info', processed: 4 });
+});
+
+test('bpf_loop: a counter in the caller\'s stack converges as on 6.18 (processed 17 / 23 / 23 insns)', (t) => {
+  t.is(run(counter(1)).processed, 17);
+  t.is(run(counter(3)).processed, 23);
+  t.is(run(counter(100)).processed, 23);
+});
+
+test('bpf_loop: a callback returning its index is EINVAL with the 6.18 range message', (t) => {
+  t.like(run(loop(5, [insn(0xbf, 0, 1), exit])), {
+    code: 'EINVAL', last: 'At callback return the register R0 has unknown scalar value should have been in [0, 1]',
+  });
+});
+
+test('bpf_loop: a scalar ctx is EACCES "R3 type=scalar expected=fp"', (t) => {
+  t.like(run(loop(5, ret0, [mov(3, 7)])), { code: 'EACCES', last: 'R3 type=scalar expected=fp' });
+});
+
+test('for_each_map_elem: key and value are readable (13 insns), the key is read-only and key_size long', (t) => {
+  const maps = [map(2, 4, 8, 4)];
+  t.like(run(forEach([insn(0x61, 0, 2), insn(0x79, 0, 3), insn(0x7b, 3, 0), ...ret0]), { maps }), { code: 'ok', processed: 13 });
+  t.like(run(forEach([insn(0x79, 0, 2), ...ret0]), { maps }), { code: 'EACCES', last: 'R2 min value is outside of the allowed memory range' });
+  t.like(run(forEach([insn(0x62, 2, 0, 0, 1), ...ret0]), { maps }), { code: 'EACCES', last: 'write to change key R2 not allowed' });
+});
+
+test('for_each_map_elem: callback return value and map type checks', (t) => {
+  const maps = [map(2, 4, 8, 4)];
+  t.like(run(forEach([mov(0, 2), exit]), { maps }), { code: 'EINVAL', last: 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]' });
+  t.like(run(forEach([exit]), { maps }), { code: 'EACCES', last: 'R0 not a scalar value' });
+  t.like(run(forEach(ret0), { maps: [map(27, 0, 0, 4096)] }), { code: 'ENOTSUPP', last: 'callback function not allowed for map', processed: 5 });
+});
+
+test('user_ringbuf_drain: the callback gets a dynptr it cannot dereference', (t) => {
+  const maps = [map(31, 0, 0, 4096)];
+  t.like(run(forEach(ret0, 209), { maps }), { code: 'ok', processed: 10 });
+  t.like(run(forEach([insn(0x79, 0, 1), ...ret0], 209), { maps }), { code: 'EACCES', last: "R1 invalid mem access 'dynptr_ptr'" });
+});
