@@ -5,7 +5,8 @@ const CHILD = new URL('./support/token-child.js', import.meta.url).pathname;
 const OBJECT = new URL('../../../examples/xdp_firewall.o', import.meta.url).pathname;
 // A TCP SYN from 10.0.0.1 to port 8080 (examples/tools/packets.mjs tcp_syn_8080).
 const SYN_8080 = '02000000000b02000000000a08004500002800010000400666cd0a0000010a0000029c401f9000000001000000005002faf0e51d0000';
-const DELEGATE = { cmds: 'map_create:prog_load:btf_load', maps: 'hash:array', progs: 'xdp', attachs: 'any' };
+// libbpf probes features through the token with socket filters (FEAT_PROG_NAME, FEAT_GLOBAL_DATA): without them global data is not created.
+const DELEGATE = { cmds: 'map_create:prog_load:btf_load', maps: 'hash:array', progs: 'xdp:socket_filter', attachs: 'any' };
 
 const available = delegationAvailability();
 const real = available.available ? test.serial : test.skip;

@@ -11,7 +11,8 @@ const BPF_PSEUDO_FUNC = 4;
 export type PendingRef =
   | { readonly slot: number; readonly kind: 'map'; readonly map: string }
   | { readonly slot: number; readonly kind: 'data'; readonly section: string; readonly offset: number }
-  | { readonly slot: number; readonly kind: 'extern'; readonly extern: string; readonly call: boolean };
+  | { readonly slot: number; readonly kind: 'extern'; readonly extern: string; readonly call: boolean }
+  | { readonly slot: number; readonly kind: 'arena'; readonly offset: number };
 
 /** A program with its subprograms appended and calls fixed (libbpf's `bpf_object__reloc_code`). */
 export interface AssembledProgram {
@@ -84,7 +85,7 @@ export function assembleProgram(prog: ProgramSpec, index: FunctionIndex): Assemb
         if (r.kind === 'map') refs.push({ slot: at, kind: 'map', map: r.map });
         else if (r.kind === 'data') refs.push({ slot: at, kind: 'data', section: r.section, offset: r.offset });
         else if (r.kind === 'extern') refs.push({ slot: at, kind: 'extern', extern: r.extern, call: insn.code === BPF_CALL });
-        else throw new BpfError('EOPNOTSUPP', 'libbpf:arena', `prog '${prog.name}': insn ${String(at)} refers to an __arena global; arenas are not supported by the loader yet`);
+        else refs.push({ slot: at, kind: 'arena', offset: r.offset });
         continue;
       }
       if (target === undefined) continue;

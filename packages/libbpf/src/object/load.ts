@@ -11,7 +11,11 @@ import { fillKconfig, resolveKsym, type KsymResolution } from './externs.js';
 import type { BpfMap } from './map.js';
 import type { BpfObject } from './object.js';
 import { loadProgram } from './prog-load.js';
+import { createStructOpsMap, initKernStructOps, isStructOpsMap, prepareStructOpsValues, requireStructOpsBtf } from './struct-ops.js';
 import { findVmlinuxBtf } from './target-btf.js';
+import { initArenaMap } from './arena.js';
+import { downgradeBtf } from './btf-downgrade.js';
+import { objectFeatures, sanitizeInternalMapFlags } from './probes.js';
 
 /** What `load` did, for reports (`bpfkit object run`). @example obj.loadReport; // { ok: false, errnoName: 'EACCES', failedProgram: 'xdp_prog', … } */
 export interface LoadReport {
@@ -50,6 +54,7 @@ export function loadObject(obj: BpfObject): LoadReport {
   try {
     const target = (): Btf => obj.targetBtf(() => findVmlinuxBtf(obj.host, obj.tokenFd));
     const ksyms = resolveExterns(obj, target);
+    initKernStructOps(obj, target);
     const assembled = new Map<string, AssembledProgram>();
     const coreLogs = new Map<string, readonly string[]>();
     for (const p of obj.programs) {
@@ -63,6 +68,7 @@ export function loadObject(obj: BpfObject): LoadReport {
       assembled.set(p.name, a);
     }
     btfError = loadBtf(obj);
+    requireStructOpsBtf(obj, btfError);
     createMaps(obj);
     for (const p of obj.programs) {
       const a = assembled.get(p.name);
@@ -72,6 +78,7 @@ export function loadObject(obj: BpfObject): LoadReport {
       failedProgram = null;
     }
     fillProgArrays(obj);
+    prepareStructOpsValues(obj);
   } catch (e) {
     obj.loadReport = report(false, e);
     throw e;
@@ -107,11 +114,12 @@ function resolveExterns(obj: BpfObject, target: () => Btf): Map<string, KsymReso
 function loadBtf(obj: BpfObject): string | undefined {
   const btf = obj.spec.btf;
   if (btf === undefined) return undefined;
+  if (!objectFeatures(obj).supports('BTF')) return `${objectFeatures(obj).errorOf('BTF') ?? 'EOPNOTSUPP'}: the BTF probe failed (FEAT_BTF), BTF not loaded`;
   try {
-    const bytes = sanitizeObjectBtf(encodeBtf(btf), obj.elf, {
+    const bytes = downgradeBtf(sanitizeObjectBtf(encodeBtf(btf), obj.elf, {
       offsets: new Map((obj.kconfigLayout?.slots ?? []).map((s) => [s.name, s.offset])),
       size: obj.kconfigLayout?.size ?? 0,
-    });
+    }), objectFeatures(obj));
     obj.btfFd = bpfBtfLoad(obj.host, bytes, obj.tokenFd === undefined ? {} : { tokenFd: obj.tokenFd });
     return undefined;
   } catch (e) {
@@ -128,7 +136,8 @@ function createOne(obj: BpfObject, map: MapDef, name: string, innerMapFd?: numbe
   let maxEntries = map.maxEntries;
   if (map.type === BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = obj.options.possibleCpus ?? 1;
   const base: MapCreateOptions = {
-    mapType: map.type, keySize: map.keySize, valueSize: map.valueSize, maxEntries, mapFlags: map.mapFlags, mapName: name,
+    mapType: map.type, keySize: map.keySize, valueSize: map.valueSize, maxEntries, mapFlags: map.mapFlags,
+    ...(objectFeatures(obj).supports('PROG_NAME') ? { mapName: name } : {}),
     mapExtra: map.mapExtra, numaNode: map.numaNode,
     ...(innerMapFd === undefined ? {} : { innerMapFd }),
     ...(obj.tokenFd === undefined ? {} : { tokenFd: obj.tokenFd }),
@@ -147,6 +156,8 @@ function createOne(obj: BpfObject, map: MapDef, name: string, innerMapFd?: numbe
 function createMaps(obj: BpfObject): void {
   const zero = new Uint8Array(4);
   for (const map of obj.maps) {
+    if (!map.autocreate || (map.internal && !objectFeatures(obj).supports('GLOBAL_DATA'))) continue;
+    if (map.internal) map.mapFlags = sanitizeInternalMapFlags(map.mapFlags, objectFeatures(obj));
     const spec = map.origin.kind === 'user' ? map.origin.spec : undefined;
     let innerFd: number | undefined;
     if (spec?.inner !== undefined) {
@@ -158,10 +169,11 @@ function createMaps(obj: BpfObject): void {
       innerFd = createOne(obj, template, `${map.name}.inner`);
     }
     try {
-      map.fd = createOne(obj, map, map.name, innerFd);
+      map.fd = isStructOpsMap(map) ? createStructOpsMap(obj, map, objectFeatures(obj).supports('PROG_NAME') ? map.name : undefined) : createOne(obj, map, map.name, innerFd);
     } finally {
       if (innerFd !== undefined) obj.host.close(innerFd);
     }
+    initArenaMap(obj, map);
     if (map.internal && map.initialValue !== undefined) {
       bpfMapUpdateElem(obj.host, map.fd, zero, map.initialValue, 0);
       if (map.origin.kind === 'kconfig' || (map.origin.kind === 'data' && map.origin.sectionKind === 'rodata')) {

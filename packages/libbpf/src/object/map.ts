@@ -7,6 +7,7 @@ import {
 import { bpfMapGetInfoByFd, type MapInfo } from '../commands/info.js';
 import type { LibbpfHost } from '../host.js';
 import { mapTypeStr } from './names.js';
+import { attachStructOps, type StructOpsLink } from './struct-ops.js';
 
 const PERCPU_TYPES = new Set<number>([
   BpfMapType.BPF_MAP_TYPE_PERCPU_HASH, BpfMapType.BPF_MAP_TYPE_PERCPU_ARRAY, BpfMapType.BPF_MAP_TYPE_LRU_PERCPU_HASH,
@@ -58,6 +59,8 @@ export class BpfMap {
   btfValueTypeId: number;
   /** The contents an internal map is created with (globals write here before load). */
   readonly initialValue: Uint8Array | undefined;
+  /** libbpf `bpf_map__set_autocreate`: false skips creating it (programs that use it get poisoned loads). */
+  autocreate = true;
   /** The fd after load, else -1. */
   fd = -1;
   /** True once BPF_MAP_FREEZE ran (`.rodata`, `.kconfig`, or `freeze()`). */
@@ -161,6 +164,11 @@ export class BpfMap {
   /** BPF_OBJ_GET_INFO_BY_FD on the map (its id, for map-in-map values). @example map.info().id */
   info(): MapInfo {
     return bpfMapGetInfoByFd(this.#ctx.host, this.#fd());
+  }
+
+  /** libbpf `bpf_map__attach_struct_ops`: registers a loaded struct_ops map (a BPF link for `.struct_ops.link`). @example const link = obj.map('ops').attachStructOps(); link.detach(); */
+  attachStructOps(): StructOpsLink {
+    return attachStructOps(this.#ctx.host, this);
   }
 
   /** BPF_MAP_FREEZE. @example map.freeze(); */

@@ -6,6 +6,9 @@ import { bpfProgGetInfoByFd } from '../commands/info.js';
 import { BPF_LOG_BUF_SIZE, bpfProgLoad, type ExtRecords, type ProgLoadOptions } from '../commands/prog.js';
 import type { AssembledProgram } from './assemble.js';
 import type { KsymResolution } from './externs.js';
+import { structOpsAttachBtfId } from './struct-ops.js';
+import { arenaDataOffset } from './arena.js';
+import { objectFeatures, poisonMapLdimm64 } from './probes.js';
 import type { BpfObject } from './object.js';
 import type { BpfProgram, LoadRecord, MapRef } from './program.js';
 
@@ -39,15 +42,30 @@ function patch(obj: BpfObject, prog: BpfProgram, a: AssembledProgram, ksyms: Rea
     if (r.kind === 'map') {
       const m = obj.maps.find((x) => !x.internal && x.name === r.map);
       if (m === undefined) throw new BpfError('ENOENT', 'libbpf:no-map', `prog '${prog.name}': reference to unknown map '${r.map}'`);
+      if (m.fd < 0) {
+        for (const c of [code, noFds]) poisonMapLdimm64(c, r.slot, obj.maps.indexOf(m));
+        continue;
+      }
       setLd(code, r.slot, BPF_PSEUDO_MAP_FD, m.fd, 0);
       setLd(noFds, r.slot, BPF_PSEUDO_MAP_FD, 0, 0);
       mapRefs.push({ insn: r.slot, kind: 'map_fd', map: m.name });
     } else if (r.kind === 'data') {
       const m = obj.maps.find((x) => x.origin.kind === 'data' && x.realName === r.section);
       if (m === undefined) throw new BpfError('ENOENT', 'libbpf:no-map', `prog '${prog.name}': reference to section '${r.section}', which has no map`);
+      if (m.fd < 0) {
+        for (const c of [code, noFds]) poisonMapLdimm64(c, r.slot, obj.maps.indexOf(m));
+        continue;
+      }
       setLd(code, r.slot, BPF_PSEUDO_MAP_VALUE, m.fd, r.offset);
       setLd(noFds, r.slot, BPF_PSEUDO_MAP_VALUE, 0, r.offset);
       mapRefs.push({ insn: r.slot, kind: 'map_value', map: m.name, valueOff: r.offset });
+    } else if (r.kind === 'arena') {
+      const m = obj.maps.find((x) => x.name === obj.spec.arena?.map);
+      if (m === undefined) throw new BpfError('ENOENT', 'libbpf:no-map', `prog '${prog.name}': bad arena data relocation at insn ${String(r.slot)}, no arena maps defined`);
+      const off = r.offset + arenaDataOffset(obj);
+      setLd(code, r.slot, BPF_PSEUDO_MAP_VALUE, m.fd, off);
+      setLd(noFds, r.slot, BPF_PSEUDO_MAP_VALUE, 0, off);
+      mapRefs.push({ insn: r.slot, kind: 'map_value', map: m.name, valueOff: off });
     } else {
       const slot = obj.kconfigLayout?.slots.find((s) => s.name === r.extern);
       if (slot !== undefined) {
@@ -165,7 +183,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
   const lineInfo = btf === undefined ? undefined : lineInfoRecords(a.lineInfo, offsets);
   let attach: number | undefined;
   try {
-    attach = attachBtfId(prog, target);
+    attach = structOpsAttachBtfId(prog) ?? attachBtfId(prog, target);
   } catch (e) {
     prog.loadRecord = record({ loaded: false, log: '', errno: errnoName(e) });
     throw e;
@@ -174,7 +192,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
   const logLevel = prog.logLevel ?? obj.options.logLevel ?? 0;
   const opts: ProgLoadOptions = {
     progType: prog.progType, insns: p.code, license: obj.spec.license, expectedAttachType: prog.expectedAttachType,
-    progName: prog.name, progFlags: flags, kernVersion: obj.spec.kernelVersion,
+    ...(objectFeatures(obj).supports('PROG_NAME') ? { progName: prog.name } : {}), progFlags: flags, kernVersion: obj.spec.kernelVersion,
     ...(obj.btfFd === undefined ? {} : { progBtfFd: obj.btfFd }),
     ...(funcInfo === undefined ? {} : { funcInfo }),
     ...(lineInfo === undefined ? {} : { lineInfo }),
