@@ -102,3 +102,12 @@ export function* casesWithBlobs<C>(root: string, dir: string): Generator<{ c: C;
     for (const c of d.cases) yield { c, blobs: d.btf_blobs ?? {} };
   }
 }
+
+/** A classic case's func_info (`func_info` records against its `btf` blob), when it has one. */
+export function classicFuncInfo(c: { btf?: unknown; func_info?: unknown }): { insnOff: number; linkage: number }[] | undefined {
+  const btf = c.btf as { hex?: string } | null | undefined;
+  const recs = c.func_info as { insn_off: number; type_id: number }[] | null | undefined;
+  if (typeof btf?.hex !== 'string' || !Array.isArray(recs) || recs.length === 0) return undefined;
+  const linkage = funcLinkages(hexToBytes(btf.hex.match(/.{1,16}/g) ?? []));
+  return recs.map((r) => ({ insnOff: r.insn_off, linkage: linkage.get(r.type_id) ?? 0 }));
+}
