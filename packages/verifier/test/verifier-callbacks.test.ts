@@ -99,3 +99,16 @@ test('user_ringbuf_drain: the callback gets a dynptr it cannot dereference', (t)
   t.like(run(forEach(ret0, 209), { maps }), { code: 'ok', processed: 10 });
   t.like(run(forEach([insn(0x79, 0, 1), ...ret0], 209), { maps }), { code: 'EACCES', last: "R1 invalid mem access 'dynptr_ptr'" });
 });
+
+test('find_vma and timer_set_callback need BTF pointers / BTF map values: refused as 6.18 refuses them here', (t) => {
+  // r2 = 0; r3 = &cb; r4 = 0; r5 = 0; call find_vma (r1 is the ctx)
+  const fvProg = { insns: [mov(2, 0), insn(0x18, 3, 4, 0, 6), insn(0), mov(4, 0), mov(5, 0), insn(0x85, 0, 0, 0, 180), ...ret0, ...ret0], cb: 8 };
+  t.like(run(fvProg), { code: 'EACCES', last: 'R1 type=ctx expected=ptr_, trusted_ptr_, rcu_ptr_', processed: 5 });
+  // fp-4 = 0; r0 = lookup(map, fp-4); if r0 == 0 goto out; r1 = r0; r2 = &cb; call timer_set_callback
+  const timer = {
+    insns: [insn(0x62, 10, 0, -4, 0), insn(0xbf, 2, 10), insn(0x07, 2, 0, 0, -4), ...ldMap(1, 100), insn(0x85, 0, 0, 0, 1),
+      insn(0x15, 0, 0, 4, 0), insn(0xbf, 1, 0), insn(0x18, 2, 4, 0, 4), insn(0), insn(0x85, 0, 0, 0, 170), ...ret0, ...ret0],
+    cb: 13,
+  };
+  t.like(run(timer, { maps: [map(2, 4, 16, 1)] }), { code: 'EINVAL', last: "map '' has to have BTF in order to use bpf_timer", processed: 9 });
+});

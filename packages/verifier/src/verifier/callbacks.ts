@@ -54,6 +54,8 @@ function calleeArgs(env: VerifierEnv, helper: number, caller: FrameState, map: V
  */
 export function pushCallback(env: VerifierEnv, state: VState, pc: number, helper: number, subprog: number, map: VerifierMap | undefined): void {
   const caller = env.frame(state);
+  // The helper's prototype checked that a func pointer was passed.
+  if (subprog < 0 || subprog >= env.subprogs.length - 1) throw new Error('verifier: callback without a subprogram');
   const args = calleeArgs(env, helper, caller, map);
   if (state.frames.length >= MAX_CALL_FRAMES) {
     fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep`);

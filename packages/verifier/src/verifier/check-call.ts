@@ -258,6 +258,12 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'map':
       expect(reg.type === 'map_ptr', 'map_ptr');
       return undefined;
+    case 'timer':
+      expect(reg.type === 'map_value', 'map_value');
+      return fail(env.log, 'EINVAL', 'timer-no-btf', "map '' has to have BTF in order to use bpf_timer");
+    case 'btf_id':
+      expect(false, 'ptr_, trusted_ptr_, rcu_ptr_');
+      return undefined;
     case 'func':
       expect(reg.type === 'func', 'func');
       checkPtrOffReg(env, regno, reg);

@@ -4,7 +4,7 @@ import { bpfFuncId } from '@bpfkit/uapi';
 export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
   | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null'
-  | 'func' | 'stack_or_null';
+  | 'func' | 'stack_or_null' | 'btf_id' | 'timer';
 /** Return kinds (subset). */
 export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
@@ -84,6 +84,13 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   loop: { args: ['anything', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
   for_each_map_elem: { args: ['map', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
   user_ringbuf_drain: { args: ['map', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
+  // Its task argument is a BTF pointer, which this verifier does not produce: every call is refused as the kernel refuses non-BTF pointers.
+  find_vma: { args: ['btf_id', 'anything', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
+  // A bpf_timer lives in a map value described by BTF, which the maps here never have: refused at the timer argument.
+  timer_init: { args: ['timer', 'map', 'anything'], ret: 'integer' },
+  timer_set_callback: { args: ['timer', 'func'], ret: 'integer' },
+  timer_start: { args: ['timer', 'anything', 'anything'], ret: 'integer' },
+  timer_cancel: { args: ['timer'], ret: 'integer' },
 };
 
 const byId = new Map<number, HelperProto>();
