@@ -14,3 +14,4 @@ export { RingBuffer, type RingBufferHost } from './ringbuf.js';
 export { structOpsValue, isStructOpsMap, type StructOpsLink } from './object/struct-ops.js';
 export { arenaMapping, arenaDataOffset } from './object/arena.js';
 export { FeatureProbes, objectFeatures, type KernFeature } from './object/probes.js';
+export { downgradeBtf } from './object/btf-downgrade.js';

@@ -49,3 +49,28 @@ export function initArenaMap(obj: BpfObject, map: BpfMap): void {
 export function arenaMapping(map: BpfMap): MemoryMapping | undefined {
   return mappings.get(map);
 }
+
+/** A host that can also `munmap()` (the simulated `Task`, `@bpfkit/linux`). */
+interface Unmapper {
+  munmap(mapping: MemoryMapping): void;
+}
+
+function canUnmap(host: object): host is Unmapper {
+  return typeof (host as Partial<Unmapper>).munmap === 'function';
+}
+
+/**
+ * Drops the arena mappings of an object's maps (libbpf unmaps them when the object is
+ * unloaded), when the host can munmap.
+ *
+ * @example
+ * releaseArenaMappings(obj); // from close()
+ */
+export function releaseArenaMappings(obj: BpfObject): void {
+  for (const map of obj.maps) {
+    const m = mappings.get(map);
+    if (m === undefined) continue;
+    mappings.delete(map);
+    if (canUnmap(obj.host)) obj.host.munmap(m);
+  }
+}

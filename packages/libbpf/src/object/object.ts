@@ -6,6 +6,7 @@ import { checkKeys } from '../commands/map.js';
 import type { LibbpfHost } from '../host.js';
 import { prepareToken, resolveTokenPath } from '../token.js';
 import { kernelVersionCode, layoutKconfig, type KconfigLayoutResult } from './externs.js';
+import { releaseArenaMappings } from './arena.js';
 import { GlobalData } from './globals.js';
 import { loadObject, type LoadReport } from './load.js';
 import type { BpfMap } from './map.js';
@@ -172,6 +173,7 @@ export class BpfObject {
       close(p.fd);
       p.fd = -1;
     }
+    releaseArenaMappings(this);
     for (const m of this.maps) {
       close(m.fd);
       m.fd = -1;

@@ -2,12 +2,13 @@ import { isBpfError } from '@bpfkit/kernel-api';
 import { BPF_F_MMAPABLE, BpfMapType, BpfProgType, type ErrnoName } from '@bpfkit/uapi';
 import { bpfBtfLoad } from '../commands/btf.js';
 import { bpfMapCreate } from '../commands/map.js';
-import { bpfProgLoad } from '../commands/prog.js';
+import { bpfProgBindMap, bpfProgLoad } from '../commands/prog.js';
 import type { LibbpfHost } from '../host.js';
+import type { BpfMap } from './map.js';
 
 /** The libbpf `FEAT_*` probes that change what an object load submits. */
 export type KernFeature =
-  | 'PROG_NAME' | 'GLOBAL_DATA' | 'ARRAY_MMAP' | 'LDIMM64_FULL_RANGE_OFF'
+  | 'PROG_NAME' | 'GLOBAL_DATA' | 'ARRAY_MMAP' | 'LDIMM64_FULL_RANGE_OFF' | 'PROG_BIND_MAP'
   | 'BTF' | 'BTF_FUNC' | 'BTF_GLOBAL_FUNC' | 'BTF_DATASEC' | 'BTF_FLOAT' | 'BTF_DECL_TAG' | 'BTF_TYPE_TAG' | 'BTF_ENUM64';
 
 const KIND = { INT: 1, PTR: 2, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19 } as const;
@@ -104,9 +105,9 @@ export class FeatureProbes {
     return this.#tokenFd === undefined ? {} : { tokenFd: this.#tokenFd };
   }
 
-  #closing<T>(fd: number, fn: () => T): T {
+  #closing<T>(fd: number, fn: (fd: number) => T): T {
     try {
-      return fn();
+      return fn(fd);
     } finally {
       this.#host.close(fd);
     }
@@ -130,6 +131,13 @@ export class FeatureProbes {
             progType: BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER, license: 'GPL', ...this.#token(),
             insns: insns(...ldMapValue(map, 16), [0x7a, 1, 0, 42], MOV_R0_0, EXIT),
           }).fd, () => true));
+        case 'PROG_BIND_MAP':
+          return this.#withArray('libbpf_det_bind', 32, (map) => this.#closing(bpfProgLoad(this.#host, {
+            progType: BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER, license: 'GPL', insns: insns(MOV_R0_0, EXIT), ...this.#token(),
+          }).fd, (prog) => {
+            bpfProgBindMap(this.#host, prog, map);
+            return true;
+          }));
         case 'LDIMM64_FULL_RANGE_OFF':
           return this.#withArray('arr', 1, (map) => this.#fullRangeOff(map));
         default:
@@ -182,6 +190,26 @@ export function objectFeatures(obj: { readonly host: LibbpfHost; readonly tokenF
     perObject.set(obj, f);
   }
   return f;
+}
+
+/**
+ * What libbpf does after each program load when the object has `.rodata` and the kernel has
+ * BPF_PROG_BIND_MAP: binds every created `.rodata` map to the program; a failure is only a warning.
+ *
+ * @example
+ * bindRodata(obj, prog.fd);
+ */
+export function bindRodata(obj: { readonly host: LibbpfHost; readonly tokenFd: number | undefined; readonly maps: readonly BpfMap[] }, progFd: number): void {
+  const rodata = obj.maps.filter((m) => m.origin.kind === 'data' && m.origin.sectionKind === 'rodata');
+  if (rodata.length === 0 || !objectFeatures(obj).supports('PROG_BIND_MAP')) return;
+  for (const m of rodata) {
+    if (m.fd < 0) continue;
+    try {
+      bpfProgBindMap(obj.host, progFd, m.fd);
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+    }
+  }
 }
 
 /** libbpf's `bpf_object__sanitize_maps`: internal maps lose `BPF_F_MMAPABLE` without ARRAY_MMAP. @example sanitizeMapFlags(flags, features); */

@@ -8,7 +8,7 @@ import type { AssembledProgram } from './assemble.js';
 import type { KsymResolution } from './externs.js';
 import { structOpsAttachBtfId } from './struct-ops.js';
 import { arenaDataOffset } from './arena.js';
-import { objectFeatures, poisonMapLdimm64 } from './probes.js';
+import { bindRodata, objectFeatures, poisonMapLdimm64 } from './probes.js';
 import type { BpfObject } from './object.js';
 import type { BpfProgram, LoadRecord, MapRef } from './program.js';
 
@@ -177,7 +177,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
   const record = (fields: Partial<LoadRecord> & { loaded: boolean; log: string }): LoadRecord => ({
     insns: p.code, insnsNoFds: p.noFds, insnCnt: p.code.length / 8, mapRefs: p.mapRefs, coreLog, lineInfo: a.lineInfo, ...fields,
   });
-  const btf = obj.btfFd !== undefined ? obj.spec.btf : undefined;
+  const btf = obj.btfFd !== undefined && objectFeatures(obj).supports('BTF_FUNC') ? obj.spec.btf : undefined;
   const offsets = btf === undefined ? new Map<string, number>() : strOffsets(btf);
   const funcInfo = btf === undefined ? undefined : funcInfoRecords(a);
   const lineInfo = btf === undefined ? undefined : lineInfoRecords(a.lineInfo, offsets);
@@ -193,7 +193,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
   const opts: ProgLoadOptions = {
     progType: prog.progType, insns: p.code, license: obj.spec.license, expectedAttachType: prog.expectedAttachType,
     ...(objectFeatures(obj).supports('PROG_NAME') ? { progName: prog.name } : {}), progFlags: flags, kernVersion: obj.spec.kernelVersion,
-    ...(obj.btfFd === undefined ? {} : { progBtfFd: obj.btfFd }),
+    ...(obj.btfFd === undefined || btf === undefined ? {} : { progBtfFd: obj.btfFd }),
     ...(funcInfo === undefined ? {} : { funcInfo }),
     ...(lineInfo === undefined ? {} : { lineInfo }),
     ...(attach === undefined ? {} : { attachBtfId: attach }),
@@ -203,6 +203,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
   try {
     const res = bpfProgLoad(obj.host, { ...opts, logLevel, ...(logLevel === 0 ? {} : { logSize: BPF_LOG_BUF_SIZE }) });
     prog.fd = res.fd;
+    bindRodata(obj, res.fd);
     const verifiedInsns = verifiedOf(obj, res.fd);
     prog.loadRecord = record({ loaded: true, log: res.log, ...(verifiedInsns === undefined ? {} : { verifiedInsns }) });
     return;
@@ -215,6 +216,7 @@ export function loadProgram(obj: BpfObject, prog: BpfProgram, a: AssembledProgra
     const res = bpfProgLoad(obj.host, { ...opts, logLevel: 1, logSize: BPF_LOG_BUF_SIZE });
     // Loaded on the retry: keep it, as libbpf does.
     prog.fd = res.fd;
+    bindRodata(obj, res.fd);
     const verifiedInsns = verifiedOf(obj, res.fd);
     prog.loadRecord = record({
       loaded: true, log: res.log, ...(firstLog === undefined ? {} : { firstLog }), ...(verifiedInsns === undefined ? {} : { verifiedInsns }),

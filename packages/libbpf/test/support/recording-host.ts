@@ -6,6 +6,8 @@ import type { LibbpfHost } from '@bpfkit/libbpf';
 export interface Call {
   readonly cmd: number;
   readonly attr: Uint8Array;
+  /** For BPF_BTF_LOAD: the raw BTF, read when the call was made. */
+  readonly btf?: Uint8Array;
 }
 
 /** A refusal rule: the errno to fail the call with, or undefined to pass it on. */
@@ -20,7 +22,7 @@ export function recordingHost(task: Task, refuse?: Refuse, mmap?: LibbpfHost['mm
   const host: LibbpfHost = {
     memory: task.memory,
     bpf(cmd, attr) {
-      calls.push({ cmd, attr: attr.slice() });
+      calls.push({ cmd, attr: attr.slice(), ...(cmd === BpfCmd.BPF_BTF_LOAD ? { btf: btfOf(host, attr) } : {}) });
       const errno = refuse?.(cmd, attr, host);
       if (errno !== undefined) throw new BpfError(errno, 'test:refused', `refused by the test host (cmd ${String(cmd)})`);
       return task.bpf(cmd, attr);
@@ -39,10 +41,14 @@ export function progNameOf(attr: Uint8Array): string {
   return new TextDecoder().decode(end < 0 ? name : name.subarray(0, end));
 }
 
-/** The BTF kinds (numbers) of the raw BTF a BPF_BTF_LOAD attr points to. */
-export function btfKindsOf(host: LibbpfHost, attr: Uint8Array): number[] {
+/** The raw BTF a BPF_BTF_LOAD attr points to. */
+export function btfOf(host: LibbpfHost, attr: Uint8Array): Uint8Array {
   const a = decodeAttr(BpfCmd.BPF_BTF_LOAD, attr);
-  const raw = host.memory.read(a.btf, a.btf_size);
+  return host.memory.read(a.btf, a.btf_size);
+}
+
+/** The BTF kinds (numbers) of raw BTF. */
+export function btfKinds(raw: Uint8Array): number[] {
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const hdr = v.getUint32(4, true);
   const off = hdr + v.getUint32(8, true);
