@@ -165,10 +165,12 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
 export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSlots: readonly bigint[]): void {
   const last = s.frames.length - 1;
   // Each frame resumes at `pc` (innermost) or after the call it made.
-  const resume = (i: number): number => (i === last ? pc : s.frames[i + 1]?.returnTo ?? pc);
+  // A callback's caller resumes at the helper call itself, which reads its arguments again.
+  const toCall = (i: number): boolean => s.frames[i + 1]?.callback !== undefined;
+  const resume = (i: number): number => (i === last ? pc : (s.frames[i + 1]?.returnTo ?? pc + 1) - (toCall(i) ? 1 : 0));
   s.frames.forEach((f, i) => {
     // A caller's r0-r5 are overwritten by the call before it resumes.
-    const live = i === last ? liveIn[pc] ?? 0x3ff : (liveIn[resume(i)] ?? 0x3ff) & ~0x3f;
+    const live = i === last ? liveIn[pc] ?? 0x3ff : (liveIn[resume(i)] ?? 0x3ff) & (toCall(i) ? 0x3ff : ~0x3f);
     for (let r = 0; r < 10; r++) if ((live & (1 << r)) === 0) f.regs[r] = notInit;
   });
   const reachable = new Set<number>();
