@@ -81,6 +81,11 @@ export class FeatureProbes {
     this.#tokenFd = tokenFd;
   }
 
+  /** The token the probes pass (undefined: none). @example features.tokenFd */
+  get tokenFd(): number | undefined {
+    return this.#tokenFd;
+  }
+
   /** The probes run so far and their results. @example features.results(); // { BTF: true, … } */
   results(): Readonly<Partial<Record<KernFeature, boolean>>> {
     return Object.fromEntries(this.#cache);
@@ -185,7 +190,7 @@ const perObject = new WeakMap<object, FeatureProbes>();
  */
 export function objectFeatures(obj: { readonly host: LibbpfHost; readonly tokenFd: number | undefined }): FeatureProbes {
   let f = perObject.get(obj);
-  if (f === undefined) {
+  if (f === undefined || (obj.tokenFd !== undefined && f.tokenFd !== obj.tokenFd)) {
     f = new FeatureProbes(obj.host, obj.tokenFd);
     perObject.set(obj, f);
   }
