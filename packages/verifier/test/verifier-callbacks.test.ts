@@ -112,3 +112,13 @@ test('find_vma and timer_set_callback need BTF pointers / BTF map values: refuse
   };
   t.like(run(timer, { maps: [map(2, 4, 16, 1)] }), { code: 'EINVAL', last: "map '' has to have BTF in order to use bpf_timer", processed: 9 });
 });
+
+test('an inlined bpf_loop adds three slots to its subprogram\'s stack in the statistics (stack depth 32+0, as 6.18)', (t) => {
+  const p = counter(3);
+  const res = verifier.verify({
+    progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
+    logLevel: 4, logSize: 1 << 20, privileges: root, funcInfo: [{ insnOff: 0, linkage: 1 }, { insnOff: p.cb, linkage: 0 }],
+  } as VerifierRequestWithBtf);
+  t.true(res.log.includes('\nstack depth 32+0\n'));
+  t.is(res.stackDepth, 32);
+});

@@ -70,3 +70,27 @@ export function pushCallback(env: VerifierEnv, state: VState, pc: number, helper
   caller.callbackDepth = 0;
   env.pushStack(cb, env.subprogs[subprog] ?? 0, pc);
 }
+
+/** `update_loop_inline_state`: a bpf_loop call is inlined when every visit passed the same callback and zero flags. */
+export function updateLoopInline(env: VerifierEnv, pc: number, subprog: number, flagsZero: boolean): void {
+  const st = env.loopInline.get(pc);
+  if (st === undefined) env.loopInline.set(pc, { fit: flagsZero, subprog });
+  else if (st.fit) env.loopInline.set(pc, { fit: flagsZero && st.subprog === subprog, subprog });
+}
+
+/**
+ * `optimize_bpf_loop`, after the stack depth check: a subprogram with an inlined bpf_loop call gets three
+ * more 8-byte slots below its (8-aligned) stack, which the stack depth statistics show.
+ */
+export function addLoopInlineStack(env: VerifierEnv): void {
+  const grown = new Set<number>();
+  for (const [pc, st] of env.loopInline) {
+    if (!st.fit) continue;
+    let idx = 0;
+    while (idx + 1 < env.subprogs.length - 1 && (env.subprogs[idx + 1] ?? Infinity) <= pc) idx++;
+    if (grown.has(idx)) continue;
+    grown.add(idx);
+    const depth = env.subprogStack[idx] ?? 0;
+    env.subprogStack[idx] = Math.ceil(depth / 8) * 8 + 24;
+  }
+}

@@ -4,7 +4,7 @@ import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
 import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
-import { pushCallback } from './callbacks.js';
+import { pushCallback, updateLoopInline } from './callbacks.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
@@ -133,7 +133,9 @@ function callbackCall(env: VerifierEnv, state: VState, id: number, map: Verifier
     return;
   }
   // `update_loop_inline_state`: a zero flags argument must stay zero for the call to be inlined.
-  if (regConst(f.regs[4] ?? unknownScalar) === 0n) markChainPrecision(env, state, 4);
+  const flagsZero = regConst(f.regs[4] ?? unknownScalar) === 0n;
+  if (flagsZero && env.loopInline.get(env.insnIdx)?.fit !== false) markChainPrecision(env, state, 4);
+  updateLoopInline(env, env.insnIdx, subprog, flagsZero);
   // The iteration bound decides when the visits stop: it must be exact.
   markChainPrecision(env, state, 1);
   const bound = env.frame(state).regs[1]?.umax ?? 0n;

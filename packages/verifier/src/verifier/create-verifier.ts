@@ -40,7 +40,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);
         const result = checker.run();
         stackDepth = result.stackDepth;
-        subprogStack = Array.from({ length: subprogs.length - 1 }, (_, i) => result.subprogStack[i] ?? 0);
+        subprogStack = result.subprogStack;
       } catch (e) {
         if (!(e instanceof Reject)) throw e;
         failure = e;

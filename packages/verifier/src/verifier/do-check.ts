@@ -1,5 +1,6 @@
 import { formatLogInsn, type Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
+import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
 import { processExit } from './check-exit.js';
@@ -44,6 +45,8 @@ export class Checker {
 
   /** Checkpoints per hash bucket (`explored_states`), newest first. */
   private readonly explored = new Map<number, Checkpoint[]>();
+  /** Instructions some path reached (`insn_aux_data.seen`). */
+  private seen: Uint8Array = new Uint8Array(0);
   private liveIn: Uint16Array = new Uint16Array(0);
   private liveSlots: bigint[] = [];
   private prunePoints: Uint8Array = new Uint8Array(0);
@@ -63,6 +66,7 @@ export class Checker {
   run(): CheckResult {
     const env = this.env;
     const log = env.log;
+    this.seen = new Uint8Array(env.insns.length);
     this.liveIn = computeLiveRegs(env.insns);
     env.liveIn = this.liveIn;
     this.prunePoints = computePrunePoints(env.insns);
@@ -79,6 +83,7 @@ export class Checker {
     let printState = true;
     let from = -1;
     for (;;) {
+      this.seen[pc] = 1;
       if (++env.insnProcessed > COMPLEXITY_LIMIT_INSNS) {
         fail(log, 'E2BIG', 'too-many-insns', `BPF program is too large. Processed ${String(env.insnProcessed)} insn`);
       }
@@ -148,7 +153,11 @@ export class Checker {
       pc = next;
     }
     checkMaxStackDepth(env);
-    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack: env.subprogStack };
+    addLoopInlineStack(env);
+    // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.
+    const all = Array.from({ length: Math.max(env.subprogs.length - 1, 1) }, (_, i) => env.subprogStack[i] ?? 0);
+    const subprogStack = env.privileges.bpfCapable ? all.filter((_, i) => i === 0 || this.seen[env.subprogs[i] ?? 0] === 1) : all;
+    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack };
   }
 
   /** `explored_state`: stored states are hashed by instruction and the innermost frame's call site. */

@@ -34,6 +34,8 @@ export class VerifierEnv {
   /** The history entry of the instruction being checked, if it has one yet (`cur_hist_ent`). */
   curHistEnt: HistEntry | undefined;
 
+  /** bpf_loop calls that can be inlined, by instruction (`insn_aux_data.loop_inline_state`). */
+  readonly loopInline = new Map<number, { fit: boolean; subprog: number }>();
   /** `find_prev_entry`: the newest checkpoint at `pc` still being explored on this path (set by the checker). */
   findPrevEntry: ((state: VState, pc: number) => VState | undefined) | undefined;
 
