@@ -44,6 +44,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       } catch (e) {
         if (!(e instanceof Reject)) throw e;
         failure = e;
+        if (checker !== undefined) subprogStack = checker.subprogStackSoFar;
       }
       const processed = checker?.processed ?? 0;
       // At log level 1 an accepted program keeps only the statistics.

@@ -43,6 +43,11 @@ export class Checker {
     return this.env.insnProcessed;
   }
 
+  /** Stack bytes of every subprogram as far as the walk got (a rejected load still prints them). */
+  get subprogStackSoFar(): number[] {
+    return Array.from({ length: Math.max(this.env.subprogs.length - 1, 1) }, (_, i) => this.env.subprogStack[i] ?? 0);
+  }
+
   /** Checkpoints per hash bucket (`explored_states`), newest first. */
   private readonly explored = new Map<number, Checkpoint[]>();
   /** Instructions some path reached (`insn_aux_data.seen`). */
