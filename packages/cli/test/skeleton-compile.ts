@@ -8,9 +8,11 @@ export const CLI_DIR = fileURLToPath(new URL('../', import.meta.url));
 export const FIXTURES = join(CLI_DIR, 'test/fixtures/skeleton');
 const LIBBPF_DTS = join(CLI_DIR, '../libbpf/dist/index.d.ts');
 
-/** True once packages/libbpf's build exports BpfObject (then skeletons compile against it, not the stub). */
-export function realBpfObject(): boolean {
-  return existsSync(LIBBPF_DTS) && /\bBpfObject\b/.test(readFileSync(LIBBPF_DTS, 'utf8'));
+/** packages/libbpf must be built (nx builds it before cli): skeletons compile against the real client. */
+export function assertLibbpfBuilt(): void {
+  if (!existsSync(LIBBPF_DTS) || !/\bBpfObject\b/.test(readFileSync(LIBBPF_DTS, 'utf8'))) {
+    throw new Error(`${LIBBPF_DTS} does not export BpfObject: build @bpfkit/libbpf first`);
+  }
 }
 
 /** A fresh directory under dist-test for generated modules (ESM, so `import` is allowed). */
@@ -23,7 +25,7 @@ export function genDir(name: string): string {
 
 /** The repository's compiler settings (tsconfig.base.json) and then some (unused names, exact optionals, isolated declarations). */
 function options(): ts.CompilerOptions {
-  const paths = realBpfObject() ? undefined : { '@bpfkit/libbpf': [join(FIXTURES, 'libbpf-stub.d.ts')] };
+  assertLibbpfBuilt();
   return {
     target: ts.ScriptTarget.ES2023,
     lib: ['lib.es2023.d.ts'],
@@ -44,7 +46,6 @@ function options(): ts.CompilerOptions {
     skipLibCheck: true,
     noEmit: false,
     types: [],
-    ...(paths === undefined ? {} : { paths }),
   };
 }
 
