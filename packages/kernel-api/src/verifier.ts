@@ -25,6 +25,15 @@ export interface VerifierMap extends MapInfo {
   readonly fd: number;
 }
 
+/**
+ * One `struct bpf_func_info` as the verifier needs it: where a subprogram starts
+ * and the linkage of its BTF FUNC (0 static, 1 global, 2 extern).
+ */
+export interface VerifierFuncInfo {
+  readonly insnOff: number;
+  readonly linkage: number;
+}
+
 /** One `BPF_PROG_LOAD` as the verifier (`bpf_check`) sees it. */
 export interface VerifierRequest {
   readonly progType: number;
@@ -43,6 +52,12 @@ export interface VerifierRequest {
   readonly privileges: VerifierPrivileges;
   /** Maps by fd, resolved by the kernel. A pseudo map fd not found here is a bad fd. */
   readonly maps?: ReadonlyMap<number, VerifierMap>;
+  /**
+   * The func_info records the kernel accepted (`prog->aux->func_info`), with each
+   * FUNC's linkage from the program's BTF. Absent when the load has no BTF: then
+   * taking a callback's address is refused ("missing btf func_info").
+   */
+  readonly funcInfo?: readonly VerifierFuncInfo[];
 }
 
 /** Counters the verifier prints in its last line. */

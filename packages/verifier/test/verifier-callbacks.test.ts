@@ -1,8 +1,8 @@
 // Callbacks (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain) against what the real 6.18
 // verifier answered for the same programs, loaded with BTF func_info (main global, callback static).
 import test from 'ava';
-import { isBpfError, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
-import { createProgTypes, createVerifier, type VerifierRequestWithBtf } from '@bpfkit/verifier';
+import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import { createProgTypes, createVerifier } from '@bpfkit/verifier';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -29,7 +29,7 @@ function withCallback(args: number[][], helper: number, callback: number[][]): {
 }
 function run(p: { insns: number[][]; cb: number }, opts: { maps?: VerifierMap[]; funcInfo?: boolean } = {}): { code: string; last: string; processed: number } {
   const maps = new Map((opts.maps ?? []).map((m) => [m.fd, m]));
-  const req: VerifierRequestWithBtf = {
+  const req: VerifierRequest = {
     progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
     logLevel: 1, logSize: 1 << 20, privileges: root, maps,
     ...(opts.funcInfo === false ? {} : { funcInfo: [{ insnOff: 0, linkage: 1 }, { insnOff: p.cb, linkage: 0 }] }),
@@ -118,7 +118,7 @@ test('an inlined bpf_loop adds three slots to its subprogram\'s stack in the sta
   const res = verifier.verify({
     progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
     logLevel: 4, logSize: 1 << 20, privileges: root, funcInfo: [{ insnOff: 0, linkage: 1 }, { insnOff: p.cb, linkage: 0 }],
-  } as VerifierRequestWithBtf);
+  });
   t.true(res.log.includes('\nstack depth 32+0\n'));
   t.is(res.stackDepth, 32);
 });

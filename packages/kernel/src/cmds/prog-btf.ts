@@ -1,4 +1,4 @@
-import { BpfError, type BtfView } from '@bpfkit/kernel-api';
+import { BpfError, type BtfView, type VerifierFuncInfo } from '@bpfkit/kernel-api';
 import type { ProgLoadAttrDecoded } from '@bpfkit/uapi';
 import { putAttrU32 } from '../bpf/check.js';
 import type { KernelBtf } from '../btf/object.js';
@@ -156,4 +156,12 @@ export function checkBtfInfo(task: TaskImpl, attr: ProgLoadAttrDecoded, uattr: U
   if (subprogs === undefined) return;
   checkBtfFunc(info, subprogs);
   checkBtfLine(task, attr, uattr, info.btf.view, insns, subprogs);
+}
+
+/** The func_info records as the verifier takes them: each subprogram's start and its FUNC's linkage. */
+export function verifierFuncInfo(info: ProgBtf): VerifierFuncInfo[] {
+  return info.funcInfo.map(({ insnOff, typeId }) => {
+    const t = info.btf.view.type(typeId);
+    return { insnOff, linkage: t?.kind === 'FUNC' ? t.linkage ?? 0 : 0 };
+  });
 }

@@ -19,7 +19,7 @@ import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from '../bpf/map-record.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import { checkAttachTarget } from './attach-target.js';
-import { checkBtfInfo, checkBtfInfoEarly } from './prog-btf.js';
+import { checkBtfInfo, checkBtfInfoEarly, verifierFuncInfo } from './prog-btf.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveProgram } from './prog-image.js';
@@ -184,8 +184,9 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
     const verdict = runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
       core.tracer.group('bpf_check', () => {
+        const progBtfInfo = checkBtfInfoEarly(task, attr, uattr);
         core.tracer.group('check_btf_info', () => {
-          checkBtfInfo(task, attr, uattr, checkBtfInfoEarly(task, attr, uattr), insns);
+          checkBtfInfo(task, attr, uattr, progBtfInfo, insns);
         });
         core.tracer.group('check_attach_btf_id', () => {
           checkAttachTarget({ progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible });
@@ -201,6 +202,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logSize: log.size,
           privileges,
           maps: pseudoMaps(task, insns),
+          ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo) }),
         });
       }),
     );

@@ -1242,9 +1242,6 @@ export const FIXTURE_SEED = 1;
  */
 export const FIXTURE_COUNT = 300;
 
-const NO_CALLBACKS =
-  "bpfkit's verifier does not know BPF_PSEUDO_FUNC (ld_imm64 of a callback, as bpf_loop takes): add_subprog_and_kfunc " +
-  'makes its target a subprogram and check_cfg walks it from the ld_imm64; bpfkit calls the callback unreachable (EINVAL)';
 const NARROW_CTX_LOAD =
   'a narrow __sk_buff load at a later byte of a field Linux converts to a narrower kernel load (pkt_type, vlan_present: ' +
   '1 byte; queue_mapping, protocol, vlan_tci, vlan_proto, tc_index: 2 bytes) reads the whole field on Linux ' +
@@ -1264,10 +1261,6 @@ function known(reason: string, indexes: readonly number[]): [string, string][] {
  * KNOWN_DIFFERENCES.get('seed 1 #7'); // why it differs
  */
 export const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map<string, string>([
-  ...known(NO_CALLBACKS, [
-    7, 32, 46, 47, 62, 76, 83, 85, 105, 110, 116, 117, 143, 148, 152, 157, 162, 168, 183, 206, 213, 233, 236, 244, 247,
-    261, 263, 265, 270, 275, 278, 284, 288, 292, 295, 297, 298,
-  ]),
   ...known(NARROW_CTX_LOAD, [51, 133]),
 ]);
 

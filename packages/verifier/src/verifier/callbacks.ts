@@ -1,26 +1,11 @@
-import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
+import type { VerifierFuncInfo, VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { cloneState, notInit, pointer, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
 
-/** One `struct bpf_func_info` as the verifier needs it: where the subprogram starts and its BTF linkage (0 static, 1 global). */
-export interface VerifierFuncInfo {
-  readonly insnOff: number;
-  readonly linkage: number;
-}
-
-/**
- * A load request that may carry the program's BTF func_info (`prog->aux->func_info`). Without it,
- * taking a callback's address is refused as the kernel refuses it ("missing btf func_info").
- *
- * @example
- * verifier.verify({ ...req, funcInfo: [{ insnOff: 0, linkage: 1 }, { insnOff: 8, linkage: 0 }] } as VerifierRequestWithBtf);
- */
-export type VerifierRequestWithBtf = VerifierRequest & { readonly funcInfo?: readonly VerifierFuncInfo[] };
-
 /** The func_info of the request, if it has one. */
 export function funcInfoOf(req: VerifierRequest): readonly VerifierFuncInfo[] | undefined {
-  const fi = (req as VerifierRequestWithBtf).funcInfo;
+  const fi = req.funcInfo;
   return fi === undefined || fi.length === 0 ? undefined : fi;
 }
 
