@@ -2,7 +2,7 @@ import type { BpfSyscall, MemoryMapping } from '@bpfkit/kernel-api';
 
 /**
  * What the client needs from a process: `bpf()`, plus `open()` for bpffs paths
- * (token, pins) and `mmap()` when present. A simulated `Task` and
+ * (token, pins), `mmap()` and `readFile()` when present. A simulated `Task` and
  * `@bpfkit/linux`'s `LinuxSyscall` both satisfy it.
  *
  * @example
@@ -14,4 +14,6 @@ export interface LibbpfHost extends BpfSyscall {
   open?(path: string, flags?: number): number;
   /** `mmap()` of an fd (a `BPF_F_MMAPABLE` map). */
   mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
+  /** A text file of the host (`/sys/devices/system/cpu/possible` for per-CPU values). */
+  readFile?(path: string): string;
 }

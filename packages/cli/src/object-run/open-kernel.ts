@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { LibbpfHost } from '@bpfkit/libbpf';
+import { POSSIBLE_CPUS_PATH, parseCpuList, possibleCpusOf, type LibbpfHost } from '@bpfkit/libbpf';
 import { createDefaultKernel } from '@bpfkit/kernel/defaults';
 
 /** Which kernel an object runs on. */
@@ -13,21 +13,13 @@ export interface KernelHost {
   release(): void;
 }
 
-/** `num_possible_cpus()` of this machine, from `/sys/devices/system/cpu/possible` (`0-1` → 2). */
+/** `num_possible_cpus()` of this machine, from `/sys/devices/system/cpu/possible` (`0-1` → 2); undefined where there is none. */
 export function hostPossibleCpus(): number | undefined {
-  let text: string;
   try {
-    text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    return parseCpuList(readFileSync(POSSIBLE_CPUS_PATH, 'utf8'));
   } catch {
     return undefined;
   }
-  let n = 0;
-  for (const part of text.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    if (a === undefined || Number.isNaN(a)) return undefined;
-    n += b === undefined ? 1 : b - a + 1;
-  }
-  return n;
 }
 
 /**
@@ -47,7 +39,7 @@ export async function openKernel(kernel: KernelChoice, opts: { readonly cpus: nu
   const sys = createLinuxSyscall();
   // Test runs of packet programs run on the caller's CPU; the format says CPU 0.
   sys.pinCpu(0);
-  return { kernel, host: sys, possibleCpus: hostPossibleCpus() ?? 1, release: () => {
+  return { kernel, host: sys, possibleCpus: possibleCpusOf(sys), release: () => {
     sys.pinCpu(-1);
   } };
 }

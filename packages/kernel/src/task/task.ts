@@ -34,6 +34,8 @@ import { createUserMemory } from '../memory.js';
 import { mmapMap } from './mmap.js';
 
 /** Where `trace_pipe` is: tracefs, and its old place under debugfs. */
+/** sysfs' list of possible CPUs (`num_possible_cpus()`), which libbpf reads for per-CPU values. */
+const POSSIBLE_CPUS = '/sys/devices/system/cpu/possible';
 const TRACE_PIPES = new Set(['/sys/kernel/tracing/trace_pipe', '/sys/kernel/debug/tracing/trace_pipe']);
 
 const S_IFDIR = 0o040000;
@@ -184,8 +186,9 @@ export class TaskImpl implements Task {
       const lines = this.core.traceLines.splice(0);
       return lines.map((l) => `${l}\n`).join('');
     }
+    if (path === POSSIBLE_CPUS) return this.core.cpus === 1 ? '0\n' : `0-${String(this.core.cpus - 1)}\n`;
     const rest = this.#procPath(path);
-    if (rest === undefined) throw new BpfError('EINVAL', 'vfs:read-not-modelled', `${path}: only /proc files are readable here`);
+    if (rest === undefined) throw new BpfError('EINVAL', 'vfs:read-not-modelled', `${path}: only /proc files and ${POSSIBLE_CPUS} are readable here`);
     return procRead(this, rest);
   }
 

@@ -134,7 +134,7 @@ type MapDef = Pick<BpfMap, 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'ma
 function createOne(obj: BpfObject, map: MapDef, name: string, innerMapFd?: number): number {
   const useBtf = obj.btfFd !== undefined && !NO_BTF_MAP_TYPES.has(map.type) && (map.btfKeyTypeId !== 0 || map.btfValueTypeId !== 0);
   let maxEntries = map.maxEntries;
-  if (map.type === BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = obj.options.possibleCpus ?? 1;
+  if (map.type === BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = obj.possibleCpus;
   const base: MapCreateOptions = {
     mapType: map.type, keySize: map.keySize, valueSize: map.valueSize, maxEntries, mapFlags: map.mapFlags,
     ...(objectFeatures(obj).supports('PROG_NAME') ? { mapName: name } : {}),

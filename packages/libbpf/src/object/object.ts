@@ -13,6 +13,7 @@ import type { BpfMap } from './map.js';
 import { defaultObjectName } from './names.js';
 import { kconfigMap, mapsOfSpec } from './open.js';
 import { BpfProgram } from './program.js';
+import { possibleCpusOf } from '../possible-cpus.js';
 
 /** Options of {@link BpfObject.open}. */
 export interface OpenOptions {
@@ -34,7 +35,7 @@ export interface OpenOptions {
   readonly ksymAddresses?: Readonly<Record<string, bigint>>;
   /** Verifier log level of the first load attempt (default 0, as libbpf). */
   readonly logLevel?: number;
-  /** `num_possible_cpus()` for per-CPU values (default 1). */
+  /** `num_possible_cpus()` for per-CPU values (default: read from the host, as libbpf does). */
   readonly possibleCpus?: number;
 }
 
@@ -72,6 +73,7 @@ export class BpfObject {
   readonly kconfigLayout: KconfigLayoutResult | undefined;
   readonly #globals = new Map<string, GlobalData>();
   #targetBtf: Btf | undefined;
+  readonly #cpus: { readonly possibleCpus: number };
 
   private constructor(bytes: Uint8Array, opts: OpenOptions) {
     checkKeys('BpfObject.open', opts, OPEN_KEYS);
@@ -80,7 +82,10 @@ export class BpfObject {
     this.spec = loadObjectSpec(bytes);
     this.elf = readElf(bytes);
     this.name = opts.name ?? defaultObjectName(bytes);
-    const ctx = { host: opts.host, possibleCpus: opts.possibleCpus ?? 1 };
+    let cpus = opts.possibleCpus;
+    // Read on first use: an object without per-CPU maps never needs it.
+    const ctx = { host: opts.host, get possibleCpus(): number { return cpus ??= possibleCpusOf(opts.host); } };
+    this.#cpus = ctx;
     const maps = mapsOfSpec(this.spec, this.name, ctx);
     this.kconfigLayout = layoutKconfig(this.spec.btf, this.spec.externs);
     if (this.kconfigLayout !== undefined) maps.push(kconfigMap(this.spec, this.name, this.kconfigLayout, ctx));
@@ -90,6 +95,17 @@ export class BpfObject {
       const map = maps.find((m) => m.origin.kind === 'data' && m.realName === sec.name);
       if (map !== undefined) this.#globals.set(sec.name, new GlobalData(sec, map, () => this.state !== 'opened'));
     }
+  }
+
+  /**
+   * `libbpf_num_possible_cpus()`: the `possibleCpus` option, else the host's
+   * `/sys/devices/system/cpu/possible`.
+   *
+   * @example
+   * const slots = obj.possibleCpus; // per-CPU values hold this many slots
+   */
+  get possibleCpus(): number {
+    return this.#cpus.possibleCpus;
   }
 
   /**
