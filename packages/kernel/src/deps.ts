@@ -74,6 +74,8 @@ export interface KernelDeps {
    * (attach targets, kernel kptr types). Default: no types beyond void.
    */
   readonly vmlinuxBtf?: () => BtfView | undefined;
+  /** The build configuration text (`/boot/config-$(uname -r)`), for libbpf's `.kconfig` externs; none by default. */
+  readonly kernelConfig?: string;
   /**
    * The raw bytes of that BTF, which BPF_OBJ_GET_INFO_BY_FD copies out (clients read the
    * kernel's types through bpf() alone). Absent: the info reports 0 bytes.

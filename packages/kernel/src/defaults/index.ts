@@ -14,8 +14,10 @@ import { seededRandom } from '../env.js';
 import type { BtfLoader } from '../deps.js';
 import { createKernel } from '../kernel.js';
 import { builtinVmlinuxBtf } from './vmlinux.js';
+import { BUILTIN_KERNEL_CONFIG } from './kconfig.js';
 
 export { builtinVmlinuxBtf, hostVmlinuxBtf, HOST_VMLINUX_BTF } from './vmlinux.js';
+export { BUILTIN_KERNEL_CONFIG } from './kconfig.js';
 
 /** Options of {@link createDefaultKernel}; every field is optional. */
 export interface DefaultKernelOptions {
@@ -43,9 +45,11 @@ export interface DefaultKernelOptions {
    * for the host's own types.
    */
   readonly vmlinuxBtf?: () => BtfView | undefined;
+  /** The build configuration libbpf reads for `.kconfig` externs (default {@link BUILTIN_KERNEL_CONFIG}). */
+  readonly kernelConfig?: string;
 }
 
-const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf']);
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf', 'kernelConfig']);
 
 function engineOf(choice: DefaultKernelOptions['engine']): ExecutionEngine {
   if (choice === 'interp') return createInterpreter();
@@ -102,6 +106,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     helpers: createHelperRegistry(),
     testRun: createTestRunService(),
     vmlinuxBtf: vmlinux,
+    kernelConfig: options.kernelConfig ?? BUILTIN_KERNEL_CONFIG,
     vmlinuxBtfBytes: () => {
       const v = vmlinux();
       return v instanceof Btf ? encodeBtf(v) : undefined;

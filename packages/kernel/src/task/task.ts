@@ -192,6 +192,12 @@ export class TaskImpl implements Task {
     return procRead(this, rest);
   }
 
+  /** The kernel's build configuration as libbpf finds it (`/boot/config-$(uname -r)`), undefined when it has none. */
+  kernelConfig(): string | undefined {
+    this.#live();
+    return this.core.deps.kernelConfig;
+  }
+
   readlink(path: string): string {
     this.#live();
     const rest = this.#procPath(path);
