@@ -16,4 +16,6 @@ export interface LibbpfHost extends BpfSyscall {
   mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   /** A text file of the host (`/sys/devices/system/cpu/possible` for per-CPU values). */
   readFile?(path: string): string;
+  /** The kernel's build configuration text (`/boot/config-$(uname -r)` or `/proc/config.gz`), for `.kconfig` externs. */
+  kernelConfig?(): string | undefined;
 }

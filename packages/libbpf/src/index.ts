@@ -1,5 +1,6 @@
 export type { LibbpfHost } from './host.js';
 export { POSSIBLE_CPUS_PATH, parseCpuList, possibleCpusOf } from './possible-cpus.js';
+export { parseKernelConfig } from './object/kernel-config.js';
 export * from './commands/index.js';
 export { resolveTokenPath, prepareToken, BPF_FS_DEFAULT_PATH, type TokenSource } from './token.js';
 export { BpfObject, type OpenOptions, type ObjectState } from './object/object.js';

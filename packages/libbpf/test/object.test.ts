@@ -2,8 +2,8 @@ import test from 'ava';
 import { isBpfError, type BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_MMAPABLE, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { encodeBtf } from '@bpfkit/btf';
-import { builtinVmlinuxBtf } from '@bpfkit/kernel/defaults';
-import { BpfObject, internalMapName, parseCpuList, type LibbpfHost } from '@bpfkit/libbpf';
+import { builtinVmlinuxBtf, createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { BpfObject, internalMapName, parseCpuList, parseKernelConfig, type LibbpfHost } from '@bpfkit/libbpf';
 import { fixture, hex, packet, readU64, simKernel, u32, u64 } from './helpers.js';
 
 test('internal map names follow libbpf', (t) => {
@@ -151,10 +151,28 @@ test('kconfig: LINUX_KERNEL_VERSION from the release, CONFIG_* from the option, 
   t.is(hex(kc.initialValue ?? new Uint8Array()), `${hex(u32((6 << 16) + (18 << 8) + 3))}01`);
   t.true(kc.frozen);
   obj.close();
-  const weak = BpfObject.open(fixture('map_values'), { name: 'map_values', host: task });
+  // Without the option the kernel's own configuration is read (the simulated kernel's lists CONFIG_BPF_SYSCALL=y).
+  const fromHost = BpfObject.open(fixture('map_values'), { name: 'map_values', host: task });
+  fromHost.load();
+  t.is(hex(fromHost.map('map_val.kconfig').initialValue ?? new Uint8Array()), `${hex(u32((6 << 16) + (18 << 8)))}01`);
+  fromHost.close();
+  const bare = createDefaultKernel({ kernelConfig: '# CONFIG_BPF_SYSCALL is not set\n' }).init;
+  const weak = BpfObject.open(fixture('map_values'), { name: 'map_values', host: bare });
   weak.load();
   t.is(hex(weak.map('map_val.kconfig').initialValue ?? new Uint8Array()), `${hex(u32((6 << 16) + (18 << 8)))}00`);
   weak.close();
+});
+
+test('kconfig: a CONFIG_* extern on a host without a configuration is EINVAL, as libbpf without /boot/config or /proc/config.gz', (t) => {
+  const task = simKernel().init;
+  const host: LibbpfHost = { bpf: (cmd, attr) => task.bpf(cmd, attr), memory: task.memory, close: (fd) => { task.close(fd); } };
+  const obj = BpfObject.open(fixture('map_values'), { name: 'map_values', host });
+  const err = t.throws(() => {
+    obj.load();
+  });
+  t.true(isBpfError(err, 'EINVAL'), String(err));
+  t.regex(err?.message ?? '', /failed to open system Kconfig/);
+  t.deepEqual(parseKernelConfig('CONFIG_HZ=250\n# CONFIG_KPROBES is not set\nCONFIG_S="a=b"\n#comment\n'), { CONFIG_HZ: '250', CONFIG_KPROBES: 'n', CONFIG_S: '"a=b"' });
 });
 
 test('a program the verifier rejects stops the load: report, log, every fd closed', (t) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, encodeMapCreateAttr, Errno, errnoName, type ErrnoName } from '@bpfkit/uapi';
 import { closeError, openError, syscallError } from './errors.js';
+import { readKernelConfig } from './kernel-config.js';
 import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
 import { checkOutPointers, readField } from './out-pointers.js';
@@ -38,6 +39,11 @@ export interface LinuxSyscall extends BpfSyscall {
   pinCpu(cpu: number): void;
   /** Reads a text file (`/proc/kallsyms` for typeless ksyms), as the simulated `Task.readFile` does. */
   readFile(path: string): string;
+  /**
+   * The running kernel's build configuration where libbpf looks for it:
+   * `/boot/config-$(uname -r)`, else `/proc/config.gz` (decompressed); undefined when neither exists.
+   */
+  kernelConfig(): string | undefined;
   /**
    * `open(path, flags)` in this process (flags as open(2), default O_RDONLY; O_CLOEXEC is always added),
    * like the simulated kernel's `Task.open`: e.g. a bpffs directory for BPF_TOKEN_CREATE or a pin.
@@ -145,6 +151,9 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
         const name = typeof code === 'string' && code in Errno ? code as ErrnoName : 'EIO';
         throw new BpfError(name, 'linux:read-file', `read ${path} on Linux: ${e instanceof Error ? e.message : String(e)}`);
       }
+    },
+    kernelConfig() {
+      return readKernelConfig();
     },
     close(fd) {
       if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) throw new BpfError('EBADF', 'linux:close', `fd ${String(fd)} is not a file descriptor`);

@@ -7,6 +7,7 @@ import { bpfMapCreate, bpfMapFreeze, bpfMapUpdateElem, type MapCreateOptions } f
 import { assembleProgram, indexFunctions, type AssembledProgram } from './assemble.js';
 import { sanitizeObjectBtf } from './btf-sanitize.js';
 import { applyCore } from './core-step.js';
+import { kernelConfigValues } from './kernel-config.js';
 import { fillKconfig, resolveKsym, type KsymResolution } from './externs.js';
 import type { BpfMap } from './map.js';
 import type { BpfObject } from './object.js';
@@ -90,7 +91,10 @@ export function loadObject(obj: BpfObject): LoadReport {
 function resolveExterns(obj: BpfObject, target: () => Btf): Map<string, KsymResolution> {
   const kconfig = obj.maps.find((m) => m.origin.kind === 'kconfig');
   if (obj.kconfigLayout !== undefined && kconfig?.initialValue !== undefined) {
-    kconfig.initialValue.set(fillKconfig(obj.kconfigLayout, obj.options.kconfig ?? {}, obj.kernelVersion).bytes);
+    // Like libbpf, the configuration file is read only when a CONFIG_* extern needs it.
+    const needConfig = obj.kconfigLayout.slots.some((s) => s.name.startsWith('CONFIG_'));
+    const values = needConfig ? kernelConfigValues(obj.host, obj.options.kconfig) : obj.options.kconfig ?? {};
+    kconfig.initialValue.set(fillKconfig(obj.kconfigLayout, values, obj.kernelVersion).bytes);
   }
   const out = new Map<string, KsymResolution>();
   for (const ext of obj.spec.externs) {

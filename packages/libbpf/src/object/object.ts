@@ -27,7 +27,7 @@ export interface OpenOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Raw BTF to relocate against instead of the kernel's vmlinux BTF. */
   readonly targetBtf?: Uint8Array;
-  /** `CONFIG_*` values for `.kconfig` externs (`y`, `m`, `n`, numbers, `"strings"`). */
+  /** `CONFIG_*` values for `.kconfig` externs (`y`, `m`, `n`, numbers, `"strings"`); default: the host's build configuration, as libbpf reads it. */
   readonly kconfig?: Readonly<Record<string, string>>;
   /** The kernel release for `LINUX_KERNEL_VERSION` (default `6.18.0`, the reference kernel). */
   readonly kernelRelease?: string;
