@@ -1,6 +1,7 @@
-import { BpfError } from '@bpfkit/kernel-api';
+import { BpfError, type BtfView } from '@bpfkit/kernel-api';
 import { BpfAttachType as A, BpfProgType as P } from '@bpfkit/uapi';
 import type { KernelBtf } from '../btf/object.js';
+import { findStructOps, memberFuncProto } from '../bpf/struct-ops.js';
 import { verifierFail } from './prog-btf.js';
 
 /** What `check_attach_btf_id` looks at. */
@@ -18,36 +19,43 @@ export interface AttachTarget {
 /** `MAX_BPF_FUNC_ARGS`. */
 const MAX_BPF_FUNC_ARGS = 12;
 
-/** `check_struct_ops_btf_id`: a registered struct_ops type and one of its function-pointer members. */
-function checkStructOps(t: AttachTarget): void {
+/** What `check_attach_btf_id` gives the verifier: the function the program stands for, in the kernel's BTF. */
+export interface AttachFunc {
+  readonly btf: BtfView;
+  /** `prog->aux->attach_func_proto`. */
+  readonly protoId: number;
+  /** `prog->aux->attach_func_name` (the member's name for struct_ops). */
+  readonly name: string;
+}
+
+/**
+ * `check_struct_ops_btf_id`: a GPL-compatible license, a registered struct_ops type, a member
+ * index inside it that is a function pointer the subsystem has a stub for.
+ */
+function checkStructOps(t: AttachTarget): AttachFunc {
   if (!t.gplCompatible) verifierFail('EINVAL', 'struct-ops-license', 'struct ops programs must have a GPL compatible license\n');
   const btf = t.attachBtf;
   if (t.attachBtfId === 0 || btf === undefined) throw new BpfError('ENOTSUPP', 'verifier:struct-ops-btf-id', 'struct_ops programs need attach_btf_id');
-  const st = btf.view.type(t.attachBtfId);
-  // A struct_ops type is registered when the kernel also has its bpf_struct_ops_<name> value type.
-  const registered = st?.kind === 'STRUCT' && st.name !== '' && btf.view.findAll(`bpf_struct_ops_${st.name}`, 'STRUCT').length > 0;
-  if (!registered || st === undefined) return verifierFail('ENOTSUPP', 'struct-ops-unknown', `attach_btf_id ${t.attachBtfId} is not a supported struct\n`);
+  const desc = findStructOps(btf.view, t.attachBtfId);
+  if (desc === undefined) return verifierFail('ENOTSUPP', 'struct-ops-unknown', `attach_btf_id ${t.attachBtfId} is not a supported struct\n`);
   const idx = t.expectedAttachType;
-  const member = st.members?.[idx];
-  if (member === undefined) verifierFail('EINVAL', 'struct-ops-member', `attach to invalid member idx ${idx} of struct ${st.name}\n`);
-  const ptr = btf.view.resolve(member?.type ?? 0)?.type;
-  const proto = ptr?.kind === 'PTR' ? btf.view.resolve(ptr.type ?? 0)?.type : undefined;
-  if (proto?.kind !== 'FUNC_PROTO') {
-    verifierFail('EINVAL', 'struct-ops-member', `attach to invalid member ${member?.name ?? ''}(@idx ${idx}) of struct ${st.name}\n`);
-  }
+  const name = desc.def.name;
+  const member = desc.members[idx];
+  if (member === undefined) return verifierFail('EINVAL', 'struct-ops-member', `attach to invalid member idx ${idx} of struct ${name}\n`);
+  const proto = memberFuncProto(btf.view, desc, idx);
+  if (proto === undefined) return verifierFail('EINVAL', 'struct-ops-member', `attach to invalid member ${member.name}(@idx ${idx}) of struct ${name}\n`);
+  if (desc.def.unsupported.includes(member.name)) verifierFail('ENOTSUPP', 'struct-ops-unsupported', `attach to unsupported member ${member.name} of struct ${name}\n`);
+  return { btf: btf.view, protoId: proto.id, name: member.name };
 }
 
 /**
  * The start of `check_attach_btf_id` / `bpf_check_attach_target` (kernel/bpf/verifier.c)
  * for kernel targets: the type exists, has a name, is of the kind the attach type needs
- * (FUNC with a FUNC_PROTO, a `btf_trace_` typedef, a `bpf_lsm_` hook). Targets in other
- * BPF programs are not modelled.
+ * (FUNC with a FUNC_PROTO, a `btf_trace_` typedef, a `bpf_lsm_` hook); struct_ops programs
+ * get their member's prototype. Targets in other BPF programs are not modelled.
  */
-export function checkAttachTarget(t: AttachTarget): void {
-  if (t.progType === P.BPF_PROG_TYPE_STRUCT_OPS) {
-    checkStructOps(t);
-    return;
-  }
+export function checkAttachTarget(t: AttachTarget): AttachFunc | undefined {
+  if (t.progType === P.BPF_PROG_TYPE_STRUCT_OPS) return checkStructOps(t);
   if (t.progType !== P.BPF_PROG_TYPE_TRACING && t.progType !== P.BPF_PROG_TYPE_LSM && t.progType !== P.BPF_PROG_TYPE_EXT) return;
   if (t.hasDstProg) return;
   const btf = t.attachBtf;

@@ -29,6 +29,8 @@ import { btfGetByFd, mapCheckBtf } from './map-check-btf.js';
 import { kernelBtfOf } from '../btf/object.js';
 import { BTF_FIELD_NAMES, type BtfRecord } from '../btf/fields.js';
 import { MapRecord } from '../bpf/map-record.js';
+import { findStructOpsByValue, vmlinuxView } from '../bpf/struct-ops.js';
+import { structOpsMapFree } from './map-struct-ops.js';
 import type { KernelCore } from '../core.js';
 
 /** `bpf_get_file_flag`: the fd's access mode (O_RDONLY 0, O_WRONLY 1, O_RDWR 2) from BPF_F_RDONLY/WRONLY. */
@@ -140,7 +142,10 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
       if (e === undefined || e.file.opath) return { ok: false, errno: 'EBADF' };
       return e.file.payload.object?.kind === 'btf' ? { ok: true, value: { isModule: false } } : { ok: false, errno: 'EINVAL' };
     },
-    structOpsValueSize: () => undefined,
+    structOpsValueSize: () => {
+      const vm = vmlinuxView(core);
+      return vm === undefined ? undefined : findStructOpsByValue(vm, btfVmlinuxValue)?.valueType.size;
+    },
   };
   const ctx: MapCreateContext = {
     capable: (cap) => core.capable(task.cred, cap),
@@ -206,6 +211,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     const record = new MapRecord(info, name, mapExtra, attr.map_ifindex, live, valueFields, btfIds, btfVmlinuxValue, alloc.innerMapMeta, alloc.memoryBytes);
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);
+      if (mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS) structOpsMapFree(record);
       if (live !== undefined) {
         core.liveMaps.delete(live.address);
         live.release();

@@ -1,9 +1,10 @@
-import { BpfCmd, decodeMapElemAttr } from '@bpfkit/uapi';
+import { BpfCmd, BpfMapType, decodeMapElemAttr } from '@bpfkit/uapi';
 import { checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import type { TaskImpl } from '../task/task.js';
 import { copyKey, liveMap } from './map-elem.js';
 import { checkStorageKeyFd, withOpenStorageKey } from './map-storage-key.js';
+import { structOpsMapDelete } from './map-struct-ops.js';
 
 const ID = 'map_delete_elem';
 
@@ -15,6 +16,10 @@ export function mapDeleteElem(task: TaskImpl, bytes: Uint8Array): number {
   const m = mapGet(task, attr.map_fd, ID);
   requireMapAccess(core, m, ID, false, true);
   const key = copyKey(task, attr.key, m.map.info.keySize);
+  if (m.map.info.mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS) {
+    structOpsMapDelete(task, m, key);
+    return 0;
+  }
   const live = liveMap(m);
   checkStorageKeyFd(task, m.map, key);
   withOpenStorageKey(m.map, () => { live.sysDelete(key); });

@@ -1,10 +1,11 @@
-import { BpfCmd, decodeMapElemAttr } from '@bpfkit/uapi';
+import { BpfCmd, BpfMapType, decodeMapElemAttr } from '@bpfkit/uapi';
 import { checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import { mapValueSize } from '../bpf/map-record.js';
 import type { TaskImpl } from '../task/task.js';
 import { checkLockFlag, copyKey, flagsNumber, liveMap, syscallContext } from './map-elem.js';
 import { checkStorageKeyFd } from './map-storage-key.js';
+import { structOpsMapUpdate } from './map-struct-ops.js';
 
 const ID = 'map_update_elem';
 
@@ -23,6 +24,10 @@ export function mapUpdateElem(task: TaskImpl, bytes: Uint8Array): number {
   checkLockFlag(core, ID, m, attr.flags);
   const key = copyKey(task, attr.key, m.map.info.keySize);
   const value = task.memory.read(attr.value, mapValueSize(m.map.info, core.cpus));
+  if (m.map.info.mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS) {
+    structOpsMapUpdate(task, m, key, value, flagsNumber(attr.flags));
+    return 0;
+  }
   checkStorageKeyFd(task, m.map, key);
   liveMap(m).sysUpdate(key, value, flagsNumber(attr.flags), syscallContext(task, m));
   return 0;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BtfBuilder, BtfFuncLinkage, BtfIntEncoding, parseBtf, type Btf, type BtfMember } from '@bpfkit/btf';
 import { BpfMapTypeEnumerators } from '@bpfkit/uapi';
+import { addStructOpsTypes } from './vmlinux-struct-ops.js';
 
 /** Where Linux exposes its own BTF. */
 export const HOST_VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
@@ -48,7 +49,8 @@ function scalars(b: BtfBuilder) {
  * `enum bpf_map_type` — at the offsets and sizes of Linux 6.18 on x86-64, so a CO-RE
  * relocation against it patches the same offsets as on a real kernel; plus attach targets
  * for fentry (`bpf_fentry_test1`), LSM (`bpf_lsm_file_open`) and tp_btf
- * (`btf_trace_sched_process_exec`). Only the listed members are present.
+ * (`btf_trace_sched_process_exec`); the struct_ops type `tcp_congestion_ops` with its map
+ * value `bpf_struct_ops_tcp_congestion_ops`. Only the listed members are present.
  *
  * @example
  * const vm = builtinVmlinuxBtf();
@@ -133,6 +135,7 @@ export function builtinVmlinuxBtf(): Btf {
   const binprm = ptr(struct(b, 'linux_binprm', 408, []));
   const execProto = b.add({ kind: 'FUNC_PROTO', name: '', type: 0, params: [{ name: '', type: ptr(0) }, { name: '', type: taskPtr }, { name: '', type: s.pidT }, { name: '', type: binprm }] });
   s.typedef('btf_trace_sched_process_exec', ptr(execProto));
+  addStructOpsTypes(b, { int: s.int, u8: s.u8, u32: s.u32, ulong: s.ulong, char16, sockPtr: sk });
   builtin = parseBtf(b.encode());
   return builtin;
 }
