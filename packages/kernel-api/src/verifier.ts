@@ -1,3 +1,4 @@
+import type { BtfView } from './btf-view.js';
 import type { MapInfo } from './maps.js';
 
 /**
@@ -58,6 +59,26 @@ export interface VerifierRequest {
    * taking a callback's address is refused ("missing btf func_info").
    */
   readonly funcInfo?: readonly VerifierFuncInfo[];
+  /**
+   * For programs attached through BTF (struct_ops so far): the function they stand for,
+   * in the kernel's BTF (`prog->aux->attach_func_proto`, `attach_func_name`). A struct_ops
+   * program's context is that prototype's arguments, one u64 each (`btf_ctx_access`), and
+   * a void prototype makes R0 free at exit.
+   */
+  readonly attachFunc?: VerifierAttachFunc;
+}
+
+/**
+ * The function a BTF-attached program stands for, as `check_attach_btf_id` found it.
+ *
+ * @example
+ * const attachFunc: VerifierAttachFunc = { btf: vmlinux, protoId: 14603, name: 'cong_avoid' };
+ */
+export interface VerifierAttachFunc {
+  readonly btf: BtfView;
+  /** The FUNC_PROTO's type id in `btf`. */
+  readonly protoId: number;
+  readonly name: string;
 }
 
 /** Counters the verifier prints in its last line. */

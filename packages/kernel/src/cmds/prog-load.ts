@@ -188,9 +188,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
         core.tracer.group('check_btf_info', () => {
           checkBtfInfo(task, attr, uattr, progBtfInfo, insns);
         });
-        core.tracer.group('check_attach_btf_id', () => {
-          checkAttachTarget({ progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible });
-        });
+        const attachFunc = core.tracer.group('check_attach_btf_id', () =>
+          checkAttachTarget({ progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible }));
         return core.deps.verifier.verify({
           progType: type,
           expectedAttachType: attachType,
@@ -202,6 +201,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logSize: log.size,
           privileges,
           maps: pseudoMaps(task, insns),
+          ...(attachFunc === undefined ? {} : { attachFunc }),
           ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo) }),
         });
       }),

@@ -8,17 +8,18 @@ import { MAP_OP_CASES } from './map-cases.js';
 import { MMAP_CASES } from './mmap-cases.js';
 import { PROG_CASES } from './prog-cases.js';
 import type { SyscallCase } from './runner.js';
+import { STRUCT_OPS_CASES } from './struct-ops-cases.js';
 
-export { ATTR_CASES, BATCH_CASES, BTF_MAP_CASES, MAP_OP_CASES, MMAP_CASES, PROG_CASES };
+export { ATTR_CASES, BATCH_CASES, BTF_MAP_CASES, MAP_OP_CASES, MMAP_CASES, PROG_CASES, STRUCT_OPS_CASES };
 export { btfBlob, type BtfMember, type BtfTypeSpec } from './btf.js';
 
 /**
  * Every syscall-level case: map operations per map type, bad attrs, fd modes,
  * freeze, batches, info and ids, program test runs, mmap (for kernels that
- * offer it, like `Task` and `LinuxSyscall`). Each runs through any
+ * offer it, like `Task` and `LinuxSyscall`), struct_ops maps and programs. Each runs through any
  * `BpfSyscall`; the answers of Linux 6.18 are recorded as fixtures.
  *
  * @example
  * for (const c of SYSCALL_CASES) console.log(c.name, runSyscallCase(sys, c, 2).observations);
  */
-export const SYSCALL_CASES: readonly SyscallCase[] = [...MAP_OP_CASES, ...BTF_MAP_CASES, ...ATTR_CASES, ...BATCH_CASES, ...PROG_CASES, ...MMAP_CASES];
+export const SYSCALL_CASES: readonly SyscallCase[] = [...MAP_OP_CASES, ...BTF_MAP_CASES, ...ATTR_CASES, ...BATCH_CASES, ...PROG_CASES, ...MMAP_CASES, ...STRUCT_OPS_CASES];

@@ -1,8 +1,11 @@
+import { attachReturnsVoid } from './btf-ctx.js';
 import { leak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { isPointer, notInit, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+
+const STRUCT_OPS = 27;
 
 /** `process_bpf_exit_full` / `prepare_func_exit`: returns to the caller, or ends the path ('exit'). */
 export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
@@ -25,6 +28,8 @@ export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
 
 /** `check_return_code` for the main program. */
 function checkReturnCode(env: VerifierEnv, state: VState): void {
+  // A struct_ops callback declared void: R0 is not read.
+  if (env.req.progType === STRUCT_OPS && attachReturnsVoid(env.req.attachFunc)) return;
   const r0 = env.readReg(state, 0);
   if (isPointer(r0) && !env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-leak', 'R0 leaks addr as return value');
   const range = env.progType?.returnRange(env.req.expectedAttachType);

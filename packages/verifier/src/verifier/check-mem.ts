@@ -177,7 +177,7 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
         fail(env.log, 'EACCES', 'ptr-leak', `R${String(regno)} leaks addr into ctx`);
       }
       checkPtrOffReg(env, regno, ptr);
-      const acc = ctxAccess(env.progType, env.req.expectedAttachType, off, size, write, env.privileges);
+      const acc = ctxAccess(env.progType, env.req.expectedAttachType, off, size, write, env.privileges, env);
       if (!acc.ok) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
       const type = acc.regType;
       if (type === 'scalar') return unknownScalar;

@@ -1,16 +1,23 @@
 import type { CtxAccessResult, HelperPrivileges, ProgTypeDescriptor } from '@bpfkit/kernel-api';
 import { narrowOk, readInsideCtx } from '../prog-types/ctx-access.js';
 import { DEFAULT_CTX_SIZE } from '../prog-types/define.js';
+import { btfCtxAccess } from './btf-ctx.js';
+import type { VerifierEnv } from './env.js';
 import type { RegType } from './state.js';
 
 /**
  * `env->ops->is_valid_access`: asks the program type's descriptor; a request without a known
  * type (or a descriptor without a table) allows aligned reads inside a 256-byte context.
+ * A program attached through BTF (struct_ops) reads its prototype's arguments (`btf_ctx_access`).
  */
 export function ctxAccess(progType: ProgTypeDescriptor | undefined, attachType: number, off: number, size: number, write: boolean,
-  privileges: HelperPrivileges): CtxAccessResult {
+  privileges: HelperPrivileges, env?: VerifierEnv): CtxAccessResult {
+  const fn = env?.req.attachFunc;
+  if (env !== undefined && fn !== undefined && progType?.type === STRUCT_OPS) return btfCtxAccess(env.log, fn, off, size, write);
   return progType?.isValidAccess?.(off, size, write, attachType, privileges) ?? readInsideCtx(DEFAULT_CTX_SIZE)(off, size, write);
 }
+
+const STRUCT_OPS = 27;
 
 /** `may_access_direct_pkt_data`. */
 export function mayAccessDirectPktData(progType: number, write: boolean): boolean {
