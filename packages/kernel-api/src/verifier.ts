@@ -33,6 +33,8 @@ export interface VerifierMap extends MapInfo {
 export interface VerifierFuncInfo {
   readonly insnOff: number;
   readonly linkage: number;
+  /** The FUNC's type id in the request's `btf` (its name and prototype); absent or 0 when unknown. */
+  readonly typeId?: number;
 }
 
 /** One `BPF_PROG_LOAD` as the verifier (`bpf_check`) sees it. */
@@ -59,6 +61,12 @@ export interface VerifierRequest {
    * taking a callback's address is refused ("missing btf func_info").
    */
   readonly funcInfo?: readonly VerifierFuncInfo[];
+  /**
+   * The program's BTF (`prog->aux->btf`): a global function is verified on its own, with the
+   * arguments its FUNC_PROTO declares. Without it, global functions are refused
+   * ("Global functions need valid BTF").
+   */
+  readonly btf?: BtfView;
   /**
    * For programs attached through BTF (struct_ops so far): the function they stand for,
    * in the kernel's BTF (`prog->aux->attach_func_proto`, `attach_func_name`). A struct_ops

@@ -162,6 +162,6 @@ export function checkBtfInfo(task: TaskImpl, attr: ProgLoadAttrDecoded, uattr: U
 export function verifierFuncInfo(info: ProgBtf): VerifierFuncInfo[] {
   return info.funcInfo.map(({ insnOff, typeId }) => {
     const t = info.btf.view.type(typeId);
-    return { insnOff, linkage: t?.kind === 'FUNC' ? t.linkage ?? 0 : 0 };
+    return { insnOff, linkage: t?.kind === 'FUNC' ? t.linkage ?? 0 : 0, typeId };
   });
 }

@@ -202,7 +202,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           privileges,
           maps: pseudoMaps(task, insns),
           ...(attachFunc === undefined ? {} : { attachFunc }),
-          ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo) }),
+          ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo), btf: progBtfInfo.btf.view }),
         });
       }),
     );

@@ -5,6 +5,7 @@ import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOf
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
 import { pushCallback, updateLoopInline } from './callbacks.js';
+import { checkGlobalCall } from './global-funcs.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
@@ -18,8 +19,16 @@ const MAX_CALL_FRAMES = 8;
 
 interface MemArg { regno: number; reg: RegState; write: boolean }
 
-/** `check_func_call`: a bpf-to-bpf call pushes a frame with R1-R5 passed. Returns the callee's first insn. */
+/**
+ * `check_func_call`: a bpf-to-bpf call pushes a frame with R1-R5 passed. Returns the callee's first insn;
+ * a global function is only checked against its prototype and the path goes on after the call.
+ */
 export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: number): number {
+  const global = env.globals.get(env.subprogs.indexOf(pc + insn.imm + 1));
+  if (global !== undefined) {
+    checkGlobalCall(env, state, global);
+    return pc + 1;
+  }
   if (state.frames.length >= MAX_CALL_FRAMES) {
     fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep !`);
   }
@@ -200,8 +209,13 @@ const CHANGES_PKT_DATA = new Set([
   'lwt_seg6_action', 'tail_call', 'sk_assign',
 ]);
 
+/** `bpf_helper_changes_pkt_data` by helper id. */
+export function helperChangesPktData(id: number): boolean {
+  return CHANGES_PKT_DATA.has(bpfFuncName(id) ?? '');
+}
+
 /** `clear_all_pkt_pointers`: every packet pointer in every frame becomes unusable. */
-function clearAllPktPointers(env: VerifierEnv, state: VState): void {
+export function clearAllPktPointers(env: VerifierEnv, state: VState): void {
   const dead = env.privileges.allowPtrLeaks ? unknownScalar : notInit;
   const isPkt = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
   for (const f of state.frames) {

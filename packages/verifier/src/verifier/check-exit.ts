@@ -22,8 +22,20 @@ export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
     return f.returnTo;
   }
   if (state.refs.length > 0) leak(env, state, 'BPF_EXIT instruction in main prog');
-  checkReturnCode(env, state);
+  if (f.subprog > 0) checkGlobalReturnCode(env, state, f.subprog);
+  else checkReturnCode(env, state);
   return 'exit';
+}
+
+/** `check_global_subprog_return_code`: a global function returns a scalar, or nothing when declared void. */
+function checkGlobalReturnCode(env: VerifierEnv, state: VState, subprog: number): void {
+  const g = env.globals.get(subprog);
+  if (g?.plan.kind === 'ok' && g.plan.returnsVoid) return;
+  const r0 = env.readReg(state, 0);
+  if (isPointer(r0) && !env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-leak', 'R0 leaks addr as return value');
+  if (r0.type !== 'scalar') {
+    fail(env.log, 'EINVAL', 'bad-return', `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+  }
 }
 
 /** `check_return_code` for the main program. */

@@ -47,8 +47,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         if (checker !== undefined) subprogStack = checker.subprogStackSoFar;
       }
       const processed = checker?.processed ?? 0;
-      // At log level 1 an accepted program keeps only the statistics.
-      if (failure === undefined && (req.logLevel & 2) === 0) log.reset(0);
+      // At log level 1 each verification pass that succeeded left only what it printed after (the checker resets).
       if ((req.logLevel & LOG_STATS) !== 0) {
         log.line(`verification time ${String(Math.round((performance.now() - started) * 1000))} usec`);
         log.line(`stack depth ${(subprogStack.length === 0 ? [0] : subprogStack).join('+')}`);

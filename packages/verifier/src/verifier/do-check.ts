@@ -11,6 +11,7 @@ import { checkMaxStackDepth } from './stack-depth.js';
 import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
+import { findGlobalFuncs, globalEntryState } from './global-funcs.js';
 import { fail, Reject, type VerifierLog } from './log.js';
 import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints } from './liveness.js';
 import { propagatePrecision } from './precision.js';
@@ -70,18 +71,55 @@ export class Checker {
 
   run(): CheckResult {
     const env = this.env;
-    const log = env.log;
     this.seen = new Uint8Array(env.insns.length);
     this.liveIn = computeLiveRegs(env.insns);
     env.liveIn = this.liveIn;
     this.prunePoints = computePrunePoints(env.insns);
+    env.jmpPoints = computeJmpPoints(env.insns);
+    this.liveSlots = computeLiveSlots(env.insns, env.subprogs);
+    env.globals = findGlobalFuncs(env);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
     regs[10] = pointer('fp', 0, { frame: 0 });
-    env.jmpPoints = computeJmpPoints(env.insns);
-    this.liveSlots = computeLiveSlots(env.insns, env.subprogs);
-    let state: VState = { frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [], firstIdx: 0, lastIdx: -1, insnIdx: 0, hist: [] };
-    let pc = 0;
+    this.walk({ frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [], firstIdx: 0, lastIdx: -1, insnIdx: 0, hist: [] }, 0);
+    this.checkGlobalFuncs();
+    checkMaxStackDepth(env);
+    addLoopInlineStack(env);
+    // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.
+    const all = Array.from({ length: Math.max(env.subprogs.length - 1, 1) }, (_, i) => env.subprogStack[i] ?? 0);
+    const subprogStack = env.privileges.bpfCapable ? all.filter((_, i) => i === 0 || this.seen[env.subprogs[i] ?? 0] === 1) : all;
+    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack };
+  }
+
+  /**
+   * `do_check_subprogs`: each global function a checked path called is verified on its own, from its
+   * prototype's arguments, until no new one was called.
+   */
+  private checkGlobalFuncs(): void {
+    const env = this.env;
+    const verified = new Set<number>();
+    for (let again = true; again;) {
+      again = false;
+      for (const [i, g] of env.globals) {
+        if (!env.calledGlobals.has(i) || verified.has(i)) continue;
+        if (env.log.verbose) env.log.line(`Validating ${g.name}() func#${String(i)}...`);
+        // `free_states`: checkpoints of the previous pass prune nothing here (the counters go on).
+        this.explored.clear();
+        env.curParent = undefined;
+        this.walk(globalEntryState(env, g), env.subprogs[i] ?? 0);
+        if (env.log.verbose) env.log.line(`Func#${String(i)} ('${g.name}') is safe for any args that match its prototype`);
+        verified.add(i);
+        again = true;
+      }
+    }
+  }
+
+  /** `do_check` from one entry state; at log level 1 a pass that succeeds leaves nothing in the log. */
+  private walk(entry: VState, entryPc: number): void {
+    const env = this.env;
+    const log = env.log;
+    let state = entry;
+    let pc = entryPc;
     let prevPc = -1;
     let pendingDelta: PendingDelta | undefined;
     let fromOnly = false;
@@ -157,12 +195,7 @@ export class Checker {
       prevPc = pc;
       pc = next;
     }
-    checkMaxStackDepth(env);
-    addLoopInlineStack(env);
-    // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.
-    const all = Array.from({ length: Math.max(env.subprogs.length - 1, 1) }, (_, i) => env.subprogStack[i] ?? 0);
-    const subprogStack = env.privileges.bpfCapable ? all.filter((_, i) => i === 0 || this.seen[env.subprogs[i] ?? 0] === 1) : all;
-    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack };
+    if (!log.level2) log.reset(0);
   }
 
   /** `explored_state`: stored states are hashed by instruction and the innermost frame's call site. */

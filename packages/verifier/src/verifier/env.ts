@@ -1,6 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import { fail, type VerifierLog } from './log.js';
+import type { GlobalFunc } from './global-funcs.js';
 import type { Checkpoint } from './prune.js';
 import { notInit, type FrameState, type HistEntry, type LinkedReg, type RegState, type StackAccess, type VState } from './state.js';
 
@@ -33,6 +34,11 @@ export class VerifierEnv {
   jmpPoints: Uint8Array = new Uint8Array(0);
   /** The history entry of the instruction being checked, if it has one yet (`cur_hist_ent`). */
   curHistEnt: HistEntry | undefined;
+
+  /** Global functions, verified on their own after the main program (by subprogram index). */
+  globals: ReadonlyMap<number, GlobalFunc> = new Map();
+  /** Global functions some checked path called (`func_info_aux.called`): they are verified next. */
+  readonly calledGlobals = new Set<number>();
 
   /** bpf_loop calls that can be inlined, by instruction (`insn_aux_data.loop_inline_state`). */
   readonly loopInline = new Map<number, { fit: boolean; subprog: number }>();

@@ -105,6 +105,11 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
     bt.clearSlot(sa.spi, sa.frame);
     if (c === STX) bt.setReg(s);
   } else if (c === JMP || c === JMP32) {
+    if (o === CALL && s === PSEUDO_CALL && env.globals.has(env.subprogs.indexOf(idx + insn.imm + 1))) {
+      // A global function was not walked here: it sets R0, and r1-r5 are dead after it.
+      bt.clearReg(0);
+      return;
+    }
     if (o === CALL && s === PSEUDO_CALL) {
       // Leaving the callee backwards: only its arguments can still be traced, in the caller.
       for (let i = 1; i <= 5; i++) {

@@ -2,7 +2,8 @@
 // instruction decoding, and the verdict comparison with the real kernel.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBpfError, type Verifier, type VerifierMap } from '@bpfkit/kernel-api';
+import { parseBtf } from '@bpfkit/btf';
+import { isBpfError, type BtfView, type Verifier, type VerifierFuncInfo, type VerifierMap } from '@bpfkit/kernel-api';
 
 /** The fields of a corpus case every suite reads. */
 export interface CaseCore {
@@ -42,14 +43,15 @@ export function* casesIn<C>(root: string, dir: string): Generator<C> {
  * kernel's, else why not.
  */
 export function verdictMismatch(verifier: Verifier, c: CaseCore, insns: Uint8Array, maps?: Map<number, VerifierMap>,
-  funcInfo?: readonly { insnOff: number; linkage: number }[]): string | undefined {
+  progBtf?: ProgBtf): string | undefined {
   let verdict = 'accept';
   try {
     verifier.verify({
       progType: c.prog_type.number, expectedAttachType: c.expected_attach_type?.number ?? 0, insns, ...(maps === undefined ? {} : { maps }),
       license: c.license ?? 'GPL', gplCompatible: (c.license ?? 'GPL') === 'GPL', progFlags: c.flags?.prog_flags ?? 0, logLevel: 0, logSize: 0,
       privileges: { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true },
-      ...(funcInfo === undefined ? {} : { funcInfo }),
+      ...(progBtf === undefined ? {} : { funcInfo: progBtf.funcInfo }),
+      ...(progBtf?.btf === undefined ? {} : { btf: progBtf.btf }),
     });
   } catch (e) {
     if (!isBpfError(e)) throw e;
@@ -58,7 +60,18 @@ export function verdictMismatch(verifier: Verifier, c: CaseCore, insns: Uint8Arr
   return verdict === c.kernel.result ? undefined : `kernel ${c.kernel.result}, ours ${verdict}`;
 }
 
-/** BTF func linkage (0 static, 1 global) of every FUNC type id in a raw BTF blob. */
+/** A hex string as bytes (any length). */
+function hexBlob(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+/** A case's program BTF as the verifier takes it: the func_info records and the parsed BTF they point into. */
+export interface ProgBtf {
+  readonly funcInfo: readonly VerifierFuncInfo[];
+  readonly btf?: BtfView;
+}
+
+/** BTF func linkage (0 static, 1 global) of every FUNC type id in a raw BTF blob, read without validating it. */
 function funcLinkages(blob: Uint8Array): Map<number, number> {
   const v = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const out = new Map<number, number>();
@@ -78,19 +91,29 @@ function funcLinkages(blob: Uint8Array): Map<number, number> {
   return out;
 }
 
-/** The case's func_info as the verifier takes it (`insnOff`, BTF `linkage`), when it was loaded with one. */
+/** func_info records (`insn_off`, `type_id`) against a raw BTF blob: each FUNC's linkage, and the BTF when it parses. */
+function progBtfOf(blob: Uint8Array, recs: readonly { insnOff: number; typeId: number }[]): ProgBtf {
+  const linkage = funcLinkages(blob);
+  const funcInfo = recs.map((r) => ({ insnOff: r.insnOff, linkage: linkage.get(r.typeId) ?? 0, typeId: r.typeId }));
+  try {
+    return { funcInfo, btf: parseBtf(blob) };
+  } catch {
+    return { funcInfo };
+  }
+}
+
+/** The case's program BTF (func_info with each FUNC's linkage, the BTF itself), when it was loaded with one. */
 export function caseFuncInfo(c: { func_info_hex?: string; func_info_rec_size?: number; prog_btf?: unknown }, blobs: Readonly<Record<string, string>>):
-  { insnOff: number; linkage: number }[] | undefined {
+  ProgBtf | undefined {
   const hex = c.func_info_hex;
   const blobHex = typeof c.prog_btf === 'string' ? blobs[c.prog_btf] : undefined;
   if (hex === undefined || blobHex === undefined) return undefined;
-  const linkage = funcLinkages(hexToBytes(blobHex.match(/.{1,16}/g) ?? []));
   const rec = hexToBytes(hex.match(/.{1,16}/g) ?? []);
   const v = new DataView(rec.buffer);
   const size = c.func_info_rec_size ?? 8;
-  const out: { insnOff: number; linkage: number }[] = [];
-  for (let at = 0; at + 8 <= rec.length; at += size) out.push({ insnOff: v.getUint32(at, true), linkage: linkage.get(v.getUint32(at + 4, true)) ?? 0 });
-  return out;
+  const recs: { insnOff: number; typeId: number }[] = [];
+  for (let at = 0; at + 8 <= rec.length; at += size) recs.push({ insnOff: v.getUint32(at, true), typeId: v.getUint32(at + 4, true) });
+  return progBtfOf(hexBlob(blobHex), recs);
 }
 
 /** Every case of `corpus/verifier/<dir>/*.json` with its file's BTF blobs. */
@@ -103,11 +126,10 @@ export function* casesWithBlobs<C>(root: string, dir: string): Generator<{ c: C;
   }
 }
 
-/** A classic case's func_info (`func_info` records against its `btf` blob), when it has one. */
-export function classicFuncInfo(c: { btf?: unknown; func_info?: unknown }): { insnOff: number; linkage: number }[] | undefined {
+/** A classic case's program BTF (`func_info` records against its `btf` blob), when it has one. */
+export function classicFuncInfo(c: { btf?: unknown; func_info?: unknown }): ProgBtf | undefined {
   const btf = c.btf as { hex?: string } | null | undefined;
   const recs = c.func_info as { insn_off: number; type_id: number }[] | null | undefined;
   if (typeof btf?.hex !== 'string' || !Array.isArray(recs) || recs.length === 0) return undefined;
-  const linkage = funcLinkages(hexToBytes(btf.hex.match(/.{1,16}/g) ?? []));
-  return recs.map((r) => ({ insnOff: r.insn_off, linkage: linkage.get(r.type_id) ?? 0 }));
+  return progBtfOf(hexBlob(btf.hex), recs.map((r) => ({ insnOff: r.insn_off, typeId: r.type_id })));
 }

@@ -1,0 +1,291 @@
+import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
+import type { ErrnoName } from '@bpfkit/uapi';
+import { clearAllPktPointers, helperChangesPktData } from './check-call.js';
+import { checkPtrOffReg } from './check-mem.js';
+import type { VerifierEnv } from './env.js';
+import { CALL, JMP, PSEUDO_CALL } from './insns.js';
+import { Reject } from './log.js';
+import { notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
+
+/** How a global function's argument arrives (`enum bpf_arg_type` of `btf_prepare_func_args`, the kinds modelled here). */
+export type GlobalArg = 'scalar' | 'ctx';
+
+/**
+ * What `btf_prepare_func_args` made of a global function's prototype: its arguments, or the
+ * lines it logged and the errno it gave.
+ */
+export type GlobalPlan =
+  | { readonly kind: 'ok'; readonly args: readonly GlobalArg[]; readonly returnsVoid: boolean }
+  | { readonly kind: 'error'; readonly code: ErrnoName; readonly lines: readonly string[] };
+
+/** A subprogram with global linkage, verified on its own after the main program. */
+export interface GlobalFunc {
+  readonly subprog: number;
+  readonly name: string;
+  readonly plan: GlobalPlan;
+  /** `subprog_info.changes_pkt_data`: it (or a function it calls) may move the packet. */
+  readonly changesPktData: boolean;
+}
+
+const MAX_ARGS = 5;
+const BTF_FUNC_GLOBAL = 1;
+const MODIFIERS = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
+
+/** The context struct each program type's ctx argument points to (`bpf_ctx_convert`), with typedefs resolved. */
+const CTX_NAMES: Readonly<Record<number, readonly string[]>> = {
+  1: ['__sk_buff'], 2: ['bpf_user_pt_regs_t', 'pt_regs'], 3: ['__sk_buff'], 4: ['__sk_buff'], 5: ['__u64', 'unsigned long long'],
+  6: ['xdp_md'], 7: ['bpf_perf_event_data'], 8: ['__sk_buff'], 9: ['bpf_sock'], 10: ['__sk_buff'], 11: ['__sk_buff'], 12: ['__sk_buff'],
+  13: ['bpf_sock_ops'], 14: ['__sk_buff'], 15: ['bpf_cgroup_dev_ctx'], 16: ['sk_msg_md'], 17: ['bpf_raw_tracepoint_args'],
+  18: ['bpf_sock_addr'], 19: ['__sk_buff'], 20: ['__u32', 'unsigned int'], 21: ['sk_reuseport_md'], 22: ['__sk_buff'], 23: ['bpf_sysctl'],
+  24: ['bpf_raw_tracepoint_args'], 25: ['bpf_sockopt'], 30: ['bpf_sk_lookup'], 32: ['bpf_nf_ctx'],
+};
+/** `btf_is_projection_of`: the kernel struct behind a uapi context struct also names the context. */
+const PROJECTIONS: Readonly<Record<string, string>> = { __sk_buff: 'sk_buff', xdp_md: 'xdp_buff' };
+
+const KPROBE = 2, TRACEPOINT = 5, PERF_EVENT = 7, RAW_TP = 17, RAW_TP_W = 24, TRACING = 26, STRUCT_OPS = 27, EXT = 28, LSM = 29, SYSCALL = 31;
+const TRACE_RAW_TP = 23, TRACE_FENTRY = 24, TRACE_FEXIT = 25, MODIFY_RETURN = 26, TRACE_ITER = 28;
+
+/** `btf_type_str`. */
+function kindStr(t: BtfTypeView | undefined): string {
+  return t === undefined || t.kind === 'VOID' ? 'UNKN' : t.kind;
+}
+
+function skipModifiers(btf: BtfView, id: number, keepTypedef = false): BtfTypeView | undefined {
+  let t = btf.type(id);
+  for (let n = 0; t !== undefined && MODIFIERS.has(t.kind) && !(keepTypedef && t.kind === 'TYPEDEF') && n < 64; n++) t = btf.type(t.type ?? 0);
+  return t;
+}
+
+const isStruct = (t: BtfTypeView | undefined): boolean => t?.kind === 'STRUCT' || t?.kind === 'UNION';
+const isScalarType = (t: BtfTypeView | undefined): boolean => t?.kind === 'INT' || t?.kind === 'ENUM' || t?.kind === 'ENUM64';
+const isU64 = (t: BtfTypeView | undefined): boolean => t?.kind === 'INT' && t.size === 8;
+
+/** `btf_is_prog_ctx_type`: does this pointer point to the program type's context struct? */
+function isProgCtxType(btf: BtfView, ptr: BtfTypeView, progType: number, arg: number, lines: string[]): boolean {
+  if (progType === KPROBE) {
+    const td = skipModifiers(btf, ptr.type ?? 0, true);
+    if (td?.kind === 'TYPEDEF' && td.name === 'bpf_user_pt_regs_t') return true;
+  }
+  const t = skipModifiers(btf, ptr.type ?? 0);
+  if (!isStruct(t) || t === undefined) return false;
+  if (t.name === '') {
+    lines.push(`arg#${String(arg)} struct doesn't have a name`);
+    return false;
+  }
+  const names = CTX_NAMES[progType];
+  if (names === undefined) return false;
+  const [ctxName] = names;
+  if (ctxName !== undefined && PROJECTIONS[ctxName] === t.name) return true;
+  return names.includes(t.name);
+}
+
+/** `btf_validate_prog_ctx_type`: an `arg:ctx` tagged argument must point to something the program type's context can be. */
+function validateCtxTag(btf: BtfView, ptr: BtfTypeView, arg: number, progType: number, attachType: number): string | undefined {
+  const a = String(arg);
+  if (progType === KPROBE || progType === PERF_EVENT) {
+    const td = skipModifiers(btf, ptr.type ?? 0, true);
+    if (td?.kind === 'TYPEDEF' && td.name === 'bpf_user_pt_regs_t') return undefined;
+  }
+  const t = skipModifiers(btf, ptr.type ?? 0);
+  if (t === undefined || t.kind === 'VOID') return undefined;
+  if (t.name === '') return `arg#${a} type doesn't have a name`;
+  const struct = isStruct(t);
+  switch (progType) {
+    case KPROBE:
+    case PERF_EVENT:
+      if (struct && t.name === 'pt_regs') return undefined;
+      break;
+    case RAW_TP:
+    case RAW_TP_W:
+    case LSM:
+    case STRUCT_OPS:
+      if (isU64(t)) return undefined;
+      break;
+    case TRACING:
+      if (attachType === TRACE_RAW_TP && ((struct && t.name === 'bpf_raw_tracepoint_args') || isU64(t))) return undefined;
+      if (attachType === TRACE_ITER && struct && t.name.startsWith('bpf_iter__')) return undefined;
+      if ((attachType === TRACE_FENTRY || attachType === TRACE_FEXIT || attachType === MODIFY_RETURN) && isU64(t)) return undefined;
+      break;
+    case TRACEPOINT:
+    case SYSCALL:
+    case EXT:
+      return undefined;
+    default:
+      break;
+  }
+  const names = CTX_NAMES[progType] ?? [];
+  // A typedef'd context (kprobe) resolves to its struct; a program type without a context struct takes only `void *`.
+  const ctxStruct = names.length > 1 ? names[names.length - 1] : names[0];
+  if (ctxStruct === undefined || ctxStruct.startsWith('__u') || ctxStruct.includes(' ')) return `arg#${a} should be void pointer`;
+  if (!struct || t.name !== ctxStruct) return `arg#${a} should be \`struct ${ctxStruct} *\``;
+  return undefined;
+}
+
+/** The `arg:<tag>` decl tags of one parameter of a FUNC, in id order. */
+function argTags(btf: BtfView, fnId: number, arg: number): string[] {
+  const out: string[] = [];
+  for (let id = 1; id < btf.nrTypes; id++) {
+    const t = btf.type(id);
+    if (t?.kind === 'DECL_TAG' && t.type === fnId && t.componentIdx === arg && t.name.startsWith('arg:')) out.push(t.name.slice(4));
+  }
+  return out;
+}
+
+const error = (code: ErrnoName, ...lines: string[]): GlobalPlan => ({ kind: 'error', code, lines });
+
+/**
+ * `btf_prepare_func_args` for a global function: its FUNC_PROTO gives the arguments' kinds.
+ * Undefined when the prototype has an argument kind not modelled yet (a memory, dynptr,
+ * BTF-id or arena pointer): such a function is still walked inline, as a static one.
+ */
+function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: number, progType: number, attachType: number): GlobalPlan | undefined {
+  const fn = typeId === 0 ? undefined : btf?.type(typeId);
+  if (btf === undefined || fn === undefined) return typeId === 0 || btf === undefined ? error('EFAULT', 'Global functions need valid BTF') : error('EFAULT', `BTF of func#${String(subprog)} doesn't point to KIND_FUNC`);
+  if (fn.kind !== 'FUNC') return error('EFAULT', `BTF of func#${String(subprog)} doesn't point to KIND_FUNC`);
+  const proto = btf.type(fn.type ?? 0);
+  if (proto?.kind !== 'FUNC_PROTO') return error('EFAULT', `Invalid type of function ${fn.name}()`);
+  const params = proto.params ?? [];
+  if (params.length > MAX_ARGS) {
+    return error('EINVAL', `Global function ${fn.name}() with ${String(params.length)} > ${String(MAX_ARGS)} args. Buggy compiler.`);
+  }
+  const ret = skipModifiers(btf, proto.type ?? 0);
+  if (ret?.kind !== 'VOID' && !isScalarType(ret)) {
+    return error('EINVAL', `Global function ${fn.name}() return value not void or scalar. Only those are supported.`);
+  }
+  const args: GlobalArg[] = [];
+  for (let i = 0; i < params.length; i++) {
+    const a = String(i);
+    const tags = argTags(btf, fn.id, i);
+    const known = ['ctx', 'trusted', 'untrusted', 'nonnull', 'nullable', 'arena'];
+    if (tags.some((tag) => !known.includes(tag))) return error('EOPNOTSUPP', `arg#${a} has unsupported set of tags`);
+    const t = skipModifiers(btf, params[i]?.type ?? 0);
+    if (t?.kind === 'PTR') {
+      const lines: string[] = [];
+      const ctxTag = tags.includes('ctx');
+      if (ctxTag || isProgCtxType(btf, t, progType, i, lines)) {
+        if (tags.some((tag) => tag !== 'ctx')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
+        const bad = ctxTag ? validateCtxTag(btf, t, i, progType, attachType) : undefined;
+        if (bad !== undefined) return error('EINVAL', ...lines, bad);
+        args.push('ctx');
+        continue;
+      }
+      // Memory, dynptr, trusted/untrusted BTF ids and arena pointers: not modelled yet.
+      return undefined;
+    }
+    if (tags.length > 0) return error('EINVAL', `arg#${a} has pointer tag, but is not a pointer type`);
+    if (!isScalarType(t)) return error('EINVAL', `Arg#${a} type ${kindStr(t)} in ${fn.name}() is not supported yet.`);
+    args.push('scalar');
+  }
+  return { kind: 'ok', args, returnsVoid: ret?.kind === 'VOID' };
+}
+
+/** Per subprogram: does it, or a function it calls, call a helper after which the packet may have moved? */
+function changesPktData(env: VerifierEnv, pktHelper: (id: number) => boolean): boolean[] {
+  const n = env.subprogs.length - 1;
+  const own = Array.from({ length: n }, () => false);
+  const callees = Array.from({ length: n }, () => [] as number[]);
+  for (let s = 0; s < n; s++) {
+    for (let pc = env.subprogs[s] ?? 0; pc < (env.subprogs[s + 1] ?? 0); pc++) {
+      const insn = env.insns[pc];
+      if (insn?.code !== (JMP | CALL)) continue;
+      if (insn.src === 0 && pktHelper(insn.imm)) own[s] = true;
+      if (insn.src === PSEUDO_CALL) callees[s]?.push(env.subprogs.indexOf(pc + insn.imm + 1));
+    }
+  }
+  // `merge_callee_effects`: a caller changes the packet when one of its callees does.
+  const memo = new Map<number, boolean>();
+  const visit = (s: number, depth: number): boolean => {
+    const m = memo.get(s);
+    if (m !== undefined) return m;
+    const v = own[s] === true || (depth < 16 && (callees[s] ?? []).some((c) => c >= 0 && visit(c, depth + 1)));
+    memo.set(s, v);
+    return v;
+  };
+  return own.map((_, s) => visit(s, 0));
+}
+
+/**
+ * The subprograms with global linkage in the request's func_info (the main program excepted),
+ * with their prototypes as `btf_prepare_func_args` reads them.
+ */
+export function findGlobalFuncs(env: VerifierEnv): Map<number, GlobalFunc> {
+  const out = new Map<number, GlobalFunc>();
+  const fi = env.req.funcInfo;
+  if (fi === undefined || fi.length === 0) return out;
+  let pkt: boolean[] | undefined;
+  fi.forEach((rec, subprog) => {
+    if (subprog === 0 || rec.linkage !== BTF_FUNC_GLOBAL || env.subprogs[subprog] !== rec.insnOff) return;
+    const typeId = rec.typeId ?? 0;
+    const plan = prepareFuncArgs(env.req.btf, typeId, subprog, env.req.progType, env.req.expectedAttachType);
+    if (plan === undefined) return;
+    const fn = env.req.btf?.type(typeId);
+    pkt ??= changesPktData(env, helperChangesPktData);
+    out.set(subprog, { subprog, name: fn?.kind === 'FUNC' ? fn.name : '', plan, changesPktData: pkt[subprog] === true });
+  });
+  return out;
+}
+
+/** Types `check_func_arg_reg_off` lets through with any offset; the rest must be unmodified. */
+const OFFSET_OK = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem']);
+
+/** `btf_check_func_arg_match`: the caller's R1-R5 against the prototype. Throws the first mismatch. */
+function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]): void {
+  const regs = env.frame(state).regs;
+  args.forEach((kind, i) => {
+    const regno = i + 1;
+    const reg = regs[regno] ?? notInit;
+    if (kind === 'scalar') {
+      if (reg.type !== 'scalar') {
+        env.log.line(`R${String(regno)} is not a scalar`);
+        throw new Reject('EINVAL', 'verifier:global-func-arg', `R${String(regno)} is not a scalar`);
+      }
+      return;
+    }
+    if (!OFFSET_OK.has(reg.type)) checkPtrOffReg(env, regno, reg);
+    if (reg.type !== 'ctx') {
+      env.log.line(`arg#${String(i)} expects pointer to ctx`);
+      throw new Reject('EINVAL', 'verifier:global-func-arg', `arg#${String(i)} expects pointer to ctx`);
+    }
+  });
+}
+
+/**
+ * `check_func_call` of a global function: the arguments are checked against its prototype, the
+ * function is assumed valid (and verified later on its own), R0 becomes an unknown scalar.
+ */
+export function checkGlobalCall(env: VerifierEnv, state: VState, g: GlobalFunc): void {
+  const log = env.log;
+  let err: Reject | undefined;
+  if (g.plan.kind === 'error') {
+    for (const l of g.plan.lines) log.line(l);
+    err = new Reject(g.plan.code, 'verifier:global-func-btf', g.plan.lines[g.plan.lines.length - 1] ?? '');
+    if (g.plan.code === 'EFAULT') throw err;
+  } else {
+    try {
+      checkArgs(env, state, g.plan.args);
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      err = e;
+    }
+  }
+  const what = `func#${String(g.subprog)} ('${g.name}')`;
+  if (err !== undefined) {
+    log.line(`Caller passes invalid args into ${what}`);
+    throw new Reject(err.code, err.reason, `Caller passes invalid args into ${what}`);
+  }
+  if (log.verbose) log.line(`Func#${String(g.subprog)} ('${g.name}') is global and assumed valid.`);
+  if (g.changesPktData) clearAllPktPointers(env, state);
+  env.calledGlobals.add(g.subprog);
+  const caller = env.frame(state);
+  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit;
+  if (g.plan.kind !== 'ok' || !g.plan.returnsVoid) env.writeReg(state, 0, unknownScalar);
+}
+
+/** `do_check_common` for a global function: frame 0 of the subprogram, its arguments as the prototype says. */
+export function globalEntryState(env: VerifierEnv, g: GlobalFunc): VState {
+  const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
+  if (g.plan.kind === 'ok') g.plan.args.forEach((kind, i) => { regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar; });
+  regs[10] = pointer('fp', 0, { frame: 0 });
+  const start = env.subprogs[g.subprog] ?? 0;
+  return { frames: [{ regs, stack: [], returnTo: -1, subprog: g.subprog }], refs: [], firstIdx: start, lastIdx: -1, insnIdx: start, hist: [] };
+}

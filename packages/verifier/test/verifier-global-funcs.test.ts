@@ -1,0 +1,161 @@
+// Global functions (BTF_FUNC_GLOBAL in the func_info): the caller checks the arguments against the
+// FUNC_PROTO and goes on with R0 an unknown scalar; the function is verified afterwards on its own,
+// from the arguments its prototype declares. Each expected log is the level-2 log of the real Linux
+// 6.18 verifier for the same socket filter, loaded with the same BTF and func_info (its "func#" and
+// "Live regs" preamble left out).
+import test from 'ava';
+import { BtfBuilder, parseBtf } from '@bpfkit/btf';
+import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+
+const verifier = createVerifier({ progTypes: createProgTypes() });
+const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
+const GLOBAL = 1;
+
+/** `int prog(struct __sk_buff *skb)` at 0 and the global `int g(...)` at `gStart`, with these argument types. */
+function req(insns: readonly string[], gStart: number, gArgs: readonly ('ctx' | 'int')[], logLevel = 2): VerifierRequest {
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+  const skb = b.add({ kind: 'STRUCT', name: '__sk_buff', size: 0, kflag: false, members: [] });
+  const ctx = b.add({ kind: 'PTR', name: '', type: skb });
+  const mainProto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: [{ name: 'skb', type: ctx }] });
+  const main = b.add({ kind: 'FUNC', name: 'prog', type: mainProto, linkage: GLOBAL });
+  const gProto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: gArgs.map((a, i) => ({ name: `a${String(i)}`, type: a === 'ctx' ? ctx : int })) });
+  const g = b.add({ kind: 'FUNC', name: 'g', type: gProto, linkage: GLOBAL });
+  return {
+    progType: 1, expectedAttachType: 0, insns: Uint8Array.from(Buffer.from(insns.join(''), 'hex')), license: 'GPL', gplCompatible: true, progFlags: 0,
+    logLevel, logSize: 1 << 20, privileges: root, btf: parseBtf(b.encode()),
+    funcInfo: [{ insnOff: 0, linkage: GLOBAL, typeId: main }, { insnOff: gStart, linkage: GLOBAL, typeId: g }],
+  };
+}
+function log(r: VerifierRequest): { code: string; lines: string[]; processed: number } {
+  try {
+    const res = verifier.verify(r);
+    return { code: 'ok', lines: res.log.split('\n').filter((l) => l !== ''), processed: res.stats.insnProcessed };
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    return { code: e.code, lines: (e.log ?? '').split('\n').filter((l) => l !== ''), processed: -1 };
+  }
+}
+
+/** r6 = r1; r2 = 5; call g(r1, r2); w0 &= 1; exit. */
+const MAIN = ['bf16000000000000', 'b702000005000000', '8510000002000000', '5400000001000000', '9500000000000000'];
+/** g(ctx, x): r0 = skb->len; if x > 10 goto exit; w0 += 1; exit. */
+const G = ['6110000000000000', '250201000a000000', '0400000001000000', '9500000000000000'];
+
+test('a global function is assumed valid at the call, then verified alone from its prototype (processed 10 as on 6.18)', (t) => {
+  const r = log(req([...MAIN, ...G], 5, ['ctx', 'int']));
+  t.is(r.code, 'ok');
+  t.is(r.processed, 10);
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (bf) r6 = r1                       ; R1=ctx() R6=ctx()',
+    '1: (b7) r2 = 5                        ; R2=5',
+    '2: (85) call pc+2',
+    'Func#1 (\'g\') is global and assumed valid.',
+    '3: R0=scalar()',
+    '3: (54) w0 &= 1                       ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1))',
+    '4: (95) exit',
+    'Validating g() func#1...',
+    '5: R1=ctx() R2=scalar() R10=fp0',
+    '5: (61) r0 = *(u32 *)(r1 +0)          ; R0=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R1=ctx()',
+    '6: (25) if r2 > 0xa goto pc+1         ; R2=scalar(smin=smin32=0,smax=umax=smax32=umax32=10,var_off=(0x0; 0xf))',
+    '7: (04) w0 += 1                       ; R0=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))',
+    '8: (95) exit',
+    'from 6 to 8: safe',
+    'Func#1 (\'g\') is safe for any args that match its prototype',
+    'processed 10 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
+  ]);
+});
+
+test('at log level 1 an accepted program keeps the last "is safe" line: each pass that succeeds resets the log', (t) => {
+  t.deepEqual(log(req([...MAIN, ...G], 5, ['ctx', 'int'], 1)).lines, [
+    'Func#1 (\'g\') is safe for any args that match its prototype',
+    'processed 10 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
+  ]);
+});
+
+test('a pointer passed for an int argument: "R2 is not a scalar", the caller passes invalid args (EINVAL)', (t) => {
+  const r = log(req(['bf16000000000000', 'bfa2000000000000', ...MAIN.slice(2), ...G], 5, ['ctx', 'int']));
+  t.is(r.code, 'EINVAL');
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (bf) r6 = r1                       ; R1=ctx() R6=ctx()',
+    '1: (bf) r2 = r10                      ; R2=fp0 R10=fp0',
+    '2: (85) call pc+2',
+    'R2 is not a scalar',
+    'Caller passes invalid args into func#1 (\'g\')',
+    'processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});
+
+test('a constant passed for a ctx argument: "arg#0 expects pointer to ctx" (EINVAL)', (t) => {
+  const r = log(req(['b701000000000000', ...MAIN.slice(1), ...G], 5, ['ctx', 'int']));
+  t.is(r.code, 'EINVAL');
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (b7) r1 = 0                        ; R1=0',
+    '1: (b7) r2 = 5                        ; R2=5',
+    '2: (85) call pc+2',
+    'arg#0 expects pointer to ctx',
+    'Caller passes invalid args into func#1 (\'g\')',
+    'processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});
+
+test('a global function must return a scalar: "At subprogram exit the register R0 is not a scalar value (ctx)"', (t) => {
+  const r = log(req([...MAIN, 'bf10000000000000', '9500000000000000'], 5, ['ctx', 'int']));
+  t.is(r.code, 'EINVAL');
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (bf) r6 = r1                       ; R1=ctx() R6=ctx()',
+    '1: (b7) r2 = 5                        ; R2=5',
+    '2: (85) call pc+2',
+    'Func#1 (\'g\') is global and assumed valid.',
+    '3: R0=scalar()',
+    '3: (54) w0 &= 1                       ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1))',
+    '4: (95) exit',
+    'Validating g() func#1...',
+    '5: R1=ctx() R2=scalar() R10=fp0',
+    '5: (bf) r0 = r1                       ; R0=ctx() R1=ctx()',
+    '6: (95) exit',
+    'At subprogram exit the register R0 is not a scalar value (ctx)',
+    'processed 7 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});
+
+test('after a global call R0 is an unknown scalar: the second path prunes right after the call (processed 14)', (t) => {
+  // r1 = 3; call g; if r0 == 0 goto +2; r0 = 1; goto +1; r0 = 2; r1 = 4; call g; exit.  g(x): r0 = r1; exit.
+  const r = log(req(['b701000003000000', '8510000007000000', '1500020000000000', 'b700000001000000', '0500010000000000', 'b700000002000000',
+    'b701000004000000', '8510000001000000', '9500000000000000', 'bf10000000000000', '9500000000000000'], 9, ['int']));
+  t.is(r.code, 'ok');
+  t.is(r.processed, 14);
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (b7) r1 = 3                        ; R1=3',
+    '1: (85) call pc+7',
+    'Func#1 (\'g\') is global and assumed valid.',
+    '2: R0=scalar()',
+    '2: (15) if r0 == 0x0 goto pc+2        ; R0=scalar(umin=1)',
+    '3: (b7) r0 = 1                        ; R0=1',
+    '4: (05) goto pc+1',
+    '6: (b7) r1 = 4                        ; R1=4',
+    '7: (85) call pc+1',
+    'Func#1 (\'g\') is global and assumed valid.',
+    '8: R0=scalar()',
+    '8: (95) exit',
+    'from 2 to 5: R0=0 R10=fp0',
+    '5: R0=0 R10=fp0',
+    '5: (b7) r0 = 2                        ; R0=2',
+    '6: (b7) r1 = 4                        ; R1=4',
+    '7: (85) call pc+1',
+    'Func#1 (\'g\') is global and assumed valid.',
+    '8: safe',
+    'Validating g() func#1...',
+    '9: R1=scalar() R10=fp0',
+    '9: (bf) r0 = r1                       ; R0=scalar(id=1) R1=scalar(id=1)',
+    '10: (95) exit',
+    'Func#1 (\'g\') is safe for any args that match its prototype',
+    'processed 14 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
+  ]);
+});
