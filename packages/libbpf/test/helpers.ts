@@ -7,7 +7,7 @@ import type { Kernel } from '@bpfkit/kernel-api';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The clang-built fixtures of @bpfkit/elf. */
-export const FIXTURES = ['xdp_filter', 'xdp_filter_v4', 'socket_filter', 'tc_shared', 'trace_ringbuf', 'globals', 'map_values'] as const;
+export const FIXTURES = ['xdp_filter', 'xdp_filter_v4', 'socket_filter', 'tc_shared', 'trace_ringbuf', 'globals', 'map_values', 'externs'] as const;
 export type Fixture = (typeof FIXTURES)[number];
 
 export function fixture(name: Fixture): Uint8Array {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { isBpfError, type BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_MMAPABLE, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { encodeBtf } from '@bpfkit/btf';
-import { builtinVmlinuxBtf, createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { BUILTIN_KERNEL_CONFIG, builtinVmlinuxBtf, createDefaultKernel } from '@bpfkit/kernel/defaults';
 import { BpfObject, internalMapName, parseCpuList, parseKernelConfig, type LibbpfHost } from '@bpfkit/libbpf';
 import { fixture, hex, packet, readU64, simKernel, u32, u64 } from './helpers.js';
 
@@ -281,4 +281,31 @@ test('trace_ringbuf on the simulated kernel: CO-RE against the target BTF, tp_bt
   t.true(isBpfError(e, 'ESRCH'));
   t.regex(e?.message ?? '', /init_task/);
   t.is(strict.loadReport?.failedProgram, null);
+});
+
+test('typeless ksyms: addresses from the host\'s /proc/kallsyms unless ksymAddresses is given; a missing strong one is ESRCH', (t) => {
+  const task = simKernel().init;
+  t.regex(task.readFile('/proc/kallsyms'), /^ffffffff81000000 T \w+\n/);
+  // The simulated kernel lists functions only (no CONFIG_KALLSYMS_ALL), as the reference machine: bpf_prog_fops is data.
+  const obj = BpfObject.open(fixture('externs'), { name: 'externs', host: task });
+  const err = t.throws(() => {
+    obj.load();
+  });
+  t.true(isBpfError(err, 'ESRCH'), String(err));
+  t.regex(err?.message ?? '', /bpf_prog_fops': failed to find in kallsyms/);
+  const withFile: LibbpfHost = {
+    bpf: (cmd, attr) => task.bpf(cmd, attr), memory: task.memory, close: (fd) => { task.close(fd); },
+    kernelConfig: () => BUILTIN_KERNEL_CONFIG,
+    readFile: (p) => (p === '/proc/kallsyms' ? 'ffffffff82000000 D bpf_prog_fops\nffffffff82000000 D bpf_prog_fops\n' : task.readFile(p)),
+  };
+  const resolved = BpfObject.open(fixture('externs'), { name: 'externs', host: withFile });
+  const err2 = t.throws(() => {
+    resolved.load();
+  });
+  t.notRegex(err2?.message ?? '', /bpf_prog_fops/);
+  resolved.close();
+  const ambiguous: LibbpfHost = { ...withFile, readFile: () => 'ffffffff82000000 D bpf_prog_fops\nffffffff82000040 d bpf_prog_fops\n' };
+  t.true(isBpfError(t.throws(() => {
+    BpfObject.open(fixture('externs'), { name: 'externs', host: ambiguous }).load();
+  }), 'EINVAL'));
 });

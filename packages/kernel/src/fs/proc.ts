@@ -1,6 +1,7 @@
 import { BpfError, type MountInfoEntry } from '@bpfkit/kernel-api';
 import { mapFdinfo, progFdinfo } from '../bpf/fdinfo.js';
 import type { TaskImpl } from '../task/task.js';
+import { kallsyms } from './kallsyms.js';
 import { pathString } from './path.js';
 
 /** `/proc/<pid>` or `/proc/self` from the reader's point of view. */
@@ -85,6 +86,7 @@ function uptime(core: TaskImpl['core']): string {
 export function procRead(reader: TaskImpl, rest: readonly string[]): string {
   if (isSysctl(rest)) return `${reader.core.unprivilegedBpfDisabled}\n`;
   if (rest.length === 1 && rest[0] === 'uptime') return uptime(reader.core);
+  if (rest.length === 1 && rest[0] === 'kallsyms') return kallsyms(reader);
   const t = target(reader, rest[0]);
   const u = reader.core.deps.userNamespaces;
   switch (rest[1]) {

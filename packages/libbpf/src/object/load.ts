@@ -1,4 +1,5 @@
 import type { Btf } from '@bpfkit/btf';
+import type { ExternSpec } from '@bpfkit/elf';
 import { encodeBtf } from '@bpfkit/btf';
 import { BpfError, isBpfError } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
@@ -8,6 +9,7 @@ import { assembleProgram, indexFunctions, type AssembledProgram } from './assemb
 import { sanitizeObjectBtf } from './btf-sanitize.js';
 import { applyCore } from './core-step.js';
 import { kernelConfigValues } from './kernel-config.js';
+import { ksymAddressesOf } from './kallsyms.js';
 import { fillKconfig, resolveKsym, type KsymResolution } from './externs.js';
 import type { BpfMap } from './map.js';
 import type { BpfObject } from './object.js';
@@ -97,6 +99,11 @@ function resolveExterns(obj: BpfObject, target: () => Btf): Map<string, KsymReso
     kconfig.initialValue.set(fillKconfig(obj.kconfigLayout, values, obj.kernelVersion).bytes);
   }
   const out = new Map<string, KsymResolution>();
+  const btf = obj.spec.btf;
+  // A typeless ksym (`extern const void x __ksym`) is found in kallsyms, not in BTF.
+  const isTypeless = (e: ExternSpec): boolean => e.kind === 'ksym' && btf !== undefined && (e.typeId === 0 || btf.resolve(e.typeId)?.type.kind === 'VOID');
+  const typelessNames = obj.spec.externs.filter(isTypeless).map((e) => e.name);
+  let addresses: Readonly<Record<string, bigint>> | undefined;
   for (const ext of obj.spec.externs) {
     if (ext.kind === 'kconfig') continue;
     if (ext.kind === 'unknown') {
@@ -108,8 +115,9 @@ function resolveExterns(obj: BpfObject, target: () => Btf): Map<string, KsymReso
     }
     const local = obj.spec.btf;
     if (local === undefined) throw new BpfError('EINVAL', 'libbpf:extern-no-btf', `extern '${ext.name}' needs .BTF`);
-    const typeless = ext.kind === 'ksym' && (ext.typeId === 0 || local.resolve(ext.typeId)?.type.kind === 'VOID');
-    out.set(ext.name, resolveKsym(local, typeless ? undefined : target(), ext, obj.options.ksymAddresses ?? {}));
+    const typeless = isTypeless(ext);
+    if (typeless) addresses ??= ksymAddressesOf(obj.host, obj.options.ksymAddresses, typelessNames);
+    out.set(ext.name, resolveKsym(local, typeless ? undefined : target(), ext, addresses ?? {}));
   }
   return out;
 }

@@ -31,7 +31,7 @@ export interface OpenOptions {
   readonly kconfig?: Readonly<Record<string, string>>;
   /** The kernel release for `LINUX_KERNEL_VERSION` (default `6.18.0`, the reference kernel). */
   readonly kernelRelease?: string;
-  /** Addresses of typeless `__ksym` externs (what libbpf reads from /proc/kallsyms). */
+  /** Addresses of typeless `__ksym` externs (default: the host's /proc/kallsyms, as libbpf reads it). */
   readonly ksymAddresses?: Readonly<Record<string, bigint>>;
   /** Verifier log level of the first load attempt (default 0, as libbpf). */
   readonly logLevel?: number;
