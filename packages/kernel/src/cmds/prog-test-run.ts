@@ -1,6 +1,6 @@
 import { BpfError, type RunnableProgram, type TestRunResult } from '@bpfkit/kernel-api';
 import type { ProgRecord } from '../bpf/prog-record.js';
-import { BpfCmd, decodeAttrGroup, type AttrOutput } from '@bpfkit/uapi';
+import { BpfCmd, BpfProgType, decodeAttrGroup, type AttrOutput } from '@bpfkit/uapi';
 import { check, checkAttr, putAttrU32 } from '../bpf/check.js';
 import { progGet } from '../bpf/fd-get.js';
 import { programServices } from '../bpf/services.js';
@@ -87,6 +87,10 @@ export function progTestRun(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array
   pairCheck(task, 'ctx_in', attr.ctx_size_in, attr.ctx_in);
   pairCheck(task, 'ctx_out', attr.ctx_size_out, attr.ctx_out);
   const { prog } = progGet(task, attr.prog_fd, ID);
+  // `bpf_struct_ops_test_run` runs only bpf_dummy_ops programs, a struct_ops this kernel does not register.
+  check(core, `${ID}:struct_ops`, prog.progType !== BpfProgType.BPF_PROG_TYPE_STRUCT_OPS, 'EOPNOTSUPP', 'test-run:struct-ops', {
+    pass: 'not a struct_ops program', fail: 'struct_ops programs test-run only for bpf_dummy_ops',
+  });
   const { testRun, arena, helpers } = core.deps;
   if (testRun === undefined || arena === undefined || helpers === undefined) {
     throw new BpfError('ENOTSUPP', 'kernel:no-test-run', 'this kernel was built without test runs (no testRun, arena or helpers)');

@@ -1,5 +1,5 @@
 import { parseBtf, type Btf } from '@bpfkit/btf';
-import { BPF_F_LINK, BPF_F_RDONLY, BpfCmd, BpfMapType as M, BpfProgType as P, encodeGetIdAttr, encodeInfoAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
+import { BPF_F_LINK, BPF_F_RDONLY, BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeGetIdAttr, encodeInfoAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
 import { SPIN_LOCK_BTF, loadBtf } from './btf.js';
 import { del, freeze, hex, lookup, mapCreate, nextKey, u32, update } from './ops.js';
 import { GPL, exit, insn, movImm } from './prog-bytes.js';
@@ -170,7 +170,11 @@ const LOAD: SyscallCase = {
   run(r) {
     const ids = kernelIds(r);
     if (ids === undefined) return;
-    loadOp(r, 'ssthresh returning 2', ids, SSTHRESH, ret(2));
+    const ssthresh = loadOp(r, 'ssthresh returning 2', ids, SSTHRESH, ret(2));
+    if (ssthresh !== undefined) {
+      r.call('test run of a tcp_congestion_ops program', BpfCmd.BPF_PROG_TEST_RUN, encodeAttrGroup('test', { prog_fd: ssthresh, repeat: 1 }));
+      r.call('test run with a context', BpfCmd.BPF_PROG_TEST_RUN, encodeAttrGroup('test', { prog_fd: ssthresh, repeat: 1, ctx_in: r.mem(8), ctx_size_in: 8 }));
+    }
     loadOp(r, 'ssthresh without r0', ids, SSTHRESH, voidOp);
     loadOp(r, 'cong_avoid without r0 (void)', ids, CONG_AVOID, voidOp);
     loadOp(r, 'cong_avoid reads its third argument', ids, CONG_AVOID, readsArg(16));
