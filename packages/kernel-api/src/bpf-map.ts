@@ -127,21 +127,31 @@ export interface RingbufOps {
   consume(cb: (sample: Uint8Array) => void): number;
 }
 
-/** One record a perf event array's consumer reads. */
+/** One record a perf buffer consumer reads (libbpf's `sample_cb` / `lost_cb`). */
 export interface PerfEventRecord {
   readonly cpu: number;
-  /** `PERF_RECORD_SAMPLE` raw data, or undefined for `PERF_RECORD_LOST`. */
+  /**
+   * `PERF_RECORD_SAMPLE` raw data as the record carries it: the bytes the
+   * program gave, then padding up to the record's 8-byte alignment (the
+   * kernel's raw size, which libbpf hands to `sample_cb`). Undefined for `PERF_RECORD_LOST`.
+   */
   readonly data?: Uint8Array;
   /** Records lost on this CPU's buffer (for `PERF_RECORD_LOST`). */
   readonly lost?: number;
 }
 
-/** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: per-CPU buffers, fed by `bpf_perf_event_output`. */
+/**
+ * `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: slots hold perf events (a
+ * `PerfEventOutput` the kernel resolved from the fd user space wrote);
+ * `bpf_perf_event_output` writes into the ring of the slot's event, which user
+ * space reads through its `mmap()` of the event.
+ */
 export interface PerfEventArrayOps {
-  /** Opens a consumer buffer for slot `index` (what `perf_event_open` + the map update do), of `pages` pages. */
-  open(index: number, pages: number): void;
-  /** `bpf_perf_event_output`: 0 or a negative errno; `index` is `flags & BPF_F_INDEX_MASK` resolved by the helper. */
+  /**
+   * `bpf_perf_event_output` from a program on `cpu`: 0 or a negative errno
+   * (-E2BIG, -ENOENT for an empty slot, -EINVAL for an event that is not
+   * `PERF_COUNT_SW_BPF_OUTPUT`, -EOPNOTSUPP for an event on another CPU,
+   * -ENOSPC); `index` is `flags & BPF_F_INDEX_MASK` resolved by the helper.
+   */
   output(cpu: number, index: number, dataAddr: number, size: number): number;
-  /** Reads every pending record in order, like `perf_buffer__poll`. */
-  consume(cb: (record: PerfEventRecord) => void): number;
 }

@@ -13,7 +13,9 @@ export type OpenFileKind =
   | 'bpf-btf'
   | 'bpf-token'
   /** BPF_ENABLE_STATS: run-time statistics are collected while one is open. */
-  | 'bpf-stats';
+  | 'bpf-stats'
+  /** `perf_event_open()`: an `anon_inode:[perf_event]` file. */
+  | 'perf-event';
 
 /** An open file description (`struct file`), shared by every fd that dups it. */
 export interface OpenFile {

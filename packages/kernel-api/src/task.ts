@@ -193,10 +193,22 @@ export interface Task extends BpfSyscall {
    * or a writable mapping of a BPF_F_RDONLY_PROG map, EPERM for a writable
    * mapping of a frozen map, EINVAL for a private mapping or a range past the
    * map, ENOTSUPP for map types that cannot be mapped, ENODEV for other files.
+   * A perf event fd maps its ring (offset 0, `1 + 2^n` pages, MAP_SHARED only;
+   * a writable mapping makes the producer respect `data_tail`).
    */
   mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   /** `munmap()`: drops the mapping and the reference it held on the map. */
   munmap(mapping: MemoryMapping): void;
+  /**
+   * `perf_event_open(attr, pid, cpu, group_fd, flags)`: an `anon_inode:[perf_event]`
+   * fd. `attr` is the `struct perf_event_attr` bytes (its `size` field says how
+   * many the kernel reads; on E2BIG the kernel writes its own size there).
+   * The simulated kernel opens what BPF output needs: `PERF_TYPE_SOFTWARE` /
+   * `PERF_COUNT_SW_BPF_OUTPUT` on one CPU (pid -1), with the kernel's errno for
+   * bad attrs, flags and CPUs; {@link mmap} of the fd maps its ring
+   * (`1 + 2^n` pages, the first the `perf_event_mmap_page`).
+   */
+  perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
 
   /** `fsopen(fsname, flags)`: an fs_context fd. */
   fsopen(fsname: string, flags?: number): number;

@@ -7,7 +7,7 @@
  * Node-API is a stable C ABI, and these signatures never change.
  *
  * Every function returns a number instead of throwing: -errno on failure.
- * Besides bpf(2): memory, mmap, and the few calls the delegation harness needs
+ * Besides bpf(2): memory, mmap, perf_event_open (perf buffers), and the few calls the delegation harness needs
  * (fsopen/fsconfig/fsmount, a socketpair and fd passing with SCM_RIGHTS).
  * Address bookkeeping (which ranges belong to the caller) lives in JS; this
  * file trusts the addresses it is given.
@@ -375,6 +375,22 @@ static napi_value js_pin_cpu(napi_env env, napi_callback_info info) {
   return int_result(env, sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno);
 }
 
+/* perf_event_open(attr: Uint8Array, pid, cpu, group_fd, flags): fd or -errno. The kernel reads attr->size
+ * bytes of attr (the caller checked they are there) and may write its own size back into it (E2BIG). */
+static napi_value js_perf_event_open(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  uint8_t *attr = NULL;
+  size_t size = 0;
+  int32_t pid = 0, cpu = 0, group_fd = 0, flags = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 5 || !get_bytes(env, argv[0], &attr, &size) ||
+      size < 8 || napi_get_value_int32(env, argv[1], &pid) != 0 || napi_get_value_int32(env, argv[2], &cpu) != 0 ||
+      napi_get_value_int32(env, argv[3], &group_fd) != 0 || napi_get_value_int32(env, argv[4], &flags) != 0)
+    return bad_args(env, "perfEventOpen(attr: Uint8Array(>= 8), pid, cpu, group_fd, flags: number)");
+  long r = syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, (unsigned long)(uint32_t)flags);
+  return int_result(env, r < 0 ? -errno : (int32_t)r);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn = NULL;
   if (napi_create_function(env, name, (size_t)-1, cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -398,6 +414,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "sendfd", js_sendfd);
   export_fn(env, exports, "recvfd", js_recvfd);
   export_fn(env, exports, "pinCpu", js_pin_cpu);
+  export_fn(env, exports, "perfEventOpen", js_perf_event_open);
   return exports;
 }
 

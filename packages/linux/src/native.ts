@@ -35,6 +35,8 @@ export interface NativeBridge {
   recvfd(sock: number, flags: number, out: Uint8Array): number;
   /** `sched_setaffinity` of the calling thread to one CPU, or to all for a negative `cpu`. */
   pinCpu(cpu: number): number;
+  /** `perf_event_open(attr, pid, cpu, group_fd, flags)`: the fd or -errno; `attr` at least 8 bytes and `attr.size` long. */
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
 }
 
 /** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */

@@ -7,6 +7,7 @@ import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
 import { checkOutPointers, readField } from './out-pointers.js';
 import { linuxMmap, type LinuxMapping } from './mmap.js';
+import { linuxPerfEventOpen } from './perf.js';
 
 /** Options of {@link createLinuxSyscall}; every field is optional, unknown fields are rejected. */
 export interface LinuxSyscallOptions {
@@ -31,6 +32,11 @@ export interface LinuxSyscall extends BpfSyscall {
   mmap(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   /** `munmap()` of a mapping made by {@link mmap}. */
   munmap(mapping: MemoryMapping): void;
+  /**
+   * `perf_event_open(attr, pid, cpu, group_fd, flags)` (same contract as the simulated kernel's
+   * `Task.perfEventOpen`; always close-on-exec): the fd, which {@link mmap} maps as a perf ring.
+   */
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
   /**
    * Pins the calling thread (the one that makes every `bpf()` call) to one CPU, or lets it run
    * anywhere again with `-1`. `BPF_PROG_TEST_RUN` of packet programs runs on the caller's CPU,
@@ -118,6 +124,9 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
       if (m === undefined) throw new BpfError('EINVAL', 'linux:munmap', 'not a mapping made by this syscall object');
       mappings.delete(m);
       m.unmap();
+    },
+    perfEventOpen(attr, pid, cpu, groupFd, flags) {
+      return linuxPerfEventOpen(native, attr, pid, cpu, groupFd, flags);
     },
     bpf(cmd, attr) {
       if (!Number.isInteger(cmd) || cmd < -0x8000_0000 || cmd > 0x7fff_ffff) {

@@ -234,7 +234,7 @@ test('redirect_map: XDP_REDIRECT for a present key, else the action in the flags
 test('perf_event_output resolves BPF_F_CURRENT_CPU, checks max_entries (-E2BIG) and unknown flags (-EINVAL)', (t) => {
   const arena = newArena();
   const out: number[][] = [];
-  const ops: PerfEventArrayOps = { open: () => undefined, output: (cpu, index, _d, size) => (out.push([cpu, index, size]), 0), consume: () => 0 };
+  const ops: PerfEventArrayOps = { output: (cpu, index, _d, size) => (out.push([cpu, index, size]), 0) };
   const holder: { map?: BpfMap } = {};
   const env = makeNoopHelperEnv({ arena, cpu: 1, services: makeNoopServices({ mapAt: () => holder.map }) });
   holder.map = slotMap(env, new Set(), { perfEvents: ops });
@@ -249,7 +249,7 @@ test('perf_event_output resolves BPF_F_CURRENT_CPU, checks max_entries (-E2BIG) 
 test('perf_event_output from a packet program appends flags >> 32 packet bytes', (t) => {
   const arena = newArena();
   const records: Uint8Array[] = [];
-  const ops: PerfEventArrayOps = { open: () => undefined, output: (_c, _i, d, size) => (records.push(arena.bytes.slice(d, d + size)), 0), consume: () => 0 };
+  const ops: PerfEventArrayOps = { output: (_c, _i, d, size) => (records.push(arena.bytes.slice(d, d + size)), 0) };
   const holder: { map?: BpfMap } = {};
   const env = makeNoopHelperEnv({ arena, progType: BpfProgType.BPF_PROG_TYPE_SCHED_CLS, services: makeNoopServices({ mapAt: () => holder.map }) });
   holder.map = slotMap(env, new Set(), { perfEvents: ops });

@@ -32,8 +32,8 @@ function metaEqual(meta: MapInfo, inner: MapRecord): boolean {
 /**
  * `map_fd_get_ptr` of the fd maps, done by the kernel for the map types:
  * prog arrays take programs of the array's owner type, map-in-map takes maps
- * matching the inner-map template; the kinds of files the simulated kernel
- * does not have (perf events, cgroups, sockets) are refused as the kernel
+ * matching the inner-map template, perf event arrays take perf event files;
+ * the kinds of files the simulated kernel does not have (cgroups, sockets) are refused as the kernel
  * refuses any other file (EBADF, or ENOTSOCK for socket maps and socket
  * storage); inode storage takes any open file.
  */
@@ -63,6 +63,15 @@ export function mapFdResolver(task: TaskImpl, map: MapRecord): MapFdResolver {
             throw new BpfError('EINVAL', 'map:inner-map-mismatch', `map #${obj.id} does not match the inner map template`);
           }
           return slotOf(obj.get(), inner.live);
+        }
+        case M.BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+          // perf_event_fd_array_get_ptr: any perf event file but an inherited one; its kind is checked at output.
+          const event = e.file.payload.perf;
+          if (event === undefined) throw new BpfError('EBADF', 'map:slot-not-a-perf-event', `fd ${fd} is not a perf event`);
+          if (event.attrs.inherit) throw new BpfError('EOPNOTSUPP', 'map:perf-event-inherit', `perf event fd ${fd} is inherited (attr.inherit): it cannot be read locally`);
+          const file = e.file.get();
+          let held = true;
+          return { id: event.id, target: event, put: () => { if (held) { held = false; file.put(); } } };
         }
         case M.BPF_MAP_TYPE_INODE_STORAGE:
           // Any open file has an inode to hang storage on; the slot is that file.

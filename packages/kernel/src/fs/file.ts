@@ -1,5 +1,6 @@
 import type { FsContext, Inode, OpenFile, OpenFileKind } from '@bpfkit/kernel-api';
 import type { BpfObject } from '../bpf/objects.js';
+import type { PerfEvent } from '../perf/event.js';
 import type { PathRef } from './path.js';
 import { RefCounted } from '../refcount.js';
 
@@ -23,6 +24,8 @@ export interface FilePayload {
   readonly pseudoInode?: Inode;
   /** `/proc/self/fd` link text for files that are not on a path. */
   readonly linkText?: string;
+  /** A `perf_event_open()` file's event. */
+  readonly perf?: PerfEvent;
 }
 
 /**

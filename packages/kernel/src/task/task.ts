@@ -32,6 +32,8 @@ import { fdinfo, mountinfo, procRead, procReadlink, procWrite } from '../fs/proc
 import { removeEntry } from '../fs/unlink.js';
 import { createUserMemory } from '../memory.js';
 import { mmapMap } from './mmap.js';
+import { mmapPerf } from '../perf/mmap.js';
+import { perfEventOpen } from '../perf/open.js';
 
 /** Where `trace_pipe` is: tracefs, and its old place under debugfs. */
 /** sysfs' list of possible CPUs (`num_possible_cpus()`), which libbpf reads for per-CPU values. */
@@ -284,10 +286,13 @@ export class TaskImpl implements Task {
 
   mmap(fd: number, length: number, prot: number, flags: number, offset = 0): MemoryMapping {
     this.#live();
-    const m = mmapMap(this, fd, length, prot, flags, offset, (gone) => {
+    const onUnmap = (gone: MemoryMapping): void => {
       this.#mappings.delete(gone);
       this.core.mappings--;
-    });
+    };
+    const file = this.fdTable.get(fd)?.file;
+    const perf = file?.opath === false ? file.payload.perf : undefined;
+    const m = file !== undefined && perf !== undefined ? mmapPerf(file, perf, length, prot, flags, offset, onUnmap) : mmapMap(this, fd, length, prot, flags, offset, onUnmap);
     this.#mappings.set(m, () => { m.unmap(); });
     this.core.mappings++;
     return m;
@@ -297,6 +302,11 @@ export class TaskImpl implements Task {
     const unmap = this.#mappings.get(mapping);
     if (unmap === undefined) throw new BpfError('EINVAL', 'mmap:not-mapped', 'not a mapping of this task');
     unmap();
+  }
+
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
+    this.#live();
+    return perfEventOpen(this, attr, pid, cpu, groupFd, flags);
   }
 
   fdinfo(fd: number): string {
