@@ -4,6 +4,7 @@ import { checkInsnTable } from './check-reserved.js';
 import { Checker } from './do-check.js';
 import { decodeSlots } from './insns.js';
 import { LOG_STATS, Reject, VerifierLog } from './log.js';
+import { logMainFuncArgs } from './main-func.js';
 
 /** What the verifier is built from. */
 export interface VerifierDeps {
@@ -37,6 +38,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         checkInsnTable(log, insns);
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
+        logMainFuncArgs(log, req);
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);
         const result = checker.run();
         stackDepth = result.stackDepth;
