@@ -24,6 +24,16 @@ export interface VerifierPrivileges {
 export interface VerifierMap extends MapInfo {
   /** The fd number as written in the instruction's imm. */
   readonly fd: number;
+  /**
+   * The bytes of element 0, given only when the map is read-only for good
+   * (`bpf_map_is_rdonly()`: created with `BPF_F_RDONLY_PROG`, frozen by
+   * `BPF_MAP_FREEZE`, no writable mmap alive) and its type has
+   * `map_direct_value_addr` (`BPF_MAP_TYPE_ARRAY`), as for libbpf's `.rodata`
+   * and `.kconfig`. A load at a constant offset into its value then gives a
+   * known scalar (`bpf_map_direct_read`); with more than one entry that read
+   * fails with ENOTSUPP, as `map_direct_value_addr` does.
+   */
+  readonly frozenValue?: Uint8Array;
 }
 
 /**

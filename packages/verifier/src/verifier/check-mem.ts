@@ -2,6 +2,7 @@ import type { Insn } from '@bpfkit/asm';
 import { coerceToSizeSx, copyBounds, S64_MIN } from './bounds.js';
 import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
 import { markChainPrecision } from './precision.js';
+import { mapDirectRead } from './map-direct-read.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
@@ -195,6 +196,10 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
           : `invalid access to memory, mem_size=${String(vs)} off=${at.toString()} size=${String(size)}`);
       if (write && value !== undefined && isPointer(value) && !env.privileges.allowPtrLeaks) {
         fail(env.log, 'EACCES', 'ptr-leak', `R${r} leaks addr into map`);
+      }
+      if (!write && toReg && ptr.type === 'map_value' && ptr.mapFd !== undefined && tnumIsConst(ptr.varOff)) {
+        const map = env.req.maps?.get(ptr.mapFd);
+        if (map?.frozenValue !== undefined) return mapDirectRead(map, off + Number(ptr.varOff.value), size);
       }
       return unknownScalar;
     }
