@@ -210,7 +210,7 @@ const shapeCodec1: Codec<bigint> = {
 
 /** The types of the maps and globals, by name. */
 export interface CoreTraceTypes {
-  readonly maps: {};
+  readonly maps: Record<string, never>;
   readonly rodata: {
     readonly target_tgid: number;
   };
@@ -291,10 +291,9 @@ export class CoreTraceSkeleton {
   }
 
   /** Creates the maps and loads the programs. */
-  load(...args: Parameters<BpfObject['load']>): ReturnType<BpfObject['load']> {
-    const r = this.obj.load(...args);
+  load(): void {
+    this.obj.load();
     this.#loaded = true;
-    return r;
   }
 
   /** True once {@link load} has run: globals then read and write through their maps. */

@@ -339,10 +339,9 @@ export class TcRewriteSkeleton {
   }
 
   /** Creates the maps and loads the programs. */
-  load(...args: Parameters<BpfObject['load']>): ReturnType<BpfObject['load']> {
-    const r = this.obj.load(...args);
+  load(): void {
+    this.obj.load();
     this.#loaded = true;
-    return r;
   }
 
   /** True once {@link load} has run: globals then read and write through their maps. */

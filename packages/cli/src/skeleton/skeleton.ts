@@ -135,7 +135,7 @@ export function sectionSource(s: SectionPlan, codecs: CodecTable): string {
 export function typesSource(name: string, maps: readonly MapPlan[], sections: readonly SectionPlan[]): string {
   const out = ['/** The types of the maps and globals, by name. */', `export interface ${name} {`];
   const typed = maps.flatMap((m) => (m.key === undefined || m.value === undefined ? [] : [`readonly ${propertyKey(m.name)}: { readonly key: ${tsType(m.key)}; readonly value: ${tsType(m.value)} };`]));
-  out.push(...block('  readonly maps: ', typed, ';'));
+  out.push(...block('  readonly maps: ', typed, ';', EMPTY_TYPE));
   for (const s of sections) {
     out.push(`  readonly ${s.field}: {`);
     for (const v of s.vars) out.push(`    readonly ${propertyKey(v.name)}: ${tsType(v.shape)};`);
@@ -150,9 +150,12 @@ export function quote(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** `{}` or an object type/literal with one entry a line, indented under `head`. */
-function block(head: string, entries: readonly string[], end = ''): string[] {
-  if (entries.length === 0) return [`${head}{}${end}`];
+/** The type of an object with no properties (`{}` would mean any non-nullish value). */
+const EMPTY_TYPE = 'Record<string, never>';
+
+/** An object type or literal with one entry a line, indented under `head`; `empty` when there is none. */
+function block(head: string, entries: readonly string[], end = '', empty = '{}'): string[] {
+  if (entries.length === 0) return [`${head}${empty}${end}`];
   const indent = ' '.repeat(head.length - head.trimStart().length + 2);
   return [`${head}{`, ...entries.map((e) => `${indent}${e}`), `${' '.repeat(indent.length - 2)}}${end}`];
 }
@@ -169,8 +172,8 @@ export function classSource(
     `export class ${cls} {`,
     '  /** The object this skeleton wraps. */',
     '  readonly obj: BpfObject;',
-    ...block('  readonly progs: ', progs.map((p) => `readonly ${propertyKey(p)}: BpfProgram;`), ';'),
-    ...block('  readonly maps: ', maps.map((m) => `readonly ${propertyKey(m.name)}: ${mapType(m)};`), ';'),
+    ...block('  readonly progs: ', progs.map((p) => `readonly ${propertyKey(p)}: BpfProgram;`), ';', EMPTY_TYPE),
+    ...block('  readonly maps: ', maps.map((m) => `readonly ${propertyKey(m.name)}: ${mapType(m)};`), ';', EMPTY_TYPE),
   ];
   for (const s of sections) out.push(`  readonly ${s.field}: ${s.className};`);
   out.push('  #loaded = false;', '', '  private constructor(obj: BpfObject) {', '    this.obj = obj;');
@@ -194,7 +197,7 @@ export function classSource(
   out.push(`  /** Opens the embedded object (nothing reaches the kernel before {@link ${cls}.load}). */`);
   out.push(`  static open(opts: ${optsType}): ${cls} {`, `    return new ${cls}(BpfObject.open(${bytesFn}(), { name: objectName, ...opts }));`, '  }', '');
   out.push('  /** Creates the maps and loads the programs. */');
-  out.push("  load(...args: Parameters<BpfObject['load']>): ReturnType<BpfObject['load']> {", '    const r = this.obj.load(...args);', '    this.#loaded = true;', '    return r;', '  }', '');
+  out.push('  load(): void {', '    this.obj.load();', '    this.#loaded = true;', '  }', '');
   out.push('  /** True once {@link load} has run: globals then read and write through their maps. */', '  get loaded(): boolean {', '    return this.#loaded;', '  }', '');
   out.push('  /** Closes every fd of the object. */', '  close(): void {', '    this.obj.close();', '  }', '}');
   return out.join('\n');

@@ -17,6 +17,7 @@ import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from '../bpf/map-record.js';
+import { verifierMapOf } from '../bpf/map-rdonly.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import { checkAttachTarget } from './attach-target.js';
 import { checkBtfInfo, checkBtfInfoEarly, verifierFuncInfo } from './prog-btf.js';
@@ -46,7 +47,7 @@ function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap>
     if (code !== 0x18 || (src !== 1 && src !== 2)) continue;
     const fd = dv.getInt32(off + 4, true);
     const obj = task.fdTable.get(fd)?.file.payload.object;
-    if (obj?.kind === 'map') maps.set(fd, { ...(obj.impl as MapRecord).info, fd });
+    if (obj?.kind === 'map') maps.set(fd, verifierMapOf(obj.impl as MapRecord, fd));
   }
   return maps;
 }
