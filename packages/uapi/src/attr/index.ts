@@ -13,3 +13,4 @@ export * from './get-id.js';
 export * from './info.js';
 export * from './btf-load.js';
 export * from './token-create.js';
+export * from './link.js';
