@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** The committed fixture objects (built by fixtures/rebuild.sh). */
-export const FIXTURES = ['xdp_filter', 'socket_filter', 'tc_shared', 'globals', 'trace_ringbuf', 'map_values', 'xdp_filter_v4', 'struct_ops', 'arena', 'externs'] as const;
+export const FIXTURES = ['xdp_filter', 'socket_filter', 'tc_shared', 'globals', 'trace_ringbuf', 'map_values', 'xdp_filter_v4', 'struct_ops', 'arena', 'externs', 'perf_output'] as const;
 
 const dir = new URL('../test/fixtures/', import.meta.url);
 

@@ -14,6 +14,10 @@ export interface LibbpfHost extends BpfSyscall {
   open?(path: string, flags?: number): number;
   /** `mmap()` of an fd (a `BPF_F_MMAPABLE` map). */
   mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
+  /** `munmap()` of a mapping made by {@link mmap}. */
+  munmap?(mapping: MemoryMapping): void;
+  /** `perf_event_open(attr, pid, cpu, group_fd, flags)`, for perf buffers (`PerfBuffer`). */
+  perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
   /** A text file of the host (`/sys/devices/system/cpu/possible` for per-CPU values). */
   readFile?(path: string): string;
   /** The kernel's build configuration text (`/boot/config-$(uname -r)` or `/proc/config.gz`), for `.kconfig` externs. */

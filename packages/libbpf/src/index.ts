@@ -13,6 +13,7 @@ export { findVmlinuxBtf } from './object/target-btf.js';
 export { kernelVersionCode } from './object/externs.js';
 export { sanitizeObjectBtf, type KconfigLayout } from './object/btf-sanitize.js';
 export { RingBuffer, type RingBufferHost } from './ringbuf.js';
+export { PerfBuffer, type PerfBufferHost, type PerfBufferOptions } from './perfbuf.js';
 export { structOpsValue, isStructOpsMap, type StructOpsLink } from './object/struct-ops.js';
 export { arenaMapping, arenaDataOffset } from './object/arena.js';
 export { FeatureProbes, objectFeatures, type KernFeature } from './object/probes.js';
