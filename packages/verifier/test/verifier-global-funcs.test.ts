@@ -12,21 +12,34 @@ const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
 const GLOBAL = 1;
 
-/** `int prog(struct __sk_buff *skb)` at 0 and the global `int g(...)` at `gStart`, with these argument types. */
-function req(insns: readonly string[], gStart: number, gArgs: readonly ('ctx' | 'int')[], logLevel = 2): VerifierRequest {
+type Param = 'ctx' | 'int' | 'void *' | 'struct other' | 'struct other *';
+/** A function after `int prog(struct __sk_buff *skb)` at 0: where it starts, its parameters, `arg:` tags by parameter. */
+interface Func { name: string; start: number; params: readonly Param[]; ret?: 'int' | 'void'; linkage?: number; tags?: readonly [number, string][] }
+
+/** The program with BTF func_info for `prog` (global, at 0) and `funcs`. */
+function reqWith(insns: readonly string[], funcs: readonly Func[], logLevel = 2): VerifierRequest {
   const b = new BtfBuilder();
   const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
-  const skb = b.add({ kind: 'STRUCT', name: '__sk_buff', size: 0, kflag: false, members: [] });
-  const ctx = b.add({ kind: 'PTR', name: '', type: skb });
-  const mainProto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: [{ name: 'skb', type: ctx }] });
-  const main = b.add({ kind: 'FUNC', name: 'prog', type: mainProto, linkage: GLOBAL });
-  const gProto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: gArgs.map((a, i) => ({ name: `a${String(i)}`, type: a === 'ctx' ? ctx : int })) });
-  const g = b.add({ kind: 'FUNC', name: 'g', type: gProto, linkage: GLOBAL });
+  const skb = b.add({ kind: 'STRUCT', name: '__sk_buff', size: 4, kflag: false, members: [{ name: 'len', type: int, bitsOffset: 0, bitfieldSize: 0 }] });
+  const other = b.add({ kind: 'STRUCT', name: 'other', size: 4, kflag: false, members: [{ name: 'x', type: int, bitsOffset: 0, bitfieldSize: 0 }] });
+  const types: Record<Param, number> = {
+    ctx: b.add({ kind: 'PTR', name: '', type: skb }), int, 'void *': b.add({ kind: 'PTR', name: '', type: 0 }), 'struct other': other,
+    'struct other *': b.add({ kind: 'PTR', name: '', type: other }),
+  };
+  const funcInfo = [{ name: 'prog', start: 0, params: ['ctx'] } satisfies Func, ...funcs].map((f) => {
+    const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: f.ret === 'void' ? 0 : int, params: f.params.map((p, i) => ({ name: `a${String(i)}`, type: types[p] })) });
+    const fn = b.add({ kind: 'FUNC', name: f.name, type: proto, linkage: f.linkage ?? GLOBAL });
+    for (const [i, tag] of f.tags ?? []) b.add({ kind: 'DECL_TAG', name: tag, type: fn, componentIdx: i, kflag: false });
+    return { insnOff: f.start, linkage: f.linkage ?? GLOBAL, typeId: fn };
+  });
   return {
     progType: 1, expectedAttachType: 0, insns: Uint8Array.from(Buffer.from(insns.join(''), 'hex')), license: 'GPL', gplCompatible: true, progFlags: 0,
-    logLevel, logSize: 1 << 20, privileges: root, btf: parseBtf(b.encode()),
-    funcInfo: [{ insnOff: 0, linkage: GLOBAL, typeId: main }, { insnOff: gStart, linkage: GLOBAL, typeId: g }],
+    logLevel, logSize: 1 << 20, privileges: root, btf: parseBtf(b.encode()), funcInfo,
   };
+}
+/** `int prog(struct __sk_buff *skb)` at 0 and the global `int g(...)` at `gStart`, with these argument types. */
+function req(insns: readonly string[], gStart: number, gArgs: readonly Param[], logLevel = 2): VerifierRequest {
+  return reqWith(insns, [{ name: 'g', start: gStart, params: gArgs }], logLevel);
 }
 function log(r: VerifierRequest): { code: string; lines: string[]; processed: number } {
   try {
@@ -158,4 +171,118 @@ test('after a global call R0 is an unknown scalar: the second path prunes right 
     'Func#1 (\'g\') is safe for any args that match its prototype',
     'processed 14 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
   ]);
+});
+
+test('a global function calling another: each called one is verified in turn, in subprogram order (processed 14)', (t) => {
+  // main: call g1(7); r0 &= 1.  g1(x): r6 = r1; call g2; r0 += r6; r0 &= 3.  g2(x): r0 = r1; if r1 > 5 goto +1; r0 = 5.
+  const r = log(reqWith(['b701000007000000', '8510000002000000', '5700000001000000', '9500000000000000',
+    'bf16000000000000', '8510000003000000', '0f60000000000000', '5700000003000000', '9500000000000000',
+    'bf10000000000000', '2501010005000000', 'b700000005000000', '9500000000000000'],
+  [{ name: 'g1', start: 4, params: ['int'] }, { name: 'g2', start: 9, params: ['int'] }]));
+  t.is(r.code, 'ok');
+  t.is(r.processed, 14);
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (b7) r1 = 7                        ; R1=7',
+    '1: (85) call pc+2',
+    'Func#1 (\'g1\') is global and assumed valid.',
+    '2: R0=scalar()',
+    '2: (57) r0 &= 1                       ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1))',
+    '3: (95) exit',
+    'Validating g1() func#1...',
+    '4: R1=scalar() R10=fp0',
+    '4: (bf) r6 = r1                       ; R1=scalar(id=1) R6=scalar(id=1)',
+    '5: (85) call pc+3',
+    'Func#2 (\'g2\') is global and assumed valid.',
+    '6: R0=scalar()',
+    '6: (0f) r0 += r6                      ; R0=scalar() R6=scalar(id=1)',
+    '7: (57) r0 &= 3                       ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=3,var_off=(0x0; 0x3))',
+    '8: (95) exit',
+    'Func#1 (\'g1\') is safe for any args that match its prototype',
+    'Validating g2() func#2...',
+    '9: R1=scalar() R10=fp0',
+    '9: (bf) r0 = r1                       ; R0=scalar(id=2) R1=scalar(id=2)',
+    '10: (25) if r1 > 0x5 goto pc+1        ; R1=scalar(id=2,smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))',
+    '11: (b7) r0 = 5                       ; R0=5',
+    '12: (95) exit',
+    'from 10 to 12: R0=scalar(id=2,umin=6) R1=scalar(id=2,umin=6) R10=fp0',
+    '12: R0=scalar(id=2,umin=6) R1=scalar(id=2,umin=6) R10=fp0',
+    '12: (95) exit',
+    'Func#2 (\'g2\') is safe for any args that match its prototype',
+    'processed 14 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
+  ]);
+});
+
+test('a static function calling a global one: the static one is walked in a frame of its own, the global one verified after (processed 7)', (t) => {
+  const r = log(reqWith(['b701000002000000', '8510000001000000', '9500000000000000', '8510000001000000', '9500000000000000',
+    'bf10000000000000', '9500000000000000'], [{ name: 's', start: 3, params: ['int'], linkage: 0 }, { name: 'g', start: 5, params: ['int'] }]));
+  t.is(r.code, 'ok');
+  t.is(r.processed, 7);
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (b7) r1 = 2                        ; R1=2',
+    '1: (85) call pc+1',
+    'caller:',
+    ' R10=fp0',
+    'callee:',
+    ' frame1: R1=2 R10=fp0',
+    '3: frame1: R1=2 R10=fp0',
+    '3: (85) call pc+1',
+    'Func#2 (\'g\') is global and assumed valid.',
+    '4: frame1: R0=scalar()',
+    '4: (95) exit',
+    'returning from callee:',
+    ' frame1: R0=scalar() R10=fp0',
+    'to caller at 2:',
+    ' R0=scalar() R10=fp0',
+    'from 4 to 2: R0=scalar() R10=fp0',
+    '2: (95) exit',
+    'Validating g() func#2...',
+    '5: R1=scalar() R10=fp0',
+    '5: (bf) r0 = r1                       ; R0=scalar(id=1) R1=scalar(id=1)',
+    '6: (95) exit',
+    'Func#2 (\'g\') is safe for any args that match its prototype',
+    'processed 7 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});
+
+test('at log level 1 a rejection in a global function keeps only that pass: the main one succeeded and was reset', (t) => {
+  const r = log(req(['b701000002000000', '8510000001000000', '9500000000000000', '7910000000000000', '9500000000000000'], 3, ['int'], 1));
+  t.is(r.code, 'EACCES');
+  t.deepEqual(r.lines, [
+    'Validating g() func#1...',
+    '3: R1=scalar() R10=fp0',
+    '3: (79) r0 = *(u64 *)(r1 +0)',
+    'R1 invalid mem access \'scalar\'',
+    'processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});
+
+/** r2-r5 = 1, call g(r1 = ctx, ...); exit.  g: r0 = 0; exit. */
+const CALL_G = ['b702000001000000', 'b703000001000000', 'b704000001000000', 'b705000001000000', '8510000001000000', '9500000000000000',
+  'b700000000000000', '9500000000000000'];
+
+test('prototypes 6.18 refuses at the call, with the line btf_prepare_func_args logs (checked on the real kernel)', (t) => {
+  const cases: [Func, string, string][] = [
+    [{ name: 'g', start: 6, params: [], ret: 'void' }, 'EINVAL', 'Global function g() doesn\'t return scalar. Only those are supported.'],
+    [{ name: 'g', start: 6, params: ['ctx', 'struct other'] }, 'EINVAL', 'Arg#1 type STRUCT in g() is not supported yet.'],
+    [{ name: 'g', start: 6, params: ['ctx', 'int'], tags: [[1, 'arg:nonnull']] }, 'EINVAL', 'arg#1 has pointer tag, but is not a pointer type'],
+    [{ name: 'g', start: 6, params: ['struct other *'], tags: [[0, 'arg:ctx']] }, 'EINVAL', 'arg#0 should be `struct __sk_buff *`'],
+    [{ name: 'g', start: 6, params: ['ctx'], tags: [[0, 'arg:whatever']] }, 'EOPNOTSUPP', 'arg#0 has unsupported set of tags'],
+    [{ name: 'g', start: 6, params: ['ctx', 'int', 'int', 'int', 'int', 'int'] }, 'EINVAL', 'Global function g() with 6 > 5 args. Buggy compiler.'],
+  ];
+  for (const [f, code, line] of cases) {
+    const r = log(reqWith(CALL_G, [f]));
+    t.is(r.code, code, line);
+    t.deepEqual(r.lines.slice(-3), [line, 'Caller passes invalid args into func#1 (\'g\')',
+      'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0']);
+  }
+});
+
+test('`void *ctx` tagged arg:ctx is the context of a socket filter; five arguments are fine (processed 8)', (t) => {
+  for (const f of [{ name: 'g', start: 6, params: ['void *'], tags: [[0, 'arg:ctx']] }, { name: 'g', start: 6, params: ['ctx', 'int', 'int', 'int', 'int'] }] satisfies Func[]) {
+    const r = log(reqWith(CALL_G, [f]));
+    t.is(r.code, 'ok');
+    t.is(r.processed, 8);
+  }
 });

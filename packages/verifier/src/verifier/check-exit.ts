@@ -22,15 +22,13 @@ export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
     return f.returnTo;
   }
   if (state.refs.length > 0) leak(env, state, 'BPF_EXIT instruction in main prog');
-  if (f.subprog > 0) checkGlobalReturnCode(env, state, f.subprog);
+  if (f.subprog > 0) checkGlobalReturnCode(env, state);
   else checkReturnCode(env, state);
   return 'exit';
 }
 
-/** `check_global_subprog_return_code`: a global function returns a scalar, or nothing when declared void. */
-function checkGlobalReturnCode(env: VerifierEnv, state: VState, subprog: number): void {
-  const g = env.globals.get(subprog);
-  if (g?.plan.kind === 'ok' && g.plan.returnsVoid) return;
+/** `check_return_code` for a global function: R0 must be a scalar. */
+function checkGlobalReturnCode(env: VerifierEnv, state: VState): void {
   const r0 = env.readReg(state, 0);
   if (isPointer(r0) && !env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-leak', 'R0 leaks addr as return value');
   if (r0.type !== 'scalar') {

@@ -15,7 +15,7 @@ export type GlobalArg = 'scalar' | 'ctx';
  * lines it logged and the errno it gave.
  */
 export type GlobalPlan =
-  | { readonly kind: 'ok'; readonly args: readonly GlobalArg[]; readonly returnsVoid: boolean }
+  | { readonly kind: 'ok'; readonly args: readonly GlobalArg[] }
   | { readonly kind: 'error'; readonly code: ErrnoName; readonly lines: readonly string[] };
 
 /** A subprogram with global linkage, verified on its own after the main program. */
@@ -47,7 +47,7 @@ const TRACE_RAW_TP = 23, TRACE_FENTRY = 24, TRACE_FEXIT = 25, MODIFY_RETURN = 26
 
 /** `btf_type_str`. */
 function kindStr(t: BtfTypeView | undefined): string {
-  return t === undefined || t.kind === 'VOID' ? 'UNKN' : t.kind;
+  return t === undefined || t.kind === 'VOID' ? 'UNKNOWN' : t.kind;
 }
 
 function skipModifiers(btf: BtfView, id: number, keepTypedef = false): BtfTypeView | undefined {
@@ -148,9 +148,9 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
   if (params.length > MAX_ARGS) {
     return error('EINVAL', `Global function ${fn.name}() with ${String(params.length)} > ${String(MAX_ARGS)} args. Buggy compiler.`);
   }
-  const ret = skipModifiers(btf, proto.type ?? 0);
-  if (ret?.kind !== 'VOID' && !isScalarType(ret)) {
-    return error('EINVAL', `Global function ${fn.name}() return value not void or scalar. Only those are supported.`);
+  // 6.18 takes no void global function (later kernels do).
+  if (!isScalarType(skipModifiers(btf, proto.type ?? 0))) {
+    return error('EINVAL', `Global function ${fn.name}() doesn't return scalar. Only those are supported.`);
   }
   const args: GlobalArg[] = [];
   for (let i = 0; i < params.length; i++) {
@@ -176,7 +176,7 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
     if (!isScalarType(t)) return error('EINVAL', `Arg#${a} type ${kindStr(t)} in ${fn.name}() is not supported yet.`);
     args.push('scalar');
   }
-  return { kind: 'ok', args, returnsVoid: ret?.kind === 'VOID' };
+  return { kind: 'ok', args };
 }
 
 /** Per subprogram: does it, or a function it calls, call a helper after which the packet may have moved? */
@@ -278,7 +278,7 @@ export function checkGlobalCall(env: VerifierEnv, state: VState, g: GlobalFunc):
   env.calledGlobals.add(g.subprog);
   const caller = env.frame(state);
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit;
-  if (g.plan.kind !== 'ok' || !g.plan.returnsVoid) env.writeReg(state, 0, unknownScalar);
+  env.writeReg(state, 0, unknownScalar);
 }
 
 /** `do_check_common` for a global function: frame 0 of the subprogram, its arguments as the prototype says. */
