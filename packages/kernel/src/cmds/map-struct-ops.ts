@@ -1,5 +1,5 @@
 import { BpfError, type BtfTypeView, type BtfView } from '@bpfkit/kernel-api';
-import { BPF_F_LINK, BpfProgType } from '@bpfkit/uapi';
+import { BPF_F_LINK, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { check } from '../bpf/check.js';
 import { progGet, type MapFd } from '../bpf/fd-get.js';
 import type { MapRecord } from '../bpf/map-record.js';
@@ -11,6 +11,7 @@ import { liveMap } from './map-elem.js';
 /** `enum bpf_struct_ops_state`, as the value's header holds it. */
 const STATE_INIT = 0;
 const STATE_INUSE = 1;
+const STATE_READY = 3;
 
 /** What an updated struct_ops map holds: its programs, and the registration while it is in use. */
 interface StructOpsMapState {
@@ -146,4 +147,46 @@ export function structOpsMapFree(map: MapRecord): void {
   if (st === undefined) return;
   putAll(st.progs);
   states.delete(map);
+}
+
+/** A struct_ops map registered through a BPF link: `release` unregisters it and drops the link's map reference. */
+export interface StructOpsLinkAttachment {
+  readonly map: BpfObject;
+  release(): void;
+}
+
+/**
+ * `bpf_struct_ops_link_create` for BPF_LINK_CREATE with `attach_type` BPF_STRUCT_OPS (called before
+ * anything else of `link_create`; `flags` and `target_fd` are not looked at): `map_fd` must be a
+ * BPF_F_LINK struct_ops map whose value was set (ready), else EINVAL (EBADF for a closed fd);
+ * then the subsystem's `reg` (EEXIST for a congestion-control name already taken, a second link
+ * on the same map included). The link holds the map until released, which unregisters.
+ *
+ * @example
+ * const att = structOpsLinkAttach(task, mapGet(task, attr.map_fd, 'link_create'));
+ * // the link's release: att.release();
+ */
+export function structOpsLinkAttach(task: TaskImpl, m: MapFd): StructOpsLinkAttachment {
+  const core = task.core;
+  const id = 'bpf_struct_ops_link_create';
+  const st = states.get(m.map);
+  const ready = m.map.info.mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS && (m.map.info.mapFlags & BPF_F_LINK) !== 0 &&
+    st !== undefined && stateOf(m) === STATE_READY;
+  check(core, `${id}:map`, ready, 'EINVAL', 'struct-ops:link-map', {
+    pass: `map #${m.obj.id} is a BPF_F_LINK struct_ops map with its value set`,
+    fail: `map #${m.obj.id} is not a BPF_F_LINK struct_ops map whose value was set`,
+  });
+  if (st === undefined) throw new BpfError('EINVAL', 'struct-ops:link-map', 'no struct_ops value');
+  st.desc.def.reg(core, st.data, st.desc.members);
+  const map = m.obj.get();
+  let held = true;
+  return {
+    map,
+    release() {
+      if (!held) return;
+      held = false;
+      st.desc.def.unreg(core, st.data, st.desc.members);
+      map.put();
+    },
+  };
 }
