@@ -130,6 +130,7 @@ function mapInfo(r: CaseRunner, step: string, fd: number, ids: KernelIds): void 
       type: v.getUint32(0, true), key_size: v.getUint32(8, true), value_size: v.getUint32(12, true), max_entries: v.getUint32(16, true),
       map_flags: v.getUint32(20, true), btfIdNonZero: v.getUint32(64, true) !== 0, btf_value_type_id: v.getUint32(72, true),
       vmlinuxValueIsTheWrapper: v.getUint32(44, true) === ids.value,
+      btf_vmlinux_id: v.getUint32(76, true),
     };
   });
 }

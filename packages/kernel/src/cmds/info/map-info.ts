@@ -55,6 +55,8 @@ export function mapGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLe
     info.set('btf_value_type_id', map.btf.valueTypeId);
   }
   info.set('btf_vmlinux_value_type_id', map.btfVmlinuxValueTypeId);
+  // bpf_map_struct_ops_info_fill: the BTF object the value type lives in (vmlinux).
+  if (i.mapType === M.BPF_MAP_TYPE_STRUCT_OPS) info.set('btf_vmlinux_id', 1);
   if (info.get('hash') !== 0n) {
     if (i.mapType !== M.BPF_MAP_TYPE_ARRAY) throw new BpfError('EINVAL', 'info:map-hash-not-supported', 'only array maps have a hash');
     if (info.getU32('hash_size') !== SHA256_DIGEST_SIZE) throw new BpfError('EINVAL', 'info:map-hash-size', `hash_size must be ${SHA256_DIGEST_SIZE}`);
