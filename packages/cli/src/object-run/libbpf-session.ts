@@ -3,6 +3,7 @@ import { bpfMapGetInfoByFd, BpfObject, RingBuffer, type BpfMap, type LibbpfHost 
 import { BpfMapType } from '@bpfkit/uapi';
 import type { OpenMap, OpenProgram, ProgramLoad } from './document.js';
 import { toHex } from './hex.js';
+import { SessionPerfBuffers } from './perf-buffers.js';
 import type { ObjectSession, SessionLoad, SessionMap, SessionTestRun } from './session.js';
 
 const BPF_LOG_STATS = 4;
@@ -48,7 +49,8 @@ export interface LibbpfSessionOptions {
 /**
  * An {@link ObjectSession} over `@bpfkit/libbpf`: the object opened as libbpf
  * opens it, loaded with `BPF_LOG_STATS` (a failed load is retried at level 1,
- * as libbpf retries), ringbuf consumers opened right after load.
+ * as libbpf retries), ringbuf consumers opened right after load, perf buffers
+ * (4 pages per CPU) opened by `perf_buffer_open` steps.
  *
  * @example
  * const session = openLibbpfSession(bytes, { name: 'xdp_firewall', host: kernel.init, possibleCpus: 2 });
@@ -56,6 +58,7 @@ export interface LibbpfSessionOptions {
 export function openLibbpfSession(bytes: Uint8Array, opts: LibbpfSessionOptions): ObjectSession {
   const obj = BpfObject.open(bytes, { name: opts.name, host: opts.host, possibleCpus: opts.possibleCpus, logLevel: BPF_LOG_STATS });
   const ringbufs = new Map<string, RingBuffer>();
+  const perfBuffers = new SessionPerfBuffers(obj, opts.host, opts.possibleCpus);
   const programs: OpenProgram[] = obj.programs.map((p) => ({
     name: p.name, section: p.spec.sectionName, prog_type: p.progTypeName, expected_attach_type: p.expectedAttachTypeName,
     insn_cnt_at_open: p.insnCntAtOpen, autoload: p.autoload,
@@ -115,9 +118,11 @@ export function openLibbpfSession(bytes: Uint8Array, opts: LibbpfSessionOptions)
       throw new BpfError('EOPNOTSUPP', 'cli:attach', `attach '${program}': object run does not attach programs yet`);
     },
     perfBufferOpen: (map) => {
-      throw new BpfError('EOPNOTSUPP', 'cli:perf-buffer', `perf_buffer_open '${map}': perf buffers need perf_event_open, which object run does not open yet`);
+      perfBuffers.open(map);
     },
+    perfSamples: () => perfBuffers.samples(),
     close: () => {
+      perfBuffers.close();
       for (const rb of ringbufs.values()) rb.close();
       obj.close();
     },

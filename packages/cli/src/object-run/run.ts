@@ -89,6 +89,8 @@ function runStep(session: ObjectSession, step: Step): Record<string, unknown> {
       }
       const ringbufs = session.maps.filter((m) => m.type === 'ringbuf');
       if (ringbufs.length > 0) out.ringbuf_samples = ringbufs.flatMap((m) => session.ringbufSamples(m.name).map(toHex));
+      const perf = session.perfSamples();
+      if (perf !== undefined) out.perf_samples = perf.map((s) => ({ cpu: s.cpu, size: s.data.length, data: toHex(s.data) }));
       out.maps_after = dumpAll(session);
       return out;
     }

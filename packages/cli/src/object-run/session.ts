@@ -50,6 +50,9 @@ export interface ObjectSession {
   /** Records consumed from a ringbuf map since the last call (a consumer opened at load). */
   ringbufSamples(map: string): Uint8Array[];
   attach(program: string): void;
+  /** `perf_buffer__new` on a perf event array, 4 pages per CPU. */
   perfBufferOpen(map: string): void;
+  /** Samples consumed from the perf buffers opened so far (undefined when none is open). */
+  perfSamples(): readonly { readonly cpu: number; readonly data: Uint8Array }[] | undefined;
   close(): void;
 }
