@@ -14,6 +14,8 @@ export interface AttachTarget {
   /** `attach_prog_fd` named a program (freplace / fentry on a BPF program). */
   readonly hasDstProg: boolean;
   readonly gplCompatible: boolean;
+  /** BPF_F_SLEEPABLE was given. */
+  readonly sleepable?: boolean;
 }
 
 /** `MAX_BPF_FUNC_ARGS`. */
@@ -48,13 +50,30 @@ function checkStructOps(t: AttachTarget): AttachFunc {
   return { btf: btf.view, protoId: proto.id, name: member.name };
 }
 
+/** `can_be_sleepable`: fentry/fexit/fmod_ret and iterators, LSM, kprobe (for uprobes) and struct_ops. */
+function canBeSleepable(t: AttachTarget): boolean {
+  if (t.progType === P.BPF_PROG_TYPE_TRACING) {
+    const eat = t.expectedAttachType;
+    return eat === A.BPF_TRACE_FENTRY || eat === A.BPF_TRACE_FEXIT || eat === A.BPF_MODIFY_RETURN || eat === A.BPF_TRACE_ITER;
+  }
+  return t.progType === P.BPF_PROG_TYPE_LSM || t.progType === P.BPF_PROG_TYPE_KPROBE || t.progType === P.BPF_PROG_TYPE_STRUCT_OPS;
+}
+
 /**
  * The start of `check_attach_btf_id` / `bpf_check_attach_target` (kernel/bpf/verifier.c)
  * for kernel targets: the type exists, has a name, is of the kind the attach type needs
  * (FUNC with a FUNC_PROTO, a `btf_trace_` typedef, a `bpf_lsm_` hook); struct_ops programs
- * get their member's prototype. Targets in other BPF programs are not modelled.
+ * get their member's prototype. First, syscall programs must be sleepable and only the types
+ * `can_be_sleepable` names may be. Targets in other BPF programs are not modelled.
  */
 export function checkAttachTarget(t: AttachTarget): AttachFunc | undefined {
+  if (t.progType === P.BPF_PROG_TYPE_SYSCALL) {
+    if (t.sleepable === true) return undefined;
+    return verifierFail('EINVAL', 'syscall-not-sleepable', 'Syscall programs can only be sleepable\n');
+  }
+  if (t.sleepable === true && !canBeSleepable(t)) {
+    verifierFail('EINVAL', 'not-sleepable', 'Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n');
+  }
   if (t.progType === P.BPF_PROG_TYPE_STRUCT_OPS) return checkStructOps(t);
   if (t.progType !== P.BPF_PROG_TYPE_TRACING && t.progType !== P.BPF_PROG_TYPE_LSM && t.progType !== P.BPF_PROG_TYPE_EXT) return;
   if (t.hasDstProg) return;

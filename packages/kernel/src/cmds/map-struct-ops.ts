@@ -76,7 +76,7 @@ export function structOpsMapUpdate(task: TaskImpl, m: MapFd, key: Uint8Array, va
     pass: 'refcnt and state are zero', fail: 'the value sets common.refcnt or common.state',
   });
   check(core, `${id}:state`, stateOf(m) === STATE_INIT, 'EBUSY', 'struct-ops:busy', {
-    pass: `map #${m.obj.id} was not updated before`, fail: `map #${m.obj.id} was already updated (a struct_ops value is set once)`,
+    pass: `map #${m.obj.id} is in its initial state`, fail: `map #${m.obj.id} was already updated (a struct_ops value is set once)`,
   });
   const uvalue = value.slice(0, m.map.info.valueSize);
   const dv = new DataView(uvalue.buffer);

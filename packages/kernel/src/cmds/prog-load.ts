@@ -190,7 +190,10 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           checkBtfInfo(task, attr, uattr, progBtfInfo, insns);
         });
         const attachFunc = core.tracer.group('check_attach_btf_id', () =>
-          checkAttachTarget({ progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible }));
+          checkAttachTarget({
+            progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible,
+            sleepable: (progFlags & BpfProgLoadFlag.BPF_F_SLEEPABLE) !== 0,
+          }));
         return core.deps.verifier.verify({
           progType: type,
           expectedAttachType: attachType,

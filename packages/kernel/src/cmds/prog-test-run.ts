@@ -89,7 +89,7 @@ export function progTestRun(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array
   const { prog } = progGet(task, attr.prog_fd, ID);
   // `bpf_struct_ops_test_run` runs only bpf_dummy_ops programs, a struct_ops this kernel does not register.
   check(core, `${ID}:struct_ops`, prog.progType !== BpfProgType.BPF_PROG_TYPE_STRUCT_OPS, 'EOPNOTSUPP', 'test-run:struct-ops', {
-    pass: 'not a struct_ops program', fail: 'struct_ops programs test-run only for bpf_dummy_ops',
+    pass: `program type ${prog.progType} has its own test run`, fail: 'struct_ops programs test-run only for bpf_dummy_ops',
   });
   const { testRun, arena, helpers } = core.deps;
   if (testRun === undefined || arena === undefined || helpers === undefined) {

@@ -242,5 +242,30 @@ const UPDATE: SyscallCase = {
   },
 };
 
-/** struct_ops maps and programs against `tcp_congestion_ops`, recorded on Linux 6.18. */
-export const STRUCT_OPS_CASES: readonly SyscallCase[] = [CREATE, LOAD, UPDATE];
+/** `check_attach_btf_id` before the struct_ops check: which program types may be sleepable, and syscall programs must be. */
+const SLEEPABLE: SyscallCase = {
+  name: 'prog load: BPF_F_SLEEPABLE by program type',
+  run(r) {
+    const cases: readonly [string, number, number][] = [
+      ['xdp sleepable', P.BPF_PROG_TYPE_XDP, 16], ['socket_filter sleepable', P.BPF_PROG_TYPE_SOCKET_FILTER, 16],
+      ['tracepoint sleepable', P.BPF_PROG_TYPE_TRACEPOINT, 16], ['kprobe sleepable', P.BPF_PROG_TYPE_KPROBE, 16],
+      ['syscall not sleepable', P.BPF_PROG_TYPE_SYSCALL, 0], ['syscall sleepable', P.BPF_PROG_TYPE_SYSCALL, 16],
+    ];
+    for (const [step, type, flags] of cases) {
+      const logSize = 4096;
+      const log = r.mem(logSize);
+      const insns = ret(0);
+      const fd = r.call(step, BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+        prog_type: type, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(GPL), prog_flags: flags, log_level: 1, log_size: logSize, log_buf: log,
+      }), (res): Record<string, Observed> => {
+        if (res >= 0) return {};
+        const text = new TextDecoder().decode(r.read(log, logSize));
+        return { log: text.slice(0, Math.max(0, text.indexOf('\n'))) };
+      });
+      if (fd !== undefined) r.own(fd);
+    }
+  },
+};
+
+/** struct_ops maps and programs against `tcp_congestion_ops`, and the sleepable rule before them, recorded on Linux 6.18. */
+export const STRUCT_OPS_CASES: readonly SyscallCase[] = [CREATE, LOAD, UPDATE, SLEEPABLE];
