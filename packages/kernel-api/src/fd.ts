@@ -12,6 +12,8 @@ export type OpenFileKind =
   | 'bpf-prog'
   | 'bpf-btf'
   | 'bpf-token'
+  /** A BPF link (`anon_inode:bpf_link`). */
+  | 'bpf-link'
   /** BPF_ENABLE_STATS: run-time statistics are collected while one is open. */
   | 'bpf-stats'
   /** `perf_event_open()`: an `anon_inode:[perf_event]` file. */

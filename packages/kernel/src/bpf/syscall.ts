@@ -18,6 +18,9 @@ import { mapUpdateElem } from '../cmds/map-update.js';
 import { objGet, objPin } from '../cmds/obj.js';
 import { progLoad } from '../cmds/prog-load.js';
 import { tokenCreate } from '../cmds/token-create.js';
+import { linkCreate } from '../cmds/link-create.js';
+import { linkDetach, linkGetFdById, linkUpdate } from '../cmds/link-cmds.js';
+import { rawTracepointOpen } from '../cmds/raw-tp-open.js';
 import type { TaskImpl } from '../task/task.js';
 import { capDetail, check, checkAttr, lsmDetail } from './check.js';
 
@@ -97,6 +100,16 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
         return objGetInfoByFd(task, attr, uattr);
       case BpfCmd.BPF_TOKEN_CREATE:
         return tokenCreate(task, attr);
+      case BpfCmd.BPF_LINK_CREATE:
+        return linkCreate(task, attr);
+      case BpfCmd.BPF_RAW_TRACEPOINT_OPEN:
+        return rawTracepointOpen(task, attr);
+      case BpfCmd.BPF_LINK_DETACH:
+        return linkDetach(task, attr);
+      case BpfCmd.BPF_LINK_UPDATE:
+        return linkUpdate(task, attr);
+      case BpfCmd.BPF_LINK_GET_FD_BY_ID:
+        return linkGetFdById(task, attr);
     }
     const nextIdKind = NEXT_ID_KIND.get(cmd);
     if (nextIdKind !== undefined) return objGetNextId(task, cmd, nextIdKind, attr, uattr);

@@ -5,11 +5,12 @@ import type { TaskImpl } from '../task/task.js';
 import { btfGetInfo } from './info/btf-info.js';
 import { mapGetInfo } from './info/map-info.js';
 import { progGetInfo } from './info/prog-info.js';
+import { linkGetInfo } from './info/link-info.js';
 
 /**
  * BPF_OBJ_GET_INFO_BY_FD (`bpf_obj_get_info_by_fd`): CHECK_ATTR, the fd
  * (EBADFD, not EBADF, when it is not open), then the info of a program, map
- * or BTF object; any other file is EINVAL.
+ * BTF object or link; any other file is EINVAL.
  */
 export function objGetInfoByFd(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
@@ -29,6 +30,8 @@ export function objGetInfoByFd(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Ar
       return mapGetInfo(task, obj, attr.info, attr.info_len, uattr);
     case 'btf':
       return btfGetInfo(task, obj, attr.info, attr.info_len, uattr);
+    case 'link':
+      return linkGetInfo(task, obj, attr.info, attr.info_len, uattr);
     default:
       throw new BpfError('EINVAL', 'info:not-a-bpf-object', `fd ${fd} is not a program, map, BTF or link`);
   }

@@ -78,6 +78,6 @@ export function objGet(task: TaskImpl, bytes: Uint8Array): number {
   const p = lookupPath(task.walkContext(), dirfd, pathname(task, attr.pathname));
   const pinned = core.deps.bpffs.objGet(p.inode, task.cred, mask);
   const obj = pinned.object as BpfObject;
-  const kind = obj.kind === 'map' ? 'bpf-map' : obj.kind === 'prog' ? 'bpf-prog' : 'bpf-btf';
+  const kind = obj.kind === 'map' ? 'bpf-map' : obj.kind === 'prog' ? 'bpf-prog' : obj.kind === 'link' ? 'bpf-link' : 'bpf-btf';
   return installObjectFd(task, kind, obj.get(), acc);
 }

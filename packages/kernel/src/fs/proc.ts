@@ -1,5 +1,6 @@
 import { BpfError, type MountInfoEntry } from '@bpfkit/kernel-api';
 import { mapFdinfo, progFdinfo } from '../bpf/fdinfo.js';
+import { linkFdinfo } from '../bpf/link-fdinfo.js';
 import type { TaskImpl } from '../task/task.js';
 import { kallsyms } from './kallsyms.js';
 import { pathString } from './path.js';
@@ -54,6 +55,7 @@ export function fdinfo(t: TaskImpl, fd: number): string {
   if (obj !== undefined && obj.kind === 'map') text += mapFdinfo(t.core, obj);
   if (obj !== undefined && obj.kind === 'prog') text += progFdinfo(t.core, obj);
   if (obj !== undefined && obj.kind === 'btf') text += `btf_id:\t${obj.id}\n`;
+  if (obj !== undefined && obj.kind === 'link') text += linkFdinfo(obj);
   return text;
 }
 

@@ -12,6 +12,8 @@ import { STRUCT_OPS_CASES } from './struct-ops-cases.js';
 
 export { ATTR_CASES, BATCH_CASES, BTF_MAP_CASES, MAP_OP_CASES, MMAP_CASES, PROG_CASES, STRUCT_OPS_CASES };
 export { btfBlob, type BtfMember, type BtfTypeSpec } from './btf.js';
+/** BPF link cases (their Linux answers live in their own fixture, `link-cases.json`). */
+export { LINK_CASES } from './link-cases.js';
 
 /**
  * Every syscall-level case: map operations per map type, bad attrs, fd modes,

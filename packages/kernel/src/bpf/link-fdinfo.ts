@@ -1,0 +1,26 @@
+import { linkTypeName } from '@bpfkit/uapi';
+import type { LinkRecord } from './link-record.js';
+import type { BpfObject } from './objects.js';
+import type { ProgRecord } from './prog-record.js';
+import { progTag } from './prog-tag.js';
+
+/**
+ * `bpf_link_show_fdinfo`: the link type's name, id, its program's tag and id, then the
+ * type's own lines (a raw tracepoint's name and cookie; a tracing link's attach type,
+ * target and cookie).
+ *
+ * @example
+ * linkFdinfo(obj); // 'link_type:\traw_tracepoint\nlink_id:\t3\nprog_tag:\t…\nprog_id:\t7\ntp_name:\tsys_enter\ncookie:\t0\n'
+ */
+export function linkFdinfo(obj: BpfObject): string {
+  const link = obj.impl as LinkRecord;
+  const typeName = linkTypeName(link.type)?.replace(/^BPF_LINK_TYPE_/, '').toLowerCase();
+  const p = link.prog.impl as ProgRecord;
+  const tag = Array.from(progTag(p.insns), (b) => b.toString(16).padStart(2, '0')).join('');
+  let text = `${typeName === undefined ? `link_type:\t<${link.type}>` : `link_type:\t${typeName}`}\nlink_id:\t${obj.id}\n` +
+    `prog_tag:\t${tag}\nprog_id:\t${link.prog.id}\n`;
+  const t = link.target;
+  if (t.kind === 'raw_tracepoint') text += `tp_name:\t${t.tpName}\ncookie:\t${t.cookie}\n`;
+  else text += `attach_type:\t${link.attachType}\ntarget_obj_id:\t${t.targetObjId}\ntarget_btf_id:\t${t.targetBtfId}\ncookie:\t${t.cookie}\n`;
+  return text;
+}

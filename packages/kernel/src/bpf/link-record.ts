@@ -1,0 +1,24 @@
+import type { BpfObject } from './objects.js';
+
+/** What a link is attached to, per link type (the part `fill_link_info` and fdinfo print). */
+export type LinkTarget =
+  /** `bpf_raw_tp_link`: a raw tracepoint by name (raw_tp programs, and tp_btf ones through their BTF typedef). */
+  | { readonly kind: 'raw_tracepoint'; readonly tpName: string; readonly cookie: bigint }
+  /** `bpf_tracing_link`: a BPF trampoline, keyed by the BTF object and the function's type id in it. */
+  | { readonly kind: 'tracing'; readonly targetObjId: number; readonly targetBtfId: number; readonly cookie: bigint };
+
+/** What the kernel keeps of a link (`struct bpf_link` and its type's container). */
+export interface LinkRecord {
+  /** `enum bpf_link_type`. */
+  readonly type: number;
+  /** `link->attach_type`: what BPF_LINK_CREATE named, or the program's expected attach type for RAW_TRACEPOINT_OPEN. */
+  readonly attachType: number;
+  /** `link->prog`: the link holds a reference. */
+  readonly prog: BpfObject;
+  readonly target: LinkTarget;
+}
+
+/** The link record of a BPF object, when it is a link. */
+export function linkRecordOf(obj: BpfObject | undefined): LinkRecord | undefined {
+  return obj?.kind === 'link' ? (obj.impl as LinkRecord) : undefined;
+}

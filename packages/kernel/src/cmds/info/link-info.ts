@@ -1,0 +1,65 @@
+import { BpfError } from '@bpfkit/kernel-api';
+import type { LinkRecord } from '../../bpf/link-record.js';
+import type { BpfObject } from '../../bpf/objects.js';
+import type { TaskImpl } from '../../task/task.js';
+import { InfoStruct } from './layout.js';
+import { finishInfo, infoTailZero, readUserInfo } from './user-info.js';
+
+/**
+ * `struct bpf_link_info` (64 bytes on 6.18): the header, then the union of the link
+ * types' parts; the raw tracepoint and tracing members are laid out here.
+ */
+export const BPF_LINK_INFO = {
+  size: 64,
+  fields: {
+    type: [0, 4], id: [4, 4], prog_id: [8, 4],
+    'raw_tracepoint.tp_name': [16, 8], 'raw_tracepoint.tp_name_len': [24, 4], 'raw_tracepoint.cookie': [32, 8],
+    'tracing.attach_type': [16, 4], 'tracing.target_obj_id': [20, 4], 'tracing.target_btf_id': [24, 4], 'tracing.cookie': [32, 8],
+  },
+} as const;
+
+/**
+ * `bpf_raw_tp_link_fill_link_info`: `tp_name_len` becomes the name's length with its NUL;
+ * with a buffer, the name is copied, cut short with a NUL and ENOSPC when it does not fit.
+ * A buffer without a length (or the reverse) is EINVAL.
+ */
+function fillRawTp(task: TaskImpl, info: InfoStruct<typeof BPF_LINK_INFO.fields>, tpName: string, cookie: bigint): void {
+  const ubuf = info.get('raw_tracepoint.tp_name');
+  const ulen = info.getU32('raw_tracepoint.tp_name_len');
+  if ((ulen !== 0) !== (ubuf !== 0n)) throw new BpfError('EINVAL', 'info:tp-name-buffer', 'tp_name and tp_name_len must be given together');
+  const name = new TextEncoder().encode(tpName);
+  info.set('raw_tracepoint.tp_name_len', name.length + 1);
+  info.set('raw_tracepoint.cookie', cookie);
+  if (ubuf === 0n) return;
+  if (ulen >= name.length + 1) {
+    task.memory.write(ubuf, Uint8Array.from([...name, 0]));
+    return;
+  }
+  const cut = new Uint8Array(ulen);
+  cut.set(name.subarray(0, ulen - 1));
+  task.memory.write(ubuf, cut);
+  throw new BpfError('ENOSPC', 'info:tp-name-too-long', `tp_name_len ${ulen} cannot hold '${tpName}' and its NUL`);
+}
+
+/**
+ * `bpf_link_get_info_by_fd`: the caller's struct (tail beyond 64 bytes zero), type, id
+ * and prog_id, then the link type's part; copied back at `min(info_len, 64)` bytes.
+ */
+export function linkGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
+  const link = obj.impl as LinkRecord;
+  const len = infoTailZero(task, uinfo, BPF_LINK_INFO.size, infoLen);
+  const info = new InfoStruct(BPF_LINK_INFO, readUserInfo(task, uinfo, len));
+  info.set('type', link.type);
+  info.set('id', obj.id);
+  info.set('prog_id', link.prog.id);
+  const t = link.target;
+  if (t.kind === 'raw_tracepoint') fillRawTp(task, info, t.tpName, t.cookie);
+  else {
+    info.set('tracing.attach_type', link.attachType);
+    info.set('tracing.target_obj_id', t.targetObjId);
+    info.set('tracing.target_btf_id', t.targetBtfId);
+    info.set('tracing.cookie', t.cookie);
+  }
+  finishInfo(task, uattr, uinfo, info.bytes, len);
+  return 0;
+}
