@@ -12,7 +12,7 @@ const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
 const GLOBAL = 1;
 
-type Param = 'ctx' | 'int' | 'void *' | 'struct other' | 'struct other *';
+type Param = 'ctx' | 'int' | 'void *' | 'struct other' | 'struct other *' | 'int *' | 'int (*)[3]';
 /** A function after `int prog(struct __sk_buff *skb)` at 0: where it starts, its parameters, `arg:` tags by parameter. */
 interface Func { name: string; start: number; params: readonly Param[]; ret?: 'int' | 'void'; linkage?: number; tags?: readonly [number, string][] }
 
@@ -24,7 +24,8 @@ function reqWith(insns: readonly string[], funcs: readonly Func[], logLevel = 2)
   const other = b.add({ kind: 'STRUCT', name: 'other', size: 4, kflag: false, members: [{ name: 'x', type: int, bitsOffset: 0, bitfieldSize: 0 }] });
   const types: Record<Param, number> = {
     ctx: b.add({ kind: 'PTR', name: '', type: skb }), int, 'void *': b.add({ kind: 'PTR', name: '', type: 0 }), 'struct other': other,
-    'struct other *': b.add({ kind: 'PTR', name: '', type: other }),
+    'struct other *': b.add({ kind: 'PTR', name: '', type: other }), 'int *': b.add({ kind: 'PTR', name: '', type: int }),
+    'int (*)[3]': b.add({ kind: 'PTR', name: '', type: b.add({ kind: 'ARRAY', name: '', type: int, indexType: int, nelems: 3 }) }),
   };
   const funcInfo = [{ name: 'prog', start: 0, params: ['ctx'] } satisfies Func, ...funcs].map((f) => {
     const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: f.ret === 'void' ? 0 : int, params: f.params.map((p, i) => ({ name: `a${String(i)}`, type: types[p] })) });
@@ -284,5 +285,79 @@ test('`void *ctx` tagged arg:ctx is the context of a socket filter; five argumen
     const r = log(reqWith(CALL_G, [f]));
     t.is(r.code, 'ok');
     t.is(r.processed, 8);
+  }
+});
+
+/** fp-8 = 7 (u32); call g(fp-8); exit. */
+const PASS_FP8 = ['620af8ff07000000', 'bfa1000000000000', '07010000f8ffffff', '8510000001000000', '9500000000000000'];
+
+test('a pointer to a sized type is memory: the callee gets mem_or_null(sz=4), null-checks it and reads it (processed 10)', (t) => {
+  // g(int *p): r0 = 0; if p == 0 goto exit; r0 = *p.
+  const r = log(reqWith([...PASS_FP8, 'b700000000000000', '1501010000000000', '6110000000000000', '9500000000000000'], [{ name: 'g', start: 5, params: ['int *'] }]));
+  t.is(r.code, 'ok');
+  t.is(r.processed, 10);
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (62) *(u32 *)(r10 -8) = 7          ; R10=fp0 fp-8=????7',
+    '1: (bf) r1 = r10                      ; R1=fp0 R10=fp0',
+    '2: (07) r1 += -8                      ; R1=fp-8',
+    '3: (85) call pc+1',
+    'Func#1 (\'g\') is global and assumed valid.',
+    '4: R0=scalar()',
+    '4: (95) exit',
+    'Validating g() func#1...',
+    '5: R1=mem_or_null(id=1,sz=4) R10=fp0',
+    '5: (b7) r0 = 0                        ; R0=0',
+    '6: (15) if r1 == 0x0 goto pc+1        ; R1=mem(sz=4)',
+    '7: (61) r0 = *(u32 *)(r1 +0)          ; R0=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R1=mem(sz=4)',
+    '8: (95) exit',
+    'from 6 to 8: safe',
+    'Func#1 (\'g\') is safe for any args that match its prototype',
+    'processed 10 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
+  ]);
+});
+
+test('memory arguments: arg:nonnull gives mem(sz=4); an unchecked read of a nullable one is refused', (t) => {
+  const deref = [...PASS_FP8, '6110000000000000', '9500000000000000'];
+  const nonnull = log(reqWith(deref, [{ name: 'g', start: 5, params: ['int *'], tags: [[0, 'arg:nonnull']] }]));
+  t.is(nonnull.code, 'ok');
+  t.true(nonnull.lines.includes('5: R1=mem(sz=4) R10=fp0'));
+  const nullable = log(reqWith(deref, [{ name: 'g', start: 5, params: ['int *'] }]));
+  t.is(nullable.code, 'EACCES');
+  t.deepEqual(nullable.lines.slice(-4), ['5: R1=mem_or_null(id=1,sz=4) R10=fp0', '5: (61) r0 = *(u32 *)(r1 +0)', 'R1 invalid mem access \'mem_or_null\'',
+    'processed 6 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0']);
+});
+
+test('NULL for an arg:nonnull pointer: the NULL is made precise, then "arg#0 is expected to be non-NULL"', (t) => {
+  const r = log(reqWith(['b701000000000000', '8510000001000000', '9500000000000000', 'b700000000000000', '9500000000000000'],
+    [{ name: 'g', start: 3, params: ['int *'], tags: [[0, 'arg:nonnull']] }]));
+  t.is(r.code, 'EINVAL');
+  t.deepEqual(r.lines, [
+    '0: R1=ctx() R10=fp0',
+    '0: (b7) r1 = 0                        ; R1=0',
+    '1: (85) call pc+1',
+    'mark_precise: frame0: last_idx 1 first_idx 0 subseq_idx -1 ',
+    'mark_precise: frame0: regs=r1 stack= before 0: (b7) r1 = 0',
+    'arg#0 is expected to be non-NULL',
+    'Caller passes invalid args into func#1 (\'g\')',
+    'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});
+
+test('memory arguments the caller cannot pass, each with the line 6.18 logs before "Caller passes invalid args" (EINVAL)', (t) => {
+  const g = (params: readonly Param[], start: number): Func[] => [{ name: 'g', start, params }];
+  const cases: [string[], Func[], string][] = [
+    [['b701000005000000', '3701000003000000', '8510000001000000', '9500000000000000', 'b700000000000000', '9500000000000000'], g(['int *'], 4),
+      'R1 type=scalar expected=fp'],
+    [['8510000001000000', '9500000000000000', 'b700000000000000', '9500000000000000'], g(['int *'], 2), 'R1 type=ctx expected=fp'],
+    [['b701000000000000', '8510000001000000', '9500000000000000', 'b700000000000000', '9500000000000000'], g(['void *'], 3),
+      'arg#0 reference type(\'UNKNOWN \') size cannot be determined: -22'],
+    [['7a0af8ff07000000', 'bfa1000000000000', '07010000f8ffffff', '8510000001000000', '9500000000000000', 'b700000000000000', '9500000000000000'],
+      g(['int (*)[3]'], 5), 'invalid read from stack R1 off=-8 size=12'],
+  ];
+  for (const [insns, funcs, line] of cases) {
+    const r = log(reqWith(insns, funcs));
+    t.is(r.code, 'EINVAL', line);
+    t.deepEqual(r.lines.slice(-3, -1), [line, 'Caller passes invalid args into func#1 (\'g\')']);
   }
 });

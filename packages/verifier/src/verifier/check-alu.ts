@@ -162,7 +162,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
   }
   const known = tnumIsConst(offReg.varOff);
   const sminVal = offReg.smin;
-  const allowed = ['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem', 'map_key', 'func'].includes(ptr.type) ||
+  const allowed = ['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem', 'mem', 'map_key', 'func'].includes(ptr.type) ||
     (ptr.type === 'map_ptr' && known && sminVal === 0n && o === ADD);
   if (!allowed) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic on ${t} prohibited`);
   checkRegSaneOffset(env, offReg, t);

@@ -306,12 +306,12 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'mem_or_null':
       // A NULL pointer goes with a size of zero; nothing is accessed.
       if (regConst(reg) === 0n) return undefined;
-      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
+      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
         'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
       return { regno, reg, write: false };
     case 'uninit_mem':
     case 'mem':
-      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
+      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
         'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
       return { regno, reg, write: arg === 'uninit_mem' };
     case 'const_size':
@@ -340,7 +340,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
 }
 
 /** `check_helper_mem_access`: the helper reads or writes `size` bytes at the pointer. */
-function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean): void {
+export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean): void {
   switch (reg.type) {
     case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, zeroOk); return;
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;

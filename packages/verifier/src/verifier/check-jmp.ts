@@ -13,7 +13,7 @@ import { tnumIsConst } from './tnum.js';
 const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
 const maybeNull = (r: RegState): boolean => NOT_NULL[r.type] !== undefined;
 /** `reg_not_null`. */
-const notNull = (r: RegState): boolean => ['map_value', 'ringbuf_mem', 'map_ptr', 'sock', 'sock_common', 'tcp_sock'].includes(r.type);
+const notNull = (r: RegState): boolean => ['map_value', 'ringbuf_mem', 'mem', 'map_ptr', 'sock', 'sock_common', 'tcp_sock'].includes(r.type);
 
 /** Packet pointer range markers (`AT_PKT_END`, `BEYOND_PKT_END`). */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;

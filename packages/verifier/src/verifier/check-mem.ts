@@ -187,7 +187,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       return pointer(type, 0, type === 'pkt_end' ? {} : { range: 0 });
     }
     case 'map_value':
-    case 'ringbuf_mem': {
+    case 'ringbuf_mem':
+    case 'mem': {
       const vs = ptr.valueSize ?? 0;
       if (ptr.type === 'map_value') checkMapAccessType(env, ptr, off, size, write);
       checkMemRegionAccess(env, regno, ptr, off, size, vs, false,

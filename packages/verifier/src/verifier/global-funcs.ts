@@ -1,14 +1,19 @@
 import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
-import { clearAllPktPointers, helperChangesPktData } from './check-call.js';
+import { checkHelperMemAccess, clearAllPktPointers, helperChangesPktData } from './check-call.js';
 import { checkPtrOffReg } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { CALL, JMP, PSEUDO_CALL } from './insns.js';
 import { Reject } from './log.js';
-import { notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
+import { markChainPrecision } from './precision.js';
+import { NOT_NULL, notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 
-/** How a global function's argument arrives (`enum bpf_arg_type` of `btf_prepare_func_args`, the kinds modelled here). */
-export type GlobalArg = 'scalar' | 'ctx';
+/**
+ * How a global function's argument arrives (`enum bpf_arg_type` of `btf_prepare_func_args`, the kinds
+ * modelled here): a scalar, the context, or `size` bytes of memory (`ARG_PTR_TO_MEM`, NULL allowed
+ * unless tagged `arg:nonnull`).
+ */
+export type GlobalArg = 'scalar' | 'ctx' | { readonly size: number; readonly nullable: boolean };
 
 /**
  * What `btf_prepare_func_args` made of a global function's prototype: its arguments, or the
@@ -133,9 +138,25 @@ function argTags(btf: BtfView, fnId: number, arg: number): string[] {
 
 const error = (code: ErrnoName, ...lines: string[]): GlobalPlan => ({ kind: 'error', code, lines });
 
+/** `btf_resolve_size`: bytes of a sized type, arrays multiplied out; undefined for void, functions, forward declarations. */
+function resolveSize(btf: BtfView, t: BtfTypeView): number | undefined {
+  let n = 1;
+  let cur: BtfTypeView | undefined = t;
+  for (let depth = 0; cur?.kind === 'ARRAY' && depth < 32; depth++) {
+    n *= cur.nelems ?? 0;
+    cur = skipModifiers(btf, cur.type ?? 0);
+  }
+  if (cur === undefined) return undefined;
+  if (cur.kind === 'PTR') return n * 8;
+  if (cur.kind === 'INT' || cur.kind === 'ENUM' || cur.kind === 'ENUM64' || cur.kind === 'STRUCT' || cur.kind === 'UNION' || cur.kind === 'FLOAT' || cur.kind === 'DATASEC') {
+    return cur.size === undefined ? undefined : n * cur.size;
+  }
+  return undefined;
+}
+
 /**
  * `btf_prepare_func_args` for a global function: its FUNC_PROTO gives the arguments' kinds.
- * Undefined when the prototype has an argument kind not modelled yet (a memory, dynptr,
+ * Undefined when the prototype has an argument kind not modelled yet (a dynptr,
  * BTF-id or arena pointer): such a function is still walked inline, as a static one.
  */
 function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: number, progType: number, attachType: number): GlobalPlan | undefined {
@@ -169,8 +190,18 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
         args.push('ctx');
         continue;
       }
-      // Memory, dynptr, trusted/untrusted BTF ids and arena pointers: not modelled yet.
-      return undefined;
+      // Dynptrs, trusted/untrusted BTF ids and arena pointers: not modelled yet.
+      const target = skipModifiers(btf, t.type ?? 0);
+      if (isStruct(target) && target?.name === 'bpf_dynptr') return undefined;
+      if (tags.some((tag) => tag === 'trusted' || tag === 'untrusted' || tag === 'arena')) return undefined;
+      // Any other pointer is memory of the pointed-to type's size (`btf_resolve_size`).
+      if (tags.includes('nullable')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
+      const size = target === undefined ? undefined : resolveSize(btf, target);
+      if (size === undefined) {
+        return error('EINVAL', ...lines, `arg#${a} reference type('${kindStr(target)} ${target?.name ?? ''}') size cannot be determined: -22`);
+      }
+      args.push({ size, nullable: !tags.includes('nonnull') });
+      continue;
     }
     if (tags.length > 0) return error('EINVAL', `arg#${a} has pointer tag, but is not a pointer type`);
     if (!isScalarType(t)) return error('EINVAL', `Arg#${a} type ${kindStr(t)} in ${fn.name}() is not supported yet.`);
@@ -226,7 +257,24 @@ export function findGlobalFuncs(env: VerifierEnv): Map<number, GlobalFunc> {
 }
 
 /** Types `check_func_arg_reg_off` lets through with any offset; the rest must be unmodified. */
-const OFFSET_OK = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem']);
+const OFFSET_OK = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem', 'mem']);
+/** Pointers `check_helper_mem_access` can size; anything else is refused as not a stack pointer. */
+const SIZED = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem', 'mem']);
+
+/** `check_mem_reg` of a non-NULL argument: (null-checked or not) the callee may read and write `size` bytes there. */
+function checkMemReg(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number): void {
+  const asNotNull: RegState = { ...reg, type: NOT_NULL[reg.type] ?? reg.type };
+  if (!SIZED.has(asNotNull.type)) {
+    const msg = `R${String(regno)} type=${regTypeStr(reg)} expected=fp`;
+    env.log.line(msg);
+    throw new Reject('EACCES', 'verifier:bad-arg-type', msg);
+  }
+  // The write pass leaves the bytes STACK_MISC without marking the slots for the state printed next.
+  const scratched = new Set(env.scratchedStack);
+  checkHelperMemAccess(env, state, regno, asNotNull, size, false, true);
+  checkHelperMemAccess(env, state, regno, asNotNull, size, true, true);
+  for (const spi of env.scratchedStack) if (!scratched.has(spi)) env.scratchedStack.delete(spi);
+}
 
 /** `btf_check_func_arg_match`: the caller's R1-R5 against the prototype. Throws the first mismatch. */
 function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]): void {
@@ -241,7 +289,26 @@ function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]):
       }
       return;
     }
-    if (!OFFSET_OK.has(reg.type)) checkPtrOffReg(env, regno, reg);
+    // `check_func_arg_reg_off` lets scalars through; other pointers than these must be unmodified.
+    if (reg.type !== 'scalar' && !OFFSET_OK.has(reg.type)) checkPtrOffReg(env, regno, reg);
+    if (typeof kind === 'object') {
+      const isNull = regConst(reg) === 0n;
+      // A NULL argument is a decision the callee's verification relies on: it must be exact.
+      if (isNull) markChainPrecision(env, state, regno);
+      if (!isNull) {
+        try {
+          checkMemReg(env, state, regno, reg, kind.size);
+        } catch (e) {
+          if (!(e instanceof Reject)) throw e;
+          throw new Reject('EINVAL', e.reason, e.message);
+        }
+      }
+      if (!kind.nullable && (isNull || NOT_NULL[reg.type] !== undefined)) {
+        env.log.line(`arg#${String(i)} is expected to be non-NULL`);
+        throw new Reject('EINVAL', 'verifier:global-func-arg', `arg#${String(i)} is expected to be non-NULL`);
+      }
+      return;
+    }
     if (reg.type !== 'ctx') {
       env.log.line(`arg#${String(i)} expects pointer to ctx`);
       throw new Reject('EINVAL', 'verifier:global-func-arg', `arg#${String(i)} expects pointer to ctx`);
@@ -284,7 +351,13 @@ export function checkGlobalCall(env: VerifierEnv, state: VState, g: GlobalFunc):
 /** `do_check_common` for a global function: frame 0 of the subprogram, its arguments as the prototype says. */
 export function globalEntryState(env: VerifierEnv, g: GlobalFunc): VState {
   const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
-  if (g.plan.kind === 'ok') g.plan.args.forEach((kind, i) => { regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar; });
+  if (g.plan.kind === 'ok') {
+    g.plan.args.forEach((kind, i) => {
+      if (typeof kind === 'object') {
+        regs[i + 1] = pointer(kind.nullable ? 'mem_or_null' : 'mem', 0, { valueSize: kind.size, ...(kind.nullable ? { id: env.nextId++ } : {}) });
+      } else regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar;
+    });
+  }
   regs[10] = pointer('fp', 0, { frame: 0 });
   const start = env.subprogs[g.subprog] ?? 0;
   return { frames: [{ regs, stack: [], returnTo: -1, subprog: g.subprog }], refs: [], firstIdx: start, lastIdx: -1, insnIdx: start, hist: [] };

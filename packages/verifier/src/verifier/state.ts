@@ -6,7 +6,7 @@ export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
   | 'pkt' | 'pkt_meta' | 'pkt_end'
   | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null'
-  | 'func' | 'map_key' | 'dynptr_ptr';
+  | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null';
 
 /**
  * One register (`struct bpf_reg_state`). Scalars: the bounds are the value. Pointers: `off` is the
@@ -18,7 +18,7 @@ export interface RegState extends Readonly<Bounds> {
   readonly off: number;
   /** Scalars: links copies (`r2 = r1`) so that a branch on one bounds the others; pointers: the _or_null / packet id. */
   readonly id: number;
-  /** Pointers to map values: which map (value_size), and the frame of a stack pointer. */
+  /** Pointers to map values: which map (value_size; `mem_size` of a `mem` pointer), and the frame of a stack pointer. */
   readonly mapFd?: number;
   readonly valueSize?: number;
   readonly frame?: number;
@@ -127,7 +127,7 @@ export interface VState {
 
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
 export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
-  map_value_or_null: 'map_value', ringbuf_mem_or_null: 'ringbuf_mem', sock_or_null: 'sock',
+  map_value_or_null: 'map_value', ringbuf_mem_or_null: 'ringbuf_mem', mem_or_null: 'mem', sock_or_null: 'sock',
   sock_common_or_null: 'sock_common', tcp_sock_or_null: 'tcp_sock',
 };
 
@@ -209,6 +209,7 @@ export function formatReg(r: RegState, printingFrame?: number): string {
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
   if (r.type === 'map_value' || r.type === 'map_value_or_null') parts.push(`vs=${String(r.valueSize ?? 0)}`);
+  if (r.type === 'mem' || r.type === 'mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
   if (r.type === 'map_key') parts.push(`ks=${String(r.keySize ?? 0)},vs=${String(r.valueSize ?? 0)}`);
   if (constOf(r) === undefined) {
     parts.push(...scalarRanges(r));
