@@ -28,6 +28,12 @@ export interface MapFdResolver {
 export interface MapSyscallContext {
   /** For fd maps (prog arrays, map-in-map, perf event arrays, cgroup arrays). */
   readonly fds?: MapFdResolver;
+  /**
+   * The open file the caller named the map through: a perf event array ties
+   * the slot it fills to it and empties the slot when that file is released
+   * (see {@link BpfMap.mapRelease}).
+   */
+  readonly file?: object;
 }
 
 /**
@@ -101,6 +107,11 @@ export interface BpfMap {
   /** Hash maps: the keys bucket `index` holds (jhash with the map's seed), in the bucket list's order. */
   bucketKeys?(index: number): Uint8Array[];
 
+  /**
+   * `map_release`: one of the map's open files is being released (its last
+   * reference went). Perf event arrays empty the slots filled through it.
+   */
+  mapRelease?(file: object): void;
   /** Frees the map's memory and drops every slot reference (the last `bpf_map_put`). */
   release(): void;
 }

@@ -138,3 +138,19 @@ test('a perf event array takes perf event fds; bpf_perf_event_output writes samp
   task.close(map);
   t.deepEqual(live(k), before, 'closing the map drops the slot\'s reference on the event');
 });
+
+test('releasing the map file a perf event slot was filled through empties the slot (perf_event_fd_array_release)', (t) => {
+  const k = createDefaultKernel({ cpus: 2 });
+  const task = k.init;
+  const map = createMap(task, { map_type: BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY, key_size: 4, value_size: 4, max_entries: 2 });
+  const prog = outputProg(task, map, 8);
+  const fd = open(task);
+  const ring = task.mmap(fd, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED);
+  const child = task.fork();
+  update(task, map, u32(0), u32(fd));
+  child.exit();
+  t.is(run(task, prog), 0, 'closing another task\'s copy of the fd does not release the file');
+  task.close(map);
+  t.is(run(task, prog), -2, 'the slot went with the file (the program still holds the map)');
+  task.munmap(ring);
+});

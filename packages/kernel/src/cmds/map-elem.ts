@@ -42,7 +42,7 @@ export function checkLockFlag(core: KernelCore, id: string, m: MapFd, flags: big
 
 /** What a syscall-side map update hands the map: the resolver of fds written into fd maps. */
 export function syscallContext(task: TaskImpl, m: MapFd): MapSyscallContext {
-  return { fds: mapFdResolver(task, m.map) };
+  return { fds: mapFdResolver(task, m.map), file: m.file };
 }
 
 /**

@@ -184,6 +184,13 @@ export function runPerfScenario(host: PerfHost, cpus: number): Record<string, Ou
     for (let i = 0; i < 600; i++) if (run(p8) !== 0) fails++;
     out['overwrite: failures in 600 outputs'] = fails;
     out['overwrite: data_head'] = u64At(roRing, PerfMmapPage.dataHead);
+    // A slot belongs to the map file it was filled through: closing that fd empties it (the program keeps the map).
+    const array2 = host.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type: BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY, key_size: 4, value_size: 4, max_entries: cpus }));
+    const p2 = load(outputProgram(array2, 8));
+    step('second array: update through its only fd', () => update(array2, 0, ro));
+    step('second array: output', () => run(p2));
+    host.close(array2);
+    step('second array: output after its fd is closed', () => run(p2));
     // The last munmap detaches the ring.
     for (const m of maps.splice(0)) host.munmap?.(m);
     step('update: e0 again after munmap', () => update(array, 0, e0));
