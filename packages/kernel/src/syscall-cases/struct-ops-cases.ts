@@ -242,6 +242,36 @@ const UPDATE: SyscallCase = {
   },
 };
 
+/** `bpf_tcp_ca_get_func_proto`: which helpers a callback may call (setsockopt/getsockopt not in `release`). */
+const HELPERS: SyscallCase = {
+  name: 'struct_ops: helpers of tcp_congestion_ops callbacks',
+  run(r) {
+    const ids = kernelIds(r);
+    if (ids === undefined) return;
+    // ktime_get_ns, get_current_pid_tgid, setsockopt, getsockopt, sk_storage_get/delete, tcp_send_ack, get_current_task_btf, ktime_get_coarse_ns, skb_load_bytes
+    const helpers = [5, 14, 49, 57, 107, 108, 116, 158, 160, 26];
+    for (const [member, idx] of [['cong_avoid', CONG_AVOID], ['release', 17]] as const) {
+      const available: Record<string, boolean> = {};
+      for (const id of helpers) {
+        const insns = Uint8Array.from([...insn(0x85, 0, 0, 0, id), ...movImm(0, 0), ...exit()]);
+        const logSize = 8192;
+        const log = r.mem(logSize);
+        try {
+          r.close(r.own(r.sys.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+            prog_type: P.BPF_PROG_TYPE_STRUCT_OPS, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(GPL),
+            expected_attach_type: idx, attach_btf_id: ids.ops, log_level: 1, log_size: logSize, log_buf: log,
+          }))));
+          available[String(id)] = true;
+        } catch {
+          // Refused for its arguments (available) or as unknown to this program type (not).
+          available[String(id)] = !/unknown func|cannot use helper|program of this type/.test(new TextDecoder().decode(r.read(log, logSize)));
+        }
+      }
+      r.record(`${member}: helpers available`, available);
+    }
+  },
+};
+
 /** `check_attach_btf_id` before the struct_ops check: which program types may be sleepable, and syscall programs must be. */
 const SLEEPABLE: SyscallCase = {
   name: 'prog load: BPF_F_SLEEPABLE by program type',
@@ -268,4 +298,4 @@ const SLEEPABLE: SyscallCase = {
 };
 
 /** struct_ops maps and programs against `tcp_congestion_ops`, and the sleepable rule before them, recorded on Linux 6.18. */
-export const STRUCT_OPS_CASES: readonly SyscallCase[] = [CREATE, LOAD, UPDATE, SLEEPABLE];
+export const STRUCT_OPS_CASES: readonly SyscallCase[] = [CREATE, LOAD, UPDATE, HELPERS, SLEEPABLE];
