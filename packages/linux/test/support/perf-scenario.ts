@@ -37,8 +37,11 @@ const insn = (code: number, dst: number, src: number, off: number, imm: number):
 };
 const ldImm64 = (dst: number, src: number, lo: number, hi: number): number[] => [...insn(0x18, dst, src, 0, lo), ...insn(0, 0, 0, 0, hi)];
 
-/** An XDP program: `return bpf_perf_event_output(ctx, map, flags, stack bytes 1..24, size)`. */
-function outputProgram(mapFd: number, size: number, index = -1): number[] {
+/**
+ * An XDP program: `return bpf_perf_event_output(ctx, map, flags, stack bytes 1..24, size)`,
+ * flags = `index` (-1: BPF_F_CURRENT_CPU) with `ctxLen` packet bytes asked for (flags >> 32).
+ */
+function outputProgram(mapFd: number, size: number, index = -1, ctxLen = 0): number[] {
   return [
     ...insn(0xbf, 6, 1, 0, 0),
     ...ldImm64(1, 0, 0x04030201, 0x08070605), ...insn(0x7b, 10, 1, -24, 0),
@@ -46,7 +49,7 @@ function outputProgram(mapFd: number, size: number, index = -1): number[] {
     ...ldImm64(1, 0, 0x14131211, 0x18171615), ...insn(0x7b, 10, 1, -8, 0),
     ...insn(0xbf, 1, 6, 0, 0),
     ...ldImm64(2, 1, mapFd, 0),
-    ...insn(0xb4, 3, 0, 0, index), // w3 = index (0xffffffff: BPF_F_CURRENT_CPU)
+    ...(ctxLen === 0 ? insn(0xb4, 3, 0, 0, index) : ldImm64(3, 0, index, ctxLen)), // index (0xffffffff: BPF_F_CURRENT_CPU), packet bytes
     ...insn(0xbf, 4, 10, 0, 0), ...insn(0x07, 4, 0, 0, -24),
     ...insn(0xb7, 5, 0, 0, size),
     ...insn(0x85, 0, 0, 0, 25),
@@ -91,11 +94,12 @@ export function runPerfScenario(host: PerfHost, cpus: number): Record<string, Ou
   const u32 = (v: number): Uint8Array => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
   const update = (map: number, key: number, value: number, flags = 0n): Outcome =>
     host.bpf(BpfCmd.BPF_MAP_UPDATE_ELEM, encodeMapElemAttr({ map_fd: map, key: mem(u32(key)), value: mem(u32(value)), flags }));
-  const load = (insns: number[]): number => fd(host.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
-    prog_type: BpfProgType.BPF_PROG_TYPE_XDP, insn_cnt: insns.length / 8, insns: mem(Uint8Array.from(insns)), license: mem(new TextEncoder().encode('GPL\0')),
+  const load = (insns: number[], progType: number = BpfProgType.BPF_PROG_TYPE_XDP): number => fd(host.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+    prog_type: progType, insn_cnt: insns.length / 8, insns: mem(Uint8Array.from(insns)), license: mem(new TextEncoder().encode('GPL\0')),
   })));
+  const frame = Uint8Array.from({ length: 64 }, (_, i) => (i * 7) & 0xff);
   const run = (prog: number): number => {
-    const attr = encodeAttrGroup('test', { prog_fd: prog, data_in: mem(new Uint8Array(64)), data_size_in: 64, repeat: 1 });
+    const attr = encodeAttrGroup('test', { prog_fd: prog, data_in: mem(frame), data_size_in: 64, repeat: 1 });
     host.bpf(BpfCmd.BPF_PROG_TEST_RUN, attr);
     return new DataView(attr.buffer).getInt32(4, true); // retval
   };
@@ -158,6 +162,11 @@ export function runPerfScenario(host: PerfHost, cpus: number): Record<string, Ou
     const sizes = [8, 1, 13, 20, 0];
     for (const n of sizes) step(`output: ${n} bytes`, () => run(n === 8 ? p8 : load(outputProgram(array, n))));
     step('output: explicit index 0', () => run(load(outputProgram(array, 4, 0))));
+    step('output: xdp, 4 bytes and 8 packet bytes', () => run(load(outputProgram(array, 4, -1, 8))));
+    step('output: xdp, 64 packet bytes (the whole frame)', () => run(load(outputProgram(array, 0, -1, 64))));
+    step('output: xdp, 65 packet bytes', () => run(load(outputProgram(array, 4, -1, 65))));
+    step('output: sched_cls, 3 bytes and 5 packet bytes', () => run(load(outputProgram(array, 3, -1, 5), BpfProgType.BPF_PROG_TYPE_SCHED_CLS)));
+    step('output: sched_cls, 65 packet bytes', () => run(load(outputProgram(array, 3, -1, 65), BpfProgType.BPF_PROG_TYPE_SCHED_CLS)));
     step('output: index past max_entries', () => run(load(outputProgram(array, 4, cpus))));
     out['ring: data_head after outputs'] = u64At(ring, PerfMmapPage.dataHead);
     out['ring: records'] = [...ring.read(PAGE, u64At(ring, PerfMmapPage.dataHead))];
