@@ -1,5 +1,5 @@
 import { parseBtf, type Btf } from '@bpfkit/btf';
-import { BPF_F_LINK, BPF_F_RDONLY, BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeGetIdAttr, encodeInfoAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
+import { BPF_F_LINK, BPF_F_RDONLY, BPF_F_VTYPE_BTF_OBJ_FD, BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeGetIdAttr, encodeInfoAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
 import { SPIN_LOCK_BTF, loadBtf } from './btf.js';
 import { del, freeze, hex, lookup, mapCreate, nextKey, u32, update } from './ops.js';
 import { GPL, exit, insn, movImm } from './prog-bytes.js';
@@ -58,7 +58,7 @@ function kernelIds(r: CaseRunner): KernelIds | undefined {
   return { ops, value, offsets: t.members.map((m) => m.bitsOffset / 8) };
 }
 
-function structOpsMap(r: CaseRunner, step: string, ids: KernelIds, btf: number, over: { value_size?: number; map_flags?: number; key_size?: number; max_entries?: number; btf_vmlinux_value_type_id?: number; btf_key_type_id?: number } = {}): number | undefined {
+function structOpsMap(r: CaseRunner, step: string, ids: KernelIds, btf: number, over: { value_size?: number; map_flags?: number; key_size?: number; max_entries?: number; btf_vmlinux_value_type_id?: number; btf_key_type_id?: number; value_type_btf_obj_fd?: number } = {}): number | undefined {
   return mapCreate(r, step, {
     map_type: M.BPF_MAP_TYPE_STRUCT_OPS, key_size: 4, value_size: VALUE_SIZE, max_entries: 1, btf_fd: btf,
     btf_vmlinux_value_type_id: ids.value, ...over,
@@ -161,6 +161,10 @@ const CREATE: SyscallCase = {
     structOpsMap(r, 'with btf_key_type_id', ids, btf, { btf_key_type_id: 1 });
     const link = structOpsMap(r, 'BPF_F_LINK', ids, btf, { map_flags: BPF_F_LINK });
     if (link !== undefined) mapInfo(r, 'BPF_F_LINK: info', link, ids);
+    const vmlinuxFd = r.own(r.sys.bpf(BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeGetIdAttr({ start_id: 1 })));
+    structOpsMap(r, 'BPF_F_VTYPE_BTF_OBJ_FD naming vmlinux (not a module)', ids, btf, { map_flags: BPF_F_VTYPE_BTF_OBJ_FD, value_type_btf_obj_fd: vmlinuxFd });
+    structOpsMap(r, 'BPF_F_VTYPE_BTF_OBJ_FD naming program BTF', ids, btf, { map_flags: BPF_F_VTYPE_BTF_OBJ_FD, value_type_btf_obj_fd: btf });
+    structOpsMap(r, 'BPF_F_VTYPE_BTF_OBJ_FD with fd 9999', ids, btf, { map_flags: BPF_F_VTYPE_BTF_OBJ_FD, value_type_btf_obj_fd: 9999 });
     mapCreate(r, 'without btf_vmlinux_value_type_id', { map_type: M.BPF_MAP_TYPE_STRUCT_OPS, key_size: 4, value_size: VALUE_SIZE, max_entries: 1, btf_fd: btf });
   },
 };
@@ -173,6 +177,11 @@ const LOAD: SyscallCase = {
     if (ids === undefined) return;
     const ssthresh = loadOp(r, 'ssthresh returning 2', ids, SSTHRESH, ret(2));
     if (ssthresh !== undefined) {
+      const info = r.mem(232);
+      r.call('info of a struct_ops program', BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: ssthresh, info_len: 232, info }), () => {
+        const v = new DataView(r.read(info, 232).buffer);
+        return { type: v.getUint32(0, true), attach_btf_obj_id: v.getUint32(220, true), attachBtfIdIsTheStruct: v.getUint32(224, true) === ids.ops };
+      });
       r.call('test run of a tcp_congestion_ops program', BpfCmd.BPF_PROG_TEST_RUN, encodeAttrGroup('test', { prog_fd: ssthresh, repeat: 1 }));
       r.call('test run with a context', BpfCmd.BPF_PROG_TEST_RUN, encodeAttrGroup('test', { prog_fd: ssthresh, repeat: 1, ctx_in: r.mem(8), ctx_size_in: 8 }));
     }
