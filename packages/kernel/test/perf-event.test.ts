@@ -154,3 +154,35 @@ test('releasing the map file a perf event slot was filled through empties the sl
   t.is(run(task, prog), -2, 'the slot went with the file (the program still holds the map)');
   task.munmap(ring);
 });
+
+test('perf_event_open and mmap of random attrs and arguments fail only with BpfError and leave nothing behind', (t) => {
+  const k = createDefaultKernel({ cpus: 2 });
+  const before = live(k);
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const picks = [-2, -1, 0, 1, 2, 3, 0x7fff_ffff, 2 ** 31, 1.5, Number.NaN];
+  let opened = 0;
+  for (let i = 0; i < 2000; i++) {
+    const a = attr((v) => {
+      for (let j = rnd(4); j > 0; j--) v.setUint8(rnd(PERF_ATTR_SIZE), rnd(256));
+    }).subarray(0, rnd(5) === 0 ? rnd(PERF_ATTR_SIZE) : PERF_ATTR_SIZE);
+    const arg = (): number => (rnd(3) === 0 ? picks[rnd(picks.length)] ?? 0 : rnd(3) - 1);
+    try {
+      const fd = k.init.perfEventOpen?.(a, arg(), arg(), rnd(2) === 0 ? -1 : arg(), rnd(2) === 0 ? 8 : arg()) ?? -1;
+      opened++;
+      try {
+        k.init.munmap(k.init.mmap(fd, rnd(6) * PAGE + rnd(2), PROT_READ | (rnd(2) * PROT_WRITE), rnd(3), rnd(3) === 0 ? PAGE : 0));
+      } catch (e) {
+        t.true(errnoOf(() => { throw e; }) !== undefined, String(e));
+      }
+      k.init.close(fd);
+    } catch (e) {
+      t.true(errnoOf(() => { throw e; }) !== undefined, String(e));
+    }
+  }
+  t.true(opened > 0);
+  t.deepEqual(live(k), before);
+});
