@@ -5,6 +5,8 @@ export * from './commands/index.js';
 export { resolveTokenPath, prepareToken, BPF_FS_DEFAULT_PATH, type TokenSource } from './token.js';
 export { BpfObject, type OpenOptions, type ObjectState } from './object/object.js';
 export { BpfProgram, type LoadRecord, type MapRef } from './object/program.js';
+export { BpfLink } from './object/link.js';
+export type { AttachOptions } from './object/attach.js';
 export { BpfMap, isPercpuMapType, type MapOrigin, type MapContext } from './object/map.js';
 export { GlobalData } from './object/globals.js';
 export type { LoadReport } from './object/load.js';

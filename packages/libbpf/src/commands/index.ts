@@ -6,3 +6,4 @@ export {
   bpfBtfGetFdById, bpfLinkGetFdById, bpfLinkCreate, bpfEnableStats, type LinkCreateOptions,
 } from './obj.js';
 export { bpfProgGetInfoByFd, bpfMapGetInfoByFd, bpfBtfGetInfoByFd, type ProgInfo, type MapInfo, type BtfInfo } from './info.js';
+export { bpfRawTracepointOpen, bpfLinkDetach, bpfLinkUpdate, bpfLinkGetInfoByFd, type RawTracepointOpenOptions, type LinkUpdateOptions, type LinkInfo } from './link.js';

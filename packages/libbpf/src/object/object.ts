@@ -13,6 +13,8 @@ import type { BpfMap } from './map.js';
 import { defaultObjectName } from './names.js';
 import { kconfigMap, mapsOfSpec } from './open.js';
 import { BpfProgram } from './program.js';
+import type { BpfLink } from './link.js';
+import { NO_AUTO_ATTACH } from './attach.js';
 import { possibleCpusOf } from '../possible-cpus.js';
 
 /** Options of {@link BpfObject.open}. */
@@ -72,6 +74,10 @@ export class BpfObject {
   readonly elf: ElfFile;
   readonly kconfigLayout: KconfigLayoutResult | undefined;
   readonly #globals = new Map<string, GlobalData>();
+  /** Every link made by a program's `attach` and not closed yet. */
+  readonly #links = new Set<BpfLink>();
+  /** Links of {@link attach}, by program name (a libbpf skeleton's `links`). */
+  readonly #linksByName = new Map<string, BpfLink>();
   #targetBtf: Btf | undefined;
   readonly #cpus: { readonly possibleCpus: number };
 
@@ -90,7 +96,7 @@ export class BpfObject {
     this.kconfigLayout = layoutKconfig(this.spec.btf, this.spec.externs);
     if (this.kconfigLayout !== undefined) maps.push(kconfigMap(this.spec, this.name, this.kconfigLayout, ctx));
     this.maps = maps;
-    this.programs = this.spec.programs.map((p) => new BpfProgram(p, opts.host));
+    this.programs = this.spec.programs.map((p) => new BpfProgram(p, opts.host, this.#links));
     for (const sec of this.spec.dataSections) {
       const map = maps.find((m) => m.origin.kind === 'data' && m.realName === sec.name);
       if (map !== undefined) this.#globals.set(sec.name, new GlobalData(sec, map, () => this.state !== 'opened'));
@@ -176,7 +182,46 @@ export class BpfObject {
     }
   }
 
+  /**
+   * Attaches every loaded program whose section libbpf auto-attaches (a skeleton's
+   * `attach`, `bpf_object__attach_skeleton`): programs with `autoattach` false and those libbpf has no auto-attach for are
+   * skipped, as are bare sections (`raw_tp`); any other failure is thrown (EOPNOTSUPP for
+   * the kinds bpfkit's client does not attach yet, such as tp/ and kprobe/). The links are
+   * in {@link links}, by program name.
+   *
+   * @example
+   * obj.load();
+   * obj.attach();
+   * obj.links.get('handle_exec_raw')?.info().rawTracepoint?.tpName; // 'sched_process_exec'
+   */
+  attach(): void {
+    if (this.state !== 'loaded') throw new BpfError('EINVAL', 'libbpf:not-loaded', `object '${this.name}': attach needs a loaded object`);
+    for (const p of this.programs) {
+      if (!p.autoload || !p.autoattach || p.fd < 0 || this.#linksByName.has(p.name)) continue;
+      try {
+        this.#linksByName.set(p.name, p.attach());
+      } catch (e) {
+        if (e instanceof BpfError && e.reason === NO_AUTO_ATTACH) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** The links {@link attach} made, by program name (closed ones are dropped). @example obj.links.size */
+  get links(): ReadonlyMap<string, BpfLink> {
+    for (const [name, l] of this.#linksByName) if (l.fd < 0) this.#linksByName.delete(name);
+    return this.#linksByName;
+  }
+
   #closeFds(): void {
+    for (const l of [...this.#links]) {
+      try {
+        l.close();
+      } catch {
+        // already gone: nothing to release
+      }
+    }
+    this.#linksByName.clear();
     const close = (fd: number | undefined): void => {
       if (fd === undefined || fd < 0) return;
       try {

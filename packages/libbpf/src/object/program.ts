@@ -3,6 +3,8 @@ import type { LineInfo, ProgramSpec } from '@bpfkit/elf';
 import { bpfProgGetInfoByFd, type ProgInfo } from '../commands/info.js';
 import { bpfProgTestRun, type TestRunOptions, type TestRunResult } from '../commands/prog.js';
 import type { LibbpfHost } from '../host.js';
+import { attachFd, type AttachOptions } from './attach.js';
+import { BpfLink } from './link.js';
 import { attachTypeStr, progTypeStr } from './names.js';
 
 /** One `ld_imm64` of a submitted program that refers to a map. @example { insn: 6, kind: 'map_fd', map: 'counts' } */
@@ -61,13 +63,17 @@ export class BpfProgram {
   readonly insnCntAtOpen: number;
   readonly spec: ProgramSpec;
   autoload: boolean;
+  /** Whether {@link BpfObject.attach} attaches it (libbpf `bpf_program__set_autoattach`); default true. */
+  autoattach = true;
   /** Verifier log level for this program (default: the object's). */
   logLevel: number | undefined;
   fd = -1;
   loadRecord: LoadRecord | undefined;
   readonly #host: LibbpfHost;
+  /** The object's live links (closed with it). */
+  readonly #links: Set<BpfLink>;
 
-  constructor(spec: ProgramSpec, host: LibbpfHost) {
+  constructor(spec: ProgramSpec, host: LibbpfHost, links: Set<BpfLink> = new Set()) {
     this.spec = spec;
     this.name = spec.name;
     this.section = spec.section;
@@ -77,6 +83,7 @@ export class BpfProgram {
     this.autoload = spec.autoload;
     this.logLevel = undefined;
     this.#host = host;
+    this.#links = links;
   }
 
   /** `libbpf_bpf_prog_type_str()`: `xdp`, `sched_cls`, … */
@@ -104,5 +111,25 @@ export class BpfProgram {
   testRun(opts: TestRunOptions = {}): TestRunResult {
     if (this.fd < 0) throw new BpfError('EINVAL', 'libbpf:prog-not-loaded', `prog '${this.name}': not loaded`);
     return bpfProgTestRun(this.#host, this.fd, opts);
+  }
+
+  /**
+   * Attaches the loaded program where its section says (libbpf `bpf_program__attach`):
+   * `raw_tp/<name>` to that raw tracepoint, `tp_btf/`, `fentry/`, `fexit/`, `fmod_ret/`
+   * and `lsm/` programs to their load-time target through BPF_LINK_CREATE. Sections
+   * without an auto-attach target (xdp, tc, cgroup_*, socket…) and the kinds bpfkit's
+   * client does not attach yet (tp/tracepoint, kprobe, uprobe, usdt, iter, freplace)
+   * throw EOPNOTSUPP; the kernel's errno otherwise. The object closes the link on close.
+   *
+   * @example
+   * const link = obj.program('handle_exec_raw').attach(); // SEC("raw_tp/sched_process_exec")
+   * link.info().type; // 1 (BPF_LINK_TYPE_RAW_TRACEPOINT)
+   * link.close();
+   */
+  attach(opts: AttachOptions = {}): BpfLink {
+    const fd = attachFd(this.#host, this, opts);
+    const link = new BpfLink(this.#host, fd, (l) => this.#links.delete(l));
+    this.#links.add(link);
+    return link;
   }
 }
