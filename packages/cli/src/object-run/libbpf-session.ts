@@ -114,8 +114,9 @@ export function openLibbpfSession(bytes: Uint8Array, opts: LibbpfSessionOptions)
       return { retval: r.retval, ...(r.dataOut === undefined ? {} : { dataOut: r.dataOut }), ...(r.ctxOut === undefined ? {} : { ctxOut: r.ctxOut }) };
     },
     ringbufSamples: (map) => ringbufs.get(map)?.consume() ?? [],
+    // The link lives until the session closes the object.
     attach: (program) => {
-      throw new BpfError('EOPNOTSUPP', 'cli:attach', `attach '${program}': object run does not attach programs yet`);
+      obj.program(program).attach();
     },
     perfBufferOpen: (map) => {
       perfBuffers.open(map);
