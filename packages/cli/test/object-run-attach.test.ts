@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import test from 'ava';
+import { openKernel, parseSteps, runObjectBytes, type KernelHost } from '@bpfkit/cli';
+
+const OBJECT = new URL('../../../examples/core_trace.o', import.meta.url).pathname;
+
+/** Attach steps of core_trace.o: the raw tracepoint (attached on both kernels), the tracepoint (not attached by the client), a program that does not exist. */
+const STEPS = parseSteps({
+  steps: [
+    { op: 'attach', program: 'handle_exec_raw' },
+    { op: 'attach', program: 'handle_exec_raw' },
+    { op: 'attach', program: 'handle_exec' },
+    { op: 'attach', program: 'no_such_program' },
+    { op: 'test_run', label: 'still runs', program: 'handle_exec_raw', data_in: null, ctx_in: '000000000000000092100000000000000000000000000000', ctx_size_out: 0, data_size_out: 0, repeat: 0 },
+  ],
+});
+
+function attachRcs(host: KernelHost): unknown[] {
+  const doc = runObjectBytes(OBJECT, new Uint8Array(readFileSync(OBJECT)), STEPS, host);
+  return (doc.steps ?? []).map((s) => [s.op, (s as { program?: string }).program, (s as { rc?: number }).rc]);
+}
+
+test('object run: attach steps of core_trace.o on the simulated kernel', async (t) => {
+  const sim = await openKernel('sim', { cpus: 2 });
+  t.deepEqual(attachRcs(sim), [
+    ['attach', 'handle_exec_raw', 0],
+    ['attach', 'handle_exec_raw', 0],
+    ['attach', 'handle_exec', -95],
+    ['attach', 'no_such_program', -2],
+    ['test_run', 'handle_exec_raw', 0],
+  ]);
+});
+
+test('object run: an attach step gives the same rc on Linux as on the simulated kernel (where bpf() works)', async (t) => {
+  let linux: KernelHost;
+  try {
+    linux = await openKernel('linux', { cpus: 0 });
+  } catch (e) {
+    t.log(`linux: skipped, ${e instanceof Error ? e.message : String(e)}`);
+    t.pass();
+    return;
+  }
+  try {
+    const sim = await openKernel('sim', { cpus: linux.possibleCpus });
+    t.deepEqual(attachRcs(linux), attachRcs(sim));
+  } finally {
+    linux.release();
+  }
+});
