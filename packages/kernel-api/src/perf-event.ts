@@ -22,6 +22,11 @@ export const PERF_FLAG_FD_NO_GROUP = 1;
 export const PERF_FLAG_FD_OUTPUT = 2;
 export const PERF_FLAG_PID_CGROUP = 4;
 export const PERF_FLAG_FD_CLOEXEC = 8;
+/** `PERF_EVENT_IOC_ENABLE` / `PERF_EVENT_IOC_DISABLE` (`_IO('$', 0)`, `_IO('$', 1)`). */
+export const PERF_EVENT_IOC_ENABLE = 0x2400;
+export const PERF_EVENT_IOC_DISABLE = 0x2401;
+/** `PERF_IOC_FLAG_GROUP`: apply an ioctl to the whole group. */
+export const PERF_IOC_FLAG_GROUP = 1;
 /** `PERF_ATTR_SIZE_VER0`: the smallest `attr.size` (0 means this size). */
 export const PERF_ATTR_SIZE_VER0 = 64;
 /** `sizeof(struct perf_event_attr)` on 6.18 (`PERF_ATTR_SIZE_VER8`). */

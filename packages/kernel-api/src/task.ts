@@ -209,6 +209,12 @@ export interface Task extends BpfSyscall {
    * (`1 + 2^n` pages, the first the `perf_event_mmap_page`).
    */
   perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /**
+   * `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE, flags)` on a perf
+   * event fd (a disabled event is on no CPU: BPF output to it is -EOPNOTSUPP);
+   * ENOTTY for other files and requests, EBADF for a closed fd.
+   */
+  perfEventIoctl?(fd: number, request: number, arg: number): void;
 
   /** `fsopen(fsname, flags)`: an fs_context fd. */
   fsopen(fsname: string, flags?: number): number;

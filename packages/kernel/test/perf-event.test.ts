@@ -1,6 +1,6 @@
 import test from 'ava';
 import {
-  MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE, PerfAttrFlag, PerfAttrOffset as O,
+  MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE, PerfAttrFlag, PerfAttrOffset as O,
   PerfMmapPage, PROT_READ, PROT_WRITE, type Kernel, type MemoryMapping, type Task,
 } from '@bpfkit/kernel-api';
 import { createDefaultKernel } from '@bpfkit/kernel/defaults';
@@ -185,4 +185,23 @@ test('perf_event_open and mmap of random attrs and arguments fail only with BpfE
   }
   t.true(opened > 0);
   t.deepEqual(live(k), before);
+});
+
+test('PERF_EVENT_IOC_ENABLE/DISABLE put an event on its CPU and take it off; other files are ENOTTY', (t) => {
+  const k = createDefaultKernel({ cpus: 2 });
+  const task = k.init;
+  const map = createMap(task, { map_type: BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY, key_size: 4, value_size: 4, max_entries: 2 });
+  const prog = outputProg(task, map, 8);
+  const fd = open(task, attr((v) => { v.setBigUint64(O.flags, PerfAttrFlag.disabled, true); }));
+  const ring = task.mmap(fd, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED);
+  update(task, map, u32(0), u32(fd));
+  t.is(run(task, prog), -95, 'attr.disabled: on no CPU');
+  task.perfEventIoctl?.(fd, PERF_EVENT_IOC_ENABLE, 0);
+  t.is(run(task, prog), 0);
+  task.perfEventIoctl?.(fd, PERF_EVENT_IOC_DISABLE, 1);
+  t.is(run(task, prog), -95);
+  t.is(errnoOf(() => task.perfEventIoctl?.(map, PERF_EVENT_IOC_ENABLE, 0)), 'ENOTTY');
+  t.is(errnoOf(() => task.perfEventIoctl?.(fd, 0x2402, 0)), 'ENOTTY');
+  t.is(errnoOf(() => task.perfEventIoctl?.(999, PERF_EVENT_IOC_ENABLE, 0)), 'EBADF');
+  task.munmap(ring);
 });

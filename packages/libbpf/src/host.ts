@@ -18,6 +18,8 @@ export interface LibbpfHost extends BpfSyscall {
   munmap?(mapping: MemoryMapping): void;
   /** `perf_event_open(attr, pid, cpu, group_fd, flags)`, for perf buffers (`PerfBuffer`). */
   perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE, arg)` on a perf event fd. */
+  perfEventIoctl?(fd: number, request: number, arg: number): void;
   /** A text file of the host (`/sys/devices/system/cpu/possible` for per-CPU values). */
   readFile?(path: string): string;
   /** The kernel's build configuration text (`/boot/config-$(uname -r)` or `/proc/config.gz`), for `.kconfig` externs. */

@@ -1,5 +1,6 @@
 import {
-  BpfError, MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_FLAG_FD_CLOEXEC, PERF_RECORD_LOST, PERF_RECORD_SAMPLE,
+  BpfError, MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_FLAG_FD_CLOEXEC,
+  PERF_RECORD_LOST, PERF_RECORD_SAMPLE,
   PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE, PerfAttrOffset, PerfMmapPage, PROT_READ, PROT_WRITE, type BpfSyscall,
   type MemoryMapping, type PerfEventRecord,
 } from '@bpfkit/kernel-api';
@@ -10,6 +11,7 @@ import { parseCpuList, possibleCpusOf } from './possible-cpus.js';
 /** What a perf buffer needs of a process; a simulated `Task` and `LinuxSyscall` both have it. */
 export interface PerfBufferHost extends BpfSyscall {
   perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  perfEventIoctl?(fd: number, request: number, arg: number): void;
   mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   munmap?(mapping: MemoryMapping): void;
   readFile?(path: string): string;
@@ -75,7 +77,8 @@ function onlineCpus(host: PerfBufferHost): Set<number> | undefined {
  * `perf_buffer__new` sets it up: on every possible (and online) CPU, up to
  * the map's `max_entries`, a `PERF_COUNT_SW_BPF_OUTPUT` perf event with
  * `PERF_SAMPLE_RAW`, its ring mapped read-write (user page + `pageCnt`
- * pages), and its fd stored in the map at the CPU's index. {@link consume}
+ * pages), enabled (`PERF_EVENT_IOC_ENABLE`, when the host has the ioctl), and
+ * its fd stored in the map at the CPU's index. {@link consume}
  * reads every CPU's pending records from `data_tail` to `data_head`
  * (records that wrap the ring are put back together) and moves `data_tail`.
  *
@@ -122,6 +125,7 @@ export class PerfBuffer {
         const buf: CpuBuffer = { cpu, key: cpu, fd: open(attr.slice(), -1, cpu, -1, PERF_FLAG_FD_CLOEXEC) };
         buffers.push(buf);
         buf.mapping = host.mmap(buf.fd, (pageCnt + 1) * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+        host.perfEventIoctl?.(buf.fd, PERF_EVENT_IOC_ENABLE, 0);
         bpfMapUpdateElem(host, mapFd, u32(buf.key), u32(buf.fd), 0);
       }
     } catch (e) {
@@ -211,6 +215,11 @@ export class PerfBuffer {
         // The slot may never have been filled (a failed open) or the map is gone.
       }
       if (b.mapping !== undefined) this.host.munmap?.(b.mapping);
+      try {
+        this.host.perfEventIoctl?.(b.fd, PERF_EVENT_IOC_DISABLE, 0);
+      } catch {
+        // Disabling is best effort, as libbpf's.
+      }
       this.host.close(b.fd);
     }
   }

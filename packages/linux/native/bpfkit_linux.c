@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -391,6 +392,20 @@ static napi_value js_perf_event_open(napi_env env, napi_callback_info info) {
   return int_result(env, r < 0 ? -errno : (int32_t)r);
 }
 
+/* perfIoctl(fd, request, arg): ioctl(fd, request, arg) for the perf event requests ('$' type, integer
+ * argument) only, 0 or -errno; any other request is -ENOTTY without a call. */
+static napi_value js_perf_ioctl(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd = -1, request = 0, arg = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 3 ||
+      napi_get_value_int32(env, argv[0], &fd) != 0 || napi_get_value_int32(env, argv[1], &request) != 0 ||
+      napi_get_value_int32(env, argv[2], &arg) != 0)
+    return bad_args(env, "perfIoctl(fd, request, arg: number)");
+  if (request != 0x2400 && request != 0x2401) return int_result(env, -ENOTTY);
+  return int_result(env, ioctl(fd, (unsigned long)(uint32_t)request, (unsigned long)(uint32_t)arg) < 0 ? -errno : 0);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn = NULL;
   if (napi_create_function(env, name, (size_t)-1, cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -415,6 +430,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "recvfd", js_recvfd);
   export_fn(env, exports, "pinCpu", js_pin_cpu);
   export_fn(env, exports, "perfEventOpen", js_perf_event_open);
+  export_fn(env, exports, "perfIoctl", js_perf_ioctl);
   return exports;
 }
 

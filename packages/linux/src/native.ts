@@ -37,6 +37,8 @@ export interface NativeBridge {
   pinCpu(cpu: number): number;
   /** `perf_event_open(attr, pid, cpu, group_fd, flags)`: the fd or -errno; `attr` at least 8 bytes and `attr.size` long. */
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** `ioctl(fd, request, arg)` for PERF_EVENT_IOC_ENABLE/DISABLE only (else -ENOTTY): 0 or -errno. */
+  perfIoctl(fd: number, request: number, arg: number): number;
 }
 
 /** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */

@@ -28,3 +28,18 @@ export function linuxPerfEventOpen(native: NativeBridge, attr: Uint8Array, pid: 
   const code: ErrnoName = errnoName(-r) ?? 'EIO';
   throw new BpfError(code, 'linux:perf_event_open', `perf_event_open(cpu ${cpu}, pid ${pid}) on Linux: ${code} (${ERRNO_DESCRIPTIONS[code]})`);
 }
+
+/**
+ * `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE, arg)` through the
+ * native bridge (other requests are ENOTTY without a call), as the simulated
+ * `Task.perfEventIoctl`; failures are `BpfError(<errno>, 'linux:perf_ioctl')`.
+ */
+export function linuxPerfEventIoctl(native: NativeBridge, fd: number, request: number, arg: number): void {
+  if (![fd, request, arg].every((n) => Number.isInteger(n) && n >= -0x8000_0000 && n <= 0x7fff_ffff)) {
+    throw new BpfError('EINVAL', 'linux:perf_ioctl', 'ioctl arguments must be 32-bit integers');
+  }
+  const r = native.perfIoctl(fd, request, arg);
+  if (r >= 0) return;
+  const code: ErrnoName = errnoName(-r) ?? 'EIO';
+  throw new BpfError(code, 'linux:perf_ioctl', `ioctl(fd ${fd}, 0x${(request >>> 0).toString(16)}) on Linux: ${code} (${ERRNO_DESCRIPTIONS[code]})`);
+}

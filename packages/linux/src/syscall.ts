@@ -7,7 +7,7 @@ import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
 import { checkOutPointers, readField } from './out-pointers.js';
 import { linuxMmap, type LinuxMapping } from './mmap.js';
-import { linuxPerfEventOpen } from './perf.js';
+import { linuxPerfEventIoctl, linuxPerfEventOpen } from './perf.js';
 
 /** Options of {@link createLinuxSyscall}; every field is optional, unknown fields are rejected. */
 export interface LinuxSyscallOptions {
@@ -37,6 +37,8 @@ export interface LinuxSyscall extends BpfSyscall {
    * `Task.perfEventOpen`; always close-on-exec): the fd, which {@link mmap} maps as a perf ring.
    */
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE, arg)` (as `Task.perfEventIoctl`; other requests ENOTTY). */
+  perfEventIoctl(fd: number, request: number, arg: number): void;
   /**
    * Pins the calling thread (the one that makes every `bpf()` call) to one CPU, or lets it run
    * anywhere again with `-1`. `BPF_PROG_TEST_RUN` of packet programs runs on the caller's CPU,
@@ -127,6 +129,9 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
     },
     perfEventOpen(attr, pid, cpu, groupFd, flags) {
       return linuxPerfEventOpen(native, attr, pid, cpu, groupFd, flags);
+    },
+    perfEventIoctl(fd, request, arg) {
+      linuxPerfEventIoctl(native, fd, request, arg);
     },
     bpf(cmd, attr) {
       if (!Number.isInteger(cmd) || cmd < -0x8000_0000 || cmd > 0x7fff_ffff) {

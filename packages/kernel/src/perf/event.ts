@@ -20,12 +20,16 @@ export class PerfEvent implements PerfEventOutput {
   /** The ring while at least one mapping holds it (`event->rb`). */
   ring: PerfRing | undefined;
 
+  /** Enabled (`attr.disabled` clear, or PERF_EVENT_IOC_ENABLE since): active on its CPU. */
+  enabled: boolean;
+
   constructor(readonly id: number, readonly cpu: number, readonly attrs: PerfEventAttrs) {
     this.bpfOutput = attrs.type === PERF_TYPE_SOFTWARE && attrs.config === BigInt(PERF_COUNT_SW_BPF_OUTPUT);
+    this.enabled = !attrs.disabled;
   }
 
   get oncpu(): number {
-    return this.attrs.disabled ? -1 : this.cpu;
+    return this.enabled ? this.cpu : -1;
   }
 
   outputRaw(raw: Uint8Array): number {

@@ -34,6 +34,7 @@ import { createUserMemory } from '../memory.js';
 import { mmapMap } from './mmap.js';
 import { mmapPerf } from '../perf/mmap.js';
 import { perfEventOpen } from '../perf/open.js';
+import { perfEventIoctl } from '../perf/ioctl.js';
 
 /** Where `trace_pipe` is: tracefs, and its old place under debugfs. */
 /** sysfs' list of possible CPUs (`num_possible_cpus()`), which libbpf reads for per-CPU values. */
@@ -307,6 +308,12 @@ export class TaskImpl implements Task {
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
     this.#live();
     return perfEventOpen(this, attr, pid, cpu, groupFd, flags);
+  }
+
+  // The flags argument changes nothing: an event is its own group, and the kernel ignores other bits.
+  perfEventIoctl(fd: number, request: number): void {
+    this.#live();
+    perfEventIoctl(this, fd, request);
   }
 
   fdinfo(fd: number): string {

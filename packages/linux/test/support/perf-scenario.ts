@@ -1,5 +1,6 @@
 import {
-  isBpfError, MAP_PRIVATE, MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE,
+  isBpfError, MAP_PRIVATE, MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE,
+  PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE,
   PerfAttrFlag, PerfAttrOffset as O, PerfMmapPage, PROT_READ, PROT_WRITE, type BpfSyscall, type MemoryMapping,
 } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, BpfProgType, encodeAttrGroup, encodeMapCreateAttr, encodeMapElemAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
@@ -7,6 +8,7 @@ import { BpfCmd, BpfMapType, BpfProgType, encodeAttrGroup, encodeMapCreateAttr, 
 /** What the scenario needs of a kernel: `Task` and `LinuxSyscall` both are one. */
 export interface PerfHost extends BpfSyscall {
   perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  perfEventIoctl?(fd: number, request: number, arg: number): void;
   mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
   munmap?(mapping: MemoryMapping): void;
 }
@@ -156,8 +158,20 @@ export function runPerfScenario(host: PerfHost, cpus: number): Record<string, Ou
       step('update: cpu 1 event at 0', () => update(array, 0, ev(bpfOutputAttr(), 1)));
       step('output: event on another CPU', () => run(p8));
     }
-    step('update: disabled event at 0', () => update(array, 0, ev(bpfOutputAttr(flag(PerfAttrFlag.disabled)))));
+    const disabled = ev(bpfOutputAttr(flag(PerfAttrFlag.disabled)));
+    step('update: disabled event at 0', () => update(array, 0, disabled));
     step('output: disabled event', () => run(p8));
+    const ioctl = (f: number, request: number, arg = 0): Outcome => {
+      host.perfEventIoctl?.(f, request, arg);
+      return 'ok';
+    };
+    mm(disabled, 2 * PAGE);
+    step('ioctl: PERF_EVENT_IOC_ENABLE (flags 5)', () => ioctl(disabled, PERF_EVENT_IOC_ENABLE, 5));
+    step('output: enabled event', () => run(p8));
+    step('ioctl: PERF_EVENT_IOC_DISABLE', () => ioctl(disabled, PERF_EVENT_IOC_DISABLE));
+    step('output: disabled again', () => run(p8));
+    step('ioctl: ENABLE on a map fd', () => ioctl(array, PERF_EVENT_IOC_ENABLE));
+    step('ioctl: ENABLE on fd 9999', () => ioctl(9999, PERF_EVENT_IOC_ENABLE));
     step('update: the mapped event at 0', () => update(array, 0, e0));
     const sizes = [8, 1, 13, 20, 0];
     for (const n of sizes) step(`output: ${n} bytes`, () => run(n === 8 ? p8 : load(outputProgram(array, n))));
