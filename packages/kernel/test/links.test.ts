@@ -134,3 +134,20 @@ test('raw tracepoints the simulated kernel knows without BTF: sys_enter, sched_s
   k.init.close(prog);
   t.is(k.counts().objects, 0);
 });
+
+test('cgroup_skb programs load unprivileged (sysctl 0) but linking one needs CAP_NET_ADMIN (the token\'s, or the initial namespace\'s)', (t) => {
+  const k = createDefaultKernel({ sysctls: { 'kernel.unprivileged_bpf_disabled': 0 } });
+  const u = k.init.fork();
+  u.setresgid(1000, 1000, 1000);
+  u.setresuid(1000, 1000, 1000);
+  const m = u.memory;
+  const prog = u.bpf(BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
+    prog_type: P.BPF_PROG_TYPE_CGROUP_SKB, insn_cnt: 2, insns: m.alloc(RET0), license: m.alloc(new TextEncoder().encode('GPL\0')),
+    expected_attach_type: A.BPF_CGROUP_INET_INGRESS,
+  }));
+  const attach = (sys: typeof u, fd: number): string | undefined =>
+    errno(() => sys.bpf(BpfCmd.BPF_LINK_CREATE, encodeLinkCreateAttr({ prog_fd: fd, attach_type: A.BPF_CGROUP_INET_INGRESS, target_fd: 999 })));
+  t.is(attach(u, prog), 'EPERM', 'CAP_NET_ADMIN is checked before the cgroup fd');
+  const passed = u.passFd(prog, k.init);
+  t.is(attach(k.init, passed), 'EBADF', 'root gets as far as the cgroup fd');
+});
