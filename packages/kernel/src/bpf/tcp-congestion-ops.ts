@@ -18,6 +18,17 @@ function namesOf(core: KernelCore): Set<string> {
   return s;
 }
 
+/**
+ * `tcp_get_available_congestion_control`: the congestion controls in registration order,
+ * the built-in ones first, as `/proc/sys/net/ipv4/tcp_available_congestion_control` lists them.
+ *
+ * @example
+ * availableCongestionControls(core); // ['reno', 'cubic', 'bpfkit']
+ */
+export function availableCongestionControls(core: KernelCore): string[] {
+  return [...namesOf(core)];
+}
+
 function slot(members: readonly StructOpsMember[], name: string): StructOpsMember | undefined {
   return members.find((m) => m.name === name);
 }

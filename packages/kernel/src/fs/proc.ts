@@ -3,6 +3,7 @@ import { mapFdinfo, progFdinfo } from '../bpf/fdinfo.js';
 import { linkFdinfo } from '../bpf/link-fdinfo.js';
 import type { TaskImpl } from '../task/task.js';
 import { kallsyms } from './kallsyms.js';
+import { availableCongestionControls } from '../bpf/tcp-congestion-ops.js';
 import { pathString } from './path.js';
 
 /** `/proc/<pid>` or `/proc/self` from the reader's point of view. */
@@ -70,6 +71,7 @@ export function fdLink(t: TaskImpl, fd: number): string {
 }
 
 const SYSCTL_BPF = ['sys', 'kernel', 'unprivileged_bpf_disabled'];
+const TCP_AVAILABLE_CC = 'sys/net/ipv4/tcp_available_congestion_control';
 
 function isSysctl(rest: readonly string[]): boolean {
   return rest.length === SYSCTL_BPF.length && rest.every((c, i) => c === SYSCTL_BPF[i]);
@@ -89,6 +91,7 @@ export function procRead(reader: TaskImpl, rest: readonly string[]): string {
   if (isSysctl(rest)) return `${reader.core.unprivilegedBpfDisabled}\n`;
   if (rest.length === 1 && rest[0] === 'uptime') return uptime(reader.core);
   if (rest.length === 1 && rest[0] === 'kallsyms') return kallsyms(reader);
+  if (rest.join('/') === TCP_AVAILABLE_CC) return `${availableCongestionControls(reader.core).join(' ')}\n`;
   const t = target(reader, rest[0]);
   const u = reader.core.deps.userNamespaces;
   switch (rest[1]) {
