@@ -207,6 +207,27 @@ export function runPerfScenario(host: PerfHost, cpus: number): Record<string, Ou
     for (let i = 0; i < 600; i++) if (run(p8) !== 0) fails++;
     out['overwrite: failures in 600 outputs'] = fails;
     out['overwrite: data_head'] = u64At(roRing, PerfMmapPage.dataHead);
+    // Raw tracepoint test runs can run on another CPU (BPF_F_TEST_RUN_ON_CPU): BPF_F_CURRENT_CPU picks that CPU's slot.
+    if (cpus > 1) {
+      const array3 = fd(host.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type: BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY, key_size: 4, value_size: 4, max_entries: cpus })));
+      const rings = [0, 1].map((c) => {
+        const e = ev(bpfOutputAttr(), c);
+        update(array3, c, e);
+        return mm(e, 2 * PAGE);
+      });
+      const rawTp = BpfProgType.BPF_PROG_TYPE_RAW_TRACEPOINT;
+      const onCpu = (prog: number, cpu: number): number => {
+        const attr = encodeAttrGroup('test', { prog_fd: prog, ctx_in: mem(new Uint8Array(8)), ctx_size_in: 8, flags: 1, cpu });
+        host.bpf(BpfCmd.BPF_PROG_TEST_RUN, attr);
+        return new DataView(attr.buffer).getInt32(4, true);
+      };
+      const current = load(outputProgram(array3, 8), rawTp);
+      step('raw_tp on cpu 1: current CPU', () => onCpu(current, 1));
+      step('raw_tp on cpu 0: current CPU', () => onCpu(current, 0));
+      step('raw_tp on cpu 1: slot 0', () => onCpu(load(outputProgram(array3, 8, 0), rawTp), 1));
+      out['raw_tp: data_head of the cpu 0 and cpu 1 rings'] = rings.map((m) => u64At(m, PerfMmapPage.dataHead));
+      out['raw_tp: cpu 1 ring'] = [...(rings[1]?.read(PAGE, 24) ?? [])];
+    }
     // A slot belongs to the map file it was filled through: closing that fd empties it (the program keeps the map).
     const array2 = host.bpf(BpfCmd.BPF_MAP_CREATE, encodeMapCreateAttr({ map_type: BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY, key_size: 4, value_size: 4, max_entries: cpus }));
     const p2 = load(outputProgram(array2, 8));
