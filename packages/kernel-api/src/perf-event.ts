@@ -71,6 +71,7 @@ export const PerfAttrFlag = {
   watermark: 1n << 14n,
   sampleIdAll: 1n << 18n,
   namespaces: 1n << 28n,
+  auxOutput: 1n << 31n,
   inheritThread: 1n << 35n,
   removeOnExec: 1n << 36n,
   sigtrap: 1n << 37n,

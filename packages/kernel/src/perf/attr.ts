@@ -6,6 +6,14 @@ import { PAGE_SIZE } from './ring.js';
 /** `PERF_SAMPLE_WEIGHT` and `PERF_SAMPLE_WEIGHT_STRUCT`, which exclude each other. */
 const PERF_SAMPLE_WEIGHT = 1n << 14n;
 const PERF_SAMPLE_WEIGHT_STRUCT = 1n << 24n;
+/** Sample fields whose companion attr fields `perf_copy_attr` validates. */
+const PERF_SAMPLE_BRANCH_STACK = 1n << 11n;
+const PERF_SAMPLE_REGS_USER = 1n << 12n;
+const PERF_SAMPLE_STACK_USER = 1n << 13n;
+const PERF_SAMPLE_REGS_INTR = 1n << 18n;
+/** `PERF_SAMPLE_BRANCH_MAX` on 6.18 and the privilege-level bits (`PERF_SAMPLE_BRANCH_PLM_ALL`). */
+const PERF_SAMPLE_BRANCH_MAX = 1n << 20n;
+const PERF_SAMPLE_BRANCH_PLM_ALL = 7n;
 /** `perf_event_attr.enable_on_exec`. */
 const ENABLE_ON_EXEC = 1n << 12n;
 
@@ -18,6 +26,8 @@ export interface PerfAttr {
   readonly sampleType: bigint;
   readonly readFormat: bigint;
   readonly flags: bigint;
+  /** `aux_action`: aux_start_paused (bit 0), aux_pause (1), aux_resume (2). */
+  readonly auxAction: number;
   readonly has: (flag: bigint) => boolean;
 }
 
@@ -31,7 +41,8 @@ function tooBig(bytes: Uint8Array, message: string): BpfError {
  * `perf_copy_attr`: the size rules (0 means `PERF_ATTR_SIZE_VER0`; below it
  * or above a page, or a longer struct with non-zero bytes past the kernel's,
  * is E2BIG with the kernel's size written back), reading past the caller's
- * bytes is EFAULT, then the reserved fields and the flag combinations (EINVAL).
+ * bytes is EFAULT, then the reserved fields, the sample fields' companions
+ * (branch and register masks, user stack size) and the flag combinations (EINVAL).
  */
 export function copyPerfAttr(bytes: Uint8Array): PerfAttr {
   if (bytes.length < O.size + 4) throw new BpfError('EFAULT', 'perf:attr-fault', `perf_event_attr: ${bytes.length} bytes do not reach the size field`);
@@ -52,7 +63,7 @@ export function copyPerfAttr(bytes: Uint8Array): PerfAttr {
   const has = (flag: bigint): boolean => (flags & flag) !== 0n;
   const attr: PerfAttr = {
     type: v.getUint32(O.type, true), size, config: u64(O.config), samplePeriod: u64(O.samplePeriod),
-    sampleType: u64(O.sampleType), readFormat: u64(O.readFormat), flags, has,
+    sampleType: u64(O.sampleType), readFormat: u64(O.readFormat), flags, auxAction: v.getUint32(O.auxAction, true), has,
   };
   const invalid = (reason: `perf:${string}`, message: string): BpfError => new BpfError('EINVAL', reason, message);
   if ((flags & F.reserved1) !== 0n || v.getUint16(O.reserved2, true) !== 0 || (v.getUint32(O.auxAction, true) >>> 3) !== 0) {
@@ -60,6 +71,19 @@ export function copyPerfAttr(bytes: Uint8Array): PerfAttr {
   }
   if (attr.sampleType >= BigInt(PERF_SAMPLE_MAX)) throw invalid('perf:sample-type', `sample_type 0x${attr.sampleType.toString(16)} has unknown bits`);
   if (attr.readFormat >= BigInt(PERF_FORMAT_MAX)) throw invalid('perf:read-format', `read_format 0x${attr.readFormat.toString(16)} has unknown bits`);
+  const sample = (bit: bigint): boolean => (attr.sampleType & bit) !== 0n;
+  if (sample(PERF_SAMPLE_BRANCH_STACK)) {
+    const mask = u64(O.branchSampleType);
+    if (mask >= PERF_SAMPLE_BRANCH_MAX || (mask & ~PERF_SAMPLE_BRANCH_PLM_ALL) === 0n) {
+      throw invalid('perf:branch-sample-type', `branch_sample_type 0x${mask.toString(16)} asks for no branch type or unknown bits`);
+    }
+  }
+  if (sample(PERF_SAMPLE_REGS_USER) && u64(O.sampleRegsUser) === 0n) throw invalid('perf:sample-regs-user', 'PERF_SAMPLE_REGS_USER with no registers');
+  if (sample(PERF_SAMPLE_STACK_USER)) {
+    const size = v.getUint32(O.sampleStackUser, true);
+    if (size >= 0xffff || size % 8 !== 0) throw invalid('perf:sample-stack-user', `sample_stack_user ${size} is not below 65535 and 8-byte aligned`);
+  }
+  if (sample(PERF_SAMPLE_REGS_INTR) && u64(O.sampleRegsIntr) === 0n) throw invalid('perf:sample-regs-intr', 'PERF_SAMPLE_REGS_INTR with no registers');
   if ((attr.sampleType & PERF_SAMPLE_WEIGHT) !== 0n && (attr.sampleType & PERF_SAMPLE_WEIGHT_STRUCT) !== 0n) {
     throw invalid('perf:sample-weight', 'PERF_SAMPLE_WEIGHT and PERF_SAMPLE_WEIGHT_STRUCT exclude each other');
   }

@@ -91,6 +91,13 @@ export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cp
   if (attr.config !== BigInt(PERF_COUNT_SW_BPF_OUTPUT)) {
     throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-event', `software event ${attr.config} is not modelled (only PERF_COUNT_SW_BPF_OUTPUT)`);
   }
+  // perf_event_alloc's AUX checks: software events have no AUX area to output to, pause or resume.
+  if (attr.has(F.auxOutput)) throw new BpfError('EOPNOTSUPP', 'perf:aux-output', 'aux_output needs a PMU with an AUX area');
+  const auxPause = (attr.auxAction & 2) !== 0;
+  const auxResume = (attr.auxAction & 4) !== 0;
+  if (auxPause && auxResume) throw new BpfError('EINVAL', 'perf:aux-pause-resume', 'aux_pause and aux_resume exclude each other');
+  if ((attr.auxAction & 1) !== 0) throw new BpfError('EOPNOTSUPP', 'perf:aux-start-paused', 'aux_start_paused needs a PMU that can pause its AUX area');
+  if (auxPause || auxResume) throw new BpfError('EINVAL', 'perf:aux-pause-no-group', 'aux_pause/aux_resume need an AUX event as group leader');
   if ((attr.sampleType & ~BigInt(PERF_SAMPLE_RAW)) !== 0n) {
     throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-sample-type', `sample_type 0x${attr.sampleType.toString(16)}: only PERF_SAMPLE_RAW is modelled`);
   }

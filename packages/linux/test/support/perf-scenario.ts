@@ -121,6 +121,19 @@ export function runPerfScenario(host: PerfHost, cpus: number): Record<string, Ou
     step('open: __reserved_2', () => okOpen(bpfOutputAttr((v) => { v.setUint16(O.reserved2, 1, true); })));
     step('open: sample_type bit 25', () => okOpen(bpfOutputAttr((v) => { v.setBigUint64(O.sampleType, 1n << 25n, true); })));
     step('open: read_format bit 5', () => okOpen(bpfOutputAttr((v) => { v.setBigUint64(O.readFormat, 1n << 5n, true); })));
+    const sampleType = (bits: bigint, edit: (v: DataView) => void = () => undefined) => (v: DataView): void => {
+      v.setBigUint64(O.sampleType, BigInt(PERF_SAMPLE_RAW) | bits, true);
+      edit(v);
+    };
+    step('open: PERF_SAMPLE_BRANCH_STACK, no branch types', () => okOpen(bpfOutputAttr(sampleType(1n << 11n))));
+    step('open: PERF_SAMPLE_BRANCH_STACK, any branch', () => okOpen(bpfOutputAttr(sampleType(1n << 11n, (v) => { v.setBigUint64(O.branchSampleType, 8n, true); }))));
+    step('open: PERF_SAMPLE_REGS_USER, no registers', () => okOpen(bpfOutputAttr(sampleType(1n << 12n))));
+    step('open: PERF_SAMPLE_STACK_USER, 12 bytes', () => okOpen(bpfOutputAttr(sampleType(1n << 13n, (v) => { v.setUint32(O.sampleStackUser, 12, true); }))));
+    step('open: PERF_SAMPLE_REGS_INTR, no registers', () => okOpen(bpfOutputAttr(sampleType(1n << 18n))));
+    step('open: aux_output', () => okOpen(bpfOutputAttr(flag(1n << 31n))));
+    for (const [bit, name] of [[0, 'aux_start_paused'], [1, 'aux_pause'], [2, 'aux_resume'], [3, 'aux_action bit 3']] as const) {
+      step(`open: ${name}`, () => okOpen(bpfOutputAttr((v) => { v.setUint32(O.auxAction, 1 << bit, true); })));
+    }
     step('open: inherit_thread without inherit', () => okOpen(bpfOutputAttr(flag(PerfAttrFlag.inheritThread))));
     step('open: sigtrap without remove_on_exec', () => okOpen(bpfOutputAttr(flag(PerfAttrFlag.sigtrap))));
     step('open: sample_period bit 63', () => okOpen(bpfOutputAttr((v) => { v.setBigUint64(O.samplePeriod, 1n << 63n, true); })));
