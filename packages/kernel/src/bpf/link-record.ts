@@ -5,7 +5,9 @@ export type LinkTarget =
   /** `bpf_raw_tp_link`: a raw tracepoint by name (raw_tp programs, and tp_btf ones through their BTF typedef). */
   | { readonly kind: 'raw_tracepoint'; readonly tpName: string; readonly cookie: bigint }
   /** `bpf_tracing_link`: a BPF trampoline, keyed by the BTF object and the function's type id in it. */
-  | { readonly kind: 'tracing'; readonly targetObjId: number; readonly targetBtfId: number; readonly cookie: bigint };
+  | { readonly kind: 'tracing'; readonly targetObjId: number; readonly targetBtfId: number; readonly cookie: bigint }
+  /** `bpf_perf_link`: a perf event (a software one: the only kind the simulated kernel opens), by its attr type and config. */
+  | { readonly kind: 'perf_event'; readonly eventType: number; readonly config: bigint; readonly cookie: bigint };
 
 /** What the kernel keeps of a link (`struct bpf_link` and its type's container). */
 export interface LinkRecord {

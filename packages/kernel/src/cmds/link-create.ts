@@ -6,7 +6,7 @@ import type { BpfObject } from '../bpf/objects.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { tokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
-import { rawTpLinkAttach, tracingProgAttach } from './link-attach.js';
+import { perfLinkAttach, rawTpLinkAttach, tracingProgAttach } from './link-attach.js';
 
 /** `attach_type_to_prog_type` (kernel/bpf/syscall.c): the program type an attach type belongs to; absent is UNSPEC. */
 const PROG_TYPE_OF_ATTACH = new Map<number, number>([
@@ -178,9 +178,9 @@ export function linkCreate(task: TaskImpl, bytes: Uint8Array): number {
         return notSimulated('netfilter');
       case P.BPF_PROG_TYPE_PERF_EVENT:
       case P.BPF_PROG_TYPE_TRACEPOINT:
-        return perfLinkAttach(task, attr.flags, attr.target_fd);
+        return perfLinkAttach(task, prog, attr.flags, attr.target_fd, attr['perf_event.bpf_cookie'], attachType);
       case P.BPF_PROG_TYPE_KPROBE:
-        if (attachType === A.BPF_PERF_EVENT) return perfLinkAttach(task, attr.flags, attr.target_fd);
+        if (attachType === A.BPF_PERF_EVENT) return perfLinkAttach(task, prog, attr.flags, attr.target_fd, attr['perf_event.bpf_cookie'], attachType);
         if (attachType === A.BPF_TRACE_KPROBE_MULTI || attachType === A.BPF_TRACE_KPROBE_SESSION) {
           return fail(task, 'bpf_kprobe_multi_link_attach', 'EOPNOTSUPP', 'link:no-fprobe', 'kprobe_multi links need CONFIG_FPROBE, which the 6.18 reference build does not set');
         }
@@ -192,12 +192,4 @@ export function linkCreate(task: TaskImpl, bytes: Uint8Array): number {
     prog.put();
     throw e;
   }
-}
-
-/** `bpf_perf_link_attach`: flags must be 0, then `perf_event_get(target_fd)`; linking a perf event is not simulated. */
-function perfLinkAttach(task: TaskImpl, flags: number, targetFd: number): never {
-  check(task.core, 'bpf_perf_link_attach:flags', flags === 0, 'EINVAL', 'link:flags', { pass: 'flags is 0', fail: `flags 0x${flags.toString(16)} must be 0` });
-  const e = task.fdTable.get(targetFd);
-  if (e !== undefined && !e.file.opath && (e.file.kind as string) === 'perf-event') notSimulated('perf event');
-  return fail(task, 'perf_event_get', 'EBADF', 'link:not-a-perf-event', `target_fd ${targetFd} is not a perf event`);
 }

@@ -257,5 +257,53 @@ const UNRESOLVED: SyscallCase = {
   },
 };
 
-/** BPF links: raw tracepoints by name, tp_btf, the link commands' errnos and info, attach targets without a device or cgroup. */
-export const LINK_CASES: readonly SyscallCase[] = [RAW_TP, TP_BTF, UNRESOLVED];
+/** A CPU-0 `PERF_COUNT_SW_BPF_OUTPUT` event (what a perf buffer opens), owned by the case; undefined without perf_event_open. */
+function bpfOutputEvent(r: CaseRunner): number | undefined {
+  const opener = r.sys as BpfSyscall & { perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number };
+  if (opener.perfEventOpen === undefined) return undefined;
+  const attr = new Uint8Array(136);
+  const v = new DataView(attr.buffer);
+  v.setUint32(0, 1, true); // PERF_TYPE_SOFTWARE
+  v.setUint32(4, attr.length, true);
+  v.setBigUint64(8, 10n, true); // PERF_COUNT_SW_BPF_OUTPUT
+  v.setBigUint64(16, 1n, true); // sample_period
+  v.setBigUint64(24, 1n << 10n, true); // PERF_SAMPLE_RAW
+  v.setUint32(48, 1, true); // wakeup_events
+  return r.own(opener.perfEventOpen(attr, -1, 0, -1, 8));
+}
+
+const PERF_EVENT: SyscallCase = {
+  name: 'links: perf_event programs on a software perf event',
+  run(r) {
+    const ev = bpfOutputEvent(r);
+    const ev2 = bpfOutputEvent(r);
+    r.record('perf events opened', ev !== undefined && ev2 !== undefined);
+    if (ev === undefined || ev2 === undefined) return;
+    const pe = loadProg(r, 'load perf_event', P.BPF_PROG_TYPE_PERF_EVENT);
+    const tp = loadProg(r, 'load tracepoint', P.BPF_PROG_TYPE_TRACEPOINT);
+    const kp = loadProg(r, 'load kprobe', P.BPF_PROG_TYPE_KPROBE);
+    if (pe === undefined || tp === undefined || kp === undefined) return;
+    const link = linkCreate(r, 'perf_event program', { prog_fd: pe, attach_type: A.BPF_PERF_EVENT, target_fd: ev });
+    linkCreate(r, 'a second program on the event', { prog_fd: pe, attach_type: A.BPF_PERF_EVENT, target_fd: ev });
+    linkCreate(r, 'a tracepoint program on an event that has one', { prog_fd: tp, attach_type: A.BPF_PERF_EVENT, target_fd: ev });
+    linkCreate(r, 'a tracepoint program on a software event', { prog_fd: tp, attach_type: A.BPF_PERF_EVENT, target_fd: ev2 });
+    linkCreate(r, 'a kprobe program on a software event', { prog_fd: kp, attach_type: A.BPF_PERF_EVENT, target_fd: ev2 });
+    linkCreate(r, 'flags', { prog_fd: pe, attach_type: A.BPF_PERF_EVENT, target_fd: ev2, flags: 1 });
+    const withCookie = linkCreate(r, 'with a cookie', { prog_fd: pe, attach_type: A.BPF_PERF_EVENT, target_fd: ev2, 'perf_event.bpf_cookie': 9n });
+    if (link === undefined) return;
+    linkFdinfo(r, 'fdinfo', link, pe);
+    linkInfo(r, 'info', link, pe);
+    if (withCookie !== undefined) linkInfo(r, 'info with a cookie', withCookie, pe);
+    detach(r, 'detach', link);
+    updateCases(r, link, pe);
+    r.close(ev);
+    r.record('the link keeps the event: still linked after its fd is closed', true);
+    linkInfo(r, 'info after the event fd is closed', link, pe);
+    r.close(link);
+    const again = bpfOutputEvent(r);
+    if (again !== undefined) linkCreate(r, 'a new event takes a program', { prog_fd: pe, attach_type: A.BPF_PERF_EVENT, target_fd: again });
+  },
+};
+
+/** BPF links: raw tracepoints by name, tp_btf, perf events, the link commands' errnos and info, attach targets without a device or cgroup. */
+export const LINK_CASES: readonly SyscallCase[] = [RAW_TP, TP_BTF, UNRESOLVED, PERF_EVENT];

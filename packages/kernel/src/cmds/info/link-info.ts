@@ -7,7 +7,7 @@ import { finishInfo, infoTailZero, readUserInfo } from './user-info.js';
 
 /**
  * `struct bpf_link_info` (64 bytes on 6.18): the header, then the union of the link
- * types' parts; the raw tracepoint and tracing members are laid out here.
+ * types' parts; the raw tracepoint, tracing and perf event members are laid out here.
  */
 export const BPF_LINK_INFO = {
   size: 64,
@@ -15,8 +15,12 @@ export const BPF_LINK_INFO = {
     type: [0, 4], id: [4, 4], prog_id: [8, 4],
     'raw_tracepoint.tp_name': [16, 8], 'raw_tracepoint.tp_name_len': [24, 4], 'raw_tracepoint.cookie': [32, 8],
     'tracing.attach_type': [16, 4], 'tracing.target_obj_id': [20, 4], 'tracing.target_btf_id': [24, 4], 'tracing.cookie': [32, 8],
+    'perf_event.type': [16, 4], 'perf_event.event.config': [24, 8], 'perf_event.event.type': [32, 4], 'perf_event.event.cookie': [40, 8],
   },
 } as const;
+
+/** `enum bpf_perf_event_type`: `BPF_PERF_EVENT_EVENT`, a perf event that is not a probe or tracepoint. */
+const BPF_PERF_EVENT_EVENT = 6;
 
 /**
  * `bpf_raw_tp_link_fill_link_info`: `tp_name_len` becomes the name's length with its NUL;
@@ -54,7 +58,12 @@ export function linkGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoL
   info.set('prog_id', link.prog.id);
   const t = link.target;
   if (t.kind === 'raw_tracepoint') fillRawTp(task, info, t.tpName, t.cookie);
-  else {
+  else if (t.kind === 'perf_event') {
+    info.set('perf_event.type', BPF_PERF_EVENT_EVENT);
+    info.set('perf_event.event.config', t.config);
+    info.set('perf_event.event.type', t.eventType);
+    info.set('perf_event.event.cookie', t.cookie);
+  } else {
     info.set('tracing.attach_type', link.attachType);
     info.set('tracing.target_obj_id', t.targetObjId);
     info.set('tracing.target_btf_id', t.targetBtfId);
