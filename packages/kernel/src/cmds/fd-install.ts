@@ -7,6 +7,7 @@ const LINK_TEXT: Partial<Record<OpenFileKind, string>> = {
   'bpf-map': 'anon_inode:bpf-map',
   'bpf-prog': 'anon_inode:bpf-prog',
   'bpf-btf': 'anon_inode:btf',
+  'bpf-link': 'anon_inode:bpf_link',
 };
 
 /**
