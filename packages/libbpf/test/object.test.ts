@@ -179,23 +179,25 @@ test('a program the verifier rejects stops the load: report, log, every fd close
   const task = simKernel().init;
   const before = task.fdTable.size;
   const obj = BpfObject.open(fixture('tc_shared'), { name: 'tc_shared', host: task });
-  // tc_egress writes skb->mark; as XDP the same store hits xdp_md, which is read-only.
+  // As XDP, tc_egress passes its xdp_md to global_mark(struct __sk_buff *): 6.18 refuses the call with EINVAL
+  // ("R1 type=ctx expected=fp", "Caller passes invalid args into func#1"), checked on the real kernel.
   obj.program('tc_egress').progType = BpfProgType.BPF_PROG_TYPE_XDP;
   obj.program('tc_egress').expectedAttachType = 0;
   const e = t.throws<BpfError>(() => {
     obj.load();
   });
-  t.is(e.code, 'EACCES');
+  t.is(e.code, 'EINVAL');
   t.is(e.reason, 'libbpf:prog-load');
-  t.regex(e.message, /^prog 'tc_egress': failed to load: -EACCES\n/);
+  t.regex(e.message, /^prog 'tc_egress': failed to load: -EINVAL\n/);
   t.truthy(e.log);
+  t.regex(e.log ?? '', /R1 type=ctx expected=fp\nCaller passes invalid args into func#1 \('global_mark'\)\n/);
   t.deepEqual(obj.loadReport && { ok: obj.loadReport.ok, errnoName: obj.loadReport.errnoName, failedProgram: obj.loadReport.failedProgram }, {
-    ok: false, errnoName: 'EACCES', failedProgram: 'tc_egress',
+    ok: false, errnoName: 'EINVAL', failedProgram: 'tc_egress',
   });
   t.true(obj.program('tc_ingress').loadRecord?.loaded);
   t.is(obj.program('tc_ingress').fd, -1);
   t.false(obj.program('tc_egress').loadRecord?.loaded);
-  t.is(obj.program('tc_egress').loadRecord?.errno, 'EACCES');
+  t.is(obj.program('tc_egress').loadRecord?.errno, 'EINVAL');
   t.regex(obj.program('tc_egress').loadRecord?.log ?? '', /processed \d+ insns/);
   t.is(obj.program('tcx_in').loadRecord, undefined);
   t.is(task.fdTable.size, before);
