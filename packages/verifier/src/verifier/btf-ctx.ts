@@ -1,22 +1,11 @@
 import type { BtfTypeView, BtfView, CtxAccessResult, VerifierAttachFunc } from '@bpfkit/kernel-api';
 import type { VerifierLog } from './log.js';
+import { kindStr, skipModifiers } from './btf-walk.js';
 
 /** `MAX_BPF_FUNC_ARGS`: the context of a BTF-attached program is this many u64 slots. */
 const MAX_BPF_FUNC_ARGS = 12;
-const MODIFIERS = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
 const DENIED: CtxAccessResult = { ok: false };
 const SCALAR: CtxAccessResult = { ok: true, regType: 'scalar' };
-
-function skipModifiers(btf: BtfView, id: number): BtfTypeView | undefined {
-  let t = btf.type(id);
-  for (let n = 0; t !== undefined && MODIFIERS.has(t.kind) && n < 64; n++) t = btf.type(t.type ?? 0);
-  return t;
-}
-
-/** `btf_type_str`. */
-function kindStr(t: BtfTypeView | undefined): string {
-  return t === undefined || t.kind === 'VOID' ? 'UNKNOWN' : t.kind;
-}
 
 /** The bytes one argument (or the return value) takes in the context: a pointer 8, else its size rounded up to 8. */
 function slotBytes(t: BtfTypeView | undefined): number {

@@ -7,6 +7,7 @@ import { CALL, JMP, PSEUDO_CALL } from './insns.js';
 import { Reject } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { NOT_NULL, notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+import { kindStr, skipModifiers } from './btf-walk.js';
 
 /**
  * How a global function's argument arrives (`enum bpf_arg_type` of `btf_prepare_func_args`, the kinds
@@ -34,7 +35,6 @@ export interface GlobalFunc {
 
 const MAX_ARGS = 5;
 const BTF_FUNC_GLOBAL = 1;
-const MODIFIERS = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
 
 /** The context struct each program type's ctx argument points to (`bpf_ctx_convert`), with typedefs resolved. */
 const CTX_NAMES: Readonly<Record<number, readonly string[]>> = {
@@ -49,17 +49,6 @@ const PROJECTIONS: Readonly<Record<string, string>> = { __sk_buff: 'sk_buff', xd
 
 const KPROBE = 2, TRACEPOINT = 5, PERF_EVENT = 7, RAW_TP = 17, RAW_TP_W = 24, TRACING = 26, STRUCT_OPS = 27, EXT = 28, LSM = 29, SYSCALL = 31;
 const TRACE_RAW_TP = 23, TRACE_FENTRY = 24, TRACE_FEXIT = 25, MODIFY_RETURN = 26, TRACE_ITER = 28;
-
-/** `btf_type_str`. */
-function kindStr(t: BtfTypeView | undefined): string {
-  return t === undefined || t.kind === 'VOID' ? 'UNKNOWN' : t.kind;
-}
-
-function skipModifiers(btf: BtfView, id: number, keepTypedef = false): BtfTypeView | undefined {
-  let t = btf.type(id);
-  for (let n = 0; t !== undefined && MODIFIERS.has(t.kind) && !(keepTypedef && t.kind === 'TYPEDEF') && n < 64; n++) t = btf.type(t.type ?? 0);
-  return t;
-}
 
 const isStruct = (t: BtfTypeView | undefined): boolean => t?.kind === 'STRUCT' || t?.kind === 'UNION';
 const isScalarType = (t: BtfTypeView | undefined): boolean => t?.kind === 'INT' || t?.kind === 'ENUM' || t?.kind === 'ENUM64';

@@ -1,20 +1,9 @@
 import type { BtfTypeView, BtfView, VerifierRequest } from '@bpfkit/kernel-api';
 import type { VerifierLog } from './log.js';
+import { kindStr, skipModifiers } from './btf-walk.js';
 
 const BTF_FUNC_GLOBAL = 1;
 const MAX_ARGS = 5;
-const MODIFIERS = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
-
-function skipModifiers(btf: BtfView, id: number): BtfTypeView | undefined {
-  let t = btf.type(id);
-  for (let n = 0; t !== undefined && MODIFIERS.has(t.kind) && n < 64; n++) t = btf.type(t.type ?? 0);
-  return t;
-}
-
-/** `btf_type_str`. */
-function kindStr(t: BtfTypeView | undefined): string {
-  return t === undefined || t.kind === 'VOID' ? 'UNKNOWN' : t.kind;
-}
 
 function hasArgTag(btf: BtfView, fnId: number, arg: number): boolean {
   for (let id = 1; id < btf.nrTypes; id++) {
