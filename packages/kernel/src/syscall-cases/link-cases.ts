@@ -1,9 +1,9 @@
-import { parseBtf } from '@bpfkit/btf';
 import type { BpfSyscall } from '@bpfkit/kernel-api';
 import {
   BPF_F_REPLACE, BpfAttachType as A, BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeGetIdAttr, encodeInfoAttr,
   encodeLinkCreateAttr, encodeLinkDetachAttr, encodeLinkUpdateAttr, encodeProgLoadAttr, encodeRawTracepointAttr, type LinkCreateAttr,
 } from '@bpfkit/uapi';
+import { kernelBtf } from './kernel-btf.js';
 import { hex, mapCreate } from './ops.js';
 import { GPL, returning } from './prog-bytes.js';
 import type { CaseRunner, Observed, SyscallCase } from './runner.js';
@@ -97,24 +97,7 @@ function linkFdinfo(r: CaseRunner, step: string, linkFd: number, progFd: number)
 
 /** The id of `btf_trace_<name>` in the kernel's BTF (BTF id 1, read through bpf()). */
 function btfTraceId(r: CaseRunner, name: string): number | undefined {
-  let fd: number;
-  try {
-    fd = r.own(r.sys.bpf(BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeGetIdAttr({ start_id: 1 })));
-  } catch {
-    return undefined;
-  }
-  const head = r.mem(32);
-  r.sys.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: 32, info: head }));
-  const size = new DataView(r.read(head, 32).buffer).getUint32(8, true);
-  const data = r.mem(size);
-  const init = new Uint8Array(32);
-  const dv = new DataView(init.buffer);
-  dv.setBigUint64(0, data, true);
-  dv.setUint32(8, size, true);
-  r.sys.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: 32, info: r.mem(init) }));
-  const btf = parseBtf(r.read(data, size));
-  r.close(fd);
-  return btf.byName(`btf_trace_${name}`, 'TYPEDEF');
+  return kernelBtf(r)?.byName(`btf_trace_${name}`, 'TYPEDEF');
 }
 
 function detach(r: CaseRunner, step: string, fd: number): void {

@@ -1,6 +1,6 @@
-import { parseBtf, type Btf } from '@bpfkit/btf';
 import { BPF_F_LINK, BPF_F_RDONLY, BPF_F_VTYPE_BTF_OBJ_FD, BpfCmd, BpfMapType as M, BpfProgType as P, encodeAttrGroup, encodeGetIdAttr, encodeInfoAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
 import { SPIN_LOCK_BTF, loadBtf } from './btf.js';
+import { kernelBtf } from './kernel-btf.js';
 import { del, freeze, hex, lookup, mapCreate, nextKey, u32, update } from './ops.js';
 import { GPL, exit, insn, movImm } from './prog-bytes.js';
 import type { CaseRunner, Observed, SyscallCase } from './runner.js';
@@ -23,28 +23,6 @@ interface KernelIds {
   readonly value: number;
   /** Byte offsets of the members in the struct, by index. */
   readonly offsets: readonly number[];
-}
-
-/** The kernel's own BTF through bpf() (BTF id 1, as CO-RE clients read it). */
-function kernelBtf(r: CaseRunner): Btf | undefined {
-  let fd: number;
-  try {
-    fd = r.own(r.sys.bpf(BpfCmd.BPF_BTF_GET_FD_BY_ID, encodeGetIdAttr({ start_id: 1 })));
-  } catch {
-    return undefined;
-  }
-  const info = new Uint8Array(32);
-  const infoAddr = r.mem(info);
-  r.sys.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: 32, info: infoAddr }));
-  const size = new DataView(r.read(infoAddr, 32).buffer).getUint32(8, true);
-  const data = r.mem(size);
-  const dv = new DataView(info.buffer);
-  dv.setBigUint64(0, data, true);
-  dv.setUint32(8, size, true);
-  r.sys.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: 32, info: r.mem(info) }));
-  const btf = parseBtf(r.read(data, size));
-  r.close(fd);
-  return btf;
 }
 
 /** Looks the struct_ops types up by name; records whether both are there. */
