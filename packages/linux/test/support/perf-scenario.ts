@@ -4,6 +4,7 @@ import {
   PerfAttrFlag, PerfAttrOffset as O, PerfMmapPage, PROT_READ, PROT_WRITE, type BpfSyscall, type MemoryMapping,
 } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, BpfProgType, encodeAttrGroup, encodeMapCreateAttr, encodeMapElemAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
+import { insn } from './bpf-bytes.js';
 
 /** What the scenario needs of a kernel: `Task` and `LinuxSyscall` both are one. */
 export interface PerfHost extends BpfSyscall {
@@ -28,15 +29,6 @@ export function bpfOutputAttr(edit: (v: DataView, bytes: Uint8Array) => void = (
   return bytes;
 }
 
-const insn = (code: number, dst: number, src: number, off: number, imm: number): number[] => {
-  const b = new Uint8Array(8);
-  const v = new DataView(b.buffer);
-  v.setUint8(0, code);
-  v.setUint8(1, (src << 4) | dst);
-  v.setInt16(2, off, true);
-  v.setInt32(4, imm, true);
-  return [...b];
-};
 const ldImm64 = (dst: number, src: number, lo: number, hi: number): number[] => [...insn(0x18, dst, src, 0, lo), ...insn(0, 0, 0, 0, hi)];
 
 /**
