@@ -1,21 +1,16 @@
 import {
   BpfError, MAP_SHARED, PERF_ATTR_SIZE, PERF_COUNT_SW_BPF_OUTPUT, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_FLAG_FD_CLOEXEC,
   PERF_RECORD_LOST, PERF_RECORD_SAMPLE,
-  PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE, PerfAttrOffset, PerfMmapPage, PROT_READ, PROT_WRITE, type BpfSyscall,
+  PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE, PerfAttrOffset, PerfMmapPage, PROT_READ, PROT_WRITE,
   type MemoryMapping, type PerfEventRecord,
 } from '@bpfkit/kernel-api';
 import { BpfMapType } from '@bpfkit/uapi';
 import { bpfMapDeleteElem, bpfMapGetInfoByFd, bpfMapUpdateElem } from './commands/index.js';
+import type { LibbpfHost } from './host.js';
 import { parseCpuList, possibleCpusOf } from './possible-cpus.js';
 
-/** What a perf buffer needs of a process; a simulated `Task` and `LinuxSyscall` both have it. */
-export interface PerfBufferHost extends BpfSyscall {
-  perfEventOpen?(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
-  perfEventIoctl?(fd: number, request: number, arg: number): void;
-  mmap?(fd: number, length: number, prot: number, flags: number, offset?: number): MemoryMapping;
-  munmap?(mapping: MemoryMapping): void;
-  readFile?(path: string): string;
-}
+/** What a perf buffer needs of a process: the client's host (`perfEventOpen`, `mmap`, `munmap`, `perfEventIoctl`, `readFile`). */
+export type PerfBufferHost = LibbpfHost;
 
 /** Options of {@link PerfBuffer.open}; unknown fields are rejected. */
 export interface PerfBufferOptions {
