@@ -164,8 +164,13 @@ export interface Task extends BpfSyscall {
 
   /** Writes a file: `/proc/<pid>/{uid_map,gid_map,setgroups}`, `/proc/sys/...`. */
   writeFile(path: string, text: string): void;
-  /** Reads a file: `/proc/self/mountinfo`, `/proc/self/fdinfo/N`, `/proc/<pid>/uid_map`, `/proc/sys/...`. */
+  /**
+   * Reads a file: `/proc/self/mountinfo`, `/proc/self/fdinfo/N`, `/proc/<pid>/uid_map`, `/proc/sys/...`,
+   * `/proc/kallsyms`, `/sys/devices/system/cpu/possible`.
+   */
   readFile(path: string): string;
+  /** The kernel's build configuration (`/boot/config-$(uname -r)`), undefined when it has none. */
+  kernelConfig(): string | undefined;
   /** `readlink()`: `/proc/self/fd/N` gives the fd's path (a token: `/bpf-token (deleted)`). */
   readlink(path: string): string;
   /** `openat(dirfd, path, flags)`. */

@@ -2,7 +2,7 @@ import test from 'ava';
 import { isBpfError, type BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_MMAPABLE, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { encodeBtf } from '@bpfkit/btf';
-import { BUILTIN_KERNEL_CONFIG, builtinVmlinuxBtf, createDefaultKernel } from '@bpfkit/kernel/defaults';
+import { builtinVmlinuxBtf, createDefaultKernel } from '@bpfkit/kernel/defaults';
 import { BpfObject, internalMapName, parseCpuList, parseKernelConfig, type LibbpfHost } from '@bpfkit/libbpf';
 import { fixture, hex, packet, readU64, simKernel, u32, u64 } from './helpers.js';
 
@@ -297,7 +297,7 @@ test('typeless ksyms: addresses from the host\'s /proc/kallsyms unless ksymAddre
   t.regex(err?.message ?? '', /bpf_prog_fops': failed to find in kallsyms/);
   const withFile: LibbpfHost = {
     bpf: (cmd, attr) => task.bpf(cmd, attr), memory: task.memory, close: (fd) => { task.close(fd); },
-    kernelConfig: () => BUILTIN_KERNEL_CONFIG,
+    kernelConfig: () => task.kernelConfig(),
     readFile: (p) => (p === '/proc/kallsyms' ? 'ffffffff82000000 D bpf_prog_fops\nffffffff82000000 D bpf_prog_fops\n' : task.readFile(p)),
   };
   const resolved = BpfObject.open(fixture('externs'), { name: 'externs', host: withFile });

@@ -57,6 +57,7 @@ export function makeNoopTask(partial: Partial<Task> = {}): Task {
     whoami: () => nosys('whoami'),
     writeFile: () => nosys('writeFile'),
     readFile: () => nosys('readFile'),
+    kernelConfig: () => nosys('kernelConfig'),
     readlink: () => nosys('readlink'),
     open: () => nosys('open'),
     mkdir: () => nosys('mkdir'),
