@@ -19,3 +19,19 @@ test('a tally counts passes, failures and thrown checks', (t) => {
 test('the skip line names the suite and the variable', (t) => {
   t.regex(skipMessage('asm-roundtrip'), /^asm-roundtrip: skipped.*BPFKIT_SHARED/);
 });
+
+test('a runner measuring several figures is bounded per figure name, and a figure with no bounds fails', async (t) => {
+  const { assertSuite } = await import('@bpfkit/corpus');
+  const verdict = new SuiteTally('verifier-verdict');
+  verdict.pass();
+  verdict.miss('classic/x/0', 'we accept, the kernel rejects');
+  const errno = new SuiteTally('verifier-errno');
+  errno.pass();
+  const checks: { ok: boolean; message: string | undefined }[] = [];
+  const sink = { log: () => undefined, pass: () => undefined, true: (ok: boolean, message?: string) => checks.push({ ok, message }) };
+  await assertSuite(sink, 'verifier-corpus', () => Promise.resolve([verdict.result(), errno.result()]), {
+    'verifier-verdict': { floor: 1, ceiling: 1 },
+  });
+  t.deepEqual(checks.filter((c) => !c.ok).map((c) => c.message), ['verifier-errno: no floor given for it']);
+  t.is(checks.filter((c) => c.ok).length, 2);
+});

@@ -5,12 +5,14 @@ export { spawnTask, childInUserns, delegatedBpffs, type SpawnOptions, type Deleg
 export { makeNoopFdTable, makeNoopKernel, makeNoopTask } from './fakes.js';
 export {
   replayCorpusCase,
+  replayCorpusLoad,
   readCaseFile,
   simulatedReplayTarget,
   logSummary,
   runInputs,
   type CaseFile,
   type CaseFileContext,
+  type CorpusLoadResult,
   type CorpusCase,
   type CorpusMap,
   type CorpusReplayLine,

@@ -292,3 +292,11 @@ test('a subprogram call and return print the caller and callee states; level 2 a
   t.deepEqual(rejectedLog(req(CALL_THEN_BAD_LOAD, 0)), expected);
   t.deepEqual(rejectedLog(req(CALL_THEN_BAD_LOAD, 0, { logLevel: 1 })), expected.filter((l) => !l.startsWith('from ')));
 });
+
+test('at the stats level a rejected path logs its error and the statistics, no instructions (as the corpus level-4 logs)', (t) => {
+  const lines = rejectedLog(req(CALL_THEN_BAD_LOAD, 0, { logLevel: 4 }));
+  t.deepEqual(lines.filter((l) => !/^(verification time|stack depth)/.test(l)), [
+    'R0 invalid mem access \'scalar\'',
+    'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ]);
+});

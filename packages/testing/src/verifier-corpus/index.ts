@@ -1,3 +1,3 @@
-export { replayCorpusCase, logSummary, runInputs, type ReplayTarget, type CaseFileContext, type CorpusReplayOptions } from './replay.js';
+export { replayCorpusCase, replayCorpusLoad, type CorpusLoadResult, logSummary, runInputs, type ReplayTarget, type CaseFileContext, type CorpusReplayOptions } from './replay.js';
 export { readCaseFile, simulatedReplayTarget, type CaseFile } from './case-file.js';
 export type { CorpusCase, CorpusMap, CorpusReplayLine, CorpusRunLine, FixupKind } from './schema.js';

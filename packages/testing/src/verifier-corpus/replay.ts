@@ -168,6 +168,31 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * console.log(JSON.stringify(line));
  */
 export function replayCorpusCase(target: ReplayTarget, c: CorpusCase, ctx: CaseFileContext, options: CorpusReplayOptions = {}): CorpusReplayLine {
+  return replay(target, c, ctx, options, true).line;
+}
+
+/** What {@link replayCorpusLoad} gives: the replay line without runs, and the whole verifier log of the load. */
+export interface CorpusLoadResult {
+  readonly line: CorpusReplayLine;
+  /** The log of the case's load (`undefined` when the case could not be set up). */
+  readonly log: string | undefined;
+}
+
+/**
+ * Sets up and loads one case as {@link replayCorpusCase} does, without the
+ * test runs, and keeps the whole verifier log (the line has only its tail):
+ * what a verifier score compares with the kernel's verdict, errno, message
+ * and count.
+ *
+ * @example
+ * const { line, log } = replayCorpusLoad(target, c, file.context);
+ * if ('verdict' in line && line.verdict === 'reject') console.log(log);
+ */
+export function replayCorpusLoad(target: ReplayTarget, c: CorpusCase, ctx: CaseFileContext, options: CorpusReplayOptions = {}): CorpusLoadResult {
+  return replay(target, c, ctx, options, false);
+}
+
+function replay(target: ReplayTarget, c: CorpusCase, ctx: CaseFileContext, options: CorpusReplayOptions, withRuns: boolean): CorpusLoadResult {
   const logSize = options.logSize ?? 16 * 1024 * 1024;
   const dataOutSize = options.dataOutSize ?? 256;
   const drop = c.caps_drop ?? [];
@@ -193,13 +218,15 @@ export function replayCorpusCase(target: ReplayTarget, c: CorpusCase, ctx: CaseF
   try {
     first = attempt();
   } catch (e) {
-    return { id: c.id, error: e instanceof Error ? e.message : String(e) };
+    return { line: { id: c.id, error: e instanceof Error ? e.message : String(e) }, log: undefined };
   }
-  const { tail, processed } = logSummary(first.loaded.log);
-  if (!('fd' in first.loaded)) {
+  const log = first.loaded.log;
+  const { tail, processed } = logSummary(log);
+  if (!('fd' in first.loaded) || !withRuns) {
     first.rs.closeAll();
     target.close(first.sys);
-    return { id: c.id, verdict: 'reject', errno: first.loaded.errno, log_tail: tail, processed, runs: [] };
+    const errno = 'fd' in first.loaded ? null : first.loaded.errno;
+    return { line: { id: c.id, verdict: errno === null ? 'accept' : 'reject', errno, log_tail: tail, processed, runs: [] }, log };
   }
   const runs: CorpusRunLine[] = [];
   let current: typeof first | undefined = first;
@@ -220,7 +247,7 @@ export function replayCorpusCase(target: ReplayTarget, c: CorpusCase, ctx: CaseF
       runs.push({ retval: r.retval, errno: r.errno, data_out: dataOut });
     });
   } catch (e) {
-    return { id: c.id, error: e instanceof Error ? e.message : String(e) };
+    return { line: { id: c.id, error: e instanceof Error ? e.message : String(e) }, log };
   } finally {
     const last = current as typeof first | undefined;
     if (last !== undefined) {
@@ -228,5 +255,5 @@ export function replayCorpusCase(target: ReplayTarget, c: CorpusCase, ctx: CaseF
       target.close(last.sys);
     }
   }
-  return { id: c.id, verdict: 'accept', errno: null, log_tail: tail, processed, runs };
+  return { line: { id: c.id, verdict: 'accept', errno: null, log_tail: tail, processed, runs }, log };
 }

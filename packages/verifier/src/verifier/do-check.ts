@@ -151,8 +151,9 @@ export class Checker {
         printState = false;
         fromOnly = false;
         if (env.jmpPoints[pc] === 1) env.pushHist(state);
-        const insnText = `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`;
-        log.line(insnText);
+        // Instructions are logged at levels 1 and 2 only; at 0 and stats nobody reads the text, so none is built.
+        const insnText = log.verbose ? `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}` : '';
+        if (log.verbose) log.line(insnText);
         const afterInsn = log.pos;
         env.scratched.clear();
         env.scratchedStack.clear();

@@ -11,7 +11,11 @@ const LOG_MASK = LOG_LEVEL1 | LOG_LEVEL2 | LOG_STATS | LOG_FIXED;
  * unless BPF_LOG_FIXED.
  */
 export class VerifierLog {
-  private text = '';
+  // The text as appended chunks: a long log is cut back (reset) and measured
+  // (pos, lineStart) at every state, which on one flat string costs its length.
+  private readonly chunks: string[] = [];
+  private length = 0;
+  private lastLineStart = 0;
 
   constructor(readonly level: number, private readonly size: number) {
     if ((level & ~LOG_MASK) !== 0) throw new BpfError('EINVAL', 'verifier:bad-log-attr', 'log_level has unknown bits');
@@ -25,28 +29,52 @@ export class VerifierLog {
     return (this.level & LOG_LEVEL2) !== 0;
   }
   get pos(): number {
-    return this.text.length;
+    return this.length;
   }
   write(s: string): void {
-    if (this.level !== 0) this.text += s;
+    if (this.level === 0 || s === '') return;
+    const nl = s.lastIndexOf('\n');
+    if (nl >= 0) this.lastLineStart = this.length + nl + 1;
+    this.chunks.push(s);
+    this.length += s.length;
   }
   line(s: string): void {
     this.write(`${s}\n`);
   }
   /** `bpf_vlog_reset`: drops what a finished path printed. */
   reset(pos: number): void {
-    this.text = this.text.slice(0, pos);
+    while (this.length > pos) {
+      const last = this.chunks.pop() as string;
+      this.length -= last.length;
+      if (this.length < pos) {
+        this.chunks.push(last.slice(0, pos - this.length));
+        this.length = pos;
+      }
+    }
+    if (this.lastLineStart > this.length) this.lastLineStart = this.findLineStart();
   }
   /** Column of the last line, for the `;` alignment of state after an instruction. */
   lineStart(): number {
-    return this.text.lastIndexOf('\n') + 1;
+    return this.lastLineStart;
+  }
+
+  private findLineStart(): number {
+    let end = this.length;
+    for (let i = this.chunks.length - 1; i >= 0; i--) {
+      const chunk = this.chunks[i] as string;
+      end -= chunk.length;
+      const nl = chunk.lastIndexOf('\n');
+      if (nl >= 0) return end + nl + 1;
+    }
+    return 0;
   }
 
   /** `bpf_vlog_finalize`: the visible log, its true size, and whether it was truncated (ENOSPC). */
   finalize(): { log: string; trueSize: number; truncated: boolean } {
-    const bytes = new TextEncoder().encode(this.text);
+    const text = this.chunks.join('');
+    const bytes = new TextEncoder().encode(text);
     const trueSize = this.level === 0 ? 0 : bytes.length + 1;
-    if (this.level === 0 || trueSize <= this.size) return { log: this.text, trueSize, truncated: false };
+    if (this.level === 0 || trueSize <= this.size) return { log: text, trueSize, truncated: false };
     const keep = Math.max(this.size - 1, 0);
     const cut = (this.level & LOG_FIXED) !== 0 ? bytes.slice(0, keep) : bytes.slice(bytes.length - keep);
     return { log: new TextDecoder().decode(cut), trueSize, truncated: true };
