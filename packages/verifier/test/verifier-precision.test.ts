@@ -300,3 +300,10 @@ test('at the stats level a rejected path logs its error and the statistics, no i
     'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
   ]);
 });
+
+test('a sign-extending load of a context pointer field is refused, of a scalar field allowed (as 6.18 on verifier_ldsx)', (t) => {
+  const XDP = 6;
+  const sxLoad = (off: string): string[] => [`8112${off}0000000000`.slice(0, 16), 'b700000000000000', '9500000000000000'];
+  t.deepEqual(rejectedLog(req(sxLoad('0000'), 0, { progType: XDP, logLevel: 4 })).slice(0, 1), ['invalid bpf_context access off=0 size=4']);
+  t.notThrows(() => verifier.verify(req(sxLoad('0c00'), 0, { progType: XDP, logLevel: 0 })));
+});

@@ -25,6 +25,11 @@ export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   saveAuxPtrType(env, ptr);
   const size = sizeBytes(insn.code);
   let value = checkMemAccess(env, state, insn.src, ptr, insn.off, size, false, undefined, undefined);
+  // The context's pointer fields (data, data_end, data_meta, flow_keys, sk…) refuse a sign-extending load
+  // in every program type's is_valid_access; the check lands after the table lookup here, with nothing logged between.
+  if (m === MEMSX && ptr.type === 'ctx' && isPointer(value)) {
+    fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(insn.off + ptr.off)} size=${String(size)}`);
+  }
   if (value.type === 'scalar' && size < 8) {
     if (m === MEMSX) {
       const b = copyBounds(value);
