@@ -6,8 +6,8 @@ import run from './suites/verifier-corpus.suite.js';
 // verdict (1134 of them rejects, the message figure's denominator). Raise them as the verifier improves.
 const BOUNDS = {
   'verifier-verdict': { floor: 2525, ceiling: 146 },
-  'verifier-errno': { floor: 2476, ceiling: 195 },
-  'verifier-message': { floor: 981, ceiling: 153 },
+  'verifier-errno': { floor: 2482, ceiling: 189 },
+  'verifier-message': { floor: 985, ceiling: 149 },
   'verifier-processed': { floor: 2464, ceiling: 207 },
   'verifier-unsound': { floor: 2600, ceiling: 71 },
 };

@@ -228,3 +228,19 @@ test('maps: value bounds, constant-key array lookups cannot fail, read-only maps
   t.is(tail.code, 'EINVAL');
   t.true(tail.log.endsWith('expected prog array map for tail callprocessed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n'));
 });
+
+test('ld_imm64 map value: the offset bound first, then the array\'s own check, with 6.18\'s messages and errno', (t) => {
+  const maps = new Map<number, VerifierMap>([
+    [3, { fd: 3, mapType: 2, keySize: 4, valueSize: 48, maxEntries: 1, mapFlags: 0, isMapInMap: false }],
+    [4, { fd: 4, mapType: 2, keySize: 4, valueSize: 48, maxEntries: 4, mapFlags: 0, isMapInMap: false }],
+  ]);
+  const load = (fd: string, off: string): { code: string; log: string } =>
+    outcome(req([`182100000${fd}000000`, `00000000${off}`, 'b700000000000000', '9500000000000000'], 1, { maps, logLevel: 4 }));
+  t.is(load('3', '28000000').code, 'ok');
+  const past = load('3', '30000000');
+  t.deepEqual([past.code, past.log.split('\n')[0]], ['EINVAL', 'invalid access to map value pointer, value_size=48 off=48']);
+  const huge = load('3', '00000020');
+  t.deepEqual([huge.code, huge.log.split('\n')[0]], ['EINVAL', 'direct value offset of 536870912 is not allowed']);
+  const many = load('4', '00000000');
+  t.deepEqual([many.code, many.log.split('\n')[0]], ['ENOTSUPP', 'invalid access to map value pointer, value_size=48 off=0']);
+});

@@ -6,6 +6,10 @@ import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './
 import { fail } from './log.js';
 import { constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
+/** `BPF_MAX_VAR_OFF`. */
+const MAX_VAR_OFF = 1 << 29;
+const ARRAY = 2;
+
 /** BPF_LD: `check_ld_imm` (ld_imm64 and its map pseudo sources) and `check_ld_abs`. Returns the next pc. */
 export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number): number {
   if (insn.code === LD_IMM64) {
@@ -19,9 +23,14 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
       const map = env.req.maps?.get(insn.imm);
       if (map === undefined) fail(env.log, 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
       if (insn.src === PSEUDO_MAP_VALUE) {
-        // `map_direct_value_addr`: arrays with one entry only, inside the value.
-        if (map.mapType !== 2 || map.maxEntries !== 1) fail(env.log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
-        if ((second.imm >>> 0) >= map.valueSize) fail(env.log, 'EPERM', 'direct-value', `direct value offset of ${String(second.imm >>> 0)} is not allowed`);
+        // The offset is bounded first; then the map type's `map_direct_value_addr` (arrays: one entry, inside the value).
+        const off = second.imm >>> 0;
+        if (off >= MAX_VAR_OFF) fail(env.log, 'EINVAL', 'direct-value', `direct value offset of ${String(off)} is not allowed`);
+        if (map.mapType !== ARRAY) fail(env.log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
+        if (map.maxEntries !== 1 || off >= map.valueSize) {
+          fail(env.log, map.maxEntries !== 1 ? 'ENOTSUPP' : 'EINVAL', 'direct-value',
+            `invalid access to map value pointer, value_size=${String(map.valueSize)} off=${String(off)}`);
+        }
       }
       env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
         ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
