@@ -19,9 +19,6 @@ const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map<string, string>([
     'its kernel build, like its refusal of tracing programs in the linux package\'s differential test); bpfkit creates it as mainline 6.18 does'],
   ['prog test run: a syscall program writes its context back', "bpfkit's verifier refuses the store into a BPF_PROG_TYPE_SYSCALL " +
     'context (EACCES) that Linux accepts, so the test run (context written back into ctx_in) cannot be compared yet'],
-  ['prog load: BPF_PSEUDO_MAP_VALUE past the value or into a multi-entry array', "bpfkit's verifier refuses these loads with other " +
-    'errnos (EPERM, EINVAL) than Linux, which gives EINVAL for an offset past the value and ENOTSUPP for an array of more than one entry ' +
-    '(array_map_direct_value_addr, called by resolve_pseudo_ldimm64)'],
 ]);
 
 /** What must come back to its old value after a case (per-kind tables keep zero rows once a kind was seen). */
