@@ -6,7 +6,7 @@
 // median ratio per engine. A benchmark, never a pass/fail test on timing.
 //
 // Then verifier speed: BPF_PROG_LOAD in bpfkit's simulated kernel (log level 0,
-// best of up to 3 loads, one when a load takes over 1 s) against the real
+// best of up to 5 loads, one when a load takes over 1 s) against the real
 // kernel's BPF_PROG_LOAD of the same program in the same run, for every bench
 // program (XDP, `kernel_xdp` prolog, "GPL") and the 20 corpus/verifier cases the
 // kernel's verifier worked longest on (recorded `processed N insns`). One line each:
@@ -18,7 +18,7 @@
 //   {"kind":"verify-summary","median_ratio","max_ratio","programs","mismatched_verdicts"}
 // (over the lines whose verdicts agree)
 // and vmlinux BTF: the simulated kernel's BPF_BTF_LOAD of /sys/kernel/btf/vmlinux
-// against the real one's (best of 3 each; `parse_ms` is parseBtf alone):
+// against the real one's (best of up to 5 each; `parse_ms` is parseBtf alone):
 //   {"kind":"btf","program":"vmlinux","ms","kernel_ms","ratio","parse_ms"}
 // Without the `linux` backend, kernel_ms and ratio are null.
 //
@@ -186,6 +186,7 @@ const testing = await load('testing');
 const { parseBtf } = await load('btf');
 const vmlinux = hostVmlinuxBtf();
 const BUDGET_MS = 1000;
+const REPS = 5;
 const PROCESSED = /^processed (\d+) insns/m;
 const VERIFICATION = /^verification time (\d+) usec/m;
 /** The verifier's own `verification time N usec` line of a stats log, in ms. */
@@ -195,10 +196,10 @@ const verificationMs = (log) => {
 };
 const round = (x, digits) => (x === null || x === undefined ? null : +x.toFixed(digits));
 
-/** Best of up to 3 calls of `fn` (which returns its own ms), one more only while a call stays under the budget. */
+/** Best of up to REPS calls of `fn` (which returns its own ms), one more only while a call stays under the budget. */
 function bestOf(fn) {
   let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < REPS; i++) {
     const ms = fn();
     best = Math.min(best, ms);
     if (ms > BUDGET_MS) break;
@@ -256,7 +257,7 @@ const linuxTarget = kernel === undefined ? undefined : { open: () => kernel.sys,
 /** The same for a corpus case through the replayer (maps, BTF, aux programs set up untimed). */
 function corpusSide(target, c, ctx) {
   try {
-    const timed = testing.timeCorpusLoad(target, c, ctx, { repetitions: 3, budgetMs: BUDGET_MS });
+    const timed = testing.timeCorpusLoad(target, c, ctx, { repetitions: REPS, budgetMs: BUDGET_MS });
     if ('error' in timed.line) return { error: timed.line.error };
     const { line, log } = testing.statsCorpusLoad(target, c, ctx);
     if ('error' in line) return { error: line.error };
