@@ -1,5 +1,5 @@
 import type { BtfView } from './btf-view.js';
-import type { MapInfo } from './maps.js';
+import type { MapInfo, MapValueField } from './maps.js';
 
 /**
  * Privileges the verifier works with, computed by the kernel from the program's
@@ -34,6 +34,16 @@ export interface VerifierMap extends MapInfo {
    * fails with ENOTSUPP, as `map_direct_value_addr` does.
    */
   readonly frozenValue?: Uint8Array;
+  /** `map->name`, as the verifier's messages print it. */
+  readonly name?: string;
+  /** `map->btf` is set: the map was created with key/value BTF. */
+  readonly hasBtf?: boolean;
+  /**
+   * `map->record`: the value's special fields (`bpf_spin_lock`, `bpf_timer`, kptrs…)
+   * by offset. Loads and stores may not touch them; `bpf_spin_lock` takes the one
+   * named here.
+   */
+  readonly valueFields?: readonly MapValueField[];
 }
 
 /**

@@ -20,11 +20,14 @@ export function mapIsRdonly(rec: MapRecord): boolean {
  * reads the verifier folds), a copy of element 0 to read constants from.
  *
  * @example
- * verifierMapOf(rec, 3); // { mapType: 2, ..., fd: 3, frozenValue: Uint8Array [...] }
+ * verifierMapOf(rec, 3); // { mapType: 2, ..., fd: 3, name: 'x.rodata', hasBtf: true, valueFields: [], frozenValue: Uint8Array [...] }
  */
 export function verifierMapOf(rec: MapRecord, fd: number): VerifierMap {
   const frozenValue = rec.info.mapType === BpfMapType.BPF_MAP_TYPE_ARRAY && mapIsRdonly(rec)
     ? rec.live?.sysLookup(new Uint8Array(4), 0)
     : undefined;
-  return { ...rec.info, fd, ...(frozenValue === undefined ? {} : { frozenValue }) };
+  return {
+    ...rec.info, fd, name: rec.name, hasBtf: rec.btf !== undefined, valueFields: rec.fields,
+    ...(frozenValue === undefined ? {} : { frozenValue }),
+  };
 }

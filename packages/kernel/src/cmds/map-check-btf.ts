@@ -23,8 +23,11 @@ const ALLOWED: readonly (readonly [number, readonly number[]])[] = [
   [BtfField.LIST_HEAD | BtfField.RB_ROOT, [M.BPF_MAP_TYPE_HASH, M.BPF_MAP_TYPE_LRU_HASH, M.BPF_MAP_TYPE_ARRAY]],
 ];
 
-/** Kernel structs a referenced kptr may point to: those with a registered destructor kfunc. */
-const KPTR_DTOR_STRUCTS = new Set(['task_struct', 'cgroup', 'bpf_cpumask', 'bpf_crypto_ctx']);
+/**
+ * Kernel structs a referenced kptr may point to: those with a registered destructor kfunc
+ * (`register_btf_id_dtor_kfuncs`), including the two net/bpf/test_run.c registers for the selftests.
+ */
+const KPTR_DTOR_STRUCTS = new Set(['task_struct', 'cgroup', 'bpf_cpumask', 'bpf_crypto_ctx', 'prog_test_ref_kfunc', 'prog_test_member']);
 
 const PAGE_SIZE = 4096;
 

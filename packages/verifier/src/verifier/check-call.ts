@@ -9,6 +9,8 @@ import { checkGlobalCall } from './global-funcs.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
+import { checkMapValueFields, hasSpinLock, processKptrFunc } from './map-fields.js';
+import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, checkStackRangeInit, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
@@ -89,7 +91,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     const key = regConst(env.frame(state).regs[3] ?? unknownScalar);
     if (key !== undefined && key < BigInt(map.maxEntries)) markChainPrecision(env, state, 3);
   }
-  if (id === TAIL_CALL && state.refs.length > 0) leak(env, state, 'tail_call');
+  if (id === TAIL_CALL) checkResourceLeak(env, state, 'tail_call');
   if (name === 'get_local_storage' && regConst(env.frame(state).regs[2] ?? unknownScalar) !== 0n) {
     fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
   }
@@ -102,15 +104,19 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   const ret = proto?.ret ?? 'integer';
   if (ret === 'integer' || ret === 'void') {
     env.writeReg(state, 0, unknownScalar);
+    // bpf_kptr_xchg: the kernel's BTF pointer out is not modelled, but the reference it holds is.
+    if (proto?.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
   }
+  // A value holding a bpf_spin_lock keeps an id: two lookups are two locks.
+  const lockId = (): { id: number } | undefined => (hasSpinLock(map) ? { id: env.nextId++ } : undefined);
   if (ret === 'map_value') {
-    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map?.fd ?? 0, valueSize: map?.valueSize ?? 0 }));
+    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map?.fd ?? 0, valueSize: map?.valueSize ?? 0, ...lockId() }));
     return;
   }
   // An array lookup with a constant in-range key cannot fail (`can_elide_value_nullness`).
   if (id === MAP_LOOKUP_ELEM && map !== undefined && env.constMapKey !== undefined && env.constMapKey < BigInt(map.maxEntries)) {
-    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map.fd, valueSize: map.valueSize }));
+    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map.fd, valueSize: map.valueSize, ...lockId() }));
     return;
   }
   const sockLookup = id === MAP_LOOKUP_ELEM && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH);
@@ -226,7 +232,13 @@ export function clearAllPktPointers(env: VerifierEnv, state: VState): void {
   }
 }
 
-/** `check_resource_leak`: references still held where the program can no longer release them. */
+/** `check_resource_leak`: a lock or references still held where the program can no longer release them. */
+export function checkResourceLeak(env: VerifierEnv, state: VState, prefix: string): void {
+  checkLockHeld(env, state, prefix);
+  if (state.refs.length > 0) leak(env, state, prefix);
+}
+
+/** The reference half of `check_resource_leak`: prints each reference still held and refuses. */
 export function leak(env: VerifierEnv, state: VState, prefix: string): never {
   for (const ref of state.refs) env.log.line(`Unreleased reference id=${String(ref.id)} alloc_insn=${String(ref.insn)}`);
   return fail(env.log, 'EINVAL', 'ref-leak', `${prefix} would lead to reference leak`);
@@ -279,6 +291,21 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return fail(env.log, 'EINVAL', 'timer-no-btf', "map '' has to have BTF in order to use bpf_timer");
     case 'btf_id':
       expect(false, 'ptr_, trusted_ptr_, rcu_ptr_');
+      return undefined;
+    case 'percpu_btf_id':
+      expect(false, 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_');
+      return undefined;
+    case 'kptr_xchg_dest':
+      expect(reg.type === 'map_value', 'map_value, ptr_, ptr_');
+      processKptrFunc(env, regno, reg);
+      return undefined;
+    case 'btf_id_or_null_release':
+      if (regConst(reg) !== 0n) expect(false, 'ptr_, trusted_ptr_, rcu_ptr_');
+      return undefined;
+    case 'spin_lock':
+    case 'spin_unlock':
+      expect(reg.type === 'map_value', 'map_value, ptr_');
+      processSpinLock(env, state, regno, reg, arg === 'spin_lock');
       return undefined;
     case 'func':
       expect(reg.type === 'func', 'func');
@@ -351,6 +378,7 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
         (at) => reg.type === 'map_value'
           ? `invalid access to map value, value_size=${String(vs)} off=${at.toString()} size=${String(size)}`
           : `invalid access to memory, mem_size=${String(vs)} off=${at.toString()} size=${String(size)}`);
+      if (reg.type === 'map_value') checkMapValueFields(env, reg, reg.off, size, false);
     }
   }
 }

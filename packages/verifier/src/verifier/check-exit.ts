@@ -1,5 +1,5 @@
 import { attachReturnsVoid } from './btf-ctx.js';
-import { leak } from './check-call.js';
+import { checkResourceLeak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
@@ -21,7 +21,7 @@ export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
     caller.regs[0] = r0;
     return f.returnTo;
   }
-  if (state.refs.length > 0) leak(env, state, 'BPF_EXIT instruction in main prog');
+  checkResourceLeak(env, state, 'BPF_EXIT instruction in main prog');
   if (f.subprog > 0) checkGlobalReturnCode(env, state);
   else checkReturnCode(env, state);
   return 'exit';

@@ -6,6 +6,7 @@ import { adjustScalarMinMaxVals } from './scalar-alu.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
+import { hasSpinLock, mapOfValue } from './map-fields.js';
 import { markChainPrecision } from './precision.js';
 import { cloneState, constScalar, isPointer, NOT_NULL, type LinkedReg, type RegState, type VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
@@ -93,15 +94,17 @@ function collectLinkedRegs(env: VerifierEnv, s: VState, pc: number, id1: number,
 }
 
 /** `mark_ptr_or_null_regs`: after `if rX == 0`, every copy of the pointer is null or valid. */
-function markPtrOrNull(s: VState, reg: RegState, isNull: boolean): void {
+function markPtrOrNull(env: VerifierEnv, s: VState, reg: RegState, isNull: boolean): void {
   const id = reg.id;
+  // A value holding a bpf_spin_lock keeps its id: it names the lock (`reg_may_point_to_spin_lock`).
+  const keepId = (r: RegState): boolean => r.type === 'map_value_or_null' && hasSpinLock(mapOfValue(env, r));
   // A NULL result never held the reference it was acquired as.
   if (isNull && reg.refObjId !== undefined && reg.refObjId === id) s.refs = s.refs.filter((r) => r.id !== id);
   forEachReg(s, (r) => {
     const base = NOT_NULL[r.type];
     if (r.id !== id || base === undefined) return r;
     if (isNull) return constScalar(0n);
-    return { ...r, type: base, id: 0 };
+    return { ...r, type: base, id: keepId(r) ? r.id : 0 };
   });
 }
 
@@ -183,8 +186,8 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
     if (res.taken === undefined) takenDead = true; else apply(other, res.taken);
     if (res.fall === undefined) fallDead = true; else apply(state, res.fall);
   } else if (!useX && insn.imm === 0 && (o === JEQ || o === JNE) && !is32 && maybeNull(dst)) {
-    markPtrOrNull(other, dst, o === JEQ);
-    markPtrOrNull(state, dst, o !== JEQ);
+    markPtrOrNull(env, other, dst, o === JEQ);
+    markPtrOrNull(env, state, dst, o !== JEQ);
   } else if (!tryMatchPktPointers(insn, dst, src, state, other, is32) && isPointer(dst) && !env.privileges.allowPtrLeaks) {
     fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.dst)} pointer comparison prohibited`);
   }

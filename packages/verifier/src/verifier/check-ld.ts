@@ -1,5 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
-import { leak } from './check-call.js';
+import { checkResourceLeak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { funcInfoOf } from './callbacks.js';
 import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
@@ -54,7 +54,7 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     // Legacy packet loads: the skb must be in R6; the call clobbers R1-R5 and sets R0.
     // R6 is an implicit source operand (`check_reg_arg(ctx_reg, SRC_OP)`).
     const r6 = env.readReg(state, 6);
-    if (state.refs.length > 0) leak(env, state, 'BPF_LD_[ABS|IND]');
+    checkResourceLeak(env, state, 'BPF_LD_[ABS|IND]');
     if (r6.type !== 'ctx') fail(env.log, 'EINVAL', 'ld-abs-ctx', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     if (m === 0x40) env.readReg(state, insn.src);
     for (let r = 1; r <= 5; r++) env.frame(state).regs[r] = notInit;

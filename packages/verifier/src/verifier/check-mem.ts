@@ -6,6 +6,7 @@ import { mapDirectRead } from './map-direct-read.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
+import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt } from './map-fields.js';
 import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
@@ -203,7 +204,16 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       if (write && value !== undefined && isPointer(value) && !env.privileges.allowPtrLeaks) {
         fail(env.log, 'EACCES', 'ptr-leak', `R${r} leaks addr into map`);
       }
-      if (!write && toReg && ptr.type === 'map_value' && ptr.mapFd !== undefined && tnumIsConst(ptr.varOff)) {
+      if (ptr.type !== 'map_value') return unknownScalar;
+      checkMapValueFields(env, ptr, off, size, true);
+      const kptr = kptrFieldAt(env, ptr, off);
+      if (kptr !== undefined) {
+        const insn = env.insns[env.insnIdx];
+        if (insn !== undefined) checkMapKptrAccess(env, insn, kptr, value);
+        // The kernel loads a PTR_TO_BTF_ID here; without BTF pointers the value is an unknown scalar, which nothing can dereference.
+        return unknownScalar;
+      }
+      if (!write && toReg && ptr.mapFd !== undefined && tnumIsConst(ptr.varOff)) {
         const map = env.req.maps?.get(ptr.mapFd);
         if (map?.frozenValue !== undefined) return mapDirectRead(map, off + Number(ptr.varOff.value), size);
       }

@@ -23,6 +23,8 @@ import { cloneState, notInit, pointer, type RegState, type VState } from './stat
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** `BPF_F_TEST_STATE_FREQ`: a checkpoint at every prune point. */
 const TEST_STATE_FREQ = 1 << 3;
+/** `BPF_FUNC_spin_unlock`: the one helper callable while a lock is held. */
+const SPIN_UNLOCK = 94;
 
 interface PendingDelta { afterInsn: number; insnText: string; label: number; delta: string }
 
@@ -346,6 +348,9 @@ export class Checker {
           return to;
         }
         if (o === CALL) {
+          if (state.lock !== undefined && insn.src !== PSEUDO_CALL && (insn.src !== 0 || insn.imm !== SPIN_UNLOCK)) {
+            fail(env.log, 'EINVAL', 'call-under-lock', 'function calls are not allowed while holding a lock');
+          }
           if (insn.src === PSEUDO_CALL) {
             const depth = state.frames.length;
             const to = checkFuncCall(env, state, insn, pc);

@@ -4,7 +4,7 @@ import { checkHelperMemAccess, clearAllPktPointers, helperChangesPktData } from 
 import { checkPtrOffReg } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { CALL, JMP, PSEUDO_CALL } from './insns.js';
-import { Reject } from './log.js';
+import { fail, Reject } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { NOT_NULL, notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { kindStr, skipModifiers } from './btf-walk.js';
@@ -325,6 +325,10 @@ export function checkGlobalCall(env: VerifierEnv, state: VState, g: GlobalFunc):
     }
   }
   const what = `func#${String(g.subprog)} ('${g.name}')`;
+  if (state.lock !== undefined) {
+    log.line('global function calls are not allowed while holding a lock,');
+    fail(log, 'EINVAL', 'global-call-under-lock', 'use static function instead');
+  }
   if (err !== undefined) {
     log.line(`Caller passes invalid args into ${what}`);
     throw new Reject(err.code, err.reason, `Caller passes invalid args into ${what}`);

@@ -4,7 +4,7 @@ import { bpfFuncId } from '@bpfkit/uapi';
 export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
   | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null'
-  | 'func' | 'stack_or_null' | 'btf_id' | 'timer';
+  | 'func' | 'stack_or_null' | 'btf_id' | 'timer' | 'spin_lock' | 'spin_unlock' | 'percpu_btf_id' | 'kptr_xchg_dest' | 'btf_id_or_null_release';
 /** Return kinds (subset). */
 export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
@@ -91,6 +91,14 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   timer_set_callback: { args: ['timer', 'func'], ret: 'integer' },
   timer_start: { args: ['timer', 'anything', 'anything'], ret: 'integer' },
   timer_cancel: { args: ['timer'], ret: 'integer' },
+  // The kernel's per-CPU BTF pointers are never produced here: every call is refused at the pointer, as the kernel refuses other pointers.
+  per_cpu_ptr: { args: ['percpu_btf_id', 'anything'], ret: 'integer' },
+  this_cpu_ptr: { args: ['percpu_btf_id'], ret: 'integer' },
+  // Swaps a referenced kptr of a map value. Only NULL can be swapped in (no BTF pointers here); what comes out is
+  // a reference the program must give back, which it cannot without kfuncs, so it is held to the end.
+  kptr_xchg: { args: ['kptr_xchg_dest', 'btf_id_or_null_release'], ret: 'integer', acquire: true },
+  spin_lock: { args: ['spin_lock'], ret: 'void' },
+  spin_unlock: { args: ['spin_unlock'], ret: 'void' },
 };
 
 const byId = new Map<number, HelperProto>();

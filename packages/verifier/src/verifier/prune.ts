@@ -136,7 +136,9 @@ export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: b
   const allPrecise = !bpfCapable;
   if (o.frames.length !== c.frames.length || o.refs.length !== c.refs.length) return false;
   const ids = new IdMap();
-  // `refsafe`: the same references, in the same order.
+  // `refsafe`: the same lock, then the same references, in the same order.
+  if ((o.lock === undefined) !== (c.lock === undefined)) return false;
+  if (o.lock !== undefined && c.lock !== undefined && (!ids.check(o.lock.id, c.lock.id) || o.lock.ptr !== c.lock.ptr)) return false;
   for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]?.id ?? 0, c.refs[i]?.id ?? 0)) return false;
   for (let i = 0; i < o.frames.length; i++) {
     const of = o.frames[i], cf = c.frames[i];

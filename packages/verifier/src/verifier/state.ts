@@ -123,6 +123,15 @@ export interface VState {
   hist: HistEntry[];
   /** Callback visits queued on the way to this state (`callback_unroll_depth`). */
   callbackUnroll?: number;
+  /** The `bpf_spin_lock` held (`active_lock_id`, `active_lock_ptr`): the pointer's id, its map, and where it was taken. */
+  lock?: HeldLock;
+}
+
+/** A held `bpf_spin_lock`: the map value pointer's id and the map (by fd). */
+export interface HeldLock {
+  readonly id: number;
+  readonly ptr: number;
+  readonly insn: number;
 }
 
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
@@ -135,6 +144,7 @@ export function cloneState(s: VState): VState {
   return {
     refs: [...s.refs], firstIdx: s.firstIdx, lastIdx: s.lastIdx, insnIdx: s.insnIdx, hist: [...s.hist],
     ...(s.callbackUnroll === undefined ? {} : { callbackUnroll: s.callbackUnroll }),
+    ...(s.lock === undefined ? {} : { lock: s.lock }),
     frames: s.frames.map((f) => ({
       regs: [...f.regs], returnTo: f.returnTo, subprog: f.subprog,
       ...(f.callback === undefined ? {} : { callback: f.callback }), ...(f.callbackDepth === undefined ? {} : { callbackDepth: f.callbackDepth }),

@@ -1,0 +1,89 @@
+import type { Insn } from '@bpfkit/asm';
+import type { MapValueField, VerifierMap } from '@bpfkit/kernel-api';
+import type { VerifierEnv } from './env.js';
+import { cls, LDX, mode, ST, STX } from './insns.js';
+import { fail } from './log.js';
+import { regConst, regTypeStr, type RegState } from './state.js';
+import { tnumIsConst } from './tnum.js';
+
+const KPTR_KINDS = new Set(['kptr_untrusted', 'kptr', 'percpu_kptr', 'uptr']);
+const BPF_MEM = 0x60;
+
+/** `btf_field_type_name`: both kinds of kptr print as `kptr`. */
+function fieldName(f: MapValueField): string {
+  return f.kind === 'kptr_untrusted' ? 'kptr' : f.kind;
+}
+
+/** The map a map-value pointer points into. */
+export function mapOfValue(env: VerifierEnv, reg: RegState): VerifierMap | undefined {
+  return reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
+}
+
+/**
+ * The special-field half of `check_map_access`: no load, store or helper may
+ * touch a spin lock, timer, list head… of the value; a kptr only by a direct
+ * 8-byte access at its exact, constant offset.
+ */
+export function checkMapValueFields(env: VerifierEnv, reg: RegState, off: number, size: number, direct: boolean): void {
+  const fields = mapOfValue(env, reg)?.valueFields;
+  if (fields === undefined) return;
+  const lo = reg.smin + BigInt(off), hi = reg.umax + BigInt(off) + BigInt(size);
+  for (const f of fields) {
+    if (!(lo < BigInt(f.offset + f.size) && BigInt(f.offset) < hi)) continue;
+    const name = fieldName(f);
+    if (!KPTR_KINDS.has(f.kind)) fail(env.log, 'EACCES', 'map-special-field', `${name} cannot be accessed directly by load/store`);
+    if (!direct) fail(env.log, 'EACCES', 'map-kptr-helper', `${name} cannot be accessed indirectly by helper`);
+    if (!tnumIsConst(reg.varOff)) fail(env.log, 'EACCES', 'map-kptr-var-off', `${name} access cannot have variable offset`);
+    const at = BigInt(off) + reg.varOff.value;
+    if (BigInt(f.offset) !== at) fail(env.log, 'EACCES', 'map-kptr-misaligned', `${name} access misaligned expected=${String(f.offset)} off=${at.toString()}`);
+    if (size !== 8) fail(env.log, 'EACCES', 'map-kptr-size', `${name} access size must be BPF_DW`);
+  }
+}
+
+/** `btf_record_has_field(map->record, BPF_SPIN_LOCK)`. */
+export function hasSpinLock(map: VerifierMap | undefined): boolean {
+  return map?.valueFields?.some((f) => f.kind === 'bpf_spin_lock') === true;
+}
+
+/** The kptr (or uptr) field a constant-offset access lands on (`btf_record_find`). */
+export function kptrFieldAt(env: VerifierEnv, reg: RegState, off: number): MapValueField | undefined {
+  if (!tnumIsConst(reg.varOff)) return undefined;
+  const at = off + Number(BigInt.asIntN(64, reg.varOff.value));
+  return mapOfValue(env, reg)?.valueFields?.find((f) => KPTR_KINDS.has(f.kind) && f.offset === at);
+}
+
+/**
+ * `check_map_kptr_access`: plain BPF_MEM loads and stores only; referenced kptrs
+ * and uptrs are never stored to directly, and a BPF_ST stores only NULL.
+ * Storing a pointer through BPF_STX needs the kptr's BTF type, which this
+ * verifier does not track, so only NULL may be stored.
+ */
+export function checkMapKptrAccess(env: VerifierEnv, insn: Insn, field: MapValueField, value: RegState | undefined): void {
+  const c = cls(insn.code);
+  if (mode(insn.code) !== BPF_MEM) fail(env.log, 'EACCES', 'map-kptr-mode', 'kptr in map can only be accessed using BPF_MEM instruction mode');
+  if (c !== LDX && (field.kind === 'kptr' || field.kind === 'percpu_kptr')) fail(env.log, 'EACCES', 'map-kptr-store-ref', 'store to referenced kptr disallowed');
+  if (c !== LDX && field.kind === 'uptr') fail(env.log, 'EACCES', 'map-uptr-store', 'store to uptr disallowed');
+  if (c === ST && insn.imm !== 0) {
+    fail(env.log, 'EACCES', 'map-kptr-st-imm', `BPF_ST imm must be 0 when storing to kptr at off=${String(field.offset)}`);
+  }
+  if (c === STX && value !== undefined && regConst(value) !== 0n) {
+    fail(env.log, 'EACCES', 'map-kptr-store-type', `invalid kptr access, R${String(insn.src)} type=${regTypeStr(value)} expected=ptr_ or untrusted_ptr_`);
+  }
+}
+
+/**
+ * `process_kptr_func` for `bpf_kptr_xchg`'s destination: a map value with BTF,
+ * at the constant offset of a referenced kptr.
+ */
+export function processKptrFunc(env: VerifierEnv, regno: number, reg: RegState): void {
+  const map = mapOfValue(env, reg);
+  if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'kptr-no-btf', `map '${map?.name ?? ''}' has to have BTF in order to use bpf_kptr_xchg`);
+  const r = `R${String(regno)}`;
+  if (!tnumIsConst(reg.varOff)) fail(env.log, 'EINVAL', 'kptr-var-off', `${r} doesn't have constant offset. kptr has to be at the constant offset`);
+  const kptrs = (map.valueFields ?? []).filter((f) => f.kind === 'kptr' || f.kind === 'kptr_untrusted' || f.kind === 'percpu_kptr');
+  if (kptrs.length === 0) fail(env.log, 'EINVAL', 'kptr-none', `${r} has no valid kptr`);
+  const at = reg.off + Number(BigInt.asIntN(64, reg.varOff.value));
+  const field = kptrs.find((f) => f.offset === at);
+  if (field === undefined) fail(env.log, 'EACCES', 'kptr-off', `off=${String(at)} doesn't point to kptr`);
+  if (field.kind === 'kptr_untrusted') fail(env.log, 'EACCES', 'kptr-unref', `off=${String(at)} kptr isn't referenced kptr`);
+}

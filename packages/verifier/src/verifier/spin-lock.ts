@@ -1,0 +1,43 @@
+import type { VerifierEnv } from './env.js';
+import { fail } from './log.js';
+import { mapOfValue } from './map-fields.js';
+import type { RegState, VState } from './state.js';
+import { tnumIsConst } from './tnum.js';
+
+/**
+ * `process_spin_lock` for `bpf_spin_lock` / `bpf_spin_unlock`: the argument
+ * points at the value's one `bpf_spin_lock`, at its constant offset. One lock
+ * may be held at a time; it is known by the map and the pointer's id, so a
+ * value looked up twice is two locks.
+ */
+export function processSpinLock(env: VerifierEnv, state: VState, regno: number, reg: RegState, isLock: boolean): void {
+  if (!tnumIsConst(reg.varOff)) {
+    fail(env.log, 'EINVAL', 'spin-lock-var-off', `R${String(regno)} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
+  }
+  const map = mapOfValue(env, reg);
+  const name = map?.name ?? '';
+  if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'spin-lock-no-btf', `map '${name}' has to have BTF in order to use bpf_spin_lock`);
+  const lock = map.valueFields?.find((f) => f.kind === 'bpf_spin_lock');
+  if (lock === undefined) fail(env.log, 'EINVAL', 'spin-lock-missing', `map '${name}' has no valid bpf_spin_lock`);
+  const at = BigInt(reg.off) + reg.varOff.value;
+  if (at !== BigInt(lock.offset)) {
+    fail(env.log, 'EINVAL', 'spin-lock-off', `off ${BigInt.asIntN(64, at).toString()} doesn't point to 'struct bpf_spin_lock' that is at ${String(lock.offset)}`);
+  }
+  const ptr = map.fd;
+  if (isLock) {
+    if (state.lock !== undefined) fail(env.log, 'EINVAL', 'spin-lock-twice', 'Locking two bpf_spin_locks are not allowed');
+    state.lock = { id: reg.id, ptr, insn: env.insnIdx };
+    return;
+  }
+  if (state.lock === undefined) fail(env.log, 'EINVAL', 'spin-unlock-unlocked', 'bpf_spin_unlock without taking a lock');
+  if (state.lock.id !== reg.id || state.lock.ptr !== ptr) fail(env.log, 'EINVAL', 'spin-unlock-other', 'bpf_spin_unlock of different lock');
+  state.lock = undefined;
+}
+
+/**
+ * The lock half of `check_resource_leak`: leaving the program (exit of the
+ * main program, LD_ABS/LD_IND, tail call) with the lock held.
+ */
+export function checkLockHeld(env: VerifierEnv, state: VState, prefix: string): void {
+  if (state.lock !== undefined) fail(env.log, 'EINVAL', 'lock-held', `${prefix} cannot be used inside bpf_spin_lock-ed region`);
+}
