@@ -1,7 +1,8 @@
 import type { Insn } from '@bpfkit/asm';
 import type { VerifierMap } from '@bpfkit/kernel-api';
 import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
-import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg, checkStackBounds } from './check-mem.js';
+import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrAlignment, checkPtrOffReg, checkStackBounds } from './check-mem.js';
+import { mayAccessDirectPktData } from './ctx-access.js';
 import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
 import { pushCallback, updateLoopInline } from './callbacks.js';
@@ -32,7 +33,7 @@ export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: n
     return pc + 1;
   }
   if (state.frames.length >= MAX_CALL_FRAMES) {
-    fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep !`);
+    fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep`);
   }
   const target = pc + insn.imm + 1;
   const caller = env.frame(state);
@@ -66,6 +67,9 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   proto?.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = env.readReg(state, regno);
+    if (arg !== 'anything' && (reg.type === 'pkt' || reg.type === 'pkt_meta') && !helperPktAccess(env, proto?.pktAccess === true)) {
+      fail(env.log, 'EACCES', 'helper-pkt-access', 'helper access to the packet is not allowed');
+    }
     const res = checkFuncArg(env, state, regno, reg, arg, map, lastMem);
     if (arg === 'map') {
       map = reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
@@ -136,6 +140,14 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }));
 }
 
+const CGROUP_SOCKOPT = 25;
+
+/** `may_access_direct_pkt_data` with the helper's `meta`: its `pkt_access`, where the program type reads packets at all. */
+function helperPktAccess(env: VerifierEnv, pktAccess: boolean): boolean {
+  if (env.req.progType === CGROUP_SOCKOPT) return true;
+  return mayAccessDirectPktData(env.req.progType, false) && pktAccess;
+}
+
 const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1, LOOP = 181, FOR_EACH = 164;
 
 /** The callback-calling helpers' switch in `check_helper_call`: queue the callback's visit (bpf_loop: until its bound). */
@@ -161,6 +173,7 @@ function callbackCall(env: VerifierEnv, state: VState, id: number, map: Verifier
     if (env.log.level2) env.log.line(`frame${String(state.frames.length - 1)} bpf_loop iteration limit reached`);
   }
 }
+const SK_STORAGE = 24, INODE_STORAGE = 28, TASK_STORAGE = 29, CGRP_STORAGE = 32;
 const ARRAY = 2, PERCPU_ARRAY = 6, CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27, USER_RINGBUF = 31;
 
 /** Helpers a map type may only be used with, and map types a helper needs (`check_map_func_compatibility`, subset). */
@@ -172,16 +185,41 @@ const MAP_ONLY: Readonly<Record<number, readonly string[]>> = {
   [PERCPU_CGROUP_STORAGE]: ['get_local_storage'],
   [USER_RINGBUF]: ['user_ringbuf_drain'],
   [RINGBUF]: ['ringbuf_output', 'ringbuf_reserve', 'ringbuf_query', 'ringbuf_reserve_dynptr', 'ringbuf_submit_dynptr', 'ringbuf_discard_dynptr'],
+  [SK_STORAGE]: ['sk_storage_get', 'sk_storage_delete', 'kptr_xchg'],
+  [INODE_STORAGE]: ['inode_storage_get', 'inode_storage_delete', 'kptr_xchg'],
+  [TASK_STORAGE]: ['task_storage_get', 'task_storage_delete', 'kptr_xchg'],
+  [CGRP_STORAGE]: ['cgrp_storage_get', 'cgrp_storage_delete', 'kptr_xchg'],
+  [SOCKMAP]: ['sk_redirect_map', 'sock_map_update', 'msg_redirect_map', 'sk_select_reuseport', 'map_lookup_elem', 'map_update_elem', 'map_delete_elem'],
+  [SOCKHASH]: ['sk_redirect_hash', 'sock_hash_update', 'msg_redirect_hash', 'sk_select_reuseport', 'map_lookup_elem', 'map_update_elem', 'map_delete_elem'],
 };
 const FUNC_NEEDS: Readonly<Record<string, readonly number[]>> = {
   tail_call: [PROG_ARRAY], perf_event_output: [PERF_EVENT_ARRAY], get_stackid: [STACK_TRACE], ringbuf_output: [RINGBUF],
   ringbuf_reserve: [RINGBUF], ringbuf_query: [RINGBUF], user_ringbuf_drain: [USER_RINGBUF], get_local_storage: [CGROUP_STORAGE, PERCPU_CGROUP_STORAGE],
+  sk_storage_get: [SK_STORAGE], sk_storage_delete: [SK_STORAGE], inode_storage_get: [INODE_STORAGE], inode_storage_delete: [INODE_STORAGE],
+  task_storage_get: [TASK_STORAGE], task_storage_delete: [TASK_STORAGE], cgrp_storage_get: [CGRP_STORAGE], cgrp_storage_delete: [CGRP_STORAGE],
 };
 
+const TRACING = 26, SOCK_OPS = 13, BPF_TRACE_ITER = 28;
+/** Program types that never hold a locked socket, so they may update and delete socket map entries. */
+const SOCKMAP_UPDATERS = new Set([1, 3, 4, 6, 21, 22, 30]);
+
+/** `may_update_sockmap`: map_update_elem / map_delete_elem on a socket map, by program type. */
+function mayUpdateSockmap(env: VerifierEnv, name: string): boolean {
+  if (name !== 'map_update_elem' && name !== 'map_delete_elem') return false;
+  const type = env.req.progType;
+  if (SOCKMAP_UPDATERS.has(type)) return true;
+  if (type === TRACING && env.req.expectedAttachType === BPF_TRACE_ITER) return true;
+  if (type === SOCK_OPS && name === 'map_delete_elem') return true;
+  env.log.line('cannot update sockmap in this context');
+  return false;
+}
+
 function checkMapFuncCompatibility(env: VerifierEnv, map: VerifierMap, funcId: number, name: string): void {
+  const sockmap = map.mapType === SOCKMAP || map.mapType === SOCKHASH;
   const only = MAP_ONLY[map.mapType];
   const needs = FUNC_NEEDS[name];
-  if ((only !== undefined && !only.includes(name)) || (needs !== undefined && !needs.includes(map.mapType))) {
+  const allowed = only === undefined || (only.includes(name) && (!sockmap || !name.startsWith('map_') || name === 'map_lookup_elem' || mayUpdateSockmap(env, name)));
+  if (!allowed || (needs !== undefined && !needs.includes(map.mapType))) {
     fail(env.log, 'EINVAL', 'map-func', `cannot pass map_type ${String(map.mapType)} into func bpf_${name}#${String(funcId)}`);
   }
 }
@@ -277,11 +315,25 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'sock_common':
       expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock');
       return undefined;
+    case 'long_out':
+    case 'u32_inout': {
+      expect(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem'].includes(reg.type),
+        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      const size = arg === 'long_out' ? 8 : 4;
+      checkHelperMemAccess(env, state, regno, reg, size, true, false, arg === 'long_out');
+      checkPtrAlignment(env, reg, 0, size, true);
+      return undefined;
+    }
+    case 'btf_id_sock_common':
+      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      return undefined;
     case 'sock_common_release':
       expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      checkReleaseOff(env, regno, reg);
       return undefined;
     case 'ringbuf_mem_release':
       expect(reg.type === 'ringbuf_mem', 'ringbuf_mem');
+      checkReleaseOff(env, regno, reg);
       return undefined;
     case 'map':
       expect(reg.type === 'map_ptr', 'map_ptr');
@@ -318,21 +370,25 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       }
       expect(reg.type === 'fp', 'fp');
       return undefined;
+    case 'map_value_or_null':
+      if (regConst(reg) === 0n) return undefined;
+      return checkFuncArg(env, state, regno, reg, 'map_value', map, lastMem);
     case 'map_key':
     case 'map_value': {
       // A socket map takes the socket itself as the value.
       if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH) && ['sock', 'sock_common', 'tcp_sock'].includes(reg.type)) {
         return undefined;
       }
-      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'pkt' || reg.type === 'pkt_meta', 'fp, pkt, pkt_meta, map_key, map_value');
+      expect(['fp', 'map_value', 'pkt', 'pkt_meta', 'map_key', 'mem', 'ringbuf_mem'].includes(reg.type),
+        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
       const size = arg === 'map_key' ? map?.keySize ?? 4 : map?.valueSize ?? 0;
       checkHelperMemAccess(env, state, regno, reg, size, false, false);
       if (arg === 'map_key' && (map?.mapType === ARRAY || map?.mapType === PERCPU_ARRAY)) env.constMapKey = constantMapKey(env, state, reg, size);
       return undefined;
     }
     case 'mem_or_null':
-      // A NULL pointer goes with a size of zero; nothing is accessed.
-      if (regConst(reg) === 0n) return undefined;
+      // A NULL pointer must go with a size of zero (checked with the size).
+      if (regConst(reg) === 0n) return { regno, reg, write: false };
       expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
         'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
       return { regno, reg, write: false };
@@ -366,11 +422,32 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
   }
 }
 
+/** `check_func_arg_reg_off` for a release argument: the pointer exactly as it was acquired. */
+function checkReleaseOff(env: VerifierEnv, regno: number, reg: RegState): void {
+  if (reg.off !== 0) fail(env.log, 'EINVAL', 'release-off', `R${String(regno)} must have zero offset when passed to release func or trusted arg to kfunc`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    fail(env.log, 'EACCES', 'release-var-off', `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+  }
+}
+
 /** `check_helper_mem_access`: the helper reads or writes `size` bytes at the pointer. */
-export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean): void {
+export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean,
+  uninitOk = write): void {
   switch (reg.type) {
-    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, zeroOk); return;
+    case 'scalar':
+      // A NULL for a `_or_null` memory argument: only with nothing to access.
+      if (zeroOk && size === 0 && regConst(reg) === 0n) return;
+      fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=fp`);
+      return;
+    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, uninitOk, zeroOk); return;
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
+    case 'map_key': {
+      if (write) fail(env.log, 'EACCES', 'map-key-write', `write to change key R${String(regno)} not allowed`);
+      const ks = reg.keySize ?? 0;
+      checkMemRegionAccess(env, regno, reg, reg.off, size, ks, zeroOk,
+        (at) => `invalid access to map key, key_size=${String(ks)} off=${at.toString()} size=${String(size)}`);
+      return;
+    }
     default: {
       const vs = reg.valueSize ?? 0;
       if (reg.type === 'map_value') checkMapAccessType(env, reg, reg.off, size, write);

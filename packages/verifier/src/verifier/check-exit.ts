@@ -14,6 +14,8 @@ export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
   if (state.frames.length > 1) {
     // A subprogram may return nothing: R0 is passed back as it is.
     const r0 = f.regs[0] ?? notInit;
+    // Its own stack is gone once it returns (pointers to a caller's stack would do, but the kernel refuses all).
+    if (r0.type === 'fp') fail(env.log, 'EINVAL', 'return-stack-ptr', 'cannot return stack pointer to the caller');
     env.scratched.add(0);
     state.frames.pop();
     const caller = env.frame(state);

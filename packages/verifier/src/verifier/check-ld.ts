@@ -1,17 +1,18 @@
 import type { Insn } from '@bpfkit/asm';
 import { checkResourceLeak } from './check-call.js';
+import { processExit } from './check-exit.js';
 import type { VerifierEnv } from './env.js';
 import { funcInfoOf } from './callbacks.js';
 import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail } from './log.js';
-import { constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
+import { cloneState, constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
 /** `BPF_MAX_VAR_OFF`. */
 const MAX_VAR_OFF = 1 << 29;
 const ARRAY = 2;
 
 /** BPF_LD: `check_ld_imm` (ld_imm64 and its map pseudo sources) and `check_ld_abs`. Returns the next pc. */
-export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number): number {
+export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number): number | 'exit' {
   if (insn.code === LD_IMM64) {
     const second = insn.second;
     if (second === undefined) fail(env.log, 'EINVAL', 'bad-ld-imm64', 'invalid BPF_LD_IMM insn');
@@ -60,6 +61,13 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     for (let r = 1; r <= 5; r++) env.frame(state).regs[r] = notInit;
     // The kernel does not narrow the loaded value to its size (`mark_reg_unknown`).
     env.writeReg(state, 0, unknownScalar);
+    // A failed load ends the program with R0 = 0; inside a subprogram that is a return to the caller. The path
+    // takes that return first; the load that succeeded goes on from the next instruction later.
+    if (state.frames.length > 1) {
+      env.pushStack(cloneState(state), pc + 1, pc);
+      env.writeReg(state, 0, constScalar(0n));
+      return processExit(env, state);
+    }
     return pc + 1;
   }
   return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);

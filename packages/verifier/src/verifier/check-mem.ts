@@ -142,7 +142,7 @@ export function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): 
 }
 
 /** `check_ptr_alignment` (x86: only the stack is strict unless BPF_F_STRICT_ALIGNMENT). */
-function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number, strictOnce: boolean): void {
+export function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number, strictOnce: boolean): void {
   const strictFlag = ((env.req.progFlags & 1) !== 0 || strictOnce) && (env.req.progFlags & 2) === 0;
   if (size === 1) return;
   const varStr = tnumIsConst(reg.varOff) ? reg.varOff.value.toString() : tnumStr(reg.varOff);

@@ -1,4 +1,5 @@
 import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
+import { checkBtfFuncReturns } from './btf-func.js';
 import { checkCfg, checkSubprogs } from './cfg.js';
 import { checkInsnTable } from './check-reserved.js';
 import { Checker } from './do-check.js';
@@ -37,6 +38,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       try {
         checkInsnTable(log, insns);
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
+        // Every subprogram has a depth in the stats line, 0 until it is verified.
+        subprogStack = subprogs.map(() => 0);
+        checkBtfFuncReturns(log, insns, subprogs, req);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
         logMainFuncArgs(log, req);
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);

@@ -4,7 +4,8 @@ import { bpfFuncId } from '@bpfkit/uapi';
 export type ArgType =
   | 'anything' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'uninit_mem' | 'mem' | 'const_size' | 'const_size_or_zero'
   | 'const_alloc_size_or_zero' | 'sock_common' | 'sock_common_release' | 'ringbuf_mem_release' | 'ctx_or_null' | 'mem_or_null'
-  | 'func' | 'stack_or_null' | 'btf_id' | 'timer' | 'spin_lock' | 'spin_unlock' | 'percpu_btf_id' | 'kptr_xchg_dest' | 'btf_id_or_null_release';
+  | 'func' | 'stack_or_null' | 'btf_id' | 'timer' | 'spin_lock' | 'spin_unlock' | 'percpu_btf_id' | 'kptr_xchg_dest' | 'btf_id_or_null_release'
+  | 'btf_id_sock_common' | 'map_value_or_null' | 'long_out' | 'u32_inout';
 /** Return kinds (subset). */
 export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
 
@@ -16,18 +17,20 @@ export interface HelperProto {
   readonly acquire?: boolean;
   /** Returns its argument viewed as another type, keeping its reference (`is_ptr_cast_function`). */
   readonly cast?: boolean;
+  /** Takes packet pointers for its memory arguments (`pkt_access`), where the program type reads packets directly. */
+  readonly pktAccess?: boolean;
 }
 
-const skLookup = (ret: RetType): HelperProto => ({ args: ['ctx', 'mem', 'const_size', 'anything', 'anything'], ret, acquire: true });
+const skLookup = (ret: RetType): HelperProto => ({ args: ['ctx', 'mem', 'const_size', 'anything', 'anything'], ret, acquire: true, pktAccess: true });
 
 const probeRead: HelperProto = { args: ['uninit_mem', 'const_size_or_zero', 'anything'], ret: 'integer', gplOnly: true };
 const noArgs: HelperProto = { args: [], ret: 'integer' };
 
 /** Prototypes the first verifier part checks arguments for; other helpers are called unchecked. */
 const PROTOS: Readonly<Record<string, HelperProto>> = {
-  map_lookup_elem: { args: ['map', 'map_key'], ret: 'map_value_or_null' },
-  map_update_elem: { args: ['map', 'map_key', 'map_value', 'anything'], ret: 'integer' },
-  map_delete_elem: { args: ['map', 'map_key'], ret: 'integer' },
+  map_lookup_elem: { args: ['map', 'map_key'], ret: 'map_value_or_null', pktAccess: true },
+  map_update_elem: { args: ['map', 'map_key', 'map_value', 'anything'], ret: 'integer', pktAccess: true },
+  map_delete_elem: { args: ['map', 'map_key'], ret: 'integer', pktAccess: true },
   probe_read: probeRead,
   probe_read_kernel: probeRead,
   probe_read_user: probeRead,
@@ -58,7 +61,7 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   tcp_sock: { args: ['sock_common'], ret: 'tcp_sock_or_null', cast: true },
   get_listener_sock: { args: ['sock_common'], ret: 'sock_or_null' },
   skb_ecn_set_ce: { args: ['ctx'], ret: 'integer' },
-  csum_diff: { args: ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], ret: 'integer' },
+  csum_diff: { args: ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], ret: 'integer', pktAccess: true },
   csum_update: { args: ['ctx', 'anything'], ret: 'integer' },
   get_local_storage: { args: ['map', 'anything'], ret: 'map_value' },
   get_stackid: { args: ['ctx', 'map', 'anything'], ret: 'integer' },
@@ -97,6 +100,13 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   // Swaps a referenced kptr of a map value. Only NULL can be swapped in (no BTF pointers here); what comes out is
   // a reference the program must give back, which it cannot without kfuncs, so it is held to the end.
   kptr_xchg: { args: ['kptr_xchg_dest', 'btf_id_or_null_release'], ret: 'integer', acquire: true },
+  // The result goes to an aligned, possibly uninitialized s64 (`ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED`).
+  strtol: { args: ['mem', 'const_size', 'anything', 'long_out'], ret: 'integer' },
+  strtoul: { args: ['mem', 'const_size', 'anything', 'long_out'], ret: 'integer' },
+  // mtu_len is read and written: an aligned, initialized u32.
+  check_mtu: { args: ['ctx', 'anything', 'u32_inout', 'anything', 'anything'], ret: 'integer' },
+  sk_storage_get: { args: ['map', 'btf_id_sock_common', 'map_value_or_null', 'anything'], ret: 'map_value_or_null' },
+  sk_storage_delete: { args: ['map', 'btf_id_sock_common'], ret: 'integer' },
   spin_lock: { args: ['spin_lock'], ret: 'void' },
   spin_unlock: { args: ['spin_unlock'], ret: 'void' },
 };

@@ -32,7 +32,7 @@ export function checkMaxStackDepth(env: VerifierEnv): void {
     const d = depth + roundUp(env.subprogStack[idx] ?? 0);
     if (d > MAX_BPF_STACK) fail(env.log, 'EACCES', 'stack-too-large', `combined stack size of ${String(frame + 1)} calls is ${String(d)}. Too large`);
     for (const c of callees(idx)) {
-      if (frame + 1 >= MAX_CALL_FRAMES) fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(frame + 2)} frames is too deep !`);
+      if (frame + 1 >= MAX_CALL_FRAMES) fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(frame + 1)} frames is too deep !`);
       walk(c, frame + 1, d);
     }
   };
