@@ -95,3 +95,36 @@ test('xdp_md.egress_ifindex is readable only by devmap programs (BPF_XDP_DEVMAP)
   t.false(xdp?.isValidAccess?.(20, 4, false, BpfAttachType.BPF_XDP, privileges).ok);
   t.false(xdp?.isValidAccess?.(20, 4, false, BpfAttachType.BPF_PERF_EVENT, privileges).ok);
 });
+
+test('sock_ops, netfilter and flow dissector contexts, and bpf_sock_addr->sk, as 6.18 checks them', (t) => {
+  const p = { bpfCapable: true, perfmonCapable: true };
+  const access = (type: number, off: number, size: number, write = false, eat = 0) => progTypes.get(type)?.isValidAccess?.(off, size, write, eat, p);
+  const { BPF_PROG_TYPE_SOCK_OPS: OPS, BPF_PROG_TYPE_NETFILTER: NF, BPF_PROG_TYPE_FLOW_DISSECTOR: FD, BPF_PROG_TYPE_CGROUP_SOCK_ADDR: ADDR } = BpfProgType;
+  // bpf_sock_ops: u32 fields whole, reply/sk_txhash writable, pointers and u64 counters whole.
+  t.deepEqual(access(OPS, 20, 4), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(OPS, 20, 2), { ok: false });
+  t.deepEqual(access(OPS, 4, 4, true), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(OPS, 20, 4, true), { ok: false });
+  t.deepEqual(access(OPS, 168, 8), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(OPS, 184, 8), { ok: true, regType: 'sock_or_null' });
+  t.deepEqual(access(OPS, 188, 4), { ok: false });
+  t.deepEqual(access(OPS, 192, 8), { ok: true, regType: 'pkt' });
+  t.deepEqual(access(OPS, 200, 8), { ok: true, regType: 'pkt_end' });
+  t.deepEqual(access(OPS, 204, 4), { ok: false });
+  t.deepEqual(access(OPS, 213, 1), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(OPS, 220, 4), { ok: false });
+  // bpf_nf_ctx: two pointers, read whole, never written.
+  t.deepEqual(access(NF, 8, 8), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(NF, 8, 2), { ok: false });
+  t.deepEqual(access(NF, 16, 8), { ok: false });
+  t.deepEqual(access(NF, 0, 8, true), { ok: false });
+  // Flow dissector: data, data_end, flow_keys only.
+  t.deepEqual(access(FD, 76, 4), { ok: true, regType: 'pkt' });
+  t.deepEqual(access(FD, 80, 4), { ok: true, regType: 'pkt_end' });
+  t.deepEqual(access(FD, 144, 8), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(FD, 8, 4), { ok: false });
+  t.deepEqual(access(FD, 76, 4, true), { ok: false });
+  // bpf_sock_addr->sk: the whole pointer only.
+  t.deepEqual(access(ADDR, 64, 8, false, 10), { ok: true, regType: 'sock' });
+  t.deepEqual(access(ADDR, 68, 4, false, 10), { ok: false });
+});

@@ -30,7 +30,8 @@ function sockAddrIsValidAccess(off: number, size: number, write: boolean, attach
     if (write) return allowIf(size === 4);
     return allowIf(narrowOk(size, 4));
   }
-  if (off === 64) return allowIf(!write && size === 8, 'sock');
+  // `sk`: the whole 8-byte pointer or nothing.
+  if (off >= 64) return allowIf(!write && size === 8, 'sock');
   return allowIf(!write && size === 4);
 }
 

@@ -463,8 +463,8 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
 /** `check_stack_range_initialized`: a helper reads or writes `size` bytes at a stack pointer. */
 function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean,
   zeroOk: boolean): void {
-  if (size === 0 && zeroOk && !tnumIsConst(reg.varOff)) return;
   const { min } = checkStackBounds(env, regno, reg, reg.off, size, write);
+  if (size === 0 && zeroOk && !tnumIsConst(reg.varOff)) return;
   const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
   let minOff = min, maxOff = min + size;
   const known = tnumIsConst(reg.varOff);
