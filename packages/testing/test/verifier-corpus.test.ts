@@ -5,10 +5,10 @@ import run from './suites/verifier-corpus.suite.js';
 // Floors (passes) and ceilings (failures) per figure over the 2671 corpus cases with a kernel
 // verdict (1134 of them rejects, the message figure's denominator). Raise them as the verifier improves.
 const BOUNDS = {
-  'verifier-verdict': { floor: 2596, ceiling: 75 },
-  'verifier-errno': { floor: 2553, ceiling: 118 },
-  'verifier-message': { floor: 1056, ceiling: 78 },
-  'verifier-processed': { floor: 2528, ceiling: 143 },
+  'verifier-verdict': { floor: 2613, ceiling: 58 },
+  'verifier-errno': { floor: 2570, ceiling: 101 },
+  'verifier-message': { floor: 1058, ceiling: 76 },
+  'verifier-processed': { floor: 2546, ceiling: 125 },
   'verifier-unsound': { floor: 2671, ceiling: 0 },
 };
 

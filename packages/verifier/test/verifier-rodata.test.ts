@@ -27,8 +27,7 @@ function run(insns: readonly string[], maps: ReadonlyMap<number, VerifierMap>): 
   }
 }
 const norm = (l: string): string => l
-  .replace(/\(18\) (r\d+) = 0x[0-9a-f]+( *;|$)/, (_m, r: string, semi: string) => `(18) ${r} = <map>${semi === '' ? '' : ' ;'}`)
-  .replace(/ks=4,/g, '').replace(/map_ptr\(vs=16\)/g, 'map_ptr()').replace(/\(off=(\d+),vs=(\d+)/g, '(vs=$2,off=$1');
+  .replace(/\(18\) (r\d+) = 0x[0-9a-f]+( *;|$)/, (_m, r: string, semi: string) => `(18) ${r} = <map>${semi === '' ? '' : ' ;'}`);
 const lines = (log: string): string[] => log.split('\n').filter((l) => l !== '').map(norm);
 
 const BRANCH = ['1821000003000000', '0000000000000000', '6110000000000000', '5500010005000000', 'b700000001000000', 'b700000000000000', '9500000000000000'];

@@ -6,7 +6,7 @@ import { op, srcX } from './insns.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { adjustScalarMinMaxVals } from './scalar-alu.js';
-import { constScalar, isPointer, NOT_NULL, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
+import { constScalar, isPointer, NOT_NULL, regConst, regTypeStr, scalarOf, unknownScalar, unlinked, type RegState, type VState } from './state.js';
 import { MAX_BPF_STACK } from './stack.js';
 import { tnumAdd, tnumIsConst, tnumStr, tnumSub, U64_MAX } from './tnum.js';
 
@@ -80,6 +80,19 @@ function byteSwap(dst: RegState, width: number, toBe: boolean, is64: boolean): R
   return scalarOf(b);
 }
 
+/**
+ * `assign_scalar_id_before_mov`: the source of `rX = rY` gets an id the copy shares. A source
+ * that is `rZ + const` of another register first leaves that link (a fresh id), so that
+ * `rX += imm` later does not move the constant of the link it came from.
+ */
+export function assignScalarIdBeforeMov(env: VerifierEnv, state: VState, regno: number, src: RegState): RegState {
+  let s = src;
+  if (s.linkedConst === true) s = unlinked(s);
+  if (s.id === 0 && !tnumIsConst(s.varOff)) s = { ...s, id: env.nextId++ };
+  if (s !== src) env.frame(state).regs[regno] = s;
+  return s;
+}
+
 /** BPF_MOV (and MOVSX): copies keep the scalar id so that later branches bound both copies. */
 function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is64: boolean): void {
   const d = insn.dst;
@@ -110,21 +123,13 @@ function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is
     return;
   }
   if (is64) {
-    let s = src;
-    if (s.id === 0 && !tnumIsConst(s.varOff)) {
-      s = { ...s, id: env.nextId++ };
-      env.frame(state).regs[insn.src] = s;
-    }
+    const s = assignScalarIdBeforeMov(env, state, insn.src, src);
     env.writeReg(state, d, s);
     return;
   }
   // ALU32 copy: the subregister is kept, the upper half zeroed; the copy stays linked if the value fits in 32 bits.
-  let s = src;
-  const fits = s.umax <= 0xffffffffn;
-  if (fits && s.id === 0 && !tnumIsConst(s.varOff)) {
-    s = { ...s, id: env.nextId++ };
-    env.frame(state).regs[insn.src] = s;
-  }
+  const fits = src.umax <= 0xffffffffn;
+  const s = fits ? assignScalarIdBeforeMov(env, state, insn.src, src) : src;
   const b = copyBounds(s);
   zext32To64(b);
   boundsSync(b);

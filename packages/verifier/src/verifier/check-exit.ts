@@ -3,7 +3,8 @@ import { checkResourceLeak } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
-import { isPointer, notInit, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+import { widenImpreciseScalars } from './widen.js';
+import { isPointer, notInit, regTypeStr, type VState } from './state.js';
 
 const STRUCT_OPS = 27;
 
@@ -79,31 +80,4 @@ function callbackExit(env: VerifierEnv, state: VState, range: { readonly min: bi
   const prev = env.findPrevEntry?.(state, callsite);
   if (prev !== undefined) widenImpreciseScalars(prev, state);
   return callsite;
-}
-
-function widen(o: RegState | undefined, c: RegState | undefined): RegState | undefined {
-  if (o?.type !== 'scalar' || c?.type !== 'scalar') return undefined;
-  if (o.precise === true || c.precise === true) return undefined;
-  const same = o.smin === c.smin && o.smax === c.smax && o.umin === c.umin && o.umax === c.umax && o.s32min === c.s32min &&
-    o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max && o.varOff.value === c.varOff.value &&
-    o.varOff.mask === c.varOff.mask && o.id === c.id && o.off === c.off;
-  return same ? undefined : unknownScalar;
-}
-
-/** `widen_imprecise_scalars`. */
-function widenImpreciseScalars(old: VState, cur: VState): void {
-  cur.frames.forEach((fc, i) => {
-    const fo = old.frames[i];
-    if (fo === undefined) return;
-    for (let r = 0; r < 10; r++) {
-      const w = widen(fo.regs[r], fc.regs[r]);
-      if (w !== undefined) fc.regs[r] = w;
-    }
-    fc.stack.forEach((slot, spi) => {
-      const os = fo.stack[spi];
-      if (slot.bytes[0] !== 'spill' || os?.bytes[0] !== 'spill') return;
-      const w = widen(os.spilled, slot.spilled);
-      if (w !== undefined) slot.spilled = w;
-    });
-  });
 }

@@ -7,6 +7,7 @@ import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
 import { hasSpinLock, mapOfValue } from './map-fields.js';
+import { checkMayGoto } from './may-goto.js';
 import { markChainPrecision } from './precision.js';
 import { cloneState, constScalar, isPointer, NOT_NULL, type LinkedReg, type RegState, type VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
@@ -148,6 +149,7 @@ function tryMatchPktPointers(insn: Insn, dst: RegState, src: RegState, fall: VSt
 /** `check_cond_jmp_op`: decides dead branches, narrows both paths, queues the jump target. Returns the next pc. */
 export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: number, is32: boolean): number | 'exit' {
   const o = op(insn.code);
+  if (o === 0xe0 && !is32) return checkMayGoto(env, state, insn, pc);
   if (o === 0xe0 || o === 0xf0) fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
   const useX = srcX(insn.code);
   const dst = env.readReg(state, insn.dst);

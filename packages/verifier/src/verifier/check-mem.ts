@@ -3,6 +3,7 @@ import { coerceToSizeSx, copyBounds, S64_MIN } from './bounds.js';
 import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
 import { markChainPrecision } from './precision.js';
 import { mapDirectRead } from './map-direct-read.js';
+import { assignScalarIdBeforeMov } from './check-alu.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
@@ -53,10 +54,9 @@ export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: bo
   saveAuxPtrType(env, ptr);
   // `assign_scalar_id_before_mov`: a scalar spilled whole keeps a link to the register it came from.
   const size = sizeBytes(insn.code);
-  if (value?.type === 'scalar' && value.id === 0 && !tnumIsConst(value.varOff) && env.privileges.bpfCapable && ptr.type === 'fp' &&
+  if (value?.type === 'scalar' && env.privileges.bpfCapable && ptr.type === 'fp' &&
     tnumIsConst(ptr.varOff) && (ptr.off + insn.off) % 8 === 0 && (value.umax === 0n ? 0 : value.umax.toString(2).length) <= size * 8) {
-    value = { ...value, id: env.nextId++ };
-    env.frame(state).regs[insn.src] = value;
+    value = assignScalarIdBeforeMov(env, state, insn.src, value);
   }
   if (isSt && ptr.type === 'ctx') fail(env.log, 'EACCES', 'st-ctx', `BPF_ST stores into R${String(insn.dst)} ctx is not allowed`);
   checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, value, isSt ? BigInt(insn.imm) : undefined, pc);

@@ -95,6 +95,8 @@ export function checkReservedFields(log: VerifierLog, insn: Insn): void {
         if (x || insn.src !== 0 || insn.dst !== 0 || (c === JMP && insn.imm !== 0) || (c === JMP32 && insn.off !== 0)) bad('BPF_JA');
         return;
       }
+      // may_goto's fields are checked with the jump (`invalid may_goto imm`).
+      if (o === 0xe0) return;
       if (x ? insn.imm !== 0 : insn.src !== 0) bad('BPF_JMP/JMP32');
       return;
     default:

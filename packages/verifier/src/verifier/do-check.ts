@@ -10,12 +10,12 @@ import { checkLdx, checkStore } from './check-mem.js';
 import { checkMaxStackDepth } from './stack-depth.js';
 import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
-import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
+import { ALU, ALU64, CALL, cls, EXIT, isMayGoto, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { findGlobalFuncs, globalEntryState } from './global-funcs.js';
 import { fail, Reject, type VerifierLog } from './log.js';
 import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints } from './liveness.js';
 import { propagatePrecision } from './precision.js';
-import { cleanDeadRegs, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
+import { cleanDeadRegs, clearSingularIds, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
 import { formatFrameState } from './state-log.js';
 import { cloneState, notInit, pointer, type RegState, type VState } from './state.js';
 
@@ -219,7 +219,8 @@ export class Checker {
     // A long jump history makes backtracking slow: it forces a checkpoint.
     // A callback-calling helper always gets a checkpoint: the callback's visits come back to it (`mark_force_checkpoint`).
     const cbCall = isSyncCallbackCall(env.insns[pc] ?? { code: 0, dst: 0, src: 0, off: 0, imm: 0 });
-    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40 || cbCall;
+    const mayGoto = isMayGoto(env.insns[pc]);
+    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40 || cbCall || mayGoto;
     let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && env.insnProcessed - this.prevInsnProcessed >= 8);
     const allowUninit = env.privileges.allowUninitStack;
     let statesCnt = 0;
@@ -239,8 +240,15 @@ export class Checker {
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else if (sl.branches > 0) {
+        // Another pass through a may_goto loop that changed nothing the earlier pass did not cover: converged.
+        if (mayGoto && (sl.state.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) && statesEqual(sl.state, cur, false, allowUninit, false)) {
+          sl.hits++;
+          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
+          propagatePrecision(env, sl.state, cur);
+          return true;
+        }
         if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true) &&
-          (sl.state.callbackUnroll ?? 0) === (cur.callbackUnroll ?? 0)) {
+          (sl.state.callbackUnroll ?? 0) === (cur.callbackUnroll ?? 0) && (sl.state.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0)) {
           env.log.line(`infinite loop detected at insn ${String(pc)}`);
           env.log.line(`cur state:${this.stateText(cur, true)}`);
           env.log.line(`old state:${this.stateText(sl.state, true)}`);
@@ -275,6 +283,7 @@ export class Checker {
     }
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
+    clearSingularIds(cur);
     const cp: Checkpoint = { state: cloneState(cur), cleaned: false, branches: 1, hits: 0, misses: 0, parent: env.curParent };
     // Newest first, as the kernel adds to the head of the list: it decides which state prunes and which misses.
     list.unshift(cp);

@@ -8,7 +8,9 @@ export const size = (code: number): number => code & 0x18;
 export const mode = (code: number): number => code & 0xe0;
 
 export const LD = 0, LDX = 1, ST = 2, STX = 3, ALU = 4, JMP = 5, JMP32 = 6, ALU64 = 7;
-export const CALL = 0x80, EXIT = 0x90, JA = 0x00;
+export const CALL = 0x80, EXIT = 0x90, JA = 0x00, JCOND = 0xe0;
+/** `may_goto`: `BPF_JMP | BPF_JCOND` with src `BPF_MAY_GOTO` (0). */
+export const isMayGoto = (insn: Insn | undefined): boolean => insn?.code === (JMP | JCOND) && insn.src === 0;
 export const LD_IMM64 = 0x18;
 export const PSEUDO_CALL = 1, PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_FUNC = 4;
 

@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { helperProto } from './helper-protos.js';
-import { ALU, ALU64, CALL, cls, EXIT, isPseudoFunc, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LD_IMM64, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
+import { ALU, ALU64, CALL, cls, EXIT, isPseudoFunc, isSyncCallbackCall, JA, JCOND, JMP, JMP32, jumpTarget, LD, LD_IMM64, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
 
 const bit = (r: number): number => 1 << r;
 const R0_5 = 0x3f, R1_5 = 0x3e;
@@ -38,7 +38,8 @@ function useDef(insn: Insn): { use: number; def: number } {
         const proto = insn.src === 0 ? helperProto(insn.imm) : undefined;
         return { use: proto === undefined ? R1_5 : ((1 << (proto.args.length + 1)) - 2) & R1_5, def: R0_5 };
       }
-      if (o === JA) return { use: 0, def: 0 };
+      // `ja` and `may_goto` read no register.
+      if (o === JA || o === JCOND) return { use: 0, def: 0 };
       return { use: d | (srcX(insn.code) ? s : 0), def: 0 };
     default:
       return { use: 0, def: 0 };

@@ -1,4 +1,4 @@
-import { notInit, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
+import { notInit, unlinked, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
 import { tnumIn } from './tnum.js';
 
 /** A remembered state at a prune point (`struct bpf_verifier_state_list`). */
@@ -191,4 +191,28 @@ export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSl
       f.stack[spi] = { bytes: Array.from({ length: 8 }, () => 'invalid' as const) };
     });
   });
+}
+
+/**
+ * `clear_singular_ids`: before the state becomes a checkpoint, a scalar id that no
+ * other register or spilled scalar shares links nothing; it is dropped (with its
+ * added constant) so that it does not stop later states from matching.
+ */
+export function clearSingularIds(s: VState): void {
+  const count = new Map<number, number>();
+  const note = (r: RegState | undefined): void => {
+    if (r?.type === 'scalar' && r.id !== 0) count.set(r.id, (count.get(r.id) ?? 0) + 1);
+  };
+  for (const f of s.frames) {
+    f.regs.forEach(note);
+    for (const slot of f.stack) if (slot.bytes[0] === 'spill') note(slot.spilled);
+  }
+  const clear = (r: RegState): RegState => {
+    if (r.type !== 'scalar' || r.id === 0 || count.get(r.id) !== 1) return r;
+    return unlinked(r);
+  };
+  for (const f of s.frames) {
+    f.regs = f.regs.map(clear);
+    for (const slot of f.stack) if (slot.bytes[0] === 'spill' && slot.spilled !== undefined) slot.spilled = clear(slot.spilled);
+  }
 }

@@ -1,3 +1,4 @@
+import type { VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { formatReg, type VState } from './state.js';
 
@@ -9,9 +10,10 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
   const f = state.frames[frameIdx];
   if (f === undefined) return '';
   const parts: string[] = [];
+  const mapOf = (fd: number): VerifierMap | undefined => env.req.maps?.get(fd);
   f.regs.forEach((r, i) => {
     if (r.type === 'not_init') return;
-    if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r, frameIdx)}`);
+    if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r, frameIdx, mapOf)}`);
   });
   f.stack.forEach((slot, i) => {
     if (!(full || env.scratchedStack.has(i))) return;
@@ -21,7 +23,7 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
     if (slot.spilled !== undefined && slot.bytes[0] === 'spill') {
       // A narrow spill prints the bytes above it, then the register.
       const cut = chars.indexOf('r');
-      parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled, frameIdx)}`);
+      parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled, frameIdx, mapOf)}`);
     } else parts.push(`${name}=${chars}`);
   });
   if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);

@@ -1,4 +1,5 @@
 import { constOf, knownBounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, unknownBounds, type Bounds } from './bounds.js';
+import type { VerifierMap } from '@bpfkit/kernel-api';
 import { tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 
 /** Register types (`enum bpf_reg_type`, subset). */
@@ -54,6 +55,12 @@ export function pointer(type: RegType, off: number, extra: Partial<RegState> = {
 }
 export function isPointer(r: RegState): boolean {
   return r.type !== 'scalar' && r.type !== 'not_init';
+}
+/** A scalar without its link to other copies (no id, no `BPF_ADD_CONST` constant). */
+export function unlinked(r: RegState): RegState {
+  const out: RegState = { type: r.type, off: 0, id: 0, varOff: r.varOff, umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax,
+    u32min: r.u32min, u32max: r.u32max, s32min: r.s32min, s32max: r.s32max };
+  return r.precise === true ? { ...out, precise: true } : out;
 }
 /** The scalar's value when all its bits are known. */
 export function regConst(r: RegState, is32 = false): bigint | undefined {
@@ -123,6 +130,8 @@ export interface VState {
   hist: HistEntry[];
   /** Callback visits queued on the way to this state (`callback_unroll_depth`). */
   callbackUnroll?: number;
+  /** `may_goto` fall-throughs taken on the way to this state (`may_goto_depth`). */
+  mayGotoDepth?: number;
   /** The `bpf_spin_lock` held (`active_lock_id`, `active_lock_ptr`): the pointer's id, its map, and where it was taken. */
   lock?: HeldLock;
 }
@@ -145,6 +154,7 @@ export function cloneState(s: VState): VState {
     refs: [...s.refs], firstIdx: s.firstIdx, lastIdx: s.lastIdx, insnIdx: s.insnIdx, hist: [...s.hist],
     ...(s.callbackUnroll === undefined ? {} : { callbackUnroll: s.callbackUnroll }),
     ...(s.lock === undefined ? {} : { lock: s.lock }),
+    ...(s.mayGotoDepth === undefined ? {} : { mayGotoDepth: s.mayGotoDepth }),
     frames: s.frames.map((f) => ({
       regs: [...f.regs], returnTo: f.returnTo, subprog: f.subprog,
       ...(f.callback === undefined ? {} : { callback: f.callback }), ...(f.callbackDepth === undefined ? {} : { callbackDepth: f.callbackDepth }),
@@ -207,7 +217,7 @@ export function formatScalar(r: RegState): string {
 }
 
 /** `print_verifier_state` of one register: `ctx()`, `fp-8`, `map_value(map=m,ks=4,vs=8)`. */
-export function formatReg(r: RegState, printingFrame?: number): string {
+export function formatReg(r: RegState, printingFrame?: number, mapOf?: (fd: number) => VerifierMap | undefined): string {
   if (r.type === 'scalar') return formatScalar(r);
   if (r.type === 'not_init') return '?';
   // A pointer into another frame's stack names that frame: `fp[0]-8`.
@@ -216,11 +226,15 @@ export function formatReg(r: RegState, printingFrame?: number): string {
   const parts: string[] = [];
   if (r.id !== 0) parts.push(`id=${String(r.id)}`);
   if ((r.refObjId ?? 0) !== 0) parts.push(`ref_obj_id=${String(r.refObjId)}`);
+  if (r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_ptr' || r.type === 'map_key') {
+    // `type_is_map_ptr`: the map's name (when it has one) and sizes.
+    const map = r.mapFd === undefined ? undefined : mapOf?.(r.mapFd);
+    if (map?.name !== undefined && map.name !== '') parts.push(`map=${map.name}`);
+    parts.push(`ks=${String(map?.keySize ?? r.keySize ?? 0)},vs=${String(map?.valueSize ?? r.valueSize ?? 0)}`);
+  }
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
-  if (r.type === 'map_value' || r.type === 'map_value_or_null') parts.push(`vs=${String(r.valueSize ?? 0)}`);
   if (r.type === 'mem' || r.type === 'mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
-  if (r.type === 'map_key') parts.push(`ks=${String(r.keySize ?? 0)},vs=${String(r.valueSize ?? 0)}`);
   if (constOf(r) === undefined) {
     parts.push(...scalarRanges(r));
     if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
