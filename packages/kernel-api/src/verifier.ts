@@ -44,6 +44,11 @@ export interface VerifierMap extends MapInfo {
    * named here.
    */
   readonly valueFields?: readonly MapValueField[];
+  /**
+   * A map-in-map's inner map template (`map->inner_map_meta`): a lookup that is not
+   * NULL gives a pointer to a map like it.
+   */
+  readonly innerMap?: MapInfo;
 }
 
 /**

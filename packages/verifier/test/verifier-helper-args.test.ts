@@ -4,30 +4,26 @@
 // Errnos and messages are those of Linux 6.18.
 import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
-import { isBpfError, type BtfView, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import type { BtfView, VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { outcomeOf, root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
-const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
 const SOCKET_FILTER = 1, SCHED_CLS = 3, RAW_TRACEPOINT = 17;
 
 const mapOf = (fd: number, mapType: number, keySize: number, valueSize: number): [number, VerifierMap] =>
   [fd, { fd, mapType, keySize, valueSize, maxEntries: 4, mapFlags: 0, isMapInMap: false }];
-const maps = new Map<number, VerifierMap>([mapOf(3, 1, 4, 8), mapOf(4, 15, 4, 4), mapOf(5, 24, 4, 8), mapOf(6, 27, 0, 0)]);
+const maps = new Map<number, VerifierMap>([mapOf(3, 1, 4, 8), mapOf(4, 15, 4, 4), mapOf(5, 24, 4, 8), mapOf(6, 27, 0, 0),
+  // An array of maps whose inner template is an array of 8-byte values.
+  [7, { fd: 7, mapType: 12, keySize: 4, valueSize: 4, maxEntries: 4, mapFlags: 0, isMapInMap: true,
+    innerMap: { mapType: 2, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, isMapInMap: false } }]]);
 
 function outcome(text: string, progType = SCHED_CLS, over: Partial<VerifierRequest> = {}): { code: string; line: string } {
   const req: VerifierRequest = {
     progType, expectedAttachType: 0, insns: encodeProgram(assemble(text)), license: 'GPL', gplCompatible: true, progFlags: 0,
     logLevel: 1, logSize: 1 << 20, privileges: root, maps, ...over,
   };
-  try {
-    verifier.verify(req);
-    return { code: 'ok', line: '' };
-  } catch (e) {
-    if (!isBpfError(e)) throw e;
-    const lines = (e.log ?? '').split('\n').filter((l) => l !== '' && !l.startsWith('processed '));
-    return { code: e.code, line: lines.at(-1) ?? '' };
-  }
+  return outcomeOf(verifier, req);
 }
 
 /** r6 = skb, r2 = data with 8 bytes proven; `body` runs only then, and the program returns 0. */
@@ -104,4 +100,25 @@ test('LD_ABS and tail calls only in subprograms that return an integer (check_bt
   const funcInfo = [{ insnOff: 0, linkage: 0, typeId: 3 }, { insnOff: 3, linkage: 0, typeId: 5 }];
   t.deepEqual(outcome('call pc+2\nr0 = 0\nexit\nr6 = r1\nr0 = *(u32 *)skb[0]\nexit', SOCKET_FILTER, { btf, funcInfo }),
     { code: 'EINVAL', line: "LD_ABS is only allowed in functions that return 'int'." });
+});
+
+test('a map-in-map lookup, once not NULL, is a map like the inner template', (t) => {
+  const inner = (load: string): { code: string; line: string } => outcome(`
+    *(u32 *)(r10 -4) = 0
+    r2 = r10
+    r2 += -4
+    r1 = map[fd:7]
+    call bpf_map_lookup_elem#1
+    if r0 == 0x0 goto out
+    r1 = r0
+    r2 = r10
+    r2 += -4
+    call bpf_map_lookup_elem#1
+    if r0 == 0x0 goto out
+    ${load}
+  out:
+    r0 = 0
+    exit`);
+  t.is(inner('r1 = *(u64 *)(r0 +0)').code, 'ok');
+  t.deepEqual(inner('r1 = *(u64 *)(r0 +8)'), { code: 'EACCES', line: 'R0 min value is outside of the allowed memory range' });
 });

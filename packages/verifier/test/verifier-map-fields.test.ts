@@ -2,11 +2,11 @@
 // access. Errnos and messages are those of Linux 6.18 for the same kinds of programs.
 import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
-import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { outcomeOf, root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
-const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
 
 const HASH = 1, ARRAY = 2;
 const maps = new Map<number, VerifierMap>([
@@ -24,14 +24,7 @@ function outcome(text: string): { code: string; line: string } {
     progType: 1, expectedAttachType: 0, insns: encodeProgram(assemble(text)), license: 'GPL', gplCompatible: true, progFlags: 0,
     logLevel: 1, logSize: 1 << 20, privileges: root, maps,
   };
-  try {
-    verifier.verify(req);
-    return { code: 'ok', line: '' };
-  } catch (e) {
-    if (!isBpfError(e)) throw e;
-    const lines = (e.log ?? '').split('\n').filter((l) => l !== '' && !l.startsWith('processed '));
-    return { code: e.code, line: lines.at(-1) ?? '' };
-  }
+  return outcomeOf(verifier, req);
 }
 
 /** r0 = a non-NULL value of map `fd` (key 0), kept in r6 as well. */

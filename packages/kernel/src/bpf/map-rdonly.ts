@@ -29,5 +29,6 @@ export function verifierMapOf(rec: MapRecord, fd: number): VerifierMap {
   return {
     ...rec.info, fd, name: rec.name, hasBtf: rec.btf !== undefined, valueFields: rec.fields,
     ...(frozenValue === undefined ? {} : { frozenValue }),
+    ...(rec.innerMapMeta === undefined ? {} : { innerMap: rec.innerMapMeta }),
   };
 }

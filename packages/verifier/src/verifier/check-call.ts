@@ -10,7 +10,7 @@ import { checkGlobalCall } from './global-funcs.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
-import { checkMapValueFields, hasSpinLock, processKptrFunc } from './map-fields.js';
+import { checkMapValueFields, hasSpinLock, isInnerView, processKptrFunc, regMap } from './map-fields.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, checkStackRangeInit, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
@@ -72,7 +72,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     }
     const res = checkFuncArg(env, state, regno, reg, arg, map, lastMem);
     if (arg === 'map') {
-      map = reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
+      map = regMap(env, reg);
       if (id === TAIL_CALL && map !== undefined && map.mapType !== PROG_ARRAY) {
         // 6.18 prints this one without a newline.
         env.log.write('expected prog array map for tail call');
@@ -114,13 +114,15 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   // A value holding a bpf_spin_lock keeps an id: two lookups are two locks.
   const lockId = (): { id: number } | undefined => (hasSpinLock(map) ? { id: env.nextId++ } : undefined);
+  // A lookup in a map reached through a map-in-map is a value of its inner template.
+  const inner = map !== undefined && isInnerView(env, map) ? { innerMap: true } : {};
   if (ret === 'map_value') {
-    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map?.fd ?? 0, valueSize: map?.valueSize ?? 0, ...lockId() }));
+    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map?.fd ?? 0, valueSize: map?.valueSize ?? 0, ...lockId(), ...inner }));
     return;
   }
   // An array lookup with a constant in-range key cannot fail (`can_elide_value_nullness`).
   if (id === MAP_LOOKUP_ELEM && map !== undefined && env.constMapKey !== undefined && env.constMapKey < BigInt(map.maxEntries)) {
-    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map.fd, valueSize: map.valueSize, ...lockId() }));
+    env.writeReg(state, 0, pointer('map_value', 0, { mapFd: map.fd, valueSize: map.valueSize, ...lockId(), ...inner }));
     return;
   }
   const sockLookup = id === MAP_LOOKUP_ELEM && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH);
@@ -136,7 +138,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   env.writeReg(state, 0, pointer(retType, 0, {
     valueSize: ret === 'map_value_or_null' ? map?.valueSize ?? 0 : env.lastAllocSize, id: ptrId, ...(refObjId === undefined ? {} : { refObjId }),
-    ...(ret === 'map_value_or_null' && map !== undefined ? { mapFd: map.fd } : {}),
+    ...(ret === 'map_value_or_null' && map !== undefined ? { mapFd: map.fd, ...inner } : {}),
   }));
 }
 

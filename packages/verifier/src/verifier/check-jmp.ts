@@ -6,10 +6,10 @@ import { adjustScalarMinMaxVals } from './scalar-alu.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
-import { hasSpinLock, mapOfValue } from './map-fields.js';
+import { hasSpinLock, mapOfValue, regMap } from './map-fields.js';
 import { checkMayGoto } from './may-goto.js';
 import { markChainPrecision } from './precision.js';
-import { cloneState, constScalar, isPointer, NOT_NULL, type LinkedReg, type RegState, type VState } from './state.js';
+import { cloneState, constScalar, isPointer, NOT_NULL, pointer, type LinkedReg, type RegState, type VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
 
 const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
@@ -105,6 +105,11 @@ function markPtrOrNull(env: VerifierEnv, s: VState, reg: RegState, isNull: boole
     const base = NOT_NULL[r.type];
     if (r.id !== id || base === undefined) return r;
     if (isNull) return constScalar(0n);
+    // A map-in-map's value is the inner map (`mark_ptr_not_null_reg`): a map pointer of its template.
+    const outer = r.type === 'map_value_or_null' ? regMap(env, r) : undefined;
+    if (outer?.innerMap !== undefined && r.innerMap !== true) {
+      return pointer('map_ptr', 0, { mapFd: outer.fd, valueSize: outer.innerMap.valueSize, keySize: outer.innerMap.keySize, innerMap: true });
+    }
     return { ...r, type: base, id: keepId(r) ? r.id : 0 };
   });
 }

@@ -7,7 +7,7 @@ import { assignScalarIdBeforeMov } from './check-alu.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
-import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt } from './map-fields.js';
+import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, regMap } from './map-fields.js';
 import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
@@ -214,7 +214,7 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
         return unknownScalar;
       }
       if (!write && toReg && ptr.mapFd !== undefined && tnumIsConst(ptr.varOff)) {
-        const map = env.req.maps?.get(ptr.mapFd);
+        const map = regMap(env, ptr);
         if (map?.frozenValue !== undefined) return mapDirectRead(map, off + Number(ptr.varOff.value), size);
       }
       return unknownScalar;
@@ -257,7 +257,7 @@ const RDONLY_PROG = 1 << 7, WRONLY_PROG = 1 << 8;
 
 /** `check_map_access_type`: BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps. */
 export function checkMapAccessType(env: VerifierEnv, ptr: RegState, off: number, size: number, write: boolean): void {
-  const flags = ptr.mapFd === undefined ? 0 : env.req.maps?.get(ptr.mapFd)?.mapFlags ?? 0;
+  const flags = regMap(env, ptr)?.mapFlags ?? 0;
   const what = `value_size=${String(ptr.valueSize ?? 0)} off=${String(off)} size=${String(size)}`;
   if (write && (flags & RDONLY_PROG) !== 0) fail(env.log, 'EACCES', 'map-rdonly', `write into map forbidden, ${what}`);
   if (!write && (flags & WRONLY_PROG) !== 0) fail(env.log, 'EACCES', 'map-wronly', `read from map forbidden, ${what}`);

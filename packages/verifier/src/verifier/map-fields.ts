@@ -14,9 +14,33 @@ function fieldName(f: MapValueField): string {
   return f.kind === 'kptr_untrusted' ? 'kptr' : f.kind;
 }
 
+const innerViews = new WeakMap<VerifierMap, VerifierMap>();
+
+/** A map-in-map's inner template as a map of its own (same fd: it is known through the outer map). */
+function innerView(outer: VerifierMap): VerifierMap | undefined {
+  if (outer.innerMap === undefined) return undefined;
+  let view = innerViews.get(outer);
+  if (view === undefined) {
+    view = { ...outer.innerMap, fd: outer.fd };
+    innerViews.set(outer, view);
+  }
+  return view;
+}
+
+/** The map a `map_ptr`, `map_value` or `map_key` register is about (`reg->map_ptr`). */
+export function regMap(env: VerifierEnv, reg: RegState): VerifierMap | undefined {
+  const map = reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
+  return reg.innerMap === true && map !== undefined ? innerView(map) : map;
+}
+
+/** The map is a map-in-map's inner template seen through {@link regMap}. */
+export function isInnerView(env: VerifierEnv, map: VerifierMap): boolean {
+  return env.req.maps?.get(map.fd) !== map;
+}
+
 /** The map a map-value pointer points into. */
 export function mapOfValue(env: VerifierEnv, reg: RegState): VerifierMap | undefined {
-  return reg.mapFd === undefined ? undefined : env.req.maps?.get(reg.mapFd);
+  return regMap(env, reg);
 }
 
 /**

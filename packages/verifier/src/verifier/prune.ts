@@ -77,7 +77,8 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
       return ids.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case 'map_value':
     case 'ringbuf_mem':
-      return o.off === c.off && o.mapFd === c.mapFd && o.valueSize === c.valueSize && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && ids.check(o.id, c.id);
+      return o.off === c.off && o.mapFd === c.mapFd && o.innerMap === c.innerMap && o.valueSize === c.valueSize && rangeWithin(o, c) &&
+        tnumIn(o.varOff, c.varOff) && ids.check(o.id, c.id);
     case 'pkt':
     case 'pkt_meta': {
       const or = o.range ?? 0, cr = c.range ?? 0;
@@ -85,7 +86,8 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
       return o.off === c.off && ids.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     }
     default:
-      return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.valueSize === c.valueSize && o.subprog === c.subprog && sameBounds(o, c) && ids.check(o.id, c.id);
+      return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.innerMap === c.innerMap && o.valueSize === c.valueSize &&
+        o.subprog === c.subprog && sameBounds(o, c) && ids.check(o.id, c.id);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
-import { formatReg, type VState } from './state.js';
+import { regMap } from './map-fields.js';
+import { formatReg, type RegState, type VState } from './state.js';
 
 /**
  * `print_verifier_state` of one frame: all live registers and slots (`full`), or only those the
@@ -10,7 +11,7 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
   const f = state.frames[frameIdx];
   if (f === undefined) return '';
   const parts: string[] = [];
-  const mapOf = (fd: number): VerifierMap | undefined => env.req.maps?.get(fd);
+  const mapOf = (r: RegState): VerifierMap | undefined => regMap(env, r);
   f.regs.forEach((r, i) => {
     if (r.type === 'not_init') return;
     if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r, frameIdx, mapOf)}`);

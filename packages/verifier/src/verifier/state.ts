@@ -33,6 +33,8 @@ export interface RegState extends Readonly<Bounds> {
   readonly subprog?: number;
   /** `PTR_TO_MAP_KEY`: the map's key size. */
   readonly keySize?: number;
+  /** `map_ptr` / `map_value`: of the inner map template of the map-in-map `mapFd` names, not of that map. */
+  readonly innerMap?: boolean;
   /** Scalars: the exact value matters to a later instruction (set by precision backtracking in stored states). */
   readonly precise?: boolean;
 }
@@ -217,7 +219,7 @@ export function formatScalar(r: RegState): string {
 }
 
 /** `print_verifier_state` of one register: `ctx()`, `fp-8`, `map_value(map=m,ks=4,vs=8)`. */
-export function formatReg(r: RegState, printingFrame?: number, mapOf?: (fd: number) => VerifierMap | undefined): string {
+export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegState) => VerifierMap | undefined): string {
   if (r.type === 'scalar') return formatScalar(r);
   if (r.type === 'not_init') return '?';
   // A pointer into another frame's stack names that frame: `fp[0]-8`.
@@ -228,7 +230,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (fd: numb
   if ((r.refObjId ?? 0) !== 0) parts.push(`ref_obj_id=${String(r.refObjId)}`);
   if (r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_ptr' || r.type === 'map_key') {
     // `type_is_map_ptr`: the map's name (when it has one) and sizes.
-    const map = r.mapFd === undefined ? undefined : mapOf?.(r.mapFd);
+    const map = mapOf?.(r);
     if (map?.name !== undefined && map.name !== '') parts.push(`map=${map.name}`);
     parts.push(`ks=${String(map?.keySize ?? r.keySize ?? 0)},vs=${String(map?.valueSize ?? r.valueSize ?? 0)}`);
   }
