@@ -299,6 +299,10 @@ function releaseReference(env: VerifierEnv, state: VState, refObjId: number): vo
   }
 }
 
+/** `mem_types`: what a memory argument (and a map key or value) may point to, and how 6.18 lists them. */
+const MEM_TYPES: ReadonlySet<string> = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem']);
+const MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+
 /** `check_func_arg` for the modelled argument kinds. */
 function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, map: VerifierMap | undefined,
   lastMem: MemArg | undefined): MemArg | undefined {
@@ -319,8 +323,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'long_out':
     case 'u32_inout': {
-      expect(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem'].includes(reg.type),
-        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
       const size = arg === 'long_out' ? 8 : 4;
       checkHelperMemAccess(env, state, regno, reg, size, true, false, arg === 'long_out');
       checkPtrAlignment(env, reg, 0, size, true);
@@ -381,8 +384,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH) && ['sock', 'sock_common', 'tcp_sock'].includes(reg.type)) {
         return undefined;
       }
-      expect(['fp', 'map_value', 'pkt', 'pkt_meta', 'map_key', 'mem', 'ringbuf_mem'].includes(reg.type),
-        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
       const size = arg === 'map_key' ? map?.keySize ?? 4 : map?.valueSize ?? 0;
       checkHelperMemAccess(env, state, regno, reg, size, false, false);
       if (arg === 'map_key' && (map?.mapType === ARRAY || map?.mapType === PERCPU_ARRAY)) env.constMapKey = constantMapKey(env, state, reg, size);
@@ -391,13 +393,11 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'mem_or_null':
       // A NULL pointer must go with a size of zero (checked with the size).
       if (regConst(reg) === 0n) return { regno, reg, write: false };
-      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
-        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
       return { regno, reg, write: false };
     case 'uninit_mem':
     case 'mem':
-      expect(reg.type === 'fp' || reg.type === 'map_value' || reg.type === 'ringbuf_mem' || reg.type === 'mem' || reg.type === 'pkt' || reg.type === 'pkt_meta',
-        'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
+      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
       return { regno, reg, write: arg === 'uninit_mem' };
     case 'const_size':
     case 'const_size_or_zero':

@@ -38,18 +38,13 @@ export function isInnerView(env: VerifierEnv, map: VerifierMap): boolean {
   return env.req.maps?.get(map.fd) !== map;
 }
 
-/** The map a map-value pointer points into. */
-export function mapOfValue(env: VerifierEnv, reg: RegState): VerifierMap | undefined {
-  return regMap(env, reg);
-}
-
 /**
  * The special-field half of `check_map_access`: no load, store or helper may
  * touch a spin lock, timer, list head… of the value; a kptr only by a direct
  * 8-byte access at its exact, constant offset.
  */
 export function checkMapValueFields(env: VerifierEnv, reg: RegState, off: number, size: number, direct: boolean): void {
-  const fields = mapOfValue(env, reg)?.valueFields;
+  const fields = regMap(env, reg)?.valueFields;
   if (fields === undefined) return;
   const lo = reg.smin + BigInt(off), hi = reg.umax + BigInt(off) + BigInt(size);
   for (const f of fields) {
@@ -73,7 +68,7 @@ export function hasSpinLock(map: VerifierMap | undefined): boolean {
 export function kptrFieldAt(env: VerifierEnv, reg: RegState, off: number): MapValueField | undefined {
   if (!tnumIsConst(reg.varOff)) return undefined;
   const at = off + Number(BigInt.asIntN(64, reg.varOff.value));
-  return mapOfValue(env, reg)?.valueFields?.find((f) => KPTR_KINDS.has(f.kind) && f.offset === at);
+  return regMap(env, reg)?.valueFields?.find((f) => KPTR_KINDS.has(f.kind) && f.offset === at);
 }
 
 /**
@@ -100,7 +95,7 @@ export function checkMapKptrAccess(env: VerifierEnv, insn: Insn, field: MapValue
  * at the constant offset of a referenced kptr.
  */
 export function processKptrFunc(env: VerifierEnv, regno: number, reg: RegState): void {
-  const map = mapOfValue(env, reg);
+  const map = regMap(env, reg);
   if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'kptr-no-btf', `map '${map?.name ?? ''}' has to have BTF in order to use bpf_kptr_xchg`);
   const r = `R${String(regno)}`;
   if (!tnumIsConst(reg.varOff)) fail(env.log, 'EINVAL', 'kptr-var-off', `${r} doesn't have constant offset. kptr has to be at the constant offset`);

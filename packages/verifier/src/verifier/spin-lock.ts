@@ -1,6 +1,6 @@
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
-import { mapOfValue } from './map-fields.js';
+import { regMap } from './map-fields.js';
 import type { RegState, VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
 
@@ -14,7 +14,7 @@ export function processSpinLock(env: VerifierEnv, state: VState, regno: number, 
   if (!tnumIsConst(reg.varOff)) {
     fail(env.log, 'EINVAL', 'spin-lock-var-off', `R${String(regno)} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
   }
-  const map = mapOfValue(env, reg);
+  const map = regMap(env, reg);
   const name = map?.name ?? '';
   if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'spin-lock-no-btf', `map '${name}' has to have BTF in order to use bpf_spin_lock`);
   const lock = map.valueFields?.find((f) => f.kind === 'bpf_spin_lock');
