@@ -29,6 +29,10 @@ export const unknownBounds: Readonly<Bounds> = {
 
 /** `__mark_reg_known`. */
 export function knownBounds(v: bigint): Bounds {
+  // Small non-negative constants (most of them) are the same number in every width: no conversions.
+  if (v >= 0n && v <= S32_MAX) {
+    return { varOff: tnumConst(v), smin: v, smax: v, umin: v, umax: v, s32min: v, s32max: v, u32min: v, u32max: v };
+  }
   const u = u64(v);
   return { varOff: tnumConst(u), smin: s64(u), smax: s64(u), umin: u, umax: u, s32min: s32(u), s32max: s32(u), u32min: u32(u), u32max: u32(u) };
 }
@@ -157,13 +161,78 @@ function boundOffset(b: Bounds): void {
   b.varOff = tnumOr(tnumClearSubreg(var64), var32);
 }
 
-/** `reg_bounds_sync`. */
+/**
+ * `reg_bounds_sync`. Two shapes skip the arithmetic because its result is known: a constant whose
+ * every range holds it (each range collapses to it), and a scalar that knows nothing (nothing to learn).
+ */
 export function boundsSync(b: Bounds): void {
+  const t = b.varOff;
+  if (t.mask === 0n) {
+    if (syncConst(b, t.value)) return;
+  } else if (t.mask === U64_MAX && isUnknown(b)) {
+    return;
+  } else if (syncSmall(b)) {
+    return;
+  }
+  boundsSyncFull(b);
+}
+
+/** `reg_bounds_sync` step by step, as the kernel runs it (what {@link boundsSync}'s shortcuts must equal). */
+export function boundsSyncFull(b: Bounds): void {
   updateBounds(b);
   deduceBounds(b);
   deduceBounds(b);
   boundOffset(b);
   updateBounds(b);
+}
+
+/** The ranges of a constant `v` after `reg_bounds_sync`, when each holds `v`; false (nothing changed) otherwise. */
+function syncConst(b: Bounds, v: bigint): boolean {
+  const small = v <= S32_MAX;
+  const sv = small ? v : s64(v), v32 = small ? v : u32(v), sv32 = small ? v : s32(v);
+  if (b.umin > v || b.umax < v || b.smin > sv || b.smax < sv) return false;
+  if (b.u32min > v32 || b.u32max < v32 || b.s32min > sv32 || b.s32max < sv32) return false;
+  b.umin = b.umax = v; b.smin = b.smax = sv;
+  b.u32min = b.u32max = v32; b.s32min = b.s32max = sv32;
+  return true;
+}
+
+/**
+ * `reg_bounds_sync` of a scalar whose every range and known bit lies in [0, S32_MAX]: there the four
+ * ranges describe the same numbers, so the kernel's deductions come down to intersecting them with
+ * each other and with the known bits. False (nothing changed) when they do not all lie there or
+ * contradict each other.
+ */
+function syncSmall(b: Bounds): boolean {
+  const t = b.varOff;
+  const tmax = t.value | t.mask;
+  if (tmax > S32_MAX || b.umax > S32_MAX || b.smin < 0n || b.smax > S32_MAX || b.u32max > S32_MAX || b.s32min < 0n || b.s32max > S32_MAX) {
+    return false;
+  }
+  let lo = t.value, hi = tmax;
+  if (b.umin > lo) lo = b.umin;
+  if (b.smin > lo) lo = b.smin;
+  if (b.u32min > lo) lo = b.u32min;
+  if (b.s32min > lo) lo = b.s32min;
+  if (b.umax < hi) hi = b.umax;
+  if (b.smax < hi) hi = b.smax;
+  if (b.u32max < hi) hi = b.u32max;
+  if (b.s32max < hi) hi = b.s32max;
+  if (lo > hi) return false;
+  const t2 = tnumIntersect(t, tnumRange(lo, hi));
+  const lo2 = t2.value > lo ? t2.value : lo;
+  const top = t2.value | t2.mask;
+  const hi2 = top < hi ? top : hi;
+  if (lo2 > hi2) return false;
+  b.varOff = t2;
+  b.umin = b.smin = b.u32min = b.s32min = lo2;
+  b.umax = b.smax = b.u32max = b.s32max = hi2;
+  return true;
+}
+
+function isUnknown(b: Bounds): boolean {
+  return b.umin === 0n && b.umax === U64_MAX && b.smin === S64_MIN && b.smax === S64_MAX &&
+    b.u32min === 0n && b.u32max === U32_MAX && b.s32min === S32_MIN && b.s32max === S32_MAX;
 }
 
 /** `reg_bounds_sanity_check` (the ranges and known bits agree); false when they are contradictory. */

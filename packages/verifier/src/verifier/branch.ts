@@ -7,18 +7,20 @@ export const JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40, JNE = 0x50, JSGT =
 
 /** `flip_opcode`: the same test with the operands swapped. */
 export function flipOpcode(o: number): number {
-  const m: Record<number, number> = { [JGT]: JLT, [JLT]: JGT, [JGE]: JLE, [JLE]: JGE, [JSGT]: JSLT, [JSLT]: JSGT, [JSGE]: JSLE, [JSLE]: JSGE };
-  return m[o] ?? o;
+  return FLIPPED[o] ?? o;
 }
+const FLIPPED: Readonly<Record<number, number>> = {
+  [JGT]: JLT, [JLT]: JGT, [JGE]: JLE, [JLE]: JGE, [JSGT]: JSLT, [JSLT]: JSGT, [JSGE]: JSLE, [JSLE]: JSGE,
+};
 
 /** `rev_opcode`: the test the fall-through path satisfies. */
 export function revOpcode(o: number): number {
-  const m: Record<number, number> = {
-    [JEQ]: JNE, [JNE]: JEQ, [JSET]: JSET_REV, [JSET_REV]: JSET, [JGE]: JLT, [JLT]: JGE, [JGT]: JLE, [JLE]: JGT,
-    [JSGE]: JSLT, [JSLT]: JSGE, [JSGT]: JSLE, [JSLE]: JSGT,
-  };
-  return m[o] ?? o;
+  return REVERSED[o] ?? o;
 }
+const REVERSED: Readonly<Record<number, number>> = {
+  [JEQ]: JNE, [JNE]: JEQ, [JSET]: JSET_REV, [JSET_REV]: JSET, [JGE]: JLT, [JLT]: JGE, [JGT]: JLE, [JLE]: JGT,
+  [JSGE]: JSLT, [JSLT]: JSGE, [JSGT]: JSLE, [JSLE]: JSGT,
+};
 
 interface View { t: { value: bigint; mask: bigint }; umin: bigint; umax: bigint; smin: bigint; smax: bigint }
 

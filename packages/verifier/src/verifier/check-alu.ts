@@ -137,7 +137,9 @@ function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is
 }
 
 /** `check_reg_sane_offset`. */
-function checkRegSaneOffset(env: VerifierEnv, reg: Bounds & { off: number }, type: string): void {
+function checkRegSaneOffset(env: VerifierEnv, reg: Bounds & { off: number }, ptr: RegState): void {
+  if (saneOffset(reg)) return;
+  const type = regTypeStr(ptr);
   const k = tnumIsConst(reg.varOff) ? BigInt.asIntN(64, reg.varOff.value) : undefined;
   const lim = BigInt(MAX_VAR_OFF);
   if (k !== undefined && (k >= lim || k <= -lim)) fail(env.log, 'EINVAL', 'ptr-offset', `math between ${type} pointer and ${k.toString()} is not allowed`);
@@ -148,8 +150,23 @@ function checkRegSaneOffset(env: VerifierEnv, reg: Bounds & { off: number }, typ
   if (reg.smin >= lim || reg.smin <= -lim) fail(env.log, 'EINVAL', 'ptr-offset', `value ${reg.smin.toString()} makes ${type} pointer be out of bounds`);
 }
 
+const VAR_OFF_LIMIT = BigInt(MAX_VAR_OFF);
+
+/** The common case of `check_reg_sane_offset` without building a message: every bound within the limit. */
+function saneOffset(reg: Bounds & { off: number }): boolean {
+  const v = reg.varOff;
+  if (v.mask === 0n && v.value >= VAR_OFF_LIMIT) {
+    const k = BigInt.asIntN(64, v.value);
+    if (k >= VAR_OFF_LIMIT || k <= -VAR_OFF_LIMIT) return false;
+  }
+  return reg.off < MAX_VAR_OFF && reg.off > -MAX_VAR_OFF && reg.smin > -VAR_OFF_LIMIT && reg.smin < VAR_OFF_LIMIT;
+}
+
 const inS64 = (v: bigint): boolean => v === BigInt.asIntN(64, v);
 const inS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+
+/** Pointer types that arithmetic may move (`map_ptr` only by a known zero). */
+const ARITH_PTR_TYPES: ReadonlySet<string> = new Set(['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem', 'mem', 'map_key', 'func']);
 
 /** `adjust_ptr_min_max_vals`: pointer +/- scalar moves the fixed offset (known) or the variable offset. */
 function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: number, dst: RegState, src: RegState, is64: boolean,
@@ -161,17 +178,16 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
     if (o === SUB && env.privileges.allowPtrLeaks) { env.writeReg(state, d, unknownScalar); return; }
     fail(env.log, 'EACCES', 'ptr-arith-32', `R${String(d)} 32-bit pointer arithmetic prohibited`);
   }
-  const t = regTypeStr(ptr);
   if (NOT_NULL[ptr.type] !== undefined) {
-    fail(env.log, 'EACCES', 'ptr-arith-or-null', `R${String(d)} pointer arithmetic on ${t} prohibited, null-check it first`);
+    fail(env.log, 'EACCES', 'ptr-arith-or-null', `R${String(d)} pointer arithmetic on ${regTypeStr(ptr)} prohibited, null-check it first`);
   }
   const known = tnumIsConst(offReg.varOff);
   const sminVal = offReg.smin;
-  const allowed = ['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem', 'mem', 'map_key', 'func'].includes(ptr.type) ||
+  const allowed = ARITH_PTR_TYPES.has(ptr.type) ||
     (ptr.type === 'map_ptr' && known && sminVal === 0n && o === ADD);
-  if (!allowed) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic on ${t} prohibited`);
-  checkRegSaneOffset(env, offReg, t);
-  checkRegSaneOffset(env, ptr, t);
+  if (!allowed) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic on ${regTypeStr(ptr)} prohibited`);
+  checkRegSaneOffset(env, offReg, ptr);
+  checkRegSaneOffset(env, ptr, ptr);
   let res: RegState;
   const isPkt = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
   if (o === ADD) {
@@ -210,7 +226,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
   }
   const b = copyBounds(res);
   b.s32min = -(1n << 31n); b.s32max = (1n << 31n) - 1n; b.u32min = 0n; b.u32max = 0xffffffffn;
-  checkRegSaneOffset(env, { ...b, off: res.off }, t);
+  checkRegSaneOffset(env, { ...b, off: res.off }, ptr);
   boundsSync(b);
   const out: RegState = { ...res, ...b };
   if (!env.privileges.bypassSpecV1) sanitizeCheckBounds(env, d, out);

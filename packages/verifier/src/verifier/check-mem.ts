@@ -133,11 +133,11 @@ export function checkMemRegionAccess(env: VerifierEnv, regno: number, reg: RegSt
 
 /** `check_ptr_off_reg`: ctx-like pointers must be used unmodified. */
 export function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): void {
-  const r = String(regno), t = regTypeStr(reg);
-  if (reg.off < 0) fail(env.log, 'EACCES', 'modified-ctx', `negative offset ${t} ptr R${r} off=${String(reg.off)} disallowed`);
-  if (reg.off !== 0) fail(env.log, 'EACCES', 'modified-ctx', `dereference of modified ${t} ptr R${r} off=${String(reg.off)} disallowed`);
+  const r = String(regno);
+  if (reg.off < 0) fail(env.log, 'EACCES', 'modified-ctx', `negative offset ${regTypeStr(reg)} ptr R${r} off=${String(reg.off)} disallowed`);
+  if (reg.off !== 0) fail(env.log, 'EACCES', 'modified-ctx', `dereference of modified ${regTypeStr(reg)} ptr R${r} off=${String(reg.off)} disallowed`);
   if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
-    fail(env.log, 'EACCES', 'modified-ctx', `variable ${t} access var_off=${tnumStr(reg.varOff)} disallowed`);
+    fail(env.log, 'EACCES', 'modified-ctx', `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
   }
 }
 
@@ -145,12 +145,12 @@ export function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): 
 export function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number, strictOnce: boolean): void {
   const strictFlag = ((env.req.progFlags & 1) !== 0 || strictOnce) && (env.req.progFlags & 2) === 0;
   if (size === 1) return;
-  const varStr = tnumIsConst(reg.varOff) ? reg.varOff.value.toString() : tnumStr(reg.varOff);
+  const varStr = (): string => (tnumIsConst(reg.varOff) ? reg.varOff.value.toString() : tnumStr(reg.varOff));
   if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
     if (!strictFlag) return;
     const t = tnumAdd(reg.varOff, tnumConst(BigInt(2 + reg.off + off)));
     if (!alignedTnum(t, size)) {
-      fail(env.log, 'EACCES', 'misaligned', `misaligned packet access off 2+${varStr}+${String(reg.off)}+${String(off)} size ${String(size)}`);
+      fail(env.log, 'EACCES', 'misaligned', `misaligned packet access off 2+${varStr()}+${String(reg.off)}+${String(off)} size ${String(size)}`);
     }
     return;
   }
@@ -158,7 +158,7 @@ export function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, 
   if (reg.type !== 'fp' && !strictFlag) return;
   const t = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
   if (!alignedTnum(t, size)) {
-    fail(env.log, 'EACCES', 'misaligned', `misaligned ${desc}access off ${varStr}+${String(reg.off)}+${String(off)} size ${String(size)}`);
+    fail(env.log, 'EACCES', 'misaligned', `misaligned ${desc}access off ${varStr()}+${String(reg.off)}+${String(off)} size ${String(size)}`);
   }
 }
 

@@ -34,6 +34,12 @@ class IdMap {
   private readonly fwd = new Map<number, number>();
   private readonly back = new Map<number, number>();
   private tmp = 0;
+  /** Empties the map for the next comparison (one map serves every comparison: no allocation per state). */
+  reset(): this {
+    if (this.fwd.size !== 0) { this.fwd.clear(); this.back.clear(); }
+    this.tmp = 0;
+    return this;
+  }
   /** `check_ids`. */
   check(oldId: number, curId: number): boolean {
     if ((oldId === 0) !== (curId === 0)) return false;
@@ -91,6 +97,8 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
   }
 }
 
+const sharedIds = new IdMap();
+
 const unboundScalar: RegState = { ...notInit, type: 'scalar' };
 
 /** `scalar_reg_for_stack`: a 64-bit spilled scalar, or an unknown scalar for all-misc bytes. */
@@ -137,7 +145,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
 export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean, bpfCapable: boolean): boolean {
   const allPrecise = !bpfCapable;
   if (o.frames.length !== c.frames.length || o.refs.length !== c.refs.length) return false;
-  const ids = new IdMap();
+  const ids = sharedIds.reset();
   // `refsafe`: the same lock, then the same references, in the same order.
   if ((o.lock === undefined) !== (c.lock === undefined)) return false;
   if (o.lock !== undefined && c.lock !== undefined && (!ids.check(o.lock.id, c.lock.id) || o.lock.ptr !== c.lock.ptr)) return false;
@@ -156,7 +164,7 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
   if (o.frames.length !== c.frames.length) return false;
   const of = o.frames[o.frames.length - 1], cf = c.frames[c.frames.length - 1];
   if (of === undefined || cf === undefined) return false;
-  const ids = new IdMap();
+  const ids = sharedIds.reset();
   for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, true, true)) return false;
   return true;
 }

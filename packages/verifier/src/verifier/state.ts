@@ -51,9 +51,12 @@ export function constScalar(v: bigint): RegState {
 export function scalarOf(b: Bounds): RegState {
   return { type: 'scalar', off: 0, id: 0, ...b };
 }
+const ZERO_OFFSET = knownBounds(0n);
 /** A pointer with a fixed offset and no variable part. */
-export function pointer(type: RegType, off: number, extra: Partial<RegState> = {}): RegState {
-  return { ...knownBounds(0n), type, off, id: 0, ...extra };
+export function pointer(type: RegType, off: number, extra?: Partial<RegState>): RegState {
+  const z = ZERO_OFFSET;
+  const r: RegState = { type, off, id: 0, varOff: z.varOff, smin: 0n, smax: 0n, umin: 0n, umax: 0n, s32min: 0n, s32max: 0n, u32min: 0n, u32max: 0n };
+  return extra === undefined ? r : { ...r, ...extra };
 }
 export function isPointer(r: RegState): boolean {
   return r.type !== 'scalar' && r.type !== 'not_init';

@@ -26,10 +26,16 @@ export function tnumIsUnknown(t: Tnum): boolean {
   return t.mask === U64_MAX;
 }
 
+/** Bits needed to write a u64 (`fls64`), without building its digits. */
+function bitLength(v: bigint): number {
+  if (v <= 0xffffffffn) return 32 - Math.clz32(Number(v));
+  return 64 - Math.clz32(Number(v >> 32n));
+}
+
 /** `tnum_range`: the smallest tnum holding every value of [min, max]. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = u64(min ^ max);
-  const bits = chi.toString(2).length - (chi === 0n ? 1 : 0);
+  const bits = bitLength(chi);
   if (bits > 63) return tnumUnknown;
   const delta = (1n << BigInt(bits)) - 1n;
   return { value: u64(min) & ~delta, mask: delta };
