@@ -17,10 +17,12 @@ const LOAD_ACQ = 0x100;
 class Backtrack {
   frame = 0;
   readonly regs: number[] = new Array<number>(MAX_FRAMES).fill(0);
-  readonly stack: bigint[] = new Array<bigint>(MAX_FRAMES).fill(0n);
+  /** The 64 stack slots of each frame, slots 0-31 and 32-63 (two numbers: no bigint per bit test). */
+  private readonly stackLo: number[] = new Array<number>(MAX_FRAMES).fill(0);
+  private readonly stackHi: number[] = new Array<number>(MAX_FRAMES).fill(0);
 
   empty(): boolean {
-    for (let i = 0; i <= this.frame; i++) if (this.regs[i] !== 0 || this.stack[i] !== 0n) return false;
+    for (let i = 0; i <= this.frame; i++) if (this.regs[i] !== 0 || this.stackLo[i] !== 0 || this.stackHi[i] !== 0) return false;
     return true;
   }
   hasReg(r: number, fr = this.frame): boolean {
@@ -33,13 +35,30 @@ class Backtrack {
     this.regs[fr] = (this.regs[fr] ?? 0) & ~(1 << r);
   }
   hasSlot(spi: number, fr = this.frame): boolean {
-    return ((this.stack[fr] ?? 0n) & (1n << BigInt(spi))) !== 0n;
+    const half = spi < 32 ? this.stackLo : this.stackHi;
+    return ((half[fr] ?? 0) & (1 << (spi & 31))) !== 0;
   }
   setSlot(spi: number, fr = this.frame): void {
-    this.stack[fr] = (this.stack[fr] ?? 0n) | (1n << BigInt(spi));
+    const half = spi < 32 ? this.stackLo : this.stackHi;
+    half[fr] = (half[fr] ?? 0) | (1 << (spi & 31));
   }
   clearSlot(spi: number, fr = this.frame): void {
-    this.stack[fr] = (this.stack[fr] ?? 0n) & ~(1n << BigInt(spi));
+    const half = spi < 32 ? this.stackLo : this.stackHi;
+    half[fr] = (half[fr] ?? 0) & ~(1 << (spi & 31));
+  }
+  /** Forgets every register and slot of a frame. */
+  clearFrame(fr = this.frame): void {
+    this.regs[fr] = 0;
+    this.stackLo[fr] = 0;
+    this.stackHi[fr] = 0;
+  }
+  /** Whether any slot of the frame is traced. */
+  anySlot(fr: number): boolean {
+    return (this.stackLo[fr] ?? 0) !== 0 || (this.stackHi[fr] ?? 0) !== 0;
+  }
+  /** The frame's slots as one 64-bit mask (for the log). */
+  stackMask(fr = this.frame): bigint {
+    return (BigInt((this.stackHi[fr] ?? 0) >>> 0) << 32n) | BigInt((this.stackLo[fr] ?? 0) >>> 0);
   }
 }
 
@@ -79,7 +98,7 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
   const insn = env.insns[idx];
   if (insn === undefined || insn.code === 0) return;
   if (env.log.level2) {
-    env.log.line(`mark_precise: frame${String(bt.frame)}: regs=${regMaskStr(bt.regs[bt.frame] ?? 0)} stack=${stackMaskStr(bt.stack[bt.frame] ?? 0n)} before ${String(idx)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`);
+    env.log.line(`mark_precise: frame${String(bt.frame)}: regs=${regMaskStr(bt.regs[bt.frame] ?? 0)} stack=${stackMaskStr(bt.stackMask())} before ${String(idx)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`);
   }
   syncLinkedRegs(bt, hist);
   const c = cls(insn.code), o = op(insn.code);
@@ -117,16 +136,14 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
         bt.clearReg(i);
         bt.setReg(i, bt.frame - 1);
       }
-      bt.regs[bt.frame] = 0;
-      bt.stack[bt.frame] = 0n;
+      bt.clearFrame();
       if (bt.frame > 0) bt.frame--;
       return;
     }
     if (o === CALL && isSyncCallbackCall(insn) && idx !== subseqIdx - 1) {
       // Backwards out of a callback's entry into the helper that called it: its r1-r5 came from the helper.
       for (let i = 1; i <= 5; i++) bt.clearReg(i);
-      bt.regs[bt.frame] = 0;
-      bt.stack[bt.frame] = 0n;
+      bt.clearFrame();
       if (bt.frame > 0) bt.frame--;
       return;
     }
@@ -143,8 +160,7 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
       bt.clearReg(0);
       if (bt.frame + 1 >= MAX_FRAMES) throw new NotSupported();
       bt.frame++;
-      bt.regs[bt.frame] = 0;
-      bt.stack[bt.frame] = 0n;
+      bt.clearFrame();
       if (r0) bt.setReg(0);
       return;
     }
@@ -242,7 +258,7 @@ function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
           if (r.precise === true) bt.clearReg(i, fr);
           else func.regs[i] = { ...r, precise: true };
         }
-        for (let i = 0; i < 64; i++) {
+        for (let i = 0; i < 64 && bt.anySlot(fr); i++) {
           if (!bt.hasSlot(i, fr)) continue;
           const slot = func.stack[i];
           const r = slot?.spilled;
@@ -251,7 +267,7 @@ function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
           else slot.spilled = { ...r, precise: true };
         }
         if (log.level2) {
-          log.line(`mark_precise: frame${String(fr)}: parent state regs=${regMaskStr(bt.regs[fr] ?? 0)} stack=${stackMaskStr(bt.stack[fr] ?? 0n)}: ${formatFrameState(env, st, fr, true)}`);
+          log.line(`mark_precise: frame${String(fr)}: parent state regs=${regMaskStr(bt.regs[fr] ?? 0)} stack=${stackMaskStr(bt.stackMask(fr))}: ${formatFrameState(env, st, fr, true)}`);
         }
       }
       if (bt.empty()) return;
