@@ -24,7 +24,6 @@ export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   const m = mode(insn.code);
   if (m !== MEM && m !== MEMSX) fail(env.log, 'EINVAL', 'bad-ldx', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
   const ptr = env.readReg(state, insn.src);
-  saveAuxPtrType(env, ptr);
   const size = sizeBytes(insn.code);
   let value = checkMemAccess(env, state, insn.src, ptr, insn.off, size, false, undefined, undefined);
   // The context's pointer fields (data, data_end, data_meta, flow_keys, sk…) refuse a sign-extending load
@@ -32,6 +31,8 @@ export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   if (m === MEMSX && ptr.type === 'ctx' && isPointer(value)) {
     fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(insn.off + ptr.off)} size=${String(size)}`);
   }
+  // The pointer kind is remembered once the access itself passed (`check_load_mem`).
+  saveAuxPtrType(env, ptr);
   if (value.type === 'scalar' && size < 8) {
     if (m === MEMSX) {
       const b = copyBounds(value);
@@ -51,15 +52,15 @@ export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: bo
   if (m !== MEM) fail(env.log, 'EINVAL', 'bad-st', isSt ? 'BPF_ST uses reserved fields' : 'BPF_STX uses reserved fields');
   let value = isSt ? undefined : env.readReg(state, insn.src);
   const ptr = env.readReg(state, insn.dst);
-  saveAuxPtrType(env, ptr);
   // `assign_scalar_id_before_mov`: a scalar spilled whole keeps a link to the register it came from.
   const size = sizeBytes(insn.code);
   if (value?.type === 'scalar' && env.privileges.bpfCapable && ptr.type === 'fp' &&
     tnumIsConst(ptr.varOff) && (ptr.off + insn.off) % 8 === 0 && (value.umax === 0n ? 0 : value.umax.toString(2).length) <= size * 8) {
     value = assignScalarIdBeforeMov(env, state, insn.src, value);
   }
-  if (isSt && ptr.type === 'ctx') fail(env.log, 'EACCES', 'st-ctx', `BPF_ST stores into R${String(insn.dst)} ctx is not allowed`);
+  // Since 6.3 a BPF_ST into the context is checked like a BPF_STX, by the program type's context table.
   checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, value, isSt ? BigInt(insn.imm) : undefined, pc);
+  saveAuxPtrType(env, ptr);
 }
 
 const FETCH = 0x01, XCHG = 0xe0 | FETCH, CMPXCHG = 0xf0 | FETCH;
@@ -265,14 +266,17 @@ export function checkMapAccessType(env: VerifierEnv, ptr: RegState, off: number,
 
 /** `check_packet_access`: inside the range a pkt_end comparison proved. */
 export function checkPacketAccess(env: VerifierEnv, regno: number, reg: RegState, off: number, size: number, zeroOk: boolean): void {
-  const r = `R${String(regno)}`;
-  if (reg.smin < 0n) fail(env.log, 'EACCES', 'pkt-negative', `${r} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (reg.smin < 0n) {
+    fail(env.log, 'EACCES', 'pkt-negative', `R${String(regno)} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  }
   const range = reg.range ?? 0;
   if (range < 0 || !checkMemRange(BigInt(off), size, range, zeroOk)) {
+    const r = `R${String(regno)}`;
     if (range >= 0) {
       env.log.line(`invalid access to packet, off=${String(off)} size=${String(size)}, ${r}(id=${String(reg.id)},off=${String(reg.off)},r=${String(range)})`);
     }
-    fail(env.log, 'EACCES', 'pkt-range', `${r} offset is outside of the packet`);
+    // A pointer a comparison put at or past pkt_end (a negative range) is EINVAL; one past its proven range EACCES.
+    fail(env.log, range < 0 ? 'EINVAL' : 'EACCES', 'pkt-range', `${r} offset is outside of the packet`);
   }
 }
 
