@@ -14,6 +14,12 @@ export class BtfCheckError extends Error {
   }
 }
 
+/** The bytes as one string when every byte is ASCII (byte offsets are then character offsets), else null. */
+function asciiText(bytes: Uint8Array): string | null {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] ?? 0) >= 0x80) return null;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}
+
 const INT_ENCODING: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
 
 /**
@@ -28,6 +34,8 @@ export class BtfVerifierEnv {
   resolvedIds = new Uint32Array(0);
   resolvedSizes = new Uint32Array(0);
   readonly #latin1 = new Map<number, string>();
+  /** The own string section as text when it is all ASCII, null when it is not, undefined before the first name. */
+  #ascii: string | null | undefined;
 
   constructor(
     readonly strings: Uint8Array,
@@ -60,13 +68,33 @@ export class BtfVerifierEnv {
 
   /** `btf_name_offset_valid`. */
   nameOffsetValid(off: number): boolean {
-    return off <= BTF_MAX_NAME_OFFSET && this.strLocation(off) !== undefined;
+    if (off > BTF_MAX_NAME_OFFSET) return false;
+    const start = this.startStrOff;
+    if (off >= start) return off - start < this.strings.length;
+    return this.strLocation(off) !== undefined;
   }
 
   /** `btf_name_valid_identifier` (offset already known valid). */
   validIdentifier(off: number): boolean {
+    const start = this.startStrOff;
+    if (off >= start) return off - start < this.strings.length && isValidIdentifier(this.strings, off - start);
     const loc = this.strLocation(off);
     return loc !== undefined && isValidIdentifier(loc[0], loc[1]);
+  }
+
+  /**
+   * The name at `off` in this BTF's own string section, when that section is all ASCII (as
+   * vmlinux's is): decoded once as a whole, each name is a slice of it. Undefined otherwise
+   * (a name of the base, or a section with UTF-8), for the caller to decode the bytes.
+   */
+  ownAsciiName(off: number): string | undefined {
+    const local = off - this.startStrOff;
+    if (local < 0 || local >= this.strings.length) return undefined;
+    if (this.#ascii === undefined) this.#ascii = asciiText(this.strings);
+    const text = this.#ascii;
+    if (text === null) return undefined;
+    const end = text.indexOf('\0', local);
+    return text.slice(local, end < 0 ? text.length : end);
   }
 
   validSection(off: number): boolean {

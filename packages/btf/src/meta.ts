@@ -21,6 +21,8 @@ const nameCache = new WeakMap<BtfVerifierEnv, Map<number, string>>();
 
 function str(env: BtfVerifierEnv, off: number): string {
   if (off === 0) return '';
+  const ascii = env.ownAsciiName(off);
+  if (ascii !== undefined) return ascii;
   let cache = nameCache.get(env);
   if (cache === undefined) {
     cache = new Map();
