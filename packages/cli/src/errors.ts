@@ -1,13 +1,26 @@
-import { isBpfError } from '@bpfkit/kernel-api';
-
 /** A usage or input problem the CLI reports as one line, exit code 2. */
 export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/** The fields of `@bpfkit/kernel-api`'s BpfError that the CLI prints. */
+interface KernelError {
+  readonly code: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * A BpfError, recognised by its shape so that this module (loaded by `bpfkit --help`)
+ * does not import the packages.
+ */
+function isKernelError(e: unknown): e is KernelError {
+  return e instanceof Error && e.name === 'BpfError' && 'code' in e && typeof e.code === 'string' && 'reason' in e && typeof e.reason === 'string';
+}
+
 /** One line for any failure: `bpfkit: EINVAL (asm:reserved-field): BPF_ALU uses reserved fields`. */
 export function describeError(e: unknown): string {
-  if (isBpfError(e)) return `${e.code} (${e.reason}): ${e.message}`;
+  if (isKernelError(e)) return `${e.code} (${e.reason}): ${e.message}`;
   if (e instanceof CliError) return e.message;
   if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E')) {
     return `${e.code}: ${e.message}`;
@@ -17,7 +30,7 @@ export function describeError(e: unknown): string {
 
 /** Exit code: 1 for a kernel-style failure, 2 for bad usage or unreadable input. */
 export function exitCodeFor(e: unknown): number {
-  return isBpfError(e) ? 1 : 2;
+  return isKernelError(e) ? 1 : 2;
 }
 
 /**

@@ -1,8 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { run } from './run.js';
 
 interface Explanation {
+  operation: string;
   allowed: boolean;
+  message?: string;
+  warnings: string[];
+  verifierLog?: string[];
   errno?: string;
   reason?: string;
   superOptions?: string;
@@ -10,10 +17,18 @@ interface Explanation {
   tokenDropped?: { check: string; detail: string; hint?: string };
 }
 
-async function explain(...args: string[]): Promise<Explanation> {
+async function explainAll(...args: string[]): Promise<Explanation[]> {
   const r = await run('token', 'explain', '--json', ...args);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as Explanation;
+  const results = r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Explanation);
+  const want = results.every((e) => e.allowed) ? 0 : 1;
+  if (r.code !== want || results.length === 0) throw new Error(`exit ${String(r.code)}: ${r.stderr}`);
+  return results;
+}
+
+async function explain(...args: string[]): Promise<Explanation> {
+  const [only, ...more] = await explainAll(...args);
+  if (only === undefined || more.length > 0) throw new Error('not one explanation');
+  return only;
 }
 
 test('a delegated map type with CAP_BPF in the container is allowed', async (t) => {
@@ -64,7 +79,7 @@ test('without CAP_BPF the token cannot be created, CAP_SYS_ADMIN does not stand 
 
 test('the text output ends with the deciding check and what would pass', async (t) => {
   const r = await run('token', 'explain', '-m', 'delegate_cmds=map_create', 'map_create', 'hash');
-  t.is(r.code, 0);
+  t.is(r.code, 1, 'a refused operation exits 1');
   t.regex(r.stdout, /^decided by .+\n {2}to pass: .+\n$/m);
   t.regex(r.stdout, /✗ bpf_token_allow_map_type/);
 });
@@ -79,4 +94,69 @@ test('a bad mount option is the deciding failure, named with the kernel message'
   const e = await explain('-m', 'delegate_cmds=bogus', 'map_create', 'hash');
   t.is(e.errno, 'EINVAL');
   t.is(e.decidedBy?.check, "the manager's fsconfig(delegate_cmds=bogus)");
+});
+
+const ALL = 'delegate_cmds=any,delegate_maps=any,delegate_progs=any,delegate_attachs=any';
+
+test('an allowed operation exits 0', async (t) => {
+  const r = await run('token', 'explain', '-m', 'delegate_cmds=map_create,delegate_maps=hash', 'map_create', 'hash');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^map_create hash: allowed$/m);
+});
+
+test('several operations are each explained, quoted or one after the other; one refused makes the exit code 1', async (t) => {
+  const all = await explainAll('-m', 'delegate_cmds=map_create:btf_load,delegate_maps=hash', 'map_create hash', 'map_create', 'array', 'btf_load');
+  t.deepEqual(all.map((e) => [e.operation, e.allowed]), [['map_create hash', true], ['map_create array', false], ['btf_load', true]]);
+  const text = await run('token', 'explain', '-m', 'delegate_cmds=map_create:btf_load,delegate_maps=hash', 'map_create hash', 'btf_load');
+  t.is(text.code, 0);
+  t.is(text.stdout.match(/^mount shows:/gm)?.length, 1);
+  t.regex(text.stdout, /^map_create hash: allowed$[^]*^btf_load: allowed$/m);
+});
+
+test('--attach applies to every prog_load without its own', async (t) => {
+  const all = await explainAll('-m', ALL, '--attach', 'xdp', 'prog_load', 'xdp', 'prog_load socket_filter --attach cgroup_inet_egress');
+  t.deepEqual(all.map((e) => e.operation), ['prog_load xdp --attach xdp', 'prog_load socket_filter --attach cgroup_inet_egress']);
+});
+
+test('extra words, missing types and a stray --attach are usage errors (exit 2)', async (t) => {
+  for (const args of [['map_create', 'hash', 'extra'], ['map_create'], ['--attach', 'xdp', 'btf_load'], ['prog_load', 'xdp', '--attach'], ['prog_load', 'xdp', '--attach', 'xdp', 'prog_load', 'sk_lookup', '--attach', 'sk_lookup'], ['btf_load', '--program', 'x.hex']]) {
+    const r = await run('token', 'explain', '-m', ALL, ...args);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, /^(?:bpfkit|error): .+\n$/, args.join(' '));
+  }
+  const extra = await run('token', 'explain', '-m', ALL, 'map_create', 'hash', 'extra');
+  t.is(extra.stderr, "bpfkit: unexpected word 'extra' after 'map_create hash': not an operation (map_create TYPE, prog_load TYPE [--attach TYPE], btf_load, btf_get_fd_by_id, token_create)\n");
+});
+
+test('a mount option key bpffs does not know is shown with a warning (the kernel ignores it)', async (t) => {
+  const e = await explain('-m', 'delegate_cmds=any,delegate_mapz=hash', 'btf_load');
+  t.true(e.allowed);
+  t.deepEqual(e.warnings.length, 1);
+  t.regex(e.warnings[0] ?? '', /'delegate_mapz' is not a bpffs option: the kernel ignores it/);
+  const r = await run('token', 'explain', '-m', 'delegate_cmds=any,delegate_mapz=hash', 'btf_load');
+  t.regex(r.stdout, /^warning: mount option 'delegate_mapz'/m);
+  t.deepEqual((await explain('-m', 'none /sys/fs/bpf bpf rw,relatime,uid=0,delegate_cmds=any 0 0', 'btf_load')).warnings, []);
+});
+
+test('when the verifier refuses, its message and log are shown, and the capability checks it went past are non-fatal', async (t) => {
+  const leak = join(mkdtempSync(join(tmpdir(), 'bpfkit-explain-')), 'leak.s');
+  writeFileSync(leak, 'r0 = r10\nexit\n');
+  const e = await explain('-m', ALL, '--caps', 'CAP_BPF', '--program', leak, 'prog_load', 'socket_filter');
+  t.is(e.errno, 'EACCES');
+  t.is(e.decidedBy?.check, 'the verifier (bpf_check)');
+  t.is(e.message, 'R0 leaks addr as return value');
+  t.is(e.verifierLog?.at(-1), 'R0 leaks addr as return value');
+  const r = await run('token', 'explain', '-m', ALL, '--caps', 'CAP_BPF', '--program', leak, 'prog_load', 'socket_filter');
+  t.is(r.code, 1);
+  t.regex(r.stdout, /refused with EACCES \(verifier:ptr-leak\): R0 leaks addr as return value/);
+  t.regex(r.stdout, /^the verifier said:\n(?: {2}.+\n)* {2}R0 leaks addr as return value$/m);
+  t.regex(r.stdout, /✗ bpf_token_capable: .+ \(non-fatal: the kernel went on\)/);
+});
+
+test('a dropped token is marked non-fatal; the deciding check is not', async (t) => {
+  const r = await run('token', 'explain', '-m', 'delegate_cmds=map_create,delegate_maps=hash', 'map_create', 'array');
+  t.is(r.code, 1);
+  t.regex(r.stdout, /✗ bpf_token_allow_map_type: .+ \(non-fatal: the kernel went on\)/);
+  t.regex(r.stdout, /✗ map_create:unprivileged_bpf_disabled: .+ → EPERM\n/);
+  t.regex(r.stdout, /^the token was dropped: .+ \(non-fatal: the kernel went on without it\)$/m);
 });

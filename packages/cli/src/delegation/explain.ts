@@ -46,17 +46,37 @@ export interface Explanation {
   readonly decidedBy?: FailedCheck;
   /** Why the kernel silently dropped the token (an allow check failed), when it did. */
   readonly tokenDropped?: FailedCheck;
+  /** The verifier's log (level 1) when the verifier refused the program. */
+  readonly verifierLog?: readonly string[];
+  /** What the answer does not show by itself: mount options the kernel ignores. */
+  readonly warnings: readonly string[];
   readonly trace: readonly TraceNode[];
 }
 
 const LOG_SIZE = 65536;
 const MOUNT_POINT = '/bpffs';
 
+/** The keys bpffs parses; the kernel ignores any other key, without an error (bpf_parse_param). */
+const BPFFS_KEYS: ReadonlySet<string> = new Set(['uid', 'gid', 'mode', 'delegate_cmds', 'delegate_maps', 'delegate_progs', 'delegate_attachs']);
+
+/** One warning per mount option key bpffs would ignore. */
+export function ignoredMountOptions(mount: string): string[] {
+  return parseMountText(mount)
+    .filter(({ key }) => !BPFFS_KEYS.has(key))
+    .map(({ key }) =>
+      key === 'source'
+        ? "mount option 'source' names the mount's source; bpffs takes no meaning from it"
+        : `mount option '${key}' is not a bpffs option: the kernel ignores it without an error (bpffs takes ${[...BPFFS_KEYS].join(', ')})`,
+    );
+}
+
 class Refused extends Error {
   constructor(
     override readonly cause: unknown,
     /** For a failing mount option: the fsconfig call that failed. */
     readonly mountOption?: string,
+    /** For a failed prog_load: the verifier log it wrote. */
+    readonly log?: string,
   ) {
     super('refused');
   }
@@ -66,7 +86,7 @@ function attempt<T>(fn: () => T, mountOption?: string): T {
   try {
     return fn();
   } catch (e) {
-    throw new Refused(e, mountOption);
+    throw e instanceof Refused ? e : new Refused(e, mountOption);
   }
 }
 
@@ -139,7 +159,13 @@ function defaultMapShape(mapType: number): { key_size: number; value_size: numbe
   }
 }
 
-/** Runs the operation in `caller`, with the token fd when there is one. */
+/** The text of a NUL-terminated log buffer. */
+function logText(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end === -1 ? bytes : bytes.subarray(0, end));
+}
+
+/** Runs the operation in `caller`, with the token fd when there is one; a refused prog_load throws {@link Refused} with its log. */
 function runOperation(caller: Task, op: Operation, tokenFd: number | undefined, program: Uint8Array): void {
   const flag = tokenFd === undefined ? 0 : BPF_F_TOKEN_FD;
   const fd = tokenFd ?? 0;
@@ -156,10 +182,14 @@ function runOperation(caller: Task, op: Operation, tokenFd: number | undefined, 
       const insns = m.alloc(program);
       const license = m.alloc(new TextEncoder().encode('GPL\0'));
       const log = m.alloc(LOG_SIZE);
-      caller.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, {
-        prog_type: op.progType, expected_attach_type: op.attachType, insn_cnt: program.length / 8, insns, license,
-        log_level: 1, log_size: LOG_SIZE, log_buf: log, prog_flags: flag, prog_token_fd: fd,
-      }));
+      try {
+        caller.bpf(BpfCmd.BPF_PROG_LOAD, encodeAttr(BpfCmd.BPF_PROG_LOAD, {
+          prog_type: op.progType, expected_attach_type: op.attachType, insn_cnt: program.length / 8, insns, license,
+          log_level: 1, log_size: LOG_SIZE, log_buf: log, prog_flags: flag, prog_token_fd: fd,
+        }));
+      } catch (e) {
+        throw new Refused(e, undefined, logText(m.read(log, LOG_SIZE)));
+      }
       return;
     }
     case 'btf_load': {
@@ -181,14 +211,29 @@ function failedCheck(step: TraceStep | undefined): FailedCheck | undefined {
   return step === undefined ? undefined : { check: step.check, detail: step.detail, ...(step.hint === undefined ? {} : { hint: step.hint }) };
 }
 
-function refusal(refused: Refused, trace: readonly TraceNode[]): Pick<Explanation, 'errno' | 'reason' | 'message' | 'decidedBy'> {
+const VERIFIER_LOG_LINES = 20;
+
+/** The verifier's log without its statistics line, at most its last 20 lines. */
+function verifierLines(log: string | undefined): string[] {
+  const lines = (log ?? '').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('processed '));
+  return lines.length <= VERIFIER_LOG_LINES ? lines : ['…', ...lines.slice(-VERIFIER_LOG_LINES)];
+}
+
+function refusal(refused: Refused, trace: readonly TraceNode[]): Pick<Explanation, 'errno' | 'reason' | 'message' | 'decidedBy' | 'verifierLog'> {
   const e = refused.cause;
   if (!isBpfError(e)) throw e;
-  const decidedBy =
-    refused.mountOption === undefined
-      ? failedCheck(decidingFailure(trace))
-      : { check: `the manager's fsconfig(${refused.mountOption})`, detail: `${e.code}: ${e.message}`, hint: 'fix this mount option; bpfkit token plan prints the options an application needs' };
-  return { errno: e.code, reason: e.reason, message: e.message, ...(decidedBy === undefined ? {} : { decidedBy }) };
+  const answer = { errno: e.code, reason: e.reason, message: e.message };
+  if (refused.mountOption !== undefined) {
+    const hint = 'fix this mount option; bpfkit token plan prints the options an application needs';
+    return { ...answer, decidedBy: { check: `the manager's fsconfig(${refused.mountOption})`, detail: `${e.code}: ${e.message}`, hint } };
+  }
+  if (e.reason.startsWith('verifier:')) {
+    const log = verifierLines(refused.log ?? e.log);
+    const hint = 'the program itself is refused: fix it (the verifier log says where); no delegation changes this';
+    return { ...answer, decidedBy: { check: 'the verifier (bpf_check)', detail: e.message, hint }, ...(log.length === 0 ? {} : { verifierLog: log }) };
+  }
+  const decidedBy = failedCheck(decidingFailure(trace, e.code));
+  return { ...answer, ...(decidedBy === undefined ? {} : { decidedBy }) };
 }
 
 /** The allow check that made the kernel drop the token (`bpf_token_allow_*`), if one failed. */
@@ -196,9 +241,14 @@ function tokenDrop(trace: readonly TraceNode[]): FailedCheck | undefined {
   return failedCheck(findStep(trace, (s) => s.outcome === 'fail' && s.check.startsWith('bpf_token_allow_')));
 }
 
-function common(trace: readonly TraceNode[], superOptions: string | undefined): Pick<Explanation, 'trace' | 'superOptions' | 'tokenDropped'> {
+function common(trace: readonly TraceNode[], superOptions: string | undefined, mount: string): Pick<Explanation, 'trace' | 'superOptions' | 'tokenDropped' | 'warnings'> {
   const dropped = tokenDrop(trace);
-  return { trace, ...(superOptions === undefined ? {} : { superOptions }), ...(dropped === undefined ? {} : { tokenDropped: dropped }) };
+  return {
+    warnings: ignoredMountOptions(mount),
+    trace,
+    ...(superOptions === undefined ? {} : { superOptions }),
+    ...(dropped === undefined ? {} : { tokenDropped: dropped }),
+  };
 }
 
 /**
@@ -238,9 +288,9 @@ export function explainDelegation(req: ExplainRequest): Explanation {
         });
       });
     }
-    return { operation, allowed: true, ...common(rec.nodes, superOptions) };
+    return { operation, allowed: true, ...common(rec.nodes, superOptions, req.mount) };
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-    return { operation, allowed: false, ...refusal(e, rec.nodes), ...common(rec.nodes, superOptions) };
+    return { operation, allowed: false, ...refusal(e, rec.nodes), ...common(rec.nodes, superOptions, req.mount) };
   }
 }

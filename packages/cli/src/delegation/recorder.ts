@@ -51,32 +51,50 @@ export class TraceRecorder implements Tracer {
 
 const MARK = { pass: '✓', fail: '✗', skip: '·' } as const;
 
-/** The trace as indented lines: `✓ check: detail`, failures with errno and hint. */
-export function renderTrace(nodes: readonly TraceNode[], indent = ''): string[] {
+/** Which failure decided, to tell it from the failures the kernel went on after. */
+export interface DecidingCheck {
+  readonly check: string;
+  readonly detail: string;
+}
+
+/**
+ * The trace as indented lines: `✓ check: detail`, failures with errno and hint.
+ * A failure other than `deciding` (every failure, when nothing was refused) is
+ * marked `(non-fatal)`: the kernel went on, e.g. without the token.
+ */
+export function renderTrace(nodes: readonly TraceNode[], deciding?: DecidingCheck, indent = ''): string[] {
   const lines: string[] = [];
   for (const node of nodes) {
     if (node.kind === 'group') {
       if (node.children.length === 0) continue;
       lines.push(`${indent}${node.title}`);
-      lines.push(...renderTrace(node.children, `${indent}  `));
+      lines.push(...renderTrace(node.children, deciding, `${indent}  `));
       continue;
     }
     const { step } = node;
     const errno = step.outcome === 'fail' && step.errno !== undefined ? ` → ${step.errno}` : '';
-    lines.push(`${indent}${MARK[step.outcome]} ${step.check}: ${step.detail}${errno}`);
+    const fatal = deciding !== undefined && deciding.check === step.check && deciding.detail === step.detail;
+    const mark = step.outcome === 'fail' && !fatal ? ' (non-fatal: the kernel went on)' : '';
+    lines.push(`${indent}${MARK[step.outcome]} ${step.check}: ${step.detail}${errno}${mark}`);
     if (step.outcome === 'fail' && step.hint !== undefined) lines.push(`${indent}    to pass: ${step.hint}`);
   }
   return lines;
 }
 
-/** The last failing step: the check that decided a refusal (earlier failures, such as a token dropped by an allow check, only fell back). */
-export function decidingFailure(nodes: readonly TraceNode[]): TraceStep | undefined {
-  let last: TraceStep | undefined;
-  for (const node of nodes) {
-    if (node.kind === 'step' && node.step.outcome === 'fail') last = node.step;
-    if (node.kind === 'group') last = decidingFailure(node.children) ?? last;
-  }
-  return last;
+/**
+ * The check that decided a refusal with `errno`: the last failing step with that errno, else
+ * the last failing step (earlier failures, such as a token dropped by an allow check, only fell back).
+ */
+export function decidingFailure(nodes: readonly TraceNode[], errno?: string): TraceStep | undefined {
+  const failures: TraceStep[] = [];
+  const walk = (list: readonly TraceNode[]): void => {
+    for (const node of list) {
+      if (node.kind === 'step' && node.step.outcome === 'fail') failures.push(node.step);
+      if (node.kind === 'group') walk(node.children);
+    }
+  };
+  walk(nodes);
+  return failures.findLast((s) => s.errno === errno) ?? failures.at(-1);
 }
 
 /** The first step, depth first, that matches. */
