@@ -1,3 +1,4 @@
+import type { TraceTarget } from '../perf/event.js';
 import type { BpfObject } from './objects.js';
 
 /** What a link is attached to, per link type (the part `fill_link_info` and fdinfo print). */
@@ -6,8 +7,8 @@ export type LinkTarget =
   | { readonly kind: 'raw_tracepoint'; readonly tpName: string; readonly cookie: bigint }
   /** `bpf_tracing_link`: a BPF trampoline, keyed by the BTF object and the function's type id in it. */
   | { readonly kind: 'tracing'; readonly targetObjId: number; readonly targetBtfId: number; readonly cookie: bigint }
-  /** `bpf_perf_link`: a perf event (a software one: the only kind the simulated kernel opens), by its attr type and config. */
-  | { readonly kind: 'perf_event'; readonly eventType: number; readonly config: bigint; readonly cookie: bigint };
+  /** `bpf_perf_link`: a perf event by its attr type and config, and for a tracing event what it traces. */
+  | { readonly kind: 'perf_event'; readonly eventType: number; readonly config: bigint; readonly cookie: bigint; readonly trace?: TraceTarget };
 
 /** What the kernel keeps of a link (`struct bpf_link` and its type's container). */
 export interface LinkRecord {

@@ -8,12 +8,10 @@ import { findRawTracepoint } from '../bpf/tracepoints.js';
 import { kernelBtfOf } from '../btf/object.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
+import { perfEventDetachBpfProg, perfEventSetBpfProg } from '../perf/bpf-attach.js';
 
 /** `BPF_OBJ_NAME_LEN`-independent buffer of `bpf_raw_tp_link_attach` for the tracepoint name (128 bytes, NUL included). */
 const TP_NAME_BUF = 128;
-
-/** Perf events that have a program (`event->prog`): a second one is EEXIST. */
-const perfEventProgs = new WeakSet<object>();
 
 /** Programs linked into their BPF trampoline right now (`tr->progs_hlist`): a second link of one is EBUSY. */
 const trampolineLinked = new WeakSet<BpfObject>();
@@ -144,10 +142,10 @@ export function rawTpLinkAttach(task: TaskImpl, prog: BpfObject, userName: bigin
 
 /**
  * `bpf_perf_link_attach`: flags must be 0 (EINVAL), `target_fd` a perf event (EBADF), then
- * after `bpf_link_prime` the event takes the program (`perf_event_set_bpf_handler`: one
- * program per event, EEXIST; only perf_event programs on events that are not probes or
- * tracepoints, EINVAL — the simulated kernel opens software events only). The link holds
- * the perf event's file. Consumes `prog`'s reference on success.
+ * after `bpf_link_prime` the event takes the program (`perf_event_set_bpf_prog`: perf_event
+ * programs on software events, tracepoint programs on tracepoint and syscall events,
+ * kprobe programs on kprobe and uprobe events, else EINVAL; one program per event, EEXIST).
+ * The link holds the perf event's file. Consumes `prog`'s reference on success.
  */
 export function perfLinkAttach(task: TaskImpl, prog: BpfObject, flags: number, targetFd: number, cookie: bigint, attachType: number): number {
   const core = task.core;
@@ -159,21 +157,13 @@ export function perfLinkAttach(task: TaskImpl, prog: BpfObject, flags: number, t
     fail: `target_fd ${targetFd} is not a perf event`,
   });
   if (e === undefined || event === undefined) throw new BpfError('EBADF', 'link:not-a-perf-event', `target_fd ${targetFd} is not a perf event`);
-  const p = prog.impl as ProgRecord;
   const id = primeAndFail(task);
-  check(core, 'perf_event_set_bpf_handler:prog', !perfEventProgs.has(event), 'EEXIST', 'link:perf-event-has-prog', {
-    pass: 'the perf event has no program yet',
-    fail: 'the perf event already has a program',
-  });
-  check(core, 'perf_event_set_bpf_handler:type', p.progType === P.BPF_PROG_TYPE_PERF_EVENT, 'EINVAL', 'link:perf-event-prog-type', {
-    pass: 'a perf_event program on a software perf event',
-    fail: `only perf_event programs attach to a software perf event, not program type ${p.progType}`,
-  });
-  perfEventProgs.add(event);
+  perfEventSetBpfProg(core, event, prog, cookie);
   const file = e.file.get();
-  const target: LinkTarget = { kind: 'perf_event', eventType: event.attrs.type, config: event.attrs.config, cookie };
+  const trace = event.attrs.trace;
+  const target: LinkTarget = { kind: 'perf_event', eventType: event.attrs.type, config: event.attrs.config, cookie, ...(trace === undefined ? {} : { trace }) };
   return primeAndSettle(task, id, { type: BpfLinkType.BPF_LINK_TYPE_PERF_EVENT, attachType, prog, target }, () => {
-    perfEventProgs.delete(event);
+    perfEventDetachBpfProg(event);
     file.put();
   });
 }

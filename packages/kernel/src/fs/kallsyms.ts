@@ -26,3 +26,39 @@ export function kallsyms(reader: TaskImpl): string {
   }
   return lines.join('');
 }
+
+const SYMBOLS = new WeakMap<object, ReadonlyMap<string, readonly bigint[]>>();
+
+/**
+ * The kernel's text symbols by name, each with its addresses (a name defined twice,
+ * like two static functions, has two), as `/proc/kallsyms` lists them to a reader
+ * with CAP_SYSLOG. Empty without a vmlinux BTF.
+ *
+ * @example
+ * kernelSymbols(core).get('do_sys_openat2'); // [0xffffffff8100…n]
+ */
+export function kernelSymbols(core: TaskImpl['core']): ReadonlyMap<string, readonly bigint[]> {
+  const btf = core.deps.vmlinuxBtf?.();
+  if (btf === undefined) return new Map();
+  const cached = SYMBOLS.get(btf);
+  if (cached !== undefined) return cached;
+  const byName = new Map<string, bigint[]>();
+  let n = 0n;
+  for (let id = 1; id < btf.nrTypes; id++) {
+    const t = btf.type(id);
+    if (t?.kind !== 'FUNC' || t.name === undefined || t.name === '') continue;
+    const list = byName.get(t.name) ?? [];
+    list.push(TEXT_BASE + n * STRIDE);
+    byName.set(t.name, list);
+    n++;
+  }
+  SYMBOLS.set(btf, byName);
+  return byName;
+}
+
+/** The span of the simulated kernel text: `[TEXT_BASE, end)`, each function `STRIDE` bytes. */
+export function kernelTextRange(core: TaskImpl['core']): { readonly start: bigint; readonly end: bigint; readonly stride: bigint } {
+  let n = 0n;
+  for (const addrs of kernelSymbols(core).values()) n += BigInt(addrs.length);
+  return { start: TEXT_BASE, end: TEXT_BASE + n * STRIDE, stride: STRIDE };
+}

@@ -22,6 +22,9 @@ export interface PerfAttr {
   readonly type: number;
   readonly size: number;
   readonly config: bigint;
+  /** `config1` (a kprobe's `kprobe_func` or a uprobe's `uprobe_path` pointer) and `config2` (their `probe_offset`, or `kprobe_addr`). */
+  readonly config1: bigint;
+  readonly config2: bigint;
   readonly samplePeriod: bigint;
   readonly sampleType: bigint;
   readonly readFormat: bigint;
@@ -62,7 +65,7 @@ export function copyPerfAttr(bytes: Uint8Array): PerfAttr {
   const flags = u64(O.flags);
   const has = (flag: bigint): boolean => (flags & flag) !== 0n;
   const attr: PerfAttr = {
-    type: v.getUint32(O.type, true), size, config: u64(O.config), samplePeriod: u64(O.samplePeriod),
+    type: v.getUint32(O.type, true), size, config: u64(O.config), config1: u64(O.config1), config2: u64(O.config2), samplePeriod: u64(O.samplePeriod),
     sampleType: u64(O.sampleType), readFormat: u64(O.readFormat), flags, auxAction: v.getUint32(O.auxAction, true), has,
   };
   const invalid = (reason: `perf:${string}`, message: string): BpfError => new BpfError('EINVAL', reason, message);

@@ -1,5 +1,17 @@
 import { PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE, type PerfEventOutput } from '@bpfkit/kernel-api';
+import type { BpfObject } from '../bpf/objects.js';
+import type { TraceEvent } from '../fs/tracefs.js';
 import type { PerfRing } from './ring.js';
+
+/**
+ * What a tracing perf event is attached to (`event->tp_event`): a static trace event
+ * (a tracepoint or a syscall event), or the local probe a kprobe or uprobe PMU event
+ * created (`create_local_trace_kprobe` / `create_local_trace_uprobe`).
+ */
+export type TraceTarget =
+  | { readonly kind: 'tracepoint' | 'syscall'; readonly event: TraceEvent }
+  | { readonly kind: 'kprobe'; readonly retprobe: boolean; readonly func: string | undefined; readonly offset: bigint; readonly addr: bigint }
+  | { readonly kind: 'uprobe'; readonly retprobe: boolean; readonly path: string; readonly offset: bigint; readonly refCtrOffset: bigint };
 
 /** What `perf_event_open` keeps of the attr. */
 export interface PerfEventAttrs {
@@ -8,6 +20,8 @@ export interface PerfEventAttrs {
   readonly sampleType: bigint;
   readonly disabled: boolean;
   readonly inherit: boolean;
+  /** Set for events of the tracepoint, kprobe and uprobe PMUs. */
+  readonly trace?: TraceTarget;
 }
 
 /**
@@ -22,6 +36,9 @@ export class PerfEvent implements PerfEventOutput {
 
   /** Enabled (`attr.disabled` clear, or PERF_EVENT_IOC_ENABLE since): active on its CPU. */
   enabled: boolean;
+
+  /** The BPF program attached to the event (`event->prog`, or the tracing event's prog array entry) and its cookie. */
+  prog: { readonly obj: BpfObject; readonly cookie: bigint } | undefined;
 
   constructor(readonly id: number, readonly cpu: number, readonly attrs: PerfEventAttrs) {
     this.bpfOutput = attrs.type === PERF_TYPE_SOFTWARE && attrs.config === BigInt(PERF_COUNT_SW_BPF_OUTPUT);

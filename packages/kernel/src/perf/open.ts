@@ -8,6 +8,7 @@ import type { KernelCore } from '../core.js';
 import type { TaskImpl } from '../task/task.js';
 import { copyPerfAttr } from './attr.js';
 import { PerfEvent } from './event.js';
+import { tracingPmuInit } from './trace-init.js';
 
 /** Every `perf_event_open()` flag (`PERF_FLAG_ALL`). */
 const PERF_FLAG_ALL = 0xf;
@@ -49,8 +50,10 @@ function allowKernel(task: TaskImpl, id: string): void {
  * period, cgroup mode, the group fd, the task, then `perf_event_alloc` (the
  * CPU) and the PMU (`perf_swevent_init`: ENOENT past the software events).
  * The simulated kernel opens CPU-bound (`pid == -1`) `PERF_COUNT_SW_BPF_OUTPUT`
- * events, with `PERF_SAMPLE_RAW` or no sample fields: other events, groups and
- * per-task events are EOPNOTSUPP (`perf:unmodelled-*`). Returns the new fd.
+ * events, with `PERF_SAMPLE_RAW` or no sample fields, and events of the tracing
+ * PMUs (tracepoints by tracefs id, kprobes and uprobes: see `tracingPmuInit`) that
+ * BPF programs attach to: other events, groups and per-task events are EOPNOTSUPP
+ * (`perf:unmodelled-*`). Returns the new fd.
  */
 export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
   const core = task.core;
@@ -85,11 +88,14 @@ export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cp
   // perf_event_alloc: a CPU-wide event needs a CPU below nr_cpu_ids.
   if (cpu < 0 || cpu >= core.cpus) throw new BpfError('EINVAL', 'perf:cpu', `cpu ${cpu} is not a possible CPU (0..${core.cpus - 1}), and pid -1 needs one`);
   if (attr.has(F.sigtrap)) throw new BpfError('EINVAL', 'perf:sigtrap-no-task', 'sigtrap needs a task');
-  if (attr.type !== PERF_TYPE_SOFTWARE) throw new BpfError('ENOENT', 'perf:unmodelled-type', `no PMU of type ${attr.type} in the simulated kernel`);
-  if ((attr.sampleType & PERF_SAMPLE_BRANCH_STACK) !== 0n) throw new BpfError('EOPNOTSUPP', 'perf:branch-stack', 'software events have no branch stack');
-  if (attr.config >= BigInt(PERF_COUNT_SW_MAX)) throw new BpfError('ENOENT', 'perf:sw-config', `no software event ${attr.config}`);
-  if (attr.config !== BigInt(PERF_COUNT_SW_BPF_OUTPUT)) {
-    throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-event', `software event ${attr.config} is not modelled (only PERF_COUNT_SW_BPF_OUTPUT)`);
+  const trace = attr.type === PERF_TYPE_SOFTWARE ? undefined : tracingPmuInit(task, attr);
+  if (trace === undefined) {
+    if (attr.type !== PERF_TYPE_SOFTWARE) throw new BpfError('ENOENT', 'perf:unmodelled-type', `no PMU of type ${attr.type} in the simulated kernel`);
+    if ((attr.sampleType & PERF_SAMPLE_BRANCH_STACK) !== 0n) throw new BpfError('EOPNOTSUPP', 'perf:branch-stack', 'software events have no branch stack');
+    if (attr.config >= BigInt(PERF_COUNT_SW_MAX)) throw new BpfError('ENOENT', 'perf:sw-config', `no software event ${attr.config}`);
+    if (attr.config !== BigInt(PERF_COUNT_SW_BPF_OUTPUT)) {
+      throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-event', `software event ${attr.config} is not modelled (only PERF_COUNT_SW_BPF_OUTPUT)`);
+    }
   }
   // perf_event_alloc's AUX checks: software events have no AUX area to output to, pause or resume.
   if (attr.has(F.auxOutput)) throw new BpfError('EOPNOTSUPP', 'perf:aux-output', 'aux_output needs a PMU with an AUX area');
@@ -98,14 +104,19 @@ export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cp
   if (auxPause && auxResume) throw new BpfError('EINVAL', 'perf:aux-pause-resume', 'aux_pause and aux_resume exclude each other');
   if ((attr.auxAction & 1) !== 0) throw new BpfError('EOPNOTSUPP', 'perf:aux-start-paused', 'aux_start_paused needs a PMU that can pause its AUX area');
   if (auxPause || auxResume) throw new BpfError('EINVAL', 'perf:aux-pause-no-group', 'aux_pause/aux_resume need an AUX event as group leader');
-  if ((attr.sampleType & ~BigInt(PERF_SAMPLE_RAW)) !== 0n) {
+  if (trace === undefined && (attr.sampleType & ~BigInt(PERF_SAMPLE_RAW)) !== 0n) {
     throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-sample-type', `sample_type 0x${attr.sampleType.toString(16)}: only PERF_SAMPLE_RAW is modelled`);
   }
   const event = new PerfEvent(nextEventId(core), cpu, {
     type: attr.type, config: attr.config, sampleType: attr.sampleType, disabled: attr.has(F.disabled), inherit: attr.has(F.inherit),
+    ...(trace === undefined ? {} : { trace }),
   });
   const file = core.newFile('perf-event', false, 2, { perf: event, linkText: 'anon_inode:[perf_event]' }, () => {
     event.ring = undefined;
+    // perf_event_free_bpf_prog: the program PERF_EVENT_IOC_SET_BPF gave the event goes with it.
+    const prog = event.prog;
+    event.prog = undefined;
+    prog?.obj.put();
   });
   try {
     return task.fdTable.install(file, { cloexec: (flags & PERF_FLAG_FD_CLOEXEC) !== 0 });

@@ -35,6 +35,8 @@ import { mmapMap } from './mmap.js';
 import { mmapPerf } from '../perf/mmap.js';
 import { perfEventOpen } from '../perf/open.js';
 import { perfEventIoctl } from '../perf/ioctl.js';
+import { pmuSysfsRead } from '../perf/pmu.js';
+import { tracefsRead } from '../fs/tracefs.js';
 
 /** Where `trace_pipe` is: tracefs, and its old place under debugfs. */
 /** sysfs' list of possible CPUs (`num_possible_cpus()`), which libbpf reads for per-CPU values. */
@@ -190,6 +192,11 @@ export class TaskImpl implements Task {
       return lines.map((l) => `${l}\n`).join('');
     }
     if (path === POSSIBLE_CPUS) return this.core.cpus === 1 ? '0\n' : `0-${String(this.core.cpus - 1)}\n`;
+    const traced = tracefsRead(path) ?? pmuSysfsRead(this.core, path);
+    if (traced !== undefined) return traced;
+    if (path.startsWith('/sys/kernel/tracing/') || path.startsWith('/sys/kernel/debug/tracing/') || path.startsWith('/sys/bus/event_source/')) {
+      throw new BpfError('ENOENT', 'vfs:no-entry', `${path}: no such file`);
+    }
     const rest = this.#procPath(path);
     if (rest === undefined) throw new BpfError('EINVAL', 'vfs:read-not-modelled', `${path}: only /proc files and ${POSSIBLE_CPUS} are readable here`);
     return procRead(this, rest);
@@ -311,9 +318,9 @@ export class TaskImpl implements Task {
   }
 
   // The flags argument changes nothing: an event is its own group, and the kernel ignores other bits.
-  perfEventIoctl(fd: number, request: number): void {
+  perfEventIoctl(fd: number, request: number, arg = 0): void {
     this.#live();
-    perfEventIoctl(this, fd, request);
+    perfEventIoctl(this, fd, request, arg);
   }
 
   fdinfo(fd: number): string {
