@@ -9,7 +9,10 @@ import { createDefaultEngine, createHelperRegistry, createInterpreter, createTes
 import { createTokenService } from '@bpfkit/token';
 import { createUserNamespaces } from '@bpfkit/userns';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
-import type { BtfView, Clock, ExecutionEngine, Random, SecurityModule, Sysctls } from '@bpfkit/kernel-api';
+import type {
+  BpfFs, BtfView, Capabilities, Clock, ExecutionEngine, HelperRegistry, MapTypeRegistry, ProgTypeRegistry, Random, SecurityModule, SecurityStack, Sysctls,
+  TestRunService, TokenService, UserNamespaces, Verifier,
+} from '@bpfkit/kernel-api';
 import { seededRandom } from '../env.js';
 import type { BtfLoader } from '../deps.js';
 import { createKernel } from '../kernel.js';
@@ -47,9 +50,48 @@ export interface DefaultKernelOptions {
   readonly vmlinuxBtf?: () => BtfView | undefined;
   /** The build configuration libbpf reads for `.kconfig` externs (default {@link BUILTIN_KERNEL_CONFIG}). */
   readonly kernelConfig?: string;
+  /**
+   * Subsystems to use instead of bpfkit's own, each behind its contract; the others are wired as
+   * usual around them. A factory receives the subsystems it may depend on, built already.
+   */
+  readonly overrides?: SubsystemOverrides;
 }
 
-const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf', 'kernelConfig']);
+/** The subsystems the others are built from (what an override factory may use). */
+export interface CoreSubsystems {
+  readonly security: SecurityStack;
+  readonly capabilities: Capabilities;
+  readonly userNamespaces: UserNamespaces;
+}
+
+/**
+ * Replacements for single subsystems of {@link createDefaultKernel}: a value, or a factory that
+ * builds one from the core subsystems. Unknown keys are rejected.
+ *
+ * @example
+ * const refuseAll: Verifier = { verify: () => { throw new BpfError('EACCES', 'test:refused', 'refused'); } };
+ * const kernel = createDefaultKernel({ overrides: { verifier: refuseAll } });
+ */
+export interface SubsystemOverrides {
+  readonly capabilities?: Capabilities | ((core: Pick<CoreSubsystems, 'security'>) => Capabilities);
+  readonly userNamespaces?: UserNamespaces | ((core: Pick<CoreSubsystems, 'capabilities'>) => UserNamespaces);
+  readonly token?: TokenService | ((core: CoreSubsystems) => TokenService);
+  readonly bpffs?: BpfFs | ((core: CoreSubsystems) => BpfFs);
+  readonly maps?: MapTypeRegistry;
+  readonly progTypes?: ProgTypeRegistry;
+  readonly verifier?: Verifier | ((core: { readonly progTypes: ProgTypeRegistry }) => Verifier);
+  readonly helpers?: HelperRegistry;
+  readonly testRun?: TestRunService;
+}
+
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf', 'kernelConfig', 'overrides']);
+const KNOWN_OVERRIDES = new Set(['capabilities', 'userNamespaces', 'token', 'bpffs', 'maps', 'progTypes', 'verifier', 'helpers', 'testRun']);
+
+/** The override when given (built by its factory from `core`), else the default. */
+function pick<T extends object, C>(given: T | ((core: C) => T) | undefined, core: C, fallback: () => T): T {
+  if (given === undefined) return fallback();
+  return typeof given === 'function' ? given(core) : given;
+}
 
 function engineOf(choice: DefaultKernelOptions['engine']): ExecutionEngine {
   if (choice === 'interp') return createInterpreter();
@@ -70,19 +112,23 @@ function engineOf(choice: DefaultKernelOptions['engine']): ExecutionEngine {
 export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel {
   const vmlinux = options.vmlinuxBtf ?? builtinVmlinuxBtf;
   for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new TypeError(`createDefaultKernel: unknown option ${k}`);
+  const overrides = options.overrides ?? {};
+  for (const k of Object.keys(overrides)) if (!KNOWN_OVERRIDES.has(k)) throw new TypeError(`createDefaultKernel: unknown override ${k}`);
   const tracer = options.tracer;
+  const traced = tracer === undefined ? {} : { tracer };
   const security = createSecurityStack(options.lsm ?? []);
-  const capabilities = createCapabilityChecker({ lsm: security, ...(tracer === undefined ? {} : { tracer }) });
-  const userNamespaces = createUserNamespaces({ capabilities, ...(tracer === undefined ? {} : { tracer }) });
-  const token = createTokenService({ capabilities, lsm: security, userNamespaces, ...(tracer === undefined ? {} : { tracer }) });
-  const bpffs = createBpfFs({ userNamespaces, capabilities, ...(tracer === undefined ? {} : { tracer }) });
+  const capabilities = pick(overrides.capabilities, { security }, () => createCapabilityChecker({ lsm: security, ...traced }));
+  const userNamespaces = pick(overrides.userNamespaces, { capabilities }, () => createUserNamespaces({ capabilities, ...traced }));
+  const core: CoreSubsystems = { security, capabilities, userNamespaces };
+  const token = pick(overrides.token, core, () => createTokenService({ capabilities, lsm: security, userNamespaces, ...traced }));
+  const bpffs = pick(overrides.bpffs, core, () => createBpfFs({ userNamespaces, capabilities, ...traced }));
   const cpus = options.cpus ?? 2;
   const random = options.random ?? seededRandom(0);
   // One arena for everything: map values, program stacks, contexts and packets share its address space.
   const arena = createVmArena();
-  const maps = createMapTypes({ possibleCpus: cpus, arena, random });
-  const progs = createProgTypes();
-  const verifier = createVerifier({ progTypes: progs });
+  const maps = overrides.maps ?? createMapTypes({ possibleCpus: cpus, arena, random });
+  const progs = overrides.progTypes ?? createProgTypes();
+  const verifier = pick(overrides.verifier, { progTypes: progs }, () => createVerifier({ progTypes: progs }));
   const btf: BtfLoader = {
     load(data, log) {
       const parsed = parseBtf(data, { logLevel: log.level, ...(log.level === 0 ? {} : { logSize: log.size }) });
@@ -103,8 +149,8 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     random,
     arena,
     engine: engineOf(options.engine),
-    helpers: createHelperRegistry(),
-    testRun: createTestRunService(),
+    helpers: overrides.helpers ?? createHelperRegistry(),
+    testRun: overrides.testRun ?? createTestRunService(),
     vmlinuxBtf: vmlinux,
     kernelConfig: options.kernelConfig ?? BUILTIN_KERNEL_CONFIG,
     vmlinuxBtfBytes: () => {
