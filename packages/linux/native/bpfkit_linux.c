@@ -8,7 +8,8 @@
  *
  * Every function returns a number instead of throwing: -errno on failure.
  * Besides bpf(2): memory, mmap, perf_event_open (perf buffers), and the few calls the delegation harness needs
- * (fsopen/fsconfig/fsmount, a socketpair and fd passing with SCM_RIGHTS).
+ * (fsopen/fsconfig/fsmount, a socketpair and fd passing with SCM_RIGHTS), and the scenario actors
+ * (forked copies of this process that make raw system calls for an orchestrator).
  * Address bookkeeping (which ranges belong to the caller) lives in JS; this
  * file trusts the addresses it is given.
  */
@@ -24,7 +25,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct napi_env__ *napi_env;
@@ -392,8 +397,9 @@ static napi_value js_perf_event_open(napi_env env, napi_callback_info info) {
   return int_result(env, r < 0 ? -errno : (int32_t)r);
 }
 
-/* perfIoctl(fd, request, arg): ioctl(fd, request, arg) for the perf event requests ('$' type, integer
- * argument) only, 0 or -errno; any other request is -ENOTTY without a call. */
+/* perfIoctl(fd, request, arg): ioctl(fd, request, arg) for the perf event requests ENABLE, DISABLE and
+ * SET_BPF (integer argument: flags, or a program fd) only, 0 or -errno; any other request is -ENOTTY
+ * without a call. */
 static napi_value js_perf_ioctl(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -402,8 +408,231 @@ static napi_value js_perf_ioctl(napi_env env, napi_callback_info info) {
       napi_get_value_int32(env, argv[0], &fd) != 0 || napi_get_value_int32(env, argv[1], &request) != 0 ||
       napi_get_value_int32(env, argv[2], &arg) != 0)
     return bad_args(env, "perfIoctl(fd, request, arg: number)");
-  if (request != 0x2400 && request != 0x2401) return int_result(env, -ENOTTY);
+  if (request != 0x2400 && request != 0x2401 && request != 0x40042408) return int_result(env, -ENOTTY);
   return int_result(env, ioctl(fd, (unsigned long)(uint32_t)request, (unsigned long)(uint32_t)arg) < 0 ? -errno : 0);
+}
+
+/*
+ * Scenario actors. An actor is a forked copy of this process that runs actor_loop() and never returns
+ * to JavaScript: it only makes raw system calls on a static buffer, so it is safe to fork from a
+ * multithreaded Node process (no allocator, no locks), and, being single-threaded, it may
+ * unshare(CLONE_NEWUSER). The orchestrator drives it over a SOCK_SEQPACKET socket:
+ * request = struct actor_req + a blob copied to actor_buf; reply = struct actor_resp + the blob as the
+ * call left it (out parameters, read buffers).
+ */
+#define ACTOR_BUF (256 * 1024)
+enum { ACTOR_SYSCALL = 0, ACTOR_BASE = 1, ACTOR_SENDFD = 2, ACTOR_RECVFD = 3, ACTOR_FORK = 4 };
+struct actor_req {
+  uint32_t kind, nr;
+  uint64_t args[6];
+};
+struct actor_resp {
+  int64_t ret;
+  int32_t err;
+  uint32_t len;
+};
+static uint8_t actor_buf[ACTOR_BUF] __attribute__((aligned(4096)));
+
+/* fork() without the atfork handlers of libc and of the libraries Node loaded (they may take locks). */
+static long raw_fork(void) { return syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+
+/* In a fresh actor: its socket becomes fd 3, every other inherited fd above 2 is closed. */
+static int actor_adopt(int sock) {
+  if (sock != 3) {
+    if (syscall(SYS_dup3, sock, 3, 0) < 0) syscall(SYS_exit_group, 120);
+  }
+  syscall(SYS_close_range, 4, ~0U, 0);
+  syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  return 3;
+}
+
+static void actor_exit(void) {
+  while (syscall(SYS_wait4, -1, NULL, 0, NULL) > 0) {
+  }
+  syscall(SYS_exit_group, 0);
+}
+
+static void actor_reply(int sock, int64_t ret, int32_t err, size_t len, int fd) {
+  struct actor_resp rs = {.ret = ret, .err = err, .len = (uint32_t)len};
+  struct iovec iov[2] = {{.iov_base = &rs, .iov_len = sizeof rs}, {.iov_base = actor_buf, .iov_len = len}};
+  union {
+    struct cmsghdr hdr;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+  if (fd >= 0) {
+    memset(&ctl, 0, sizeof ctl);
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof ctl.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  long r;
+  do r = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) actor_exit();
+}
+
+static __attribute__((noreturn)) void actor_loop(int sock) {
+  for (;;) {
+    struct actor_req rq;
+    struct iovec iov[2] = {{.iov_base = &rq, .iov_len = sizeof rq}, {.iov_base = actor_buf, .iov_len = ACTOR_BUF}};
+    union {
+      struct cmsghdr hdr;
+      char buf[CMSG_SPACE(sizeof(int) * 4)];
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    long r;
+    do r = syscall(SYS_recvmsg, sock, &msg, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < (long)sizeof rq) actor_exit();
+    size_t len = (size_t)r - sizeof rq;
+    int got = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        if (got < 0) got = fd;
+        else syscall(SYS_close, fd);
+      }
+    }
+    int64_t ret = 0;
+    int32_t err = 0;
+    switch (rq.kind) {
+    case ACTOR_SYSCALL:
+      if (got >= 0) syscall(SYS_close, got);
+      ret = syscall((long)rq.nr, rq.args[0], rq.args[1], rq.args[2], rq.args[3], rq.args[4], rq.args[5]);
+      if (ret < 0) err = errno;
+      break;
+    case ACTOR_BASE:
+      ret = (int64_t)(uintptr_t)actor_buf;
+      break;
+    case ACTOR_SENDFD:
+      actor_reply(sock, 0, 0, 0, (int)rq.args[0]);
+      continue;
+    case ACTOR_RECVFD:
+      ret = got;
+      if (got < 0) err = EBADF;
+      break;
+    case ACTOR_FORK: {
+      if (got < 0) {
+        err = EBADF;
+        ret = -1;
+        break;
+      }
+      long pid = raw_fork();
+      if (pid == 0) {
+        sock = actor_adopt(got);
+        continue;
+      }
+      syscall(SYS_close, got);
+      ret = pid;
+      if (pid < 0) err = errno;
+      break;
+    }
+    default:
+      ret = -1;
+      err = ENOSYS;
+    }
+    actor_reply(sock, ret, err, len, -1);
+  }
+}
+
+/* actorFork(sock): forks an actor that serves requests on sock; returns its pid or -errno. */
+static napi_value js_actor_fork(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t sock = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &sock) != 0)
+    return bad_args(env, "actorFork(sock: number)");
+  long pid = raw_fork();
+  if (pid == 0) actor_loop(actor_adopt(sock));
+  return int_result(env, pid < 0 ? -errno : (int32_t)pid);
+}
+
+/* actorCall(sock, req, fd, resp, timeoutMs, out: Uint8Array(4)): sends req (with fd attached unless
+ * fd < 0), waits up to timeoutMs for the reply into resp. Returns the reply's length or -errno; out
+ * gets the fd attached to the reply (-1 if none, close-on-exec). */
+static napi_value js_actor_call(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  int32_t sock = -1, fd = -1, timeout = 0;
+  uint8_t *req = NULL, *resp = NULL, *out = NULL;
+  size_t req_len = 0, resp_len = 0, out_len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 6 ||
+      napi_get_value_int32(env, argv[0], &sock) != 0 || !get_bytes(env, argv[1], &req, &req_len) ||
+      napi_get_value_int32(env, argv[2], &fd) != 0 || !get_bytes(env, argv[3], &resp, &resp_len) ||
+      napi_get_value_int32(env, argv[4], &timeout) != 0 || !get_bytes(env, argv[5], &out, &out_len) || out_len != 4)
+    return bad_args(env, "actorCall(sock, req: Uint8Array, fd, resp: Uint8Array, timeoutMs, out: Uint8Array(4))");
+  struct iovec iov = {.iov_base = req, .iov_len = req_len};
+  union {
+    struct cmsghdr hdr;
+    char buf[CMSG_SPACE(sizeof(int) * 4)];
+  } ctl;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (fd >= 0) {
+    memset(&ctl, 0, sizeof ctl);
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int));
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return int_result(env, -errno);
+  struct pollfd pfd = {.fd = sock, .events = POLLIN};
+  int p;
+  do p = poll(&pfd, 1, timeout);
+  while (p < 0 && errno == EINTR);
+  if (p < 0) return int_result(env, -errno);
+  if (p == 0) return int_result(env, -ETIMEDOUT);
+  iov.iov_base = resp;
+  iov.iov_len = resp_len;
+  memset(&ctl, 0, sizeof ctl);
+  struct msghdr in = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  do r = recvmsg(sock, &in, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return int_result(env, -errno);
+  int32_t got = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&in); c != NULL; c = CMSG_NXTHDR(&in, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int f;
+      memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (got < 0) got = f;
+      else close(f);
+    }
+  }
+  memcpy(out, &got, 4);
+  return int_result(env, (int32_t)r);
+}
+
+/* waitpid(pid, flags): the wait status, 0 when WNOHANG finds it still running, or -errno. */
+static napi_value js_waitpid(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t pid = 0, flags = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 2 ||
+      napi_get_value_int32(env, argv[0], &pid) != 0 || napi_get_value_int32(env, argv[1], &flags) != 0 || pid <= 0)
+    return bad_args(env, "waitpid(pid: number, flags: number)");
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, flags & WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return int_result(env, -errno);
+  return int_result(env, r == 0 ? 0 : (status & 0x7fffffff) | 0x40000000);
 }
 
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
@@ -431,6 +660,9 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "pinCpu", js_pin_cpu);
   export_fn(env, exports, "perfEventOpen", js_perf_event_open);
   export_fn(env, exports, "perfIoctl", js_perf_ioctl);
+  export_fn(env, exports, "actorFork", js_actor_fork);
+  export_fn(env, exports, "actorCall", js_actor_call);
+  export_fn(env, exports, "waitpid", js_waitpid);
   return exports;
 }
 

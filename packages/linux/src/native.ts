@@ -39,6 +39,15 @@ export interface NativeBridge {
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
   /** `ioctl(fd, request, arg)` for PERF_EVENT_IOC_ENABLE/DISABLE only (else -ENOTTY): 0 or -errno. */
   perfIoctl(fd: number, request: number, arg: number): number;
+  /** Forks a scenario actor serving requests on `sock` (it never returns to JavaScript): its pid or -errno. */
+  actorFork(sock: number): number;
+  /**
+   * Sends `req` to an actor (with `fd` attached unless negative) and waits up to `timeoutMs` for the
+   * reply in `resp`: its length or -errno (-ETIMEDOUT); `out` gets the fd attached to the reply or -1.
+   */
+  actorCall(sock: number, req: Uint8Array, fd: number, resp: Uint8Array, timeoutMs: number, out: Uint8Array): number;
+  /** `waitpid(pid, flags)` (flags: 0 or WNOHANG): the status with bit 30 set, 0 if still running, or -errno. */
+  waitpid(pid: number, flags: number): number;
 }
 
 /** Where and how the bridge is built; see {@link LinuxSyscallOptions}. */
