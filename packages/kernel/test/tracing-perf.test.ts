@@ -111,7 +111,7 @@ test('one program per perf event; the ioctl\'s and the link\'s argument errnos',
   ioctl(task, e, SET_BPF, p);
   t.is(errnoOf(() => { ioctl(task, e, SET_BPF, p2); }), 'EEXIST');
   t.is(errnoOf(() => link(task, p2, e)), 'EEXIST');
-  const e2 = tp(task);
+  const e2 = tp(task, SYS_ENTER_EXECVE);
   const l = link(task, p, e2);
   t.is(errnoOf(() => link(task, p2, e2)), 'EEXIST');
   t.is(errnoOf(() => { ioctl(task, e2, SET_BPF, p2); }), 'EEXIST');
@@ -208,4 +208,27 @@ test('kprobe PMU events on a kernel built with CONFIG_KPROBE_EVENTS: symbols, of
   const r = kp(str('bpf_fentry_test1'), 0n, 1n);
   const rl = link(task, prog(task, P.BPF_PROG_TYPE_KPROBE), r);
   t.is(new DataView(linkInfo(task, rl).bytes.buffer).getUint32(16, true), 4, 'BPF_PERF_EVENT_KRETPROBE');
+});
+
+test('a tracepoint\'s perf events share its program array: one program once per tracepoint, at most 64', (t) => {
+  const k = createDefaultKernel({ cpus: 2 });
+  const task = k.init;
+  const p = prog(task, P.BPF_PROG_TYPE_TRACEPOINT);
+  const p2 = prog(task, P.BPF_PROG_TYPE_TRACEPOINT);
+  const e1 = tp(task);
+  const e2 = open(task, perfAttr(2, BigInt(SCHED_SWITCH)), -1, 1);
+  const e3 = tp(task);
+  const l1 = link(task, p, e1);
+  t.is(errnoOf(() => link(task, p, e2)), 'EEXIST', 'another CPU, same tracepoint');
+  t.is(errnoOf(() => { ioctl(task, e3, SET_BPF, p); }), 'EEXIST');
+  t.is(errnoOf(() => link(task, p2, e2)), undefined);
+  t.is(errnoOf(() => link(task, p, tp(task, SYS_ENTER_EXECVE))), undefined, 'another tracepoint');
+  task.close(l1);
+  task.close(e1);
+  t.is(errnoOf(() => link(task, p, e3)), undefined, 'free again once the first link is gone');
+  let n = 0;
+  let last: string | undefined;
+  for (; n < 70 && last === undefined; n++) last = errnoOf(() => link(task, prog(task, P.BPF_PROG_TYPE_TRACEPOINT), tp(task, 373)));
+  t.is(last, 'E2BIG');
+  t.is(n - 1, 64);
 });

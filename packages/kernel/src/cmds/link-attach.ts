@@ -163,7 +163,7 @@ export function perfLinkAttach(task: TaskImpl, prog: BpfObject, flags: number, t
   const trace = event.attrs.trace;
   const target: LinkTarget = { kind: 'perf_event', eventType: event.attrs.type, config: event.attrs.config, cookie, ...(trace === undefined ? {} : { trace }) };
   return primeAndSettle(task, id, { type: BpfLinkType.BPF_LINK_TYPE_PERF_EVENT, attachType, prog, target }, () => {
-    perfEventDetachBpfProg(event);
+    perfEventDetachBpfProg(core, event);
     file.put();
   });
 }

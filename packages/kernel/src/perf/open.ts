@@ -7,6 +7,7 @@ import { check } from '../bpf/check.js';
 import type { KernelCore } from '../core.js';
 import type { TaskImpl } from '../task/task.js';
 import { copyPerfAttr } from './attr.js';
+import { perfEventDetachBpfProg } from './bpf-attach.js';
 import { PerfEvent } from './event.js';
 import { tracingPmuInit } from './trace-init.js';
 
@@ -115,7 +116,7 @@ export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cp
     event.ring = undefined;
     // perf_event_free_bpf_prog: the program PERF_EVENT_IOC_SET_BPF gave the event goes with it.
     const prog = event.prog;
-    event.prog = undefined;
+    perfEventDetachBpfProg(core, event);
     prog?.obj.put();
   });
   try {
