@@ -6,3 +6,4 @@ export * from './capabilities.js';
 export * from './flags.js';
 export * from './limits.js';
 export * from './attr/index.js';
+export * from './os.js';
