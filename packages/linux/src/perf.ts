@@ -30,9 +30,10 @@ export function linuxPerfEventOpen(native: NativeBridge, attr: Uint8Array, pid: 
 }
 
 /**
- * `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE, arg)` through the
- * native bridge (other requests are ENOTTY without a call), as the simulated
- * `Task.perfEventIoctl`; failures are `BpfError(<errno>, 'linux:perf_ioctl')`.
+ * `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE | PERF_EVENT_IOC_SET_BPF, arg)`
+ * through the native bridge (other requests are ENOTTY without a call), as the simulated
+ * `Task.perfEventIoctl`; for SET_BPF `arg` is a program fd. Failures are
+ * `BpfError(<errno>, 'linux:perf_ioctl')`.
  */
 export function linuxPerfEventIoctl(native: NativeBridge, fd: number, request: number, arg: number): void {
   if (![fd, request, arg].every((n) => Number.isInteger(n) && n >= -0x8000_0000 && n <= 0x7fff_ffff)) {

@@ -37,7 +37,7 @@ export interface LinuxSyscall extends BpfSyscall {
    * `Task.perfEventOpen`; always close-on-exec): the fd, which {@link mmap} maps as a perf ring.
    */
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
-  /** `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE, arg)` (as `Task.perfEventIoctl`; other requests ENOTTY). */
+  /** `ioctl(fd, PERF_EVENT_IOC_ENABLE | PERF_EVENT_IOC_DISABLE | PERF_EVENT_IOC_SET_BPF, arg)` (as `Task.perfEventIoctl`; other requests ENOTTY). */
   perfEventIoctl(fd: number, request: number, arg: number): void;
   /**
    * Pins the calling thread (the one that makes every `bpf()` call) to one CPU, or lets it run

@@ -3,6 +3,7 @@ import { BpfAttachType as A, BpfProgType as P } from '@bpfkit/uapi';
 import { bpfLinkCreate } from '../commands/obj.js';
 import { bpfRawTracepointOpen } from '../commands/link.js';
 import type { LibbpfHost } from '../host.js';
+import { attachKprobe, attachTracepoint } from './attach-perf.js';
 
 /** What {@link attachFd} needs of a program. */
 export interface AttachableProgram {
@@ -13,10 +14,16 @@ export interface AttachableProgram {
   readonly fd: number;
 }
 
-/** Options of `BpfProgram.attach` (libbpf `bpf_trace_opts` / `bpf_raw_tracepoint_opts`). */
+/** Options of `BpfProgram.attach` (libbpf `bpf_trace_opts` / `bpf_raw_tracepoint_opts` / `bpf_tracepoint_opts` / `bpf_kprobe_opts`). */
 export interface AttachOptions {
-  /** `bpf_get_attach_cookie()` for tp_btf, fentry, fexit, fmod_ret, lsm and raw_tp programs. */
+  /** `bpf_get_attach_cookie()` for tp_btf, fentry, fexit, fmod_ret, lsm, raw_tp, tracepoint and kprobe programs. */
   readonly cookie?: bigint;
+}
+
+/** What an attach made: the fd the link closes, and for perf-event attaches the event's fd (the same fd when attached by ioctl). */
+export interface AttachResult {
+  readonly fd: number;
+  readonly perfFd?: number;
 }
 
 /** `sec_name_match_prefix`: what follows `prefix/` in the section (`''` for the bare prefix), or undefined. */
@@ -32,7 +39,7 @@ const RAW_TP_PREFIXES = ['raw_tp', 'raw_tracepoint', 'raw_tp.w', 'raw_tracepoint
 const TRACE_ATTACH = new Set<number>([A.BPF_TRACE_RAW_TP, A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN]);
 /** Section prefixes libbpf attaches by itself but bpfkit's client does not yet. */
 const UNSUPPORTED = [
-  'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'ksyscall', 'kretsyscall', 'usdt', 'tp', 'tracepoint', 'iter', 'freplace',
+  'uprobe', 'uretprobe', 'ksyscall', 'kretsyscall', 'usdt', 'iter', 'freplace',
   'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'uprobe.multi', 'uretprobe.multi', 'uprobe.session',
 ];
 
@@ -62,33 +69,87 @@ function attachBtfId(host: LibbpfHost, p: AttachableProgram, cookie: bigint): nu
 }
 
 /**
+ * libbpf's `attach_tp`: `tp/<category>/<name>` or `tracepoint/<category>/<name>` (a bare
+ * `tp`/`tracepoint` has nothing to auto-attach; a name without its category is EINVAL).
+ */
+function attachTp(host: LibbpfHost, p: AttachableProgram, rest: string, cookie: bigint): AttachResult {
+  if (rest === '') noAutoAttach(p, 'a bare tp/tracepoint section names no tracepoint to auto-attach to');
+  const slash = rest.indexOf('/');
+  if (slash < 0) throw new BpfError('EINVAL', 'libbpf:bad-tp-section', `prog '${p.name}': section '${p.section}' is not tp/<category>/<name>`);
+  const a = attachTracepoint(host, p, rest.slice(0, slash), rest.slice(slash + 1), cookie);
+  return { fd: a.fd, perfFd: a.perfFd };
+}
+
+/** `sscanf("%li")`: a C integer, decimal, hex (0x) or octal (0). */
+const C_LONG = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/;
+
+/**
+ * libbpf's `attach_kprobe`: `kprobe/<func>[+<offset>]` or `kretprobe/<func>` (bare
+ * sections have nothing to auto-attach; a name that does not start with
+ * `[a-zA-Z0-9_.]` is EINVAL, as is a kretprobe offset).
+ */
+function attachKprobeSection(host: LibbpfHost, p: AttachableProgram, retprobe: boolean, rest: string, cookie: bigint): AttachResult {
+  if (rest === '') noAutoAttach(p, `a bare ${retprobe ? 'kretprobe' : 'kprobe'} section names no function to auto-attach to`);
+  const m = /^([a-zA-Z0-9_.]+)(.*)$/s.exec(rest);
+  if (m === null) throw new BpfError('EINVAL', 'libbpf:bad-kprobe-section', `prog '${p.name}': kprobe name is invalid: ${rest}`);
+  const func = m[1] ?? '';
+  const tail = m[2] ?? '';
+  const off = tail.startsWith('+') ? C_LONG.exec(tail.slice(1))?.[0] : undefined;
+  let offset = 0n;
+  if (off !== undefined) {
+    const neg = off.startsWith('-');
+    const digits = off.replace(/^[-+]/, '');
+    const v = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+    offset = BigInt.asUintN(64, neg ? -v : v);
+  }
+  if (retprobe && offset !== 0n) throw new BpfError('EINVAL', 'libbpf:kretprobe-offset', `prog '${p.name}': kretprobes do not support offset specification`);
+  const a = attachKprobe(host, p, func, offset, retprobe, cookie);
+  return { fd: a.fd, perfFd: a.perfFd };
+}
+
+/**
  * `bpf_program__attach`: the attach path libbpf's section definition gives the program —
  * raw_tp/raw_tracepoint(.w/.s) by the name after the slash, tp_btf/fentry/fexit/fmod_ret/lsm
- * through BPF_LINK_CREATE. Returns the link fd. Sections libbpf cannot auto-attach (xdp,
- * tc, cgroup_*, socket…, or a bare `raw_tp`) and the ones bpfkit's client does not attach
- * yet (tp/tracepoint, kprobe, uprobe, usdt, iter, freplace) are EOPNOTSUPP; a program not
- * loaded is EINVAL.
+ * through BPF_LINK_CREATE, tp/tracepoint and kprobe/kretprobe through a perf event
+ * (BPF_PERF_EVENT link, or PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections
+ * libbpf cannot auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp` or
+ * `kprobe`) and the ones bpfkit's client does not attach yet (uprobe, ksyscall, usdt,
+ * iter, freplace, multi-kprobes/uprobes) are EOPNOTSUPP; a program not loaded is EINVAL.
  */
-export function attachFd(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions = {}): number {
+export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions = {}): AttachResult {
   const cookie = opts.cookie ?? 0n;
   if (p.progType === P.BPF_PROG_TYPE_RAW_TRACEPOINT || p.progType === P.BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) {
     const tp = matchPrefix(p.section, RAW_TP_PREFIXES);
     if (tp === undefined) noAutoAttach(p, 'the section names no raw tracepoint');
     loaded(p);
     if (tp === '') noAutoAttach(p, 'a bare raw_tp section names no tracepoint to auto-attach to');
-    return bpfRawTracepointOpen(host, p.fd, { tpName: tp, ...(cookie === 0n ? {} : { cookie }) });
+    return { fd: bpfRawTracepointOpen(host, p.fd, { tpName: tp, ...(cookie === 0n ? {} : { cookie }) }) };
   }
   const trace = (p.progType === P.BPF_PROG_TYPE_TRACING && TRACE_ATTACH.has(p.expectedAttachType)) ||
     (p.progType === P.BPF_PROG_TYPE_LSM && p.expectedAttachType === A.BPF_LSM_MAC);
   if (trace && matchPrefix(p.section, ['tp_btf', 'tp_btf.s', 'fentry', 'fentry.s', 'fexit', 'fexit.s', 'fmod_ret', 'fmod_ret.s', 'lsm', 'lsm.s']) !== undefined) {
     loaded(p);
-    return attachBtfId(host, p, cookie);
+    return { fd: attachBtfId(host, p, cookie) };
   }
+  const tp = matchPrefix(p.section, ['tp', 'tracepoint']);
+  if (tp !== undefined) return attachTp(host, p, tp, cookie);
+  const kprobe = matchPrefix(p.section, ['kprobe']);
+  if (kprobe !== undefined) return attachKprobeSection(host, p, false, kprobe, cookie);
+  const kretprobe = matchPrefix(p.section, ['kretprobe']);
+  if (kretprobe !== undefined) return attachKprobeSection(host, p, true, kretprobe, cookie);
   const prefix = p.section.split('/')[0] ?? '';
   if (UNSUPPORTED.includes(prefix) || UNSUPPORTED.includes(prefix.replace(/\.s$/, ''))) {
     unsupported(p, `bpfkit's client does not attach ${prefix} programs yet`);
   }
   return noAutoAttach(p, 'libbpf has no auto-attach for this section (it needs a target: an interface, a cgroup, a socket…)');
+}
+
+/**
+ * {@link attachProgram}'s link fd alone (the perf event of a BPF_PERF_EVENT link stays
+ * open until the process closes it: use `attachProgram` to close both).
+ */
+export function attachFd(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions = {}): number {
+  return attachProgram(host, p, opts).fd;
 }
 
 function loaded(p: AttachableProgram): void {

@@ -3,7 +3,7 @@ import type { LineInfo, ProgramSpec } from '@bpfkit/elf';
 import { bpfProgGetInfoByFd, type ProgInfo } from '../commands/info.js';
 import { bpfProgTestRun, type TestRunOptions, type TestRunResult } from '../commands/prog.js';
 import type { LibbpfHost } from '../host.js';
-import { attachFd, type AttachOptions } from './attach.js';
+import { attachProgram, type AttachOptions } from './attach.js';
 import { BpfLink } from './link.js';
 import { attachTypeStr, progTypeStr } from './names.js';
 
@@ -116,10 +116,12 @@ export class BpfProgram {
   /**
    * Attaches the loaded program where its section says (libbpf `bpf_program__attach`):
    * `raw_tp/<name>` to that raw tracepoint, `tp_btf/`, `fentry/`, `fexit/`, `fmod_ret/`
-   * and `lsm/` programs to their load-time target through BPF_LINK_CREATE. Sections
-   * without an auto-attach target (xdp, tc, cgroup_*, socket…) and the kinds bpfkit's
-   * client does not attach yet (tp/tracepoint, kprobe, uprobe, usdt, iter, freplace)
-   * throw EOPNOTSUPP; the kernel's errno otherwise. The object closes the link on close.
+   * and `lsm/` programs to their load-time target through BPF_LINK_CREATE, `tp/<cat>/<name>`
+   * and `kprobe/<func>[+off]`/`kretprobe/<func>` through a perf event and a BPF_PERF_EVENT
+   * link (PERF_EVENT_IOC_SET_BPF before perf links). Sections without an auto-attach target
+   * (xdp, tc, cgroup_*, socket…) and the kinds bpfkit's client does not attach yet (uprobe,
+   * usdt, iter, freplace) throw EOPNOTSUPP; the kernel's errno otherwise. The object
+   * closes the link on close.
    *
    * @example
    * const link = obj.program('handle_exec_raw').attach(); // SEC("raw_tp/sched_process_exec")
@@ -127,8 +129,12 @@ export class BpfProgram {
    * link.close();
    */
   attach(opts: AttachOptions = {}): BpfLink {
-    const fd = attachFd(this.#host, this, opts);
-    const link = new BpfLink(this.#host, fd, (l) => this.#links.delete(l));
+    const { fd, perfFd } = attachProgram(this.#host, this, opts);
+    const link = new BpfLink(this.#host, fd, (l) => {
+      this.#links.delete(l);
+      // A BPF_PERF_EVENT link and its perf event: libbpf's bpf_link_perf_detach closes both.
+      if (perfFd !== undefined && perfFd !== fd) this.#host.close(perfFd);
+    });
     this.#links.add(link);
     return link;
   }
