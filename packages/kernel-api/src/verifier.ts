@@ -99,6 +99,50 @@ export interface VerifierRequest {
    * a void prototype makes R0 free at exit.
    */
   readonly attachFunc?: VerifierAttachFunc;
+  /**
+   * Kernel functions (`BPF_PSEUDO_KFUNC_CALL`): the BTF their ids name and the kfunc id
+   * sets registered for this program's type. Absent: the kernel has no BTF to call them by.
+   */
+  readonly kfuncs?: VerifierKfuncs;
+}
+
+/**
+ * The `KF_*` flags a kfunc is registered with (`BTF_ID_FLAGS`): the verifier's rules for
+ * its arguments and its return value.
+ *
+ * @example
+ * const acquires = (flags & KfuncFlag.ACQUIRE) !== 0;
+ */
+export const KfuncFlag = {
+  ACQUIRE: 1 << 0,
+  RELEASE: 1 << 1,
+  RET_NULL: 1 << 2,
+  TRUSTED_ARGS: 1 << 4,
+  SLEEPABLE: 1 << 5,
+  DESTRUCTIVE: 1 << 6,
+  RCU: 1 << 7,
+  ITER_NEW: 1 << 8,
+  ITER_NEXT: 1 << 9,
+  ITER_DESTROY: 1 << 10,
+  RCU_PROTECTED: 1 << 11,
+  FASTCALL: 1 << 12,
+} as const;
+
+/**
+ * The kernel functions a program may call, as `check_kfunc_call` asks for them.
+ *
+ * @example
+ * const kfuncs: VerifierKfuncs = { btf: vmlinux, flags: (id) => (vmlinux.type(id)?.name === 'bpf_task_release' ? KfuncFlag.RELEASE : undefined) };
+ */
+export interface VerifierKfuncs {
+  /** The BTF kfunc ids refer to (`btf_vmlinux`): each a FUNC with its FUNC_PROTO. */
+  readonly btf: BtfView;
+  /**
+   * `btf_kfunc_id_set_contains` for this program: the kfunc's `KF_*` flags
+   * ({@link KfuncFlag}), or undefined when no set registered for the program's
+   * type holds it ("calling kernel function X is not allowed").
+   */
+  flags(btfId: number): number | undefined;
 }
 
 /**

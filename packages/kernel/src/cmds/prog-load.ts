@@ -19,11 +19,13 @@ import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from '../bpf/map-record.js';
 import { verifierMapOf } from '../bpf/map-rdonly.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
+import { EMPTY_BTF } from '../btf/vmlinux.js';
 import { checkAttachTarget } from './attach-target.js';
 import { checkBtfInfo, checkBtfInfoEarly, verifierFuncInfo } from './prog-btf.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveProgram } from './prog-image.js';
+import { kfuncSetsFor } from '../btf/kfunc-sets.js';
 
 /** Every `prog_flags` bit BPF_PROG_LOAD accepts (the rest is EINVAL). */
 const PROG_FLAGS = Object.values(BpfProgLoadFlag).reduce((all, bit) => all | bit, 0);
@@ -50,6 +52,24 @@ function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap>
     if (obj?.kind === 'map') maps.set(fd, verifierMapOf(obj.impl as MapRecord, fd));
   }
   return maps;
+}
+
+/** `BPF_FUNC_get_current_task_btf`: its result is a pointer into the kernel's BTF. */
+const GET_CURRENT_TASK_BTF = 158;
+
+/**
+ * A kfunc call naming a BTF id, or a helper returning a BTF pointer: only then is the
+ * vmlinux BTF read (it is parsed on first use).
+ */
+function needsKernelBtf(insns: Uint8Array): boolean {
+  const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
+  for (let off = 0; off + 8 <= insns.length; off += 8) {
+    if (insns[off] !== 0x85) continue;
+    const src = (insns[off + 1] ?? 0) >> 4;
+    const imm = dv.getInt32(off + 4, true);
+    if ((src === 2 && imm !== 0) || (src === 0 && imm === GET_CURRENT_TASK_BTF)) return true;
+  }
+  return false;
 }
 
 /**
@@ -205,6 +225,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logSize: log.size,
           privileges,
           maps: pseudoMaps(task, insns),
+          ...(needsKernelBtf(insns) ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
           ...(attachFunc === undefined ? {} : { attachFunc }),
           ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo), btf: progBtfInfo.btf.view }),
         });

@@ -1,5 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { fail, type VerifierLog } from './log.js';
+import { PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import { CALL, cls, EXIT, isJump, isPseudoFunc, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEUDO_CALL } from './insns.js';
 
 /**
@@ -11,6 +12,10 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapab
   const starts = new Set<number>([0]);
   insns.forEach((insn, pc) => {
     // A call and a callback's address (ld_imm64 with BPF_PSEUDO_FUNC) both start a subprogram.
+    const kfunc = insn.code === (JMP | CALL) && insn.src === PSEUDO_KFUNC_CALL;
+    if (kfunc && !bpfCapable) {
+      fail(log, 'EPERM', 'calls-need-cap-bpf', 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
+    }
     if ((insn.code === (JMP | CALL) && insn.src === PSEUDO_CALL) || isPseudoFunc(insn)) {
       if (!bpfCapable) {
         fail(log, 'EPERM', 'calls-need-cap-bpf', 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');

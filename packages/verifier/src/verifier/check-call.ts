@@ -106,6 +106,13 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
   const ret = proto?.ret ?? 'integer';
+  if (ret === 'task_btf') {
+    // A trusted task_struct pointer needs the kernel's BTF; without it the value is an opaque scalar.
+    const btf = env.req.kfuncs?.btf;
+    const btfId = btf?.findAll('task_struct', 'STRUCT')[0];
+    env.writeReg(state, 0, btfId === undefined ? unknownScalar : pointer('ptr_', 0, { btf, btfId, btfMod: 'trusted' }));
+    return;
+  }
   if (ret === 'integer' || ret === 'void') {
     env.writeReg(state, 0, unknownScalar);
     // bpf_kptr_xchg: the kernel's BTF pointer out is not modelled, but the reference it holds is.
@@ -285,7 +292,7 @@ export function leak(env: VerifierEnv, state: VState, prefix: string): never {
 }
 
 /** `release_reference`: the reference is gone and every pointer derived from it becomes unusable. */
-function releaseReference(env: VerifierEnv, state: VState, refObjId: number): void {
+export function releaseReference(env: VerifierEnv, state: VState, refObjId: number): void {
   state.refs = state.refs.filter((r) => r.id !== refObjId);
   const dead = env.privileges.allowPtrLeaks ? unknownScalar : notInit;
   for (const fr of state.frames) {

@@ -11,6 +11,7 @@ import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, regMap } from './
 import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
+import { checkBtfAccess } from './btf-access.js';
 import { constScalar, isPointer, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsConst, tnumStr } from './tnum.js';
 
@@ -249,6 +250,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       }
       return unknownScalar;
     }
+    case 'ptr_':
+      return checkBtfAccess(env, regno, ptr, off, size, write);
     default:
       return fail(env.log, 'EACCES', 'invalid-mem-access', `R${r} invalid mem access '${regTypeStr(ptr)}'`);
   }

@@ -4,6 +4,7 @@ import { checkCfg, checkSubprogs } from './cfg.js';
 import { checkInsnTable } from './check-reserved.js';
 import { Checker } from './do-check.js';
 import { decodeSlots } from './insns.js';
+import { addKfuncCalls } from './kfunc-meta.js';
 import { LOG_STATS, Reject, VerifierLog } from './log.js';
 import { logMainFuncArgs } from './main-func.js';
 
@@ -38,6 +39,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       try {
         checkInsnTable(log, insns);
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
+        addKfuncCalls(log, insns, req);
         // Every subprogram has a depth in the stats line, 0 until it is verified.
         subprogStack = subprogs.map(() => 0);
         checkBtfFuncReturns(log, insns, subprogs, req);

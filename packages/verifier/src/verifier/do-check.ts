@@ -3,6 +3,8 @@ import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
+import { checkKfuncCall } from './check-kfunc.js';
+import { isKfuncCall, unresolvedKfuncError } from './kfunc-meta.js';
 import { processExit } from './check-exit.js';
 import { checkCondJmpOp } from './check-jmp.js';
 import { checkLd } from './check-ld.js';
@@ -87,6 +89,8 @@ export class Checker {
     this.checkGlobalFuncs();
     checkMaxStackDepth(env);
     addLoopInlineStack(env);
+    // `fixup_kfunc_call`: a kfunc call left with id 0 on a path that was walked.
+    if (env.insns.some((insn, i) => this.seen[i] === 1 && isKfuncCall(insn) && insn.imm === 0)) unresolvedKfuncError(env.log);
     // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.
     const all = Array.from({ length: Math.max(env.subprogs.length - 1, 1) }, (_, i) => env.subprogStack[i] ?? 0);
     const subprogStack = env.privileges.bpfCapable ? all.filter((_, i) => i === 0 || this.seen[env.subprogs[i] ?? 0] === 1) : all;
@@ -376,6 +380,10 @@ export class Checker {
               }
             }
             return to;
+          }
+          if (isKfuncCall(insn)) {
+            checkKfuncCall(env, state, insn);
+            return pc + 1;
           }
           checkHelperCall(env, state, insn);
           return pc + 1;

@@ -7,7 +7,9 @@ export type ArgType =
   | 'func' | 'stack_or_null' | 'btf_id' | 'timer' | 'spin_lock' | 'spin_unlock' | 'percpu_btf_id' | 'kptr_xchg_dest' | 'btf_id_or_null_release'
   | 'btf_id_sock_common' | 'map_value_or_null' | 'long_out' | 'u32_inout';
 /** Return kinds (subset). */
-export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
+export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null'
+  /** `RET_PTR_TO_BTF_ID_TRUSTED` to `struct task_struct`. */
+  | 'task_btf';
 
 export interface HelperProto {
   readonly args: readonly ArgType[];
@@ -46,6 +48,7 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   get_numa_node_id: noArgs,
   get_current_pid_tgid: noArgs,
   get_current_uid_gid: noArgs,
+  get_current_task_btf: { args: [], ret: 'task_btf', gplOnly: true },
   get_current_comm: { args: ['uninit_mem', 'const_size'], ret: 'integer' },
   trace_printk: { args: ['mem', 'const_size'], ret: 'integer', gplOnly: true },
   tail_call: { args: ['ctx', 'map', 'anything'], ret: 'void' },

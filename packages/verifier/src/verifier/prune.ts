@@ -93,7 +93,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
     }
     default:
       return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.innerMap === c.innerMap && o.valueSize === c.valueSize &&
-        o.subprog === c.subprog && sameBounds(o, c) && ids.check(o.id, c.id);
+        o.subprog === c.subprog && o.btfId === c.btfId && o.btfMod === c.btfMod && sameBounds(o, c) && ids.check(o.id, c.id);
   }
 }
 

@@ -1,5 +1,5 @@
 import { constOf, knownBounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, unknownBounds, type Bounds } from './bounds.js';
-import type { VerifierMap } from '@bpfkit/kernel-api';
+import type { BtfView, VerifierMap } from '@bpfkit/kernel-api';
 import { tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 
 /** Register types (`enum bpf_reg_type`, subset). */
@@ -7,7 +7,12 @@ export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
   | 'pkt' | 'pkt_meta' | 'pkt_end'
   | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null'
-  | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null';
+  | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null'
+  /** `PTR_TO_BTF_ID`: a kernel object of the BTF type `btfId`, with its trust in `btfMod`. */
+  | 'ptr_' | 'ptr_or_null_';
+
+/** `PTR_TO_BTF_ID` modifiers: `PTR_TRUSTED`, `MEM_RCU`, `PTR_UNTRUSTED` (none: a plain walked pointer). */
+export type BtfPtrMod = 'trusted' | 'rcu' | 'untrusted';
 
 /**
  * One register (`struct bpf_reg_state`). Scalars: the bounds are the value. Pointers: `off` is the
@@ -37,6 +42,10 @@ export interface RegState extends Readonly<Bounds> {
   readonly innerMap?: boolean;
   /** Scalars: the exact value matters to a later instruction (set by precision backtracking in stored states). */
   readonly precise?: boolean;
+  /** `PTR_TO_BTF_ID`: the BTF and the type id the pointer points to, and its modifier. */
+  readonly btf?: BtfView;
+  readonly btfId?: number;
+  readonly btfMod?: BtfPtrMod;
 }
 
 export const U64 = U64_MAX;
@@ -151,7 +160,7 @@ export interface HeldLock {
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
 export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
   map_value_or_null: 'map_value', ringbuf_mem_or_null: 'ringbuf_mem', mem_or_null: 'mem', sock_or_null: 'sock',
-  sock_common_or_null: 'sock_common', tcp_sock_or_null: 'tcp_sock',
+  sock_common_or_null: 'sock_common', tcp_sock_or_null: 'tcp_sock', ptr_or_null_: 'ptr_',
 };
 
 export function cloneState(s: VState): VState {
@@ -244,11 +253,14 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
     parts.push(...scalarRanges(r));
     if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
   }
-  return `${regTypeStr(r)}${other}(${parts.join(',')})`;
+  // A BTF pointer names its type: `trusted_ptr_task_struct(...)`.
+  const btfName = r.btfId === undefined ? '' : r.btf?.type(r.btfId)?.name ?? '';
+  return `${regTypeStr(r)}${btfName}${other}(${parts.join(',')})`;
 }
 
 /** Register names for `R1 type=%s expected=...` (`reg_type_str`). */
 export function regTypeStr(r: RegState): string {
+  if (r.btfMod !== undefined) return `${r.btfMod}_${r.type}`;
   return r.type === 'not_init' ? '?' : r.type;
 }
 

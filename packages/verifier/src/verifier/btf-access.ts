@@ -1,0 +1,83 @@
+import type { BtfView } from '@bpfkit/kernel-api';
+import { skipModifiers } from './btf-walk.js';
+import type { VerifierEnv } from './env.js';
+import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
+import { fail } from './log.js';
+import { pointer, unknownScalar, type RegState } from './state.js';
+import { tnumIsConst, tnumStr } from './tnum.js';
+
+const MAX_WALK = 32;
+
+/** What a load from a kernel struct gives: a scalar, or a pointer to the struct a pointer member names. */
+type Walked = { readonly scalar: true } | { readonly ptrTo: number };
+
+/** `btf_struct_walk`: the member an access of `size` bytes at `off` falls in, through nested structs and arrays. */
+function structWalk(env: VerifierEnv, btf: BtfView, id: number, off: number, size: number, depth = 0): Walked {
+  const t = skipModifiers(btf, id);
+  const tname = t?.name ?? '';
+  if (t === undefined || !isBtfStruct(t) || depth > MAX_WALK) return fail(env.log, 'EACCES', 'btf-access', `access beyond struct ${tname} at off ${String(off)} size ${String(size)}`);
+  if (off + size > (t.size ?? 0)) fail(env.log, 'EACCES', 'btf-access', `access beyond struct ${tname} at off ${String(off)} size ${String(size)}`);
+  for (const m of t.members ?? []) {
+    const moff = Math.floor(m.bitsOffset / 8);
+    if (m.bitfieldSize !== 0) {
+      // A bitfield: readable as a scalar when the access stays in its bytes.
+      if (off >= moff && off < moff + Math.ceil(m.bitfieldSize / 8) + 1) return { scalar: true };
+      continue;
+    }
+    let mt = skipModifiers(btf, m.type);
+    const msize = btfResolveSize(btf, mt) ?? 0;
+    if (off + size <= moff) break;
+    if (off >= moff + msize) continue;
+    let inner = off - moff;
+    if (mt?.kind === 'ARRAY') {
+      const elem = skipModifiers(btf, mt.type ?? 0);
+      const esize = btfResolveSize(btf, elem) ?? 0;
+      if (esize === 0) return { scalar: true };
+      inner %= esize;
+      mt = elem;
+      if (isBtfStruct(mt)) return structWalk(env, btf, skipModifiersId(btf, m.type), inner, size, depth + 1);
+    }
+    if (isBtfStruct(mt)) return structWalk(env, btf, skipModifiersId(btf, (mt === undefined ? 0 : mt.id)), inner, size, depth + 1);
+    if (mt?.kind === 'PTR') {
+      if (inner !== 0 || size !== 8) {
+        fail(env.log, 'EACCES', 'btf-access', `cannot access ptr member ${m.name} with moff ${String(moff)} in struct ${tname} with off ${String(off)} size ${String(size)}`);
+      }
+      const to = skipModifiersId(btf, mt.type ?? 0);
+      return isBtfStruct(btf.type(to)) ? { ptrTo: to } : { scalar: true };
+    }
+    if (isBtfScalar(mt) || mt?.kind === 'FLOAT') {
+      if (off + size > moff + msize) {
+        fail(env.log, 'EACCES', 'btf-access',
+          `access beyond the end of member ${m.name} (mend:${String(moff + msize)}) in struct ${tname} with off ${String(off)} size ${String(size)}`);
+      }
+      return { scalar: true };
+    }
+    return { scalar: true };
+  }
+  return fail(env.log, 'EINVAL', 'btf-access', `struct ${tname} doesn't have field at offset ${String(off)}`);
+}
+
+/**
+ * `check_ptr_to_btf_access`: a load through a `PTR_TO_BTF_ID` (reads only, CAP_PERFMON,
+ * GPL, a constant offset into the struct). A scalar member reads as an unknown scalar; a
+ * pointer member as an untrusted pointer to its struct (the kernel's trust rules for
+ * walked pointers are not modelled, and untrusted is what they never exceed).
+ *
+ * @example
+ * const value = checkBtfAccess(env, 1, reg, 1264, 4, false); // task->pid: a scalar
+ */
+export function checkBtfAccess(env: VerifierEnv, regno: number, reg: RegState, off: number, size: number, write: boolean): RegState {
+  const btf = reg.btf;
+  const name = btf?.type(reg.btfId ?? 0)?.name ?? '';
+  if (btf === undefined) return fail(env.log, 'EACCES', 'invalid-mem-access', `R${String(regno)} invalid mem access 'ptr_'`);
+  if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'btf-access', `'struct ${name}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+  if (!env.req.gplCompatible) fail(env.log, 'EACCES', 'btf-access', `Cannot access kernel 'struct ${name}' from non-GPL compatible program`);
+  if (off < 0) fail(env.log, 'EACCES', 'btf-access', `R${String(regno)} is ptr_${name} invalid negative access: off=${String(off)}`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    fail(env.log, 'EACCES', 'btf-access', `R${String(regno)} is ptr_${name} invalid variable offset: off=${String(off)}, var_off=${tnumStr(reg.varOff)}`);
+  }
+  if (write) fail(env.log, 'EACCES', 'btf-access', 'only read is supported');
+  const walked = structWalk(env, btf, reg.btfId ?? 0, off, size);
+  if ('scalar' in walked) return unknownScalar;
+  return pointer('ptr_', 0, { btf, btfId: walked.ptrTo, btfMod: 'untrusted' });
+}

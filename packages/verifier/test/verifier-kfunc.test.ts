@@ -1,0 +1,110 @@
+// kfunc calls (BPF_PSEUDO_KFUNC_CALL) against the host's vmlinux BTF. The programs are those of the
+// kernel selftests in the verifier corpus (classic/calls, verifier_kfunc_prog_types,
+// verifier_global_ptr_args); the verdicts, errnos, error lines and processed counts below are the
+// ones Linux 6.18 gave for them (each program here was also loaded on a 6.18 kernel). The kfunc sets are the kernel's for these few kfuncs.
+import { existsSync, readFileSync } from 'node:fs';
+import test from 'ava';
+import { assemble, encodeProgram } from '@bpfkit/asm';
+import { parseBtf } from '@bpfkit/btf';
+import { isBpfError, KfuncFlag, type BtfView, type VerifierKfuncs, type VerifierRequest } from '@bpfkit/kernel-api';
+import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { root } from './support/outcome.js';
+
+const VMLINUX = '/sys/kernel/btf/vmlinux';
+const vmlinux: BtfView | undefined = existsSync(VMLINUX) ? parseBtf(new Uint8Array(readFileSync(VMLINUX))) : undefined;
+const verifier = createVerifier({ progTypes: createProgTypes() });
+
+const { ACQUIRE, RELEASE, RET_NULL, RCU } = KfuncFlag;
+/** The generic set (tracing, tc, xdp, struct_ops, syscall, cgroup hooks). */
+const GENERIC: Readonly<Record<string, number>> = {
+  bpf_task_acquire: ACQUIRE | RCU | RET_NULL, bpf_task_release: RELEASE, bpf_task_from_pid: ACQUIRE | RET_NULL,
+  bpf_cgroup_from_id: ACQUIRE | RET_NULL, bpf_cgroup_release: RELEASE,
+};
+const SYSCALL = 31, TRACEPOINT = 5, RAW_TRACEPOINT = 17;
+
+function kfuncsFor(btf: BtfView, progType: number): VerifierKfuncs {
+  return { btf, flags: (id) => (progType === RAW_TRACEPOINT ? undefined : GENERIC[btf.type(id)?.name ?? '']) };
+}
+
+/** Assembles `text` with `kfunc:NAME` replaced by the kfunc's id in the host BTF. */
+function program(btf: BtfView, text: string): Uint8Array {
+  return encodeProgram(assemble(text.replace(/kfunc:(\w+)/g, (_, name: string) => `kernel-function#${String(btf.findAll(name, 'FUNC')[0] ?? 0)}`)));
+}
+
+function load(btf: BtfView, progType: number, text: string): { code: string; line: string; processed: string } {
+  const req: VerifierRequest = { progType, expectedAttachType: 0, insns: program(btf, text), license: 'GPL', gplCompatible: true,
+    // Syscall programs load sleepable only (BPF_F_SLEEPABLE).
+    progFlags: progType === SYSCALL ? 16 : 0,
+    logLevel: 4, logSize: 1 << 20, privileges: root, kfuncs: kfuncsFor(btf, progType) };
+  let code = 'ok', log: string;
+  try {
+    log = verifier.verify(req).log;
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    code = e.code;
+    log = e.log ?? '';
+  }
+  const lines = log.split('\n').filter((l) => l !== '' && !l.startsWith('verification time') && !l.startsWith('stack depth'));
+  const processed = (lines.find((l) => l.startsWith('processed ')) ?? '').split(' ').slice(0, 2).join(' ');
+  return { code, line: code === 'ok' ? '' : lines.filter((l) => !l.startsWith('processed ')).at(-1) ?? '', processed };
+}
+
+const withBtf = vmlinux === undefined ? test.skip : test;
+const btf = vmlinux as BtfView;
+
+// verifier_kfunc_prog_types: task_kfunc_syscall / task_kfunc_tracepoint.
+const TASK_KFUNCS = `call bpf_get_current_task_btf#158
+r1 = *(u32 *)(r0 +1264)
+call kfunc:bpf_task_from_pid
+r6 = r0
+if r6 == 0x0 goto +7
+r1 = r6
+call kfunc:bpf_task_acquire
+if r0 == 0x0 goto +2
+r1 = r0
+call kfunc:bpf_task_release
+r1 = r6
+call kfunc:bpf_task_release
+w0 = 0
+exit`;
+
+test('a kfunc id of 0 is skipped by the walk: R0 stays unset (classic/calls/2)', (t) => {
+  t.deepEqual(load(btf ?? ({} as BtfView), 3, 'r1 = r10\nr1 += -8\ncall kernel-function#0\nexit'), { code: 'EACCES', line: 'R0 !read_ok', processed: 'processed 4' });
+});
+
+test('a kfunc id of 0 that a path reaches is refused after the walk (classic/calls/0)', (t) => {
+  t.deepEqual(load(btf ?? ({} as BtfView), TRACEPOINT, 'r0 = 0\ncall kernel-function#0\nexit'),
+    { code: 'EINVAL', line: 'invalid kernel function call not eliminated in verifier pass', processed: 'processed 3' });
+});
+
+withBtf('acquired tasks, NULL-checked and released, in a syscall and a tracepoint program', (t) => {
+  t.deepEqual(load(btf, SYSCALL, TASK_KFUNCS), { code: 'ok', line: '', processed: 'processed 19' });
+  t.deepEqual(load(btf, TRACEPOINT, TASK_KFUNCS), { code: 'ok', line: '', processed: 'processed 19' });
+});
+
+withBtf('a program type without the generic set may not call its kfuncs (task_kfunc_raw_tp)', (t) => {
+  t.deepEqual(load(btf, RAW_TRACEPOINT, TASK_KFUNCS), { code: 'EACCES', line: 'calling kernel function bpf_task_from_pid is not allowed', processed: 'processed 3' });
+});
+
+withBtf('a release kfunc needs a referenced pointer (trusted_destroy_fail)', (t) => {
+  t.deepEqual(load(btf, SYSCALL, 'call bpf_get_current_task_btf#158\nr1 = r0\ncall kfunc:bpf_task_release\nr0 = 0\nexit'),
+    { code: 'EINVAL', line: 'release kernel function bpf_task_release expects refcounted PTR_TO_BTF_ID', processed: 'processed 3' });
+});
+
+withBtf('a void kfunc leaves R0 unset', (t) => {
+  t.deepEqual(load(btf, SYSCALL, 'r1 = 1\ncall kfunc:bpf_task_from_pid\nif r0 == 0x0 goto +2\nr1 = r0\ncall kfunc:bpf_task_release\nexit'),
+    { code: 'EACCES', line: 'R0 !read_ok', processed: 'processed 6' });
+});
+
+withBtf('an acquired task must be released, and a maybe-NULL one is no trusted argument', (t) => {
+  t.deepEqual(load(btf, SYSCALL, 'r1 = 1\ncall kfunc:bpf_task_from_pid\nr0 = 0\nexit'),
+    { code: 'EINVAL', line: 'BPF_EXIT instruction in main prog would lead to reference leak', processed: 'processed 4' });
+  t.deepEqual(load(btf, SYSCALL, 'r1 = 1\ncall kfunc:bpf_task_from_pid\nr1 = r0\ncall kfunc:bpf_task_acquire\nr0 = 0\nexit'),
+    { code: 'EACCES', line: 'Possibly NULL pointer passed to trusted arg0', processed: 'processed 4' });
+});
+
+withBtf('a kfunc argument of another struct is refused by BTF type', (t) => {
+  t.deepEqual(load(btf, SYSCALL, 'call bpf_get_current_task_btf#158\nr1 = r0\ncall kfunc:bpf_cgroup_release\nr0 = 0\nexit'),
+    { code: 'EINVAL', line: 'kernel function bpf_cgroup_release args#0 expected pointer to STRUCT cgroup but R1 has a pointer to STRUCT task_struct',
+      processed: 'processed 3' });
+});
