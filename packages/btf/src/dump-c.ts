@@ -11,10 +11,12 @@ const MAX_EMIT_NESTING = 500;
 /** How deep one declarator or dependency walk may go. */
 const MAX_DEPTH = 64;
 
+// The pragma is clang's; other compilers (gcc -Wall: -Wunknown-pragmas) never see it.
+const CLANG_CORE = '#if defined(__clang__) && !defined(BPF_NO_PRESERVE_ACCESS_INDEX)\n';
 const PROLOGUE =
-  '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+  `#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n${CLANG_CORE}` +
   '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n#endif\n\n';
-const EPILOGUE = '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n';
+const EPILOGUE = `${CLANG_CORE}#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n`;
 
 const QUALIFIER: Record<string, string> = { CONST: 'const', VOLATILE: 'volatile', RESTRICT: 'restrict' };
 
@@ -229,7 +231,9 @@ class CDumper {
       case 'RESTRICT': {
         const q = QUALIFIER[t.kind] ?? '';
         if (this.btf.type(t.type)?.kind === 'PTR') return this.decl(t.type, `${q} ${declarator}`.trimEnd(), indent, depth + 1);
-        return `${q} ${this.decl(t.type, declarator, indent, depth + 1)}`;
+        const inner = this.decl(t.type, declarator, indent, depth + 1);
+        // C cannot qualify an array, only its elements: `const` over an array of `const char` is said once.
+        return inner.startsWith(`${q} `) ? inner : `${q} ${inner}`;
       }
       case 'TYPE_TAG':
         return this.decl(t.type, declarator, indent, depth + 1);

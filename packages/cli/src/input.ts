@@ -1,28 +1,114 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { assemble, encodeProgram } from '@bpfkit/asm';
 import { CliError } from './errors.js';
 
-/** Reads a whole file, turning a missing or unreadable file into one clear line. */
+/**
+ * The largest input bpfkit reads (64 MiB): far above any program the kernel loads
+ * (1,000,000 instructions are 8 MB raw, 17 MB as hex) and vmlinux BTF (about 6 MB).
+ */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** `BPF_COMPLEXITY_LIMIT_INSNS`: the most instructions the kernel loads in one program. */
+export const MAX_PROGRAM_INSNS = 1_000_000;
+
+const CHUNK = 1024 * 1024;
+
+function tooLarge(path: string): CliError {
+  return new CliError(`${path}: larger than ${String(MAX_INPUT_BYTES / 1024 / 1024)} MiB; bpfkit reads no input that large (the kernel loads at most ${MAX_PROGRAM_INSNS.toLocaleString('en')} instructions)`);
+}
+
+/** Reads `fd` to its end, or throws once it passes the limit (a device such as /dev/zero never ends). */
+function readAll(fd: number, path: string): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, CHUNK, null);
+    } catch (e) {
+      // A non-blocking standard input with nothing yet: wait a little and read again.
+      if (e instanceof Error && 'code' in e && e.code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_INPUT_BYTES) throw tooLarge(path);
+    chunks.push(chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Reads a whole file (`-`: standard input), turning a missing or unreadable file into one
+ * clear line, and refusing, without reading it all, an input over {@link MAX_INPUT_BYTES}.
+ */
 export function readInput(path: string): Uint8Array {
+  let fd: number | undefined;
   try {
-    return readFileSync(path === '-' ? 0 : path);
+    fd = path === '-' ? 0 : openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new CliError(`cannot read ${path}: EISDIR`);
+    if (st.isFile() && st.size > MAX_INPUT_BYTES) throw tooLarge(path);
+    return readAll(fd, path);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     const code = e instanceof Error && 'code' in e ? String(e.code) : 'EIO';
     throw new CliError(`cannot read ${path}: ${code}`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
 }
 
 const HEX_LINE = /^[0-9a-fA-F]{16}$/;
 
-/** The instructions of a hex-per-line text, or undefined when `bytes` is not one. */
+/** Calls `fn` with each line of `text` (without building an array of them) until it returns false. */
+function eachLine(text: string, fn: (line: string) => boolean): void {
+  let start = 0;
+  while (start <= text.length) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    if (!fn(text.slice(start, stop))) return;
+    start = stop + 1;
+  }
+}
+
+const COMMENT = /(#|;|\/\/).*/;
+
+/** The instructions of a hex-per-line text, or undefined when `bytes` is not one (decided at the first other line). */
 function hexLines(bytes: Uint8Array): Uint8Array | undefined {
-  const text = Buffer.from(bytes).toString('latin1');
-  const lines = text
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter((l) => l !== '');
-  if (lines.length === 0 || !lines.every((l) => HEX_LINE.test(l.replace(/\s+/g, '')))) return undefined;
-  return Uint8Array.from(Buffer.from(lines.map((l) => l.replace(/\s+/g, '')).join(''), 'hex'));
+  const hex: string[] = [];
+  let ok = true;
+  eachLine(Buffer.from(bytes).toString('latin1'), (line) => {
+    const l = line.replace(/#.*/, '').replace(/\s+/g, '');
+    if (l === '') return true;
+    ok = HEX_LINE.test(l);
+    if (ok) hex.push(l);
+    return ok;
+  });
+  if (!ok || hex.length === 0) return undefined;
+  return Uint8Array.from(Buffer.from(hex.join(''), 'hex'));
+}
+
+/** Text with nothing but blank lines and comments (`#`, `;`, `//`). */
+function onlyComments(bytes: Uint8Array): boolean {
+  let empty = true;
+  eachLine(Buffer.from(bytes).toString('utf8'), (l) => (empty = l.replace(COMMENT, '').trim() === ''));
+  return empty;
+}
+
+/** Lines of assembly that hold an instruction (not blank, a comment or a label alone), counted up to one past the limit. */
+function statementLines(bytes: Uint8Array): number {
+  let n = 0;
+  eachLine(Buffer.from(bytes).toString('utf8'), (l) => {
+    const code = l.replace(COMMENT, '').trim();
+    if (code !== '' && !/^[\w.$]+:$/.test(code)) n++;
+    return n <= MAX_PROGRAM_INSNS;
+  });
+  return n;
 }
 
 /** True when the bytes start with the ELF magic. */
@@ -63,7 +149,10 @@ export function detectInputKind(bytes: Uint8Array, path: string): InputKind {
   if (bytes.length === 0) throw new CliError(`${path}: empty file, no instructions`);
   if (isElf(bytes)) return 'elf';
   if (hexLines(bytes) !== undefined) return 'hex';
-  if (isText(bytes)) return 'assembly';
+  if (isText(bytes)) {
+    if (onlyComments(bytes)) throw new CliError(`${path}: no instructions, only blank lines and comments`);
+    return 'assembly';
+  }
   if (bytes.length % 8 === 0) return 'raw';
   throw new CliError(
     `${path}: not a BPF program: not an ELF object, hex lines or assembly text, and its ${String(bytes.length)} bytes are not a whole number of 8-byte instructions`,
@@ -90,6 +179,17 @@ export function programFromBytes(bytes: Uint8Array, kind: ProgramInputKind, asse
   return bytes;
 }
 
+/** Refuses a program longer than the kernel ever loads, before any work on it. */
+function checkProgramSize(insns: Uint8Array, path: string): Uint8Array {
+  const count = insns.length / 8;
+  if (count > MAX_PROGRAM_INSNS) {
+    throw new CliError(
+      `${path}: ${count.toLocaleString('en')} instructions; the kernel loads at most ${MAX_PROGRAM_INSNS.toLocaleString('en')} (BPF_COMPLEXITY_LIMIT_INSNS), and so does bpfkit`,
+    );
+  }
+  return insns;
+}
+
 /** A file read once and classified: an object's bytes, or a program's instructions. */
 export type ProgramOrObject =
   | { readonly kind: 'elf'; readonly bytes: Uint8Array }
@@ -107,7 +207,10 @@ export function readProgramOrObject(path: string, assembleText: (text: string) =
   const bytes = readInput(path);
   const kind = detectInputKind(bytes, path);
   if (kind === 'elf') return { kind, bytes };
-  return { kind, insns: programFromBytes(bytes, kind, assembleText) };
+  if (kind === 'assembly' && statementLines(bytes) > MAX_PROGRAM_INSNS) {
+    throw new CliError(`${path}: more than ${MAX_PROGRAM_INSNS.toLocaleString('en')} lines of instructions; the kernel loads at most ${MAX_PROGRAM_INSNS.toLocaleString('en')} (BPF_COMPLEXITY_LIMIT_INSNS), and so does bpfkit`);
+  }
+  return { kind, insns: checkProgramSize(programFromBytes(bytes, kind, assembleText), path) };
 }
 
 /**
