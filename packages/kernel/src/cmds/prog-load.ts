@@ -225,7 +225,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logSize: log.size,
           privileges,
           maps: pseudoMaps(task, insns),
-          ...(needsKernelBtf(insns) ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
+          // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
+          ...(needsKernelBtf(insns) || progBtfInfo !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
           ...(attachFunc === undefined ? {} : { attachFunc }),
           ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo), btf: progBtfInfo.btf.view }),
         });

@@ -12,10 +12,12 @@ import { notInit, pointer, unknownScalar, type RegState, type VState } from './s
 /** `BPF_F_SLEEPABLE`. */
 const F_SLEEPABLE = 1 << 4;
 
-/** The kernel's context struct behind each program type (`get_kern_ctx_btf_id`, subset). */
+/** The kernel's context struct behind each program type (`get_kern_ctx_btf_id`, the struct ones of `bpf_types.h`). */
 const KERN_CTX: Readonly<Record<number, string>> = {
   1: 'sk_buff', 3: 'sk_buff', 4: 'sk_buff', 8: 'sk_buff', 10: 'sk_buff', 11: 'sk_buff', 12: 'sk_buff', 14: 'sk_buff', 19: 'sk_buff',
-  6: 'xdp_buff', 7: 'bpf_perf_event_data_kern', 13: 'bpf_sock_ops_kern', 32: 'bpf_nf_ctx', 2: 'pt_regs',
+  6: 'xdp_buff', 2: 'pt_regs', 7: 'bpf_perf_event_data_kern', 9: 'sock', 13: 'bpf_sock_ops_kern', 15: 'bpf_cgroup_dev_ctx', 16: 'sk_msg',
+  18: 'bpf_sock_addr_kern', 21: 'sk_reuseport_kern', 22: 'bpf_flow_dissector', 23: 'bpf_sysctl_kern', 25: 'bpf_sockopt_kern',
+  30: 'bpf_sk_lookup_kern', 32: 'bpf_nf_ctx',
 };
 
 /** Kfuncs whose pointer return the kernel types by hand (`special_kfunc_set`); only the two casts are modelled. */

@@ -8,13 +8,22 @@ import { fail, Reject } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { NOT_NULL, notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { kindStr, skipModifiers } from './btf-walk.js';
+import { structIdsMatch } from './kfunc-btf.js';
+import { tnumIsConst, tnumStr } from './tnum.js';
 
 /**
  * How a global function's argument arrives (`enum bpf_arg_type` of `btf_prepare_func_args`, the kinds
  * modelled here): a scalar, the context, or `size` bytes of memory (`ARG_PTR_TO_MEM`, NULL allowed
  * unless tagged `arg:nonnull`).
  */
-export type GlobalArg = 'scalar' | 'ctx' | { readonly size: number; readonly nullable: boolean };
+export type GlobalArg = 'scalar' | 'ctx' | { readonly size: number; readonly nullable: boolean } | TrustedArg;
+
+/** An `arg:trusted` pointer (`ARG_PTR_TO_BTF_ID | PTR_TRUSTED`): a kernel struct of the kernel's BTF, NULL allowed with `arg:nullable`. */
+export interface TrustedArg {
+  readonly btf: BtfView;
+  readonly btfId: number;
+  readonly nullable: boolean;
+}
 
 /**
  * What `btf_prepare_func_args` made of a global function's prototype: its arguments, or the
@@ -148,7 +157,8 @@ function resolveSize(btf: BtfView, t: BtfTypeView): number | undefined {
  * Undefined when the prototype has an argument kind not modelled yet (a dynptr,
  * BTF-id or arena pointer): such a function is still walked inline, as a static one.
  */
-function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: number, progType: number, attachType: number): GlobalPlan | undefined {
+function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: number, progType: number, attachType: number,
+  kernelBtf: BtfView | undefined): GlobalPlan | undefined {
   const fn = typeId === 0 ? undefined : btf?.type(typeId);
   if (btf === undefined || fn === undefined) return typeId === 0 || btf === undefined ? error('EFAULT', 'Global functions need valid BTF') : error('EFAULT', `BTF of func#${String(subprog)} doesn't point to KIND_FUNC`);
   if (fn.kind !== 'FUNC') return error('EFAULT', `BTF of func#${String(subprog)} doesn't point to KIND_FUNC`);
@@ -182,7 +192,15 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
       // Dynptrs, trusted/untrusted BTF ids and arena pointers: not modelled yet.
       const target = skipModifiers(btf, t.type ?? 0);
       if (isStruct(target) && target?.name === 'bpf_dynptr') return undefined;
-      if (tags.some((tag) => tag === 'trusted' || tag === 'untrusted' || tag === 'arena')) return undefined;
+      if (tags.includes('trusted')) {
+        if (tags.includes('nonnull')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
+        // `btf_get_ptr_to_btf_id`: the kernel struct of the same name (without the kernel's BTF: not modelled).
+        const kernId = kernelBtf === undefined || !isStruct(target) ? undefined : kernelBtf.findAll(target?.name ?? '', target?.kind)[0];
+        if (kernelBtf === undefined || kernId === undefined) return undefined;
+        args.push({ btf: kernelBtf, btfId: kernId, nullable: tags.includes('nullable') });
+        continue;
+      }
+      if (tags.some((tag) => tag === 'untrusted' || tag === 'arena')) return undefined;
       // Any other pointer is memory of the pointed-to type's size (`btf_resolve_size`).
       if (tags.includes('nullable')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
       const size = target === undefined ? undefined : resolveSize(btf, target);
@@ -236,7 +254,7 @@ export function findGlobalFuncs(env: VerifierEnv): Map<number, GlobalFunc> {
   fi.forEach((rec, subprog) => {
     if (subprog === 0 || rec.linkage !== BTF_FUNC_GLOBAL || env.subprogs[subprog] !== rec.insnOff) return;
     const typeId = rec.typeId ?? 0;
-    const plan = prepareFuncArgs(env.req.btf, typeId, subprog, env.req.progType, env.req.expectedAttachType);
+    const plan = prepareFuncArgs(env.req.btf, typeId, subprog, env.req.progType, env.req.expectedAttachType, env.req.kfuncs?.btf);
     if (plan === undefined) return;
     const fn = env.req.btf?.type(typeId);
     pkt ??= changesPktData(env, helperChangesPktData);
@@ -265,6 +283,21 @@ function checkMemReg(env: VerifierEnv, state: VState, regno: number, reg: RegSta
   for (const spi of env.scratchedStack) if (!scratched.has(spi)) env.scratchedStack.delete(spi);
 }
 
+/** `check_reg_type` for an `arg:trusted` argument: a BTF pointer (not untrusted) to the struct, or NULL where nullable. */
+function checkTrustedArg(env: VerifierEnv, regno: number, reg: RegState, kind: TrustedArg): void {
+  const r = `R${String(regno)}`;
+  if (regConst(reg) === 0n && kind.nullable) return;
+  const typeOk = reg.btfMod !== 'untrusted' && (reg.type === 'ptr_' || (kind.nullable && reg.type === 'ptr_or_null_'));
+  if (!typeOk) fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=ptr_, trusted_ptr_, rcu_ptr_`);
+  if (!structIdsMatch(kind.btf, reg.btfId ?? 0, kind.btfId, false)) {
+    fail(env.log, 'EACCES', 'bad-arg-type', `${r} is of type ${reg.btf?.type(reg.btfId ?? 0)?.name ?? ''} but ${kind.btf.type(kind.btfId)?.name ?? ''} is expected`);
+  }
+  if (reg.off < 0) fail(env.log, 'EACCES', 'negative-off', `negative offset ${regTypeStr(reg)} ptr ${r} off=${String(reg.off)} disallowed`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    fail(env.log, 'EACCES', 'var-off', `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+  }
+}
+
 /** `btf_check_func_arg_match`: the caller's R1-R5 against the prototype. Throws the first mismatch. */
 function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]): void {
   const regs = env.frame(state).regs;
@@ -276,6 +309,10 @@ function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]):
         env.log.line(`R${String(regno)} is not a scalar`);
         throw new Reject('EINVAL', 'verifier:global-func-arg', `R${String(regno)} is not a scalar`);
       }
+      return;
+    }
+    if (typeof kind === 'object' && 'btfId' in kind) {
+      checkTrustedArg(env, regno, reg, kind);
       return;
     }
     // `check_func_arg_reg_off` lets scalars through; other pointers than these must be unmodified.
@@ -346,7 +383,9 @@ export function globalEntryState(env: VerifierEnv, g: GlobalFunc): VState {
   const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
   if (g.plan.kind === 'ok') {
     g.plan.args.forEach((kind, i) => {
-      if (typeof kind === 'object') {
+      if (typeof kind === 'object' && 'btfId' in kind) {
+        regs[i + 1] = pointer(kind.nullable ? 'ptr_or_null_' : 'ptr_', 0, { btf: kind.btf, btfId: kind.btfId, btfMod: 'trusted', id: env.nextId++ });
+      } else if (typeof kind === 'object') {
         regs[i + 1] = pointer(kind.nullable ? 'mem_or_null' : 'mem', 0, { valueSize: kind.size, ...(kind.nullable ? { id: env.nextId++ } : {}) });
       } else regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar;
     });

@@ -4,7 +4,7 @@ import { kindStr, skipModifiers } from './btf-walk.js';
 import { checkHelperMemAccess } from './check-call.js';
 import { checkPtrOffReg } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
-import { argHasSuffix, btfResolveSize, isBtfScalar, isBtfStruct, isScalarStruct, skipModifiersId } from './kfunc-btf.js';
+import { argHasSuffix, btfResolveSize, isBtfScalar, isBtfStruct, isScalarStruct, skipModifiersId, structIdsMatch } from './kfunc-btf.js';
 import type { KfuncMeta } from './kfunc-meta.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
@@ -30,10 +30,12 @@ export interface KfuncArgsResult {
 /** Register types the kernel maps to a BTF struct (`reg2btf_ids`). */
 const REG2BTF: Readonly<Partial<Record<string, string>>> = { sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock', map_ptr: 'bpf_map' };
 
-/** The user-visible context struct of each program type, for `btf_is_prog_ctx_type` (subset). */
+/** The user-visible context struct of each program type, for `btf_is_prog_ctx_type` (the struct ones of `bpf_types.h`). */
 const CTX_STRUCT: Readonly<Record<number, string>> = {
   1: '__sk_buff', 3: '__sk_buff', 4: '__sk_buff', 8: '__sk_buff', 10: '__sk_buff', 11: '__sk_buff', 12: '__sk_buff', 14: '__sk_buff', 19: '__sk_buff',
-  6: 'xdp_md', 7: 'bpf_perf_event_data', 13: 'bpf_sock_ops', 32: 'bpf_nf_ctx',
+  22: '__sk_buff', 6: 'xdp_md', 7: 'bpf_perf_event_data', 9: 'bpf_sock', 13: 'bpf_sock_ops', 15: 'bpf_cgroup_dev_ctx', 16: 'sk_msg_md',
+  17: 'bpf_raw_tracepoint_args', 18: 'bpf_sock_addr', 21: 'sk_reuseport_md', 23: 'bpf_sysctl', 24: 'bpf_raw_tracepoint_args',
+  25: 'bpf_sockopt', 30: 'bpf_sk_lookup', 32: 'bpf_nf_ctx',
 };
 
 /** Argument kinds this model checks; the rest (dynptrs, iterators, graph nodes, callbacks…) are refused as not modelled. */
@@ -90,20 +92,7 @@ function isTrustedReg(reg: RegState): boolean {
   return reg.btfMod === 'trusted';
 }
 
-/** `btf_struct_ids_match` at offset 0: the same struct, or (not strict) a struct whose first member is one. */
-function structIdsMatch(meta: KfuncMeta, regId: number, wantId: number, strict: boolean): boolean {
-  let id = skipModifiersId(meta.btf, regId);
-  const want = skipModifiersId(meta.btf, wantId);
-  for (let depth = 0; depth < 32; depth++) {
-    if (id === want) return true;
-    if (strict) return false;
-    const t = meta.btf.type(id);
-    const first = t?.members?.[0];
-    if (t?.kind !== 'STRUCT' || first === undefined || first.bitsOffset !== 0) return false;
-    id = skipModifiersId(meta.btf, first.type);
-  }
-  return false;
-}
+
 
 /** The BTF struct a register points to: its own for `ptr_`, the kernel's for sockets and maps (`reg2btf_ids`). */
 function regBtfId(meta: KfuncMeta, reg: RegState): number {
@@ -216,7 +205,7 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
         }
         const regId = regBtfId(meta, reg);
         const strict = release && (reg.refObjId ?? 0) !== 0;
-        if (!structIdsMatch(meta, regId, wantId, strict)) {
+        if (!structIdsMatch(meta.btf, regId, wantId, strict)) {
           const regT = skipModifiers(meta.btf, regId);
           fail(env.log, 'EINVAL', 'kfunc-btf-mismatch', `kernel function ${meta.name} args#${String(i)} expected pointer to ${kindStr(wantT)} ${wantT?.name ?? ''} but ` +
             `R${String(regno)} has a pointer to ${kindStr(regT)} ${regT?.name ?? ''}`);

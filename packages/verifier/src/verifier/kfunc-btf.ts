@@ -72,3 +72,21 @@ export function skipModifiersId(btf: BtfView, id: number): number {
   }
   return cur;
 }
+
+/**
+ * `btf_struct_ids_match` at offset 0: the same struct, or (not `strict`) a struct whose
+ * first member is one, as a `struct bpf_cpumask *` passes for a `struct cpumask *`.
+ */
+export function structIdsMatch(btf: BtfView, regId: number, wantId: number, strict: boolean): boolean {
+  let id = skipModifiersId(btf, regId);
+  const want = skipModifiersId(btf, wantId);
+  for (let depth = 0; depth < 32; depth++) {
+    if (id === want) return true;
+    if (strict) return false;
+    const t = btf.type(id);
+    const first = t?.members?.[0];
+    if (t?.kind !== 'STRUCT' || first === undefined || first.bitsOffset !== 0) return false;
+    id = skipModifiersId(btf, first.type);
+  }
+  return false;
+}
