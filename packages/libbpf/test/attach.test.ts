@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import test from 'ava';
-import { isBpfError } from '@bpfkit/kernel-api';
+import { BpfError, isBpfError } from '@bpfkit/kernel-api';
+import { BpfCmd } from '@bpfkit/uapi';
 import { createLinuxSyscall, linuxBpfAvailability } from '@bpfkit/linux';
 import { BpfObject, bpfLinkGetFdById, type LibbpfHost } from '@bpfkit/libbpf';
 import { BUILTIN_KERNEL_CONFIG, createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
@@ -158,3 +159,135 @@ if (linux.available) {
     t.pass();
   });
 }
+
+/** trace_ringbuf.o with its `kprobe/do_sys_open` section (ELF and BTF strings) renamed to `section`, of the same length. */
+function withSection(section: string): Uint8Array {
+  const bytes = fixture('trace_ringbuf');
+  const from = Buffer.from('kprobe/do_sys_open');
+  const to = Buffer.from(section);
+  if (to.length !== from.length) throw new Error(`section '${section}' must be ${from.length} bytes`);
+  const buf = Buffer.from(bytes);
+  for (let at = buf.indexOf(from); at >= 0; at = buf.indexOf(from, at + 1)) to.copy(buf, at);
+  return new Uint8Array(buf);
+}
+
+/** A minimal ELF64 shared object: `.text` at 0x401000 (file offset 0x1000), the symbols in one symbol table of `symType`, 0x2000 bytes long. */
+function sharedObject(symbols: readonly { name: string; value: number; bind?: number; type?: number }[], symType = 11): Uint8Array {
+  const names = Buffer.concat([Buffer.from([0]), ...symbols.map((s) => Buffer.from(`${s.name}\0`))]);
+  const symOff = 64;
+  const symSize = (symbols.length + 1) * 24;
+  const strOff = symOff + symSize;
+  const shOff = Math.ceil((strOff + names.length) / 8) * 8;
+  const out = new Uint8Array(0x2000);
+  const v = new DataView(out.buffer);
+  out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+  v.setUint16(16, 3, true); // ET_DYN
+  v.setUint16(18, 62, true); // EM_X86_64
+  v.setBigUint64(40, BigInt(shOff), true);
+  v.setUint16(52, 64, true);
+  v.setUint16(58, 64, true);
+  v.setUint16(60, 4, true);
+  let nameAt = 1;
+  symbols.forEach((s, i) => {
+    const o = symOff + (i + 1) * 24;
+    v.setUint32(o, nameAt, true);
+    v.setUint8(o + 4, ((s.bind ?? 1) << 4) | (s.type ?? 2));
+    v.setUint16(o + 6, 1, true);
+    v.setBigUint64(o + 8, BigInt(s.value), true);
+    nameAt += Buffer.byteLength(s.name) + 1;
+  });
+  out.set(names, strOff);
+  const sh = (i: number, type: number, addr: number, offset: number, size: number, link = 0, entsize = 0): void => {
+    const o = shOff + i * 64;
+    v.setUint32(o + 4, type, true);
+    v.setBigUint64(o + 16, BigInt(addr), true);
+    v.setBigUint64(o + 24, BigInt(offset), true);
+    v.setBigUint64(o + 32, BigInt(size), true);
+    v.setUint32(o + 40, link, true);
+    v.setBigUint64(o + 56, BigInt(entsize), true);
+  };
+  sh(1, 1, 0x401000, 0x1000, 0x100);
+  sh(2, symType, 0, symOff, symSize, 3, 24);
+  sh(3, 3, 0, strOff, names.length);
+  return out;
+}
+
+/** Attaching trace_ringbuf.o's kprobe program renamed to a uprobe `section`: the errno and reason, or the link's fdinfo lines. */
+function uprobe(host: LibbpfHost, section: string, readBinary?: (path: string) => Uint8Array): unknown {
+  const obj = BpfObject.open(withSection(section), { name: 'trace_ringbuf', host, possibleCpus: 2, ksymAddresses: { init_task: 0xffff_ffff_8200_0000n } });
+  for (const p of obj.programs) p.autoload = p.name === 'kp';
+  obj.load();
+  try {
+    const link = obj.program('kp').attach({ cookie: 3n, ...(readBinary === undefined ? {} : { readBinary }) });
+    return fdinfoOf(host, link.fd);
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    return `${e.code} ${e.reason}`;
+  } finally {
+    obj.close();
+  }
+}
+
+const LIB = sharedObject([{ name: 'fn0', value: 0x401010 }, { name: 'fn1@@V1', value: 0x401020 }, { name: 'weak', value: 0x401030, bind: 2 }, { name: 'weak', value: 0x401040 }]);
+
+test('uprobe/ sections: the function\'s file offset from the binary\'s symbols, then a uprobe PMU event on the path', (t) => {
+  const host = sim();
+  const read = (): Uint8Array => LIB;
+  t.is(uprobe(host, 'uprobe//tmp/bu:fn0', read), 'ENOENT vfs:no-entry', 'resolved; the simulated kernel has no /tmp/bu');
+  t.is(uprobe(host, 'uprobe//tmp/bu:fn9', read), 'ENOENT libbpf:uprobe-no-symbol');
+  t.is(uprobe(host, 'uprobe//tmp/bu:fn0'), 'EOPNOTSUPP libbpf:attach-unsupported', 'nothing to read the binary with');
+  t.is(uprobe(host, 'uprobe/tmpbuxx:fn0', read), 'EOPNOTSUPP libbpf:attach-unsupported', 'no PATH search');
+  t.is(uprobe(host, 'uprobe//tmp/buxxxx', read), 'EINVAL libbpf:bad-uprobe-section');
+  t.is(uprobe(host, 'uretprobe//tmp:f+1', read), 'EINVAL libbpf:uretprobe-offset');
+  t.is(uprobe(host, 'uprobe//tmp/b:x+0x', read), 'ENOENT libbpf:uprobe-no-symbol', "'x+0x' is a name, not an offset");
+  t.is(uprobe(host, 'uprobe//tmpx:fn1+2', read), 'ENOENT vfs:no-entry', 'fn1@@V1 matches fn1');
+  t.is(uprobe(host, 'uprobe//tmp:weak+1', read), 'ENOENT vfs:no-entry', 'the global weak wins');
+  t.is(uprobe(host, 'uprobe//tmp/bu:fn0', () => sharedObject([{ name: 'fn0', value: 0x401010 }, { name: 'fn0', value: 0x401020 }])), 'EINVAL libbpf:uprobe-elf-format', 'ambiguous');
+  t.is(uprobe(host, 'uprobe//tmp/bu:fn0', () => new Uint8Array(16)), 'EINVAL libbpf:uprobe-elf-format');
+});
+
+if (linux.available) {
+  test('uprobe/ sections on Linux: a uprobe PMU event on the resolved offset of the file', (t) => {
+    writeFileSync('/tmp/bu', LIB);
+    try {
+      const host = createLinuxSyscall();
+      t.deepEqual(uprobe(host, 'uprobe//tmp/bu:fn0', () => new Uint8Array(readFileSync('/tmp/bu'))),
+        ['link_type:\tperf', 'name:\t/tmp/bu', 'offset:\t0x1010', 'event_type:\tuprobe', 'cookie:\t3']);
+      t.is(uprobe(host, 'uprobe//tmp/bu:fn9', () => LIB), 'ENOENT libbpf:uprobe-no-symbol');
+    } finally {
+      rmSync('/tmp/bu', { force: true });
+    }
+  });
+}
+
+test('on a kernel without perf links (libbpf\'s FEAT_PERF_LINK probe fails), tp/ attaches by PERF_EVENT_IOC_SET_BPF and the link is the perf event', (t) => {
+  const k = simKernel(2);
+  const task = k.init;
+  const BPF_PERF_EVENT = 41;
+  const host: LibbpfHost = {
+    memory: task.memory,
+    bpf: (cmd, attr) => {
+      if (cmd === BpfCmd.BPF_LINK_CREATE && new DataView(attr.buffer, attr.byteOffset).getUint32(8, true) === BPF_PERF_EVENT) {
+        throw new BpfError('EINVAL', 'test:no-perf-link', 'a kernel before perf links');
+      }
+      return task.bpf(cmd, attr);
+    },
+    close: (fd) => { task.close(fd); },
+    readFile: (path) => task.readFile(path),
+    perfEventOpen: (...a) => task.perfEventOpen?.(...a) ?? -1,
+    perfEventIoctl: (...a) => { task.perfEventIoctl?.(...a); },
+  };
+  const before = k.counts().fds;
+  const obj = BpfObject.open(CORE_TRACE, { name: 'core_trace', host, possibleCpus: 2 });
+  obj.load();
+  const prog = obj.program('handle_exec');
+  t.is(errno(() => prog.attach({ cookie: 1n })), 'EOPNOTSUPP', 'no cookie without perf links');
+  const link = prog.attach();
+  t.is(task.readlink(`/proc/self/fd/${link.fd}`), 'anon_inode:[perf_event]');
+  t.is(errno(() => prog.attach()), 'EEXIST');
+  link.close();
+  t.is(errno(() => { prog.attach().close(); }), 'ok', 'closing the event detached the program');
+  obj.close();
+  t.is(k.counts().fds, before);
+  t.is(k.counts().objects, 0);
+});

@@ -104,3 +104,20 @@ function legacyKprobe(host: LibbpfHost, why: BpfError): never {
   host.readFile?.(path);
   throw new BpfError('EOPNOTSUPP', 'libbpf:legacy-kprobe', `no kprobe PMU (${why.message}); a legacy kprobe through ${path} is not supported by bpfkit's client`);
 }
+
+/**
+ * `bpf_program__attach_uprobe_opts` once the function is resolved: a uprobe PMU event on
+ * `binaryPath` at `offset` for every process (no legacy `uprobe_events` fallback, as for
+ * kprobes), then {@link attachPerfEvent}.
+ */
+export function attachUprobe(host: LibbpfHost, p: PerfAttachProgram, binaryPath: string, offset: bigint, retprobe: boolean, cookie: bigint): PerfAttachment {
+  try {
+    probePerfType(host, 'uprobe');
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    const path = `${tracefsPath(host)}/uprobe_events`;
+    host.readFile?.(path);
+    throw new BpfError('EOPNOTSUPP', 'libbpf:legacy-uprobe', `no uprobe PMU (${e.message}); a legacy uprobe through ${path} is not supported by bpfkit's client`);
+  }
+  return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'uprobe', retprobe, name: binaryPath, offset, pid: -1 }), cookie);
+}

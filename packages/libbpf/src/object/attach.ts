@@ -3,7 +3,8 @@ import { BpfAttachType as A, BpfProgType as P } from '@bpfkit/uapi';
 import { bpfLinkCreate } from '../commands/obj.js';
 import { bpfRawTracepointOpen } from '../commands/link.js';
 import type { LibbpfHost } from '../host.js';
-import { attachKprobe, attachTracepoint } from './attach-perf.js';
+import { attachKprobe, attachTracepoint, attachUprobe } from './attach-perf.js';
+import { elfFindFuncOffset } from './uprobe-elf.js';
 
 /** What {@link attachFd} needs of a program. */
 export interface AttachableProgram {
@@ -16,8 +17,13 @@ export interface AttachableProgram {
 
 /** Options of `BpfProgram.attach` (libbpf `bpf_trace_opts` / `bpf_raw_tracepoint_opts` / `bpf_tracepoint_opts` / `bpf_kprobe_opts`). */
 export interface AttachOptions {
-  /** `bpf_get_attach_cookie()` for tp_btf, fentry, fexit, fmod_ret, lsm, raw_tp, tracepoint and kprobe programs. */
+  /** `bpf_get_attach_cookie()` for tp_btf, fentry, fexit, fmod_ret, lsm, raw_tp, tracepoint, kprobe and uprobe programs. */
   readonly cookie?: bigint;
+  /**
+   * Reads a uprobe's binary (libbpf opens it itself; bpfkit's client reads no files of its
+   * own): `uprobe/<path>:<function>` sections need it to find the function's file offset.
+   */
+  readonly readBinary?: (path: string) => Uint8Array;
 }
 
 /** What an attach made: the fd the link closes, and for perf-event attaches the event's fd (the same fd when attached by ioctl). */
@@ -39,7 +45,7 @@ const RAW_TP_PREFIXES = ['raw_tp', 'raw_tracepoint', 'raw_tp.w', 'raw_tracepoint
 const TRACE_ATTACH = new Set<number>([A.BPF_TRACE_RAW_TP, A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN]);
 /** Section prefixes libbpf attaches by itself but bpfkit's client does not yet. */
 const UNSUPPORTED = [
-  'uprobe', 'uretprobe', 'ksyscall', 'kretsyscall', 'usdt', 'iter', 'freplace',
+  'ksyscall', 'kretsyscall', 'usdt', 'iter', 'freplace',
   'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'uprobe.multi', 'uretprobe.multi', 'uprobe.session',
 ];
 
@@ -107,14 +113,52 @@ function attachKprobeSection(host: LibbpfHost, p: AttachableProgram, retprobe: b
   return { fd: a.fd, perfFd: a.perfFd };
 }
 
+/** `sscanf("+%li%n")` of a uprobe function's `+offset` suffix: the offset when the suffix is all of it. */
+function uprobeOffset(func: string): { name: string; offset: bigint } {
+  const plus = func.lastIndexOf('+');
+  if (plus < 0) return { name: func, offset: 0n };
+  const tail = func.slice(plus + 1);
+  const m = C_LONG.exec(tail);
+  if (m === null || m[0].length !== tail.length) return { name: func, offset: 0n };
+  const neg = m[0].startsWith('-');
+  const digits = m[0].replace(/^[-+]/, '');
+  const v = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  return { name: func.slice(0, plus), offset: BigInt.asUintN(64, neg ? -v : v) };
+}
+
+/**
+ * libbpf's `attach_uprobe`: `u[ret]probe[.s]/<binary>:<function>[+<offset>]` (a bare
+ * section has nothing to auto-attach; one without `:<function>` is EINVAL, as is a
+ * uretprobe offset). The binary must be named by a path (libbpf's search of PATH and
+ * LD_LIBRARY_PATH for a bare name is not done: EOPNOTSUPP) and read through
+ * `opts.readBinary` to find the function's file offset (EOPNOTSUPP without it).
+ */
+function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions, cookie: bigint): AttachResult {
+  const m = /^([^/]+)(?:\/([^:]+)(?::(.+))?)?/s.exec(p.section);
+  const [, probeType = '', binary, func] = m ?? [];
+  if (binary === undefined) noAutoAttach(p, `a bare ${probeType} section names no binary to auto-attach to`);
+  if (func === undefined) throw new BpfError('EINVAL', 'libbpf:bad-uprobe-section', `prog '${p.name}': section '${p.section}' missing ':function[+offset]' specification`);
+  const retprobe = probeType === 'uretprobe' || probeType === 'uretprobe.s';
+  const { name, offset } = uprobeOffset(func);
+  if (retprobe && offset !== 0n) throw new BpfError('EINVAL', 'libbpf:uretprobe-offset', `prog '${p.name}': uretprobes do not support offset specification`);
+  if (!binary.includes('/')) unsupported(p, `'${binary}' is not a path: bpfkit's client does not search PATH or LD_LIBRARY_PATH for it`);
+  if (binary.includes('!/')) unsupported(p, 'uprobes in zip archives are not supported by bpfkit\'s client');
+  const read = opts.readBinary;
+  if (read === undefined) unsupported(p, `reading ${binary} to find '${name}' needs opts.readBinary`);
+  const symOff = elfFindFuncOffset(read(binary), binary, name);
+  const a = attachUprobe(host, p, binary, BigInt.asUintN(64, symOff + offset), retprobe, cookie);
+  return { fd: a.fd, perfFd: a.perfFd };
+}
+
 /**
  * `bpf_program__attach`: the attach path libbpf's section definition gives the program —
  * raw_tp/raw_tracepoint(.w/.s) by the name after the slash, tp_btf/fentry/fexit/fmod_ret/lsm
- * through BPF_LINK_CREATE, tp/tracepoint and kprobe/kretprobe through a perf event
- * (BPF_PERF_EVENT link, or PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections
- * libbpf cannot auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp` or
- * `kprobe`) and the ones bpfkit's client does not attach yet (uprobe, ksyscall, usdt,
- * iter, freplace, multi-kprobes/uprobes) are EOPNOTSUPP; a program not loaded is EINVAL.
+ * through BPF_LINK_CREATE, tp/tracepoint, kprobe/kretprobe and uprobe/uretprobe (see
+ * `attachUprobeSection` for its limits) through a perf event (BPF_PERF_EVENT link, or
+ * PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections libbpf cannot
+ * auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp`, `kprobe` or
+ * `uprobe`) and the ones bpfkit's client does not attach yet (ksyscall, usdt, iter,
+ * freplace, multi-kprobes/uprobes) are EOPNOTSUPP; a program not loaded is EINVAL.
  */
 export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions = {}): AttachResult {
   const cookie = opts.cookie ?? 0n;
@@ -137,6 +181,7 @@ export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: Atta
   if (kprobe !== undefined) return attachKprobeSection(host, p, false, kprobe, cookie);
   const kretprobe = matchPrefix(p.section, ['kretprobe']);
   if (kretprobe !== undefined) return attachKprobeSection(host, p, true, kretprobe, cookie);
+  if (matchPrefix(p.section, ['uprobe', 'uretprobe', 'uprobe.s', 'uretprobe.s']) !== undefined) return attachUprobeSection(host, p, opts, cookie);
   const prefix = p.section.split('/')[0] ?? '';
   if (UNSUPPORTED.includes(prefix) || UNSUPPORTED.includes(prefix.replace(/\.s$/, ''))) {
     unsupported(p, `bpfkit's client does not attach ${prefix} programs yet`);
