@@ -123,8 +123,9 @@ function cgroupLinkAttach(task: TaskImpl, flags: number, targetFd: number): neve
 /**
  * BPF_LINK_CREATE (`link_create`): CHECK_ATTR, the program fd, its type against the
  * attach type, then the attach of its kind. Tracing programs (tp_btf, fentry, fexit,
- * fmod_ret, lsm) are linked; targets the simulated kernel has none of (cgroups, network
- * devices, perf events, namespaces) give the kernel's errno for a target it cannot find.
+ * fmod_ret, lsm) are linked, and perf_event, tracepoint and kprobe programs to perf
+ * events; targets the simulated kernel has none of (cgroups, network devices,
+ * namespaces) give the kernel's errno for a target it cannot find.
  */
 export function linkCreate(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
