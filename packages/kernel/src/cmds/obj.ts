@@ -27,13 +27,16 @@ function pathFd(task: TaskImpl, attr: ObjAttrDecoded): number {
   return (fileFlags & BPF_F_PATH_FD) !== 0 ? fd : AT_FDCWD;
 }
 
-/** `bpf_fd_probe_obj`: the map, program or link behind an fd (EBADF / EINVAL). */
+/**
+ * `bpf_fd_probe_obj`: the map, program or link behind an fd. It tries each kind in turn and
+ * reports any failure, a closed or O_PATH fd included, as EINVAL.
+ */
 function probeObject(task: TaskImpl, fd: number): BpfObject {
   const e = task.fdTable.get(fd);
-  if (e === undefined || e.file.opath) throw new BpfError('EBADF', 'obj:bad-fd', `fd ${fd} is not open`);
-  const o = e.file.payload.object;
+  const o = e === undefined || e.file.opath ? undefined : e.file.payload.object;
   if (o === undefined || (o.kind !== 'map' && o.kind !== 'prog' && o.kind !== 'link')) {
-    throw new BpfError('EINVAL', 'obj:not-pinnable', `fd ${fd} is not a map, program or link`);
+    const what = e === undefined ? 'not open' : e.file.opath ? 'an O_PATH fd' : 'not a map, program or link';
+    throw new BpfError('EINVAL', 'obj:not-pinnable', `fd ${fd} is ${what}`);
   }
   return o;
 }

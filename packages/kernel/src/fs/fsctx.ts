@@ -18,6 +18,7 @@ import type { KFile, KFsContext } from './file.js';
 import { Mount, MountNamespace } from './mount.js';
 import { followMounts, lookupPath } from './namei.js';
 import { pathString, type PathRef } from './path.js';
+import { adoptSbFlags, parseSbFlag, setLegacySbFlags } from './sb-flags.js';
 import type { TaskImpl } from '../task/task.js';
 
 /** `may_mount()`: CAP_SYS_ADMIN over the owner of the caller's mount namespace. */
@@ -29,6 +30,13 @@ export function mayMount(task: TaskImpl): void {
 }
 
 /** `mount_capable()`: FS_USERNS_MOUNT types need CAP_SYS_ADMIN in the context's userns, others in init. */
+/** `FSMOUNT_VALID_FLAGS`: rdonly, nosuid, nodev, noexec, the atime field, nodiratime, nosymfollow (not idmap). */
+const FSMOUNT_VALID_ATTRS = 0x0020_00ff;
+const MOUNT_ATTR__ATIME = 0x70;
+const MOUNT_ATTR_RELATIME = 0;
+const MOUNT_ATTR_NOATIME = 0x10;
+const MOUNT_ATTR_STRICTATIME = 0x20;
+
 function mountCapable(task: TaskImpl, fc: FsContext): void {
   const ns = fc.fsType.userNsMount ? fc.userNs : task.core.initUserNs;
   const ok = task.core.nsCapable(task.cred, ns, Capability.CAP_SYS_ADMIN);
@@ -74,11 +82,12 @@ function contextOf(task: TaskImpl, fd: number): KFsContext {
   return ctx;
 }
 
-const SB_FLAG_KEYS = new Set(['dirsync', 'lazytime', 'mand', 'posixacl', 'ro', 'rw', 'silent', 'sync', 'async', 'nolazytime', 'nomand']);
 
 /** `vfs_parse_fs_param`: superblock flags, then the file system's parser, then `source`. */
 function parseParam(task: TaskImpl, ctx: KFsContext, param: FsParameter): void {
-  if (param.type === 'flag' && SB_FLAG_KEYS.has(param.key)) return;
+  // vfs_parse_sb_flag matches the key alone, before the file system sees it: `ro` given as a
+  // string is still the superblock flag.
+  if (parseSbFlag(ctx.fc, param.key)) return;
   ctx.fc.fsType.parseParam(ctx.fc, param, task.cred);
   if (param.key === 'source' && param.type === 'string' && ctx.fc.source === undefined) ctx.fc.source = param.value;
 }
@@ -89,6 +98,7 @@ function cmdCreate(task: TaskImpl, ctx: KFsContext): void {
   mountCapable(task, ctx.fc);
   try {
     const sb = ctx.fc.fsType.getTree(ctx.fc, task.cred);
+    adoptSbFlags(ctx.fc, sb);
     const ns = new MountNamespace(task.core.mntNsIds.alloc(), task.mntNs.owner, true);
     const mnt = new Mount(task.core.mountIds.alloc(), sb, sb.root, [], ns, ctx.fc.source ?? 'none', false);
     ctx.root = { mnt, inode: sb.root, rel: [] };
@@ -187,18 +197,23 @@ function dissolveIfDetached(file: KFile): void {
 export function fsmount(task: TaskImpl, fd: number, flags: number, attrFlags: number): number {
   mayMount(task);
   if ((flags & ~FSMOUNT_CLOEXEC) !== 0) throw new BpfError('EINVAL', 'vfs:fsmount-flags', `unknown fsmount flags 0x${flags.toString(16)}`);
-  if ((attrFlags & ~0x0030_017f) !== 0) throw new BpfError('EINVAL', 'vfs:fsmount-attr', `unknown mount attributes 0x${attrFlags.toString(16)}`);
-  const ctx = contextOf(task, fd);
-  if (ctx.phase !== 'awaiting-mount' || ctx.root === undefined) {
-    throw new BpfError('EBUSY', 'vfs:fs-context-not-created', 'fs_context has no superblock to mount');
+  if ((attrFlags & ~FSMOUNT_VALID_ATTRS) !== 0) throw new BpfError('EINVAL', 'vfs:fsmount-attr', `unknown mount attributes 0x${attrFlags.toString(16)}`);
+  const atime = attrFlags & MOUNT_ATTR__ATIME;
+  if (atime !== MOUNT_ATTR_RELATIME && atime !== MOUNT_ATTR_NOATIME && atime !== MOUNT_ATTR_STRICTATIME) {
+    throw new BpfError('EINVAL', 'vfs:fsmount-atime', `mount attributes 0x${attrFlags.toString(16)} name no single atime mode`);
   }
+  const ctx = contextOf(task, fd);
+  if (ctx.root === undefined) throw new BpfError('EINVAL', 'vfs:fs-context-not-created', 'fs_context has no superblock to mount');
+  if (ctx.phase !== 'awaiting-mount') throw new BpfError('EBUSY', 'vfs:fs-context-busy', 'fs_context was mounted already or is a reconfiguration');
   const sb = ctx.root.mnt.sb;
   const ns = new MountNamespace(task.core.mntNsIds.alloc(), task.mntNs.owner, true);
   const mnt = new Mount(task.core.mountIds.alloc(), sb, sb.root, [], ns, ctx.fc.source ?? 'none', (attrFlags & 1) !== 0);
   ns.add(mnt);
   ns.root = mnt;
   const file = task.core.newFile('path', true, O_PATH, { path: { mnt, inode: sb.root, rel: [] } }, dissolveIfDetached);
-  return task.fdTable.install(file, { cloexec: (flags & FSMOUNT_CLOEXEC) !== 0 });
+  const out = task.fdTable.install(file, { cloexec: (flags & FSMOUNT_CLOEXEC) !== 0 });
+  ctx.phase = 'mounted';
+  return out;
 }
 
 /** `fspick(2)`: a reconfiguration context for the superblock mounted at `path`. */
@@ -287,10 +302,12 @@ export function mount(task: TaskImpl, source: string | null, target: string, fst
   }
   if (fstype === null) throw new BpfError('EINVAL', 'vfs:no-fstype', 'mount(2) without a file system type');
   const ctx = newContext(task, fstype, 'new');
+  setLegacySbFlags(ctx.fc, flags);
   if (source !== null) parseParam(task, ctx, { type: 'string', key: 'source', value: source });
   for (const p of monolithicParams(data ?? '')) parseParam(task, ctx, p);
   mountCapable(task, ctx.fc);
   const sb = ctx.fc.fsType.getTree(ctx.fc, task.cred);
+  adoptSbFlags(ctx.fc, sb);
   const mnt = new Mount(task.core.mountIds.alloc(), sb, sb.root, [], task.mntNs, ctx.fc.source ?? 'none', (flags & 1) !== 0);
   attach(task, mnt, followMounts(at));
 }

@@ -5,6 +5,7 @@ import type { TaskImpl } from '../task/task.js';
 import { kallsyms } from './kallsyms.js';
 import { availableCongestionControls } from '../bpf/tcp-congestion-ops.js';
 import { pathString } from './path.js';
+import { showSbFlags } from './sb-flags.js';
 
 /** `/proc/<pid>` or `/proc/self` from the reader's point of view. */
 function target(reader: TaskImpl, name: string | undefined): TaskImpl {
@@ -31,7 +32,7 @@ export function mountinfo(reader: TaskImpl): MountInfoEntry[] {
     mountOptions: m.readonly ? 'ro,relatime' : 'rw,relatime',
     fsType: m.sb.fsType.name,
     source: m.source,
-    superOptions: `rw${m.sb.fsType.showOptions(m.sb)}`,
+    superOptions: `${showSbFlags(m.sb)}${m.sb.fsType.showOptions(m.sb)}`,
   }));
 }
 

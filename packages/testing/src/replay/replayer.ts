@@ -197,9 +197,11 @@ function replayScenario(file: OracleFile, scenario: OracleScenario, options: Rep
       }
       case 'token_create': {
         const fd = args['bpffs'] !== undefined ? handle(a, args['bpffs']) : num(args['raw_fd'], -1);
-        const attr = new Uint8Array(BPF_ATTR_SIZE);
+        // A tail byte past sizeof(union bpf_attr) makes the attr that much longer (the kernel then wants it zero).
+        const tail = typeof args['tail_byte_at'] === 'number' && Number.isInteger(args['tail_byte_at']) && args['tail_byte_at'] >= 0 ? args['tail_byte_at'] : -1;
+        const attr = new Uint8Array(Math.max(BPF_ATTR_SIZE, tail + 1));
         attr.set(encodeAttr(BpfCmd.BPF_TOKEN_CREATE, { flags: num(args['flags'], 0), bpffs_fd: fd >>> 0 }));
-        if (typeof args['tail_byte_at'] === 'number') attr[args['tail_byte_at']] = 1;
+        if (tail >= 0) attr[tail] = 1;
         const tok = t.bpf(BpfCmd.BPF_TOKEN_CREATE, attr);
         const info = { fdinfo: fdinfoLines(t, tok) };
         save(tok);
