@@ -21,7 +21,7 @@ const maps = new Map<number, VerifierMap>([
 
 function outcome(text: string): { code: string; line: string } {
   const req: VerifierRequest = {
-    progType: 1, expectedAttachType: 0, insns: encodeProgram(assemble(text)), license: 'GPL', gplCompatible: true, progFlags: 0,
+    progType: 3, expectedAttachType: 0, insns: encodeProgram(assemble(text)), license: 'GPL', gplCompatible: true, progFlags: 0,
     logLevel: 1, logSize: 1 << 20, privileges: root, maps,
   };
   return outcomeOf(verifier, req);

@@ -49,7 +49,8 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapab
 
 /**
  * `check_cfg`: a depth-first walk from every subprogram start; jumps out of range,
- * back-edges (loops) without bpf_capable, and instructions never reached.
+ * back-edges (loops) without bpf_capable, instructions never reached and jumps into
+ * the second half of an ld_imm64.
  */
 export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): void {
   const n = insns.length;
@@ -93,6 +94,9 @@ export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: rea
   }
   for (let pc = 0; pc < n; pc++) {
     if (state[pc] === 0) fail(log, 'EINVAL', 'unreachable', `unreachable insn ${String(pc)}`);
-    if (insns[pc]?.code === LD_IMM64) pc++;
+    if (insns[pc]?.code !== LD_IMM64) continue;
+    // The second half is data: a jump that reached it made the walk treat it as an instruction.
+    if (state[pc + 1] !== 0) fail(log, 'EINVAL', 'ld-imm64-middle', `jump into the middle of ldimm64 insn ${String(pc)}`);
+    pc++;
   }
 }

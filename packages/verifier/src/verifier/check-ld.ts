@@ -7,9 +7,6 @@ import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './
 import { fail } from './log.js';
 import { cloneState, constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
-/** `BPF_MAX_VAR_OFF`. */
-const MAX_VAR_OFF = 1 << 29;
-const ARRAY = 2;
 
 /** BPF_LD: `check_ld_imm` (ld_imm64 and its map pseudo sources) and `check_ld_abs`. Returns the next pc. */
 export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number): number | 'exit' {
@@ -18,21 +15,10 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     if (second === undefined) fail(env.log, 'EINVAL', 'bad-ld-imm64', 'invalid BPF_LD_IMM insn');
     if (insn.src === 0) {
       env.writeReg(state, insn.dst, constScalar((BigInt(second.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0)));
-    } else if (insn.src === PSEUDO_MAP_FD && second.imm !== 0) {
-      fail(env.log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
     } else if (insn.src === PSEUDO_MAP_FD || insn.src === PSEUDO_MAP_VALUE) {
+      // resolve_pseudo_ldimm64 checked the map, its use by this program type and the offset before the walk.
       const map = env.req.maps?.get(insn.imm);
-      if (map === undefined) fail(env.log, 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
-      if (insn.src === PSEUDO_MAP_VALUE) {
-        // The offset is bounded first; then the map type's `map_direct_value_addr` (arrays: one entry, inside the value).
-        const off = second.imm >>> 0;
-        if (off >= MAX_VAR_OFF) fail(env.log, 'EINVAL', 'direct-value', `direct value offset of ${String(off)} is not allowed`);
-        if (map.mapType !== ARRAY) fail(env.log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
-        if (map.maxEntries !== 1 || off >= map.valueSize) {
-          fail(env.log, map.maxEntries !== 1 ? 'ENOTSUPP' : 'EINVAL', 'direct-value',
-            `invalid access to map value pointer, value_size=${String(map.valueSize)} off=${String(off)}`);
-        }
-      }
+      if (map === undefined) fail(env.log, 'EFAULT', 'verifier-bug', `verifier bug: fd ${String(insn.imm)} was not resolved`);
       env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
         ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
         : pointer('map_value', second.imm, { mapFd: map.fd, valueSize: map.valueSize }));

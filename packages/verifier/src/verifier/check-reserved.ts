@@ -5,7 +5,7 @@ import { fail, type VerifierLog } from './log.js';
 const DIV = 0x30, MOD = 0x90, NEG = 0x80, END = 0xd0, MOV = 0xb0;
 
 /** `bpf_opcode_in_insntable`: the opcodes the interpreter knows. */
-function opcodeKnown(code: number): boolean {
+export function opcodeKnown(code: number): boolean {
   const c = cls(code), o = op(code);
   switch (c) {
     case ALU:
@@ -30,23 +30,6 @@ function opcodeKnown(code: number): boolean {
       return [0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0xcb, 0xd3].includes(code);
     default:
       return false;
-  }
-}
-
-/** `resolve_pseudo_ldimm64`'s sanity pass: known opcodes, and well-formed second halves of ld_imm64. */
-export function checkInsnTable(log: VerifierLog, insns: readonly Insn[]): void {
-  for (let pc = 0; pc < insns.length; pc++) {
-    const insn = insns[pc];
-    if (insn === undefined) continue;
-    if (insn.code === LD_IMM64) {
-      const next = insns[pc + 1];
-      if (next === undefined || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
-        fail(log, 'EINVAL', 'bad-ld-imm64', 'invalid bpf_ld_imm64 insn');
-      }
-      pc++;
-      continue;
-    }
-    if (!opcodeKnown(insn.code)) fail(log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
 import { checkBtfFuncReturns } from './btf-func.js';
 import { checkCfg, checkSubprogs } from './cfg.js';
-import { checkInsnTable } from './check-reserved.js';
+import { resolvePseudoLdimm64 } from './resolve-ld-imm64.js';
 import { Checker } from './do-check.js';
 import { decodeSlots } from './insns.js';
 import { addKfuncCalls } from './kfunc-meta.js';
@@ -37,12 +37,13 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const started = performance.now();
       let failure: Reject | undefined;
       try {
-        checkInsnTable(log, insns);
+        // The kernel's order: subprograms and kfuncs, BTF func info, pseudo ld_imm64 sources, then the CFG.
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
         addKfuncCalls(log, insns, req);
         // Every subprogram has a depth in the stats line, 0 until it is verified.
         subprogStack = subprogs.map(() => 0);
         checkBtfFuncReturns(log, insns, subprogs, req);
+        resolvePseudoLdimm64(log, insns, req);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
         logMainFuncArgs(log, req);
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);

@@ -1,0 +1,109 @@
+import type { Insn } from '@bpfkit/asm';
+import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
+import { cls, LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
+import { fail, type VerifierLog } from './log.js';
+import { opcodeKnown } from './check-reserved.js';
+
+const LDX = 0x01, MEM = 0x60, MEMSX = 0x80;
+const PSEUDO_BTF_ID = 3, PSEUDO_FUNC = 4, PSEUDO_MAP_IDX = 5, PSEUDO_MAP_IDX_VALUE = 6;
+/** `BPF_MAX_VAR_OFF`. */
+const MAX_VAR_OFF = 1 << 29;
+/** `MAX_USED_MAPS`. */
+const MAX_USED_MAPS = 64;
+const BPF_F_SLEEPABLE = 1 << 4;
+
+const M = {
+  HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13,
+  CGROUP_STORAGE: 19, QUEUE: 22, STACK: 23, SK_STORAGE: 24, STRUCT_OPS: 26, RINGBUF: 27, INODE_STORAGE: 28,
+  TASK_STORAGE: 29, BLOOM_FILTER: 30, USER_RINGBUF: 31, CGRP_STORAGE: 32, ARENA: 33, PERCPU_CGROUP_STORAGE: 21,
+} as const;
+
+/** `is_tracing_prog_type`: kprobe, tracepoint, perf_event, raw_tracepoint and its writable form. */
+const TRACING_PROG_TYPES = new Set([2, 5, 7, 17, 24]);
+const SOCKET_FILTER = 1;
+
+/** The map types a sleepable program may use (`check_map_prog_compatibility`). */
+const SLEEPABLE_MAP_TYPES = new Set<number>([
+  M.HASH, M.LRU_HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_PERCPU_HASH, M.ARRAY_OF_MAPS, M.HASH_OF_MAPS,
+  M.RINGBUF, M.USER_RINGBUF, M.INODE_STORAGE, M.SK_STORAGE, M.TASK_STORAGE, M.CGRP_STORAGE, M.QUEUE, M.STACK, M.ARENA,
+]);
+
+const hasField = (map: VerifierMap, ...kinds: readonly string[]): boolean =>
+  (map.valueFields ?? []).some((f) => kinds.includes(f.kind));
+
+/**
+ * `check_map_prog_compatibility`, as the map is added to the program's used maps: special value
+ * fields that tracing or socket filter programs may not use yet, struct_ops maps, the map types a
+ * sleepable program may use, and one cgroup storage of each type.
+ */
+function checkMapProgCompatibility(log: VerifierLog, map: VerifierMap, req: VerifierRequest, used: readonly VerifierMap[]): void {
+  const tracing = TRACING_PROG_TYPES.has(req.progType);
+  if (hasField(map, 'bpf_list_head', 'bpf_rb_root') && tracing) {
+    fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_{list_head,rb_root} yet');
+  }
+  if (hasField(map, 'bpf_spin_lock', 'bpf_res_spin_lock')) {
+    if (req.progType === SOCKET_FILTER) fail(log, 'EINVAL', 'map-prog-compat', 'socket filter progs cannot use bpf_spin_lock yet');
+    if (tracing) fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_spin_lock yet');
+  }
+  if (hasField(map, 'bpf_timer') && tracing) fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_timer yet');
+  if (hasField(map, 'bpf_wq') && tracing) fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_wq yet');
+  if (map.mapType === M.STRUCT_OPS) fail(log, 'EINVAL', 'map-prog-compat', 'bpf_struct_ops map cannot be used in prog');
+  if ((req.progFlags & BPF_F_SLEEPABLE) !== 0 && !SLEEPABLE_MAP_TYPES.has(map.mapType)) {
+    fail(log, 'EINVAL', 'map-prog-compat', 'Sleepable programs can only use array, hash, ringbuf and local storage maps');
+  }
+  if ((map.mapType === M.CGROUP_STORAGE || map.mapType === M.PERCPU_CGROUP_STORAGE) && used.some((u) => u.mapType === map.mapType)) {
+    fail(log, 'EBUSY', 'map-prog-compat', 'only one cgroup storage of each type is allowed');
+  }
+}
+
+/**
+ * `resolve_pseudo_ldimm64`, before the program is walked: the reserved fields of loads, the form of
+ * every ld_imm64, the maps its pseudo sources name (added to the program's used maps, each checked
+ * against the program type once) and their direct value offsets, and the opcode table. Errors here
+ * come before any instruction is processed, as in the kernel.
+ */
+export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest): void {
+  const used: VerifierMap[] = [];
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i];
+    if (insn === undefined) continue;
+    if (cls(insn.code) === LDX && ((mode(insn.code) !== MEM && mode(insn.code) !== MEMSX) || insn.imm !== 0)) {
+      fail(log, 'EINVAL', 'reserved-fields', 'BPF_LDX uses reserved fields');
+    }
+    if (insn.code !== LD_IMM64) {
+      if (!opcodeKnown(insn.code)) fail(log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
+      continue;
+    }
+    const next = insns[i + 1];
+    if (next === undefined || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
+      fail(log, 'EINVAL', 'bad-ld-imm64', 'invalid bpf_ld_imm64 insn');
+    }
+    i++;
+    const src = insn.src;
+    // Plain constants, kernel symbols (by BTF id) and callback addresses are resolved when the walk reaches them.
+    if (src === 0 || src === PSEUDO_BTF_ID || src === PSEUDO_FUNC) continue;
+    const valueSrc = src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE;
+    const mapSrc = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX;
+    if ((!valueSrc && !mapSrc) || (mapSrc && next.imm !== 0)) fail(log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
+    // Maps named through fd_array are resolved by the walk (the request carries maps by fd).
+    if (src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE) continue;
+    const map = req.maps?.get(insn.imm);
+    if (map === undefined) fail(log, 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
+    if (!used.includes(map)) {
+      if (used.length >= MAX_USED_MAPS) {
+        fail(log, 'E2BIG', 'too-many-maps', `The total number of maps per program has reached the limit of ${String(MAX_USED_MAPS)}`);
+      }
+      checkMapProgCompatibility(log, map, req, used);
+      used.push(map);
+    }
+    if (!valueSrc) continue;
+    // The offset is bounded first; then the map type's `map_direct_value_addr` (arrays: one entry, inside the value).
+    const off = next.imm >>> 0;
+    if (off >= MAX_VAR_OFF) fail(log, 'EINVAL', 'direct-value', `direct value offset of ${String(off)} is not allowed`);
+    if (map.mapType !== M.ARRAY) fail(log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
+    if (map.maxEntries !== 1 || off >= map.valueSize) {
+      fail(log, map.maxEntries !== 1 ? 'ENOTSUPP' : 'EINVAL', 'direct-value',
+        `invalid access to map value pointer, value_size=${String(map.valueSize)} off=${String(off)}`);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// resolve_pseudo_ldimm64: the maps a program names are checked before any instruction is walked
+// (processed 0), in the kernel's order: load reserved fields, ld_imm64 form, the map, its use by
+// this program type (check_map_prog_compatibility), the direct value offset, unknown opcodes.
+// Expected answers are Linux 6.18's, for the same maps (test_verifier's spin lock and timer maps)
+// and `r1 = map; r0 = 0; exit` loaded with each program type.
+import test from 'ava';
+import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
+import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { isBpfError } from '@bpfkit/kernel-api';
+import { outcomeOf, root } from './support/outcome.js';
+
+const verifier = createVerifier({ progTypes: createProgTypes() });
+const ARRAY = 2, STRUCT_OPS = 26;
+
+const spinLock: VerifierMap = { fd: 3, mapType: ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, isMapInMap: false, name: 'test_map',
+  hasBtf: true, valueFields: [{ kind: 'bpf_spin_lock', offset: 4, size: 4 }] };
+const timer: VerifierMap = { fd: 4, mapType: ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, mapFlags: 0, isMapInMap: false, name: 'test_map',
+  hasBtf: true, valueFields: [{ kind: 'bpf_timer', offset: 0, size: 16 }] };
+const structOps: VerifierMap = { fd: 5, mapType: STRUCT_OPS, keySize: 4, valueSize: 64, maxEntries: 1, mapFlags: 0, isMapInMap: false, name: 'ops' };
+const maps = new Map([[3, spinLock], [4, timer], [5, structOps]]);
+
+/** `r1 = map[fd]; r0 = 0; exit`. */
+function loadMapProg(fd: number): Uint8Array {
+  const insns = new Uint8Array(32);
+  insns[0] = 0x18;
+  insns[1] = 0x11;
+  new DataView(insns.buffer).setInt32(4, fd, true);
+  insns[16] = 0xb7;
+  insns[24] = 0x95;
+  return insns;
+}
+
+function req(progType: number, insns: Uint8Array, over: Partial<VerifierRequest> = {}): VerifierRequest {
+  return { progType, expectedAttachType: 0, insns, license: 'GPL', gplCompatible: true, progFlags: 0, logLevel: 1, logSize: 1 << 20,
+    privileges: root, maps, ...over };
+}
+
+const outcome = (r: VerifierRequest): string => {
+  const o = outcomeOf(verifier, r);
+  return o.code === 'ok' ? 'ok' : `${o.code} ${o.line}`;
+};
+
+test('a spin lock map: socket filters and tracing programs may not use it; tc and xdp may (6.18)', (t) => {
+  t.is(outcome(req(1, loadMapProg(3))), 'EINVAL socket filter progs cannot use bpf_spin_lock yet');
+  for (const type of [2, 5, 17]) t.is(outcome(req(type, loadMapProg(3))), 'EINVAL tracing progs cannot use bpf_spin_lock yet', `prog type ${type}`);
+  for (const type of [3, 6, 8, 9]) t.is(outcome(req(type, loadMapProg(3))), 'ok', `prog type ${type}`);
+});
+
+test('a timer map: tracing programs may not use it; socket filters may (6.18)', (t) => {
+  for (const type of [2, 5, 17]) t.is(outcome(req(type, loadMapProg(4))), 'EINVAL tracing progs cannot use bpf_timer yet', `prog type ${type}`);
+  for (const type of [1, 3, 6, 8, 9]) t.is(outcome(req(type, loadMapProg(4))), 'ok', `prog type ${type}`);
+});
+
+test('a struct_ops map cannot be used by a program', (t) => {
+  t.is(outcome(req(3, loadMapProg(5))), 'EINVAL bpf_struct_ops map cannot be used in prog');
+});
+
+test('map errors come before any instruction is processed: the log holds the error alone', (t) => {
+  try {
+    verifier.verify(req(2, loadMapProg(3)));
+    t.fail('accepted');
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    t.regex(e.log ?? '', /^tracing progs cannot use bpf_spin_lock yet\nprocessed 0 insns/);
+  }
+});
+
+test('the kernel order of the early passes: last insn, then reserved load fields, then the opcode table', (t) => {
+  const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+  // A single unknown instruction: check_subprogs speaks first.
+  t.is(outcome(req(1, hex('0000000000000000'))), 'EINVAL last insn is not an exit or jmp');
+  // An LDX with a bad mode (class 1, code 0x01) is a reserved-fields error, not an unknown opcode.
+  t.is(outcome(req(1, hex('01000000000000009500000000000000'))), 'EINVAL BPF_LDX uses reserved fields');
+  t.is(outcome(req(1, hex('ff000000000000009500000000000000'))), 'EINVAL unknown opcode ff');
+  // A jump into the second half of an ld_imm64 is the CFG's error, after the ld_imm64 forms passed.
+  t.is(outcome(req(1, hex('15010100000000001800000000000000000000000000000095000000000000009500000000000000'))),
+    'EINVAL jump into the middle of ldimm64 insn 1');
+});
