@@ -1,5 +1,6 @@
 // The one command that checks everything: build, typecheck, lint, the package
-// boundary check, then every package's tests. Ends with "ava: N passed, N failed".
+// boundary check, then every package's tests and the pack-and-install test.
+// Ends with "ava: N passed, N failed".
 import { spawn } from 'node:child_process';
 
 const nx = ['exec', 'nx', 'run-many', '--output-style=static'];
@@ -8,21 +9,32 @@ const execpath = process.env.npm_execpath;
 const pnpm = !execpath ? ['npx', '-y', 'pnpm@12.4.2']
   : /\.[cm]?js$/.test(execpath) ? [process.execPath, execpath] : [execpath];
 
-function run(cmd, args, { tap = false } = {}) {
+function run(cmd, args) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: tap ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
-    if (tap) {
-      const summary = spawn(process.execPath, ['tools/scripts/ava-summary.mjs'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    spawn(cmd, args, { stdio: 'inherit' }).on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Runs the commands one after another into one ava-summary, so the closing line counts them all. */
+function runTap(commands) {
+  return new Promise((resolve) => {
+    const summary = spawn(process.execPath, ['tools/scripts/ava-summary.mjs'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    let worst = 0;
+    const next = ([first, ...rest]) => {
+      if (!first) {
+        summary.stdin.end();
+        summary.on('close', (s) => resolve(worst || s));
+        return;
+      }
+      const child = spawn(first[0], first[1], { stdio: ['inherit', 'pipe', 'pipe'] });
       child.stdout.pipe(summary.stdin, { end: false });
       child.stderr.pipe(summary.stdin, { end: false });
-      let open = 2;
-      const done = () => { if (--open === 0) summary.stdin.end(); };
-      child.stdout.on('end', done);
-      child.stderr.on('end', done);
-      child.on('close', (code) => summary.on('close', (s) => resolve(code || s)));
-    } else {
-      child.on('close', (code) => resolve(code ?? 1));
-    }
+      child.on('close', (code) => {
+        worst ||= code ?? 1;
+        next(rest);
+      });
+    };
+    next(commands);
   });
 }
 
@@ -42,5 +54,9 @@ if (failed) {
   console.log('ava: 0 passed, 1 failed');
   process.exit(1);
 }
-const code = await run(bin, [...pre, ...nx, '-t', 'test', '--', '--tap'], { tap: true });
+// Every package's tests, then the pack-and-install test (tools/scripts/pack-check.mjs).
+const code = await runTap([
+  [bin, [...pre, ...nx, '-t', 'test', '--', '--tap']],
+  [process.execPath, ['tools/scripts/pack-check.mjs', '--built']],
+]);
 process.exit(code);
