@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -7,6 +7,8 @@ import { delegationAvailability } from '@bpfkit/linux/delegation';
 import { replayScenariosOnLinux } from '@bpfkit/linux/scenario';
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+// Regression scenarios of the simulated kernel, recorded here by tools/token-fuzz/record.mjs.
+const FIXTURES = fileURLToPath(new URL('../../testing/test/fixtures/token-fuzz/', import.meta.url));
 
 function corpusFile(): string | undefined {
   const env = process.env['BPFKIT_SHARED'];
@@ -50,6 +52,23 @@ if (!avail.available || file === undefined) {
     t.is(steps, 891);
     t.deepEqual(misses, []);
   });
+
+  for (const name of existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort() : []) {
+    test(`token-fuzz regression ${name} still holds on this kernel`, (t) => {
+      const json = JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as { scenarios: { name: string; steps: { expect: Expect }[] }[] };
+      const results = replayScenariosOnLinux(json);
+      const misses: string[] = [];
+      json.scenarios.forEach((sc, i) => {
+        sc.steps.forEach((st, j) => {
+          const got = results[i]?.steps[j];
+          const same = got !== undefined && got.ok === st.expect.ok && got.errno === st.expect.errno &&
+            Object.entries(st.expect.info ?? {}).every(([k, v]) => JSON.stringify(got.info?.[k]) === JSON.stringify(v));
+          if (!same) misses.push(`${sc.name}#${String(j)}: recorded ${JSON.stringify(st.expect)}, now ${JSON.stringify(got)}`);
+        });
+      });
+      t.deepEqual(misses, []);
+    });
+  }
 
   test('malformed steps are REPLAY results, not crashes; bad options and files are EINVAL', (t) => {
     const [r] = replayScenariosOnLinux({
