@@ -12,7 +12,7 @@ function file(name: string, content: string | Uint8Array): string {
   return path;
 }
 
-test('disasm of an empty input is a usage error: an empty file, blank lines, comments only', async (t) => {
+test.serial('disasm of an empty input is a usage error: an empty file, blank lines, comments only', async (t) => {
   for (const [name, content] of [['empty.hex', ''], ['blank.s', '\n\n  \n'], ['comments.hex', '# nothing here\n\n'], ['comments.s', '; a comment\n// another\n']] as const) {
     const path = file(name, content);
     const r = await run('disasm', path);
@@ -23,7 +23,7 @@ test('disasm of an empty input is a usage error: an empty file, blank lines, com
   if (process.platform === 'linux') t.is((await run('disasm', '/dev/null')).stderr, 'bpfkit: /dev/null: empty file, no instructions\n');
 });
 
-test('a file over 64 MiB is refused in one line before it is read', async (t) => {
+test.serial('a file over 64 MiB is refused in one line before it is read', async (t) => {
   const path = join(tmp, 'huge.bin');
   const fd = openSync(path, 'w');
   ftruncateSync(fd, 65 * 1024 * 1024 + 8);
@@ -32,10 +32,10 @@ test('a file over 64 MiB is refused in one line before it is read', async (t) =>
   const r = await run('disasm', path);
   t.is(r.code, 2);
   t.is(r.stderr, `bpfkit: ${path}: larger than 64 MiB; bpfkit reads no input that large (the kernel loads at most 1,000,000 instructions)\n`);
-  t.true(Date.now() - t0 < 5000);
+  t.true(Date.now() - t0 < 10_000, `${String(Date.now() - t0)} ms`);
 });
 
-test('a device that never ends is refused once it passes the limit', async (t) => {
+test.serial('a device that never ends is refused once it passes the limit', async (t) => {
   if (process.platform !== 'linux') {
     t.pass();
     return;
@@ -47,7 +47,7 @@ test('a device that never ends is refused once it passes the limit', async (t) =
   t.log(`refused after ${String(Date.now() - t0)} ms`);
 });
 
-test('more instructions than the kernel loads are refused in one line, within seconds', async (t) => {
+test.serial('more instructions than the kernel loads are refused in one line, within seconds', async (t) => {
   const t0 = Date.now();
   const raw = await run('disasm', file('big.bin', new Uint8Array(8 * 1_000_001)));
   t.is(raw.code, 2);
@@ -59,7 +59,7 @@ test('more instructions than the kernel loads are refused in one line, within se
   t.true(Date.now() - t0 < 30_000);
 });
 
-test('a program of the kernel limit is still listed', async (t) => {
+test.serial('a program of the kernel limit is still listed', async (t) => {
   const insns = new Uint8Array(8 * 1_000_000);
   for (let i = 0; i < insns.length; i += 8) insns[i] = 0xb7;
   const r = await run('disasm', file('limit.bin', insns));
