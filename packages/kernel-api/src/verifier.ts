@@ -81,6 +81,12 @@ export interface VerifierRequest {
   /** Maps by fd, resolved by the kernel. A pseudo map fd not found here is a bad fd. */
   readonly maps?: ReadonlyMap<number, VerifierMap>;
   /**
+   * Pseudo map fds that are open in the loading process but hold something other than a map:
+   * the kernel answers EINVAL for those ("fd N is not pointing to valid bpf_map"), EBADF for an fd
+   * that is not open at all.
+   */
+  readonly nonMapFds?: ReadonlySet<number>;
+  /**
    * The func_info records the kernel accepted (`prog->aux->func_info`), with each
    * FUNC's linkage from the program's BTF. Absent when the load has no BTF: then
    * taking a callback's address is refused ("missing btf func_info").

@@ -76,3 +76,8 @@ test('the kernel order of the early passes: last insn, then reserved load fields
   t.is(outcome(req(1, hex('15010100000000001800000000000000000000000000000095000000000000009500000000000000'))),
     'EINVAL jump into the middle of ldimm64 insn 1');
 });
+
+test('a pseudo map fd that is open but not a map is EINVAL; one that is not open is EBADF', (t) => {
+  t.is(outcome(req(1, loadMapProg(7), { nonMapFds: new Set([7]) })), 'EINVAL fd 7 is not pointing to valid bpf_map');
+  t.is(outcome(req(1, loadMapProg(9), { nonMapFds: new Set([7]) })), 'EBADF fd 9 is not pointing to valid bpf_map');
+});

@@ -39,19 +39,26 @@ export function licenseIsGplCompatible(license: string): boolean {
 
 export type { ProgRecord };
 
-/** The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table. */
-function pseudoMaps(task: TaskImpl, insns: Uint8Array): Map<number, VerifierMap> {
+/**
+ * The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table, and the fds among
+ * them that are open but are not maps (EINVAL in the verifier, where a closed fd is EBADF).
+ */
+function pseudoMaps(task: TaskImpl, insns: Uint8Array): { maps: Map<number, VerifierMap>; nonMapFds: Set<number> } {
   const maps = new Map<number, VerifierMap>();
+  const nonMapFds = new Set<number>();
   const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (let off = 0; off + 8 <= insns.length; off += 8) {
     const code = insns[off] ?? 0;
     const src = (insns[off + 1] ?? 0) >> 4;
     if (code !== 0x18 || (src !== 1 && src !== 2)) continue;
     const fd = dv.getInt32(off + 4, true);
-    const obj = task.fdTable.get(fd)?.file.payload.object;
+    const file = task.fdTable.get(fd)?.file;
+    if (file === undefined) continue;
+    const obj = file.payload.object;
     if (obj?.kind === 'map') maps.set(fd, verifierMapOf(obj.impl as MapRecord, fd));
+    else nonMapFds.add(fd);
   }
-  return maps;
+  return { maps, nonMapFds };
 }
 
 /** `BPF_FUNC_get_current_task_btf`: its result is a pointer into the kernel's BTF. */
@@ -224,7 +231,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logLevel: log.level,
           logSize: log.size,
           privileges,
-          maps: pseudoMaps(task, insns),
+          ...pseudoMaps(task, insns),
           // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
           ...(needsKernelBtf(insns) || progBtfInfo !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
           ...(attachFunc === undefined ? {} : { attachFunc }),

@@ -33,15 +33,14 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapab
     for (let pc = start; pc < end; pc++) {
       const insn = insns[pc];
       if (insn === undefined) continue;
+      // Every slot is looked at, the second halves of ld_imm64 too (their form is checked later).
       if (isJump(insn)) {
         const to = jumpTarget(insn, pc);
         if (to < start || to >= end) fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(pc)} to ${String(to)}`);
       }
-      if (insn.code === LD_IMM64) pc++;
     }
     const last = insns[end - 1];
-    const lastIsLdHalf = end - 2 >= start && insns[end - 2]?.code === LD_IMM64;
-    const ok = last !== undefined && !lastIsLdHalf && (last.code === (JMP | EXIT) || last.code === (JMP | JA) || last.code === (JMP32 | JA));
+    const ok = last !== undefined && (last.code === (JMP | EXIT) || last.code === (JMP | JA) || last.code === (JMP32 | JA));
     if (!ok) fail(log, 'EINVAL', 'last-insn', 'last insn is not an exit or jmp');
   }
   return subprogs;

@@ -325,9 +325,10 @@ export class Checker {
   private step(state: VState, insn: Insn, pc: number): number | 'exit' {
     const env = this.env;
     const c = cls(insn.code);
+    // Each class checks its reserved fields before it reads a register (`check_reg_arg`).
+    checkReservedFields(env.log, insn);
     env.checkRegNo(insn.dst);
     env.checkRegNo(insn.src);
-    checkReservedFields(env.log, insn);
     switch (c) {
       case ALU:
       case ALU64:

@@ -88,7 +88,9 @@ export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], r
     // Maps named through fd_array are resolved by the walk (the request carries maps by fd).
     if (src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE) continue;
     const map = req.maps?.get(insn.imm);
-    if (map === undefined) fail(log, 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
+    if (map === undefined) {
+      fail(log, req.nonMapFds?.has(insn.imm) === true ? 'EINVAL' : 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
+    }
     if (!used.includes(map)) {
       if (used.length >= MAX_USED_MAPS) {
         fail(log, 'E2BIG', 'too-many-maps', `The total number of maps per program has reached the limit of ${String(MAX_USED_MAPS)}`);
