@@ -154,7 +154,14 @@ export function generateScenario(seed, name = `fuzz_${seed}`) {
     }
     if (moved && r.chance(0.7)) b.op(user, 'open', { path: '@dir/m', flags: 0 }, 'bpffs');
     else b.op(user, 'open', { dir: 'mnt', rel: '.', flags: 0 }, 'bpffs');
-    if (r.chance(0.1)) b.op(user, 'fspick', { path: '@dir/m' }, 'pick');
+    if (moved && r.chance(0.15)) {
+      // Reconfiguration: superblock flags change, bpffs options do not (and need init-ns CAP_SYS_ADMIN when nonzero).
+      const who = r.pick([user, 'host']);
+      b.op(who, 'fspick', { path: '@dir/m' }, 'pick');
+      for (let i = r.int(3); i > 0; i--) b.op(who, 'fsconfig', { fs: 'pick', ...(r.chance(0.6) ? otherOption(r) : { cmd: 'SET_STRING', key: 'delegate_maps', value: delegateValue(r, 'maps') }) });
+      b.op(who, 'fsconfig', { fs: 'pick', cmd: r.chance(0.9) ? 'CMD_RECONFIGURE' : 'CMD_CREATE' });
+      if (r.chance(0.7)) b.op(who, 'mount_opts', { path: '@dir/m' });
+    }
   }
 
   // Token creation, maybe after dropping capabilities.

@@ -50,11 +50,12 @@ export function tokenCreate(task: TaskImpl, bytes: Uint8Array): number {
     sb === undefined
       ? undefined
       : { ino: core.inoIds.alloc(), kind: 'reg', mode: 0o600 & ~task.umask, uid: task.cred.fsuid, gid: task.cred.fsgid, superblock: sb };
-  const mountPath = path === undefined ? '' : path.mnt.mountpointPath === '/' ? '' : path.mnt.mountpointPath;
+  // A pseudo dentry of its own, in no directory: d_path never reaches the mount it was made on,
+  // so the link reads the same wherever the bpffs is mounted (or if it is detached).
   const file = core.newFile('bpf-token', false, O_RDWR, {
     object: obj,
     ...(pseudoInode === undefined ? {} : { pseudoInode }),
-    linkText: `${mountPath}/bpf-token (deleted)`,
+    linkText: '/bpf-token (deleted)',
   });
   return task.fdTable.install(file, { cloexec: true });
 }

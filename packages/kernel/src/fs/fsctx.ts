@@ -18,7 +18,7 @@ import type { KFile, KFsContext } from './file.js';
 import { Mount, MountNamespace } from './mount.js';
 import { followMounts, lookupPath } from './namei.js';
 import { pathString, type PathRef } from './path.js';
-import { adoptSbFlags, parseSbFlag, setLegacySbFlags } from './sb-flags.js';
+import { adoptSbFlags, parseSbFlag, reconfigureSbFlags, setLegacySbFlags } from './sb-flags.js';
 import type { TaskImpl } from '../task/task.js';
 
 /** `may_mount()`: CAP_SYS_ADMIN over the owner of the caller's mount namespace. */
@@ -124,6 +124,7 @@ function cmdReconfigure(task: TaskImpl, ctx: KFsContext): void {
     ctx.phase = 'failed';
     throw e;
   }
+  reconfigureSbFlags(ctx.fc, sb);
 }
 
 /** `fsconfig(2)`. */

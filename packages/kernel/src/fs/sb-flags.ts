@@ -28,26 +28,38 @@ const KEYS: ReadonlyMap<string, { readonly bit: number; readonly set: boolean }>
 /** The mount(2) flags that are superblock flags (same bit values). */
 const LEGACY_MASK = SB_RDONLY | SB_SYNCHRONOUS | SB_MANDLOCK | SB_DIRSYNC | SB_SILENT | SB_POSIXACL | SB_LAZYTIME;
 
-const contextFlags = new WeakMap<FsContext, number>();
+/** `fc->sb_flags` and `fc->sb_flags_mask` (the bits a key named, set or cleared). */
+const contextFlags = new WeakMap<FsContext, { flags: number; mask: number }>();
 const superFlags = new WeakMap<SuperBlock, number>();
 
 /** Applies `key` to the context's superblock flags; false when it is not a superblock flag key. */
 export function parseSbFlag(fc: FsContext, key: string): boolean {
   const k = KEYS.get(key);
   if (k === undefined) return false;
-  const cur = contextFlags.get(fc) ?? 0;
-  contextFlags.set(fc, k.set ? cur | k.bit : cur & ~k.bit);
+  const cur = contextFlags.get(fc) ?? { flags: 0, mask: 0 };
+  contextFlags.set(fc, { flags: k.set ? cur.flags | k.bit : cur.flags & ~k.bit, mask: cur.mask | k.bit });
   return true;
 }
 
 /** A legacy mount(2) starts its context with the superblock flags among its `MS_*` flags. */
 export function setLegacySbFlags(fc: FsContext, msFlags: number): void {
-  contextFlags.set(fc, msFlags & LEGACY_MASK);
+  contextFlags.set(fc, { flags: msFlags & LEGACY_MASK, mask: 0 });
 }
 
 /** A superblock created from `fc` keeps the context's flags. */
 export function adoptSbFlags(fc: FsContext, sb: SuperBlock): void {
-  superFlags.set(sb, contextFlags.get(fc) ?? 0);
+  superFlags.set(sb, contextFlags.get(fc)?.flags ?? 0);
+}
+
+/**
+ * A successful reconfiguration changes the superblock flags the context named (`reconfigure_super`
+ * does this itself, also for a file system without a reconfigure operation, such as bpffs).
+ */
+export function reconfigureSbFlags(fc: FsContext, sb: SuperBlock): void {
+  const c = contextFlags.get(fc);
+  if (c === undefined) return;
+  const cur = superFlags.get(sb) ?? 0;
+  superFlags.set(sb, (cur & ~c.mask) | (c.flags & c.mask));
 }
 
 /** `ro`/`rw`, then `,sync`, `,dirsync`, `,mand`, `,lazytime` as set: the start of mountinfo's super options. */
