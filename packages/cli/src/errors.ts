@@ -3,6 +3,11 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/** The kernel refused, said in the CLI's own words (e.g. with the verifier log): exit code 1. */
+export class KernelRefusal extends Error {
+  override readonly name = 'KernelRefusal';
+}
+
 /** The fields of `@bpfkit/kernel-api`'s BpfError that the CLI prints. */
 interface KernelError {
   readonly code: string;
@@ -21,7 +26,7 @@ function isKernelError(e: unknown): e is KernelError {
 /** One line for any failure: `bpfkit: EINVAL (asm:reserved-field): BPF_ALU uses reserved fields`. */
 export function describeError(e: unknown): string {
   if (isKernelError(e)) return `${e.code} (${e.reason}): ${e.message}`;
-  if (e instanceof CliError) return e.message;
+  if (e instanceof CliError || e instanceof KernelRefusal) return e.message;
   if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E')) {
     return `${e.code}: ${e.message}`;
   }
@@ -30,7 +35,7 @@ export function describeError(e: unknown): string {
 
 /** Exit code: 1 for a kernel-style failure, 2 for bad usage or unreadable input. */
 export function exitCodeFor(e: unknown): number {
-  return isKernelError(e) ? 1 : 2;
+  return isKernelError(e) || e instanceof KernelRefusal ? 1 : 2;
 }
 
 /**

@@ -14,7 +14,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'bpfkit-cli-'));
 const silent = { stdout: { write: () => true }, stderr: { write: () => true } };
 
 test('usage errors exit 2: an unknown verb, option or subcommand, a missing or extra argument', async (t) => {
-  const cases = [['frob'], ['disasm', '--frob', 'x'], ['disasm'], ['disasm', 'a.hex', 'b.hex'], ['token', 'frob'], ['token', 'plan'], ['scenario', 'replay'], []];
+  const cases = [['frob'], ['disasm', '--frob', 'x'], ['disasm'], ['disasm', 'a.hex', 'b.hex'], ['token', 'frob'], ['token', 'plan'], ['token', 'explain', 'btf_load'], ['scenario', 'replay'], ['help', 'frob'], []];
   for (const argv of cases) {
     const r = await run(...argv);
     t.is(r.code, 2, `bpfkit ${argv.join(' ')}: ${r.stderr}`);

@@ -53,10 +53,10 @@ test('prog run prints the trace_printk lines the program wrote', async (t) => {
   t.regex(out.trace_printk[0] ?? '', /bpf_trace_printk: hi$/);
 });
 
-test('prog run: a program the verifier refuses exits 2 with its log', async (t) => {
+test('prog run: a program the verifier refuses exits 1 (the kernel refuses) with its log', async (t) => {
   const bad = file('bad.s', 'r0 = *(u64 *)(r10 +8)\nexit\n');
   const r = await run('prog', 'run', bad, '-t', 'xdp');
-  t.is(r.code, 2);
+  t.is(r.code, 1);
   t.regex(r.stderr, /the verifier refused the program: EACCES/);
 });
 

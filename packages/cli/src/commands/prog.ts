@@ -4,7 +4,7 @@ import { createDefaultKernel } from '@bpfkit/kernel/defaults';
 import { isBpfError, type ExecutionEngine, type Task } from '@bpfkit/kernel-api';
 import { bpfAttachTypeTable, bpfProgTypeTable, BpfCmd, decodeTestRunAttr, enumValue, encodeAttr, encodeTestRunAttr } from '@bpfkit/uapi';
 import { createDebugger, type TraceEntry } from '@bpfkit/vm';
-import { CliError, ExitWith } from '../errors.js';
+import { CliError, ExitWith, KernelRefusal } from '../errors.js';
 import { readInput, readProgram } from '../input.js';
 import { printJson, println, type Io } from '../output.js';
 
@@ -87,7 +87,7 @@ function loadProgram(task: Task, insns: Uint8Array, progType: number, attachType
   } catch (e) {
     if (isBpfError(e)) {
       const text = new TextDecoder().decode(m.read(log, LOG_SIZE)).replace(/\0[\s\S]*$/, '').trimEnd();
-      throw new CliError(`the verifier refused the program: ${e.code}: ${e.message}${text === '' ? '' : `\n${text}`}`);
+      throw new KernelRefusal(`the verifier refused the program: ${e.code}: ${e.message}${text === '' ? '' : `\n${text}`}`);
     }
     throw e;
   } finally {
