@@ -53,9 +53,16 @@ function checkReturnCode(env: VerifierEnv, state: VState): void {
   markChainPrecision(env, state, 0);
   const { smin, smax } = r0;
   if (smin < BigInt(range.min) || smax > BigInt(range.max)) {
-    fail(env.log, 'EINVAL', 'bad-return',
-      `At program exit the register R0 has smin=${smin.toString()} smax=${smax.toString()} should have been in [${String(range.min)}, ${String(range.max)}]`);
+    fail(env.log, 'EINVAL', 'bad-return', invalidScalar('At program exit', r0, BigInt(range.min), BigInt(range.max)));
   }
+}
+
+/** `verbose_invalid_scalar`: the bounds R0 has (each only when it says something), and the range it should be in. */
+function invalidScalar(where: string, r0: { readonly smin: bigint; readonly smax: bigint }, min: bigint, max: bigint): string {
+  let has = '';
+  if (r0.smin > -(1n << 63n)) has += ` smin=${r0.smin.toString()}`;
+  if (r0.smax < (1n << 63n) - 1n) has += ` smax=${r0.smax.toString()}`;
+  return `${where} the register R0 has${has === '' ? ' unknown scalar value' : has} should have been in [${min.toString()}, ${max.toString()}]`;
 }
 
 /**
@@ -69,11 +76,7 @@ function callbackExit(env: VerifierEnv, state: VState, range: { readonly min: bi
   if (r0.type !== 'scalar') fail(env.log, 'EACCES', 'callback-r0', 'R0 not a scalar value');
   markChainPrecision(env, state, 0);
   if (r0.smin < range.min || r0.smax > range.max) {
-    const parts: string[] = [];
-    if (r0.smin > -(1n << 63n)) parts.push(` smin=${r0.smin.toString()}`);
-    if (r0.smax < (1n << 63n) - 1n) parts.push(` smax=${r0.smax.toString()}`);
-    fail(env.log, 'EINVAL', 'callback-return',
-      `At callback return the register R0 has${parts.length === 0 ? ' unknown scalar value' : parts.join('')} should have been in [${range.min.toString()}, ${range.max.toString()}]`);
+    fail(env.log, 'EINVAL', 'callback-return', invalidScalar('At callback return', r0, range.min, range.max));
   }
   env.scratched.add(0);
   state.frames.pop();
