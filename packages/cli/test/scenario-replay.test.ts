@@ -90,6 +90,9 @@ test('input that is not the schema is one clear line, exit 2', async (t) => {
     [good([{ spawn: 'c', spec: {} }, { actor: 'c', op: 'frob', args: {} }]), /scenarios\[0\]\.steps\[1\]\.op: must be one of fsopen, /],
     [good([{ spawn: 'c', spec: {}, expect: { ok: 'yes', errno: null } }]), /scenarios\[0\]\.steps\[0\]\.expect: "ok" must be true or false/],
     [good([{ spawn: 'c', spec: {} }, { actor: 'c', op: 'fsopen' }]), /steps\[1\]\.args: must be an object/],
+    [good([{ spawn: 'c', spec: {} }, { actor: 'c', op: 'map_create', args: { maptype: 2 } }]), /steps\[1\]\.args: map_create takes no "maptype" \(it takes map_type, key_size, /],
+    [good([{ spawn: 'c', spec: {} }, { actor: 'c', op: 'map_create', args: { map_type: 'hash' } }]), /steps\[1\]\.args\.map_type: must be number$/m],
+    [good([{ spawn: 'c', spec: {} }, { actor: 'c', op: 'drop_caps', args: { caps: 'CAP_BPF' } }]), /steps\[1\]\.args\.caps: must be a list of strings/],
   ];
   for (const [i, [value, message]] of cases.entries()) {
     const r = await run('scenario', 'replay', file(`bad-${String(i)}.json`, value));

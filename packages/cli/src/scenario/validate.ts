@@ -1,10 +1,43 @@
 import { CliError } from '../errors.js';
 
-/** The ops a token-oracle/v1 step may run (the corpus README's table). */
-const OPS: ReadonlySet<string> = new Set([
-  'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'mount', 'mkdir', 'open', 'close', 'mount_opts', 'fdinfo', 'fstat',
-  'token_create', 'map_create', 'prog_load', 'btf_load', 'btf_get_fd_by_id', 'obj_pin', 'drop_caps', 'restore_caps',
-]);
+type ArgType = 'number' | 'string' | 'boolean' | 'string|null' | 'string[]';
+
+const TOKEN_ARGS = { token: 'string', token_flag: 'boolean', raw_token_fd: 'number' } as const;
+
+/** The ops a token-oracle/v1 step may run (the corpus README's table) and the type of each argument. */
+const OPS: Readonly<Record<string, Readonly<Record<string, ArgType>>>> = {
+  fsopen: { fsname: 'string', flags: 'number' },
+  fsconfig: { fs: 'string', cmd: 'string', key: 'string', value: 'string', aux: 'number' },
+  fsmount: { fs: 'string', flags: 'number', attr: 'number' },
+  fspick: { path: 'string' },
+  move_mount: { mnt: 'string', to: 'string' },
+  mount: { source: 'string|null', target: 'string', fstype: 'string|null', flags: 'number', data: 'string|null' },
+  mkdir: { path: 'string', mode: 'number' },
+  open: { path: 'string', dir: 'string', rel: 'string', flags: 'number' },
+  close: { h: 'string' },
+  mount_opts: { path: 'string' },
+  fdinfo: { h: 'string' },
+  fstat: { h: 'string' },
+  token_create: { bpffs: 'string', raw_fd: 'number', flags: 'number', tail_byte_at: 'number' },
+  map_create: { map_type: 'number', key_size: 'number', value_size: 'number', max_entries: 'number', map_flags: 'number', ...TOKEN_ARGS },
+  prog_load: { prog_type: 'number', expected_attach_type: 'number', prog: 'string', prog_flags: 'number', ...TOKEN_ARGS },
+  btf_load: { btf_flags: 'number', ...TOKEN_ARGS },
+  btf_get_fd_by_id: { btf_id: 'number', ...TOKEN_ARGS },
+  obj_pin: { h: 'string', path: 'string' },
+  drop_caps: { caps: 'string[]', all: 'boolean' },
+  restore_caps: {},
+};
+
+function hasType(value: unknown, type: ArgType): boolean {
+  switch (type) {
+    case 'string|null':
+      return value === null || typeof value === 'string';
+    case 'string[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    default:
+      return typeof value === type;
+  }
+}
 
 const SPEC_KEYS: Readonly<Record<string, 'number' | 'boolean' | 'string'>> = {
   pre_uid: 'number', userns: 'boolean', map: 'string', uid_map: 'string', gid_map: 'string',
@@ -58,8 +91,15 @@ function checkStep(v: unknown, where: string, actors: Set<string>): void {
   }
   need(typeof step['actor'] === 'string', where, 'a step has "spawn", "pass_fd", or "actor" with "op"');
   need(actors.has(step['actor'] as string), `${where}.actor`, `no actor '${String(step['actor'])}' spawned earlier`);
-  need(typeof step['op'] === 'string' && OPS.has(step['op']), `${where}.op`, `must be one of ${[...OPS].join(', ')}`);
+  const args = typeof step['op'] === 'string' ? OPS[step['op']] : undefined;
+  need(args !== undefined, `${where}.op`, `must be one of ${Object.keys(OPS).join(', ')}`);
   need(isObject(step['args']), `${where}.args`, 'must be an object (the op\'s arguments, {} for none)');
+  for (const [key, value] of Object.entries(step['args'] as Json)) {
+    const type = args?.[key];
+    const known = Object.keys(args ?? {});
+    need(type !== undefined, `${where}.args`, `${String(step['op'])} takes no "${key}" (it takes ${known.length === 0 ? 'no arguments' : known.join(', ')})`);
+    need(hasType(value, type ?? 'number'), `${where}.args.${key}`, `must be ${String(type).replace('|', ' or ').replace('string[]', 'a list of strings')}`);
+  }
   need(step['save'] === undefined || typeof step['save'] === 'string', `${where}.save`, 'must be a handle name');
   need(step['check'] === undefined || typeof step['check'] === 'boolean', `${where}.check`, 'must be true or false');
 }
