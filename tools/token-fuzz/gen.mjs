@@ -215,7 +215,7 @@ export function generateScenario(seed, name = `fuzz_${seed}`) {
       if (r.chance(0.1)) args.btf_flags = r.pick([1, 0x8000]);
       b.op(holder, 'btf_load', args, `obj${String(++objects)}`);
     } else if (kind === 'btf_id') {
-      b.op(holder, 'btf_get_fd_by_id', { btf_id: r.pick([1, 1, 0, 99999]), ...token }, `obj${String(++objects)}`);
+      b.op(holder, 'btf_get_fd_by_id', { btf_id: r.pick([1, 1, 0, 0x7fffffff]), ...token }, `obj${String(++objects)}`);
     } else if (kind === 'caps') {
       b.op(holder, 'drop_caps', { caps: r.subset(CAPS, 0.4) });
     } else if (kind === 'restore') {
