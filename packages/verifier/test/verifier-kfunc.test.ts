@@ -20,10 +20,16 @@ const GENERIC: Readonly<Record<string, number>> = {
   bpf_task_acquire: ACQUIRE | RCU | RET_NULL, bpf_task_release: RELEASE, bpf_task_from_pid: ACQUIRE | RET_NULL,
   bpf_cgroup_from_id: ACQUIRE | RET_NULL, bpf_cgroup_release: RELEASE,
 };
+const { ITER_NEW, ITER_NEXT, ITER_DESTROY } = KfuncFlag;
+/** The common set (every program type): open-coded iterators. */
+const COMMON: Readonly<Record<string, number>> = {
+  bpf_iter_num_new: ITER_NEW, bpf_iter_num_next: ITER_NEXT | RET_NULL, bpf_iter_num_destroy: ITER_DESTROY,
+  bpf_iter_bits_new: ITER_NEW, bpf_iter_bits_next: ITER_NEXT | RET_NULL, bpf_iter_bits_destroy: ITER_DESTROY,
+};
 const SYSCALL = 31, TRACEPOINT = 5, RAW_TRACEPOINT = 17;
 
 function kfuncsFor(btf: BtfView, progType: number): VerifierKfuncs {
-  return { btf, flags: (id) => (progType === RAW_TRACEPOINT ? undefined : GENERIC[btf.type(id)?.name ?? '']) };
+  return { btf, flags: (id) => COMMON[btf.type(id)?.name ?? ''] ?? (progType === RAW_TRACEPOINT ? undefined : GENERIC[btf.type(id)?.name ?? '']) };
 }
 
 /** Assembles `text` with `kfunc:NAME` replaced by the kfunc's id in the host BTF. */
@@ -107,4 +113,51 @@ withBtf('a kfunc argument of another struct is refused by BTF type', (t) => {
   t.deepEqual(load(btf, SYSCALL, 'call bpf_get_current_task_btf#158\nr1 = r0\ncall kfunc:bpf_cgroup_release\nr0 = 0\nexit'),
     { code: 'EINVAL', line: 'kernel function bpf_cgroup_release args#0 expected pointer to STRUCT cgroup but R1 has a pointer to STRUCT task_struct',
       processed: 'processed 3' });
+});
+
+// verifier_bits_iter: bits_copy and no_destroy.
+withBtf('an iterator loop converges; an iterator is a reference that must be destroyed', (t) => {
+  t.deepEqual(load(btf, SYSCALL, `r1 = 1012496
+*(u64 *)(r10 -8) = r1
+r1 = r10
+r1 += -24
+r2 = r10
+r2 += -8
+w3 = 1
+call kfunc:bpf_iter_bits_new
+w6 = -1
+r1 = r10
+r1 += -24
+call kfunc:bpf_iter_bits_next
+w6 += 1
+if r0 != 0x0 goto -5
+r1 = r10
+r1 += -24
+call kfunc:bpf_iter_bits_destroy
+w0 = w6
+exit`), { code: 'ok', line: '', processed: 'processed 48' });
+  t.deepEqual(load(btf, SYSCALL, `r1 = 1
+*(u64 *)(r10 -24) = r1
+r6 = r10
+r6 += -16
+r2 = r10
+r2 += -24
+r1 = r6
+w3 = 1
+call kfunc:bpf_iter_bits_new
+r1 = r6
+call kfunc:bpf_iter_bits_next
+w0 = 0
+exit`), { code: 'EINVAL', line: 'BPF_EXIT instruction in main prog would lead to reference leak', processed: 'processed 13' });
+});
+
+const NUM_NEW = 'r1 = r10\nr1 += -8\nw2 = 0\nw3 = 10\ncall kfunc:bpf_iter_num_new\n';
+const NUM_DESTROY = 'r1 = r10\nr1 += -8\ncall kfunc:bpf_iter_num_destroy\nr0 = 0\nexit';
+
+withBtf('an iterator\'s slots are not readable, its elements not writable, and it is not created twice', (t) => {
+  t.deepEqual(load(btf, SYSCALL, `${NUM_NEW}r0 = *(u64 *)(r10 -8)\n${NUM_DESTROY}`),
+    { code: 'EACCES', line: 'invalid read from stack off -8+0 size 8', processed: 'processed 6' });
+  t.deepEqual(load(btf, SYSCALL, `${NUM_NEW}r1 = r10\nr1 += -8\ncall kfunc:bpf_iter_num_next\nif r0 == 0x0 goto +1\n*(u32 *)(r0 +0) = 1\n${NUM_DESTROY}`),
+    { code: 'EACCES', line: 'R0 cannot write into rdonly_mem', processed: 'processed 16' });
+  t.deepEqual(load(btf, SYSCALL, `${NUM_NEW}${NUM_NEW}r0 = 0\nexit`), { code: 'EINVAL', line: 'expected uninitialized iter_num as arg #0', processed: 'processed 10' });
 });

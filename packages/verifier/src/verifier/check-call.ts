@@ -459,6 +459,8 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
     }
     default: {
       const vs = reg.valueSize ?? 0;
+      // Read-only memory (`MEM_RDONLY`) is no argument the callee may write.
+      if (write && reg.rdonly === true) fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=${MEM_EXPECTED}`);
       if (reg.type === 'map_value') checkMapAccessType(env, reg, reg.off, size, write);
       checkMemRegionAccess(env, regno, reg, reg.off, size, vs, zeroOk,
         (at) => reg.type === 'map_value'

@@ -5,6 +5,7 @@ import { releaseReference } from './check-call.js';
 import type { VerifierEnv } from './env.js';
 import { checkKfuncArgs, type KfuncArgsResult } from './kfunc-args.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
+import { processIterNextCall } from './kfunc-iter.js';
 import { fetchKfuncMeta, type KfuncMeta } from './kfunc-meta.js';
 import { fail } from './log.js';
 import { notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
@@ -40,9 +41,6 @@ const SPECIAL_RET = new Set([
 export function checkKfuncCall(env: VerifierEnv, state: VState, insn: Insn): void {
   if (insn.imm === 0) return;
   const meta = fetchKfuncMeta(env.log, env.req, insn);
-  if ((meta.flags & (KfuncFlag.ITER_NEW | KfuncFlag.ITER_NEXT | KfuncFlag.ITER_DESTROY)) !== 0) {
-    fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} (an iterator) is not modelled yet`);
-  }
   if ((meta.flags & KfuncFlag.SLEEPABLE) !== 0 && (env.req.progFlags & F_SLEEPABLE) === 0) {
     fail(env.log, 'EACCES', 'kfunc-sleepable', `program must be sleepable to call sleepable kfunc ${meta.name}`);
   }
@@ -61,6 +59,7 @@ export function checkKfuncCall(env: VerifierEnv, state: VState, insn: Insn): voi
   for (let r = 0; r <= 5; r++) regs[r] = notInit;
   const r0 = returnReg(env, state, meta, args);
   if (r0 !== undefined) env.writeReg(state, 0, r0);
+  if ((meta.flags & KfuncFlag.ITER_NEXT) !== 0 && args.iter !== undefined) processIterNextCall(env, state, env.insnIdx, args.iter);
 }
 
 /** The return half of `check_kfunc_call`: R0 by the prototype's return type. */
@@ -85,9 +84,9 @@ function returnReg(env: VerifierEnv, state: VState, meta: KfuncMeta, args: Kfunc
     if (size === 0) {
       fail(env.log, 'EINVAL', 'kfunc-ret-type', `kernel function ${meta.name} returns pointer type ${kindStr(ptrType)} ${ptrType.name} is not supported`);
     }
-    // Read-only memory (`MEM_RDONLY`) is not told apart from writable memory by this model: refuse such kfuncs.
-    if (args.r0Size === 0 || args.r0Rdonly) fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} returning read-only memory is not modelled yet`);
-    r0 = pointer('mem', 0, { valueSize: size, ...(args.refObjId !== 0 ? { refObjId: args.refObjId } : {}) });
+    // Sized by the pointed-to type, the memory is read-only (`MEM_RDONLY`); by a `rdwr_buf_size` argument, writable.
+    const rdonly = args.r0Size === 0 || args.r0Rdonly;
+    r0 = pointer('mem', 0, { valueSize: size, ...(rdonly ? { rdonly } : {}), ...(args.refObjId !== 0 ? { refObjId: args.refObjId } : {}) });
   } else {
     r0 = pointer('ptr_', 0, { btf, btfId: ptrId });
   }

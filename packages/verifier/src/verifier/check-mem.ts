@@ -197,6 +197,7 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
     case 'map_value':
     case 'ringbuf_mem':
     case 'mem': {
+      if (write && ptr.rdonly === true) fail(env.log, 'EACCES', 'rdonly-write', `R${r} cannot write into ${regTypeStr(ptr)}`);
       const vs = ptr.valueSize ?? 0;
       if (ptr.type === 'map_value') checkMapAccessType(env, ptr, off, size, write);
       checkMemRegionAccess(env, regno, ptr, off, size, vs, false,

@@ -4,7 +4,8 @@ import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
 import { checkKfuncCall } from './check-kfunc.js';
-import { isKfuncCall, unresolvedKfuncError } from './kfunc-meta.js';
+import { iterActiveAtR1, iterActiveDepthsDiffer } from './kfunc-iter.js';
+import { isIterNextCall, isKfuncCall, unresolvedKfuncError } from './kfunc-meta.js';
 import { processExit } from './check-exit.js';
 import { checkCondJmpOp } from './check-jmp.js';
 import { checkLd } from './check-ld.js';
@@ -60,6 +61,7 @@ export class Checker {
   private liveIn: Uint16Array = new Uint16Array(0);
   private liveSlots: bigint[] = [];
   private prunePoints: Uint8Array = new Uint8Array(0);
+  private iterNext: Uint8Array = new Uint8Array(0);
   private jmpsProcessed = 0;
   private prevJmpsProcessed = 0;
   private prevInsnProcessed = 0;
@@ -79,6 +81,13 @@ export class Checker {
     this.liveIn = computeLiveRegs(env.insns);
     env.liveIn = this.liveIn;
     this.prunePoints = computePrunePoints(env.insns);
+    // An iterator's `next` call is a prune point and always a checkpoint (`mark_force_checkpoint`).
+    this.iterNext = new Uint8Array(env.insns.length);
+    env.insns.forEach((insn, i) => {
+      if (!isIterNextCall(env.req, insn)) return;
+      this.iterNext[i] = 1;
+      this.prunePoints[i] = 1;
+    });
     env.jmpPoints = computeJmpPoints(env.insns);
     this.liveSlots = computeLiveSlots(env.insns, env.subprogs);
     env.globals = findGlobalFuncs(env);
@@ -224,7 +233,8 @@ export class Checker {
     // A callback-calling helper always gets a checkpoint: the callback's visits come back to it (`mark_force_checkpoint`).
     const cbCall = isSyncCallbackCall(env.insns[pc] ?? { code: 0, dst: 0, src: 0, off: 0, imm: 0 });
     const mayGoto = isMayGoto(env.insns[pc]);
-    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40 || cbCall || mayGoto;
+    const iterNext = this.iterNext[pc] === 1;
+    const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40 || cbCall || mayGoto || iterNext;
     let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && env.insnProcessed - this.prevInsnProcessed >= 8);
     const allowUninit = env.privileges.allowUninitStack;
     let statesCnt = 0;
@@ -243,6 +253,14 @@ export class Checker {
           return true;
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
+      } else if (sl.branches > 0 && iterNext) {
+        // Another pass through an iterator loop that the earlier pass covers, the iterator still active: converged.
+        if (statesEqual(sl.state, cur, false, allowUninit, false) && iterActiveAtR1(cur)) {
+          sl.hits++;
+          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
+          propagatePrecision(env, sl.state, cur);
+          return true;
+        }
       } else if (sl.branches > 0) {
         // Another pass through a may_goto loop that changed nothing the earlier pass did not cover: converged.
         if (mayGoto && (sl.state.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) && statesEqual(sl.state, cur, false, allowUninit, false)) {
@@ -251,7 +269,7 @@ export class Checker {
           propagatePrecision(env, sl.state, cur);
           return true;
         }
-        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true) &&
+        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true) && !iterActiveDepthsDiffer(sl.state, cur) &&
           (sl.state.callbackUnroll ?? 0) === (cur.callbackUnroll ?? 0) && (sl.state.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0)) {
           env.log.line(`infinite loop detected at insn ${String(pc)}`);
           env.log.line(`cur state:${this.stateText(cur, true)}`);

@@ -5,6 +5,7 @@ import { checkHelperMemAccess } from './check-call.js';
 import { checkPtrOffReg } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { argHasSuffix, btfResolveSize, isBtfScalar, isBtfStruct, isScalarStruct, skipModifiersId, structIdsMatch } from './kfunc-btf.js';
+import { MODELLED_ITERS, processIterArg, type IterSlot } from './kfunc-iter.js';
 import type { KfuncMeta } from './kfunc-meta.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
@@ -25,6 +26,8 @@ export interface KfuncArgsResult {
   /** `r0_size` / `r0_rdonly`, from `rdonly_buf_size` / `rdwr_buf_size`. */
   r0Size: number;
   r0Rdonly: boolean;
+  /** The iterator an iterator kfunc's first argument points to. */
+  iter: IterSlot | undefined;
 }
 
 /** Register types the kernel maps to a BTF struct (`reg2btf_ids`). */
@@ -39,7 +42,9 @@ const CTX_STRUCT: Readonly<Record<number, string>> = {
 };
 
 /** Argument kinds this model checks; the rest (dynptrs, iterators, graph nodes, callbacks…) are refused as not modelled. */
-type KfArg = 'ctx' | 'null' | 'map' | 'btf_id' | 'mem' | 'mem_size' | 'unmodelled';
+type KfArg = 'ctx' | 'null' | 'map' | 'btf_id' | 'mem' | 'mem_size' | 'iter' | 'unmodelled';
+
+const ITER_FLAGS = KfuncFlag.ITER_NEW | KfuncFlag.ITER_NEXT | KfuncFlag.ITER_DESTROY;
 
 const UNMODELLED_TYPES = /^(bpf_dynptr|bpf_iter_.*|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq|bpf_res_spin_lock|bpf_task_work)$/;
 const UNMODELLED_SUFFIXES = ['__alloc', '__refcounted_kptr', '__str', '__irq_flag', '__prog'];
@@ -67,6 +72,8 @@ function kfuncPtrArgType(env: VerifierEnv, meta: KfuncMeta, regs: readonly RegSt
   if (meta.name === 'bpf_cast_to_kern_ctx') return 'ctx';
   if (isBtfStruct(ref) && ref?.name === CTX_STRUCT[env.req.progType]) return 'ctx';
   if (argHasSuffix(arg, '__nullable') && isNullReg(reg)) return 'null';
+  // `is_kfunc_arg_iter`: the first argument of an iterator kfunc.
+  if (i === 0 && (meta.flags & ITER_FLAGS) !== 0 && isBtfStruct(ref) && ref?.name.startsWith('bpf_iter_') === true) return 'iter';
   if (UNMODELLED_SUFFIXES.some((s) => argHasSuffix(arg, s)) || UNMODELLED_TYPES.test(ref?.name ?? '')) return 'unmodelled';
   if (argHasSuffix(arg, '__map')) return 'map';
   if (isRegBtf(reg)) {
@@ -140,7 +147,7 @@ function checkMemSizeReg(env: VerifierEnv, state: VState, memReg: RegState, size
  */
 export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta): KfuncArgsResult {
   const args = meta.proto.params ?? [];
-  const res: KfuncArgsResult = { releaseRegno: 0, refObjId: 0, constant: undefined, r0Size: 0, r0Rdonly: false };
+  const res: KfuncArgsResult = { releaseRegno: 0, refObjId: 0, constant: undefined, r0Size: 0, r0Rdonly: false, iter: undefined };
   if (args.length > MAX_ARGS) fail(env.log, 'EINVAL', 'kfunc-args', `Function ${meta.name} has ${String(args.length)} > ${String(MAX_ARGS)} args`);
   const release = (meta.flags & KfuncFlag.RELEASE) !== 0;
   const trustedOrRcu = (meta.flags & (KfuncFlag.TRUSTED_ARGS | KfuncFlag.RCU)) !== 0;
@@ -190,6 +197,13 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
     }
     checkArgRegOff(env, reg, regno, release && (reg.refObjId ?? 0) !== 0);
     switch (kind) {
+      case 'iter': {
+        if (ref === undefined || !MODELLED_ITERS.has(ref.name)) fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} (iter_${ref?.name ?? ''}) is not modelled yet`);
+        const it = processIterArg(env, state, regno, reg, meta, ref);
+        res.iter = it.at;
+        if (it.refObjId !== 0) res.refObjId = it.refObjId;
+        break;
+      }
       case 'ctx':
         if (reg.type !== 'ctx') fail(env.log, 'EINVAL', 'kfunc-ctx', `arg#${String(i)} expected pointer to ctx, but got ${regTypeStr(reg)}`);
         break;

@@ -1,5 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
-import type { BtfTypeView, BtfView, VerifierRequest } from '@bpfkit/kernel-api';
+import { KfuncFlag, type BtfTypeView, type BtfView, type VerifierRequest } from '@bpfkit/kernel-api';
 import { CALL, JMP } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
 
@@ -73,4 +73,10 @@ export function fetchKfuncMeta(log: VerifierLog, req: VerifierRequest, insn: Ins
 /** `fixup_kfunc_call`: a kfunc call with id 0 that a path reached was never resolved. */
 export function unresolvedKfuncError(log: VerifierLog): never {
   return fail(log, 'EINVAL', 'kfunc-unresolved', 'invalid kernel function call not eliminated in verifier pass');
+}
+
+/** `is_iter_next_kfunc` for a call instruction: a kfunc the program may call, registered `KF_ITER_NEXT`. */
+export function isIterNextCall(req: VerifierRequest, insn: Insn | undefined): boolean {
+  if (!isKfuncCall(insn) || insn === undefined || insn.imm === 0) return false;
+  return ((req.kfuncs?.flags(insn.imm >>> 0) ?? 0) & KfuncFlag.ITER_NEXT) !== 0;
 }

@@ -15,7 +15,7 @@ function sameCallsites(a: VState, b: VState): boolean {
  * `find_prev_entry`: the checkpoint of an earlier pass through this `may_goto`
  * on the current path (a loop), older than the path's last checkpoint.
  */
-function findPrevEntry(env: VerifierEnv, cur: VState, pc: number): Checkpoint | undefined {
+export function findPrevEntry(env: VerifierEnv, cur: VState, pc: number): Checkpoint | undefined {
   for (let cp = env.curParent?.parent; cp !== undefined; cp = cp.parent) {
     if (cp.state.insnIdx === pc && cp.branches > 0 && sameCallsites(cp.state, cur)) return cp;
   }

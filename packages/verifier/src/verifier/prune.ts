@@ -69,11 +69,24 @@ function sameBounds(o: RegState, c: RegState): boolean {
 }
 
 /**
+ * BTF pointers of the same type and trust, memory equally read-only, iterators of the same kind and
+ * state with matching references (an iterator's depth is not compared: `stacksafe`).
+ */
+function sameKernelPtr(o: RegState, c: RegState, ids: IdMap): boolean {
+  if (o.btfId !== c.btfId || o.btfMod !== c.btfMod || o.rdonly !== c.rdonly) return false;
+  if (o.iter === undefined || c.iter === undefined) return o.iter === c.iter;
+  return o.iter.name === c.iter.name && o.iter.state === c.iter.state && ids.check(o.refObjId ?? 0, c.refObjId ?? 0);
+}
+
+/**
  * `regsafe`: everything the old (verified) register allowed, the current one allows. An old scalar
  * whose value nothing needed (not precise) allows any scalar; without CAP_BPF all scalars are precise.
  */
 function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecise: boolean): boolean {
-  if (exact) return o.type === c.type && o.off === c.off && sameBounds(o, c) && o.range === c.range && o.frame === c.frame && ids.check(o.id, c.id);
+  if (exact) {
+    return o.type === c.type && o.off === c.off && sameBounds(o, c) && o.range === c.range && o.frame === c.frame && ids.check(o.id, c.id) &&
+      sameKernelPtr(o, c, ids);
+  }
   if (o.type === 'not_init') return true;
   if (o.type !== c.type) return false;
   switch (o.type) {
@@ -93,7 +106,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
     }
     default:
       return o.off === c.off && o.frame === c.frame && o.mapFd === c.mapFd && o.innerMap === c.innerMap && o.valueSize === c.valueSize &&
-        o.subprog === c.subprog && o.btfId === c.btfId && o.btfMod === c.btfMod && sameBounds(o, c) && ids.check(o.id, c.id);
+        o.subprog === c.subprog && sameKernelPtr(o, c, ids) && sameBounds(o, c) && ids.check(o.id, c.id);
   }
 }
 

@@ -122,7 +122,8 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
   const slot = slotOf(f, spi);
   env.scratchedStack.add(spi);
   const spilled = slot.spilled;
-  if (isSpilledReg(slot) && spilled !== undefined) {
+  // An iterator's slots (`STACK_ITER`) are not spilled registers: reading them is refused below.
+  if (isSpilledReg(slot) && spilled !== undefined && spilled.type !== 'iter') {
     let spillSize = 1;
     for (let k = 1; k < 8 && slot.bytes[k] === 'spill'; k++) spillSize++;
     if (size !== 8 || spillSize !== 8) {
@@ -168,7 +169,7 @@ export function checkStackRangeInit(env: VerifierEnv, f: FrameState, regno: numb
     const { spi, i } = byteAt(at);
     const slot = slotOf(f, spi);
     const b = slot.bytes[i] ?? 'invalid';
-    if (write) {
+    if (write && slot.spilled?.type !== 'iter') {
       // A helper's write clobbers spilled pointers; spilled scalars survive as misc bytes.
       if (slot.spilled !== undefined) scrub(slot);
       slot.bytes[i] = 'misc';
@@ -179,7 +180,7 @@ export function checkStackRangeInit(env: VerifierEnv, f: FrameState, regno: numb
     if (b === 'zero') continue;
     allZero = false;
     if (b === 'misc') continue;
-    if (b === 'spill' && slot.spilled !== undefined && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks)) continue;
+    if (b === 'spill' && slot.spilled !== undefined && slot.spilled.type !== 'iter' && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks)) continue;
     if (b === 'invalid' && env.privileges.allowUninitStack) continue;
     const where = varOff === undefined
       ? `invalid read from stack R${String(regno)} off ${String(off)}+${String(at - minOff)} size ${String(size)}`

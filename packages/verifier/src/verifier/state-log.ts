@@ -19,6 +19,8 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
   f.stack.forEach((slot, i) => {
     if (!(full || env.scratchedStack.has(i))) return;
     if (slot.bytes.every((b) => b === 'invalid')) return;
+    // An iterator prints once, at its first slot (the one holding its reference).
+    if (slot.spilled?.type === 'iter' && (slot.spilled.refObjId ?? 0) === 0) return;
     const name = `fp-${String((i + 1) * 8)}`;
     const chars = slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('');
     if (slot.spilled !== undefined && slot.bytes[0] === 'spill') {

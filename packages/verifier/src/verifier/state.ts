@@ -9,7 +9,9 @@ export type RegType =
   | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null'
   | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null'
   /** `PTR_TO_BTF_ID`: a kernel object of the BTF type `btfId`, with its trust in `btfMod`. */
-  | 'ptr_' | 'ptr_or_null_';
+  | 'ptr_' | 'ptr_or_null_'
+  /** The state of an open-coded iterator in its stack slots (`STACK_ITER`), never in a register. */
+  | 'iter';
 
 /** `PTR_TO_BTF_ID` modifiers: `PTR_TRUSTED`, `MEM_RCU`, `PTR_UNTRUSTED` (none: a plain walked pointer). */
 export type BtfPtrMod = 'trusted' | 'rcu' | 'untrusted';
@@ -46,6 +48,17 @@ export interface RegState extends Readonly<Bounds> {
   readonly btf?: BtfView;
   readonly btfId?: number;
   readonly btfMod?: BtfPtrMod;
+  /** `MEM_RDONLY`: memory the program may read only. */
+  readonly rdonly?: boolean;
+  /** `iter`: which iterator (its BTF struct, `bpf_iter_num`…), whether `next` may still give an element, and how many passes deep. */
+  readonly iter?: IterState;
+}
+
+/** `reg->iter` of an iterator's stack slot. */
+export interface IterState {
+  readonly name: string;
+  readonly state: 'active' | 'drained';
+  readonly depth: number;
 }
 
 export const U64 = U64_MAX;
@@ -233,6 +246,9 @@ export function formatScalar(r: RegState): string {
 /** `print_verifier_state` of one register: `ctx()`, `fp-8`, `map_value(map=m,ks=4,vs=8)`. */
 export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegState) => VerifierMap | undefined): string {
   if (r.type === 'scalar') return formatScalar(r);
+  if (r.iter !== undefined) {
+    return `iter_${r.iter.name.replace(/^bpf_iter_/, '')}(ref_id=${String(r.refObjId ?? 0)},state=${r.iter.state},depth=${String(r.iter.depth)})`;
+  }
   if (r.type === 'not_init') return '?';
   // A pointer into another frame's stack names that frame: `fp[0]-8`.
   const other = r.type === 'fp' && printingFrame !== undefined && r.frame !== undefined && r.frame !== printingFrame ? `[${String(r.frame)}]` : '';
@@ -261,6 +277,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
 /** Register names for `R1 type=%s expected=...` (`reg_type_str`). */
 export function regTypeStr(r: RegState): string {
   if (r.btfMod !== undefined) return `${r.btfMod}_${r.type}`;
+  if (r.rdonly === true) return `rdonly_${r.type}`;
   return r.type === 'not_init' ? '?' : r.type;
 }
 
