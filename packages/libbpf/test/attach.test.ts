@@ -212,7 +212,7 @@ function sharedObject(symbols: readonly { name: string; value: number; bind?: nu
   return out;
 }
 
-/** Attaching trace_ringbuf.o's kprobe program renamed to a uprobe `section`: the errno and reason, or the link's fdinfo lines. */
+/** Attaching trace_ringbuf.o's kprobe program renamed to `section` (a uprobe, a ksyscall): the errno and reason, or the link's fdinfo lines. */
 function uprobe(host: LibbpfHost, section: string, readBinary?: (path: string) => Uint8Array): unknown {
   const obj = BpfObject.open(withSection(section), { name: 'trace_ringbuf', host, possibleCpus: 2, ksymAddresses: { init_task: 0xffff_ffff_8200_0000n } });
   for (const p of obj.programs) p.autoload = p.name === 'kp';
@@ -254,6 +254,7 @@ if (linux.available) {
       t.deepEqual(uprobe(host, 'uprobe//tmp/bu:fn0', () => new Uint8Array(readFileSync('/tmp/bu'))),
         ['link_type:\tperf', 'name:\t/tmp/bu', 'offset:\t0x1010', 'event_type:\tuprobe', 'cookie:\t3']);
       t.is(uprobe(host, 'uprobe//tmp/bu:fn9', () => LIB), 'ENOENT libbpf:uprobe-no-symbol');
+      t.is(uprobe(host, 'ksyscall/setresuid'), 'ENOENT linux:read-file', 'no kprobe PMU and no kprobe_events on the reference build');
     } finally {
       rmSync('/tmp/bu', { force: true });
     }
@@ -290,4 +291,11 @@ test('on a kernel without perf links (libbpf\'s FEAT_PERF_LINK probe fails), tp/
   obj.close();
   t.is(k.counts().fds, before);
   t.is(k.counts().objects, 0);
+});
+
+test('ksyscall/ sections: a kprobe on the syscall\'s __x64_sys_ wrapper (libbpf\'s FEAT_SYSCALL_WRAPPER probe); ENOENT without kprobes', (t) => {
+  const withKprobes = createDefaultKernel({ cpus: 2, vmlinuxBtf: hostVmlinuxBtf, kernelConfig: `${BUILTIN_KERNEL_CONFIG}CONFIG_KPROBES=y\nCONFIG_KPROBE_EVENTS=y\n` });
+  t.deepEqual(uprobe(withKprobes.init, 'ksyscall/setresuid'), ['link_type:\tperf', 'name:\t__x64_sys_setresuid', 'offset:\t0x0', 'event_type:\tkprobe', 'cookie:\t3']);
+  t.is(uprobe(withKprobes.init, 'kretsyscall/setuix'), 'ENOENT perf:no-such-symbol');
+  t.is(uprobe(sim(), 'ksyscall/setresuid'), 'ENOENT vfs:no-entry', 'no kprobe PMU, and no kprobe_events to fall back on');
 });

@@ -121,3 +121,35 @@ export function attachUprobe(host: LibbpfHost, p: PerfAttachProgram, binaryPath:
   }
   return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'uprobe', retprobe, name: binaryPath, offset, pid: -1 }), cookie);
 }
+
+const syscallWrapper = new WeakMap<LibbpfHost, boolean>();
+
+/**
+ * libbpf's `FEAT_SYSCALL_WRAPPER` probe on x86-64: whether a kprobe on `__x64_sys_bpf`
+ * opens (libbpf filters it to its own pid; this one is CPU 0 for every task, as the
+ * simulated kernel opens no per-task events). Without a kprobe PMU libbpf tries a legacy
+ * kprobe, which this client cannot create: no wrapper. Cached per host.
+ */
+function hasSyscallWrapper(host: LibbpfHost): boolean {
+  const cached = syscallWrapper.get(host);
+  if (cached !== undefined) return cached;
+  let ok = false;
+  try {
+    probePerfType(host, 'kprobe');
+    host.close(openProbeEvent(host, { kind: 'kprobe', retprobe: false, name: '__x64_sys_bpf', offset: 0n }));
+    ok = true;
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+  }
+  syscallWrapper.set(host, ok);
+  return ok;
+}
+
+/**
+ * `bpf_program__attach_ksyscall`: a kprobe on the syscall's x86-64 wrapper
+ * (`__x64_sys_<name>`), or `__se_sys_<name>` on kernels without wrappers.
+ */
+export function attachKsyscall(host: LibbpfHost, p: PerfAttachProgram, syscall: string, retprobe: boolean, cookie: bigint): PerfAttachment {
+  const func = hasSyscallWrapper(host) ? `__x64_sys_${syscall}` : `__se_sys_${syscall}`;
+  return attachKprobe(host, p, func, 0n, retprobe, cookie);
+}

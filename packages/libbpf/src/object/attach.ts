@@ -3,7 +3,7 @@ import { BpfAttachType as A, BpfProgType as P } from '@bpfkit/uapi';
 import { bpfLinkCreate } from '../commands/obj.js';
 import { bpfRawTracepointOpen } from '../commands/link.js';
 import type { LibbpfHost } from '../host.js';
-import { attachKprobe, attachTracepoint, attachUprobe } from './attach-perf.js';
+import { attachKprobe, attachKsyscall, attachTracepoint, attachUprobe } from './attach-perf.js';
 import { elfFindFuncOffset } from './uprobe-elf.js';
 
 /** What {@link attachFd} needs of a program. */
@@ -45,7 +45,7 @@ const RAW_TP_PREFIXES = ['raw_tp', 'raw_tracepoint', 'raw_tp.w', 'raw_tracepoint
 const TRACE_ATTACH = new Set<number>([A.BPF_TRACE_RAW_TP, A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN]);
 /** Section prefixes libbpf attaches by itself but bpfkit's client does not yet. */
 const UNSUPPORTED = [
-  'ksyscall', 'kretsyscall', 'usdt', 'iter', 'freplace',
+  'usdt', 'iter', 'freplace',
   'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'uprobe.multi', 'uretprobe.multi', 'uprobe.session',
 ];
 
@@ -153,12 +153,12 @@ function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: Attac
 /**
  * `bpf_program__attach`: the attach path libbpf's section definition gives the program —
  * raw_tp/raw_tracepoint(.w/.s) by the name after the slash, tp_btf/fentry/fexit/fmod_ret/lsm
- * through BPF_LINK_CREATE, tp/tracepoint, kprobe/kretprobe and uprobe/uretprobe (see
+ * through BPF_LINK_CREATE, tp/tracepoint, kprobe/kretprobe, ksyscall/kretsyscall and uprobe/uretprobe (see
  * `attachUprobeSection` for its limits) through a perf event (BPF_PERF_EVENT link, or
  * PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections libbpf cannot
  * auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp`, `kprobe` or
- * `uprobe`) and the ones bpfkit's client does not attach yet (ksyscall, usdt, iter,
- * freplace, multi-kprobes/uprobes) are EOPNOTSUPP; a program not loaded is EINVAL.
+ * `uprobe`) and the ones bpfkit's client does not attach yet (usdt, iter, freplace,
+ * multi-kprobes/uprobes) are EOPNOTSUPP; a program not loaded is EINVAL.
  */
 export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions = {}): AttachResult {
   const cookie = opts.cookie ?? 0n;
@@ -182,6 +182,13 @@ export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: Atta
   const kretprobe = matchPrefix(p.section, ['kretprobe']);
   if (kretprobe !== undefined) return attachKprobeSection(host, p, true, kretprobe, cookie);
   if (matchPrefix(p.section, ['uprobe', 'uretprobe', 'uprobe.s', 'uretprobe.s']) !== undefined) return attachUprobeSection(host, p, opts, cookie);
+  for (const [prefix, retprobe] of [['ksyscall', false], ['kretsyscall', true]] as const) {
+    const syscall = matchPrefix(p.section, [prefix]);
+    if (syscall === undefined) continue;
+    if (syscall === '') noAutoAttach(p, `a bare ${prefix} section names no syscall to auto-attach to`);
+    const a = attachKsyscall(host, p, syscall, retprobe, cookie);
+    return { fd: a.fd, perfFd: a.perfFd };
+  }
   const prefix = p.section.split('/')[0] ?? '';
   if (UNSUPPORTED.includes(prefix) || UNSUPPORTED.includes(prefix.replace(/\.s$/, ''))) {
     unsupported(p, `bpfkit's client does not attach ${prefix} programs yet`);
