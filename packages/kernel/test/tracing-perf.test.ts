@@ -68,6 +68,13 @@ test('perf_event_open of tracepoint events: the id is the config (EINVAL for non
   t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), -1, -1)), 'EINVAL');
   t.is(errnoOf(() => open(k.init, perfAttr(99, 0n))), 'ENOENT');
   t.is(errnoOf(() => open(k.init, perfAttr(9, 0n))), 'ENOENT', 'no kprobe PMU after the uprobe one');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), 0, 0)), undefined, 'this task, CPU 0');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), 1, -1)), undefined, 'task 1, any CPU');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), 99_999_999, 5)), 'ESRCH');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), -2, 0)), 'ESRCH');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), 0, 5)), 'EINVAL');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, BigInt(SCHED_SWITCH)), 0, -2)), 'EINVAL');
+  t.is(errnoOf(() => open(k.init, perfAttr(2, 999_999n), 0, -1)), 'EINVAL');
 });
 
 test('PERF_EVENT_IOC_SET_BPF and BPF_PERF_EVENT links: which program type each event takes', (t) => {

@@ -53,8 +53,8 @@ function allowKernel(task: TaskImpl, id: string): void {
  * The simulated kernel opens CPU-bound (`pid == -1`) `PERF_COUNT_SW_BPF_OUTPUT`
  * events, with `PERF_SAMPLE_RAW` or no sample fields, and events of the tracing
  * PMUs (tracepoints by tracefs id, kprobes and uprobes: see `tracingPmuInit`) that
- * BPF programs attach to: other events, groups and per-task events are EOPNOTSUPP
- * (`perf:unmodelled-*`). Returns the new fd.
+ * BPF programs attach to, CPU-wide or for one task (`cpu` -1): other events, groups
+ * and per-task software events are EOPNOTSUPP (`perf:unmodelled-*`). Returns the new fd.
  */
 export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
   const core = task.core;
@@ -82,14 +82,18 @@ export function perfEventOpen(task: TaskImpl, bytes: Uint8Array, pid: number, cp
     throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-group', 'event groups are not modelled by the simulated kernel');
   }
   if ((flags & PERF_FLAG_PID_CGROUP) !== 0) throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-cgroup', 'cgroup events are not modelled by the simulated kernel');
-  if (pid !== -1) {
-    if (pid < -1 || (pid !== 0 && core.tasks.get(pid)?.alive !== true)) throw new BpfError('ESRCH', 'perf:no-task', `no task ${pid}`);
-    throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-task', 'per-task events are not modelled by the simulated kernel (pid must be -1)');
+  const perTask = pid !== -1;
+  if (perTask && (pid < -1 || (pid !== 0 && core.tasks.get(pid)?.alive !== true))) throw new BpfError('ESRCH', 'perf:no-task', `no task ${pid}`);
+  // perf_event_alloc: a CPU below nr_cpu_ids, or -1 (any CPU) for a task's event.
+  if (cpu < -1 || cpu >= core.cpus || (cpu === -1 && !perTask)) {
+    throw new BpfError('EINVAL', 'perf:cpu', `cpu ${cpu} is not a possible CPU (0..${core.cpus - 1})${perTask ? ' or -1' : ', and pid -1 needs one'}`);
   }
-  // perf_event_alloc: a CPU-wide event needs a CPU below nr_cpu_ids.
-  if (cpu < 0 || cpu >= core.cpus) throw new BpfError('EINVAL', 'perf:cpu', `cpu ${cpu} is not a possible CPU (0..${core.cpus - 1}), and pid -1 needs one`);
-  if (attr.has(F.sigtrap)) throw new BpfError('EINVAL', 'perf:sigtrap-no-task', 'sigtrap needs a task');
+  if (attr.has(F.sigtrap) && !perTask) throw new BpfError('EINVAL', 'perf:sigtrap-no-task', 'sigtrap needs a task');
   const trace = attr.type === PERF_TYPE_SOFTWARE ? undefined : tracingPmuInit(task, attr);
+  // Tracing events only count where they fire, so a task's one is the same attach point; other per-task events are not modelled.
+  if (perTask && trace === undefined) {
+    throw new BpfError('EOPNOTSUPP', 'perf:unmodelled-task', 'per-task software events are not modelled by the simulated kernel (pid must be -1)');
+  }
   if (trace === undefined) {
     if (attr.type !== PERF_TYPE_SOFTWARE) throw new BpfError('ENOENT', 'perf:unmodelled-type', `no PMU of type ${attr.type} in the simulated kernel`);
     if ((attr.sampleType & PERF_SAMPLE_BRANCH_STACK) !== 0n) throw new BpfError('EOPNOTSUPP', 'perf:branch-stack', 'software events have no branch stack');

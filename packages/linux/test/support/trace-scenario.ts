@@ -63,6 +63,9 @@ export function runTraceScenario(host: TraceHost): Record<string, TraceOutcome> 
     step('tracepoint type file', () => readFile('/sys/bus/event_source/devices/tracepoint/type').trim());
     step('open: bad id', () => (open(attr(PERF_TYPE_TRACEPOINT, 999_999n), -1, 0, -1, 8), 'ok'));
     step('open: pid -1 cpu -1', () => (open(attr(PERF_TYPE_TRACEPOINT, BigInt(id('sched/sched_switch'))), -1, -1, -1, 8), 'ok'));
+    step('open: this task, any CPU', () => (keep(open(attr(PERF_TYPE_TRACEPOINT, BigInt(id('sched/sched_switch'))), 0, -1, -1, 8)), 'ok'));
+    step('open: no such task', () => (keep(open(attr(PERF_TYPE_TRACEPOINT, BigInt(id('sched/sched_switch'))), 99_999_999, -1, -1, 8)), 'ok'));
+    step('open: this task, CPU past the last', () => (keep(open(attr(PERF_TYPE_TRACEPOINT, BigInt(id('sched/sched_switch'))), 0, 4096, -1, 8)), 'ok'));
     const types = { socket_filter: BpfProgType.BPF_PROG_TYPE_SOCKET_FILTER, kprobe: BpfProgType.BPF_PROG_TYPE_KPROBE, tracepoint: BpfProgType.BPF_PROG_TYPE_TRACEPOINT, perf_event: BpfProgType.BPF_PROG_TYPE_PERF_EVENT };
     for (const [name, type] of Object.entries(types)) {
       const p = prog(type);
