@@ -8,8 +8,8 @@ import { installObjectFd } from './fd-install.js';
 
 /**
  * BPF_LINK_DETACH (`link_detach`): CHECK_ATTR, the link fd (EBADF/EINVAL), then the
- * link type's detach. Raw tracepoint and tracing links have none: EOPNOTSUPP, as on
- * 6.18 (they detach when their last fd or pin goes).
+ * link type's detach. Raw tracepoint, tracing and perf event links have none: EOPNOTSUPP,
+ * as on 6.18 (they detach when their last fd or pin goes).
  */
 export function linkDetach(task: TaskImpl, bytes: Uint8Array): number {
   checkAttr(task.core, BpfCmd.BPF_LINK_DETACH, bytes);
@@ -22,8 +22,8 @@ export function linkDetach(task: TaskImpl, bytes: Uint8Array): number {
 /**
  * BPF_LINK_UPDATE (`link_update`): CHECK_ATTR, only BPF_F_REPLACE in flags (EINVAL), the
  * link fd, the new program fd, the old one with BPF_F_REPLACE (an old fd without the flag
- * is EINVAL), then the link type's update: raw tracepoint and tracing links cannot swap
- * their program (EINVAL).
+ * is EINVAL), then the link type's update: raw tracepoint, tracing and perf event links
+ * cannot swap their program (EINVAL).
  */
 export function linkUpdate(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
@@ -40,7 +40,7 @@ export function linkUpdate(task: TaskImpl, bytes: Uint8Array): number {
       fail: 'old_prog_fd given without BPF_F_REPLACE',
     });
   }
-  const why = `link #${obj.id} cannot change its program (raw tracepoint and tracing links have no update_prog)`;
+  const why = `link #${obj.id} cannot change its program (raw tracepoint, tracing and perf event links have no update_prog)`;
   traceCheck(core, 'link_update:ops', false, 'EINVAL', { pass: why, fail: why });
   throw new BpfError('EINVAL', 'link:no-update', why);
 }
