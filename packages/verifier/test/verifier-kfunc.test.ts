@@ -161,3 +161,11 @@ withBtf('an iterator\'s slots are not readable, its elements not writable, and i
     { code: 'EACCES', line: 'R0 cannot write into rdonly_mem', processed: 'processed 16' });
   t.deepEqual(load(btf, SYSCALL, `${NUM_NEW}${NUM_NEW}r0 = 0\nexit`), { code: 'EINVAL', line: 'expected uninitialized iter_num as arg #0', processed: 'processed 10' });
 });
+
+withBtf('the log names a kfunc call by its BTF FUNC, as 6.18 prints it', (t) => {
+  const id = btf.findAll('bpf_task_from_pid', 'FUNC')[0] ?? 0;
+  const req: VerifierRequest = { progType: SYSCALL, expectedAttachType: 0, insns: program(btf, 'r1 = 1\ncall kfunc:bpf_task_from_pid\nr0 = 0\nexit'),
+    license: 'GPL', gplCompatible: true, progFlags: 16, logLevel: 1, logSize: 1 << 20, privileges: root, kfuncs: kfuncsFor(btf, SYSCALL) };
+  const err = t.throws(() => verifier.verify(req));
+  t.true(isBpfError(err) && (err.log ?? '').includes(`1: (85) call bpf_task_from_pid#${String(id)}`));
+});

@@ -167,7 +167,7 @@ export class Checker {
         fromOnly = false;
         if (env.jmpPoints[pc] === 1) env.pushHist(state);
         // Instructions are logged at levels 1 and 2 only; at 0 and stats nobody reads the text, so none is built.
-        const insnText = log.verbose ? `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}` : '';
+        const insnText = log.verbose ? `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks, callName: kfuncName(env) })}` : '';
         if (log.verbose) log.line(insnText);
         const afterInsn = log.pos;
         env.scratched.clear();
@@ -414,6 +414,11 @@ export class Checker {
         return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
     }
   }
+}
+
+/** The verifier log names a kfunc call by its FUNC in the kernel's BTF (`disasm_kfunc_name`). */
+function kfuncName(env: VerifierEnv): (insn: Insn) => string | undefined {
+  return (insn) => (isKfuncCall(insn) && insn.imm !== 0 ? env.req.kfuncs?.btf.type(insn.imm >>> 0)?.name : undefined);
 }
 
 /** Every frame has made as many bpf_loop callback visits in both states. */
