@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import test from 'ava';
 import { origin, readmeSnippets, ROOT, scratchProject, transpile, typeErrors } from './support/readme-snippets.js';
@@ -9,6 +9,10 @@ import { origin, readmeSnippets, ROOT, scratchProject, transpile, typeErrors } f
 const snippets = readmeSnippets();
 const dir = scratchProject(snippets);
 const errors = typeErrors(snippets, dir);
+
+test.after.always(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('the READMEs hold TypeScript snippets', (t) => {
   t.true(snippets.length >= 20, `${String(snippets.length)} snippets`);
