@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { EXAMPLES, run } from './run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpfkit-btf-c-'));
+
+test.after.always(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
 /** The C compilers on this machine (cc, gcc, clang), each once. */

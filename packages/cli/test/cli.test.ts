@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,10 @@ import { run } from './run.js';
 const PACKAGE = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(PACKAGE, 'dist', 'bin.js');
 const tmp = mkdtempSync(join(tmpdir(), 'bpfkit-cli-'));
+
+test.after.always(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 const silent = { stdout: { write: () => true }, stderr: { write: () => true } };
 
 test('usage errors exit 2: an unknown verb, option or subcommand, a missing or extra argument', async (t) => {

@@ -1,10 +1,14 @@
-import { closeSync, mkdtempSync, openSync, ftruncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, ftruncateSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { run } from './run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpfkit-limits-'));
+
+test.after.always(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 function file(name: string, content: string | Uint8Array): string {
   const path = join(tmp, name);

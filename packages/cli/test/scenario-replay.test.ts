@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -6,6 +6,10 @@ import { sharedPath } from '@bpfkit/corpus';
 import { run } from './run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpfkit-replay-'));
+
+test.after.always(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 const STEPS = [
   { spawn: 'c', spec: { userns: true, mntns: true }, expect: { ok: true, errno: null } },
