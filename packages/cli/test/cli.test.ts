@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { Help } from 'commander';
 import { buildProgram } from '@bpfkit/cli';
-import { run } from './run.js';
+import { EXAMPLES, run } from './run.js';
 
 const PACKAGE = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(PACKAGE, 'dist', 'bin.js');
@@ -104,4 +104,20 @@ test('the package bin is an executable node script', (t) => {
   t.not(statSync(BIN).mode & 0o111, 0, 'dist/bin.js is executable after the build');
   const r = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
   t.is(r.stdout, '0.0.0\n', r.stderr);
+});
+
+test('installed, bpfkit runs through the bin link a package manager makes (node_modules/.bin/bpfkit)', (t) => {
+  if (process.platform === 'win32') {
+    t.pass();
+    return;
+  }
+  const bin = join(tmp, 'node_modules', '.bin');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(BIN, join(bin, 'bpfkit'));
+  const env = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+  const r = spawnSync('bpfkit', ['disasm', join(EXAMPLES, 'xdp_count.hex')], { encoding: 'utf8', env, cwd: tmp });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^r6 = r1\n/);
+  const usage = spawnSync('bpfkit', ['frob'], { encoding: 'utf8', env, cwd: tmp });
+  t.is(usage.status, 2);
 });
