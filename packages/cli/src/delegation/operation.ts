@@ -103,7 +103,8 @@ export function parseOperations(args: readonly string[], defaults: OperationDefa
       default: {
         const cmd = cmdByName(verb);
         if (cmd === undefined) {
-          const after = ops.length === 0 ? '' : ` after '${formatOperation(ops[ops.length - 1] ?? { op: 'btf_load' })}'`;
+          const last = ops.at(-1);
+          const after = last === undefined ? '' : ` after '${formatOperation(last)}'`;
           throw new CliError(`unexpected word '${verb}'${after}: not an operation (${USAGE})`);
         }
         ops.push({ op: 'other', cmd });
