@@ -144,6 +144,11 @@ export interface MapValueField {
   readonly kind: string;
   readonly offset: number;
   readonly size: number;
+  /**
+   * A kptr's pointee (`kptr.btf`, `kptr.btf_id`): the kernel's struct of the same name when
+   * there is one, else the program's own type in the map's BTF. A load gives a BTF pointer to it.
+   */
+  readonly kptr?: { readonly btf: BtfView; readonly btfId: number; readonly kernel: boolean };
 }
 
 /** What {@link MapTypeDescriptor.create} builds a map from. */

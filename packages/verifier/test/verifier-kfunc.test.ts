@@ -169,3 +169,33 @@ withBtf('the log names a kfunc call by its BTF FUNC, as 6.18 prints it', (t) => 
   const err = t.throws(() => verifier.verify(req));
   t.true(isBpfError(err) && (err.log ?? '').includes(`1: (85) call bpf_task_from_pid#${String(id)}`));
 });
+
+// classic/map_kptr: an unreferenced kptr to a kernel struct (the harness map's `struct prog_test_ref_kfunc __kptr_untrusted *`).
+withBtf('a kptr to a kernel struct loads as an untrusted BTF pointer that may be NULL', (t) => {
+  const btfId = btf.findAll('prog_test_ref_kfunc', 'STRUCT')[0];
+  if (btfId === undefined) {
+    t.pass('no prog_test_ref_kfunc in this vmlinux');
+    return;
+  }
+  const map = { fd: 3, mapType: 2, keySize: 4, valueSize: 16, maxEntries: 1, mapFlags: 0, isMapInMap: false, hasBtf: true, name: 'map_kptr',
+    valueFields: [{ kind: 'kptr_untrusted', offset: 0, size: 8, kptr: { btf, btfId, kernel: true } }] };
+  const run = (tail: string): { code: string; line: string } => {
+    const text = `r2 = r10\nr6 = 0x3 ll\nr1 = r6\nr2 += -4\nr0 = 0\n*(u32 *)(r2 +0) = 0\ncall bpf_map_lookup_elem#1\nif r0 != 0x0 goto +1\nexit\n${tail}`;
+    const insns = encodeProgram(assemble(text).map((i, n) => (n === 1 ? { ...i, src: 1 } : i)));
+    const req: VerifierRequest = { progType: 3, expectedAttachType: 0, insns, license: 'GPL', gplCompatible: true, progFlags: 0, logLevel: 4,
+      logSize: 1 << 20, privileges: root, maps: new Map([[3, map]]) };
+    try {
+      verifier.verify(req);
+      return { code: 'ok', line: '' };
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      const lines = (e.log ?? '').split('\n').filter((l) => l !== '' && !/^(processed|verification time|stack depth)/.test(l));
+      return { code: e.code, line: lines.at(-1) ?? '' };
+    }
+  };
+  t.deepEqual(run('r0 = *(u64 *)(r0 +0)\nr0 = *(u32 *)(r0 +0)\nexit'), { code: 'EACCES', line: "R0 invalid mem access 'untrusted_ptr_or_null_'" });
+  t.deepEqual(run('r0 = *(u64 *)(r0 +0)\nif r0 != 0x0 goto +1\nexit\nr0 = *(u64 *)(r0 +32)\nexit'),
+    { code: 'EACCES', line: 'access beyond struct prog_test_ref_kfunc at off 32 size 8' });
+  t.deepEqual(run('r1 = *(u64 *)(r0 +0)\nif r1 != 0x0 goto +1\nexit\nr1 += 4\n*(u64 *)(r0 +0) = r1\nexit'),
+    { code: 'EACCES', line: 'invalid kptr access, R1 type=untrusted_ptr_prog_test_ref_kfunc expected=ptr_prog_test_ref_kfunc or untrusted_ptr_prog_test_ref_kfunc' });
+});

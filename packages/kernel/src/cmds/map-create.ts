@@ -26,7 +26,7 @@ import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import { btfGetByFd, mapCheckBtf } from './map-check-btf.js';
-import { kernelBtfOf } from '../btf/object.js';
+import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import { BTF_FIELD_NAMES, type BtfRecord } from '../btf/fields.js';
 import { MapRecord } from '../bpf/map-record.js';
 import { findStructOpsByValue, vmlinuxView } from '../bpf/struct-ops.js';
@@ -38,9 +38,21 @@ export function fileAccessMode(flags: number): number {
   return (flags & BPF_F_RDONLY) !== 0 ? 0 : (flags & BPF_F_WRONLY) !== 0 ? 1 : 2;
 }
 
-/** `map->record` as the map types see it: field kind names, offsets and sizes. */
-function valueFieldsOf(rec: BtfRecord | undefined): MapValueField[] {
-  return (rec?.fields ?? []).map((f) => ({ kind: BTF_FIELD_NAMES[f.type] ?? 'unknown', offset: f.offset, size: f.size }));
+/**
+ * `map->record` as the map types see it: field kind names, offsets and sizes, and each
+ * kptr's pointee (`btf_parse_kptr`: the kernel's struct of that name, else the map's own type).
+ */
+function valueFieldsOf(rec: BtfRecord | undefined, btf: KernelBtf | undefined, vmlinux: KernelBtf | undefined): MapValueField[] {
+  return (rec?.fields ?? []).map((f) => {
+    const field = { kind: BTF_FIELD_NAMES[f.type] ?? 'unknown', offset: f.offset, size: f.size };
+    if (f.kptrTypeId === undefined || btf === undefined) return field;
+    const name = btf.view.type(f.kptrTypeId)?.name ?? '';
+    const kernId = name === '' ? undefined : vmlinux?.view.findAll(name, 'STRUCT')[0];
+    return {
+      ...field,
+      kptr: kernId !== undefined && vmlinux !== undefined ? { btf: vmlinux.view, btfId: kernId, kernel: true } : { btf: btf.view, btfId: f.kptrTypeId, kernel: false },
+    };
+  });
 }
 
 /**
@@ -175,6 +187,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     const name = objNameCpy(attr.map_name);
     let btfObj: BpfObject | undefined;
     let rec: BtfRecord | undefined;
+    let recBtf: KernelBtf | undefined;
     if (btfKey !== 0 || btfValue !== 0 || btfVmlinuxValue !== 0) {
       const found = btfGetByFd(task, attr.btf_fd, 'btf_fd');
       check(core, 'map_create:btf-not-kernel', !found.btf.isKernel, 'EACCES', 'map:btf-is-kernel', {
@@ -189,6 +202,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
           }));
       }
       btfObj = found.obj;
+      recBtf = found.btf;
     }
     const info: MapInfo = {
       mapType,
@@ -203,7 +217,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     const denial = core.deps.security.bpfMapCreate(task.cred, lsmObj, token?.token, false);
     check(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create',
       lsmDetail('security_bpf_map_create', denial, 'LSM bpf_map_create'));
-    const valueFields = valueFieldsOf(rec);
+    const valueFields = valueFieldsOf(rec, recBtf, kernelBtfOf(core.objects.byId('btf', 1)));
     const live = createLiveMap(core, ops, {
       info, mapExtra, valueFields, ...(alloc.innerMapMeta === undefined ? {} : { innerMapMeta: alloc.innerMapMeta }),
     });

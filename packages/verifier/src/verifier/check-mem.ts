@@ -7,7 +7,7 @@ import { assignScalarIdBeforeMov } from './check-alu.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
-import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, regMap } from './map-fields.js';
+import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, kptrLoadReg, regMap } from './map-fields.js';
 import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
@@ -213,8 +213,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       if (kptr !== undefined) {
         const insn = env.insns[env.insnIdx];
         if (insn !== undefined) checkMapKptrAccess(env, insn, kptr, value);
-        // The kernel loads a PTR_TO_BTF_ID here; without BTF pointers the value is an unknown scalar, which nothing can dereference.
-        return unknownScalar;
+        // A kptr to a kernel struct loads as a BTF pointer; kptrs not modelled load as an unknown scalar, which nothing can dereference.
+        return (write ? undefined : kptrLoadReg(env, state, kptr)) ?? unknownScalar;
       }
       if (!write && toReg && ptr.mapFd !== undefined && tnumIsConst(ptr.varOff)) {
         const map = regMap(env, ptr);

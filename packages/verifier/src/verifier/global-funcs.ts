@@ -289,7 +289,7 @@ function checkTrustedArg(env: VerifierEnv, regno: number, reg: RegState, kind: T
   if (regConst(reg) === 0n && kind.nullable) return;
   const typeOk = reg.btfMod !== 'untrusted' && (reg.type === 'ptr_' || (kind.nullable && reg.type === 'ptr_or_null_'));
   if (!typeOk) fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=ptr_, trusted_ptr_, rcu_ptr_`);
-  if (!structIdsMatch(kind.btf, reg.btfId ?? 0, kind.btfId, false)) {
+  if (reg.off !== 0 || !structIdsMatch(kind.btf, reg.btfId ?? 0, kind.btfId, false)) {
     fail(env.log, 'EACCES', 'bad-arg-type', `${r} is of type ${reg.btf?.type(reg.btfId ?? 0)?.name ?? ''} but ${kind.btf.type(kind.btfId)?.name ?? ''} is expected`);
   }
   if (reg.off < 0) fail(env.log, 'EACCES', 'negative-off', `negative offset ${regTypeStr(reg)} ptr ${r} off=${String(reg.off)} disallowed`);

@@ -3,8 +3,9 @@ import type { MapValueField, VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { cls, LDX, mode, ST, STX } from './insns.js';
 import { fail } from './log.js';
-import { regConst, regTypeStr, type RegState } from './state.js';
-import { tnumIsConst } from './tnum.js';
+import { skipModifiersId } from './kfunc-btf.js';
+import { pointer, regConst, regTypeStr, type RegState, type VState } from './state.js';
+import { tnumIsConst, tnumStr } from './tnum.js';
 
 const KPTR_KINDS = new Set(['kptr_untrusted', 'kptr', 'percpu_kptr', 'uptr']);
 const BPF_MEM = 0x60;
@@ -85,9 +86,48 @@ export function checkMapKptrAccess(env: VerifierEnv, insn: Insn, field: MapValue
   if (c === ST && insn.imm !== 0) {
     fail(env.log, 'EACCES', 'map-kptr-st-imm', `BPF_ST imm must be 0 when storing to kptr at off=${String(field.offset)}`);
   }
-  if (c === STX && value !== undefined && regConst(value) !== 0n) {
-    fail(env.log, 'EACCES', 'map-kptr-store-type', `invalid kptr access, R${String(insn.src)} type=${regTypeStr(value)} expected=ptr_ or untrusted_ptr_`);
+  if (c === STX && value !== undefined && regConst(value) !== 0n) kptrMatchType(env, field, value, insn.src);
+}
+
+/**
+ * `map_kptr_match_type` for a kernel struct's unreferenced kptr: a BTF pointer (trusted, RCU,
+ * untrusted or maybe NULL) to exactly that struct, at no variable offset.
+ */
+function kptrMatchType(env: VerifierEnv, field: MapValueField, value: RegState, regno: number): void {
+  const k = field.kptr;
+  const targ = k?.btf.type(k.btfId)?.name ?? '';
+  const isBtfPtr = value.type === 'ptr_' || value.type === 'ptr_or_null_';
+  const regName = isBtfPtr ? value.btf?.type(value.btfId ?? 0)?.name ?? '' : '';
+  const bad = (): never => {
+    const msg = `invalid kptr access, R${String(regno)} type=${regTypeStr(value)}${regName} expected=ptr_${targ} or untrusted_ptr_${targ}`;
+    return fail(env.log, 'EACCES', 'map-kptr-store-type', msg);
+  };
+  // Kptrs of program-local types (`MEM_ALLOC` objects) are not modelled: only NULL is stored there.
+  if (k?.kernel !== true || !isBtfPtr) return bad();
+  if (value.off < 0) fail(env.log, 'EACCES', 'negative-off', `negative offset ${regTypeStr(value)} ptr R${String(regno)} off=${String(value.off)} disallowed`);
+  if (!tnumIsConst(value.varOff) || value.varOff.value !== 0n) {
+    fail(env.log, 'EACCES', 'var-off', `variable ${regTypeStr(value)} access var_off=${tnumStr(value.varOff)} disallowed`);
   }
+  // The full type at offset 0 (`btf_struct_ids_match` without walking into members: a strict match).
+  if (value.off !== 0 || value.btf !== k.btf || skipModifiersId(k.btf, value.btfId ?? 0) !== skipModifiersId(k.btf, k.btfId)) bad();
+}
+
+/** `rcu_protected_types`: kernel structs a referenced kptr load gives as RCU pointers. */
+const RCU_PROTECTED = new Set(['prog_test_ref_kfunc', 'cgroup', 'bpf_cpumask', 'task_struct', 'bpf_crypto_ctx']);
+const F_SLEEPABLE = 1 << 4;
+
+/**
+ * `mark_btf_ld_reg` with `btf_ld_kptr_type` for a load of a kptr to a kernel struct: a BTF
+ * pointer that may be NULL, RCU-protected for a referenced kptr of an RCU-protected struct
+ * outside sleepable programs (or under a lock), untrusted otherwise. Undefined for kptrs not
+ * modelled (per-CPU ones, program-local types): their value stays an unknown scalar.
+ */
+export function kptrLoadReg(env: VerifierEnv, state: VState, field: MapValueField): RegState | undefined {
+  const k = field.kptr;
+  if (k?.kernel !== true || (field.kind !== 'kptr' && field.kind !== 'kptr_untrusted')) return undefined;
+  const inRcu = state.lock !== undefined || (env.req.progFlags & F_SLEEPABLE) === 0;
+  const rcu = field.kind === 'kptr' && RCU_PROTECTED.has(k.btf.type(k.btfId)?.name ?? '') && inRcu;
+  return pointer('ptr_or_null_', 0, { btf: k.btf, btfId: k.btfId, btfMod: rcu ? 'rcu' : 'untrusted', id: env.nextId++ });
 }
 
 /**
