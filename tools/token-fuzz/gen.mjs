@@ -12,9 +12,9 @@ const ATTACH_NAMES = lower(BpfAttachType, 'BPF_');
 const NAMES = { cmds: CMD_NAMES, maps: MAP_NAMES, progs: PROG_NAMES, attachs: ATTACH_NAMES };
 const TOKEN_CMDS = ['map_create', 'prog_load', 'btf_load', 'btf_get_fd_by_id', 'token_create'];
 
-// Raw fd numbers that are open in no actor. Small numbers are left out: a real actor has 0, 1 and 2
-// open (inherited), a simulated task does not, so they would compare the harnesses, not the kernels.
-const BAD_FDS = [9999, -1, 4096];
+// Raw fd numbers: small ones may name whatever the actor opened (both kernels number fds from 0 in
+// an empty table: a real actor keeps only its control socket, at fd 1023), the others nothing.
+const BAD_FDS = [9999, -1, 4096, 0, 1, 2, 3, 5];
 // Map types 0..32: arena (33) cannot be created on the recording machine at all (EPERM even for the
 // init root, an environment limit), so it is only asked for as an out-of-range type would be.
 const CAPS = ['CAP_BPF', 'CAP_SYS_ADMIN', 'CAP_PERFMON', 'CAP_NET_ADMIN', 'CAP_DAC_OVERRIDE', 'CAP_SETUID'];

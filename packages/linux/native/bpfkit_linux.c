@@ -436,14 +436,20 @@ static uint8_t actor_buf[ACTOR_BUF] __attribute__((aligned(4096)));
 /* fork() without the atfork handlers of libc and of the libraries Node loaded (they may take locks). */
 static long raw_fork(void) { return syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
 
-/* In a fresh actor: its socket becomes fd 3, every other inherited fd above 2 is closed. */
+/* An actor's own socket: the last fd below the usual 1024 limit, out of the way of the numbers
+ * its calls allocate (lowest first, from 0, as in a task with an empty fd table). */
+#define ACTOR_SOCK_FD 1023
+
+/* In a fresh actor: its socket moves to ACTOR_SOCK_FD and every other inherited fd, 0 to 2
+ * included, is closed, so its fd table holds nothing the scenario did not open. */
 static int actor_adopt(int sock) {
-  if (sock != 3) {
-    if (syscall(SYS_dup3, sock, 3, 0) < 0) syscall(SYS_exit_group, 120);
+  if (sock != ACTOR_SOCK_FD) {
+    if (syscall(SYS_dup3, sock, ACTOR_SOCK_FD, 0) < 0) syscall(SYS_exit_group, 120);
   }
-  syscall(SYS_close_range, 4, ~0U, 0);
+  syscall(SYS_close_range, 0, ACTOR_SOCK_FD - 1, 0);
+  syscall(SYS_close_range, ACTOR_SOCK_FD + 1, ~0U, 0);
   syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  return 3;
+  return ACTOR_SOCK_FD;
 }
 
 static void actor_exit(void) {
