@@ -99,7 +99,7 @@ export interface VerifierRequest {
    */
   readonly btf?: BtfView;
   /**
-   * For programs attached through BTF (struct_ops so far): the function they stand for,
+   * For programs attached through BTF (struct_ops, tp_btf): the function they stand for,
    * in the kernel's BTF (`prog->aux->attach_func_proto`, `attach_func_name`). A struct_ops
    * program's context is that prototype's arguments, one u64 each (`btf_ctx_access`), and
    * a void prototype makes R0 free at exit.
@@ -162,6 +162,11 @@ export interface VerifierAttachFunc {
   /** The FUNC_PROTO's type id in `btf`. */
   readonly protoId: number;
   readonly name: string;
+  /**
+   * `attach_btf_trace`: a raw tracepoint's `btf_trace_` typedef, whose prototype's first
+   * argument (`void *__data`) is not in the program's context.
+   */
+  readonly btfTrace?: boolean;
 }
 
 /** Counters the verifier prints in its last line. */

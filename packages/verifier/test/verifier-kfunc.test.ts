@@ -199,3 +199,26 @@ withBtf('a kptr to a kernel struct loads as an untrusted BTF pointer that may be
   t.deepEqual(run('r1 = *(u64 *)(r0 +0)\nif r1 != 0x0 goto +1\nexit\nr1 += 4\n*(u64 *)(r0 +0) = r1\nexit'),
     { code: 'EACCES', line: 'invalid kptr access, R1 type=untrusted_ptr_prog_test_ref_kfunc expected=ptr_prog_test_ref_kfunc or untrusted_ptr_prog_test_ref_kfunc' });
 });
+
+// tp_btf (BPF_TRACE_RAW_TP on task_newtask): the tracepoint's task_struct argument.
+withBtf('a tp_btf program reads its struct arguments as trusted BTF pointers', (t) => {
+  const tp = btf.type(btf.findAll('btf_trace_task_newtask', 'TYPEDEF')[0] ?? 0);
+  const protoId = btf.type(tp?.type ?? 0)?.type ?? 0;
+  const pid = (btf.type(btf.findAll('task_struct', 'STRUCT')[0] ?? 0)?.members ?? []).find((m) => m.name === 'pid');
+  const run = (text: string): { code: string; line: string } => {
+    const req: VerifierRequest = { progType: 26, expectedAttachType: 23, insns: program(btf, text), license: 'GPL', gplCompatible: true, progFlags: 0,
+      logLevel: 4, logSize: 1 << 20, privileges: root, attachFunc: { btf, protoId, name: 'task_newtask', btfTrace: true } };
+    try {
+      verifier.verify(req);
+      return { code: 'ok', line: '' };
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      const lines = (e.log ?? '').split('\n').filter((l) => l !== '' && !/^(processed|verification time|stack depth)/.test(l));
+      return { code: e.code, line: lines.at(-1) ?? '' };
+    }
+  };
+  const off = String((pid?.bitsOffset ?? 0) / 8);
+  t.deepEqual(run(`r1 = *(u64 *)(r1 +0)\nr0 = *(u32 *)(r1 +${off})\nr0 = 0\nexit`), { code: 'ok', line: '' });
+  t.deepEqual(run(`r1 = *(u64 *)(r1 +0)\nr1 += 8\nr0 = *(u32 *)(r1 +${off})\nr0 = 0\nexit`), { code: 'ok', line: '' });
+  t.deepEqual(run(`r1 = *(u64 *)(r1 +0)\n*(u32 *)(r1 +${off}) = 1\nr0 = 0\nexit`), { code: 'EACCES', line: 'only read is supported' });
+});

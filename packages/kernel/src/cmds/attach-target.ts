@@ -28,6 +28,8 @@ export interface AttachFunc {
   readonly protoId: number;
   /** `prog->aux->attach_func_name` (the member's name for struct_ops). */
   readonly name: string;
+  /** A raw tracepoint's typedef: the prototype's first argument is not in the context. */
+  readonly btfTrace?: boolean;
 }
 
 /**
@@ -90,7 +92,8 @@ export function checkAttachTarget(t: AttachTarget): AttachFunc | undefined {
     const ptr = btf.view.type(type.type ?? 0);
     const proto = ptr?.kind === 'PTR' ? btf.view.type(ptr.type ?? 0) : undefined;
     if (proto?.kind !== 'FUNC_PROTO') throw new BpfError('EINVAL', 'verifier:attach-btf-id', `${name} is not a pointer to a function prototype`);
-    return;
+    // tp_btf: the tracepoint's arguments are the context (`btf_ctx_access`), as BTF pointers where they point to structs.
+    return t.progType === P.BPF_PROG_TYPE_TRACING ? { btf: btf.view, protoId: proto.id, name: name.slice('btf_trace_'.length), btfTrace: true } : undefined;
   }
   if (type.kind !== 'FUNC') verifierFail('EINVAL', 'attach-btf-id', `attach_btf_id ${t.attachBtfId} is not a function\n`);
   const proto = btf.view.type(type.type ?? 0);

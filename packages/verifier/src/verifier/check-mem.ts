@@ -12,6 +12,7 @@ import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
 import { checkBtfAccess } from './btf-access.js';
+import { tpBtfCtxPointer } from './tracing-ctx.js';
 import { constScalar, isPointer, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsConst, tnumStr } from './tnum.js';
 
@@ -186,6 +187,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
         fail(env.log, 'EACCES', 'ptr-leak', `R${String(regno)} leaks addr into ctx`);
       }
       checkPtrOffReg(env, regno, ptr);
+      const btfArg = tpBtfCtxPointer(env, off, size, write);
+      if (btfArg !== undefined) return btfArg;
       const acc = ctxAccess(env.progType, env.req.expectedAttachType, off, size, write, env.privileges, env);
       if (!acc.ok) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
       const type = acc.regType;
