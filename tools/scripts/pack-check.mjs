@@ -12,7 +12,7 @@
 //            their prepack builds (whose presence is checked instead). --keep: keep the temp dir.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -193,6 +193,25 @@ function checkTarball(file, dir, pkg) {
     if (!path.startsWith('dist/')) problems.push(`${what} points outside dist: ${target}`);
     if (!files.has(path)) problems.push(`${what} → ${target}: not in the tarball`);
   }
+  // Every package the built files import is a declared dependency (an install of this package
+  // alone has nothing else); type-only imports in .d.ts count too.
+  const declared = new Set([manifest.name, ...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+  const undeclared = new Map();
+  for (const [f, body] of contents) {
+    if (!f.startsWith('dist/') || !/\.(?:js|d\.ts)$/.test(f)) continue;
+    const text = body.toString('utf8');
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"\s]+)['"]/gm),
+      ...text.matchAll(/^\s*import\s*['"]([^'"\s]+)['"]/gm),
+      ...text.matchAll(/\bimport\(\s*['"]([^'"\s]+)['"]\s*\)/g),
+    ].map((m) => m[1]).filter((spec) => !spec.startsWith('.') && !spec.startsWith('/'));
+    for (const spec of specs) {
+      if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (!declared.has(name) && !undeclared.has(name)) undeclared.set(name, f);
+    }
+  }
+  for (const [name, f] of undeclared) problems.push(`${f} imports ${name}, which is not a dependency`);
   for (const f of files) {
     const top = f.split('/')[0];
     const shipped = f.includes('/') ? manifest.files?.some((e) => e === top) : rootFiles.has(f);
