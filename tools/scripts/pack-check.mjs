@@ -94,7 +94,8 @@ const app = join(tmp, 'app');
 mkdirSync(tarballs);
 mkdirSync(app);
 
-// Started now, finished while the tarballs install: publish's own dry run, when the registry answers.
+// Publish's own dry run, when the registry answers: started once the packing is done, and
+// awaited at the end, so it overlaps the install and the examples.
 const publishDryRun = (async () => {
   const registry = 'https://registry.npmjs.org/';
   const reachable = await fetch(registry, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).then(() => true, () => false);
@@ -120,10 +121,8 @@ const publishing = publishDryRun();
 // --- check each tarball ---------------------------------------------------------------------
 const license = readFileSync(join(root, 'LICENSE'));
 const rootFiles = new Set(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);
-const tarballOf = new Map();
 for (const { dir, pkg } of packages) {
   const file = join(tarballs, `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`);
-  tarballOf.set(pkg.name, file);
   const problems = checkTarball(file, dir, pkg);
   report(problems.length === 0, `${pkg.name}@${pkg.version} tarball: manifest, files, LICENSE, export targets`, problems.join('\n'));
 }
