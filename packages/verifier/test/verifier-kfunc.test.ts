@@ -222,3 +222,25 @@ withBtf('a tp_btf program reads its struct arguments as trusted BTF pointers', (
   t.deepEqual(run(`r1 = *(u64 *)(r1 +0)\nr1 += 8\nr0 = *(u32 *)(r1 +${off})\nr0 = 0\nexit`), { code: 'ok', line: '' });
   t.deepEqual(run(`r1 = *(u64 *)(r1 +0)\n*(u32 *)(r1 +${off}) = 1\nr0 = 0\nexit`), { code: 'EACCES', line: 'only read is supported' });
 });
+
+// verifier_arena iter_maps1 / iter_maps3: a bpf_map iterator's map argument passed to bpf_arena_alloc_pages (sleepable program).
+withBtf('an iterator program reads its target\'s objects as trusted BTF pointers that may be NULL', (t) => {
+  const fn = btf.type(btf.findAll('bpf_iter_bpf_map', 'FUNC')[0] ?? 0);
+  const run = (text: string): { code: string; line: string; processed: string } => {
+    const req: VerifierRequest = { progType: 26, expectedAttachType: 28, insns: program(btf, text), license: 'GPL', gplCompatible: true, progFlags: 16,
+      logLevel: 4, logSize: 1 << 20, privileges: root, attachFunc: { btf, protoId: fn?.type ?? 0, name: 'bpf_iter_bpf_map' },
+      kfuncs: { btf, flags: (id) => (btf.type(id)?.name === 'bpf_arena_alloc_pages' ? KfuncFlag.TRUSTED_ARGS | KfuncFlag.SLEEPABLE : undefined) } };
+    try {
+      const res = verifier.verify(req);
+      return { code: 'ok', line: '', processed: `processed ${String(res.stats.insnProcessed)}` };
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      const lines = (e.log ?? '').split('\n').filter((l) => l !== '' && !/^(verification time|stack depth)/.test(l));
+      return { code: e.code, line: lines.filter((l) => !l.startsWith('processed')).at(-1) ?? '', processed: (lines.find((l) => l.startsWith('processed')) ?? '').split(' ').slice(0, 2).join(' ') };
+    }
+  };
+  const call = 'r2 = 0\nw4 = 0\nr5 = 0\ncall kfunc:bpf_arena_alloc_pages\nw0 = 0\nexit';
+  t.deepEqual(run(`r1 = *(u64 *)(r1 +8)\nif r1 == 0x0 goto +5\nr3 = *(u32 *)(r1 +76)\n${call}`), { code: 'ok', line: '', processed: 'processed 10' });
+  t.deepEqual(run(`r1 = *(u64 *)(r1 +8)\nif r1 == 0x0 goto +6\nr3 = *(u32 *)(r1 +76)\nr1 = *(u64 *)(r1 +48)\n${call}`),
+    { code: 'EINVAL', line: 'R1 must be referenced or trusted', processed: 'processed 8' });
+});

@@ -105,4 +105,7 @@ export function checkAttachTarget(t: AttachTarget): AttachFunc | undefined {
     if (!t.gplCompatible) verifierFail('EINVAL', 'lsm-license', 'LSM programs must have a GPL compatible license\n');
     if (!name.startsWith('bpf_lsm_')) verifierFail('EINVAL', 'lsm-hook', `attach_btf_id ${t.attachBtfId} points to wrong type name ${name}\n`);
   }
+  // An iterator's context is its target's arguments (`btf_ctx_access`): the verifier types them from the prototype.
+  if (t.progType === P.BPF_PROG_TYPE_TRACING && t.expectedAttachType === A.BPF_TRACE_ITER) return { btf: btf.view, protoId: proto.id, name };
+  return undefined;
 }

@@ -190,7 +190,8 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
     const kind = kfuncPtrArgType(env, meta, regs, ref, args, i);
     if (kind === 'unmodelled') fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} args#${String(i)} is not modelled yet`);
     if (kind === 'null') continue;
-    if (kind === 'map' && reg.type !== 'map_ptr') fail(env.log, 'EINVAL', 'kfunc-map', `pointer in ${r} isn't map pointer`);
+    // A `__map` argument takes a map pointer, or a BTF pointer to a `struct bpf_map` (matched by type below).
+    if (kind === 'map' && reg.type !== 'map_ptr' && reg.type !== 'ptr_') fail(env.log, 'EINVAL', 'kfunc-map', `pointer in ${r} isn't map pointer`);
     if ((kind === 'map' || kind === 'btf_id') && trustedOrRcu && !isTrustedReg(reg)) {
       if ((meta.flags & KfuncFlag.RCU) === 0) fail(env.log, 'EINVAL', 'kfunc-untrusted', `${r} must be referenced or trusted`);
       if (reg.btfMod !== 'rcu') fail(env.log, 'EINVAL', 'kfunc-not-rcu', `${r} must be a rcu pointer`);

@@ -4,7 +4,7 @@ import type { VerifierEnv } from './env.js';
 import { argHasSuffix, btfResolveSize, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
 import { pointer, type RegState } from './state.js';
 
-const TRACING = 26;
+const TRACING = 26, TRACE_ITER = 28;
 
 /**
  * Raw tracepoints whose arguments may be NULL (by argument index), or an error pointer
@@ -37,9 +37,9 @@ function argAt(btf: BtfView, params: readonly { readonly type: number }[], off: 
 }
 
 /**
- * `btf_ctx_access` of a tp_btf program (a raw tracepoint by BTF) for an argument that points
- * to a struct: a trusted BTF pointer (`prog_args_trusted`), maybe NULL where the tracepoint
- * (or a `__nullable` argument) says so. Undefined for everything else, which the program
+ * `btf_ctx_access` of a tp_btf or iterator program for an argument that points to a struct: a
+ * trusted BTF pointer (`prog_args_trusted`), maybe NULL where the tracepoint (or a `__nullable`
+ * argument) says so, and for the objects an iterator walks. Undefined for everything else, which the program
  * type's context table decides (scalars, `void *`, integer pointers, error pointers).
  *
  * @example
@@ -47,14 +47,18 @@ function argAt(btf: BtfView, params: readonly { readonly type: number }[], off: 
  */
 export function tpBtfCtxPointer(env: VerifierEnv, off: number, size: number, write: boolean): RegState | undefined {
   const fn = env.req.attachFunc;
-  if (env.req.progType !== TRACING || fn?.btfTrace !== true || write || size !== 8 || off < 0 || off % 8 !== 0) return undefined;
-  const params = (fn.btf.type(fn.protoId)?.params ?? []).slice(1);
+  const iter = env.req.expectedAttachType === TRACE_ITER;
+  if (env.req.progType !== TRACING || (fn?.btfTrace !== true && !iter) || fn === undefined || write || size !== 8 || off < 0 || off % 8 !== 0) return undefined;
+  const all = fn.btf.type(fn.protoId)?.params ?? [];
+  const params = fn.btfTrace === true ? all.slice(1) : all;
   const arg = argAt(fn.btf, params, off);
   const param = params[arg];
   const t = param === undefined ? undefined : skipModifiers(fn.btf, param.type);
   if (param === undefined || t?.kind !== 'PTR') return undefined;
   const btfId = skipModifiersId(fn.btf, t.type ?? 0);
   if (!isBtfStruct(fn.btf.type(btfId))) return undefined;
+  // An iterator's first argument is its `bpf_iter_meta`; the objects it walks may be NULL (the targets' `ctx_arg_info`).
+  if (iter) return pointer(arg === 0 ? 'ptr_' : 'ptr_or_null_', 0, { btf: fn.btf, btfId, btfMod: 'trusted', ...(arg === 0 ? {} : { id: env.nextId++ }) });
   const known = MAYBE_NULL_ARGS[fn.name];
   if (known?.err?.includes(arg) === true) return undefined;
   const nullable = known?.nulls.includes(arg) === true || argHasSuffix({ name: param.name ?? '', type: param.type }, '__nullable');
