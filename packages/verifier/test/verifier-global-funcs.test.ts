@@ -7,6 +7,7 @@ import test from 'ava';
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { withoutPreamble } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -45,10 +46,10 @@ function req(insns: readonly string[], gStart: number, gArgs: readonly Param[], 
 function log(r: VerifierRequest): { code: string; lines: string[]; processed: number } {
   try {
     const res = verifier.verify(r);
-    return { code: 'ok', lines: res.log.split('\n').filter((l) => l !== ''), processed: res.stats.insnProcessed };
+    return { code: 'ok', lines: withoutPreamble(res.log.split('\n').filter((l) => l !== '')), processed: res.stats.insnProcessed };
   } catch (e) {
     if (!isBpfError(e)) throw e;
-    return { code: e.code, lines: (e.log ?? '').split('\n').filter((l) => l !== ''), processed: -1 };
+    return { code: e.code, lines: withoutPreamble((e.log ?? '').split('\n').filter((l) => l !== '')), processed: -1 };
   }
 }
 

@@ -4,6 +4,7 @@ import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
 import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { withoutPreamble } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -19,7 +20,7 @@ function load(insns: Uint8Array): { code: string; line: string; processed: strin
     code = e.code;
     log = e.log ?? '';
   }
-  const lines = log.split('\n').filter((l) => l !== '');
+  const lines = withoutPreamble(log.split('\n').filter((l) => l !== ''));
   const processed = lines.find((l) => l.startsWith('processed ')) ?? '';
   return { code, line: code === 'ok' ? '' : lines.filter((l) => !l.startsWith('processed ')).at(-1) ?? '', processed: processed.split(' ').slice(0, 2).join(' ') };
 }

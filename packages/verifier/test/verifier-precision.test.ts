@@ -4,6 +4,7 @@
 import test from 'ava';
 import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { withoutPreamble } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -17,7 +18,7 @@ function req(insns: readonly string[], progFlags: number, over: Partial<Verifier
 }
 function log(r: VerifierRequest): string[] {
   try {
-    return verifier.verify(r).log.split('\n').filter((l) => l !== '');
+    return withoutPreamble(verifier.verify(r).log.split('\n').filter((l) => l !== ''));
   } catch (e) {
     if (!isBpfError(e)) throw e;
     throw new Error(`rejected: ${e.message}`, { cause: e });
@@ -263,7 +264,7 @@ function rejectedLog(r: VerifierRequest): string[] {
     verifier.verify(r);
   } catch (e) {
     if (!isBpfError(e)) throw e;
-    return (e.log ?? '').split('\n').filter((l) => l !== '');
+    return withoutPreamble((e.log ?? '').split('\n').filter((l) => l !== ''));
   }
   throw new Error('accepted');
 }

@@ -6,6 +6,7 @@
 import test from 'ava';
 import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { withoutPreamble } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -28,7 +29,7 @@ function run(insns: readonly string[], maps: ReadonlyMap<number, VerifierMap>): 
 }
 const norm = (l: string): string => l
   .replace(/\(18\) (r\d+) = 0x[0-9a-f]+( *;|$)/, (_m, r: string, semi: string) => `(18) ${r} = <map>${semi === '' ? '' : ' ;'}`);
-const lines = (log: string): string[] => log.split('\n').filter((l) => l !== '').map(norm);
+const lines = (log: string): string[] => withoutPreamble(log.split('\n').filter((l) => l !== '')).map(norm);
 
 const BRANCH = ['1821000003000000', '0000000000000000', '6110000000000000', '5500010005000000', 'b700000001000000', 'b700000000000000', '9500000000000000'];
 

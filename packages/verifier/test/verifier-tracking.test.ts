@@ -5,6 +5,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { withoutPreamble } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -22,7 +23,7 @@ function outcome(r: VerifierRequest): { code: string; log: string } {
     return { code: e.code, log: e.log ?? '' };
   }
 }
-const lines = (log: string): string[] => log.split('\n').filter((l) => l !== '');
+const lines = (log: string): string[] => withoutPreamble(log.split('\n').filter((l) => l !== ''));
 
 test('ALU results and their printing match the kernel (div/mod unknown, bswap folded, ALU32 zero-extended, copies linked)', (t) => {
   const prog = ['b70000000a000000', '3700000003000000', 'b701000034120000', 'dc01000010000000', 'b4020000ffffffff', '8702000000000000',

@@ -26,6 +26,8 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapab
     }
   });
   const subprogs = [...starts].sort((a, b) => a - b);
+  // Level 2 lists the subprograms found before their instructions are checked.
+  if (log.level2) subprogs.forEach((start, i) => { log.line(`func#${String(i)} @${String(start)}`); });
   subprogs.push(insns.length);
   for (let s = 0; s + 1 < subprogs.length; s++) {
     const start = subprogs[s] ?? 0;

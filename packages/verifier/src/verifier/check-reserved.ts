@@ -14,7 +14,7 @@ export function opcodeKnown(code: number): boolean {
       if (o === END) return c === ALU || (code & 0x08) === 0;
       return o <= 0xc0;
     case JMP:
-      if (o === CALL) return true;
+      if (o === CALL) return (code & 0x08) === 0;
       if (o === EXIT || o === JA || o === 0xe0) return (code & 0x08) === 0;
       return o <= 0xd0 && o !== 0x80 && o !== 0x90;
     case JMP32:

@@ -2,6 +2,7 @@ import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, t
 import { checkBtfFuncReturns } from './btf-func.js';
 import { checkCfg, checkSubprogs } from './cfg.js';
 import { resolvePseudoLdimm64 } from './resolve-ld-imm64.js';
+import { logLiveRegs } from './live-regs-log.js';
 import { Checker } from './do-check.js';
 import { decodeSlots } from './insns.js';
 import { addKfuncCalls } from './kfunc-meta.js';
@@ -45,6 +46,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         checkBtfFuncReturns(log, insns, subprogs, req);
         resolvePseudoLdimm64(log, insns, req);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
+        logLiveRegs(log, insns, req, deps.progTypes.get(req.progType));
         logMainFuncArgs(log, req);
         checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);
         const result = checker.run();

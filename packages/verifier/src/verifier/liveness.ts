@@ -3,10 +3,16 @@ import { helperProto } from './helper-protos.js';
 import { ALU, ALU64, CALL, cls, EXIT, isPseudoFunc, isSyncCallbackCall, JA, JCOND, JMP, JMP32, jumpTarget, LD, LD_IMM64, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
 
 const bit = (r: number): number => 1 << r;
-const R0_5 = 0x3f, R1_5 = 0x3e;
+const R0_5 = 0x3f, R1_5 = 0x3e, ALL = 0x3ff;
+
+/**
+ * The argument registers a call reads (its prototype's parameter count), when known: a helper the
+ * program type may call, a kfunc with a prototype. Undefined leaves the kernel's default, r1-r5.
+ */
+export type CallArgCount = (insn: Insn) => number | undefined;
 
 /** Registers an instruction reads and writes (`compute_insn_live_regs`), as bit masks of r0-r9. */
-function useDef(insn: Insn): { use: number; def: number } {
+function useDef(insn: Insn, callArgs?: CallArgCount): { use: number; def: number } {
   const c = cls(insn.code);
   const o = op(insn.code);
   const d = bit(insn.dst), s = bit(insn.src);
@@ -29,14 +35,15 @@ function useDef(insn: Insn): { use: number; def: number } {
       return { use: d | s, def: 0 };
     case LD:
       if (insn.code === LD_IMM64) return { use: 0, def: d };
-      return { use: bit(6) | (mode(insn.code) === 0x40 ? s : 0), def: R0_5 };
+      // The legacy packet loads keep the defaults: every register read, none written.
+      return { use: ALL, def: 0 };
     case JMP:
     case JMP32:
       if (o === EXIT) return { use: bit(0), def: 0 };
       if (o === CALL) {
-        // A helper reads only its declared arguments (`get_call_summary`); anything else may read r1-r5.
-        const proto = insn.src === 0 ? helperProto(insn.imm) : undefined;
-        return { use: proto === undefined ? R1_5 : ((1 << (proto.args.length + 1)) - 2) & R1_5, def: R0_5 };
+        // A call reads only its declared arguments (`get_call_summary`); anything else may read r1-r5.
+        const args = callArgs !== undefined ? callArgs(insn) : insn.src === 0 ? helperProto(insn.imm)?.args.length : undefined;
+        return { use: args === undefined ? R1_5 : ((1 << (args + 1)) - 2) & R1_5, def: R0_5 };
       }
       // `ja` and `may_goto` read no register.
       if (o === JA || o === JCOND) return { use: 0, def: 0 };
@@ -46,7 +53,8 @@ function useDef(insn: Insn): { use: number; def: number } {
   }
 }
 
-function successors(insns: readonly Insn[], pc: number): number[] {
+/** `bpf_insn_successors`: the fall-through first, then the jump target. */
+export function successors(insns: readonly Insn[], pc: number): number[] {
   const insn = insns[pc];
   if (insn === undefined) return [];
   const c = cls(insn.code);
@@ -63,10 +71,10 @@ function successors(insns: readonly Insn[], pc: number): number[] {
  * `compute_live_registers`: for each instruction, the registers whose value may still be read
  * (bit i = ri live before the instruction). A stored state ignores dead registers.
  */
-export function computeLiveRegs(insns: readonly Insn[]): Uint16Array {
+export function computeLiveRegs(insns: readonly Insn[], callArgs?: CallArgCount): Uint16Array {
   const n = insns.length;
   const liveIn = new Uint16Array(n);
-  const ud = insns.map(useDef);
+  const ud = insns.map((insn) => useDef(insn, callArgs));
   const succ = insns.map((_, pc) => successors(insns, pc));
   let changed = true;
   while (changed) {

@@ -14,3 +14,16 @@ export function outcomeOf(verifier: Verifier, req: VerifierRequest): { code: str
     return { code: e.code, line: lines.at(-1) ?? '' };
   }
 }
+
+/** A line of the level-2 preamble: `func#N @start`, the "Live regs before insn:" header or one of its rows. */
+const PREAMBLE = /^(func#\d+ @\d+|Live regs before insn:|[ \d]{4}[ \d]{2}\d: [0-9.]{10} .*)$/;
+
+/**
+ * The log without its level-2 preamble (subprogram list and live registers), for tests whose
+ * expected logs were taken from the kernel with that preamble left out.
+ */
+export function withoutPreamble(lines: readonly string[]): string[] {
+  let i = 0;
+  while (i < lines.length && PREAMBLE.test(lines[i] ?? '')) i++;
+  return lines.slice(i);
+}
