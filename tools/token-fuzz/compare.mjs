@@ -2,7 +2,7 @@
 
 /** The `info` keys compared when either side reports them. */
 export const COMPARED_INFO = [
-  'whoami', 'log', 'fstype', 'source', 'super_opts', 'fdinfo', 'mode', 'uid_in_ns', 'gid_in_ns', 'link',
+  'whoami', 'log', 'fstype', 'source', 'super_opts', 'mnt_opts', 'fdinfo', 'mode', 'uid_in_ns', 'gid_in_ns', 'link',
   'fd_flags_cloexec', 'cap_eff', 'verifier_log_tail',
 ];
 

@@ -18,6 +18,7 @@ import type { KFile, KFsContext } from './file.js';
 import { Mount, MountNamespace } from './mount.js';
 import { followMounts, lookupPath } from './namei.js';
 import { pathString, type PathRef } from './path.js';
+import { mntFlags, mntFlagsFromAttr, mntFlagsFromMs, setMntFlags } from './mnt-flags.js';
 import { adoptSbFlags, parseSbFlag, reconfigureSbFlags, setLegacySbFlags } from './sb-flags.js';
 import type { TaskImpl } from '../task/task.js';
 
@@ -209,6 +210,7 @@ export function fsmount(task: TaskImpl, fd: number, flags: number, attrFlags: nu
   const sb = ctx.root.mnt.sb;
   const ns = new MountNamespace(task.core.mntNsIds.alloc(), task.mntNs.owner, true);
   const mnt = new Mount(task.core.mountIds.alloc(), sb, sb.root, [], ns, ctx.fc.source ?? 'none', (attrFlags & 1) !== 0);
+  setMntFlags(mnt, mntFlagsFromAttr(attrFlags));
   ns.add(mnt);
   ns.root = mnt;
   const file = task.core.newFile('path', true, O_PATH, { path: { mnt, inode: sb.root, rel: [] } }, dissolveIfDetached);
@@ -294,6 +296,7 @@ export function mount(task: TaskImpl, source: string | null, target: string, fst
     const old = lookupPath(wc, AT_FDCWD, source ?? '');
     if (old.mnt.ns !== task.mntNs) throw new BpfError('EINVAL', 'vfs:bind-foreign-mount', 'bind source is not in the caller\'s mount namespace');
     const mnt = new Mount(task.core.mountIds.alloc(), old.mnt.sb, old.inode, [...old.mnt.rootRel, ...old.rel], task.mntNs, old.mnt.source, old.mnt.readonly);
+    setMntFlags(mnt, mntFlags(old.mnt));
     attach(task, mnt, followMounts(at));
     return;
   }
@@ -310,5 +313,6 @@ export function mount(task: TaskImpl, source: string | null, target: string, fst
   const sb = ctx.fc.fsType.getTree(ctx.fc, task.cred);
   adoptSbFlags(ctx.fc, sb);
   const mnt = new Mount(task.core.mountIds.alloc(), sb, sb.root, [], task.mntNs, ctx.fc.source ?? 'none', (flags & 1) !== 0);
+  setMntFlags(mnt, mntFlagsFromMs(flags));
   attach(task, mnt, followMounts(at));
 }

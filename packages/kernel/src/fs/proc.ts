@@ -5,6 +5,7 @@ import type { TaskImpl } from '../task/task.js';
 import { kallsyms } from './kallsyms.js';
 import { availableCongestionControls } from '../bpf/tcp-congestion-ops.js';
 import { pathString } from './path.js';
+import { showMntOptions } from './mnt-flags.js';
 import { showSbFlags } from './sb-flags.js';
 
 /** `/proc/<pid>` or `/proc/self` from the reader's point of view. */
@@ -29,7 +30,7 @@ export function mountinfo(reader: TaskImpl): MountInfoEntry[] {
     parentId: m.parent?.id ?? m.id,
     root: `/${m.rootRel.join('/')}`,
     mountPoint: m.mountpointPath,
-    mountOptions: m.readonly ? 'ro,relatime' : 'rw,relatime',
+    mountOptions: showMntOptions(m),
     fsType: m.sb.fsType.name,
     source: m.source,
     superOptions: `${showSbFlags(m.sb)}${m.sb.fsType.showOptions(m.sb)}`,

@@ -333,13 +333,14 @@ class LinuxScenarioRun {
         return undefined;
       case 'mount_opts': {
         const target = this.path(args['path']);
-        let last: { fstype: string; source: string; super_opts: string } | undefined;
+        let last: { fstype: string; source: string; super_opts: string; mnt_opts: string } | undefined;
         for (const line of this.readFile(a, '/proc/self/mountinfo').split('\n')) {
           const [pre, post] = line.split(' - ');
           if (pre === undefined || post === undefined) continue;
-          if (unescapeMountPath(pre.split(' ')[4] ?? '') !== target) continue;
+          const fields = pre.split(' ');
+          if (unescapeMountPath(fields[4] ?? '') !== target) continue;
           const [fstype = '', source = '', superOpts = ''] = post.split(' ');
-          last = { fstype, source: unescapeMountPath(source), super_opts: superOpts };
+          last = { fstype, source: unescapeMountPath(source), super_opts: superOpts, mnt_opts: fields[5] ?? '' };
         }
         if (last === undefined) throw new StepFailure(`nothing mounted at ${target}`);
         return last;

@@ -180,7 +180,7 @@ function replayScenario(file: OracleFile, scenario: OracleScenario, options: Rep
         const entries = t.mountinfo().filter((e) => e.mountPoint === target);
         const last = entries[entries.length - 1];
         if (last === undefined) throw new StepFailure(`nothing mounted at ${target}`);
-        return { fstype: last.fsType, source: last.source, super_opts: last.superOptions };
+        return { fstype: last.fsType, source: last.source, super_opts: last.superOptions, mnt_opts: last.mountOptions };
       }
       case 'fdinfo':
         return { fdinfo: fdinfoLines(t, handle(a, args['h'])) };
