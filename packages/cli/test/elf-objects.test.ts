@@ -35,7 +35,13 @@ test('elf-objects: the recorded documents are what this machine\'s kernel answer
         t.log(`${c.id}: recorded with ${String(record.recorded_on.possible_cpus)} CPUs, this machine has ${String(host.possibleCpus)}: not compared`);
         continue;
       }
-      const steps = parseSteps(c.steps === undefined ? {} : JSON.parse(readFileSync(c.steps, 'utf8')));
+      const stepsText = c.steps === undefined ? '{}' : readFileSync(c.steps, 'utf8');
+      // Attaching to a tracepoint reads its id from tracefs; where tracefs is not mounted the kernel's answer differs.
+      if (/"op":\s*"attach"/.test(stepsText) && !existsSync('/sys/kernel/tracing/events')) {
+        t.log(`${c.id}: not compared, tracefs is not mounted at /sys/kernel/tracing`);
+        continue;
+      }
+      const steps = parseSteps(JSON.parse(stepsText));
       const live = runObjectBytes(c.object, new Uint8Array(readFileSync(c.object)), steps, host);
       t.deepEqual(diffDocuments(live, record.document), [], `${c.id}: re-record with node tools/record-object-run/record.mjs ${c.id}`);
     }
