@@ -244,3 +244,16 @@ withBtf('an iterator program reads its target\'s objects as trusted BTF pointers
   t.deepEqual(run(`r1 = *(u64 *)(r1 +8)\nif r1 == 0x0 goto +6\nr3 = *(u32 *)(r1 +76)\nr1 = *(u64 *)(r1 +48)\n${call}`),
     { code: 'EINVAL', line: 'R1 must be referenced or trusted', processed: 'processed 8' });
 });
+
+// classic/ref_tracking/53 and classic/sock/39: bpf_skc_to_tcp_sock's BTF pointer keeps the socket's reference.
+withBtf('a socket cast is a BTF pointer that may be NULL, released through bpf_sk_release', (t) => {
+  const lookup = `r2 = 0\n*(u32 *)(r10 -8) = r2\n*(u64 *)(r10 -16) = r2\n*(u64 *)(r10 -24) = r2\n*(u64 *)(r10 -32) = r2\n*(u64 *)(r10 -40) = r2
+*(u64 *)(r10 -48) = r2\nr2 = r10\nr2 += -48\nr3 = 36\nr4 = 0\nr5 = 0\ncall bpf_sk_lookup_tcp#84\nif r0 != 0x0 goto +1\nexit\nr6 = r0\nr1 = r0
+call bpf_skc_to_tcp_sock#137\n`;
+  t.deepEqual(load(btf, 3, `${lookup}if r0 != 0x0 goto +3\nr1 = r6\ncall bpf_sk_release#86\nexit\nr1 = r0\ncall bpf_sk_release#86\nexit`),
+    { code: 'ok', line: '', processed: 'processed 25' });
+  t.deepEqual(load(btf, 3, `${lookup}r7 = r0\nr0 = *(u8 *)(r7 +0)\nr1 = r6\ncall bpf_sk_release#86\nexit`),
+    { code: 'EACCES', line: "R7 invalid mem access 'ptr_or_null_'", processed: 'processed 20' });
+  t.deepEqual(load(btf, 3, `${lookup}r7 = r0\nr1 = r6\ncall bpf_sk_release#86\nr0 = *(u8 *)(r7 +0)\nexit`),
+    { code: 'EACCES', line: "R7 invalid mem access 'scalar'", processed: 'processed 22' });
+});

@@ -61,8 +61,8 @@ function pseudoMaps(task: TaskImpl, insns: Uint8Array): { maps: Map<number, Veri
   return { maps, nonMapFds };
 }
 
-/** `BPF_FUNC_get_current_task_btf`: its result is a pointer into the kernel's BTF. */
-const GET_CURRENT_TASK_BTF = 158;
+/** Helpers whose result is a pointer into the kernel's BTF: `get_current_task_btf` and the `skc_to_*` socket casts. */
+const BTF_RESULT_HELPERS = new Set([158, 136, 137, 138, 139, 140, 178, 196]);
 
 /**
  * A kfunc call naming a BTF id, or a helper returning a BTF pointer: only then is the
@@ -74,7 +74,7 @@ function needsKernelBtf(insns: Uint8Array): boolean {
     if (insns[off] !== 0x85) continue;
     const src = (insns[off + 1] ?? 0) >> 4;
     const imm = dv.getInt32(off + 4, true);
-    if ((src === 2 && imm !== 0) || (src === 0 && imm === GET_CURRENT_TASK_BTF)) return true;
+    if ((src === 2 && imm !== 0) || (src === 0 && BTF_RESULT_HELPERS.has(imm))) return true;
   }
   return false;
 }

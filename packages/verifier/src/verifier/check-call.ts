@@ -11,6 +11,7 @@ import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { checkMapValueFields, hasSpinLock, isInnerView, processKptrFunc, regMap } from './map-fields.js';
+import { structIdsMatch } from './kfunc-btf.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, checkStackRangeInit, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
@@ -87,7 +88,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
       }
       release = reg;
     }
-    if (arg === 'sock_common' && reg.refObjId !== undefined) castRef = reg.refObjId;
+    if ((arg === 'sock_common' || arg === 'btf_id_sock_common') && reg.refObjId !== undefined) castRef = reg.refObjId;
     lastMem = res;
   });
   if (id === TAIL_CALL && map?.mapType === PROG_ARRAY) {
@@ -106,6 +107,14 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
   const ret = proto?.ret ?? 'integer';
+  if (ret === 'btf_id_or_null') {
+    // A socket cast: a BTF pointer that may be NULL, holding its argument's reference; without the kernel's BTF an opaque scalar.
+    const btf = env.req.kfuncs?.btf;
+    const btfId = btf?.findAll(proto?.retStruct ?? '', 'STRUCT')[0];
+    env.writeReg(state, 0, btfId === undefined ? unknownScalar
+      : pointer('ptr_or_null_', 0, { btf, btfId, id: env.nextId++, ...(castRef === undefined ? {} : { refObjId: castRef }) }));
+    return;
+  }
   if (ret === 'task_btf') {
     // A trusted task_struct pointer needs the kernel's BTF; without it the value is an opaque scalar.
     const btf = env.req.kfuncs?.btf;
@@ -337,10 +346,10 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     }
     case 'btf_id_sock_common':
-      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
       return undefined;
     case 'sock_common_release':
-      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
       checkReleaseOff(env, regno, reg);
       return undefined;
     case 'ringbuf_mem_release':
@@ -429,6 +438,13 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     }
   }
+}
+
+/** A BTF pointer (not untrusted, not NULL) to a struct that starts with a `struct sock_common` (`btf_struct_ids_match`). */
+function isSockBtfPtr(reg: RegState): boolean {
+  if (reg.type !== 'ptr_' || reg.btfMod === 'untrusted' || reg.btf === undefined || reg.off !== 0) return false;
+  const want = reg.btf.findAll('sock_common', 'STRUCT')[0];
+  return want !== undefined && structIdsMatch(reg.btf, reg.btfId ?? 0, want, false);
 }
 
 /** `check_func_arg_reg_off` for a release argument: the pointer exactly as it was acquired. */

@@ -9,7 +9,9 @@ export type ArgType =
 /** Return kinds (subset). */
 export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null'
   /** `RET_PTR_TO_BTF_ID_TRUSTED` to `struct task_struct`. */
-  | 'task_btf';
+  | 'task_btf'
+  /** `RET_PTR_TO_BTF_ID_OR_NULL` to the socket struct {@link HelperProto.retStruct} names. */
+  | 'btf_id_or_null';
 
 export interface HelperProto {
   readonly args: readonly ArgType[];
@@ -21,7 +23,12 @@ export interface HelperProto {
   readonly cast?: boolean;
   /** Takes packet pointers for its memory arguments (`pkt_access`), where the program type reads packets directly. */
   readonly pktAccess?: boolean;
+  /** `ret_btf_id`: the kernel struct a BTF pointer return points to. */
+  readonly retStruct?: string;
 }
+
+/** The `bpf_skc_to_*` casts: a socket in, a BTF pointer to the socket struct (or NULL) out, same reference. */
+const skcTo = (retStruct: string): HelperProto => ({ args: ['btf_id_sock_common'], ret: 'btf_id_or_null', cast: true, retStruct });
 
 const skLookup = (ret: RetType): HelperProto => ({ args: ['ctx', 'mem', 'const_size', 'anything', 'anything'], ret, acquire: true, pktAccess: true });
 
@@ -60,6 +67,13 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   sk_lookup_udp: skLookup('sock_or_null'),
   skc_lookup_tcp: skLookup('sock_common_or_null'),
   sk_release: { args: ['sock_common_release'], ret: 'integer' },
+  skc_to_tcp6_sock: skcTo('tcp6_sock'),
+  skc_to_tcp_sock: skcTo('tcp_sock'),
+  skc_to_tcp_timewait_sock: skcTo('tcp_timewait_sock'),
+  skc_to_tcp_request_sock: skcTo('tcp_request_sock'),
+  skc_to_udp6_sock: skcTo('udp6_sock'),
+  skc_to_unix_sock: skcTo('unix_sock'),
+  skc_to_mptcp_sock: skcTo('mptcp_sock'),
   sk_fullsock: { args: ['sock_common'], ret: 'sock_or_null', cast: true },
   tcp_sock: { args: ['sock_common'], ret: 'tcp_sock_or_null', cast: true },
   get_listener_sock: { args: ['sock_common'], ret: 'sock_or_null' },
