@@ -1,8 +1,11 @@
+import {
+  BPF_ADD, BPF_AND, BPF_ARSH, BPF_DIV, BPF_END, BPF_LSH, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_XOR,
+} from '@bpfkit/asm';
 import { U64_MAX as U64 } from './tnum.js';
 
-/** `BPF_OP` values of ALU instructions. */
-export const ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80,
-  MOD = 0x90, XOR = 0xa0, MOV = 0xb0, ARSH = 0xc0, END = 0xd0;
+/** `BPF_OP` values of ALU instructions, by their short names. */
+export const ADD = BPF_ADD, SUB = BPF_SUB, MUL = BPF_MUL, DIV = BPF_DIV, OR = BPF_OR, AND = BPF_AND, LSH = BPF_LSH, RSH = BPF_RSH,
+  NEG = BPF_NEG, MOD = BPF_MOD, XOR = BPF_XOR, MOV = BPF_MOV, ARSH = BPF_ARSH, END = BPF_END;
 
 export const ALU_OP_NAMES: Readonly<Record<number, string>> = {
   [ADD]: '+=', [SUB]: '-=', [MUL]: '*=', [DIV]: '/=', [OR]: '|=', [AND]: '&=', [LSH]: '<<=', [RSH]: '>>=', [NEG]: 'neg',

@@ -1,9 +1,10 @@
+import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT } from '@bpfkit/asm';
 import { boundsSane, boundsSync, constOf, copyBounds, type Bounds } from './bounds.js';
 import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg, U32_MAX, U64_MAX } from './tnum.js';
 
 /** Jump opcodes (`BPF_OP`). JSET_REV stands for "not JSET" (`rev_opcode(BPF_JSET)`). */
-export const JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40, JNE = 0x50, JSGT = 0x60, JSGE = 0x70, JLT = 0xa0, JLE = 0xb0,
-  JSLT = 0xc0, JSLE = 0xd0, JSET_REV = 0x48;
+export const JEQ = BPF_JEQ, JGT = BPF_JGT, JGE = BPF_JGE, JSET = BPF_JSET, JNE = BPF_JNE, JSGT = BPF_JSGT, JSGE = BPF_JSGE,
+  JLT = BPF_JLT, JLE = BPF_JLE, JSLT = BPF_JSLT, JSLE = BPF_JSLE, JSET_REV = BPF_JSET | 0x08;
 
 /** `flip_opcode`: the same test with the operands swapped. */
 export function flipOpcode(o: number): number {

@@ -1,8 +1,8 @@
 import type { Insn } from '@bpfkit/asm';
 import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, LD, LD_IMM64, mode, op, PSEUDO_CALL, size, srcX, ST, STX } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
+import { DIV, END, MOD, MOV, NEG } from './alu.js';
 
-const DIV = 0x30, MOD = 0x90, NEG = 0x80, END = 0xd0, MOV = 0xb0;
 
 /** `bpf_opcode_in_insntable`: the opcodes the interpreter knows. */
 export function opcodeKnown(code: number): boolean {

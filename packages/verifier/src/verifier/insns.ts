@@ -1,4 +1,7 @@
-import type { Insn } from '@bpfkit/asm';
+import {
+  BPF_ALU, BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_ST, BPF_STX, type Insn,
+} from '@bpfkit/asm';
 
 /** Opcode pieces (`BPF_CLASS`, `BPF_OP`, …). */
 export const cls = (code: number): number => code & 0x07;
@@ -7,12 +10,13 @@ export const srcX = (code: number): boolean => (code & 0x08) !== 0;
 export const size = (code: number): number => code & 0x18;
 export const mode = (code: number): number => code & 0xe0;
 
-export const LD = 0, LDX = 1, ST = 2, STX = 3, ALU = 4, JMP = 5, JMP32 = 6, ALU64 = 7;
-export const CALL = 0x80, EXIT = 0x90, JA = 0x00, JCOND = 0xe0;
+/** Short names for the ISA's constants (from `@bpfkit/asm`, the one table of them). */
+export const LD = BPF_LD, LDX = BPF_LDX, ST = BPF_ST, STX = BPF_STX, ALU = BPF_ALU, JMP = BPF_JMP, JMP32 = BPF_JMP32, ALU64 = BPF_ALU64;
+export const CALL = BPF_CALL, EXIT = BPF_EXIT, JA = BPF_JA, JCOND = BPF_JCOND;
 /** `may_goto`: `BPF_JMP | BPF_JCOND` with src `BPF_MAY_GOTO` (0). */
 export const isMayGoto = (insn: Insn | undefined): boolean => insn?.code === (JMP | JCOND) && insn.src === 0;
-export const LD_IMM64 = 0x18;
-export const PSEUDO_CALL = 1, PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_FUNC = 4;
+export const LD_IMM64 = BPF_LD | 0x18;
+export const PSEUDO_CALL = BPF_PSEUDO_CALL, PSEUDO_MAP_FD = BPF_PSEUDO_MAP_FD, PSEUDO_MAP_VALUE = BPF_PSEUDO_MAP_VALUE, PSEUDO_FUNC = BPF_PSEUDO_FUNC;
 
 /** `bpf_pseudo_func`: an ld_imm64 that loads the address of a subprogram (a callback). */
 export const isPseudoFunc = (insn: Insn): boolean => insn.code === LD_IMM64 && insn.src === PSEUDO_FUNC;

@@ -1,11 +1,11 @@
-import type { Insn } from '@bpfkit/asm';
+import { BPF_MEM, BPF_MEMSX, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn } from '@bpfkit/asm';
 import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
-import { cls, LD_IMM64, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
+import { cls, LD_IMM64, LDX, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
 import { opcodeKnown } from './check-reserved.js';
 
-const LDX = 0x01, MEM = 0x60, MEMSX = 0x80;
-const PSEUDO_BTF_ID = 3, PSEUDO_FUNC = 4, PSEUDO_MAP_IDX = 5, PSEUDO_MAP_IDX_VALUE = 6;
+const MEM = BPF_MEM, MEMSX = BPF_MEMSX;
+const PSEUDO_BTF_ID = BPF_PSEUDO_BTF_ID, PSEUDO_FUNC = BPF_PSEUDO_FUNC, PSEUDO_MAP_IDX = BPF_PSEUDO_MAP_IDX, PSEUDO_MAP_IDX_VALUE = BPF_PSEUDO_MAP_IDX_VALUE;
 /** `BPF_MAX_VAR_OFF`. */
 const MAX_VAR_OFF = 1 << 29;
 /** `MAX_USED_MAPS`. */
