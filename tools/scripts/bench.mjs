@@ -22,6 +22,10 @@
 //   {"kind":"btf","program":"vmlinux","ms","kernel_ms","ratio","parse_ms"}
 // Without the `linux` backend, kernel_ms and ratio are null.
 //
+// Then token decisions through bpf() (BPF_MAP_CREATE with a token: allowed and refused), per second,
+// in the simulated kernel and in a child user namespace of the real one (runWithDelegatedBpffs):
+//   {"kind":"token","decision":"allowed"|"refused","per_s","kernel_per_s","ratio"}
+//
 // Arguments: program names or corpus case ids limit the run to them;
 // `--verify-only` skips the engine runs (only the verify and btf lines).
 import { existsSync, readFileSync } from 'node:fs';
@@ -360,4 +364,37 @@ if (existsSync(HOST_VMLINUX_BTF)) {
   line({ kind: 'btf', program: 'vmlinux', ms: round(ours, 3), kernel_ms: round(theirs, 3), ratio, parse_ms: round(parseMs, 3) });
 } else {
   line({ kind: 'note', note: `${HOST_VMLINUX_BTF} not found: no btf line` });
+}
+
+// Token decisions through bpf(): BPF_MAP_CREATE with a token, allowed (hash, delegated) and refused
+// (array, not delegated), per second, in the simulated kernel's container task and in a child user
+// namespace of the real kernel with the same delegating bpffs:
+//   {"kind":"token","decision":"allowed"|"refused","per_s","kernel_per_s","ratio"}
+// ratio = per_s / kernel_per_s (the target is >= 1: at least as many decisions as the kernel).
+{
+  const tokenRate = await import(pathToFileURL(join(root, 'tools', 'scripts', 'bench', 'token-rate.mjs')).href);
+  const uapi = await load('uapi');
+  const delegate = { cmds: 'map_create', maps: 'hash', progs: '', attachs: '' };
+  const { child, bpffsFd } = testing.delegatedBpffs(createDefaultKernel(), { delegate: { cmds: delegate.cmds, maps: delegate.maps } });
+  const ours = tokenRate.measure(child, bpffsFd, uapi);
+  let theirs;
+  try {
+    const linux = await import(pathToFileURL(join(root, 'packages', 'linux', 'dist', 'delegation', 'index.js')).href);
+    if (linux.delegationAvailability().available) {
+      const run = await linux.runWithDelegatedBpffs({
+        module: pathToFileURL(join(root, 'tools', 'scripts', 'bench', 'token-rate.mjs')).href,
+        args: { uapi: pathToFileURL(join(root, 'packages', 'uapi', 'dist', 'index.js')).href, ms: 200 },
+        delegate: { cmds: delegate.cmds, maps: delegate.maps },
+      });
+      theirs = run.result;
+    } else {
+      line({ kind: 'note', note: 'delegation on the real kernel not available here: token lines without kernel_per_s' });
+    }
+  } catch (e) {
+    line({ kind: 'error', program: 'token', engine: 'kernel', error: e.message });
+  }
+  for (const decision of ['allowed', 'refused']) {
+    const k = theirs?.[decision];
+    line({ kind: 'token', decision, per_s: ours[decision], kernel_per_s: k ?? null, ratio: k === undefined ? null : round(ours[decision] / k, 2) });
+  }
 }

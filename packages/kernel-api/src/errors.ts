@@ -31,8 +31,21 @@ export class BpfError extends Error {
   /** The verifier log, when there is one. */
   readonly log: string | undefined;
 
+  /**
+   * Whether new errors record a stack trace (default off). A BpfError is the kernel's answer, not a
+   * bug: the errno, reason and message say what refused. Recording a stack costs more than most
+   * decisions; turn it on when a trace helps (or set `BPFKIT_ERROR_STACKS=1`).
+   *
+   * @example
+   * BpfError.captureStacks = true;
+   */
+  static captureStacks = typeof process !== 'undefined' && process.env.BPFKIT_ERROR_STACKS === '1';
+
   constructor(code: ErrnoName, reason: BpfErrorReason, message: string, options: BpfErrorOptions = {}) {
+    const limit = Error.stackTraceLimit;
+    if (!BpfError.captureStacks) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'BpfError';
     this.code = code;
     this.errno = Errno[code];

@@ -10,3 +10,16 @@ test('BpfError carries errno number, name and reason', (t) => {
   t.false(isBpfError(e, 'EINVAL'));
   t.true(e instanceof Error);
 });
+
+test('a BpfError records no stack trace unless asked to (the kernel\'s answers are not bugs)', (t) => {
+  const quiet = new BpfError('EPERM', 'test:quiet', 'refused');
+  t.false((quiet.stack ?? '').includes('\n    at '));
+  BpfError.captureStacks = true;
+  try {
+    const loud = new BpfError('EPERM', 'test:loud', 'refused');
+    t.true((loud.stack ?? '').includes('\n    at '));
+  } finally {
+    BpfError.captureStacks = false;
+  }
+  t.true(Error.stackTraceLimit > 0, 'the global limit is left as it was');
+});
