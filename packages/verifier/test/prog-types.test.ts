@@ -26,6 +26,13 @@ test('cgroup_sock with expected_attach_type 0 becomes INET_SOCK_CREATE', (t) => 
   t.is(progTypes.get(1)?.fixupAttachType(0), 0);
 });
 
+test('sk_reuseport with expected_attach_type 0 becomes BPF_SK_REUSEPORT_SELECT; other types stay and are refused (6.18)', (t) => {
+  const reuseport = progTypes.get(21);
+  t.is(reuseport?.fixupAttachType(0), 39);
+  t.is(reuseport?.fixupAttachType(40), 40);
+  for (const eat of [1, 5, 38, 41, 57]) t.throws(() => reuseport?.checkAttach(reuseport.fixupAttachType(eat), noAttach), undefined, `attach type ${eat}`);
+});
+
 test('check_attach: accepted and refused attach types', (t) => {
   t.notThrows(() => progTypes.get(18)?.checkAttach(10, noAttach));
   const e = t.throws(() => progTypes.get(18)?.checkAttach(0, noAttach));
