@@ -1,6 +1,6 @@
 // The import rules of docs/architecture.md, as data, and a checker over a tree.
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const CORE = ['uapi', 'kernel-api', 'asm', 'btf'];
 
@@ -50,6 +50,71 @@ function subpathExported(root, pkg, sub) {
   return Object.prototype.hasOwnProperty.call(exp, sub === '' ? '.' : `./${sub}`);
 }
 
+/** A value import (`import type` and `export type` are erased, so they cannot make a cycle at run time). */
+const VALUE_IMPORT = /(?:^|[^\w.])(?:import|export)\s(?!type\s)[^'"]*?from\s*['"](\.[^'"]*)['"]|import\(\s*['"](\.[^'"]*)['"]\s*\)/gm;
+
+/** The file a relative specifier names (`./x.js` is `./x.ts` in the sources, `./dir` its index). */
+function resolveRelative(file, spec) {
+  const base = join(dirname(file), spec);
+  for (const candidate of [base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), base, join(base, 'index.ts')]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Import cycles among the files of one package's src (value imports only): each strongly
+ * connected component of two or more files, or a file importing itself, as `a.ts -> b.ts -> a.ts`.
+ */
+export function importCycles(src) {
+  const graph = new Map();
+  for (const file of walk(src)) {
+    const text = readFileSync(file, 'utf8');
+    const deps = [];
+    for (const m of text.matchAll(VALUE_IMPORT)) {
+      const target = resolveRelative(file, m[1] ?? m[2]);
+      if (target !== undefined) deps.push(target);
+    }
+    graph.set(file, deps);
+  }
+  // Tarjan's algorithm, iteratively (deep import chains must not overflow the stack).
+  let next = 0;
+  const index = new Map(), low = new Map(), onStack = new Set(), stack = [], cycles = [];
+  for (const start of graph.keys()) {
+    if (index.has(start)) continue;
+    const work = [[start, 0]];
+    index.set(start, next); low.set(start, next); next++; stack.push(start); onStack.add(start);
+    while (work.length > 0) {
+      const frame = work[work.length - 1];
+      const [v, i] = frame;
+      const deps = graph.get(v) ?? [];
+      if (i < deps.length) {
+        frame[1]++;
+        const w = deps[i];
+        if (!graph.has(w)) continue;
+        if (!index.has(w)) {
+          index.set(w, next); low.set(w, next); next++; stack.push(w); onStack.add(w);
+          work.push([w, 0]);
+        } else if (onStack.has(w)) {
+          low.set(v, Math.min(low.get(v), index.get(w)));
+        }
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1][0];
+        low.set(parent, Math.min(low.get(parent), low.get(v)));
+      }
+      if (low.get(v) !== index.get(v)) continue;
+      const component = [];
+      let w;
+      do { w = stack.pop(); onStack.delete(w); component.push(w); } while (w !== v);
+      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component);
+    }
+  }
+  return cycles.map((c) => c.map((f) => relative(src, f).replaceAll('\\', '/')).sort());
+}
+
 /** Returns one string per violation under `root/packages`. */
 export function checkTree(root) {
   const violations = [];
@@ -86,6 +151,7 @@ export function checkTree(root) {
         if (!declared.has(`@bpfkit/${dep}`)) violations.push(`${where}: @bpfkit/${dep} is not a dependency in packages/${pkg}/package.json`);
       }
     }
+    for (const cycle of importCycles(src)) violations.push(`packages/${pkg}/src: import cycle between ${cycle.join(', ')}`);
   }
   return violations;
 }

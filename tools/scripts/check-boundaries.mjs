@@ -11,6 +11,7 @@ const expectedInFixture = [
   'packages/caps/src/index.ts: relative import \'../../token/src/index.js\' leaves the package',
   'packages/kernel/src/cmds.ts: @bpfkit/kernel may not import @bpfkit/token',
   'packages/libbpf/src/index.ts: @bpfkit/libbpf may not import @bpfkit/kernel',
+  'packages/token/src: import cycle between a.ts, b.ts',
   'packages/testing/src/index.ts: \'@bpfkit/kernel/dist/internal.js\' is not a public entry point of @bpfkit/kernel',
   'packages/userns/src/index.ts: @bpfkit/userns may not import @bpfkit/caps',
   'packages/userns/src/index.ts: @bpfkit/caps is not a dependency in packages/userns/package.json',

@@ -1,6 +1,6 @@
 import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
-import { checkHelperMemAccess, clearAllPktPointers, helperChangesPktData } from './check-call.js';
+import { checkHelperMemAccess, clearAllPktPointers, helperChangesPktData } from './helper-mem.js';
 import { checkPtrOffReg } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { CALL, JMP, PSEUDO_CALL } from './insns.js';

@@ -1,7 +1,7 @@
 import type { BtfParamView, BtfTypeView } from '@bpfkit/kernel-api';
 import { KfuncFlag } from '@bpfkit/kernel-api';
 import { kindStr, skipModifiers } from './btf-walk.js';
-import { checkHelperMemAccess } from './check-call.js';
+import { checkHelperMemAccess } from './helper-mem.js';
 import { checkPtrOffReg } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { argHasSuffix, btfResolveSize, isBtfScalar, isBtfStruct, isScalarStruct, skipModifiersId, structIdsMatch } from './kfunc-btf.js';
