@@ -1,3 +1,4 @@
+import { mntFlags, setMntFlags } from '../fs/mnt-flags.js';
 import {
   AT_FDCWD,
   BpfError,
@@ -119,6 +120,8 @@ export class TaskImpl implements Task {
       m.mountpoint = old.mountpoint;
       m.mountpointRel = old.mountpointRel;
       m.mountpointPath = old.mountpointPath;
+      // The copy keeps the per-mount flags (nosuid, noexec, atime…), as `copy_tree` does.
+      setMntFlags(m, mntFlags(old));
       m.parent = old.parent === undefined ? undefined : map.get(old.parent);
       map.set(old, m);
       ns.add(m);
