@@ -1,4 +1,4 @@
-import { BpfError, type BpfErrorReason, type LsmDenial } from '@bpfkit/kernel-api';
+import { BpfError, NO_TRACE, type BpfErrorReason, type LsmDenial } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
 import { attrField, attrTailNonZero, cmdName, type AttrFieldName, type AttrGroup } from '@bpfkit/uapi';
 import type { KernelCore } from '../core.js';
@@ -18,6 +18,8 @@ export interface CheckDetail {
 
 /** Records one check as a trace step without deciding anything (callers that throw their own error). */
 export function traceCheck(core: KernelCore, id: string, ok: boolean, errno: ErrnoName, detail: CheckDetail, hint?: string): void {
+  // Without a tracer there is nobody to read the step: build nothing.
+  if (core.tracer === NO_TRACE) return;
   core.tracer.step({
     check: id,
     outcome: ok ? 'pass' : 'fail',

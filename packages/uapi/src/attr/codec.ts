@@ -82,9 +82,13 @@ export function encodeLayout(layout: AttrLayout, fields: object, size: number = 
  * zero-initialised copy of a short attr; bytes past the struct are ignored. Never throws.
  */
 export function decodeLayout(layout: AttrLayout, bytes: Uint8Array): Record<string, AttrValue> {
-  const copy = new Uint8Array(layout.size);
-  copy.set(bytes.subarray(0, layout.size));
-  const view = new DataView(copy.buffer);
+  // Read in place when the bytes cover the layout (fields are copied out one by one anyway).
+  let copy = bytes;
+  if (bytes.length < layout.size) {
+    copy = new Uint8Array(layout.size);
+    copy.set(bytes);
+  }
+  const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
   const out: Record<string, AttrValue> = {};
   for (const field of layout.fields) {
     const at = field.offset;
