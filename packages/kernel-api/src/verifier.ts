@@ -110,6 +110,11 @@ export interface VerifierRequest {
    * sets registered for this program's type. Absent: the kernel has no BTF to call them by.
    */
   readonly kfuncs?: VerifierKfuncs;
+  /**
+   * The kernel's own BTF (`btf_vmlinux`), read the first time the verifier needs it (a load
+   * through a map pointer walks the map's kernel struct, `struct bpf_array`…).
+   */
+  readonly vmlinuxBtf?: () => BtfView | undefined;
 }
 
 /**

@@ -232,6 +232,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           logSize: log.size,
           privileges,
           ...pseudoMaps(task, insns),
+          vmlinuxBtf: () => kernelBtfOf(core.objects.byId('btf', 1))?.view,
           // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
           ...(needsKernelBtf(insns) || progBtfInfo !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
           ...(attachFunc === undefined ? {} : { attachFunc }),

@@ -81,3 +81,37 @@ export function checkBtfAccess(env: VerifierEnv, regno: number, reg: RegState, o
   if ('scalar' in walked) return unknownScalar;
   return pointer('ptr_', 0, { btf, btfId: walked.ptrTo, btfMod: 'untrusted' });
 }
+
+/** `map->ops->map_btf_id`: the kernel struct behind each map type's `struct bpf_map`. */
+const MAP_STRUCTS: Readonly<Record<number, string>> = {
+  1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 7: 'bpf_stack_map', 8: 'bpf_array',
+  9: 'bpf_htab', 10: 'bpf_htab', 11: 'lpm_trie', 12: 'bpf_array', 13: 'bpf_htab', 14: 'bpf_dtab', 15: 'bpf_stab', 16: 'bpf_cpu_map',
+  17: 'xsk_map', 18: 'bpf_shtab', 19: 'bpf_cgroup_storage_map', 20: 'reuseport_array', 21: 'bpf_cgroup_storage_map',
+  22: 'bpf_queue_stack', 23: 'bpf_queue_stack', 24: 'bpf_local_storage_map', 25: 'bpf_dtab', 26: 'bpf_struct_ops_map',
+  27: 'bpf_ringbuf_map', 28: 'bpf_local_storage_map', 29: 'bpf_local_storage_map', 30: 'bpf_bloom_filter', 31: 'bpf_ringbuf_map',
+  32: 'bpf_local_storage_map', 33: 'bpf_arena',
+};
+
+/**
+ * `check_ptr_to_map_access`: a load through a map pointer reads the map's kernel struct
+ * (`struct bpf_array` for an array…) as a BTF pointer would; nothing may be written, and the
+ * offset may not be negative.
+ *
+ * @example
+ * const value = checkMapPtrAccess(env, 1, mapPtr, 0, 8, false, ARRAY); // map->ops: a kernel pointer
+ */
+export function checkMapPtrAccess(env: VerifierEnv, regno: number, off: number, size: number, write: boolean, mapType: number): RegState {
+  const btf = env.req.vmlinuxBtf?.() ?? env.req.kfuncs?.btf;
+  const structName = MAP_STRUCTS[mapType];
+  const id = btf === undefined || structName === undefined ? undefined : btf.findAll(structName, 'STRUCT')[0];
+  if (btf === undefined || id === undefined) {
+    return fail(env.log, 'ENOTSUPP', 'map-ptr-access', `map_ptr access not supported for map type ${String(mapType)}`);
+  }
+  const tname = structName ?? '';
+  if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'map-ptr-access', `'struct ${tname}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+  if (off < 0) fail(env.log, 'EACCES', 'map-ptr-access', `R${String(regno)} is ${tname} invalid negative access: off=${String(off)}`);
+  if (write) fail(env.log, 'EACCES', 'map-ptr-access', `only read from ${tname} is supported`);
+  const walked = structWalk(env, btf, id, off, size);
+  if ('scalar' in walked) return unknownScalar;
+  return pointer('ptr_', 0, { btf, btfId: walked.ptrTo, btfMod: 'untrusted' });
+}

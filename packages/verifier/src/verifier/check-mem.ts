@@ -11,7 +11,7 @@ import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, kptrLoadReg, regM
 import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
-import { checkBtfAccess } from './btf-access.js';
+import { checkBtfAccess, checkMapPtrAccess } from './btf-access.js';
 import { tpBtfCtxPointer } from './tracing-ctx.js';
 import { constScalar, isPointer, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsConst, tnumStr } from './tnum.js';
@@ -256,6 +256,11 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
     }
     case 'ptr_':
       return checkBtfAccess(env, regno, ptr, off, size, write);
+    case 'map_ptr': {
+      const map = regMap(env, ptr);
+      if (map === undefined) return fail(env.log, 'EACCES', 'invalid-mem-access', `R${r} invalid mem access 'map_ptr'`);
+      return checkMapPtrAccess(env, regno, off, size, write, map.mapType);
+    }
     default:
       return fail(env.log, 'EACCES', 'invalid-mem-access', `R${r} invalid mem access '${regTypeStr(ptr)}'`);
   }
