@@ -122,3 +122,11 @@ test('a map-in-map lookup, once not NULL, is a map like the inner template', (t)
   t.is(inner('r1 = *(u64 *)(r0 +0)').code, 'ok');
   t.deepEqual(inner('r1 = *(u64 *)(r0 +8)'), { code: 'EACCES', line: 'R0 min value is outside of the allowed memory range' });
 });
+
+test('a *_str read and bpf_get_stack return at most their size: R0 bounds a stack offset (do_refine_retval_range, as 6.18)', (t) => {
+  const afterCall = (call: string): string => `r1 = r10\nr1 += -16\nr2 = 16\nr3 = 0\n${call}\nif r0 s< 0 goto out\nr1 = r10\nr1 += -32\nr1 += r0\nr2 = 0\n*(u8 *)(r1 +0) = r2\nout:\nr0 = 0\nexit`;
+  const KPROBE = 2;
+  t.is(outcome(afterCall('call bpf_probe_read_kernel_str#115'), KPROBE).code, 'ok');
+  // Any other helper's R0 is unbounded: the same store is refused.
+  t.deepEqual(outcome(afterCall('call bpf_ktime_get_ns#5'), KPROBE), { code: 'EACCES', line: 'invalid unbounded variable-offset write to stack R1' });
+});

@@ -48,10 +48,32 @@ function availability(full: readonly number[], noPerfmon: readonly number[] | nu
 
 const cache = new Map<string, Availability>();
 
+/**
+ * Tracing rows the probe could not load (they need an attach target): `tracing_prog_func_proto`
+ * gives them the tp_btf row plus the seq_file helpers (iterators: seq_printf, seq_write,
+ * seq_printf_btf) or the trampoline's argument helpers (fentry, fexit, fmod_ret:
+ * get_func_arg, get_func_ret, get_func_arg_cnt).
+ */
+const DERIVED_ROWS: Readonly<Record<string, { readonly from: string; readonly add: readonly number[] }>> = {
+  '26:28': { from: '26:23', add: [126, 127, 128] },
+  '26:24': { from: '26:23', add: [183, 184, 185] },
+  '26:25': { from: '26:23', add: [183, 184, 185] },
+  '26:26': { from: '26:23', add: [183, 184, 185] },
+};
+
+function measuredRow(key: string): { readonly full: readonly number[]; readonly noPerfmon: readonly number[] | null } | undefined {
+  const row = measuredHelperTable[key];
+  if (row !== undefined) return row;
+  const derived = DERIVED_ROWS[key];
+  const base = derived === undefined ? undefined : measuredHelperTable[derived.from];
+  if (derived === undefined || base === undefined) return undefined;
+  return { full: [...base.full, ...derived.add], noPerfmon: base.noPerfmon === null ? null : [...base.noPerfmon, ...derived.add] };
+}
+
 function lookup(key: string): Availability | undefined {
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const row = measuredHelperTable[key];
+  const row = measuredRow(key);
   if (row === undefined) return undefined;
   const a = availability(row.full, row.noPerfmon);
   cache.set(key, a);

@@ -15,7 +15,8 @@ import { hasSpinLock, isInnerView, processKptrFunc, regMap } from './map-fields.
 import { structIdsMatch } from './kfunc-btf.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, isSpilledReg } from './stack.js';
-import { notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
+import { notInit, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
+import { boundsSync, copyBounds } from './bounds.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -66,9 +67,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   env.constMapKey = undefined;
   let release: RegState | undefined;
   let castRef: number | undefined;
+  let msizeMax: bigint | undefined;
   proto?.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = env.readReg(state, regno);
+    if (arg === 'const_size' || arg === 'const_size_or_zero') msizeMax = reg.umax;
     if (arg !== 'anything' && (reg.type === 'pkt' || reg.type === 'pkt_meta') && !helperPktAccess(env, proto?.pktAccess === true)) {
       fail(env.log, 'EACCES', 'helper-pkt-access', 'helper access to the packet is not allowed');
     }
@@ -124,7 +127,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   if (ret === 'integer' || ret === 'void') {
-    env.writeReg(state, 0, unknownScalar);
+    env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(id) && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
     // bpf_kptr_xchg: the kernel's BTF pointer out is not modelled, but the reference it holds is.
     if (proto?.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
@@ -157,6 +160,21 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     valueSize: ret === 'map_value_or_null' ? map?.valueSize ?? 0 : env.lastAllocSize, id: ptrId, ...(refObjId === undefined ? {} : { refObjId }),
     ...(ret === 'map_value_or_null' && map !== undefined ? { mapFd: map.fd, ...inner } : {}),
   }));
+}
+
+/** Helpers that return an error or at most the size they were given (`do_refine_retval_range`). */
+const RETVAL_UP_TO_SIZE: ReadonlySet<number> = new Set([67, 141, 45, 115, 114]);
+const MAX_ERRNO = 4095n;
+
+/** R0 of such a helper: in [-MAX_ERRNO, the size argument's largest value], in both widths. */
+function retvalUpTo(msizeMax: bigint): RegState {
+  const b = copyBounds(unknownScalar);
+  b.smin = -MAX_ERRNO;
+  b.smax = msizeMax;
+  b.s32min = -MAX_ERRNO;
+  b.s32max = BigInt.asIntN(32, msizeMax);
+  boundsSync(b);
+  return scalarOf(b);
 }
 
 const CGROUP_SOCKOPT = 25;

@@ -44,6 +44,8 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   probe_read_kernel: probeRead,
   probe_read_user: probeRead,
   probe_read_kernel_str: probeRead,
+  probe_read_str: probeRead,
+  get_stack: { args: ['ctx', 'uninit_mem', 'const_size_or_zero', 'anything'], ret: 'integer', gplOnly: true },
   probe_read_user_str: probeRead,
   ktime_get_ns: noArgs,
   ktime_get_boot_ns: noArgs,
