@@ -68,6 +68,11 @@ test('context access (is_valid_access) is answered by the descriptor', (t) => {
   t.deepEqual(access(6, 0, 4, false), { ok: true, regType: 'pkt' });
   t.deepEqual(access(6, 4, 4, false), { ok: true, regType: 'pkt_end' });
   t.deepEqual(access(6, 8, 4, false), { ok: true, regType: 'pkt_meta' });
+  // sk_reuseport_md: the socket and the migrating one (maybe NULL), eth_protocol no narrower than 2 bytes.
+  t.deepEqual(access(21, 40, 8, false, 39), { ok: true, regType: 'sock' });
+  t.deepEqual(access(21, 48, 8, false, 39), { ok: true, regType: 'sock_common_or_null' });
+  t.false(access(21, 20, 1, false, 39)?.ok ?? true);
+  t.false(access(21, 40, 8, true, 39)?.ok ?? true);
   t.deepEqual(access(6, 0, 4, true), { ok: false });
   // __sk_buff is shared: tc gets packet pointers and data_meta, socket filters get neither.
   t.deepEqual(access(3, 76, 4, false), { ok: true, regType: 'pkt' });

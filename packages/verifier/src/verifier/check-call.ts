@@ -388,8 +388,9 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return checkFuncArg(env, state, regno, reg, 'map_value', map, lastMem);
     case 'map_key':
     case 'map_value': {
-      // A socket map takes the socket itself as the value.
-      if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH) && ['sock', 'sock_common', 'tcp_sock'].includes(reg.type)) {
+      // A socket map takes the socket itself as the value (`resolve_map_arg_type`: ARG_PTR_TO_BTF_ID_SOCK_COMMON).
+      if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH)) {
+        expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
         return undefined;
       }
       expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
