@@ -6,14 +6,13 @@ import { SKB } from './sk-buff.js';
 
 /**
  * `flow_dissector_is_valid_access`: a read-only `__sk_buff` of which only `data`, `data_end`
- * and `flow_keys` exist. `flow_keys` (PTR_TO_FLOW_KEYS in the kernel) is not modelled and
- * loads as a scalar.
+ * and `flow_keys` (a pointer to the `struct bpf_flow_keys` the program fills in) exist.
  */
 function flowDissectorIsValidAccess(off: number, size: number, write: boolean): CtxAccessResult {
   if (write || off < 0 || off >= SKB.size) return DENY;
   if (isField(off, SKB.data)) return allowIf(size === 4, 'pkt');
   if (isField(off, SKB.dataEnd)) return allowIf(size === 4, 'pkt_end');
-  if (isField(off, SKB.flowKeys, 8)) return allowIf(size === 8 && off === SKB.flowKeys);
+  if (isField(off, SKB.flowKeys, 8)) return allowIf(size === 8 && off === SKB.flowKeys, 'flow_keys');
   return DENY;
 }
 

@@ -183,7 +183,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
   }
   const known = tnumIsConst(offReg.varOff);
   const sminVal = offReg.smin;
-  const allowed = ARITH_PTR_TYPES.has(ptr.type) ||
+  const allowed = ARITH_PTR_TYPES.has(ptr.type) || (ptr.type === 'flow_keys' && known) ||
     (ptr.type === 'map_ptr' && known && sminVal === 0n && o === ADD);
   if (!allowed) fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic on ${regTypeStr(ptr)} prohibited`);
   checkRegSaneOffset(env, offReg, ptr);

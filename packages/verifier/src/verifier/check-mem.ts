@@ -20,6 +20,8 @@ export { MAX_BPF_STACK, slotOf };
 
 const MEM = 0x60, MEMSX = 0x80, ATOMIC = 0xc0;
 const MAX_VAR_OFF = 1 << 29;
+/** `sizeof(struct bpf_flow_keys)`. */
+const FLOW_KEYS_SIZE = 56;
 
 /** BPF_LDX: `check_mem_access` read into dst (MEMSX: sign-extended). */
 export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
@@ -194,8 +196,16 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       const type = acc.regType;
       if (type === 'scalar') return unknownScalar;
       if (type === 'sock_common_or_null' || type === 'sock_or_null') return pointer(type, 0, { id: env.nextId++ });
-      if (type === 'sock') return pointer(type, 0);
+      if (type === 'sock' || type === 'flow_keys') return pointer(type, 0);
       return pointer(type, 0, type === 'pkt_end' ? {} : { range: 0 });
+    }
+    case 'flow_keys': {
+      // `check_flow_keys_access`: inside the 56 bytes of struct bpf_flow_keys, reads and writes.
+      if (write && value !== undefined && isPointer(value) && !env.privileges.allowPtrLeaks) {
+        fail(env.log, 'EACCES', 'ptr-leak', `R${String(regno)} leaks addr into flow keys`);
+      }
+      if (off < 0 || off + size > FLOW_KEYS_SIZE) fail(env.log, 'EACCES', 'flow-keys-access', `invalid access to flow keys off=${String(off)} size=${String(size)}`);
+      return unknownScalar;
     }
     case 'map_value':
     case 'ringbuf_mem':

@@ -8,6 +8,8 @@ export type RegType =
   | 'pkt' | 'pkt_meta' | 'pkt_end'
   | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null'
   | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null'
+  /** `PTR_TO_FLOW_KEYS`: the flow dissector's `struct bpf_flow_keys`. */
+  | 'flow_keys'
   /** `PTR_TO_BTF_ID`: a kernel object of the BTF type `btfId`, with its trust in `btfMod`. */
   | 'ptr_' | 'ptr_or_null_'
   /** The state of an open-coded iterator in its stack slots (`STACK_ITER`), never in a register. */
