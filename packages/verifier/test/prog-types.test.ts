@@ -133,7 +133,7 @@ test('sock_ops, netfilter and flow dissector contexts, and bpf_sock_addr->sk, as
   // Flow dissector: data, data_end, flow_keys only.
   t.deepEqual(access(FD, 76, 4), { ok: true, regType: 'pkt' });
   t.deepEqual(access(FD, 80, 4), { ok: true, regType: 'pkt_end' });
-  t.deepEqual(access(FD, 144, 8), { ok: true, regType: 'scalar' });
+  t.deepEqual(access(FD, 144, 8), { ok: true, regType: 'flow_keys' });
   t.deepEqual(access(FD, 8, 4), { ok: false });
   t.deepEqual(access(FD, 76, 4, true), { ok: false });
   // bpf_sock_addr->sk: the whole pointer only.
