@@ -26,7 +26,7 @@ export interface HelperPrivileges {
  * Register type a context load produces (`bpf_insn_access_aux.reg_type`, the subset context
  * structs hand out): a scalar, a packet pointer (`PTR_TO_PACKET`, `_META`, `_END`) or a socket pointer.
  */
-export type CtxRegType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_or_null' | 'sock_common_or_null' | 'flow_keys';
+export type CtxRegType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_or_null' | 'sock_common_or_null' | 'flow_keys' | 'tp_buffer';
 
 /**
  * Answer of {@link ProgTypeDescriptor.isValidAccess} (`is_valid_access` plus what it records in

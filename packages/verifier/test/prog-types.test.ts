@@ -68,6 +68,11 @@ test('context access (is_valid_access) is answered by the descriptor', (t) => {
   t.deepEqual(access(6, 0, 4, false), { ok: true, regType: 'pkt' });
   t.deepEqual(access(6, 4, 4, false), { ok: true, regType: 'pkt_end' });
   t.deepEqual(access(6, 8, 4, false), { ok: true, regType: 'pkt_meta' });
+  // Raw tracepoints: twelve u64 arguments (off 96 is past them, as 6.18 refuses it); the writable kind's first is its buffer.
+  t.deepEqual(access(17, 88, 8, false), { ok: true, regType: 'scalar' });
+  t.false(access(17, 96, 8, false)?.ok ?? true);
+  t.deepEqual(access(24, 0, 8, false), { ok: true, regType: 'tp_buffer' });
+  t.false(access(24, 0, 8, true)?.ok ?? true);
   // sk_reuseport_md: the socket and the migrating one (maybe NULL), eth_protocol no narrower than 2 bytes.
   t.deepEqual(access(21, 40, 8, false, 39), { ok: true, regType: 'sock' });
   t.deepEqual(access(21, 48, 8, false, 39), { ok: true, regType: 'sock_common_or_null' });

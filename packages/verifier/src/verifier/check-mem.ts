@@ -196,8 +196,16 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       const type = acc.regType;
       if (type === 'scalar') return unknownScalar;
       if (type === 'sock_common_or_null' || type === 'sock_or_null') return pointer(type, 0, { id: env.nextId++ });
-      if (type === 'sock' || type === 'flow_keys') return pointer(type, 0);
+      if (type === 'sock' || type === 'flow_keys' || type === 'tp_buffer') return pointer(type, 0);
       return pointer(type, 0, type === 'pkt_end' ? {} : { range: 0 });
+    }
+    case 'tp_buffer': {
+      // `check_tp_buffer_access`: a constant, non-negative offset (the size is checked against the tracepoint at attach).
+      if (off < 0) fail(env.log, 'EACCES', 'tp-buffer-access', `R${String(regno)} invalid tracepoint buffer access: off=${String(off)}, size=${String(size)}`);
+      if (!tnumIsConst(ptr.varOff) || ptr.varOff.value !== 0n) {
+        fail(env.log, 'EACCES', 'tp-buffer-access', `R${String(regno)} invalid variable buffer offset: off=${String(off)}, var_off=${tnumStr(ptr.varOff)}`);
+      }
+      return unknownScalar;
     }
     case 'flow_keys': {
       // `check_flow_keys_access`: inside the 56 bytes of struct bpf_flow_keys, reads and writes.

@@ -10,6 +10,8 @@ export type RegType =
   | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null'
   /** `PTR_TO_FLOW_KEYS`: the flow dissector's `struct bpf_flow_keys`. */
   | 'flow_keys'
+  /** `PTR_TO_TP_BUFFER`: a writable tracepoint's buffer. */
+  | 'tp_buffer'
   /** `PTR_TO_BTF_ID`: a kernel object of the BTF type `btfId`, with its trust in `btfMod`. */
   | 'ptr_' | 'ptr_or_null_'
   /** The state of an open-coded iterator in its stack slots (`STACK_ITER`), never in a register. */
