@@ -16,10 +16,21 @@ export interface CheckDetail {
   readonly fail: string;
 }
 
+/** A check's detail, or a function that builds it (on hot paths: the text is built only when read). */
+export type CheckDetailSource = CheckDetail | (() => CheckDetail);
+
+const detailOf = (d: CheckDetailSource): CheckDetail => (typeof d === 'function' ? d() : d);
+
+/** Runs `fn` under a trace heading; without a tracer, just runs it (the heading is never built). */
+export function traceGroup<T>(core: KernelCore, title: () => string, fn: () => T): T {
+  return core.tracer === NO_TRACE ? fn() : core.tracer.group(title(), fn);
+}
+
 /** Records one check as a trace step without deciding anything (callers that throw their own error). */
-export function traceCheck(core: KernelCore, id: string, ok: boolean, errno: ErrnoName, detail: CheckDetail, hint?: string): void {
+export function traceCheck(core: KernelCore, id: string, ok: boolean, errno: ErrnoName, source: CheckDetailSource, hint?: string): void {
   // Without a tracer there is nobody to read the step: build nothing.
   if (core.tracer === NO_TRACE) return;
+  const detail = detailOf(source);
   core.tracer.step({
     check: id,
     outcome: ok ? 'pass' : 'fail',
@@ -39,11 +50,11 @@ export function check(
   ok: boolean,
   errno: ErrnoName,
   reason: BpfErrorReason,
-  detail: CheckDetail,
+  detail: CheckDetailSource,
   hint?: string,
 ): void {
   traceCheck(core, id, ok, errno, detail, hint);
-  if (!ok) throw new BpfError(errno, reason, detail.fail);
+  if (!ok) throw new BpfError(errno, reason, detailOf(detail).fail);
 }
 
 /** A capability requirement: `<need>: held <scope>` or `<need>: not held <scope>`. */

@@ -22,7 +22,7 @@ import { linkCreate } from '../cmds/link-create.js';
 import { linkDetach, linkGetFdById, linkUpdate } from '../cmds/link-cmds.js';
 import { rawTracepointOpen } from '../cmds/raw-tp-open.js';
 import type { TaskImpl } from '../task/task.js';
-import { capDetail, check, checkAttr, lsmDetail } from './check.js';
+import { capDetail, check, checkAttr, lsmDetail, traceGroup } from './check.js';
 
 /** Commands that need `capable(CAP_SYS_ADMIN)` before anything else (id walks, fd-by-id, stats, task_fd_query). */
 const SYS_ADMIN_CMDS = new Set<number>([
@@ -44,7 +44,7 @@ const SYS_ADMIN_CMDS = new Set<number>([
  */
 export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): number {
   const core = task.core;
-  return core.tracer.group(`bpf(${cmdName(cmd) ?? String(cmd)})`, () => {
+  return traceGroup(core, () => `bpf(${cmdName(cmd) ?? String(cmd)})`, () => {
     const sized = checkAttrSize(uattr);
     if (!sized.ok) {
       check(core, 'bpf_check_uarg_tail_zero', false, sized.errno, sized.reason, {
@@ -55,7 +55,7 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
     }
     const attr = sized.attr;
     const denial = core.deps.security.bpf(task.cred, cmd, attr, false);
-    check(core, 'security_bpf', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf', lsmDetail('security_bpf', denial, 'LSM bpf hook'));
+    check(core, 'security_bpf', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf', () => lsmDetail('security_bpf', denial, 'LSM bpf hook'));
     switch (cmd) {
       case BpfCmd.BPF_MAP_CREATE:
         return mapCreate(task, attr);

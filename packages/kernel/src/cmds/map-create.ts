@@ -20,7 +20,7 @@ import {
   decodeMapCreateAttr,
   mapTypeName,
 } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, lsmDetail, objNameCpy } from '../bpf/check.js';
+import { capDetail, capScope, check, checkAttr, lsmDetail, objNameCpy, traceGroup } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
@@ -98,33 +98,33 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
   const mapExtra = attr.map_extra;
   if (btfVmlinuxValue !== 0) {
     check(core, 'map_create:btf_vmlinux_value_type_id', mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS && btfKey === 0 && btfValue === 0,
-      'EINVAL', 'map:btf-vmlinux-value', {
+      'EINVAL', 'map:btf-vmlinux-value', () => ({
         pass: `btf_vmlinux_value_type_id ${btfVmlinuxValue} on a struct_ops map with no key/value BTF ids`,
         fail: 'btf_vmlinux_value_type_id needs a struct_ops map without key/value BTF ids',
-      });
+      }));
   } else {
-    check(core, 'map_create:btf-ids', !(btfKey !== 0 && btfValue === 0), 'EINVAL', 'map:btf-key-without-value', {
+    check(core, 'map_create:btf-ids', !(btfKey !== 0 && btfValue === 0), 'EINVAL', 'map:btf-key-without-value', () => ({
       pass: btfKey === 0 ? 'btf_key_type_id is 0: no key BTF to pair' : `btf_key_type_id ${btfKey} comes with btf_value_type_id ${btfValue}`,
       fail: 'btf_key_type_id given without btf_value_type_id',
-    });
+    }));
   }
   check(core, 'map_create:map_extra',
     mapType === BpfMapType.BPF_MAP_TYPE_BLOOM_FILTER || mapType === BpfMapType.BPF_MAP_TYPE_ARENA || mapExtra === 0n,
-    'EINVAL', 'map:map-extra', {
+    'EINVAL', 'map:map-extra', () => ({
       pass: mapExtra === 0n ? 'map_extra is 0' : `map_extra 0x${mapExtra.toString(16)} on a map type that takes it (bloom filter or arena)`,
       fail: 'map_extra is only for bloom filters and arenas',
-    });
+    }));
   fileFlagCheck(mapFlags);
   const numaNode = (mapFlags & BPF_F_NUMA_NODE) !== 0 ? attr.numa_node : -1;
-  check(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', {
+  check(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', () => ({
     pass: numaNode === -1 ? 'no BPF_F_NUMA_NODE: any NUMA node will do' : `NUMA node ${numaNode} is online`,
     fail: `NUMA node ${numaNode} is not online`,
-  });
+  }));
   const desc = core.deps.maps.get(mapType);
-  check(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', {
+  check(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', () => ({
     pass: `map type ${mapType} is ${desc?.name ?? '?'}, a supported type`,
     fail: `map type ${mapType} is not supported`,
-  });
+  }));
   if (desc === undefined) throw new BpfError('EINVAL', 'map:unknown-type', `map type ${mapType}`);
 
   const innerFd = attr.inner_map_fd;
@@ -163,7 +163,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     capable: (cap) => core.capable(task.cred, cap),
     bypassSpecV1: () => core.capable(task.cred, Capability.CAP_PERFMON),
   };
-  core.tracer.group(`map_alloc_check(${desc.name})`, () => {
+  traceGroup(core, () => `map_alloc_check(${desc.name})`, () => {
     desc.allocCheck(req, ctx);
   });
   const ops = req.mapIfindex !== 0 ? core.deps.maps.offload : desc;
@@ -174,16 +174,16 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
   try {
     if (core.unprivilegedBpfDisabled !== 0) {
       check(core, 'map_create:unprivileged_bpf_disabled', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'map:unprivileged-disabled',
-        unprivDetail(core.unprivilegedBpfDisabled, token), 'use a BPF token delegating this map type, with CAP_BPF in its user namespace');
+        () => unprivDetail(core.unprivilegedBpfDisabled, token), 'use a BPF token delegating this map type, with CAP_BPF in its user namespace');
     }
     if (desc.capability === 'CAP_BPF') {
       check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
-        capDetail(`${desc.name} maps need CAP_BPF`, capScope(token)));
+        () => capDetail(`${desc.name} maps need CAP_BPF`, capScope(token)));
     } else if (desc.capability === 'CAP_NET_ADMIN') {
       check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN',
-        capDetail(`${desc.name} maps need CAP_NET_ADMIN`, capScope(token)));
+        () => capDetail(`${desc.name} maps need CAP_NET_ADMIN`, capScope(token)));
     }
-    const alloc = core.tracer.group(`map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
+    const alloc = traceGroup(core, () => `map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
     const name = objNameCpy(attr.map_name);
     let btfObj: BpfObject | undefined;
     let rec: BtfRecord | undefined;
@@ -216,7 +216,7 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     const lsmObj = { kind: 'map' as const, type: mapType, name };
     const denial = core.deps.security.bpfMapCreate(task.cred, lsmObj, token?.token, false);
     check(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create',
-      lsmDetail('security_bpf_map_create', denial, 'LSM bpf_map_create'));
+      () => lsmDetail('security_bpf_map_create', denial, 'LSM bpf_map_create'));
     const valueFields = valueFieldsOf(rec, recBtf, kernelBtfOf(core.objects.byId('btf', 1)));
     const live = createLiveMap(core, ops, {
       info, mapExtra, valueFields, ...(alloc.innerMapMeta === undefined ? {} : { innerMapMeta: alloc.innerMapMeta }),
