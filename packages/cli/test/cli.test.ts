@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,21 +80,8 @@ test('bpfkit --help loads none of the packages and no command module', (t) => {
   t.deepEqual(heavy, []);
 });
 
-test('bpfkit --help starts within 150 ms more than node itself (timing is reported, and fails only far beyond)', (t) => {
-  const time = (args: string[]): number => {
-    let best = Infinity;
-    for (let i = 0; i < 5; i++) {
-      const t0 = process.hrtime.bigint();
-      execFileSync(process.execPath, args);
-      best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    return best;
-  };
-  const node = time(['-e', '0']);
-  const help = time([BIN, '--help']);
-  t.log(`node -e 0: ${node.toFixed(0)} ms; bpfkit --help: ${help.toFixed(0)} ms`);
-  t.true(help - node < 150, `bpfkit --help took ${help.toFixed(0)} ms, node alone ${node.toFixed(0)} ms`);
-});
+// Start-up time is measured by `pnpm bench` (its `startup` line), not asserted here: the structural
+// property above (nothing heavy loaded for --help) is what keeps it low.
 
 test('the package bin is an executable node script', (t) => {
   const pkg = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
