@@ -12,7 +12,7 @@ import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
 import { checkBtfAccess, checkMapPtrAccess } from './btf-access.js';
-import { tpBtfCtxPointer } from './tracing-ctx.js';
+import { netfilterCtxPointer, tpBtfCtxPointer } from './tracing-ctx.js';
 import { constScalar, isPointer, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsConst, tnumStr } from './tnum.js';
 
@@ -193,6 +193,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       if (btfArg !== undefined) return btfArg;
       const acc = ctxAccess(env.progType, env.req.expectedAttachType, off, size, write, env.privileges, env);
       if (!acc.ok) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
+      const nfPtr = netfilterCtxPointer(env, off);
+      if (nfPtr !== undefined) return nfPtr;
       const type = acc.regType;
       if (type === 'scalar') return unknownScalar;
       if (type === 'sock_common_or_null' || type === 'sock_or_null') return pointer(type, 0, { id: env.nextId++ });

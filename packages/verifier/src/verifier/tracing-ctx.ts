@@ -64,3 +64,20 @@ export function tpBtfCtxPointer(env: VerifierEnv, off: number, size: number, wri
   const nullable = known?.nulls.includes(arg) === true || argHasSuffix({ name: param.name ?? '', type: param.type }, '__nullable');
   return pointer(nullable ? 'ptr_or_null_' : 'ptr_', 0, { btf: fn.btf, btfId, btfMod: 'trusted', ...(nullable ? { id: env.nextId++ } : {}) });
 }
+
+const NETFILTER = 32;
+
+/**
+ * `nf_is_valid_access`'s pointers: `bpf_nf_ctx->state` and `->skb` are trusted pointers to the
+ * kernel's `struct nf_hook_state` and `struct sk_buff` (undefined for other programs, or without
+ * the kernel's BTF, when they stay scalars).
+ *
+ * @example
+ * const state = netfilterCtxPointer(env, 0); // trusted_ptr_nf_hook_state
+ */
+export function netfilterCtxPointer(env: VerifierEnv, off: number): RegState | undefined {
+  if (env.req.progType !== NETFILTER || (off !== 0 && off !== 8)) return undefined;
+  const btf = env.req.vmlinuxBtf?.() ?? env.req.kfuncs?.btf;
+  const btfId = btf?.findAll(off === 0 ? 'nf_hook_state' : 'sk_buff', 'STRUCT')[0];
+  return btf === undefined || btfId === undefined ? undefined : pointer('ptr_', 0, { btf, btfId, btfMod: 'trusted' });
+}
