@@ -1,4 +1,5 @@
 import type { BtfView } from '@bpfkit/kernel-api';
+import { BpfMapType } from '@bpfkit/uapi';
 import { skipModifiers } from './btf-walk.js';
 import type { VerifierEnv } from './env.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
@@ -83,13 +84,21 @@ export function checkBtfAccess(env: VerifierEnv, regno: number, reg: RegState, o
 }
 
 /** `map->ops->map_btf_id`: the kernel struct behind each map type's `struct bpf_map`. */
+const M = BpfMapType;
 const MAP_STRUCTS: Readonly<Record<number, string>> = {
-  1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 7: 'bpf_stack_map', 8: 'bpf_array',
-  9: 'bpf_htab', 10: 'bpf_htab', 11: 'lpm_trie', 12: 'bpf_array', 13: 'bpf_htab', 14: 'bpf_dtab', 15: 'bpf_stab', 16: 'bpf_cpu_map',
-  17: 'xsk_map', 18: 'bpf_shtab', 19: 'bpf_cgroup_storage_map', 20: 'reuseport_array', 21: 'bpf_cgroup_storage_map',
-  22: 'bpf_queue_stack', 23: 'bpf_queue_stack', 24: 'bpf_local_storage_map', 25: 'bpf_dtab', 26: 'bpf_struct_ops_map',
-  27: 'bpf_ringbuf_map', 28: 'bpf_local_storage_map', 29: 'bpf_local_storage_map', 30: 'bpf_bloom_filter', 31: 'bpf_ringbuf_map',
-  32: 'bpf_local_storage_map', 33: 'bpf_arena',
+  [M.BPF_MAP_TYPE_HASH]: 'bpf_htab', [M.BPF_MAP_TYPE_PERCPU_HASH]: 'bpf_htab', [M.BPF_MAP_TYPE_LRU_HASH]: 'bpf_htab',
+  [M.BPF_MAP_TYPE_LRU_PERCPU_HASH]: 'bpf_htab', [M.BPF_MAP_TYPE_HASH_OF_MAPS]: 'bpf_htab',
+  [M.BPF_MAP_TYPE_ARRAY]: 'bpf_array', [M.BPF_MAP_TYPE_PROG_ARRAY]: 'bpf_array', [M.BPF_MAP_TYPE_PERF_EVENT_ARRAY]: 'bpf_array',
+  [M.BPF_MAP_TYPE_PERCPU_ARRAY]: 'bpf_array', [M.BPF_MAP_TYPE_CGROUP_ARRAY]: 'bpf_array', [M.BPF_MAP_TYPE_ARRAY_OF_MAPS]: 'bpf_array',
+  [M.BPF_MAP_TYPE_STACK_TRACE]: 'bpf_stack_map', [M.BPF_MAP_TYPE_LPM_TRIE]: 'lpm_trie',
+  [M.BPF_MAP_TYPE_DEVMAP]: 'bpf_dtab', [M.BPF_MAP_TYPE_DEVMAP_HASH]: 'bpf_dtab', [M.BPF_MAP_TYPE_SOCKMAP]: 'bpf_stab',
+  [M.BPF_MAP_TYPE_SOCKHASH]: 'bpf_shtab', [M.BPF_MAP_TYPE_CPUMAP]: 'bpf_cpu_map', [M.BPF_MAP_TYPE_XSKMAP]: 'xsk_map',
+  [M.BPF_MAP_TYPE_CGROUP_STORAGE]: 'bpf_cgroup_storage_map', [M.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE]: 'bpf_cgroup_storage_map',
+  [M.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY]: 'reuseport_array', [M.BPF_MAP_TYPE_QUEUE]: 'bpf_queue_stack', [M.BPF_MAP_TYPE_STACK]: 'bpf_queue_stack',
+  [M.BPF_MAP_TYPE_SK_STORAGE]: 'bpf_local_storage_map', [M.BPF_MAP_TYPE_INODE_STORAGE]: 'bpf_local_storage_map',
+  [M.BPF_MAP_TYPE_TASK_STORAGE]: 'bpf_local_storage_map', [M.BPF_MAP_TYPE_CGRP_STORAGE]: 'bpf_local_storage_map',
+  [M.BPF_MAP_TYPE_STRUCT_OPS]: 'bpf_struct_ops_map', [M.BPF_MAP_TYPE_RINGBUF]: 'bpf_ringbuf_map', [M.BPF_MAP_TYPE_USER_RINGBUF]: 'bpf_ringbuf_map',
+  [M.BPF_MAP_TYPE_BLOOM_FILTER]: 'bpf_bloom_filter', [M.BPF_MAP_TYPE_ARENA]: 'bpf_arena',
 };
 
 /**
@@ -101,7 +110,7 @@ const MAP_STRUCTS: Readonly<Record<number, string>> = {
  * const value = checkMapPtrAccess(env, 1, mapPtr, 0, 8, false, ARRAY); // map->ops: a kernel pointer
  */
 export function checkMapPtrAccess(env: VerifierEnv, regno: number, off: number, size: number, write: boolean, mapType: number): RegState {
-  const btf = env.req.vmlinuxBtf?.() ?? env.req.kfuncs?.btf;
+  const btf = kernelBtf(env);
   const structName = MAP_STRUCTS[mapType];
   const id = btf === undefined || structName === undefined ? undefined : btf.findAll(structName, 'STRUCT')[0];
   if (btf === undefined || id === undefined) {
@@ -114,4 +123,9 @@ export function checkMapPtrAccess(env: VerifierEnv, regno: number, off: number, 
   const walked = structWalk(env, btf, id, off, size);
   if ('scalar' in walked) return unknownScalar;
   return pointer('ptr_', 0, { btf, btfId: walked.ptrTo, btfMod: 'untrusted' });
+}
+
+/** The kernel's own BTF, for kernel struct types: read on first use, else the kfuncs' BTF. */
+export function kernelBtf(env: VerifierEnv): BtfView | undefined {
+  return env.req.vmlinuxBtf?.() ?? env.req.kfuncs?.btf;
 }

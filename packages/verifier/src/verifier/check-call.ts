@@ -127,7 +127,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   if (ret === 'integer' || ret === 'void') {
-    env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(id) && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
+    env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
     // bpf_kptr_xchg: the kernel's BTF pointer out is not modelled, but the reference it holds is.
     if (proto?.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
@@ -163,7 +163,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
 }
 
 /** Helpers that return an error or at most the size they were given (`do_refine_retval_range`). */
-const RETVAL_UP_TO_SIZE: ReadonlySet<number> = new Set([67, 141, 45, 115, 114]);
+const RETVAL_UP_TO_SIZE: ReadonlySet<string> = new Set(['get_stack', 'get_task_stack', 'probe_read_str', 'probe_read_kernel_str', 'probe_read_user_str']);
 const MAX_ERRNO = 4095n;
 
 /** R0 of such a helper: in [-MAX_ERRNO, the size argument's largest value], in both widths. */

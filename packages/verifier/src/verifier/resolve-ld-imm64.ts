@@ -1,5 +1,6 @@
 import { BPF_MEM, BPF_MEMSX, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn } from '@bpfkit/asm';
 import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
+import { BPF_F_SLEEPABLE, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { cls, LD_IMM64, LDX, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail, type VerifierLog } from './log.js';
 import { opcodeKnown } from './check-reserved.js';
@@ -10,23 +11,23 @@ const PSEUDO_BTF_ID = BPF_PSEUDO_BTF_ID, PSEUDO_FUNC = BPF_PSEUDO_FUNC, PSEUDO_M
 const MAX_VAR_OFF = 1 << 29;
 /** `MAX_USED_MAPS`. */
 const MAX_USED_MAPS = 64;
-const BPF_F_SLEEPABLE = 1 << 4;
-
-const M = {
-  HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13,
-  CGROUP_STORAGE: 19, QUEUE: 22, STACK: 23, SK_STORAGE: 24, STRUCT_OPS: 26, RINGBUF: 27, INODE_STORAGE: 28,
-  TASK_STORAGE: 29, BLOOM_FILTER: 30, USER_RINGBUF: 31, CGRP_STORAGE: 32, ARENA: 33, PERCPU_CGROUP_STORAGE: 21,
-} as const;
+const M = BpfMapType;
+const P = BpfProgType;
 
 /** `is_tracing_prog_type`: kprobe, tracepoint, perf_event, raw_tracepoint and its writable form. */
-const TRACING_PROG_TYPES = new Set([2, 5, 7, 17, 24]);
-const SOCKET_FILTER = 1;
+const TRACING_PROG_TYPES: ReadonlySet<number> = new Set([
+  P.BPF_PROG_TYPE_KPROBE, P.BPF_PROG_TYPE_TRACEPOINT, P.BPF_PROG_TYPE_PERF_EVENT, P.BPF_PROG_TYPE_RAW_TRACEPOINT,
+  P.BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE,
+]);
 
 /** The map types a sleepable program may use (`check_map_prog_compatibility`). */
-const SLEEPABLE_MAP_TYPES = new Set<number>([
-  M.HASH, M.LRU_HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_PERCPU_HASH, M.ARRAY_OF_MAPS, M.HASH_OF_MAPS,
-  M.RINGBUF, M.USER_RINGBUF, M.INODE_STORAGE, M.SK_STORAGE, M.TASK_STORAGE, M.CGRP_STORAGE, M.QUEUE, M.STACK, M.ARENA,
+const SLEEPABLE_MAP_TYPES: ReadonlySet<number> = new Set([
+  M.BPF_MAP_TYPE_HASH, M.BPF_MAP_TYPE_LRU_HASH, M.BPF_MAP_TYPE_ARRAY, M.BPF_MAP_TYPE_PERCPU_HASH, M.BPF_MAP_TYPE_PERCPU_ARRAY,
+  M.BPF_MAP_TYPE_LRU_PERCPU_HASH, M.BPF_MAP_TYPE_ARRAY_OF_MAPS, M.BPF_MAP_TYPE_HASH_OF_MAPS, M.BPF_MAP_TYPE_RINGBUF,
+  M.BPF_MAP_TYPE_USER_RINGBUF, M.BPF_MAP_TYPE_INODE_STORAGE, M.BPF_MAP_TYPE_SK_STORAGE, M.BPF_MAP_TYPE_TASK_STORAGE,
+  M.BPF_MAP_TYPE_CGRP_STORAGE, M.BPF_MAP_TYPE_QUEUE, M.BPF_MAP_TYPE_STACK, M.BPF_MAP_TYPE_ARENA,
 ]);
+const CGROUP_STORAGES: ReadonlySet<number> = new Set([M.BPF_MAP_TYPE_CGROUP_STORAGE, M.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE]);
 
 const hasField = (map: VerifierMap, ...kinds: readonly string[]): boolean =>
   (map.valueFields ?? []).some((f) => kinds.includes(f.kind));
@@ -42,16 +43,16 @@ function checkMapProgCompatibility(log: VerifierLog, map: VerifierMap, req: Veri
     fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_{list_head,rb_root} yet');
   }
   if (hasField(map, 'bpf_spin_lock', 'bpf_res_spin_lock')) {
-    if (req.progType === SOCKET_FILTER) fail(log, 'EINVAL', 'map-prog-compat', 'socket filter progs cannot use bpf_spin_lock yet');
+    if (req.progType === P.BPF_PROG_TYPE_SOCKET_FILTER) fail(log, 'EINVAL', 'map-prog-compat', 'socket filter progs cannot use bpf_spin_lock yet');
     if (tracing) fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_spin_lock yet');
   }
   if (hasField(map, 'bpf_timer') && tracing) fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_timer yet');
   if (hasField(map, 'bpf_wq') && tracing) fail(log, 'EINVAL', 'map-prog-compat', 'tracing progs cannot use bpf_wq yet');
-  if (map.mapType === M.STRUCT_OPS) fail(log, 'EINVAL', 'map-prog-compat', 'bpf_struct_ops map cannot be used in prog');
+  if (map.mapType === M.BPF_MAP_TYPE_STRUCT_OPS) fail(log, 'EINVAL', 'map-prog-compat', 'bpf_struct_ops map cannot be used in prog');
   if ((req.progFlags & BPF_F_SLEEPABLE) !== 0 && !SLEEPABLE_MAP_TYPES.has(map.mapType)) {
     fail(log, 'EINVAL', 'map-prog-compat', 'Sleepable programs can only use array, hash, ringbuf and local storage maps');
   }
-  if ((map.mapType === M.CGROUP_STORAGE || map.mapType === M.PERCPU_CGROUP_STORAGE) && used.some((u) => u.mapType === map.mapType)) {
+  if (CGROUP_STORAGES.has(map.mapType) && used.some((u) => u.mapType === map.mapType)) {
     fail(log, 'EBUSY', 'map-prog-compat', 'only one cgroup storage of each type is allowed');
   }
 }
@@ -102,7 +103,7 @@ export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], r
     // The offset is bounded first; then the map type's `map_direct_value_addr` (arrays: one entry, inside the value).
     const off = next.imm >>> 0;
     if (off >= MAX_VAR_OFF) fail(log, 'EINVAL', 'direct-value', `direct value offset of ${String(off)} is not allowed`);
-    if (map.mapType !== M.ARRAY) fail(log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
+    if (map.mapType !== M.BPF_MAP_TYPE_ARRAY) fail(log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
     if (map.maxEntries !== 1 || off >= map.valueSize) {
       fail(log, map.maxEntries !== 1 ? 'ENOTSUPP' : 'EINVAL', 'direct-value',
         `invalid access to map value pointer, value_size=${String(map.valueSize)} off=${String(off)}`);

@@ -1,4 +1,6 @@
+import { BpfProgType } from '@bpfkit/uapi';
 import type { BtfView } from '@bpfkit/kernel-api';
+import { kernelBtf } from './btf-access.js';
 import { skipModifiers } from './btf-walk.js';
 import type { VerifierEnv } from './env.js';
 import { argHasSuffix, btfResolveSize, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
@@ -65,7 +67,7 @@ export function tpBtfCtxPointer(env: VerifierEnv, off: number, size: number, wri
   return pointer(nullable ? 'ptr_or_null_' : 'ptr_', 0, { btf: fn.btf, btfId, btfMod: 'trusted', ...(nullable ? { id: env.nextId++ } : {}) });
 }
 
-const NETFILTER = 32;
+const NETFILTER = BpfProgType.BPF_PROG_TYPE_NETFILTER;
 
 /**
  * `nf_is_valid_access`'s pointers: `bpf_nf_ctx->state` and `->skb` are trusted pointers to the
@@ -77,7 +79,7 @@ const NETFILTER = 32;
  */
 export function netfilterCtxPointer(env: VerifierEnv, off: number): RegState | undefined {
   if (env.req.progType !== NETFILTER || (off !== 0 && off !== 8)) return undefined;
-  const btf = env.req.vmlinuxBtf?.() ?? env.req.kfuncs?.btf;
+  const btf = kernelBtf(env);
   const btfId = btf?.findAll(off === 0 ? 'nf_hook_state' : 'sk_buff', 'STRUCT')[0];
   return btf === undefined || btfId === undefined ? undefined : pointer('ptr_', 0, { btf, btfId, btfMod: 'trusted' });
 }
