@@ -149,6 +149,15 @@ export interface Task extends BpfSyscall {
   readFile(path: string): string;
   /** The kernel's build configuration (`/boot/config-$(uname -r)`), undefined when it has none. */
   kernelConfig(): string | undefined;
+  /** `faccessat(AT_FDCWD, path, mode, AT_EACCESS)` (R_OK 4, W_OK 2, X_OK 1; 0 for existence): returns, or throws the errno. */
+  access?(path: string, mode: number): void;
+  /** `getpid()`. */
+  getpid?(): number;
+  /**
+   * `open(path, O_WRONLY | O_APPEND)` and one write (the file is not created): tracefs'
+   * `kprobe_events`, which a kernel without `CONFIG_KPROBE_EVENTS` does not have (ENOENT).
+   */
+  appendFile?(path: string, text: string): void;
   /** `readlink()`: `/proc/self/fd/N` gives the fd's path (a token: `/bpf-token (deleted)`). */
   readlink(path: string): string;
   /** `openat(dirfd, path, flags)`. */

@@ -7,6 +7,7 @@ import type { ProgRecord } from '../bpf/prog-record.js';
 import { tokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { perfLinkAttach, rawTpLinkAttach, tracingProgAttach } from './link-attach.js';
+import { uprobeMultiLinkAttach } from './uprobe-multi.js';
 
 /** `attach_type_to_prog_type` (kernel/bpf/syscall.c): the program type an attach type belongs to; absent is UNSPEC. */
 const PROG_TYPE_OF_ATTACH = new Map<number, number>([
@@ -185,7 +186,7 @@ export function linkCreate(task: TaskImpl, bytes: Uint8Array): number {
         if (attachType === A.BPF_TRACE_KPROBE_MULTI || attachType === A.BPF_TRACE_KPROBE_SESSION) {
           return fail(task, 'bpf_kprobe_multi_link_attach', 'EOPNOTSUPP', 'link:no-fprobe', 'kprobe_multi links need CONFIG_FPROBE, which the 6.18 reference build does not set');
         }
-        return notSimulated('uprobe_multi');
+        return uprobeMultiLinkAttach(task, p, attr);
       default:
         return fail(task, 'link_create:prog_type', 'EINVAL', 'link:prog-type', `program type ${p.progType} cannot be linked`);
     }

@@ -52,6 +52,18 @@ export function traceEventById(id: bigint): TraceEvent | undefined {
 }
 
 /**
+ * The part of `path` under tracefs (`/sys/kernel/tracing/` or its debugfs copy), or
+ * undefined for a path elsewhere.
+ *
+ * @example
+ * tracefsPathOf('/sys/kernel/tracing/kprobe_events'); // 'kprobe_events'
+ */
+export function tracefsPathOf(path: string): string | undefined {
+  const root = TRACEFS_ROOTS.find((r) => path.startsWith(r));
+  return root === undefined ? undefined : path.slice(root.length);
+}
+
+/**
  * Reads a tracefs file the simulated kernel has: `events/<category>/<name>/id` (the
  * event's id and a newline), under `/sys/kernel/tracing` and `/sys/kernel/debug/tracing`.
  * Undefined for any other path (the caller's ENOENT).

@@ -5,6 +5,7 @@ import {
   CLONE_NEWNS,
   CLONE_NEWUSER,
   FD_CLOEXEC,
+  MAY_EXEC,
   MAY_OPEN,
   MAY_READ,
   MAY_WRITE,
@@ -37,7 +38,7 @@ import { mmapPerf } from '../perf/mmap.js';
 import { perfEventOpen } from '../perf/open.js';
 import { perfEventIoctl } from '../perf/ioctl.js';
 import { pmuSysfsRead } from '../perf/pmu.js';
-import { tracefsRead } from '../fs/tracefs.js';
+import { tracefsPathOf, tracefsRead } from '../fs/tracefs.js';
 
 /** Where `trace_pipe` is: tracefs, and its old place under debugfs. */
 /** sysfs' list of possible CPUs (`num_possible_cpus()`), which libbpf reads for per-CPU values. */
@@ -203,6 +204,35 @@ export class TaskImpl implements Task {
     const rest = this.#procPath(path);
     if (rest === undefined) throw new BpfError('EINVAL', 'vfs:read-not-modelled', `${path}: only /proc files and ${POSSIBLE_CPUS} are readable here`);
     return procRead(this, rest);
+  }
+
+  access(path: string, mode: number): void {
+    this.#live();
+    if (!Number.isInteger(mode) || (mode & ~7) !== 0) throw new BpfError('EINVAL', 'vfs:access-mode', `access mode ${String(mode)} is not a combination of R_OK, W_OK and X_OK`);
+    if (tracefsRead(path) !== undefined || pmuSysfsRead(this.core, path) !== undefined) {
+      // Read-only files of root: writing them needs CAP_DAC_OVERRIDE-less root too, as on Linux where they are 0444.
+      if ((mode & 3) !== 0 && (mode & 4) === 0) throw new BpfError('EACCES', 'vfs:permission', `${path}: read-only`);
+      return;
+    }
+    const p = lookupPath(this.walkContext(), AT_FDCWD, path);
+    const mask = ((mode & 4) !== 0 ? MAY_READ : 0) | ((mode & 2) !== 0 ? MAY_WRITE : 0) | ((mode & 1) !== 0 ? MAY_EXEC : 0);
+    if (mask !== 0) inodePermission(this.core, p.inode, this.cred, mask);
+  }
+
+  getpid(): number {
+    this.#live();
+    return this.pid;
+  }
+
+  appendFile(path: string, text: string): void {
+    this.#live();
+    if (tracefsPathOf(path) === 'kprobe_events' || tracefsPathOf(path) === 'uprobe_events') {
+      // Dynamic probe events: kprobe_events exists with CONFIG_KPROBE_EVENTS, uprobe_events with CONFIG_UPROBE_EVENTS.
+      const kprobes = /^CONFIG_KPROBE_EVENTS=y$/m.test(this.core.deps.kernelConfig ?? '');
+      if (tracefsPathOf(path) === 'kprobe_events' && !kprobes) throw new BpfError('ENOENT', 'vfs:no-entry', `${path}: no such file (the kernel has no CONFIG_KPROBE_EVENTS)`);
+      throw new BpfError('ENOTSUPP', 'tracefs:dynamic-events-not-simulated', `${path}: dynamic probe events (${text.split(' ')[0] ?? ''}) are not simulated by bpfkit`);
+    }
+    this.writeFile(path, text);
   }
 
   /** The kernel's build configuration as libbpf finds it (`/boot/config-$(uname -r)`), undefined when it has none. */
