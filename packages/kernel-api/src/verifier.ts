@@ -52,14 +52,77 @@ export interface VerifierMap extends MapInfo {
 }
 
 /**
- * One `struct bpf_func_info` as the verifier needs it: where a subprogram starts
- * and the linkage of its BTF FUNC (0 static, 1 global, 2 extern).
+ * `attr->func_info` or `attr->line_info` as the loader passed them: records in the caller's
+ * memory, each `recSize` bytes, which the verifier copies and checks itself.
+ *
+ * @example
+ * const funcInfo: VerifierUserRecords = { count: 1, recSize: 8, read: (off, len) => bytes.slice(off, off + len), putRecSize: () => true };
  */
-export interface VerifierFuncInfo {
-  readonly insnOff: number;
-  readonly linkage: number;
-  /** The FUNC's type id in the request's `btf` (its name and prototype); absent or 0 when unknown. */
-  readonly typeId?: number;
+export interface VerifierUserRecords {
+  /** `attr->func_info_cnt` / `attr->line_info_cnt`. */
+  readonly count: number;
+  /** `attr->func_info_rec_size` / `attr->line_info_rec_size`, as the loader gave it. */
+  readonly recSize: number;
+  /**
+   * `copy_from_bpfptr`: `length` bytes at byte `offset` of the records, or undefined where
+   * the caller's memory cannot be read (EFAULT).
+   */
+  read(offset: number, length: number): Uint8Array | undefined;
+  /**
+   * Writes the record size the kernel knows back into the caller's attr (after a record
+   * with a nonzero tail, E2BIG); false when that write faults (EFAULT).
+   */
+  putRecSize(size: number): boolean;
+}
+
+/**
+ * What `attr->prog_btf_fd` names, resolved by the kernel (`btf_get_by_fd`): a BTF object,
+ * parsed, and whether it is the kernel's own (vmlinux or a module's); or the errno of the
+ * lookup (EBADF: not an open fd, EINVAL: not a BTF object).
+ */
+export type VerifierBtfFd =
+  | { readonly btf: BtfView; readonly isKernel: boolean }
+  | { readonly errno: 'EBADF' | 'EINVAL' };
+
+/**
+ * The program's BTF with its func_info and line_info (`check_btf_info_early`,
+ * `check_btf_info`): given when `func_info_cnt` or `line_info_cnt` is not 0.
+ */
+export interface VerifierProgBtf {
+  readonly btfFd: VerifierBtfFd;
+  readonly funcInfo: VerifierUserRecords;
+  readonly lineInfo: VerifierUserRecords;
+}
+
+/**
+ * A struct_ops type a kernel subsystem registered (`struct bpf_struct_ops`), found by the
+ * kernel for the program's `attach_btf_id` (`bpf_struct_ops_find`).
+ */
+export interface VerifierStructOps {
+  /** The struct's name (`tcp_congestion_ops`). */
+  readonly name: string;
+  /** Function-pointer members without a `cfi_stubs` entry: no program may stand for them (ENOTSUPP). */
+  readonly unsupportedMembers: readonly string[];
+  /**
+   * The subsystem's `check_member`: the errno refusing a program for `member` (with
+   * BPF_F_SLEEPABLE when `sleepable`), or undefined when it may attach there.
+   */
+  checkMember?(member: string, sleepable: boolean): 'EINVAL' | 'ENOTSUPP' | 'EOPNOTSUPP' | undefined;
+}
+
+/**
+ * What `check_attach_btf_id` looks at, resolved by the kernel from `attach_btf_id`,
+ * `attach_btf_obj_fd` and `attach_prog_fd`.
+ */
+export interface VerifierAttachTarget {
+  /** `attr->attach_btf_id`. */
+  readonly btfId: number;
+  /** `prog->aux->attach_btf`: vmlinux, or the BTF `attach_btf_obj_fd` named; absent when there is none. */
+  readonly btf?: BtfView;
+  /** `attach_prog_fd` named a BPF program (freplace, fentry on a program). */
+  readonly dstProg?: boolean;
+  /** For struct_ops programs: the registered struct_ops whose struct is `btfId` in `btf`, if any. */
+  readonly structOps?: VerifierStructOps;
 }
 
 /** One `BPF_PROG_LOAD` as the verifier (`bpf_check`) sees it. */
@@ -87,24 +150,16 @@ export interface VerifierRequest {
    */
   readonly nonMapFds?: ReadonlySet<number>;
   /**
-   * The func_info records the kernel accepted (`prog->aux->func_info`), with each
-   * FUNC's linkage from the program's BTF. Absent when the load has no BTF: then
-   * taking a callback's address is refused ("missing btf func_info").
+   * The program's BTF and its func_info/line_info records; absent when the load gave none.
+   * Without them a global function is refused ("Global functions need valid BTF"), as is
+   * taking a callback's address ("missing btf func_info").
    */
-  readonly funcInfo?: readonly VerifierFuncInfo[];
+  readonly progBtf?: VerifierProgBtf;
   /**
-   * The program's BTF (`prog->aux->btf`): a global function is verified on its own, with the
-   * arguments its FUNC_PROTO declares. Without it, global functions are refused
-   * ("Global functions need valid BTF").
+   * The attach target (`attach_btf_id` and the BTF or program it is in). BTF-attached programs
+   * (struct_ops, tp_btf, iterators) take their context from the function it names.
    */
-  readonly btf?: BtfView;
-  /**
-   * For programs attached through BTF (struct_ops, tp_btf): the function they stand for,
-   * in the kernel's BTF (`prog->aux->attach_func_proto`, `attach_func_name`). A struct_ops
-   * program's context is that prototype's arguments, one u64 each (`btf_ctx_access`), and
-   * a void prototype makes R0 free at exit.
-   */
-  readonly attachFunc?: VerifierAttachFunc;
+  readonly attach?: VerifierAttachTarget;
   /**
    * Kernel functions (`BPF_PSEUDO_KFUNC_CALL`): the BTF their ids name and the kfunc id
    * sets registered for this program's type. Absent: the kernel has no BTF to call them by.
@@ -154,24 +209,6 @@ export interface VerifierKfuncs {
    * type holds it ("calling kernel function X is not allowed").
    */
   flags(btfId: number): number | undefined;
-}
-
-/**
- * The function a BTF-attached program stands for, as `check_attach_btf_id` found it.
- *
- * @example
- * const attachFunc: VerifierAttachFunc = { btf: vmlinux, protoId: 14603, name: 'cong_avoid' };
- */
-export interface VerifierAttachFunc {
-  readonly btf: BtfView;
-  /** The FUNC_PROTO's type id in `btf`. */
-  readonly protoId: number;
-  readonly name: string;
-  /**
-   * `attach_btf_trace`: a raw tracepoint's `btf_trace_` typedef, whose prototype's first
-   * argument (`void *__data`) is not in the program's context.
-   */
-  readonly btfTrace?: boolean;
 }
 
 /** Counters the verifier prints in its last line. */

@@ -7,6 +7,7 @@ import test from 'ava';
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { progBtfWith } from '@bpfkit/verifier/testing';
 import { withoutPreamble } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
@@ -32,11 +33,11 @@ function reqWith(insns: readonly string[], funcs: readonly Func[], logLevel = 2)
     const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: f.ret === 'void' ? 0 : int, params: f.params.map((p, i) => ({ name: `a${String(i)}`, type: types[p] })) });
     const fn = b.add({ kind: 'FUNC', name: f.name, type: proto, linkage: f.linkage ?? GLOBAL });
     for (const [i, tag] of f.tags ?? []) b.add({ kind: 'DECL_TAG', name: tag, type: fn, componentIdx: i, kflag: false });
-    return { insnOff: f.start, linkage: f.linkage ?? GLOBAL, typeId: fn };
+    return { insnOff: f.start, typeId: fn };
   });
   return {
     progType: 1, expectedAttachType: 0, insns: Uint8Array.from(Buffer.from(insns.join(''), 'hex')), license: 'GPL', gplCompatible: true, progFlags: 0,
-    logLevel, logSize: 1 << 20, privileges: root, btf: parseBtf(b.encode()), funcInfo,
+    logLevel, logSize: 1 << 20, privileges: root, progBtf: progBtfWith(parseBtf(b.encode()), funcInfo),
   };
 }
 /** `int prog(struct __sk_buff *skb)` at 0 and the global `int g(...)` at `gStart`, with these argument types. */

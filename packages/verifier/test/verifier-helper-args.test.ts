@@ -6,6 +6,7 @@ import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
 import type { BtfView, VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { progBtfWith } from '@bpfkit/verifier/testing';
 import { outcomeOf, root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
@@ -85,8 +86,15 @@ test('a ringbuf sample is submitted through the pointer it was reserved as', (t)
 test('a subprogram returns no pointer into its own stack, and an LD_ABS in it may return 0 to the caller at once', (t) => {
   t.deepEqual(outcome('call pc+2\nr0 = 0\nexit\nr0 = r10\nr0 += -8\nexit', 6), { code: 'EINVAL', line: 'cannot return stack pointer to the caller' });
   // The subprogram returns 1, unless its packet load fails: then R0 is 0 and r9 was never written.
-  t.deepEqual(outcome('r6 = r1\ncall pc+4\nif r0 != 0x0 goto +1\nr0 = r9\nr0 = 0\nexit\nr6 = r1\nr0 = *(u32 *)skb[0]\nr0 = 1\nexit', SOCKET_FILTER),
+  const ldAbsInSub = 'r6 = r1\ncall pc+4\nif r0 != 0x0 goto +1\nr0 = r9\nr0 = 0\nexit\nr6 = r1\nr0 = *(u32 *)skb[0]\nr0 = 1\nexit';
+  const types: Record<number, unknown> = {
+    1: { kind: 'INT', size: 4, name: 'int' }, 2: { kind: 'FUNC_PROTO', type: 1, params: [] }, 3: { kind: 'FUNC', type: 2, name: 'main' }, 4: { kind: 'FUNC', type: 2, name: 'sub' },
+  };
+  const btf = { nrTypes: 5, type: (id: number) => (id === 0 ? { kind: 'VOID' } : types[id]) } as unknown as BtfView;
+  t.deepEqual(outcome(ldAbsInSub, SOCKET_FILTER, { progBtf: progBtfWith(btf, [{ insnOff: 0, typeId: 3 }, { insnOff: 6, typeId: 4 }]) }),
     { code: 'EACCES', line: 'R9 !read_ok' });
+  // Without func_info the kernel cannot know the subprogram returns an integer (check_abnormal_return, as 6.18).
+  t.deepEqual(outcome(ldAbsInSub, SOCKET_FILTER), { code: 'EINVAL', line: 'LD_ABS is not allowed in subprogs without BTF' });
 });
 
 test('LD_ABS and tail calls only in subprograms that return an integer (check_btf_func)', (t) => {
@@ -97,8 +105,8 @@ test('LD_ABS and tail calls only in subprograms that return an integer (check_bt
     4: voidFunc, 5: { kind: 'FUNC', type: 4, name: 'sub' },
   };
   const btf = { nrTypes: 6, type: (id: number) => (id === 0 ? { kind: 'VOID' } : types[id]) } as unknown as BtfView;
-  const funcInfo = [{ insnOff: 0, linkage: 0, typeId: 3 }, { insnOff: 3, linkage: 0, typeId: 5 }];
-  t.deepEqual(outcome('call pc+2\nr0 = 0\nexit\nr6 = r1\nr0 = *(u32 *)skb[0]\nexit', SOCKET_FILTER, { btf, funcInfo }),
+  const progBtf = progBtfWith(btf, [{ insnOff: 0, typeId: 3 }, { insnOff: 3, typeId: 5 }]);
+  t.deepEqual(outcome('call pc+2\nr0 = 0\nexit\nr6 = r1\nr0 = *(u32 *)skb[0]\nexit', SOCKET_FILTER, { progBtf }),
     { code: 'EINVAL', line: "LD_ABS is only allowed in functions that return 'int'." });
 });
 

@@ -203,11 +203,10 @@ withBtf('a kptr to a kernel struct loads as an untrusted BTF pointer that may be
 // tp_btf (BPF_TRACE_RAW_TP on task_newtask): the tracepoint's task_struct argument.
 withBtf('a tp_btf program reads its struct arguments as trusted BTF pointers', (t) => {
   const tp = btf.type(btf.findAll('btf_trace_task_newtask', 'TYPEDEF')[0] ?? 0);
-  const protoId = btf.type(tp?.type ?? 0)?.type ?? 0;
   const pid = (btf.type(btf.findAll('task_struct', 'STRUCT')[0] ?? 0)?.members ?? []).find((m) => m.name === 'pid');
   const run = (text: string): { code: string; line: string } => {
     const req: VerifierRequest = { progType: 26, expectedAttachType: 23, insns: program(btf, text), license: 'GPL', gplCompatible: true, progFlags: 0,
-      logLevel: 4, logSize: 1 << 20, privileges: root, attachFunc: { btf, protoId, name: 'task_newtask', btfTrace: true } };
+      logLevel: 4, logSize: 1 << 20, privileges: root, attach: { btfId: tp?.id ?? 0, btf } };
     try {
       verifier.verify(req);
       return { code: 'ok', line: '' };
@@ -228,7 +227,7 @@ withBtf('an iterator program reads its target\'s objects as trusted BTF pointers
   const fn = btf.type(btf.findAll('bpf_iter_bpf_map', 'FUNC')[0] ?? 0);
   const run = (text: string): { code: string; line: string; processed: string } => {
     const req: VerifierRequest = { progType: 26, expectedAttachType: 28, insns: program(btf, text), license: 'GPL', gplCompatible: true, progFlags: 16,
-      logLevel: 4, logSize: 1 << 20, privileges: root, attachFunc: { btf, protoId: fn?.type ?? 0, name: 'bpf_iter_bpf_map' },
+      logLevel: 4, logSize: 1 << 20, privileges: root, attach: { btfId: fn?.id ?? 0, btf },
       kfuncs: { btf, flags: (id) => (btf.type(id)?.name === 'bpf_arena_alloc_pages' ? KfuncFlag.TRUSTED_ARGS | KfuncFlag.SLEEPABLE : undefined) } };
     try {
       const res = verifier.verify(req);

@@ -20,8 +20,7 @@ import type { MapRecord } from '../bpf/map-record.js';
 import { verifierMapOf } from '../bpf/map-rdonly.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import { EMPTY_BTF } from '../btf/vmlinux.js';
-import { checkAttachTarget } from './attach-target.js';
-import { checkBtfInfo, checkBtfInfoEarly, verifierFuncInfo } from './prog-btf.js';
+import { verifierAttachTarget, verifierProgBtf } from './verifier-inputs.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveProgram } from './prog-image.js';
@@ -212,15 +211,7 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
     const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
     const verdict = runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
       core.tracer.group('bpf_check', () => {
-        const progBtfInfo = checkBtfInfoEarly(task, attr, uattr);
-        core.tracer.group('check_btf_info', () => {
-          checkBtfInfo(task, attr, uattr, progBtfInfo, insns);
-        });
-        const attachFunc = core.tracer.group('check_attach_btf_id', () =>
-          checkAttachTarget({
-            progType: type, expectedAttachType: attachType, attachBtfId, attachBtf, hasDstProg, gplCompatible,
-            sleepable: (progFlags & BpfProgLoadFlag.BPF_F_SLEEPABLE) !== 0,
-          }));
+        const progBtf = verifierProgBtf(task, attr, uattr);
         return core.deps.verifier.verify({
           progType: type,
           expectedAttachType: attachType,
@@ -234,9 +225,9 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
           ...pseudoMaps(task, insns),
           vmlinuxBtf: () => kernelBtfOf(core.objects.byId('btf', 1))?.view,
           // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
-          ...(needsKernelBtf(insns) || progBtfInfo !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
-          ...(attachFunc === undefined ? {} : { attachFunc }),
-          ...(progBtfInfo === undefined ? {} : { funcInfo: verifierFuncInfo(progBtfInfo), btf: progBtfInfo.btf.view }),
+          ...(needsKernelBtf(insns) || progBtf !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
+          ...(progBtf === undefined ? {} : { progBtf }),
+          attach: verifierAttachTarget(type, attachBtfId, attachBtf, hasDstProg),
         });
       }),
     );

@@ -95,7 +95,9 @@ export function setupClassic(sys: ReplaySys, c: CorpusCase, kinds: Readonly<Reco
       plan.funcInfo = { bytes, recSize: 8, count: fi.length };
     }
   }
-  if (c.attach_btf_func !== undefined && c.attach_btf_func !== null && c.prog_type.number !== BpfProgType.BPF_PROG_TYPE_UNSPEC) {
+  // test_verifier resolves the target only for tracing and LSM programs; other types load without attach_btf_id.
+  const takesTarget = c.prog_type.number === BpfProgType.BPF_PROG_TYPE_TRACING || c.prog_type.number === BpfProgType.BPF_PROG_TYPE_LSM;
+  if (c.attach_btf_func !== undefined && c.attach_btf_func !== null && takesTarget) {
     plan.attachBtfIdName = c.attach_btf_func;
   }
   return plan;

@@ -1,4 +1,5 @@
-import type { BtfTypeView, BtfView, CtxAccessResult, VerifierAttachFunc } from '@bpfkit/kernel-api';
+import type { BtfTypeView, BtfView, CtxAccessResult } from '@bpfkit/kernel-api';
+import type { AttachFunc } from './checked-request.js';
 import type { VerifierLog } from './log.js';
 import { kindStr, skipModifiers } from './btf-walk.js';
 
@@ -36,7 +37,7 @@ function ctxArgIdx(btf: BtfView, proto: BtfTypeView, off: number): number {
  * @example
  * btfCtxAccess(log, { btf, protoId, name: 'cong_avoid' }, 24, 8, false); // logs "func 'cong_avoid' doesn't have 5-th argument"
  */
-export function btfCtxAccess(log: VerifierLog, fn: VerifierAttachFunc, off: number, size: number, write: boolean): CtxAccessResult {
+export function btfCtxAccess(log: VerifierLog, fn: AttachFunc, off: number, size: number, write: boolean): CtxAccessResult {
   if (off < 0 || off >= 8 * MAX_BPF_FUNC_ARGS || write || off % size !== 0) return DENIED;
   const say = (s: string): CtxAccessResult => {
     if (log.verbose) log.line(s);
@@ -67,7 +68,7 @@ export function btfCtxAccess(log: VerifierLog, fn: VerifierAttachFunc, off: numb
  * @example
  * if (attachReturnsVoid(env.req.attachFunc)) return;
  */
-export function attachReturnsVoid(fn: VerifierAttachFunc | undefined): boolean {
+export function attachReturnsVoid(fn: AttachFunc | undefined): boolean {
   if (fn === undefined) return false;
   const proto = fn.btf.type(fn.protoId);
   return proto?.kind === 'FUNC_PROTO' && (proto.type ?? 0) === 0;

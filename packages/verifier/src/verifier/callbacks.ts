@@ -1,10 +1,11 @@
-import type { VerifierFuncInfo, VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
+import type { VerifierMap } from '@bpfkit/kernel-api';
+import type { CheckedRequest, FuncInfo } from './checked-request.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { cloneState, notInit, pointer, unknownScalar, type FrameState, type RegState, type VState } from './state.js';
 
 /** The func_info of the request, if it has one. */
-export function funcInfoOf(req: VerifierRequest): readonly VerifierFuncInfo[] | undefined {
+export function funcInfoOf(req: CheckedRequest): readonly FuncInfo[] | undefined {
   const fi = req.funcInfo;
   return fi === undefined || fi.length === 0 ? undefined : fi;
 }

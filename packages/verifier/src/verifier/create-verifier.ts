@@ -1,5 +1,6 @@
 import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
-import { checkBtfFuncReturns } from './btf-func.js';
+import { checkAttachBtfId } from './attach-btf-id.js';
+import type { CheckedRequest } from './checked-request.js';
 import { checkCfg, checkSubprogs } from './cfg.js';
 import { resolvePseudoLdimm64 } from './resolve-ld-imm64.js';
 import { logLiveRegs } from './live-regs-log.js';
@@ -8,6 +9,7 @@ import { decodeSlots } from './insns.js';
 import { addKfuncCalls } from './kfunc-meta.js';
 import { LOG_STATS, Reject, VerifierLog } from './log.js';
 import { logMainFuncArgs } from './main-func.js';
+import { checkBtfInfo, checkBtfInfoEarly } from './prog-btf.js';
 
 /** What the verifier is built from. */
 export interface VerifierDeps {
@@ -38,17 +40,24 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const started = performance.now();
       let failure: Reject | undefined;
       try {
-        // The kernel's order: subprograms and kfuncs, BTF func info, pseudo ld_imm64 sources, then the CFG.
+        // The kernel's order: program BTF and func_info, subprograms and kfuncs, the rest of the
+        // BTF info, pseudo ld_imm64 sources, the CFG, then the attach target.
+        const btfInfo = checkBtfInfoEarly(log, req.progBtf);
+        let checked: CheckedRequest = btfInfo === undefined ? req : { ...req, btf: btfInfo.btf, funcInfo: btfInfo.funcInfo };
+        // add_subprog_and_kfunc registers the main program first: from here the stats list its depth.
+        subprogStack = [0];
         const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
         addKfuncCalls(log, insns, req);
         // Every subprogram has a depth in the stats line, 0 until it is verified.
-        subprogStack = subprogs.map(() => 0);
-        checkBtfFuncReturns(log, insns, subprogs, req);
+        subprogStack = subprogs.slice(0, -1).map(() => 0);
+        checkBtfInfo(log, insns, subprogs, req.progBtf, btfInfo);
         resolvePseudoLdimm64(log, insns, req);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
-        logLiveRegs(log, insns, req, deps.progTypes.get(req.progType));
-        logMainFuncArgs(log, req);
-        checker = new Checker(log, insns, req, deps.progTypes.get(req.progType), subprogs);
+        const attachFunc = checkAttachBtfId(log, checked);
+        if (attachFunc !== undefined) checked = { ...checked, attachFunc };
+        logLiveRegs(log, insns, checked, deps.progTypes.get(req.progType));
+        logMainFuncArgs(log, checked);
+        checker = new Checker(log, insns, checked, deps.progTypes.get(req.progType), subprogs);
         const result = checker.run();
         stackDepth = result.stackDepth;
         subprogStack = result.subprogStack;
@@ -61,7 +70,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       // At log level 1 each verification pass that succeeded left only what it printed after (the checker resets).
       if ((req.logLevel & LOG_STATS) !== 0) {
         log.line(`verification time ${String(Math.round((performance.now() - started) * 1000))} usec`);
-        log.line(`stack depth ${(subprogStack.length === 0 ? [0] : subprogStack).join('+')}`);
+        log.line(`stack depth ${subprogStack.join('+')}`);
       }
       if (req.logLevel !== 0 && (failure !== undefined || (req.logLevel & (1 | 2 | LOG_STATS)) !== 0)) log.line(statsLine(processed, checker?.maxStatesPerInsn ?? 0, checker?.totalStates ?? 0, checker?.peakStates ?? 0));
       const fin = log.finalize();

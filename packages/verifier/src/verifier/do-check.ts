@@ -1,5 +1,6 @@
 import { formatLogInsn, type Insn } from '@bpfkit/asm';
-import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
+import type { ProgTypeDescriptor } from '@bpfkit/kernel-api';
+import type { CheckedRequest } from './checked-request.js';
 import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
@@ -37,7 +38,7 @@ export interface CheckResult { insnProcessed: number; stackDepth: number; subpro
 export class Checker {
   private readonly env: VerifierEnv;
 
-  constructor(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[]) {
+  constructor(log: VerifierLog, insns: readonly Insn[], req: CheckedRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[]) {
     this.env = new VerifierEnv(log, insns, req, progType, subprogs);
     // `find_prev_entry`: the newest checkpoint at the call still on the current path, with the same call chain.
     this.env.findPrevEntry = (state, pc) => this.explored.get(this.bucket(state, pc))?.find((sl) => sl.state.insnIdx === pc && sl.branches > 0 && sl.state.frames.length === state.frames.length &&

@@ -1,5 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
+import type { CheckedRequest } from './checked-request.js';
 import { fail, type VerifierLog } from './log.js';
 import type { GlobalFunc } from './global-funcs.js';
 import type { Checkpoint } from './prune.js';
@@ -66,7 +67,7 @@ export class VerifierEnv {
   constructor(
     readonly log: VerifierLog,
     readonly insns: readonly Insn[],
-    readonly req: VerifierRequest,
+    readonly req: CheckedRequest,
     readonly progType: ProgTypeDescriptor | undefined,
     readonly subprogs: readonly number[],
   ) {}

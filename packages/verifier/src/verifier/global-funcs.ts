@@ -253,7 +253,7 @@ export function findGlobalFuncs(env: VerifierEnv): Map<number, GlobalFunc> {
   let pkt: boolean[] | undefined;
   fi.forEach((rec, subprog) => {
     if (subprog === 0 || rec.linkage !== BTF_FUNC_GLOBAL || env.subprogs[subprog] !== rec.insnOff) return;
-    const typeId = rec.typeId ?? 0;
+    const typeId = rec.typeId;
     const plan = prepareFuncArgs(env.req.btf, typeId, subprog, env.req.progType, env.req.expectedAttachType, env.req.kfuncs?.btf);
     if (plan === undefined) return;
     const fn = env.req.btf?.type(typeId);

@@ -93,3 +93,14 @@ export function fail(log: VerifierLog, code: ErrnoName, what: string, message: s
   log.line(message);
   throw new Reject(code, `verifier:${what}`, message);
 }
+
+/** Like {@link fail}, for the kernel's messages that have no newline: the next line (the stats) goes on after it. */
+export function failUnterminated(log: VerifierLog, code: ErrnoName, what: string, message: string): never {
+  log.write(message);
+  throw new Reject(code, `verifier:${what}`, message);
+}
+
+/** Aborts verification without a log line, where the kernel returns an errno and says nothing. */
+export function refuse(code: ErrnoName, what: string, message: string): never {
+  throw new Reject(code, `verifier:${what}`, message);
+}

@@ -1,4 +1,5 @@
-import type { BtfTypeView, BtfView, VerifierRequest } from '@bpfkit/kernel-api';
+import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
+import type { CheckedRequest } from './checked-request.js';
 import type { VerifierLog } from './log.js';
 import { kindStr, skipModifiers } from './btf-walk.js';
 
@@ -49,12 +50,12 @@ function mainFuncComplaint(btf: BtfView, fn: BtfTypeView): string | undefined {
  * @example
  * logMainFuncArgs(log, req); // "Global function kit_cong_avoid() doesn't return scalar. Only those are supported."
  */
-export function logMainFuncArgs(log: VerifierLog, req: VerifierRequest): void {
+export function logMainFuncArgs(log: VerifierLog, req: CheckedRequest): void {
   if (!log.verbose) return;
   const fi = req.funcInfo?.[0];
   const btf = req.btf;
   if (fi === undefined || btf === undefined || fi.insnOff !== 0 || fi.linkage !== BTF_FUNC_GLOBAL) return;
-  const fn = btf.type(fi.typeId ?? 0);
+  const fn = btf.type(fi.typeId);
   if (fn?.kind !== 'FUNC') return;
   const complaint = mainFuncComplaint(btf, fn);
   if (complaint !== undefined) log.line(complaint);
