@@ -1,4 +1,4 @@
-import { NO_TRACE, type Credentials, type Tracer, type UserNamespace } from '@bpfkit/kernel-api';
+import { NO_TRACE, type Credentials, type TraceStep, type Tracer, type UserNamespace } from '@bpfkit/kernel-api';
 import { capInMask, capValid } from '@bpfkit/uapi';
 import { capLabel, describeUserNs } from './describe.js';
 
@@ -22,48 +22,57 @@ const CHECK = 'cap_capable';
  * capCapable(containerRoot, initNs, Capability.CAP_BPF);      // false: an ancestor
  */
 export function capCapable(cred: Credentials, targetNs: UserNamespace, cap: number, tracer: Tracer = NO_TRACE): boolean {
-  const name = capLabel(cap);
+  // Without a tracer nobody reads the steps: decide without building their text (a hot path of every bpf() gate).
+  const traced = tracer !== NO_TRACE;
   if (!capValid(cap)) {
-    tracer.step({ check: CHECK, outcome: 'fail', detail: `${name} is not a capability (0–40)`, errno: 'EPERM' });
+    if (traced) tracer.step({ check: CHECK, outcome: 'fail', detail: `${capLabel(cap)} is not a capability (0–40)`, errno: 'EPERM' });
     return false;
   }
   const own = cred.userNs;
   for (let ns: UserNamespace | undefined = targetNs; ns !== undefined; ns = ns.parent) {
     if (ns === own) {
       const held = capInMask(cred.effective, cap);
-      tracer.step(
-        held
-          ? { check: CHECK, outcome: 'pass', detail: `${name} in ${describeUserNs(ns)}: the caller's own namespace, in the effective set` }
-          : {
-              check: CHECK,
-              outcome: 'fail',
-              detail: `${name} in ${describeUserNs(ns)}: the caller's own namespace, not in the effective set`,
-              errno: 'EPERM',
-              hint: capInMask(cred.permitted, cap)
-                ? `raise ${name} in the effective set again (it is still permitted)`
-                : `${name} is not even permitted: a process with it in userns#${ns.id} must do this`,
-            },
-      );
+      if (traced) tracer.step(ownNamespaceStep(cred, ns, cap, held));
       return held;
     }
     // Levels only grow downwards: once we are no deeper than the cred's
     // namespace without having met it, the target is not below it.
     if (ns.level <= own.level) break;
     if (ns.parent === own && ns.owner === cred.euid) {
-      tracer.step({
-        check: CHECK,
-        outcome: 'pass',
-        detail: `${name} in ${describeUserNs(targetNs)}: owner rule, the caller's euid ${cred.euid} created ${describeUserNs(ns)} from its own namespace`,
-      });
+      if (traced) {
+        tracer.step({
+          check: CHECK,
+          outcome: 'pass',
+          detail: `${capLabel(cap)} in ${describeUserNs(targetNs)}: owner rule, the caller's euid ${cred.euid} created ${describeUserNs(ns)} from its own namespace`,
+        });
+      }
       return true;
     }
   }
-  tracer.step({
-    check: CHECK,
-    outcome: 'fail',
-    detail: `${name} in ${describeUserNs(targetNs)}: the caller is in ${describeUserNs(own)}, which is not that namespace or an ancestor of it`,
-    errno: 'EPERM',
-    hint: `act from ${describeUserNs(targetNs)} itself or an ancestor; capabilities in descendant or unrelated namespaces never count`,
-  });
+  if (traced) {
+    tracer.step({
+      check: CHECK,
+      outcome: 'fail',
+      detail: `${capLabel(cap)} in ${describeUserNs(targetNs)}: the caller is in ${describeUserNs(own)}, which is not that namespace or an ancestor of it`,
+      errno: 'EPERM',
+      hint: `act from ${describeUserNs(targetNs)} itself or an ancestor; capabilities in descendant or unrelated namespaces never count`,
+    });
+  }
   return false;
+}
+
+/** The step of a check decided in the caller's own namespace, by its effective set. */
+function ownNamespaceStep(cred: Credentials, ns: UserNamespace, cap: number, held: boolean): TraceStep {
+  const name = capLabel(cap);
+  return held
+    ? { check: CHECK, outcome: 'pass', detail: `${name} in ${describeUserNs(ns)}: the caller's own namespace, in the effective set` }
+    : {
+        check: CHECK,
+        outcome: 'fail',
+        detail: `${name} in ${describeUserNs(ns)}: the caller's own namespace, not in the effective set`,
+        errno: 'EPERM',
+        hint: capInMask(cred.permitted, cap)
+          ? `raise ${name} in the effective set again (it is still permitted)`
+          : `${name} is not even permitted: a process with it in userns#${ns.id} must do this`,
+      };
 }

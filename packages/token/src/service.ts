@@ -39,6 +39,11 @@ const KNOWN_DEPS = new Set(['capabilities', 'lsm', 'userNamespaces', 'tracer']);
 
 const shortName = (t: BpfEnumTable, v: number): string => enumShortName(t, v) ?? String(v);
 
+const cmdsMask = (t: BpfTokenInfo): bigint => t.allowedCmds;
+const mapsMask = (t: BpfTokenInfo): bigint => t.allowedMaps;
+const progsMask = (t: BpfTokenInfo): bigint => t.allowedProgs;
+const attachsMask = (t: BpfTokenInfo): bigint => t.allowedAttachs;
+
 /**
  * The BPF token (kernel/bpf/token.c): creation checks in the kernel's order
  * and the checks a command makes when it is given a token.
@@ -62,20 +67,69 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
 
   function allowBit(check: string, token: BpfTokenInfo | undefined, mask: (t: BpfTokenInfo) => bigint, option: string,
     table: BpfEnumTable, value: number, max: number, tracer: Tracer): boolean {
-    const name = shortName(table, value);
+    // Step texts are built only for a tracer that records them: this runs on every token decision.
+    const traced = tracer !== NO_TRACE;
     if (token === undefined) {
-      tracer.step({ check, outcome: 'fail', detail: 'no token was given', hint: `pass a token (and BPF_F_TOKEN_FD) from a bpffs whose ${option} includes ${name}` });
+      if (traced) {
+        tracer.step({ check, outcome: 'fail', detail: 'no token was given', hint: `pass a token (and BPF_F_TOKEN_FD) from a bpffs whose ${option} includes ${shortName(table, value)}` });
+      }
       return false;
     }
     if (!(Number.isInteger(value) && value >= 0 && value < max)) {
-      tracer.step({ check, outcome: 'fail', detail: `${value} is not a known ${table.enumName} (below ${max})`, hint: `use a ${table.enumName} value below ${max}` });
+      if (traced) {
+        tracer.step({ check, outcome: 'fail', detail: `${value} is not a known ${table.enumName} (below ${max})`, hint: `use a ${table.enumName} value below ${max}` });
+      }
       return false;
     }
     if (!hasBit(mask(token), value)) {
-      tracer.step({ check, outcome: 'fail', detail: `token #${token.id}: ${option} lacks ${name} (bit ${value})`, hint: `add ${name} to ${option} of the bpffs the token comes from` });
+      if (traced) {
+        const name = shortName(table, value);
+        tracer.step({ check, outcome: 'fail', detail: `token #${token.id}: ${option} lacks ${name} (bit ${value})`, hint: `add ${name} to ${option} of the bpffs the token comes from` });
+      }
       return false;
     }
-    tracer.step({ check, outcome: 'pass', detail: `token #${token.id}: ${option} has ${name} (bit ${value})` });
+    if (traced) tracer.step({ check, outcome: 'pass', detail: `token #${token.id}: ${option} has ${shortName(table, value)} (bit ${value})` });
+    return true;
+  }
+
+  /** `bpf_token_capable`: `cap` (or CAP_SYS_ADMIN) in the token's namespace, or the initial one without a token; then the LSM. */
+  function tokenCapable(cred: Credentials, token: BpfTokenInfo | undefined, cap: number, tracer: Tracer): boolean {
+    const ns = token?.userNs ?? userNamespaces.init;
+    const sysAdmin = Capability.CAP_SYS_ADMIN;
+    const held = nsCapable(cred, ns, cap, tracer) || (cap !== sysAdmin && nsCapable(cred, ns, sysAdmin, tracer));
+    const traced = tracer !== NO_TRACE;
+    if (!held) {
+      if (traced) {
+        const name = capLabel(cap);
+        const alt = cap === sysAdmin ? name : `${name} or CAP_SYS_ADMIN`;
+        tracer.step({
+          check: 'bpf_token_capable', outcome: 'fail', errno: 'EPERM',
+          detail: token === undefined
+            ? `no token: needs ${alt} in the initial user namespace`
+            : `token #${token.id}: needs ${alt} in the token's ${describeUserNs(ns)}`,
+          hint: token === undefined
+            ? `hold ${alt} in the initial namespace, or use a token and hold ${alt} in its namespace`
+            : `a token grants nothing by itself: make ${alt} effective in ${describeUserNs(ns)} (from a descendant or sibling namespace it never counts)`,
+        });
+      }
+      return false;
+    }
+    if (token !== undefined) {
+      const denial = lsm.bpfTokenCapable(cred, token, cap);
+      if (denial !== undefined) {
+        if (traced) {
+          tracer.step({
+            check: 'security_bpf_token_capable', outcome: 'fail', errno: denial.errno,
+            detail: `security module ${denial.module ?? '?'} refused ${capLabel(cap)} through token #${token.id}${denial.message === undefined ? '' : `: ${denial.message}`}`,
+            hint: `change the policy of security module ${denial.module ?? '?'}`,
+          });
+        }
+        return false;
+      }
+    }
+    if (traced) {
+      tracer.step({ check: 'bpf_token_capable', outcome: 'pass', detail: `${capLabel(cap)} granted over ${describeUserNs(ns)}${token === undefined ? '' : ` via token #${token.id}`}` });
+    }
     return true;
   }
 
@@ -87,7 +141,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     allowCmd(cred, token, cmd, tracer = defaultTracer) {
       const check = 'bpf_token_allow_cmd';
       // The syscall rejects commands >= __MAX_BPF_CMD before it gets here; a bit beyond 63 cannot be delegated.
-      if (!allowBit(check, token, (t) => t.allowedCmds, 'delegate_cmds', bpfCmdTable, cmd, 64, tracer) || token === undefined) return false;
+      if (!allowBit(check, token, cmdsMask, 'delegate_cmds', bpfCmdTable, cmd, 64, tracer) || token === undefined) return false;
       const denial = lsm.bpfTokenCmd(cred, token, cmd);
       if (denial === undefined) return true;
       tracer.step({
@@ -99,7 +153,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     },
 
     allowMapType: (token, mapType, tracer = defaultTracer) =>
-      allowBit('bpf_token_allow_map_type', token, (t) => t.allowedMaps, 'delegate_maps', bpfMapTypeTable, mapType, MAX_BPF_MAP_TYPE, tracer),
+      allowBit('bpf_token_allow_map_type', token, mapsMask, 'delegate_maps', bpfMapTypeTable, mapType, MAX_BPF_MAP_TYPE, tracer),
 
     allowProgType(token, progType, attachType, tracer = defaultTracer) {
       const check = 'bpf_token_allow_prog_type';
@@ -108,45 +162,15 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         return false;
       }
       return (
-        allowBit(check, token, (t) => t.allowedProgs, 'delegate_progs', bpfProgTypeTable, progType, MAX_BPF_PROG_TYPE, tracer) &&
-        allowBit(check, token, (t) => t.allowedAttachs, 'delegate_attachs', bpfAttachTypeTable, attachType, MAX_BPF_ATTACH_TYPE, tracer)
+        allowBit(check, token, progsMask, 'delegate_progs', bpfProgTypeTable, progType, MAX_BPF_PROG_TYPE, tracer) &&
+        allowBit(check, token, attachsMask, 'delegate_attachs', bpfAttachTypeTable, attachType, MAX_BPF_ATTACH_TYPE, tracer)
       );
     },
 
-    capable(cred, token, cap, tracer = defaultTracer) {
-      const name = capLabel(cap);
-      return tracer.group(`bpf_token_capable(${name})`, () => {
-        const ns = token?.userNs ?? userNamespaces.init;
-        const sysAdmin = Capability.CAP_SYS_ADMIN;
-        const held = nsCapable(cred, ns, cap, tracer) || (cap !== sysAdmin && nsCapable(cred, ns, sysAdmin, tracer));
-        if (!held) {
-          const alt = cap === sysAdmin ? name : `${name} or CAP_SYS_ADMIN`;
-          tracer.step({
-            check: 'bpf_token_capable', outcome: 'fail', errno: 'EPERM',
-            detail: token === undefined
-              ? `no token: needs ${alt} in the initial user namespace`
-              : `token #${token.id}: needs ${alt} in the token's ${describeUserNs(ns)}`,
-            hint: token === undefined
-              ? `hold ${alt} in the initial namespace, or use a token and hold ${alt} in its namespace`
-              : `a token grants nothing by itself: make ${alt} effective in ${describeUserNs(ns)} (from a descendant or sibling namespace it never counts)`,
-          });
-          return false;
-        }
-        if (token !== undefined) {
-          const denial = lsm.bpfTokenCapable(cred, token, cap);
-          if (denial !== undefined) {
-            tracer.step({
-              check: 'security_bpf_token_capable', outcome: 'fail', errno: denial.errno,
-              detail: `security module ${denial.module ?? '?'} refused ${name} through token #${token.id}${denial.message === undefined ? '' : `: ${denial.message}`}`,
-              hint: `change the policy of security module ${denial.module ?? '?'}`,
-            });
-            return false;
-          }
-        }
-        tracer.step({ check: 'bpf_token_capable', outcome: 'pass', detail: `${name} granted over ${describeUserNs(ns)}${token === undefined ? '' : ` via token #${token.id}`}` });
-        return true;
-      });
-    },
+    capable: (cred, token, cap, tracer = defaultTracer) =>
+      tracer === NO_TRACE
+        ? tokenCapable(cred, token, cap, tracer)
+        : tracer.group(`bpf_token_capable(${capLabel(cap)})`, () => tokenCapable(cred, token, cap, tracer)),
 
     fdinfo: formatTokenFdinfo,
 

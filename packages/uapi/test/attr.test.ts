@@ -16,6 +16,7 @@ import {
   attrLastField,
   attrLayout,
   attrTailNonZero,
+  attrView,
   checkAttrSize,
   decodeAttr,
   decodeAttrGroup,
@@ -197,6 +198,32 @@ test('checkAttrSize: zero bytes past sizeof(union bpf_attr) are accepted, others
   t.true(checkAttrSize(edge).ok);
   t.deepEqual(checkAttrSize(new Uint8Array(PAGE_SIZE + 1)), { ok: false, errno: 'E2BIG', reason: 'attr:too-big', offset: PAGE_SIZE });
   t.true(checkAttrSize(new Uint8Array(PAGE_SIZE)).ok);
+});
+
+test('checkAttrSize: every copy is private, zero-filled and left alone by later copies', (t) => {
+  const copies = [];
+  for (let i = 0; i < 200; i++) {
+    const r = checkAttrSize(new Uint8Array([i & 0xff, 7]));
+    if (!r.ok) return t.fail();
+    copies.push(r.attr);
+  }
+  copies.forEach((c, i) => {
+    t.is(c.length, BPF_ATTR_SIZE);
+    t.deepEqual([c[0], c[1], c[2]], [i & 0xff, 7, 0]);
+    t.true(c.subarray(2).every((b) => b === 0));
+  });
+  copies[0]?.fill(0xff);
+  t.deepEqual([copies[1]?.[0], copies[1]?.[BPF_ATTR_SIZE - 1]], [1, 0]);
+});
+
+test('property: attrView reads every field as the decoder does, short attrs included', (t) => {
+  fc.assert(
+    fc.property(fc.constantFrom(...groups), fc.uint8Array({ maxLength: 200 }), (group, bytes) => {
+      const view = attrView(group, bytes) as Record<string, unknown>;
+      const decoded = decodeAttrGroup(group, bytes) as Record<string, unknown>;
+      t.deepEqual(Object.keys(decoded).map((k) => view[k]), Object.values(decoded));
+    }),
+  );
 });
 
 test('attrTailNonZero finds the first byte CHECK_ATTR rejects', (t) => {

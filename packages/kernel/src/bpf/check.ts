@@ -57,6 +57,28 @@ export function check(
   if (!ok) throw new BpfError(errno, reason, detailOf(detail).fail);
 }
 
+/**
+ * {@link check} for a command that returns its refusal instead of throwing it: records the step
+ * and returns the error to refuse with (undefined when the check passed); `bpfSyscall` throws it.
+ * V8 optimises a function only once calls to it return: a command that refuses by throwing stays
+ * in the interpreter for as long as it keeps refusing.
+ */
+export function refusal(
+  core: KernelCore,
+  id: string,
+  ok: boolean,
+  errno: ErrnoName,
+  reason: BpfErrorReason,
+  detail: CheckDetailSource,
+  hint?: string,
+): BpfError | undefined {
+  traceCheck(core, id, ok, errno, detail, hint);
+  return ok ? undefined : new BpfError(errno, reason, detailOf(detail).fail);
+}
+
+/** What a command hands back to `bpfSyscall`: its result (a new fd, or 0), or the error it refused with. */
+export type CmdResult = number | BpfError;
+
 /** A capability requirement: `<need>: held <scope>` or `<need>: not held <scope>`. */
 export function capDetail(need: string, scope: string): CheckDetail {
   return { pass: `${need}: held ${scope}`, fail: `${need}: not held ${scope}` };
@@ -89,11 +111,19 @@ export function lsmDetail(hook: string, denial: LsmDenial | undefined, fallback:
 
 /** `CHECK_ATTR(cmd)`: bytes after the command's last field must be zero (EINVAL). */
 export function checkAttr(core: KernelCore, cmd: number, attr: Uint8Array): void {
+  const refused = checkAttrRefusal(core, cmd, attr);
+  if (refused !== undefined) throw refused;
+}
+
+/** `CHECK_ATTR(cmd)` as a {@link refusal}: the EINVAL to return, or undefined when the tail is clean. */
+export function checkAttrRefusal(core: KernelCore, cmd: number, attr: Uint8Array): BpfError | undefined {
   const at = attrTailNonZero(cmd, attr);
-  const name = cmdName(cmd) ?? String(cmd);
-  check(core, 'CHECK_ATTR', at === undefined, 'EINVAL', 'attr:tail-not-zero', {
-    pass: `${name}: no bytes set past the last field`,
-    fail: `${name}: non-zero byte at offset ${at ?? '?'} past the last field`,
+  return refusal(core, 'CHECK_ATTR', at === undefined, 'EINVAL', 'attr:tail-not-zero', () => {
+    const name = cmdName(cmd) ?? String(cmd);
+    return {
+      pass: `${name}: no bytes set past the last field`,
+      fail: `${name}: non-zero byte at offset ${at ?? '?'} past the last field`,
+    };
   });
 }
 

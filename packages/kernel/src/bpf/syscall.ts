@@ -22,7 +22,7 @@ import { linkCreate } from '../cmds/link-create.js';
 import { linkDetach, linkGetFdById, linkUpdate } from '../cmds/link-cmds.js';
 import { rawTracepointOpen } from '../cmds/raw-tp-open.js';
 import type { TaskImpl } from '../task/task.js';
-import { capDetail, check, checkAttr, lsmDetail, traceGroup } from './check.js';
+import { capDetail, check, checkAttr, lsmDetail, traceGroup, type CmdResult } from './check.js';
 
 /** Commands that need `capable(CAP_SYS_ADMIN)` before anything else (id walks, fd-by-id, stats, task_fd_query). */
 const SYS_ADMIN_CMDS = new Set<number>([
@@ -44,7 +44,7 @@ const SYS_ADMIN_CMDS = new Set<number>([
  */
 export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): number {
   const core = task.core;
-  return traceGroup(core, () => `bpf(${cmdName(cmd) ?? String(cmd)})`, () => {
+  const result = traceGroup(core, () => `bpf(${cmdName(cmd) ?? String(cmd)})`, (): CmdResult => {
     const sized = checkAttrSize(uattr);
     if (!sized.ok) {
       check(core, 'bpf_check_uarg_tail_zero', false, sized.errno, sized.reason, {
@@ -124,4 +124,7 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
     }
     throw new BpfError('ENOTSUPP', 'kernel:cmd-not-simulated', `${cmdName(cmd) ?? cmd} is not simulated by bpfkit`);
   });
+  // A command that returned its refusal (rather than throwing it) is refused here, at the boundary.
+  if (typeof result !== 'number') throw result;
+  return result;
 }

@@ -1,4 +1,4 @@
-import { BpfError, type BpfErrorReason, type BpfTokenInfo } from '@bpfkit/kernel-api';
+import { BpfError, NO_TRACE, type BpfErrorReason, type BpfTokenInfo } from '@bpfkit/kernel-api';
 import { cmdName } from '@bpfkit/uapi';
 import type { TaskImpl } from '../task/task.js';
 import { capDetail, capScope, check, type CheckDetail } from './check.js';
@@ -11,15 +11,15 @@ import type { BpfObject } from './objects.js';
 export function tokenFromFd(task: TaskImpl, fd: number): BpfObject {
   const ufd = fd >>> 0;
   const entry = task.fdTable.get(ufd);
-  check(task.core, 'bpf_token_get_from_fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-fd', {
+  check(task.core, 'bpf_token_get_from_fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-fd', () => ({
     pass: `token fd ${ufd} is an open, non-O_PATH file`,
     fail: `token fd ${ufd} is ${entry === undefined ? 'not open' : 'an O_PATH fd'}`,
-  });
+  }));
   const obj = entry?.file.payload.object;
-  check(task.core, 'bpf_token_get_from_fd:is-token', obj?.kind === 'token', 'EINVAL', 'token:not-a-token', {
+  check(task.core, 'bpf_token_get_from_fd:is-token', obj?.kind === 'token', 'EINVAL', 'token:not-a-token', () => ({
     pass: `fd ${ufd} is BPF token #${obj?.id ?? '?'}`,
     fail: `fd ${ufd} is not a BPF token`,
-  });
+  }));
   if (obj === undefined) throw new BpfError('EINVAL', 'token:not-a-token', `fd ${ufd} is not a BPF token`);
   return obj.get();
 }
@@ -45,11 +45,13 @@ export function resolveToken(
   const svc = task.core.deps.token;
   const ok = info !== undefined && svc.allowCmd(task.cred, info, cmd, task.core.tracer) && (extra === undefined || extra(info));
   if (!ok) {
-    task.core.tracer.step({
-      check: 'token:fallback',
-      outcome: 'fail',
-      detail: `token does not allow ${cmdName(cmd) ?? cmd} (or this type): dropped, falling back to init-userns capabilities`,
-    });
+    if (task.core.tracer !== NO_TRACE) {
+      task.core.tracer.step({
+        check: 'token:fallback',
+        outcome: 'fail',
+        detail: `token does not allow ${cmdName(cmd) ?? cmd} (or this type): dropped, falling back to init-userns capabilities`,
+      });
+    }
     obj.put();
     return undefined;
   }

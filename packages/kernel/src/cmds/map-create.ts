@@ -17,10 +17,10 @@ import {
   BpfCmd,
   BpfMapType,
   Capability,
-  decodeMapCreateAttr,
+  attrView,
   mapTypeName,
 } from '@bpfkit/uapi';
-import { capDetail, capScope, check, checkAttr, lsmDetail, objNameCpy, traceGroup } from '../bpf/check.js';
+import { capDetail, capScope, checkAttrRefusal, lsmDetail, objNameCpy, refusal, traceGroup, type CmdResult } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
@@ -84,11 +84,15 @@ function mapInfoOf(obj: BpfObject | undefined): MapInfo | undefined {
   return obj?.kind === 'map' ? (obj.impl as MapRecord).info : undefined;
 }
 
-/** BPF_MAP_CREATE in the order of `map_create()` (kernel/bpf/syscall.c). */
-export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
+/**
+ * BPF_MAP_CREATE in the order of `map_create()` (kernel/bpf/syscall.c). Its own checks return their
+ * refusal (see {@link refusal}); the checks of what it calls still throw.
+ */
+export function mapCreate(task: TaskImpl, bytes: Uint8Array): CmdResult {
   const core = task.core;
-  checkAttr(core, BpfCmd.BPF_MAP_CREATE, bytes);
-  const attr = decodeMapCreateAttr(bytes);
+  const badTail = checkAttrRefusal(core, BpfCmd.BPF_MAP_CREATE, bytes);
+  if (badTail !== undefined) return badTail;
+  const attr = attrView('map_create', bytes);
   const tokenFlag = (attr.map_flags & BPF_F_TOKEN_FD) !== 0;
   const mapFlags = attr.map_flags & ~BPF_F_TOKEN_FD;
   const mapType = attr.map_type;
@@ -96,36 +100,41 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
   const btfValue = attr.btf_value_type_id;
   const btfVmlinuxValue = attr.btf_vmlinux_value_type_id;
   const mapExtra = attr.map_extra;
+  let refused: BpfError | undefined;
   if (btfVmlinuxValue !== 0) {
-    check(core, 'map_create:btf_vmlinux_value_type_id', mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS && btfKey === 0 && btfValue === 0,
+    refused = refusal(core, 'map_create:btf_vmlinux_value_type_id', mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS && btfKey === 0 && btfValue === 0,
       'EINVAL', 'map:btf-vmlinux-value', () => ({
         pass: `btf_vmlinux_value_type_id ${btfVmlinuxValue} on a struct_ops map with no key/value BTF ids`,
         fail: 'btf_vmlinux_value_type_id needs a struct_ops map without key/value BTF ids',
       }));
   } else {
-    check(core, 'map_create:btf-ids', !(btfKey !== 0 && btfValue === 0), 'EINVAL', 'map:btf-key-without-value', () => ({
+    refused = refusal(core, 'map_create:btf-ids', !(btfKey !== 0 && btfValue === 0), 'EINVAL', 'map:btf-key-without-value', () => ({
       pass: btfKey === 0 ? 'btf_key_type_id is 0: no key BTF to pair' : `btf_key_type_id ${btfKey} comes with btf_value_type_id ${btfValue}`,
       fail: 'btf_key_type_id given without btf_value_type_id',
     }));
   }
-  check(core, 'map_create:map_extra',
+  if (refused !== undefined) return refused;
+  refused = refusal(core, 'map_create:map_extra',
     mapType === BpfMapType.BPF_MAP_TYPE_BLOOM_FILTER || mapType === BpfMapType.BPF_MAP_TYPE_ARENA || mapExtra === 0n,
     'EINVAL', 'map:map-extra', () => ({
       pass: mapExtra === 0n ? 'map_extra is 0' : `map_extra 0x${mapExtra.toString(16)} on a map type that takes it (bloom filter or arena)`,
       fail: 'map_extra is only for bloom filters and arenas',
     }));
+  if (refused !== undefined) return refused;
   fileFlagCheck(mapFlags);
   const numaNode = (mapFlags & BPF_F_NUMA_NODE) !== 0 ? attr.numa_node : -1;
-  check(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', () => ({
+  refused = refusal(core, 'map_create:numa_node', numaNode === -1 || numaNode === 0, 'EINVAL', 'map:numa-node', () => ({
     pass: numaNode === -1 ? 'no BPF_F_NUMA_NODE: any NUMA node will do' : `NUMA node ${numaNode} is online`,
     fail: `NUMA node ${numaNode} is not online`,
   }));
+  if (refused !== undefined) return refused;
   const desc = core.deps.maps.get(mapType);
-  check(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', () => ({
+  refused = refusal(core, 'map_create:map_type', desc !== undefined, 'EINVAL', 'map:unknown-type', () => ({
     pass: `map type ${mapType} is ${desc?.name ?? '?'}, a supported type`,
     fail: `map type ${mapType} is not supported`,
   }));
-  if (desc === undefined) throw new BpfError('EINVAL', 'map:unknown-type', `map type ${mapType}`);
+  if (refused !== undefined) return refused;
+  if (desc === undefined) return new BpfError('EINVAL', 'map:unknown-type', `map type ${mapType}`);
 
   const innerFd = attr.inner_map_fd;
   const valueBtfObjFd = attr.value_type_btf_obj_fd;
@@ -173,16 +182,18 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
   );
   try {
     if (core.unprivilegedBpfDisabled !== 0) {
-      check(core, 'map_create:unprivileged_bpf_disabled', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'map:unprivileged-disabled',
+      refused = refusal(core, 'map_create:unprivileged_bpf_disabled', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'map:unprivileged-disabled',
         () => unprivDetail(core.unprivilegedBpfDisabled, token), 'use a BPF token delegating this map type, with CAP_BPF in its user namespace');
+      if (refused !== undefined) return refused;
     }
     if (desc.capability === 'CAP_BPF') {
-      check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
+      refused = refusal(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_BPF), 'EPERM', 'caps:missing-CAP_BPF',
         () => capDetail(`${desc.name} maps need CAP_BPF`, capScope(token)));
     } else if (desc.capability === 'CAP_NET_ADMIN') {
-      check(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN',
+      refused = refusal(core, 'map_create:type-cap', tokenCapable(task, token, Capability.CAP_NET_ADMIN), 'EPERM', 'caps:missing-CAP_NET_ADMIN',
         () => capDetail(`${desc.name} maps need CAP_NET_ADMIN`, capScope(token)));
     }
+    if (refused !== undefined) return refused;
     const alloc = traceGroup(core, () => `map_alloc(${desc.name})`, () => ops.alloc(req, ctx));
     const name = objNameCpy(attr.map_name);
     let btfObj: BpfObject | undefined;
@@ -190,10 +201,11 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     let recBtf: KernelBtf | undefined;
     if (btfKey !== 0 || btfValue !== 0 || btfVmlinuxValue !== 0) {
       const found = btfGetByFd(task, attr.btf_fd, 'btf_fd');
-      check(core, 'map_create:btf-not-kernel', !found.btf.isKernel, 'EACCES', 'map:btf-is-kernel', {
+      refused = refusal(core, 'map_create:btf-not-kernel', !found.btf.isKernel, 'EACCES', 'map:btf-is-kernel', () => ({
         pass: `btf_fd ${attr.btf_fd} is program BTF`,
         fail: `btf_fd ${attr.btf_fd} is the kernel's own BTF`,
-      });
+      }));
+      if (refused !== undefined) return refused;
       const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
       if (btfValue !== 0 && vmlinux !== undefined) {
         rec = core.tracer.group('map_check_btf', () => mapCheckBtf(task, token, found.btf, vmlinux, {
@@ -215,8 +227,9 @@ export function mapCreate(task: TaskImpl, bytes: Uint8Array): number {
     };
     const lsmObj = { kind: 'map' as const, type: mapType, name };
     const denial = core.deps.security.bpfMapCreate(task.cred, lsmObj, token?.token, false);
-    check(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create',
+    refused = refusal(core, 'security_bpf_map_create', denial === undefined, denial?.errno ?? 'EPERM', 'lsm:bpf-map-create',
       () => lsmDetail('security_bpf_map_create', denial, 'LSM bpf_map_create'));
+    if (refused !== undefined) return refused;
     const valueFields = valueFieldsOf(rec, recBtf, kernelBtfOf(core.objects.byId('btf', 1)));
     const live = createLiveMap(core, ops, {
       info, mapExtra, valueFields, ...(alloc.innerMapMeta === undefined ? {} : { innerMapMeta: alloc.innerMapMeta }),

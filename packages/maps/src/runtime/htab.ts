@@ -7,6 +7,9 @@ import { jhash } from './jhash.js';
 import { check, fail, MapBase, round8 } from './map-base.js';
 import { copyBytes, copyMapValue, loadMapValue, storeMapValue } from './value-layout.js';
 
+const NO_I32 = new Int32Array(0);
+const NO_U32 = new Uint32Array(0);
+
 /** Elements a no-prealloc table allocates at a time at first (doubling after). */
 const FIRST_SLAB = 16;
 
@@ -76,10 +79,11 @@ export class HashTable extends MapBase {
     this.#buckets = new Int32Array(nBuckets).fill(-1);
     const extras = !this.percpu && !isLru ? env.possibleCpus : 0;
     this.#maxElems = spec.info.maxEntries + extras;
-    this.#next = new Int32Array(0);
-    this.#hashes = new Int32Array(0);
-    this.#addrs = new Uint32Array(0);
-    this.#free = new Int32Array(0);
+    // Empty until #grow sizes them (shared: an empty array is never written).
+    this.#next = NO_I32;
+    this.#hashes = NO_I32;
+    this.#addrs = NO_U32;
+    this.#free = NO_I32;
     const prealloc = isLru || (flags & BPF_F_NO_PREALLOC) === 0;
     this.#grow(prealloc ? this.#maxElems : Math.min(FIRST_SLAB, this.#maxElems), true);
     this.#extra = new Int32Array(extras).fill(-1);

@@ -18,6 +18,10 @@ export interface ValueLayout {
   readonly spinLockOff: number;
 }
 
+const NO_OFFSETS = new Int32Array(0);
+const NO_SIZES = new Int32Array(0);
+const NO_LOCKS = new Uint8Array(0);
+
 /**
  * Flattens `spec.valueFields`.
  *
@@ -26,15 +30,23 @@ export interface ValueLayout {
  * layout.spinLockOff; // 0
  */
 export function valueLayout(size: number, fields: readonly MapValueField[]): ValueLayout {
+  // Most values have no special fields: they share one set of (empty, never written) arrays.
+  if (fields.length === 0) return { size, offsets: NO_OFFSETS, sizes: NO_SIZES, isLock: NO_LOCKS, spinLockOff: -1 };
   const sorted = [...fields].sort((a, b) => a.offset - b.offset);
-  const lock = sorted.find((f) => f.kind === 'bpf_spin_lock');
-  return {
-    size,
-    offsets: Int32Array.from(sorted, (f) => f.offset),
-    sizes: Int32Array.from(sorted, (f) => f.size),
-    isLock: Uint8Array.from(sorted, (f) => (LOCK_KINDS.has(f.kind) ? 1 : 0)),
-    spinLockOff: lock === undefined ? -1 : lock.offset,
-  };
+  const offsets = new Int32Array(sorted.length);
+  const sizes = new Int32Array(sorted.length);
+  const isLock = new Uint8Array(sorted.length);
+  let spinLockOff = -1;
+  // Plain loops: TypedArray.from with a mapping function is slow, and every map creation gets here.
+  for (let i = 0; i < sorted.length; i++) {
+    const f = sorted[i];
+    if (f === undefined) continue;
+    offsets[i] = f.offset;
+    sizes[i] = f.size;
+    isLock[i] = LOCK_KINDS.has(f.kind) ? 1 : 0;
+    if (spinLockOff === -1 && f.kind === 'bpf_spin_lock') spinLockOff = f.offset;
+  }
+  return { size, offsets, sizes, isLock, spinLockOff };
 }
 
 /**

@@ -88,7 +88,7 @@ export function decodeLayout(layout: AttrLayout, bytes: Uint8Array): Record<stri
     copy = new Uint8Array(layout.size);
     copy.set(bytes);
   }
-  const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+  // Byte arithmetic rather than a DataView: every bpf() call decodes its attr, and a view is an allocation.
   const out: Record<string, AttrValue> = {};
   for (const field of layout.fields) {
     const at = field.offset;
@@ -97,26 +97,38 @@ export function decodeLayout(layout: AttrLayout, bytes: Uint8Array): Record<stri
         out[field.name] = copy.slice(at, at + attrFieldSize(field));
         break;
       case 'u64':
-        out[field.name] = view.getBigUint64(at, true);
+        out[field.name] = u64le(copy, at);
         break;
       case 's64':
-        out[field.name] = view.getBigInt64(at, true);
+        out[field.name] = BigInt.asIntN(64, u64le(copy, at));
         break;
       case 'u32':
-        out[field.name] = view.getUint32(at, true);
+        out[field.name] = s32le(copy, at) >>> 0;
         break;
       case 's32':
-        out[field.name] = view.getInt32(at, true);
+        out[field.name] = s32le(copy, at);
         break;
       case 'u16':
-        out[field.name] = view.getUint16(at, true);
+        out[field.name] = (copy[at] ?? 0) | ((copy[at + 1] ?? 0) << 8);
         break;
       case 'u8':
-        out[field.name] = view.getUint8(at);
+        out[field.name] = copy[at] ?? 0;
         break;
     }
   }
   return out;
+}
+
+/** The little-endian 32-bit word at `at`, as a signed number. */
+function s32le(b: Uint8Array, at: number): number {
+  return (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24);
+}
+
+/** The little-endian unsigned 64-bit word at `at` (no BigInt arithmetic when the high word is zero). */
+function u64le(b: Uint8Array, at: number): bigint {
+  const lo = s32le(b, at) >>> 0;
+  const hi = s32le(b, at + 4) >>> 0;
+  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /**

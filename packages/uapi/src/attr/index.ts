@@ -14,3 +14,4 @@ export * from './info.js';
 export * from './btf-load.js';
 export * from './token-create.js';
 export * from './link.js';
+export * from './view.js';

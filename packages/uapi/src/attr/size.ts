@@ -33,9 +33,28 @@ export function checkAttrSize(bytes: Uint8Array): AttrSizeCheck {
   for (let i = BPF_ATTR_SIZE; i < bytes.length; i++) {
     if (bytes[i] !== 0) return { ok: false, errno: 'E2BIG', reason: 'attr:tail-not-zero', offset: i };
   }
-  const attr = new Uint8Array(BPF_ATTR_SIZE);
-  attr.set(bytes.subarray(0, BPF_ATTR_SIZE));
+  const attr = attrCopy();
+  attr.set(bytes.length > BPF_ATTR_SIZE ? bytes.subarray(0, BPF_ATTR_SIZE) : bytes);
   return { ok: true, attr };
+}
+
+/**
+ * Copies are cut from a shared, zero-filled slab (as Node's Buffer pool does): a fresh 168-byte
+ * typed array costs an off-heap allocation per bpf() call. Each piece is handed out once, so a
+ * copy is private to its call; a copy kept alive keeps its slab alive.
+ */
+const SLAB_COPIES = 64;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function attrCopy(): Uint8Array {
+  if (slabUsed + BPF_ATTR_SIZE > slab.length) {
+    slab = new Uint8Array(BPF_ATTR_SIZE * SLAB_COPIES);
+    slabUsed = 0;
+  }
+  const copy = slab.subarray(slabUsed, slabUsed + BPF_ATTR_SIZE);
+  slabUsed += BPF_ATTR_SIZE;
+  return copy;
 }
 
 /**
@@ -55,6 +74,16 @@ export function attrLastField(cmd: number): string | undefined {
  * lastFieldEnd(BpfCmd.BPF_TOKEN_CREATE); // 8
  */
 export function lastFieldEnd(cmd: number): number | undefined {
+  // Asked on every bpf() call (CHECK_ATTR): the layouts never change, so each answer is kept.
+  if (lastFieldEnds.has(cmd)) return lastFieldEnds.get(cmd);
+  const end = computeLastFieldEnd(cmd);
+  if (isAttrCmd(cmd)) lastFieldEnds.set(cmd, end);
+  return end;
+}
+
+const lastFieldEnds = new Map<number, number | undefined>();
+
+function computeLastFieldEnd(cmd: number): number | undefined {
   const group = attrGroup(cmd);
   const name = attrLastField(cmd);
   if (group === undefined || name === undefined) return undefined;
