@@ -1,4 +1,5 @@
 import type { MapInfo } from './maps.js';
+import type { BpfArenaOps } from './bpf-arena.js';
 
 /**
  * A kernel object that a map slot holds by reference: the program of a
@@ -94,6 +95,8 @@ export interface BpfMap {
   readonly ringbuf?: RingbufOps;
   readonly perfEvents?: PerfEventArrayOps;
   readonly slots?: FdSlotOps;
+  /** `BPF_MAP_TYPE_ARENA`: its pages and user range. */
+  readonly bpfArena?: BpfArenaOps;
   /** `BPF_F_MMAPABLE` arrays (and ringbufs): the bytes `mmap()` maps, for `BPF_PSEUDO_MAP_VALUE` and the task API. */
   readonly mmapRegion?: { readonly addr: number; readonly size: number };
   /** `map_direct_value_addr`: the address of value byte `off` for `BPF_PSEUDO_MAP_VALUE` (arrays with one entry…). */

@@ -17,6 +17,7 @@ export * from './maps.js';
 export * from './prog-types.js';
 export * from './verifier.js';
 export * from './bpf-map.js';
+export * from './bpf-arena.js';
 export * from './perf-event.js';
 export * from './engine.js';
 export * from './helpers.js';

@@ -49,6 +49,13 @@ export interface VerifierMap extends MapInfo {
    * NULL gives a pointer to a map like it.
    */
   readonly innerMap?: MapInfo;
+  /**
+   * `BPF_MAP_TYPE_ARENA`: `arena->user_vm_start`, 0n until `map_extra` or an mmap set it
+   * (a program may use the arena only once it is set).
+   */
+  readonly userVmStart?: bigint;
+  /** `BPF_MAP_TYPE_ARENA`: `arena->user_vm_end` (direct value offsets must lie below end - start). */
+  readonly userVmEnd?: bigint;
 }
 
 /**
@@ -230,6 +237,21 @@ export interface VerifierResult {
   readonly stats: VerifierStats;
   /** Stack depth of the main program, in bytes. */
   readonly stackDepth: number;
+  /**
+   * Instructions the kernel rewrites after verification that an engine must see rewritten
+   * (`convert_ctx_accesses` / `do_misc_fixups` for arenas: loads and stores through arena
+   * pointers become `BPF_PROBE_MEM32`, atomics `BPF_PROBE_ATOMIC`, `cast_kern` a 32-bit mov,
+   * 64-bit ALU on arena pointers 32-bit ALU); absent when there are none.
+   */
+  readonly rewrites?: readonly InsnRewrite[];
+}
+
+/** One rewritten instruction: its slot and its new `code`, `off` and `imm` (registers stay). */
+export interface InsnRewrite {
+  readonly index: number;
+  readonly code: number;
+  readonly off: number;
+  readonly imm: number;
 }
 
 /**

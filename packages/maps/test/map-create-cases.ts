@@ -147,4 +147,11 @@ export const mapCases: readonly MapCase[] = [
   { rule: 'arena above 4 GiB is E2BIG', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, max: 2 ** 20 + 1, flags: MMAPABLE, expect: 'E2BIG', kernel: true },
   { rule: 'arena map_extra must be page aligned', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, flags: MMAPABLE, extra: 0x1000_0001n, expect: 'EINVAL', kernel: true },
   { rule: 'arena user range must not cross 4 GiB', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, max: 2, flags: MMAPABLE, extra: 0xffff_f000n, expect: 'ERANGE', kernel: true },
+  // arena_map_alloc's other rules, from kernel/bpf/arena.c (this machine's kernel refuses every ARENA map: EPERM).
+  { rule: 'arena key_size must be 0', type: T.BPF_MAP_TYPE_ARENA, key: 4, value: 0, flags: MMAPABLE, expect: 'EINVAL' },
+  { rule: 'arena value_size must be 0', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 8, flags: MMAPABLE, expect: 'EINVAL' },
+  { rule: 'arena max_entries 0 is refused', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, max: 0, flags: MMAPABLE, expect: 'EINVAL' },
+  { rule: 'arena takes no flag but MMAPABLE, SEGV_ON_FAULT, NO_USER_CONV', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, flags: MMAPABLE | RDONLY_PROG, expect: 'EINVAL' },
+  { rule: 'arena with BPF_F_NO_USER_CONV is fine', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, flags: MMAPABLE | (1 << 18), expect: 'ok' },
+  { rule: 'arena of 4 GiB at a 4 GiB boundary is fine', type: T.BPF_MAP_TYPE_ARENA, key: 0, value: 0, max: 2 ** 20, flags: MMAPABLE, extra: 0x1_0000_0000n, expect: 'ok' },
 ];

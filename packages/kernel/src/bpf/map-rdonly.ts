@@ -30,5 +30,6 @@ export function verifierMapOf(rec: MapRecord, fd: number): VerifierMap {
     ...rec.info, fd, name: rec.name, hasBtf: rec.btf !== undefined, valueFields: rec.fields,
     ...(frozenValue === undefined ? {} : { frozenValue }),
     ...(rec.innerMapMeta === undefined ? {} : { innerMap: rec.innerMapMeta }),
+    ...(rec.live?.bpfArena === undefined ? {} : { userVmStart: rec.live.bpfArena.userVmStart, userVmEnd: rec.live.bpfArena.userVmEnd }),
   };
 }

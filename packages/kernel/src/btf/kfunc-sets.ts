@@ -48,7 +48,7 @@ const SETS: readonly KfuncSet[] = [
       bpf_wq_init: 0, bpf_wq_set_callback_impl: 0, bpf_wq_start: 0, bpf_preempt_disable: 0, bpf_preempt_enable: 0,
       bpf_copy_from_user_str: SLEEPABLE,
       // arena.c
-      bpf_arena_alloc_pages: TRUSTED_ARGS | SLEEPABLE, bpf_arena_free_pages: TRUSTED_ARGS | SLEEPABLE,
+      bpf_arena_alloc_pages: TRUSTED_ARGS | SLEEPABLE, bpf_arena_free_pages: TRUSTED_ARGS | SLEEPABLE, bpf_arena_reserve_pages: TRUSTED_ARGS | SLEEPABLE,
     },
   },
   {

@@ -1,4 +1,4 @@
-import type { BpfMap } from '@bpfkit/kernel-api';
+import type { BpfMap, InsnRewrite } from '@bpfkit/kernel-api';
 import type { MapRecord } from '../bpf/map-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import type { TaskImpl } from '../task/task.js';
@@ -87,4 +87,23 @@ export function resolveProgram(task: TaskImpl, original: Uint8Array, fdArray: bi
     i++;
   }
   return { insns, usedMaps: used, liveMaps: live, kfuncs };
+}
+
+/**
+ * The verifier's post-verification rewrites (arena accesses as `BPF_PROBE_MEM32`, casts as
+ * 32-bit movs…) applied to a resolved image: each slot keeps its registers and takes the new
+ * code, off and imm.
+ */
+export function applyInsnRewrites(insns: Uint8Array, rewrites: readonly InsnRewrite[] | undefined): Uint8Array {
+  if (rewrites === undefined || rewrites.length === 0) return insns;
+  const out = insns.slice();
+  const dv = new DataView(out.buffer);
+  for (const r of rewrites) {
+    const off = r.index * 8;
+    if (off + 8 > out.length) continue;
+    out[off] = r.code;
+    dv.setInt16(off + 2, r.off, true);
+    dv.setInt32(off + 4, r.imm, true);
+  }
+  return out;
 }

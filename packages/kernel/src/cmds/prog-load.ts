@@ -23,7 +23,7 @@ import { EMPTY_BTF } from '../btf/vmlinux.js';
 import { verifierAttachTarget, verifierProgBtf } from './verifier-inputs.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import type { BpfObject } from '../bpf/objects.js';
-import { resolveProgram } from './prog-image.js';
+import { applyInsnRewrites, resolveProgram } from './prog-image.js';
 import { kfuncSetsFor } from '../btf/kfunc-sets.js';
 
 /** Every `prog_flags` bit BPF_PROG_LOAD accepts (the rest is EINVAL). */
@@ -248,7 +248,8 @@ export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): 
         lineInfo = btfRecords(task, attr.line_info, attr.line_info_cnt, attr.line_info_rec_size, 16);
       }
       loaded = core.deps.engine?.load({
-        progType: type, expectedAttachType: attachType, insns: resolved.insns, maps: resolved.liveMaps, kfuncs: resolved.kfuncs, verified: true,
+        progType: type, expectedAttachType: attachType, insns: applyInsnRewrites(resolved.insns, verdict.rewrites), maps: resolved.liveMaps,
+        kfuncs: resolved.kfuncs, verified: true,
       });
     } catch (e) {
       for (const h of [...holds, ...resolved.usedMaps]) h.put();

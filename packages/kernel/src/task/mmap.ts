@@ -5,12 +5,13 @@ import type { MapRecord } from '../bpf/map-record.js';
 import type { KernelCore } from '../core.js';
 import type { KFile } from '../fs/file.js';
 import type { TaskImpl } from './task.js';
+import { arenaMapping } from './arena-mmap.js';
 
 const PAGE_SIZE = 4096;
 const pageAlign = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
 /** Map types whose ops have `map_mmap`. */
-const MMAP_TYPES = new Set<number>([M.BPF_MAP_TYPE_ARRAY, M.BPF_MAP_TYPE_RINGBUF, M.BPF_MAP_TYPE_USER_RINGBUF]);
+const MMAP_TYPES = new Set<number>([M.BPF_MAP_TYPE_ARRAY, M.BPF_MAP_TYPE_RINGBUF, M.BPF_MAP_TYPE_USER_RINGBUF, M.BPF_MAP_TYPE_ARENA]);
 
 /**
  * Bytes a mapping may cover: an array's values, page-aligned; a ringbuf's
@@ -63,6 +64,10 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
   const file: KFile = e.file;
   const obj = file.payload.object;
   if (obj?.kind !== 'map') throw new BpfError('ENODEV', 'mmap:not-mappable-file', `fd ${fd} cannot be mapped`);
+  const rec = obj.impl as MapRecord;
+  // get_unmapped_area comes before the file mode checks: an arena's own rules on offset and size.
+  const bpfArena = rec.live?.bpfArena;
+  bpfArena?.checkMmap(pageAlign(length), offset / PAGE_SIZE);
   const acc = file.flags & 3;
   const writable = (prot & PROT_WRITE) !== 0;
   check(core, 'do_mmap:FMODE_READ', acc !== 1, 'EACCES', 'mmap:fd-not-readable', {
@@ -72,7 +77,6 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
     pass: writable ? 'the fd is open for writing' : 'a read-only mapping',
     fail: 'a shared writable mapping of a read-only fd (BPF_F_RDONLY)',
   });
-  const rec = obj.impl as MapRecord;
   const region = rec.live?.mmapRegion;
   check(core, 'bpf_map_mmap:map_mmap', MMAP_TYPES.has(rec.info.mapType) && rec.fields.length === 0, 'ENOTSUPP', 'mmap:type-not-mappable', {
     pass: `map type ${rec.info.mapType} can be mapped`,
@@ -92,6 +96,7 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
       pass: 'the map is writable by programs', fail: `map #${obj.id} is BPF_F_RDONLY_PROG: no writable mapping`,
     });
   }
+  if (bpfArena !== undefined) return arenaMapping(bpfArena, rec, file, length, prot, writable, onUnmap);
   typeMmapCheck(core, rec, writable, offset, length, region?.size ?? 0);
   if (region === undefined) throw new BpfError('EINVAL', 'mmap:no-region', `map #${obj.id} has no mappable memory in this kernel`);
   const arena = core.deps.arena;

@@ -24,7 +24,8 @@ export function arenaMapType(env: MapEnv): MapTypeDescriptor {
       if (req.mapExtra >> 32n !== (req.mapExtra + vmRange - 1n) >> 32n) {
         reject('ERANGE', 'arena-crosses-4g', 'the user VMA must not cross a 4 GiB boundary');
       }
-      return allocated(req, Number(vmRange));
+      // arena_map_mem_usage: the pages are accounted as they are allocated, not up front.
+      return allocated(req, 0);
     },
     create: (spec) => new ArenaMap(env, spec),
   });

@@ -4,8 +4,13 @@ import type { MapEnv } from '../deps.js';
 import { NEG_EINVAL, NEG_EOPNOTSUPP } from './errno.js';
 import { valueLayout, type ValueLayout } from './value-layout.js';
 
-/** Bytes of the map's own header in the arena: its {@link BpfMap.address} points there. */
-const MAP_HEADER_BYTES = 64;
+/**
+ * Bytes of the map's own header in the arena: its {@link BpfMap.address} points there. It holds
+ * the `struct bpf_map` members programs may read through a map pointer (Linux 6.18 x86-64
+ * offsets: `map_type`, `key_size`, `value_size`, `max_entries`, `map_extra`, `map_flags`).
+ */
+const MAP_HEADER_BYTES = 96;
+const HDR_MAP_TYPE = 64, HDR_KEY_SIZE = 68, HDR_VALUE_SIZE = 72, HDR_MAX_ENTRIES = 76, HDR_MAP_EXTRA = 80, HDR_MAP_FLAGS = 88;
 
 /**
  * Throws the error a map operation gives: `maps:<rule>`.
@@ -59,6 +64,13 @@ export abstract class MapBase implements BpfMap {
     this.possibleCpus = env.possibleCpus;
     this.layout = valueLayout(spec.info.valueSize, spec.valueFields);
     this.address = this.alloc(MAP_HEADER_BYTES);
+    const v = this.arena.view;
+    v.setUint32(this.address + HDR_MAP_TYPE, spec.info.mapType, true);
+    v.setUint32(this.address + HDR_KEY_SIZE, spec.info.keySize, true);
+    v.setUint32(this.address + HDR_VALUE_SIZE, spec.info.valueSize, true);
+    v.setUint32(this.address + HDR_MAX_ENTRIES, spec.info.maxEntries, true);
+    v.setBigUint64(this.address + HDR_MAP_EXTRA, BigInt.asUintN(64, spec.mapExtra), true);
+    v.setUint32(this.address + HDR_MAP_FLAGS, spec.info.mapFlags, true);
   }
 
   /** Allocates zeroed arena bytes that {@link release} frees; on ENOMEM (while the map is made) frees what the map already holds. */

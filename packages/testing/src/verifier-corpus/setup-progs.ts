@@ -41,7 +41,11 @@ function createMap(sys: ReplaySys, fds: ProgsFds, blobs: Readonly<Record<string,
   });
 }
 
-/** libbpf's map setup for a progs case: create, fill `init`, freeze `.rodata`. */
+/** `BPF_MAP_TYPE_ARENA`: libbpf maps it (max_entries pages) before any program is loaded. */
+const ARENA = 33;
+const PAGE_SIZE = 4096;
+
+/** libbpf's map setup for a progs case: create, fill `init`, freeze `.rodata`, mmap arenas. */
 export function setupProgsMaps(sys: ReplaySys, c: CorpusCase, blobs: Readonly<Record<string, string>>, vmlinux: BtfView | undefined): ProgsFds {
   const fds: ProgsFds = { maps: new Map(), btf: new Map() };
   for (const m of c.maps ?? []) {
@@ -54,6 +58,7 @@ export function setupProgsMaps(sys: ReplaySys, c: CorpusCase, blobs: Readonly<Re
       sys.updateElem(fd, fromHex(row.key), value);
     }
     if (m.freeze === true) sys.freeze(fd);
+    if (m.map_type_num === ARENA) sys.mmapArena(fd, m.max_entries * PAGE_SIZE);
   }
   return fds;
 }

@@ -1,4 +1,4 @@
-import { isBpfError, type BpfSyscall } from '@bpfkit/kernel-api';
+import { isBpfError, MAP_SHARED, PROT_READ, PROT_WRITE, type BpfSyscall, type Task } from '@bpfkit/kernel-api';
 import {
   BpfCmd,
   encodeAttr,
@@ -12,6 +12,11 @@ import {
   type MapCreateAttr,
   type ProgLoadAttr,
 } from '@bpfkit/uapi';
+
+/** A caller that is a whole task (the simulated kernel's), which can mmap. */
+function canMmap(sys: BpfSyscall): sys is BpfSyscall & Pick<Task, 'mmap'> {
+  return typeof (sys as Partial<Pick<Task, 'mmap'>>).mmap === 'function';
+}
 
 /** `bpf()` calls of a replay, with user buffers allocated and freed around each call. */
 export class ReplaySys {
@@ -45,6 +50,16 @@ export class ReplaySys {
 
   updateElem(fd: number, key: Uint8Array, value: Uint8Array, flags = 0n): void {
     this.withBuffer(key, (k) => this.withBuffer(value, (v) => this.sys.bpf(BpfCmd.BPF_MAP_UPDATE_ELEM, encodeMapElemAttr({ map_fd: fd, key: k, value: v, flags }))));
+  }
+
+  /**
+   * libbpf's mmap of an ARENA map after creating it (`MAP_SHARED`, read-write, `bytes` long),
+   * where the caller can map (a simulated task); false where it cannot.
+   */
+  mmapArena(fd: number, bytes: number): boolean {
+    if (!canMmap(this.sys)) return false;
+    this.sys.mmap(fd, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+    return true;
   }
 
   freeze(fd: number): void {

@@ -10,7 +10,7 @@ import { tnumIsConst, tnumStr } from './tnum.js';
 const MAX_WALK = 32;
 
 /** What a load from a kernel struct gives: a scalar, or a pointer to the struct a pointer member names. */
-type Walked = { readonly scalar: true } | { readonly ptrTo: number };
+type Walked = { readonly scalar: true } | { readonly ptrTo: number; readonly field: string };
 
 /** `btf_struct_walk`: the member an access of `size` bytes at `off` falls in, through nested structs and arrays. */
 function structWalk(env: VerifierEnv, btf: BtfView, id: number, off: number, size: number, depth = 0): Walked {
@@ -44,7 +44,7 @@ function structWalk(env: VerifierEnv, btf: BtfView, id: number, off: number, siz
         fail(env.log, 'EACCES', 'btf-access', `cannot access ptr member ${m.name} with moff ${String(moff)} in struct ${tname} with off ${String(off)} size ${String(size)}`);
       }
       const to = skipModifiersId(btf, mt.type ?? 0);
-      return isBtfStruct(btf.type(to)) ? { ptrTo: to } : { scalar: true };
+      return isBtfStruct(btf.type(to)) ? { ptrTo: to, field: m.name } : { scalar: true };
     }
     if (isBtfScalar(mt) || mt?.kind === 'FLOAT') {
       if (off + size > moff + msize) {
@@ -80,8 +80,15 @@ export function checkBtfAccess(env: VerifierEnv, regno: number, reg: RegState, o
   if (write) fail(env.log, 'EACCES', 'btf-access', 'only read is supported');
   const walked = structWalk(env, btf, reg.btfId ?? 0, off, size);
   if ('scalar' in walked) return unknownScalar;
-  return pointer('ptr_', 0, { btf, btfId: walked.ptrTo, btfMod: 'untrusted' });
+  // `type_is_trusted`: the members BTF_TYPE_SAFE_TRUSTED lists keep a trusted pointer's trust.
+  const trusted = (reg.btfMod === 'trusted' || (reg.refObjId ?? 0) !== 0) && SAFE_TRUSTED[name]?.includes(walked.field) === true;
+  return pointer('ptr_', 0, { btf, btfId: walked.ptrTo, btfMod: trusted ? 'trusted' : 'untrusted' });
 }
+
+/** `BTF_TYPE_SAFE_TRUSTED`: pointer members that are as trusted as the struct they are read from. */
+const SAFE_TRUSTED: Readonly<Record<string, readonly string[]>> = {
+  bpf_iter_meta: ['seq'], bpf_iter__task: ['task'], linux_binprm: ['file'], file: ['f_inode'],
+};
 
 /** `map->ops->map_btf_id`: the kernel struct behind each map type's `struct bpf_map`. */
 const M = BpfMapType;

@@ -1,6 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
 import { ADD, ALU_OP_NAMES, AND, ARSH, DIV, END, foldConst, LSH, MOD, MOV, NEG, OR, RSH, SUB, XOR } from './alu.js';
 import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, S64_MAX, S64_MIN, zext32To64, type Bounds } from './bounds.js';
+import { checkAddrSpaceCast, isAddrSpaceCast, markNeedsZext, CAST_KERN } from './arena.js';
 import type { VerifierEnv } from './env.js';
 import { op, srcX } from './insns.js';
 import { fail } from './log.js';
@@ -33,6 +34,13 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
     return;
   }
   const useX = srcX(insn.code);
+  if (isAddrSpaceCast(insn)) {
+    checkAddrSpaceCast(env, insn);
+    env.readReg(state, insn.src);
+    // cast_kern gives an arena pointer (32-bit: only its low half is used); cast_user a plain value.
+    env.writeReg(state, d, insn.imm === CAST_KERN ? { ...unknownScalar, type: 'arena' } : unknownScalar);
+    return;
+  }
   const src = useX ? env.readReg(state, insn.src) : constScalar(BigInt(insn.imm));
   if (!useX && (o === DIV || o === MOD) && insn.imm === 0) fail(env.log, 'EINVAL', 'div-by-zero', 'div by zero');
   if (!useX && (o === LSH || o === RSH || o === ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) {
@@ -43,6 +51,12 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
     return;
   }
   const dst = env.readReg(state, d);
+  if (dst.type === 'arena' || src.type === 'arena') {
+    // Any arithmetic is allowed on arena pointers; a 64-bit operation is run as a 32-bit one.
+    if (is64) markNeedsZext(env);
+    env.writeReg(state, d, dst.type === 'arena' ? dst : src);
+    return;
+  }
   if (isPointer(dst) && isPointer(src)) {
     if (o === SUB && env.privileges.allowPtrLeaks) { env.writeReg(state, d, unknownScalar); return; }
     fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer ${ALU_OP_NAMES[o] ?? '?'} pointer prohibited`);
@@ -99,6 +113,8 @@ function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is
   if (isPointer(src)) {
     if (!is64) {
       if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'partial-ptr-copy', `R${String(insn.src)} partial copy of pointer`);
+      // An arena pointer is 32-bit: its subregister copy is one too.
+      if (src.type === 'arena') { env.writeReg(state, d, { ...unknownScalar, type: 'arena' }); return; }
       const b = copyBounds(unknownScalar);
       coerceToSize(b, 4);
       env.writeReg(state, d, scalarOf(b));

@@ -1,4 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
+import { BpfMapType } from '@bpfkit/uapi';
 import { checkResourceLeak } from './check-call.js';
 import { processExit } from './check-exit.js';
 import type { VerifierEnv } from './env.js';
@@ -19,7 +20,9 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
       // resolve_pseudo_ldimm64 checked the map, its use by this program type and the offset before the walk.
       const map = env.req.maps?.get(insn.imm);
       if (map === undefined) fail(env.log, 'EFAULT', 'verifier-bug', `verifier bug: fd ${String(insn.imm)} was not resolved`);
-      env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
+      // An arena's address is its user address: a plain value to the verifier.
+      if (insn.src === PSEUDO_MAP_VALUE && map.mapType === BpfMapType.BPF_MAP_TYPE_ARENA) env.writeReg(state, insn.dst, unknownScalar);
+      else env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
         ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
         : pointer('map_value', second.imm, { mapFd: map.fd, valueSize: map.valueSize }));
     } else if (insn.src === PSEUDO_FUNC) {

@@ -89,6 +89,7 @@ function checkAtomic(env: VerifierEnv, state: VState, insn: Insn, pc: number): v
   if (ptr.type === 'ctx' || ptr.type === 'pkt' || ptr.type === 'pkt_meta' || ptr.type === 'pkt_end') {
     fail(env.log, 'EACCES', 'atomic-ptr', `BPF_ATOMIC stores into R${String(insn.dst)} ${regTypeStr(ptr)} is not allowed`);
   }
+  if (ptr.type === 'arena') saveAuxPtrType(env, ptr);
   const loadReg = (imm & FETCH) !== 0 ? (imm === CMPXCHG ? 0 : insn.src) : -1;
   const old = checkMemAccess(env, state, insn.dst, ptr, insn.off, size, false, undefined, undefined, pc, loadReg >= 0, true);
   checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, undefined, undefined, pc, true, true);
@@ -149,7 +150,7 @@ export function checkPtrOffReg(env: VerifierEnv, regno: number, reg: RegState): 
 /** `check_ptr_alignment` (x86: only the stack is strict unless BPF_F_STRICT_ALIGNMENT). */
 export function checkPtrAlignment(env: VerifierEnv, reg: RegState, off: number, size: number, strictOnce: boolean): void {
   const strictFlag = ((env.req.progFlags & 1) !== 0 || strictOnce) && (env.req.progFlags & 2) === 0;
-  if (size === 1) return;
+  if (size === 1 || reg.type === 'arena') return;
   const varStr = (): string => (tnumIsConst(reg.varOff) ? reg.varOff.value.toString() : tnumStr(reg.varOff));
   if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
     if (!strictFlag) return;
@@ -276,6 +277,9 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
     }
     case 'ptr_':
       return checkBtfAccess(env, regno, ptr, off, size, write);
+    case 'arena':
+      // Arena memory is reached through BPF_PROBE_MEM32: any offset; a fault reads 0.
+      return unknownScalar;
     case 'map_ptr': {
       const map = regMap(env, ptr);
       if (map === undefined) return fail(env.log, 'EACCES', 'invalid-mem-access', `R${r} invalid mem access 'map_ptr'`);

@@ -46,6 +46,8 @@ export function checkReservedFields(log: VerifierLog, insn: Insn): void {
         return;
       }
       if (o === MOV) {
+        // addr_space_cast (ALU64, off 1) has its imm checked by check_alu_op.
+        if (x && c === ALU64 && insn.off === 1) return;
         if (x) {
           const offs = c === ALU ? [0, 8, 16] : [0, 8, 16, 32];
           if (!offs.includes(insn.off) || insn.imm !== 0) bad('BPF_MOV');

@@ -1,4 +1,4 @@
-import { BpfError, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
+import { BpfError, type InsnRewrite, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
 import { checkAttachBtfId } from './attach-btf-id.js';
 import type { CheckedRequest } from './checked-request.js';
 import { checkCfg, checkSubprogs } from './cfg.js';
@@ -36,6 +36,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const insns = decodeSlots(req.insns);
       let checker: Checker | undefined;
       let stackDepth = 0;
+      let rewrites: readonly InsnRewrite[] = [];
       let subprogStack: readonly number[] = [];
       const started = performance.now();
       let failure: Reject | undefined;
@@ -60,6 +61,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         checker = new Checker(log, insns, checked, deps.progTypes.get(req.progType), subprogs);
         const result = checker.run();
         stackDepth = result.stackDepth;
+        rewrites = result.rewrites;
         subprogStack = result.subprogStack;
       } catch (e) {
         if (!(e instanceof Reject)) throw e;
@@ -80,6 +82,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       if (failure !== undefined) throw new BpfError(failure.code, failure.reason, failure.message, { log: fin.log });
       return {
         log: fin.log, logTrueSize: fin.trueSize, stackDepth,
+        ...(rewrites.length === 0 ? {} : { rewrites }),
         stats: { insnProcessed: processed, maxStatesPerInsn: checker?.maxStatesPerInsn ?? 0, totalStates: checker?.totalStates ?? 0, peakStates: checker?.peakStates ?? 0, markRead: 0 },
       };
     },

@@ -1,6 +1,8 @@
 import { formatLogInsn, type Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor } from '@bpfkit/kernel-api';
 import type { CheckedRequest } from './checked-request.js';
+import type { InsnRewrite } from '@bpfkit/kernel-api';
+import { arenaRewrites } from './arena.js';
 import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
@@ -32,7 +34,7 @@ const SPIN_UNLOCK = 94;
 
 interface PendingDelta { afterInsn: number; insnText: string; label: number; delta: string }
 
-export interface CheckResult { insnProcessed: number; stackDepth: number; subprogStack: readonly number[] }
+export interface CheckResult { insnProcessed: number; stackDepth: number; subprogStack: readonly number[]; rewrites: readonly InsnRewrite[] }
 
 /** `do_check`: walks every path of the program, one instruction at a time, on abstract register and stack states. */
 export class Checker {
@@ -104,7 +106,8 @@ export class Checker {
     // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.
     const all = Array.from({ length: Math.max(env.subprogs.length - 1, 1) }, (_, i) => env.subprogStack[i] ?? 0);
     const subprogStack = env.privileges.bpfCapable ? all.filter((_, i) => i === 0 || this.seen[env.subprogs[i] ?? 0] === 1) : all;
-    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack };
+    const rewrites = arenaRewrites(env);
+    return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack, rewrites };
   }
 
   /**

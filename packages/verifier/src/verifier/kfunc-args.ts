@@ -221,7 +221,7 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
         const regId = regBtfId(meta, reg);
         const strict = release && (reg.refObjId ?? 0) !== 0;
         // A pointer into the struct (a fixed offset) is not walked to the member there: only offset 0 matches.
-        if (reg.off !== 0 || !structIdsMatch(meta.btf, regId, wantId, strict)) {
+        if (reg.off !== 0 || !structIdsMatch(meta.btf, regId, wantId, strict, (line) => { env.log.line(line); })) {
           const regT = skipModifiers(meta.btf, regId);
           fail(env.log, 'EINVAL', 'kfunc-btf-mismatch', `kernel function ${meta.name} args#${String(i)} expected pointer to ${kindStr(wantT)} ${wantT?.name ?? ''} but ` +
             `R${String(regno)} has a pointer to ${kindStr(regT)} ${regT?.name ?? ''}`);

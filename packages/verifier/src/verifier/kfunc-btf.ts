@@ -77,7 +77,7 @@ export function skipModifiersId(btf: BtfView, id: number): number {
  * `btf_struct_ids_match` at offset 0: the same struct, or (not `strict`) a struct whose
  * first member is one, as a `struct bpf_cpumask *` passes for a `struct cpumask *`.
  */
-export function structIdsMatch(btf: BtfView, regId: number, wantId: number, strict: boolean): boolean {
+export function structIdsMatch(btf: BtfView, regId: number, wantId: number, strict: boolean, log?: (line: string) => void): boolean {
   let id = skipModifiersId(btf, regId);
   const want = skipModifiersId(btf, wantId);
   for (let depth = 0; depth < 32; depth++) {
@@ -86,6 +86,11 @@ export function structIdsMatch(btf: BtfView, regId: number, wantId: number, stri
     const t = btf.type(id);
     const first = t?.members?.[0];
     if (t?.kind !== 'STRUCT' || first === undefined || first.bitsOffset !== 0) return false;
+    // The one-byte walk to the first member stops at a pointer there, and says so.
+    if (btf.type(skipModifiersId(btf, first.type))?.kind === 'PTR') {
+      log?.(`cannot access ptr member ${first.name} with moff 0 in struct ${t.name ?? ''} with off 0 size 1`);
+      return false;
+    }
     id = skipModifiersId(btf, first.type);
   }
   return false;

@@ -90,6 +90,8 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
   if (o.type === 'not_init') return true;
   if (o.type !== c.type) return false;
   switch (o.type) {
+    case 'arena':
+      return true;
     case 'scalar':
       if (!allPrecise && o.precise !== true) return true;
       if ((o.linkedConst === true) !== (c.linkedConst === true) || (o.linkedConst === true && o.off !== c.off)) return false;

@@ -58,6 +58,18 @@ function checkMapProgCompatibility(log: VerifierLog, map: VerifierMap, req: Veri
 }
 
 /**
+ * `__add_used_map` on an ARENA map: one arena per program, CAP_BPF and CAP_PERFMON, and a user
+ * address already set (by `map_extra` or an mmap).
+ */
+function checkArenaUse(log: VerifierLog, map: VerifierMap, req: VerifierRequest, used: readonly VerifierMap[]): void {
+  if (used.some((u) => u.mapType === M.BPF_MAP_TYPE_ARENA)) fail(log, 'EBUSY', 'arena', 'Only one arena per program');
+  if (!req.privileges.allowPtrLeaks || !req.privileges.bpfCapable) {
+    fail(log, 'EPERM', 'arena', 'CAP_BPF and CAP_PERFMON are required to use arena');
+  }
+  if ((map.userVmStart ?? 0n) === 0n) fail(log, 'EINVAL', 'arena', "arena's user address must be set via map_extra or mmap()");
+}
+
+/**
  * `resolve_pseudo_ldimm64`, before the program is walked: the reserved fields of loads, the form of
  * every ld_imm64, the maps its pseudo sources name (added to the program's used maps, each checked
  * against the program type once) and their direct value offsets, and the opcode table. Errors here
@@ -97,12 +109,20 @@ export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], r
         fail(log, 'E2BIG', 'too-many-maps', `The total number of maps per program has reached the limit of ${String(MAX_USED_MAPS)}`);
       }
       checkMapProgCompatibility(log, map, req, used);
+      if (map.mapType === M.BPF_MAP_TYPE_ARENA) checkArenaUse(log, map, req, used);
       used.push(map);
     }
     if (!valueSrc) continue;
     // The offset is bounded first; then the map type's `map_direct_value_addr` (arrays: one entry, inside the value).
     const off = next.imm >>> 0;
     if (off >= MAX_VAR_OFF) fail(log, 'EINVAL', 'direct-value', `direct value offset of ${String(off)} is not allowed`);
+    if (map.mapType === M.BPF_MAP_TYPE_ARENA) {
+      // arena_map_direct_value_addr: any offset inside the arena's user range (it is set: checkArenaUse).
+      if (BigInt(off) > (map.userVmEnd ?? 0n) - (map.userVmStart ?? 0n)) {
+        fail(log, 'ERANGE', 'direct-value', `invalid access to map value pointer, value_size=${String(map.valueSize)} off=${String(off)}`);
+      }
+      continue;
+    }
     if (map.mapType !== M.BPF_MAP_TYPE_ARRAY) fail(log, 'EINVAL', 'direct-value', 'no direct value access support for this map type');
     if (map.maxEntries !== 1 || off >= map.valueSize) {
       fail(log, map.maxEntries !== 1 ? 'ENOTSUPP' : 'EINVAL', 'direct-value',

@@ -15,7 +15,9 @@ export type RegType =
   /** `PTR_TO_BTF_ID`: a kernel object of the BTF type `btfId`, with its trust in `btfMod`. */
   | 'ptr_' | 'ptr_or_null_'
   /** The state of an open-coded iterator in its stack slots (`STACK_ITER`), never in a register. */
-  | 'iter';
+  | 'iter'
+  /** `PTR_TO_ARENA`: a 32-bit pointer into the program's arena (what `cast_kern` gives). */
+  | 'arena';
 
 /** `PTR_TO_BTF_ID` modifiers: `PTR_TRUSTED`, `MEM_RCU`, `PTR_UNTRUSTED` (none: a plain walked pointer). */
 export type BtfPtrMod = 'trusted' | 'rcu' | 'untrusted';
@@ -254,6 +256,8 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
     return `iter_${r.iter.name.replace(/^bpf_iter_/, '')}(ref_id=${String(r.refObjId ?? 0)},state=${r.iter.state},depth=${String(r.iter.depth)})`;
   }
   if (r.type === 'not_init') return '?';
+  // `print_reg_state` prints an arena pointer's type alone.
+  if (r.type === 'arena') return 'arena';
   // A pointer into another frame's stack names that frame: `fp[0]-8`.
   const other = r.type === 'fp' && printingFrame !== undefined && r.frame !== undefined && r.frame !== printingFrame ? `[${String(r.frame)}]` : '';
   if (r.type === 'fp' && constOf(r) === 0n) return `fp${other}${r.off === 0 ? '0' : String(r.off)}`;

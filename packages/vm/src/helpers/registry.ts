@@ -1,3 +1,4 @@
+import { arenaKfuncs } from './arena.js';
 import type { HelperDescriptor, HelperRegistry } from '@bpfkit/kernel-api';
 import { currentTaskHelpers } from './current.js';
 import { dynptrFunctions } from './dynptr.js';
@@ -55,7 +56,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
     ...redirectHelpers(), ...probeReadHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
-  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs]) byName.set(k.name, k);
+  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs()]) byName.set(k.name, k);
   for (const h of options.extra ?? []) {
     if (h.id === 0) byName.set(h.name, h);
     else byId.set(h.id, h);

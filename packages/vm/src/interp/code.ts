@@ -1,5 +1,5 @@
 import { opcodeInTable } from '@bpfkit/asm';
-import type { ProgramImage } from '@bpfkit/kernel-api';
+import type { BpfArenaOps, ProgramImage } from '@bpfkit/kernel-api';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL } from '@bpfkit/uapi';
 import { decodeProgram, type DecodedProgram } from '../program/decode.js';
 import { subprogramLayout, type SubprogramLayout } from '../program/subprograms.js';
@@ -45,6 +45,8 @@ export interface InterpCode {
   readonly invalidWhy: ReadonlyMap<number, string>;
   /** Whether every memory access is checked against the arena's allocations. */
   readonly checked: boolean;
+  /** The program's BPF arena (`BPF_MAP_TYPE_ARENA` among its maps), for `BPF_PROBE_MEM32` accesses and `cast_user`. */
+  readonly arena: BpfArenaOps | undefined;
 }
 
 const ALU = 0x04;
@@ -68,6 +70,14 @@ function classify(p: DecodedProgram, i: number, kfuncs: ReadonlyMap<number, stri
   const off = p.off[i] ?? 0;
   const imm = p.imm[i] ?? 0;
   if (code === 0x8d) return dst > 10 ? `invalid register r${dst}` : Op.CALLX;
+  // The verifier's arena rewrites: BPF_PROBE_MEM32 loads/stores and BPF_PROBE_ATOMIC.
+  const memCls = code & 0x07;
+  if ((memCls === 0x01 || memCls === 0x02 || memCls === STX) && (code & 0xe0) === 0xa0) return dst > 10 || src > 10 ? `invalid register r${Math.max(dst, src)}` : Op.ARENA_MEM;
+  if (memCls === STX && (code & 0xe0) === 0xe0) {
+    const sz = code & 0x18;
+    if ((sz !== 0x00 && sz !== 0x18) || !RMW_ATOMICS.has(imm)) return `invalid arena atomic operation ${imm}`;
+    return dst > 10 || src > 10 ? `invalid register r${Math.max(dst, src)}` : Op.ARENA_ATOMIC;
+  }
   if (!opcodeInTable(code)) return `unknown opcode ${code.toString(16).padStart(2, '0')}`;
   const cls = code & 0x07;
   const bop = code & 0xf0;
@@ -210,5 +220,6 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
     packed[4 * i + 3] = immHi[i] ?? 0;
   }
   fusePairs(ops, decoded, packed, target);
-  return { image, decoded, layout, packed, ops, d2, s2, off, imm, immHi, target, kfuncs, invalidWhy, checked: !image.verified };
+  const arena = image.maps.find((m) => m.bpfArena !== undefined)?.bpfArena;
+  return { image, decoded, layout, packed, ops, d2, s2, off, imm, immHi, target, kfuncs, invalidWhy, checked: !image.verified, arena };
 }

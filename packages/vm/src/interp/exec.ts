@@ -3,6 +3,7 @@ import { CALLBACK_TAG, isCallbackValue } from '../program/callback.js';
 import { BPF_MAX_LOOPS, MAX_CALL_FRAMES } from '../program/limits.js';
 import { bswap32, scratch, sdiv64, smod64, udivmod64, umulhi32 } from './arith64.js';
 import { atomic } from './atomic.js';
+import { arenaAtomic, arenaMemory, castUser } from './arena-mem.js';
 import { checkedMemory } from './checked-mem.js';
 import { callHelper, callKfunc, enterTailCall } from './calls.js';
 import type { InterpCode } from './code.js';
@@ -809,9 +810,14 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         pc++;
         break;
       }
-      case 0x125: { // addr_space_cast: one flat address space, so a cast to the kernel's (as 0) keeps the low word
+      case 0x125: { // addr_space_cast: a cast to the kernel's space (as 0) keeps the low word; to the user's, see castUser
         const d = (w >>> 16) & 0xff;
         const s = w >>> 24;
+        if ((ins[i4 + 1] ?? 0) === 0x10000 && code.arena !== undefined) {
+          castUser(m, code, pc, d, s);
+          pc++;
+          break;
+        }
         r[d] = r[s] ?? 0;
         r[d + 1] = ((ins[i4 + 1] ?? 0) & 0xffff) === 1 ? 0 : (r[s + 1] ?? 0);
         pc++;
@@ -1033,6 +1039,18 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
         pc++;
         break;
       }
+
+      case 0x161: // BPF_PROBE_MEM32: a load or store through an arena pointer
+        m.executed = stop - left;
+        arenaMemory(m, code, pc);
+        pc++;
+        break;
+
+      case 0x162: // BPF_PROBE_ATOMIC
+        m.executed = stop - left;
+        arenaAtomic(m, code, pc);
+        pc++;
+        break;
 
       case 0x160: // load or store of an unverified program
         m.executed = stop - left;

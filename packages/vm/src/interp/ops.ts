@@ -62,6 +62,10 @@ export const Op = {
   LD_IND: 0x151,
   /** A load or store of an unverified program (checked against the arena's allocations). */
   CHECKED_MEM: 0x160,
+  /** `BPF_PROBE_MEM32` loads and stores (arena pointers, as the verifier rewrote them). */
+  ARENA_MEM: 0x161,
+  /** `BPF_PROBE_ATOMIC`: an atomic on an arena pointer. */
+  ARENA_ATOMIC: 0x162,
   /**
    * Fused pairs (superinstructions): `mov dst, src` then an ALU op with an
    * immediate (on any register), and `dst += imm` then `if dst > src goto`, the

@@ -150,6 +150,11 @@ export function createWasmEngine(options: WasmEngineOptions = {}): ExecutionEngi
         if (fallback !== undefined) return fallback.load(image);
         throw new BpfError('EINVAL', 'vm:no-webassembly', 'this host has no WebAssembly');
       }
+      // Arena accesses (BPF_PROBE_MEM32) reach pages outside the linear memory: the interpreter runs them.
+      if (image.maps.some((m) => m.bpfArena !== undefined)) {
+        if (fallback !== undefined) return fallback.load(image);
+        throw new BpfError('EOPNOTSUPP', 'vm:arena-needs-interpreter', 'programs with an arena run in the interpreter (no WebAssembly fallback given)');
+      }
       try {
         return new WasmLoadedProgram(image, api, controlFlow, fallback);
       } catch (e) {
