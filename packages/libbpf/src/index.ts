@@ -7,6 +7,13 @@ export { BpfObject, type OpenOptions, type ObjectState } from './object/object.j
 export { BpfProgram, type LoadRecord, type MapRef } from './object/program.js';
 export { BpfLink } from './object/link.js';
 export type { AttachOptions } from './object/attach.js';
+export { attachKprobeMulti, type KprobeMultiOptions } from './object/kprobe-multi.js';
+export { resolveKprobeMultiPattern } from './object/kprobe-resolve.js';
+export { attachUprobeMulti, type UprobeMultiOptions } from './object/uprobe-multi.js';
+export { elfResolvePatternOffsets, elfResolveSymsOffsets } from './object/uprobe-elf-multi.js';
+export { resolveFullPath } from './object/binary-path.js';
+export { attachIter, bpfIterCreate, readIterFd, type IterAttachOptions } from './object/iter.js';
+export { globMatch } from './object/glob.js';
 export { BpfMap, isPercpuMapType, type MapOrigin, type MapContext } from './object/map.js';
 export { GlobalData } from './object/globals.js';
 export type { LoadReport } from './object/load.js';

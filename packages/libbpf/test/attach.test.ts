@@ -6,6 +6,7 @@ import { createLinuxSyscall, linuxBpfAvailability } from '@bpfkit/linux';
 import { BpfObject, bpfLinkGetFdById, type LibbpfHost } from '@bpfkit/libbpf';
 import { BUILTIN_KERNEL_CONFIG, createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
 import { fixture, simKernel } from './helpers.js';
+import { sharedObject, withSection } from './support/elf-so.js';
 
 const CORE_TRACE = new Uint8Array(readFileSync(new URL('../../../examples/core_trace.o', import.meta.url)));
 
@@ -160,57 +161,6 @@ if (linux.available) {
   });
 }
 
-/** trace_ringbuf.o with its `kprobe/do_sys_open` section (ELF and BTF strings) renamed to `section`, of the same length. */
-function withSection(section: string): Uint8Array {
-  const bytes = fixture('trace_ringbuf');
-  const from = Buffer.from('kprobe/do_sys_open');
-  const to = Buffer.from(section);
-  if (to.length !== from.length) throw new Error(`section '${section}' must be ${from.length} bytes`);
-  const buf = Buffer.from(bytes);
-  for (let at = buf.indexOf(from); at >= 0; at = buf.indexOf(from, at + 1)) to.copy(buf, at);
-  return new Uint8Array(buf);
-}
-
-/** A minimal ELF64 shared object: `.text` at 0x401000 (file offset 0x1000), the symbols in one symbol table of `symType`, 0x2000 bytes long. */
-function sharedObject(symbols: readonly { name: string; value: number; bind?: number; type?: number }[], symType = 11): Uint8Array {
-  const names = Buffer.concat([Buffer.from([0]), ...symbols.map((s) => Buffer.from(`${s.name}\0`))]);
-  const symOff = 64;
-  const symSize = (symbols.length + 1) * 24;
-  const strOff = symOff + symSize;
-  const shOff = Math.ceil((strOff + names.length) / 8) * 8;
-  const out = new Uint8Array(0x2000);
-  const v = new DataView(out.buffer);
-  out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
-  v.setUint16(16, 3, true); // ET_DYN
-  v.setUint16(18, 62, true); // EM_X86_64
-  v.setBigUint64(40, BigInt(shOff), true);
-  v.setUint16(52, 64, true);
-  v.setUint16(58, 64, true);
-  v.setUint16(60, 4, true);
-  let nameAt = 1;
-  symbols.forEach((s, i) => {
-    const o = symOff + (i + 1) * 24;
-    v.setUint32(o, nameAt, true);
-    v.setUint8(o + 4, ((s.bind ?? 1) << 4) | (s.type ?? 2));
-    v.setUint16(o + 6, 1, true);
-    v.setBigUint64(o + 8, BigInt(s.value), true);
-    nameAt += Buffer.byteLength(s.name) + 1;
-  });
-  out.set(names, strOff);
-  const sh = (i: number, type: number, addr: number, offset: number, size: number, link = 0, entsize = 0): void => {
-    const o = shOff + i * 64;
-    v.setUint32(o + 4, type, true);
-    v.setBigUint64(o + 16, BigInt(addr), true);
-    v.setBigUint64(o + 24, BigInt(offset), true);
-    v.setBigUint64(o + 32, BigInt(size), true);
-    v.setUint32(o + 40, link, true);
-    v.setBigUint64(o + 56, BigInt(entsize), true);
-  };
-  sh(1, 1, 0x401000, 0x1000, 0x100);
-  sh(2, symType, 0, symOff, symSize, 3, 24);
-  sh(3, 3, 0, strOff, names.length);
-  return out;
-}
 
 /** Attaching trace_ringbuf.o's kprobe program renamed to `section` (a uprobe, a ksyscall): the errno and reason, or the link's fdinfo lines. */
 function uprobe(host: LibbpfHost, section: string, readBinary?: (path: string) => Uint8Array): unknown {
@@ -236,7 +186,7 @@ test('uprobe/ sections: the function\'s file offset from the binary\'s symbols, 
   t.is(uprobe(host, 'uprobe//tmp/bu:fn0', read), 'ENOENT vfs:no-entry', 'resolved; the simulated kernel has no /tmp/bu');
   t.is(uprobe(host, 'uprobe//tmp/bu:fn9', read), 'ENOENT libbpf:uprobe-no-symbol');
   t.is(uprobe(host, 'uprobe//tmp/bu:fn0'), 'EOPNOTSUPP libbpf:attach-unsupported', 'nothing to read the binary with');
-  t.is(uprobe(host, 'uprobe/tmpbuxx:fn0', read), 'EOPNOTSUPP libbpf:attach-unsupported', 'no PATH search');
+  t.is(uprobe(host, 'uprobe/tmpbuxx:fn0', read), 'ENOENT libbpf:binary-not-found', 'searched on /usr/bin:/usr/sbin, which the simulated kernel does not have');
   t.is(uprobe(host, 'uprobe//tmp/buxxxx', read), 'EINVAL libbpf:bad-uprobe-section');
   t.is(uprobe(host, 'uretprobe//tmp:f+1', read), 'EINVAL libbpf:uretprobe-offset');
   t.is(uprobe(host, 'uprobe//tmp/b:x+0x', read), 'ENOENT libbpf:uprobe-no-symbol', "'x+0x' is a name, not an offset");
@@ -254,7 +204,7 @@ if (linux.available) {
       t.deepEqual(uprobe(host, 'uprobe//tmp/bu:fn0', () => new Uint8Array(readFileSync('/tmp/bu'))),
         ['link_type:\tperf', 'name:\t/tmp/bu', 'offset:\t0x1010', 'event_type:\tuprobe', 'cookie:\t3']);
       t.is(uprobe(host, 'uprobe//tmp/bu:fn9', () => LIB), 'ENOENT libbpf:uprobe-no-symbol');
-      t.is(uprobe(host, 'ksyscall/setresuid'), 'ENOENT linux:read-file', 'no kprobe PMU and no kprobe_events on the reference build');
+      t.is(uprobe(host, 'ksyscall/setresuid'), 'ENOENT linux:append-file', 'no kprobe PMU and no kprobe_events on the reference build');
     } finally {
       rmSync('/tmp/bu', { force: true });
     }

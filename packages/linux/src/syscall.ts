@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BpfError, type BpfSyscall, type MemoryMapping } from '@bpfkit/kernel-api';
 import { BpfCmd, BpfMapType, encodeMapCreateAttr, Errno, errnoName, type ErrnoName } from '@bpfkit/uapi';
 import { closeError, openError, syscallError } from './errors.js';
+import { linuxAccess, linuxAppendFile, linuxRead, linuxReadBinary } from './files.js';
 import { readKernelConfig } from './kernel-config.js';
 import { createLinuxUserMemory, type LinuxUserMemory } from './memory.js';
 import { loadNativeBridge, type NativeBridge } from './native.js';
@@ -47,6 +48,18 @@ export interface LinuxSyscall extends BpfSyscall {
   pinCpu(cpu: number): void;
   /** Reads a text file (`/proc/kallsyms` for typeless ksyms), as the simulated `Task.readFile` does. */
   readFile(path: string): string;
+  /** `access(path, mode)` (R_OK 4, W_OK 2, X_OK 1); failures are `BpfError(<errno>, 'linux:access')`. For libbpf's uprobe binary search. */
+  access(path: string, mode: number): void;
+  /** An environment variable of this process (`PATH`, `LD_LIBRARY_PATH`), undefined when unset. */
+  getenv(name: string): string | undefined;
+  /** This process's pid. */
+  getpid(): number;
+  /** The bytes of a file (a uprobe's binary). */
+  readBinary(path: string): Uint8Array;
+  /** `open(path, O_WRONLY | O_APPEND)` (never created), one write of `text`: tracefs' `kprobe_events` for legacy kprobes. */
+  appendFile(path: string, text: string): void;
+  /** `read(fd, buf, length)`: the bytes read, empty at end of file (a BPF iterator's fd). */
+  read(fd: number, length: number): Uint8Array;
   /**
    * The running kernel's build configuration where libbpf looks for it:
    * `/boot/config-$(uname -r)`, else `/proc/config.gz` (decompressed); undefined when neither exists.
@@ -169,6 +182,16 @@ export function createLinuxSyscall(options: LinuxSyscallOptions = {}): LinuxSysc
     kernelConfig() {
       return readKernelConfig();
     },
+    access: linuxAccess,
+    getenv(name) {
+      return process.env[name];
+    },
+    getpid() {
+      return process.pid;
+    },
+    readBinary: linuxReadBinary,
+    appendFile: linuxAppendFile,
+    read: linuxRead,
     close(fd) {
       if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fff_ffff) throw new BpfError('EBADF', 'linux:close', `fd ${String(fd)} is not a file descriptor`);
       const r = native.close(fd);

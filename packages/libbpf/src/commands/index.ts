@@ -6,4 +6,4 @@ export {
   bpfBtfGetFdById, bpfLinkGetFdById, bpfLinkCreate, bpfEnableStats, type LinkCreateOptions,
 } from './obj.js';
 export { bpfProgGetInfoByFd, bpfMapGetInfoByFd, bpfBtfGetInfoByFd, type ProgInfo, type MapInfo, type BtfInfo } from './info.js';
-export { bpfRawTracepointOpen, bpfLinkDetach, bpfLinkUpdate, bpfLinkGetInfoByFd, type RawTracepointOpenOptions, type LinkUpdateOptions, type LinkInfo } from './link.js';
+export { bpfRawTracepointOpen, bpfLinkDetach, bpfLinkUpdate, bpfLinkGetInfoByFd, type RawTracepointOpenOptions, type LinkUpdateOptions, type LinkInfo, type PerfEventLinkInfo } from './link.js';

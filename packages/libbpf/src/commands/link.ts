@@ -1,7 +1,7 @@
 import type { BpfSyscall } from '@bpfkit/kernel-api';
-import { BpfCmd, BpfLinkType, encodeInfoAttr, encodeLinkDetachAttr, encodeLinkUpdateAttr, encodeRawTracepointAttr } from '@bpfkit/uapi';
+import { BpfCmd, encodeLinkDetachAttr, encodeLinkUpdateAttr, encodeRawTracepointAttr } from '@bpfkit/uapi';
 import { checkKeys } from './map.js';
-import { cStringOf, withScratch } from './scratch.js';
+import { withScratch } from './scratch.js';
 
 /** Options of {@link bpfRawTracepointOpen} (libbpf `struct bpf_raw_tp_opts`). */
 export interface RawTracepointOpenOptions {
@@ -57,57 +57,4 @@ export function bpfLinkUpdate(sys: BpfSyscall, linkFd: number, newProgFd: number
   }));
 }
 
-/** `struct bpf_link_info`, decoded for the link types bpfkit's client knows. */
-export interface LinkInfo {
-  /** `enum bpf_link_type` (1 raw_tracepoint, 2 tracing, 7 perf_event…). */
-  readonly type: number;
-  readonly id: number;
-  readonly progId: number;
-  /** Raw tracepoint links: the tracepoint and the cookie. */
-  readonly rawTracepoint?: { readonly tpName: string; readonly cookie: bigint };
-  /** Tracing links (fentry, fexit, fmod_ret, lsm): the attach type and the BTF function it is attached to. */
-  readonly tracing?: { readonly attachType: number; readonly targetObjId: number; readonly targetBtfId: number; readonly cookie: bigint };
-}
-
-const LINK_INFO_SIZE = 64;
-/** Longer than any tracepoint name the kernel accepts (it reads at most 127 bytes). */
-const TP_NAME_BUF = 128;
-
-/**
- * BPF_OBJ_GET_INFO_BY_FD on a link (libbpf `bpf_link_get_info_by_fd`), decoded; a raw
- * tracepoint link's name is copied out too.
- *
- * @example
- * bpfLinkGetInfoByFd(sys, linkFd).rawTracepoint?.tpName; // 'sched_process_exec'
- */
-export function bpfLinkGetInfoByFd(sys: BpfSyscall, fd: number): LinkInfo {
-  return withScratch(sys, (s) => {
-    const init = new Uint8Array(LINK_INFO_SIZE);
-    const nameBuf = s.alloc(TP_NAME_BUF);
-    const call = (bytes: Uint8Array): DataView => {
-      const buf = s.alloc(bytes);
-      sys.bpf(BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: fd, info_len: bytes.length, info: buf }));
-      const out = s.read(buf, bytes.length);
-      return new DataView(out.buffer, out.byteOffset, out.length);
-    };
-    let v = call(init);
-    const type = v.getUint32(0, true);
-    if (type === BpfLinkType.BPF_LINK_TYPE_RAW_TRACEPOINT) {
-      const iv = new DataView(init.buffer);
-      iv.setBigUint64(16, nameBuf, true);
-      iv.setUint32(24, TP_NAME_BUF, true);
-      v = call(init);
-    }
-    const head = { type, id: v.getUint32(4, true), progId: v.getUint32(8, true) };
-    if (type === BpfLinkType.BPF_LINK_TYPE_RAW_TRACEPOINT) {
-      return { ...head, rawTracepoint: { tpName: cStringOf(s.read(nameBuf, TP_NAME_BUF)), cookie: v.getBigUint64(32, true) } };
-    }
-    if (type === BpfLinkType.BPF_LINK_TYPE_TRACING) {
-      return {
-        ...head,
-        tracing: { attachType: v.getUint32(16, true), targetObjId: v.getUint32(20, true), targetBtfId: v.getUint32(24, true), cookie: v.getBigUint64(32, true) },
-      };
-    }
-    return head;
-  });
-}
+export { bpfLinkGetInfoByFd, type LinkInfo, type PerfEventLinkInfo } from './link-info.js';

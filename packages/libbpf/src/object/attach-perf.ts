@@ -12,6 +12,8 @@ const PERF_EVENT_IOC_SET_BPF = 0x40042408;
 export interface PerfAttachment {
   readonly fd: number;
   readonly perfFd: number;
+  /** Runs after both fds are closed: removes a legacy kprobe event. */
+  readonly cleanup?: () => void;
 }
 
 /** What the attach needs of the program: its name (for messages) and fd. */
@@ -85,24 +87,68 @@ export function attachTracepoint(host: LibbpfHost, p: PerfAttachProgram, categor
 
 /**
  * `bpf_program__attach_kprobe_opts` (default attach mode): a kprobe PMU event on
- * `func+offset`. Without the kprobe PMU libbpf falls back to a legacy event written to
- * tracefs' `kprobe_events`, which bpfkit's client cannot write: the read of that file
- * gives its errno (ENOENT on kernels without kprobe events), else EOPNOTSUPP.
+ * `func+offset`; without the kprobe PMU, a legacy kprobe event (see {@link openLegacyKprobe}).
+ * The attachment's `cleanup` removes a legacy event once the link and event are closed.
  */
 export function attachKprobe(host: LibbpfHost, p: PerfAttachProgram, func: string, offset: bigint, retprobe: boolean, cookie: bigint): PerfAttachment {
+  if (hasKprobePmu(host)) return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'kprobe', retprobe, name: func, offset }), cookie);
+  const legacy = openLegacyKprobe(host, func, offset, retprobe);
   try {
-    probePerfType(host, 'kprobe');
+    return { ...attachPerfEvent(host, p, legacy.perfFd, cookie), cleanup: legacy.remove };
   } catch (e) {
-    if (!isBpfError(e)) throw e;
-    return legacyKprobe(host, e);
+    legacy.remove();
+    throw e;
   }
-  return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'kprobe', retprobe, name: func, offset }), cookie);
 }
 
-function legacyKprobe(host: LibbpfHost, why: BpfError): never {
-  const path = `${tracefsPath(host)}/kprobe_events`;
-  host.readFile?.(path);
-  throw new BpfError('EOPNOTSUPP', 'libbpf:legacy-kprobe', `no kprobe PMU (${why.message}); a legacy kprobe through ${path} is not supported by bpfkit's client`);
+function hasKprobePmu(host: LibbpfHost): boolean {
+  try {
+    probePerfType(host, 'kprobe');
+    return true;
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    return false;
+  }
+}
+
+function appendTo(host: LibbpfHost, path: string, text: string): void {
+  const append = host.appendFile?.bind(host);
+  if (append === undefined) throw new BpfError('EOPNOTSUPP', 'libbpf:host-cannot', `this host cannot write ${path}: no kprobe PMU, and no legacy kprobe without appendFile`);
+  append(path, text);
+}
+
+let legacyIndex = 0;
+
+/** libbpf's `gen_probe_legacy_event_name`: `libbpf_<pid>_<n>_<name>_0x<offset>`, every character not a letter or digit made `_`. */
+function legacyEventName(host: LibbpfHost, name: string, offset: bigint): string {
+  const raw = `libbpf_${host.getpid?.() ?? 0}_${legacyIndex++}_${name}_0x${offset.toString(16)}`;
+  return raw.replace(/[^a-zA-Z0-9]/g, '_');
+}
+
+/**
+ * libbpf's `perf_event_kprobe_open_legacy`: appends `p:kprobes/<event> <func>+0x<off>`
+ * (`r:kretprobes/…` for a kretprobe) to tracefs' `kprobe_events` (its errno: ENOENT on
+ * kernels without kprobe events), reads the new event's id and opens it as a tracepoint
+ * event on CPU 0; a failure after the append removes the event (`-:kprobes/<event>`).
+ * `remove` deletes the event once nothing uses it.
+ */
+export function openLegacyKprobe(host: LibbpfHost, func: string, offset: bigint, retprobe: boolean): { perfFd: number; remove: () => void } {
+  const tracefs = tracefsPath(host);
+  const events = `${tracefs}/kprobe_events`;
+  const group = retprobe ? 'kretprobes' : 'kprobes';
+  const event = legacyEventName(host, func, offset);
+  appendTo(host, events, `${retprobe ? 'r' : 'p'}:${group}/${event} ${func}+0x${offset.toString(16)}`);
+  const remove = (): void => { appendTo(host, events, `-:${group}/${event}`); };
+  try {
+    return { perfFd: openTracepointEvent(host, group, event), remove };
+  } catch (e) {
+    try {
+      remove();
+    } catch (cleanupError) {
+      if (!isBpfError(cleanupError)) throw cleanupError;
+    }
+    throw e;
+  }
 }
 
 /**
@@ -127,16 +173,29 @@ const syscallWrapper = new WeakMap<LibbpfHost, boolean>();
 /**
  * libbpf's `FEAT_SYSCALL_WRAPPER` probe on x86-64: whether a kprobe on `__x64_sys_bpf`
  * opens (libbpf filters it to its own pid; this one is CPU 0 for every task, as the
- * simulated kernel opens no per-task events). Without a kprobe PMU libbpf tries a legacy
- * kprobe, which this client cannot create: no wrapper. Cached per host.
+ * simulated kernel opens no per-task events). Without a kprobe PMU, whether a legacy
+ * kprobe event on it can be added (and removed again). Cached per host.
  */
 function hasSyscallWrapper(host: LibbpfHost): boolean {
   const cached = syscallWrapper.get(host);
   if (cached !== undefined) return cached;
   let ok = false;
+  const func = '__x64_sys_bpf';
   try {
-    probePerfType(host, 'kprobe');
-    host.close(openProbeEvent(host, { kind: 'kprobe', retprobe: false, name: '__x64_sys_bpf', offset: 0n }));
+    if (hasKprobePmu(host)) {
+      host.close(openProbeEvent(host, { kind: 'kprobe', retprobe: false, name: func, offset: 0n }));
+    } else {
+      // libbpf's legacy mode: the wrapper exists when a kprobe event on it can be added.
+      const group = 'kprobes';
+      const event = legacyEventName(host, func, 0n);
+      const events = `${tracefsPath(host)}/kprobe_events`;
+      appendTo(host, events, `p:${group}/${event} ${func}+0x0`);
+      try {
+        appendTo(host, events, `-:${group}/${event}`);
+      } catch (e) {
+        if (!isBpfError(e)) throw e;
+      }
+    }
     ok = true;
   } catch (e) {
     if (!isBpfError(e)) throw e;

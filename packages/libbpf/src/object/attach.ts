@@ -4,7 +4,11 @@ import { bpfLinkCreate } from '../commands/obj.js';
 import { bpfRawTracepointOpen } from '../commands/link.js';
 import type { LibbpfHost } from '../host.js';
 import { attachKprobe, attachKsyscall, attachTracepoint, attachUprobe } from './attach-perf.js';
+import { resolveFullPath } from './binary-path.js';
+import { attachIter } from './iter.js';
+import { attachKprobeMultiSection } from './kprobe-multi.js';
 import { elfFindFuncOffset } from './uprobe-elf.js';
+import { attachUprobeMultiSection } from './uprobe-multi.js';
 
 /** What {@link attachFd} needs of a program. */
 export interface AttachableProgram {
@@ -30,6 +34,8 @@ export interface AttachOptions {
 export interface AttachResult {
   readonly fd: number;
   readonly perfFd?: number;
+  /** Runs once the link's fds are closed (removes a legacy kprobe event). */
+  readonly cleanup?: () => void;
 }
 
 /** `sec_name_match_prefix`: what follows `prefix/` in the section (`''` for the bare prefix), or undefined. */
@@ -44,10 +50,7 @@ function matchPrefix(section: string, prefixes: readonly string[]): string | und
 const RAW_TP_PREFIXES = ['raw_tp', 'raw_tracepoint', 'raw_tp.w', 'raw_tracepoint.w', 'raw_tp.s', 'raw_tracepoint.s'];
 const TRACE_ATTACH = new Set<number>([A.BPF_TRACE_RAW_TP, A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN]);
 /** Section prefixes libbpf attaches by itself but bpfkit's client does not yet. */
-const UNSUPPORTED = [
-  'usdt', 'iter', 'freplace',
-  'kprobe.multi', 'kretprobe.multi', 'kprobe.session', 'uprobe.multi', 'uretprobe.multi', 'uprobe.session',
-];
+const UNSUPPORTED = ['usdt', 'freplace', 'kprobe.session', 'uprobe.session'];
 
 /** Reason of the EOPNOTSUPP for sections libbpf does not auto-attach (a skeleton's attach skips them). */
 export const NO_AUTO_ATTACH = 'libbpf:no-auto-attach';
@@ -109,8 +112,7 @@ function attachKprobeSection(host: LibbpfHost, p: AttachableProgram, retprobe: b
     offset = BigInt.asUintN(64, neg ? -v : v);
   }
   if (retprobe && offset !== 0n) throw new BpfError('EINVAL', 'libbpf:kretprobe-offset', `prog '${p.name}': kretprobes do not support offset specification`);
-  const a = attachKprobe(host, p, func, offset, retprobe, cookie);
-  return { fd: a.fd, perfFd: a.perfFd };
+  return attachKprobe(host, p, func, offset, retprobe, cookie);
 }
 
 /** `sscanf("+%li%n")` of a uprobe function's `+offset` suffix: the offset when the suffix is all of it. */
@@ -129,9 +131,9 @@ function uprobeOffset(func: string): { name: string; offset: bigint } {
 /**
  * libbpf's `attach_uprobe`: `u[ret]probe[.s]/<binary>:<function>[+<offset>]` (a bare
  * section has nothing to auto-attach; one without `:<function>` is EINVAL, as is a
- * uretprobe offset). The binary must be named by a path (libbpf's search of PATH and
- * LD_LIBRARY_PATH for a bare name is not done: EOPNOTSUPP) and read through
- * `opts.readBinary` to find the function's file offset (EOPNOTSUPP without it).
+ * uretprobe offset). A binary named without a `/` is searched for as libbpf's
+ * `resolve_full_path` does (see {@link resolveFullPath}); it is read through
+ * `opts.readBinary` (else `host.readBinary`; EOPNOTSUPP with neither) to find the function's file offset.
  */
 function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions, cookie: bigint): AttachResult {
   const m = /^([^/]+)(?:\/([^:]+)(?::(.+))?)?/s.exec(p.section);
@@ -141,12 +143,12 @@ function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: Attac
   const retprobe = probeType === 'uretprobe' || probeType === 'uretprobe.s';
   const { name, offset } = uprobeOffset(func);
   if (retprobe && offset !== 0n) throw new BpfError('EINVAL', 'libbpf:uretprobe-offset', `prog '${p.name}': uretprobes do not support offset specification`);
-  if (!binary.includes('/')) unsupported(p, `'${binary}' is not a path: bpfkit's client does not search PATH or LD_LIBRARY_PATH for it`);
   if (binary.includes('!/')) unsupported(p, 'uprobes in zip archives are not supported by bpfkit\'s client');
-  const read = opts.readBinary;
-  if (read === undefined) unsupported(p, `reading ${binary} to find '${name}' needs opts.readBinary`);
-  const symOff = elfFindFuncOffset(read(binary), binary, name);
-  const a = attachUprobe(host, p, binary, BigInt.asUintN(64, symOff + offset), retprobe, cookie);
+  const path = binary.includes('/') ? binary : resolveFullPath(host, binary);
+  const read = opts.readBinary ?? host.readBinary?.bind(host);
+  if (read === undefined) unsupported(p, `reading ${path} to find '${name}' needs opts.readBinary`);
+  const symOff = elfFindFuncOffset(read(path), path, name);
+  const a = attachUprobe(host, p, path, BigInt.asUintN(64, symOff + offset), retprobe, cookie);
   return { fd: a.fd, perfFd: a.perfFd };
 }
 
@@ -157,8 +159,10 @@ function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: Attac
  * `attachUprobeSection` for its limits) through a perf event (BPF_PERF_EVENT link, or
  * PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections libbpf cannot
  * auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp`, `kprobe` or
- * `uprobe`) and the ones bpfkit's client does not attach yet (usdt, iter, freplace,
- * multi-kprobes/uprobes) are EOPNOTSUPP; a program not loaded is EINVAL.
+ * `uprobe`) and the ones bpfkit's client does not attach yet (usdt, freplace, kprobe and
+ * uprobe sessions) are EOPNOTSUPP; a program not loaded is EINVAL. `kprobe.multi/<glob>`,
+ * `uprobe.multi/<path>:<glob>` (and their ret forms) and `iter/<target>` make one
+ * BPF_LINK_CREATE each (see {@link attachMultiSection}).
  */
 export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions = {}): AttachResult {
   const cookie = opts.cookie ?? 0n;
@@ -182,18 +186,52 @@ export function attachProgram(host: LibbpfHost, p: AttachableProgram, opts: Atta
   const kretprobe = matchPrefix(p.section, ['kretprobe']);
   if (kretprobe !== undefined) return attachKprobeSection(host, p, true, kretprobe, cookie);
   if (matchPrefix(p.section, ['uprobe', 'uretprobe', 'uprobe.s', 'uretprobe.s']) !== undefined) return attachUprobeSection(host, p, opts, cookie);
+  const multi = attachMultiSection(host, p, opts);
+  if (multi !== undefined) return multi;
   for (const [prefix, retprobe] of [['ksyscall', false], ['kretsyscall', true]] as const) {
     const syscall = matchPrefix(p.section, [prefix]);
     if (syscall === undefined) continue;
     if (syscall === '') noAutoAttach(p, `a bare ${prefix} section names no syscall to auto-attach to`);
-    const a = attachKsyscall(host, p, syscall, retprobe, cookie);
-    return { fd: a.fd, perfFd: a.perfFd };
+    return attachKsyscall(host, p, syscall, retprobe, cookie);
   }
   const prefix = p.section.split('/')[0] ?? '';
   if (UNSUPPORTED.includes(prefix) || UNSUPPORTED.includes(prefix.replace(/\.s$/, ''))) {
     unsupported(p, `bpfkit's client does not attach ${prefix} programs yet`);
   }
   return noAutoAttach(p, 'libbpf has no auto-attach for this section (it needs a target: an interface, a cgroup, a socket…)');
+}
+
+function noCookie(p: AttachableProgram, cookie: bigint | undefined): void {
+  if (cookie !== undefined) {
+    throw new BpfError('EINVAL', 'libbpf:multi-cookie', `prog '${p.name}': section '${p.section}' takes no single cookie (give one per function to attachKprobeMulti or attachUprobeMulti)`);
+  }
+}
+
+/**
+ * The sections attached by one BPF_LINK_CREATE of their own kind: `k[ret]probe.multi/<glob>`
+ * (libbpf's `attach_kprobe_multi`), `u[ret]probe.multi[.s]/<path>:<glob>` (`attach_uprobe_multi`)
+ * and `iter[.s]/<target>` (`attach_iter`, no link info). Undefined for other sections.
+ */
+function attachMultiSection(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions): AttachResult | undefined {
+  for (const [prefix, retprobe] of [['kprobe.multi', false], ['kretprobe.multi', true]] as const) {
+    const rest = matchPrefix(p.section, [prefix]);
+    if (rest === undefined) continue;
+    noCookie(p, opts.cookie);
+    const fd = attachKprobeMultiSection(host, p, retprobe, rest);
+    if (fd === undefined) noAutoAttach(p, `a bare ${prefix} section names no functions to auto-attach to`);
+    return { fd };
+  }
+  if (matchPrefix(p.section, ['uprobe.multi', 'uretprobe.multi', 'uprobe.multi.s', 'uretprobe.multi.s']) !== undefined) {
+    noCookie(p, opts.cookie);
+    const fd = attachUprobeMultiSection(host, p, opts.readBinary);
+    if (fd === undefined) noAutoAttach(p, 'a uprobe.multi section without a path names nothing to auto-attach to');
+    return { fd };
+  }
+  if (matchPrefix(p.section, ['iter', 'iter.s']) !== undefined) {
+    noCookie(p, opts.cookie);
+    return { fd: attachIter(host, p) };
+  }
+  return undefined;
 }
 
 /**

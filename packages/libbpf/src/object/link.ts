@@ -2,6 +2,7 @@ import { BpfError } from '@bpfkit/kernel-api';
 import { bpfLinkDetach, bpfLinkGetInfoByFd, bpfLinkUpdate, type LinkInfo } from '../commands/link.js';
 import { bpfObjPin } from '../commands/obj.js';
 import type { LibbpfHost } from '../host.js';
+import { bpfIterCreate, readIterFd } from './iter.js';
 
 /**
  * An attached program (libbpf `struct bpf_link`): a BPF link fd, alive while open (or
@@ -16,11 +17,14 @@ export class BpfLink {
   #fd: number;
   readonly #host: LibbpfHost;
   readonly #onClose: ((l: BpfLink) => void) | undefined;
+  readonly #afterClose: (() => void) | undefined;
 
-  constructor(host: LibbpfHost, fd: number, onClose?: (l: BpfLink) => void) {
+  /** `onClose` runs before the fd is closed, `afterClose` after (a legacy kprobe event is removed once nothing uses it). */
+  constructor(host: LibbpfHost, fd: number, onClose?: (l: BpfLink) => void, afterClose?: () => void) {
     this.#host = host;
     this.#fd = fd;
     this.#onClose = onClose;
+    this.#afterClose = afterClose;
   }
 
   /** The link fd; -1 once closed. @example bpfObjPin(host, link.fd, '/sys/fs/bpf/exec_link'); */
@@ -73,5 +77,23 @@ export class BpfLink {
     this.#fd = -1;
     this.#onClose?.(this);
     this.#host.close(fd);
+    this.#afterClose?.();
+  }
+
+  /**
+   * Runs an iterator link's program over its target (BPF_ITER_CREATE, `read` to the end,
+   * close): what the program wrote with `bpf_seq_write`/`bpf_seq_printf`. The host must
+   * be able to `read`; a link that is not an iterator is EINVAL from the kernel.
+   *
+   * @example
+   * new TextDecoder().decode(obj.program('dump_maps').attach().readIter());
+   */
+  readIter(): Uint8Array {
+    const iterFd = bpfIterCreate(this.#host, this.#open('readIter'));
+    try {
+      return readIterFd(this.#host, iterFd);
+    } finally {
+      this.#host.close(iterFd);
+    }
   }
 }

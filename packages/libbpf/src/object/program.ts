@@ -4,6 +4,9 @@ import { bpfProgGetInfoByFd, type ProgInfo } from '../commands/info.js';
 import { bpfProgTestRun, type TestRunOptions, type TestRunResult } from '../commands/prog.js';
 import type { LibbpfHost } from '../host.js';
 import { attachProgram, type AttachOptions } from './attach.js';
+import { attachIter, type IterAttachOptions } from './iter.js';
+import { attachKprobeMulti, type KprobeMultiOptions } from './kprobe-multi.js';
+import { attachUprobeMulti, type UprobeMultiOptions } from './uprobe-multi.js';
 import { BpfLink } from './link.js';
 import { attachTypeStr, progTypeStr } from './names.js';
 
@@ -119,8 +122,9 @@ export class BpfProgram {
    * and `lsm/` programs to their load-time target through BPF_LINK_CREATE, `tp/<cat>/<name>`
    * and `kprobe/<func>[+off]`/`kretprobe/<func>` through a perf event and a BPF_PERF_EVENT
    * link (PERF_EVENT_IOC_SET_BPF before perf links). Sections without an auto-attach target
-   * (xdp, tc, cgroup_*, socket…) and the kinds bpfkit's client does not attach yet (uprobe,
-   * usdt, iter, freplace) throw EOPNOTSUPP; the kernel's errno otherwise. The object
+   * (xdp, tc, cgroup_*, socket…) and the kinds bpfkit's client does not attach yet (usdt,
+   * freplace, kprobe/uprobe sessions) throw EOPNOTSUPP; the kernel's errno otherwise.
+   * `uprobe/`, `kprobe.multi/`, `uprobe.multi/` and `iter/` sections are attached as libbpf does. The object
    * closes the link on close.
    *
    * @example
@@ -129,13 +133,52 @@ export class BpfProgram {
    * link.close();
    */
   attach(opts: AttachOptions = {}): BpfLink {
-    const { fd, perfFd } = attachProgram(this.#host, this, opts);
+    const { fd, perfFd, cleanup } = attachProgram(this.#host, this, opts);
+    return this.#track(fd, perfFd, cleanup);
+  }
+
+  #track(fd: number, perfFd?: number, cleanup?: () => void): BpfLink {
     const link = new BpfLink(this.#host, fd, (l) => {
       this.#links.delete(l);
       // A BPF_PERF_EVENT link and its perf event: libbpf's bpf_link_perf_detach closes both.
       if (perfFd !== undefined && perfFd !== fd) this.#host.close(perfFd);
-    });
+    }, cleanup);
     this.#links.add(link);
     return link;
+  }
+
+  /**
+   * Attaches the loaded kprobe.multi program to many kernel functions at once (libbpf
+   * `bpf_program__attach_kprobe_multi_opts`): by glob `pattern`, or by `opts.syms` /
+   * `opts.addrs` with per-function cookies. See {@link attachKprobeMulti}.
+   *
+   * @example
+   * const link = prog.attachKprobeMulti(undefined, { syms: ['do_sys_openat2', 'do_unlinkat'], cookies: [1n, 2n] });
+   */
+  attachKprobeMulti(pattern: string | undefined, opts: KprobeMultiOptions = {}): BpfLink {
+    return this.#track(attachKprobeMulti(this.#host, this, pattern, opts));
+  }
+
+  /**
+   * Attaches the loaded uprobe.multi program to many places of one binary (libbpf
+   * `bpf_program__attach_uprobe_multi`): functions matching `funcPattern`, or
+   * `opts.syms` / `opts.offsets`; `pid` -1 for every process. See {@link attachUprobeMulti}.
+   *
+   * @example
+   * const link = prog.attachUprobeMulti(-1, '/usr/bin/bash', 'readline*', { readBinary: (p) => readFileSync(p) });
+   */
+  attachUprobeMulti(pid: number, path: string, funcPattern: string | undefined, opts: UprobeMultiOptions = {}): BpfLink {
+    return this.#track(attachUprobeMulti(this.#host, this, pid, path, funcPattern, opts));
+  }
+
+  /**
+   * Attaches the loaded `iter/<target>` program (libbpf `bpf_program__attach_iter`), over
+   * one map, cgroup or task when `opts` names it; {@link BpfLink.readIter} runs it.
+   *
+   * @example
+   * const text = new TextDecoder().decode(prog.attachIter({ mapFd: counts.fd }).readIter());
+   */
+  attachIter(opts: IterAttachOptions = {}): BpfLink {
+    return this.#track(attachIter(this.#host, this, opts));
   }
 }

@@ -10,11 +10,13 @@ const STB_WEAK = 2;
 const SHN_UNDEF = 0;
 const SHN_LORESERVE = 0xff00;
 
-function format(binary: string, why: string): BpfError {
+/** LIBBPF_ERRNO__FORMAT of libbpf's ELF readers, here EINVAL. */
+export function format(binary: string, why: string): BpfError {
   return new BpfError('EINVAL', 'libbpf:uprobe-elf-format', `elf: ${binary}: ${why}`);
 }
 
-interface Section {
+/** What the uprobe ELF readers use of a section header. */
+export interface Section {
   readonly type: number;
   readonly addr: bigint;
   readonly offset: number;
@@ -24,7 +26,7 @@ interface Section {
 }
 
 /** Reads the section headers of a little-endian ELF64 executable or shared object, bounds-checked. */
-function sections(bytes: Uint8Array, binary: string): { view: DataView; secs: Section[] } {
+export function sections(bytes: Uint8Array, binary: string): { view: DataView; secs: Section[] } {
   if (bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) throw format(binary, 'not an ELF file');
   if (bytes[4] !== 2 || bytes[5] !== 1) throw format(binary, 'not a little-endian ELF64 file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -46,7 +48,8 @@ function sections(bytes: Uint8Array, binary: string): { view: DataView; secs: Se
   return { view, secs };
 }
 
-function cString(bytes: Uint8Array, start: number, end: number): string | undefined {
+/** The NUL-terminated string at `start`, or undefined when none ends before `end`. */
+export function cString(bytes: Uint8Array, start: number, end: number): string | undefined {
   if (start >= end) return undefined;
   const nul = bytes.subarray(start, end).indexOf(0);
   return nul < 0 ? undefined : new TextDecoder().decode(bytes.subarray(start, start + nul));
