@@ -17,6 +17,7 @@ export {
   AT_FDCWD,
   MS_RDONLY,
   MS_BIND,
+  MS_MOVE,
   MS_REC,
   MS_PRIVATE,
   FsconfigCmd,
@@ -220,7 +221,7 @@ export interface Task extends BpfSyscall {
   fspick(dirfd: number, path: string, flags?: number): number;
   /** `move_mount(from_dirfd, from_path, to_dirfd, to_path, flags)`. */
   moveMount(fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags?: number): void;
-  /** Classic `mount(2)`; `fstype` null for bind mounts, `data` a comma-separated option string. */
+  /** Classic `mount(2)`; `fstype` null for bind mounts and moves (MS_MOVE: `source` is the mount to move), `data` a comma-separated option string. */
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
 }
 

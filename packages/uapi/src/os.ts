@@ -23,8 +23,13 @@ export const AT_FDCWD = -100;
 /** `mount(2)` flags. */
 export const MS_RDONLY = 1;
 export const MS_BIND = 4096;
+export const MS_MOVE = 8192;
 export const MS_REC = 16384;
+export const MS_SILENT = 32768;
+export const MS_UNBINDABLE = 1 << 17;
 export const MS_PRIVATE = 1 << 18;
+export const MS_SLAVE = 1 << 19;
+export const MS_SHARED = 1 << 20;
 
 /** `fsconfig()` commands (`enum fsconfig_command`). */
 export const FsconfigCmd = {

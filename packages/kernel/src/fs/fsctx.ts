@@ -7,17 +7,19 @@ import {
   FsconfigCmd,
   MOVE_MOUNT_F_EMPTY_PATH,
   MS_BIND,
+  MS_MOVE,
   MS_PRIVATE,
   O_PATH,
   type FsContext,
   type FsParameter,
 } from '@bpfkit/kernel-api';
-import { Capability } from '@bpfkit/uapi';
+import { Capability, MS_REC, MS_SHARED, MS_SILENT, MS_SLAVE, MS_UNBINDABLE } from '@bpfkit/uapi';
 import { capDetail, traceCheck } from '../bpf/check.js';
 import type { KFile, KFsContext } from './file.js';
 import { Mount, MountNamespace } from './mount.js';
 import { followMounts, lookupPath } from './namei.js';
-import { pathString, type PathRef } from './path.js';
+import { attach, doMoveMount } from './attach.js';
+import type { PathRef } from './path.js';
 import { mntFlags, mntFlagsFromAttr, mntFlagsFromMs, setMntFlags } from './mnt-flags.js';
 import { adoptSbFlags, parseSbFlag, reconfigureSbFlags, setLegacySbFlags } from './sb-flags.js';
 import type { TaskImpl } from '../task/task.js';
@@ -229,23 +231,6 @@ export function fspick(task: TaskImpl, dirfd: number, path: string, flags: numbe
   return installContext(task, ctx, (flags & FSPICK_CLOEXEC) !== 0);
 }
 
-function attach(task: TaskImpl, mnt: Mount, at: PathRef): void {
-  mnt.parent = at.mnt;
-  mnt.mountpoint = at.inode;
-  mnt.mountpointRel = at.rel;
-  mnt.mountpointPath = pathString(at);
-  const ns = task.mntNs;
-  const moving = mnt.ns.anonymous ? [...mnt.ns.mounts] : [mnt];
-  if (mnt.ns.anonymous) mnt.ns.mounts.length = 0;
-  for (const m of moving) {
-    if (m !== mnt) {
-      const base = m.mountpointPath === '/' ? '' : m.mountpointPath;
-      m.mountpointPath = `${mnt.mountpointPath === '/' ? '' : mnt.mountpointPath}${base}` || '/';
-    }
-    ns.add(m);
-  }
-}
-
 /** `move_mount(2)`: attaches a detached mount (or moves a mount) to `toPath`. */
 export function moveMount(task: TaskImpl, fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags: number): void {
   mayMount(task);
@@ -261,18 +246,7 @@ export function moveMount(task: TaskImpl, fromDirfd: number, fromPath: string, t
     from = lookupPath(task.walkContext(), fromDirfd, fromPath);
   }
   const to = lookupPath(task.walkContext(), toDirfd, toPath);
-  if (from.inode !== from.mnt.root) throw new BpfError('EINVAL', 'vfs:move-not-mount-root', 'source is not the root of a mount');
-  const mnt = from.mnt;
-  const attached = !mnt.ns.anonymous;
-  if (attached ? mnt.ns !== task.mntNs : mnt.ns.root !== mnt) {
-    throw new BpfError('EINVAL', 'vfs:move-foreign-mount', 'source mount is not in the caller\'s namespace nor detached');
-  }
-  if (to.mnt.ns !== task.mntNs) throw new BpfError('EINVAL', 'vfs:move-target-foreign', 'target is not in the caller\'s mount namespace');
-  if (attached) {
-    const idx = task.mntNs.mounts.indexOf(mnt);
-    if (idx >= 0) task.mntNs.mounts.splice(idx, 1);
-  }
-  attach(task, mnt, to);
+  doMoveMount(task, from, to);
 }
 
 /** Splits mount(2) data into parameters the way `vfs_parse_monolithic_sep` does. */
@@ -287,7 +261,13 @@ function monolithicParams(data: string): FsParameter[] {
   return out;
 }
 
-/** Classic `mount(2)`: bind mounts, propagation changes (all private here) and new mounts. */
+/** The propagation types of mount(2): exactly one of them (with MS_REC and MS_SILENT at most) changes a mount's type. */
+const PROPAGATION_FLAGS = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
+
+/**
+ * Classic `mount(2)` in the order of `path_mount`: bind mounts, propagation changes (all mounts are
+ * private here), moves (MS_MOVE), then new mounts.
+ */
 export function mount(task: TaskImpl, source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
   const wc = task.walkContext();
   const at = lookupPath(wc, AT_FDCWD, target);
@@ -300,8 +280,19 @@ export function mount(task: TaskImpl, source: string | null, target: string, fst
     attach(task, mnt, followMounts(at));
     return;
   }
-  if ((flags & (MS_PRIVATE | (1 << 20) | (1 << 19) | (1 << 17))) !== 0) {
+  if ((flags & PROPAGATION_FLAGS) !== 0) {
     if (at.inode !== at.mnt.root) throw new BpfError('EINVAL', 'vfs:not-mount-root', `${target} is not a mount point`);
+    const type = flags & ~(MS_REC | MS_SILENT);
+    // `flags_to_propagation_type`: one type and nothing else (MS_MOVE | MS_PRIVATE is EINVAL on 6.18).
+    if ((type & (type - 1)) !== 0) {
+      throw new BpfError('EINVAL', 'vfs:propagation-flags', `mount flags 0x${(flags >>> 0).toString(16)}: a propagation change takes one type and only MS_REC besides`);
+    }
+    return;
+  }
+  if ((flags & MS_MOVE) !== 0) {
+    // `do_move_mount_old`: the source names the mount to move (LOOKUP_FOLLOW), the target is where it goes.
+    if (source === null || source === '') throw new BpfError('EINVAL', 'vfs:move-no-source', 'mount(MS_MOVE) without a source path');
+    doMoveMount(task, lookupPath(wc, AT_FDCWD, source), at);
     return;
   }
   if (fstype === null) throw new BpfError('EINVAL', 'vfs:no-fstype', 'mount(2) without a file system type');

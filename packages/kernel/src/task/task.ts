@@ -123,10 +123,11 @@ export class TaskImpl implements Task {
       m.mountpointPath = old.mountpointPath;
       // The copy keeps the per-mount flags (nosuid, noexec, atime…), as `copy_tree` does.
       setMntFlags(m, mntFlags(old));
-      m.parent = old.parent === undefined ? undefined : map.get(old.parent);
       map.set(old, m);
       ns.add(m);
     }
+    // Parents after every copy exists: a mount moved (MS_MOVE) under a newer one comes before its parent.
+    for (const [old, m] of map) m.parent = old.parent === undefined ? undefined : map.get(old.parent);
     const rootMnt = this.mntNs.root === undefined ? undefined : map.get(this.mntNs.root);
     ns.root = rootMnt;
     const translate = (p: PathRef): PathRef => ({ mnt: map.get(p.mnt) ?? p.mnt, inode: p.inode, rel: p.rel });
