@@ -1,6 +1,7 @@
 import type { BtfMemberView, BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { KernelCore } from '../core.js';
 import { kernelBtfOf } from '../btf/object.js';
+import { BPF_DUMMY_OPS } from './bpf-dummy-ops.js';
 import { TCP_CONGESTION_OPS } from './tcp-congestion-ops.js';
 
 /** One member of a struct_ops struct, as the update walks them. */
@@ -25,6 +26,8 @@ export interface StructOpsDef {
   readonly name: string;
   /** Function-pointer members without a `cfi_stubs` entry: no program attaches there (ENOTSUPP). */
   readonly unsupported: readonly string[];
+  /** `check_member`: the errno refusing a program for `member` (sleepable or not), undefined when it may attach. */
+  readonly checkMember?: (member: string, sleepable: boolean) => 'EINVAL' | 'ENOTSUPP' | 'EOPNOTSUPP' | undefined;
   /** `init_member`: true when it took the member from the user's data (the generic check is skipped). */
   initMember(core: KernelCore, member: StructOpsMember, udata: Uint8Array): boolean;
   /** `validate` of the whole struct (the user's data, programs in its slots as non-zero). */
@@ -48,7 +51,7 @@ export interface StructOpsDesc {
 }
 
 /** The struct_ops the simulated kernel's subsystems register at boot. */
-const DEFS: readonly StructOpsDef[] = [TCP_CONGESTION_OPS];
+const DEFS: readonly StructOpsDef[] = [TCP_CONGESTION_OPS, BPF_DUMMY_OPS];
 
 const descsOf = new WeakMap<BtfView, readonly StructOpsDesc[]>();
 

@@ -66,6 +66,8 @@ export function verifierAttachTarget(progType: number, attachBtfId: number, atta
     btfId: attachBtfId,
     dstProg,
     ...(attachBtf === undefined ? {} : { btf: attachBtf.view }),
-    ...(desc === undefined ? {} : { structOps: { name: desc.def.name, unsupportedMembers: desc.def.unsupported } }),
+    ...(desc === undefined ? {} : {
+      structOps: { name: desc.def.name, unsupportedMembers: desc.def.unsupported, ...(desc.def.checkMember === undefined ? {} : { checkMember: desc.def.checkMember }) },
+    }),
   };
 }
