@@ -137,9 +137,3 @@ export function findStructOpsByValue(btf: BtfView, valueTypeId: number): StructO
 export function findStructOps(btf: BtfView, typeId: number): StructOpsDesc | undefined {
   return typeId === 0 ? undefined : structOpsDescs(btf).find((d) => d.typeId === typeId);
 }
-
-/** The prototype of a function-pointer member (`btf_type_resolve_func_ptr`). */
-export function memberFuncProto(btf: BtfView, desc: StructOpsDesc, index: number): BtfTypeView | undefined {
-  const m = desc.type.members?.[index];
-  return m === undefined ? undefined : funcProtoOf(btf, m.type);
-}
