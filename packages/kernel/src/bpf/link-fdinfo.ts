@@ -38,6 +38,10 @@ export function linkFdinfo(obj: BpfObject): string {
   const t = link.target;
   if (t.kind === 'raw_tracepoint') text += `tp_name:\t${t.tpName}\ncookie:\t${t.cookie}\n`;
   else if (t.kind === 'perf_event') text += perfFdinfo(t);
+  else if (t.kind === 'iter') {
+    text += `target_name:\t${t.target}\n`;
+    if (t.task !== undefined) text += `task_type:\t${t.task.type}\n${t.task.type === 'TID' ? `tid:\t${t.task.pid}\n` : t.task.type === 'PID' ? `pid:\t${t.task.pid}\n` : ''}`;
+  }
   else text += `attach_type:\t${link.attachType}\ntarget_obj_id:\t${t.targetObjId}\ntarget_btf_id:\t${t.targetBtfId}\ncookie:\t${t.cookie}\n`;
   return text;
 }

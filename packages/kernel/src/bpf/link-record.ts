@@ -8,7 +8,15 @@ export type LinkTarget =
   /** `bpf_tracing_link`: a BPF trampoline, keyed by the BTF object and the function's type id in it. */
   | { readonly kind: 'tracing'; readonly targetObjId: number; readonly targetBtfId: number; readonly cookie: bigint }
   /** `bpf_perf_link`: a perf event by its attr type and config, and for a tracing event what it traces. */
-  | { readonly kind: 'perf_event'; readonly eventType: number; readonly config: bigint; readonly cookie: bigint; readonly trace?: TraceTarget };
+  | { readonly kind: 'perf_event'; readonly eventType: number; readonly config: bigint; readonly cookie: bigint; readonly trace?: TraceTarget }
+  /** `bpf_iter_link`: an iterator target by name, and for `task` which tasks (`bpf_iter_aux_info.task`). */
+  | { readonly kind: 'iter'; readonly target: string; readonly task?: IterTaskFilter };
+
+/** Which tasks a task iterator visits (`enum bpf_iter_task_type` and its pid). */
+export interface IterTaskFilter {
+  readonly type: 'ALL' | 'TID' | 'PID';
+  readonly pid: number;
+}
 
 /** What the kernel keeps of a link (`struct bpf_link` and its type's container). */
 export interface LinkRecord {
@@ -16,8 +24,8 @@ export interface LinkRecord {
   readonly type: number;
   /** `link->attach_type`: what BPF_LINK_CREATE named, or the program's expected attach type for RAW_TRACEPOINT_OPEN. */
   readonly attachType: number;
-  /** `link->prog`: the link holds a reference. */
-  readonly prog: BpfObject;
+  /** `link->prog`: the link holds a reference (BPF_LINK_UPDATE swaps it for links that can). */
+  prog: BpfObject;
   readonly target: LinkTarget;
 }
 

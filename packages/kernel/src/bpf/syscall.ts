@@ -20,6 +20,7 @@ import { progLoad } from '../cmds/prog-load.js';
 import { tokenCreate } from '../cmds/token-create.js';
 import { linkCreate } from '../cmds/link-create.js';
 import { linkDetach, linkGetFdById, linkUpdate } from '../cmds/link-cmds.js';
+import { iterCreate } from '../cmds/iter-link.js';
 import { rawTracepointOpen } from '../cmds/raw-tp-open.js';
 import type { TaskImpl } from '../task/task.js';
 import { capDetail, check, checkAttr, lsmDetail, traceGroup, type CmdResult } from './check.js';
@@ -110,6 +111,8 @@ export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): numb
         return linkUpdate(task, attr);
       case BpfCmd.BPF_LINK_GET_FD_BY_ID:
         return linkGetFdById(task, attr);
+      case BpfCmd.BPF_ITER_CREATE:
+        return iterCreate(task, attr);
     }
     const nextIdKind = NEXT_ID_KIND.get(cmd);
     if (nextIdKind !== undefined) return objGetNextId(task, cmd, nextIdKind, attr, uattr);

@@ -22,7 +22,7 @@ const trampolineLinked = new WeakSet<BpfObject>();
  * fd, O_CLOEXEC. The link holds `prog`'s reference (the caller's); `release` runs
  * when the last reference goes (detaching from the attach point), then the program is put.
  */
-function primeAndSettle(task: TaskImpl, id: number, record: LinkRecord, release: () => void): number {
+export function primeAndSettle(task: TaskImpl, id: number, record: LinkRecord, release: () => void): number {
   const obj = task.core.objects.create('link', id, '', record, () => {
     release();
     record.prog.put();
@@ -31,7 +31,7 @@ function primeAndSettle(task: TaskImpl, id: number, record: LinkRecord, release:
 }
 
 /** `bpf_link_prime` for an attach that fails after it: the id is allocated (and lost), nothing else stays. */
-function primeAndFail(task: TaskImpl): number {
+export function primeAndFail(task: TaskImpl): number {
   return task.core.objects.nextId('link');
 }
 

@@ -4,7 +4,9 @@ import { capDetail, check, checkAttr, flagsDetail, traceCheck } from '../bpf/che
 import { progGet } from '../bpf/fd-get.js';
 import { linkGet } from '../bpf/link-get.js';
 import type { TaskImpl } from '../task/task.js';
+import type { BpfObject } from '../bpf/objects.js';
 import { installObjectFd } from './fd-install.js';
+import { iterLinkUpdate } from './iter-link.js';
 
 /**
  * BPF_LINK_DETACH (`link_detach`): CHECK_ATTR, the link fd (EBADF/EINVAL), then the
@@ -22,8 +24,8 @@ export function linkDetach(task: TaskImpl, bytes: Uint8Array): number {
 /**
  * BPF_LINK_UPDATE (`link_update`): CHECK_ATTR, only BPF_F_REPLACE in flags (EINVAL), the
  * link fd, the new program fd, the old one with BPF_F_REPLACE (an old fd without the flag
- * is EINVAL), then the link type's update: raw tracepoint, tracing and perf event links
- * cannot swap their program (EINVAL).
+ * is EINVAL), then the link type's update: iterator links swap their program (see
+ * `iterLinkUpdate`); raw tracepoint, tracing and perf event links cannot (EINVAL).
  */
 export function linkUpdate(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
@@ -31,14 +33,19 @@ export function linkUpdate(task: TaskImpl, bytes: Uint8Array): number {
   const attr = decodeLinkUpdateAttr(bytes);
   const flags = attr.flags;
   check(core, 'link_update:flags', (flags & ~BPF_F_REPLACE) === 0, 'EINVAL', 'link:flags', flagsDetail('flags', flags, flags & ~BPF_F_REPLACE));
-  const { obj } = linkGet(task, attr.link_fd, 'link_update');
-  progGet(task, attr.new_prog_fd, 'link_update:new_prog_fd');
-  if ((flags & BPF_F_REPLACE) !== 0) progGet(task, attr.old_prog_fd, 'link_update:old_prog_fd');
+  const { obj, link } = linkGet(task, attr.link_fd, 'link_update');
+  const newProg = progGet(task, attr.new_prog_fd, 'link_update:new_prog_fd').obj;
+  let oldProg: BpfObject | undefined;
+  if ((flags & BPF_F_REPLACE) !== 0) oldProg = progGet(task, attr.old_prog_fd, 'link_update:old_prog_fd').obj;
   else {
     check(core, 'link_update:old_prog_fd', attr.old_prog_fd === 0, 'EINVAL', 'link:old-prog-without-replace', {
       pass: 'no old_prog_fd without BPF_F_REPLACE',
       fail: 'old_prog_fd given without BPF_F_REPLACE',
     });
+  }
+  if (link.target.kind === 'iter') {
+    iterLinkUpdate(link, newProg, oldProg);
+    return 0;
   }
   const why = `link #${obj.id} cannot change its program (raw tracepoint, tracing and perf event links have no update_prog)`;
   traceCheck(core, 'link_update:ops', false, 'EINVAL', { pass: why, fail: why });

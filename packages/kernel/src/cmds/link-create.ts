@@ -7,6 +7,7 @@ import type { ProgRecord } from '../bpf/prog-record.js';
 import { tokenCapable } from '../bpf/token-fd.js';
 import type { TaskImpl } from '../task/task.js';
 import { perfLinkAttach, rawTpLinkAttach, tracingProgAttach } from './link-attach.js';
+import { iterLinkAttach } from './iter-link.js';
 import { uprobeMultiLinkAttach } from './uprobe-multi.js';
 
 /** `attach_type_to_prog_type` (kernel/bpf/syscall.c): the program type an attach type belongs to; absent is UNSPEC. */
@@ -156,7 +157,7 @@ export function linkCreate(task: TaskImpl, bytes: Uint8Array): number {
           pass: `attach type ${attachType} is the program's expected attach type`,
           fail: `attach type ${attachType} is not the program's expected attach type ${p.expectedAttachType}`,
         });
-        if (p.expectedAttachType === A.BPF_TRACE_ITER) notSimulated('BPF iterator');
+        if (p.expectedAttachType === A.BPF_TRACE_ITER) return iterLinkAttach(task, prog, attr, attachType);
         if (p.expectedAttachType === A.BPF_LSM_CGROUP) return cgroupLinkAttach(task, attr.flags, attr.target_fd);
         if (p.expectedAttachType === A.BPF_TRACE_RAW_TP) return rawTpLinkAttach(task, prog, 0n, attr['tracing.cookie'], attachType);
         return tracingProgAttach(task, prog, attr.target_fd, attr.target_btf_id, attr['tracing.cookie'], attachType);

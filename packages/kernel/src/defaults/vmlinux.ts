@@ -136,8 +136,26 @@ export function builtinVmlinuxBtf(): Btf {
   const execProto = b.add({ kind: 'FUNC_PROTO', name: '', type: 0, params: [{ name: '', type: ptr(0) }, { name: '', type: taskPtr }, { name: '', type: s.pidT }, { name: '', type: binprm }] });
   s.typedef('btf_trace_sched_process_exec', ptr(execProto));
   addStructOpsTypes(b, { int: s.int, u8: s.u8, u32: s.u32, ulong: s.ulong, char16, sockPtr: sk });
+  addIterTargets(b, { int: s.int, u64: s.u64, taskPtr, mapPtr });
   builtin = parseBtf(b.encode());
   return builtin;
+}
+
+/**
+ * The iterator targets a BPF iterator program names in its `attach_btf_id`: the
+ * `bpf_iter_<target>` functions of `task`, `bpf_map` and `bpf_prog`, whose arguments are
+ * the iterator's context (`struct bpf_iter_meta *meta` with the `seq_file` to write to,
+ * then the object visited). Added last, so earlier type ids do not move.
+ */
+function addIterTargets(b: BtfBuilder, t: { int: number; u64: number; taskPtr: number; mapPtr: number }): void {
+  const ptr = (type: number): number => b.add({ kind: 'PTR', name: '', type });
+  const seqPtr = ptr(struct(b, 'seq_file', 120, []));
+  const metaPtr = ptr(struct(b, 'bpf_iter_meta', 24, [at('seq', seqPtr, 0), at('session_id', t.u64, 8), at('seq_num', t.u64, 16)]));
+  const progPtr = ptr(struct(b, 'bpf_prog', 72, []));
+  for (const [target, param, objPtr] of [['task', 'task', t.taskPtr], ['bpf_map', 'map', t.mapPtr], ['bpf_prog', 'prog', progPtr]] as const) {
+    const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: t.int, params: [{ name: 'meta', type: metaPtr }, { name: param, type: objPtr }] });
+    b.add({ kind: 'FUNC', name: `bpf_iter_${target}`, type: proto, linkage: BtfFuncLinkage.GLOBAL });
+  }
 }
 
 /**

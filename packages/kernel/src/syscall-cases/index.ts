@@ -13,10 +13,11 @@ import { STRUCT_OPS_CASES } from './struct-ops-cases.js';
 export { ATTR_CASES, BATCH_CASES, BTF_MAP_CASES, MAP_OP_CASES, MMAP_CASES, PROG_CASES, STRUCT_OPS_CASES };
 export { btfBlob, type BtfMember, type BtfTypeSpec } from './btf.js';
 import { LINK_CASES as SINGLE_LINK_CASES } from './link-cases.js';
+import { ITER_LINK_CASES } from './iter-link-cases.js';
 import { MULTI_LINK_CASES } from './multi-link-cases.js';
 
-/** BPF link cases (their Linux answers live in their own fixture, `link-cases.json`), multi-probe links included. */
-export const LINK_CASES: readonly SyscallCase[] = [...SINGLE_LINK_CASES, ...MULTI_LINK_CASES];
+/** BPF link cases (their Linux answers live in their own fixture, `link-cases.json`), multi-probe and iterator links included. */
+export const LINK_CASES: readonly SyscallCase[] = [...SINGLE_LINK_CASES, ...MULTI_LINK_CASES, ...ITER_LINK_CASES];
 
 /**
  * Every syscall-level case: map operations per map type, bad attrs, fd modes,

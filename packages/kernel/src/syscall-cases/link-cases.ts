@@ -49,7 +49,7 @@ function idOf(r: CaseRunner, fd: number, size: number): number {
  * BPF_OBJ_GET_INFO_BY_FD on a link: type, whether `id` and `prog_id` are the link's and
  * program's, the union part as hex (tp_name pointer zeroed), and the name copied out.
  */
-function linkInfo(r: CaseRunner, step: string, linkFd: number, progFd: number, opts: { nameLen?: number; noBuffer?: boolean; infoLen?: number; tail?: number } = {}): void {
+export function linkInfo(r: CaseRunner, step: string, linkFd: number, progFd: number, opts: { nameLen?: number; noBuffer?: boolean; infoLen?: number; tail?: number } = {}): void {
   const infoLen = opts.infoLen ?? LINK_INFO_SIZE;
   const init = new Uint8Array(infoLen);
   const dv = new DataView(init.buffer);
@@ -79,7 +79,7 @@ function linkInfo(r: CaseRunner, step: string, linkFd: number, progFd: number, o
 }
 
 /** `/proc/self/fdinfo/<fd>` of a link without the generic lines and with ids replaced by whether they match. */
-function linkFdinfo(r: CaseRunner, step: string, linkFd: number, progFd: number): void {
+export function linkFdinfo(r: CaseRunner, step: string, linkFd: number, progFd: number): void {
   const reader = r.sys as BpfSyscall & { readFile?(path: string): string };
   if (reader.readFile === undefined) return;
   const text = reader.readFile(`/proc/self/fdinfo/${linkFd}`);

@@ -21,6 +21,7 @@ export const BPF_LINK_INFO = {
     'perf_event.tracepoint.cookie': [40, 8],
     'perf_event.kprobe.offset': [36, 4], 'perf_event.kprobe.addr': [40, 8], 'perf_event.kprobe.missed': [48, 8], 'perf_event.kprobe.cookie': [56, 8],
     'perf_event.uprobe.offset': [36, 4], 'perf_event.uprobe.cookie': [40, 8], 'perf_event.uprobe.ref_ctr_offset': [48, 8],
+    'iter.target_name': [16, 8], 'iter.target_name_len': [24, 4], 'iter.map_id': [28, 4], 'iter.task.tid': [32, 4], 'iter.task.pid': [36, 4],
   },
 } as const;
 
@@ -109,6 +110,30 @@ function fillRawTp(task: TaskImpl, info: InfoStruct<typeof BPF_LINK_INFO.fields>
 }
 
 /**
+ * `bpf_iter_link_fill_link_info`: the target's name as the raw tracepoint's is given
+ * (buffer and length together, EINVAL; `target_name_len` its length with the NUL; cut
+ * short with ENOSPC), then a task iterator's tid or pid.
+ */
+function fillIter(task: TaskImpl, info: LinkInfoStruct, t: Extract<LinkRecord['target'], { kind: 'iter' }>): void {
+  const ubuf = info.get('iter.target_name');
+  const ulen = info.getU32('iter.target_name_len');
+  if ((ulen !== 0) !== (ubuf !== 0n)) throw new BpfError('EINVAL', 'info:iter-name-buffer', 'target_name and target_name_len must be given together');
+  const name = new TextEncoder().encode(t.target);
+  info.set('iter.target_name_len', name.length + 1);
+  if (ubuf !== 0n) {
+    if (ulen < name.length + 1) {
+      const cut = new Uint8Array(ulen);
+      cut.set(name.subarray(0, ulen - 1));
+      task.memory.write(ubuf, cut);
+      throw new BpfError('ENOSPC', 'info:iter-name-too-long', `target_name_len ${ulen} cannot hold '${t.target}' and its NUL`);
+    }
+    task.memory.write(ubuf, Uint8Array.from([...name, 0]));
+  }
+  if (t.task?.type === 'TID') info.set('iter.task.tid', t.task.pid);
+  if (t.task?.type === 'PID') info.set('iter.task.pid', t.task.pid);
+}
+
+/**
  * `bpf_link_get_info_by_fd`: the caller's struct (tail beyond 64 bytes zero), type, id
  * and prog_id, then the link type's part; copied back at `min(info_len, 64)` bytes.
  */
@@ -122,6 +147,7 @@ export function linkGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoL
   const t = link.target;
   if (t.kind === 'raw_tracepoint') fillRawTp(task, info, t.tpName, t.cookie);
   else if (t.kind === 'perf_event') fillPerf(task, info, t);
+  else if (t.kind === 'iter') fillIter(task, info, t);
   else {
     info.set('tracing.attach_type', link.attachType);
     info.set('tracing.target_obj_id', t.targetObjId);
