@@ -2,7 +2,7 @@ import { KfuncFlag, type BtfView, type VerifierKfuncs } from '@bpfkit/kernel-api
 import { BpfProgType } from '@bpfkit/uapi';
 
 const {
-  ACQUIRE, RELEASE, RET_NULL, TRUSTED_ARGS, SLEEPABLE, RCU, ITER_NEW, ITER_NEXT, ITER_DESTROY, RCU_PROTECTED,
+  ACQUIRE, RELEASE, RET_NULL, TRUSTED_ARGS, SLEEPABLE, RCU, ITER_NEW, ITER_NEXT, ITER_DESTROY, RCU_PROTECTED, FASTCALL,
 } = KfuncFlag;
 
 /** The program-type groups kfunc sets are registered for (`enum btf_kfunc_hook`). */
@@ -40,7 +40,7 @@ const SETS: readonly KfuncSet[] = [
     // common_kfunc_set (every program type)
     hooks: ['common'],
     funcs: {
-      bpf_cast_to_kern_ctx: 0, bpf_rdonly_cast: 0, bpf_rcu_read_lock: 0, bpf_rcu_read_unlock: 0,
+      bpf_cast_to_kern_ctx: FASTCALL, bpf_rdonly_cast: FASTCALL, bpf_rcu_read_lock: 0, bpf_rcu_read_unlock: 0,
       bpf_dynptr_slice: RET_NULL, bpf_dynptr_slice_rdwr: RET_NULL,
       ...iter('num'), ...iter('task_vma', RCU), ...iter('css_task', TRUSTED_ARGS), ...iter('css', TRUSTED_ARGS | RCU_PROTECTED),
       ...iter('task', TRUSTED_ARGS | RCU_PROTECTED), ...iter('bits'),

@@ -8,6 +8,7 @@
 //   verifier-errno      verdict and errno equal
 //   verifier-message    kernel rejects: the kernel's error line is a line of our log
 //   verifier-processed  `processed N insns` equal (accepted and rejected)
+//   verifier-stack-depth the stats' `stack depth A+B+...` line equal (per subprogram)
 //   verifier-unsound    passes unless the kernel rejects and we accept
 // A case the replayer cannot set up is a miss in every figure, tallied "setup error".
 import { readdirSync } from 'node:fs';
@@ -26,8 +27,8 @@ interface RecordedCase extends CorpusCase {
   };
 }
 
-type Figure = 'verdict' | 'errno' | 'message' | 'processed' | 'unsound';
-const FIGURES: readonly Figure[] = ['verdict', 'errno', 'message', 'processed', 'unsound'];
+type Figure = 'verdict' | 'errno' | 'message' | 'processed' | 'stack-depth' | 'unsound';
+const FIGURES: readonly Figure[] = ['verdict', 'errno', 'message', 'processed', 'stack-depth', 'unsound'];
 
 /** The kernel gave a verifier verdict (not a refusal before the verifier ran). */
 function hasVerdict(c: RecordedCase): boolean {
@@ -83,6 +84,12 @@ function judge(c: RecordedCase, { line, log }: CorpusLoadResult): Misses {
   if (line.processed !== processed) {
     const cause = line.processed === null ? 'no count' : line.verdict !== k.result ? 'other verdict' : line.processed > (processed ?? 0) ? 'more' : 'fewer';
     misses.processed = { cause, detail: `kernel ${processed ?? 'none'}, ours ${line.processed ?? 'none'}` };
+  }
+  const stackLine = (tail: readonly string[]): string | undefined => tail.find((l) => l.startsWith('stack depth '));
+  const theirStack = stackLine(k.log_tail ?? []), ourStack = stackLine(line.log_tail);
+  if (theirStack !== ourStack) {
+    const cause = ourStack === undefined ? 'no stack line' : line.verdict !== k.result ? 'other verdict' : 'other depth';
+    misses['stack-depth'] = { cause, detail: `kernel "${theirStack ?? ''}", ours "${ourStack ?? ''}"` };
   }
   return misses;
 }

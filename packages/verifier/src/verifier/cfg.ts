@@ -4,12 +4,21 @@ import { PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import { CALL, cls, EXIT, isJump, isPseudoFunc, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEUDO_CALL } from './insns.js';
 
 /**
- * `add_subprog_and_kfunc` + `check_subprogs`: subprogram starts (sorted, with the
- * end as a sentinel), jumps staying inside their subprogram, each subprogram
- * ending in an exit or a jump.
+ * The subprogram half of `add_subprog_and_kfunc`: the main program, then every call target and
+ * callback address in instruction order. `starts` (sorted) holds what was found so far, so that a
+ * refusal part way leaves the subprograms the kernel had counted for its stats line.
+ *
+ * @example
+ * const starts: number[] = [];
+ * addSubprogs(log, insns, true, starts); // [0, 5] for a main program calling insn 5
  */
-export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapable: boolean): number[] {
-  const starts = new Set<number>([0]);
+export function addSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapable: boolean, starts: number[]): void {
+  const add = (start: number): void => {
+    if (starts.includes(start)) return;
+    starts.push(start);
+    starts.sort((a, b) => a - b);
+  };
+  add(0);
   insns.forEach((insn, pc) => {
     // A call and a callback's address (ld_imm64 with BPF_PSEUDO_FUNC) both start a subprogram.
     const kfunc = insn.code === (JMP | CALL) && insn.src === PSEUDO_KFUNC_CALL;
@@ -22,13 +31,19 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapab
       }
       const target = pc + insn.imm + 1;
       if (target < 0 || target >= insns.length) fail(log, 'EINVAL', 'bad-call-target', `call to invalid destination`);
-      starts.add(target);
+      add(target);
     }
   });
-  const subprogs = [...starts].sort((a, b) => a - b);
   // Level 2 lists the subprograms found before their instructions are checked.
-  if (log.level2) subprogs.forEach((start, i) => { log.line(`func#${String(i)} @${String(start)}`); });
-  subprogs.push(insns.length);
+  if (log.level2) starts.forEach((start, i) => { log.line(`func#${String(i)} @${String(start)}`); });
+}
+
+/**
+ * `check_subprogs`: jumps stay inside their subprogram, and each subprogram ends in an exit or a
+ * jump. Returns the starts with the program's end as a sentinel.
+ */
+export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], starts: readonly number[]): number[] {
+  const subprogs = [...starts, insns.length];
   for (let s = 0; s + 1 < subprogs.length; s++) {
     const start = subprogs[s] ?? 0;
     const end = subprogs[s + 1] ?? insns.length;

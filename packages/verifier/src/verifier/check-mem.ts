@@ -353,6 +353,7 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
   const { min, max } = checkStackBounds(env, regno, ptr, off, size, write);
   const f = stackFrame(env, state, ptr);
   env.growStack(f, -min);
+  env.fastcall?.checkAccess(Math.max(f.subprog, 0), env.insnIdx, min);
   const known = tnumIsConst(ptr.varOff);
   const frame = ptr.frame ?? state.frames.length - 1;
   const valueRegno = value === undefined ? undefined : env.insns[env.insnIdx]?.src;

@@ -1,7 +1,7 @@
 import { BpfError, type InsnRewrite, type ProgTypeRegistry, type Verifier, type VerifierRequest, type VerifierResult } from '@bpfkit/kernel-api';
 import { checkAttachBtfId } from './attach-btf-id.js';
 import type { CheckedRequest } from './checked-request.js';
-import { checkCfg, checkSubprogs } from './cfg.js';
+import { addSubprogs, checkCfg, checkSubprogs } from './cfg.js';
 import { resolvePseudoLdimm64 } from './resolve-ld-imm64.js';
 import { logLiveRegs } from './live-regs-log.js';
 import { Checker } from './do-check.js';
@@ -37,7 +37,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       let checker: Checker | undefined;
       let stackDepth = 0;
       let rewrites: readonly InsnRewrite[] = [];
-      let subprogStack: readonly number[] = [];
+      let subprogStack: readonly number[];
+      // The subprograms found so far: each has a depth in the stats line, 0 until it is verified.
+      const starts: number[] = [];
       const started = performance.now();
       let failure: Reject | undefined;
       try {
@@ -45,12 +47,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         // BTF info, pseudo ld_imm64 sources, the CFG, then the attach target.
         const btfInfo = checkBtfInfoEarly(log, req.progBtf);
         let checked: CheckedRequest = btfInfo === undefined ? req : { ...req, btf: btfInfo.btf, funcInfo: btfInfo.funcInfo };
-        // add_subprog_and_kfunc registers the main program first: from here the stats list its depth.
-        subprogStack = [0];
-        const subprogs = checkSubprogs(log, insns, req.privileges.bpfCapable);
+        addSubprogs(log, insns, req.privileges.bpfCapable, starts);
+        const subprogs = checkSubprogs(log, insns, starts);
         addKfuncCalls(log, insns, req);
-        // Every subprogram has a depth in the stats line, 0 until it is verified.
-        subprogStack = subprogs.slice(0, -1).map(() => 0);
         checkBtfInfo(log, insns, subprogs, req.progBtf, btfInfo);
         resolvePseudoLdimm64(log, insns, req);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
@@ -66,7 +65,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       } catch (e) {
         if (!(e instanceof Reject)) throw e;
         failure = e;
-        if (checker !== undefined) subprogStack = checker.subprogStackSoFar;
+        subprogStack = checker === undefined ? starts.map(() => 0) : checker.subprogStackSoFar;
       }
       const processed = checker?.processed ?? 0;
       // At log level 1 each verification pass that succeeded left only what it printed after (the checker resets).

@@ -16,6 +16,8 @@ import { checkLdx, checkStore } from './check-mem.js';
 import { checkMaxStackDepth } from './stack-depth.js';
 import { checkReservedFields } from './check-reserved.js';
 import { VerifierEnv } from './env.js';
+import { Fastcall } from './fastcall.js';
+import { addMayGotoStack } from './may-goto.js';
 import { ALU, ALU64, CALL, cls, EXIT, isMayGoto, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { findGlobalFuncs, globalEntryState } from './global-funcs.js';
 import { fail, Reject, type VerifierLog } from './log.js';
@@ -97,10 +99,15 @@ export class Checker {
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
     regs[10] = pointer('fp', 0, { frame: 0 });
+    env.fastcall = new Fastcall(env.insns, env.subprogs, env.req);
     this.walk({ frames: [{ regs, stack: [], returnTo: -1, subprog: 0 }], refs: [], firstIdx: 0, lastIdx: -1, insnIdx: 0, hist: [] }, 0);
     this.checkGlobalFuncs();
+    // The kernel's order after the walk: fastcall spills go (the stack may shrink), the depth is
+    // checked, then inlined bpf_loop calls and may_goto counters add their slots.
+    env.fastcall.shrinkStack(env.subprogStack);
     checkMaxStackDepth(env);
     addLoopInlineStack(env);
+    addMayGotoStack(env, this.seen);
     // `fixup_kfunc_call`: a kfunc call left with id 0 on a path that was walked.
     if (env.insns.some((insn, i) => this.seen[i] === 1 && isKfuncCall(insn) && insn.imm === 0)) unresolvedKfuncError(env.log);
     // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.

@@ -1,6 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import type { CheckedRequest } from './checked-request.js';
+import type { Fastcall } from './fastcall.js';
 import { fail, type VerifierLog } from './log.js';
 import type { GlobalFunc } from './global-funcs.js';
 import type { Checkpoint } from './prune.js';
@@ -23,6 +24,8 @@ export class VerifierEnv {
   readonly auxPtrType = new Map<number, string>();
   /** Registers live before each instruction (`live_regs_before`). */
   liveIn: Uint16Array = new Uint16Array(0);
+  /** The `bpf_fastcall` patterns of the program (set before the walk). */
+  fastcall: Fastcall | undefined;
   /** Size requested by the last `ringbuf_reserve`-style allocation argument. */
   lastAllocSize = 0;
   /** Registers and stack slots touched by the current instruction (`mark_reg_scratched`). */
@@ -72,10 +75,10 @@ export class VerifierEnv {
     readonly subprogs: readonly number[],
   ) {}
 
-  /** `grow_stack_state`: the frame's subprogram uses at least `size` bytes of stack. */
+  /** `grow_stack_state`: the frame's subprogram uses at least `size` bytes of stack, counted in whole 8-byte slots. */
   growStack(f: FrameState, size: number): void {
     const i = Math.max(f.subprog, 0);
-    this.subprogStack[i] = Math.max(this.subprogStack[i] ?? 0, size);
+    this.subprogStack[i] = Math.max(this.subprogStack[i] ?? 0, Math.ceil(size / 8) * 8);
   }
 
   get privileges(): VerifierRequest['privileges'] {

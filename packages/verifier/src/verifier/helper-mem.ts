@@ -84,6 +84,7 @@ function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: numb
     maxOff = Number(reg.smax) + reg.off + size;
   }
   env.growStack(f, -minOff);
+  env.fastcall?.checkAccess(Math.max(f.subprog, 0), env.insnIdx, minOff);
   checkStackRangeInit(env, f, regno, minOff, maxOff, write && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
 }
 

@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import type { VerifierEnv } from './env.js';
-import { jumpTarget } from './insns.js';
+import { isMayGoto, jumpTarget } from './insns.js';
 import { fail } from './log.js';
 import type { Checkpoint } from './prune.js';
 import { cloneState, type VState } from './state.js';
@@ -38,4 +38,22 @@ export function checkMayGoto(env: VerifierEnv, state: VState, insn: Insn, pc: nu
   if (prev !== undefined) widenImpreciseScalars(prev.state, queued);
   env.pushStack(queued, pc + 1, pc);
   return jumpTarget(insn, pc);
+}
+
+/**
+ * `do_misc_fixups`: each subprogram with a `may_goto` left after dead code removal gets two more
+ * 8-byte slots for the loop budget and its start time (x86-64's timed `may_goto`), which the stack
+ * depth statistics show. A privileged load also drops `may_goto +0` as a no-op.
+ */
+export function addMayGotoStack(env: VerifierEnv, seen: Uint8Array): void {
+  const subprogCount = Math.max(env.subprogs.length - 1, 1);
+  for (let s = 0; s < subprogCount; s++) {
+    const end = env.subprogs[s + 1] ?? env.insns.length;
+    for (let pc = env.subprogs[s] ?? 0; pc < end; pc++) {
+      const insn = env.insns[pc];
+      if (seen[pc] !== 1 || !isMayGoto(insn) || (env.privileges.bpfCapable && insn?.off === 0)) continue;
+      env.subprogStack[s] = (env.subprogStack[s] ?? 0) + 16;
+      break;
+    }
+  }
 }
