@@ -27,3 +27,11 @@ export {
   type FixupKind,
   type ReplayTarget,
 } from './verifier-corpus/index.js';
+export {
+  replayHelperCase,
+  helperLogErrorLine,
+  type HelperCase,
+  type HelperCaseAnswer,
+  type HelperCaseMap,
+  type RecordedHelperCase,
+} from './helper-protos/replay.js';

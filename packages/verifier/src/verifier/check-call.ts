@@ -11,6 +11,7 @@ import { CHANGES_PKT_DATA, checkHelperMemAccess, clearAllPktPointers, MEM_EXPECT
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
+import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } from './helper-ptr-args.js';
 import { hasSpinLock, isInnerView, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
@@ -22,8 +23,12 @@ import { tnumIsConst, tnumStr } from './tnum.js';
 const MAX_VAR_SIZ = 1n << 29n;
 
 const MAX_CALL_FRAMES = 8;
+const F_SLEEPABLE = 16;
 
-interface MemArg { regno: number; reg: RegState; write: boolean }
+/** A memory argument waiting for its size: written by the helper (`MEM_WRITE`), and whether it may be uninitialized (`MEM_UNINIT`). */
+interface MemArg { regno: number; reg: RegState; write: boolean; uninit: boolean }
+/** What the argument checks of one call share: the helper's name, and a refusal kept for after them (an unmodelled argument). */
+interface CallArgs { readonly helper: string; unmodelled?: string }
 
 /**
  * `check_func_call`: a bpf-to-bpf call pushes a frame with R1-R5 passed. Returns the callee's first insn;
@@ -58,9 +63,16 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   if (id === 0 || env.progType?.isHelperAllowed(id, env.req.expectedAttachType, privileges) !== true) {
     fail(env.log, 'EINVAL', 'helper-not-allowed', `program of this type cannot use helper bpf_${name}#${String(id)}`);
   }
-  const proto = helperProto(id);
-  if (proto?.gplOnly === true && !env.req.gplCompatible) {
+  const proto = helperProto(id, env.req.progType);
+  // A helper the verifier has no prototype for is one the program type's table lacks, as far as the checks go.
+  if (proto === undefined) fail(env.log, 'EINVAL', 'helper-not-allowed', `program of this type cannot use helper bpf_${name ?? ''}#${String(id)}`);
+  if (proto.gplOnly === true && !env.req.gplCompatible) {
     fail(env.log, 'EINVAL', 'gpl-only', 'cannot call GPL-restricted function from non-GPL compatible program');
+  }
+  const caller = { progType: env.req.progType, expectedAttachType: env.req.expectedAttachType, attachName: env.req.attachFunc?.name };
+  if (proto.allowed !== undefined && !proto.allowed(caller)) fail(env.log, 'EINVAL', 'helper-not-allowed-here', 'helper call is not allowed in probe');
+  if (proto.mightSleep === true && (env.req.progFlags & F_SLEEPABLE) === 0) {
+    fail(env.log, 'EINVAL', 'might-sleep', 'helper call might sleep in a non-sleepable prog');
   }
   let map: VerifierMap | undefined;
   let lastMem: MemArg | undefined;
@@ -68,14 +80,18 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   let release: RegState | undefined;
   let castRef: number | undefined;
   let msizeMax: bigint | undefined;
-  proto?.args.forEach((arg, i) => {
+  const call: CallArgs = { helper: name ?? '' };
+  proto.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = env.readReg(state, regno);
     if (arg === 'const_size' || arg === 'const_size_or_zero') msizeMax = reg.umax;
-    if (arg !== 'anything' && (reg.type === 'pkt' || reg.type === 'pkt_meta') && !helperPktAccess(env, proto?.pktAccess === true)) {
+    if (arg === 'anything' && reg.type !== 'scalar' && !env.privileges.allowPtrLeaks) {
+      fail(env.log, 'EACCES', 'ptr-leak', `R${String(regno)} leaks addr into helper function`);
+    }
+    if (arg !== 'anything' && (reg.type === 'pkt' || reg.type === 'pkt_meta') && !helperPktAccess(env, proto.pktAccess === true)) {
       fail(env.log, 'EACCES', 'helper-pkt-access', 'helper access to the packet is not allowed');
     }
-    const res = checkFuncArg(env, state, regno, reg, arg, map, lastMem);
+    const res = checkFuncArg(env, state, regno, reg, arg, map, lastMem, call);
     if (arg === 'map') {
       map = regMap(env, reg);
       if (id === TAIL_CALL && map !== undefined && map.mapType !== PROG_ARRAY) {
@@ -83,8 +99,6 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
         env.log.write('expected prog array map for tail call');
         throw new Reject('EINVAL', 'verifier:map-func', 'expected prog array map for tail call');
       }
-      // for_each_map_elem asks the map for its callback first (`set_map_elem_callback_state`).
-      if (map !== undefined && id !== FOR_EACH) checkMapFuncCompatibility(env, map, id, name ?? '');
     }
     if (arg === 'sock_common_release' || arg === 'ringbuf_mem_release') {
       if (reg.refObjId === undefined || reg.refObjId === 0) {
@@ -95,6 +109,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     if ((arg === 'sock_common' || arg === 'btf_id_sock_common') && reg.refObjId !== undefined) castRef = reg.refObjId;
     lastMem = res;
   });
+  if (name === 'dynptr_from_mem') {
+    const data = env.frame(state).regs[1] ?? unknownScalar;
+    if (data.type !== 'map_value') fail(env.log, 'EACCES', 'dynptr-from-mem', `Unsupported reg type ${regTypeStr(data)} for bpf_dynptr_from_mem data`);
+  }
+  if (call.unmodelled !== undefined) fail(env.log, 'EINVAL', 'unsupported', call.unmodelled);
   if (id === TAIL_CALL && map?.mapType === PROG_ARRAY) {
     // `record_func_key`: a constant in-range index is remembered for the call, so it must be exact.
     const key = regConst(env.frame(state).regs[3] ?? unknownScalar);
@@ -106,15 +125,28 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
   if (SYNC_CALLBACK_HELPERS.has(id)) callbackCall(env, state, id, map);
+  // After every argument; for_each_map_elem asks the map for its callback first (`set_map_elem_callback_state`).
+  if (id !== FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
   if (id === FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
   if (CHANGES_PKT_DATA.has(name ?? '')) clearAllPktPointers(env, state);
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
-  const ret = proto?.ret ?? 'integer';
+  const ret = proto.ret;
+  if (ret === 'btf_id') {
+    // A plain BTF pointer (not trusted, never NULL); without the kernel's BTF an opaque scalar.
+    const btf = env.req.kfuncs?.btf;
+    const btfId = btf?.findAll(proto.retStruct ?? '', 'STRUCT')[0];
+    env.writeReg(state, 0, btfId === undefined ? unknownScalar : pointer('ptr_', 0, { btf, btfId }));
+    return;
+  }
+  if (ret === 'dynptr_mem_or_null') {
+    env.writeReg(state, 0, pointer('mem_or_null', 0, { valueSize: env.lastAllocSize, id: env.nextId++ }));
+    return;
+  }
   if (ret === 'btf_id_or_null') {
     // A socket cast: a BTF pointer that may be NULL, holding its argument's reference; without the kernel's BTF an opaque scalar.
     const btf = env.req.kfuncs?.btf;
-    const btfId = btf?.findAll(proto?.retStruct ?? '', 'STRUCT')[0];
+    const btfId = btf?.findAll(proto.retStruct ?? '', 'STRUCT')[0];
     env.writeReg(state, 0, btfId === undefined ? unknownScalar
       : pointer('ptr_or_null_', 0, { btf, btfId, id: env.nextId++, ...(castRef === undefined ? {} : { refObjId: castRef }) }));
     return;
@@ -129,7 +161,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   if (ret === 'integer' || ret === 'void') {
     env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
     // bpf_kptr_xchg: the kernel's BTF pointer out is not modelled, but the reference it holds is.
-    if (proto?.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
+    if (proto.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
   }
   // A value holding a bpf_spin_lock keeps an id: two lookups are two locks.
@@ -149,11 +181,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   const retType = sockLookup ? 'sock_or_null' : ret;
   let ptrId = env.nextId++;
   let refObjId: number | undefined;
-  if (proto?.acquire === true || sockLookup) {
+  if (proto.acquire === true || sockLookup) {
     ptrId = env.nextId++;
     refObjId = ptrId;
     state.refs.push({ id: ptrId, insn: env.insnIdx });
-  } else if (proto?.cast === true) {
+  } else if (proto.cast === true) {
     refObjId = castRef;
   }
   env.writeReg(state, 0, pointer(retType, 0, {
@@ -313,13 +345,33 @@ export function releaseReference(env: VerifierEnv, state: VState, refObjId: numb
 
 /** `check_func_arg` for the modelled argument kinds. */
 function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, map: VerifierMap | undefined,
-  lastMem: MemArg | undefined): MemArg | undefined {
+  lastMem: MemArg | undefined, call: CallArgs): MemArg | undefined {
   const r = `R${String(regno)}`;
   const expect = (ok: boolean, expected: string): void => {
     if (!ok) fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=${expected}`);
   };
+  if (arg.startsWith('btf:') || arg.startsWith('btf_or_null:')) {
+    checkBtfIdArg(env, regno, reg, arg.slice(arg.indexOf(':') + 1), arg.startsWith('btf_or_null:'));
+    return undefined;
+  }
+  if (arg.startsWith('fixed_mem:')) {
+    checkFixedMemArg(env, state, regno, reg, Number(arg.slice('fixed_mem:'.length)));
+    return undefined;
+  }
   switch (arg) {
     case 'anything':
+      return undefined;
+    case 'const_str':
+      checkConstStrArg(env, regno, reg);
+      return undefined;
+    case 'sock_or_null':
+      if (regConst(reg) !== 0n) expect(reg.type === 'sock' || reg.type === 'sock_or_null', 'sock');
+      return undefined;
+    case 'dynptr':
+    case 'dynptr_local_uninit':
+    case 'dynptr_ringbuf_uninit':
+    case 'dynptr_ringbuf_release':
+      call.unmodelled ??= checkDynptrArg(env, regno, reg, arg, `bpf_${call.helper}`);
       return undefined;
     case 'ctx':
     case 'ctx_or_null':
@@ -354,9 +406,6 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'timer':
       expect(reg.type === 'map_value', 'map_value');
       return fail(env.log, 'EINVAL', 'timer-no-btf', "map '' has to have BTF in order to use bpf_timer");
-    case 'btf_id':
-      expect(false, 'ptr_, trusted_ptr_, rcu_ptr_');
-      return undefined;
     case 'percpu_btf_id':
       expect(false, 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_');
       return undefined;
@@ -385,9 +434,10 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'map_value_or_null':
       if (regConst(reg) === 0n) return undefined;
-      return checkFuncArg(env, state, regno, reg, 'map_value', map, lastMem);
+      return checkFuncArg(env, state, regno, reg, 'map_value', map, lastMem, call);
     case 'map_key':
-    case 'map_value': {
+    case 'map_value':
+    case 'map_value_uninit': {
       // A socket map takes the socket itself as the value (`resolve_map_arg_type`: ARG_PTR_TO_BTF_ID_SOCK_COMMON).
       if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH)) {
         expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
@@ -395,19 +445,24 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       }
       expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
       const size = arg === 'map_key' ? map?.keySize ?? 4 : map?.valueSize ?? 0;
-      checkHelperMemAccess(env, state, regno, reg, size, false, false);
+      // bpf_map_pop_elem / bpf_map_peek_elem write the value out (`MEM_UNINIT | MEM_WRITE`).
+      checkHelperMemAccess(env, state, regno, reg, size, arg === 'map_value_uninit', false);
       if (arg === 'map_key' && (map?.mapType === ARRAY || map?.mapType === PERCPU_ARRAY)) env.constMapKey = constantMapKey(env, state, reg, size);
       return undefined;
     }
     case 'mem_or_null':
+    case 'mem_or_null_write': {
       // A NULL pointer must go with a size of zero (checked with the size).
-      if (regConst(reg) === 0n) return { regno, reg, write: false };
+      const mem = { regno, reg, write: arg === 'mem_or_null_write', uninit: false };
+      if (regConst(reg) === 0n) return mem;
       expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
-      return { regno, reg, write: false };
+      return mem;
+    }
     case 'uninit_mem':
+    case 'mem_write':
     case 'mem':
       expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
-      return { regno, reg, write: arg === 'uninit_mem' };
+      return { regno, reg, write: arg !== 'mem', uninit: arg === 'uninit_mem' };
     case 'const_size':
     case 'const_size_or_zero':
     case 'const_alloc_size_or_zero': {
@@ -426,7 +481,9 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
         fail(env.log, 'EACCES', 'zero-size', `${r} invalid zero-sized read: u64=[${BigInt.asIntN(64, reg.umin).toString()},${reg.umax.toString()}]`);
       }
       if (reg.umax >= MAX_VAR_SIZ) fail(env.log, 'EACCES', 'size-unbounded', `${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-      if (lastMem !== undefined) checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, Number(reg.umax), lastMem.write, zeroOk && reg.umin === 0n);
+      if (lastMem !== undefined) {
+        checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, Number(reg.umax), lastMem.write, zeroOk && reg.umin === 0n, lastMem.uninit);
+      }
       markChainPrecision(env, state, regno);
       return undefined;
     }

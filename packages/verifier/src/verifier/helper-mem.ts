@@ -45,7 +45,7 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
       if (zeroOk && size === 0 && regConst(reg) === 0n) return;
       fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=fp`);
       return;
-    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, uninitOk, zeroOk); return;
+    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, uninitOk, zeroOk); return;
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
     case 'map_key': {
       if (write) fail(env.log, 'EACCES', 'map-key-write', `write to change key R${String(regno)} not allowed`);
@@ -68,9 +68,12 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
   }
 }
 
-/** `check_stack_range_initialized`: a helper reads or writes `size` bytes at a stack pointer. */
+/**
+ * `check_stack_range_initialized`: a helper reads or writes (`write`, which the bounds message names) `size`
+ * bytes at a stack pointer; `uninitOk` (`MEM_UNINIT`) lets it write bytes never initialized.
+ */
 function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean,
-  zeroOk: boolean): void {
+  uninitOk: boolean, zeroOk: boolean): void {
   const { min } = checkStackBounds(env, regno, reg, reg.off, size, write);
   if (size === 0 && zeroOk && !tnumIsConst(reg.varOff)) return;
   const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
@@ -85,6 +88,6 @@ function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: numb
   }
   env.growStack(f, -minOff);
   env.fastcall?.checkAccess(Math.max(f.subprog, 0), env.insnIdx, minOff);
-  checkStackRangeInit(env, f, regno, minOff, maxOff, write && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
+  checkStackRangeInit(env, f, regno, minOff, maxOff, uninitOk && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
 }
 

@@ -1,0 +1,157 @@
+// Builds, for every helper some program type without an attach target may call, loads that call it
+// with good arguments (where this harness can make them) and with typical bad ones, one argument at a
+// time: a scalar where a pointer belongs, NULL, uninitialized stack, too small a buffer, bad sizes,
+// a non-GPL license for GPL-only helpers. The argument kinds come from the verifier's prototypes;
+// what is right is decided by the kernel (probe.mjs records its answers).
+const root = new URL('../../', import.meta.url);
+const pkg = (p) => import(new URL(`packages/${p}`, root).href);
+const { assemble, encodeProgram } = await pkg('asm/dist/index.js');
+const { bpfFuncName } = await pkg('uapi/dist/index.js');
+const { helperProto } = await pkg('verifier/dist/verifier/helper-protos.js');
+const { measuredHelperTable } = await pkg('verifier/dist/prog-types/helper-table.generated.js');
+
+/** Program types in the order they are tried; the ones needing an attach target (tracing, ext, LSM, struct_ops) are left out. */
+const TYPE_ORDER = [1, 3, 6, 2, 5, 17, 7, 8, 13, 14, 16, 9, 10, 11, 12, 19, 20, 21, 22, 23, 24, 30, 31, 32, 15, 18, 25];
+const KEYS = TYPE_ORDER.flatMap((t) => Object.keys(measuredHelperTable).filter((k) => k.startsWith(`${String(t)}:`)));
+const SYSCALL = 31, F_SLEEPABLE = 16, RDONLY_PROG = 0x80;
+
+const HASH = { type: 1, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
+const MAP_FOR = {
+  redirect_map: { type: 14, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  sk_redirect_map: { type: 15, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  msg_redirect_map: { type: 15, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  sock_map_update: { type: 15, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  sk_redirect_hash: { type: 18, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  msg_redirect_hash: { type: 18, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  sock_hash_update: { type: 18, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  sk_select_reuseport: { type: 20, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  perf_event_read: { type: 4, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  perf_event_read_value: { type: 4, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  perf_event_output: { type: 4, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  skb_under_cgroup: { type: 8, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  current_task_under_cgroup: { type: 8, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  map_push_elem: { type: 22, keySize: 0, valueSize: 8, maxEntries: 4, flags: 0 },
+  map_pop_elem: { type: 22, keySize: 0, valueSize: 8, maxEntries: 4, flags: 0 },
+  map_peek_elem: { type: 22, keySize: 0, valueSize: 8, maxEntries: 4, flags: 0 },
+  map_lookup_percpu_elem: { type: 5, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 },
+  ringbuf_query: { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
+  ringbuf_output: { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
+  ringbuf_reserve_dynptr: { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
+  tail_call: { type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  get_stackid: { type: 7, keySize: 4, valueSize: 64, maxEntries: 4, flags: 0 },
+};
+/** Helpers whose map needs BTF or a callback this harness does not make. */
+const SKIP_GOOD = new Set(['inode_storage_get', 'inode_storage_delete', 'task_storage_get', 'task_storage_delete', 'cgrp_storage_get',
+  'cgrp_storage_delete', 'sk_storage_get', 'sk_storage_delete', 'get_local_storage', 'user_ringbuf_drain', 'for_each_map_elem', 'loop',
+  'ringbuf_reserve', 'ringbuf_submit', 'ringbuf_discard', 'timer_init', 'timer_set_callback', 'timer_start', 'timer_cancel']);
+const strMap = (text) => ({ type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: RDONLY_PROG, freeze: true,
+  value: Buffer.concat([Buffer.from(text), Buffer.alloc(16)]).subarray(0, 16).toString('hex') });
+const CONST_STR = strMap('hello');
+const NO_NUL = strMap('0123456789abcdefXX');
+const PROG_ARRAY = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
+const WRITABLE_STR = { type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0 };
+
+const SIZE_KINDS = new Set(['const_size', 'const_size_or_zero']);
+const INIT_MEM = new Set(['mem', 'mem_write', 'mem_or_null', 'mem_or_null_write', 'map_key', 'map_value', 'map_value_or_null', 'u32_inout']);
+const UNINIT_MEM = new Set(['uninit_mem', 'map_value_uninit', 'long_out']);
+const NULLABLE = (k) => k.endsWith('_or_null') || k.startsWith('btf_or_null:') || k === 'ctx_or_null' || k === 'stack_or_null' || k === 'mem_or_null_write';
+
+/** The stack region of argument i: 64 bytes at fp-64*(i+1). */
+const region = (i) => -64 * (i + 1);
+
+/** Instructions setting one argument to its good value, or undefined when none can be made here. */
+function goodArg(kind, i, ctx) {
+  const r = `r${String(i + 1)}`;
+  if (kind === 'anything' || kind === 'stack_or_null' || kind === 'const_alloc_size_or_zero') return [`${r} = ${kind === 'const_alloc_size_or_zero' ? 8 : 0}`];
+  if (SIZE_KINDS.has(kind)) return [`${r} = 8`];
+  if (kind === 'ctx' || kind === 'ctx_or_null') return [`${r} = r6`];
+  if (kind === 'map') return [`${r} = map[fd:${String(ctx.mapIdx(ctx.map))}]`];
+  if (kind === 'const_str') return [`${r} = map[fd:${String(ctx.mapIdx(CONST_STR))}][0]+0`];
+  if (INIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
+    ctx.init.add(i);
+    return [`${r} = r10`, `${r} += ${String(region(i))}`];
+  }
+  if (UNINIT_MEM.has(kind)) return [`${r} = r10`, `${r} += ${String(region(i))}`];
+  if (NULLABLE(kind)) return [`${r} = 0`];
+  return undefined;
+}
+
+/** Bad values for one argument: [variant, instructions, extra maps used]. */
+function badArgs(kind, i) {
+  const r = `r${String(i + 1)}`;
+  const out = [];
+  if (kind === 'anything' || kind === 'const_alloc_size_or_zero') return out;
+  if (SIZE_KINDS.has(kind)) {
+    out.push(['size-negative', [`${r} = -1`]], ['size-too-big', [`${r} = 1000`]]);
+    if (kind === 'const_size') out.push(['size-zero', [`${r} = 0`]]);
+    return out;
+  }
+  out.push(['scalar', [`${r} = 1`]]);
+  if (!NULLABLE(kind)) out.push(['null', [`${r} = 0`]]);
+  if (kind !== 'ctx' && kind !== 'ctx_or_null') out.push(['ctx', [`${r} = r6`]]);
+  if (INIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
+    out.push(['uninit-stack', [`${r} = r10`, `${r} += ${String(region(i))}`], { uninit: i }]);
+    out.push(['small-buffer', [`${r} = r10`, `${r} += -4`]]);
+  }
+  if (UNINIT_MEM.has(kind)) out.push(['small-buffer', [`${r} = r10`, `${r} += -4`]], ['misaligned', [`${r} = r10`, `${r} += ${String(region(i) + 4)}`]]);
+  if (kind === 'map') out.push(['wrong-map', (c) => [`${r} = map[fd:${String(c.mapIdx(c.map.type === 3 ? HASH : PROG_ARRAY))}]`]]);
+  if (kind === 'const_str') {
+    out.push(['not-rdonly', (c) => [`${r} = map[fd:${String(c.mapIdx(WRITABLE_STR))}][0]+0`]]);
+    out.push(['no-nul', (c) => [`${r} = map[fd:${String(c.mapIdx(NO_NUL))}][0]+0`]]);
+  }
+  if (kind.startsWith('btf') || kind.startsWith('dynptr') || kind.includes('sock') || kind === 'func') {
+    out.push(['stack', [`${r} = r10`, `${r} += ${String(region(i))}`]]);
+  }
+  return out;
+}
+
+function program(setup, args, id) {
+  const lines = ['r6 = r1', ...setup, ...args.flat(), `call ${String(id)}`, 'r0 = 0', 'exit'];
+  return Buffer.from(encodeProgram(assemble(lines.join('\n')))).toString('hex');
+}
+
+/** Every case, in a stable order. */
+export function helperCases() {
+  const cases = [];
+  for (let id = 1; id < 212; id++) {
+    const name = bpfFuncName(id);
+    const key = KEYS.find((k) => measuredHelperTable[k]?.full.includes(id));
+    if (name === undefined || key === undefined) continue;
+    const [progType, attachType] = key.split(':').map(Number);
+    const proto = helperProto(id, progType);
+    const base = { helper: id, progType, attachType, progFlags: progType === SYSCALL ? F_SLEEPABLE : 0, license: 'GPL' };
+    if (proto === undefined) {
+      // The table lets the type call it, but the verifier has no prototype: the kernel's answer is recorded all the same.
+      const zeros = ['r1 = 0', 'r2 = 0', 'r3 = 0', 'r4 = 0', 'r5 = 0'];
+      cases.push({ name: `bpf_${name}#${String(id)} no-prototype`, ...base, maps: [], insns: program([], zeros, id) });
+      continue;
+    }
+    const build = (variant, badAt, bad, license = 'GPL') => {
+      const maps = [];
+      const ctx = { map: MAP_FOR[name] ?? HASH, init: new Set(), mapIdx: (m) => (maps.includes(m) ? maps.indexOf(m) : maps.push(m) - 1) };
+      const args = [];
+      for (let i = 0; i < proto.args.length; i++) {
+        if (i === badAt) {
+          args.push(typeof bad[1] === 'function' ? bad[1](ctx) : bad[1]);
+          continue;
+        }
+        const good = goodArg(proto.args[i], i, ctx);
+        if (good === undefined) return undefined;
+        args.push(good);
+      }
+      if (bad?.[2]?.uninit !== undefined) ctx.init.delete(bad[2].uninit);
+      const setup = [...ctx.init].flatMap((i) => Array.from({ length: 8 }, (_, k) => `*(u64 *)(r10 ${String(region(i) + 8 * k)}) = 0`));
+      if (variant === 'small-buffer') setup.push('*(u32 *)(r10 -4) = 0');
+      return { name: `bpf_${name}#${String(id)} ${variant}`, ...base, license, maps, insns: program(setup, args, id) };
+    };
+    const push = (c) => { if (c !== undefined) cases.push(c); };
+    if (!SKIP_GOOD.has(name)) {
+      push(build('good', -1, undefined));
+      if (proto.gplOnly === true) push(build('non-gpl', -1, undefined, 'MIT'));
+    }
+    proto.args.forEach((kind, i) => {
+      for (const bad of badArgs(kind, i)) push(build(`arg${String(i + 1)}-${bad[0]}`, i, bad));
+    });
+  }
+  return cases;
+}
