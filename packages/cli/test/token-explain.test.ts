@@ -13,6 +13,8 @@ interface Explanation {
   errno?: string;
   reason?: string;
   superOptions?: string;
+  mountOptions?: string;
+  mountFlags?: string;
   decidedBy?: { check: string; detail: string; hint?: string };
   tokenDropped?: { check: string; detail: string; hint?: string };
 }
@@ -159,4 +161,34 @@ test('a dropped token is marked non-fatal; the deciding check is not', async (t)
   t.regex(r.stdout, /✗ bpf_token_allow_map_type: .+ \(non-fatal: the kernel went on\)/);
   t.regex(r.stdout, /✗ map_create:unprivileged_bpf_disabled: .+ → EPERM\n/);
   t.regex(r.stdout, /^the token was dropped: .+ \(non-fatal: the kernel went on without it\)$/m);
+});
+
+test('VFS mount flags are applied to the mount and said to play no part in the decision; ro refuses pins (as on 6.18)', async (t) => {
+  const line = 'none /sys/fs/bpf bpf ro,nosuid,nodev,noexec,relatime,delegate_cmds=any,delegate_maps=any 0 0';
+  const e = await explain('-m', line, 'map_create', 'hash');
+  t.true(e.allowed);
+  t.deepEqual(e.warnings, []);
+  t.is(e.mountOptions, 'ro,nosuid,nodev,noexec,relatime');
+  t.regex(e.mountFlags ?? '', /^mount flags ro,nosuid,nodev,noexec: applied to the mount; they take no part in token decisions/);
+  t.regex(e.mountFlags ?? '', /pinning in it \(BPF_OBJ_PIN\) fails with EROFS$/);
+  const r = await run('token', 'explain', '-m', line, 'map_create', 'hash');
+  t.regex(r.stdout, /^mount flags: ro,nosuid,nodev,noexec,relatime$/m);
+  t.regex(r.stdout, /^note: mount flags ro,nosuid,nodev,noexec: /m);
+  const plain = await explain('-m', 'none /sys/fs/bpf bpf rw,relatime,delegate_cmds=any,delegate_maps=any 0 0', 'map_create', 'hash');
+  t.is(plain.mountFlags, undefined, 'rw and relatime are what a mount has anyway');
+  t.is(plain.mountOptions, 'rw,relatime');
+});
+
+test('mount flags change no token decision: a refusal reads the same with and without them; sync reaches the superblock', async (t) => {
+  const opts = 'delegate_cmds=map_create,delegate_maps=hash';
+  const bare = await explain('-m', opts, 'map_create', 'array');
+  const flagged = await explain('-m', `nosuid,nodev,noexec,noatime,${opts}`, 'map_create', 'array');
+  t.false(flagged.allowed);
+  t.is(flagged.errno, bare.errno);
+  t.deepEqual(flagged.decidedBy, bare.decidedBy);
+  t.deepEqual(flagged.tokenDropped, bare.tokenDropped);
+  t.is(flagged.mountOptions, 'rw,nosuid,nodev,noexec,noatime');
+  t.not(flagged.mountFlags?.includes('EROFS'), true);
+  const sync = await explain('-m', `sync,${opts}`, 'map_create', 'hash');
+  t.regex(sync.superOptions ?? '', /^rw,sync,/);
 });

@@ -23,6 +23,10 @@ interface ExplainOptions {
 function printText(io: Io, results: readonly Explanation[]): void {
   const [first] = results;
   if (first?.superOptions !== undefined) println(io.stdout, `mount shows: ${first.superOptions}`);
+  if (first?.mountFlags !== undefined) {
+    println(io.stdout, `mount flags: ${first.mountOptions ?? '?'}`);
+    println(io.stdout, `note: ${first.mountFlags}`);
+  }
   for (const w of first?.warnings ?? []) println(io.stdout, `warning: ${w}`);
   for (const result of results) {
     const trace = renderTrace(result.trace, result.allowed ? undefined : result.decidedBy);
@@ -37,7 +41,7 @@ export function registerTokenExplain(token: Command, io: Io): void {
     .command('explain')
     .description('run an operation under a delegated bpffs in the simulated kernel and show every check that decided it')
     .argument('<operation...>', 'one or more of: map_create TYPE | prog_load TYPE [--attach TYPE] | btf_load | btf_get_fd_by_id | token_create')
-    .requiredOption('-m, --mount <options>', "the bpffs's options: /proc/mounts text or key=value,... (e.g. delegate_cmds=map_create,delegate_maps=hash)")
+    .requiredOption('-m, --mount <options>', "the bpffs's options: /proc/mounts text or key=value,... (e.g. delegate_cmds=map_create,delegate_maps=hash); VFS flags (ro, nosuid, ...) are applied to the mount")
     .option('-c, --caller <who>', `who calls, relative to the mount's user namespace: ${CALLERS.join(', ')}`, 'container')
     .option('--caps <list>', "the caller's effective capabilities in its own userns, comma-separated, or none (default: all)")
     .option('--no-token', 'do not create and pass a token')

@@ -3,7 +3,8 @@ import { createDefaultKernel } from '@bpfkit/kernel/defaults';
 import { childInUserns, minimalBtf, spawnTask, ORACLE_PROGRAMS } from '@bpfkit/testing';
 import { BPF_F_TOKEN_FD, BpfCmd, BpfMapType, CAP_FULL_SET, capByName, cmdName, encodeAttr } from '@bpfkit/uapi';
 import { CliError } from '../errors.js';
-import { parseMountText } from './mount-text.js';
+import { mountFlagSetup, mountFlagsNote } from './mount-flags.js';
+import { parseMountFlags, parseMountText } from './mount-text.js';
 import { formatOperation, operationCmd, type Operation } from './operation.js';
 import { decidingFailure, findStep, TraceRecorder, type TraceNode } from './recorder.js';
 
@@ -42,6 +43,10 @@ export interface Explanation {
   readonly message?: string;
   /** What the mount shows in `/proc/self/mountinfo`. */
   readonly superOptions?: string;
+  /** The mount's own flags in `/proc/self/mountinfo` (`rw,nosuid,relatime`). */
+  readonly mountOptions?: string;
+  /** What the VFS flags given with the mount options (`ro`, `nosuid`…) change, when any beyond `rw,relatime` was given. */
+  readonly mountFlags?: string;
   /** The check that decided a refusal. */
   readonly decidedBy?: FailedCheck;
   /** Why the kernel silently dropped the token (an allow check failed), when it did. */
@@ -102,13 +107,27 @@ function capMaskOf(names: readonly string[] | undefined): bigint {
   return mask;
 }
 
-/** Sets up the manager's delegated bpffs and returns the container and its fd on the mount root. */
-function mountDelegatedBpffs(kernel: Kernel, mount: string, rec: TraceRecorder): { container: Task; bpffsFd: number; superOptions: string | undefined } {
+/** The delegated bpffs as the container gets it, and what mountinfo shows of it. */
+interface MountedBpffs {
+  readonly container: Task;
+  readonly bpffsFd: number;
+  readonly superOptions: string | undefined;
+  readonly mountOptions: string | undefined;
+}
+
+/**
+ * Sets up the manager's delegated bpffs and returns the container and its fd on the mount root.
+ * VFS flags among the options are set as the kernel takes them: superblock flags through fsconfig,
+ * per-mount flags as fsmount attributes.
+ */
+function mountDelegatedBpffs(kernel: Kernel, mount: string, rec: TraceRecorder): MountedBpffs {
   const container = childInUserns(kernel);
   const manager = spawnTask(kernel, { mntns: true });
   const fs = container.fsopen('bpf');
   const managerFs = container.passFd(fs, manager);
+  const flags = mountFlagSetup(parseMountFlags(mount));
   rec.record('the manager configures the bpffs (fsconfig, as init-userns root)', () => {
+    for (const key of flags.sbKeys) attempt(() => { manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_SET_FLAG, key); }, key);
     for (const { key, value } of parseMountText(mount)) {
       attempt(() => {
         if (value === undefined) manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_SET_FLAG, key);
@@ -119,13 +138,13 @@ function mountDelegatedBpffs(kernel: Kernel, mount: string, rec: TraceRecorder):
       manager.fsconfig(managerFs, FsconfigCmd.FSCONFIG_CMD_CREATE);
     }, 'FSCONFIG_CMD_CREATE');
   });
-  const mnt = manager.fsmount(managerFs);
+  const mnt = manager.fsmount(managerFs, 0, flags.attrs);
   // Attach it in the manager's (private) namespace too, to read what /proc/self/mountinfo shows.
   manager.mkdir(MOUNT_POINT);
   manager.moveMount(mnt, '', AT_FDCWD, MOUNT_POINT, MOVE_MOUNT_F_EMPTY_PATH);
-  const superOptions = manager.mountinfo().find((m) => m.mountPoint === MOUNT_POINT)?.superOptions;
+  const shown = manager.mountinfo().find((m) => m.mountPoint === MOUNT_POINT);
   const mountFd = manager.passFd(mnt, container);
-  return { container, bpffsFd: container.open('.', O_RDONLY, mountFd), superOptions };
+  return { container, bpffsFd: container.open('.', O_RDONLY, mountFd), superOptions: shown?.superOptions, mountOptions: shown?.mountOptions };
 }
 
 function makeCaller(kernel: Kernel, kind: CallerKind, container: Task): Task {
@@ -241,12 +260,20 @@ function tokenDrop(trace: readonly TraceNode[]): FailedCheck | undefined {
   return failedCheck(findStep(trace, (s) => s.outcome === 'fail' && s.check.startsWith('bpf_token_allow_')));
 }
 
-function common(trace: readonly TraceNode[], superOptions: string | undefined, mount: string): Pick<Explanation, 'trace' | 'superOptions' | 'tokenDropped' | 'warnings'> {
+function common(
+  trace: readonly TraceNode[],
+  shown: Pick<MountedBpffs, 'superOptions' | 'mountOptions'>,
+  mount: string,
+): Pick<Explanation, 'trace' | 'superOptions' | 'mountOptions' | 'mountFlags' | 'tokenDropped' | 'warnings'> {
   const dropped = tokenDrop(trace);
+  const { superOptions, mountOptions } = shown;
+  const mountFlags = mountFlagsNote(parseMountFlags(mount));
   return {
     warnings: ignoredMountOptions(mount),
     trace,
     ...(superOptions === undefined ? {} : { superOptions }),
+    ...(mountOptions === undefined ? {} : { mountOptions }),
+    ...(mountFlags === undefined ? {} : { mountFlags }),
     ...(dropped === undefined ? {} : { tokenDropped: dropped }),
   };
 }
@@ -264,11 +291,11 @@ export function explainDelegation(req: ExplainRequest): Explanation {
   const rec = new TraceRecorder();
   const kernel = createDefaultKernel({ tracer: rec, sysctls: { 'kernel.unprivileged_bpf_disabled': req.sysctl ?? 2 } });
   const operation = formatOperation(req.operation);
-  let superOptions: string | undefined;
+  let shown: Pick<MountedBpffs, 'superOptions' | 'mountOptions'> = { superOptions: undefined, mountOptions: undefined };
   try {
     const mounted = mountDelegatedBpffs(kernel, req.mount, rec);
     const { container, bpffsFd } = mounted;
-    superOptions = mounted.superOptions;
+    shown = mounted;
     const caller = makeCaller(kernel, req.caller, container);
     const callerFd = caller === container ? bpffsFd : container.passFd(bpffsFd, caller);
     const mask = capMaskOf(req.caps);
@@ -288,9 +315,9 @@ export function explainDelegation(req: ExplainRequest): Explanation {
         });
       });
     }
-    return { operation, allowed: true, ...common(rec.nodes, superOptions, req.mount) };
+    return { operation, allowed: true, ...common(rec.nodes, shown, req.mount) };
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-    return { operation, allowed: false, ...refusal(e, rec.nodes), ...common(rec.nodes, superOptions, req.mount) };
+    return { operation, allowed: false, ...refusal(e, rec.nodes), ...common(rec.nodes, shown, req.mount) };
   }
 }

@@ -3,6 +3,7 @@ import { BPF_F_PATH_FD, BPF_F_RDONLY, BPF_F_WRONLY, BpfCmd, decodeObjAttr, type 
 import { check, checkAttr, flagsDetail, readCString } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { lookupParent, lookupPath } from '../fs/namei.js';
+import { sbReadonly } from '../fs/sb-flags.js';
 import type { TaskImpl } from '../task/task.js';
 import { installObjectFd } from './fd-install.js';
 import type { MapRecord } from '../bpf/map-record.js';
@@ -57,6 +58,8 @@ export function objPin(task: TaskImpl, bytes: Uint8Array): number {
   if (ops?.lookup(parent.inode, name) !== undefined || (ops === undefined && parent.inode.children?.has(name) === true)) {
     throw new BpfError('EEXIST', 'vfs:exists', `${path} exists`);
   }
+  // `filename_create`'s mnt_want_write: an existing name is still EEXIST, anything else on a read-only mount EROFS.
+  if (parent.mnt.readonly || sbReadonly(parent.mnt.sb)) throw new BpfError('EROFS', 'vfs:read-only', `${path}: the mount is read-only`);
   core.deps.bpffs.pin(parent.inode, name, obj.kind as 'map' | 'prog' | 'link', obj, task.cred, task.umask);
   obj.get();
   if (obj.kind === 'map') (obj.impl as MapRecord).urefs++;

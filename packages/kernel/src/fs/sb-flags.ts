@@ -62,6 +62,11 @@ export function reconfigureSbFlags(fc: FsContext, sb: SuperBlock): void {
   superFlags.set(sb, (cur & ~c.mask) | (c.flags & c.mask));
 }
 
+/** `sb_rdonly()`: the superblock is read-only (`ro` given to fsconfig or as MS_RDONLY to a new mount). */
+export function sbReadonly(sb: SuperBlock): boolean {
+  return ((superFlags.get(sb) ?? 0) & SB_RDONLY) !== 0;
+}
+
 /** `ro`/`rw`, then `,sync`, `,dirsync`, `,mand`, `,lazytime` as set: the start of mountinfo's super options. */
 export function showSbFlags(sb: SuperBlock): string {
   const f = superFlags.get(sb) ?? 0;
