@@ -262,6 +262,10 @@ test('without a kprobe PMU, kprobe/ sections add a legacy kprobe_events event as
   t.is(attachSection(k.init, 'kprobe/do_sys_open'), 'ENOENT vfs:no-entry', 'the reference build has no kprobe_events');
 });
 
+test('kprobe/ sections: a negative offset is EINVAL, as in libbpf\'s attach_kprobe', (t) => {
+  t.is(attachSection(simKernel(2).init, 'kprobe/do_sys+-0x1'), 'EINVAL libbpf:kprobe-offset');
+});
+
 /** An iter/task program: writes `ok\\n` with bpf_seq_write for each task it is given. */
 const ITER_PROG = Uint8Array.from([
   0x79, 0x16, 0, 0, 0, 0, 0, 0, // r6 = ctx->meta

@@ -95,7 +95,7 @@ const C_LONG = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/;
 /**
  * libbpf's `attach_kprobe`: `kprobe/<func>[+<offset>]` or `kretprobe/<func>` (bare
  * sections have nothing to auto-attach; a name that does not start with
- * `[a-zA-Z0-9_.]` is EINVAL, as is a kretprobe offset).
+ * `[a-zA-Z0-9_.]` is EINVAL, as are a negative offset and a kretprobe offset).
  */
 function attachKprobeSection(host: LibbpfHost, p: AttachableProgram, retprobe: boolean, rest: string, cookie: bigint): AttachResult {
   if (rest === '') noAutoAttach(p, `a bare ${retprobe ? 'kretprobe' : 'kprobe'} section names no function to auto-attach to`);
@@ -109,7 +109,8 @@ function attachKprobeSection(host: LibbpfHost, p: AttachableProgram, retprobe: b
     const neg = off.startsWith('-');
     const digits = off.replace(/^[-+]/, '');
     const v = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
-    offset = BigInt.asUintN(64, neg ? -v : v);
+    if (neg && v !== 0n) throw new BpfError('EINVAL', 'libbpf:kprobe-offset', `prog '${p.name}': kprobe offset must be a non-negative integer: -${v}`);
+    offset = v;
   }
   if (retprobe && offset !== 0n) throw new BpfError('EINVAL', 'libbpf:kretprobe-offset', `prog '${p.name}': kretprobes do not support offset specification`);
   return attachKprobe(host, p, func, offset, retprobe, cookie);
