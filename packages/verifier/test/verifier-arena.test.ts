@@ -8,8 +8,10 @@ import {
   addrSpaceCast, alu64Imm, alu64Reg, B, BPF_ADD, DW, encodeProgram, exit, ldMapValue, ldxMem, ldxMemsx, mov64Imm, mov64Reg, stMem, stxMem, W,
   type Insn,
 } from '@bpfkit/asm';
+import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { progBtfWith } from '@bpfkit/verifier/testing';
 import { outcomeOf, root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
@@ -89,4 +91,41 @@ test('after the walk: arena accesses become BPF_PROBE_MEM32, cast_kern a 32-bit 
 
 test('a sign-extending load from an arena is refused after the walk (EOPNOTSUPP)', (t) => {
   t.is(outcome(req(withArenaPtr([ldxMemsx(W, 2, 1, 0)]), [arena(3)])), 'EOPNOTSUPP sign extending loads from arena are not supported yet');
+});
+
+/** `int prog(struct __sk_buff *skb)` at 0 and the global `int g(void *p)` at `gStart`, its argument tagged `tags`. */
+function withGlobal(insns: readonly Insn[], gStart: number, tags: readonly string[]): VerifierRequest {
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+  const skb = b.add({ kind: 'STRUCT', name: '__sk_buff', size: 4, kflag: false, members: [{ name: 'len', type: int, bitsOffset: 0, bitfieldSize: 0 }] });
+  const skbPtr = b.add({ kind: 'PTR', name: '', type: skb });
+  const voidPtr = b.add({ kind: 'PTR', name: '', type: 0 });
+  const funcInfo = [['prog', 0, skbPtr], ['g', gStart, voidPtr]].map(([name, start, param]) => {
+    const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: [{ name: 'a0', type: Number(param) }] });
+    const fn = b.add({ kind: 'FUNC', name: String(name), type: proto, linkage: 1 });
+    if (name === 'g') for (const tag of tags) b.add({ kind: 'DECL_TAG', name: tag, type: fn, componentIdx: 0, kflag: false });
+    return { insnOff: Number(start), typeId: fn };
+  });
+  return { ...req(insns, []), progBtf: progBtfWith(parseBtf(b.encode()), funcInfo) };
+}
+
+/** main: r1 = `arg`; call g; exit — g: r0 = *(u32 *)(r1 +0); exit. */
+const callG = (arg: Insn): Insn[] => [arg, { code: 0x85, dst: 0, src: 1, off: 0, imm: 1 }, exit(), ldxMem(W, 0, 1, 0), exit()];
+
+test('a global function argument tagged arg:arena is an arena pointer inside, and takes an arena pointer or a scalar', (t) => {
+  const ok = verifier.verify(withGlobal(callG(mov64Imm(1, 0)), 3, ['arg:arena']));
+  t.regex(ok.log, /\n3: R1=arena R10=fp0\n/);
+  t.regex(ok.log, /3: \(61\) r0 = \*\(u32 \*\)\(r1 \+0\)\s+; R0=scalar\(smin=0,smax=umax=0xffffffff,var_off=\(0x0; 0xffffffff\)\) R1=arena\n/);
+  const logOf = (r: VerifierRequest): string => {
+    try {
+      verifier.verify(r);
+      return 'accepted';
+    } catch (e) {
+      return (e as { code: string; log: string }).code + ' ' + (e as { log: string }).log;
+    }
+  };
+  t.regex(logOf(withGlobal(callG(mov64Reg(1, 1)), 3, ['arg:arena'])),
+    /^EINVAL [^]*\nR1 is not a pointer to arena or scalar\.\nCaller passes invalid args into func#1 \('g'\)\n/);
+  t.regex(logOf(withGlobal(callG(mov64Imm(1, 0)), 3, ['arg:arena', 'arg:nonnull'])),
+    /^EINVAL [^]*\narg#0 arena cannot be combined with any other tags\nCaller passes invalid args into func#1 \('g'\)\n/);
 });

@@ -72,9 +72,9 @@ export function markNeedsZext(env: VerifierEnv): void {
  */
 export function arenaRewrites(env: VerifierEnv): InsnRewrite[] {
   const use = arenaUse(env);
-  if (use.map === undefined) return [];
   const out: InsnRewrite[] = [];
-  const noUserConv = (use.map.mapFlags & BPF_F_NO_USER_CONV) !== 0;
+  // Without an arena (an `arg:arena` global function alone) accesses still become BPF_PROBE_MEM32: they all fault.
+  const noUserConv = ((use.map?.mapFlags ?? 0) & BPF_F_NO_USER_CONV) !== 0;
   env.insns.forEach((insn, i) => {
     const c = cls(insn.code);
     if (env.auxPtrType.get(i) === 'arena' && (c === 0x01 || c === 0x02 || c === 0x03)) {

@@ -16,7 +16,7 @@ import { tnumIsConst, tnumStr } from './tnum.js';
  * modelled here): a scalar, the context, or `size` bytes of memory (`ARG_PTR_TO_MEM`, NULL allowed
  * unless tagged `arg:nonnull`).
  */
-export type GlobalArg = 'scalar' | 'ctx' | { readonly size: number; readonly nullable: boolean } | TrustedArg;
+export type GlobalArg = 'scalar' | 'ctx' | 'arena' | { readonly size: number; readonly nullable: boolean } | TrustedArg;
 
 /** An `arg:trusted` pointer (`ARG_PTR_TO_BTF_ID | PTR_TRUSTED`): a kernel struct of the kernel's BTF, NULL allowed with `arg:nullable`. */
 export interface TrustedArg {
@@ -154,8 +154,8 @@ function resolveSize(btf: BtfView, t: BtfTypeView): number | undefined {
 
 /**
  * `btf_prepare_func_args` for a global function: its FUNC_PROTO gives the arguments' kinds.
- * Undefined when the prototype has an argument kind not modelled yet (a dynptr,
- * BTF-id or arena pointer): such a function is still walked inline, as a static one.
+ * Undefined when the prototype has an argument kind not modelled yet (a dynptr or an
+ * untrusted BTF id): such a function is still walked inline, as a static one.
  */
 function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: number, progType: number, attachType: number,
   kernelBtf: BtfView | undefined): GlobalPlan | undefined {
@@ -200,7 +200,12 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
         args.push({ btf: kernelBtf, btfId: kernId, nullable: tags.includes('nullable') });
         continue;
       }
-      if (tags.some((tag) => tag === 'untrusted' || tag === 'arena')) return undefined;
+      if (tags.includes('untrusted')) return undefined;
+      if (tags.includes('arena')) {
+        if (tags.some((tag) => tag !== 'arena')) return error('EINVAL', ...lines, `arg#${a} arena cannot be combined with any other tags`);
+        args.push('arena');
+        continue;
+      }
       // Any other pointer is memory of the pointed-to type's size (`btf_resolve_size`).
       if (tags.includes('nullable')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
       const size = target === undefined ? undefined : resolveSize(btf, target);
@@ -315,6 +320,14 @@ function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]):
       checkTrustedArg(env, regno, reg, kind);
       return;
     }
+    if (kind === 'arena') {
+      // Any value would do at run time; only an arena pointer or a plain value makes sense.
+      if (reg.type !== 'arena' && reg.type !== 'scalar') {
+        env.log.line(`R${String(regno)} is not a pointer to arena or scalar.`);
+        throw new Reject('EINVAL', 'verifier:global-func-arg', `R${String(regno)} is not a pointer to arena or scalar.`);
+      }
+      return;
+    }
     // `check_func_arg_reg_off` lets scalars through; other pointers than these must be unmodified.
     if (reg.type !== 'scalar' && !OFFSET_OK.has(reg.type)) checkPtrOffReg(env, regno, reg);
     if (typeof kind === 'object') {
@@ -387,6 +400,8 @@ export function globalEntryState(env: VerifierEnv, g: GlobalFunc): VState {
         regs[i + 1] = pointer(kind.nullable ? 'ptr_or_null_' : 'ptr_', 0, { btf: kind.btf, btfId: kind.btfId, btfMod: 'trusted', id: env.nextId++ });
       } else if (typeof kind === 'object') {
         regs[i + 1] = pointer(kind.nullable ? 'mem_or_null' : 'mem', 0, { valueSize: kind.size, ...(kind.nullable ? { id: env.nextId++ } : {}) });
+      } else if (kind === 'arena') {
+        regs[i + 1] = { ...unknownScalar, type: 'arena' };
       } else regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar;
     });
   }

@@ -12,7 +12,7 @@ function sizeOf(op: number): number {
   return sz === 0x10 ? 1 : sz === 0x08 ? 2 : sz === 0x00 ? 4 : 8;
 }
 
-/** The program's arena, which a verified image with arena accesses always has. */
+/** The program's arena: arena opcodes are only built for images that have one (see `buildInterpCode`). */
 function arenaOf(code: InterpCode, pc: number): BpfArenaOps {
   const arena = code.arena;
   if (arena === undefined) return fault('invalid-insn', pc, 'an arena access in a program without an arena');

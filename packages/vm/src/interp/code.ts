@@ -182,6 +182,8 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
   const target = new Int32Array(n + 2);
   const kfuncs: ReadonlyMap<number, string> = image.kfuncs ?? new Map<number, string>();
   const invalidWhy = new Map<number, string>();
+  const arena = image.maps.find((m) => m.bpfArena !== undefined)?.bpfArena;
+  const hasArena = arena !== undefined;
   for (let i = 0; i < n; i++) {
     let internal = classify(decoded, i, image.kfuncs);
     if (typeof internal === 'string') {
@@ -189,6 +191,11 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
       internal = Op.INVALID;
     }
     if (!image.verified && isPlainMemory(internal)) internal = Op.CHECKED_MEM;
+    // BPF_PROBE_MEM32 / BPF_PROBE_ATOMIC exist only in what the verifier made of a program with an arena.
+    if ((!image.verified || !hasArena) && (internal === Op.ARENA_MEM || internal === Op.ARENA_ATOMIC)) {
+      invalidWhy.set(i, `unknown opcode ${(decoded.code[i] ?? 0).toString(16).padStart(2, '0')}`);
+      internal = Op.INVALID;
+    }
     const tgt = jumpTarget(decoded, i, internal);
     if (tgt !== undefined) {
       // A target must be an instruction: inside the program and not the second half of an ld_imm64.
@@ -220,6 +227,5 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
     packed[4 * i + 3] = immHi[i] ?? 0;
   }
   fusePairs(ops, decoded, packed, target);
-  const arena = image.maps.find((m) => m.bpfArena !== undefined)?.bpfArena;
   return { image, decoded, layout, packed, ops, d2, s2, off, imm, immHi, target, kfuncs, invalidWhy, checked: !image.verified, arena };
 }
