@@ -6,7 +6,7 @@
 import test from 'ava';
 import { MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE, type Task } from '@bpfkit/kernel-api';
 import { createDefaultKernel } from '@bpfkit/kernel/defaults';
-import { BPF_F_MMAPABLE, BPF_F_SEGV_ON_FAULT, BpfCmd, BpfMapType, BpfProgType, decodeAttrGroup, encodeProgLoadAttr } from '@bpfkit/uapi';
+import { BPF_F_MMAPABLE, BPF_F_SEGV_ON_FAULT, BpfCmd, BpfMapType, BpfProgType, decodeAttrGroup, encodeMapElemAttr, encodeProgLoadAttr } from '@bpfkit/uapi';
 import { createMap, errnoOf, insn, testRun } from './bpf-calls.js';
 
 const PAGE = 4096;
@@ -96,4 +96,18 @@ test('with BPF_F_SEGV_ON_FAULT user space cannot fault in a page the program did
   // The program's accesses all miss: the load gives 0, the store is dropped.
   t.is(decodeAttrGroup('test', testRun(k.init, prog)).retval, 1);
   t.is(errnoOf(() => m.read(8, 4)), 'EFAULT');
+});
+
+test('element commands: a key pointer is EINVAL (key_size 0); without one lookup is EINVAL, update/delete/get_next_key EOPNOTSUPP, lookup_and_delete ENOTSUPP', (t) => {
+  const k = createDefaultKernel();
+  const fd = arena(k.init, 1);
+  const key = k.init.memory.alloc(8);
+  const value = k.init.memory.alloc(8);
+  const elem = (cmd: number, withKey: boolean, extra: Record<string, bigint> = {}): string | undefined =>
+    errnoOf(() => k.init.bpf(cmd, encodeMapElemAttr({ map_fd: fd, key: withKey ? key : 0n, ...extra })));
+  t.deepEqual([elem(BpfCmd.BPF_MAP_LOOKUP_ELEM, false, { value }), elem(BpfCmd.BPF_MAP_LOOKUP_ELEM, true, { value })], ['EINVAL', 'EINVAL']);
+  t.deepEqual([elem(BpfCmd.BPF_MAP_UPDATE_ELEM, false, { value }), elem(BpfCmd.BPF_MAP_UPDATE_ELEM, true, { value })], ['EOPNOTSUPP', 'EINVAL']);
+  t.deepEqual([elem(BpfCmd.BPF_MAP_DELETE_ELEM, false), elem(BpfCmd.BPF_MAP_DELETE_ELEM, true)], ['EOPNOTSUPP', 'EINVAL']);
+  t.deepEqual([elem(BpfCmd.BPF_MAP_GET_NEXT_KEY, false, { next_key: value }), elem(BpfCmd.BPF_MAP_GET_NEXT_KEY, true, { next_key: value })], ['EOPNOTSUPP', 'EINVAL']);
+  t.is(elem(BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, false, { value }), 'ENOTSUPP');
 });
