@@ -14,6 +14,10 @@ export { elfResolvePatternOffsets, elfResolveSymsOffsets } from './object/uprobe
 export { resolveFullPath } from './object/binary-path.js';
 export { attachIter, bpfIterCreate, readIterFd, type IterAttachOptions } from './object/iter.js';
 export { globMatch } from './object/glob.js';
+export { attachUsdt, UsdtManager, type UsdtOptions, type UsdtAttachment } from './object/usdt.js';
+export { collectUsdtTargets, type UsdtTarget } from './object/usdt-notes.js';
+export { usdtSpec, USDT_SPEC_SIZE } from './object/usdt-spec.js';
+export { supportsUprobeMultiLink, supportsBpfCookie } from './object/usdt-features.js';
 export { BpfMap, isPercpuMapType, type MapOrigin, type MapContext } from './object/map.js';
 export { GlobalData } from './object/globals.js';
 export type { LoadReport } from './object/load.js';

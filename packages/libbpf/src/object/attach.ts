@@ -9,6 +9,7 @@ import { attachIter } from './iter.js';
 import { attachKprobeMultiSection } from './kprobe-multi.js';
 import { elfFindFuncOffset } from './uprobe-elf.js';
 import { attachUprobeMultiSection } from './uprobe-multi.js';
+import { attachUsdt, type UsdtManager } from './usdt.js';
 
 /** What {@link attachFd} needs of a program. */
 export interface AttachableProgram {
@@ -17,6 +18,8 @@ export interface AttachableProgram {
   readonly progType: number;
   readonly expectedAttachType: number;
   readonly fd: number;
+  /** The object's USDT manager (its `__bpf_usdt_specs` map), made on first use; usdt sections need it. */
+  readonly usdtManager?: () => UsdtManager;
 }
 
 /** Options of `BpfProgram.attach` (libbpf `bpf_trace_opts` / `bpf_raw_tracepoint_opts` / `bpf_tracepoint_opts` / `bpf_kprobe_opts`). */
@@ -50,7 +53,7 @@ function matchPrefix(section: string, prefixes: readonly string[]): string | und
 const RAW_TP_PREFIXES = ['raw_tp', 'raw_tracepoint', 'raw_tp.w', 'raw_tracepoint.w', 'raw_tp.s', 'raw_tracepoint.s'];
 const TRACE_ATTACH = new Set<number>([A.BPF_TRACE_RAW_TP, A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN]);
 /** Section prefixes libbpf attaches by itself but bpfkit's client does not yet. */
-const UNSUPPORTED = ['usdt', 'freplace', 'kprobe.session', 'uprobe.session'];
+const UNSUPPORTED = ['freplace', 'kprobe.session', 'uprobe.session'];
 
 /** Reason of the EOPNOTSUPP for sections libbpf does not auto-attach (a skeleton's attach skips them). */
 export const NO_AUTO_ATTACH = 'libbpf:no-auto-attach';
@@ -160,8 +163,9 @@ function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: Attac
  * `attachUprobeSection` for its limits) through a perf event (BPF_PERF_EVENT link, or
  * PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections libbpf cannot
  * auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp`, `kprobe` or
- * `uprobe`) and the ones bpfkit's client does not attach yet (usdt, freplace, kprobe and
- * uprobe sessions) are EOPNOTSUPP; a program not loaded is EINVAL. `kprobe.multi/<glob>`,
+ * `uprobe`) and the ones bpfkit's client does not attach yet (freplace, kprobe and
+ * uprobe sessions) are EOPNOTSUPP; `usdt/<binary>:<provider>:<name>` goes through
+ * {@link attachUsdt}; a program not loaded is EINVAL. `kprobe.multi/<glob>`,
  * `uprobe.multi/<path>:<glob>` (and their ret forms) and `iter/<target>` make one
  * BPF_LINK_CREATE each (see {@link attachMultiSection}).
  */
@@ -228,11 +232,29 @@ function attachMultiSection(host: LibbpfHost, p: AttachableProgram, opts: Attach
     if (fd === undefined) noAutoAttach(p, 'a uprobe.multi section without a path names nothing to auto-attach to');
     return { fd };
   }
+  if (matchPrefix(p.section, ['usdt', 'usdt.s']) !== undefined) return attachUsdtSection(host, p, opts);
   if (matchPrefix(p.section, ['iter', 'iter.s']) !== undefined) {
     noCookie(p, opts.cookie);
     return { fd: attachIter(host, p) };
   }
   return undefined;
+}
+
+/**
+ * libbpf's `attach_usdt`: `usdt/<binary>:<provider>:<name>` (a bare `usdt` names nothing
+ * to auto-attach to; anything else, `usdt.s/…` included as libbpf reads it with
+ * `sscanf("usdt/%m[^:]:%m[^:]:%m[^:]")`, is EINVAL), any process, cookie 0.
+ */
+function attachUsdtSection(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions): AttachResult {
+  if (p.section === 'usdt') noAutoAttach(p, 'a bare usdt section names no probe to auto-attach to');
+  noCookie(p, opts.cookie);
+  const m = /^usdt\/([^:]+):([^:]+):([^:]+)/.exec(p.section);
+  if (m === null) throw new BpfError('EINVAL', 'libbpf:bad-usdt-section', `invalid section '${p.section}', expected SEC("usdt/<path>:<provider>:<name>")`);
+  loaded(p);
+  const man = p.usdtManager?.();
+  if (man === undefined) unsupported(p, 'a usdt attach needs the program\'s object (its __bpf_usdt_specs map)');
+  const a = attachUsdt(host, p, man, -1, m[1] ?? '', m[2] ?? '', m[3] ?? '', opts.readBinary === undefined ? {} : { readBinary: opts.readBinary });
+  return { fd: a.fd, cleanup: a.cleanup };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Btf } from '@bpfkit/btf';
 import type { ExternSpec } from '@bpfkit/elf';
 import { encodeBtf } from '@bpfkit/btf';
 import { BpfError, isBpfError } from '@bpfkit/kernel-api';
-import { BpfMapType } from '@bpfkit/uapi';
+import { BpfAttachType, BpfMapType } from '@bpfkit/uapi';
 import { bpfBtfLoad } from '../commands/btf.js';
 import { bpfMapCreate, bpfMapFreeze, bpfMapUpdateElem, type MapCreateOptions } from '../commands/map.js';
 import { assembleProgram, indexFunctions, type AssembledProgram } from './assemble.js';
@@ -18,6 +18,7 @@ import { createStructOpsMap, initKernStructOps, isStructOpsMap, prepareStructOps
 import { findVmlinuxBtf } from './target-btf.js';
 import { initArenaMap } from './arena.js';
 import { downgradeBtf } from './btf-downgrade.js';
+import { supportsUprobeMultiLink } from './usdt-features.js';
 import { objectFeatures, sanitizeInternalMapFlags } from './probes.js';
 
 /** What `load` did, for reports (`bpfkit object run`). @example obj.loadReport; // { ok: false, errnoName: 'EACCES', failedProgram: 'xdp_prog', … } */
@@ -76,6 +77,8 @@ export function loadObject(obj: BpfObject): LoadReport {
     for (const p of obj.programs) {
       const a = assembled.get(p.name);
       if (a === undefined) continue;
+      // libbpf_prepare_prog_load: usdt programs go on a uprobe_multi link where the kernel has them.
+      if (/^usdt(\.s)?(\/|$)/.test(p.section) && supportsUprobeMultiLink(obj.host)) p.expectedAttachType = BpfAttachType.BPF_TRACE_UPROBE_MULTI;
       failedProgram = p.name;
       loadProgram(obj, p, a, ksyms, coreLogs.get(p.name) ?? [], target);
       failedProgram = null;

@@ -4,6 +4,7 @@ import { loadObjectSpec, readElf, type ElfFile, type ObjectSpec } from '@bpfkit/
 import { BpfError } from '@bpfkit/kernel-api';
 import { checkKeys } from '../commands/map.js';
 import type { LibbpfHost } from '../host.js';
+import { UsdtManager } from './usdt.js';
 import { prepareToken, resolveTokenPath } from '../token.js';
 import { kernelVersionCode, layoutKconfig, type KconfigLayoutResult } from './externs.js';
 import { releaseArenaMappings } from './arena.js';
@@ -96,7 +97,9 @@ export class BpfObject {
     this.kconfigLayout = layoutKconfig(this.spec.btf, this.spec.externs);
     if (this.kconfigLayout !== undefined) maps.push(kconfigMap(this.spec, this.name, this.kconfigLayout, ctx));
     this.maps = maps;
-    this.programs = this.spec.programs.map((p) => new BpfProgram(p, opts.host, this.#links));
+    let usdt: UsdtManager | undefined;
+    const usdtManager = (): UsdtManager => (usdt ??= this.#newUsdtManager());
+    this.programs = this.spec.programs.map((p) => new BpfProgram(p, opts.host, this.#links, usdtManager));
     for (const sec of this.spec.dataSections) {
       const map = maps.find((m) => m.origin.kind === 'data' && m.realName === sec.name);
       if (map !== undefined) this.#globals.set(sec.name, new GlobalData(sec, map, () => this.state !== 'opened'));
@@ -243,6 +246,16 @@ export class BpfObject {
     this.btfFd = undefined;
     close(this.tokenFd);
     this.tokenFd = undefined;
+  }
+
+  /** libbpf's `usdt_manager_new`: the object's `__bpf_usdt_specs` and `__bpf_usdt_ip_to_spec_id` maps (ESRCH without them). */
+  #newUsdtManager(): UsdtManager {
+    const specs = this.maps.find((m) => m.name === '__bpf_usdt_specs');
+    const ips = this.maps.find((m) => m.name === '__bpf_usdt_ip_to_spec_id');
+    if (specs === undefined || ips === undefined) {
+      throw new BpfError('ESRCH', 'libbpf:usdt-no-maps', `object '${this.name}': failed to find USDT support BPF maps, did you forget to include bpf/usdt.bpf.h?`);
+    }
+    return new UsdtManager(specs.fd, specs.maxEntries);
   }
 
   /** Closes every fd (libbpf `bpf_object__close`). @example obj.close(); */

@@ -7,6 +7,7 @@ import { attachProgram, type AttachOptions } from './attach.js';
 import { attachIter, type IterAttachOptions } from './iter.js';
 import { attachKprobeMulti, type KprobeMultiOptions } from './kprobe-multi.js';
 import { attachUprobeMulti, type UprobeMultiOptions } from './uprobe-multi.js';
+import { attachUsdt, type UsdtManager, type UsdtOptions } from './usdt.js';
 import { BpfLink } from './link.js';
 import { attachTypeStr, progTypeStr } from './names.js';
 
@@ -76,7 +77,10 @@ export class BpfProgram {
   /** The object's live links (closed with it). */
   readonly #links: Set<BpfLink>;
 
-  constructor(spec: ProgramSpec, host: LibbpfHost, links: Set<BpfLink> = new Set()) {
+  /** The object's USDT manager (its `__bpf_usdt_specs` map), made on first use; absent for a program made on its own. */
+  readonly usdtManager: (() => UsdtManager) | undefined;
+
+  constructor(spec: ProgramSpec, host: LibbpfHost, links: Set<BpfLink> = new Set(), usdtManager?: () => UsdtManager) {
     this.spec = spec;
     this.name = spec.name;
     this.section = spec.section;
@@ -87,6 +91,7 @@ export class BpfProgram {
     this.logLevel = undefined;
     this.#host = host;
     this.#links = links;
+    this.usdtManager = usdtManager;
   }
 
   /** `libbpf_bpf_prog_type_str()`: `xdp`, `sched_cls`, … */
@@ -124,7 +129,7 @@ export class BpfProgram {
    * link (PERF_EVENT_IOC_SET_BPF before perf links). Sections without an auto-attach target
    * (xdp, tc, cgroup_*, socket…) and the kinds bpfkit's client does not attach yet (usdt,
    * freplace, kprobe/uprobe sessions) throw EOPNOTSUPP; the kernel's errno otherwise.
-   * `uprobe/`, `kprobe.multi/`, `uprobe.multi/` and `iter/` sections are attached as libbpf does. The object
+   * `uprobe/`, `kprobe.multi/`, `uprobe.multi/`, `usdt/` and `iter/` sections are attached as libbpf does. The object
    * closes the link on close.
    *
    * @example
@@ -169,6 +174,21 @@ export class BpfProgram {
    */
   attachUprobeMulti(pid: number, path: string, funcPattern: string | undefined, opts: UprobeMultiOptions = {}): BpfLink {
     return this.#track(attachUprobeMulti(this.#host, this, pid, path, funcPattern, opts));
+  }
+
+  /**
+   * Attaches the loaded usdt program to the `provider:name` probes of a binary (libbpf
+   * `bpf_program__attach_usdt`); `pid` -1 for every process. The object must have
+   * `usdt.bpf.h`'s `__bpf_usdt_specs` and `__bpf_usdt_ip_to_spec_id` maps (ESRCH). See {@link attachUsdt}.
+   *
+   * @example
+   * const link = prog.attachUsdt(-1, '/usr/bin/python3', 'python', 'function__entry', { cookie: 1n });
+   */
+  attachUsdt(pid: number, binaryPath: string, provider: string, name: string, opts: UsdtOptions = {}): BpfLink {
+    const man = this.usdtManager?.();
+    if (man === undefined) throw new BpfError('ESRCH', 'libbpf:usdt-no-maps', `prog '${this.name}': usdt attach needs the program's object and its USDT maps`);
+    const a = attachUsdt(this.#host, this, man, pid, binaryPath, provider, name, opts);
+    return this.#track(a.fd, undefined, a.cleanup);
   }
 
   /**
