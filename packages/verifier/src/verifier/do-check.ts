@@ -24,6 +24,7 @@ import { fail, Reject, type VerifierLog } from './log.js';
 import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { cleanDeadRegs, clearSingularIds, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
+import { callArgCount } from './live-regs-log.js';
 import { formatFrameState } from './state-log.js';
 import { cloneState, notInit, pointer, type RegState, type VState } from './state.js';
 
@@ -83,7 +84,8 @@ export class Checker {
   run(): CheckResult {
     const env = this.env;
     this.seen = new Uint8Array(env.insns.length);
-    this.liveIn = computeLiveRegs(env.insns);
+    const callArgs = callArgCount(env.req, env.progType);
+    this.liveIn = computeLiveRegs(env.insns, callArgs);
     env.liveIn = this.liveIn;
     this.prunePoints = computePrunePoints(env.insns);
     // An iterator's `next` call is a prune point and always a checkpoint (`mark_force_checkpoint`).
@@ -94,7 +96,7 @@ export class Checker {
       this.prunePoints[i] = 1;
     });
     env.jmpPoints = computeJmpPoints(env.insns);
-    this.liveSlots = computeLiveSlots(env.insns, env.subprogs);
+    this.liveSlots = computeLiveSlots(env.insns, env.subprogs, callArgs);
     env.globals = findGlobalFuncs(env);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);

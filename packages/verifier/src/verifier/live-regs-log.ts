@@ -12,7 +12,7 @@ import { computeScc } from './scc.js';
  * program type may call it (its prototype exists for the program); a kfunc's, from the FUNC_PROTO
  * its BTF id names.
  */
-function callArgCount(req: VerifierRequest, progType: ProgTypeDescriptor | undefined): CallArgCount {
+export function callArgCount(req: VerifierRequest, progType: ProgTypeDescriptor | undefined): CallArgCount {
   const btf = req.kfuncs?.btf;
   const own = HELPER_ARG_COUNTS_BY_TYPE[`${String(req.progType)}:${String(req.expectedAttachType)}`] ?? HELPER_ARG_COUNTS_BY_TYPE[`${String(req.progType)}:0`];
   return (insn) => {

@@ -218,9 +218,9 @@ function slotsOf(off: number, size: number): bigint {
 /**
  * Stack slots whose contents may still be read, per instruction, within its own frame (the kernel's
  * stack liveness, computed statically): r10-based accesses are exact; a load, an atomic or a call
- * through any other possible stack pointer reads every slot. Bit i: the slot at fp-8*(i+1).
+ * through any other possible stack pointer (for a call: in one of its argument registers) reads every slot. Bit i: the slot at fp-8*(i+1).
  */
-export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly number[]): bigint[] {
+export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly number[], callArgs?: CallArgCount): bigint[] {
   const n = insns.length;
   const fpRegs = maybeStackPointers(insns, subprogStarts);
   const use: bigint[] = new Array<bigint>(n).fill(0n);
@@ -239,7 +239,10 @@ export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly
         else if (sz === 8 && insn.off % 8 === 0) def[pc] = slotsOf(insn.off, 8);
       } else if (atomic && (fp & bit(insn.dst)) !== 0) use[pc] = ALL_SLOTS;
     } else if ((c === JMP || c === JMP32) && o === CALL) {
-      if ((fp & R1_5) !== 0) use[pc] = ALL_SLOTS;
+      // Only the registers the callee takes can carry a stack pointer to it (a subprogram may take all five).
+      const args = insn.src === PSEUDO_CALL ? undefined : callArgs?.(insn);
+      const argRegs = args === undefined || args >= 5 ? R1_5 : ((1 << (args + 1)) - 2);
+      if ((fp & argRegs) !== 0) use[pc] = ALL_SLOTS;
     }
   });
   const succ = insns.map((_, pc) => successors(insns, pc));
