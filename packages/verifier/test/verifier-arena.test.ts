@@ -129,3 +129,12 @@ test('a global function argument tagged arg:arena is an arena pointer inside, an
   t.regex(logOf(withGlobal(callG(mov64Imm(1, 0)), 3, ['arg:arena', 'arg:nonnull'])),
     /^EINVAL [^]*\narg#0 arena cannot be combined with any other tags\nCaller passes invalid args into func#1 \('g'\)\n/);
 });
+
+test('an instruction that reaches memory through an arena pointer on one path may not use another pointer on another', (t) => {
+  // r2 = 0 ? fp-8 : arena pointer; then one store through r2.
+  const insns = [
+    ldMapValue(1, 3, 0), addrSpaceCast(1, 1, 0, 1), ldxMem(W, 0, 1, 0), mov64Reg(2, 10), alu64Imm(BPF_ADD, 2, -8),
+    { code: 0x15, dst: 0, src: 0, off: 1, imm: 0 } satisfies Insn, mov64Reg(2, 1), stMem(DW, 2, 0, 0), mov64Imm(0, 0), exit(),
+  ];
+  t.is(outcome(req(insns, [arena(3)])), 'EINVAL same insn cannot be used with different pointers');
+});
