@@ -13,6 +13,7 @@ const { measuredHelperTable } = await pkg('verifier/dist/prog-types/helper-table
 /** Program types in the order they are tried; the ones needing an attach target (tracing, ext, LSM, struct_ops) are left out. */
 const TYPE_ORDER = [1, 3, 6, 2, 5, 17, 7, 8, 13, 14, 16, 9, 10, 11, 12, 19, 20, 21, 22, 23, 24, 30, 31, 32, 15, 18, 25];
 const KEYS = TYPE_ORDER.flatMap((t) => Object.keys(measuredHelperTable).filter((k) => k.startsWith(`${String(t)}:`)));
+const GET_CURRENT_TASK_BTF = 158;
 const SYSCALL = 31, F_SLEEPABLE = 16, RDONLY_PROG = 0x80;
 
 const HASH = { type: 1, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
@@ -44,9 +45,16 @@ const MAP_FOR = {
 const SKIP_GOOD = new Set(['inode_storage_get', 'inode_storage_delete', 'task_storage_get', 'task_storage_delete', 'cgrp_storage_get',
   'cgrp_storage_delete', 'sk_storage_get', 'sk_storage_delete', 'get_local_storage', 'user_ringbuf_drain', 'for_each_map_elem', 'loop',
   'ringbuf_reserve', 'ringbuf_submit', 'ringbuf_discard', 'timer_init', 'timer_set_callback', 'timer_start', 'timer_cancel']);
-const strMap = (text) => ({ type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: RDONLY_PROG, freeze: true,
-  value: Buffer.concat([Buffer.from(text), Buffer.alloc(16)]).subarray(0, 16).toString('hex') });
+const strMap = (text) => STR_MAPS.get(text) ?? STR_MAPS.set(text, newStrMap(text)).get(text);
+const STR_MAPS = new Map();
+const newStrMap = (text) => ({ type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: RDONLY_PROG, freeze: true,
+  value: Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(16)]).subarray(0, 16).toString('hex') });
 const CONST_STR = strMap('hello');
+/** Formats for bpf_snprintf with the data length passed (bytes of u64 arguments). */
+const SNPRINTF_FORMATS = [['%d', 8], ['%d', 0], ['%d %s', 8], ['%d %s', 16], ['%llx %lu', 16], ['%5d', 8], ['%-08x', 8], ['%.2d', 8],
+  ['%pK', 8], ['%pI4', 8], ['%pi6', 8], ['%pI5', 8], ['%pB', 8], ['%ps', 8], ['%pks', 8], ['%pus!', 8], ['%sx', 8], ['%s!', 8], ['%c', 8],
+  ['%q', 8], ['100%%', 0], ['%', 8], ['a\tb\n', 0], ['\x01', 0], ['caf\xc3\xa9', 0], ['%hd', 8], ['%lld', 8], ['%llld', 8], ['%p', 8],
+  ['%pX', 8], ['%p!', 8], ['%d', 4], ['%d', 12], ['%d%d', 8], ['%X%i%u', 24]];
 const NO_NUL = strMap('0123456789abcdefXX');
 const PROG_ARRAY = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
 const WRITABLE_STR = { type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0 };
@@ -72,6 +80,11 @@ function goodArg(kind, i, ctx) {
     return [`${r} = r10`, `${r} += ${String(region(i))}`];
   }
   if (UNINIT_MEM.has(kind)) return [`${r} = r10`, `${r} += ${String(region(i))}`];
+  // A trusted task (bpf_get_current_task_btf's, kept in r7) where the program type may get one.
+  if ((kind === 'btf:task_struct' || kind === 'btf_or_null:task_struct') && ctx.canGetTask) {
+    ctx.task = true;
+    return [`${r} = r7`];
+  }
   if (NULLABLE(kind)) return [`${r} = 0`];
   return undefined;
 }
@@ -102,6 +115,9 @@ function badArgs(kind, i) {
   if (kind.startsWith('btf') || kind.startsWith('dynptr') || kind.includes('sock') || kind === 'func') {
     out.push(['stack', [`${r} = r10`, `${r} += ${String(region(i))}`]]);
   }
+  // A trusted task_struct where another struct (or no BTF pointer at all) is expected, and one moved off its start.
+  if (kind !== 'btf:task_struct' && kind !== 'btf_or_null:task_struct') out.push(['task', (c) => (c.canGetTask ? ((c.task = true), [`${r} = r7`]) : undefined)]);
+  else out.push(['task-offset', (c) => (c.canGetTask ? ((c.task = true), [`${r} = r7`, `${r} += 8`]) : undefined)]);
   return out;
 }
 
@@ -126,13 +142,21 @@ export function helperCases() {
       cases.push({ name: `bpf_${name}#${String(id)} no-prototype`, ...base, maps: [], insns: program([], zeros, id) });
       continue;
     }
-    const build = (variant, badAt, bad, license = 'GPL') => {
+    /** `bad` replaces argument `badAt` ([variant, lines or (ctx) => lines, meta]); `extra` sets more arguments (index -> (ctx) => lines). */
+    const build = (variant, badAt, bad, license = 'GPL', extra = {}) => {
       const maps = [];
-      const ctx = { map: MAP_FOR[name] ?? HASH, init: new Set(), mapIdx: (m) => (maps.includes(m) ? maps.indexOf(m) : maps.push(m) - 1) };
+      const ctx = { map: MAP_FOR[name] ?? HASH, init: new Set(), mapIdx: (m) => (maps.includes(m) ? maps.indexOf(m) : maps.push(m) - 1),
+        canGetTask: measuredHelperTable[key].full.includes(GET_CURRENT_TASK_BTF), task: false };
       const args = [];
       for (let i = 0; i < proto.args.length; i++) {
         if (i === badAt) {
-          args.push(typeof bad[1] === 'function' ? bad[1](ctx) : bad[1]);
+          const lines = typeof bad[1] === 'function' ? bad[1](ctx) : bad[1];
+          if (lines === undefined) return undefined;
+          args.push(lines);
+          continue;
+        }
+        if (extra[i] !== undefined) {
+          args.push(extra[i](ctx));
           continue;
         }
         const good = goodArg(proto.args[i], i, ctx);
@@ -142,12 +166,22 @@ export function helperCases() {
       if (bad?.[2]?.uninit !== undefined) ctx.init.delete(bad[2].uninit);
       const setup = [...ctx.init].flatMap((i) => Array.from({ length: 8 }, (_, k) => `*(u64 *)(r10 ${String(region(i) + 8 * k)}) = 0`));
       if (variant === 'small-buffer') setup.push('*(u32 *)(r10 -4) = 0');
-      return { name: `bpf_${name}#${String(id)} ${variant}`, ...base, license, maps, insns: program(setup, args, id) };
+      if (ctx.task) setup.unshift(`call ${String(GET_CURRENT_TASK_BTF)}`, 'r7 = r0');
+      return { name: `bpf_${name}#${String(id)} ${variant}`, ...base, license, maps, insns: program(setup, args, id), ...(ctx.task ? { kernelBtf: true } : {}) };
     };
     const push = (c) => { if (c !== undefined) cases.push(c); };
     if (!SKIP_GOOD.has(name)) {
       push(build('good', -1, undefined));
-      if (proto.gplOnly === true) push(build('non-gpl', -1, undefined, 'MIT'));
+    }
+    // The GPL check comes before the arguments': where no good call can be made, zeros do.
+    const zeros = () => proto.args.map((_, i) => [`r${String(i + 1)} = 0`]);
+    push(build('non-gpl', -1, undefined, 'MIT') ?? { name: `bpf_${name}#${String(id)} non-gpl`, ...base, license: 'MIT', maps: [],
+      insns: program([], zeros(), id) });
+    if (name === 'snprintf') {
+      for (const [fmt, len] of SNPRINTF_FORMATS) {
+        const fmtArg = (c) => [`r3 = map[fd:${String(c.mapIdx(strMap(fmt)))}][0]+0`];
+        push(build(`format ${JSON.stringify(fmt)} data ${String(len)}`, -1, undefined, 'GPL', { 2: fmtArg, 4: () => [`r5 = ${String(len)}`] }));
+      }
     }
     proto.args.forEach((kind, i) => {
       for (const bad of badArgs(kind, i)) push(build(`arg${String(i + 1)}-${bad[0]}`, i, bad));

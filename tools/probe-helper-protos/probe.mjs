@@ -18,8 +18,8 @@ writeFileSync(out, `{"kernel": "Linux 6.18 (x86-64)", "cases": [\n${recorded.map
 console.log(`${String(recorded.length)} cases, ${String(recorded.filter((c) => c.kernel.verdict === 'accept').length)} accepted -> ${out}`);
 
 if (process.argv.includes('--compare')) {
-  const { createDefaultKernel } = await pkg('kernel/dist/defaults/index.js');
-  const task = createDefaultKernel().init.fork();
+  const { createDefaultKernel, hostVmlinuxBtf } = await pkg('kernel/dist/defaults/index.js');
+  const task = createDefaultKernel({ vmlinuxBtf: () => hostVmlinuxBtf() }).init.fork();
   const n = { verdict: 0, errno: 0, line: 0 };
   for (const c of recorded) {
     const sim = replayHelperCase(task, c);

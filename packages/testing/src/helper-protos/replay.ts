@@ -24,6 +24,8 @@ export interface HelperCase {
   readonly maps: readonly HelperCaseMap[];
   /** The program, hex; a `ld_imm64` of a map fd holds the map's index in {@link maps}, replaced by its fd. */
   readonly insns: string;
+  /** The program reads kernel structs (a `task_struct`): the answer depends on the kernel's BTF layout. */
+  readonly kernelBtf?: boolean;
 }
 
 /** The verifier's answer: the verdict, the errno of a refusal and its error line. */

@@ -7,10 +7,11 @@ import type { VerifierEnv } from './env.js';
 import { helperProto, type ArgType } from './helper-protos.js';
 import { pushCallback, updateLoopInline } from './callbacks.js';
 import { checkGlobalCall } from './global-funcs.js';
-import { CHANGES_PKT_DATA, checkHelperMemAccess, clearAllPktPointers, MEM_EXPECTED, MEM_TYPES } from './helper-mem.js';
+import { CHANGES_PKT_DATA, checkHelperMemAccess, checkMemArgType, clearAllPktPointers } from './helper-mem.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
+import { checkSnprintfCall } from './bprintf-fmt.js';
 import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } from './helper-ptr-args.js';
 import { hasSpinLock, isInnerView, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
@@ -113,6 +114,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     const data = env.frame(state).regs[1] ?? unknownScalar;
     if (data.type !== 'map_value') fail(env.log, 'EACCES', 'dynptr-from-mem', `Unsupported reg type ${regTypeStr(data)} for bpf_dynptr_from_mem data`);
   }
+  if (name === 'snprintf') checkSnprintfCall(env, env.frame(state).regs[3] ?? unknownScalar, env.frame(state).regs[5] ?? unknownScalar);
   if (call.unmodelled !== undefined) fail(env.log, 'EINVAL', 'unsupported', call.unmodelled);
   if (id === TAIL_CALL && map?.mapType === PROG_ARRAY) {
     // `record_func_key`: a constant in-range index is remembered for the call, so it must be exact.
@@ -355,7 +357,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     return undefined;
   }
   if (arg.startsWith('fixed_mem:')) {
-    checkFixedMemArg(env, state, regno, reg, Number(arg.slice('fixed_mem:'.length)));
+    checkFixedMemArg(env, state, regno, reg, Number(arg.slice('fixed_mem:'.length)), call.helper);
     return undefined;
   }
   switch (arg) {
@@ -383,17 +385,17 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'long_out':
     case 'u32_inout': {
-      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
+      checkMemArgType(env, regno, reg, false, call.helper);
       const size = arg === 'long_out' ? 8 : 4;
       checkHelperMemAccess(env, state, regno, reg, size, true, false, arg === 'long_out');
       checkPtrAlignment(env, reg, 0, size, true);
       return undefined;
     }
     case 'btf_id_sock_common':
-      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      checkSockCommonArg(env, regno, reg);
       return undefined;
     case 'sock_common_release':
-      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      checkSockCommonArg(env, regno, reg);
       checkReleaseOff(env, regno, reg);
       return undefined;
     case 'ringbuf_mem_release':
@@ -410,7 +412,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       expect(false, 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_');
       return undefined;
     case 'kptr_xchg_dest':
-      expect(reg.type === 'map_value', 'map_value, ptr_, ptr_');
+      expect(reg.type === 'map_value', 'map_value, ptr_');
       processKptrFunc(env, regno, reg);
       return undefined;
     case 'btf_id_or_null_release':
@@ -440,10 +442,10 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'map_value_uninit': {
       // A socket map takes the socket itself as the value (`resolve_map_arg_type`: ARG_PTR_TO_BTF_ID_SOCK_COMMON).
       if (arg === 'map_value' && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH)) {
-        expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type) || isSockBtfPtr(reg), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        checkSockCommonArg(env, regno, reg);
         return undefined;
       }
-      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
+      checkMemArgType(env, regno, reg, false, call.helper);
       const size = arg === 'map_key' ? map?.keySize ?? 4 : map?.valueSize ?? 0;
       // bpf_map_pop_elem / bpf_map_peek_elem write the value out (`MEM_UNINIT | MEM_WRITE`).
       checkHelperMemAccess(env, state, regno, reg, size, arg === 'map_value_uninit', false);
@@ -455,13 +457,13 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       // A NULL pointer must go with a size of zero (checked with the size).
       const mem = { regno, reg, write: arg === 'mem_or_null_write', uninit: false };
       if (regConst(reg) === 0n) return mem;
-      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
+      checkMemArgType(env, regno, reg, !mem.write, call.helper);
       return mem;
     }
     case 'uninit_mem':
     case 'mem_write':
     case 'mem':
-      expect(MEM_TYPES.has(reg.type), MEM_EXPECTED);
+      checkMemArgType(env, regno, reg, arg === 'mem', call.helper);
       return { regno, reg, write: arg !== 'mem', uninit: arg === 'uninit_mem' };
     case 'const_size':
     case 'const_size_or_zero':
@@ -487,6 +489,20 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       markChainPrecision(env, state, regno);
       return undefined;
     }
+  }
+}
+
+/**
+ * `ARG_PTR_TO_BTF_ID_SOCK_COMMON`: a socket pointer of the networking kinds, or a plain or trusted BTF
+ * pointer to a struct that starts with a `struct sock_common`.
+ */
+function checkSockCommonArg(env: VerifierEnv, regno: number, reg: RegState): void {
+  const btfPtr = reg.type === 'ptr_' && (reg.btfMod === undefined || reg.btfMod === 'trusted');
+  if (!['sock_common', 'sock', 'tcp_sock'].includes(reg.type) && !btfPtr) {
+    fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_`);
+  }
+  if (btfPtr && !isSockBtfPtr(reg)) {
+    fail(env.log, 'EACCES', 'btf-arg-struct', `R${String(regno)} is of type ${reg.btf?.type(reg.btfId ?? 0)?.name ?? ''} but sock_common is expected`);
   }
 }
 

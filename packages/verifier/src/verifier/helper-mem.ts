@@ -1,4 +1,5 @@
 import { bpfFuncName } from '@bpfkit/uapi';
+import { checkBtfAccess } from './btf-access.js';
 import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
@@ -10,6 +11,20 @@ import { tnumIsConst, tnumStr } from './tnum.js';
 /** The register types a memory argument may be (`mem_types`), and how a refusal lists them. */
 export const MEM_TYPES: ReadonlySet<string> = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem']);
 export const MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+
+/**
+ * `check_reg_type` for a memory argument: one of `mem_types`. A trusted BTF pointer is among them, but
+ * only for arguments the helper reads (`MEM_RDONLY`): the kernel says the helper may write through it.
+ */
+export function checkMemArgType(env: VerifierEnv, regno: number, reg: RegState, rdonly: boolean, helper: string): void {
+  const trustedBtf = reg.type === 'ptr_' && reg.btfMod === 'trusted';
+  if (!MEM_TYPES.has(reg.type) && !trustedBtf) {
+    fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=${MEM_EXPECTED}`);
+  }
+  if (trustedBtf && !rdonly) {
+    fail(env.log, 'EACCES', 'helper-writes-btf', `bpf_${helper}() may write into memory pointed by R${String(regno)} type=${regTypeStr(reg)}`);
+  }
+}
 
 /** `bpf_helper_changes_pkt_data`: after these the packet may have moved. */
 export const CHANGES_PKT_DATA = new Set([
@@ -47,6 +62,8 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
       return;
     case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, uninitOk, zeroOk); return;
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
+    // A trusted kernel object the helper reads: the bytes must lie in the struct's members (`check_ptr_to_btf_access`).
+    case 'ptr_': checkBtfAccess(env, regno, reg, reg.off, size, false); return;
     case 'map_key': {
       if (write) fail(env.log, 'EACCES', 'map-key-write', `write to change key R${String(regno)} not allowed`);
       const ks = reg.keySize ?? 0;

@@ -1,5 +1,5 @@
 import type { VerifierEnv } from './env.js';
-import { checkHelperMemAccess, MEM_EXPECTED, MEM_TYPES } from './helper-mem.js';
+import { checkHelperMemAccess, checkMemArgType } from './helper-mem.js';
 import { structIdsMatch } from './kfunc-btf.js';
 import { fail } from './log.js';
 import { regMap } from './map-fields.js';
@@ -34,8 +34,8 @@ export function checkBtfIdArg(env: VerifierEnv, regno: number, reg: RegState, na
 }
 
 /** `ARG_PTR_TO_FIXED_SIZE_MEM | MEM_RDONLY`: `size` readable bytes. */
-export function checkFixedMemArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number): void {
-  if (!MEM_TYPES.has(reg.type)) typeMismatch(env, regno, reg, MEM_EXPECTED);
+export function checkFixedMemArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, helper: string): void {
+  checkMemArgType(env, regno, reg, true, helper);
   checkHelperMemAccess(env, state, regno, reg, size, false, false);
 }
 
