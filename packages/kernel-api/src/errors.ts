@@ -14,6 +14,9 @@ export interface BpfErrorOptions {
   readonly cause?: unknown;
 }
 
+/** `Error.stackTraceLimit`, typed as V8 reads it (any value; a non-number means no capture). */
+const errorLimit = Error as { stackTraceLimit?: unknown };
+
 /**
  * The one error type of bpfkit: the kernel's errno, a machine-readable reason and a
  * one-line message. The kernel only tells you `EPERM`; bpfkit also says why.
@@ -32,25 +35,32 @@ export class BpfError extends Error {
   readonly log: string | undefined;
 
   /**
-   * Whether new errors record a stack trace (default off). A BpfError is the kernel's answer, not a
-   * bug: the errno, reason and message say what refused. Recording a stack costs more than most
-   * decisions; turn it on when a trace helps (or set `BPFKIT_ERROR_STACKS=1`).
+   * Whether new errors record a stack trace (default off: `stack` is undefined). A BpfError is the
+   * kernel's answer, not a bug: the errno, reason and message say what refused. Recording a stack
+   * costs more than most decisions; turn it on when a trace helps (or set `BPFKIT_ERROR_STACKS=1`).
    *
    * @example
    * BpfError.captureStacks = true;
    */
   static captureStacks = typeof process !== 'undefined' && process.env.BPFKIT_ERROR_STACKS === '1';
 
-  constructor(code: ErrnoName, reason: BpfErrorReason, message: string, options: BpfErrorOptions = {}) {
-    const limit = Error.stackTraceLimit;
-    if (!BpfError.captureStacks) Error.stackTraceLimit = 0;
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    Error.stackTraceLimit = limit;
+  constructor(code: ErrnoName, reason: BpfErrorReason, message: string, options?: BpfErrorOptions) {
+    const cause = options?.cause;
+    if (BpfError.captureStacks) {
+      super(message, cause === undefined ? undefined : { cause });
+    } else {
+      // A limit that is not a number turns V8's capture off altogether (a limit of 0 still records
+      // an empty trace, at twice the cost): `stack` is then undefined.
+      const limit = errorLimit.stackTraceLimit;
+      errorLimit.stackTraceLimit = undefined;
+      super(message, cause === undefined ? undefined : { cause });
+      errorLimit.stackTraceLimit = limit;
+    }
     this.name = 'BpfError';
     this.code = code;
     this.errno = Errno[code];
     this.reason = reason;
-    this.log = options.log;
+    this.log = options?.log;
   }
 
   /** The errno name: same as `code`, spelled as the kernel docs do. */
