@@ -17,7 +17,9 @@ export type OpenFileKind =
   /** BPF_ENABLE_STATS: run-time statistics are collected while one is open. */
   | 'bpf-stats'
   /** `perf_event_open()`: an `anon_inode:[perf_event]` file. */
-  | 'perf-event';
+  | 'perf-event'
+  /** BPF_ITER_CREATE: a `bpf_iter` file whose reads run an iterator program. */
+  | 'bpf-iter';
 
 /** An open file description (`struct file`), shared by every fd that dups it. */
 export interface OpenFile {

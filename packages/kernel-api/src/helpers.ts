@@ -38,6 +38,12 @@ export interface ProgramServices {
    */
   readKernel?(addr: bigint, size: number): Uint8Array | undefined;
   readUser?(addr: bigint, size: number): Uint8Array | undefined;
+  /**
+   * `bpf_seq_write`/`bpf_seq_printf` of an iterator program: appends `bytes` to the
+   * `seq_file` at `seq` (the address the iterator's context gave the program). 0, or a
+   * negative errno (-EINVAL for an address that is not the run's seq_file). Absent outside iterator runs.
+   */
+  seqWrite?(seq: number, bytes: Uint8Array): number;
 }
 
 /**

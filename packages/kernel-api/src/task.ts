@@ -159,6 +159,8 @@ export interface Task extends BpfSyscall {
    * `kprobe_events`, which a kernel without `CONFIG_KPROBE_EVENTS` does not have (ENOENT).
    */
   appendFile?(path: string, text: string): void;
+  /** `read(fd, buf, length)` of a BPF iterator fd: the bytes read, empty at its end (other files: EINVAL). */
+  read?(fd: number, length: number): Uint8Array;
   /** `readlink()`: `/proc/self/fd/N` gives the fd's path (a token: `/bpf-token (deleted)`). */
   readlink(path: string): string;
   /** `openat(dirfd, path, flags)`. */

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { BpfError, isBpfError } from '@bpfkit/kernel-api';
-import { BpfAttachType as A, BpfProgType as P } from '@bpfkit/uapi';
+import { BpfAttachType as A, BpfMapType, BpfProgType as P } from '@bpfkit/uapi';
 import { createLinuxSyscall, linuxBpfAvailability } from '@bpfkit/linux';
 import { readFileSync } from 'node:fs';
 import {
-  attachIter, attachUprobeMulti, BpfLink, type UprobeMultiOptions, BpfObject, bpfProgLoad, elfResolvePatternOffsets, elfResolveSymsOffsets, findVmlinuxBtf, globMatch,
+  attachIter, attachUprobeMulti, BpfLink, type UprobeMultiOptions, BpfObject, bpfMapCreate, bpfMapGetInfoByFd, bpfProgLoad, elfResolvePatternOffsets, elfResolveSymsOffsets, findVmlinuxBtf, globMatch,
   resolveFullPath, resolveKprobeMultiPattern, type LibbpfHost,
 } from '@bpfkit/libbpf';
 import { createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
@@ -302,11 +302,65 @@ function iterate(host: LibbpfHost, tid: number): unknown {
   }
 }
 
-test('iter/ programs on the simulated kernel: the iterator link and its info as on Linux; reading it (running the program) is ENOTSUPP, said so', (t) => {
+test('iter/ programs on the simulated kernel: the iterator link and its info as on Linux; reading it runs the program once per task it visits', (t) => {
   const k = simKernel(2);
-  t.deepEqual(iterate(k.init, 7), { type: 4, iter: { targetName: 'task', mapId: 0, tid: 7, pid: 0 }, text: 'ENOTSUPP kernel:iter-run-not-simulated' });
+  t.deepEqual(iterate(k.init, k.init.pid), { type: 4, iter: { targetName: 'task', mapId: 0, tid: k.init.pid, pid: 0 }, text: 'ok\n' });
+  t.like(iterate(k.init, 7), { iter: { tid: 7 }, text: '' }, 'no task 7: only the stop call, which writes nothing');
+  k.init.fork();
+  k.init.fork();
+  t.like(iterate(k.init, 0), { text: 'ok\nok\nok\n' }, 'every task');
   const host = createDefaultKernel({ cpus: 2, vmlinuxBtf: hostVmlinuxBtf }).init;
   t.like(iterate(host, 7), { iter: { targetName: 'task', tid: 7 } }, 'with the host\'s vmlinux BTF too');
+});
+
+/**
+ * iter/bpf_map: a program that writes each map's `id` (read from `struct bpf_map` at its
+ * BTF offset) with bpf_seq_write; the ids read back, or the errno.
+ */
+function mapIds(host: LibbpfHost): number[] | string {
+  const btf = findVmlinuxBtf(host);
+  const target = btf.byName('bpf_iter_bpf_map', 'FUNC');
+  const mapStruct = btf.byName('bpf_map', 'STRUCT');
+  const idMember = mapStruct === undefined ? undefined : btf.type(mapStruct);
+  const off = idMember !== undefined && 'members' in idMember ? idMember.members.find((m) => m.name === 'id')?.bitsOffset : undefined;
+  if (target === undefined || off === undefined) return 'no bpf_iter_bpf_map or bpf_map.id in the kernel BTF';
+  const o = off / 8;
+  const insns = Uint8Array.from([
+    0x79, 0x16, 0, 0, 0, 0, 0, 0, // r6 = ctx->meta
+    0x79, 0x17, 8, 0, 0, 0, 0, 0, // r7 = ctx->map
+    0x15, 0x07, 7, 0, 0, 0, 0, 0, // if r7 == 0 goto out
+    0x61, 0x71, o & 0xff, o >> 8, 0, 0, 0, 0, // r1 = map->id
+    0x63, 0x1a, 0xf8, 0xff, 0, 0, 0, 0, // *(u32 *)(r10 - 8) = r1
+    0x79, 0x61, 0, 0, 0, 0, 0, 0, // r1 = meta->seq
+    0xbf, 0xa2, 0, 0, 0, 0, 0, 0, // r2 = r10
+    0x07, 0x02, 0, 0, 0xf8, 0xff, 0xff, 0xff, // r2 += -8
+    0xb7, 0x03, 0, 0, 4, 0, 0, 0, // r3 = 4
+    0x85, 0, 0, 0, 127, 0, 0, 0, // call bpf_seq_write
+    0xb7, 0, 0, 0, 0, 0, 0, 0, // out: r0 = 0
+    0x95, 0, 0, 0, 0, 0, 0, 0,
+  ]);
+  const prog = bpfProgLoad(host, { progType: P.BPF_PROG_TYPE_TRACING, expectedAttachType: A.BPF_TRACE_ITER, attachBtfId: target, insns, license: 'GPL' }).fd;
+  try {
+    const link = new BpfLink(host, attachIter(host, { name: 'dump_maps', fd: prog }));
+    try {
+      const bytes = link.readIter();
+      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      return Array.from({ length: bytes.length / 4 }, (_, i) => v.getUint32(i * 4, true));
+    } finally {
+      link.close();
+    }
+  } finally {
+    host.close(prog);
+  }
+}
+
+test('iter/bpf_map on the simulated kernel: the program reads each map\'s id from struct bpf_map at its BTF offset, in id order', (t) => {
+  const host = simKernel(2).init;
+  const fds = [1, 2, 3].map(() => bpfMapCreate(host, { mapType: BpfMapType.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
+  const ids = fds.map((fd) => bpfMapGetInfoByFd(host, fd).id);
+  t.deepEqual(mapIds(host), ids);
+  host.close(fds[1] ?? -1);
+  t.deepEqual(mapIds(host), [ids[0], ids[2]], 'a closed map is gone');
 });
 
 if (linux.available) {
@@ -350,6 +404,19 @@ if (linux.available) {
       obj.close();
     } finally {
       done();
+    }
+  });
+
+  test('Linux: iter/bpf_map lists our maps\' ids in id order among the system\'s', (t) => {
+    const host = createLinuxSyscall();
+    const fds = [1, 2].map(() => bpfMapCreate(host, { mapType: BpfMapType.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
+    try {
+      const ids = fds.map((fd) => bpfMapGetInfoByFd(host, fd).id);
+      const all = mapIds(host);
+      t.true(Array.isArray(all) && ids.every((id) => all.includes(id)) && all.indexOf(ids[0] ?? 0) < all.indexOf(ids[1] ?? 0), JSON.stringify(all));
+      t.true(Array.isArray(all) && all.every((id, i) => i === 0 || id > (all[i - 1] ?? 0)), 'ascending ids');
+    } finally {
+      for (const fd of fds) host.close(fd);
     }
   });
 

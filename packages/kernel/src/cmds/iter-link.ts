@@ -7,6 +7,7 @@ import type { BpfObject } from '../bpf/objects.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { kernelBtfOf } from '../btf/object.js';
 import type { TaskImpl } from '../task/task.js';
+import { runIterator } from './iter-run.js';
 import { primeAndFail, primeAndSettle } from './link-attach.js';
 
 /** `sizeof(union bpf_iter_link_info)`. */
@@ -101,8 +102,8 @@ export function iterLinkUpdate(link: LinkRecord, newProg: BpfObject, oldProg: Bp
 
 /**
  * BPF_ITER_CREATE (`bpf_iter_create`): CHECK_ATTR, no flags (EINVAL), the link fd (EBADF),
- * an iterator link (EINVAL). Running an iterator program over kernel objects (a seq_file
- * read) is not simulated: ENOTSUPP once the checks pass.
+ * an iterator link (EINVAL); then a `bpf_iter` fd (O_CLOEXEC) holding the link, whose
+ * first read runs the program over the target's objects (see {@link runIterator}).
  */
 export function iterCreate(task: TaskImpl, bytes: Uint8Array): number {
   const core = task.core;
@@ -113,7 +114,21 @@ export function iterCreate(task: TaskImpl, bytes: Uint8Array): number {
   check(core, 'bpf_link_is_iter', link.target.kind === 'iter', 'EINVAL', 'iter:not-an-iterator-link', {
     pass: `link #${obj.id} is an iterator link`, fail: `link #${obj.id} is not an iterator link`,
   });
-  const why = `reading iterator link #${obj.id} would run its program over kernel objects, which bpfkit does not simulate`;
-  traceCheck(core, 'bpf_iter_new_fd', false, 'ENOTSUPP', { pass: why, fail: why });
-  throw new BpfError('ENOTSUPP', 'kernel:iter-run-not-simulated', why);
+  // bpf_iter_new_fd: the file holds the link; the program runs when the file is first read.
+  obj.get();
+  let content: Uint8Array | undefined;
+  let pos = 0;
+  const read = (length: number): Uint8Array => {
+    content ??= runIterator(task, link);
+    const out = content.slice(pos, pos + length);
+    pos += out.length;
+    return out;
+  };
+  const file = core.newFile('bpf-iter', false, 0, { iter: { read }, linkText: 'anon_inode:bpf_iter' }, () => { obj.put(); });
+  try {
+    return task.fdTable.install(file, { cloexec: true });
+  } catch (e) {
+    file.get().put();
+    throw e;
+  }
 }

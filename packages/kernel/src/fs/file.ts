@@ -26,6 +26,8 @@ export interface FilePayload {
   readonly linkText?: string;
   /** A `perf_event_open()` file's event. */
   readonly perf?: PerfEvent;
+  /** A BPF_ITER_CREATE file: its reads. */
+  readonly iter?: { read(length: number): Uint8Array };
 }
 
 /**

@@ -32,8 +32,7 @@ function link(r: CaseRunner, step: string, fields: LinkCreateAttr): number | und
 /**
  * BPF iterator links (task, bpf_map): the link info and fdinfo of each, the task
  * iterator's tid/pid/pid_fd, `iter_info` and its length, BPF_ITER_CREATE's checks,
- * detach and program update. (Reading an iterator is not part of it: the simulated
- * kernel does not run iterator programs.)
+ * detach and program update; an iterator fd read to its end.
  */
 const ITER: SyscallCase = {
   name: 'links: BPF iterators (task, bpf_map): link info, task filters, ITER_CREATE checks, update',
@@ -85,6 +84,16 @@ const ITER: SyscallCase = {
       const fd = r.call(step, BpfCmd.BPF_ITER_CREATE, encodeAttr(BpfCmd.BPF_ITER_CREATE, { link_fd: linkFd, flags }));
       if (fd !== undefined) r.close(fd);
     };
+    const reader = r.sys as typeof r.sys & { read?(fd: number, length: number): Uint8Array };
+    if (tid !== undefined && reader.read !== undefined) {
+      const fd = r.call('ITER_CREATE of the one-thread iterator', BpfCmd.BPF_ITER_CREATE, encodeAttr(BpfCmd.BPF_ITER_CREATE, { link_fd: tid }));
+      if (fd !== undefined) {
+        r.own(fd);
+        r.record('read: the program (r0 = 0) writes nothing', reader.read(fd, 4096).length);
+        r.record('read again: at the end', reader.read(fd, 4096).length);
+        r.close(fd);
+      }
+    }
     create('ITER_CREATE: flags', all, 1);
     create('ITER_CREATE: an fd that is not open', 999);
     create('ITER_CREATE: a program fd', task);

@@ -220,6 +220,16 @@ export class TaskImpl implements Task {
     if (mask !== 0) inodePermission(this.core, p.inode, this.cred, mask);
   }
 
+  read(fd: number, length: number): Uint8Array {
+    this.#live();
+    const entry = this.fdTable.get(fd);
+    if (entry === undefined) throw new BpfError('EBADF', 'fd:not-open', `fd ${fd} is not open`);
+    const iter = entry.file.payload.iter;
+    if (iter === undefined) throw new BpfError('EINVAL', 'vfs:read-not-modelled', `fd ${fd}: only BPF iterator fds can be read here`);
+    if (!Number.isInteger(length) || length < 0) throw new BpfError('EINVAL', 'vfs:read-length', `read length ${String(length)} is not a count`);
+    return iter.read(length);
+  }
+
   getpid(): number {
     this.#live();
     return this.pid;

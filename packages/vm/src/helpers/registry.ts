@@ -8,6 +8,7 @@ import { loopHelper } from './loop.js';
 import { mapHelpers } from './maps.js';
 import { perfEventOutputHelper } from './perf-event.js';
 import { printkHelpers } from './printk.js';
+import { seqHelpers } from './seq.js';
 import { probeReadHelpers } from './probe-read.js';
 import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
@@ -52,7 +53,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
   const helpers = [
     ...dynptr.helpers,
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
-    ...strtoxHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
+    ...strtoxHelpers(), ...seqHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
     ...redirectHelpers(), ...probeReadHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
