@@ -134,3 +134,33 @@ test('an inlined bpf_loop adds three slots to its subprogram\'s stack in the sta
   t.true(res.log.includes('\nstack depth 32+0\n'));
   t.is(res.stackDepth, 32);
 });
+
+test('find_vma: the callback gets the task, a BTF pointer to the vma and the caller\'s R4 as its context', (t) => {
+  // A kernel BTF with just the two structs the call names.
+  const k = new BtfBuilder();
+  const u64 = k.add({ kind: 'INT', name: 'unsigned long', size: 8, encoding: 0, bitsOffset: 0, bits: 64 });
+  k.add({ kind: 'STRUCT', name: 'task_struct', size: 8, kflag: false, members: [{ name: 'pid', type: u64, bitsOffset: 0, bitfieldSize: 0 }] });
+  k.add({ kind: 'STRUCT', name: 'vm_area_struct', size: 8, kflag: false, members: [{ name: 'vm_start', type: u64, bitsOffset: 0, bitfieldSize: 0 }] });
+  const kernelBtf = parseBtf(k.encode());
+  // r0 = bpf_get_current_task_btf(); fp-8 = 0; find_vma(r0, 0, cb, fp-8, 0); return 0.
+  const main = [insn(0x85, 0, 0, 0, 158), insn(0x7a, 10, 0, -8, 0), insn(0xbf, 1, 0), mov(2, 0), ...ldFunc(3, 0),
+    insn(0xbf, 4, 10), insn(0x07, 4, 0, 0, -8), mov(5, 0), insn(0x85, 0, 0, 0, 180), ...ret0];
+  const cb = main.length;
+  main[4] = insn(0x18, 3, 4, 0, cb - 4 - 1);
+  const load = (callback: number[][]): string => {
+    try {
+      verifier.verify({
+        progType: 2, expectedAttachType: 0, insns: Uint8Array.from([...main, ...callback].flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
+        logLevel: 1, logSize: 1 << 20, privileges: root, progBtf: mainAndCallback(cb), kfuncs: { btf: kernelBtf, flags: () => undefined },
+      });
+      return 'ok';
+    } catch (e) {
+      if (!isBpfError(e)) throw e;
+      return (e.log ?? '').trim().split('\n').at(-2) ?? '';
+    }
+  };
+  // vma->vm_start, then the u64 the caller left at its fp-8.
+  t.is(load([insn(0x79, 0, 2, 0, 0), insn(0x79, 1, 3, 0, 0), ...ret0]), 'ok');
+  // The callback's third argument is not the caller's R3 (the callback itself).
+  t.not(load([insn(0x79, 1, 3, 8, 0), ...ret0]), 'ok');
+});

@@ -27,6 +27,12 @@ function calleeArgs(env: VerifierEnv, helper: number, caller: FrameState, map: V
     case 209:
       // bpf_user_ringbuf_drain: callback(const struct bpf_dynptr *, ctx).
       return [pointer('dynptr_ptr', 0), a(3), notInit, notInit, notInit];
+    case 180: {
+      // bpf_find_vma: callback(task, vma, ctx); the vma is a plain BTF pointer to the kernel's vm_area_struct.
+      const btf = env.req.kfuncs?.btf ?? env.req.vmlinuxBtf?.();
+      const btfId = btf?.findAll('vm_area_struct', 'STRUCT')[0];
+      return [a(1), btfId === undefined ? unknownScalar : pointer('ptr_', 0, { btf, btfId }), a(4), notInit, notInit];
+    }
     default:
       // bpf_loop: callback(u64 index, ctx).
       return [unknownScalar, a(3), notInit, notInit, notInit];
