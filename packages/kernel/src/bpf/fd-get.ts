@@ -1,7 +1,7 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import type { KernelCore } from '../core.js';
 import type { KFile } from '../fs/file.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { check } from './check.js';
 import type { MapRecord } from './map-record.js';
 import type { BpfObject } from './objects.js';
@@ -20,7 +20,7 @@ export interface ProgFd {
   readonly prog: ProgRecord;
 }
 
-function openFile(task: TaskImpl, fd: number, id: string, what: string): KFile {
+function openFile(task: SyscallContext, fd: number, id: string, what: string): KFile {
   const e = task.fdTable.get(fd);
   const ok = e !== undefined && !e.file.opath;
   check(task.core, `${id}:fd`, ok, 'EBADF', 'fd:not-open', {
@@ -32,7 +32,7 @@ function openFile(task: TaskImpl, fd: number, id: string, what: string): KFile {
 }
 
 /** `__bpf_map_get`: EBADF when the fd is not open (or O_PATH), EINVAL when it is not a map. */
-export function mapGet(task: TaskImpl, fd: number, id: string): MapFd {
+export function mapGet(task: SyscallContext, fd: number, id: string): MapFd {
   const file = openFile(task, fd, id, 'map_fd');
   const obj = file.payload.object;
   check(task.core, `${id}:is-map`, obj?.kind === 'map', 'EINVAL', 'map:not-a-map', {
@@ -44,7 +44,7 @@ export function mapGet(task: TaskImpl, fd: number, id: string): MapFd {
 }
 
 /** `bpf_prog_get`: EBADF when the fd is not open, EINVAL when it is not a program. */
-export function progGet(task: TaskImpl, fd: number, id: string): ProgFd {
+export function progGet(task: SyscallContext, fd: number, id: string): ProgFd {
   const file = openFile(task, fd, id, 'prog_fd');
   const obj = file.payload.object;
   check(task.core, `${id}:is-prog`, obj?.kind === 'prog', 'EINVAL', 'prog:not-a-prog', {

@@ -1,6 +1,6 @@
 import type { ProgramServices } from '@bpfkit/kernel-api';
 import type { KernelCore } from '../core.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** `task->comm` of every simulated task (the kernel's is the executable's name). */
 const COMM = 'bpfkit';
@@ -20,7 +20,7 @@ export function tracePipeLine(core: KernelCore, pid: number, cpu: number, messag
  * the task as `current`, the live maps by address, the trace buffer and the
  * task's memory (`bpf_probe_read_user`).
  */
-export function programServices(task: TaskImpl, cpu: number): ProgramServices {
+export function programServices(task: SyscallContext, cpu: number): ProgramServices {
   const core = task.core;
   return {
     clock: core.clock,

@@ -1,6 +1,6 @@
 import { BpfError, NO_TRACE, type BpfErrorReason, type BpfTokenInfo } from '@bpfkit/kernel-api';
 import { cmdName } from '@bpfkit/uapi';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { capDetail, capScope, check, type CheckDetail } from './check.js';
 import type { BpfObject } from './objects.js';
 
@@ -8,7 +8,7 @@ import type { BpfObject } from './objects.js';
  * `bpf_token_get_from_fd`: EBADF when the fd is not open (or is O_PATH),
  * EINVAL when it is not a token. Returns a new reference.
  */
-export function tokenFromFd(task: TaskImpl, fd: number): BpfObject {
+export function tokenFromFd(task: SyscallContext, fd: number): BpfObject {
   const ufd = fd >>> 0;
   const entry = task.fdTable.get(ufd);
   check(task.core, 'bpf_token_get_from_fd', entry !== undefined && !entry.file.opath, 'EBADF', 'token:bad-fd', () => ({
@@ -30,7 +30,7 @@ export function tokenFromFd(task: TaskImpl, fd: number): BpfObject {
  * it is dropped and the request continues as if no token was given.
  */
 export function resolveToken(
-  task: TaskImpl,
+  task: SyscallContext,
   wanted: boolean,
   fd: number,
   cmd: number,
@@ -59,7 +59,7 @@ export function resolveToken(
 }
 
 /** `bpf_token_capable(token, cap)`. */
-export function tokenCapable(task: TaskImpl, token: BpfObject | undefined, cap: number): boolean {
+export function tokenCapable(task: SyscallContext, token: BpfObject | undefined, cap: number): boolean {
   return task.core.deps.token.capable(task.cred, token?.token, cap, task.core.tracer);
 }
 
@@ -81,7 +81,7 @@ export function unprivDetail(sysctl: number, token: BpfObject | undefined): Chec
  * `bpf_token_capable(token, cap)` (EPERM), then drop the token again.
  */
 export function requireTokenCapable(
-  task: TaskImpl,
+  task: SyscallContext,
   id: string,
   wanted: boolean,
   fd: number,

@@ -2,7 +2,7 @@ import { BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_TOKEN_FD, BpfCmd, Capability, decodeBtfLoadAttr, decodeGetIdAttr } from '@bpfkit/uapi';
 import { check, checkAttr, flagsDetail, putAttrU32 } from '../bpf/check.js';
 import { requireTokenCapable } from '../bpf/token-fd.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { FieldError, userBtf } from '../btf/object.js';
 import { installObjectFd } from './fd-install.js';
 import { runWithLog, userLog } from './log.js';
@@ -11,7 +11,7 @@ import { runWithLog, userLog } from './log.js';
 const BTF_MAX_SIZE = 16 * 1024 * 1024;
 
 /** BPF_BTF_LOAD: flags, token (delegate_cmds only), token-capable(CAP_BPF), then `btf_new_fd`. */
-export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
+export function btfLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_BTF_LOAD, bytes);
   const attr = decodeBtfLoadAttr(bytes);
@@ -42,7 +42,7 @@ export function btfLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): n
 }
 
 /** BPF_BTF_GET_FD_BY_ID: token-capable(CAP_SYS_ADMIN), then the id lookup (ENOENT). */
-export function btfGetFdById(task: TaskImpl, bytes: Uint8Array): number {
+export function btfGetFdById(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_BTF_GET_FD_BY_ID, bytes);
   const attr = decodeGetIdAttr(bytes);

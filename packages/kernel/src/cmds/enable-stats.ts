@@ -1,7 +1,7 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BpfCmd, Capability, decodeAttrGroup } from '@bpfkit/uapi';
 import { capDetail, check, checkAttr } from '../bpf/check.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** `BPF_STATS_RUN_TIME`, the one statistics type. */
 const BPF_STATS_RUN_TIME = 0;
@@ -12,7 +12,7 @@ const BPF_STATS_RUN_TIME = 0;
  * `anon_inode:bpf-stats` fd; programs count their runs and run time until the
  * last such fd is closed.
  */
-export function enableStats(task: TaskImpl, bytes: Uint8Array): number {
+export function enableStats(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_ENABLE_STATS, bytes);
   check(core, 'enable_stats:CAP_SYS_ADMIN', core.capable(task.cred, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN',

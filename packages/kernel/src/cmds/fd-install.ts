@@ -1,6 +1,6 @@
 import type { OpenFileKind } from '@bpfkit/kernel-api';
 import type { BpfObject } from '../bpf/objects.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { mapPutUref, type MapRecord } from '../bpf/map-record.js';
 
 const LINK_TEXT: Partial<Record<OpenFileKind, string>> = {
@@ -16,7 +16,7 @@ const LINK_TEXT: Partial<Record<OpenFileKind, string>> = {
  * is dropped, so nothing leaks. A map file is also a user reference on the map,
  * and its release is the map's `map_release`.
  */
-export function installObjectFd(task: TaskImpl, kind: OpenFileKind, obj: BpfObject, flags = 2): number {
+export function installObjectFd(task: SyscallContext, kind: OpenFileKind, obj: BpfObject, flags = 2): number {
   const map = obj.kind === 'map' ? (obj.impl as MapRecord) : undefined;
   if (map !== undefined) map.urefs++;
   const file = task.core.newFile(kind, false, flags, { object: obj, linkText: LINK_TEXT[kind] ?? 'anon_inode:bpf' }, (dead) => {

@@ -1,11 +1,11 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_RDONLY, BPF_F_WRONLY, BpfCmd, Capability, decodeGetIdAttr } from '@bpfkit/uapi';
 import { capDetail, check, checkAttr, flagsDetail } from '../bpf/check.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { installObjectFd } from './fd-install.js';
 import { fileAccessMode, fileFlagCheck } from './map-create.js';
 
-function requireSysAdmin(task: TaskImpl, id: string, what: string): void {
+function requireSysAdmin(task: SyscallContext, id: string, what: string): void {
   check(task.core, `${id}:CAP_SYS_ADMIN`, task.core.capable(task.cred, Capability.CAP_SYS_ADMIN), 'EPERM', 'caps:missing-CAP_SYS_ADMIN',
     capDetail(`${what} needs CAP_SYS_ADMIN`, 'in the initial user namespace'));
 }
@@ -14,7 +14,7 @@ function requireSysAdmin(task: TaskImpl, id: string, what: string): void {
  * BPF_PROG_GET_FD_BY_ID (`bpf_prog_get_fd_by_id`): CHECK_ATTR, CAP_SYS_ADMIN,
  * the id (ENOENT, also for id 0), then a read-write fd.
  */
-export function progGetFdById(task: TaskImpl, bytes: Uint8Array): number {
+export function progGetFdById(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_PROG_GET_FD_BY_ID, bytes);
   const id = decodeGetIdAttr(bytes).prog_id;
@@ -34,7 +34,7 @@ export function progGetFdById(task: TaskImpl, bytes: Uint8Array): number {
  * (ENOENT), then an fd with that access mode (`security_bpf_map` is not
  * modelled: the security stack has no such hook yet).
  */
-export function mapGetFdById(task: TaskImpl, bytes: Uint8Array): number {
+export function mapGetFdById(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_MAP_GET_FD_BY_ID, bytes);
   const attr = decodeGetIdAttr(bytes);

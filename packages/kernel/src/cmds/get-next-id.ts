@@ -1,7 +1,7 @@
 import { BpfCmd, Capability, decodeGetIdAttr } from '@bpfkit/uapi';
 import { capDetail, check, checkAttr, putAttrU32 } from '../bpf/check.js';
 import type { BpfObjectKind } from '../bpf/objects.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 const INT_MAX = 0x7fff_ffff;
 
@@ -10,7 +10,7 @@ const INT_MAX = 0x7fff_ffff;
  * `start_id` below INT_MAX (EINVAL), `capable(CAP_SYS_ADMIN)` (EPERM), then
  * the smallest live id above `start_id` into `next_id` (ENOENT when none).
  */
-export function objGetNextId(task: TaskImpl, cmd: number, kind: BpfObjectKind, bytes: Uint8Array, uattr: Uint8Array): number {
+export function objGetNextId(task: SyscallContext, cmd: number, kind: BpfObjectKind, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
   const id = `${kind}_get_next_id`;
   checkAttr(core, cmd, bytes);

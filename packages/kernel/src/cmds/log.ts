@@ -1,6 +1,6 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BPF_LOG_MASK, BPF_LOG_SIZE_MAX } from '@bpfkit/uapi';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** A user log buffer as `bpf_vlog_init` accepts it. */
 export interface UserLog {
@@ -17,7 +17,7 @@ export interface UserLog {
  * (the log is computed and dropped); a small buffer is allowed and gives
  * ENOSPC later, when the log does not fit.
  */
-export function userLog(task: TaskImpl, level: number, size: number, buf: bigint): UserLog {
+export function userLog(task: SyscallContext, level: number, size: number, buf: bigint): UserLog {
   const bad = (what: string): never => {
     throw new BpfError('EINVAL', 'log:bad-attr', what);
   };

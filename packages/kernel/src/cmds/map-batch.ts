@@ -4,7 +4,7 @@ import { checkAttr, putAttrU32 } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import { mapValueSize } from '../bpf/map-record.js';
 import type { KernelCore } from '../core.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { genericDeleteBatch, genericLookupBatch, genericUpdateBatch } from './map-batch-generic.js';
 import { htabLookupBatch } from './map-batch-htab.js';
 import { checkLockFlag, checkOnlyLockFlag, flagsNumber, liveMap, syscallContext } from './map-elem.js';
@@ -12,7 +12,7 @@ import { checkLockFlag, checkOnlyLockFlag, flagsNumber, liveMap, syscallContext 
 /** What one batch operation works with. */
 export interface BatchContext {
   readonly core: KernelCore;
-  readonly task: TaskImpl;
+  readonly task: SyscallContext;
   readonly live: BpfMap;
   readonly attr: AttrOutput<'batch'>;
   readonly keySize: number;
@@ -72,7 +72,7 @@ function opOf(cmd: number, ops: BatchOps | undefined): BatchOp | undefined {
  * `elem_flags` (only BPF_F_LOCK, which needs a spin lock), returns at once for
  * `count` 0, and writes `count` back as it goes.
  */
-export function mapDoBatch(task: TaskImpl, cmd: number, bytes: Uint8Array, uattr: Uint8Array): number {
+export function mapDoBatch(task: SyscallContext, cmd: number, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
   const id = (cmdName(cmd) ?? 'batch').toLowerCase().replace(/^bpf_/, '');
   checkAttr(core, cmd, bytes);

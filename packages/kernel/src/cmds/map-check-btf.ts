@@ -5,7 +5,7 @@ import type { BpfObject } from '../bpf/objects.js';
 import { tokenCapable } from '../bpf/token-fd.js';
 import { BPF_KPTR, BTF_FIELD_NAMES, BtfField, FieldError, parseFields, type BtfRecord } from '../btf/fields.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** The special fields a map value may have (`map_check_btf`'s mask). */
 const MAP_VALUE_FIELDS = BtfField.SPIN_LOCK | BtfField.RES_SPIN_LOCK | BtfField.TIMER | BPF_KPTR | BtfField.LIST_HEAD |
@@ -44,7 +44,7 @@ export interface MapBtfRequest {
 }
 
 /** `btf_get_by_fd`: EBADF for a closed (or O_PATH) fd, EINVAL for one that is not BTF. */
-export function btfGetByFd(task: TaskImpl, fd: number, what: string): { obj: BpfObject; btf: KernelBtf } {
+export function btfGetByFd(task: SyscallContext, fd: number, what: string): { obj: BpfObject; btf: KernelBtf } {
   const core = task.core;
   const e = task.fdTable.get(fd);
   check(core, `${what}:fd`, e !== undefined && !e.file.opath, 'EBADF', 'btf:bad-fd', {
@@ -86,7 +86,7 @@ function fieldNames(mask: number): string {
  * their fix-ups, then the map type's own check. A value whose field search fails is
  * taken as having no special fields, as the kernel does. Returns the value's record (`map->record`).
  */
-export function mapCheckBtf(task: TaskImpl, token: BpfObject | undefined, btf: KernelBtf, vmlinux: KernelBtf, req: MapBtfRequest): BtfRecord | undefined {
+export function mapCheckBtf(task: SyscallContext, token: BpfObject | undefined, btf: KernelBtf, vmlinux: KernelBtf, req: MapBtfRequest): BtfRecord | undefined {
   const core = task.core;
   const view = btf.view;
   let keyType: BtfTypeView | undefined;
@@ -149,7 +149,7 @@ export function mapCheckBtf(task: TaskImpl, token: BpfObject | undefined, btf: K
 }
 
 /** `btf_check_and_fixup_fields`: uptrs point to one user page; graph roots need their node type's struct meta. */
-function checkAndFixupFields(task: TaskImpl, btf: KernelBtf, rec: BtfRecord, kernelPointees: Set<number>): void {
+function checkAndFixupFields(task: SyscallContext, btf: KernelBtf, rec: BtfRecord, kernelPointees: Set<number>): void {
   const core = task.core;
   for (const f of rec.fields) {
     if (f.type === BtfField.UPTR) {

@@ -23,7 +23,7 @@ import {
 import { capDetail, capScope, checkAttrRefusal, lsmDetail, objNameCpy, refusal, traceGroup, type CmdResult } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { installObjectFd } from './fd-install.js';
 import { btfGetByFd, mapCheckBtf } from './map-check-btf.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
@@ -88,7 +88,7 @@ function mapInfoOf(obj: BpfObject | undefined): MapInfo | undefined {
  * BPF_MAP_CREATE in the order of `map_create()` (kernel/bpf/syscall.c). Its own checks return their
  * refusal (see {@link refusal}); the checks of what it calls still throw.
  */
-export function mapCreate(task: TaskImpl, bytes: Uint8Array): CmdResult {
+export function mapCreate(task: SyscallContext, bytes: Uint8Array): CmdResult {
   const core = task.core;
   const badTail = checkAttrRefusal(core, BpfCmd.BPF_MAP_CREATE, bytes);
   if (badTail !== undefined) return badTail;

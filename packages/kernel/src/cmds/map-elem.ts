@@ -3,14 +3,14 @@ import { BPF_F_LOCK } from '@bpfkit/uapi';
 import { check, flagsDetail } from '../bpf/check.js';
 import type { MapFd } from '../bpf/fd-get.js';
 import type { KernelCore } from '../core.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { mapFdResolver } from './map-fd-slots.js';
 
 /**
  * `__bpf_copy_key`: `key_size` bytes from the caller (EFAULT on a bad pointer);
  * a map without keys (queue, stack, bloom filter) takes no pointer (EINVAL).
  */
-export function copyKey(task: TaskImpl, addr: bigint, keySize: number): Uint8Array {
+export function copyKey(task: SyscallContext, addr: bigint, keySize: number): Uint8Array {
   if (keySize !== 0) return task.memory.read(addr, keySize);
   if (addr !== 0n) throw new BpfError('EINVAL', 'map:key-without-key-size', 'a key pointer for a map whose key_size is 0');
   return new Uint8Array(0);
@@ -41,7 +41,7 @@ export function checkLockFlag(core: KernelCore, id: string, m: MapFd, flags: big
 }
 
 /** What a syscall-side map update hands the map: the resolver of fds written into fd maps. */
-export function syscallContext(task: TaskImpl, m: MapFd): MapSyscallContext {
+export function syscallContext(task: SyscallContext, m: MapFd): MapSyscallContext {
   return { fds: mapFdResolver(task, m.map), file: m.file };
 }
 

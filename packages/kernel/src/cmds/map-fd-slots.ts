@@ -3,7 +3,7 @@ import { BPF_F_INNER_MAP, BpfMapType as M } from '@bpfkit/uapi';
 import type { MapRecord } from '../bpf/map-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { progRecordOf } from '../bpf/prog-record.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** A slot's reference on a kernel object: dropping it puts the object. */
 function slotOf(obj: BpfObject, target: unknown): MapSlotObject {
@@ -37,7 +37,7 @@ function metaEqual(meta: MapInfo, inner: MapRecord): boolean {
  * refuses any other file (EBADF, or ENOTSOCK for socket maps and socket
  * storage); inode storage takes any open file.
  */
-export function mapFdResolver(task: TaskImpl, map: MapRecord): MapFdResolver {
+export function mapFdResolver(task: SyscallContext, map: MapRecord): MapFdResolver {
   return {
     resolve(fd: number): MapSlotObject {
       const e = task.fdTable.get(fd);

@@ -1,7 +1,7 @@
 import { BpfCmd, BpfMapType as M, decodeMapElemAttr } from '@bpfkit/uapi';
 import { check, checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 const ID = 'map_freeze';
 
@@ -11,7 +11,7 @@ const ID = 'map_freeze';
  * (so freezing twice is EPERM: a frozen map is no longer writable), no
  * writable mmap alive (EBUSY), then the map is frozen for good.
  */
-export function mapFreeze(task: TaskImpl, bytes: Uint8Array): number {
+export function mapFreeze(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_MAP_FREEZE, bytes);
   const attr = decodeMapElemAttr(bytes);

@@ -1,7 +1,7 @@
 import { BpfCmd, decodeMapElemAttr } from '@bpfkit/uapi';
 import { checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { copyKey, liveMap } from './map-elem.js';
 
 const ID = 'map_get_next_key';
@@ -11,7 +11,7 @@ const ID = 'map_get_next_key';
  * fd, read access, the key copy (a NULL key asks for the first key), the map's
  * next key (ENOENT after the last), the copy out to `next_key`.
  */
-export function mapGetNextKey(task: TaskImpl, bytes: Uint8Array): number {
+export function mapGetNextKey(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_MAP_GET_NEXT_KEY, bytes);
   const attr = decodeMapElemAttr(bytes);

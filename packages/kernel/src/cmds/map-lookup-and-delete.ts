@@ -3,7 +3,7 @@ import { BpfCmd, BpfMapType as M, decodeMapElemAttr } from '@bpfkit/uapi';
 import { check, checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import { mapValueSize } from '../bpf/map-record.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { checkLockFlag, checkOnlyLockFlag, copyKey, flagsNumber, liveMap } from './map-elem.js';
 
 const ID = 'map_lookup_and_delete_elem';
@@ -20,7 +20,7 @@ const KEYED_TYPES = new Set<number>([
  * for queues and stacks, BPF_F_LOCK needs a spin lock, the key copy, then pop
  * (queue, stack) or lookup-and-delete (hashes), ENOTSUPP for other types.
  */
-export function mapLookupAndDeleteElem(task: TaskImpl, bytes: Uint8Array): number {
+export function mapLookupAndDeleteElem(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, bytes);
   const attr = decodeMapElemAttr(bytes);

@@ -2,7 +2,7 @@ import { BpfCmd, BpfMapType as M, decodeMapElemAttr } from '@bpfkit/uapi';
 import { checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import { mapValueSize } from '../bpf/map-record.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { checkLockFlag, checkOnlyLockFlag, copyKey, flagsNumber, liveMap } from './map-elem.js';
 import { bloomContains } from './map-program-ops.js';
 import { checkStorageKeyFd, withOpenStorageKey } from './map-storage-key.js';
@@ -15,7 +15,7 @@ const ID = 'map_lookup_elem';
  * key copy, then the map's lookup and the copy out. A bloom filter's lookup
  * tests the value the caller passes instead.
  */
-export function mapLookupElem(task: TaskImpl, bytes: Uint8Array): number {
+export function mapLookupElem(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_MAP_LOOKUP_ELEM, bytes);
   const attr = decodeMapElemAttr(bytes);

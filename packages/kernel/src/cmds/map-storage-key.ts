@@ -1,7 +1,7 @@
 import { BpfError, isBpfError } from '@bpfkit/kernel-api';
 import { BpfMapType as M } from '@bpfkit/uapi';
 import type { MapRecord } from '../bpf/map-record.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /**
  * Local storages take an fd of the owner as their syscall key
@@ -11,7 +11,7 @@ import type { TaskImpl } from '../task/task.js';
  * fds, so task and cgroup storage refuse every fd (EBADF); inode storage
  * takes any open file.
  */
-export function checkStorageKeyFd(task: TaskImpl, map: MapRecord, key: Uint8Array): void {
+export function checkStorageKeyFd(task: SyscallContext, map: MapRecord, key: Uint8Array): void {
   const type = map.info.mapType;
   if (type !== M.BPF_MAP_TYPE_SK_STORAGE && type !== M.BPF_MAP_TYPE_TASK_STORAGE && type !== M.BPF_MAP_TYPE_INODE_STORAGE && type !== M.BPF_MAP_TYPE_CGRP_STORAGE) return;
   const fd = key.length >= 4 ? new DataView(key.buffer, key.byteOffset, 4).getInt32(0, true) : -1;

@@ -5,7 +5,7 @@ import { progGet, type MapFd } from '../bpf/fd-get.js';
 import type { MapRecord } from '../bpf/map-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { findStructOpsByValue, vmlinuxView, type StructOpsDesc } from '../bpf/struct-ops.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { liveMap } from './map-elem.js';
 
 /** `enum bpf_struct_ops_state`, as the value's header holds it. */
@@ -37,7 +37,7 @@ function zeroHoles(btf: BtfView, t: BtfTypeView, data: Uint8Array): boolean {
   return !data.subarray(end, t.size ?? 0).some((b) => b !== 0);
 }
 
-function descOf(task: TaskImpl, m: MapFd): { desc: StructOpsDesc; btf: BtfView } {
+function descOf(task: SyscallContext, m: MapFd): { desc: StructOpsDesc; btf: BtfView } {
   const btf = vmlinuxView(task.core);
   const desc = btf === undefined ? undefined : findStructOpsByValue(btf, m.map.btfVmlinuxValueTypeId);
   if (btf === undefined || desc === undefined) throw new BpfError('ENOTSUPP', 'struct-ops:no-desc', `map #${m.obj.id} names no registered struct_ops value type`);
@@ -62,7 +62,7 @@ function putAll(objs: BpfObject[]): void {
  * then `validate`, and `reg` unless the map is BPF_F_LINK (that one waits for its link).
  * The value a lookup reads keeps the user's bytes with program ids in the slots.
  */
-export function structOpsMapUpdate(task: TaskImpl, m: MapFd, key: Uint8Array, value: Uint8Array, flags: number): void {
+export function structOpsMapUpdate(task: SyscallContext, m: MapFd, key: Uint8Array, value: Uint8Array, flags: number): void {
   const core = task.core;
   const id = 'bpf_struct_ops_map_update_elem';
   check(core, `${id}:flags`, flags === 0, 'EINVAL', 'map:flags', { pass: 'flags is 0', fail: 'struct_ops updates take no flags' });
@@ -129,7 +129,7 @@ export function structOpsMapUpdate(task: TaskImpl, m: MapFd, key: Uint8Array, va
  * unregistered (to be freed: a later delete is EINPROGRESS, an update EBUSY); one never
  * updated is ENOENT. The key is not looked at.
  */
-export function structOpsMapDelete(task: TaskImpl, m: MapFd, key: Uint8Array): void {
+export function structOpsMapDelete(task: SyscallContext, m: MapFd, key: Uint8Array): void {
   const live = liveMap(m);
   const prior = stateOf(m);
   live.sysDelete(key);
@@ -166,7 +166,7 @@ export interface StructOpsLinkAttachment {
  * const att = structOpsLinkAttach(task, mapGet(task, attr.map_fd, 'link_create'));
  * // the link's release: att.release();
  */
-export function structOpsLinkAttach(task: TaskImpl, m: MapFd): StructOpsLinkAttachment {
+export function structOpsLinkAttach(task: SyscallContext, m: MapFd): StructOpsLinkAttachment {
   const core = task.core;
   const id = 'bpf_struct_ops_link_create';
   const st = states.get(m.map);

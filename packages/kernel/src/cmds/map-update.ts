@@ -2,7 +2,7 @@ import { BpfCmd, BpfMapType, decodeMapElemAttr } from '@bpfkit/uapi';
 import { checkAttr } from '../bpf/check.js';
 import { mapGet, requireMapAccess } from '../bpf/fd-get.js';
 import { mapValueSize } from '../bpf/map-record.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { checkLockFlag, copyKey, flagsNumber, liveMap, syscallContext } from './map-elem.js';
 import { checkStorageKeyFd } from './map-storage-key.js';
 import { structOpsMapUpdate } from './map-struct-ops.js';
@@ -15,7 +15,7 @@ const ID = 'map_update_elem';
  * the key and value copies, then the map's update, which checks the flags
  * itself (BPF_ANY/NOEXIST/EXIST per type).
  */
-export function mapUpdateElem(task: TaskImpl, bytes: Uint8Array): number {
+export function mapUpdateElem(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_MAP_UPDATE_ELEM, bytes);
   const attr = decodeMapElemAttr(bytes);

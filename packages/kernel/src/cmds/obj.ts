@@ -4,21 +4,21 @@ import { check, checkAttr, flagsDetail, readCString } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { lookupParent, lookupPath } from '../fs/namei.js';
 import { sbReadonly } from '../fs/sb-flags.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { installObjectFd } from './fd-install.js';
 import type { MapRecord } from '../bpf/map-record.js';
 import { fileFlagCheck } from './map-create.js';
 
 const PATH_MAX = 4096;
 
-function pathname(task: TaskImpl, addr: bigint): string {
+function pathname(task: SyscallContext, addr: bigint): string {
   const { text, truncated } = readCString((a, n) => task.memory.read(a, n), addr, PATH_MAX);
   if (truncated) throw new BpfError('ENAMETOOLONG', 'obj:path-too-long', 'pathname longer than PATH_MAX');
   if (text === '') throw new BpfError('ENOENT', 'obj:empty-path', 'empty pathname');
   return text;
 }
 
-function pathFd(task: TaskImpl, attr: ObjAttrDecoded): number {
+function pathFd(task: SyscallContext, attr: ObjAttrDecoded): number {
   const fileFlags = attr.file_flags;
   const fd = attr.path_fd;
   check(task.core, 'obj:path_fd', (fileFlags & BPF_F_PATH_FD) !== 0 || fd === 0, 'EINVAL', 'obj:path-fd-without-flag', {
@@ -32,7 +32,7 @@ function pathFd(task: TaskImpl, attr: ObjAttrDecoded): number {
  * `bpf_fd_probe_obj`: the map, program or link behind an fd. It tries each kind in turn and
  * reports any failure, a closed or O_PATH fd included, as EINVAL.
  */
-function probeObject(task: TaskImpl, fd: number): BpfObject {
+function probeObject(task: SyscallContext, fd: number): BpfObject {
   const e = task.fdTable.get(fd);
   const o = e === undefined || e.file.opath ? undefined : e.file.payload.object;
   if (o === undefined || (o.kind !== 'map' && o.kind !== 'prog' && o.kind !== 'link')) {
@@ -43,7 +43,7 @@ function probeObject(task: TaskImpl, fd: number): BpfObject {
 }
 
 /** BPF_OBJ_PIN: the object first, then the path; the pin holds a reference. */
-export function objPin(task: TaskImpl, bytes: Uint8Array): number {
+export function objPin(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_OBJ_PIN, bytes);
   const attr = decodeObjAttr(bytes);
@@ -67,7 +67,7 @@ export function objPin(task: TaskImpl, bytes: Uint8Array): number {
 }
 
 /** BPF_OBJ_GET: a new fd on the object pinned at the path. */
-export function objGet(task: TaskImpl, bytes: Uint8Array): number {
+export function objGet(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_OBJ_GET, bytes);
   const attr = decodeObjAttr(bytes);

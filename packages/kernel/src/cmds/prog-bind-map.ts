@@ -1,7 +1,7 @@
 import { BpfCmd, decodeAttrGroup } from '@bpfkit/uapi';
 import { check, checkAttr, flagsDetail } from '../bpf/check.js';
 import { mapGet, progGet } from '../bpf/fd-get.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 const ID = 'prog_bind_map';
 
@@ -10,7 +10,7 @@ const ID = 'prog_bind_map';
  * the program fd, the map fd, then the map joins the program's used maps
  * (kept alive with it, listed in its info) unless it is there already.
  */
-export function progBindMap(task: TaskImpl, bytes: Uint8Array): number {
+export function progBindMap(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_PROG_BIND_MAP, bytes);
   const attr = decodeAttrGroup('prog_bind_map', bytes);

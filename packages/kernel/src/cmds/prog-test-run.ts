@@ -4,11 +4,11 @@ import { BpfCmd, BpfProgType, decodeAttrGroup, type AttrOutput } from '@bpfkit/u
 import { check, checkAttr, putAttrU32 } from '../bpf/check.js';
 import { progGet } from '../bpf/fd-get.js';
 import { programServices } from '../bpf/services.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 const ID = 'prog_test_run';
 
-function pairCheck(task: TaskImpl, what: string, size: number, ptr: bigint): void {
+function pairCheck(task: SyscallContext, what: string, size: number, ptr: bigint): void {
   check(task.core, `${ID}:${what}`, (size !== 0) === (ptr !== 0n), 'EINVAL', 'test-run:size-without-buffer', {
     pass: size === 0 ? `no ${what}` : `${what} of ${size} bytes`,
     fail: `${what}: a size and a buffer go together`,
@@ -21,7 +21,7 @@ function pairCheck(task: TaskImpl, what: string, size: number, ptr: bigint): voi
  * in the attr, and a clamp fails the command with ENOSPC after all of that;
  * the context likewise with `ctx_size_out`.
  */
-function finish(task: TaskImpl, attr: AttrOutput<'test'>, uattr: Uint8Array, res: TestRunResult): void {
+function finish(task: SyscallContext, attr: AttrOutput<'test'>, uattr: Uint8Array, res: TestRunResult): void {
   const duration = Math.min(0xffff_ffff, Math.round(res.durationNs));
   if (res.dataOut === undefined) {
     // Types without a packet (raw tracepoints, syscall programs) report only retval; a syscall
@@ -52,7 +52,7 @@ function finish(task: TaskImpl, attr: AttrOutput<'test'>, uattr: Uint8Array, res
  * The program as the test run sees it: while BPF_ENABLE_STATS is on, each run
  * adds to `run_cnt` and `run_time_ns` (`__bpf_prog_run` with the stats key).
  */
-function counted(task: TaskImpl, prog: ProgRecord): RunnableProgram | undefined {
+function counted(task: SyscallContext, prog: ProgRecord): RunnableProgram | undefined {
   const runnable = prog.runnable;
   if (runnable === undefined || task.core.statsEnabled === 0) return runnable;
   const { loaded } = runnable;
@@ -80,7 +80,7 @@ function counted(task: TaskImpl, prog: ProgRecord): RunnableProgram | undefined 
  * one) on the caller's copied-in buffers, and the results copied out as the
  * kernel's `bpf_test_finish` does.
  */
-export function progTestRun(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
+export function progTestRun(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_PROG_TEST_RUN, bytes);
   const attr = decodeAttrGroup('test', bytes);

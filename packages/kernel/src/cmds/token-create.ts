@@ -2,7 +2,7 @@ import { BpfError, type Inode, type TokenSource } from '@bpfkit/kernel-api';
 import { BpfCmd, decodeTokenCreateAttr } from '@bpfkit/uapi';
 import { check, checkAttr } from '../bpf/check.js';
 import { isSuperblockRoot, pathString } from '../fs/path.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 const O_RDWR = 2;
 
@@ -11,7 +11,7 @@ const O_RDWR = 2;
  * the token service's checks in kernel order; the result is an O_CLOEXEC fd
  * on an unlinked `bpf-token` inode of the bpffs mount.
  */
-export function tokenCreate(task: TaskImpl, bytes: Uint8Array): number {
+export function tokenCreate(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_TOKEN_CREATE, bytes);
   const attr = decodeTokenCreateAttr(bytes);

@@ -1,7 +1,7 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import type { BpfObject } from '../../bpf/objects.js';
 import { kernelBtfOf } from '../../btf/object.js';
-import type { TaskImpl } from '../../task/task.js';
+import type { SyscallContext } from '../../task/syscall-context.js';
 import { BPF_BTF_INFO, InfoStruct } from './layout.js';
 import { finishInfo, infoTailZero, readUserInfo } from './user-info.js';
 
@@ -12,7 +12,7 @@ import { finishInfo, infoTailZero, readUserInfo } from './user-info.js';
  * `name_len` together or not at all: EINVAL; a short buffer gets a truncated,
  * NUL-terminated name and ENOSPC once everything else is written).
  */
-export function btfGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
+export function btfGetInfo(task: SyscallContext, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
   const btf = kernelBtfOf(obj);
   const len = infoTailZero(task, uinfo, BPF_BTF_INFO.size, infoLen);
   const info = new InfoStruct(BPF_BTF_INFO, readUserInfo(task, uinfo, len));

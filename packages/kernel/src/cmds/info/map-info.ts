@@ -2,7 +2,7 @@ import { BpfError } from '@bpfkit/kernel-api';
 import { BpfMapType as M } from '@bpfkit/uapi';
 import type { MapRecord } from '../../bpf/map-record.js';
 import type { BpfObject } from '../../bpf/objects.js';
-import type { TaskImpl } from '../../task/task.js';
+import type { SyscallContext } from '../../task/syscall-context.js';
 import { sha256 } from '../../bpf/prog-tag.js';
 import { BPF_MAP_INFO, InfoStruct } from './layout.js';
 import { finishInfo, infoTailZero, nameBytes, readUserInfo } from './user-info.js';
@@ -36,7 +36,7 @@ function arrayHash(map: MapRecord): Uint8Array {
  * digest size (EINVAL) and a frozen map (EPERM); the SHA-256 of the values
  * then goes to `hash`.
  */
-export function mapGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
+export function mapGetInfo(task: SyscallContext, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
   const map = obj.impl as MapRecord;
   const len = infoTailZero(task, uinfo, BPF_MAP_INFO.size, infoLen);
   const info = new InfoStruct(BPF_MAP_INFO, readUserInfo(task, uinfo, len));

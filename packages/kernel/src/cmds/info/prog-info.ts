@@ -3,7 +3,7 @@ import { Capability } from '@bpfkit/uapi';
 import type { BpfObject } from '../../bpf/objects.js';
 import type { ProgRecord } from '../../bpf/prog-record.js';
 import { progTag } from '../../bpf/prog-tag.js';
-import type { TaskImpl } from '../../task/task.js';
+import type { SyscallContext } from '../../task/syscall-context.js';
 import { BPF_PROG_INFO, InfoStruct } from './layout.js';
 import { finishInfo, infoTailZero, nameBytes, readUserInfo } from './user-info.js';
 
@@ -29,7 +29,7 @@ function setInfoRecSize(info: ProgInfo): void {
 }
 
 /** Reports how many records there are and copies as many as the caller has room for (`nr_*` in, `nr_*` out). */
-function copyRecords(task: TaskImpl, info: ProgInfo, count: 'nr_func_info' | 'nr_line_info', ptr: 'func_info' | 'line_info', records: Uint8Array, size: number): void {
+function copyRecords(task: SyscallContext, info: ProgInfo, count: 'nr_func_info' | 'nr_line_info', ptr: 'func_info' | 'line_info', records: Uint8Array, size: number): void {
   const want = info.getU32(count);
   const have = records.length / size;
   info.set(count, have);
@@ -37,7 +37,7 @@ function copyRecords(task: TaskImpl, info: ProgInfo, count: 'nr_func_info' | 'nr
 }
 
 /** `bpf_insn_prepare_dump`: map loads show the map's id instead of the fd the loader used. */
-function xlatedDump(prog: ProgRecord, task: TaskImpl): Uint8Array {
+function xlatedDump(prog: ProgRecord, task: SyscallContext): Uint8Array {
   const out = prog.insns.slice();
   const dv = new DataView(out.buffer);
   let mapIndex = 0;
@@ -64,7 +64,7 @@ function xlatedDump(prog: ProgRecord, task: TaskImpl): Uint8Array {
  * translated instructions; the tag is `bpf_prog_calc_tag`'s. The simulated kernel has no JIT image, so the
  * jited lengths read 0 and no jited addresses are written.
  */
-export function progGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
+export function progGetInfo(task: SyscallContext, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
   const core = task.core;
   const prog = obj.impl as ProgRecord;
   const len = infoTailZero(task, uinfo, BPF_PROG_INFO.size, infoLen);

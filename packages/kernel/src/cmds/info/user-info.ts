@@ -1,6 +1,6 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { putAttrU32 } from '../../bpf/check.js';
-import type { TaskImpl } from '../../task/task.js';
+import type { SyscallContext } from '../../task/syscall-context.js';
 
 const PAGE_SIZE = 4096;
 
@@ -9,7 +9,7 @@ const PAGE_SIZE = 4096;
  * buffer longer than the kernel's struct must be zero past it (E2BIG, EFAULT
  * when unreadable). Returns `min(sizeof(struct), info_len)`.
  */
-export function infoTailZero(task: TaskImpl, uinfo: bigint, size: number, infoLen: number): number {
+export function infoTailZero(task: SyscallContext, uinfo: bigint, size: number, infoLen: number): number {
   if (infoLen > PAGE_SIZE) throw new BpfError('E2BIG', 'info:too-long', `info_len ${infoLen} is more than a page`);
   if (infoLen <= size) return infoLen;
   const tail = task.memory.read(uinfo + BigInt(size), infoLen - size);
@@ -19,12 +19,12 @@ export function infoTailZero(task: TaskImpl, uinfo: bigint, size: number, infoLe
 }
 
 /** The caller's first `len` bytes of the info struct (the kernel reads its in-fields from them). */
-export function readUserInfo(task: TaskImpl, uinfo: bigint, len: number): Uint8Array {
+export function readUserInfo(task: SyscallContext, uinfo: bigint, len: number): Uint8Array {
   return task.memory.read(uinfo, len);
 }
 
 /** Copies the filled struct back (`len` bytes) and writes `info_len` into the attr. */
-export function finishInfo(task: TaskImpl, uattr: Uint8Array, uinfo: bigint, bytes: Uint8Array, len: number): void {
+export function finishInfo(task: SyscallContext, uattr: Uint8Array, uinfo: bigint, bytes: Uint8Array, len: number): void {
   task.memory.write(uinfo, bytes.subarray(0, len));
   putAttrU32(uattr, 'info', 'info_len', len);
 }
