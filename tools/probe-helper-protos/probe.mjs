@@ -9,8 +9,10 @@ const root = new URL('../../', import.meta.url);
 const pkg = (p) => import(new URL(`packages/${p}`, root).href);
 const { createLinuxSyscall } = await pkg('linux/dist/index.js');
 const { replayHelperCase } = await pkg('testing/dist/index.js');
+const { createDefaultKernel, hostVmlinuxBtf } = await pkg('kernel/dist/defaults/index.js');
 
 const sys = createLinuxSyscall();
+const vmlinux = hostVmlinuxBtf();
 const recorded = helperCases().map((c) => ({ ...c, kernel: replayHelperCase(sys, c) }));
 const out = fileURLToPath(new URL('packages/testing/test/fixtures/helper-protos.json', root));
 // One case a line: the file stays diffable without the size of an indented dump.
@@ -18,8 +20,7 @@ writeFileSync(out, `{"kernel": "Linux 6.18 (x86-64)", "cases": [\n${recorded.map
 console.log(`${String(recorded.length)} cases, ${String(recorded.filter((c) => c.kernel.verdict === 'accept').length)} accepted -> ${out}`);
 
 if (process.argv.includes('--compare')) {
-  const { createDefaultKernel, hostVmlinuxBtf } = await pkg('kernel/dist/defaults/index.js');
-  const task = createDefaultKernel({ vmlinuxBtf: () => hostVmlinuxBtf() }).init.fork();
+  const task = createDefaultKernel({ vmlinuxBtf: () => vmlinux }).init.fork();
   const n = { verdict: 0, errno: 0, line: 0 };
   for (const c of recorded) {
     const sim = replayHelperCase(task, c);

@@ -18,7 +18,8 @@ const KNOWN_MISSES: readonly string[] = [
 ];
 
 test('helper prototypes: the simulated kernel gives Linux\'s verdict, errno and error line for every recorded helper call', (t) => {
-  const task = createDefaultKernel({ vmlinuxBtf: () => hostVmlinuxBtf() }).init.fork();
+  const vmlinux = hostVmlinuxBtf();
+  const task = createDefaultKernel({ vmlinuxBtf: () => vmlinux }).init.fork();
   const hostBtf = existsSync(HOST_VMLINUX_BTF);
   const replayed = cases.filter((c) => hostBtf || c.kernelBtf !== true);
   if (replayed.length < cases.length) t.log(`${String(cases.length - replayed.length)} task cases left out: no ${HOST_VMLINUX_BTF}`);
