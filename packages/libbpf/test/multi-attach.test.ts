@@ -451,3 +451,49 @@ if (linux.available) {
     t.pass();
   });
 }
+
+/** `base` without a uprobe PMU (its sysfs type file is ENOENT), its tracefs writes recorded. */
+function withoutUprobePmu(base: LibbpfHost, lines: string[]): LibbpfHost {
+  return hostWith(base, {
+    readFile: (path) => {
+      if (path.startsWith('/sys/bus/event_source/devices/uprobe/')) throw new BpfError('ENOENT', 'test:no-uprobe-pmu', path);
+      if (base.readFile === undefined) throw new BpfError('ENOENT', 'test:no-file', path);
+      return base.readFile(path);
+    },
+    appendFile: (path, text) => {
+      lines.push(text);
+      if (base.appendFile === undefined) throw new BpfError('ENOENT', 'test:no-file', path);
+      base.appendFile(path, text);
+    },
+  });
+}
+
+test('without a uprobe PMU, uprobe/ sections add a legacy uprobe_events event as libbpf does; the simulated kernel has no dynamic events', (t) => {
+  const lines: string[] = [];
+  const host = withoutUprobePmu(simKernel(2).init, lines);
+  t.is(attachSection(host, 'uprobe//tmp/bv:fn0', () => LIB), 'ENOTSUPP tracefs:dynamic-events-not-simulated');
+  t.regex(lines[0] ?? '', /^p:uprobes\/libbpf_\d+_\d+__bv_0x1010 \/tmp\/bv:0x1010$/);
+});
+
+if (linux.available) {
+  test('Linux without a uprobe PMU (hidden): a legacy uprobe_events event, a perf link on it, removed when the link closes', (t) => {
+    const lines: string[] = [];
+    writeFileSync('/tmp/bv', LIB);
+    try {
+      const host = withoutUprobePmu(createLinuxSyscall(), lines);
+      const obj = loaded(host, 'uprobe//tmp/bv:fn0');
+      try {
+        const link = obj.program('kp').attach({ readBinary: () => LIB, cookie: 6n });
+        t.like(link.info().perfEvent, { kind: 'uprobe', name: '/tmp/bv', offset: 0x1010, cookie: 6n });
+        t.is(lines.length, 1);
+        link.close();
+      } finally {
+        obj.close();
+      }
+      t.regex(lines[0] ?? '', /^p:uprobes\/libbpf_\d+_\d+__bv_0x1010 \/tmp\/bv:0x1010$/);
+      t.is(lines[1], `-:uprobes/${(lines[0] ?? '').split(' ')[0]?.slice('p:uprobes/'.length) ?? ''}`, 'removed after close');
+    } finally {
+      rmSync('/tmp/bv', { force: true });
+    }
+  });
+}

@@ -91,19 +91,13 @@ export function attachTracepoint(host: LibbpfHost, p: PerfAttachProgram, categor
  * The attachment's `cleanup` removes a legacy event once the link and event are closed.
  */
 export function attachKprobe(host: LibbpfHost, p: PerfAttachProgram, func: string, offset: bigint, retprobe: boolean, cookie: bigint): PerfAttachment {
-  if (hasKprobePmu(host)) return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'kprobe', retprobe, name: func, offset }), cookie);
-  const legacy = openLegacyKprobe(host, func, offset, retprobe);
-  try {
-    return { ...attachPerfEvent(host, p, legacy.perfFd, cookie), cleanup: legacy.remove };
-  } catch (e) {
-    legacy.remove();
-    throw e;
-  }
+  if (hasProbePmu(host, 'kprobe')) return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'kprobe', retprobe, name: func, offset }), cookie);
+  return attachLegacy(host, p, openLegacyKprobe(host, func, offset, retprobe), cookie);
 }
 
-function hasKprobePmu(host: LibbpfHost): boolean {
+function hasProbePmu(host: LibbpfHost, kind: 'kprobe' | 'uprobe'): boolean {
   try {
-    probePerfType(host, 'kprobe');
+    probePerfType(host, kind);
     return true;
   } catch (e) {
     if (!isBpfError(e)) throw e;
@@ -125,22 +119,33 @@ function legacyEventName(host: LibbpfHost, name: string, offset: bigint): string
   return raw.replace(/[^a-zA-Z0-9]/g, '_');
 }
 
+/** A legacy probe event: where it is added, its group and name, and the target line after the name. */
+interface LegacyProbe {
+  readonly kind: 'kprobe' | 'uprobe';
+  readonly retprobe: boolean;
+  /** `gen_probe_legacy_event_name`'s name part: the function, or the binary's last path component with its `/`. */
+  readonly label: string;
+  readonly offset: bigint;
+  /** `<func>+0x<off>` or `<path>:0x<off>`. */
+  readonly target: string;
+  readonly pid: number;
+}
+
 /**
- * libbpf's `perf_event_kprobe_open_legacy`: appends `p:kprobes/<event> <func>+0x<off>`
- * (`r:kretprobes/…` for a kretprobe) to tracefs' `kprobe_events` (its errno: ENOENT on
- * kernels without kprobe events), reads the new event's id and opens it as a tracepoint
- * event on CPU 0; a failure after the append removes the event (`-:kprobes/<event>`).
- * `remove` deletes the event once nothing uses it.
+ * libbpf's `perf_event_{k,u}probe_open_legacy`: appends `p:<group>/<event> <target>`
+ * (`r:` and the `kretprobes`/`uretprobes` group for a return probe) to tracefs'
+ * `kprobe_events` or `uprobe_events` (its errno: ENOENT on kernels without them), reads
+ * the new event's id and opens it as a tracepoint event; a failure after the append
+ * removes the event (`-:<group>/<event>`). `remove` deletes it once nothing uses it.
  */
-export function openLegacyKprobe(host: LibbpfHost, func: string, offset: bigint, retprobe: boolean): { perfFd: number; remove: () => void } {
-  const tracefs = tracefsPath(host);
-  const events = `${tracefs}/kprobe_events`;
-  const group = retprobe ? 'kretprobes' : 'kprobes';
-  const event = legacyEventName(host, func, offset);
-  appendTo(host, events, `${retprobe ? 'r' : 'p'}:${group}/${event} ${func}+0x${offset.toString(16)}`);
+function openLegacyProbe(host: LibbpfHost, probe: LegacyProbe): { perfFd: number; remove: () => void } {
+  const events = `${tracefsPath(host)}/${probe.kind}_events`;
+  const group = `${probe.kind === 'kprobe' ? 'k' : 'u'}${probe.retprobe ? 'ret' : ''}probes`;
+  const event = legacyEventName(host, probe.label, probe.offset);
+  appendTo(host, events, `${probe.retprobe ? 'r' : 'p'}:${group}/${event} ${probe.target}`);
   const remove = (): void => { appendTo(host, events, `-:${group}/${event}`); };
   try {
-    return { perfFd: openTracepointEvent(host, group, event), remove };
+    return { perfFd: openTracepointEvent(host, group, event, probe.pid), remove };
   } catch (e) {
     try {
       remove();
@@ -151,21 +156,32 @@ export function openLegacyKprobe(host: LibbpfHost, func: string, offset: bigint,
   }
 }
 
+/** {@link openLegacyProbe} for a kprobe on `func+offset`. */
+export function openLegacyKprobe(host: LibbpfHost, func: string, offset: bigint, retprobe: boolean): { perfFd: number; remove: () => void } {
+  return openLegacyProbe(host, { kind: 'kprobe', retprobe, label: func, offset, target: `${func}+0x${offset.toString(16)}`, pid: -1 });
+}
+
+/** Attaches to a legacy event, removing it again when the attach fails; the attachment's cleanup removes it after close. */
+function attachLegacy(host: LibbpfHost, p: PerfAttachProgram, legacy: { perfFd: number; remove: () => void }, cookie: bigint): PerfAttachment {
+  try {
+    return { ...attachPerfEvent(host, p, legacy.perfFd, cookie), cleanup: legacy.remove };
+  } catch (e) {
+    legacy.remove();
+    throw e;
+  }
+}
+
 /**
  * `bpf_program__attach_uprobe_opts` once the function is resolved: a uprobe PMU event on
- * `binaryPath` at `offset` for every process (no legacy `uprobe_events` fallback, as for
- * kprobes), then {@link attachPerfEvent}.
+ * `binaryPath` at `offset` for every process, then {@link attachPerfEvent}; without the
+ * uprobe PMU, a legacy `uprobe_events` event (`p:uprobes/libbpf_<pid>_<n>__<binary>_0x<off>
+ * <path>:0x<off>`, see {@link openLegacyProbe}), removed again when the link closes.
  */
 export function attachUprobe(host: LibbpfHost, p: PerfAttachProgram, binaryPath: string, offset: bigint, retprobe: boolean, cookie: bigint): PerfAttachment {
-  try {
-    probePerfType(host, 'uprobe');
-  } catch (e) {
-    if (!isBpfError(e)) throw e;
-    const path = `${tracefsPath(host)}/uprobe_events`;
-    host.readFile?.(path);
-    throw new BpfError('EOPNOTSUPP', 'libbpf:legacy-uprobe', `no uprobe PMU (${e.message}); a legacy uprobe through ${path} is not supported by bpfkit's client`);
-  }
-  return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'uprobe', retprobe, name: binaryPath, offset, pid: -1 }), cookie);
+  if (hasProbePmu(host, 'uprobe')) return attachPerfEvent(host, p, openProbeEvent(host, { kind: 'uprobe', retprobe, name: binaryPath, offset, pid: -1 }), cookie);
+  const slash = binaryPath.lastIndexOf('/');
+  const label = slash < 0 ? binaryPath : binaryPath.slice(slash);
+  return attachLegacy(host, p, openLegacyProbe(host, { kind: 'uprobe', retprobe, label, offset, target: `${binaryPath}:0x${offset.toString(16)}`, pid: -1 }), cookie);
 }
 
 const syscallWrapper = new WeakMap<LibbpfHost, boolean>();
@@ -182,7 +198,7 @@ function hasSyscallWrapper(host: LibbpfHost): boolean {
   let ok = false;
   const func = '__x64_sys_bpf';
   try {
-    if (hasKprobePmu(host)) {
+    if (hasProbePmu(host, 'kprobe')) {
       host.close(openProbeEvent(host, { kind: 'kprobe', retprobe: false, name: func, offset: 0n }));
     } else {
       // libbpf's legacy mode: the wrapper exists when a kprobe event on it can be added.

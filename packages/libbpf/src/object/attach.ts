@@ -152,8 +152,7 @@ function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: Attac
   const read = opts.readBinary ?? host.readBinary?.bind(host);
   if (read === undefined) unsupported(p, `reading ${path} to find '${name}' needs opts.readBinary`);
   const symOff = elfFindFuncOffset(read(path), path, name);
-  const a = attachUprobe(host, p, path, BigInt.asUintN(64, symOff + offset), retprobe, cookie);
-  return { fd: a.fd, perfFd: a.perfFd };
+  return attachUprobe(host, p, path, BigInt.asUintN(64, symOff + offset), retprobe, cookie);
 }
 
 /**

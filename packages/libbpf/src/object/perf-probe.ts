@@ -59,13 +59,14 @@ function newAttr(type: number): { bytes: Uint8Array; view: DataView } {
 
 /**
  * `perf_event_open_tracepoint`: the tracepoint's id from tracefs, then a
- * `PERF_TYPE_TRACEPOINT` event with that config on CPU 0 for every task. Returns the fd.
+ * `PERF_TYPE_TRACEPOINT` event with that config on CPU 0 for every task (or on any CPU
+ * for one process `pid`, as legacy uprobes open theirs). Returns the fd.
  */
-export function openTracepointEvent(host: LibbpfHost, category: string, name: string): number {
+export function openTracepointEvent(host: LibbpfHost, category: string, name: string, pid = -1): number {
   const id = tracepointId(host, category, name);
   const { bytes, view } = newAttr(PERF_TYPE_TRACEPOINT);
   view.setBigUint64(O.config, BigInt(id), true);
-  return perfEventOpen(host, bytes, -1, 0);
+  return perfEventOpen(host, bytes, pid < 0 ? -1 : pid, pid === -1 ? 0 : -1);
 }
 
 /** `determine_{k,u}probe_perf_type`: the PMU's type from sysfs (ENOENT when the kernel has none). */
