@@ -14,6 +14,9 @@ const { measuredHelperTable } = await pkg('verifier/dist/prog-types/helper-table
 const TYPE_ORDER = [1, 3, 6, 2, 5, 17, 7, 8, 13, 14, 16, 9, 10, 11, 12, 19, 20, 21, 22, 23, 24, 30, 31, 32, 15, 18, 25];
 const KEYS = TYPE_ORDER.flatMap((t) => Object.keys(measuredHelperTable).filter((k) => k.startsWith(`${String(t)}:`)));
 const GET_CURRENT_TASK_BTF = 158;
+/** Where the context holds `data` and `data_end`, for the program types that read packets directly. */
+const SKB_DATA = [76, 80];
+const PACKET = { 3: SKB_DATA, 4: SKB_DATA, 6: [0, 4], 8: SKB_DATA, 10: SKB_DATA, 11: SKB_DATA, 12: SKB_DATA, 14: SKB_DATA };
 const SYSCALL = 31, F_SLEEPABLE = 16, RDONLY_PROG = 0x80;
 
 const HASH = { type: 1, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
@@ -106,6 +109,10 @@ function badArgs(kind, i) {
     out.push(['uninit-stack', [`${r} = r10`, `${r} += ${String(region(i))}`], { uninit: i }]);
     out.push(['small-buffer', [`${r} = r10`, `${r} += -4`]]);
   }
+  // 64 bytes of packet, proven in range, where the program type reads packets directly (pkt_access decides).
+  if (INIT_MEM.has(kind) || UNINIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
+    out.push(['packet', (c) => (c.packet === undefined ? undefined : ((c.usePacket = true), [`${r} = r8`]))]);
+  }
   if (UNINIT_MEM.has(kind)) out.push(['small-buffer', [`${r} = r10`, `${r} += -4`]], ['misaligned', [`${r} = r10`, `${r} += ${String(region(i) + 4)}`]]);
   if (kind === 'map') out.push(['wrong-map', (c) => [`${r} = map[fd:${String(c.mapIdx(c.map.type === 3 ? HASH : PROG_ARRAY))}]`]]);
   if (kind === 'const_str') {
@@ -122,7 +129,7 @@ function badArgs(kind, i) {
 }
 
 function program(setup, args, id) {
-  const lines = ['r6 = r1', ...setup, ...args.flat(), `call ${String(id)}`, 'r0 = 0', 'exit'];
+  const lines = ['r6 = r1', ...setup, ...args.flat(), `call ${String(id)}`, 'out:', 'r0 = 0', 'exit'];
   return Buffer.from(encodeProgram(assemble(lines.join('\n')))).toString('hex');
 }
 
@@ -135,17 +142,22 @@ export function helperCases() {
   for (let id = 1; id < 212; id++) {
     const key = KEYS.find((k) => measuredHelperTable[k]?.full.includes(id));
     if (key !== undefined) helperCasesIn(cases, id, key);
+    // Packet arguments where the first program type has no direct packet access: in tc or XDP.
+    const pktKey = ['3:0', '6:37'].find((k) => measuredHelperTable[k]?.full.includes(id));
+    if (key !== undefined && PACKET[Number(key.split(':')[0])] === undefined && pktKey !== undefined) helperCasesIn(cases, id, pktKey, 'packet');
   }
   return cases;
 }
 
-function helperCasesIn(cases, id, key) {
+/** The cases of one helper in the program type `key`; with `only`, just the bad-argument variants of that name. */
+function helperCasesIn(cases, id, key, only) {
   {
     const name = bpfFuncName(id);
     if (name === undefined) return;
     const [progType, attachType] = key.split(':').map(Number);
     const proto = helperProto(id, progType);
     const base = { helper: id, progType, attachType, progFlags: progType === SYSCALL ? F_SLEEPABLE : 0, license: 'GPL' };
+    if (proto === undefined && only !== undefined) return;
     if (proto === undefined) {
       // The table lets the type call it, but the verifier has no prototype: the kernel's answer is recorded all the same.
       const zeros = ['r1 = 0', 'r2 = 0', 'r3 = 0', 'r4 = 0', 'r5 = 0'];
@@ -156,7 +168,7 @@ function helperCasesIn(cases, id, key) {
     const build = (variant, badAt, bad, license = 'GPL', extra = {}) => {
       const maps = [];
       const ctx = { map: MAP_FOR[name] ?? HASH, init: new Set(), mapIdx: (m) => (maps.includes(m) ? maps.indexOf(m) : maps.push(m) - 1),
-        canGetTask: measuredHelperTable[key].full.includes(GET_CURRENT_TASK_BTF), task: false };
+        canGetTask: measuredHelperTable[key].full.includes(GET_CURRENT_TASK_BTF), task: false, packet: PACKET[progType], usePacket: false };
       const args = [];
       for (let i = 0; i < proto.args.length; i++) {
         if (i === badAt) {
@@ -177,9 +189,14 @@ function helperCasesIn(cases, id, key) {
       const setup = [...ctx.init].flatMap((i) => Array.from({ length: 8 }, (_, k) => `*(u64 *)(r10 ${String(region(i) + 8 * k)}) = 0`));
       if (variant === 'small-buffer') setup.push('*(u32 *)(r10 -4) = 0');
       if (ctx.task) setup.unshift(`call ${String(GET_CURRENT_TASK_BTF)}`, 'r7 = r0');
-      return { name: `bpf_${name}#${String(id)} ${variant}`, ...base, license, maps, insns: program(setup, args, id), ...(ctx.task ? { kernelBtf: true } : {}) };
+      if (ctx.usePacket) {
+        const [data, end] = ctx.packet;
+        setup.push(`r8 = *(u32 *)(r6 +${String(data)})`, `r9 = *(u32 *)(r6 +${String(end)})`, 'r0 = r8', 'r0 += 64', 'if r0 > r9 goto out');
+      }
+      const where = only === undefined ? '' : ` (${key})`;
+      return { name: `bpf_${name}#${String(id)}${where} ${variant}`, ...base, license, maps, insns: program(setup, args, id), ...(ctx.task ? { kernelBtf: true } : {}) };
     };
-    const push = (c) => { if (c !== undefined) cases.push(c); };
+    const push = (c) => { if (c !== undefined && (only === undefined || c.name.endsWith(`-${only}`))) cases.push(c); };
     if (!SKIP_GOOD.has(name)) {
       push(build('good', -1, undefined));
     }
