@@ -59,6 +59,7 @@ const SNPRINTF_FORMATS = [['%d', 8], ['%d', 0], ['%d %s', 8], ['%d %s', 16], ['%
   ['%q', 8], ['100%%', 0], ['%', 8], ['a\tb\n', 0], ['\x01', 0], ['caf\xc3\xa9', 0], ['%hd', 8], ['%lld', 8], ['%llld', 8], ['%p', 8],
   ['%pX', 8], ['%p!', 8], ['%d', 4], ['%d', 12], ['%d%d', 8], ['%X%i%u', 24]];
 const NO_NUL = strMap('0123456789abcdefXX');
+const RDONLY_VALUE = { type: 2, keySize: 4, valueSize: 64, maxEntries: 1, flags: RDONLY_PROG, freeze: true, value: '00'.repeat(64) };
 const PROG_ARRAY = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
 const WRITABLE_STR = { type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0 };
 
@@ -108,6 +109,10 @@ function badArgs(kind, i) {
   if (INIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
     out.push(['uninit-stack', [`${r} = r10`, `${r} += ${String(region(i))}`], { uninit: i }]);
     out.push(['small-buffer', [`${r} = r10`, `${r} += -4`]]);
+  }
+  // The value of a frozen read-only array map: only for memory the helper reads.
+  if (INIT_MEM.has(kind) || UNINIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
+    out.push(['rdonly-map-value', (c) => [`${r} = map[fd:${String(c.mapIdx(RDONLY_VALUE))}][0]+0`]]);
   }
   // 64 bytes of packet, proven in range, where the program type reads packets directly (pkt_access decides).
   if (INIT_MEM.has(kind) || UNINIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
