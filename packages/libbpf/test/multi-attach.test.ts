@@ -10,7 +10,7 @@ import {
   attachIter, attachUprobeMulti, BpfLink, type UprobeMultiOptions, BpfObject, bpfMapCreate, bpfMapGetInfoByFd, bpfProgLoad, elfResolvePatternOffsets, elfResolveSymsOffsets, findVmlinuxBtf, globMatch,
   resolveFullPath, resolveKprobeMultiPattern, type LibbpfHost,
 } from '@bpfkit/libbpf';
-import { createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
+import { BUILTIN_KERNEL_CONFIG, createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
 import { simKernel } from './helpers.js';
 import { sharedObject, withSection } from './support/elf-so.js';
 
@@ -260,6 +260,15 @@ test('without a kprobe PMU, kprobe/ sections add a legacy kprobe_events event as
   t.regex(lines[0] ?? '', /^r:kretprobes\/libbpf_\d+_\d+_do_sys_o_0x0 do_sys_o\+0x0$/);
   t.is(lines.length, 2, 'removed again');
   t.is(attachSection(k.init, 'kprobe/do_sys_open'), 'ENOENT vfs:no-entry', 'the reference build has no kprobe_events');
+});
+
+test('BpfLink.info() of a kprobe perf link (a simulated kernel with kprobe events): function, offset, address (CAP_SYSLOG), cookie', (t) => {
+  const k = createDefaultKernel({ cpus: 2, vmlinuxBtf: hostVmlinuxBtf, kernelConfig: `${BUILTIN_KERNEL_CONFIG}CONFIG_KPROBES=y\nCONFIG_KPROBE_EVENTS=y\n` });
+  const obj = loaded(k.init, 'kprobe/do_sys_open');
+  const info = obj.program('kp').attach({ cookie: 11n }).info();
+  t.like(info, { type: 7, perfEvent: { kind: 'kprobe', name: 'do_sys_open', offset: 0, missed: 0n, cookie: 11n } });
+  t.true(info.perfEvent?.kind === 'kprobe' && info.perfEvent.addr >= 0xffff_ffff_8100_0000n, 'the function\'s address, shown to root');
+  obj.close();
 });
 
 test('kprobe/ sections: a negative offset is EINVAL, as in libbpf\'s attach_kprobe', (t) => {
