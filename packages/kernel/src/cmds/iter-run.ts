@@ -15,7 +15,8 @@ const META_SIZE = 24;
 /** Comm of every simulated task. */
 const COMM = 'bpfkit';
 
-let sessions = 0n;
+/** `session_id`'s counter (an atomic64 of the kernel): per simulated kernel. */
+const sessions = new WeakMap<object, bigint>();
 
 /** A struct's member byte offsets by name in the kernel's BTF, and its size. */
 function layout(btf: BtfView | undefined, name: string): { size: number; at: (member: string) => number | undefined } | undefined {
@@ -94,7 +95,8 @@ export function runIterator(task: TaskImpl, link: LinkRecord): Uint8Array {
   const seq = arena.alloc(SEQ_FILE_SIZE);
   const meta = arena.alloc(META_SIZE);
   const ctx = arena.alloc(16);
-  const session = ++sessions;
+  const session = (sessions.get(core) ?? 0n) + 1n;
+  sessions.set(core, session);
   const services = {
     ...programServices(task, 0),
     seqWrite: (s: number, bytes: Uint8Array): number => {
