@@ -13,7 +13,7 @@ const { measuredHelperTable } = await pkg('verifier/dist/prog-types/helper-table
 /** Program types in the order they are tried; the ones needing an attach target (tracing, ext, LSM, struct_ops) are left out. */
 const TYPE_ORDER = [1, 3, 6, 2, 5, 17, 7, 8, 13, 14, 16, 9, 10, 11, 12, 19, 20, 21, 22, 23, 24, 30, 31, 32, 15, 18, 25];
 const KEYS = TYPE_ORDER.flatMap((t) => Object.keys(measuredHelperTable).filter((k) => k.startsWith(`${String(t)}:`)));
-const GET_CURRENT_TASK_BTF = 158;
+const GET_CURRENT_TASK_BTF = 158, GET_PRANDOM_U32 = 7;
 /** Where the context holds `data` and `data_end`, for the program types that read packets directly. */
 const SKB_DATA = [76, 80];
 const PACKET = { 3: SKB_DATA, 4: SKB_DATA, 6: [0, 4], 8: SKB_DATA, 10: SKB_DATA, 11: SKB_DATA, 12: SKB_DATA, 14: SKB_DATA };
@@ -99,6 +99,10 @@ function badArgs(kind, i) {
   const out = [];
   if (kind === 'anything' || kind === 'const_alloc_size_or_zero') return out;
   if (SIZE_KINDS.has(kind)) {
+    // A random size (bpf_get_prandom_u32's, spilled at fp-512): unbounded, any u32, masked to [0,7], or [1,8].
+    const random = (more) => (c) => (c.canRandom ? ((c.random = true), [`${r} = *(u64 *)(r10 -512)`, ...more]) : undefined);
+    out.push(['size-unbounded', random([])], ['size-u32', random([`${r} <<= 32`, `${r} >>= 32`])], ['size-0-to-7', random([`${r} &= 7`])],
+      ['size-1-to-8', random([`${r} &= 7`, `${r} += 1`])]);
     out.push(['size-negative', [`${r} = -1`]], ['size-too-big', [`${r} = 1000`]]);
     if (kind === 'const_size') out.push(['size-zero', [`${r} = 0`]]);
     return out;
@@ -173,7 +177,8 @@ function helperCasesIn(cases, id, key, only) {
     const build = (variant, badAt, bad, license = 'GPL', extra = {}) => {
       const maps = [];
       const ctx = { map: MAP_FOR[name] ?? HASH, init: new Set(), mapIdx: (m) => (maps.includes(m) ? maps.indexOf(m) : maps.push(m) - 1),
-        canGetTask: measuredHelperTable[key].full.includes(GET_CURRENT_TASK_BTF), task: false, packet: PACKET[progType], usePacket: false };
+        canGetTask: measuredHelperTable[key].full.includes(GET_CURRENT_TASK_BTF), task: false, packet: PACKET[progType], usePacket: false,
+        canRandom: measuredHelperTable[key].full.includes(GET_PRANDOM_U32), random: false };
       const args = [];
       for (let i = 0; i < proto.args.length; i++) {
         if (i === badAt) {
@@ -194,6 +199,7 @@ function helperCasesIn(cases, id, key, only) {
       const setup = [...ctx.init].flatMap((i) => Array.from({ length: 8 }, (_, k) => `*(u64 *)(r10 ${String(region(i) + 8 * k)}) = 0`));
       if (variant === 'small-buffer') setup.push('*(u32 *)(r10 -4) = 0');
       if (ctx.task) setup.unshift(`call ${String(GET_CURRENT_TASK_BTF)}`, 'r7 = r0');
+      if (ctx.random) setup.unshift(`call ${String(GET_PRANDOM_U32)}`, '*(u64 *)(r10 -512) = r0');
       if (ctx.usePacket) {
         const [data, end] = ctx.packet;
         setup.push(`r8 = *(u32 *)(r6 +${String(data)})`, `r9 = *(u32 *)(r6 +${String(end)})`, 'r0 = r8', 'r0 += 64', 'if r0 > r9 goto out');

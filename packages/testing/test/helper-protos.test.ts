@@ -5,10 +5,11 @@ import { createDefaultKernel, HOST_VMLINUX_BTF, hostVmlinuxBtf } from '@bpfkit/k
 import { replayHelperCase, type RecordedHelperCase } from '@bpfkit/testing';
 
 // Every helper a program type without an attach target may call, called with good arguments and with
-// typical bad ones (a scalar for a pointer, NULL, uninitialized stack, too small a buffer, bad sizes,
-// a wrong map, a non-GPL license, a trusted task_struct from bpf_get_current_task_btf); Linux 6.18's
-// answers were recorded by tools/probe-helper-protos. The task cases read the kernel's struct layout:
-// they need the host's vmlinux BTF, as the verifier corpus does.
+// typical bad ones, one argument at a time (a scalar for a pointer, NULL, uninitialized stack, too small
+// a buffer, constant and random sizes, packet pointers, read-only map values, a wrong map, a trusted
+// task_struct from bpf_get_current_task_btf) and with a non-GPL license; Linux 6.18's answers were
+// recorded by tools/probe-helper-protos. The task cases read the kernel's struct layout: they need the
+// host's vmlinux BTF, as the verifier corpus does.
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/helper-protos.json', import.meta.url));
 const { cases } = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: readonly RecordedHelperCase[] };
 
