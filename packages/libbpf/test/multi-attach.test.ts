@@ -262,6 +262,31 @@ test('without a kprobe PMU, kprobe/ sections add a legacy kprobe_events event as
   t.is(attachSection(k.init, 'kprobe/do_sys_open'), 'ENOENT vfs:no-entry', 'the reference build has no kprobe_events');
 });
 
+/** Session sections and options on one kernel: the errnos (no file is probed successfully). */
+function sessions(host: LibbpfHost): Record<string, unknown> {
+  const obj = loaded(host, 'uprobe.session//:*');
+  const prog = obj.program('kp');
+  const out = {
+    attachType: prog.expectedAttachType,
+    uprobeSession: outcome(() => prog.attach({ readBinary: () => LIB })),
+    sessionAndRetprobe: outcome(() => prog.attachUprobeMulti(-1, '/', undefined, { offsets: [0n], session: true, retprobe: true })),
+    procFile: outcome(() => prog.attachUprobeMulti(-1, '/proc/self/mountinfo', undefined, { offsets: [0n], session: true })),
+  };
+  obj.close();
+  const k = loaded(host, 'kprobe.session/x_y');
+  const kprobeSession = outcome(() => k.program('kp').attach());
+  const kretSession = outcome(() => k.program('kp').attachKprobeMulti(undefined, { syms: ['x'], session: true, retprobe: true }));
+  k.close();
+  return { ...out, kprobeSession, kretSession };
+}
+
+test('uprobe.session and kprobe.session sections: uprobe_multi\'s and kprobe_multi\'s paths with the session attach types', (t) => {
+  t.deepEqual(sessions(simKernel(2).init), {
+    attachType: A.BPF_TRACE_UPROBE_SESSION, uprobeSession: 'EBADF link:uprobe-not-regular', sessionAndRetprobe: 'EINVAL libbpf:uprobe-multi-opts',
+    procFile: 'EIO link:uprobe-no-read-folio', kprobeSession: 'EOPNOTSUPP link:no-fprobe', kretSession: 'EINVAL libbpf:kprobe-multi-opts',
+  });
+});
+
 test('BpfLink.info() of a kprobe perf link (a simulated kernel with kprobe events): function, offset, address (CAP_SYSLOG), cookie', (t) => {
   const k = createDefaultKernel({ cpus: 2, vmlinuxBtf: hostVmlinuxBtf, kernelConfig: `${BUILTIN_KERNEL_CONFIG}CONFIG_KPROBES=y\nCONFIG_KPROBE_EVENTS=y\n` });
   const obj = loaded(k.init, 'kprobe/do_sys_open');
@@ -410,6 +435,22 @@ if (linux.available) {
       t.like(link.info().uprobeMulti, { offsets: [0x1030n, 0x1010n], cookies: [7n, 8n], pid: process.pid, flags: 0 });
       const ret = obj.program('kp').attachUprobeMulti(-1, 'bu', 'fn1', { retprobe: true, readBinary: () => LIB });
       t.like(ret.info().uprobeMulti, { path: join(dir, 'bu'), offsets: [0x1020n], flags: 1, pid: 0 }, 'BPF_F_UPROBE_MULTI_RETURN, the bare name found on PATH');
+      obj.close();
+    } finally {
+      done();
+    }
+  });
+
+  test('Linux agrees on sessions; a uprobe session on a real binary is a uprobe_multi link', (t) => {
+    const codes = (r: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? v.split(' ')[0] : v]));
+    const host = createLinuxSyscall();
+    t.deepEqual(codes(sessions(host)), codes(sessions(simKernel(2).init)));
+    const { dir, done } = pathDir(host);
+    try {
+      writeFileSync(join(dir, 'bs'), LIB);
+      const obj = loaded(host, 'uprobe.session//:*');
+      const link = obj.program('kp').attachUprobeMulti(-1, join(dir, 'bs'), 'fn*', { session: true, readBinary: () => LIB });
+      t.like(link.info(), { type: 12, uprobeMulti: { path: join(dir, 'bs'), offsets: [0x1010n, 0x1020n], flags: 0 } });
       obj.close();
     } finally {
       done();

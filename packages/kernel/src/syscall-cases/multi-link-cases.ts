@@ -101,5 +101,22 @@ const KPROBE_MULTI: SyscallCase = {
   },
 };
 
-/** Multi-probe links: uprobe_multi's checks up to registering the uprobes, and kprobe_multi on a kernel without fprobe. */
-export const MULTI_LINK_CASES: readonly SyscallCase[] = [UPROBE_MULTI, KPROBE_MULTI];
+/** Session links (entry and return in one program): uprobe sessions go through uprobe_multi's checks, kprobe sessions need fprobe. */
+const SESSIONS: SyscallCase = {
+  name: 'links: uprobe and kprobe sessions',
+  run(r) {
+    const us = loadKprobe(r, 'load uprobe_session program', A.BPF_TRACE_UPROBE_SESSION);
+    const ks = loadKprobe(r, 'load kprobe_session program', A.BPF_TRACE_KPROBE_SESSION);
+    if (us === undefined || ks === undefined) return;
+    const base = { prog_fd: us, attach_type: A.BPF_TRACE_UPROBE_SESSION, 'uprobe_multi.path': cString(r, '/proc/self/mountinfo'), 'uprobe_multi.offsets': u64s(r, [0n]), 'uprobe_multi.cnt': 1 } as const;
+    linkCreate(r, 'uprobe session on a /proc file', base);
+    linkCreate(r, 'uprobe session on a directory', { ...base, 'uprobe_multi.path': cString(r, '/') });
+    linkCreate(r, 'uprobe session with BPF_F_UPROBE_MULTI_RETURN', { ...base, 'uprobe_multi.flags': 1 });
+    linkCreate(r, 'uprobe session program as uprobe_multi', { ...base, attach_type: A.BPF_TRACE_UPROBE_MULTI });
+    linkCreate(r, 'kprobe session', { prog_fd: ks, attach_type: A.BPF_TRACE_KPROBE_SESSION, 'kprobe_multi.syms': u64s(r, [cString(r, 'do_sys_openat2')]), 'kprobe_multi.cnt': 1 });
+    linkCreate(r, 'kprobe session program as kprobe_multi', { prog_fd: ks, attach_type: A.BPF_TRACE_KPROBE_MULTI, 'kprobe_multi.syms': u64s(r, [cString(r, 'do_sys_openat2')]), 'kprobe_multi.cnt': 1 });
+  },
+};
+
+/** Multi-probe links: uprobe_multi's checks up to registering the uprobes, kprobe_multi on a kernel without fprobe, sessions. */
+export const MULTI_LINK_CASES: readonly SyscallCase[] = [UPROBE_MULTI, KPROBE_MULTI, SESSIONS];

@@ -53,7 +53,7 @@ function matchPrefix(section: string, prefixes: readonly string[]): string | und
 const RAW_TP_PREFIXES = ['raw_tp', 'raw_tracepoint', 'raw_tp.w', 'raw_tracepoint.w', 'raw_tp.s', 'raw_tracepoint.s'];
 const TRACE_ATTACH = new Set<number>([A.BPF_TRACE_RAW_TP, A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN]);
 /** Section prefixes libbpf attaches by itself but bpfkit's client does not yet. */
-const UNSUPPORTED = ['freplace', 'kprobe.session', 'uprobe.session'];
+const UNSUPPORTED = ['freplace'];
 
 /** Reason of the EOPNOTSUPP for sections libbpf does not auto-attach (a skeleton's attach skips them). */
 export const NO_AUTO_ATTACH = 'libbpf:no-auto-attach';
@@ -162,8 +162,7 @@ function attachUprobeSection(host: LibbpfHost, p: AttachableProgram, opts: Attac
  * `attachUprobeSection` for its limits) through a perf event (BPF_PERF_EVENT link, or
  * PERF_EVENT_IOC_SET_BPF on kernels without perf links). Sections libbpf cannot
  * auto-attach (xdp, tc, cgroup_*, socket…, or a bare `raw_tp`, `tp`, `kprobe` or
- * `uprobe`) and the ones bpfkit's client does not attach yet (freplace, kprobe and
- * uprobe sessions) are EOPNOTSUPP; `usdt/<binary>:<provider>:<name>` goes through
+ * `uprobe`) and the one bpfkit's client does not attach yet (freplace) are EOPNOTSUPP; `usdt/<binary>:<provider>:<name>` goes through
  * {@link attachUsdt}; a program not loaded is EINVAL. `kprobe.multi/<glob>`,
  * `uprobe.multi/<path>:<glob>` (and their ret forms) and `iter/<target>` make one
  * BPF_LINK_CREATE each (see {@link attachMultiSection}).
@@ -213,19 +212,20 @@ function noCookie(p: AttachableProgram, cookie: bigint | undefined): void {
 
 /**
  * The sections attached by one BPF_LINK_CREATE of their own kind: `k[ret]probe.multi/<glob>`
- * (libbpf's `attach_kprobe_multi`), `u[ret]probe.multi[.s]/<path>:<glob>` (`attach_uprobe_multi`)
+ * and `kprobe.session/<glob>` (libbpf's `attach_kprobe_multi`, `attach_kprobe_session`),
+ * `u[ret]probe.multi[.s]/<path>:<glob>` and `uprobe.session[.s]/…` (`attach_uprobe_multi`)
  * and `iter[.s]/<target>` (`attach_iter`, no link info). Undefined for other sections.
  */
 function attachMultiSection(host: LibbpfHost, p: AttachableProgram, opts: AttachOptions): AttachResult | undefined {
-  for (const [prefix, retprobe] of [['kprobe.multi', false], ['kretprobe.multi', true]] as const) {
+  for (const [prefix, kind] of [['kprobe.multi', 'entry'], ['kretprobe.multi', 'return'], ['kprobe.session', 'session']] as const) {
     const rest = matchPrefix(p.section, [prefix]);
     if (rest === undefined) continue;
     noCookie(p, opts.cookie);
-    const fd = attachKprobeMultiSection(host, p, retprobe, rest);
+    const fd = attachKprobeMultiSection(host, p, kind, rest);
     if (fd === undefined) noAutoAttach(p, `a bare ${prefix} section names no functions to auto-attach to`);
     return { fd };
   }
-  if (matchPrefix(p.section, ['uprobe.multi', 'uretprobe.multi', 'uprobe.multi.s', 'uretprobe.multi.s']) !== undefined) {
+  if (matchPrefix(p.section, ['uprobe.multi', 'uretprobe.multi', 'uprobe.multi.s', 'uretprobe.multi.s', 'uprobe.session', 'uprobe.session.s']) !== undefined) {
     noCookie(p, opts.cookie);
     const fd = attachUprobeMultiSection(host, p, opts.readBinary);
     if (fd === undefined) noAutoAttach(p, 'a uprobe.multi section without a path names nothing to auto-attach to');

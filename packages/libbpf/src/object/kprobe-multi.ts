@@ -16,6 +16,8 @@ export interface KprobeMultiOptions {
   readonly retprobe?: boolean;
   /** With a pattern: exactly one function must match (EINVAL otherwise). */
   readonly uniqueMatch?: boolean;
+  /** A kprobe session (BPF_TRACE_KPROBE_SESSION: the program runs at entry and, unless it returns 1, at return); not with `retprobe`. */
+  readonly session?: boolean;
 }
 
 /** What the attach needs of a program. */
@@ -24,7 +26,7 @@ export interface MultiAttachProgram {
   readonly fd: number;
 }
 
-const KNOWN = new Set(['syms', 'addrs', 'cookies', 'retprobe', 'uniqueMatch']);
+const KNOWN = new Set(['syms', 'addrs', 'cookies', 'retprobe', 'uniqueMatch', 'session']);
 
 function invalid(p: MultiAttachProgram, why: string): BpfError {
   return new BpfError('EINVAL', 'libbpf:kprobe-multi-opts', `prog '${p.name}': ${why}`);
@@ -70,12 +72,13 @@ export function attachKprobeMulti(host: LibbpfHost, p: MultiAttachProgram, patte
       throw invalid(p, `failed to find a unique match for '${pattern}' (${resolved.length} matches)`);
     }
   }
+  if (opts.retprobe === true && opts.session === true) throw invalid(p, 'a session is not a retprobe');
   const count = names?.length ?? resolved?.length ?? 0;
   try {
     return withScratch(host, (s) => {
       const symPtrs = names === undefined ? 0n : s.alloc(u64Array(names.map((n) => s.cString(n))));
       return host.bpf(BpfCmd.BPF_LINK_CREATE, encodeAttr(BpfCmd.BPF_LINK_CREATE, {
-        prog_fd: p.fd, target_fd: 0, attach_type: A.BPF_TRACE_KPROBE_MULTI,
+        prog_fd: p.fd, target_fd: 0, attach_type: opts.session === true ? A.BPF_TRACE_KPROBE_SESSION : A.BPF_TRACE_KPROBE_MULTI,
         'kprobe_multi.flags': opts.retprobe === true ? BPF_F_KPROBE_MULTI_RETURN : 0,
         'kprobe_multi.cnt': count,
         'kprobe_multi.syms': symPtrs,
@@ -92,14 +95,14 @@ export function attachKprobeMulti(host: LibbpfHost, p: MultiAttachProgram, patte
 }
 
 /**
- * libbpf's `attach_kprobe_multi` for `kprobe.multi/<pattern>` and
- * `kretprobe.multi/<pattern>` sections: the pattern is the leading run of
- * `[a-zA-Z0-9_.*?]` (none is EINVAL). Returns undefined for the bare sections, which
- * name nothing to auto-attach to.
+ * libbpf's `attach_kprobe_multi` and `attach_kprobe_session` for `kprobe.multi/<pattern>`,
+ * `kretprobe.multi/<pattern>` and `kprobe.session/<pattern>` sections: the pattern is the
+ * leading run of `[a-zA-Z0-9_.*?]` (none is EINVAL). Returns undefined for the bare
+ * sections, which name nothing to auto-attach to.
  */
-export function attachKprobeMultiSection(host: LibbpfHost, p: MultiAttachProgram & { readonly section: string }, retprobe: boolean, rest: string): number | undefined {
+export function attachKprobeMultiSection(host: LibbpfHost, p: MultiAttachProgram & { readonly section: string }, kind: 'entry' | 'return' | 'session', rest: string): number | undefined {
   if (rest === '') return undefined;
   const m = /^[a-zA-Z0-9_.*?]+/.exec(rest);
-  if (m === null) throw new BpfError('EINVAL', 'libbpf:bad-kprobe-multi-section', `prog '${p.name}': kprobe multi pattern is invalid: ${rest}`);
-  return attachKprobeMulti(host, p, m[0], { retprobe });
+  if (m === null) throw new BpfError('EINVAL', 'libbpf:bad-kprobe-multi-section', `prog '${p.name}': kprobe ${kind === 'session' ? 'session' : 'multi'} pattern is invalid: ${rest}`);
+  return attachKprobeMulti(host, p, m[0], kind === 'session' ? { session: true } : { retprobe: kind === 'return' });
 }

@@ -18,11 +18,13 @@ export interface UprobeMultiOptions {
   readonly cookies?: readonly bigint[];
   /** A uretprobe on every function (`BPF_F_UPROBE_MULTI_RETURN`). */
   readonly retprobe?: boolean;
+  /** A uprobe session (BPF_TRACE_UPROBE_SESSION: entry and, unless the program returns 1, return); not with `retprobe`. */
+  readonly session?: boolean;
   /** Reads the binary to resolve names or a pattern (else `host.readBinary`). */
   readonly readBinary?: (path: string) => Uint8Array;
 }
 
-const KNOWN = new Set(['syms', 'offsets', 'refCtrOffsets', 'cookies', 'retprobe', 'readBinary']);
+const KNOWN = new Set(['syms', 'offsets', 'refCtrOffsets', 'cookies', 'retprobe', 'session', 'readBinary']);
 
 function invalid(p: MultiAttachProgram, why: string): BpfError {
   return new BpfError('EINVAL', 'libbpf:uprobe-multi-opts', `prog '${p.name}': ${why}`);
@@ -65,6 +67,7 @@ export function attachUprobeMulti(host: LibbpfHost, p: MultiAttachProgram, pid: 
   for (const [what, a] of [['cookies', cookies], ['refCtrOffsets', refCtrOffsets]] as const) {
     if (a !== undefined && a.length !== cnt) throw invalid(p, `${a.length} ${what} for ${cnt} probes`);
   }
+  if (opts.retprobe === true && opts.session === true) throw invalid(p, 'a session is not a retprobe');
   if (!Number.isInteger(pid) || pid < -1) throw invalid(p, `pid ${pid} is not -1, 0 or a process`);
   let binary = path;
   let resolved = offsets;
@@ -81,7 +84,7 @@ export function attachUprobeMulti(host: LibbpfHost, p: MultiAttachProgram, pid: 
   }
   const all = resolved ?? [];
   return withScratch(host, (s) => host.bpf(BpfCmd.BPF_LINK_CREATE, encodeAttr(BpfCmd.BPF_LINK_CREATE, {
-    prog_fd: p.fd, target_fd: 0, attach_type: A.BPF_TRACE_UPROBE_MULTI,
+    prog_fd: p.fd, target_fd: 0, attach_type: opts.session === true ? A.BPF_TRACE_UPROBE_SESSION : A.BPF_TRACE_UPROBE_MULTI,
     'uprobe_multi.path': s.cString(binary),
     'uprobe_multi.offsets': s.alloc(u64Array(all)),
     'uprobe_multi.ref_ctr_offsets': refCtrOffsets === undefined ? 0n : s.alloc(u64Array(refCtrOffsets)),
@@ -93,7 +96,8 @@ export function attachUprobeMulti(host: LibbpfHost, p: MultiAttachProgram, pid: 
 }
 
 /**
- * libbpf's `attach_uprobe_multi` for `u[ret]probe.multi[.s]/<path>:<pattern>` sections:
+ * libbpf's `attach_uprobe_multi` for `u[ret]probe.multi[.s]/<path>:<pattern>` and
+ * `uprobe.session[.s]/<path>:<pattern>` sections:
  * undefined for a section without a path (nothing to auto-attach), EINVAL for a path without `:<pattern>`.
  */
 export function attachUprobeMultiSection(host: LibbpfHost, p: MultiAttachProgram & { readonly section: string }, readBinary: ((path: string) => Uint8Array) | undefined): number | undefined {
@@ -102,5 +106,7 @@ export function attachUprobeMultiSection(host: LibbpfHost, p: MultiAttachProgram
   // sscanf("%m[^/]/%m[^:]:%m[^\n]") read only the probe type: nothing to auto-attach.
   if (path === undefined) return undefined;
   if (pattern === undefined) throw new BpfError('EINVAL', 'libbpf:bad-uprobe-multi-section', `prog '${p.name}': invalid format of section definition '${p.section}'`);
-  return attachUprobeMulti(host, p, -1, path, pattern, { retprobe: probeType.startsWith('uretprobe.multi'), ...(readBinary === undefined ? {} : { readBinary }) });
+  return attachUprobeMulti(host, p, -1, path, pattern, {
+    retprobe: probeType.startsWith('uretprobe.multi'), session: probeType.startsWith('uprobe.session'), ...(readBinary === undefined ? {} : { readBinary }),
+  });
 }
