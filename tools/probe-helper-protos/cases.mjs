@@ -174,7 +174,7 @@ function helperCasesIn(cases, id, key, only) {
       return;
     }
     /** `bad` replaces argument `badAt` ([variant, lines or (ctx) => lines, meta]); `extra` sets more arguments (index -> (ctx) => lines). */
-    const build = (variant, badAt, bad, license = 'GPL', extra = {}) => {
+    const build = (variant, badAt, bad, license = 'GPL', extra = {}, caps = undefined) => {
       const maps = [];
       const ctx = { map: MAP_FOR[name] ?? HASH, init: new Set(), mapIdx: (m) => (maps.includes(m) ? maps.indexOf(m) : maps.push(m) - 1),
         canGetTask: measuredHelperTable[key].full.includes(GET_CURRENT_TASK_BTF), task: false, packet: PACKET[progType], usePacket: false,
@@ -205,7 +205,9 @@ function helperCasesIn(cases, id, key, only) {
         setup.push(`r8 = *(u32 *)(r6 +${String(data)})`, `r9 = *(u32 *)(r6 +${String(end)})`, 'r0 = r8', 'r0 += 64', 'if r0 > r9 goto out');
       }
       const where = only === undefined ? '' : ` (${key})`;
-      return { name: `bpf_${name}#${String(id)}${where} ${variant}`, ...base, license, maps, insns: program(setup, args, id), ...(ctx.task ? { kernelBtf: true } : {}) };
+      const capsNote = caps === undefined ? '' : ` (${caps})`;
+      return { name: `bpf_${name}#${String(id)}${where}${capsNote} ${variant}`, ...base, license, maps, insns: program(setup, args, id),
+        ...(ctx.task ? { kernelBtf: true } : {}), ...(caps === undefined ? {} : { caps }) };
     };
     const push = (c) => { if (c !== undefined && (only === undefined || c.name.endsWith(`-${only}`))) cases.push(c); };
     if (!SKIP_GOOD.has(name)) {
@@ -224,5 +226,17 @@ function helperCasesIn(cases, id, key, only) {
     proto.args.forEach((kind, i) => {
       for (const bad of badArgs(kind, i)) push(build(`arg${String(i + 1)}-${bad[0]}`, i, bad));
     });
+    // Without CAP_PERFMON (CAP_BPF kept): no pointer into a plain argument, no uninitialized stack to read.
+    if (only === undefined && measuredHelperTable[key].noPerfmon?.includes(id) === true) {
+      const np = 'no-perfmon';
+      if (!SKIP_GOOD.has(name)) push(build('good', -1, undefined, 'GPL', {}, np));
+      proto.args.forEach((kind, i) => {
+        const r = `r${String(i + 1)}`;
+        if (kind === 'anything') push(build(`arg${String(i + 1)}-stack-pointer`, i, ['', [`${r} = r10`]], 'GPL', {}, np));
+        if (INIT_MEM.has(kind) || kind.startsWith('fixed_mem:')) {
+          push(build(`arg${String(i + 1)}-uninit-stack`, i, ['', [`${r} = r10`, `${r} += ${String(region(i))}`], { uninit: i }], 'GPL', {}, np));
+        }
+      });
+    }
   }
 }

@@ -26,6 +26,8 @@ export interface HelperCase {
   readonly insns: string;
   /** The program reads kernel structs (a `task_struct`): the answer depends on the kernel's BTF layout. */
   readonly kernelBtf?: boolean;
+  /** `no-perfmon`: loaded without CAP_PERFMON and CAP_SYS_ADMIN (CAP_BPF kept), by a caller the replay provides. */
+  readonly caps?: 'no-perfmon';
 }
 
 /** The verifier's answer: the verdict, the errno of a refusal and its error line. */

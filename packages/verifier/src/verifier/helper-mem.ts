@@ -91,9 +91,13 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
  */
 function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean,
   uninitOk: boolean, zeroOk: boolean): void {
+  const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
+  // `check_stack_slot_within_bounds`: without allow_uninit_stack a read starts within the stack the frame has already allocated.
+  if (!write && !env.privileges.allowUninitStack && tnumIsConst(reg.varOff) && reg.off + Number(BigInt.asIntN(64, reg.varOff.value)) < -8 * f.stack.length) {
+    fail(env.log, 'EACCES', 'stack-bounds', `invalid read from stack R${String(regno)} off=${String(reg.off)} size=${String(size)}`);
+  }
   const { min } = checkStackBounds(env, regno, reg, reg.off, size, write);
   if (size === 0 && zeroOk && !tnumIsConst(reg.varOff)) return;
-  const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
   let minOff = min, maxOff = min + size;
   const known = tnumIsConst(reg.varOff);
   if (!known) {
