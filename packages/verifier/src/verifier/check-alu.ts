@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { ADD, ALU_OP_NAMES, AND, ARSH, DIV, END, foldConst, LSH, MOD, MOV, NEG, OR, RSH, SUB, XOR } from './alu.js';
-import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, S64_MAX, S64_MIN, zext32To64, type Bounds } from './bounds.js';
+import { boundsSync, coerceToSize, coerceToSizeSx, copyBounds, knownBounds, mark32Unbounded, S64_MAX, S64_MIN, zext32To64, type Bounds } from './bounds.js';
 import { checkAddrSpaceCast, isAddrSpaceCast, markNeedsZext, CAST_KERN } from './arena.js';
 import type { VerifierEnv } from './env.js';
 import { op, srcX } from './insns.js';
@@ -240,11 +240,11 @@ function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: num
   } else {
     return fail(env.log, 'EACCES', 'ptr-arith', `R${String(d)} pointer arithmetic with ${ALU_OP_NAMES[o] ?? '?'} operator prohibited`);
   }
-  const b = copyBounds(res);
-  b.s32min = -(1n << 31n); b.s32max = (1n << 31n) - 1n; b.u32min = 0n; b.u32max = 0xffffffffn;
-  checkRegSaneOffset(env, { ...b, off: res.off }, ptr);
-  boundsSync(b);
-  const out: RegState = { ...res, ...b };
+  // `__mark_reg32_unbounded` then `reg_bounds_sync`, on the result (a new register) in place.
+  const out = res;
+  mark32Unbounded(out);
+  checkRegSaneOffset(env, out, ptr);
+  boundsSync(out);
   if (!env.privileges.bypassSpecV1) sanitizeCheckBounds(env, d, out);
   env.writeReg(state, d, out);
 }

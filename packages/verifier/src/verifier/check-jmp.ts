@@ -47,10 +47,14 @@ function isBranchTaken(dst: RegState, src: RegState, o: number, is32: boolean): 
   return isScalarBranchTaken(dst, src, o, is32);
 }
 
-/** Every register and spilled slot of every frame. */
+/** Every register and spilled slot of every frame, replaced in place (a state's arrays are its own: see cloneState). */
 function forEachReg(s: VState, fn: (r: RegState) => RegState): void {
   for (const f of s.frames) {
-    f.regs = f.regs.map(fn);
+    const regs = f.regs;
+    for (let i = 0; i < regs.length; i++) {
+      const r = regs[i];
+      if (r !== undefined) regs[i] = fn(r);
+    }
     for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[0] === 'spill') slot.spilled = fn(slot.spilled);
   }
 }
@@ -62,7 +66,11 @@ function syncLinked(env: VerifierEnv, s: VState, known: RegState, pc: number): v
   s.frames.forEach((f, i) => {
     const at = i === s.frames.length - 1 ? pc : (s.frames[i + 1]?.returnTo ?? pc + 1) - 1;
     const live = env.liveIn[at] ?? 0x3ff;
-    f.regs = f.regs.map((r, regno) => (regno < 10 && (live & (1 << regno)) !== 0 ? syncOne(r, known) : r));
+    const regs = f.regs;
+    for (let regno = 0; regno < 10; regno++) {
+      const r = regs[regno];
+      if (r !== undefined && (live & (1 << regno)) !== 0) regs[regno] = syncOne(r, known);
+    }
     for (const slot of f.stack) if (slot.spilled !== undefined && slot.bytes[0] === 'spill') slot.spilled = syncOne(slot.spilled, known);
   });
 }
@@ -158,7 +166,7 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
   if (o === 0xe0 || o === 0xf0) fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
   const useX = srcX(insn.code);
   const dst = env.readReg(state, insn.dst);
-  const src = useX ? env.readReg(state, insn.src) : { ...constScalar(BigInt(insn.imm)) };
+  const src = useX ? env.readReg(state, insn.src) : constScalar(BigInt(insn.imm));
   if (useX && isPointer(src) && !env.privileges.allowPtrLeaks && !(isPktAny(src) && isPktAny(dst))) {
     fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.src)} pointer comparison prohibited`);
   }
