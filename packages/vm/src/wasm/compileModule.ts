@@ -209,6 +209,43 @@ function bpfFunctionBody(
   return { code: attempt(false), layout: 'dispatcher' };
 }
 
+/** The magic, version, type and import sections: the same for every image (two variants, by `verified`). */
+const headers: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
+function header(verified: boolean): Uint8Array {
+  const have = headers[verified ? 1 : 0];
+  if (have !== undefined) return have;
+  const types = [
+    funcType([Type.i32, Type.i32, Type.i32, Type.i32, Type.i32], []),
+    funcType([Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
+    funcType([Type.i32, Type.i32], []),
+    funcType([], []),
+    funcType([Type.f64, Type.f64, Type.i32, Type.f64], [Type.i64]),
+    verified ? funcType(Array<number>(5).fill(Type.i64), [Type.i64]) : funcType(Array<number>(10).fill(Type.i64), Array<number>(6).fill(Type.i64)),
+    funcType([], [Type.i64]),
+    funcType([], [Type.f64]),
+    funcType([Type.f64, Type.f64], []),
+  ];
+  const out = new WasmWriter().bytes(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
+  section(out, Section.type, new WasmWriter().vec(types));
+
+  const imports = new WasmWriter().u32(IMPORTED_FUNCS + 2);
+  importEntry(imports, 'fault', ExternKind.func, [T_FAULT]);
+  importEntry(imports, 'helper', ExternKind.func, [T_HELPER]);
+  importEntry(imports, 'helperX', ExternKind.func, [T_HELPERX]);
+  importEntry(imports, 'check', ExternKind.func, [T_CHECK]);
+  importEntry(imports, 'loadSkb', ExternKind.func, [T_LOADSKB]);
+  importEntry(imports, 'limit', ExternKind.func, [T_LIMIT]);
+  importEntry(imports, 'memory', ExternKind.memory, [0, 0]);
+  imports.name('env').name('scratch').byte(ExternKind.global).byte(Type.i32).byte(0);
+  section(out, Section.import, imports);
+  const bytes = out.finish().slice();
+  headers[verified ? 1 : 0] = bytes;
+  return bytes;
+}
+
 /**
  * Compiles a program image into a WebAssembly module: one function per
  * subprogram (r1–r5 parameters, r0 the result, the other registers locals),
@@ -227,33 +264,7 @@ export function compileModule(image: ProgramImage, options: CompileOptions): Com
   const sites: CallSite[] = [];
   const base = { s, verified: image.verified, limitMode: options.limitMode, funcIndex, sites, kfuncs: image.kfuncs };
 
-  const types = [
-    funcType([Type.i32, Type.i32, Type.i32, Type.i32, Type.i32], []),
-    funcType([Type.i32], [Type.i32]),
-    funcType([Type.i32, Type.i32], [Type.i32]),
-    funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
-    funcType([Type.i32, Type.i32, Type.i32], [Type.i32]),
-    funcType([Type.i32, Type.i32], []),
-    funcType([], []),
-    funcType([Type.f64, Type.f64, Type.i32, Type.f64], [Type.i64]),
-    image.verified ? funcType(Array<number>(5).fill(Type.i64), [Type.i64]) : funcType(Array<number>(10).fill(Type.i64), Array<number>(6).fill(Type.i64)),
-    funcType([], [Type.i64]),
-    funcType([], [Type.f64]),
-    funcType([Type.f64, Type.f64], []),
-  ];
-  const out = new WasmWriter().bytes(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
-  section(out, Section.type, new WasmWriter().vec(types));
-
-  const imports = new WasmWriter().u32(IMPORTED_FUNCS + 2);
-  importEntry(imports, 'fault', ExternKind.func, [T_FAULT]);
-  importEntry(imports, 'helper', ExternKind.func, [T_HELPER]);
-  importEntry(imports, 'helperX', ExternKind.func, [T_HELPERX]);
-  importEntry(imports, 'check', ExternKind.func, [T_CHECK]);
-  importEntry(imports, 'loadSkb', ExternKind.func, [T_LOADSKB]);
-  importEntry(imports, 'limit', ExternKind.func, [T_LIMIT]);
-  importEntry(imports, 'memory', ExternKind.memory, [0, 0]);
-  imports.name('env').name('scratch').byte(ExternKind.global).byte(Type.i32).byte(0);
-  section(out, Section.import, imports);
+  const out = new WasmWriter().append(header(image.verified));
 
   const bpfBodies: Uint8Array[] = [];
   const layout = new Map<number, 'structured' | 'dispatcher'>();

@@ -7,6 +7,8 @@
  * w.u32(624485); // e5 8e 26
  * w.finish();
  */
+const UTF8 = new TextEncoder();
+
 export class WasmWriter {
   #buf = new Uint8Array(256);
   #len = 0;
@@ -85,7 +87,7 @@ export class WasmWriter {
 
   /** A name: its UTF-8 length then the bytes. */
   name(text: string): this {
-    const data = new TextEncoder().encode(text);
+    const data = UTF8.encode(text);
     this.u32(data.length);
     return this.append(data);
   }
