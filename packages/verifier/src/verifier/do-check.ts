@@ -21,7 +21,7 @@ import { addMayGotoStack } from './may-goto.js';
 import { ALU, ALU64, CALL, cls, EXIT, isMayGoto, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { findGlobalFuncs, globalEntryState } from './global-funcs.js';
 import { fail, Reject, type VerifierLog } from './log.js';
-import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints } from './liveness.js';
+import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints, type LiveSlots } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { cleanDeadRegs, clearSingularIds, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
 import { callArgCount } from './live-regs-log.js';
@@ -65,7 +65,7 @@ export class Checker {
   /** Instructions some path reached (`insn_aux_data.seen`). */
   private seen: Uint8Array = new Uint8Array(0);
   private liveIn: Uint16Array = new Uint16Array(0);
-  private liveSlots: bigint[] = [];
+  private liveSlots: LiveSlots = { lo: new Uint32Array(0), hi: new Uint32Array(0) };
   private prunePoints: Uint8Array = new Uint8Array(0);
   private iterNext: Uint8Array = new Uint8Array(0);
   private jmpsProcessed = 0;

@@ -152,8 +152,6 @@ export function computeJmpPoints(insns: readonly Insn[]): Uint8Array {
   return p;
 }
 
-const ALL_SLOTS = (1n << 64n) - 1n;
-
 /** Registers that may hold a pointer into the stack before each instruction (r10 and what is derived from it). */
 function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly number[]): Uint16Array {
   const n = insns.length;
@@ -205,57 +203,84 @@ function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly numb
   }
 }
 
-/** Slot mask of the bytes [off, off+size) below the frame pointer. */
-function slotsOf(off: number, size: number): bigint {
-  let m = 0n;
+/**
+ * Per instruction, the stack slots that may still be read, as two 32-bit words: bit i of `lo` is the
+ * slot at fp-8*(i+1), bit i of `hi` the slot at fp-8*(i+33). Index `insns.length` is past the end.
+ */
+export interface LiveSlots {
+  readonly lo: Uint32Array;
+  readonly hi: Uint32Array;
+}
+
+/** Whether slot `spi` (fp-8*(spi+1)) may still be read at `pc`; past the program's end every slot is. */
+export function slotIsLive(live: LiveSlots, pc: number, spi: number): boolean {
+  if (pc < 0 || pc >= live.lo.length) return true;
+  const word = spi < 32 ? live.lo[pc] ?? 0 : live.hi[pc] ?? 0;
+  return ((word >>> (spi & 31)) & 1) !== 0;
+}
+
+/** Sets in `lo`/`hi` at `pc` the slots of the bytes [off, off+size) below the frame pointer. */
+function markSlots(lo: Uint32Array, hi: Uint32Array, pc: number, off: number, size: number): void {
   for (let at = off; at < off + size; at++) {
     if (at >= 0 || at < -512) continue;
-    m |= 1n << BigInt(Math.floor((-at - 1) / 8));
+    const spi = Math.floor((-at - 1) / 8);
+    if (spi < 32) lo[pc] = (lo[pc] ?? 0) | (1 << spi);
+    else hi[pc] = (hi[pc] ?? 0) | (1 << (spi - 32));
   }
-  return m;
 }
 
 /**
  * Stack slots whose contents may still be read, per instruction, within its own frame (the kernel's
  * stack liveness, computed statically): r10-based accesses are exact; a load, an atomic or a call
- * through any other possible stack pointer (for a call: in one of its argument registers) reads every slot. Bit i: the slot at fp-8*(i+1).
+ * through any other possible stack pointer (for a call: in one of its argument registers) reads every slot.
  */
-export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly number[], callArgs?: CallArgCount): bigint[] {
+export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly number[], callArgs?: CallArgCount): LiveSlots {
   const n = insns.length;
   const fpRegs = maybeStackPointers(insns, subprogStarts);
-  const use: bigint[] = new Array<bigint>(n).fill(0n);
-  const def: bigint[] = new Array<bigint>(n).fill(0n);
-  insns.forEach((insn, pc) => {
+  const useLo = new Uint32Array(n), useHi = new Uint32Array(n);
+  const defLo = new Uint32Array(n), defHi = new Uint32Array(n);
+  const useAll = (pc: number): void => { useLo[pc] = 0xffffffff; useHi[pc] = 0xffffffff; };
+  for (let pc = 0; pc < n; pc++) {
+    const insn = insns[pc];
+    if (insn === undefined) continue;
     const c = cls(insn.code), o = op(insn.code);
     const fp = fpRegs[pc] ?? 0;
     const sz = [4, 2, 1, 8][(insn.code & 0x18) >> 3] ?? 8;
     if (c === LDX) {
-      if (insn.src === 10) use[pc] = slotsOf(insn.off, sz);
-      else if ((fp & bit(insn.src)) !== 0) use[pc] = ALL_SLOTS;
+      if (insn.src === 10) markSlots(useLo, useHi, pc, insn.off, sz);
+      else if ((fp & bit(insn.src)) !== 0) useAll(pc);
     } else if (c === ST || c === STX) {
       const atomic = c === STX && mode(insn.code) === 0xc0;
       if (insn.dst === 10) {
-        if (atomic) use[pc] = slotsOf(insn.off, sz);
-        else if (sz === 8 && insn.off % 8 === 0) def[pc] = slotsOf(insn.off, 8);
-      } else if (atomic && (fp & bit(insn.dst)) !== 0) use[pc] = ALL_SLOTS;
+        if (atomic) markSlots(useLo, useHi, pc, insn.off, sz);
+        else if (sz === 8 && insn.off % 8 === 0) markSlots(defLo, defHi, pc, insn.off, 8);
+      } else if (atomic && (fp & bit(insn.dst)) !== 0) useAll(pc);
     } else if ((c === JMP || c === JMP32) && o === CALL) {
       // Only the registers the callee takes can carry a stack pointer to it (a subprogram may take all five).
       const args = insn.src === PSEUDO_CALL ? undefined : callArgs?.(insn);
       const argRegs = args === undefined || args >= 5 ? R1_5 : ((1 << (args + 1)) - 2);
-      if ((fp & argRegs) !== 0) use[pc] = ALL_SLOTS;
+      if ((fp & argRegs) !== 0) useAll(pc);
     }
-  });
+  }
   const succ = insns.map((_, pc) => successors(insns, pc));
-  const live: bigint[] = new Array<bigint>(n + 1).fill(0n);
+  const lo = new Uint32Array(n + 1), hi = new Uint32Array(n + 1);
   let changed = true;
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
-      let out = 0n;
-      for (const t of succ[pc] ?? []) out |= live[t] ?? 0n;
-      const v = (use[pc] ?? 0n) | (out & ~(def[pc] ?? 0n));
-      if (v !== live[pc]) { live[pc] = v; changed = true; }
+      let outLo = 0, outHi = 0;
+      for (const t of succ[pc] ?? []) {
+        outLo |= lo[t] ?? 0;
+        outHi |= hi[t] ?? 0;
+      }
+      const vLo = ((useLo[pc] ?? 0) | (outLo & ~(defLo[pc] ?? 0))) >>> 0;
+      const vHi = ((useHi[pc] ?? 0) | (outHi & ~(defHi[pc] ?? 0))) >>> 0;
+      if (vLo !== lo[pc] || vHi !== hi[pc]) {
+        lo[pc] = vLo;
+        hi[pc] = vHi;
+        changed = true;
+      }
     }
   }
-  return live;
+  return { lo, hi };
 }

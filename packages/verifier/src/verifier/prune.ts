@@ -1,3 +1,4 @@
+import { slotIsLive, type LiveSlots } from './liveness.js';
 import { notInit, unlinked, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
 import { tnumIn } from './tnum.js';
 
@@ -189,7 +190,7 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
  * point; dead stack slots become STACK_INVALID. A caller's slots are cleaned only when no pointer to its
  * stack is left anywhere else (a callee could read them through it).
  */
-export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSlots: readonly bigint[]): void {
+export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSlots: LiveSlots): void {
   const last = s.frames.length - 1;
   // Each frame resumes at `pc` (innermost) or after the call it made.
   // A callback's caller resumes at the helper call itself, which reads its arguments again.
@@ -210,9 +211,9 @@ export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSl
   });
   s.frames.forEach((f, i) => {
     if (i !== last && reachable.has(i)) return;
-    const slots = liveSlots[resume(i)] ?? -1n;
+    const at = resume(i);
     f.stack.forEach((slot, spi) => {
-      if ((slots & (1n << BigInt(spi))) !== 0n || slot.bytes.every((b) => b === 'invalid')) return;
+      if (slotIsLive(liveSlots, at, spi) || slot.bytes.every((b) => b === 'invalid')) return;
       f.stack[spi] = { bytes: Array.from({ length: 8 }, () => 'invalid' as const) };
     });
   });
