@@ -1,5 +1,5 @@
 import { BpfError } from '@bpfkit/kernel-api';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { check } from './check.js';
 import type { LinkRecord } from './link-record.js';
 import type { BpfObject } from './objects.js';
@@ -11,7 +11,7 @@ export interface LinkFd {
 }
 
 /** `bpf_link_get_from_fd`: EBADF when the fd is not open (or O_PATH), EINVAL when it is not a link. */
-export function linkGet(task: TaskImpl, fd: number, id: string): LinkFd {
+export function linkGet(task: SyscallContext, fd: number, id: string): LinkFd {
   const e = task.fdTable.get(fd);
   check(task.core, `${id}:fd`, e !== undefined && !e.file.opath, 'EBADF', 'fd:not-open', {
     pass: `link_fd ${fd} is an open fd`,

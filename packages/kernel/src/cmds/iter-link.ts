@@ -6,7 +6,7 @@ import { linkGet } from '../bpf/link-get.js';
 import type { BpfObject } from '../bpf/objects.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { kernelBtfOf } from '../btf/object.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { runIterator } from './iter-run.js';
 import { primeAndFail, primeAndSettle } from './link-attach.js';
 
@@ -17,7 +17,7 @@ const LINK_INFO_SIZE = 16;
 const TARGETS = new Set(['task', 'bpf_map', 'bpf_prog']);
 
 /** The target an iterator program was loaded for: its `attach_btf_id` names `bpf_iter_<target>`. */
-function targetOf(task: TaskImpl, p: ProgRecord): string | undefined {
+function targetOf(task: SyscallContext, p: ProgRecord): string | undefined {
   const btf = kernelBtfOf(task.core.objects.byId('btf', p.attachBtfObjId ?? 1));
   const name = btf?.view.type(p.attachBtfId)?.name;
   return name?.startsWith('bpf_iter_') === true ? name.slice('bpf_iter_'.length) : undefined;
@@ -44,7 +44,7 @@ function attachTask(tid: number, pid: number, pidFd: number): IterTaskFilter {
  * does not register are ENOTSUPP). The link is then primed (its id used up) and the target
  * checks its link info (a task iterator: {@link attachTask}). Consumes `prog`'s reference on success.
  */
-export function iterLinkAttach(task: TaskImpl, prog: BpfObject, attr: { target_fd: number; flags: number; iter_info: bigint; iter_info_len: number }, attachType: number): number {
+export function iterLinkAttach(task: SyscallContext, prog: BpfObject, attr: { target_fd: number; flags: number; iter_info: bigint; iter_info_len: number }, attachType: number): number {
   const core = task.core;
   check(core, 'bpf_iter_link_attach:target_fd-flags', attr.target_fd === 0 && attr.flags === 0, 'EINVAL', 'link:iter-target-fd', {
     pass: 'no target_fd or flags', fail: 'an iterator link takes no target_fd and no flags',
@@ -105,7 +105,7 @@ export function iterLinkUpdate(link: LinkRecord, newProg: BpfObject, oldProg: Bp
  * an iterator link (EINVAL); then a `bpf_iter` fd (O_CLOEXEC) holding the link, whose
  * first read runs the program over the target's objects (see {@link runIterator}).
  */
-export function iterCreate(task: TaskImpl, bytes: Uint8Array): number {
+export function iterCreate(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_ITER_CREATE, bytes);
   const attr = decodeAttr(BpfCmd.BPF_ITER_CREATE, bytes);

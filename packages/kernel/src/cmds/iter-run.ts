@@ -6,6 +6,7 @@ import type { BpfObject } from '../bpf/objects.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { programServices } from '../bpf/services.js';
 import { kernelBtfOf } from '../btf/object.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import type { TaskImpl } from '../task/task.js';
 
 /** `sizeof(struct seq_file)`: the handle the program gets in `meta->seq`. */
@@ -56,7 +57,7 @@ function imageOf(target: string, obj: TaskImpl | BpfObject): { struct: string; f
 }
 
 /** The objects an iterator visits, in the kernel's order: tasks by pid (one, for a tid/pid filter), maps and programs by id. */
-function visited(task: TaskImpl, t: Extract<LinkRecord['target'], { kind: 'iter' }>): (TaskImpl | BpfObject)[] {
+function visited(task: SyscallContext, t: Extract<LinkRecord['target'], { kind: 'iter' }>): (TaskImpl | BpfObject)[] {
   const core = task.core;
   if (t.target === 'task') {
     const all = [...core.tasks.values()].filter((x) => x.alive).sort((a, b) => a.pid - b.pid);
@@ -81,7 +82,7 @@ function visited(task: TaskImpl, t: Extract<LinkRecord['target'], { kind: 'iter'
  * kernel BTF's offsets, everything else zero. The seq_file never overflows (the kernel
  * grows its buffer and re-runs the object; here nothing needs re-running).
  */
-export function runIterator(task: TaskImpl, link: LinkRecord): Uint8Array {
+export function runIterator(task: SyscallContext, link: LinkRecord): Uint8Array {
   const core = task.core;
   const t = link.target;
   if (t.kind !== 'iter') throw new BpfError('EINVAL', 'iter:not-an-iterator-link', 'not an iterator link');

@@ -6,7 +6,7 @@ import type { BpfObject } from '../bpf/objects.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { findRawTracepoint } from '../bpf/tracepoints.js';
 import { kernelBtfOf } from '../btf/object.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { installObjectFd } from './fd-install.js';
 import { perfEventDetachBpfProg, perfEventSetBpfProg } from '../perf/bpf-attach.js';
 
@@ -22,7 +22,7 @@ const trampolineLinked = new WeakSet<BpfObject>();
  * fd, O_CLOEXEC. The link holds `prog`'s reference (the caller's); `release` runs
  * when the last reference goes (detaching from the attach point), then the program is put.
  */
-export function primeAndSettle(task: TaskImpl, id: number, record: LinkRecord, release: () => void): number {
+export function primeAndSettle(task: SyscallContext, id: number, record: LinkRecord, release: () => void): number {
   const obj = task.core.objects.create('link', id, '', record, () => {
     release();
     record.prog.put();
@@ -31,12 +31,12 @@ export function primeAndSettle(task: TaskImpl, id: number, record: LinkRecord, r
 }
 
 /** `bpf_link_prime` for an attach that fails after it: the id is allocated (and lost), nothing else stays. */
-export function primeAndFail(task: TaskImpl): number {
+export function primeAndFail(task: SyscallContext): number {
   return task.core.objects.nextId('link');
 }
 
 /** The name of the `btf_trace_<name>` typedef a tp_btf program was loaded against (`prog->aux->attach_func_name` minus the prefix). */
-function tpBtfName(task: TaskImpl, p: ProgRecord): string | undefined {
+function tpBtfName(task: SyscallContext, p: ProgRecord): string | undefined {
   const btf = kernelBtfOf(task.core.objects.byId('btf', p.attachBtfObjId ?? 1));
   const name = btf?.view.type(p.attachBtfId)?.name;
   return name?.startsWith('btf_trace_') === true ? name.slice('btf_trace_'.length) : undefined;
@@ -48,7 +48,7 @@ function tpBtfName(task: TaskImpl, p: ProgRecord): string | undefined {
  * (EINVAL), a load-time attach BTF (EINVAL), then its trampoline: the program may sit in
  * it once (EBUSY while another link of it lives). Consumes `prog`'s reference on success.
  */
-export function tracingProgAttach(task: TaskImpl, prog: BpfObject, tgtProgFd: number, btfId: number, cookie: bigint, attachType: number): number {
+export function tracingProgAttach(task: SyscallContext, prog: BpfObject, tgtProgFd: number, btfId: number, cookie: bigint, attachType: number): number {
   const core = task.core;
   const p = prog.impl as ProgRecord;
   const okType =
@@ -95,7 +95,7 @@ export function tracingProgAttach(task: TaskImpl, prog: BpfObject, tgtProgFd: nu
  * name it (`userName` 0 is EFAULT, at most 127 bytes are read), any other type is EINVAL;
  * an unknown tracepoint is ENOENT. Consumes `prog`'s reference on success.
  */
-export function rawTpLinkAttach(task: TaskImpl, prog: BpfObject, userName: bigint, cookie: bigint, attachType: number): number {
+export function rawTpLinkAttach(task: SyscallContext, prog: BpfObject, userName: bigint, cookie: bigint, attachType: number): number {
   const core = task.core;
   const p = prog.impl as ProgRecord;
   let tpName: string;
@@ -147,7 +147,7 @@ export function rawTpLinkAttach(task: TaskImpl, prog: BpfObject, userName: bigin
  * kprobe programs on kprobe and uprobe events, else EINVAL; one program per event, EEXIST).
  * The link holds the perf event's file. Consumes `prog`'s reference on success.
  */
-export function perfLinkAttach(task: TaskImpl, prog: BpfObject, flags: number, targetFd: number, cookie: bigint, attachType: number): number {
+export function perfLinkAttach(task: SyscallContext, prog: BpfObject, flags: number, targetFd: number, cookie: bigint, attachType: number): number {
   const core = task.core;
   check(core, 'bpf_perf_link_attach:flags', flags === 0, 'EINVAL', 'link:flags', { pass: 'flags is 0', fail: `flags 0x${flags.toString(16)} must be 0` });
   const e = task.fdTable.get(targetFd);

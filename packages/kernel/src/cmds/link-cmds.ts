@@ -3,7 +3,7 @@ import { BPF_F_REPLACE, BpfCmd, Capability, decodeGetIdAttr, decodeLinkDetachAtt
 import { capDetail, check, checkAttr, flagsDetail, traceCheck } from '../bpf/check.js';
 import { progGet } from '../bpf/fd-get.js';
 import { linkGet } from '../bpf/link-get.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { installObjectFd } from './fd-install.js';
 import { iterLinkUpdate } from './iter-link.js';
@@ -13,7 +13,7 @@ import { iterLinkUpdate } from './iter-link.js';
  * link type's detach. Raw tracepoint, tracing and perf event links have none: EOPNOTSUPP,
  * as on 6.18 (they detach when their last fd or pin goes).
  */
-export function linkDetach(task: TaskImpl, bytes: Uint8Array): number {
+export function linkDetach(task: SyscallContext, bytes: Uint8Array): number {
   checkAttr(task.core, BpfCmd.BPF_LINK_DETACH, bytes);
   const { obj, link } = linkGet(task, decodeLinkDetachAttr(bytes).link_fd, 'link_detach');
   const why = `link #${obj.id} (${link.target.kind}) has no detach operation`;
@@ -27,7 +27,7 @@ export function linkDetach(task: TaskImpl, bytes: Uint8Array): number {
  * is EINVAL), then the link type's update: iterator links swap their program (see
  * `iterLinkUpdate`); raw tracepoint, tracing and perf event links cannot (EINVAL).
  */
-export function linkUpdate(task: TaskImpl, bytes: Uint8Array): number {
+export function linkUpdate(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_LINK_UPDATE, bytes);
   const attr = decodeLinkUpdateAttr(bytes);
@@ -56,7 +56,7 @@ export function linkUpdate(task: TaskImpl, bytes: Uint8Array): number {
  * BPF_LINK_GET_FD_BY_ID (`bpf_link_get_fd_by_id`): CHECK_ATTR (nothing past `link_id`),
  * `capable(CAP_SYS_ADMIN)` (EPERM), the id (ENOENT, also for 0), then a new fd.
  */
-export function linkGetFdById(task: TaskImpl, bytes: Uint8Array): number {
+export function linkGetFdById(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_LINK_GET_FD_BY_ID, bytes);
   const id = decodeGetIdAttr(bytes).link_id;

@@ -1,7 +1,7 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { BpfCmd, decodeInfoAttr } from '@bpfkit/uapi';
 import { check, checkAttr } from '../bpf/check.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { btfGetInfo } from './info/btf-info.js';
 import { mapGetInfo } from './info/map-info.js';
 import { progGetInfo } from './info/prog-info.js';
@@ -12,7 +12,7 @@ import { linkGetInfo } from './info/link-info.js';
  * (EBADFD, not EBADF, when it is not open), then the info of a program, map
  * BTF object or link; any other file is EINVAL.
  */
-export function objGetInfoByFd(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
+export function objGetInfoByFd(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, bytes);
   const attr = decodeInfoAttr(bytes);

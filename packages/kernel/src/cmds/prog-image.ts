@@ -1,7 +1,7 @@
 import type { BpfMap, InsnRewrite } from '@bpfkit/kernel-api';
 import type { MapRecord } from '../bpf/map-record.js';
 import type { BpfObject } from '../bpf/objects.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** `BPF_LD | BPF_IMM | BPF_DW`. */
 const LD_IMM64 = 0x18;
@@ -32,7 +32,7 @@ export interface ResolvedProgram {
  * are named from the vmlinux BTF. Runs after the verifier accepted the
  * program, so every fd it names is a map.
  */
-export function resolveProgram(task: TaskImpl, original: Uint8Array, fdArray: bigint, vmlinuxName: (id: number) => string | undefined): ResolvedProgram {
+export function resolveProgram(task: SyscallContext, original: Uint8Array, fdArray: bigint, vmlinuxName: (id: number) => string | undefined): ResolvedProgram {
   const insns = original.slice();
   const dv = new DataView(insns.buffer);
   const used: BpfObject[] = [];

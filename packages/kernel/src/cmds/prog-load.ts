@@ -13,7 +13,7 @@ import {
 } from '@bpfkit/uapi';
 import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameCpy, putAttrU32, readCString, traceCheck } from '../bpf/check.js';
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { installObjectFd } from './fd-install.js';
 import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from '../bpf/map-record.js';
@@ -42,7 +42,7 @@ export type { ProgRecord };
  * The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table, and the fds among
  * them that are open but are not maps (EINVAL in the verifier, where a closed fd is EBADF).
  */
-function pseudoMaps(task: TaskImpl, insns: Uint8Array): { maps: Map<number, VerifierMap>; nonMapFds: Set<number> } {
+function pseudoMaps(task: SyscallContext, insns: Uint8Array): { maps: Map<number, VerifierMap>; nonMapFds: Set<number> } {
   const maps = new Map<number, VerifierMap>();
   const nonMapFds = new Set<number>();
   const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
@@ -83,7 +83,7 @@ function needsKernelBtf(insns: Uint8Array): boolean {
  * program type, the first to use or fill it; another type is EINVAL (after the
  * verifier accepted the program). Drops the map references on failure.
  */
-function claimProgArrays(task: TaskImpl, usedMaps: readonly BpfObject[], progType: number, expectedAttachType: number): void {
+function claimProgArrays(task: SyscallContext, usedMaps: readonly BpfObject[], progType: number, expectedAttachType: number): void {
   const arrays = usedMaps.map((o) => o.impl as MapRecord).filter((m) => m.info.mapType === BpfMapType.BPF_MAP_TYPE_PROG_ARRAY);
   const clash = arrays.find((m) => m.owner !== undefined && m.owner.progType !== progType);
   const ok = clash === undefined;
@@ -102,7 +102,7 @@ function claimProgArrays(task: TaskImpl, usedMaps: readonly BpfObject[], progTyp
  * The func_info or line_info records the verifier accepted, cut to the
  * kernel's record size (the caller's may be longer, with a zero tail).
  */
-function btfRecords(task: TaskImpl, addr: bigint, cnt: number, recSize: number, size: number): Uint8Array {
+function btfRecords(task: SyscallContext, addr: bigint, cnt: number, recSize: number, size: number): Uint8Array {
   if (cnt === 0) return new Uint8Array(0);
   const raw = task.memory.read(addr, cnt * recSize);
   const out = new Uint8Array(cnt * size);
@@ -111,13 +111,13 @@ function btfRecords(task: TaskImpl, addr: bigint, cnt: number, recSize: number, 
 }
 
 /** The object id of the BTF an attach target lives in: `attach_btf_obj_fd`'s object, else vmlinux (1). */
-function attachBtfObjId(task: TaskImpl, attachFd: number): number {
+function attachBtfObjId(task: SyscallContext, attachFd: number): number {
   const obj = attachFd === 0 ? undefined : task.fdTable.get(attachFd)?.file.payload.object;
   return obj?.kind === 'btf' ? obj.id : 1;
 }
 
 /** BPF_PROG_LOAD in the order of `bpf_prog_load()` (kernel/bpf/syscall.c). */
-export function progLoad(task: TaskImpl, bytes: Uint8Array, uattr: Uint8Array): number {
+export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_PROG_LOAD, bytes);
   const attr = decodeProgLoadAttr(bytes);

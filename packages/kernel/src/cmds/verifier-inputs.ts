@@ -3,10 +3,10 @@ import { BpfProgType, type ProgLoadAttrDecoded } from '@bpfkit/uapi';
 import { putAttrU32, traceCheck } from '../bpf/check.js';
 import { findStructOps } from '../bpf/struct-ops.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** `btf_get_by_fd` for `prog_btf_fd`: the BTF object, or the lookup's errno (the verifier reports it). */
-function progBtfFd(task: TaskImpl, fd: number): VerifierBtfFd {
+function progBtfFd(task: SyscallContext, fd: number): VerifierBtfFd {
   const e = task.fdTable.get(fd);
   const open = e !== undefined && !e.file.opath;
   const btf = open ? kernelBtfOf(e.file.payload.object) : undefined;
@@ -19,7 +19,7 @@ function progBtfFd(task: TaskImpl, fd: number): VerifierBtfFd {
 }
 
 /** Records at `addr` in the caller's memory, read as the verifier asks; the corrected rec size goes to `uattr`. */
-function userRecords(task: TaskImpl, addr: bigint, count: number, recSize: number, putRecSize: (size: number) => void): VerifierUserRecords {
+function userRecords(task: SyscallContext, addr: bigint, count: number, recSize: number, putRecSize: (size: number) => void): VerifierUserRecords {
   return {
     count,
     recSize,
@@ -42,7 +42,7 @@ function userRecords(task: TaskImpl, addr: bigint, count: number, recSize: numbe
  * The program's BTF and func_info/line_info as the verifier checks them
  * (`check_btf_info_early`, `check_btf_info`): undefined when the load gives neither.
  */
-export function verifierProgBtf(task: TaskImpl, attr: ProgLoadAttrDecoded, uattr: Uint8Array): VerifierProgBtf | undefined {
+export function verifierProgBtf(task: SyscallContext, attr: ProgLoadAttrDecoded, uattr: Uint8Array): VerifierProgBtf | undefined {
   if (attr.func_info_cnt === 0 && attr.line_info_cnt === 0) return undefined;
   return {
     btfFd: progBtfFd(task, attr.prog_btf_fd),

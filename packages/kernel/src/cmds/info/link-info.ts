@@ -2,7 +2,7 @@ import { BpfError } from '@bpfkit/kernel-api';
 import { Capability } from '@bpfkit/uapi';
 import type { LinkRecord } from '../../bpf/link-record.js';
 import type { BpfObject } from '../../bpf/objects.js';
-import type { TaskImpl } from '../../task/task.js';
+import type { SyscallContext } from '../../task/syscall-context.js';
 import { InfoStruct } from './layout.js';
 import { finishInfo, infoTailZero, readUserInfo } from './user-info.js';
 
@@ -40,7 +40,7 @@ type LinkInfoStruct = InfoStruct<typeof BPF_LINK_INFO.fields>;
  * `name_len` becomes the name's length with its NUL (1 without a name); the name is
  * copied into the buffer, cut short with a NUL and ENOSPC when it does not fit.
  */
-function fillPerfName(task: TaskImpl, info: LinkInfoStruct, name: string | undefined): void {
+function fillPerfName(task: SyscallContext, info: LinkInfoStruct, name: string | undefined): void {
   const ubuf = info.get('perf_event.name');
   const ulen = info.getU32('perf_event.name_len');
   if ((ulen !== 0) !== (ubuf !== 0n)) throw new BpfError('EINVAL', 'info:perf-name-buffer', 'the name buffer and its length must be given together');
@@ -58,7 +58,7 @@ function fillPerfName(task: TaskImpl, info: LinkInfoStruct, name: string | undef
 }
 
 /** `bpf_perf_link_fill_link_info`: by the kind of event, the software event's config, the tracepoint's name or the probe's target. */
-function fillPerf(task: TaskImpl, info: LinkInfoStruct, t: Extract<LinkRecord['target'], { kind: 'perf_event' }>): void {
+function fillPerf(task: SyscallContext, info: LinkInfoStruct, t: Extract<LinkRecord['target'], { kind: 'perf_event' }>): void {
   const trace = t.trace;
   if (trace === undefined) {
     info.set('perf_event.type', BPF_PERF_EVENT_EVENT);
@@ -91,7 +91,7 @@ function fillPerf(task: TaskImpl, info: LinkInfoStruct, t: Extract<LinkRecord['t
  * with a buffer, the name is copied, cut short with a NUL and ENOSPC when it does not fit.
  * A buffer without a length (or the reverse) is EINVAL.
  */
-function fillRawTp(task: TaskImpl, info: InfoStruct<typeof BPF_LINK_INFO.fields>, tpName: string, cookie: bigint): void {
+function fillRawTp(task: SyscallContext, info: InfoStruct<typeof BPF_LINK_INFO.fields>, tpName: string, cookie: bigint): void {
   const ubuf = info.get('raw_tracepoint.tp_name');
   const ulen = info.getU32('raw_tracepoint.tp_name_len');
   if ((ulen !== 0) !== (ubuf !== 0n)) throw new BpfError('EINVAL', 'info:tp-name-buffer', 'tp_name and tp_name_len must be given together');
@@ -114,7 +114,7 @@ function fillRawTp(task: TaskImpl, info: InfoStruct<typeof BPF_LINK_INFO.fields>
  * (buffer and length together, EINVAL; `target_name_len` its length with the NUL; cut
  * short with ENOSPC), then a task iterator's tid or pid.
  */
-function fillIter(task: TaskImpl, info: LinkInfoStruct, t: Extract<LinkRecord['target'], { kind: 'iter' }>): void {
+function fillIter(task: SyscallContext, info: LinkInfoStruct, t: Extract<LinkRecord['target'], { kind: 'iter' }>): void {
   const ubuf = info.get('iter.target_name');
   const ulen = info.getU32('iter.target_name_len');
   if ((ulen !== 0) !== (ubuf !== 0n)) throw new BpfError('EINVAL', 'info:iter-name-buffer', 'target_name and target_name_len must be given together');
@@ -137,7 +137,7 @@ function fillIter(task: TaskImpl, info: LinkInfoStruct, t: Extract<LinkRecord['t
  * `bpf_link_get_info_by_fd`: the caller's struct (tail beyond 64 bytes zero), type, id
  * and prog_id, then the link type's part; copied back at `min(info_len, 64)` bytes.
  */
-export function linkGetInfo(task: TaskImpl, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
+export function linkGetInfo(task: SyscallContext, obj: BpfObject, uinfo: bigint, infoLen: number, uattr: Uint8Array): number {
   const link = obj.impl as LinkRecord;
   const len = infoTailZero(task, uinfo, BPF_LINK_INFO.size, infoLen);
   const info = new InfoStruct(BPF_LINK_INFO, readUserInfo(task, uinfo, len));
