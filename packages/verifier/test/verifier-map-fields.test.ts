@@ -2,6 +2,7 @@
 // access. Errnos and messages are those of Linux 6.18 for the same kinds of programs.
 import test from 'ava';
 import { assemble, encodeProgram } from '@bpfkit/asm';
+import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
 import { outcomeOf, root } from './support/outcome.js';
@@ -106,5 +107,29 @@ test('kptr: helpers do not read it, and bpf_kptr_xchg takes a referenced one', (
     { code: 'EACCES', line: "off=4 doesn't point to kptr" });
   // What comes out is a reference: without a kfunc to release it, it is still held at exit.
   t.deepEqual(outcome([lookup(5), 'r1 = r6', 'r1 += 8', 'r2 = 0', 'call bpf_kptr_xchg#194', done].join('\n')),
+    { code: 'EINVAL', line: 'BPF_EXIT instruction in main prog would lead to reference leak' });
+});
+
+test('kptr: bpf_kptr_xchg of a kernel kptr gives a referenced BTF pointer or NULL, and stores only its exact type', (t) => {
+  // Kernel BTF: struct prog_test_member { long x; }; struct prog_test_ref_kfunc { long a; struct prog_test_member m; }.
+  const b = new BtfBuilder();
+  const long = b.add({ kind: 'INT', name: 'long', size: 8, encoding: 1, bitsOffset: 0, bits: 64 });
+  const member = b.add({ kind: 'STRUCT', name: 'prog_test_member', size: 8, kflag: false, members: [{ name: 'x', type: long, bitsOffset: 0, bitfieldSize: 0 }] });
+  const ref = b.add({ kind: 'STRUCT', name: 'prog_test_ref_kfunc', size: 16, kflag: false, members: [
+    { name: 'a', type: long, bitsOffset: 0, bitfieldSize: 0 }, { name: 'm', type: member, bitsOffset: 64, bitfieldSize: 0 }] });
+  const btf = parseBtf(b.encode());
+  // struct { struct prog_test_ref_kfunc __kptr *r; struct prog_test_member __kptr *m; }
+  const kmaps = new Map<number, VerifierMap>([[6, { fd: 6, mapType: ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, mapFlags: 0, isMapInMap: false, name: 'kkptrs',
+    hasBtf: true, valueFields: [{ kind: 'kptr', offset: 0, size: 8, kptr: { btf, btfId: ref, kernel: true } }, { kind: 'kptr', offset: 8, size: 8, kptr: { btf, btfId: member, kernel: true } }] }]]);
+  const run = (text: string): { code: string; line: string } => outcomeOf(verifier, {
+    progType: 3, expectedAttachType: 0, insns: encodeProgram(assemble(text)), license: 'GPL', gplCompatible: true, progFlags: 0,
+    logLevel: 1, logSize: 1 << 20, privileges: root, maps: kmaps,
+  });
+  // Take the object out (NULL: nothing held), then try to store a pointer into its middle as the other field's type.
+  const takeOut = [lookup(6), 'r1 = r6', 'r2 = 0', 'call bpf_kptr_xchg#194', 'if r0 != 0x0 goto +2', 'r0 = 0', 'exit'];
+  t.deepEqual(run([...takeOut, 'r1 = r6', 'r1 += 8', 'r0 += 8', 'r2 = r0', 'call bpf_kptr_xchg#194', done].join('\n')),
+    { code: 'EACCES', line: 'invalid kptr access, R2 type=ptr_prog_test_ref_kfunc expected=ptr_prog_test_member' });
+  // Putting it back where it came from releases it; what comes back out is a new reference, leaked here.
+  t.deepEqual(run([...takeOut, 'r1 = r6', 'r2 = r0', 'call bpf_kptr_xchg#194', done].join('\n')),
     { code: 'EINVAL', line: 'BPF_EXIT instruction in main prog would lead to reference leak' });
 });

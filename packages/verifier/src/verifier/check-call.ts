@@ -1,5 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
-import type { VerifierMap } from '@bpfkit/kernel-api';
+import type { MapValueField, VerifierMap } from '@bpfkit/kernel-api';
 import { bpfFuncName, BPF_FUNC_MAX_ID } from '@bpfkit/uapi';
 import { checkPtrAlignment, checkPtrOffReg } from './check-mem.js';
 import { mayAccessDirectPktData } from './ctx-access.js';
@@ -13,7 +13,7 @@ import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { checkSnprintfCall } from './bprintf-fmt.js';
 import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } from './helper-ptr-args.js';
-import { hasSpinLock, isInnerView, processKptrFunc, regMap } from './map-fields.js';
+import { hasSpinLock, isInnerView, mapKptrMatchType, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, isSpilledReg } from './stack.js';
@@ -29,7 +29,12 @@ const F_SLEEPABLE = 16;
 /** A memory argument waiting for its size: written by the helper (`MEM_WRITE`), and whether it may be uninitialized (`MEM_UNINIT`). */
 interface MemArg { regno: number; reg: RegState; write: boolean; uninit: boolean }
 /** What the argument checks of one call share: the helper's name, and a refusal kept for after them (an unmodelled argument). */
-interface CallArgs { readonly helper: string; unmodelled?: string }
+interface CallArgs {
+  readonly helper: string;
+  unmodelled?: string;
+  /** `meta->kptr_field`: the kptr `bpf_kptr_xchg` exchanges. */
+  kptrField?: MapValueField;
+}
 
 /**
  * `check_func_call`: a bpf-to-bpf call pushes a frame with R1-R5 passed. Returns the callee's first insn;
@@ -101,6 +106,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
         throw new Reject('EINVAL', 'verifier:map-func', 'expected prog array map for tail call');
       }
     }
+    if (arg === 'btf_id_or_null_release' && regConst(reg) !== 0n) release = reg;
     if (arg === 'sock_common_release' || arg === 'ringbuf_mem_release') {
       if (reg.refObjId === undefined || reg.refObjId === 0) {
         fail(env.log, 'EINVAL', 'release-unreferenced', `R${String(regno)} must be referenced when passed to release function`);
@@ -160,9 +166,17 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     env.writeReg(state, 0, btfId === undefined ? unknownScalar : pointer('ptr_', 0, { btf, btfId, btfMod: 'trusted' }));
     return;
   }
+  const kptr = call.kptrField?.kptr;
+  if (name === 'kptr_xchg' && kptr?.kernel === true) {
+    // The old value of a kernel kptr: a referenced BTF pointer to its struct, or NULL.
+    const ref = env.nextId++;
+    state.refs.push({ id: ref, insn: env.insnIdx });
+    env.writeReg(state, 0, pointer('ptr_or_null_', 0, { btf: kptr.btf, btfId: kptr.btfId, id: ref, refObjId: ref }));
+    return;
+  }
   if (ret === 'integer' || ret === 'void') {
     env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
-    // bpf_kptr_xchg: the kernel's BTF pointer out is not modelled, but the reference it holds is.
+    // bpf_kptr_xchg of a program-allocated object: its BTF pointer is not modelled, but the reference it holds is.
     if (proto.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
   }
@@ -413,10 +427,16 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'kptr_xchg_dest':
       expect(reg.type === 'map_value', 'map_value, ptr_');
-      processKptrFunc(env, regno, reg);
+      call.kptrField = processKptrFunc(env, regno, reg);
       return undefined;
     case 'btf_id_or_null_release':
-      if (regConst(reg) !== 0n) expect(false, 'ptr_, trusted_ptr_, rcu_ptr_');
+      if (regConst(reg) === 0n) return undefined;
+      expect((reg.type === 'ptr_' || reg.type === 'ptr_or_null_') && reg.btf !== undefined, 'ptr_, trusted_ptr_, rcu_ptr_');
+      if (call.kptrField !== undefined) mapKptrMatchType(env, call.kptrField, reg, regno);
+      if (reg.refObjId === undefined || reg.refObjId === 0) {
+        fail(env.log, 'EINVAL', 'release-unreferenced', `${r} must be referenced when passed to release function`);
+      }
+      checkReleaseOff(env, regno, reg);
       return undefined;
     case 'spin_lock':
     case 'spin_unlock':

@@ -3,7 +3,7 @@ import type { MapValueField, VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { cls, LDX, mode, ST, STX } from './insns.js';
 import { fail } from './log.js';
-import { skipModifiersId } from './kfunc-btf.js';
+import { skipModifiersId, structIdsMatch } from './kfunc-btf.js';
 import { pointer, regConst, regTypeStr, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 
@@ -134,7 +134,7 @@ export function kptrLoadReg(env: VerifierEnv, state: VState, field: MapValueFiel
  * `process_kptr_func` for `bpf_kptr_xchg`'s destination: a map value with BTF,
  * at the constant offset of a referenced kptr.
  */
-export function processKptrFunc(env: VerifierEnv, regno: number, reg: RegState): void {
+export function processKptrFunc(env: VerifierEnv, regno: number, reg: RegState): MapValueField {
   const map = regMap(env, reg);
   if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'kptr-no-btf', `map '${map?.name ?? ''}' has to have BTF in order to use bpf_kptr_xchg`);
   const r = `R${String(regno)}`;
@@ -145,4 +145,31 @@ export function processKptrFunc(env: VerifierEnv, regno: number, reg: RegState):
   const field = kptrs.find((f) => f.offset === at);
   if (field === undefined) fail(env.log, 'EACCES', 'kptr-off', `off=${String(at)} doesn't point to kptr`);
   if (field.kind === 'kptr_untrusted') fail(env.log, 'EACCES', 'kptr-unref', `off=${String(at)} kptr isn't referenced kptr`);
+  return field;
+}
+
+/**
+ * `map_kptr_match_type` for the pointer `bpf_kptr_xchg` stores: a kernel BTF pointer (trusted, RCU or
+ * plain) to exactly the field's struct. A referenced kptr takes no pointer into the middle of an
+ * object (`btf_struct_ids_match` in strict mode), so an offset is a mismatch.
+ */
+export function mapKptrMatchType(env: VerifierEnv, field: MapValueField, reg: RegState, regno: number): void {
+  const k = field.kptr;
+  if (k === undefined) return;
+  const target = k.btf.type(k.btfId)?.name ?? '';
+  const okType = (reg.type === 'ptr_' || reg.type === 'ptr_or_null_') && reg.btf !== undefined && reg.btfMod !== 'untrusted';
+  const regName = okType ? reg.btf?.type(reg.btfId ?? 0)?.name ?? '' : '';
+  if (okType) {
+    // `__check_ptr_off_reg` with a fixed offset allowed.
+    const r = `R${String(regno)}`;
+    if (reg.off < 0) fail(env.log, 'EACCES', 'kptr-neg-off', `negative offset ${regTypeStr(reg)} ptr ${r} off=${String(reg.off)} disallowed`);
+    if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+      fail(env.log, 'EACCES', 'kptr-var-off', `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+    }
+  }
+  const strict = field.kind !== 'kptr_untrusted';
+  const match = okType && reg.btf !== undefined && reg.off === 0 && structIdsMatch(reg.btf, reg.btfId ?? 0, k.btfId, strict);
+  if (!match || (strict && reg.off !== 0)) {
+    fail(env.log, 'EACCES', 'kptr-type', `invalid kptr access, R${String(regno)} type=${regTypeStr(reg)}${regName} expected=ptr_${target}`);
+  }
 }
