@@ -8,7 +8,7 @@ const BOUNDS = {
   'verifier-verdict': { floor: 2669, ceiling: 2 },
   'verifier-errno': { floor: 2669, ceiling: 2 },
   'verifier-message': { floor: 1134, ceiling: 0 },
-  'verifier-processed': { floor: 2667, ceiling: 4 },
+  'verifier-processed': { floor: 2668, ceiling: 3 },
   'verifier-stack-depth': { floor: 2669, ceiling: 2 },
   'verifier-unsound': { floor: 2671, ceiling: 0 },
 };

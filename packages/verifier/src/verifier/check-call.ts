@@ -174,7 +174,12 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     env.writeReg(state, 0, pointer('ptr_or_null_', 0, { btf: kptr.btf, btfId: kptr.btfId, id: ref, refObjId: ref }));
     return;
   }
-  if (ret === 'integer' || ret === 'void') {
+  if (ret === 'void') {
+    // `RET_VOID`: R0 holds nothing a program may read.
+    env.writeReg(state, 0, notInit);
+    return;
+  }
+  if (ret === 'integer') {
     env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
     // bpf_kptr_xchg of a program-allocated object: its BTF pointer is not modelled, but the reference it holds is.
     if (proto.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });

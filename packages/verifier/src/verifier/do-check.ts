@@ -1,5 +1,6 @@
 import { formatLogInsn, type Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor } from '@bpfkit/kernel-api';
+import { bpfFuncId } from '@bpfkit/uapi';
 import type { CheckedRequest } from './checked-request.js';
 import type { InsnRewrite } from '@bpfkit/kernel-api';
 import { arenaRewrites } from './arena.js';
@@ -26,7 +27,9 @@ import { propagatePrecision } from './precision.js';
 import { cleanDeadRegs, clearSingularIds, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
 import { callArgCount } from './live-regs-log.js';
 import { formatFrameState } from './state-log.js';
-import { cloneState, notInit, pointer, type RegState, type VState } from './state.js';
+import { cloneState, notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
+
+const TAIL_CALL = bpfFuncId('tail_call');
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -353,6 +356,27 @@ export class Checker {
   }
 
   /** One instruction, by class. Returns the next pc, or 'exit' when the path ends. */
+  /**
+   * BPF_EXIT: back to the caller (with the level-2 lines of a return), or the end of the path. A tail call's
+   * return is printed as the kernel prints it: the caller's next instruction shows only what changed.
+   */
+  private exitFrame(state: VState, tailCall = false): number | 'exit' {
+    const env = this.env;
+    const depth = state.frames.length;
+    const callee = depth > 1 && env.log.verbose ? formatFrameState(env, state, depth - 1, true) : '';
+    const to = processExit(env, state);
+    if (depth > 1 && to !== 'exit') {
+      if (!tailCall) this.frameChange = 'return';
+      if (env.log.verbose) {
+        env.log.line('returning from callee:');
+        env.log.line(callee);
+        env.log.line(`to caller at ${String(to)}:`);
+        env.log.line(formatFrameState(env, state, state.frames.length - 1, true));
+      }
+    }
+    return to;
+  }
+
   private step(state: VState, insn: Insn, pc: number): number | 'exit' {
     const env = this.env;
     const c = cls(insn.code);
@@ -377,21 +401,7 @@ export class Checker {
       case JMP:
       case JMP32: {
         const o = op(insn.code);
-        if (o === EXIT) {
-          const depth = state.frames.length;
-          const callee = depth > 1 && env.log.verbose ? formatFrameState(env, state, depth - 1, true) : '';
-          const to = processExit(env, state);
-          if (depth > 1 && to !== 'exit') {
-            this.frameChange = 'return';
-            if (env.log.verbose) {
-              env.log.line('returning from callee:');
-              env.log.line(callee);
-              env.log.line(`to caller at ${String(to)}:`);
-              env.log.line(formatFrameState(env, state, state.frames.length - 1, true));
-            }
-          }
-          return to;
-        }
+        if (o === EXIT) return this.exitFrame(state);
         if (o === CALL) {
           if (state.lock !== undefined && insn.src !== PSEUDO_CALL && (insn.src !== 0 || insn.imm !== SPIN_UNLOCK)) {
             fail(env.log, 'EINVAL', 'call-under-lock', 'function calls are not allowed while holding a lock');
@@ -418,6 +428,13 @@ export class Checker {
             return pc + 1;
           }
           checkHelperCall(env, state, insn);
+          if (insn.src === 0 && insn.imm === TAIL_CALL && state.frames.length > 1) {
+            // A tail call from a subprogram that succeeds returns to its caller with the target's R0; the
+            // path where it fails goes on after the call.
+            env.pushStack(cloneState(state), pc + 1, pc);
+            env.frame(state).regs[0] = unknownScalar;
+            return this.exitFrame(state, true);
+          }
           return pc + 1;
         }
         if (o === JA) return jumpTarget(insn, pc);
