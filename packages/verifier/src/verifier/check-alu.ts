@@ -76,12 +76,15 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
  * so a later branch on either bounds both; any other ALU result starts unlinked.
  */
 function linkAddConst(env: VerifierEnv, res: RegState, dst: RegState, src: RegState, o: number, is64: boolean): RegState {
-  const k = regConst(src);
-  if (!env.privileges.bpfCapable || (o !== ADD && o !== SUB) || dst.id === 0 || k === undefined || !is64 || dst.linkedConst === true) return res;
-  const val = BigInt.asIntN(64, k);
-  if (val < -(1n << 31n) || val > (1n << 31n) - 1n || (o === SUB && val === -(1n << 31n))) return res;
+  const k = regConst(src, !is64);
+  if (!env.privileges.bpfCapable || (o !== ADD && o !== SUB) || dst.id === 0 || k === undefined || dst.linkedConst === true) return res;
+  // 64-bit: the constant must fit in s32; 32-bit (`BPF_ADD_CONST32`): any, taken as s32, on a value that fits in 32 bits.
+  const val = is64 ? BigInt.asIntN(64, k) : BigInt.asIntN(32, k);
+  if (is64 && (val < -(1n << 31n) || val > (1n << 31n) - 1n)) return res;
+  if (!is64 && dst.umax > 0xffffffffn) return res;
+  if (o === SUB && val === -(1n << 31n)) return res;
   const off = Number(o === SUB ? -val : val);
-  return { ...res, id: dst.id, off, linkedConst: true };
+  return is64 ? { ...res, id: dst.id, off, linkedConst: true } : { ...res, id: dst.id, off, linkedConst: true, linkedConst32: true };
 }
 
 /** BPF_END: byte swaps of a known value are folded; otherwise the width bounds the result. */

@@ -1,8 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
 import { isScalarBranchTaken, flipOpcode, JEQ, JGE, JGT, JLE, JLT, JNE, regSetMinMax } from './branch.js';
-import { copyBounds, knownBounds, type Bounds } from './bounds.js';
-import { ADD } from './alu.js';
-import { adjustScalarMinMaxVals } from './scalar-alu.js';
+import { boundsSync, copyBounds, knownBounds, zext32To64, type Bounds } from './bounds.js';
+import { addConstBounds } from './scalar-alu.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
@@ -80,8 +79,13 @@ function syncOne(r: RegState, known: RegState): RegState {
     if (r.type !== 'scalar' || r === known || r.id !== known.id) return r;
     const kOff = known.linkedConst === true ? known.off : 0;
     const rOff = r.linkedConst === true ? r.off : 0;
-    if (kOff === rOff) return { ...r, ...copyBounds(known) };
-    const b = adjustScalarMinMaxVals(known, knownBounds(BigInt(rOff - kOff)), ADD, false);
+    const zext = r.linkedConst32 === true || known.linkedConst32 === true;
+    if (kOff === rOff && !zext) return { ...r, ...copyBounds(known) };
+    // reg = known + (reg's constant - known's): both ranges and the known bits; a 32-bit link then drops the upper half.
+    const b = copyBounds(known);
+    addConstBounds(b, BigInt(rOff - kOff));
+    if (zext) zext32To64(b);
+    boundsSync(b);
     return { ...r, ...b };
   }
 }

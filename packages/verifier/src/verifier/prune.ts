@@ -96,6 +96,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
     case 'scalar':
       if (!allPrecise && o.precise !== true) return true;
       if ((o.linkedConst === true) !== (c.linkedConst === true) || (o.linkedConst === true && o.off !== c.off)) return false;
+      if ((o.linkedConst32 === true) !== (c.linkedConst32 === true)) return false;
       return ids.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case 'map_value':
     case 'ringbuf_mem':

@@ -134,6 +134,17 @@ function arsh64(d: Bounds, shift: number): void {
   updateBounds(d);
 }
 
+/**
+ * `reg += k` for a known `k` without a bounds sync (what `sync_linked_regs` does to a linked copy):
+ * both ranges and the known bits, the caller syncing after any zero-extension.
+ */
+export function addConstBounds(d: Bounds, k: bigint): void {
+  const s = knownBounds(k);
+  add32(d, s);
+  add64(d, s);
+  d.varOff = tnumAdd(d.varOff, s.varOff);
+}
+
 /** `is_safe_to_compute_dst_reg_range`. */
 function safeToCompute(o: number, src: Bounds, alu32: boolean): boolean {
   switch (o) {

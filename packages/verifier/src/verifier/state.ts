@@ -40,6 +40,8 @@ export interface RegState extends Readonly<Bounds> {
   readonly range?: number;
   /** Scalars: `off` is a constant added since the copy with this id (`BPF_ADD_CONST`). */
   readonly linkedConst?: boolean;
+  /** The link came from a 32-bit `wX += const` (`BPF_ADD_CONST32`): the linked value is zero-extended. */
+  readonly linkedConst32?: boolean;
   /** The acquired reference this pointer belongs to (`ref_obj_id`), 0 for none. */
   readonly refObjId?: number;
   /** `PTR_TO_FUNC`: the subprogram whose address this is. */
