@@ -1,17 +1,11 @@
 // Scalars linked through `wX += const` (BPF_ADD_CONST32), as the real 6.18 kernel verified the same program
 // (an identical level-2 log, `processed 12 insns`).
 import test from 'ava';
-import type { VerifierPrivileges } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { insn } from './support/insn.js';
+import { root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
-const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
-
-function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): number[] {
-  const b = new DataView(new ArrayBuffer(8));
-  b.setUint8(0, code); b.setUint8(1, (src << 4) | dst); b.setInt16(2, off, true); b.setInt32(4, imm, true);
-  return [...new Uint8Array(b.buffer)];
-}
 
 test('w3 = w2; w3 += 1: a bound learned on w2 bounds w3 (zero-extended), so r3 may index the stack', (t) => {
   // r0 = get_prandom_u32(); w2 = w0; w3 = w2; w3 += 1; if w2 > 10 goto out; *(u8 *)(r10 - 16 + r3) = 0

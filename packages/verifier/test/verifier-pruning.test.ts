@@ -1,16 +1,10 @@
 // Pruning against what the real 6.18 kernel counted for the same programs.
 import test from 'ava';
-import type { VerifierPrivileges } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { insn } from './support/insn.js';
+import { root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
-const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
-
-function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): number[] {
-  const b = new DataView(new ArrayBuffer(8));
-  b.setUint8(0, code); b.setUint8(1, (src << 4) | dst); b.setInt16(2, off, true); b.setInt32(4, imm, true);
-  return [...new Uint8Array(b.buffer)];
-}
 
 test('a helper without arguments reads no stack: the stored slots of a branch that skipped them do not stop pruning', (t) => {
   // test_verifier's scale shape, 6 rounds: r0 = get_prandom_u32(); if r0 > K goto +2; r1 = r10; *(u64 *)(r1 - 8(k+1)) = r6.

@@ -1,17 +1,13 @@
 // The `stack depth` statistics line, as the real 6.18 kernel printed it for these programs
 // (x86-64, JIT on): whole 8-byte slots, bpf_fastcall spills removed, may_goto's counter slots.
 import test from 'ava';
-import { isBpfError, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import { isBpfError, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { insn } from './support/insn.js';
+import { root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
-const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
 
-function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): number[] {
-  const b = new DataView(new ArrayBuffer(8));
-  b.setUint8(0, code); b.setUint8(1, (src << 4) | dst); b.setInt16(2, off, true); b.setInt32(4, imm, true);
-  return [...new Uint8Array(b.buffer)];
-}
 const mov = (d: number, imm: number): number[] => insn(0xb7, d, 0, 0, imm);
 const spill = (off: number, r: number): number[] => insn(0x7b, 10, r, off);
 const fill = (r: number, off: number): number[] => insn(0x79, r, 10, off);

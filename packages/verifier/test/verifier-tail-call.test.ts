@@ -1,21 +1,17 @@
 // bpf_tail_call as the real 6.18.44 verifier answered for the same programs: R0 after a failed tail call
 // holds nothing, and a tail call in a subprogram may return to the subprogram's caller.
 import test from 'ava';
-import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
+import { isBpfError, type VerifierMap, type VerifierRequest } from '@bpfkit/kernel-api';
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
 import { progBtfWith } from '@bpfkit/verifier/testing';
+import { insn } from './support/insn.js';
+import { root } from './support/outcome.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
-const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
 const PROG_ARRAY = 3;
 const maps = new Map<number, VerifierMap>([[5, { fd: 5, mapType: PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, mapFlags: 0, isMapInMap: false, name: 'jmp_table' }]]);
 
-function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): number[] {
-  const b = new DataView(new ArrayBuffer(8));
-  b.setUint8(0, code); b.setUint8(1, (src << 4) | dst); b.setInt16(2, off, true); b.setInt32(4, imm, true);
-  return [...new Uint8Array(b.buffer)];
-}
 const tailCall = [insn(0x18, 2, 1, 0, 5), insn(0), insn(0xb7, 3, 0, 0, 0), insn(0x85, 0, 0, 0, 12)];
 const exit = insn(0x95);
 
