@@ -53,8 +53,8 @@ export function check(
   detail: CheckDetailSource,
   hint?: string,
 ): void {
-  traceCheck(core, id, ok, errno, detail, hint);
-  if (!ok) throw new BpfError(errno, reason, detailOf(detail).fail);
+  const refused = refusal(core, id, ok, errno, reason, detail, hint);
+  if (refused !== undefined) throw refused;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { BpfError, type BpfArenaOps, type MemoryMapping } from '@bpfkit/kernel-api';
 import type { MapRecord } from '../bpf/map-record.js';
 import type { KFile } from '../fs/file.js';
+import { MappingHold } from './mapping-hold.js';
 
 /**
  * `arena_map_mmap` and the mapping it gives: the arena's user range is bound (on the first
@@ -17,16 +18,14 @@ export function arenaMapping(arena: BpfArenaOps, rec: MapRecord, file: KFile, le
   const page = arena.pageSize;
   const mapped = Math.ceil(length / page) * page;
   arena.mmap(mapped);
-  file.get();
-  if (writable) rec.writeActive++;
-  let live = true;
+  const hold = new MappingHold(rec, file, writable);
   const pageOf = (pgoff: number, off: number): Uint8Array => {
     const p = arena.userPage(pgoff);
     if (p === undefined) throw new BpfError('EFAULT', 'mmap:arena-fault', `SIGSEGV: arena page at offset ${off} cannot be faulted in`);
     return p;
   };
   const each = (off: number, len: number, fn: (p: Uint8Array, at: number, n: number, done: number) => void): void => {
-    if (!live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
+    if (!hold.live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
     if (!Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 || off + len > mapped) {
       throw new BpfError('EFAULT', 'mmap:out-of-range', `[${off}, ${off + len}) is outside the ${mapped} mapped bytes`);
     }
@@ -41,7 +40,7 @@ export function arenaMapping(arena: BpfArenaOps, rec: MapRecord, file: KFile, le
     length,
     prot,
     get bytes(): Uint8Array {
-      if (!live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
+      if (!hold.live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
       const out = new Uint8Array(mapped);
       for (let pg = 0; pg * page < mapped; pg++) {
         const p = arena.load(Number(BigInt.asUintN(32, arena.userVmStart + BigInt(pg * page))), page);
@@ -59,11 +58,7 @@ export function arenaMapping(arena: BpfArenaOps, rec: MapRecord, file: KFile, le
       each(off, bytes.length, (p, at, n, done) => { p.set(bytes.subarray(done, done + n), at); });
     },
     unmap(): void {
-      if (!live) return;
-      live = false;
-      if (writable) rec.writeActive--;
-      onUnmap(mapping);
-      file.put();
+      hold.release(() => { onUnmap(mapping); });
     },
   };
   return mapping;

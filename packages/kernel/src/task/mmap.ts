@@ -6,6 +6,7 @@ import type { KernelCore } from '../core.js';
 import type { KFile } from '../fs/file.js';
 import type { TaskImpl } from './task.js';
 import { arenaMapping } from './arena-mmap.js';
+import { MappingHold } from './mapping-hold.js';
 
 const PAGE_SIZE = 4096;
 const pageAlign = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
@@ -101,13 +102,11 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
   if (region === undefined) throw new BpfError('EINVAL', 'mmap:no-region', `map #${obj.id} has no mappable memory in this kernel`);
   const arena = core.deps.arena;
   if (arena === undefined) throw new BpfError('ENOTSUPP', 'kernel:no-arena', 'no arena');
-  file.get();
-  if (writable) rec.writeActive++;
+  const hold = new MappingHold(rec, file, writable);
   const base = region.addr + offset;
   const visible = Math.max(0, Math.min(length, mappableBytes(rec, region.size) - offset, region.size + (rec.info.mapType === M.BPF_MAP_TYPE_ARRAY ? 0 : rec.info.maxEntries) - offset));
-  let live = true;
   const inRange = (off: number, len: number): void => {
-    if (!live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
+    if (!hold.live) throw new BpfError('EFAULT', 'mmap:unmapped', 'the mapping was unmapped');
     if (!Number.isInteger(off) || off < 0 || len < 0 || off + len > visible) {
       throw new BpfError('EFAULT', 'mmap:out-of-range', `[${off}, ${off + len}) is outside the ${visible} mapped bytes`);
     }
@@ -130,11 +129,7 @@ export function mmapMap(task: TaskImpl, fd: number, length: number, prot: number
       arena.bytes.set(bytes, base + off);
     },
     unmap(): void {
-      if (!live) return;
-      live = false;
-      if (writable) rec.writeActive--;
-      onUnmap(mapping);
-      file.put();
+      hold.release(() => { onUnmap(mapping); });
     },
   };
   return mapping;

@@ -1,6 +1,7 @@
 import type { HelperCall } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
-import { readCStringBytes } from './memory.js';
+import { checkMem, readCStringBytes } from './memory.js';
+import { argU53, ptrArg } from './regs.js';
 
 /** `MAX_BPRINTF_VARARGS`: `bpf_snprintf`/`bpf_seq_printf` take at most 12 arguments. */
 export const MAX_BPRINTF_VARARGS = 12;
@@ -181,4 +182,44 @@ export function formatBytes(c: HelperCall, addr: number, size: number): Uint8Arr
   if (size === 0) return -Errno.EINVAL;
   const s = readCStringBytes(c, addr, size);
   return s === undefined ? -Errno.EINVAL : s;
+}
+
+/** Where `bpf_snprintf` and `bpf_seq_printf` keep their arguments: `count` u64s at `addr`. */
+export interface MemArgs {
+  readonly addr: number;
+  readonly count: number;
+}
+
+/**
+ * The `data, data_len` argument pair of `bpf_snprintf` and `bpf_seq_printf`: `data_len` a multiple of
+ * 8 and at most 12 arguments (else -EINVAL), `data` readable for that many bytes.
+ */
+export function memArgs(c: HelperCall, dataArg: number, lenArg: number, what: string): MemArgs | number {
+  const len = argU53(c, lenArg);
+  if (len % 8 !== 0 || len > MAX_BPRINTF_VARARGS * 8) return -Errno.EINVAL;
+  const addr = len === 0 ? 0 : ptrArg(c, dataArg, 'data');
+  checkMem(c, addr, len, what);
+  return { addr, count: len / 8 };
+}
+
+/**
+ * {@link formatBprintf} with arguments read from memory ({@link memArgs}). One formatter per helper:
+ * its argument reader is built once, not per call.
+ */
+export function memArgsFormatter(): (c: HelperCall, fmt: Uint8Array, data: MemArgs) => string | number {
+  let call: HelperCall | undefined;
+  let base = 0;
+  const args: BprintfArgs = {
+    lo: (i) => call?.env.arena.view.getUint32(base + 8 * i, true) ?? 0,
+    hi: (i) => call?.env.arena.view.getUint32(base + 8 * i + 4, true) ?? 0,
+  };
+  return (c, fmt, data) => {
+    call = c;
+    base = data.addr;
+    try {
+      return formatBprintf(c, fmt, args, data.count);
+    } finally {
+      call = undefined;
+    }
+  };
 }

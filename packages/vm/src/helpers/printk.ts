@@ -1,9 +1,8 @@
 import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
-import { Errno } from '@bpfkit/uapi';
-import { type BprintfArgs, formatBprintf, formatBytes, MAX_BPRINTF_BUF, MAX_BPRINTF_VARARGS, MAX_TRACE_PRINTK_VARARGS } from './bprintf.js';
+import { type BprintfArgs, formatBprintf, formatBytes, MAX_BPRINTF_BUF, MAX_TRACE_PRINTK_VARARGS, memArgs, memArgsFormatter } from './bprintf.js';
 import { defineHelper } from './define.js';
 import { checkMem } from './memory.js';
-import { argLo, argU53, ptrArg, setR0 } from './regs.js';
+import { argLo, ptrArg, setR0 } from './regs.js';
 
 const encoder = new TextEncoder();
 
@@ -42,28 +41,18 @@ function makeTracePrintk(): HelperDescriptor {
  * returns the length the whole text needs including its NUL.
  */
 function makeSnprintf(): HelperDescriptor {
-  let call: HelperCall | undefined;
-  let data = 0;
-  const args: BprintfArgs = {
-    lo: (i) => call?.env.arena.view.getUint32(data + 8 * i, true) ?? 0,
-    hi: (i) => call?.env.arena.view.getUint32(data + 8 * i + 4, true) ?? 0,
-  };
+  const format = memArgsFormatter();
   return defineHelper('snprintf', (c) => {
     const str = ptrArg(c, 1, 'str');
     const strSize = argLo(c, 2);
     const fmtAddr = ptrArg(c, 3, 'fmt');
-    const dataLen = argU53(c, 5);
     checkMem(c, str, strSize, 'bpf_snprintf str');
-    if (dataLen % 8 !== 0 || dataLen > MAX_BPRINTF_VARARGS * 8) return setR0(c, -Errno.EINVAL);
-    const dataAddr = dataLen === 0 ? 0 : ptrArg(c, 4, 'data');
-    checkMem(c, dataAddr, dataLen, 'bpf_snprintf data');
+    const data = memArgs(c, 4, 5, 'bpf_snprintf data');
+    if (typeof data === 'number') return setR0(c, data);
     // The verifier proved fmt is a NUL-terminated read-only map value; bound the search by its allocation.
     const fmt = formatBytes(c, fmtAddr, Math.max(0, c.env.arena.bytes.length - fmtAddr));
     if (typeof fmt === 'number') return setR0(c, fmt);
-    call = c;
-    data = dataAddr;
-    const text = formatBprintf(c, fmt, args, dataLen / 8);
-    call = undefined;
+    const text = format(c, fmt, data);
     if (typeof text === 'number') return setR0(c, text);
     const bytes = encoder.encode(text);
     if (strSize > 0) {

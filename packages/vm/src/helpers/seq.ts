@@ -1,9 +1,9 @@
 import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
-import { type BprintfArgs, formatBprintf, formatBytes, MAX_BPRINTF_VARARGS } from './bprintf.js';
+import { formatBytes, memArgs, memArgsFormatter } from './bprintf.js';
 import { defineHelper } from './define.js';
 import { checkMem } from './memory.js';
-import { argLo, argU53, ptrArg, setR0 } from './regs.js';
+import { argLo, ptrArg, setR0 } from './regs.js';
 
 const encoder = new TextEncoder();
 
@@ -29,27 +29,17 @@ function makeSeqWrite(): HelperDescriptor {
  * with the kernel's bprintf subset, goes onto the seq_file.
  */
 function makeSeqPrintf(): HelperDescriptor {
-  let call: HelperCall | undefined;
-  let data = 0;
-  const args: BprintfArgs = {
-    lo: (i) => call?.env.arena.view.getUint32(data + 8 * i, true) ?? 0,
-    hi: (i) => call?.env.arena.view.getUint32(data + 8 * i + 4, true) ?? 0,
-  };
+  const format = memArgsFormatter();
   return defineHelper('seq_printf', (c) => {
     const seq = ptrArg(c, 1, 'seq');
     const fmtAddr = ptrArg(c, 2, 'fmt');
     const fmtSize = argLo(c, 3);
-    const dataLen = argU53(c, 5);
     checkMem(c, fmtAddr, fmtSize, 'bpf_seq_printf fmt');
-    if (dataLen % 8 !== 0 || dataLen > MAX_BPRINTF_VARARGS * 8) return setR0(c, -Errno.EINVAL);
-    const dataAddr = dataLen === 0 ? 0 : ptrArg(c, 4, 'data');
-    checkMem(c, dataAddr, dataLen, 'bpf_seq_printf data');
+    const data = memArgs(c, 4, 5, 'bpf_seq_printf data');
+    if (typeof data === 'number') return setR0(c, data);
     const fmt = formatBytes(c, fmtAddr, fmtSize);
     if (typeof fmt === 'number') return setR0(c, fmt);
-    call = c;
-    data = dataAddr;
-    const text = formatBprintf(c, fmt, args, dataLen / 8);
-    call = undefined;
+    const text = format(c, fmt, data);
     if (typeof text === 'number') return setR0(c, text);
     write(c, seq, encoder.encode(text));
   });
