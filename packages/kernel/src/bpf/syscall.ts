@@ -22,7 +22,7 @@ import { linkCreate } from '../cmds/link-create.js';
 import { linkDetach, linkGetFdById, linkUpdate } from '../cmds/link-cmds.js';
 import { iterCreate } from '../cmds/iter-link.js';
 import { rawTracepointOpen } from '../cmds/raw-tp-open.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { capDetail, check, checkAttr, lsmDetail, traceGroup, type CmdResult } from './check.js';
 
 /** Commands that need `capable(CAP_SYS_ADMIN)` before anything else (id walks, fd-by-id, stats, task_fd_query). */
@@ -43,7 +43,7 @@ const SYS_ADMIN_CMDS = new Set<number>([
  * Commands bpfkit does not simulate pass CHECK_ATTR and their privilege gate,
  * then fail with ENOTSUPP (a documented difference).
  */
-export function bpfSyscall(task: TaskImpl, cmd: number, uattr: Uint8Array): number {
+export function bpfSyscall(task: SyscallContext, cmd: number, uattr: Uint8Array): number {
   const core = task.core;
   const result = traceGroup(core, () => `bpf(${cmdName(cmd) ?? String(cmd)})`, (): CmdResult => {
     const sized = checkAttrSize(uattr);

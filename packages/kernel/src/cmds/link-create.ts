@@ -5,7 +5,7 @@ import { progGet } from '../bpf/fd-get.js';
 import type { BpfObject } from '../bpf/objects.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { tokenCapable } from '../bpf/token-fd.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import { perfLinkAttach, rawTpLinkAttach, tracingProgAttach } from './link-attach.js';
 import { iterLinkAttach } from './iter-link.js';
 import { uprobeMultiLinkAttach } from './uprobe-multi.js';
@@ -46,7 +46,7 @@ const KPROBE_LINK_TYPES = new Set<number>([
 /** The flags a cgroup link accepts (`BPF_F_LINK_ATTACH_MASK`: where to insert it among the cgroup's programs). */
 const CGROUP_LINK_FLAGS = BPF_F_ID | BPF_F_BEFORE | BPF_F_AFTER;
 
-function fail(task: TaskImpl, id: string, errno: 'EINVAL' | 'EBADF' | 'ENODEV' | 'EOPNOTSUPP', reason: `${string}:${string}`, why: string, hint?: string): never {
+function fail(task: SyscallContext, id: string, errno: 'EINVAL' | 'EBADF' | 'ENODEV' | 'EOPNOTSUPP', reason: `${string}:${string}`, why: string, hint?: string): never {
   traceCheck(task.core, id, false, errno, { pass: why, fail: why }, hint);
   throw new BpfError(errno, reason, why);
 }
@@ -56,7 +56,7 @@ function notSimulated(what: string): never {
 }
 
 /** `bpf_prog_attach_check_attach_type`: whether a program of its type may be linked with `attachType`. */
-function checkAttachType(task: TaskImpl, prog: BpfObject, attachType: number): void {
+function checkAttachType(task: SyscallContext, prog: BpfObject, attachType: number): void {
   const core = task.core;
   const p = prog.impl as ProgRecord;
   const detail = (ok: string, bad: string): { pass: string; fail: string } => ({ pass: ok, fail: bad });
@@ -113,7 +113,7 @@ function checkAttachType(task: TaskImpl, prog: BpfObject, attachType: number): v
 }
 
 /** `cgroup_get_from_fd`: the simulated kernel has no cgroup file system, so no fd is a cgroup directory. */
-function cgroupLinkAttach(task: TaskImpl, flags: number, targetFd: number): never {
+function cgroupLinkAttach(task: SyscallContext, flags: number, targetFd: number): never {
   check(task.core, 'cgroup_bpf_link_attach:flags', (flags & ~CGROUP_LINK_FLAGS) === 0, 'EINVAL', 'link:flags', {
     pass: `flags 0x${flags.toString(16)} are cgroup link flags`,
     fail: `flags 0x${(flags & ~CGROUP_LINK_FLAGS).toString(16)} are not cgroup link flags`,
@@ -129,7 +129,7 @@ function cgroupLinkAttach(task: TaskImpl, flags: number, targetFd: number): neve
  * events; targets the simulated kernel has none of (cgroups, network devices,
  * namespaces) give the kernel's errno for a target it cannot find.
  */
-export function linkCreate(task: TaskImpl, bytes: Uint8Array): number {
+export function linkCreate(task: SyscallContext, bytes: Uint8Array): number {
   const core = task.core;
   checkAttr(core, BpfCmd.BPF_LINK_CREATE, bytes);
   const attr = decodeLinkCreateAttr(bytes);

@@ -4,7 +4,7 @@ import { check } from '../bpf/check.js';
 import type { ProgRecord } from '../bpf/prog-record.js';
 import { splitPath, walkComponents, walkStart } from '../fs/namei.js';
 import { procRead } from '../fs/proc.js';
-import type { TaskImpl } from '../task/task.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** `MAX_UPROBE_MULTI_CNT`. */
 const MAX_UPROBE_MULTI_CNT = 1 << 20;
@@ -14,13 +14,13 @@ const AT_FDCWD = -100;
 
 type LinkCreateAttr = ReturnType<typeof decodeLinkCreateAttr>;
 
-function readU64(task: TaskImpl, base: bigint, i: number): bigint {
+function readU64(task: SyscallContext, base: bigint, i: number): bigint {
   const b = task.memory.read(base + BigInt(i * 8), 8);
   return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
 }
 
 /** `strndup_user(upath, PATH_MAX)`: EFAULT for memory it cannot read, EINVAL with no NUL in PATH_MAX bytes. */
-function pathFromUser(task: TaskImpl, addr: bigint): string {
+function pathFromUser(task: SyscallContext, addr: bigint): string {
   const bytes: number[] = [];
   for (let i = 0; i < PATH_MAX; i++) {
     const c = task.memory.read(addr + BigInt(i), 1)[0] ?? 0;
@@ -36,7 +36,7 @@ function pathFromUser(task: TaskImpl, addr: bigint): string {
  * directories are directories and a file the simulated /proc can read is a regular one;
  * anything else there is ENOENT, as the lookup's.
  */
-function isRegular(task: TaskImpl, name: string): boolean {
+function isRegular(task: SyscallContext, name: string): boolean {
   const ctx = task.walkContext();
   const r = name === '' ? ctx.cwd : walkComponents(ctx, walkStart(ctx, AT_FDCWD, name), splitPath(name));
   if (!('proc' in r)) return r.inode.kind !== 'dir' && r.inode.kind !== 'symlink';
@@ -57,7 +57,7 @@ function isRegular(task: TaskImpl, name: string): boolean {
  * instructions from, which no file of the simulated kernel has: EIO, as Linux gives for
  * files without `read_folio` (bpffs pins, /proc files).
  */
-export function uprobeMultiLinkAttach(task: TaskImpl, p: ProgRecord, attr: LinkCreateAttr): never {
+export function uprobeMultiLinkAttach(task: SyscallContext, p: ProgRecord, attr: LinkCreateAttr): never {
   const core = task.core;
   check(core, 'bpf_uprobe_multi_link_attach:flags', attr.flags === 0, 'EINVAL', 'link:flags', {
     pass: 'no link_create flags', fail: `link_create.flags 0x${attr.flags.toString(16)} must be 0 for a uprobe_multi link`,

@@ -1,5 +1,6 @@
 import { Capability } from '@bpfkit/uapi';
-import type { TaskImpl } from '../task/task.js';
+import type { KernelCore } from '../core.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 
 /** Where the simulated kernel's text starts (x86-64's `_stext` without KASLR). */
 const TEXT_BASE = 0xffffffff81000000n;
@@ -11,7 +12,7 @@ const STRIDE = 0x40n;
  * at a stable address in BTF id order. Like `kallsyms_show_value()` with
  * `kptr_restrict` 0, the addresses read as zero without CAP_SYSLOG.
  */
-export function kallsyms(reader: TaskImpl): string {
+export function kallsyms(reader: Pick<SyscallContext, 'core' | 'cred'>): string {
   const btf = reader.core.deps.vmlinuxBtf?.();
   if (btf === undefined) return '';
   const show = reader.core.capable(reader.cred, Capability.CAP_SYSLOG);
@@ -37,7 +38,7 @@ const SYMBOLS = new WeakMap<object, ReadonlyMap<string, readonly bigint[]>>();
  * @example
  * kernelSymbols(core).get('do_sys_openat2'); // [0xffffffff8100…n]
  */
-export function kernelSymbols(core: TaskImpl['core']): ReadonlyMap<string, readonly bigint[]> {
+export function kernelSymbols(core: KernelCore): ReadonlyMap<string, readonly bigint[]> {
   const btf = core.deps.vmlinuxBtf?.();
   if (btf === undefined) return new Map();
   const cached = SYMBOLS.get(btf);
@@ -57,7 +58,7 @@ export function kernelSymbols(core: TaskImpl['core']): ReadonlyMap<string, reado
 }
 
 /** The span of the simulated kernel text: `[TEXT_BASE, end)`, each function `STRIDE` bytes. */
-export function kernelTextRange(core: TaskImpl['core']): { readonly start: bigint; readonly end: bigint; readonly stride: bigint } {
+export function kernelTextRange(core: KernelCore): { readonly start: bigint; readonly end: bigint; readonly stride: bigint } {
   let n = 0n;
   for (const addrs of kernelSymbols(core).values()) n += BigInt(addrs.length);
   return { start: TEXT_BASE, end: TEXT_BASE + n * STRIDE, stride: STRIDE };

@@ -1,6 +1,7 @@
 import { BpfError, type MountInfoEntry } from '@bpfkit/kernel-api';
 import { mapFdinfo, progFdinfo } from '../bpf/fdinfo.js';
 import { linkFdinfo } from '../bpf/link-fdinfo.js';
+import type { SyscallContext } from '../task/syscall-context.js';
 import type { TaskImpl } from '../task/task.js';
 import { kallsyms } from './kallsyms.js';
 import { availableCongestionControls } from '../bpf/tcp-congestion-ops.js';
@@ -9,9 +10,8 @@ import { showMntOptions } from './mnt-flags.js';
 import { showSbFlags } from './sb-flags.js';
 
 /** `/proc/<pid>` or `/proc/self` from the reader's point of view. */
-function target(reader: TaskImpl, name: string | undefined): TaskImpl {
-  if (name === 'self') return reader;
-  const pid = Number(name);
+function target(reader: SyscallContext, name: string | undefined): TaskImpl {
+  const pid = name === 'self' ? reader.pid : Number(name);
   const t = Number.isInteger(pid) ? reader.core.tasks.get(pid) : undefined;
   if (t === undefined) throw new BpfError('ENOENT', 'proc:no-such-pid', `/proc/${name ?? ''}: no such process`);
   return t;
@@ -89,7 +89,7 @@ function uptime(core: TaskImpl['core']): string {
 }
 
 /** Reads a /proc file. */
-export function procRead(reader: TaskImpl, rest: readonly string[]): string {
+export function procRead(reader: SyscallContext, rest: readonly string[]): string {
   if (isSysctl(rest)) return `${reader.core.unprivilegedBpfDisabled}\n`;
   if (rest.length === 1 && rest[0] === 'uptime') return uptime(reader.core);
   if (rest.length === 1 && rest[0] === 'kallsyms') return kallsyms(reader);
