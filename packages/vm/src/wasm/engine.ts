@@ -1,6 +1,7 @@
 import { BpfError, type ExecutionEngine, type LoadedProgram, type ProgramImage, type RunArgs, type RunEnv, type RunOutcome, type VmArena } from '@bpfkit/kernel-api';
 import { compileModule, type CompiledModule, type ControlFlowMode } from './compileModule.js';
 import { WasmProgramInstance } from './runtime.js';
+import { checkSlots } from './slots.js';
 import { wasmApi, type WasmApi, type WasmModule } from './webassembly.js';
 
 /**
@@ -37,8 +38,15 @@ class WasmLoadedProgram implements LoadedProgram {
   readonly #controlFlow: ControlFlowMode;
   readonly #fallback: ExecutionEngine | undefined;
   #fallbackProgram: LoadedProgram | undefined;
-  /** [without instruction limit, with one]: compiled when first needed. */
+  /**
+   * [without instruction limit, with one]: compiled on the program's first run, not at
+   * load (tiered like V8, which compiles a function when it is first called): a load
+   * that is only verified, pinned or inspected never pays for the WebAssembly module,
+   * and BPF_PROG_LOAD costs what the verifier costs.
+   */
   readonly #variants: [Variant | undefined, Variant | undefined] = [undefined, undefined];
+  /** The variants the host refused to compile. */
+  readonly #refused: [boolean, boolean] = [false, false];
   readonly #instances = new Map<VmArena, [WasmProgramInstance | undefined, WasmProgramInstance | undefined]>();
   #lastArena: VmArena | undefined;
   #last: WasmProgramInstance | undefined;
@@ -48,7 +56,6 @@ class WasmLoadedProgram implements LoadedProgram {
     this.#api = api;
     this.#controlFlow = controlFlow;
     this.#fallback = fallback;
-    this.#variant(0);
   }
 
   #variant(i: 0 | 1): Variant {
@@ -74,11 +81,15 @@ class WasmLoadedProgram implements LoadedProgram {
     let inst = pair?.[i];
     if (inst === undefined) {
       if (env.arena.wasmMemory === undefined) return this.#runFallback(args, env);
+      if (this.#refused[i] && this.#fallback !== undefined) return this.#runFallback(args, env);
       let v: Variant;
       try {
         v = this.#variant(i);
       } catch (e) {
-        // The counting variant is a little larger: the host may refuse it alone.
+        if (e instanceof BpfError) throw e;
+        // The host refused the module (too large for its limits; the counting variant is a little
+        // larger, so it may be refused alone): this variant runs in the fallback from now on.
+        this.#refused[i] = true;
         if (this.#fallback !== undefined) return this.#runFallback(args, env);
         throw new BpfError('EINVAL', 'vm:jit-failed', `cannot compile the program to WebAssembly: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -128,10 +139,10 @@ export function wasmLayout(program: LoadedProgram): ReadonlyMap<number, 'structu
 }
 
 /**
- * The JIT: compiles each program to a WebAssembly module (one function per
- * subprogram, BPF registers in Wasm locals, structured control flow) that
- * reads and writes the run's arena directly, and runs it with the same
- * results as the interpreter.
+ * The JIT: compiles each program, on its first run, to a WebAssembly module
+ * (one function per subprogram, BPF registers in Wasm locals, structured
+ * control flow) that reads and writes the run's arena directly, and runs it
+ * with the same results as the interpreter.
  *
  * @example
  * const engine = createWasmEngine();
@@ -155,14 +166,10 @@ export function createWasmEngine(options: WasmEngineOptions = {}): ExecutionEngi
         if (fallback !== undefined) return fallback.load(image);
         throw new BpfError('EOPNOTSUPP', 'vm:arena-needs-interpreter', 'programs with an arena run in the interpreter (no WebAssembly fallback given)');
       }
-      try {
-        return new WasmLoadedProgram(image, api, controlFlow, fallback);
-      } catch (e) {
-        if (e instanceof BpfError) throw e;
-        // The host refused the module (a program too large for its limits): interpret it instead.
-        if (fallback !== undefined) return fallback.load(image);
-        throw new BpfError('EINVAL', 'vm:jit-failed', `cannot compile the program to WebAssembly: ${e instanceof Error ? e.message : String(e)}`);
-      }
+      // Compiled on the first run (a module the host refuses, too large, runs in the fallback then);
+      // an image no engine can decode is refused now.
+      checkSlots(image.insns);
+      return new WasmLoadedProgram(image, api, controlFlow, fallback);
     },
   };
 }

@@ -30,9 +30,7 @@ export const LD_IMM64 = 0x18;
  * s.n; // 2
  */
 export function decodeSlots(insns: Uint8Array): Slots {
-  if (insns.length % 8 !== 0) {
-    throw new BpfError('EINVAL', 'vm:bad-image', `program of ${insns.length} bytes is not a whole number of 8-byte instructions`);
-  }
+  checkSlots(insns);
   const n = insns.length / 8;
   const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   const code = new Uint8Array(n);
@@ -52,8 +50,26 @@ export function decodeSlots(insns: Uint8Array): Slots {
   }
   for (let pc = 0; pc < n; pc++) {
     if (second[pc] === 1 || code[pc] !== LD_IMM64) continue;
-    if (pc + 1 >= n) throw new BpfError('EINVAL', 'vm:bad-image', `ld_imm64 at ${pc} has no second slot`);
     second[pc + 1] = 1;
   }
   return { n, code, dst, src, off, imm, second };
+}
+
+/**
+ * The checks of {@link decodeSlots} without decoding (nothing is allocated): the
+ * engine refuses a bad image at load even though it compiles it on the first run.
+ *
+ * @example
+ * checkSlots(new Uint8Array([0x18, 0, 0, 0, 1, 0, 0, 0])); // throws: ld_imm64 at 0 has no second slot
+ */
+export function checkSlots(insns: Uint8Array): void {
+  if (insns.length % 8 !== 0) {
+    throw new BpfError('EINVAL', 'vm:bad-image', `program of ${insns.length} bytes is not a whole number of 8-byte instructions`);
+  }
+  const n = insns.length / 8;
+  for (let pc = 0; pc < n; pc++) {
+    if (insns[pc * 8] !== LD_IMM64) continue;
+    if (pc + 1 >= n) throw new BpfError('EINVAL', 'vm:bad-image', `ld_imm64 at ${pc} has no second slot`);
+    pc++;
+  }
 }
