@@ -4,7 +4,7 @@ import test from 'ava';
 import { isBpfError, type VerifierMap, type VerifierPrivileges, type VerifierRequest } from '@bpfkit/kernel-api';
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
-import { progBtfWith } from '@bpfkit/verifier/testing';
+import { mainAndStatic } from './support/func-info.js';
 
 const verifier = createVerifier({ progTypes: createProgTypes() });
 const root: VerifierPrivileges = { allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true, bpfCapable: true, perfmonCapable: true };
@@ -20,16 +20,6 @@ const ret0 = [mov(0, 0), exit];
 const ldMap = (d: number, fd: number): number[][] => [insn(0x18, d, 1, 0, fd), insn(0)];
 const ldFunc = (d: number, rel: number): number[][] => [insn(0x18, d, 4, 0, rel), insn(0)];
 
-/** BTF with `int main(void)` (global, [3]) and `int cb(void)` (static, [4]): func_info for main at 0 and the callback at `cb`. */
-function mainAndCallback(cb: number): VerifierRequest['progBtf'] {
-  const b = new BtfBuilder();
-  const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
-  const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: [] });
-  const main = b.add({ kind: 'FUNC', name: 'main', type: proto, linkage: 1 });
-  const callback = b.add({ kind: 'FUNC', name: 'cb', type: proto, linkage: 0 });
-  return progBtfWith(parseBtf(b.encode()), [{ insnOff: 0, typeId: main }, { insnOff: cb, typeId: callback }]);
-}
-
 /** main: args, r2 = &callback, call helper, r0 = 0, exit; then the callback. */
 function withCallback(args: number[][], helper: number, callback: number[][]): { insns: number[][]; cb: number } {
   const head = [...args];
@@ -44,7 +34,7 @@ function run(p: { insns: number[][]; cb: number }, opts: { maps?: VerifierMap[];
   const req: VerifierRequest = {
     progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
     logLevel: 1, logSize: 1 << 20, privileges: root, maps,
-    ...(opts.funcInfo === false ? {} : { progBtf: mainAndCallback(p.cb) }),
+    ...(opts.funcInfo === false ? {} : { progBtf: mainAndStatic(p.cb) }),
   };
   try {
     const r = verifier.verify(req);
@@ -129,7 +119,7 @@ test('an inlined bpf_loop adds three slots to its subprogram\'s stack in the sta
   const p = counter(3);
   const res = verifier.verify({
     progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
-    logLevel: 4, logSize: 1 << 20, privileges: root, progBtf: mainAndCallback(p.cb),
+    logLevel: 4, logSize: 1 << 20, privileges: root, progBtf: mainAndStatic(p.cb),
   });
   t.true(res.log.includes('\nstack depth 32+0\n'));
   t.is(res.stackDepth, 32);
@@ -151,7 +141,7 @@ test('find_vma: the callback gets the task, a BTF pointer to the vma and the cal
     try {
       verifier.verify({
         progType: 2, expectedAttachType: 0, insns: Uint8Array.from([...main, ...callback].flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
-        logLevel: 1, logSize: 1 << 20, privileges: root, progBtf: mainAndCallback(cb), kfuncs: { btf: kernelBtf, flags: () => undefined },
+        logLevel: 1, logSize: 1 << 20, privileges: root, progBtf: mainAndStatic(cb), kfuncs: { btf: kernelBtf, flags: () => undefined },
       });
       return 'ok';
     } catch (e) {

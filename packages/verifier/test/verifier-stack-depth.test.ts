@@ -3,6 +3,7 @@
 import test from 'ava';
 import { isBpfError, type VerifierRequest } from '@bpfkit/kernel-api';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
+import { mainAndStatic } from './support/func-info.js';
 import { insn } from './support/insn.js';
 import { root } from './support/outcome.js';
 
@@ -57,4 +58,23 @@ test('a load refused before the walk lists every subprogram found so far', (t) =
   t.is(stackLine([insn(0x85, 0, 1, 0, 1), mov(0, 1), exit, mov(0, 1)]), 'stack depth 0+0');
   // Three subprograms and an unreachable tail: refused by check_cfg.
   t.is(stackLine([insn(0x85, 0, 1, 0, 1), exit, insn(0x85, 0, 1, 0, 1), exit, mov(0, 0), exit, mov(0, 0), exit]), 'stack depth 0+0+0');
+});
+
+test('a subprogram that tail-calls may sit on less than 256 bytes of its callers\' stack (EACCES, as 6.18)', (t) => {
+  // main: fp-`depth` = 0; call sub; return 0. sub: r2 = prog array; r3 = 0; tail_call(ctx, r2, r3); return 0.
+  const prog = (depth: number): VerifierRequest => {
+    const main = [insn(0x7a, 10, 0, -depth, 0), insn(0x85, 0, 1, 0, 2), mov(0, 0), exit];
+    const sub = [insn(0x18, 2, 1, 0, 7), insn(0), mov(3, 0), call(12), mov(0, 0), exit];
+    return {
+      progType: 3, expectedAttachType: 0, insns: Uint8Array.from([...main, ...sub].flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
+      logLevel: 1, logSize: 1 << 20, privileges: root, progBtf: mainAndStatic(main.length),
+      maps: new Map([[7, { fd: 7, mapType: 3, keySize: 4, valueSize: 4, maxEntries: 4, mapFlags: 0, isMapInMap: false }]]),
+    };
+  };
+  t.notThrows(() => verifier.verify(prog(240)));
+  // 248 bytes count as 256: frames are 16-byte aligned.
+  t.throws(() => verifier.verify(prog(248)));
+  const err = t.throws(() => verifier.verify(prog(256)));
+  t.true(isBpfError(err) && err.code === 'EACCES');
+  t.regex(isBpfError(err) ? err.log ?? '' : '', /tail_calls are not allowed when call stack of previous frames is 256 bytes\. Too large\n/);
 });

@@ -9,6 +9,7 @@ import { pushCallback, updateLoopInline } from './callbacks.js';
 import { checkGlobalCall } from './global-funcs.js';
 import { CHANGES_PKT_DATA, checkHelperMemAccess, checkMemArgType, clearAllPktPointers } from './helper-mem.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
+import { checkTimerMap, processTimerArg, pushTimerCallback } from './timers.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { checkSnprintfCall } from './bprintf-fmt.js';
@@ -34,6 +35,8 @@ interface CallArgs {
   unmodelled?: string;
   /** `meta->kptr_field`: the kptr `bpf_kptr_xchg` exchanges. */
   kptrField?: MapValueField;
+  /** `meta->map_ptr` of a timer helper: the map holding the timer. */
+  timerMap?: VerifierMap;
 }
 
 /**
@@ -133,6 +136,9 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
   if (SYNC_CALLBACK_HELPERS.has(id)) callbackCall(env, state, id, map);
+  if (id === TIMER_SET_CALLBACK && call.timerMap !== undefined) {
+    pushTimerCallback(env, state, env.insnIdx, env.frame(state).regs[2]?.subprog ?? -1, call.timerMap);
+  }
   // After every argument; for_each_map_elem asks the map for its callback first (`set_map_elem_callback_state`).
   if (id !== FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
   if (id === FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
@@ -238,7 +244,7 @@ function helperPktAccess(env: VerifierEnv, pktAccess: boolean): boolean {
   return mayAccessDirectPktData(env.req.progType, false) && pktAccess;
 }
 
-const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1, LOOP = 181, FOR_EACH = 164;
+const TAIL_CALL = 12, MAP_LOOKUP_ELEM = 1, LOOP = 181, FOR_EACH = 164, TIMER_SET_CALLBACK = 170;
 
 /** The callback-calling helpers' switch in `check_helper_call`: queue the callback's visit (bpf_loop: until its bound). */
 function callbackCall(env: VerifierEnv, state: VState, id: number, map: VerifierMap | undefined): void {
@@ -423,10 +429,12 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'map':
       expect(reg.type === 'map_ptr', 'map_ptr');
+      if (call.timerMap !== undefined) checkTimerMap(env, call.timerMap, reg);
       return undefined;
     case 'timer':
       expect(reg.type === 'map_value', 'map_value');
-      return fail(env.log, 'EINVAL', 'timer-no-btf', "map '' has to have BTF in order to use bpf_timer");
+      call.timerMap = processTimerArg(env, regno, reg);
+      return undefined;
     case 'percpu_btf_id':
       expect(false, 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_');
       return undefined;

@@ -25,9 +25,23 @@ export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
     return f.returnTo;
   }
   checkResourceLeak(env, state, 'BPF_EXIT instruction in main prog');
-  if (f.subprog > 0) checkGlobalReturnCode(env, state);
+  if (f.callback?.async === true) checkAsyncReturnCode(env, state, f.callback);
+  else if (f.subprog > 0) checkGlobalReturnCode(env, state);
   else checkReturnCode(env, state);
   return 'exit';
+}
+
+/** `check_return_code` for an async callback: R0 must be a known scalar in the callback's range. */
+function checkAsyncReturnCode(env: VerifierEnv, state: VState, range: { readonly min: bigint; readonly max: bigint }): void {
+  const r0 = env.readReg(state, 0);
+  if (isPointer(r0) && !env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'ptr-leak', 'R0 leaks addr as return value');
+  if (r0.type !== 'scalar') {
+    fail(env.log, 'EINVAL', 'bad-return', `At async callback return the register R0 is not a known value (${regTypeStr(r0)})`);
+  }
+  markChainPrecision(env, state, 0);
+  if (r0.smin < range.min || r0.smax > range.max) {
+    fail(env.log, 'EINVAL', 'bad-return', invalidScalar('At async callback return', r0, range.min, range.max));
+  }
 }
 
 /** `check_return_code` for a global function: R0 must be a scalar. */

@@ -188,6 +188,7 @@ export class Checker {
         const afterInsn = log.pos;
         env.scratched.clear();
         env.scratchedStack.clear();
+        env.scratchedAll = false;
         const c = cls(insn.code);
         if (c === JMP || c === JMP32) this.jmpsProcessed++;
         env.insnIdx = pc;
@@ -200,7 +201,7 @@ export class Checker {
           from = change === 'return' ? pc : -1;
           fromOnly = change === 'return';
         } else if (next !== 'exit' && log.verbose) {
-          const delta = this.stateText(state, false);
+          const delta = this.stateText(state, env.scratchedAll);
           const o = op(insn.code);
           const condJmp = (c === JMP || c === JMP32) && o !== CALL && o !== EXIT && o !== JA;
           // A conditional jump prints its state at once; any other instruction's state is printed when the

@@ -31,6 +31,8 @@ export class VerifierEnv {
   /** Registers and stack slots touched by the current instruction (`mark_reg_scratched`). */
   readonly scratched = new Set<number>();
   readonly scratchedStack = new Set<number>();
+  /** Everything counts as touched by the current instruction (`mark_verifier_state_scratched`). */
+  scratchedAll = false;
   readonly pending: Pending[] = [];
   /** The last checkpoint on the current path (`cur->parent`). */
   curParent: Checkpoint | undefined;
@@ -43,6 +45,11 @@ export class VerifierEnv {
   globals: ReadonlyMap<number, GlobalFunc> = new Map();
   /** Global functions some checked path called (`func_info_aux.called`): they are verified next. */
   readonly calledGlobals = new Set<number>();
+
+  /** Async callbacks pushed so far (`bpf_timer_set_callback`). */
+  asyncCallbacks = 0;
+  /** Subprograms run as async callbacks (`subprog_info[].is_async_cb`): their stack is not their caller's. */
+  readonly asyncSubprogs = new Set<number>();
 
   /** bpf_loop calls that can be inlined, by instruction (`insn_aux_data.loop_inline_state`). */
   readonly loopInline = new Map<number, { fit: boolean; subprog: number }>();
@@ -65,6 +72,11 @@ export class VerifierEnv {
   pushStack(state: VState, pc: number, from: number): void {
     this.pending.push({ state, pc, from, logPos: this.log.pos, parent: this.curParent });
     if (this.curParent !== undefined) this.curParent.branches++;
+  }
+
+  /** `push_async_cb`: a path of its own, from a fresh state with no parent checkpoint. */
+  pushAsync(state: VState, pc: number, from: number): void {
+    this.pending.push({ state, pc, from, logPos: this.log.pos, parent: undefined });
   }
 
   constructor(

@@ -153,7 +153,6 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   for_each_map_elem: { args: ['map', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
   user_ringbuf_drain: { args: ['map', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
   find_vma: { args: ['btf:task_struct', 'anything', 'func', 'stack_or_null', 'anything'], ret: 'integer' },
-  // A bpf_timer lives in a map value described by BTF, which the maps here never have: refused at the timer argument.
   timer_init: { args: ['timer', 'map', 'anything'], ret: 'integer', gplOnly: true },
   timer_set_callback: { args: ['timer', 'func'], ret: 'integer', gplOnly: true },
   timer_start: { args: ['timer', 'anything', 'anything'], ret: 'integer', gplOnly: true },

@@ -31,6 +31,7 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
   });
   if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
   if (parts.length === 0) return '';
-  // A callback's frame ends with ` cb` (`in_callback_fn`).
-  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''} ${parts.join(' ')}${f.callback !== undefined ? ' cb' : ''}`;
+  // A callback's frame ends with ` cb` (`in_callback_fn`), an async callback's with ` async_cb`.
+  const cb = f.callback === undefined ? '' : f.callback.async === true ? ' async_cb' : ' cb';
+  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''} ${parts.join(' ')}${cb}`;
 }

@@ -118,8 +118,11 @@ export interface FrameState {
   /** Where the call returns to (callsite + 1), -1 for the main frame. */
   readonly returnTo: number;
   readonly subprog: number;
-  /** A callback's frame (`in_callback_fn`): the range its R0 must be in; it returns to the call (returnTo - 1). */
-  readonly callback?: { readonly min: bigint; readonly max: bigint };
+  /**
+   * A callback's frame (`in_callback_fn`): the range its R0 must be in; it returns to the call (returnTo - 1).
+   * An async callback (`in_async_callback_fn`, a timer's) is the only frame of its own path and returns nowhere.
+   */
+  readonly callback?: { readonly min: bigint; readonly max: bigint; readonly async?: true };
   /** Callbacks of bpf_loop simulated from this frame at one call (`callback_depth`). */
   callbackDepth?: number;
 }
