@@ -158,6 +158,21 @@ export class BtfVerifierEnv {
     return size === undefined ? undefined : { id: rid, type: t, size };
   }
 
+  /**
+   * {@link typeIdSize}'s id, without building its result (the resolve pass asks this for every
+   * reference and parameter): -1 where that is undefined.
+   */
+  sizedTypeId(id: number): number {
+    const t = this.typeById(id);
+    if (t === undefined || noSize(t)) return -1;
+    if (this.#directSize(t, id) !== undefined) return id;
+    if (!isModifierKind(t) && t.kind !== 'VAR') return -1;
+    const rid = this.resolvedId(id);
+    const r = this.typeById(rid);
+    if (r === undefined || noSize(r)) return -1;
+    return this.#directSize(r, rid) === undefined ? -1 : rid;
+  }
+
   #directSize(t: BtfType, id: number): number | undefined {
     return t.kind === 'ARRAY' ? this.resolvedSize(id) : ownSize(t);
   }

@@ -66,16 +66,13 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
   const left = metaLeft - 12;
   const kind = BTF_KIND_NAMES[kindNo] ?? 'UNKNOWN';
   const name = nameOff === 0 ? '' : str(env, nameOff);
-  const needMeta = (needed: number): void => {
-    if (left < needed) metaShort(env, id, kind, nameOff, left, needed);
-  };
   const extra = cur + 12;
   let t: BtfType;
   let metaSize = 0;
   let logged = false;
   switch (kindNo) {
     case 1: {
-      needMeta(4);
+      if (left < 4) metaShort(env, id, kind, nameOff, left, 4);
       const data = view.getUint32(extra, le);
       t = { id, name, nameOff, kind: 'INT', size: sizeType, encoding: (data >>> 24) & 0x0f, bitsOffset: (data >>> 16) & 0xff, bits: data & 0xff };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
@@ -110,7 +107,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
       break;
     }
     case 3: {
-      needMeta(12);
+      if (left < 12) metaShort(env, id, kind, nameOff, left, 12);
       t = { id, name, nameOff, kind: 'ARRAY', type: view.getUint32(extra, le), indexType: view.getUint32(extra + 4, le), nelems: view.getUint32(extra + 8, le) };
       if (nameOff !== 0) throw env.failType(t, 'Invalid name');
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
@@ -124,7 +121,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     case 4:
     case 5: {
       metaSize = vlen * 12;
-      needMeta(metaSize);
+      if (left < metaSize) metaShort(env, id, kind, nameOff, left, metaSize);
       const members: BtfMember[] = new Array<BtfMember>(vlen);
       for (let i = 0; i < vlen; i++) {
         const o = extra + i * 12;
@@ -162,7 +159,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
       const is64 = kindNo === 19;
       const rec = is64 ? 12 : 8;
       metaSize = vlen * rec;
-      needMeta(metaSize);
+      if (left < metaSize) metaShort(env, id, kind, nameOff, left, metaSize);
       if (is64) {
         const values: BtfEnum64Value[] = new Array<BtfEnum64Value>(vlen);
         for (let i = 0; i < vlen; i++) {
@@ -214,7 +211,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     }
     case 13: {
       metaSize = vlen * 8;
-      needMeta(metaSize);
+      if (left < metaSize) metaShort(env, id, kind, nameOff, left, metaSize);
       const params: BtfParam[] = new Array<BtfParam>(vlen);
       for (let i = 0; i < vlen; i++) {
         const o = extra + i * 8;
@@ -227,7 +224,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
       break;
     }
     case 14: {
-      needMeta(4);
+      if (left < 4) metaShort(env, id, kind, nameOff, left, 4);
       t = { id, name, nameOff, kind: 'VAR', type: sizeType, linkage: view.getUint32(extra, le) };
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');
       if (kflag) throw env.failType(t, 'Invalid btf_info kind_flag');
@@ -239,7 +236,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
     }
     case 15: {
       metaSize = vlen * 12;
-      needMeta(metaSize);
+      if (left < metaSize) metaShort(env, id, kind, nameOff, left, metaSize);
       const vars: BtfVarSecinfo[] = new Array<BtfVarSecinfo>(vlen);
       for (let i = 0; i < vlen; i++) {
         const o = extra + i * 12;
@@ -276,7 +273,7 @@ function checkMeta(env: BtfVerifierEnv, view: DataView, cur: number, metaLeft: n
       break;
     }
     case 17: {
-      needMeta(4);
+      if (left < 4) metaShort(env, id, kind, nameOff, left, 4);
       t = { id, name, nameOff, kind: 'DECL_TAG', type: sizeType, componentIdx: view.getInt32(extra, le), kflag };
       if (!env.nonEmpty(nameOff)) throw env.failType(t, 'Invalid value');
       if (vlen !== 0) throw env.failType(t, 'vlen != 0');

@@ -132,9 +132,9 @@ class Resolver {
       const rt = env.typeById(rid);
       if (rt !== undefined && rt.kind === 'PTR' && !this.isSink(rt) && !this.isResolved(rid)) return this.push(rt, rid);
     }
-    let id = nextId;
-    const sized = env.typeIdSize(id);
-    if (sized === undefined) {
+    let id = env.sizedTypeId(nextId);
+    if (id < 0) {
+      id = nextId;
       if (this.isResolved(id)) {
         id = env.resolvedId(id);
         next = env.typeById(id);
@@ -142,8 +142,6 @@ class Resolver {
       if (next === undefined || (next.kind !== 'VOID' && next.kind !== 'FWD' && next.kind !== 'FUNC_PROTO')) {
         throw env.failType(v.t, 'Invalid type_id');
       }
-    } else {
-      id = sized.id;
     }
     return this.popResolved(id, 0);
   }
@@ -159,9 +157,9 @@ class Resolver {
       const rt = env.typeById(rid);
       if (rt !== undefined && rt.kind === 'PTR' && !this.isSink(rt) && !this.isResolved(rid)) return this.push(rt, rid);
     }
-    const sized = env.typeIdSize(nextId);
-    if (sized === undefined) throw env.failType(v.t, 'Invalid type_id');
-    return this.popResolved(sized.id, 0);
+    const sizedId = env.sizedTypeId(nextId);
+    if (sizedId < 0) throw env.failType(v.t, 'Invalid type_id');
+    return this.popResolved(sizedId, 0);
   }
 
   resolveArray(v: Vertex, t: Extract<BtfType, { kind: 'ARRAY' }>): Status {
@@ -258,74 +256,69 @@ class Resolver {
 
   /** The kind's `check_member` / `check_kflag_member`. */
   checkMember(s: BtfComposite, m: BtfMember, mt: BtfType, memberType = m.type): void {
+    // Called for every member of every struct: the message is only built for a failure.
+    const msg = this.memberError(s, m, mt, memberType);
+    if (msg !== undefined) throw this.env.failMember(s, m, msg, memberType);
+  }
+
+  /** What {@link checkMember} refuses a member for, or undefined when the member is fine. */
+  memberError(s: BtfComposite, m: BtfMember, mt: BtfType, memberType: number): string | undefined {
     const env = this.env;
-    const fail = (msg: string): BtfCheckError => env.failMember(s, m, msg, memberType);
     const kflag = s.kflag;
     const off = m.bitsOffset;
     const structSize = s.size;
     if (isModifierKind(mt)) {
       const r = env.typeIdSize(memberType);
-      if (r === undefined) throw fail('Invalid member');
+      if (r === undefined) return 'Invalid member';
       this.checkMember(s, m, r.type, r.id);
-      return;
+      return undefined;
     }
     if (mt.kind === 'INT') {
       if (kflag) {
-        if (!intIsRegular(mt)) throw fail('Invalid member base type');
+        if (!intIsRegular(mt)) return 'Invalid member base type';
         let nrBits = m.bitfieldSize;
         if (nrBits === 0) {
-          if ((off & 7) !== 0) throw fail('Invalid member offset');
+          if ((off & 7) !== 0) return 'Invalid member offset';
           nrBits = mt.bits;
-        } else if (nrBits > mt.bits) throw fail('Invalid member bitfield_size');
-        checkCopyBits(nrBits + (off & 7), off >>> 3, structSize, fail);
-        return;
+        } else if (nrBits > mt.bits) return 'Invalid member bitfield_size';
+        return copyBitsError(nrBits + (off & 7), off >>> 3, structSize);
       }
-      if (U32_MAX - off < mt.bitsOffset) throw fail('bits_offset exceeds U32_MAX');
+      if (U32_MAX - off < mt.bitsOffset) return 'bits_offset exceeds U32_MAX';
       const bitsOff = off + mt.bitsOffset;
-      checkCopyBits(mt.bits + (bitsOff & 7), Math.floor(bitsOff / 8), structSize, fail);
-      return;
+      return copyBitsError(mt.bits + (bitsOff & 7), Math.floor(bitsOff / 8), structSize);
     }
     if (mt.kind === 'ENUM' || mt.kind === 'ENUM64') {
       if (kflag) {
         let nrBits = m.bitfieldSize;
         if (nrBits === 0) {
-          if ((off & 7) !== 0) throw fail('Member is not byte aligned');
+          if ((off & 7) !== 0) return 'Member is not byte aligned';
           nrBits = 32;
-        } else if (nrBits > 32) throw fail('Invalid member bitfield_size');
-        if (structSize < Math.ceil((off + nrBits) / 8)) throw fail('Member exceeds struct_size');
-        return;
+        } else if (nrBits > 32) return 'Invalid member bitfield_size';
+        if (structSize < Math.ceil((off + nrBits) / 8)) return 'Member exceeds struct_size';
+        return undefined;
       }
-      this.checkSized(off, structSize, mt.size, fail);
-      return;
+      return sizedError(off, structSize, mt.size);
     }
     if (kflag && m.bitfieldSize !== 0) {
-      if (mt.kind === 'PTR' || mt.kind === 'ARRAY' || isComposite(mt) || mt.kind === 'FLOAT') throw fail('Invalid member bitfield_size');
+      if (mt.kind === 'PTR' || mt.kind === 'ARRAY' || isComposite(mt) || mt.kind === 'FLOAT') return 'Invalid member bitfield_size';
     }
     switch (mt.kind) {
       case 'PTR':
-        this.checkSized(off, structSize, 8, fail);
-        return;
+        return sizedError(off, structSize, 8);
       case 'ARRAY':
-        this.checkSized(off, structSize, env.typeIdSize(memberType)?.size ?? 0, fail);
-        return;
+        return sizedError(off, structSize, env.typeIdSize(memberType)?.size ?? 0);
       case 'STRUCT':
       case 'UNION':
-        this.checkSized(off, structSize, mt.size, fail);
-        return;
+        return sizedError(off, structSize, mt.size);
       case 'FLOAT': {
         const alignBits = Math.min(8, mt.size) * 8;
-        if (off % alignBits !== 0) throw fail('Member is not properly aligned');
-        if (Math.floor(off / 8) + mt.size > structSize) throw fail('Member exceeds struct_size');
-        return;
+        if (off % alignBits !== 0) return 'Member is not properly aligned';
+        if (Math.floor(off / 8) + mt.size > structSize) return 'Member exceeds struct_size';
+        return undefined;
       }
       default:
         throw env.failType(s, kflag ? 'Unsupported check_kflag_member' : 'Unsupported check_member', 'EINVAL', false);
     }
-  }
-
-  checkSized(off: number, structSize: number, size: number, fail: (msg: string) => BtfCheckError): void {
-    if ((off & 7) !== 0) throw fail('Member is not byte aligned');
-    if ((structSize - Math.floor(off / 8)) >>> 0 < size) throw fail('Member exceeds struct_size');
   }
 
   /** `btf_resolve_valid`. */
@@ -352,7 +345,7 @@ class Resolver {
       const ret = env.typeById(t.type);
       if (ret === undefined || isResolveSourceOnly(ret)) throw env.failType(t, 'Invalid return type');
       if (needsResolve(ret) && !this.isResolved(t.type)) this.resolve(ret, t.type);
-      if (env.typeIdSize(t.type) === undefined) throw env.failType(t, 'Invalid return type');
+      if (env.sizedTypeId(t.type) < 0) throw env.failType(t, 'Invalid return type');
     }
     let nr = t.params.length;
     if (nr === 0) return;
@@ -370,14 +363,22 @@ class Resolver {
         throw env.failType(t, `Invalid arg#${i + 1}`);
       }
       if (needsResolve(at) && !this.isResolved(p.type)) this.resolve(at, p.type);
-      if (env.typeIdSize(p.type) === undefined) throw env.failType(t, `Invalid arg#${i + 1}`);
+      if (env.sizedTypeId(p.type) < 0) throw env.failType(t, `Invalid arg#${i + 1}`);
     }
   }
 }
 
-function checkCopyBits(nrCopyBits: number, bytesOffset: number, structSize: number, fail: (msg: string) => BtfCheckError): void {
-  if (nrCopyBits > 128) throw fail('nr_copy_bits exceeds 128');
-  if (structSize < bytesOffset || structSize - bytesOffset < Math.ceil(nrCopyBits / 8)) throw fail('Member exceeds struct_size');
+function copyBitsError(nrCopyBits: number, bytesOffset: number, structSize: number): string | undefined {
+  if (nrCopyBits > 128) return 'nr_copy_bits exceeds 128';
+  if (structSize < bytesOffset || structSize - bytesOffset < Math.ceil(nrCopyBits / 8)) return 'Member exceeds struct_size';
+  return undefined;
+}
+
+/** A member of a sized kind: byte aligned and inside the struct. */
+function sizedError(off: number, structSize: number, size: number): string | undefined {
+  if ((off & 7) !== 0) return 'Member is not byte aligned';
+  if ((structSize - Math.floor(off / 8)) >>> 0 < size) return 'Member exceeds struct_size';
+  return undefined;
 }
 
 /** `btf_type_int_is_regular`: a whole u8/u16/u32/u64/u128 with no bit offset. */

@@ -19,6 +19,25 @@ const ALLOC_OBJ_FIELDS = ['bpf_spin_lock', 'bpf_res_spin_lock', 'bpf_list_head',
 const STRUCT_META_FIELDS = BtfField.SPIN_LOCK | BtfField.RES_SPIN_LOCK | BtfField.LIST_HEAD | BtfField.LIST_NODE |
   BtfField.RB_ROOT | BtfField.RB_NODE | BtfField.REFCOUNT | BPF_KPTR;
 
+const ALLOC_OBJ_FIELD_NAMES: ReadonlySet<string> = new Set(ALLOC_OBJ_FIELDS);
+
+/**
+ * The ids of the {@link ALLOC_OBJ_FIELDS} structs: for each name the first STRUCT in id order,
+ * as `btf_find_by_name_kind` finds it. One scan of the types for all the names; `findAll` would
+ * index every name of a BTF that is loaded once (vmlinux: ~150k types) to look up seven.
+ */
+function allocObjFieldIds(btf: BtfView): Set<number> {
+  const ids = new Set<number>();
+  const found = new Set<string>();
+  for (let id = 1; id < btf.nrTypes && found.size < ALLOC_OBJ_FIELD_NAMES.size; id++) {
+    const t = btf.type(id);
+    if (t?.kind !== 'STRUCT' || !ALLOC_OBJ_FIELD_NAMES.has(t.name) || found.has(t.name)) continue;
+    found.add(t.name);
+    ids.add(id);
+  }
+  return ids;
+}
+
 /**
  * `btf_parse_struct_metas`, the last step of BTF_LOAD: every struct with a member of one
  * of the allocatable-object field types gets its special fields parsed; a bad one fails
@@ -26,11 +45,7 @@ const STRUCT_META_FIELDS = BtfField.SPIN_LOCK | BtfField.RES_SPIN_LOCK | BtfFiel
  */
 export function parseStructMetas(btf: BtfView): Map<number, BtfRecord> {
   const metas = new Map<number, BtfRecord>();
-  const wanted = new Set<number>();
-  for (const name of ALLOC_OBJ_FIELDS) {
-    const id = btf.findAll(name, 'STRUCT')[0];
-    if (id !== undefined) wanted.add(id);
-  }
+  const wanted = allocObjFieldIds(btf);
   if (wanted.size === 0) return metas;
   for (let id = 1; id < btf.nrTypes; id++) {
     const t = btf.type(id);
