@@ -157,6 +157,16 @@ export interface VerifierRequest {
    */
   readonly nonMapFds?: ReadonlySet<number>;
   /**
+   * `attr->fd_array`, read on demand: the fd at an index (`BPF_PSEUDO_MAP_IDX` and
+   * `BPF_PSEUDO_MAP_IDX_VALUE` name maps by it), or undefined when that memory cannot be read
+   * (EFAULT). Absent when the load passed no array (EPROTO for those instructions). The maps such
+   * fds name are in {@link maps} like any other.
+   *
+   * @example
+   * const req = { ...base, fdArray: (i: number) => [5, 7][i], maps };
+   */
+  readonly fdArray?: (index: number) => number | undefined;
+  /**
    * The program's BTF and its func_info/line_info records; absent when the load gave none.
    * Without them a global function is refused ("Global functions need valid BTF"), as is
    * taking a callback's address ("missing btf func_info").

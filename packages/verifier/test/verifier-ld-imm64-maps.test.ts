@@ -81,3 +81,15 @@ test('a pseudo map fd that is open but not a map is EINVAL; one that is not open
   t.is(outcome(req(1, loadMapProg(7), { nonMapFds: new Set([7]) })), 'EINVAL fd 7 is not pointing to valid bpf_map');
   t.is(outcome(req(1, loadMapProg(9), { nonMapFds: new Set([7]) })), 'EBADF fd 9 is not pointing to valid bpf_map');
 });
+
+test('BPF_PSEUDO_MAP_IDX names a map by its index in fd_array: EPROTO without one, EFAULT where it cannot be read (6.18)', (t) => {
+  const byIndex = (index: number): Uint8Array => {
+    const insns = loadMapProg(index);
+    insns[1] = 0x51;
+    return insns;
+  };
+  t.is(outcome(req(6, byIndex(1), { fdArray: (i) => [9, 3][i] })), 'ok');
+  t.is(outcome(req(6, byIndex(0))), 'EPROTO fd_idx without fd_array is invalid');
+  t.is(outcomeOf(verifier, req(6, byIndex(7), { fdArray: (i) => [3][i] })).code, 'EFAULT');
+  t.is(outcome(req(6, byIndex(0), { fdArray: () => 9 })), 'EBADF fd 9 is not pointing to valid bpf_map');
+});

@@ -38,19 +38,36 @@ export function licenseIsGplCompatible(license: string): boolean {
 
 export type { ProgRecord };
 
+/** `attr->fd_array` as the verifier reads it: the fd at an index, undefined where the caller's memory faults. */
+function fdArrayReader(task: SyscallContext, fdArray: bigint): ((index: number) => number | undefined) | undefined {
+  if (fdArray === 0n) return undefined;
+  return (index) => {
+    try {
+      const b = task.memory.read(fdArray + BigInt(index >>> 0) * 4n, 4);
+      return new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /**
- * The maps `ld_imm64` pseudo map fds name, resolved from the caller's fd table, and the fds among
- * them that are open but are not maps (EINVAL in the verifier, where a closed fd is EBADF).
+ * The maps `ld_imm64` pseudo map fds name (directly or through `fd_array`), resolved from the
+ * caller's fd table, and the fds among them that are open but are not maps (EINVAL in the
+ * verifier, where a closed fd is EBADF).
  */
-function pseudoMaps(task: SyscallContext, insns: Uint8Array): { maps: Map<number, VerifierMap>; nonMapFds: Set<number> } {
+function pseudoMaps(task: SyscallContext, insns: Uint8Array, fdArray: ((index: number) => number | undefined) | undefined): {
+  maps: Map<number, VerifierMap>; nonMapFds: Set<number>;
+} {
   const maps = new Map<number, VerifierMap>();
   const nonMapFds = new Set<number>();
   const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (let off = 0; off + 8 <= insns.length; off += 8) {
     const code = insns[off] ?? 0;
     const src = (insns[off + 1] ?? 0) >> 4;
-    if (code !== 0x18 || (src !== 1 && src !== 2)) continue;
-    const fd = dv.getInt32(off + 4, true);
+    if (code !== 0x18 || src < 1 || src > 6 || src === 3 || src === 4) continue;
+    const fd = src <= 2 ? dv.getInt32(off + 4, true) : fdArray?.(dv.getInt32(off + 4, true));
+    if (fd === undefined) continue;
     const file = task.fdTable.get(fd)?.file;
     if (file === undefined) continue;
     const obj = file.payload.object;
@@ -209,6 +226,7 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
       perfmonCapable: perfmon,
     };
     const log = userLog(task, attr.log_level, attr.log_size, attr.log_buf);
+    const fdArray = fdArrayReader(task, attr.fd_array);
     const verdict = runWithLog(log, (n) => { putAttrU32(uattr, 'prog_load', 'log_true_size', n); }, () =>
       core.tracer.group('bpf_check', () => {
         const progBtf = verifierProgBtf(task, attr, uattr);
@@ -222,7 +240,8 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
           logLevel: log.level,
           logSize: log.size,
           privileges,
-          ...pseudoMaps(task, insns),
+          ...pseudoMaps(task, insns, fdArray),
+          ...(fdArray === undefined ? {} : { fdArray }),
           vmlinuxBtf: () => kernelBtfOf(core.objects.byId('btf', 1))?.view,
           // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
           ...(needsKernelBtf(insns) || progBtf !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),

@@ -48,5 +48,32 @@ const BAD_DIRECT_VALUE: SyscallCase = {
   },
 };
 
+/** `r<dst> = map or value by fd_array index` (`BPF_PSEUDO_MAP_IDX` / `BPF_PSEUDO_MAP_IDX_VALUE`). */
+const byIndex = (dst: number, index: number, off?: number): number[] =>
+  [...insn(0x18, dst, off === undefined ? 5 : 6, 0, index), ...insn(0, 0, 0, 0, off ?? 0)];
+
+/** Maps named by their index in `fd_array` rather than by fd: found, missing, not a map, no array at all. */
+const FD_ARRAY: SyscallCase = {
+  name: 'prog load: maps named through fd_array (BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE)',
+  run(r) {
+    const data = mapCreate(r, 'create a 1-entry array', { map_type: M.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 16, max_entries: 1 });
+    const hash = mapCreate(r, 'create a hash', { map_type: M.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 4 });
+    if (data === undefined || hash === undefined) return;
+    update(r, 'write the value', data, u32(0), concat(u64(0x1111), u32(0x2a), u32(0x33)));
+    // r0 = *(u32 *)(value + 8), through fd_array[1]
+    const reader = load(r, 'a value by index 1', P.BPF_PROG_TYPE_XDP, Uint8Array.from([...byIndex(1, 1, 8), ...insn(0x61, 0, 1, 0, 0), ...exit()]), '', [hash, data]);
+    if (reader !== undefined) testRun(r, 'the program returns the value\'s word', reader, { data: packet(64) });
+    // r1 = map by index; r2 = &key; lookup; exit
+    const lookupByIndex = [...insn(0x62, 10, 0, -4, 0), ...insn(0xbf, 2, 10, 0, 0), ...insn(0x07, 2, 0, 0, -4), ...byIndex(1, 0),
+      ...insn(0x85, 0, 0, 0, 1), ...movImm(0, 2), ...exit()];
+    load(r, 'a map by index 0', P.BPF_PROG_TYPE_XDP, Uint8Array.from(lookupByIndex), '', [hash, data]);
+    load(r, 'no fd_array', P.BPF_PROG_TYPE_XDP, Uint8Array.from(lookupByIndex));
+    load(r, 'an fd that is not open', P.BPF_PROG_TYPE_XDP, Uint8Array.from(lookupByIndex), '', [9999]);
+    if (reader !== undefined) load(r, 'a program fd', P.BPF_PROG_TYPE_XDP, Uint8Array.from(lookupByIndex), '', [reader]);
+    load(r, 'a value past the end', P.BPF_PROG_TYPE_XDP, Uint8Array.from([...byIndex(1, 0, 16), ...movImm(0, 2), ...exit()]), '', [data]);
+    load(r, 'a value of a hash', P.BPF_PROG_TYPE_XDP, Uint8Array.from([...byIndex(1, 0, 0), ...movImm(0, 2), ...exit()]), '', [hash]);
+  },
+};
+
 /** Global data cases, recorded on Linux 6.18. */
-export const GLOBAL_DATA_CASES: readonly SyscallCase[] = [GLOBAL_DATA, BAD_DIRECT_VALUE];
+export const GLOBAL_DATA_CASES: readonly SyscallCase[] = [GLOBAL_DATA, BAD_DIRECT_VALUE, FD_ARRAY];

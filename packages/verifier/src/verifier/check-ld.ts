@@ -1,9 +1,10 @@
-import type { Insn } from '@bpfkit/asm';
+import { BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn } from '@bpfkit/asm';
 import { BpfMapType } from '@bpfkit/uapi';
 import { checkResourceLeak } from './check-call.js';
 import { processExit } from './check-exit.js';
 import type { VerifierEnv } from './env.js';
 import { funcInfoOf } from './callbacks.js';
+import { fdFromArray } from './resolve-ld-imm64.js';
 import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail } from './log.js';
 import { cloneState, constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
@@ -16,13 +17,16 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     if (second === undefined) fail(env.log, 'EINVAL', 'bad-ld-imm64', 'invalid BPF_LD_IMM insn');
     if (insn.src === 0) {
       env.writeReg(state, insn.dst, constScalar((BigInt(second.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0)));
-    } else if (insn.src === PSEUDO_MAP_FD || insn.src === PSEUDO_MAP_VALUE) {
+    } else if (insn.src === PSEUDO_MAP_FD || insn.src === PSEUDO_MAP_VALUE || insn.src === BPF_PSEUDO_MAP_IDX || insn.src === BPF_PSEUDO_MAP_IDX_VALUE) {
       // resolve_pseudo_ldimm64 checked the map, its use by this program type and the offset before the walk.
-      const map = env.req.maps?.get(insn.imm);
-      if (map === undefined) fail(env.log, 'EFAULT', 'verifier-bug', `verifier bug: fd ${String(insn.imm)} was not resolved`);
+      const byIndex = insn.src === BPF_PSEUDO_MAP_IDX || insn.src === BPF_PSEUDO_MAP_IDX_VALUE;
+      const fd = byIndex ? fdFromArray(env.log, env.req, insn.imm) : insn.imm;
+      const map = env.req.maps?.get(fd);
+      if (map === undefined) fail(env.log, 'EFAULT', 'verifier-bug', `verifier bug: fd ${String(fd)} was not resolved`);
+      const isValue = insn.src === PSEUDO_MAP_VALUE || insn.src === BPF_PSEUDO_MAP_IDX_VALUE;
       // An arena's address is its user address: a plain value to the verifier.
-      if (insn.src === PSEUDO_MAP_VALUE && map.mapType === BpfMapType.BPF_MAP_TYPE_ARENA) env.writeReg(state, insn.dst, unknownScalar);
-      else env.writeReg(state, insn.dst, insn.src === PSEUDO_MAP_FD
+      if (isValue && map.mapType === BpfMapType.BPF_MAP_TYPE_ARENA) env.writeReg(state, insn.dst, unknownScalar);
+      else env.writeReg(state, insn.dst, !isValue
         ? pointer('map_ptr', 0, { mapFd: map.fd, valueSize: map.valueSize })
         : pointer('map_value', second.imm, { mapFd: map.fd, valueSize: map.valueSize }));
     } else if (insn.src === PSEUDO_FUNC) {

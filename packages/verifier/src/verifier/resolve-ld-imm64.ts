@@ -2,7 +2,7 @@ import { BPF_MEM, BPF_MEMSX, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_
 import type { VerifierMap, VerifierRequest } from '@bpfkit/kernel-api';
 import { BPF_F_SLEEPABLE, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { cls, LD_IMM64, LDX, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
-import { fail, type VerifierLog } from './log.js';
+import { fail, Reject, type VerifierLog } from './log.js';
 import { opcodeKnown } from './check-reserved.js';
 
 const MEM = BPF_MEM, MEMSX = BPF_MEMSX;
@@ -70,6 +70,17 @@ function checkArenaUse(log: VerifierLog, map: VerifierMap, req: VerifierRequest,
 }
 
 /**
+ * The fd `fd_array[index]` of a `BPF_PSEUDO_MAP_IDX`/`_IDX_VALUE` load: EPROTO without an array,
+ * EFAULT (no message) where it cannot be read.
+ */
+export function fdFromArray(log: VerifierLog, req: VerifierRequest, index: number): number {
+  if (req.fdArray === undefined) fail(log, 'EPROTO', 'no-fd-array', 'fd_idx without fd_array is invalid');
+  const fd = req.fdArray(index);
+  if (fd === undefined) throw new Reject('EFAULT', 'verifier:fd-array', `fd_array[${String(index)}] cannot be read`);
+  return fd;
+}
+
+/**
  * `resolve_pseudo_ldimm64`, before the program is walked: the reserved fields of loads, the form of
  * every ld_imm64, the maps its pseudo sources name (added to the program's used maps, each checked
  * against the program type once) and their direct value offsets, and the opcode table. Errors here
@@ -98,11 +109,10 @@ export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], r
     const valueSrc = src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE;
     const mapSrc = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX;
     if ((!valueSrc && !mapSrc) || (mapSrc && next.imm !== 0)) fail(log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
-    // Maps named through fd_array are resolved by the walk (the request carries maps by fd).
-    if (src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE) continue;
-    const map = req.maps?.get(insn.imm);
+    const fd = src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE ? fdFromArray(log, req, insn.imm) : insn.imm;
+    const map = req.maps?.get(fd);
     if (map === undefined) {
-      fail(log, req.nonMapFds?.has(insn.imm) === true ? 'EINVAL' : 'EBADF', 'bad-map-fd', `fd ${String(insn.imm)} is not pointing to valid bpf_map`);
+      fail(log, req.nonMapFds?.has(fd) === true ? 'EINVAL' : 'EBADF', 'bad-map-fd', `fd ${String(fd)} is not pointing to valid bpf_map`);
     }
     if (!used.includes(map)) {
       if (used.length >= MAX_USED_MAPS) {
