@@ -187,6 +187,15 @@ export interface VerifierRequest {
    * through a map pointer walks the map's kernel struct, `struct bpf_array`…).
    */
   readonly vmlinuxBtf?: () => BtfView | undefined;
+  /**
+   * `kallsyms_lookup_name`: the address of a kernel symbol, undefined when kallsyms does not
+   * list it (without `CONFIG_KALLSYMS_ALL` only functions are listed). A `BPF_PSEUDO_BTF_ID`
+   * load (a ksym) needs one.
+   *
+   * @example
+   * const req = { ...base, kernelSymbol: (name: string) => (name === 'do_sys_openat2' ? 0xffffffff81000040n : undefined) };
+   */
+  readonly kernelSymbol?: (name: string) => bigint | undefined;
 }
 
 /**

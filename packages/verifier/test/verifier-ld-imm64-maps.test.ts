@@ -93,3 +93,36 @@ test('BPF_PSEUDO_MAP_IDX names a map by its index in fd_array: EPROTO without on
   t.is(outcomeOf(verifier, req(6, byIndex(7), { fdArray: (i) => [3][i] })).code, 'EFAULT');
   t.is(outcome(req(6, byIndex(0), { fdArray: () => 9 })), 'EBADF fd 9 is not pointing to valid bpf_map');
 });
+
+test('BPF_PSEUDO_BTF_ID (a ksym) names a kernel function or variable kallsyms lists, as 6.18 checks it', async (t) => {
+  const { BtfBuilder, parseBtf } = await import('@bpfkit/btf');
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+  const proto = b.add({ kind: 'FUNC_PROTO', name: '', type: int, params: [] });
+  const func = b.add({ kind: 'FUNC', name: 'do_work', type: proto, linkage: 1 });
+  const counter = b.add({ kind: 'VAR', name: 'work_count', type: int, linkage: 1 });
+  const hidden = b.add({ kind: 'VAR', name: 'hidden_count', type: int, linkage: 1 });
+  const vmlinux = parseBtf(b.encode());
+  const symbols = new Map([['do_work', 0xffffffff81000040n], ['work_count', 0xffffffff82000000n]]);
+  const ksym = (id: number, btfFd = 0, extra: Uint8Array = new Uint8Array(0)): VerifierRequest => {
+    const insns = new Uint8Array(32 + extra.length);
+    insns.set([0x18, 0x31], 0);
+    new DataView(insns.buffer).setInt32(4, id, true);
+    new DataView(insns.buffer).setInt32(12, btfFd, true);
+    insns.set(extra, 16);
+    insns.set([0xb7], 16 + extra.length);
+    insns.set([0x95], 24 + extra.length);
+    return req(6, insns, { vmlinuxBtf: () => vmlinux, kernelSymbol: (name) => symbols.get(name) });
+  };
+  // A function's address is read-only memory of size 0: it can be held, not read.
+  t.is(outcome(ksym(func)), 'ok');
+  t.is(outcome(ksym(func, 0, Uint8Array.from([0x71, 0x10, 0, 0, 0, 0, 0, 0]))), 'EACCES R1 min value is outside of the allowed memory range');
+  // A variable of a scalar type is read-only memory of its size.
+  t.is(outcome(ksym(counter, 0, Uint8Array.from([0x61, 0x10, 0, 0, 0, 0, 0, 0]))), 'ok');
+  t.is(outcome(ksym(counter, 0, Uint8Array.from([0x62, 0x01, 0, 0, 1, 0, 0, 0]))), 'EACCES R1 cannot write into rdonly_mem');
+  t.is(outcome(ksym(hidden)), "ENOENT ldimm64 failed to find the address for kernel symbol 'hidden_count'.");
+  t.is(outcome(ksym(int)), `EINVAL pseudo btf_id ${String(int)} in ldimm64 isn't KIND_VAR or KIND_FUNC`);
+  t.is(outcome(ksym(99)), 'ENOENT ldimm64 insn specifies invalid btf_id 99.');
+  t.is(outcome(ksym(func, 5)), 'EINVAL invalid module BTF object FD specified.');
+  t.is(outcome(req(6, ksym(func).insns)), 'EINVAL kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y is specified in Kconfig.');
+});

@@ -32,7 +32,10 @@ export interface ResolvedProgram {
  * are named from the vmlinux BTF. Runs after the verifier accepted the
  * program, so every fd it names is a map.
  */
-export function resolveProgram(task: SyscallContext, original: Uint8Array, fdArray: bigint, vmlinuxName: (id: number) => string | undefined): ResolvedProgram {
+export function resolveProgram(
+  task: SyscallContext, original: Uint8Array, fdArray: bigint, vmlinuxName: (id: number) => string | undefined,
+  kernelSymbol: (name: string) => bigint | undefined = () => undefined,
+): ResolvedProgram {
   const insns = original.slice();
   const dv = new DataView(insns.buffer);
   const used: BpfObject[] = [];
@@ -76,8 +79,11 @@ export function resolveProgram(task: SyscallContext, original: Uint8Array, fdArr
       const m = rec?.live;
       addr = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX ? m?.address ?? 0 : m?.directValueAddr?.(valueOff >>> 0) ?? 0;
     } else if (src === PSEUDO_BTF_ID) {
-      // A kernel variable's address (ksym): the simulated kernel has none to give.
-      addr = 0;
+      // A ksym: its kallsyms address (the verifier refused the ones kallsyms does not list).
+      const at = kernelSymbol(vmlinuxName(imm) ?? '') ?? 0n;
+      insns[off + 1] = (insns[off + 1] ?? 0) & 0x0f;
+      dv.setUint32(off + 4, Number(at & 0xffff_ffffn), true);
+      dv.setUint32(off + 12, Number(at >> 32n), true);
     }
     if (addr !== undefined) {
       insns[off + 1] = (insns[off + 1] ?? 0) & 0x0f;

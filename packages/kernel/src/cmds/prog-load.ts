@@ -1,4 +1,5 @@
 import { BpfError, type LoadedProgram, type RunnableProgram, type VerifierMap, type VerifierPrivileges } from '@bpfkit/kernel-api';
+import { kernelSymbols } from '../fs/kallsyms.js';
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
   BPF_F_TOKEN_FD,
@@ -243,6 +244,7 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
           ...pseudoMaps(task, insns, fdArray),
           ...(fdArray === undefined ? {} : { fdArray }),
           vmlinuxBtf: () => kernelBtfOf(core.objects.byId('btf', 1))?.view,
+          kernelSymbol: (sym) => kernelSymbols(core).get(sym)?.[0],
           // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
           ...(needsKernelBtf(insns) || progBtf !== undefined ? { kfuncs: kfuncSetsFor(kernelBtfOf(core.objects.byId('btf', 1))?.view ?? EMPTY_BTF, type) } : {}),
           ...(progBtf === undefined ? {} : { progBtf }),
@@ -251,7 +253,7 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
       }),
     );
     const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
-    const resolved = resolveProgram(task, insns, attr.fd_array, (id) => vmlinux?.view.type(id)?.name);
+    const resolved = resolveProgram(task, insns, attr.fd_array, (id) => vmlinux?.view.type(id)?.name, (sym) => kernelSymbols(core).get(sym)?.[0]);
     claimProgArrays(task, resolved.usedMaps, type, attachType);
     // The maps are put when the program is freed, BPF_PROG_BIND_MAP's included (it appends to usedMaps).
     const holds: BpfObject[] = [];

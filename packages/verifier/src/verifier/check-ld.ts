@@ -1,9 +1,10 @@
-import { BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn } from '@bpfkit/asm';
+import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn } from '@bpfkit/asm';
 import { BpfMapType } from '@bpfkit/uapi';
 import { checkResourceLeak } from './check-call.js';
 import { processExit } from './check-exit.js';
 import type { VerifierEnv } from './env.js';
 import { funcInfoOf } from './callbacks.js';
+import { checkPseudoBtfId } from './ksym.js';
 import { fdFromArray } from './resolve-ld-imm64.js';
 import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail } from './log.js';
@@ -36,10 +37,11 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
       if (fi === undefined) fail(env.log, 'EINVAL', 'missing-func-info', 'missing btf func_info');
       if (fi[subprog]?.linkage !== 0) fail(env.log, 'EINVAL', 'callback-not-static', 'callback function not static');
       env.writeReg(state, insn.dst, pointer('func', 0, { subprog }));
-    } else if (insn.src > 6) {
-      fail(env.log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
+    } else if (insn.src === BPF_PSEUDO_BTF_ID) {
+      // A ksym: resolve_pseudo_ldimm64 found it before the walk (insn_aux_data.btf_var).
+      env.writeReg(state, insn.dst, checkPseudoBtfId(env.log, env.req, insn.imm, second.imm));
     } else {
-      fail(env.log, 'EINVAL', 'unsupported', `ld_imm64 with src_reg ${String(insn.src)} is not modelled yet`);
+      fail(env.log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
     }
     return pc + 2;
   }

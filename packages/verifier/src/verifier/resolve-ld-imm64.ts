@@ -4,6 +4,7 @@ import { BPF_F_SLEEPABLE, BpfMapType, BpfProgType } from '@bpfkit/uapi';
 import { cls, LD_IMM64, LDX, mode, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail, Reject, type VerifierLog } from './log.js';
 import { opcodeKnown } from './check-reserved.js';
+import { checkPseudoBtfId } from './ksym.js';
 
 const MEM = BPF_MEM, MEMSX = BPF_MEMSX;
 const PSEUDO_BTF_ID = BPF_PSEUDO_BTF_ID, PSEUDO_FUNC = BPF_PSEUDO_FUNC, PSEUDO_MAP_IDX = BPF_PSEUDO_MAP_IDX, PSEUDO_MAP_IDX_VALUE = BPF_PSEUDO_MAP_IDX_VALUE;
@@ -104,8 +105,12 @@ export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], r
     }
     i++;
     const src = insn.src;
-    // Plain constants, kernel symbols (by BTF id) and callback addresses are resolved when the walk reaches them.
-    if (src === 0 || src === PSEUDO_BTF_ID || src === PSEUDO_FUNC) continue;
+    if (src === PSEUDO_BTF_ID) {
+      checkPseudoBtfId(log, req, insn.imm, next.imm);
+      continue;
+    }
+    // Plain constants and callback addresses are resolved when the walk reaches them.
+    if (src === 0 || src === PSEUDO_FUNC) continue;
     const valueSrc = src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE;
     const mapSrc = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX;
     if ((!valueSrc && !mapSrc) || (mapSrc && next.imm !== 0)) fail(log, 'EINVAL', 'bad-ld-imm64', 'unrecognized bpf_ld_imm64 insn');
