@@ -111,6 +111,12 @@ export interface BpfMap {
   bucketKeys?(index: number): Uint8Array[];
 
   /**
+   * Maps whose values hold a `bpf_timer` (`map->record->timer_off`): where it
+   * sits in a value, and the key `bpf_timer_cb` hands the callback.
+   */
+  readonly asyncFields?: MapAsyncFields;
+
+  /**
    * `map_release`: one of the map's open files is being released (its last
    * reference went). Perf event arrays empty the slots filled through it.
    */
@@ -168,4 +174,16 @@ export interface PerfEventArrayOps {
    * -ENOSPC); `index` is `flags & BPF_F_INDEX_MASK` resolved by the helper.
    */
   output(cpu: number, index: number, dataAddr: number, size: number): number;
+}
+
+/** A map's async fields (`bpf_timer`), as the timer helpers and callbacks need them. */
+export interface MapAsyncFields {
+  /** Offset of the `bpf_timer` in a value. */
+  readonly timerOff: number;
+  /**
+   * The key argument of a timer callback for the element whose value is at
+   * `valueAddr`: a hash element's own key, or for an array a u32 cell holding
+   * the index (rewritten by each call), as `bpf_timer_cb` computes it.
+   */
+  callbackKeyAddr(valueAddr: number): number;
 }

@@ -83,6 +83,13 @@ export interface RunEnv {
 export interface RunArgs {
   readonly r1: number;
   readonly r2?: number;
+  readonly r3?: number;
+  /**
+   * Where the run starts: the instruction index of a subprogram (default 0, the
+   * main program). An async callback (`bpf_timer`'s) runs this way, as an
+   * invocation of its own with the program's other subprograms at hand.
+   */
+  readonly entry?: number;
 }
 
 /** A program an engine prepared (the interpreter decodes, the JIT compiles). */

@@ -1,5 +1,6 @@
 import type { BpfMap } from './bpf-map.js';
 import type { Clock, Random } from './env.js';
+import type { BpfTimerTable, ProgramHold } from './timers.js';
 import type { LoadedProgram } from './engine.js';
 import type { VmArena } from './vm-arena.js';
 
@@ -44,6 +45,12 @@ export interface ProgramServices {
    * negative errno (-EINVAL for an address that is not the run's seq_file). Absent outside iterator runs.
    */
   seqWrite?(seq: number, bytes: Uint8Array): number;
+  /** The kernel's `bpf_timer` state; absent on kernels without timers (the helpers then return -EOPNOTSUPP). */
+  readonly timers?: BpfTimerTable;
+  /** The program this run belongs to (what `bpf_timer_set_callback` binds a callback to). */
+  readonly program?: ProgramHold;
+  /** `atomic64_read(&map->usercnt) != 0`: fds or pins hold the map (timers need it). Absent: always true. */
+  mapHasUsers?(map: BpfMap): boolean;
 }
 
 /**

@@ -24,3 +24,4 @@ export * from './helpers.js';
 export * from './btf-view.js';
 export * from './vm-arena.js';
 export * from './test-run.js';
+export * from './timers.js';

@@ -11,6 +11,7 @@ import {
 } from '@bpfkit/kernel-api';
 import { Capability } from '@bpfkit/uapi';
 import { BpfError } from '@bpfkit/kernel-api';
+import type { MapRecord } from './bpf/map-record.js';
 import { ObjectRegistry } from './bpf/objects.js';
 import type { KernelDeps } from './deps.js';
 import { seededRandom, systemClock } from './env.js';
@@ -37,6 +38,8 @@ export class KernelCore {
   readonly tasks = new Map<number, TaskImpl>();
   /** Live maps by {@link BpfMap.address}: what `mapAt` answers helpers that get a map pointer. */
   readonly liveMaps = new Map<number, BpfMap>();
+  /** The kernel's record of each live map (what `map->usercnt` is read from). */
+  readonly mapRecords = new WeakMap<BpfMap, MapRecord>();
   /** `bpf_trace_printk` output not yet read from `trace_pipe`. */
   readonly traceLines: string[] = [];
   /** Open BPF_ENABLE_STATS fds: programs count their runs while any is open (`bpf_stats_enabled_key`). */

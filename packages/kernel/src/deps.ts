@@ -1,5 +1,6 @@
 import type {
   BpfFs,
+  BpfTimerTable,
   ExecutionEngine,
   HelperRegistry,
   TestRunService,
@@ -95,4 +96,10 @@ export interface KernelDeps {
   readonly helpers?: HelperRegistry;
   /** `BPF_PROG_TEST_RUN` per program type. Without it test runs fail with ENOTSUPP. */
   readonly testRun?: TestRunService;
+  /**
+   * `bpf_timer` state, shared with the map types (which free timers with their
+   * elements). Without it the timer helpers return -EOPNOTSUPP. Timers due by
+   * the clock fire at the next `bpf()` call's entry.
+   */
+  readonly timers?: BpfTimerTable;
 }

@@ -1,6 +1,7 @@
 import type { Random, VmArena } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
 import { createSeededRandom } from './runtime/random.js';
+import type { MapTimerHooks } from './runtime/value-layout.js';
 
 /** The simulated machine the map types are created on. Every field is optional. */
 export interface MapTypesDeps {
@@ -22,6 +23,8 @@ export interface MapTypesDeps {
   readonly arena?: VmArena;
   /** `get_random_u32()` for hash and bloom filter seeds (default: a deterministic seeded generator). */
   readonly random?: Random;
+  /** The kernel's `bpf_timer` state: values that hold a timer free it when overwritten or deleted (default: none). */
+  readonly timers?: MapTimerHooks;
 }
 
 /** {@link MapTypesDeps} with defaults applied. */
@@ -36,9 +39,10 @@ export interface MapEnv {
   /** The arena, created on first use when none was injected. */
   readonly arena: VmArena;
   readonly random: Random;
+  readonly timers: MapTimerHooks | undefined;
 }
 
-const KNOWN = new Set(['pageSize', 'possibleCpus', 'nrCpus', 'perfEventMaxStack', 'kmallocMaxSize', 'memoryLimitBytes', 'jitSupportsArena', 'arena', 'random']);
+const KNOWN = new Set(['pageSize', 'possibleCpus', 'nrCpus', 'perfEventMaxStack', 'kmallocMaxSize', 'memoryLimitBytes', 'jitSupportsArena', 'arena', 'random', 'timers']);
 
 /**
  * Applies the defaults and rejects unknown fields.
@@ -58,6 +62,7 @@ export function resolveDeps(deps: MapTypesDeps): MapEnv {
       return arena;
     },
     random,
+    timers: deps.timers,
     pageSize: deps.pageSize ?? 4096,
     possibleCpus: deps.possibleCpus ?? 2,
     nrCpus: deps.nrCpus ?? 256,

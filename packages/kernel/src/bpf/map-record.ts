@@ -28,6 +28,8 @@ export class MapRecord {
   owner: ProgArrayOwner | undefined;
   /** `map->usercnt`: files and pins on the map (programs and map slots do not count). */
   urefs = 0;
+  /** The rest of `map_release_uref` (`bpf_obj_free_timer` on every element), set when values hold timers. */
+  releaseTimers: (() => void) | undefined = undefined;
 
   constructor(
     /** `map_type`, sizes, `max_entries`, `map_flags` (BPF_F_RDONLY/WRONLY cleared: they belong to the fd). */
@@ -53,12 +55,13 @@ export class MapRecord {
 }
 
 /**
- * `bpf_map_put_uref`: drops a user reference; the last one clears a prog
- * array (`map_release_uref`), which breaks the cycle of a program that holds
- * the array it sits in.
+ * `bpf_map_put_uref`: drops a user reference; the last one cancels and frees
+ * the map's timers and clears a prog array (`map_release_uref`), which breaks
+ * the cycle of a program that holds the array it sits in.
  */
 export function mapPutUref(map: MapRecord): void {
   map.urefs--;
+  if (map.urefs === 0) map.releaseTimers?.();
   if (map.urefs !== 0 || map.info.mapType !== M.BPF_MAP_TYPE_PROG_ARRAY || map.live === undefined) return;
   const key = new Uint8Array(4);
   const kv = new DataView(key.buffer);

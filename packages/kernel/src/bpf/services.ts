@@ -1,6 +1,8 @@
-import type { ProgramServices } from '@bpfkit/kernel-api';
+import type { ProgramHold, ProgramServices } from '@bpfkit/kernel-api';
 import type { KernelCore } from '../core.js';
 import type { SyscallContext } from '../task/syscall-context.js';
+import type { BpfObject } from './objects.js';
+import { progRecordOf } from './prog-record.js';
 
 /** `task->comm` of every simulated task (the kernel's is the executable's name). */
 const COMM = 'bpfkit';
@@ -16,13 +18,34 @@ export function tracePipeLine(core: KernelCore, pid: number, cpu: number, messag
 }
 
 /**
- * What a program run by `task` may ask of the kernel: the clock, randomness,
- * the task as `current`, the live maps by address, the trace buffer and the
- * task's memory (`bpf_probe_read_user`).
+ * The program object `prog` as a timer callback holds it (`bpf_prog_inc`), or
+ * undefined when it has no engine's program.
  */
-export function programServices(task: SyscallContext, cpu: number): ProgramServices {
-  const core = task.core;
+export function programHold(prog: BpfObject | undefined): ProgramHold | undefined {
+  const runnable = progRecordOf(prog)?.runnable;
+  if (prog === undefined || runnable === undefined) return undefined;
   return {
+    runnable,
+    hold: () => {
+      prog.get();
+      return () => { prog.put(); };
+    },
+  };
+}
+
+/**
+ * What a run of `prog` by `task` may ask of the kernel: the clock, randomness,
+ * the task as `current`, the live maps by address, the trace buffer, the
+ * task's memory (`bpf_probe_read_user`) and the timers.
+ */
+export function programServices(task: SyscallContext, cpu: number, prog?: BpfObject): ProgramServices {
+  const core = task.core;
+  const timers = core.deps.timers;
+  const program = programHold(prog);
+  return {
+    ...(timers === undefined ? {} : { timers }),
+    ...(program === undefined ? {} : { program }),
+    mapHasUsers: (map) => (core.mapRecords.get(map)?.urefs ?? 1) > 0,
     clock: core.clock,
     random: core.random,
     current: { pid: task.pid, tgid: task.pid, uid: task.cred.uid, gid: task.cred.gid, comm: COMM },

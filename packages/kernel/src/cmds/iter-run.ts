@@ -99,7 +99,7 @@ export function runIterator(task: SyscallContext, link: LinkRecord): Uint8Array 
   const session = (sessions.get(core) ?? 0n) + 1n;
   sessions.set(core, session);
   const services = {
-    ...programServices(task, 0),
+    ...programServices(task, 0, link.prog),
     seqWrite: (s: number, bytes: Uint8Array): number => {
       if (s !== seq) return -Errno.EINVAL;
       chunks.push(bytes);

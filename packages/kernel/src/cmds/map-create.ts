@@ -236,6 +236,11 @@ export function mapCreate(task: SyscallContext, bytes: Uint8Array): CmdResult {
     });
     const btfIds = btfObj === undefined ? undefined : { btfId: btfObj.id, keyTypeId: btfKey, valueTypeId: btfValue };
     const record = new MapRecord(info, name, mapExtra, attr.map_ifindex, live, valueFields, btfIds, btfVmlinuxValue, alloc.innerMapMeta, alloc.memoryBytes);
+    const timers = core.deps.timers;
+    if (live !== undefined) {
+      core.mapRecords.set(live, record);
+      if (timers !== undefined && live.asyncFields !== undefined) record.releaseTimers = () => { timers.freeMap(live); };
+    }
     const obj = core.objects.create('map', core.objects.nextId('map'), name || (mapTypeName(mapType) ?? ''), record, () => {
       core.deps.security.bpfMapFree(lsmObj);
       if (mapType === BpfMapType.BPF_MAP_TYPE_STRUCT_OPS) structOpsMapFree(record);

@@ -86,7 +86,7 @@ export function progTestRun(task: SyscallContext, bytes: Uint8Array, uattr: Uint
   const attr = decodeAttrGroup('test', bytes);
   pairCheck(task, 'ctx_in', attr.ctx_size_in, attr.ctx_in);
   pairCheck(task, 'ctx_out', attr.ctx_size_out, attr.ctx_out);
-  const { prog } = progGet(task, attr.prog_fd, ID);
+  const { obj, prog } = progGet(task, attr.prog_fd, ID);
   // `bpf_struct_ops_test_run` runs only bpf_dummy_ops programs, a struct_ops this kernel does not register.
   check(core, `${ID}:struct_ops`, prog.progType !== BpfProgType.BPF_PROG_TYPE_STRUCT_OPS, 'EOPNOTSUPP', 'test-run:struct-ops', {
     pass: `program type ${prog.progType} has its own test run`, fail: 'struct_ops programs test-run only for bpf_dummy_ops',
@@ -109,7 +109,7 @@ export function progTestRun(task: SyscallContext, bytes: Uint8Array, uattr: Uint
     flags: attr.flags,
     cpu: attr.cpu,
     batchSize: attr.batch_size,
-  }, { arena, helpers, services: programServices(task, cpu < core.cpus ? cpu : 0), cpus: core.cpus }));
+  }, { arena, helpers, services: programServices(task, cpu < core.cpus ? cpu : 0, obj), cpus: core.cpus }));
   finish(task, attr, uattr, res);
   return 0;
 }

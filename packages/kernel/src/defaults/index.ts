@@ -5,7 +5,7 @@ import { createCapabilityChecker } from '@bpfkit/caps';
 import { createSecurityStack } from '@bpfkit/lsm';
 import { createMapTypes } from '@bpfkit/maps';
 import { createVmArena } from '@bpfkit/memory';
-import { createDefaultEngine, createHelperRegistry, createInterpreter, createTestRunService, createWasmEngine } from '@bpfkit/vm';
+import { createDefaultEngine, createHelperRegistry, createInterpreter, createTestRunService, createTimerTable, createWasmEngine } from '@bpfkit/vm';
 import { createTokenService } from '@bpfkit/token';
 import { createUserNamespaces } from '@bpfkit/userns';
 import { createProgTypes, createVerifier } from '@bpfkit/verifier';
@@ -126,7 +126,9 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   const random = options.random ?? seededRandom(0);
   // One arena for everything: map values, program stacks, contexts and packets share its address space.
   const arena = createVmArena();
-  const maps = overrides.maps ?? createMapTypes({ possibleCpus: cpus, arena, random });
+  // bpf_timer state: the maps free timers with their elements, the helpers and the kernel run them.
+  const timers = createTimerTable();
+  const maps = overrides.maps ?? createMapTypes({ possibleCpus: cpus, arena, random, timers });
   const progs = overrides.progTypes ?? createProgTypes();
   const verifier = pick(overrides.verifier, { progTypes: progs }, () => createVerifier({ progTypes: progs }));
   const btf: BtfLoader = {
@@ -151,6 +153,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
     engine: engineOf(options.engine),
     helpers: overrides.helpers ?? createHelperRegistry(),
     testRun: overrides.testRun ?? createTestRunService(),
+    timers,
     vmlinuxBtf: vmlinux,
     kernelConfig: options.kernelConfig ?? BUILTIN_KERNEL_CONFIG,
     vmlinuxBtfBytes: () => {

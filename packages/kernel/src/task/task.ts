@@ -23,6 +23,7 @@ import {
   type WhoAmI,
 } from '@bpfkit/kernel-api';
 import { Capability } from '@bpfkit/uapi';
+import { runDueTimers } from '../bpf/timers.js';
 import { bpfSyscall } from '../bpf/syscall.js';
 import type { KernelCore } from '../core.js';
 import { KFdTable } from '../fs/fdtable.js';
@@ -407,6 +408,7 @@ export class TaskImpl implements Task {
 
   bpf(cmd: number, attr: Uint8Array): number {
     this.#live();
+    runDueTimers(this);
     return bpfSyscall(this, cmd, attr);
   }
 

@@ -1,4 +1,4 @@
-import type { MapRuntimeSpec } from '@bpfkit/kernel-api';
+import type { MapAsyncFields, MapRuntimeSpec } from '@bpfkit/kernel-api';
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_MMAPABLE, BPF_NOEXIST } from '@bpfkit/uapi';
 import type { MapEnv } from '../deps.js';
 import { NEG_E2BIG, NEG_EEXIST, NEG_EINVAL } from './errno.js';
@@ -23,6 +23,7 @@ export class ArrayMap extends MapBase {
   protected readonly values: number;
   /** The u32 key `bpf_for_each_map_elem` hands its callback. */
   #forEachKey: number;
+  readonly asyncFields?: MapAsyncFields;
 
   constructor(env: MapEnv, spec: MapRuntimeSpec, percpu: boolean) {
     super(env, spec);
@@ -38,6 +39,18 @@ export class ArrayMap extends MapBase {
       this.values = this.alloc(n);
     }
     this.#forEachKey = this.alloc(8);
+    const timerOff = this.layout.timerOff;
+    if (timerOff >= 0 && !percpu) {
+      // bpf_timer_cb computes the index from the value's place and passes a pointer to it.
+      const keyCell = this.alloc(8);
+      this.asyncFields = {
+        timerOff,
+        callbackKeyAddr: (valueAddr) => {
+          putU32(this.bytes, keyCell, Math.floor((valueAddr - this.values) / this.elemSize));
+          return keyCell;
+        },
+      };
+    }
   }
 
   protected override get typeName(): string {

@@ -1,11 +1,11 @@
-import type { MapRuntimeSpec, MapSyscallContext } from '@bpfkit/kernel-api';
+import type { MapAsyncFields, MapRuntimeSpec, MapSyscallContext } from '@bpfkit/kernel-api';
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_ZERO_SEED, BPF_NOEXIST, BpfMapType } from '@bpfkit/uapi';
 import type { MapEnv } from '../deps.js';
 import { BpfLru } from './bpf-lru.js';
 import { NEG_E2BIG, NEG_EEXIST, NEG_EINVAL, NEG_ENOENT, NEG_ENOMEM } from './errno.js';
 import { jhash } from './jhash.js';
 import { check, fail, MapBase, round8 } from './map-base.js';
-import { copyBytes, copyMapValue, loadMapValue, storeMapValue } from './value-layout.js';
+import { copyBytes, copyMapValue, freeValueFields, loadMapValue, storeMapValue } from './value-layout.js';
 
 const NO_I32 = new Int32Array(0);
 const NO_U32 = new Uint32Array(0);
@@ -43,6 +43,7 @@ export class HashTable extends MapBase {
   protected readonly valueRound: number;
   protected readonly percpu: boolean;
   protected readonly lru: BpfLru | undefined;
+  readonly asyncFields?: MapAsyncFields;
   readonly #elemSize: number;
   readonly #seed: number;
   readonly #mask: number;
@@ -92,6 +93,11 @@ export class HashTable extends MapBase {
       ? new BpfLru(spec.info.maxEntries, env.possibleCpus, (flags & BPF_F_NO_COMMON_LRU) !== 0, (node) => this.#unlinkElem(node))
       : undefined;
     if (this.lru !== undefined) this.#freeTop = 0; // the LRU lists own the free elements
+    const timerOff = this.layout.timerOff;
+    if (timerOff >= 0 && !this.percpu) {
+      // bpf_timer_cb hands the callback the element's own key.
+      this.asyncFields = { timerOff, callbackKeyAddr: (valueAddr) => valueAddr - this.keyRound };
+    }
   }
 
   protected override get typeName(): string {
@@ -176,6 +182,7 @@ export class HashTable extends MapBase {
     if (prev < 0) this.#buckets[b] = nx;
     else this.#next[prev] = nx;
     this.#count--;
+    if (!this.percpu) freeValueFields(this.layout, this.valueAddrOf(e, 0));
     this.elemRemoved(e);
     return true;
   }

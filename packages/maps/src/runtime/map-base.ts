@@ -62,7 +62,7 @@ export abstract class MapBase implements BpfMap {
     this.info = spec.info;
     this.arena = env.arena;
     this.possibleCpus = env.possibleCpus;
-    this.layout = valueLayout(spec.info.valueSize, spec.valueFields);
+    this.layout = valueLayout(spec.info.valueSize, spec.valueFields, env.timers);
     this.address = this.alloc(MAP_HEADER_BYTES);
     const v = this.arena.view;
     v.setUint32(this.address + HDR_MAP_TYPE, spec.info.mapType, true);
@@ -166,6 +166,8 @@ export abstract class MapBase implements BpfMap {
     if (this.#released) return;
     this.#released = true;
     this.releaseObjects();
+    // The map's free (bpf_map_free_deferred) frees what timers are left, as map_release_uref did.
+    if (this.layout.timerOff >= 0) this.layout.timers?.freeMap(this);
     for (const addr of this.#allocations) this.arena.free(addr);
     this.#allocations = [];
   }

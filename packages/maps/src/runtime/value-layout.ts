@@ -1,4 +1,7 @@
-import type { MapValueField } from '@bpfkit/kernel-api';
+import type { BpfTimerTable, MapValueField } from '@bpfkit/kernel-api';
+
+/** What the maps ask of the kernel's timers: `bpf_obj_free_timer`, and all of a map's timers when it goes. */
+export type MapTimerHooks = Pick<BpfTimerTable, 'free' | 'freeMap'>;
 
 /** Kinds `copy_map_value` leaves alone and `bpf_obj_free_fields` does not reset: the locks. */
 const LOCK_KINDS = new Set(['bpf_spin_lock', 'bpf_res_spin_lock']);
@@ -16,6 +19,10 @@ export interface ValueLayout {
   readonly isLock: Uint8Array;
   /** Offset of the `bpf_spin_lock`, or -1 (`btf_record_has_field(rec, BPF_SPIN_LOCK)`). */
   readonly spinLockOff: number;
+  /** Offset of the `bpf_timer` (`rec->timer_off`), or -1. */
+  readonly timerOff: number;
+  /** The kernel's timers, which an overwritten value's timer is freed in (set when `timerOff` is). */
+  readonly timers: MapTimerHooks | undefined;
 }
 
 const NO_OFFSETS = new Int32Array(0);
@@ -29,14 +36,15 @@ const NO_LOCKS = new Uint8Array(0);
  * const layout = valueLayout(16, [{ kind: 'bpf_spin_lock', offset: 0, size: 4 }]);
  * layout.spinLockOff; // 0
  */
-export function valueLayout(size: number, fields: readonly MapValueField[]): ValueLayout {
+export function valueLayout(size: number, fields: readonly MapValueField[], timers?: MapTimerHooks): ValueLayout {
   // Most values have no special fields: they share one set of (empty, never written) arrays.
-  if (fields.length === 0) return { size, offsets: NO_OFFSETS, sizes: NO_SIZES, isLock: NO_LOCKS, spinLockOff: -1 };
+  if (fields.length === 0) return { size, offsets: NO_OFFSETS, sizes: NO_SIZES, isLock: NO_LOCKS, spinLockOff: -1, timerOff: -1, timers: undefined };
   const sorted = [...fields].sort((a, b) => a.offset - b.offset);
   const offsets = new Int32Array(sorted.length);
   const sizes = new Int32Array(sorted.length);
   const isLock = new Uint8Array(sorted.length);
   let spinLockOff = -1;
+  let timerOff = -1;
   // Plain loops: TypedArray.from with a mapping function is slow, and every map creation gets here.
   for (let i = 0; i < sorted.length; i++) {
     const f = sorted[i];
@@ -45,8 +53,9 @@ export function valueLayout(size: number, fields: readonly MapValueField[]): Val
     sizes[i] = f.size;
     isLock[i] = LOCK_KINDS.has(f.kind) ? 1 : 0;
     if (spinLockOff === -1 && f.kind === 'bpf_spin_lock') spinLockOff = f.offset;
+    if (timerOff === -1 && f.kind === 'bpf_timer') timerOff = f.offset;
   }
-  return { size, offsets, sizes, isLock, spinLockOff };
+  return { size, offsets, sizes, isLock, spinLockOff, timerOff, timers: timerOff < 0 ? undefined : timers };
 }
 
 /**
@@ -110,7 +119,9 @@ export function zeroSpecialFields(layout: ValueLayout, dst: Uint8Array, dstOff: 
 }
 
 /**
- * `copy_map_value` then `bpf_obj_free_fields`, as an update without BPF_F_LOCK does.
+ * `copy_map_value` then `bpf_obj_free_fields`, as an update without BPF_F_LOCK
+ * does. `dst` is the arena and `dstOff` the value's address: the value's timer
+ * (keyed by its address) is cancelled and freed.
  *
  * @example
  * storeMapValue(layout, arena.bytes, valueAddr, userBytes, 0, false);
@@ -118,7 +129,20 @@ export function zeroSpecialFields(layout: ValueLayout, dst: Uint8Array, dstOff: 
 export function storeMapValue(layout: ValueLayout, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, lockFlag: boolean): void {
   copyMapValue(layout, dst, dstOff, src, srcOff);
   // BPF_F_LOCK updates go through copy_map_value_locked, which keeps timers and kptrs.
-  if (!lockFlag && layout.offsets.length !== 0) zeroSpecialFields(layout, dst, dstOff, false);
+  if (lockFlag || layout.offsets.length === 0) return;
+  zeroSpecialFields(layout, dst, dstOff, false);
+  if (layout.timerOff >= 0) layout.timers?.free(dstOff + layout.timerOff);
+}
+
+/**
+ * `bpf_obj_free_fields` on an element leaving its map (a delete, an element
+ * an update replaced, an LRU eviction): its timer is cancelled and freed.
+ *
+ * @example
+ * freeValueFields(layout, valueAddr);
+ */
+export function freeValueFields(layout: ValueLayout, valueAddr: number): void {
+  if (layout.timerOff >= 0) layout.timers?.free(valueAddr + layout.timerOff);
 }
 
 /**

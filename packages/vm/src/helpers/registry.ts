@@ -23,6 +23,7 @@ import { spinLockHelpers } from './spin-lock.js';
 import { strtoxHelpers } from './strtox.js';
 import { tailCallHelper } from './tail-call.js';
 import { timeHelpers } from './time.js';
+import { timerHelpers } from './timer.js';
 import { xdpBytesHelpers } from './xdp-bytes.js';
 import { xdpHelpers } from './xdp.js';
 
@@ -54,7 +55,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
     ...dynptr.helpers,
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
     ...strtoxHelpers(), ...seqHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
-    ...redirectHelpers(), ...probeReadHelpers(),
+    ...redirectHelpers(), ...probeReadHelpers(), ...timerHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
   for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs()]) byName.set(k.name, k);

@@ -109,9 +109,10 @@ export function resetMachine(m: Machine, code: InterpCode, stack: StackArea, arg
   r.fill(0);
   setRegister(r, 1, args.r1);
   setRegister(r, 2, args.r2 ?? 0);
+  setRegister(r, 3, args.r3 ?? 0);
   r[20] = m.frameTop[0] ?? 0;
   m.code = code;
-  m.pc = 0;
+  m.pc = args.entry ?? 0;
   m.depth = 0;
   m.progBase = 0;
   m.executed = 0;
@@ -188,6 +189,10 @@ export class InterpProgram implements LoadedProgram {
     enterRun();
     try {
       resetMachine(m, this.#code, stack, args, env, this.#defaultLimit);
+      const entry = args.entry ?? 0;
+      if (entry !== 0 && !this.#code.layout.isStart(entry)) {
+        throw new FaultSignal('bad-jump', entry, `entry ${entry} is not the start of a subprogram`);
+      }
       execute(m, 0, Infinity);
       const r = m.r;
       return { kind: 'exit', r0: registerValue(r[0] ?? 0, r[1] ?? 0), insnsExecuted: m.executed };

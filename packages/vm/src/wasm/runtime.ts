@@ -157,7 +157,7 @@ export class WasmProgramInstance {
     // An unverified program may read stack it never wrote: it reads zeroes, as on the interpreter.
     if (!this.#compiled.verified) this.#view().fill(0, this.#stackTop / 4 - (MAX_CALL_FRAMES * FRAME_BYTES) / 4, this.#stackTop / 4);
     try {
-      const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, this.#stackTop + FRAME_BYTES, limit);
+      const r0 = this.#enter(args, this.#stackTop + FRAME_BYTES, limit);
       return { kind: 'exit', r0: r0 < 0n ? BigInt.asUintN(64, r0) : r0, insnsExecuted: this.#countOut() };
     } catch (e) {
       return this.#faultOutcome(e);
@@ -165,6 +165,33 @@ export class WasmProgramInstance {
       this.#active = 0;
       runNesting = 0;
     }
+  }
+
+  /**
+   * Runs from the main program (`enter`), or from the subprogram `args.entry`
+   * through its callback export, set up as `enter` sets up a run: the stack
+   * pointer, a zero count under the limit, r1–r3 in the scratch area the
+   * callback export reads its arguments from.
+   */
+  #enter(args: RunArgs, sp0: number, limit: number): bigint {
+    const entry = args.entry ?? 0;
+    if (entry === 0) return this.#exports.enter(args.r1, args.r2 ?? 0, sp0, limit);
+    const f = this.#callbacks.get(entry);
+    if (f === undefined) throw new VmFaultSignal(vmFault('bad-jump', entry, `entry ${entry} is not the start of a subprogram`));
+    this.#exports.sp.value = sp0;
+    this.#exports.setCount(0, limit);
+    const u32 = this.#view();
+    const b = this.#scratch >>> 2;
+    const regs = [args.r1, args.r2 ?? 0, args.r3 ?? 0, 0, 0];
+    for (let i = 0; i < 5; i++) {
+      const v = regs[i] ?? 0;
+      u32[b + 2 + 2 * i] = v >>> 0;
+      u32[b + 3 + 2 * i] = Math.floor(v / TWO_32) >>> 0;
+    }
+    const r0 = f();
+    this.#view();
+    this.#f64[(this.#scratch + SCRATCH_BYTES) >>> 3] = this.#exports.count();
+    return r0;
   }
 
   /** The count `enter` left after the scratch area (as an f64: one load). */
@@ -215,7 +242,7 @@ export class WasmProgramInstance {
     if (env.helpers !== this.#registry) this.#resolve(env.helpers);
     this.#view();
     try {
-      const r0 = this.#exports.enter(args.r1, args.r2 ?? 0, sp0, this.#limit);
+      const r0 = this.#enter(args, sp0, this.#limit);
       return { kind: 'exit', r0: BigInt.asUintN(64, r0), insnsExecuted: this.#countOut() };
     } catch (e) {
       return this.#faultOutcome(e);
