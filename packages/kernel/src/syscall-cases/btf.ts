@@ -9,7 +9,7 @@ export type BtfTypeSpec =
   | { readonly kind: 'int'; readonly name: string }
   | { readonly kind: 'struct'; readonly name: string; readonly size: number; readonly members: readonly BtfMember[] }
   | { readonly kind: 'func_proto'; readonly ret: number }
-  | { readonly kind: 'func'; readonly name: string; readonly proto: number };
+  | { readonly kind: 'func'; readonly name: string; readonly proto: number; readonly linkage?: 'static' | 'global' };
 
 /**
  * Encodes a small BTF blob (header, types from id 1 in order, strings).
@@ -49,8 +49,8 @@ export function btfBlobWithStrings(types: readonly BtfTypeSpec[], extra: readonl
     } else if (t.kind === 'func_proto') {
       words.push(0, 13 << 24, t.ret);
     } else if (t.kind === 'func') {
-      // linkage 1: global
-      words.push(str(t.name), (12 << 24) | 1, t.proto);
+      // vlen is the linkage: 0 static, 1 global (the default)
+      words.push(str(t.name), (12 << 24) | (t.linkage === 'static' ? 0 : 1), t.proto);
     } else {
       words.push(str(t.name), (4 << 24) | t.members.length, t.size);
       for (const [name, type, offset] of t.members) words.push(str(name), type, offset * 8);
