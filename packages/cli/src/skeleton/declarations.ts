@@ -16,8 +16,10 @@ function composite(d: Extract<Decl, { kind: 'struct' | 'union' }>, sink: HelperS
   const union = d.kind === 'union';
   const out = [`/** \`${d.cName}\` (${String(d.size)} bytes)${union ? '; encoding writes the members present, in order' : ''}. */`];
   out.push(`export interface ${d.name} {`, ...d.fields.map((f) => fieldLine(f, union)), '}', '');
-  out.push(`function read${d.name}(v: DataView, o: number): ${d.name} {`);
-  if (d.fields.length === 0) out.push('  return {};');
+  // A struct of unnamed members only (`struct bpf_timer`'s padding) reads nothing: its parameters go unused.
+  const reads = d.fields.length > 0;
+  out.push(`function read${d.name}(${reads ? 'v' : '_v'}: DataView, ${reads ? 'o' : '_o'}: number): ${d.name} {`);
+  if (!reads) out.push('  return {};');
   else out.push('  return {', ...d.fields.map((f) => `    ${propertyKey(f.name)}: ${readField(f, O, sink)},`), '  };');
   out.push('}', '');
   const body: string[] = [];
