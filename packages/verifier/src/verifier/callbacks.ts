@@ -25,8 +25,8 @@ function calleeArgs(env: VerifierEnv, helper: number, caller: FrameState, map: V
       return [a(1), pointer('map_key', 0, { ...m, keySize: map.keySize }), pointer('map_value', 0, m), a(3), notInit];
     }
     case 209:
-      // bpf_user_ringbuf_drain: callback(const struct bpf_dynptr *, ctx).
-      return [pointer('dynptr_ptr', 0), a(3), notInit, notInit, notInit];
+      // bpf_user_ringbuf_drain: callback(const struct bpf_dynptr *, ctx), a local dynptr (`mark_dynptr_cb_reg`).
+      return [pointer('dynptr_ptr', 0, { id: env.nextId++, dynptr: { type: 'local', first: true } }), a(3), notInit, notInit, notInit];
     case 180: {
       // bpf_find_vma: callback(task, vma, ctx); the vma is a plain BTF pointer to the kernel's vm_area_struct.
       const btf = env.req.kfuncs?.btf ?? env.req.vmlinuxBtf?.();

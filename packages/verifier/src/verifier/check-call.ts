@@ -13,6 +13,7 @@ import { checkTimerMap, processTimerArg, pushTimerCallback } from './timers.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { checkSnprintfCall } from './bprintf-fmt.js';
+import { unmarkDynptr, type DynptrInfo } from './dynptr.js';
 import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } from './helper-ptr-args.js';
 import { hasSpinLock, isInnerView, mapKptrMatchType, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
@@ -37,6 +38,9 @@ interface CallArgs {
   kptrField?: MapValueField;
   /** `meta->map_ptr` of a timer helper: the map holding the timer. */
   timerMap?: VerifierMap;
+  /** The dynptr argument read (`bpf_dynptr_data`'s slices hang off it), and the one released (`meta->release_regno`). */
+  dynptr?: DynptrInfo;
+  dynptrRelease?: RegState;
 }
 
 /**
@@ -134,7 +138,8 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   if (name === 'get_local_storage' && regConst(env.frame(state).regs[2] ?? unknownScalar) !== 0n) {
     fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
   }
-  if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
+  if (call.dynptrRelease !== undefined) unmarkDynptr(env, state, call.dynptrRelease);
+  else if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
   if (SYNC_CALLBACK_HELPERS.has(id)) callbackCall(env, state, id, map);
   if (id === TIMER_SET_CALLBACK && call.timerMap !== undefined) {
     pushTimerCallback(env, state, env.insnIdx, env.frame(state).regs[2]?.subprog ?? -1, call.timerMap);
@@ -142,7 +147,9 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   // After every argument; for_each_map_elem asks the map for its callback first (`set_map_elem_callback_state`).
   if (id !== FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
   if (id === FOR_EACH && map !== undefined) checkMapFuncCompatibility(env, map, id, name ?? '');
-  if (CHANGES_PKT_DATA.has(name ?? '')) clearAllPktPointers(env, state);
+  // A write into an skb dynptr may move the packet (`changes_data`).
+  const skbWrite = name === 'dynptr_write' && (call.dynptr?.type === 'skb' || call.dynptr?.type === 'skb_meta');
+  if (CHANGES_PKT_DATA.has(name ?? '') || skbWrite) clearAllPktPointers(env, state);
   const f = env.frame(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit;
   const ret = proto.ret;
@@ -154,7 +161,12 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   if (ret === 'dynptr_mem_or_null') {
-    env.writeReg(state, 0, pointer('mem_or_null', 0, { valueSize: env.lastAllocSize, id: env.nextId++ }));
+    // A slice of the dynptr: it ends with the dynptr (`dynptr_id`) and with its reference (`ref_obj_id`).
+    const d = call.dynptr;
+    env.writeReg(state, 0, pointer('mem_or_null', 0, {
+      valueSize: env.lastAllocSize, id: env.nextId++, ...(d === undefined ? {} : { dynptrId: d.id }),
+      ...(d === undefined || d.refObjId === 0 ? {} : { refObjId: d.refObjId }),
+    }));
     return;
   }
   if (ret === 'btf_id_or_null') {
@@ -360,7 +372,7 @@ export function releaseReference(env: VerifierEnv, state: VState, refObjId: numb
   for (const fr of state.frames) {
     fr.regs = fr.regs.map((r) => (r.refObjId === refObjId ? dead : r));
     for (const slot of fr.stack) {
-      if (slot.spilled?.refObjId === refObjId) {
+      if (slot.bytes[0] === 'spill' && slot.spilled?.refObjId === refObjId) {
         slot.spilled = unknownScalar;
         slot.bytes = slot.bytes.map((b) => (b === 'spill' ? 'misc' : b));
       }
@@ -398,7 +410,8 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
     case 'dynptr_local_uninit':
     case 'dynptr_ringbuf_uninit':
     case 'dynptr_ringbuf_release':
-      call.unmodelled ??= checkDynptrArg(env, regno, reg, arg, `bpf_${call.helper}`);
+      call.dynptr = checkDynptrArg(env, state, regno, reg, arg) ?? call.dynptr;
+      if (arg === 'dynptr_ringbuf_release') call.dynptrRelease = reg;
       return undefined;
     case 'ctx':
     case 'ctx_or_null':

@@ -7,6 +7,7 @@ import { checkKfuncArgs, type KfuncArgsResult } from './kfunc-args.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
 import { processIterNextCall } from './kfunc-iter.js';
 import { fetchKfuncMeta, type KfuncMeta } from './kfunc-meta.js';
+import { mayAccessDirectPktData } from './ctx-access.js';
 import { fail } from './log.js';
 import { notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
 
@@ -101,7 +102,22 @@ function returnReg(env: VerifierEnv, state: VState, meta: KfuncMeta, args: Kfunc
   return r0;
 }
 
-/** R0 of the kfuncs the kernel types by hand: the two casts; the others (allocation, graphs, dynptr slices) are not modelled. */
+/**
+ * R0 of `bpf_dynptr_slice` (read only) and `bpf_dynptr_slice_rdwr`: memory of the constant buffer size,
+ * a slice of the dynptr (a packet one for skb and xdp dynptrs). A writable slice needs a program that
+ * may write packets, whatever the dynptr.
+ */
+function dynptrSlice(env: VerifierEnv, meta: KfuncMeta, args: KfuncArgsResult): RegState {
+  const rdwr = meta.name === 'bpf_dynptr_slice_rdwr';
+  if (rdwr && !mayAccessDirectPktData(env.req.progType, true)) fail(env.log, 'EINVAL', 'slice-rdwr', 'the prog does not allow writes to packet data');
+  const d = args.dynptr;
+  const pkt = d?.type === 'skb' || d?.type === 'xdp' || d?.type === 'skb_meta';
+  return pointer('mem', 0, {
+    valueSize: Number(args.constant ?? 0n), ...(rdwr ? {} : { rdonly: true }), ...(d === undefined ? {} : { dynptrId: d.id }), ...(pkt ? { pktSlice: true } : {}),
+  });
+}
+
+/** R0 of the kfuncs the kernel types by hand: the two casts and the dynptr slices; the others (allocation, graphs) are not modelled. */
 function specialReturn(env: VerifierEnv, meta: KfuncMeta, args: KfuncArgsResult): RegState {
   const btf = meta.btf;
   if (meta.name === 'bpf_cast_to_kern_ctx') {
@@ -110,6 +126,7 @@ function specialReturn(env: VerifierEnv, meta: KfuncMeta, args: KfuncArgsResult)
     if (id === undefined) return fail(env.log, 'EINVAL', 'unsupported', `bpf_cast_to_kern_ctx for program type ${String(env.req.progType)} is not modelled yet`);
     return pointer('ptr_', 0, { btf, btfId: id, btfMod: 'trusted' });
   }
+  if (meta.name === 'bpf_dynptr_slice' || meta.name === 'bpf_dynptr_slice_rdwr') return dynptrSlice(env, meta, args);
   if (meta.name === 'bpf_rdonly_cast') {
     const id = Number(BigInt.asUintN(32, args.constant ?? 0n));
     const t = btf.type(id);

@@ -4,6 +4,7 @@ import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
 import { markChainPrecision } from './precision.js';
 import { mapDirectRead } from './map-direct-read.js';
 import { assignScalarIdBeforeMov } from './check-alu.js';
+import { destroyIfDynptrSlot } from './dynptr.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';
@@ -358,6 +359,8 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
   const frame = ptr.frame ?? state.frames.length - 1;
   const valueRegno = value === undefined ? undefined : env.insns[env.insnIdx]?.src;
   if (write) {
+    // A write into a dynptr's slots ends it (`destroy_if_dynptr_stack_slot`).
+    for (let spi = Math.floor((-min - 1) / 8); spi >= Math.floor((-max) / 8); spi--) destroyIfDynptrSlot(env, state, f, spi);
     if (known) {
       const kind = checkStackWriteFixedOff(env, f, env.frame(state), min, size, value, stImm);
       if (kind === 'spill') env.pushHist(state, { frame, spi: Math.floor((-min - 1) / 8) });

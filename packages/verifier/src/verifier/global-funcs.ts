@@ -2,6 +2,7 @@ import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
 import { checkHelperMemAccess, clearAllPktPointers, helperChangesPktData } from './helper-mem.js';
 import { checkPtrOffReg } from './check-mem.js';
+import { processDynptrArg } from './dynptr.js';
 import type { VerifierEnv } from './env.js';
 import { CALL, JMP, PSEUDO_CALL } from './insns.js';
 import { fail, Reject } from './log.js';
@@ -16,7 +17,7 @@ import { tnumIsConst, tnumStr } from './tnum.js';
  * modelled here): a scalar, the context, or `size` bytes of memory (`ARG_PTR_TO_MEM`, NULL allowed
  * unless tagged `arg:nonnull`).
  */
-export type GlobalArg = 'scalar' | 'ctx' | 'arena' | { readonly size: number; readonly nullable: boolean } | TrustedArg;
+export type GlobalArg = 'scalar' | 'ctx' | 'arena' | 'dynptr' | { readonly size: number; readonly nullable: boolean } | TrustedArg;
 
 /** An `arg:trusted` pointer (`ARG_PTR_TO_BTF_ID | PTR_TRUSTED`): a kernel struct of the kernel's BTF, NULL allowed with `arg:nullable`. */
 export interface TrustedArg {
@@ -189,9 +190,13 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
         args.push('ctx');
         continue;
       }
-      // Dynptrs, trusted/untrusted BTF ids and arena pointers: not modelled yet.
+      // A `struct bpf_dynptr *` is a read-only dynptr (`ARG_PTR_TO_DYNPTR | MEM_RDONLY`); untrusted BTF ids are not modelled yet.
       const target = skipModifiers(btf, t.type ?? 0);
-      if (isStruct(target) && target?.name === 'bpf_dynptr') return undefined;
+      if (isStruct(target) && target?.name === 'bpf_dynptr') {
+        if (tags.length > 0) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
+        args.push('dynptr');
+        continue;
+      }
       if (tags.includes('trusted')) {
         if (tags.includes('nonnull')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
         // `btf_get_ptr_to_btf_id`: the kernel struct of the same name (without the kernel's BTF: not modelled).
@@ -330,6 +335,10 @@ function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]):
     }
     // `check_func_arg_reg_off` lets scalars through; other pointers than these must be unmodified.
     if (reg.type !== 'scalar' && !OFFSET_OK.has(reg.type)) checkPtrOffReg(env, regno, reg);
+    if (kind === 'dynptr') {
+      processDynptrArg(env, state, regno, reg, { uninit: false, rdonly: true });
+      return;
+    }
     if (typeof kind === 'object') {
       const isNull = regConst(reg) === 0n;
       // A NULL argument is a decision the callee's verification relies on: it must be exact.
@@ -402,6 +411,9 @@ export function globalEntryState(env: VerifierEnv, g: GlobalFunc): VState {
         regs[i + 1] = pointer(kind.nullable ? 'mem_or_null' : 'mem', 0, { valueSize: kind.size, ...(kind.nullable ? { id: env.nextId++ } : {}) });
       } else if (kind === 'arena') {
         regs[i + 1] = { ...unknownScalar, type: 'arena' };
+      } else if (kind === 'dynptr') {
+        // Assumed a local dynptr (`__mark_dynptr_reg`).
+        regs[i + 1] = pointer('dynptr_ptr', 0, { id: env.nextId++, dynptr: { type: 'local', first: true } });
       } else regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar;
     });
   }

@@ -4,6 +4,7 @@ import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkStack
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { checkMapValueFields } from './map-fields.js';
+import { isPktSlice } from './dynptr.js';
 import { checkStackRangeInit } from './stack.js';
 import { notInit, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
@@ -42,7 +43,7 @@ export function helperChangesPktData(id: number): boolean {
 /** `clear_all_pkt_pointers`: every packet pointer in every frame becomes unusable. */
 export function clearAllPktPointers(env: VerifierEnv, state: VState): void {
   const dead = env.privileges.allowPtrLeaks ? unknownScalar : notInit;
-  const isPkt = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+  const isPkt = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' || isPktSlice(r);
   for (const f of state.frames) {
     f.regs = f.regs.map((r) => (isPkt(r) ? dead : r));
     for (const slot of f.stack) {

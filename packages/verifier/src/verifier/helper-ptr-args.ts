@@ -1,4 +1,6 @@
 import type { VerifierEnv } from './env.js';
+import { checkPtrOffReg } from './check-mem.js';
+import { checkDynptrRelease, dynptrInfo, processDynptrArg, type DynptrInfo } from './dynptr.js';
 import { checkHelperMemAccess, checkMemArgType } from './helper-mem.js';
 import { structIdsMatch } from './kfunc-btf.js';
 import { fail } from './log.js';
@@ -66,24 +68,16 @@ export function checkConstStrArg(env: VerifierEnv, regno: number, reg: RegState)
 export type DynptrArg = 'dynptr' | 'dynptr_local_uninit' | 'dynptr_ringbuf_uninit' | 'dynptr_ringbuf_release';
 
 /**
- * `process_dynptr_func` for a helper. The only dynptrs this verifier knows are the ones a callback is
- * given (`CONST_PTR_TO_DYNPTR`); a stack slot never holds one, so a dynptr to read there is refused
- * as the kernel refuses an uninitialized one. Initializing one is not modelled: the refusal to give
- * is returned, for after the checks the kernel makes once the arguments pass.
+ * `ARG_PTR_TO_DYNPTR` of a helper (`check_func_arg`): a stack pointer or a `CONST_PTR_TO_DYNPTR`
+ * (unmodified), a releasable (referenced, on the stack) one for a release, then `process_dynptr_func`.
+ * Returns the dynptr read, for the helper's return (`bpf_dynptr_data`).
  */
-export function checkDynptrArg(env: VerifierEnv, regno: number, reg: RegState, kind: DynptrArg, helper: string): string | undefined {
+export function checkDynptrArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, kind: DynptrArg): DynptrInfo | undefined {
   if (reg.type !== 'fp' && reg.type !== 'dynptr_ptr') typeMismatch(env, regno, reg, 'fp, dynptr_ptr');
-  const arg = String(regno - 1);
-  if (kind === 'dynptr_ringbuf_release') {
-    if (reg.type === 'dynptr_ptr') fail(env.log, 'EINVAL', 'dynptr-release-const', 'cannot release unowned const bpf_dynptr');
-    // No stack slot holds an acquired dynptr.
-    fail(env.log, 'EINVAL', 'release-unreferenced', `arg ${String(regno)} is an unacquired reference`);
-  }
-  if (kind === 'dynptr_local_uninit' || kind === 'dynptr_ringbuf_uninit') {
-    if (reg.type === 'dynptr_ptr') fail(env.log, 'EINVAL', 'dynptr-const', 'cannot pass pointer to const bpf_dynptr, the helper mutates it');
-    // Checked by the caller once the helper's own checks after the arguments are done.
-    return `${helper} arg#${arg}: a dynptr on the stack is not modelled yet`;
-  }
-  if (reg.type === 'fp') fail(env.log, 'EINVAL', 'dynptr-uninit', `Expected an initialized dynptr as arg #${arg}`);
-  return undefined;
+  if (reg.type === 'dynptr_ptr') checkPtrOffReg(env, regno, reg);
+  if (kind === 'dynptr_ringbuf_release') checkDynptrRelease(env, state, regno, reg);
+  const uninit = kind === 'dynptr_local_uninit' || kind === 'dynptr_ringbuf_uninit';
+  const type = kind === 'dynptr_local_uninit' ? 'local' : kind === 'dynptr' ? undefined : 'ringbuf';
+  processDynptrArg(env, state, regno, reg, { uninit, rdonly: kind === 'dynptr', ...(type === undefined ? {} : { type }) });
+  return uninit ? undefined : dynptrInfo(env, state, reg);
 }

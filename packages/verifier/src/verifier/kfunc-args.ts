@@ -3,13 +3,14 @@ import { KfuncFlag } from '@bpfkit/kernel-api';
 import { kindStr, skipModifiers } from './btf-walk.js';
 import { checkHelperMemAccess } from './helper-mem.js';
 import { checkPtrOffReg } from './check-mem.js';
+import { dynptrInfo, processDynptrArg, type DynptrInfo } from './dynptr.js';
 import type { VerifierEnv } from './env.js';
 import { argHasSuffix, btfResolveSize, isBtfScalar, isBtfStruct, isScalarStruct, skipModifiersId, structIdsMatch } from './kfunc-btf.js';
 import { MODELLED_ITERS, processIterArg, type IterSlot } from './kfunc-iter.js';
 import type { KfuncMeta } from './kfunc-meta.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
-import { NOT_NULL, regConst, regTypeStr, type RegState, type VState } from './state.js';
+import { NOT_NULL, regConst, regTypeStr, type DynptrType, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 
 const MAX_ARGS = 5;
@@ -28,6 +29,8 @@ export interface KfuncArgsResult {
   r0Rdonly: boolean;
   /** The iterator an iterator kfunc's first argument points to. */
   iter: IterSlot | undefined;
+  /** `initialized_dynptr`: the (initialized) dynptr argument. */
+  dynptr?: DynptrInfo;
 }
 
 /** Register types the kernel maps to a BTF struct (`reg2btf_ids`). */
@@ -42,11 +45,11 @@ const CTX_STRUCT: Readonly<Record<number, string>> = {
 };
 
 /** Argument kinds this model checks; the rest (dynptrs, iterators, graph nodes, callbacks…) are refused as not modelled. */
-type KfArg = 'ctx' | 'null' | 'map' | 'btf_id' | 'mem' | 'mem_size' | 'iter' | 'unmodelled';
+type KfArg = 'ctx' | 'null' | 'map' | 'btf_id' | 'mem' | 'mem_size' | 'iter' | 'dynptr' | 'unmodelled';
 
 const ITER_FLAGS = KfuncFlag.ITER_NEW | KfuncFlag.ITER_NEXT | KfuncFlag.ITER_DESTROY;
 
-const UNMODELLED_TYPES = /^(bpf_dynptr|bpf_iter_.*|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq|bpf_res_spin_lock|bpf_task_work)$/;
+const UNMODELLED_TYPES = /^(bpf_iter_.*|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq|bpf_res_spin_lock|bpf_task_work)$/;
 const UNMODELLED_SUFFIXES = ['__alloc', '__refcounted_kptr', '__str', '__irq_flag', '__prog'];
 
 function isNullReg(reg: RegState): boolean {
@@ -72,6 +75,7 @@ function kfuncPtrArgType(env: VerifierEnv, meta: KfuncMeta, regs: readonly RegSt
   if (meta.name === 'bpf_cast_to_kern_ctx') return 'ctx';
   if (isBtfStruct(ref) && ref?.name === CTX_STRUCT[env.req.progType]) return 'ctx';
   if (argHasSuffix(arg, '__nullable') && isNullReg(reg)) return 'null';
+  if (isBtfStruct(ref) && ref?.name === 'bpf_dynptr') return 'dynptr';
   // `is_kfunc_arg_iter`: the first argument of an iterator kfunc.
   if (i === 0 && (meta.flags & ITER_FLAGS) !== 0 && isBtfStruct(ref) && ref?.name.startsWith('bpf_iter_') === true) return 'iter';
   if (UNMODELLED_SUFFIXES.some((s) => argHasSuffix(arg, s)) || UNMODELLED_TYPES.test(ref?.name ?? '')) return 'unmodelled';
@@ -90,6 +94,30 @@ function kfuncPtrArgType(env: VerifierEnv, meta: KfuncMeta, regs: readonly RegSt
       `arg#${String(i)} pointer type ${kindStr(ref)} ${ref?.name ?? ''} must point to ${memSize ? 'void, ' : ''}scalar, or struct with scalar`);
   }
   return memSize ? 'mem_size' : 'mem';
+}
+
+/** User views of a context and the kernel struct behind each. */
+const PROJECTIONS: Readonly<Partial<Record<string, string>>> = { __sk_buff: 'sk_buff', xdp_md: 'xdp_buff' };
+
+/** The kfuncs that make a dynptr of a kind of their own (`KF_bpf_dynptr_from_*`). */
+const DYNPTR_MAKERS: Readonly<Record<string, DynptrType>> = { bpf_dynptr_from_skb: 'skb', bpf_dynptr_from_xdp: 'xdp', bpf_dynptr_from_skb_meta: 'skb_meta' };
+
+/**
+ * `KF_ARG_PTR_TO_DYNPTR`: a dynptr argument of a kfunc; a `CONST_PTR_TO_DYNPTR` is read only. An
+ * `__uninit` one is made: of the maker's kind, or (`bpf_dynptr_clone`) of its parent's kind sharing
+ * its reference. Returns the dynptr read (`initialized_dynptr`).
+ */
+function kfuncDynptrArg(env: VerifierEnv, state: VState, meta: KfuncMeta, regno: number, reg: RegState, uninit: boolean,
+  parent: DynptrInfo | undefined): DynptrInfo | undefined {
+  if (reg.type === 'dynptr_ptr') checkPtrOffReg(env, regno, reg);
+  let type = uninit ? DYNPTR_MAKERS[meta.name] : undefined;
+  let cloneRef = 0;
+  if (uninit && meta.name === 'bpf_dynptr_clone' && parent !== undefined) {
+    type = parent.type;
+    cloneRef = parent.refObjId;
+  }
+  processDynptrArg(env, state, regno, reg, { uninit, rdonly: reg.type === 'dynptr_ptr', ...(type === undefined ? {} : { type }), cloneRef });
+  return uninit ? undefined : dynptrInfo(env, state, reg);
 }
 
 /** `is_trusted_reg`. */
@@ -205,6 +233,9 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
         if (it.refObjId !== 0) res.refObjId = it.refObjId;
         break;
       }
+      case 'dynptr':
+        res.dynptr = kfuncDynptrArg(env, state, meta, regno, reg, argHasSuffix(arg, '__uninit'), res.dynptr) ?? res.dynptr;
+        break;
       case 'ctx':
         if (reg.type !== 'ctx') fail(env.log, 'EINVAL', 'kfunc-ctx', `arg#${String(i)} expected pointer to ctx, but got ${regTypeStr(reg)}`);
         break;
@@ -221,8 +252,10 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
         const regId = regBtfId(meta, reg);
         const strict = release && (reg.refObjId ?? 0) !== 0;
         // A pointer into the struct (a fixed offset) is not walked to the member there: only offset 0 matches.
-        if (reg.off !== 0 || !structIdsMatch(meta.btf, regId, wantId, strict, (line) => { env.log.line(line); })) {
-          const regT = skipModifiers(meta.btf, regId);
+        const regT = skipModifiers(meta.btf, regId);
+        // A kfunc taking a context's user view (`__sk_buff`, `xdp_md`) takes the kernel struct behind it (`btf_is_projection_of`).
+        const projection = PROJECTIONS[wantT?.name ?? ''] === regT?.name;
+        if (!projection && (reg.off !== 0 || !structIdsMatch(meta.btf, regId, wantId, strict, (line) => { env.log.line(line); }))) {
           fail(env.log, 'EINVAL', 'kfunc-btf-mismatch', `kernel function ${meta.name} args#${String(i)} expected pointer to ${kindStr(wantT)} ${wantT?.name ?? ''} but ` +
             `R${String(regno)} has a pointer to ${kindStr(regT)} ${regT?.name ?? ''}`);
         }

@@ -74,7 +74,7 @@ function sameBounds(o: RegState, c: RegState): boolean {
  * state with matching references (an iterator's depth is not compared: `stacksafe`).
  */
 function sameKernelPtr(o: RegState, c: RegState, ids: IdMap): boolean {
-  if (o.btfId !== c.btfId || o.btfMod !== c.btfMod || o.rdonly !== c.rdonly) return false;
+  if (o.btfId !== c.btfId || o.btfMod !== c.btfMod || o.rdonly !== c.rdonly || o.dynptr?.type !== c.dynptr?.type) return false;
   if (o.iter === undefined || c.iter === undefined) return o.iter === c.iter;
   return o.iter.name === c.iter.name && o.iter.state === c.iter.state && ids.check(o.refObjId ?? 0, c.refObjId ?? 0);
 }
@@ -126,6 +126,11 @@ function scalarForStack(slot: StackSlot | undefined, allowUninit: boolean): RegS
   return undefined;
 }
 
+/** `stacksafe` of a dynptr's slot (`STACK_DYNPTR`): the same kind, the same slot of it, a matching reference. */
+function sameDynptr(o: RegState | undefined, c: RegState | undefined, ids: IdMap): boolean {
+  return o?.dynptr?.type === c?.dynptr?.type && o?.dynptr?.first === c?.dynptr?.first && ids.check(o?.refObjId ?? 0, c?.refObjId ?? 0);
+}
+
 /** `stacksafe`. */
 function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, allowUninit: boolean, allPrecise: boolean): boolean {
   for (let spi = 0; spi < o.stack.length; spi++) {
@@ -135,6 +140,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
       const cb = cs?.bytes ?? [];
       if (os.bytes.some((b, i) => b !== (cb[i] ?? 'invalid'))) return false;
       if (os.spilled !== undefined && os.bytes[0] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true, allPrecise))) return false;
+      if (os.bytes[0] === 'dynptr' && !sameDynptr(os.spilled, cs?.spilled, ids)) return false;
       continue;
     }
     if (os.bytes.every((b) => b === 'invalid' || (allowUninit && b === 'misc'))) continue;
@@ -153,6 +159,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
     if (os.bytes[0] === 'spill' && os.spilled !== undefined) {
       if (cs.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, false, allPrecise)) return false;
     }
+    if (os.bytes[0] === 'dynptr' && !sameDynptr(os.spilled, cs.spilled, ids)) return false;
   }
   if (exact) for (let spi = o.stack.length; spi < c.stack.length; spi++) if (c.stack[spi]?.bytes.some((b) => b !== 'invalid')) return false;
   return true;

@@ -165,6 +165,11 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
 export function checkStackRangeInit(env: VerifierEnv, f: FrameState, regno: number, minOff: number, maxOff: number, write: boolean,
   varOff: string | undefined, off: number, size: number): { allZero: boolean } {
   let allZero = true;
+  // A helper writing raw bytes must not hit a dynptr.
+  for (let at = minOff; write && at < maxOff; at++) {
+    const { spi, i } = byteAt(at);
+    if (f.stack[spi]?.bytes[i] === 'dynptr') fail(env.log, 'EACCES', 'dynptr-write', `potential write to dynptr at off=${String(at)} disallowed`);
+  }
   for (let at = minOff; at < maxOff; at++) {
     const { spi, i } = byteAt(at);
     const slot = slotOf(f, spi);

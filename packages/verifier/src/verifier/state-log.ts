@@ -1,6 +1,7 @@
 import type { VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { regMap } from './map-fields.js';
+import { formatDynptrSlot } from './dynptr.js';
 import { formatReg, type RegState, type VState } from './state.js';
 
 /**
@@ -16,19 +17,26 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
     if (r.type === 'not_init') return;
     if (full || env.scratched.has(i)) parts.push(`R${String(i)}=${formatReg(r, frameIdx, mapOf)}`);
   });
-  f.stack.forEach((slot, i) => {
-    if (!(full || env.scratchedStack.has(i))) return;
-    if (slot.bytes.every((b) => b === 'invalid')) return;
+  for (let i = 0; i < f.stack.length; i++) {
+    const slot = f.stack[i];
+    if (slot === undefined || !(full || env.scratchedStack.has(i))) continue;
+    if (slot.bytes.every((b) => b === 'invalid')) continue;
     // An iterator prints once, at its first slot (the one holding its reference).
-    if (slot.spilled?.type === 'iter' && (slot.spilled.refObjId ?? 0) === 0) return;
+    if (slot.spilled?.type === 'iter' && (slot.spilled.refObjId ?? 0) === 0) continue;
+    if (slot.bytes[7] === 'dynptr') {
+      // A dynptr prints once, at the slot above (its first slot).
+      i++;
+      parts.push(`fp-${String((i + 1) * 8)}=${formatDynptrSlot(f.stack[i]?.spilled)}`);
+      continue;
+    }
     const name = `fp-${String((i + 1) * 8)}`;
-    const chars = slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r' })[b]).reverse().join('');
+    const chars = slot.bytes.map((b) => ({ invalid: '?', misc: 'm', zero: '0', spill: 'r', dynptr: 'd' })[b]).reverse().join('');
     if (slot.spilled !== undefined && slot.bytes[0] === 'spill') {
       // A narrow spill prints the bytes above it, then the register.
       const cut = chars.indexOf('r');
       parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled, frameIdx, mapOf)}`);
     } else parts.push(`${name}=${chars}`);
-  });
+  }
   if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
   if (parts.length === 0) return '';
   // A callback's frame ends with ` cb` (`in_callback_fn`), an async callback's with ` async_cb`.

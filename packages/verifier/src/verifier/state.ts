@@ -60,6 +60,20 @@ export interface RegState extends Readonly<Bounds> {
   readonly rdonly?: boolean;
   /** `iter`: which iterator (its BTF struct, `bpf_iter_num`…), whether `next` may still give an element, and how many passes deep. */
   readonly iter?: IterState;
+  /** A dynptr's stack slot (`STACK_DYNPTR`) or a `CONST_PTR_TO_DYNPTR`: its kind, and whether this is its first slot. */
+  readonly dynptr?: DynptrState;
+  /** A slice of a dynptr (`bpf_dynptr_data`, `bpf_dynptr_slice`): the dynptr's id (`dynptr_id`), and whether it is packet data. */
+  readonly dynptrId?: number;
+  readonly pktSlice?: boolean;
+}
+
+/** The kinds of dynptr (`enum bpf_dynptr_type`). */
+export type DynptrType = 'local' | 'ringbuf' | 'skb' | 'xdp' | 'skb_meta';
+
+/** `reg->dynptr`. */
+export interface DynptrState {
+  readonly type: DynptrType;
+  readonly first: boolean;
 }
 
 /** `reg->iter` of an iterator's stack slot. */
@@ -102,8 +116,8 @@ export function regConst(r: RegState, is32 = false): bigint | undefined {
   return r.type === 'scalar' ? constOf(r, is32) : undefined;
 }
 
-/** A stack byte: `STACK_INVALID`, `STACK_MISC`, `STACK_ZERO`, or part of a spilled register (`STACK_SPILL`). */
-export type StackByte = 'invalid' | 'misc' | 'zero' | 'spill';
+/** A stack byte: `STACK_INVALID`, `STACK_MISC`, `STACK_ZERO`, part of a spilled register (`STACK_SPILL`) or of a dynptr (`STACK_DYNPTR`). */
+export type StackByte = 'invalid' | 'misc' | 'zero' | 'spill' | 'dynptr';
 
 export interface StackSlot {
   bytes: StackByte[];
@@ -278,6 +292,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
   if (r.type === 'mem' || r.type === 'mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
+  if (r.type === 'dynptr_ptr' && r.dynptr !== undefined) parts.push(`type=${r.dynptr.type}`);
   if (constOf(r) === undefined) {
     parts.push(...scalarRanges(r));
     if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
