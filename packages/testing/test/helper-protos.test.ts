@@ -14,10 +14,8 @@ import { Capability } from '@bpfkit/uapi';
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/helper-protos.json', import.meta.url));
 const { cases } = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: readonly RecordedHelperCase[] };
 
-/** Cases the verifier answers otherwise, each for a reason it states: a dynptr on the stack is not modelled. */
-const KNOWN_MISSES: readonly string[] = [
-  'bpf_ringbuf_reserve_dynptr#198 arg4-stack',
-];
+/** Cases the verifier answers otherwise, each for a reason it states (none left). */
+const KNOWN_MISSES: readonly string[] = [];
 
 test('helper prototypes: the simulated kernel gives Linux\'s verdict, errno and error line for every recorded helper call', (t) => {
   const vmlinux = hostVmlinuxBtf();

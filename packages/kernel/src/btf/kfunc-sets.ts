@@ -44,7 +44,7 @@ const SETS: readonly KfuncSet[] = [
       bpf_dynptr_slice: RET_NULL, bpf_dynptr_slice_rdwr: RET_NULL,
       ...iter('num'), ...iter('task_vma', RCU), ...iter('css_task', TRUSTED_ARGS), ...iter('css', TRUSTED_ARGS | RCU_PROTECTED),
       ...iter('task', TRUSTED_ARGS | RCU_PROTECTED), ...iter('bits'),
-      bpf_dynptr_adjust: 0, bpf_dynptr_is_null: 0, bpf_dynptr_is_rdonly: 0, bpf_dynptr_size: 0, bpf_dynptr_clone: 0,
+      bpf_dynptr_adjust: 0, bpf_dynptr_is_null: 0, bpf_dynptr_is_rdonly: 0, bpf_dynptr_size: 0, bpf_dynptr_clone: 0, bpf_dynptr_copy: 0, bpf_dynptr_memset: 0,
       bpf_wq_init: 0, bpf_wq_set_callback_impl: 0, bpf_wq_start: 0, bpf_preempt_disable: 0, bpf_preempt_enable: 0,
       bpf_copy_from_user_str: SLEEPABLE,
       // arena.c
@@ -68,6 +68,8 @@ const SETS: readonly KfuncSet[] = [
     funcs: { bpf_dynptr_from_skb: TRUSTED_ARGS },
   },
   { hooks: ['xdp'], funcs: { bpf_dynptr_from_xdp: 0 } },
+  // bpf_kfunc_set_skb_meta
+  { hooks: ['tc'], funcs: { bpf_dynptr_from_skb_meta: TRUSTED_ARGS } },
 ];
 
 /** `bpf_prog_type_to_kfunc_hook`. */

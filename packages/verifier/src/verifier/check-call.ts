@@ -14,6 +14,7 @@ import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { checkSnprintfCall } from './bprintf-fmt.js';
 import { unmarkDynptr, type DynptrInfo } from './dynptr.js';
+import { releaseReference } from './references.js';
 import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } from './helper-ptr-args.js';
 import { hasSpinLock, isInnerView, mapKptrMatchType, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
@@ -365,20 +366,6 @@ export function leak(env: VerifierEnv, state: VState, prefix: string): never {
   return fail(env.log, 'EINVAL', 'ref-leak', `${prefix} would lead to reference leak`);
 }
 
-/** `release_reference`: the reference is gone and every pointer derived from it becomes unusable. */
-export function releaseReference(env: VerifierEnv, state: VState, refObjId: number): void {
-  state.refs = state.refs.filter((r) => r.id !== refObjId);
-  const dead = env.privileges.allowPtrLeaks ? unknownScalar : notInit;
-  for (const fr of state.frames) {
-    fr.regs = fr.regs.map((r) => (r.refObjId === refObjId ? dead : r));
-    for (const slot of fr.stack) {
-      if (slot.bytes[0] === 'spill' && slot.spilled?.refObjId === refObjId) {
-        slot.spilled = unknownScalar;
-        slot.bytes = slot.bytes.map((b) => (b === 'spill' ? 'misc' : b));
-      }
-    }
-  }
-}
 
 /** `mem_types`: what a memory argument (and a map key or value) may point to, and how 6.18 lists them. */
 
@@ -567,4 +554,4 @@ function checkReleaseOff(env: VerifierEnv, regno: number, reg: RegState): void {
   }
 }
 
-export { pointer };
+export { pointer, releaseReference };

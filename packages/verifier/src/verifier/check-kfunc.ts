@@ -1,7 +1,7 @@
 import type { Insn } from '@bpfkit/asm';
 import { KfuncFlag } from '@bpfkit/kernel-api';
 import { kindStr, skipModifiers } from './btf-walk.js';
-import { releaseReference } from './check-call.js';
+import { releaseReference } from './references.js';
 import type { VerifierEnv } from './env.js';
 import { checkKfuncArgs, type KfuncArgsResult } from './kfunc-args.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
@@ -109,11 +109,16 @@ function returnReg(env: VerifierEnv, state: VState, meta: KfuncMeta, args: Kfunc
  */
 function dynptrSlice(env: VerifierEnv, meta: KfuncMeta, args: KfuncArgsResult): RegState {
   const rdwr = meta.name === 'bpf_dynptr_slice_rdwr';
+  // Linux 6.18 as measured refuses every writable slice once its arguments pass, whatever the program type.
+  if (rdwr) fail(env.log, 'EPERM', 'slice-rdwr', 'bpf_dynptr_slice_rdwr() is not allowed');
   if (rdwr && !mayAccessDirectPktData(env.req.progType, true)) fail(env.log, 'EINVAL', 'slice-rdwr', 'the prog does not allow writes to packet data');
   const d = args.dynptr;
   const pkt = d?.type === 'skb' || d?.type === 'xdp' || d?.type === 'skb_meta';
   return pointer('mem', 0, {
     valueSize: Number(args.constant ?? 0n), ...(rdwr ? {} : { rdonly: true }), ...(d === undefined ? {} : { dynptrId: d.id }), ...(pkt ? { pktSlice: true } : {}),
+    // A slice of a ringbuf dynptr ends with its reference.
+    ...(d === undefined || d.refObjId === 0 ? {} : { refObjId: d.refObjId }),
+    ...(args.buffer === undefined ? {} : { sliceBuf: args.buffer }),
   });
 }
 

@@ -4,7 +4,7 @@ import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
 import { markChainPrecision } from './precision.js';
 import { mapDirectRead } from './map-direct-read.js';
 import { assignScalarIdBeforeMov } from './check-alu.js';
-import { destroyIfDynptrSlot } from './dynptr.js';
+import { destroyIfDynptrSlot } from './dynptr-slots.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
 import { fail } from './log.js';

@@ -201,12 +201,14 @@ export class Checker {
           from = change === 'return' ? pc : -1;
           fromOnly = change === 'return';
         } else if (next !== 'exit' && log.verbose) {
-          const delta = this.stateText(state, env.scratchedAll);
           const o = op(insn.code);
+          // A helper or kfunc call scratches r0-r5 (`check_reg_arg` of the caller-saved registers): its state is printed even with nothing in it.
+          const call = o === CALL && c === JMP && insn.src !== PSEUDO_CALL;
+          const delta = formatFrameState(env, state, state.frames.length - 1, env.scratchedAll, call);
           const condJmp = (c === JMP || c === JMP32) && o !== CALL && o !== EXIT && o !== JA;
           // A conditional jump prints its state at once; any other instruction's state is printed when the
           // next instruction is reached and not pruned (`print_insn_state`).
-          if (delta !== '') pendingDelta = { afterInsn, insnText, label: condJmp ? pc : next, delta };
+          if (delta !== '' || call) pendingDelta = { afterInsn, insnText, label: condJmp ? pc : next, delta };
           if (condJmp) this.flushDelta(pendingDelta);
           if (condJmp) pendingDelta = undefined;
         }

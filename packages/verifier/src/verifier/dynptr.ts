@@ -1,9 +1,10 @@
 import { checkMemAccess } from './check-mem.js';
-import { releaseReference } from './check-call.js';
+import { clearSlot, destroyIfDynptrSlot, isDynptrSlot, refcounted } from './dynptr-slots.js';
 import type { VerifierEnv } from './env.js';
+import { releaseReference } from './references.js';
 import { fail, refuse } from './log.js';
 import { slotOf } from './stack.js';
-import { notInit, pointer, unknownScalar, type DynptrType, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
+import { pointer, type DynptrType, type FrameState, type RegState, type VState } from './state.js';
 import { tnumIsConst } from './tnum.js';
 
 /** A dynptr takes two stack slots (`BPF_DYNPTR_NR_SLOTS`), 16 bytes (`BPF_DYNPTR_SIZE`). */
@@ -28,10 +29,6 @@ export interface DynptrInfo {
   readonly refObjId: number;
 }
 
-/** `dynptr_type_refcounted`: only a ringbuf dynptr holds a reference (its reserved sample). */
-function refcounted(type: DynptrType | undefined): boolean {
-  return type === 'ringbuf';
-}
 
 /** `func(env, reg)`: the frame a stack pointer points into. */
 function frameOf(env: VerifierEnv, state: VState, reg: RegState): FrameState {
@@ -60,47 +57,10 @@ function quietSpi(env: VerifierEnv, state: VState, reg: RegState): number | unde
   return spi;
 }
 
-function isDynptrSlot(slot: StackSlot | undefined): boolean {
-  return slot?.bytes[0] === 'dynptr';
-}
 
-function clearSlot(slot: StackSlot): void {
-  slot.bytes = Array.from({ length: 8 }, () => 'invalid' as const);
-  delete slot.spilled;
-}
 
-/** `bpf_for_each_reg_in_vstate`: registers and spilled registers of every frame, rewritten by `fn`. */
-function mapRegs(state: VState, fn: (r: RegState) => RegState): void {
-  for (const f of state.frames) {
-    f.regs = f.regs.map(fn);
-    for (const slot of f.stack) if (slot.bytes[0] === 'spill' && slot.spilled !== undefined) slot.spilled = fn(slot.spilled);
-  }
-}
 
-/** `mark_reg_invalid`. */
-function invalidReg(env: VerifierEnv): RegState {
-  return env.privileges.allowPtrLeaks ? unknownScalar : notInit;
-}
 
-/**
- * `destroy_if_dynptr_stack_slot`: a write into either slot of an unreferenced dynptr ends it (both
- * slots become STACK_INVALID) and every slice taken from it; a referenced one may not be overwritten.
- */
-export function destroyIfDynptrSlot(env: VerifierEnv, state: VState, f: FrameState, spi: number): void {
-  if (!isDynptrSlot(f.stack[spi])) return;
-  let first = spi;
-  if (f.stack[spi]?.spilled?.dynptr?.first !== true) first = spi + 1;
-  const head = f.stack[first];
-  if (refcounted(head?.spilled?.dynptr?.type)) fail(env.log, 'EINVAL', 'dynptr-overwrite-ref', 'cannot overwrite referenced dynptr');
-  env.scratchedStack.add(first);
-  env.scratchedStack.add(first - 1);
-  const id = head?.spilled?.id ?? 0;
-  if (head !== undefined) clearSlot(head);
-  const second = f.stack[first - 1];
-  if (second !== undefined) clearSlot(second);
-  const dead = invalidReg(env);
-  mapRegs(state, (r) => ((r.type === 'mem' || r.type === 'mem_or_null') && r.dynptrId === id ? dead : r));
-}
 
 /** `mark_stack_slots_dynptr`: the two slots become a new dynptr of `type` (a ringbuf one takes a reference, or shares its parent's). */
 function markSlots(env: VerifierEnv, state: VState, reg: RegState, type: DynptrType | undefined, cloneRef: number): void {
@@ -132,8 +92,8 @@ function markSlots(env: VerifierEnv, state: VState, reg: RegState, type: DynptrT
 /** `is_dynptr_reg_valid_init`: the pointer names both slots of one dynptr, at its first slot. */
 function validInit(env: VerifierEnv, state: VState, reg: RegState): boolean {
   if (reg.type === 'dynptr_ptr') return true;
-  const spi = quietSpi(env, state, reg);
-  if (spi === undefined) return false;
+  const spi = dynptrSpiOrUndefined(env, state, reg);
+  if (typeof spi !== 'number') return false;
   const f = frameOf(env, state, reg);
   return f.stack[spi]?.spilled?.dynptr?.first === true && isDynptrSlot(f.stack[spi]) && isDynptrSlot(f.stack[spi - 1]) &&
     (f.stack[spi]?.bytes.every((b) => b === 'dynptr')) && f.stack[spi - 1]?.bytes.every((b) => b === 'dynptr') === true;
@@ -181,6 +141,12 @@ export function processDynptrArg(env: VerifierEnv, state: VState, regno: number,
   if (!validInit(env, state, reg)) fail(env.log, 'EINVAL', 'dynptr-uninit', `Expected an initialized dynptr as arg #${arg}`);
   if (kind.type !== undefined && dynptrReg(env, state, reg)?.dynptr?.type !== kind.type) {
     fail(env.log, 'EINVAL', 'dynptr-type', `Expected a dynptr of type ${kind.type} as arg #${arg}`);
+  }
+  // `mark_dynptr_read`: both slots are read, and printed with the next state.
+  const spi = reg.type === 'fp' ? quietSpi(env, state, reg) : undefined;
+  if (spi !== undefined) {
+    env.scratchedStack.add(spi);
+    env.scratchedStack.add(spi - 1);
   }
 }
 
@@ -237,16 +203,4 @@ export function unmarkDynptr(env: VerifierEnv, state: VState, reg: RegState): vo
   }
 }
 
-/** `print_verifier_state` of a dynptr's slots: `dynptr_ringbuf(id=1,ref_id=2)`. */
-export function formatDynptrSlot(r: RegState | undefined): string {
-  const parts: string[] = [];
-  if ((r?.id ?? 0) !== 0) parts.push(`id=${String(r?.id)}`);
-  if ((r?.refObjId ?? 0) !== 0) parts.push(`ref_id=${String(r?.refObjId)}`);
-  if ((r?.dynptrId ?? 0) !== 0) parts.push(`dynptr_id=${String(r?.dynptrId)}`);
-  return `dynptr_${r?.dynptr?.type ?? '<invalid>'}(${parts.join(',')})`;
-}
 
-/** `reg_is_dynptr_slice_pkt`: a slice of an skb or xdp dynptr, which a packet-changing call ends. */
-export function isPktSlice(r: RegState): boolean {
-  return r.pktSlice === true && (r.type === 'mem' || r.type === 'mem_or_null');
-}

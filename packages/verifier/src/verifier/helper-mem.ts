@@ -4,7 +4,7 @@ import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkStack
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
 import { checkMapValueFields } from './map-fields.js';
-import { isPktSlice } from './dynptr.js';
+import { isPktSlice } from './dynptr-slots.js';
 import { checkStackRangeInit } from './stack.js';
 import { notInit, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';

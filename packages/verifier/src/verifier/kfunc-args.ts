@@ -10,7 +10,7 @@ import { MODELLED_ITERS, processIterArg, type IterSlot } from './kfunc-iter.js';
 import type { KfuncMeta } from './kfunc-meta.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
-import { NOT_NULL, regConst, regTypeStr, type DynptrType, type RegState, type VState } from './state.js';
+import { NOT_NULL, regConst, regTypeStr, type DynptrType, type RegState, type SliceBuffer, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 
 const MAX_ARGS = 5;
@@ -31,6 +31,8 @@ export interface KfuncArgsResult {
   iter: IterSlot | undefined;
   /** `initialized_dynptr`: the (initialized) dynptr argument. */
   dynptr?: DynptrInfo;
+  /** A constant stack buffer and its size given with a constant size (`bpf_dynptr_slice`'s `buffer__opt`). */
+  buffer?: SliceBuffer;
 }
 
 /** Register types the kernel maps to a BTF struct (`reg2btf_ids`). */
@@ -159,9 +161,14 @@ function checkMemSizeReg(env: VerifierEnv, state: VState, memReg: RegState, size
   if (sizeReg.smin < 0n) fail(env.log, 'EACCES', 'size-negative', `${r} min value is negative, either use unsigned or 'var &= const'`);
   if (sizeReg.umax >= MAX_VAR_SIZ) fail(env.log, 'EACCES', 'size-unbounded', `${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   const mem = { ...memReg, type: NOT_NULL[memReg.type] ?? memReg.type };
+  // A read pass then a write pass (`check_mem_size_reg` twice), each marking the size precise; the
+  // write leaves the bytes STACK_MISC without marking the slots for the state printed next.
+  const scratched = new Set(env.scratchedStack);
   checkHelperMemAccess(env, state, sizeRegno - 1, mem, Number(sizeReg.umax), false, sizeReg.umin === 0n);
+  markChainPrecision(env, state, sizeRegno);
   checkHelperMemAccess(env, state, sizeRegno - 1, mem, Number(sizeReg.umax), true, sizeReg.umin === 0n);
   markChainPrecision(env, state, sizeRegno);
+  for (const spi of env.scratchedStack) if (!scratched.has(spi)) env.scratchedStack.delete(spi);
 }
 
 /**
@@ -216,6 +223,8 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
     const ref = meta.btf.type(refId);
     const regs = env.frame(state).regs;
     const kind = kfuncPtrArgType(env, meta, regs, ref, args, i);
+    // A NULL for a dynptr or an iterator is refused as for a trusted argument (as measured on 6.18).
+    if ((kind === 'dynptr' || kind === 'iter') && isNullReg(reg)) fail(env.log, 'EACCES', 'kfunc-null', `Possibly NULL pointer passed to trusted arg${String(i)}`);
     if (kind === 'unmodelled') fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} args#${String(i)} is not modelled yet`);
     if (kind === 'null') continue;
     // A `__map` argument takes a map pointer, or a BTF pointer to a `struct bpf_map` (matched by type below).
@@ -282,9 +291,16 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
             env.log.line(`arg#${String(i)} arg#${String(i + 1)} memory, len pair leads to invalid memory access`);
             throw e;
           }
+          if (reg.type === 'fp' && tnumIsConst(reg.varOff) && tnumIsConst(sizeReg.varOff)) {
+            res.buffer = { frame: reg.frame ?? state.frames.length - 1, off: reg.off + Number(BigInt.asIntN(64, reg.varOff.value)), size: Number(sizeReg.varOff.value) };
+          }
+        } else {
+          // A NULL optional buffer: the callee's choice rests on it (as measured, 6.18 marks it precise).
+          markChainPrecision(env, state, regno);
         }
         if (sizeArg !== undefined && argHasSuffix(sizeArg, '__szk')) {
           if (!tnumIsConst(sizeReg.varOff)) fail(env.log, 'EINVAL', 'kfunc-const', `R${String(regno + 1)} must be a known constant`);
+          markChainPrecision(env, state, regno + 1);
           res.constant = sizeReg.varOff.value;
         }
         i++;

@@ -1,6 +1,6 @@
 import type { BtfTypeView } from '@bpfkit/kernel-api';
 import { KfuncFlag } from '@bpfkit/kernel-api';
-import { releaseReference } from './check-call.js';
+import { releaseReference } from './references.js';
 import { checkMemAccess } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
 import type { KfuncMeta } from './kfunc-meta.js';

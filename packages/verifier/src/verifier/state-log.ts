@@ -1,14 +1,15 @@
 import type { VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { regMap } from './map-fields.js';
-import { formatDynptrSlot } from './dynptr.js';
+import { formatDynptrSlot } from './dynptr-slots.js';
 import { formatReg, type RegState, type VState } from './state.js';
 
 /**
  * `print_verifier_state` of one frame: all live registers and slots (`full`), or only those the
- * current instruction touched. Empty when nothing is printed; otherwise starts with a space.
+ * current instruction touched. Empty when nothing is printed (unless `always`: the frame, references
+ * and callback marks are printed even then); otherwise starts with a space.
  */
-export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: number, full: boolean): string {
+export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: number, full: boolean, always = false): string {
   const f = state.frames[frameIdx];
   if (f === undefined) return '';
   const parts: string[] = [];
@@ -37,9 +38,9 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
       parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled, frameIdx, mapOf)}`);
     } else parts.push(`${name}=${chars}`);
   }
-  if (parts.length > 0 && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
-  if (parts.length === 0) return '';
+  if ((parts.length > 0 || always) && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
+  if (parts.length === 0 && !always) return '';
   // A callback's frame ends with ` cb` (`in_callback_fn`), an async callback's with ` async_cb`.
   const cb = f.callback === undefined ? '' : f.callback.async === true ? ' async_cb' : ' cb';
-  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''} ${parts.join(' ')}${cb}`;
+  return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''}${parts.map((p) => ` ${p}`).join('')}${cb}`;
 }

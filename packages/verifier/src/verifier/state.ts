@@ -65,6 +65,15 @@ export interface RegState extends Readonly<Bounds> {
   /** A slice of a dynptr (`bpf_dynptr_data`, `bpf_dynptr_slice`): the dynptr's id (`dynptr_id`), and whether it is packet data. */
   readonly dynptrId?: number;
   readonly pktSlice?: boolean;
+  /** A `bpf_dynptr_slice` given a stack buffer: where the buffer is (printed `buf=fp[0]-48+4`). */
+  readonly sliceBuf?: SliceBuffer;
+}
+
+/** A stack buffer: its frame, offset from that frame's fp, and size. */
+export interface SliceBuffer {
+  readonly frame: number;
+  readonly off: number;
+  readonly size: number;
 }
 
 /** The kinds of dynptr (`enum bpf_dynptr_type`). */
@@ -292,6 +301,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
   if (r.type === 'mem' || r.type === 'mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
+  if (r.sliceBuf !== undefined) parts.push(`buf=fp[${String(r.sliceBuf.frame)}]${String(r.sliceBuf.off)}+${String(r.sliceBuf.size)}`);
   if (r.type === 'dynptr_ptr' && r.dynptr !== undefined) parts.push(`type=${r.dynptr.type}`);
   if (constOf(r) === undefined) {
     parts.push(...scalarRanges(r));

@@ -14,7 +14,7 @@ const DYNPTR_TYPE_SHIFT = 28;
 const DYNPTR_RDONLY_BIT = 0x8000_0000;
 
 /** `enum bpf_dynptr_type`. */
-export const DynptrType = { LOCAL: 1, RINGBUF: 2, SKB: 3, XDP: 4 } as const;
+export const DynptrType = { LOCAL: 1, RINGBUF: 2, SKB: 3, XDP: 4, SKB_META: 5 } as const;
 
 /** A dynptr argument read once from the stack (one object per registry, re-filled per call). */
 export interface Dynptr {

@@ -3,7 +3,7 @@ import { BpfProgType, Errno } from '@bpfkit/uapi';
 import type { PacketContext } from '../contexts/packets.js';
 import { defineHelper, defineKfunc } from './define.js';
 import { checkOffLen, type Dynptr, DYNPTR_MAX_SIZE, DynptrType, initDynptr, newDynptr, packetOfDynptr, readDynptr, setDynptrNull, setDynptrWindow } from './dynptr-kern.js';
-import { checkMem } from './memory.js';
+import { checkMem, tryAlloc } from './memory.js';
 import { argHi, argLo, argZero, ptrArg, setR0 } from './regs.js';
 import { packetArg } from './skb.js';
 
@@ -62,9 +62,25 @@ export function dynptrFunctions(): { helpers: HelperDescriptor[]; kfuncs: Helper
         setDynptrNull(c, out);
         return setR0(c, -Errno.EINVAL);
       }
-      initDynptr(c, out, pkt.ctx, type, 0, frameLen(pkt), !WRITABLE.has(c.env.progType));
+      // An skb_meta dynptr covers the metadata before the packet; a packet one the whole frame.
+      const size = type === DynptrType.SKB_META ? pkt.data() - pkt.dataMeta() : frameLen(pkt);
+      initDynptr(c, out, pkt.ctx, type, 0, size, type !== DynptrType.SKB_META && !WRITABLE.has(c.env.progType));
       setR0(c, 0);
     });
+  /** The arena address of byte `at` of a dynptr whose bytes are contiguous (local, ringbuf, skb metadata), or -1 for a packet. */
+  const flatAddr = (c: HelperCall, p: Dynptr, at: number): number => {
+    if (p.type === DynptrType.LOCAL || p.type === DynptrType.RINGBUF) return p.data + p.offset + at;
+    if (p.type === DynptrType.SKB_META) return packetOfDynptr(c, p).dataMeta() + p.offset + at;
+    return -1;
+  };
+  /** Copies `len` bytes between a dynptr (at `off`) and the arena at `buf` (`store`: into the dynptr). */
+  const move = (c: HelperCall, p: Dynptr, off: number, buf: number, len: number, store: boolean): void => {
+    const at = flatAddr(c, p, off);
+    const b = c.env.arena.bytes;
+    if (at < 0) copyPacket(c, packetOfDynptr(c, p), p.offset + off, buf, len, store);
+    else if (store) b.copyWithin(at, buf, buf + len);
+    else b.copyWithin(buf, at, at + len);
+  };
   const slice = (name: string, rdwr: boolean) =>
     defineKfunc(name, (c) => {
       const p = arg(c, 1);
@@ -72,7 +88,8 @@ export function dynptrFunctions(): { helpers: HelperDescriptor[]; kfuncs: Helper
       const buffer = argLo(c, 3);
       const len = argLo(c, 4);
       if (p.data === 0 || (rdwr && p.rdonly) || checkOffLen(p, off, len) !== 0) return setR0(c, 0);
-      if (p.type === DynptrType.LOCAL || p.type === DynptrType.RINGBUF) return setR0(c, p.data + p.offset + off);
+      const flat = flatAddr(c, p, off);
+      if (flat >= 0) return setR0(c, flat);
       const pkt = packetOfDynptr(c, p);
       const at = p.offset + off;
       // Inside the linear part: a pointer into the packet; across frags: a copy into the buffer, if given.
@@ -108,11 +125,7 @@ export function dynptrFunctions(): { helpers: HelperDescriptor[]; kfuncs: Helper
       if (p.data === 0 || !argZero(c, 5)) return setR0(c, -Errno.EINVAL);
       const err = checkOffLen(p, off, len);
       if (err !== 0) return setR0(c, err);
-      if (p.type === DynptrType.LOCAL || p.type === DynptrType.RINGBUF) {
-        c.env.arena.bytes.copyWithin(dst, p.data + p.offset + off, p.data + p.offset + off + len);
-        return setR0(c, 0);
-      }
-      copyPacket(c, packetOfDynptr(c, p), p.offset + off, dst, len, false);
+      move(c, p, off, dst, len, false);
       setR0(c, 0);
     }),
     defineHelper('dynptr_write', (c) => {
@@ -130,11 +143,7 @@ export function dynptrFunctions(): { helpers: HelperDescriptor[]; kfuncs: Helper
         // __bpf_skb_store_bytes: BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH only.
         if (flagsHi !== 0 || (flags & ~3) !== 0) return setR0(c, -Errno.EINVAL);
       } else if (flagsHi !== 0 || flags !== 0) return setR0(c, -Errno.EINVAL);
-      if (p.type === DynptrType.LOCAL || p.type === DynptrType.RINGBUF) {
-        c.env.arena.bytes.copyWithin(p.data + p.offset + off, src, src + len);
-        return setR0(c, 0);
-      }
-      copyPacket(c, packetOfDynptr(c, p), p.offset + off, src, len, true);
+      move(c, p, off, src, len, true);
       setR0(c, 0);
     }),
     defineHelper('dynptr_data', (c) => {
@@ -148,6 +157,57 @@ export function dynptrFunctions(): { helpers: HelperDescriptor[]; kfuncs: Helper
   const kfuncs = [
     fromPacket('bpf_dynptr_from_skb', DynptrType.SKB),
     fromPacket('bpf_dynptr_from_xdp', DynptrType.XDP),
+    fromPacket('bpf_dynptr_from_skb_meta', DynptrType.SKB_META),
+    defineKfunc('bpf_dynptr_clone', (c) => {
+      const p = arg(c, 1);
+      const out = ptrArg(c, 2, 'clone');
+      checkMem(c, out, 16, 'bpf_dynptr_clone');
+      if (p.data === 0) {
+        setDynptrNull(c, out);
+        return setR0(c, -Errno.EINVAL);
+      }
+      c.env.arena.bytes.copyWithin(out, p.addr, p.addr + 16);
+      setR0(c, 0);
+    }),
+    defineKfunc('bpf_dynptr_copy', (c) => {
+      const dst = { ...arg(c, 1) };
+      const dstOff = argLo(c, 2);
+      const src = arg(c, 3);
+      const srcOff = argLo(c, 4);
+      const len = argLo(c, 5);
+      if (checkOffLen(dst, dstOff, len) !== 0 || checkOffLen(src, srcOff, len) !== 0) return setR0(c, -Errno.E2BIG);
+      if (src.data === 0 || dst.data === 0 || dst.rdonly) return setR0(c, -Errno.EINVAL);
+      if (len === 0) return setR0(c, 0);
+      // Through a bounce buffer: the two may overlap, and either may be a packet.
+      const bounce = tryAlloc(c, len);
+      if (bounce === 0) return setR0(c, -Errno.ENOMEM);
+      try {
+        move(c, src, srcOff, bounce, len, false);
+        move(c, dst, dstOff, bounce, len, true);
+      } finally {
+        c.env.arena.free(bounce);
+      }
+      setR0(c, 0);
+    }),
+    defineKfunc('bpf_dynptr_memset', (c) => {
+      const p = arg(c, 1);
+      const off = argLo(c, 2);
+      const len = argLo(c, 3);
+      const val = argLo(c, 4) & 0xff;
+      if (p.data !== 0 && p.rdonly) return setR0(c, -Errno.EINVAL);
+      const err = checkOffLen(p, off, len);
+      if (err !== 0) return setR0(c, err);
+      if (len === 0) return setR0(c, 0);
+      const fill = tryAlloc(c, len);
+      if (fill === 0) return setR0(c, -Errno.ENOMEM);
+      try {
+        c.env.arena.bytes.fill(val, fill, fill + len);
+        move(c, p, off, fill, len, true);
+      } finally {
+        c.env.arena.free(fill);
+      }
+      setR0(c, 0);
+    }),
     slice('bpf_dynptr_slice', false),
     slice('bpf_dynptr_slice_rdwr', true),
     defineKfunc('bpf_dynptr_size', (c) => {
