@@ -167,6 +167,14 @@ export interface VerifierRequest {
    */
   readonly fdArray?: (index: number) => number | undefined;
   /**
+   * `attr->fd_array_cnt`: with a count, every fd of the array's first `fdArrayCnt` entries is bound
+   * to the program before anything else is checked: a map (in {@link maps}) or a BTF object (in
+   * {@link btfFds}); anything else is refused.
+   */
+  readonly fdArrayCnt?: number;
+  /** The fds of `fd_array` that hold BTF objects (allowed there with `fdArrayCnt`). */
+  readonly btfFds?: ReadonlySet<number>;
+  /**
    * The program's BTF and its func_info/line_info records; absent when the load gave none.
    * Without them a global function is refused ("Global functions need valid BTF"), as is
    * taking a callback's address ("missing btf func_info").

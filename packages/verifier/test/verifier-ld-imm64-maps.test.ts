@@ -126,3 +126,19 @@ test('BPF_PSEUDO_BTF_ID (a ksym) names a kernel function or variable kallsyms li
   t.is(outcome(ksym(func, 5)), 'EINVAL invalid module BTF object FD specified.');
   t.is(outcome(req(6, ksym(func).insns)), 'EINVAL kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y is specified in Kconfig.');
 });
+
+test('fd_array_cnt binds the array\'s maps first: anything but a map or BTF is refused, as 6.18 does', (t) => {
+  const ret = new Uint8Array(16);
+  ret.set([0xb7], 0);
+  ret.set([0x95], 8);
+  const withArray = (fds: readonly number[], cnt: number, over: Partial<VerifierRequest> = {}): string =>
+    outcome(req(6, ret, { fdArray: (i) => fds[i], fdArrayCnt: cnt, ...over }));
+  t.is(withArray([3, 4], 2), 'ok');
+  t.is(withArray([3, 9], 2, { btfFds: new Set([9]) }), 'ok');
+  t.is(withArray([3, 9], 2), 'EBADF fd 9 is not pointing to valid bpf_map or btf');
+  t.is(withArray([9], 1, { nonMapFds: new Set([9]) }), 'EINVAL fd 9 is not pointing to valid bpf_map or btf');
+  t.is(withArray([3], 2 ** 30), 'EINVAL fd_array_cnt is too big (1073741824)');
+  t.is(outcomeOf(verifier, req(6, ret, { fdArrayCnt: 1 })).code, 'EFAULT');
+  // A struct_ops map cannot be used by a program, bound or not.
+  t.is(withArray([5], 1), 'EINVAL bpf_struct_ops map cannot be used in prog');
+});

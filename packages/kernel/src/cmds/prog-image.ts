@@ -33,7 +33,7 @@ export interface ResolvedProgram {
  * program, so every fd it names is a map.
  */
 export function resolveProgram(
-  task: SyscallContext, original: Uint8Array, fdArray: bigint, vmlinuxName: (id: number) => string | undefined,
+  task: SyscallContext, original: Uint8Array, fdArray: { readonly at: bigint; readonly cnt: number }, vmlinuxName: (id: number) => string | undefined,
   kernelSymbol: (name: string) => bigint | undefined = () => undefined,
 ): ResolvedProgram {
   const insns = original.slice();
@@ -42,18 +42,27 @@ export function resolveProgram(
   const live: BpfMap[] = [];
   const kfuncs = new Map<number, string>();
   const n = insns.length / 8;
-  const mapOf = (src: number, imm: number): BpfObject | undefined => {
-    let fd = imm;
-    if (src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE) {
-      try {
-        fd = new DataView(task.memory.read(fdArray + BigInt(imm >>> 0) * 4n, 4).buffer).getInt32(0, true);
-      } catch {
-        return undefined;
-      }
+  const fdAt = (index: number): number | undefined => {
+    try {
+      return new DataView(task.memory.read(fdArray.at + BigInt(index >>> 0) * 4n, 4).buffer).getInt32(0, true);
+    } catch {
+      return undefined;
     }
-    const obj = task.fdTable.get(fd)?.file.payload.object;
+  };
+  const mapByFd = (fd: number | undefined): BpfObject | undefined => {
+    const obj = fd === undefined ? undefined : task.fdTable.get(fd)?.file.payload.object;
     return obj?.kind === 'map' ? obj : undefined;
   };
+  const mapOf = (src: number, imm: number): BpfObject | undefined =>
+    mapByFd(src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE ? fdAt(imm) : imm);
+  const use = (obj: BpfObject | undefined): void => {
+    if (obj === undefined || used.includes(obj)) return;
+    used.push(obj.get());
+    const rec = obj.impl as MapRecord;
+    if (rec.live !== undefined) live.push(rec.live);
+  };
+  // `fd_array_cnt`: the array's maps come first in used_maps (the verifier accepted every fd).
+  for (let i = 0; i < fdArray.cnt; i++) use(mapByFd(fdAt(i)));
   for (let i = 0; i < n; i++) {
     const off = i * 8;
     const code = insns[off] ?? 0;
@@ -71,10 +80,7 @@ export function resolveProgram(
     } else if (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE) {
       const obj = mapOf(src, imm);
       const rec = obj?.impl as MapRecord | undefined;
-      if (obj !== undefined && !used.includes(obj)) {
-        used.push(obj.get());
-        if (rec?.live !== undefined) live.push(rec.live);
-      }
+      use(obj);
       const valueOff = dv.getInt32(off + 12, true);
       const m = rec?.live;
       addr = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX ? m?.address ?? 0 : m?.directValueAddr?.(valueOff >>> 0) ?? 0;

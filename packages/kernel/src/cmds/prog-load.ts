@@ -57,25 +57,34 @@ function fdArrayReader(task: SyscallContext, fdArray: bigint): ((index: number) 
  * caller's fd table, and the fds among them that are open but are not maps (EINVAL in the
  * verifier, where a closed fd is EBADF).
  */
-function pseudoMaps(task: SyscallContext, insns: Uint8Array, fdArray: ((index: number) => number | undefined) | undefined): {
-  maps: Map<number, VerifierMap>; nonMapFds: Set<number>;
+function pseudoMaps(task: SyscallContext, insns: Uint8Array, fdArray: ((index: number) => number | undefined) | undefined, fdArrayCnt: number): {
+  maps: Map<number, VerifierMap>; nonMapFds: Set<number>; btfFds: Set<number>;
 } {
   const maps = new Map<number, VerifierMap>();
   const nonMapFds = new Set<number>();
+  const btfFds = new Set<number>();
+  const see = (fd: number | undefined): void => {
+    const file = fd === undefined ? undefined : task.fdTable.get(fd)?.file;
+    if (fd === undefined || file === undefined) return;
+    const obj = file.payload.object;
+    if (obj?.kind === 'map') maps.set(fd, verifierMapOf(obj.impl as MapRecord, fd));
+    else if (obj?.kind === 'btf') btfFds.add(fd);
+    else nonMapFds.add(fd);
+  };
+  // With a count, the array's fds are bound first; reading stops where the array does.
+  for (let i = 0; i < fdArrayCnt; i++) {
+    const fd = fdArray?.(i);
+    if (fd === undefined) break;
+    see(fd);
+  }
   const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (let off = 0; off + 8 <= insns.length; off += 8) {
     const code = insns[off] ?? 0;
     const src = (insns[off + 1] ?? 0) >> 4;
     if (code !== 0x18 || src < 1 || src > 6 || src === 3 || src === 4) continue;
-    const fd = src <= 2 ? dv.getInt32(off + 4, true) : fdArray?.(dv.getInt32(off + 4, true));
-    if (fd === undefined) continue;
-    const file = task.fdTable.get(fd)?.file;
-    if (file === undefined) continue;
-    const obj = file.payload.object;
-    if (obj?.kind === 'map') maps.set(fd, verifierMapOf(obj.impl as MapRecord, fd));
-    else nonMapFds.add(fd);
+    see(src <= 2 ? dv.getInt32(off + 4, true) : fdArray?.(dv.getInt32(off + 4, true)));
   }
-  return { maps, nonMapFds };
+  return { maps, nonMapFds, btfFds };
 }
 
 /** Helpers whose result is a pointer into the kernel's BTF: `get_current_task_btf` and the `skc_to_*` socket casts. */
@@ -241,8 +250,9 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
           logLevel: log.level,
           logSize: log.size,
           privileges,
-          ...pseudoMaps(task, insns, fdArray),
+          ...pseudoMaps(task, insns, fdArray, attr.fd_array_cnt),
           ...(fdArray === undefined ? {} : { fdArray }),
+          ...(attr.fd_array_cnt === 0 ? {} : { fdArrayCnt: attr.fd_array_cnt }),
           vmlinuxBtf: () => kernelBtfOf(core.objects.byId('btf', 1))?.view,
           kernelSymbol: (sym) => kernelSymbols(core).get(sym)?.[0],
           // Program BTF may tag global functions' arguments `arg:trusted`: kernel structs by name.
@@ -253,7 +263,8 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
       }),
     );
     const vmlinux = kernelBtfOf(core.objects.byId('btf', 1));
-    const resolved = resolveProgram(task, insns, attr.fd_array, (id) => vmlinux?.view.type(id)?.name, (sym) => kernelSymbols(core).get(sym)?.[0]);
+    const resolved = resolveProgram(task, insns, { at: attr.fd_array, cnt: attr.fd_array_cnt }, (id) => vmlinux?.view.type(id)?.name,
+      (sym) => kernelSymbols(core).get(sym)?.[0]);
     claimProgArrays(task, resolved.usedMaps, type, attachType);
     // The maps are put when the program is freed, BPF_PROG_BIND_MAP's included (it appends to usedMaps).
     const holds: BpfObject[] = [];

@@ -1,4 +1,4 @@
-import { BPF_F_RDONLY_PROG, BpfMapType as M, BpfProgType as P } from '@bpfkit/uapi';
+import { BPF_F_RDONLY_PROG, BpfCmd, BpfMapType as M, BpfProgType as P, encodeInfoAttr } from '@bpfkit/uapi';
 import { concat, freeze, lookup, mapCreate, u32, u64, update } from './ops.js';
 import { exit, insn, load, movImm, packet, testRun } from './prog-bytes.js';
 import type { SyscallCase } from './runner.js';
@@ -75,5 +75,34 @@ const FD_ARRAY: SyscallCase = {
   },
 };
 
+/** `fd_array_cnt`: every map (or BTF) of the array is bound to the program at load, used or not. */
+const FD_ARRAY_CNT: SyscallCase = {
+  name: 'prog load: fd_array_cnt binds the array\'s maps to the program',
+  run(r) {
+    const a = mapCreate(r, 'create an array', { map_type: M.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 });
+    const b = mapCreate(r, 'create a hash', { map_type: M.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 4 });
+    if (a === undefined || b === undefined) return;
+    const ret = Uint8Array.from([...movImm(0, 2), ...exit()]);
+    const bound = load(r, 'two maps, neither used', P.BPF_PROG_TYPE_XDP, ret, '', [a, b], 2);
+    if (bound !== undefined) mapIdCount(r, 'the program holds both', bound);
+    const twice = load(r, 'the same map twice', P.BPF_PROG_TYPE_XDP, ret, '', [a, a], 2);
+    if (twice !== undefined) mapIdCount(r, 'the program holds it once', twice);
+    const partly = load(r, 'a count of 1 over two maps', P.BPF_PROG_TYPE_XDP, ret, '', [a, b], 1);
+    if (partly !== undefined) mapIdCount(r, 'the program holds the first', partly);
+    load(r, 'an fd that is not open', P.BPF_PROG_TYPE_XDP, ret, '', [a, 9999], 2);
+    if (bound !== undefined) load(r, 'a program fd', P.BPF_PROG_TYPE_XDP, ret, '', [bound], 1);
+    load(r, 'a count without an array', P.BPF_PROG_TYPE_XDP, ret, '', undefined, 1);
+    load(r, 'a count of 2^30 (too big)', P.BPF_PROG_TYPE_XDP, ret, '', [a], 2 ** 30);
+  },
+};
+
+/** BPF_OBJ_GET_INFO_BY_FD's `nr_map_ids` of a program. */
+function mapIdCount(r: Parameters<SyscallCase['run']>[0], step: string, prog: number): void {
+  const buf = r.mem(new Uint8Array(232));
+  r.call(step, BpfCmd.BPF_OBJ_GET_INFO_BY_FD, encodeInfoAttr({ bpf_fd: prog, info_len: 232, info: buf }), () => ({
+    nr_map_ids: new DataView(r.read(buf, 232).buffer).getUint32(52, true),
+  }));
+}
+
 /** Global data cases, recorded on Linux 6.18. */
-export const GLOBAL_DATA_CASES: readonly SyscallCase[] = [GLOBAL_DATA, BAD_DIRECT_VALUE, FD_ARRAY];
+export const GLOBAL_DATA_CASES: readonly SyscallCase[] = [GLOBAL_DATA, BAD_DIRECT_VALUE, FD_ARRAY, FD_ARRAY_CNT];

@@ -41,11 +41,11 @@ export function counter(mapFd: number): Uint8Array {
 }
 
 /** BPF_PROG_LOAD of a GPL program; the fd is owned by the case. */
-export function load(r: CaseRunner, step: string, type: number, insns: Uint8Array, name = '', fdArray?: readonly number[]): number | undefined {
+export function load(r: CaseRunner, step: string, type: number, insns: Uint8Array, name = '', fdArray?: readonly number[], fdArrayCnt = 0): number | undefined {
   const fds = fdArray === undefined ? undefined : new Uint8Array(Int32Array.from(fdArray).buffer);
   const fd = r.call(step, BpfCmd.BPF_PROG_LOAD, encodeProgLoadAttr({
     prog_type: type, insn_cnt: insns.length / 8, insns: r.mem(insns), license: r.mem(GPL), prog_name: name,
-    ...(fds === undefined ? {} : { fd_array: r.mem(fds) }),
+    ...(fds === undefined ? {} : { fd_array: r.mem(fds) }), fd_array_cnt: fdArrayCnt,
   }));
   return fd === undefined ? undefined : r.own(fd);
 }

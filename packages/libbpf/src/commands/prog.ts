@@ -31,6 +31,8 @@ export interface ProgLoadOptions {
   readonly attachBtfObjFd?: number;
   readonly attachProgFd?: number;
   readonly fdArray?: readonly number[];
+  /** `fd_array_cnt` (libbpf 1.6): bind the first N fds of {@link fdArray} (maps, BTF objects) to the program at load. */
+  readonly fdArrayCnt?: number;
   /** A BPF token fd: sets `prog_token_fd` and `BPF_F_TOKEN_FD` in `prog_flags`. */
   readonly tokenFd?: number;
 }
@@ -49,7 +51,7 @@ export const BPF_LOG_BUF_SIZE = 0xffff_ffff >>> 8;
 
 const PROG_LOAD_KEYS = new Set([
   'progType', 'insns', 'license', 'expectedAttachType', 'progName', 'progFlags', 'kernVersion', 'progIfindex', 'logLevel',
-  'logSize', 'progBtfFd', 'funcInfo', 'lineInfo', 'attachBtfId', 'attachBtfObjFd', 'attachProgFd', 'fdArray', 'tokenFd',
+  'logSize', 'progBtfFd', 'funcInfo', 'lineInfo', 'attachBtfId', 'attachBtfObjFd', 'attachProgFd', 'fdArray', 'fdArrayCnt', 'tokenFd',
 ]);
 
 function u32Array(values: readonly number[]): Uint8Array {
@@ -98,6 +100,7 @@ export function bpfProgLoad(sys: BpfSyscall, opts: ProgLoadOptions): ProgLoadRes
       attach_btf_id: opts.attachBtfId ?? 0,
       attach_prog_fd: opts.attachBtfObjFd ?? opts.attachProgFd ?? 0,
       fd_array: opts.fdArray === undefined ? 0n : s.alloc(u32Array(opts.fdArray)),
+      fd_array_cnt: opts.fdArrayCnt ?? 0,
       prog_token_fd: opts.tokenFd ?? 0,
     });
     const readLog = (): string => (logBuf === 0n ? '' : cStringOf(s.read(logBuf, logSize)));

@@ -2,7 +2,7 @@ import { BpfError, type InsnRewrite, type ProgTypeRegistry, type Verifier, type 
 import { checkAttachBtfId } from './attach-btf-id.js';
 import type { CheckedRequest } from './checked-request.js';
 import { addSubprogs, checkCfg, checkSubprogs } from './cfg.js';
-import { resolvePseudoLdimm64 } from './resolve-ld-imm64.js';
+import { processFdArray, resolvePseudoLdimm64 } from './resolve-ld-imm64.js';
 import { logLiveRegs } from './live-regs-log.js';
 import { Checker } from './do-check.js';
 import { decodeSlots } from './insns.js';
@@ -43,15 +43,16 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const started = performance.now();
       let failure: Reject | undefined;
       try {
-        // The kernel's order: program BTF and func_info, subprograms and kfuncs, the rest of the
+        // The kernel's order: fd_array's maps, program BTF and func_info, subprograms and kfuncs, the rest of the
         // BTF info, pseudo ld_imm64 sources, the CFG, then the attach target.
+        const usedMaps = processFdArray(log, req);
         const btfInfo = checkBtfInfoEarly(log, req.progBtf);
         let checked: CheckedRequest = btfInfo === undefined ? req : { ...req, btf: btfInfo.btf, funcInfo: btfInfo.funcInfo };
         addSubprogs(log, insns, req.privileges.bpfCapable, starts);
         const subprogs = checkSubprogs(log, insns, starts);
         addKfuncCalls(log, insns, req);
         checkBtfInfo(log, insns, subprogs, req.progBtf, btfInfo);
-        resolvePseudoLdimm64(log, insns, req);
+        resolvePseudoLdimm64(log, insns, req, usedMaps);
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
         const attachFunc = checkAttachBtfId(log, checked);
         if (attachFunc !== undefined) checked = { ...checked, attachFunc };

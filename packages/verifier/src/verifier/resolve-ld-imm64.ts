@@ -81,14 +81,45 @@ export function fdFromArray(log: VerifierLog, req: VerifierRequest, index: numbe
   return fd;
 }
 
+/** `__add_used_map`: a map the program uses, once, at most 64, each checked against the program type. */
+function addUsedMap(log: VerifierLog, map: VerifierMap, req: VerifierRequest, used: VerifierMap[]): void {
+  if (used.includes(map)) return;
+  if (used.length >= MAX_USED_MAPS) {
+    fail(log, 'E2BIG', 'too-many-maps', `The total number of maps per program has reached the limit of ${String(MAX_USED_MAPS)}`);
+  }
+  checkMapProgCompatibility(log, map, req, used);
+  if (map.mapType === M.BPF_MAP_TYPE_ARENA) checkArenaUse(log, map, req, used);
+  used.push(map);
+}
+
+/**
+ * `process_fd_array`, first of all: with `fd_array_cnt`, every fd of the array is a map the program
+ * uses from the start (or a BTF object it holds); anything else is refused. Returns the used maps.
+ */
+export function processFdArray(log: VerifierLog, req: VerifierRequest): VerifierMap[] {
+  const used: VerifierMap[] = [];
+  const cnt = req.fdArrayCnt ?? 0;
+  if (cnt === 0) return used;
+  if (cnt >= Math.floor(0xffff_ffff / 4)) fail(log, 'EINVAL', 'fd-array-cnt', `fd_array_cnt is too big (${String(cnt)})`);
+  for (let i = 0; i < cnt; i++) {
+    const fd = req.fdArray?.(i);
+    if (fd === undefined) throw new Reject('EFAULT', 'verifier:fd-array', `fd_array[${String(i)}] cannot be read`);
+    const map = req.maps?.get(fd);
+    if (map !== undefined) addUsedMap(log, map, req, used);
+    else if (req.btfFds?.has(fd) !== true) {
+      fail(log, req.nonMapFds?.has(fd) === true ? 'EINVAL' : 'EBADF', 'bad-fd-array', `fd ${String(fd)} is not pointing to valid bpf_map or btf`);
+    }
+  }
+  return used;
+}
+
 /**
  * `resolve_pseudo_ldimm64`, before the program is walked: the reserved fields of loads, the form of
  * every ld_imm64, the maps its pseudo sources name (added to the program's used maps, each checked
  * against the program type once) and their direct value offsets, and the opcode table. Errors here
  * come before any instruction is processed, as in the kernel.
  */
-export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest): void {
-  const used: VerifierMap[] = [];
+export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest, used: VerifierMap[]): void {
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i];
     if (insn === undefined) continue;
@@ -119,14 +150,7 @@ export function resolvePseudoLdimm64(log: VerifierLog, insns: readonly Insn[], r
     if (map === undefined) {
       fail(log, req.nonMapFds?.has(fd) === true ? 'EINVAL' : 'EBADF', 'bad-map-fd', `fd ${String(fd)} is not pointing to valid bpf_map`);
     }
-    if (!used.includes(map)) {
-      if (used.length >= MAX_USED_MAPS) {
-        fail(log, 'E2BIG', 'too-many-maps', `The total number of maps per program has reached the limit of ${String(MAX_USED_MAPS)}`);
-      }
-      checkMapProgCompatibility(log, map, req, used);
-      if (map.mapType === M.BPF_MAP_TYPE_ARENA) checkArenaUse(log, map, req, used);
-      used.push(map);
-    }
+    addUsedMap(log, map, req, used);
     if (!valueSrc) continue;
     // The offset is bounded first; then the map type's `map_direct_value_addr` (arrays: one entry, inside the value).
     const off = next.imm >>> 0;
