@@ -1,7 +1,7 @@
 import type { BpfMap } from './bpf-map.js';
 import type { Clock, Random } from './env.js';
 import type { BpfTimerTable, ProgramHold } from './timers.js';
-import type { LoadedProgram } from './engine.js';
+import type { LoadedProgram, ProgramImage } from './engine.js';
 import type { VmArena } from './vm-arena.js';
 
 /** The task a program runs on behalf of (`current` in the kernel): what the `get_current_*` helpers read. */
@@ -49,6 +49,8 @@ export interface ProgramServices {
   readonly timers?: BpfTimerTable;
   /** The program this run belongs to (what `bpf_timer_set_callback` binds a callback to). */
   readonly program?: ProgramHold;
+  /** The loaded program an image belongs to (a tail call's target, when the helper's {@link HelperEnv.image} is not the run's). */
+  programOf?(image: ProgramImage): ProgramHold | undefined;
   /** `atomic64_read(&map->usercnt) != 0`: fds or pins hold the map (timers need it). Absent: always true. */
   mapHasUsers?(map: BpfMap): boolean;
 }
@@ -84,6 +86,11 @@ export interface HelperEnv {
   tailCall(mapAddr: number, index: number): boolean;
   /** Marks an argument the helper cannot use (unverified programs): the run stops with a `helper` fault. */
   fault(message: string): never;
+  /**
+   * The program whose instruction made the call (`aux->prog` of the helpers the
+   * verifier passes it to): the run's program, or a tail call's target while it runs.
+   */
+  readonly image?: ProgramImage;
 }
 
 /** One helper function (`struct bpf_func_proto` plus its body). */

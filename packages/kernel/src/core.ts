@@ -5,6 +5,7 @@ import {
   type Credentials,
   type FileSystemType,
   type OpenFileKind,
+  type ProgramImage,
   type Random,
   type Tracer,
   type UserNamespace,
@@ -40,6 +41,8 @@ export class KernelCore {
   readonly liveMaps = new Map<number, BpfMap>();
   /** The kernel's record of each live map (what `map->usercnt` is read from). */
   readonly mapRecords = new WeakMap<BpfMap, MapRecord>();
+  /** The id of the program each loaded image belongs to (a tail call's target, as a helper sees it). */
+  readonly progIdsByImage = new WeakMap<ProgramImage, number>();
   /** `bpf_trace_printk` output not yet read from `trace_pipe`. */
   readonly traceLines: string[] = [];
   /** Open BPF_ENABLE_STATS fds: programs count their runs while any is open (`bpf_stats_enabled_key`). */

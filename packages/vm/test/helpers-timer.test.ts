@@ -1,11 +1,12 @@
 import test from 'ava';
-import type { BpfMap, BpfTimerTable, DueTimer, HelperEnv, ProgramHold, RunnableProgram } from '@bpfkit/kernel-api';
+import type { BpfMap, BpfTimerTable, DueTimer, HelperEnv, LoadedProgram, ProgramHold, ProgramImage, RunnableProgram } from '@bpfkit/kernel-api';
 import { createVmArena } from '@bpfkit/memory';
 import { bpfFuncId, Errno } from '@bpfkit/uapi';
 import { createHelperRegistry, createInterpreter, createTimerTable, createWasmEngine } from '@bpfkit/vm';
 import { callHelper, makeNoopHelperEnv, makeNoopServices } from '@bpfkit/vm/testing';
-import { testEnv } from './support/env.js';
-import { rawImage, slots } from './support/program.js';
+import { testEnv, testHelper, testRegistry } from './support/env.js';
+import { image, rawImage, slots } from './support/program.js';
+import { fakeProgArray } from './support/tail-call.js';
 
 const helpers = createHelperRegistry();
 const h = (name: string) => {
@@ -247,3 +248,48 @@ for (const [name, engine] of [['interp', createInterpreter()], ['wasm', createWa
     }
   });
 }
+
+for (const [name, engine] of [['interp', createInterpreter()], ['wasm', createWasmEngine()]] as const) {
+  test(`${name}: a helper sees the image of the program whose instruction calls it, a tail call's target included`, (t) => {
+    const arena = createVmArena({ initialBytes: 1 << 20 });
+    const seen: (ProgramImage | undefined)[] = [];
+    const tailCall = helpers.get(12);
+    if (tailCall === undefined) return t.fail('no bpf_tail_call');
+    const registry = testRegistry([tailCall, testHelper(5, 'ktime_get_ns', (c) => void seen.push(c.env.image))]);
+    const slotsOf: (LoadedProgram | undefined)[] = [];
+    const progArray = fakeProgArray(arena.alloc(64), 2, slotsOf);
+    const target = engine.load(image('call 5\nr0 = 2\nexit'));
+    slotsOf[0] = target;
+    const caller = engine.load(image(`call 5\nr2 = ${String(progArray.address)}\nr3 = 0\ncall 12\nr0 = 1\nexit`));
+    try {
+      const out = caller.run({ r1: 0 }, testEnv({ arena, helpers: registry, maps: [progArray] }));
+      t.like(out, { kind: 'exit', r0: 2n });
+      t.deepEqual(seen, [caller.image, target.image]);
+    } finally {
+      caller.release();
+      target.release();
+    }
+  });
+}
+
+test('bpf_timer_set_callback binds the callback to the calling program: a tail call\'s target, not the run\'s program', (t) => {
+  const arena = createVmArena({ initialBytes: 1 << 20, wasm: false });
+  const map = timerMap(arena.alloc(96));
+  const table = createTimerTable();
+  const holdOf = (runnable: RunnableProgram): ProgramHold => ({ runnable, hold: () => () => undefined });
+  const runImage = rawImage(slots([0x95, 0, 0, 0, 0]));
+  const tailImage = rawImage(slots([0x95, 0, 0, 0, 0]));
+  const run = { id: 1, loaded: { image: runImage } } as RunnableProgram;
+  const tail = { id: 2, loaded: { image: tailImage } } as RunnableProgram;
+  const services = makeNoopServices({ mapAt: () => map, timers: table, program: holdOf(run), programOf: (img) => (img === tailImage ? holdOf(tail) : undefined) });
+  const v = arena.alloc(40);
+  for (const [img, want] of [[runImage, 1], [tailImage, 2]] as const) {
+    const env = makeNoopHelperEnv({ arena, services, image: img });
+    callHelper(init, env, v, map.address, CLOCK_MONOTONIC);
+    t.is(callHelper(setCallback, env, v, 3), 0n);
+    callHelper(start, env, v, 0, 0);
+    const ids: number[] = [];
+    table.fireDue(1n << 40n, (d) => void ids.push(d.runnable.id));
+    t.deepEqual(ids, [want]);
+  }
+});

@@ -46,6 +46,10 @@ export function programServices(task: SyscallContext, cpu: number, prog?: BpfObj
     ...(timers === undefined ? {} : { timers }),
     ...(program === undefined ? {} : { program }),
     mapHasUsers: (map) => (core.mapRecords.get(map)?.urefs ?? 1) > 0,
+    programOf: (image) => {
+      const id = core.progIdsByImage.get(image);
+      return id === undefined ? undefined : programHold(core.objects.byId('prog', id));
+    },
     clock: core.clock,
     random: core.random,
     current: { pid: task.pid, tgid: task.pid, uid: task.cred.uid, gid: task.cred.gid, comm: COMM },

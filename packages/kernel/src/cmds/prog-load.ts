@@ -290,6 +290,7 @@ export function progLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Ar
     const id = core.objects.nextId('prog');
     if (progBtf?.kind === 'btf') holds.push(progBtf.get());
     const runnable: RunnableProgram | undefined = loaded === undefined ? undefined : { id, progType: type, expectedAttachType: attachType, loaded };
+    if (loaded !== undefined) core.progIdsByImage.set(loaded.image, id);
     const record: ProgRecord = {
       progType: type,
       expectedAttachType: attachType,

@@ -1,4 +1,4 @@
-import type { BpfMap, BpfTimerTable, HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
+import type { BpfMap, BpfTimerTable, HelperCall, HelperDescriptor, ProgramHold } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { defineHelper } from './define.js';
 import { mapArg } from './maps.js';
@@ -25,6 +25,15 @@ function hasUsers(c: HelperCall): (map: BpfMap) => boolean {
   return (map) => services.mapHasUsers?.(map) ?? true;
 }
 
+/** `aux->prog`: the program whose instruction calls, which a tail call makes another than the run's. */
+function callingProgram(c: HelperCall): ProgramHold | undefined {
+  const services = c.env.services;
+  const program = services.program;
+  const image = c.env.image;
+  if (image === undefined || program === undefined || program.runnable.loaded.image === image) return program;
+  return services.programOf?.(image) ?? program;
+}
+
 /** A timer helper's body, given the kernel's table; kernels without one answer -EOPNOTSUPP. */
 function timerHelper(name: string, body: (c: HelperCall, table: BpfTimerTable, timer: number) => number): HelperDescriptor {
   return defineHelper(name, (c) => {
@@ -39,8 +48,9 @@ function timerHelper(name: string, body: (c: HelperCall, table: BpfTimerTable, t
  * `bpf_timer_start(timer, nsecs, flags)` and `bpf_timer_cancel(timer)`, with
  * the kernel's return values; the state and the errno rules are the kernel's
  * {@link BpfTimerTable} (`services.timers`). A callback belongs to the program
- * of the run that set it (`services.program`), which the kernel runs again at
- * the callback's instruction when the timer fires.
+ * whose instruction set it (`services.program`, or for a tail call's target
+ * `services.programOf(env.image)`), which the kernel runs again at the
+ * callback's instruction when the timer fires.
  *
  * @example
  * for (const h of timerHelpers()) registry.set(h.id, h);
@@ -48,7 +58,7 @@ function timerHelper(name: string, body: (c: HelperCall, table: BpfTimerTable, t
 export function timerHelpers(): HelperDescriptor[] {
   return [
     timerHelper('timer_init', (c, table, timer) => table.init(timer, mapArg(c, 2), argU64(c, 3), hasUsers(c))),
-    timerHelper('timer_set_callback', (c, table, timer) => table.setCallback(timer, argLo(c, 2), c.env.services.program, hasUsers(c))),
+    timerHelper('timer_set_callback', (c, table, timer) => table.setCallback(timer, argLo(c, 2), callingProgram(c), hasUsers(c))),
     timerHelper('timer_start', (c, table, timer) => table.start(timer, argU64(c, 2), argU64(c, 3), c.env.cpu, c.env.services.clock.nowNs())),
     timerHelper('timer_cancel', (_c, table, timer) => table.cancel(timer)),
   ];

@@ -113,6 +113,10 @@ export function bindHelperEnv(m: Machine, env: RunEnv, progType: number): void {
     cpu: env.cpu,
     progType,
     services: env.services,
+    // A tail call runs its target in this machine: the calling program is whichever code runs now.
+    get image() {
+      return m.code.image;
+    },
     callback: (fn, a1, a2, a3, a4, a5) => invokeCallback(m, fn, a1, a2, a3, a4, a5),
     tailCall: (mapAddr, index) => requestTailCall(m, mapAddr, index),
     fault: (message) => {

@@ -93,7 +93,7 @@ class WasmLoadedProgram implements LoadedProgram {
         if (this.#fallback !== undefined) return this.#runFallback(args, env);
         throw new BpfError('EINVAL', 'vm:jit-failed', `cannot compile the program to WebAssembly: ${e instanceof Error ? e.message : String(e)}`);
       }
-      inst = new WasmProgramInstance(v.compiled, v.module, env.arena, this.#api, this.image.progType, env.services);
+      inst = new WasmProgramInstance(v.compiled, v.module, env.arena, this.#api, this.image, env.services);
       if (pair === undefined) {
         pair = [undefined, undefined];
         this.#instances.set(env.arena, pair);

@@ -3,6 +3,7 @@ import type {
   HelperDescriptor,
   HelperEnv,
   HelperRegistry,
+  ProgramImage,
   ProgramServices,
   RunArgs,
   RunEnv,
@@ -51,10 +52,10 @@ class RunHelperEnv implements HelperEnv {
   constructor(
     readonly arena: VmArena,
     private readonly rt: WasmProgramInstance,
-    progType: number,
+    readonly image: ProgramImage,
     services: ProgramServices,
   ) {
-    this.progType = progType;
+    this.progType = image.progType;
     this.services = services;
   }
   callback(fn: number, a1: number, a2: number, a3: number, a4: number, a5: number): bigint {
@@ -100,7 +101,7 @@ export class WasmProgramInstance {
   /** Slot of the helper call under way (for `HelperEnv.fault`). */
   currentPc = 0;
 
-  constructor(compiled: CompiledModule, module: WasmModule, arena: VmArena, api: WasmApi, progType: number, services: ProgramServices) {
+  constructor(compiled: CompiledModule, module: WasmModule, arena: VmArena, api: WasmApi, image: ProgramImage, services: ProgramServices) {
     this.#compiled = compiled;
     this.#arena = arena;
     this.#api = api;
@@ -111,7 +112,7 @@ export class WasmProgramInstance {
     this.#stackLow = this.#area + 64 + 2 * FRAME_BYTES;
     this.#u32 = new Uint32Array(arena.bytes.buffer);
     this.#f64 = new Float64Array(arena.bytes.buffer);
-    this.#henv = new RunHelperEnv(arena, this, progType, services);
+    this.#henv = new RunHelperEnv(arena, this, image, services);
     const instance = new api.Instance(module, {
       env: {
         memory: arena.wasmMemory,
