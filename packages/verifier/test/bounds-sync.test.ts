@@ -3,6 +3,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { boundsSync, boundsSyncFull, type Bounds } from '../dist/verifier/bounds.js';
+import { boundsSyncHalves } from '../dist/verifier/bounds-sync-halves.js';
 
 const U64 = (1n << 64n) - 1n;
 const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n;
@@ -38,6 +39,15 @@ test('every shortcut of boundsSync equals reg_bounds_sync step by step', (t) => 
     boundsSyncFull(full);
     t.deepEqual(fast, full);
   }), { numRuns: 20000 });
+});
+
+test('reg_bounds_sync in number halves equals it in bigints, or leaves the bounds alone', (t) => {
+  fc.assert(fc.property(bounds, (b) => {
+    const halves = copy(b), full = copy(b);
+    boundsSyncFull(full);
+    if (boundsSyncHalves(halves)) t.deepEqual(halves, full);
+    else t.deepEqual(halves, b);
+  }), { numRuns: 50000 });
 });
 
 test('a constant collapses every range to itself; an unknown scalar stays unknown', (t) => {

@@ -1,6 +1,7 @@
 import {
   tnumClearSubreg, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumRange, tnumSubreg, tnumUnknown, U32_MAX, U64_MAX, type Tnum,
 } from './tnum.js';
+import { boundsSyncHalves } from './bounds-sync-halves.js';
 
 export const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n;
 export const S32_MIN = -(1n << 31n), S32_MAX = (1n << 31n) - 1n;
@@ -174,7 +175,7 @@ export function boundsSync(b: Bounds): void {
   } else if (syncSmall(b)) {
     return;
   }
-  boundsSyncFull(b);
+  if (!boundsSyncHalves(b)) boundsSyncFull(b);
 }
 
 /** `reg_bounds_sync` step by step, as the kernel runs it (what {@link boundsSync}'s shortcuts must equal). */
