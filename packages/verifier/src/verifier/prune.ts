@@ -84,6 +84,9 @@ function sameKernelPtr(o: RegState, c: RegState, ids: IdMap): boolean {
  * whose value nothing needed (not precise) allows any scalar; without CAP_BPF all scalars are precise.
  */
 function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecise: boolean): boolean {
+  // The same register object (unchanged since the state was stored) with no id to map covers itself
+  // (`tnum_in` of a tnum in itself holds when its known and unknown bits do not overlap, as they never should).
+  if (o === c && o.id === 0 && o.iter === undefined && (exact || (o.varOff.value & o.varOff.mask) === 0n)) return true;
   if (exact) {
     return o.type === c.type && o.off === c.off && sameBounds(o, c) && o.range === c.range && o.frame === c.frame && ids.check(o.id, c.id) &&
       sameKernelPtr(o, c, ids);
@@ -222,7 +225,7 @@ export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSl
     const at = resume(i);
     f.stack.forEach((slot, spi) => {
       if (slotIsLive(liveSlots, at, spi) || slot.bytes.every((b) => b === 'invalid')) return;
-      f.stack[spi] = { bytes: Array.from({ length: 8 }, () => 'invalid' as const) };
+      f.stack[spi] = { bytes: ['invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid'] };
     });
   });
 }

@@ -98,11 +98,14 @@ export const notInit: RegState = { type: 'not_init', off: 0, id: 0, ...unknownBo
 export const unknownScalar: RegState = { type: 'scalar', off: 0, id: 0, ...unknownBounds };
 /** `__mark_reg_known`. */
 export function constScalar(v: bigint): RegState {
-  return { type: 'scalar', off: 0, id: 0, ...knownBounds(v) };
+  return scalarOf(knownBounds(v));
 }
-/** A scalar with the given bounds. */
-export function scalarOf(b: Bounds): RegState {
-  return { type: 'scalar', off: 0, id: 0, ...b };
+/** A scalar with the given bounds (a literal, not a spread: one object shape for every register). */
+export function scalarOf(b: Readonly<Bounds>): RegState {
+  return {
+    type: 'scalar', off: 0, id: 0, varOff: b.varOff, smin: b.smin, smax: b.smax, umin: b.umin, umax: b.umax,
+    s32min: b.s32min, s32max: b.s32max, u32min: b.u32min, u32max: b.u32max,
+  };
 }
 const ZERO_OFFSET = knownBounds(0n);
 /** A pointer with a fixed offset and no variable part. */
@@ -211,17 +214,23 @@ export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
 };
 
 export function cloneState(s: VState): VState {
-  return {
-    refs: [...s.refs], firstIdx: s.firstIdx, lastIdx: s.lastIdx, insnIdx: s.insnIdx, hist: [...s.hist],
-    ...(s.callbackUnroll === undefined ? {} : { callbackUnroll: s.callbackUnroll }),
-    ...(s.lock === undefined ? {} : { lock: s.lock }),
-    ...(s.mayGotoDepth === undefined ? {} : { mayGotoDepth: s.mayGotoDepth }),
-    frames: s.frames.map((f) => ({
-      regs: [...f.regs], returnTo: f.returnTo, subprog: f.subprog,
-      ...(f.callback === undefined ? {} : { callback: f.callback }), ...(f.callbackDepth === undefined ? {} : { callbackDepth: f.callbackDepth }),
-      stack: f.stack.map((slot) => ({ bytes: [...slot.bytes], ...(slot.spilled === undefined ? {} : { spilled: slot.spilled }) })),
-    })),
-  };
+  // Optional fields are copied only when set (absent stays absent), without spreads: this runs at every checkpoint and branch.
+  const out: VState = { refs: s.refs.slice(), firstIdx: s.firstIdx, lastIdx: s.lastIdx, insnIdx: s.insnIdx, hist: s.hist.slice(), frames: [] };
+  if (s.callbackUnroll !== undefined) out.callbackUnroll = s.callbackUnroll;
+  if (s.lock !== undefined) out.lock = s.lock;
+  if (s.mayGotoDepth !== undefined) out.mayGotoDepth = s.mayGotoDepth;
+  for (const f of s.frames) {
+    const stack: StackSlot[] = new Array<StackSlot>(f.stack.length);
+    for (let i = 0; i < f.stack.length; i++) {
+      const slot = f.stack[i] as StackSlot;
+      stack[i] = slot.spilled === undefined ? { bytes: slot.bytes.slice() } : { bytes: slot.bytes.slice(), spilled: slot.spilled };
+    }
+    const frame: FrameState = { regs: f.regs.slice(), returnTo: f.returnTo, subprog: f.subprog, stack };
+    if (f.callback !== undefined) (frame as { callback?: FrameState['callback'] }).callback = f.callback;
+    if (f.callbackDepth !== undefined) frame.callbackDepth = f.callbackDepth;
+    out.frames.push(frame);
+  }
+  return out;
 }
 
 const UNUM_MAX_DECIMAL = 0xffffn;
