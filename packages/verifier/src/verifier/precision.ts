@@ -56,11 +56,21 @@ class Backtrack {
   anySlot(fr: number): boolean {
     return (this.stackLo[fr] ?? 0) !== 0 || (this.stackHi[fr] ?? 0) !== 0;
   }
+  /** Back to nothing traced, frame 0 (one instance serves every backtracking: it never nests). */
+  reset(): this {
+    this.frame = 0;
+    this.regs.fill(0);
+    this.stackLo.fill(0);
+    this.stackHi.fill(0);
+    return this;
+  }
   /** The frame's slots as one 64-bit mask (for the log). */
   stackMask(fr = this.frame): bigint {
     return (BigInt((this.stackHi[fr] ?? 0) >>> 0) << 32n) | BigInt((this.stackLo[fr] ?? 0) >>> 0);
   }
 }
+
+const sharedBacktrack = new Backtrack();
 
 /** `fmt_reg_mask`: `r1,r6`. */
 function regMaskStr(mask: number): string {
@@ -286,7 +296,7 @@ function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
 /** `mark_chain_precision`: the exact value of scalar register `regno` of the current state matters. */
 export function markChainPrecision(env: VerifierEnv, cur: VState, regno: number): void {
   if (!env.privileges.bpfCapable) return;
-  const bt = new Backtrack();
+  const bt = sharedBacktrack.reset();
   bt.frame = cur.frames.length - 1;
   const r = cur.frames[bt.frame]?.regs[regno];
   if (r?.type !== 'scalar') return;
@@ -297,7 +307,7 @@ export function markChainPrecision(env: VerifierEnv, cur: VState, regno: number)
 /** Marks a stack slot of frame `frame` precise (`bt_set_frame_slot` + `mark_chain_precision_batch`). */
 export function markSlotPrecision(env: VerifierEnv, cur: VState, frame: number, spi: number): void {
   if (!env.privileges.bpfCapable) return;
-  const bt = new Backtrack();
+  const bt = sharedBacktrack.reset();
   bt.frame = cur.frames.length - 1;
   bt.setSlot(spi, frame);
   markChain(env, cur, bt);
@@ -309,7 +319,7 @@ export function markSlotPrecision(env: VerifierEnv, cur: VState, frame: number, 
  */
 export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState): void {
   if (!env.privileges.bpfCapable) return;
-  const bt = new Backtrack();
+  const bt = sharedBacktrack.reset();
   bt.frame = cur.frames.length - 1;
   for (let fr = old.frames.length - 1; fr >= 0; fr--) {
     const f = old.frames[fr];
