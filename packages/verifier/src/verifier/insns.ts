@@ -45,10 +45,12 @@ export function decodeSlots(bytes: Uint8Array): Insn[] {
     const regs = view.getUint8(at + 1);
     out.push({ code: view.getUint8(at), dst: regs & 0xf, src: regs >> 4, off: view.getInt16(at + 2, true), imm: view.getInt32(at + 4, true) });
   }
-  return out.map((insn, i) => {
-    const next = out[i + 1];
-    return insn.code === LD_IMM64 && next !== undefined ? { ...insn, second: next } : insn;
-  });
+  // Forward, so `out[i + 1]` is still the raw slot when its first slot takes it.
+  for (let i = 0; i + 1 < n; i++) {
+    const insn = out[i] as Insn;
+    if (insn.code === LD_IMM64) out[i] = { code: insn.code, dst: insn.dst, src: insn.src, off: insn.off, imm: insn.imm, second: out[i + 1] };
+  }
+  return out;
 }
 
 /** True for conditional and unconditional jumps (not call/exit). */

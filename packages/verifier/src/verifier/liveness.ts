@@ -68,22 +68,48 @@ export function successors(insns: readonly Insn[], pc: number): number[] {
 }
 
 /**
+ * {@link successors} of every instruction in one flat table, without an array per instruction:
+ * entries 2*pc and 2*pc+1 hold its successors in the same order, -1 where there are fewer than two.
+ */
+function successorTable(insns: readonly Insn[]): Int32Array {
+  const n = insns.length;
+  const t = new Int32Array(2 * n).fill(-1);
+  for (let pc = 0; pc < n; pc++) {
+    const insn = insns[pc] as Insn;
+    const c = cls(insn.code);
+    if (insn.code === LD_IMM64) { t[2 * pc] = pc + 2; continue; }
+    if (c !== JMP && c !== JMP32) { t[2 * pc] = pc + 1; continue; }
+    const o = op(insn.code);
+    if (o === EXIT) continue;
+    if (o === CALL) { t[2 * pc] = pc + 1; continue; }
+    if (o === JA) { t[2 * pc] = jumpTarget(insn, pc); continue; }
+    t[2 * pc] = pc + 1;
+    t[2 * pc + 1] = jumpTarget(insn, pc);
+  }
+  return t;
+}
+
+/**
  * `compute_live_registers`: for each instruction, the registers whose value may still be read
  * (bit i = ri live before the instruction). A stored state ignores dead registers.
  */
 export function computeLiveRegs(insns: readonly Insn[], callArgs?: CallArgCount): Uint16Array {
   const n = insns.length;
   const liveIn = new Uint16Array(n);
-  const ud = insns.map((insn) => useDef(insn, callArgs));
-  const succ = insns.map((_, pc) => successors(insns, pc));
+  const use = new Uint16Array(n), def = new Uint16Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    const u = useDef(insns[pc] as Insn, callArgs);
+    use[pc] = u.use;
+    def[pc] = u.def;
+  }
+  const succ = successorTable(insns);
   let changed = true;
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
-      let out = 0;
-      for (const t of succ[pc] ?? []) out |= liveIn[t] ?? 0;
-      const u = ud[pc] ?? { use: 0, def: 0 };
-      const v = u.use | (out & ~u.def);
+      const t0 = succ[2 * pc] as number, t1 = succ[2 * pc + 1] as number;
+      const out = (t0 < 0 ? 0 : liveIn[t0] ?? 0) | (t1 < 0 ? 0 : liveIn[t1] ?? 0);
+      const v = (use[pc] as number) | (out & ~(def[pc] as number));
       if (v !== liveIn[pc]) { liveIn[pc] = v; changed = true; }
     }
   }
@@ -157,7 +183,7 @@ function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly numb
   const n = insns.length;
   const inRegs = new Uint16Array(n);
   const seen = new Uint8Array(n);
-  const succ = insns.map((_, pc) => successors(insns, pc));
+  const succ = successorTable(insns);
   // A stack pointer stored anywhere may come back through any 64-bit load.
   let loadsFp = false;
   for (;;) {
@@ -187,7 +213,8 @@ function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly numb
       else if (c === LD) out &= insn.code === LD_IMM64 ? ~d : ~R0_5;
       else if ((c === JMP || c === JMP32) && o === CALL) out = (out & ~R0_5) | (insn.src === PSEUDO_CALL ? bit(0) : 0);
       if (c === STX && mode(insn.code) === 0xc0 && (insn.imm & 1) !== 0) out = (out & ~s & ~bit(0)) | (loadsFp ? s | bit(0) : 0);
-      for (const t of succ[pc] ?? []) {
+      for (let k = 2 * pc; k < 2 * pc + 2; k++) {
+        const t = succ[k] as number;
         if (t < 0 || t >= n) continue;
         const merged = (inRegs[t] ?? 0) | out;
         if (seen[t] === 1 && merged === inRegs[t]) continue;
@@ -262,14 +289,16 @@ export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly
       if ((fp & argRegs) !== 0) useAll(pc);
     }
   }
-  const succ = insns.map((_, pc) => successors(insns, pc));
+  const succ = successorTable(insns);
   const lo = new Uint32Array(n + 1), hi = new Uint32Array(n + 1);
   let changed = true;
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
       let outLo = 0, outHi = 0;
-      for (const t of succ[pc] ?? []) {
+      for (let k = 2 * pc; k < 2 * pc + 2; k++) {
+        const t = succ[k] as number;
+        if (t < 0) continue;
         outLo |= lo[t] ?? 0;
         outHi |= hi[t] ?? 0;
       }
