@@ -71,41 +71,36 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], starts: 
 export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): void {
   const n = insns.length;
   const state = new Uint8Array(n); // 0 unseen, 1 on the DFS stack, 2 done
-  const edges = (pc: number): number[] => {
-    const insn = insns[pc];
-    if (insn === undefined) return [];
-    const c = cls(insn.code);
-    // The callback body is reached from where its address is taken.
-    if (isPseudoFunc(insn)) return [pc + 2, pc + insn.imm + 1];
-    if (insn.code === LD_IMM64) return [pc + 2];
-    if (c !== JMP && c !== JMP32) return [pc + 1];
-    const o = op(insn.code);
-    if (o === EXIT) return [];
-    if (o === CALL) return insn.src === PSEUDO_CALL ? [pc + 1, pc + insn.imm + 1] : [pc + 1];
-    if (o === JA) return [jumpTarget(insn, pc)];
-    return [pc + 1, jumpTarget(insn, pc)];
-  };
+  // The DFS stack: each entry's instruction and how many of its edges were taken (typed arrays: no object per instruction).
+  const stackPc = new Int32Array(n + 1);
+  const stackK = new Uint8Array(n + 1);
+  const edge = new Float64Array(2);
   for (const start of subprogs.slice(0, -1)) {
     if (state[start] !== 0) continue;
-    const stack: { pc: number; next: number[] }[] = [{ pc: start, next: edges(start) }];
+    let sp = 0;
+    stackPc[0] = start;
+    stackK[0] = 0;
     state[start] = 1;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      if (top === undefined) break;
-      const to = top.next.shift();
-      if (to === undefined) {
-        state[top.pc] = 2;
-        stack.pop();
+    while (sp >= 0) {
+      const pc = stackPc[sp] as number;
+      const k = stackK[sp] as number;
+      if (k >= cfgEdges(insns, pc, edge)) {
+        state[pc] = 2;
+        sp--;
         continue;
       }
-      if (to < 0 || to >= n) fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(top.pc)} to ${String(to)}`);
+      stackK[sp] = k + 1;
+      const to = edge[k] as number;
+      if (to < 0 || to >= n) fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(pc)} to ${String(to)}`);
       if (state[to] === 1) {
-        if (!bpfCapable) fail(log, 'EINVAL', 'back-edge', `back-edge from insn ${String(top.pc)} to ${String(to)}`);
+        if (!bpfCapable) fail(log, 'EINVAL', 'back-edge', `back-edge from insn ${String(pc)} to ${String(to)}`);
         continue;
       }
       if (state[to] === 2) continue;
       state[to] = 1;
-      stack.push({ pc: to, next: edges(to) });
+      sp++;
+      stackPc[sp] = to;
+      stackK[sp] = 0;
     }
   }
   for (let pc = 0; pc < n; pc++) {
@@ -115,4 +110,26 @@ export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: rea
     if (state[pc + 1] !== 0) fail(log, 'EINVAL', 'ld-imm64-middle', `jump into the middle of ldimm64 insn ${String(pc)}`);
     pc++;
   }
+}
+
+/** The CFG walk's edges of `pc` into `out` (fall-through first), returning how many. */
+function cfgEdges(insns: readonly Insn[], pc: number, out: Float64Array): number {
+  const insn = insns[pc];
+  if (insn === undefined) return 0;
+  const c = cls(insn.code);
+  // The callback body is reached from where its address is taken.
+  if (isPseudoFunc(insn)) { out[0] = pc + 2; out[1] = pc + insn.imm + 1; return 2; }
+  if (insn.code === LD_IMM64) { out[0] = pc + 2; return 1; }
+  if (c !== JMP && c !== JMP32) { out[0] = pc + 1; return 1; }
+  const o = op(insn.code);
+  if (o === EXIT) return 0;
+  out[0] = pc + 1;
+  if (o === CALL) {
+    if (insn.src !== PSEUDO_CALL) return 1;
+    out[1] = pc + insn.imm + 1;
+    return 2;
+  }
+  if (o === JA) { out[0] = jumpTarget(insn, pc); return 1; }
+  out[1] = jumpTarget(insn, pc);
+  return 2;
 }
