@@ -11,9 +11,13 @@ export const KNOWN_MASKS = {
   attachs: known(MAX_BPF_ATTACH_TYPE),
 } as const;
 
+/** `1n << n` for n in 0–63: a decision ANDs with one of these instead of converting and shifting. */
+const BITS: readonly bigint[] = Array.from({ length: 64 }, (_, n) => 1n << BigInt(n));
+
 /** Bit `n` of a 64-bit mask; false for numbers outside 0–63. */
 export function hasBit(mask: bigint, n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n < 64 && ((mask >> BigInt(n)) & 1n) === 1n;
+  const bit = Number.isInteger(n) && n >= 0 && n < 64 ? BITS[n] : undefined;
+  return bit !== undefined && (mask & bit) !== 0n;
 }
 
 function fdinfoValue(mask: bigint, knownMask: bigint): string {

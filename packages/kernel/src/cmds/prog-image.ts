@@ -2,6 +2,7 @@ import type { BpfMap, InsnRewrite } from '@bpfkit/kernel-api';
 import type { MapRecord } from '../bpf/map-record.js';
 import type { BpfObject } from '../bpf/objects.js';
 import type { SyscallContext } from '../task/syscall-context.js';
+import { getS16, getS32, setU16, setU32 } from './insn-bytes.js';
 
 /** `BPF_LD | BPF_IMM | BPF_DW`. */
 const LD_IMM64 = 0x18;
@@ -37,14 +38,13 @@ export function resolveProgram(
   kernelSymbol: (name: string) => bigint | undefined = () => undefined,
 ): ResolvedProgram {
   const insns = original.slice();
-  const dv = new DataView(insns.buffer);
   const used: BpfObject[] = [];
   const live: BpfMap[] = [];
   const kfuncs = new Map<number, string>();
   const n = insns.length / 8;
   const fdAt = (index: number): number | undefined => {
     try {
-      return new DataView(task.memory.read(fdArray.at + BigInt(index >>> 0) * 4n, 4).buffer).getInt32(0, true);
+      return getS32(task.memory.read(fdArray.at + BigInt(index >>> 0) * 4n, 4), 0);
     } catch {
       return undefined;
     }
@@ -67,34 +67,34 @@ export function resolveProgram(
     const off = i * 8;
     const code = insns[off] ?? 0;
     const src = (insns[off + 1] ?? 0) >> 4;
-    if (code === CALL && src === PSEUDO_KFUNC_CALL && dv.getInt16(off + 2, true) === 0) {
-      const name = vmlinuxName(dv.getInt32(off + 4, true));
+    if (code === CALL && src === PSEUDO_KFUNC_CALL && getS16(insns, off + 2) === 0) {
+      const name = vmlinuxName(getS32(insns, off + 4));
       if (name !== undefined) kfuncs.set(i, name);
       continue;
     }
     if (code !== LD_IMM64 || i + 1 >= n) continue;
-    const imm = dv.getInt32(off + 4, true);
+    const imm = getS32(insns, off + 4);
     let addr: number | undefined;
     if (src === PSEUDO_FUNC) {
-      dv.setInt32(off + 4, i + imm + 1, true);
+      setU32(insns, off + 4, i + imm + 1);
     } else if (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE) {
       const obj = mapOf(src, imm);
       const rec = obj?.impl as MapRecord | undefined;
       use(obj);
-      const valueOff = dv.getInt32(off + 12, true);
+      const valueOff = getS32(insns, off + 12);
       const m = rec?.live;
       addr = src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX ? m?.address ?? 0 : m?.directValueAddr?.(valueOff >>> 0) ?? 0;
     } else if (src === PSEUDO_BTF_ID) {
       // A ksym: its kallsyms address (the verifier refused the ones kallsyms does not list).
       const at = kernelSymbol(vmlinuxName(imm) ?? '') ?? 0n;
       insns[off + 1] = (insns[off + 1] ?? 0) & 0x0f;
-      dv.setUint32(off + 4, Number(at & 0xffff_ffffn), true);
-      dv.setUint32(off + 12, Number(at >> 32n), true);
+      setU32(insns, off + 4, Number(at & 0xffff_ffffn));
+      setU32(insns, off + 12, Number(at >> 32n));
     }
     if (addr !== undefined) {
       insns[off + 1] = (insns[off + 1] ?? 0) & 0x0f;
-      dv.setUint32(off + 4, addr >>> 0, true);
-      dv.setUint32(off + 12, Math.floor(addr / 0x1_0000_0000) >>> 0, true);
+      setU32(insns, off + 4, addr >>> 0);
+      setU32(insns, off + 12, Math.floor(addr / 0x1_0000_0000) >>> 0);
     }
     i++;
   }
@@ -109,13 +109,12 @@ export function resolveProgram(
 export function applyInsnRewrites(insns: Uint8Array, rewrites: readonly InsnRewrite[] | undefined): Uint8Array {
   if (rewrites === undefined || rewrites.length === 0) return insns;
   const out = insns.slice();
-  const dv = new DataView(out.buffer);
   for (const r of rewrites) {
     const off = r.index * 8;
     if (off + 8 > out.length) continue;
     out[off] = r.code;
-    dv.setInt16(off + 2, r.off, true);
-    dv.setInt32(off + 4, r.imm, true);
+    setU16(out, off + 2, r.off);
+    setU32(out, off + 4, r.imm);
   }
   return out;
 }

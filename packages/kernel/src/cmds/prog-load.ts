@@ -16,6 +16,7 @@ import { capDetail, capScope, check, checkAttr, flagsDetail, lsmDetail, objNameC
 import { resolveToken, tokenCapable, unprivDetail } from '../bpf/token-fd.js';
 import type { SyscallContext } from '../task/syscall-context.js';
 import { installObjectFd } from './fd-install.js';
+import { getS32 } from './insn-bytes.js';
 import { runWithLog, userLog } from './log.js';
 import type { MapRecord } from '../bpf/map-record.js';
 import { verifierMapOf } from '../bpf/map-rdonly.js';
@@ -44,8 +45,7 @@ function fdArrayReader(task: SyscallContext, fdArray: bigint): ((index: number) 
   if (fdArray === 0n) return undefined;
   return (index) => {
     try {
-      const b = task.memory.read(fdArray + BigInt(index >>> 0) * 4n, 4);
-      return new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+      return getS32(task.memory.read(fdArray + BigInt(index >>> 0) * 4n, 4), 0);
     } catch {
       return undefined;
     }
@@ -77,12 +77,12 @@ function pseudoMaps(task: SyscallContext, insns: Uint8Array, fdArray: ((index: n
     if (fd === undefined) break;
     see(fd);
   }
-  const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (let off = 0; off + 8 <= insns.length; off += 8) {
     const code = insns[off] ?? 0;
     const src = (insns[off + 1] ?? 0) >> 4;
     if (code !== 0x18 || src < 1 || src > 6 || src === 3 || src === 4) continue;
-    see(src <= 2 ? dv.getInt32(off + 4, true) : fdArray?.(dv.getInt32(off + 4, true)));
+    const imm = getS32(insns, off + 4);
+    see(src <= 2 ? imm : fdArray?.(imm));
   }
   return { maps, nonMapFds, btfFds };
 }
@@ -95,11 +95,10 @@ const BTF_RESULT_HELPERS = new Set([158, 136, 137, 138, 139, 140, 178, 196]);
  * vmlinux BTF read (it is parsed on first use).
  */
 function needsKernelBtf(insns: Uint8Array): boolean {
-  const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   for (let off = 0; off + 8 <= insns.length; off += 8) {
     if (insns[off] !== 0x85) continue;
     const src = (insns[off + 1] ?? 0) >> 4;
-    const imm = dv.getInt32(off + 4, true);
+    const imm = getS32(insns, off + 4);
     if ((src === 2 && imm !== 0) || (src === 0 && BTF_RESULT_HELPERS.has(imm))) return true;
   }
   return false;

@@ -37,13 +37,15 @@ export function sizeBytes(code: number): number {
  * first slot carries its second slot in `second`; the second slot itself is kept raw.
  */
 export function decodeSlots(bytes: Uint8Array): Insn[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Bytes, not a DataView: asking a small typed array for its buffer moves it off the JS heap.
   const out: Insn[] = [];
   const n = Math.floor(bytes.length / 8);
   for (let i = 0; i < n; i++) {
     const at = i * 8;
-    const regs = view.getUint8(at + 1);
-    out.push({ code: view.getUint8(at), dst: regs & 0xf, src: regs >> 4, off: view.getInt16(at + 2, true), imm: view.getInt32(at + 4, true) });
+    const regs = bytes[at + 1] ?? 0;
+    const off = (((bytes[at + 2] ?? 0) | ((bytes[at + 3] ?? 0) << 8)) << 16) >> 16;
+    const imm = (bytes[at + 4] ?? 0) | ((bytes[at + 5] ?? 0) << 8) | ((bytes[at + 6] ?? 0) << 16) | ((bytes[at + 7] ?? 0) << 24);
+    out.push({ code: bytes[at] ?? 0, dst: regs & 0xf, src: regs >> 4, off, imm });
   }
   // Forward, so `out[i + 1]` is still the raw slot when its first slot takes it.
   for (let i = 0; i + 1 < n; i++) {
