@@ -287,6 +287,9 @@ export class BtfVerifierEnv {
   }
 }
 
+// Types of every kind pass through these on every reference: `kind` is read once (a read on
+// objects of many shapes is a megamorphic lookup, not a field load).
+
 export function isModifierKind(t: BtfType): t is BtfModifier {
   const k = t.kind;
   return k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG';
@@ -294,28 +297,39 @@ export function isModifierKind(t: BtfType): t is BtfModifier {
 
 /** `btf_type_nosize`. */
 export function noSize(t: BtfType): boolean {
-  return t.kind === 'VOID' || t.kind === 'FWD' || t.kind === 'FUNC' || t.kind === 'FUNC_PROTO';
+  const k = t.kind;
+  return k === 'VOID' || k === 'FWD' || k === 'FUNC' || k === 'FUNC_PROTO';
 }
 
 export function isComposite(t: BtfType): t is BtfComposite {
-  return t.kind === 'STRUCT' || t.kind === 'UNION';
+  const k = t.kind;
+  return k === 'STRUCT' || k === 'UNION';
 }
 
 /** `btf_type_is_resolve_source_only`. */
 export function isResolveSourceOnly(t: BtfType): boolean {
-  return t.kind === 'VAR' || t.kind === 'DECL_TAG' || t.kind === 'DATASEC';
+  const k = t.kind;
+  return k === 'VAR' || k === 'DECL_TAG' || k === 'DATASEC';
 }
 
-/** `btf_type_needs_resolve`. */
+/** `btf_type_needs_resolve`: modifiers, pointers, structs, unions, arrays, vars, funcs, decl tags, datasecs. */
 export function needsResolve(t: BtfType): boolean {
-  return (
-    isModifierKind(t) ||
-    t.kind === 'PTR' ||
-    isComposite(t) ||
-    t.kind === 'ARRAY' ||
-    t.kind === 'VAR' ||
-    t.kind === 'FUNC' ||
-    t.kind === 'DECL_TAG' ||
-    t.kind === 'DATASEC'
-  );
+  switch (t.kind) {
+    case 'TYPEDEF':
+    case 'VOLATILE':
+    case 'CONST':
+    case 'RESTRICT':
+    case 'TYPE_TAG':
+    case 'PTR':
+    case 'STRUCT':
+    case 'UNION':
+    case 'ARRAY':
+    case 'VAR':
+    case 'FUNC':
+    case 'DECL_TAG':
+    case 'DATASEC':
+      return true;
+    default:
+      return false;
+  }
 }

@@ -34,10 +34,14 @@ class Resolver {
     switch (this.mode) {
       case 'TBD':
         return !needsResolve(next);
-      case 'PTR':
-        return !isModifierKind(next) && next.kind !== 'PTR';
-      case 'STRUCT_OR_ARRAY':
-        return !isModifierKind(next) && next.kind !== 'ARRAY' && !isComposite(next);
+      case 'PTR': {
+        const k = next.kind;
+        return !(k === 'PTR' || k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG');
+      }
+      case 'STRUCT_OR_ARRAY': {
+        const k = next.kind;
+        return !(k === 'ARRAY' || k === 'STRUCT' || k === 'UNION' || k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG');
+      }
     }
   }
 
@@ -53,8 +57,9 @@ class Resolver {
     this.visit[id - start] = VISITED;
     this.stack.push({ t, id, nextMember: 0 });
     if (this.mode === 'TBD') {
-      if (t.kind === 'PTR') this.mode = 'PTR';
-      else if (isComposite(t) || t.kind === 'ARRAY') this.mode = 'STRUCT_OR_ARRAY';
+      const k = t.kind;
+      if (k === 'PTR') this.mode = 'PTR';
+      else if (k === 'STRUCT' || k === 'UNION' || k === 'ARRAY') this.mode = 'STRUCT_OR_ARRAY';
     }
     return 0;
   }
