@@ -25,6 +25,8 @@ import { fail, Reject, type VerifierLog } from './log.js';
 import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints, type LiveSlots } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { cleanDeadRegs, clearSingularIds, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
+import { computeScc } from './scc.js';
+import { SccVisits } from './scc-visits.js';
 import { callArgCount } from './live-regs-log.js';
 import { formatFrameState } from './state-log.js';
 import { cloneState, notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
@@ -71,6 +73,8 @@ export class Checker {
   private liveSlots: LiveSlots = { lo: new Uint32Array(0), hi: new Uint32Array(0) };
   private prunePoints: Uint8Array = new Uint8Array(0);
   private iterNext: Uint8Array = new Uint8Array(0);
+  /** Loop visits and their backedges (`bpf_scc_visit`). */
+  private scc: SccVisits | undefined;
   private jmpsProcessed = 0;
   private prevJmpsProcessed = 0;
   private prevInsnProcessed = 0;
@@ -99,6 +103,7 @@ export class Checker {
       this.prunePoints[i] = 1;
     });
     env.jmpPoints = computeJmpPoints(env.insns);
+    this.scc = new SccVisits(env, computeScc(env.insns));
     this.liveSlots = computeLiveSlots(env.insns, env.subprogs, callArgs);
     env.globals = findGlobalFuncs(env);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
@@ -214,7 +219,7 @@ export class Checker {
         }
       }
       if (next === 'exit') {
-        this.freeListStates -= updateBranchCounts(env.curParent);
+        this.freeListStates -= updateBranchCounts(env.curParent, this.scc);
         pendingDelta = undefined;
         const popped = env.pending.pop();
         if (popped === undefined) break;
@@ -265,30 +270,17 @@ export class Checker {
       if (sl.state.insnIdx !== pc) continue;
       if (sl.branches > 0 && cbCall) {
         // Another visit of a callback that changed nothing the previous visits did not cover: converged.
-        if (statesEqual(sl.state, cur, false, allowUninit, false)) {
-          sl.hits++;
-          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
-          propagatePrecision(env, sl.state, cur);
-          return true;
-        }
+        if (statesEqual(sl.state, cur, false, allowUninit, false, this.liveIn)) return this.hit(sl, cur, pc, true);
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else if (sl.branches > 0 && iterNext) {
         // Another pass through an iterator loop that the earlier pass covers, the iterator still active: converged.
-        if (statesEqual(sl.state, cur, false, allowUninit, false) && iterActiveAtR1(cur)) {
-          sl.hits++;
-          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
-          propagatePrecision(env, sl.state, cur);
-          return true;
-        }
+        if (statesEqual(sl.state, cur, false, allowUninit, false, this.liveIn) && iterActiveAtR1(cur)) return this.hit(sl, cur, pc, true);
       } else if (sl.branches > 0) {
         // Another pass through a may_goto loop that changed nothing the earlier pass did not cover: converged.
-        if (mayGoto && (sl.state.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) && statesEqual(sl.state, cur, false, allowUninit, false)) {
-          sl.hits++;
-          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
-          propagatePrecision(env, sl.state, cur);
-          return true;
+        if (mayGoto && (sl.state.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) && statesEqual(sl.state, cur, false, allowUninit, false, this.liveIn)) {
+          return this.hit(sl, cur, pc, true);
         }
-        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true) && !iterActiveDepthsDiffer(sl.state, cur) &&
+        if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true, this.liveIn) && !iterActiveDepthsDiffer(sl.state, cur) &&
           (sl.state.callbackUnroll ?? 0) === (cur.callbackUnroll ?? 0) && (sl.state.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0)) {
           env.log.line(`infinite loop detected at insn ${String(pc)}`);
           env.log.line(`cur state:${this.stateText(cur, true)}`);
@@ -303,11 +295,10 @@ export class Checker {
         }
         // Inside a bpf_loop callback, a state with fewer visits left does not cover one with more (the kernel
         // compares no callback_depth; its selftest iter_limit_bug shows a path that would be lost).
-        if (statesEqual(sl.state, cur, false, allowUninit, env.privileges.bpfCapable) && sameCallbackDepths(sl.state, cur)) {
-          sl.hits++;
-          if (env.jmpPoints[pc] === 1) env.pushHist(cur);
-          propagatePrecision(env, sl.state, cur);
-          return true;
+        // In a loop whose visit has backedges, precision is not final yet: ranges of imprecise scalars count too.
+        const loop = this.scc?.incomplete(sl.state) === true;
+        if (statesEqual(sl.state, cur, false, allowUninit, loop ? false : env.privileges.bpfCapable, this.liveIn) && sameCallbackDepths(sl.state, cur)) {
+          return this.hit(sl, cur, pc, loop);
         }
       }
       // A state that keeps missing is dropped from the list (it stays the parent of its paths).
@@ -329,6 +320,7 @@ export class Checker {
     // Newest first, as the kernel adds to the head of the list: it decides which state prunes and which misses.
     list.unshift(cp);
     this.explored.set(key, list);
+    this.scc?.enter(cp);
     env.curParent = cp;
     cur.firstIdx = pc;
     cur.hist = [];
@@ -336,8 +328,21 @@ export class Checker {
     this.prevInsnProcessed = env.insnProcessed;
     this.totalStates++;
     this.exploredStates++;
-    this.peakStates = Math.max(this.peakStates, this.exploredStates + this.freeListStates);
+    this.peakStates = Math.max(this.peakStates, this.exploredStates + this.freeListStates + (this.scc?.backedges ?? 0));
     return false;
+  }
+
+  /** The `hit:` of `is_state_visited`: the current path is pruned; a loop's backedge is remembered. */
+  private hit(sl: Checkpoint, cur: VState, pc: number, loop: boolean): true {
+    const env = this.env;
+    sl.hits++;
+    if (env.jmpPoints[pc] === 1) env.pushHist(cur);
+    propagatePrecision(env, sl.state, cur);
+    if (loop && this.scc !== undefined) {
+      this.scc.addBackedge(sl.state, cur, pc, env.curParent);
+      this.peakStates = Math.max(this.peakStates, this.exploredStates + this.freeListStates + this.scc.backedges);
+    }
+    return true;
   }
 
   /** The registers an instruction changed, after it (`; R1=...`), or on a line of their own when other lines came between. */

@@ -189,7 +189,7 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
 }
 
 /** `mark_all_scalars_precise`: the fallback when backtracking cannot follow the program. */
-function markAllScalarsPrecise(env: VerifierEnv, cur: VState): void {
+export function markAllScalarsPrecise(env: VerifierEnv, cur: VState): void {
   const log = env.log;
   if (log.level2) log.line(`mark_precise: frame${String(cur.frames.length - 1)}: falling back to forcing all scalars precise`);
   for (let cp = env.curParent; cp !== undefined; cp = cp.parent) {
@@ -228,7 +228,7 @@ function prevInsnIdx(st: VState, i: number, h: { n: number }): number {
  * `__mark_chain_precision`: traces the registers and slots in `bt` back through the current path
  * segment and the stored states above it, marking them precise in each stored state on the way.
  */
-function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
+function markChain(env: VerifierEnv, cur: VState, bt: Backtrack, startParent: Checkpoint | undefined = env.curParent): void {
   const log = env.log;
   let st: VState = cur;
   let cp: Checkpoint | undefined;
@@ -255,7 +255,7 @@ function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
         i = prevInsnIdx(st, i, h);
         if (i < 0) break;
       }
-      cp = cp === undefined ? env.curParent : cp.parent;
+      cp = cp === undefined ? startParent : cp.parent;
       if (cp === undefined) break;
       st = cp.state;
       for (let fr = bt.frame; fr >= 0; fr--) {
@@ -266,7 +266,10 @@ function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
           const r = func.regs[i];
           if (r?.type !== 'scalar') { bt.clearReg(i, fr); continue; }
           if (r.precise === true) bt.clearReg(i, fr);
-          else func.regs[i] = { ...r, precise: true };
+          else {
+            func.regs[i] = { ...r, precise: true };
+            marksSet++;
+          }
         }
         for (let i = 0; i < 64 && bt.anySlot(fr); i++) {
           if (!bt.hasSlot(i, fr)) continue;
@@ -274,7 +277,10 @@ function markChain(env: VerifierEnv, cur: VState, bt: Backtrack): void {
           const r = slot?.spilled;
           if (slot === undefined || slot.bytes[0] !== 'spill' || r?.type !== 'scalar') { bt.clearSlot(i, fr); continue; }
           if (r.precise === true) bt.clearSlot(i, fr);
-          else slot.spilled = { ...r, precise: true };
+          else {
+            slot.spilled = { ...r, precise: true };
+            marksSet++;
+          }
         }
         if (log.level2) {
           log.line(`mark_precise: frame${String(fr)}: parent state regs=${regMaskStr(bt.regs[fr] ?? 0)} stack=${stackMaskStr(bt.stackMask(fr))}: ${formatFrameState(env, st, fr, true)}`);
@@ -317,7 +323,11 @@ export function markSlotPrecision(env: VerifierEnv, cur: VState, frame: number, 
  * `propagate_precision`: the current state was pruned by `old`, so whatever `old` needed precise
  * the current path needs precise as well.
  */
-export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState): void {
+/** Precision marks set in stored states so far (`*changed` of `__mark_chain_precision`): a fixed point shows as no change. */
+let marksSet = 0;
+export const precisionMarksSet = (): number => marksSet;
+
+export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState, parent: Checkpoint | undefined = env.curParent): void {
   if (!env.privileges.bpfCapable) return;
   const bt = sharedBacktrack.reset();
   bt.frame = cur.frames.length - 1;
@@ -340,5 +350,5 @@ export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState): 
     });
     if (names.length > 0) env.log.line(`frame ${String(fr)}: propagating ${names.join(',')}`);
   }
-  markChain(env, cur, bt);
+  markChain(env, cur, bt, parent);
 }

@@ -21,10 +21,12 @@ export interface Checkpoint {
  * `update_branch_counts`: a path ended; finished checkpoints pass it on to their parents.
  * Returns how many evicted checkpoints this finished (`maybe_free_verifier_state`).
  */
-export function updateBranchCounts(cp: Checkpoint | undefined): number {
+export function updateBranchCounts(cp: Checkpoint | undefined, loops?: { exit(cp: Checkpoint): void }): number {
   let freed = 0;
   for (let p = cp; p !== undefined; p = p.parent) {
     if (--p.branches > 0) break;
+    // `maybe_exit_scc`: a loop visit whose entry has no paths left is closed.
+    loops?.exit(p);
     if (p.inFreeList === true) freed++;
   }
   return freed;
@@ -168,8 +170,11 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
   return true;
 }
 
-/** `states_equal`: the current state is covered by the old one (or, `exact`, identical to it). */
-export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean, bpfCapable: boolean): boolean {
+/**
+ * `states_equal`: the current state is covered by the old one (or, `exact`, identical to it). With
+ * `liveIn` (`func_states_equal`), only the registers live where each frame resumes are compared.
+ */
+export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: boolean, bpfCapable: boolean, liveIn?: Uint16Array): boolean {
   const allPrecise = !bpfCapable;
   if (o.frames.length !== c.frames.length || o.refs.length !== c.refs.length) return false;
   const ids = sharedIds.reset();
@@ -180,7 +185,11 @@ export function statesEqual(o: VState, c: VState, exact: boolean, allowUninit: b
   for (let i = 0; i < o.frames.length; i++) {
     const of = o.frames[i], cf = c.frames[i];
     if (of === undefined || cf === undefined || of.returnTo !== cf.returnTo || of.subprog !== cf.subprog) return false;
-    for (let r = 0; r < 10; r++) if (!regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, exact, allPrecise)) return false;
+    const at = i === o.frames.length - 1 ? o.insnIdx : (o.frames[i + 1]?.returnTo ?? 0) - 1;
+    const live = liveIn === undefined ? 0x3ff : liveIn[at] ?? 0x3ff;
+    for (let r = 0; r < 10; r++) {
+      if ((live & (1 << r)) !== 0 && !regsafe(of.regs[r] ?? notInit, cf.regs[r] ?? notInit, ids, exact, allPrecise)) return false;
+    }
     if (!stacksafe(of, cf, ids, exact, allowUninit, allPrecise)) return false;
   }
   return true;
