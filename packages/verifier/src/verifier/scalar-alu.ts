@@ -2,7 +2,7 @@ import {
   boundsSync, copyBounds, knownBounds, mark32Unbounded, mark64Unbounded, S32_MAX, S32_MIN, S64_MAX, S64_MIN, unknownBoundsCopy,
   updateBounds, updateBounds32, updateBounds64, zext32To64, type Bounds,
 } from './bounds.js';
-import { ADD, AND, ARSH, LSH, MUL, NEG, OR, RSH, SUB, XOR } from './alu.js';
+import { ADD, AND, ARSH, foldConst, LSH, MUL, NEG, OR, RSH, SUB, XOR } from './alu.js';
 import {
   tnumAdd, tnumAnd, tnumArshift, tnumConst, tnumIsConst, tnumLshift, tnumMul, tnumOr, tnumRshift, tnumSub, tnumSubreg, tnumXor, U32_MAX, U64_MAX,
 } from './tnum.js';
@@ -164,6 +164,29 @@ function safeToCompute(o: number, src: Bounds, alu32: boolean): boolean {
  * DIV, MOD and shifts by an unknown amount give an unknown value.
  */
 export function adjustScalarMinMaxVals(dst: Bounds, src: Bounds, o: number, alu32: boolean): Bounds {
+  // Two constants give the constant of the folded operation: every range holds it and `reg_bounds_sync`
+  // collapses them to it (what the test suite checks against the step-by-step path below).
+  if (FOLDABLE.has(o) && isKnown(dst) && isKnown(src) && safeToCompute(o, src, alu32)) {
+    return knownBounds(foldConst(o, dst.varOff.value, src.varOff.value, !alu32, false, 0, false));
+  }
+  return adjustScalarMinMaxValsFull(dst, src, o, alu32);
+}
+
+const FOLDABLE: ReadonlySet<number> = new Set([ADD, SUB, NEG, MUL, AND, OR, XOR, LSH, RSH, ARSH]);
+
+/** The bounds are exactly those of a constant (`__mark_reg_known`): known bits and every range collapsed to the value. */
+function isKnown(b: Bounds): boolean {
+  const t = b.varOff;
+  if (t.mask !== 0n) return false;
+  const v = t.value;
+  if (b.umin !== v || b.umax !== v) return false;
+  if (v <= S32_MAX) return b.smin === v && b.smax === v && b.s32min === v && b.s32max === v && b.u32min === v && b.u32max === v;
+  const k = knownBounds(v);
+  return b.smin === k.smin && b.smax === k.smax && b.s32min === k.s32min && b.s32max === k.s32max && b.u32min === k.u32min && b.u32max === k.u32max;
+}
+
+/** {@link adjustScalarMinMaxVals} step by step, as the kernel runs it (what its constant folding must equal). */
+export function adjustScalarMinMaxValsFull(dst: Bounds, src: Bounds, o: number, alu32: boolean): Bounds {
   const d = copyBounds(dst);
   const srcInvalid = src.smin > src.smax || src.umin > src.umax || src.s32min > src.s32max || src.u32min > src.u32max;
   if (srcInvalid || !safeToCompute(o, src, alu32)) {
