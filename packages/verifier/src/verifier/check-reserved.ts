@@ -36,55 +36,58 @@ export function opcodeKnown(code: number): boolean {
 /** The "uses reserved fields" checks of `do_check` for one instruction. */
 export function checkReservedFields(log: VerifierLog, insn: Insn): void {
   const c = cls(insn.code), o = op(insn.code), x = srcX(insn.code);
-  const bad = (what: string): never => fail(log, 'EINVAL', 'reserved-fields', `${what} uses reserved fields`);
   switch (c) {
     case ALU:
     case ALU64:
-      if (o === NEG) { if (x || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) bad('BPF_NEG'); return; }
+      if (o === NEG) { if (x || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) reservedFields(log, 'BPF_NEG'); return; }
       if (o === END) {
-        if (insn.src !== 0 || insn.off !== 0 || ![16, 32, 64].includes(insn.imm) || (c === ALU64 && x)) bad('BPF_END');
+        if (insn.src !== 0 || insn.off !== 0 || (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) || (c === ALU64 && x)) reservedFields(log, 'BPF_END');
         return;
       }
       if (o === MOV) {
         // addr_space_cast (ALU64, off 1) has its imm checked by check_alu_op.
         if (x && c === ALU64 && insn.off === 1) return;
         if (x) {
-          const offs = c === ALU ? [0, 8, 16] : [0, 8, 16, 32];
-          if (!offs.includes(insn.off) || insn.imm !== 0) bad('BPF_MOV');
-        } else if (insn.src !== 0 || insn.off !== 0) bad('BPF_MOV');
+          const offOk = insn.off === 0 || insn.off === 8 || insn.off === 16 || (c === ALU64 && insn.off === 32);
+          if (!offOk || insn.imm !== 0) reservedFields(log, 'BPF_MOV');
+        } else if (insn.src !== 0 || insn.off !== 0) reservedFields(log, 'BPF_MOV');
         return;
       }
-      if ((x ? insn.imm !== 0 : insn.src !== 0) || (insn.off !== 0 && insn.off !== 1) || (insn.off === 1 && o !== DIV && o !== MOD)) bad('BPF_ALU');
+      if ((x ? insn.imm !== 0 : insn.src !== 0) || (insn.off !== 0 && insn.off !== 1) || (insn.off === 1 && o !== DIV && o !== MOD)) reservedFields(log, 'BPF_ALU');
       return;
     case ST:
-      if (mode(insn.code) !== 0x60 || insn.src !== 0) bad('BPF_ST');
+      if (mode(insn.code) !== 0x60 || insn.src !== 0) reservedFields(log, 'BPF_ST');
       return;
     case STX:
-      if (mode(insn.code) !== 0xc0 && insn.imm !== 0) bad('BPF_STX');
+      if (mode(insn.code) !== 0xc0 && insn.imm !== 0) reservedFields(log, 'BPF_STX');
       return;
     case LD:
-      if (insn.code === LD_IMM64) { if (insn.off !== 0) bad('BPF_LD_IMM64'); return; }
-      if (insn.dst !== 0 || insn.off !== 0 || size(insn.code) === 0x18 || (mode(insn.code) === 0x20 && insn.src !== 0)) bad('BPF_LD_[ABS|IND]');
+      if (insn.code === LD_IMM64) { if (insn.off !== 0) reservedFields(log, 'BPF_LD_IMM64'); return; }
+      if (insn.dst !== 0 || insn.off !== 0 || size(insn.code) === 0x18 || (mode(insn.code) === 0x20 && insn.src !== 0)) reservedFields(log, 'BPF_LD_[ABS|IND]');
       return;
     case JMP:
     case JMP32:
       if (o === CALL) {
-        if (x || insn.off !== 0 || (insn.src !== 0 && insn.src !== PSEUDO_CALL && insn.src !== 2) || insn.dst !== 0 || c === JMP32) bad('BPF_CALL');
+        if (x || insn.off !== 0 || (insn.src !== 0 && insn.src !== PSEUDO_CALL && insn.src !== 2) || insn.dst !== 0 || c === JMP32) reservedFields(log, 'BPF_CALL');
         return;
       }
       if (o === EXIT) {
-        if (x || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || c === JMP32) bad('BPF_EXIT');
+        if (x || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || c === JMP32) reservedFields(log, 'BPF_EXIT');
         return;
       }
       if (o === JA) {
-        if (x || insn.src !== 0 || insn.dst !== 0 || (c === JMP && insn.imm !== 0) || (c === JMP32 && insn.off !== 0)) bad('BPF_JA');
+        if (x || insn.src !== 0 || insn.dst !== 0 || (c === JMP && insn.imm !== 0) || (c === JMP32 && insn.off !== 0)) reservedFields(log, 'BPF_JA');
         return;
       }
       // may_goto's fields are checked with the jump (`invalid may_goto imm`).
       if (o === 0xe0) return;
-      if (x ? insn.imm !== 0 : insn.src !== 0) bad('BPF_JMP/JMP32');
+      if (x ? insn.imm !== 0 : insn.src !== 0) reservedFields(log, 'BPF_JMP/JMP32');
       return;
     default:
       return;
   }
+}
+
+function reservedFields(log: VerifierLog, what: string): never {
+  return fail(log, 'EINVAL', 'reserved-fields', `${what} uses reserved fields`);
 }

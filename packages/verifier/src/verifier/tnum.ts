@@ -122,12 +122,15 @@ export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
 
 /** `tnum_cast`: the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
-  const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
+  const m = size >= 8 ? U64_MAX : CAST_MASKS[size] ?? (1n << BigInt(size * 8)) - 1n;
   return { value: a.value & m, mask: a.mask & m };
 }
 
+/** The masks of the low 0-7 bytes (`tnum_cast` runs at every 32-bit view of a register). */
+const CAST_MASKS: readonly bigint[] = [0n, 0xffn, 0xffffn, 0xffffffn, 0xffffffffn, 0xffffffffffn, 0xffffffffffffn, 0xffffffffffffffn];
+
 export function tnumSubreg(a: Tnum): Tnum {
-  return tnumCast(a, 4);
+  return { value: a.value & U32_MAX, mask: a.mask & U32_MAX };
 }
 
 export function tnumClearSubreg(a: Tnum): Tnum {
