@@ -149,6 +149,11 @@ export interface MapValueField {
    * there is one, else the program's own type in the map's BTF. A load gives a BTF pointer to it.
    */
   readonly kptr?: { readonly btf: BtfView; readonly btfId: number; readonly kernel: boolean };
+  /**
+   * A `bpf_list_head` / `bpf_rb_root`'s `contains:` target (`graph_root`): the value struct in
+   * the map's BTF and the offset of its node member.
+   */
+  readonly graphRoot?: { readonly btf: BtfView; readonly valueTypeId: number; readonly nodeOffset: number };
 }
 
 /** What {@link MapTypeDescriptor.create} builds a map from. */

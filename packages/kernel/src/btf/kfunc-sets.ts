@@ -31,6 +31,7 @@ const SETS: readonly KfuncSet[] = [
       bpf_list_pop_front: ACQUIRE | RET_NULL, bpf_list_pop_back: ACQUIRE | RET_NULL,
       bpf_task_acquire: ACQUIRE | RCU | RET_NULL, bpf_task_release: RELEASE,
       bpf_rbtree_remove: ACQUIRE | RET_NULL, bpf_rbtree_add_impl: 0, bpf_rbtree_first: RET_NULL,
+      bpf_list_front: RET_NULL, bpf_list_back: RET_NULL, bpf_rbtree_root: RET_NULL, bpf_rbtree_left: RET_NULL, bpf_rbtree_right: RET_NULL,
       bpf_cgroup_acquire: ACQUIRE | RCU | RET_NULL, bpf_cgroup_release: RELEASE, bpf_cgroup_ancestor: ACQUIRE | RCU | RET_NULL,
       bpf_cgroup_from_id: ACQUIRE | RET_NULL, bpf_task_under_cgroup: RCU, bpf_task_get_cgroup1: ACQUIRE | RCU | RET_NULL,
       bpf_task_from_pid: ACQUIRE | RET_NULL, bpf_throw: 0,

@@ -45,6 +45,11 @@ export function fileAccessMode(flags: number): number {
 function valueFieldsOf(rec: BtfRecord | undefined, btf: KernelBtf | undefined, vmlinux: KernelBtf | undefined): MapValueField[] {
   return (rec?.fields ?? []).map((f) => {
     const field = { kind: BTF_FIELD_NAMES[f.type] ?? 'unknown', offset: f.offset, size: f.size };
+    if (f.graphRoot !== undefined && btf !== undefined) {
+      const { valueTypeId, nodeName } = f.graphRoot;
+      const node = btf.view.type(valueTypeId)?.members?.find((m) => m.name === nodeName);
+      return { ...field, graphRoot: { btf: btf.view, valueTypeId, nodeOffset: Math.floor((node?.bitsOffset ?? 0) / 8) } };
+    }
     if (f.kptrTypeId === undefined || btf === undefined) return field;
     const name = btf.view.type(f.kptrTypeId)?.name ?? '';
     const kernId = name === '' ? undefined : vmlinux?.view.findAll(name, 'STRUCT')[0];

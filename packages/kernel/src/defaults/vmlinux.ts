@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BtfBuilder, BtfFuncLinkage, BtfIntEncoding, parseBtf, type Btf, type BtfMember } from '@bpfkit/btf';
 import { BpfMapTypeEnumerators } from '@bpfkit/uapi';
+import { addGraphKfuncs } from './vmlinux-graph.js';
 import { addStructOpsTypes } from './vmlinux-struct-ops.js';
 
 /** Where Linux exposes its own BTF. */
@@ -137,6 +138,7 @@ export function builtinVmlinuxBtf(): Btf {
   s.typedef('btf_trace_sched_process_exec', ptr(execProto));
   addStructOpsTypes(b, { int: s.int, u8: s.u8, u32: s.u32, ulong: s.ulong, char16, sockPtr: sk });
   addIterTargets(b, { int: s.int, u64: s.u64, taskPtr, mapPtr });
+  addGraphKfuncs(b, { int: s.int, u64: s.u64 });
   builtin = parseBtf(b.encode());
   return builtin;
 }

@@ -3,6 +3,7 @@ import { BpfMapType } from '@bpfkit/uapi';
 import { skipModifiers } from './btf-walk.js';
 import type { VerifierEnv } from './env.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
+import { allocObjAccess } from './graph.js';
 import { fail } from './log.js';
 import { pointer, unknownScalar, type RegState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
@@ -72,12 +73,13 @@ export function checkBtfAccess(env: VerifierEnv, regno: number, reg: RegState, o
   const name = btf?.type(reg.btfId ?? 0)?.name ?? '';
   if (btf === undefined) return fail(env.log, 'EACCES', 'invalid-mem-access', `R${String(regno)} invalid mem access 'ptr_'`);
   if (!env.privileges.allowPtrLeaks) fail(env.log, 'EACCES', 'btf-access', `'struct ${name}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
-  if (!env.req.gplCompatible) fail(env.log, 'EACCES', 'btf-access', `Cannot access kernel 'struct ${name}' from non-GPL compatible program`);
+  if (!env.req.gplCompatible && reg.memAlloc !== true) fail(env.log, 'EACCES', 'btf-access', `Cannot access kernel 'struct ${name}' from non-GPL compatible program`);
   if (off < 0) fail(env.log, 'EACCES', 'btf-access', `R${String(regno)} is ptr_${name} invalid negative access: off=${String(off)}`);
   if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
     fail(env.log, 'EACCES', 'btf-access', `R${String(regno)} is ptr_${name} invalid variable offset: off=${String(off)}, var_off=${tnumStr(reg.varOff)}`);
   }
-  if (write) fail(env.log, 'EACCES', 'btf-access', 'only read is supported');
+  if (reg.memAlloc === true) allocObjAccess(env, regno, reg, off, size);
+  else if (write) fail(env.log, 'EACCES', 'btf-access', 'only read is supported');
   const walked = structWalk(env, btf, reg.btfId ?? 0, off, size);
   if ('scalar' in walked) return unknownScalar;
   // `type_is_trusted`: the members BTF_TYPE_SAFE_TRUSTED lists keep a trusted pointer's trust.

@@ -3,6 +3,7 @@ import { KfuncFlag } from '@bpfkit/kernel-api';
 import { kindStr, skipModifiers } from './btf-walk.js';
 import { releaseReference } from './references.js';
 import type { VerifierEnv } from './env.js';
+import { graphInsertDone, graphReturn, isGraphInsert } from './graph.js';
 import { checkKfuncArgs, type KfuncArgsResult } from './kfunc-args.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
 import { processIterNextCall } from './kfunc-iter.js';
@@ -56,6 +57,9 @@ export function checkKfuncCall(env: VerifierEnv, state: VState, insn: Insn): voi
     }
     releaseReference(env, state, id);
   }
+  if (isGraphInsert(meta.name)) {
+    graphInsertDone(env, state, meta, env.frame(state).regs[2]?.refObjId ?? 0, (id) => { releaseReference(env, state, id); });
+  }
   const regs = env.frame(state).regs;
   for (let r = 0; r <= 5; r++) regs[r] = notInit;
   const r0 = returnReg(env, state, meta, args);
@@ -69,13 +73,17 @@ function returnReg(env: VerifierEnv, state: VState, meta: KfuncMeta, args: Kfunc
   const t = skipModifiers(btf, meta.proto.type ?? 0);
   const acquire = (meta.flags & KfuncFlag.ACQUIRE) !== 0;
   const structPtr = t?.kind === 'PTR' && isBtfStruct(skipModifiers(btf, t.type ?? 0));
-  if (acquire && !structPtr) fail(env.log, 'EINVAL', 'kfunc-acquire-ret', 'acquire kernel function does not return PTR_TO_BTF_ID');
+  const allocRet = meta.name === 'bpf_obj_new_impl' || meta.name === 'bpf_percpu_obj_new_impl' || meta.name === 'bpf_refcount_acquire_impl';
+  if (acquire && !structPtr && !allocRet) fail(env.log, 'EINVAL', 'kfunc-acquire-ret', 'acquire kernel function does not return PTR_TO_BTF_ID');
   if (isBtfScalar(t)) return unknownScalar;
   if (t?.kind !== 'PTR') return undefined;
   const ptrId = skipModifiersId(btf, t.type ?? 0);
   const ptrType = btf.type(ptrId);
+  const graph = graphReturn(env, meta, args.constant, args.graph, ptrType?.name ?? '');
   let r0: RegState;
-  if (SPECIAL_RET.has(meta.name)) {
+  if (graph !== undefined) {
+    r0 = graph;
+  } else if (SPECIAL_RET.has(meta.name)) {
     r0 = specialReturn(env, meta, args);
   } else if (ptrType === undefined || ptrType.kind === 'VOID') {
     // A `void *` is a scalar to the program.

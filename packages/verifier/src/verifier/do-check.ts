@@ -9,7 +9,7 @@ import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
 import { checkKfuncCall } from './check-kfunc.js';
 import { iterActiveAtR1, iterActiveDepthsDiffer } from './kfunc-iter.js';
-import { isIterNextCall, isKfuncCall, unresolvedKfuncError } from './kfunc-meta.js';
+import { isIterNextCall, isKfuncCall, kfuncUnderLockAllowed, unresolvedKfuncError } from './kfunc-meta.js';
 import { processExit } from './check-exit.js';
 import { checkCondJmpOp } from './check-jmp.js';
 import { checkLd } from './check-ld.js';
@@ -411,7 +411,7 @@ export class Checker {
         const o = op(insn.code);
         if (o === EXIT) return this.exitFrame(state);
         if (o === CALL) {
-          if (state.lock !== undefined && insn.src !== PSEUDO_CALL && (insn.src !== 0 || insn.imm !== SPIN_UNLOCK)) {
+          if (state.lock !== undefined && insn.src !== PSEUDO_CALL && (insn.src !== 0 || insn.imm !== SPIN_UNLOCK) && !kfuncUnderLockAllowed(env, insn)) {
             fail(env.log, 'EINVAL', 'call-under-lock', 'function calls are not allowed while holding a lock');
           }
           if (insn.src === PSEUDO_CALL) {

@@ -8,6 +8,7 @@ import type { VerifierEnv } from './env.js';
 import { argHasSuffix, btfResolveSize, isBtfScalar, isBtfStruct, isScalarStruct, skipModifiersId, structIdsMatch } from './kfunc-btf.js';
 import { MODELLED_ITERS, processIterArg, type IterSlot } from './kfunc-iter.js';
 import type { KfuncMeta } from './kfunc-meta.js';
+import { graphArgKind, processGraphArg, type GraphArgKind, type GraphArgs } from './graph.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { NOT_NULL, regConst, regTypeStr, type DynptrType, type RegState, type SliceBuffer, type VState } from './state.js';
@@ -33,6 +34,8 @@ export interface KfuncArgsResult {
   dynptr?: DynptrInfo;
   /** A constant stack buffer and its size given with a constant size (`bpf_dynptr_slice`'s `buffer__opt`). */
   buffer?: SliceBuffer;
+  /** What the allocated-object and graph arguments found (graph.ts). */
+  graph: GraphArgs;
 }
 
 /** Register types the kernel maps to a BTF struct (`reg2btf_ids`). */
@@ -47,12 +50,12 @@ const CTX_STRUCT: Readonly<Record<number, string>> = {
 };
 
 /** Argument kinds this model checks; the rest (dynptrs, iterators, graph nodes, callbacks…) are refused as not modelled. */
-type KfArg = 'ctx' | 'null' | 'map' | 'btf_id' | 'mem' | 'mem_size' | 'iter' | 'dynptr' | 'unmodelled';
+type KfArg = 'ctx' | 'null' | 'map' | 'btf_id' | 'mem' | 'mem_size' | 'iter' | 'dynptr' | GraphArgKind | 'unmodelled';
 
 const ITER_FLAGS = KfuncFlag.ITER_NEW | KfuncFlag.ITER_NEXT | KfuncFlag.ITER_DESTROY;
 
-const UNMODELLED_TYPES = /^(bpf_iter_.*|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq|bpf_res_spin_lock|bpf_task_work)$/;
-const UNMODELLED_SUFFIXES = ['__alloc', '__refcounted_kptr', '__str', '__irq_flag', '__prog'];
+const UNMODELLED_TYPES = /^(bpf_iter_.*|bpf_wq|bpf_res_spin_lock|bpf_task_work)$/;
+const UNMODELLED_SUFFIXES = ['__str', '__irq_flag', '__prog'];
 
 function isNullReg(reg: RegState): boolean {
   return regConst(reg) === 0n;
@@ -80,6 +83,8 @@ function kfuncPtrArgType(env: VerifierEnv, meta: KfuncMeta, regs: readonly RegSt
   if (isBtfStruct(ref) && ref?.name === 'bpf_dynptr') return 'dynptr';
   // `is_kfunc_arg_iter`: the first argument of an iterator kfunc.
   if (i === 0 && (meta.flags & ITER_FLAGS) !== 0 && isBtfStruct(ref) && ref?.name.startsWith('bpf_iter_') === true) return 'iter';
+  const graph = graphArgKind(arg, ref);
+  if (graph !== undefined) return graph;
   if (UNMODELLED_SUFFIXES.some((s) => argHasSuffix(arg, s)) || UNMODELLED_TYPES.test(ref?.name ?? '')) return 'unmodelled';
   if (argHasSuffix(arg, '__map')) return 'map';
   if (isRegBtf(reg)) {
@@ -88,7 +93,7 @@ function kfuncPtrArgType(env: VerifierEnv, meta: KfuncMeta, regs: readonly RegSt
     }
     return 'btf_id';
   }
-  if (ref?.kind === 'FUNC_PROTO') return 'unmodelled';
+  if (ref?.kind === 'FUNC_PROTO') return 'callback';
   const memSize = i + 1 < args.length && isMemSizeArg(meta, args[i + 1], regs[i + 2]);
   const log = (line: string): void => { env.log.line(line); };
   if (!isBtfScalar(ref) && !isScalarStruct(meta.btf, ref, 0, log) && (memSize ? ref?.kind !== 'VOID' : true)) {
@@ -182,7 +187,7 @@ function checkMemSizeReg(env: VerifierEnv, state: VState, memReg: RegState, size
  */
 export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta): KfuncArgsResult {
   const args = meta.proto.params ?? [];
-  const res: KfuncArgsResult = { releaseRegno: 0, refObjId: 0, constant: undefined, r0Size: 0, r0Rdonly: false, iter: undefined };
+  const res: KfuncArgsResult = { releaseRegno: 0, refObjId: 0, constant: undefined, r0Size: 0, r0Rdonly: false, iter: undefined, graph: {} };
   if (args.length > MAX_ARGS) fail(env.log, 'EINVAL', 'kfunc-args', `Function ${meta.name} has ${String(args.length)} > ${String(MAX_ARGS)} args`);
   const release = (meta.flags & KfuncFlag.RELEASE) !== 0;
   const trustedOrRcu = (meta.flags & (KfuncFlag.TRUSTED_ARGS | KfuncFlag.RCU)) !== 0;
@@ -212,7 +217,9 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
       continue;
     }
     if (t?.kind !== 'PTR') fail(env.log, 'EINVAL', 'kfunc-arg-type', `Unrecognized arg#${String(i)} type ${kindStr(t)}`);
-    if (trustedOrRcu && (isNullReg(reg) || NOT_NULL[reg.type] !== undefined) && !argHasSuffix(arg, '__nullable')) {
+    // A release kfunc's `__alloc` argument is trusted as well (`is_kfunc_trusted_args`).
+    const trustedArg = trustedOrRcu || (release && argHasSuffix(arg, '__alloc'));
+    if (trustedArg && (isNullReg(reg) || NOT_NULL[reg.type] !== undefined) && !argHasSuffix(arg, '__nullable')) {
       fail(env.log, 'EACCES', 'kfunc-null', `Possibly NULL pointer passed to trusted arg${String(i)}`);
     }
     if ((reg.refObjId ?? 0) !== 0) {
@@ -229,7 +236,7 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
     if (kind === 'null') continue;
     // A `__map` argument takes a map pointer, or a BTF pointer to a `struct bpf_map` (matched by type below).
     if (kind === 'map' && reg.type !== 'map_ptr' && reg.type !== 'ptr_') fail(env.log, 'EINVAL', 'kfunc-map', `pointer in ${r} isn't map pointer`);
-    if ((kind === 'map' || kind === 'btf_id') && trustedOrRcu && !isTrustedReg(reg)) {
+    if ((((kind === 'map' || kind === 'btf_id') && trustedOrRcu) || (kind === 'alloc_btf_id' && (trustedOrRcu || release))) && !isTrustedReg(reg)) {
       if ((meta.flags & KfuncFlag.RCU) === 0) fail(env.log, 'EINVAL', 'kfunc-untrusted', `${r} must be referenced or trusted`);
       if (reg.btfMod !== 'rcu') fail(env.log, 'EINVAL', 'kfunc-not-rcu', `${r} must be a rcu pointer`);
     }
@@ -306,6 +313,8 @@ export function checkKfuncArgs(env: VerifierEnv, state: VState, meta: KfuncMeta)
         i++;
         break;
       }
+      default:
+        processGraphArg(env, state, meta, kind, i, reg, res.graph);
     }
   }
   if (release && res.releaseRegno === 0) {

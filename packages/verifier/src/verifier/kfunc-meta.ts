@@ -1,6 +1,8 @@
 import type { Insn } from '@bpfkit/asm';
 import { KfuncFlag, type BtfTypeView, type BtfView, type VerifierRequest } from '@bpfkit/kernel-api';
 import { CALL, JMP } from './insns.js';
+import { kfuncSpinAllowed } from './graph.js';
+import type { VerifierEnv } from './env.js';
 import { fail, type VerifierLog } from './log.js';
 
 /** `BPF_PSEUDO_KFUNC_CALL`. */
@@ -79,4 +81,11 @@ export function unresolvedKfuncError(log: VerifierLog): never {
 export function isIterNextCall(req: VerifierRequest, insn: Insn | undefined): boolean {
   if (!isKfuncCall(insn) || insn === undefined || insn.imm === 0) return false;
   return ((req.kfuncs?.flags(insn.imm >>> 0) ?? 0) & KfuncFlag.ITER_NEXT) !== 0;
+}
+
+/** The kfunc half of `do_check`'s rule for calls under a `bpf_spin_lock`: only vmlinux kfuncs `kfunc_spin_allowed` names. */
+export function kfuncUnderLockAllowed(env: VerifierEnv, insn: Insn): boolean {
+  if (!isKfuncCall(insn) || insn.off !== 0) return false;
+  const name = env.req.kfuncs?.btf.type(insn.imm >>> 0)?.name;
+  return name !== undefined && kfuncSpinAllowed(name);
 }

@@ -77,6 +77,7 @@ function sameBounds(o: RegState, c: RegState): boolean {
  */
 function sameKernelPtr(o: RegState, c: RegState, ids: IdMap): boolean {
   if (o.btfId !== c.btfId || o.btfMod !== c.btfMod || o.rdonly !== c.rdonly || o.dynptr?.type !== c.dynptr?.type) return false;
+  if (o.memAlloc !== c.memAlloc || o.nonOwnRef !== c.nonOwnRef || o.percpu !== c.percpu) return false;
   if (o.iter === undefined || c.iter === undefined) return o.iter === c.iter;
   return o.iter.name === c.iter.name && o.iter.state === c.iter.state && ids.check(o.refObjId ?? 0, c.refObjId ?? 0);
 }

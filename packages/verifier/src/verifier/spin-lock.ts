@@ -1,4 +1,5 @@
 import type { VerifierEnv } from './env.js';
+import { invalidateNonOwningRefs } from './graph.js';
 import { fail } from './log.js';
 import { regMap } from './map-fields.js';
 import type { RegState, VState } from './state.js';
@@ -32,6 +33,7 @@ export function processSpinLock(env: VerifierEnv, state: VState, regno: number, 
   if (state.lock === undefined) fail(env.log, 'EINVAL', 'spin-unlock-unlocked', 'bpf_spin_unlock without taking a lock');
   if (state.lock.id !== reg.id || state.lock.ptr !== ptr) fail(env.log, 'EINVAL', 'spin-unlock-other', 'bpf_spin_unlock of different lock');
   state.lock = undefined;
+  invalidateNonOwningRefs(env, state);
 }
 
 /**

@@ -58,6 +58,11 @@ export interface RegState extends Readonly<Bounds> {
   readonly btfMod?: BtfPtrMod;
   /** `MEM_RDONLY`: memory the program may read only. */
   readonly rdonly?: boolean;
+  /** `MEM_ALLOC`: a program-allocated object of the program's BTF type `btfId` (see graph.ts); `MEM_PERCPU` with it. */
+  readonly memAlloc?: true;
+  readonly percpu?: true;
+  /** `NON_OWN_REF`: an allocated object a graph owns, usable until the lock is released. */
+  readonly nonOwnRef?: true;
   /** `iter`: which iterator (its BTF struct, `bpf_iter_num`…), whether `next` may still give an element, and how many passes deep. */
   readonly iter?: IterState;
   /** A dynptr's stack slot (`STACK_DYNPTR`) or a `CONST_PTR_TO_DYNPTR`: its kind, and whether this is its first slot. */
@@ -323,6 +328,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
 
 /** Register names for `R1 type=%s expected=...` (`reg_type_str`). */
 export function regTypeStr(r: RegState): string {
+  if (r.percpu === true) return `percpu_${r.type}`;
   if (r.btfMod !== undefined) return `${r.btfMod}_${r.type}`;
   if (r.rdonly === true) return `rdonly_${r.type}`;
   return r.type === 'not_init' ? '?' : r.type;
