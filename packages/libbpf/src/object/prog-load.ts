@@ -77,7 +77,10 @@ function patch(obj: BpfObject, prog: BpfProgram, a: AssembledProgram, ksyms: Rea
         continue;
       }
       const res = ksyms.get(r.extern) ?? { kind: 'missing' };
-      for (const c of [code, noFds]) patchExtern(c, r.slot, r.call, res, POISON_CALL_KFUNC_BASE + (extIndex.get(r.extern) ?? 0));
+      const poison = POISON_CALL_KFUNC_BASE + (extIndex.get(r.extern) ?? 0);
+      patchExtern(code, r.slot, r.call, res, poison);
+      // Kernel BTF ids differ between kernel builds as fds differ between runs: zeroed in the fd-free copy.
+      patchExtern(noFds, r.slot, r.call, res.kind === 'kfunc' || res.kind === 'btf-var' ? { ...res, btfId: 0 } : res, poison);
     }
   }
   return { code, noFds, mapRefs };

@@ -27,7 +27,7 @@ export interface LoadRecord {
   readonly loaded: boolean;
   /** The instructions submitted (subprograms appended, relocated, fds in the imms). */
   readonly insns: Uint8Array;
-  /** The same with every fd imm zeroed (map refs, BTF object fds): stable across runs and kernels. */
+  /** The same with every fd imm and kernel BTF id zeroed (map refs, BTF object fds, kfunc and ksym ids): stable across runs and kernels. */
   readonly insnsNoFds: Uint8Array;
   /** Slots submitted. */
   readonly insnCnt: number;
