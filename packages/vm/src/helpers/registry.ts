@@ -2,6 +2,7 @@ import { arenaKfuncs } from './arena.js';
 import type { HelperDescriptor, HelperRegistry } from '@bpfkit/kernel-api';
 import { currentTaskHelpers } from './current.js';
 import { dynptrFunctions } from './dynptr.js';
+import { graphKfuncs } from './graph.js';
 import { iterBitsKfuncs } from './iter-bits.js';
 import { iterNumKfuncs } from './iter-num.js';
 import { loopHelper } from './loop.js';
@@ -58,7 +59,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
     ...redirectHelpers(), ...probeReadHelpers(), ...timerHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
-  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs()]) byName.set(k.name, k);
+  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs(), ...graphKfuncs()]) byName.set(k.name, k);
   for (const h of options.extra ?? []) {
     if (h.id === 0) byName.set(h.name, h);
     else byId.set(h.id, h);
