@@ -10,6 +10,7 @@ const BOUNDS = {
   'verifier-message': { floor: 1134, ceiling: 0 },
   'verifier-processed': { floor: 2670, ceiling: 1 },
   'verifier-stack-depth': { floor: 2671, ceiling: 0 },
+  'verifier-states': { floor: 2656, ceiling: 15 },
   'verifier-unsound': { floor: 2671, ceiling: 0 },
 };
 

@@ -9,6 +9,7 @@
 //   verifier-message    kernel rejects: the kernel's error line is a line of our log
 //   verifier-processed  `processed N insns` equal (accepted and rejected)
 //   verifier-stack-depth the stats' `stack depth A+B+...` line equal (per subprogram)
+//   verifier-states     the whole `processed N insns ... max_states_per_insn M total_states T peak_states P` line equal
 //   verifier-unsound    passes unless the kernel rejects and we accept
 // A case the replayer cannot set up is a miss in every figure, tallied "setup error".
 import { readdirSync } from 'node:fs';
@@ -27,8 +28,8 @@ interface RecordedCase extends CorpusCase {
   };
 }
 
-type Figure = 'verdict' | 'errno' | 'message' | 'processed' | 'stack-depth' | 'unsound';
-const FIGURES: readonly Figure[] = ['verdict', 'errno', 'message', 'processed', 'stack-depth', 'unsound'];
+type Figure = 'verdict' | 'errno' | 'message' | 'processed' | 'stack-depth' | 'states' | 'unsound';
+const FIGURES: readonly Figure[] = ['verdict', 'errno', 'message', 'processed', 'stack-depth', 'states', 'unsound'];
 
 /** The kernel gave a verifier verdict (not a refusal before the verifier ran). */
 function hasVerdict(c: RecordedCase): boolean {
@@ -90,6 +91,14 @@ function judge(c: RecordedCase, { line, log }: CorpusLoadResult): Misses {
   if (theirStack !== ourStack) {
     const cause = ourStack === undefined ? 'no stack line' : line.verdict !== k.result ? 'other verdict' : 'other depth';
     misses['stack-depth'] = { cause, detail: `kernel "${theirStack ?? ''}", ours "${ourStack ?? ''}"` };
+  }
+  const statsLine = (tail: readonly string[]): string | undefined => tail.find((l) => l.startsWith('processed '));
+  const theirStats = statsLine(k.log_tail ?? []), ourStats = statsLine(line.log_tail);
+  if (theirStats !== ourStats) {
+    const field = (text: string | undefined, name: string): string | undefined => new RegExp(`${name} (\\d+)`).exec(text ?? '')?.[1];
+    const first = ['processed', 'max_states_per_insn', 'total_states', 'peak_states', 'mark_read'].find((f) => field(theirStats, f) !== field(ourStats, f));
+    const cause = ourStats === undefined ? 'no stats line' : line.verdict !== k.result ? 'other verdict' : `other ${first ?? 'line'}`;
+    misses.states = { cause, detail: `kernel "${theirStats ?? ''}", ours "${ourStats ?? ''}"` };
   }
   return misses;
 }

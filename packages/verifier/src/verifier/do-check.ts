@@ -303,7 +303,9 @@ export class Checker {
       }
       // A state that keeps missing is dropped from the list (it stays the parent of its paths).
       if (addNew) sl.misses++;
-      if (sl.misses > sl.hits * 3 + 3) {
+      // A loop head with paths still below it may miss far more before it goes: iterators need it to converge.
+      const n = (cbCall || mayGoto || iterNext) && sl.branches > 0 ? 64 : 3;
+      if (sl.misses > sl.hits * n + n) {
         list.splice(i, 1);
         i--;
         this.exploredStates--;
