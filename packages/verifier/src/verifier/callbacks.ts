@@ -44,11 +44,12 @@ function calleeArgs(env: VerifierEnv, helper: number, caller: FrameState, map: V
  * top of the caller's at the call; the current path goes on past the call. When the callback exits it
  * returns to the call itself, which queues the next visit until the states converge.
  */
-export function pushCallback(env: VerifierEnv, state: VState, pc: number, helper: number, subprog: number, map: VerifierMap | undefined): void {
+export function pushCallback(env: VerifierEnv, state: VState, pc: number, helper: number, subprog: number, map: VerifierMap | undefined,
+  calleeRegs?: readonly RegState[]): void {
   const caller = env.frame(state);
   // The helper's prototype checked that a func pointer was passed.
   if (subprog < 0 || subprog >= env.subprogs.length - 1) throw new Error('verifier: callback without a subprogram');
-  const args = calleeArgs(env, helper, caller, map);
+  const args = calleeRegs ?? calleeArgs(env, helper, caller, map);
   if (state.frames.length >= MAX_CALL_FRAMES) {
     fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep`);
   }

@@ -3,7 +3,8 @@ import { KfuncFlag } from '@bpfkit/kernel-api';
 import { kindStr, skipModifiers } from './btf-walk.js';
 import { releaseReference } from './references.js';
 import type { VerifierEnv } from './env.js';
-import { graphInsertDone, graphReturn, isGraphInsert } from './graph.js';
+import { pushCallback } from './callbacks.js';
+import { graphInsertDone, graphReturn, isGraphInsert, rbtreeLessArgs } from './graph.js';
 import { checkKfuncArgs, type KfuncArgsResult } from './kfunc-args.js';
 import { btfResolveSize, isBtfScalar, isBtfStruct, skipModifiersId } from './kfunc-btf.js';
 import { processIterNextCall } from './kfunc-iter.js';
@@ -50,6 +51,8 @@ export function checkKfuncCall(env: VerifierEnv, state: VState, insn: Insn): voi
     fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} is not modelled yet`);
   }
   const args = checkKfuncArgs(env, state, meta);
+  const less = meta.name === 'bpf_rbtree_add_impl' ? rbtreeLessArgs(args.graph) : undefined;
+  if (less !== undefined) pushCallback(env, state, env.insnIdx, -1, args.graph.subprog ?? -1, undefined, less);
   if (args.releaseRegno !== 0) {
     const id = env.frame(state).regs[args.releaseRegno]?.refObjId ?? 0;
     if (!state.refs.some((r) => r.id === id)) {

@@ -4,6 +4,7 @@ import type { VerifierEnv } from './env.js';
 import { findStructMeta, type GraphRoot } from './graph-btf.js';
 import { argHasSuffix } from './kfunc-btf.js';
 import type { KfuncMeta } from './kfunc-meta.js';
+import { isSyncCallbackCall } from './insns.js';
 import { fail } from './log.js';
 import { regMap } from './map-fields.js';
 import { notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
@@ -159,14 +160,16 @@ export function processGraphArg(env: VerifierEnv, state: VState, meta: KfuncMeta
       if (meta.name === 'bpf_rbtree_add_impl') {
         if (!isOwningAlloc(reg)) fail(env.log, 'EINVAL', 'graph-node-arg', `arg#${String(i)} expected pointer to allocated object`);
         mustRef();
-      } else if (reg.nonOwnRef !== true && (reg.refObjId ?? 0) === 0) {
-        fail(env.log, 'EINVAL', 'graph-node-arg', `${meta.name} can only take non-owning or refcounted bpf_rb_node pointer`);
+      } else {
+        if (reg.nonOwnRef !== true && (reg.refObjId ?? 0) === 0) {
+          fail(env.log, 'EINVAL', 'graph-node-arg', `${meta.name} can only take non-owning or refcounted bpf_rb_node pointer`);
+        }
+        if (inRbtreeLessCallback(env, state)) fail(env.log, 'EINVAL', 'graph-in-cb', `${meta.name} not allowed in rbtree cb`);
       }
       processGraphNode(env, reg, regno, 'bpf_rb_root', 'bpf_rb_node', out);
       return;
     case 'callback':
-      // The `less` callback of bpf_rbtree_add_impl is not verified yet (`set_rbtree_add_callback_state`).
-      fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} args#${String(i)} is not modelled yet`);
+      if (meta.name !== 'bpf_rbtree_add_impl') fail(env.log, 'EINVAL', 'unsupported', `kernel function ${meta.name} args#${String(i)} is not modelled yet`);
       if (reg.type !== 'func') fail(env.log, 'EINVAL', 'kfunc-callback', `arg${String(i)} expected pointer to func`);
       out.subprog = reg.subprog ?? 0;
       return;
@@ -277,3 +280,22 @@ export function allocObjAccess(env: VerifierEnv, regno: number, reg: RegState, o
   }
 }
 
+
+/** `in_rbtree_lock_required_cb`: some frame is the `less` callback of a `bpf_rbtree_add_impl` call. */
+function inRbtreeLessCallback(env: VerifierEnv, state: VState): boolean {
+  return state.frames.some((f) => {
+    const call = f.callback === undefined ? undefined : env.insns[f.returnTo - 1];
+    return call !== undefined && call.src !== 0 && isSyncCallbackCall(call);
+  });
+}
+
+/**
+ * `set_rbtree_add_callback_state`: the `less` callback gets two non-owning pointers to nodes of
+ * the root's contained type in R1 and R2, and returns 0 or 1.
+ */
+export function rbtreeLessArgs(g: GraphArgs): RegState[] | undefined {
+  const root = g.root;
+  if (root === undefined || g.subprog === undefined) return undefined;
+  const node = graphNodeReg(root, true);
+  return [node, node, notInit, notInit, notInit];
+}

@@ -24,8 +24,17 @@ export const isPseudoFunc = (insn: Insn): boolean => insn.code === LD_IMM64 && i
 /** Helpers that call a callback before they return (`is_sync_callback_calling_function`): loop, for_each_map_elem, find_vma, user_ringbuf_drain. */
 export const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([181, 164, 180, 209]);
 
+/** Kfunc calls of this program that call back synchronously (`is_sync_callback_calling_kfunc`: `bpf_rbtree_add_impl`), by instruction. */
+const SYNC_CALLBACK_KFUNCS = new WeakSet<Insn>();
+
+/** Marks a decoded kfunc call as calling back synchronously (the kfunc is known by BTF id only when the kernel's BTF is at hand). */
+export function markSyncCallbackKfunc(insn: Insn): void {
+  SYNC_CALLBACK_KFUNCS.add(insn);
+}
+
 /** `is_sync_callback_calling_insn`. */
-export const isSyncCallbackCall = (insn: Insn): boolean => insn.code === (JMP | CALL) && insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm);
+export const isSyncCallbackCall = (insn: Insn): boolean =>
+  insn.code === (JMP | CALL) && ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) || SYNC_CALLBACK_KFUNCS.has(insn));
 
 /** Bytes of a BPF_SIZE. */
 export function sizeBytes(code: number): number {

@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { KfuncFlag, type BtfTypeView, type BtfView, type VerifierRequest } from '@bpfkit/kernel-api';
-import { CALL, JMP } from './insns.js';
+import { CALL, JMP, markSyncCallbackKfunc } from './insns.js';
 import { kfuncSpinAllowed } from './graph.js';
 import type { VerifierEnv } from './env.js';
 import { fail, type VerifierLog } from './log.js';
@@ -47,6 +47,7 @@ export function addKfuncCalls(log: VerifierLog, insns: readonly Insn[], req: Ver
     const btf = req.kfuncs?.btf;
     const fn = btf?.type(insn.imm >>> 0);
     if (fn?.kind !== 'FUNC') fail(log, 'EINVAL', 'kfunc-not-func', `kernel btf_id ${String(insn.imm >>> 0)} is not a function`);
+    if (fn.name === 'bpf_rbtree_add_impl') markSyncCallbackKfunc(insn);
     if (btf?.type(fn.type ?? 0)?.kind !== 'FUNC_PROTO') {
       fail(log, 'EINVAL', 'kfunc-no-proto', `kernel function btf_id ${String(insn.imm >>> 0)} does not have a valid func_proto`);
     }
