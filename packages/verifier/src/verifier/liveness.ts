@@ -71,7 +71,7 @@ export function successors(insns: readonly Insn[], pc: number): number[] {
  * {@link successors} of every instruction in one flat table, without an array per instruction:
  * entries 2*pc and 2*pc+1 hold its successors in the same order, -1 where there are fewer than two.
  */
-function successorTable(insns: readonly Insn[]): Int32Array {
+export function successorTable(insns: readonly Insn[]): Int32Array {
   const n = insns.length;
   const t = new Int32Array(2 * n).fill(-1);
   for (let pc = 0; pc < n; pc++) {

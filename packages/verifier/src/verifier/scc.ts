@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { isSyncCallbackCall } from './insns.js';
-import { successors } from './liveness.js';
+import { successorTable } from './liveness.js';
 
 /**
  * `compute_scc`: strongly connected components of the instruction graph (Tarjan's algorithm,
@@ -10,49 +10,58 @@ import { successors } from './liveness.js';
  */
 export function computeScc(insns: readonly Insn[]): Uint32Array {
   const n = insns.length;
+  const succ = successorTable(insns);
   const scc = new Uint32Array(n);
   const pre = new Int32Array(n);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
-  const stack: number[] = [];
+  // Tarjan's stack, and the DFS stack as an instruction and how many of its successors were looked
+  // at (typed arrays: nothing allocated per instruction).
+  const stack = new Int32Array(n);
+  let sp = 0;
+  const dfsV = new Int32Array(n);
+  const dfsI = new Uint8Array(n);
   let nextPre = 1;
   let nextScc = 1;
   for (let root = 0; root < n; root++) {
     if (pre[root] !== 0) continue;
-    // Each frame: an instruction and how many of its successors were looked at.
-    const dfs: [number, number][] = [[root, 0]];
+    let dp = 0;
+    dfsV[0] = root;
+    dfsI[0] = 0;
     pre[root] = low[root] = nextPre++;
-    stack.push(root);
+    stack[sp++] = root;
     onStack[root] = 1;
-    while (dfs.length > 0) {
-      const frame = dfs[dfs.length - 1];
-      if (frame === undefined) break;
-      const [v, i] = frame;
-      const succ = successors(insns, v);
-      if (i < succ.length) {
-        frame[1]++;
-        const w = succ[i] ?? -1;
+    while (dp >= 0) {
+      const v = dfsV[dp] as number;
+      const i = dfsI[dp] as number;
+      if (i < 2) {
+        dfsI[dp] = i + 1;
+        const w = succ[2 * v + i] as number;
         if (w < 0 || w >= n) continue;
         if (pre[w] === 0) {
           pre[w] = low[w] = nextPre++;
-          stack.push(w);
+          stack[sp++] = w;
           onStack[w] = 1;
-          dfs.push([w, 0]);
+          dp++;
+          dfsV[dp] = w;
+          dfsI[dp] = 0;
         } else if (onStack[w] === 1) {
-          low[v] = Math.min(low[v] ?? 0, pre[w] ?? 0);
+          low[v] = Math.min(low[v] as number, pre[w] as number);
         }
         continue;
       }
-      dfs.pop();
-      const parent = dfs[dfs.length - 1];
-      if (parent !== undefined) low[parent[0]] = Math.min(low[parent[0]] ?? 0, low[v] ?? 0);
+      dp--;
+      if (dp >= 0) {
+        const parent = dfsV[dp] as number;
+        low[parent] = Math.min(low[parent] as number, low[v] as number);
+      }
       if (low[v] !== pre[v]) continue;
       const v0 = insns[v];
-      const assign = stack[stack.length - 1] !== v || succ.includes(v) || (v0 !== undefined && isSyncCallbackCall(v0));
-      let w: number | undefined;
+      const selfLoop = succ[2 * v] === v || succ[2 * v + 1] === v;
+      const assign = stack[sp - 1] !== v || selfLoop || (v0 !== undefined && isSyncCallbackCall(v0));
+      let w: number;
       do {
-        w = stack.pop();
-        if (w === undefined) break;
+        w = stack[--sp] as number;
         onStack[w] = 0;
         if (assign) scc[w] = nextScc;
       } while (w !== v);
