@@ -59,9 +59,11 @@ class Backtrack {
   /** Back to nothing traced, frame 0 (one instance serves every backtracking: it never nests). */
   reset(): this {
     this.frame = 0;
-    this.regs.fill(0);
-    this.stackLo.fill(0);
-    this.stackHi.fill(0);
+    for (let i = 0; i < MAX_FRAMES; i++) {
+      this.regs[i] = 0;
+      this.stackLo[i] = 0;
+      this.stackHi[i] = 0;
+    }
     return this;
   }
   /** The frame's slots as one 64-bit mask (for the log). */
