@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -525,7 +525,9 @@ test('without a uprobe PMU, uprobe/ sections add a legacy uprobe_events event as
   t.regex(lines[0] ?? '', /^p:uprobes\/libbpf_\d+_\d+__bv_0x1010 \/tmp\/bv:0x1010$/);
 });
 
-if (linux.available) {
+if (!linux.available || !existsSync('/sys/kernel/tracing/uprobe_events')) {
+  test.skip('Linux without a uprobe PMU (hidden): needs bpf() and tracefs mounted at /sys/kernel/tracing', () => undefined);
+} else {
   test('Linux without a uprobe PMU (hidden): a legacy uprobe_events event, a perf link on it, removed when the link closes', (t) => {
     const lines: string[] = [];
     writeFileSync('/tmp/bv', LIB);
