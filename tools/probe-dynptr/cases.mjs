@@ -33,8 +33,31 @@ const slice = (off = -16, offset = 0, buf = -48, len = 8, rdwr = false) => [
 const kf = (name, off = -16, ...rest) => ['r1 = r10', `r1 += ${off}`, ...rest, `call kfunc:${name}`];
 const ret = (v) => [`r0 = ${v}`, 'exit'];
 
-function c(name, progType, lines, { maps = [], runs } = {}) {
-  return { name, progType, text: lines.join('\n'), maps: maps.map((m) => MAPS[m]), ...(runs === undefined ? {} : { runs }) };
+function c(name, progType, lines, { maps = [], runs, btf = false } = {}) {
+  return { name, progType, text: lines.join('\n'), maps: maps.map((m) => MAPS[m]), ...(runs === undefined ? {} : { runs }), ...(btf ? { btf } : {}) };
+}
+
+/**
+ * The BTF the cases with `btf` load (key `dynptr` of the fixture's `btf_blobs`): `int prog(void)` for the
+ * main program, a global `int g(struct bpf_dynptr *p)` for every bpf-to-bpf call target and a static
+ * `int cb(struct bpf_dynptr *d, void *ctx)` for every callback.
+ */
+export const BTF_IDS = { prog: 10, g: 8, cb: 12 };
+export function dynptrBtf(BtfBuilder) {
+  const b = new BtfBuilder();
+  b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+  b.add({ kind: 'INT', name: 'unsigned long long', size: 8, encoding: 0, bitsOffset: 0, bits: 64 });
+  b.add({ kind: 'ARRAY', name: '', type: 2, indexType: 1, nelems: 2 });
+  b.add({ kind: 'STRUCT', name: 'bpf_dynptr', size: 16, kflag: false, members: [{ name: '__opaque', type: 3, bitsOffset: 0, bitfieldSize: 0 }] });
+  b.add({ kind: 'PTR', name: '', type: 4 });
+  b.add({ kind: 'PTR', name: '', type: 0 });
+  b.add({ kind: 'FUNC_PROTO', name: '', type: 1, params: [{ name: 'p', type: 5 }] });
+  b.add({ kind: 'FUNC', name: 'g', type: 7, linkage: 1 });
+  b.add({ kind: 'FUNC_PROTO', name: '', type: 1, params: [] });
+  b.add({ kind: 'FUNC', name: 'prog', type: 9, linkage: 1 });
+  b.add({ kind: 'FUNC_PROTO', name: '', type: 1, params: [{ name: 'd', type: 5 }, { name: 'ctx', type: 6 }] });
+  b.add({ kind: 'FUNC', name: 'cb', type: 11, linkage: 0 });
+  return Buffer.from(b.encode()).toString('hex');
 }
 
 const PKT = '0011223344556677' + '8899aabbccddeeff'.repeat(7);
@@ -188,6 +211,35 @@ export function dynptrCases() {
     // a callback (bpf_user_ringbuf_drain) needs BTF func_info: refused without it
     c('user ringbuf callback reads its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit',
       'r2 = r1', 'r1 = r10', 'r1 += -8', 'r5 = r2', 'r2 = 8', 'r3 = r5', 'r4 = 0', 'r5 = 0', 'call 201', ...ret(0)], { maps: ['urb'] }),
+    c('user ringbuf callback reads its dynptr (with BTF)', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = r1', 'r1 = r10', 'r1 += -8', 'r5 = r2', 'r2 = 8', 'r3 = r5', 'r4 = 0', 'r5 = 0', 'call 201', 'r0 = *(u64 *)(r10 -8)', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback sizes its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'call kfunc:bpf_dynptr_size', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback takes data from its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = 0', 'r3 = 4', 'call 203', 'if r0 == 0 goto +1', 'r0 = *(u32 *)(r0 +0)', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback writes its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r6 = r1', 'r1 = 0', '*(u64 *)(r10 -8) = r1', 'r1 = r6', 'r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'r5 = 0', 'call 202', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback submits its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = 0', 'call 199', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback makes a dynptr over it', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r4 = r1', 'r1 = r10', 'r1 += -8', 'r2 = 8', 'r3 = 0', 'call 197', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback clones into its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = r1', 'call kfunc:bpf_dynptr_clone', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback clones its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = r10', 'r2 += -16', 'call kfunc:bpf_dynptr_clone', 'r1 = r10', 'r1 += -16', 'call kfunc:bpf_dynptr_size', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback adjusts its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = 0', 'r3 = 0', 'call kfunc:bpf_dynptr_adjust', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback moves its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r1 += 8', 'call kfunc:bpf_dynptr_size', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback moves its dynptr for a helper', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r3 = r1', 'r3 += 8', 'r1 = r10', 'r1 += -8', 'r2 = 8', 'r4 = 0', 'r5 = 0', 'call 201', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback spills its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', '*(u64 *)(r10 -8) = r1', 'r1 = *(u64 *)(r10 -8)', 'call kfunc:bpf_dynptr_size', ...ret(0)], { maps: ['urb'], btf: true }),
+    c('user ringbuf callback slices its dynptr', SYSCALL, ['r1 = map:urb ll', 'r2 = func:+5 ll', 'r3 = 0', 'r4 = 0', 'call 209', 'exit', 'r2 = 0', 'r3 = 0', 'r4 = 4', 'call kfunc:bpf_dynptr_slice', 'if r0 == 0 goto +1', 'r0 = *(u32 *)(r0 +0)', ...ret(0)], { maps: ['urb'], btf: true }),
+    // global functions taking a `struct bpf_dynptr *` (a local CONST_PTR_TO_DYNPTR inside)
+    c('global func takes a local dynptr', SYSCALL, [...LOOKUP, ...fromMem(-16, 24), 'r1 = r10', 'r1 += -16', 'call pc+1', 'exit', 'call kfunc:bpf_dynptr_size', 'exit'], { maps: A, btf: true }),
+    c('global func takes a ringbuf dynptr', SYSCALL, [...reserve(), 'r1 = r10', 'r1 += -16', 'call pc+6', 'r7 = r0', ...discard(), 'r0 = r7', 'exit', 'call kfunc:bpf_dynptr_size', 'exit'], { maps: R, btf: true }),
+    c('global func takes an uninit dynptr', SYSCALL, ['r1 = r10', 'r1 += -16', 'call pc+1', 'exit', 'call kfunc:bpf_dynptr_size', 'exit'], { btf: true }),
+    c('global func takes a scalar for a dynptr', SYSCALL, ['r1 = 0', 'call pc+1', 'exit', 'call kfunc:bpf_dynptr_size', 'exit'], { btf: true }),
+    c('global func takes a map value for a dynptr', SYSCALL, [...LOOKUP, 'r1 = r6', 'call pc+1', 'exit', 'call kfunc:bpf_dynptr_size', 'exit'], { maps: A, btf: true }),
+    c('global func takes a misaligned dynptr', SYSCALL, [...LOOKUP, ...fromMem(-16), 'r1 = r10', 'r1 += -12', 'call pc+1', 'exit', 'call kfunc:bpf_dynptr_size', 'exit'], { maps: A, btf: true }),
+    c('global func reads its dynptr', SYSCALL, [...LOOKUP, ...fromMem(-16), 'r1 = r10', 'r1 += -16', 'call pc+1', 'exit',
+      'r3 = r1', 'r1 = r10', 'r1 += -8', 'r2 = 8', 'r4 = 0', 'r5 = 0', 'call 201', 'r0 = *(u64 *)(r10 -8)', 'exit'], { maps: A, btf: true }),
+    c('global func submits its dynptr', SYSCALL, [...reserve(), 'r1 = r10', 'r1 += -16', 'call pc+5', ...discard(), 'exit', 'r2 = 0', 'call 199', ...ret(0)], { maps: R, btf: true }),
+    c('global func makes a dynptr over its dynptr', SYSCALL, [...LOOKUP, ...fromMem(-16), 'r1 = r10', 'r1 += -16', 'call pc+1', 'exit',
+      'r4 = r1', 'r1 = r10', 'r1 += -8', 'r2 = 8', 'r3 = 0', 'call 197', ...ret(0)], { maps: A, btf: true }),
+    c('global func clones its dynptr', SYSCALL, [...LOOKUP, ...fromMem(-16), 'r1 = r10', 'r1 += -16', 'call pc+1', 'exit',
+      'r2 = r10', 'r2 += -16', 'call kfunc:bpf_dynptr_clone', 'r1 = r10', 'r1 += -16', 'call kfunc:bpf_dynptr_size', 'exit'], { maps: A, btf: true }),
+    c('global func data slice of its dynptr', SYSCALL, [...LOOKUP, ...fromMem(-16), 'r1 = r10', 'r1 += -16', 'call pc+1', 'exit',
+      'r2 = 0', 'r3 = 8', 'call 203', 'if r0 == 0 goto +2', 'r0 = *(u32 *)(r0 +4)', 'exit', ...ret(0)], { maps: A, btf: true }),
   ];
 }
 
@@ -227,11 +279,28 @@ export function toCorpusCase(c, assemble, encodeProgram) {
   }
   const insns = [];
   for (let i = 0; i < bytes.length; i += 8) insns.push(Buffer.from(bytes.subarray(i, i + 8)).toString('hex'));
+  let btf = {};
+  if (c.btf === true) {
+    // func_info: the main program, each bpf-to-bpf call target (global `g`), each callback (static `cb`).
+    const funcs = new Map([[0, BTF_IDS.prog]]);
+    for (let i = 0; i < insns.length; i++) {
+      const code = bytes[i * 8], src = bytes[i * 8 + 1] >> 4, imm = view.getInt32(i * 8 + 4, true);
+      if (code === 0x85 && src === 1) funcs.set(i + imm + 1, BTF_IDS.g);
+      if (code === 0x18 && src === 4) funcs.set(i + imm + 1, BTF_IDS.cb);
+    }
+    const info = [...funcs].sort((a, b) => a[0] - b[0]).map(([at, id]) => {
+      const rec = Buffer.alloc(8);
+      rec.writeUInt32LE(at, 0);
+      rec.writeUInt32LE(id, 4);
+      return rec.toString('hex');
+    });
+    btf = { prog_btf: 'dynptr', func_info_hex: info.join(''), func_info_rec_size: 8 };
+  }
   return {
     id: `dynptr/${c.name}`, prog_type: { number: c.progType }, expected_attach_type: null,
     // Syscall programs must be sleepable (BPF_F_SLEEPABLE).
     flags: { prog_flags: c.progType === SYSCALL ? 16 : 0 }, license: 'GPL', log_level: 2,
-    insns, maps: c.maps, map_relocs: mapRelocs, btf_id_relocs: btfIdRelocs,
+    insns, maps: c.maps, map_relocs: mapRelocs, btf_id_relocs: btfIdRelocs, ...btf,
     ...(c.runs === undefined ? {} : { test_runs: c.runs.map((d) => ({ data: d })) }),
   };
 }

@@ -6,18 +6,20 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dynptrCases, toCorpusCase } from './cases.mjs';
+import { dynptrBtf, dynptrCases, toCorpusCase } from './cases.mjs';
 
 const root = new URL('../../', import.meta.url);
 const pkg = (p) => import(new URL(`packages/${p}`, root).href);
 const { assemble, encodeProgram } = await pkg('asm/dist/index.js');
+const { BtfBuilder } = await pkg('btf/dist/index.js');
 const { replayCorpusCase, replayCorpusLoad, simulatedReplayTarget } = await pkg('testing/dist/index.js');
 const { createDefaultKernel, hostVmlinuxBtf } = await pkg('kernel/dist/defaults/index.js');
 
 const SELF = fileURLToPath(import.meta.url);
 const vmlinux = hostVmlinuxBtf();
 const cases = dynptrCases().map((c) => toCorpusCase(c, assemble, encodeProgram));
-const ctx = { dir: '.', btfBlobs: {}, fixupKinds: {}, vmlinux };
+const btfBlobs = { dynptr: dynptrBtf(BtfBuilder) };
+const ctx = { dir: '.', btfBlobs, fixupKinds: {}, vmlinux };
 
 /**
  * A log as compared: map addresses (kernel pointers) and timings out, and without the lines of the
@@ -49,7 +51,7 @@ if (process.argv.includes('--child')) {
   const answers = JSON.parse(r.stdout);
   const recorded = cases.map((c, i) => ({ ...c, kernel: answers[i] }));
   const out = fileURLToPath(new URL('packages/testing/test/fixtures/dynptr.json', root));
-  writeFileSync(out, `{"kernel": "Linux 6.18 (x86-64)", "cases": [\n${recorded.map((c) => JSON.stringify(c)).join(',\n')}\n]}\n`);
+  writeFileSync(out, `{"kernel": "Linux 6.18 (x86-64)", "btf_blobs": ${JSON.stringify(btfBlobs)}, "cases": [\n${recorded.map((c) => JSON.stringify(c)).join(',\n')}\n]}\n`);
   console.log(`${String(recorded.length)} cases, ${String(recorded.filter((c) => c.kernel.verdict === 'accept').length)} accepted -> ${out}`);
   if (process.argv.includes('--compare')) {
     const target = simulatedReplayTarget(createDefaultKernel({ vmlinuxBtf: () => vmlinux }));

@@ -93,6 +93,8 @@ export interface BpfMap {
 
   /** Type-specific operations, present on the types that have them. */
   readonly ringbuf?: RingbufOps;
+  /** `BPF_MAP_TYPE_USER_RINGBUF`: the kernel's side, for `bpf_user_ringbuf_drain`. */
+  readonly userRingbuf?: UserRingbufOps;
   readonly perfEvents?: PerfEventArrayOps;
   readonly slots?: FdSlotOps;
   /** `BPF_MAP_TYPE_ARENA`: its pages and user range. */
@@ -145,6 +147,17 @@ export interface RingbufOps {
   query(flags: number): bigint;
   /** Consumes every committed sample in order, skipping discarded ones; returns how many it handed to `cb`. */
   consume(cb: (sample: Uint8Array) => void): number;
+}
+
+/** The kernel's side of a user ring buffer (`__bpf_user_ringbuf_peek`, `__bpf_user_ringbuf_sample_release`). */
+export interface UserRingbufOps {
+  /**
+   * The next sample user space committed: its address and size; or a negative errno: -ENODATA (none, or
+   * one still busy), -EAGAIN (a discarded one, released already), -EINVAL / -E2BIG (a bad header or position).
+   */
+  peek(): { readonly addr: number; readonly size: number } | number;
+  /** Moves `consumer_pos` past a sample of `size` bytes (and its header). */
+  release(size: number): void;
 }
 
 /** One record a perf buffer consumer reads (libbpf's `sample_cb` / `lost_cb`). */

@@ -90,3 +90,25 @@ test('ringbuf (property): accepted samples come out in order, and the mapped pos
   }), { numRuns: 200 });
   t.pass();
 });
+
+test('user ringbuf: the kernel side peeks the samples user space committed and releases them through consumer_pos', (t) => {
+  const m = create({ type: BpfMapType.BPF_MAP_TYPE_USER_RINGBUF, key: 0, value: 0, max: 4096 });
+  if (!(m instanceof RingbufMap) || m.userRingbuf === undefined) throw new Error('not a user ringbuf');
+  const urb = m.userRingbuf;
+  const cons = m.mmapRegion.addr, prod = cons + PAGE, data = cons + 2 * PAGE;
+  t.is(urb.peek(), -61, 'empty: -ENODATA');
+  // User space writes a 5-byte sample, a discarded 8-byte one and a busy one, then publishes producer_pos.
+  arena.view.setUint32(data, 5, true);
+  arena.bytes.set([1, 2, 3, 4, 5], data + 8);
+  arena.view.setUint32(data + 16, (8 | 0x4000_0000) >>> 0, true);
+  arena.view.setUint32(data + 32, (4 | 0x8000_0000) >>> 0, true);
+  arena.view.setBigUint64(prod, 48n, true);
+  const first = urb.peek();
+  t.deepEqual(first, { addr: data + 8, size: 5 });
+  urb.release(5);
+  t.is(arena.view.getBigUint64(cons, true), 16n);
+  t.is(urb.peek(), -11, 'a discarded sample is released and skipped: -EAGAIN');
+  t.is(arena.view.getBigUint64(cons, true), 40n, 'released by its rounded length plus another header, as the kernel does');
+  arena.view.setBigUint64(prod, 41n, true);
+  t.is(urb.peek(), -22, 'a producer_pos that is not 8-byte aligned: -EINVAL');
+});

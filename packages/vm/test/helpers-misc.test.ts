@@ -259,3 +259,23 @@ test('sk_storage_get creates a socket\'s storage only with F_CREATE (from value 
   t.is(callHelper(h('sk_storage_delete'), e2, map.address, sk), 0n);
   t.is(callHelper(h('sk_storage_delete'), e2, map.address, sk), BigInt(-Errno.ENOENT));
 });
+
+test('bpf_user_ringbuf_drain hands each sample to the callback as a local dynptr, skips discarded ones and stops on 1', (t) => {
+  const arena = createVmArena({ initialBytes: 1 << 20, wasm: false });
+  const samples: (number | { addr: number; size: number })[] = [{ addr: 0x100, size: 5 }, -11, { addr: 0x200, size: 7 }, { addr: 0x300, size: 1 }];
+  const released: number[] = [];
+  const map = { address: 0x40, userRingbuf: { peek: () => samples.shift() ?? -61, release: (n: number) => { released.push(n); } } } as unknown as BpfMap;
+  const seen: number[][] = [];
+  const e = env({
+    arena,
+    services: makeNoopServices({ mapAt: (addr) => (addr === 0x40 ? map : undefined) }),
+    callback: (_fn, dynptr, ctx) => {
+      seen.push([arena.view.getUint32(dynptr, true), arena.view.getUint32(dynptr + 8, true) & 0xffffff, ctx]);
+      return seen.length === 2 ? 1n : 0n;
+    },
+  });
+  t.is(callHelper(h('user_ringbuf_drain'), e, 0x40, 7, 0x99, 0), 2n, 'three samples peeked, one of them discarded');
+  t.deepEqual(seen, [[0x100, 5, 0x99], [0x200, 7, 0x99]]);
+  t.deepEqual(released, [5, 7]);
+  t.is(callHelper(h('user_ringbuf_drain'), e, 0x40, 7, 0, 4), BigInt(-Errno.EINVAL), 'unknown flags');
+});

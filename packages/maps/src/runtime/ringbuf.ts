@@ -1,4 +1,4 @@
-import type { MapRuntimeSpec, RingbufOps } from '@bpfkit/kernel-api';
+import type { MapRuntimeSpec, RingbufOps, UserRingbufOps } from '@bpfkit/kernel-api';
 import {
   BPF_RB_AVAIL_DATA,
   BPF_RB_CONS_POS,
@@ -18,6 +18,8 @@ import { copyBytes } from './value-layout.js';
 /** `RINGBUF_MAX_RECORD_SZ`. */
 const MAX_RECORD_SZ = Math.floor(0xffffffff / 4);
 const TWO_32 = 2 ** 32;
+/** `DYNPTR_MAX_SIZE`: a user ringbuf sample must fit a dynptr. */
+const MAX_DYNPTR_SZ = (1 << 24) - 1;
 
 /**
  * `BPF_MAP_TYPE_RINGBUF` (ringbuf.c): a power-of-two data area with 8-byte
@@ -40,6 +42,7 @@ const TWO_32 = 2 ** 32;
  */
 export class RingbufMap extends MapBase implements RingbufOps {
   readonly ringbuf: RingbufOps | undefined;
+  readonly userRingbuf: UserRingbufOps | undefined;
   readonly mmapRegion: { readonly addr: number; readonly size: number };
   readonly #base: number;
   /** Arena addresses of the u64 `consumer_pos` and `producer_pos` (the first bytes of their pages). */
@@ -64,6 +67,7 @@ export class RingbufMap extends MapBase implements RingbufOps {
     this.arena.bytes.fill(0, this.#cons, this.#data);
     this.mmapRegion = { addr: this.#cons, size: 2 * env.pageSize + spec.info.maxEntries };
     this.ringbuf = user ? undefined : this;
+    this.userRingbuf = user ? { peek: () => this.#userPeek(), release: (size) => { this.#userRelease(size); } } : undefined;
   }
 
   /** Wake-ups the producer asked for (what `BPF_RB_NO_WAKEUP` / `BPF_RB_FORCE_WAKEUP` change). */
@@ -106,6 +110,32 @@ export class RingbufMap extends MapBase implements RingbufOps {
     const borrow = nextLo < consLo ? 1 : 0;
     const diffHi = (Math.floor(next / TWO_32) - this.#hi(this.#cons) - borrow) >>> 0;
     return diffHi !== 0 || ((nextLo - consLo) >>> 0) > this.#mask;
+  }
+
+  /** `__bpf_user_ringbuf_peek`: the sample at `consumer_pos`, as user space's `producer_pos` and header describe it. */
+  #userPeek(): { readonly addr: number; readonly size: number } | number {
+    const prod = this.#producerPos();
+    if (prod % 8 !== 0) return -22;
+    const cons = this.#consumerPos();
+    if (cons >= prod) return -61;
+    const hdrLen = this.arena.view.getUint32(this.#data + (cons & this.#mask), true);
+    const flags = hdrLen & (BUSY_BIT | DISCARD_BIT);
+    const size = (hdrLen & ~flags) >>> 0;
+    const total = (size + HDR_SZ + 7) & ~7;
+    if (total > prod - cons) return -22;
+    if (total > this.#mask + 1 || size > MAX_DYNPTR_SZ) return -7;
+    if ((flags & DISCARD_BIT) !== 0) {
+      // The kernel releases a discarded sample by its rounded length, rounding it (with a header) once more.
+      this.#userRelease(total);
+      return -11;
+    }
+    if ((flags & BUSY_BIT) !== 0) return -61;
+    return { addr: this.#data + ((cons + HDR_SZ) & this.#mask), size };
+  }
+
+  /** `__bpf_user_ringbuf_sample_release`. */
+  #userRelease(size: number): void {
+    this.#store(this.#cons, this.#consumerPos() + ((size + HDR_SZ + 7) & ~7));
   }
 
   /** `__bpf_ringbuf_reserve`. */

@@ -185,7 +185,7 @@ const inS64 = (v: bigint): boolean => v === BigInt.asIntN(64, v);
 const inS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
 
 /** Pointer types that arithmetic may move (`map_ptr` only by a known zero). */
-const ARITH_PTR_TYPES: ReadonlySet<string> = new Set(['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem', 'mem', 'map_key', 'func', 'ptr_', 'tp_buffer']);
+const ARITH_PTR_TYPES: ReadonlySet<string> = new Set(['ctx', 'map_value', 'fp', 'pkt', 'pkt_meta', 'ringbuf_mem', 'mem', 'map_key', 'func', 'ptr_', 'tp_buffer', 'dynptr_ptr']);
 
 /** `adjust_ptr_min_max_vals`: pointer +/- scalar moves the fixed offset (known) or the variable offset. */
 function adjustPtrMinMaxVals(env: VerifierEnv, state: VState, insn: Insn, o: number, dst: RegState, src: RegState, is64: boolean,

@@ -412,8 +412,8 @@ export function globalEntryState(env: VerifierEnv, g: GlobalFunc): VState {
       } else if (kind === 'arena') {
         regs[i + 1] = { ...unknownScalar, type: 'arena' };
       } else if (kind === 'dynptr') {
-        // Assumed a local dynptr (`__mark_dynptr_reg`).
-        regs[i + 1] = pointer('dynptr_ptr', 0, { id: env.nextId++, dynptr: { type: 'local', first: true } });
+        // A const dynptr of unknown kind: the measured 6.18 kernel marks (and prints) it as an skb one.
+        regs[i + 1] = pointer('dynptr_ptr', 0, { id: env.nextId++, dynptr: { type: 'skb', first: true } });
       } else regs[i + 1] = kind === 'ctx' ? pointer('ctx', 0) : unknownScalar;
     });
   }

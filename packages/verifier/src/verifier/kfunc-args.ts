@@ -117,6 +117,8 @@ const DYNPTR_MAKERS: Readonly<Record<string, DynptrType>> = { bpf_dynptr_from_sk
 function kfuncDynptrArg(env: VerifierEnv, state: VState, meta: KfuncMeta, regno: number, reg: RegState, uninit: boolean,
   parent: DynptrInfo | undefined): DynptrInfo | undefined {
   if (reg.type === 'dynptr_ptr') checkPtrOffReg(env, regno, reg);
+  // A const dynptr for a dynptr to make: MEM_RDONLY and MEM_UNINIT together, which 6.18 reports as its own bug.
+  if (reg.type === 'dynptr_ptr' && uninit) fail(env.log, 'EFAULT', 'dynptr-flags', 'verifier bug: misconfigured dynptr helper type flags');
   let type = uninit ? DYNPTR_MAKERS[meta.name] : undefined;
   let cloneRef = 0;
   if (uninit && meta.name === 'bpf_dynptr_clone' && parent !== undefined) {

@@ -74,7 +74,8 @@ export function checkStackWriteFixedOff(env: VerifierEnv, f: FrameState, cur: Fr
     saveRegisterState(env, slot, constScalar(stImm), size);
     return 'spill';
   }
-  if (value !== undefined && isPointer(value)) {
+  // A `CONST_PTR_TO_DYNPTR` is no spillable type (`is_spillable_regtype`): stored, it is plain data.
+  if (value !== undefined && isPointer(value) && value.type !== 'dynptr_ptr') {
     if (size !== 8) fail(env.log, 'EACCES', 'spill-size', 'invalid size of register spill');
     if (f !== cur && value.type === 'fp') {
       fail(env.log, 'EINVAL', 'spill-caller-fp', 'cannot spill pointers to stack into stack frame of the caller');

@@ -1,10 +1,13 @@
-import type { BpfMap, HelperCall, HelperDescriptor, RingbufOps } from '@bpfkit/kernel-api';
+import type { BpfMap, HelperCall, HelperDescriptor, RingbufOps, UserRingbufOps } from '@bpfkit/kernel-api';
 import { BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, Errno } from '@bpfkit/uapi';
 import { defineHelper } from './define.js';
 import { DYNPTR_MAX_SIZE, DynptrType, initDynptr, newDynptr, readDynptr, setDynptrNull } from './dynptr-kern.js';
 import { mapArg } from './maps.js';
-import { checkMem } from './memory.js';
+import { checkMem, tryAlloc } from './memory.js';
 import { argHi, argLo, argU53, ptrArg, setR0, setR0Big } from './regs.js';
+
+/** `BPF_MAX_USER_RINGBUF_SAMPLES`: the most samples one drain hands to its callback. */
+const MAX_USER_RINGBUF_SAMPLES = 128 * 1024;
 
 /** The only flags submit/discard/output take. */
 const BPF_RB_WAKEUP_FLAGS = BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP;
@@ -15,8 +18,9 @@ function ringbufOf(c: HelperCall, map: BpfMap): RingbufOps {
 
 /**
  * The ring buffer helpers: `ringbuf_output`, `ringbuf_reserve` (a sample
- * address or NULL; any flag gives NULL), `ringbuf_submit`, `ringbuf_discard`
- * and `ringbuf_query`. A sample is found again by its address, as the kernel
+ * address or NULL; any flag gives NULL), `ringbuf_submit`, `ringbuf_discard`,
+ * `ringbuf_query`, their dynptr flavours, and `user_ringbuf_drain` (each
+ * sample user space committed, as a local dynptr, to the callback). A sample is found again by its address, as the kernel
  * finds its ring from the sample header.
  *
  * @example
@@ -24,6 +28,7 @@ function ringbufOf(c: HelperCall, map: BpfMap): RingbufOps {
  */
 export function ringbufHelpers(): HelperDescriptor[] {
   const owners = new Map<number, RingbufOps>();
+  const draining = new Set<UserRingbufOps>();
   const finish = (name: string, discard: boolean): HelperDescriptor =>
     defineHelper(name, (c) => {
       const sample = ptrArg(c, 1, 'sample');
@@ -94,6 +99,38 @@ export function ringbufHelpers(): HelperDescriptor[] {
     }),
     finishDynptr('ringbuf_submit_dynptr', false),
     finishDynptr('ringbuf_discard_dynptr', true),
+    defineHelper('user_ringbuf_drain', (c) => {
+      const map = mapArg(c, 1);
+      const fn = argLo(c, 2);
+      const ctx = argLo(c, 3);
+      if (argHi(c, 4) !== 0 || (argLo(c, 4) & ~BPF_RB_WAKEUP_FLAGS) !== 0) return setR0(c, -Errno.EINVAL);
+      const urb = map.userRingbuf ?? c.env.fault('bpf_user_ringbuf_drain on a map that is not a user ring buffer');
+      // One consumer at a time (`rb->busy`): a drain from the callback of a drain is -EBUSY.
+      if (draining.has(urb)) return setR0(c, -Errno.EBUSY);
+      const dynptr = tryAlloc(c, 16);
+      if (dynptr === 0) return setR0(c, -Errno.ENOMEM);
+      draining.add(urb);
+      try {
+        let samples = 0, discarded = 0, stop = false;
+        for (; samples < MAX_USER_RINGBUF_SAMPLES && !stop; samples++) {
+          const s = urb.peek();
+          if (s === -Errno.ENODATA) break;
+          if (s === -Errno.EAGAIN) {
+            discarded++;
+            continue;
+          }
+          if (typeof s === 'number') return setR0(c, s);
+          // The callback gets a local dynptr over the sample (on the kernel's stack: here scratch memory).
+          initDynptr(c, dynptr, s.addr, DynptrType.LOCAL, 0, s.size, false);
+          stop = c.env.callback(fn, dynptr, ctx, 0, 0, 0) !== 0n;
+          urb.release(s.size);
+        }
+        setR0(c, samples - discarded);
+      } finally {
+        draining.delete(urb);
+        c.env.arena.free(dynptr);
+      }
+    }),
     defineHelper('ringbuf_query', (c) => {
       const rb = ringbufOf(c, mapArg(c, 1));
       setR0Big(c, rb.query(argLo(c, 2)));
