@@ -173,3 +173,26 @@ export function mapKptrMatchType(env: VerifierEnv, field: MapValueField, reg: Re
     fail(env.log, 'EACCES', 'kptr-type', `invalid kptr access, R${String(regno)} type=${regTypeStr(reg)}${regName} expected=ptr_${target}`);
   }
 }
+
+/**
+ * `check_map_field_pointer`: a helper argument that must point at the one `struct <kind>` of a
+ * BTF-described map value (`bpf_spin_lock`, `bpf_timer`), at its constant offset. Returns the map
+ * and the field.
+ */
+export function checkMapFieldPointer(env: VerifierEnv, regno: number, reg: RegState, kind: 'bpf_spin_lock' | 'bpf_timer'): { map: VerifierMap; field: MapValueField } {
+  const reason = kind === 'bpf_timer' ? 'timer' : 'spin-lock';
+  if (!tnumIsConst(reg.varOff)) {
+    fail(env.log, 'EINVAL', `${reason}-var-off`, `R${String(regno)} doesn't have constant offset. ${kind} has to be at the constant offset`);
+  }
+  const map = regMap(env, reg);
+  const name = map?.name ?? '';
+  if (map?.hasBtf !== true) fail(env.log, 'EINVAL', `${reason}-no-btf`, `map '${name}' has to have BTF in order to use ${kind}`);
+  const field = map.valueFields?.find((f) => f.kind === kind);
+  if (field === undefined) fail(env.log, 'EINVAL', `${reason}-missing`, `map '${name}' has no valid ${kind}`);
+  const at = BigInt(reg.off) + reg.varOff.value;
+  if (at !== BigInt(field.offset)) {
+    fail(env.log, 'EINVAL', `${reason}-off`, `off ${BigInt.asIntN(64, at).toString()} doesn't point to 'struct ${kind}' that is at ${String(field.offset)}`);
+  }
+  return { map, field };
+}
+

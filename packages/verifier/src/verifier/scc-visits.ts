@@ -34,45 +34,52 @@ export class SccVisits {
 
   constructor(private readonly env: VerifierEnv, private readonly scc: Uint32Array) {}
 
-  /** `compute_scc_callchain`: the call sites down to the first frame that is inside a loop, and that loop. */
-  private callchain(st: VState): { key: string; text: string } | undefined {
-    const callsites: number[] = [];
+  /**
+   * `compute_scc_callchain`: the call sites down to the first frame that is inside a loop, and
+   * that loop, as a map key; undefined outside loops.
+   */
+  private callchain(st: VState): string | undefined {
     const last = st.frames.length - 1;
+    let key = '';
     for (let i = 0; i <= last; i++) {
       const at = i === last ? st.insnIdx : (st.frames[i + 1]?.returnTo ?? 0) - 1;
       const scc = this.scc[at] ?? 0;
-      if (scc !== 0) {
-        // The kernel's callchain ends at a zero call site when printed.
-        const shown = callsites.indexOf(0) < 0 ? callsites : callsites.slice(0, callsites.indexOf(0));
-        return { key: `${callsites.join(',')}/${String(scc)}`, text: `(${shown.map((c) => `${String(c)},`).join('')}${String(scc)})` };
-      }
+      if (scc !== 0) return `${key}${String(scc)}`;
       if (i === last) return undefined;
-      callsites.push(at);
+      key += `${String(at)},`;
     }
     return undefined;
+  }
+
+  /** `format_callchain`: `(callsites…,scc)`, the call sites printed up to the first zero. */
+  private static text(key: string): string {
+    const parts = key.split(',');
+    const scc = parts.pop() ?? '';
+    const zero = parts.indexOf('0');
+    return `(${(zero < 0 ? parts : parts.slice(0, zero)).map((c) => `${c},`).join('')}${scc})`;
   }
 
   /** `maybe_enter_scc`: a new checkpoint inside a loop opens its call chain's visit if none is open. */
   enter(cp: Checkpoint): void {
     const chain = this.callchain(cp.state);
     if (chain === undefined) return;
-    let visit = this.visits.get(chain.key);
+    let visit = this.visits.get(chain);
     if (visit === undefined) {
       visit = { entry: undefined, backedges: [] };
-      this.visits.set(chain.key, visit);
+      this.visits.set(chain, visit);
     }
     if (visit.entry !== undefined) return;
     visit.entry = cp;
-    if (this.env.log.level2) this.env.log.line(`SCC enter ${chain.text}`);
+    if (this.env.log.level2) this.env.log.line(`SCC enter ${SccVisits.text(chain)}`);
   }
 
   /** `maybe_exit_scc`: the entry checkpoint of a visit has no paths left: close it, propagating precision over its backedges. */
   exit(cp: Checkpoint): void {
     const chain = this.callchain(cp.state);
     if (chain === undefined) return;
-    const visit = this.visits.get(chain.key);
+    const visit = this.visits.get(chain);
     if (visit?.entry !== cp) return;
-    if (this.env.log.level2) this.env.log.line(`SCC exit ${chain.text}`);
+    if (this.env.log.level2) this.env.log.line(`SCC exit ${SccVisits.text(chain)}`);
     visit.entry = undefined;
     this.propagateBackedges(visit);
     this.backedges -= visit.backedges.length;
@@ -81,16 +88,18 @@ export class SccVisits {
 
   /** `incomplete_read_marks`: the state is in a loop whose visit has backedges still to propagate. */
   incomplete(st: VState): boolean {
+    // Most programs never record a backedge: no call chain is built for them.
+    if (this.backedges === 0) return false;
     const chain = this.callchain(st);
-    return chain !== undefined && (this.visits.get(chain.key)?.backedges.length ?? 0) > 0;
+    return chain !== undefined && (this.visits.get(chain)?.backedges.length ?? 0) > 0;
   }
 
   /** `add_scc_backedge`: `cur` pruned against `equal`, a state of an open loop visit. */
   addBackedge(equal: VState, cur: VState, pc: number, parent: Checkpoint | undefined): void {
     const chain = this.callchain(equal);
-    const visit = chain === undefined ? undefined : this.visits.get(chain.key);
+    const visit = chain === undefined ? undefined : this.visits.get(chain);
     if (chain === undefined || visit === undefined) return;
-    if (this.env.log.level2) this.env.log.line(`SCC backedge ${chain.text}`);
+    if (this.env.log.level2) this.env.log.line(`SCC backedge ${SccVisits.text(chain)}`);
     const state = cloneState(cur);
     state.insnIdx = pc;
     visit.backedges.unshift({ state, equal, parent });

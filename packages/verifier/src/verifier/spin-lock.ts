@@ -1,9 +1,8 @@
 import type { VerifierEnv } from './env.js';
 import { invalidateNonOwningRefs } from './graph.js';
 import { fail } from './log.js';
-import { regMap } from './map-fields.js';
+import { checkMapFieldPointer } from './map-fields.js';
 import type { RegState, VState } from './state.js';
-import { tnumIsConst } from './tnum.js';
 
 /**
  * `process_spin_lock` for `bpf_spin_lock` / `bpf_spin_unlock`: the argument
@@ -12,18 +11,7 @@ import { tnumIsConst } from './tnum.js';
  * value looked up twice is two locks.
  */
 export function processSpinLock(env: VerifierEnv, state: VState, regno: number, reg: RegState, isLock: boolean): void {
-  if (!tnumIsConst(reg.varOff)) {
-    fail(env.log, 'EINVAL', 'spin-lock-var-off', `R${String(regno)} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
-  }
-  const map = regMap(env, reg);
-  const name = map?.name ?? '';
-  if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'spin-lock-no-btf', `map '${name}' has to have BTF in order to use bpf_spin_lock`);
-  const lock = map.valueFields?.find((f) => f.kind === 'bpf_spin_lock');
-  if (lock === undefined) fail(env.log, 'EINVAL', 'spin-lock-missing', `map '${name}' has no valid bpf_spin_lock`);
-  const at = BigInt(reg.off) + reg.varOff.value;
-  if (at !== BigInt(lock.offset)) {
-    fail(env.log, 'EINVAL', 'spin-lock-off', `off ${BigInt.asIntN(64, at).toString()} doesn't point to 'struct bpf_spin_lock' that is at ${String(lock.offset)}`);
-  }
+  const { map } = checkMapFieldPointer(env, regno, reg, 'bpf_spin_lock');
   const ptr = map.fd;
   if (isLock) {
     if (state.lock !== undefined) fail(env.log, 'EINVAL', 'spin-lock-twice', 'Locking two bpf_spin_locks are not allowed');

@@ -1,9 +1,8 @@
 import type { VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { fail } from './log.js';
-import { regMap } from './map-fields.js';
+import { checkMapFieldPointer, regMap } from './map-fields.js';
 import { notInit, pointer, type RegState, type VState } from './state.js';
-import { tnumIsConst } from './tnum.js';
 
 /** `MAX_CALL_FRAMES`: an async callback starts a call chain of its own, but still counts against it. */
 const MAX_CALL_FRAMES = 8;
@@ -13,20 +12,8 @@ const MAX_CALL_FRAMES = 8;
  * BTF-described map value, at its constant offset. Returns the timer's map for the checks
  * of the arguments that follow (`bpf_timer_init`'s map).
  */
-export function processTimerArg(env: VerifierEnv, regno: number, reg: RegState): VerifierMap | undefined {
-  if (!tnumIsConst(reg.varOff)) {
-    fail(env.log, 'EINVAL', 'timer-var-off', `R${String(regno)} doesn't have constant offset. bpf_timer has to be at the constant offset`);
-  }
-  const map = regMap(env, reg);
-  const name = map?.name ?? '';
-  if (map?.hasBtf !== true) fail(env.log, 'EINVAL', 'timer-no-btf', `map '${name}' has to have BTF in order to use bpf_timer`);
-  const timer = map.valueFields?.find((f) => f.kind === 'bpf_timer');
-  if (timer === undefined) fail(env.log, 'EINVAL', 'timer-missing', `map '${name}' has no valid bpf_timer`);
-  const at = BigInt(reg.off) + reg.varOff.value;
-  if (at !== BigInt(timer.offset)) {
-    fail(env.log, 'EINVAL', 'timer-off', `off ${BigInt.asIntN(64, at).toString()} doesn't point to 'struct bpf_timer' that is at ${String(timer.offset)}`);
-  }
-  return map;
+export function processTimerArg(env: VerifierEnv, regno: number, reg: RegState): VerifierMap {
+  return checkMapFieldPointer(env, regno, reg, 'bpf_timer').map;
 }
 
 /**
