@@ -14,7 +14,8 @@ import { tnumIsConst } from './tnum.js';
 const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
 const maybeNull = (r: RegState): boolean => NOT_NULL[r.type] !== undefined;
 /** `reg_not_null`. */
-const notNull = (r: RegState): boolean => ['map_value', 'ringbuf_mem', 'mem', 'map_ptr', 'sock', 'sock_common', 'tcp_sock'].includes(r.type);
+const NOT_NULL_TYPES: ReadonlySet<string> = new Set(['map_value', 'ringbuf_mem', 'mem', 'map_ptr', 'sock', 'sock_common', 'tcp_sock']);
+const notNull = (r: RegState): boolean => NOT_NULL_TYPES.has(r.type);
 
 /** Packet pointer range markers (`AT_PKT_END`, `BEYOND_PKT_END`). */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;
@@ -131,14 +132,15 @@ function findGoodPktPointers(s: VState, reg: RegState, strict: boolean): void {
   if (reg.off < 0 || reg.umax > 0xffffn || reg.umax + BigInt(reg.off) > 0xffffn) return;
   const newRange = reg.off + (strict ? 1 : 0);
   if (newRange === 0) return;
-  forEachReg(s, (r) => (r.type === reg.type && r.id === reg.id && (r.range ?? 0) >= 0 ? { ...r, range: Math.max(r.range ?? 0, newRange) } : r));
+  forEachReg(s, (r) => (r.type === reg.type && r.id === reg.id && (r.range ?? 0) >= 0 && (r.range ?? 0) < newRange ? { ...r, range: newRange } : r));
 }
 
 function markPktEnd(s: VState, regno: number, beyond: boolean): void {
   const f = s.frames[s.frames.length - 1];
   const r = f?.regs[regno];
   if (f === undefined || r?.type !== 'pkt') return;
-  f.regs[regno] = { ...r, range: beyond ? BEYOND_PKT_END : AT_PKT_END };
+  const range = beyond ? BEYOND_PKT_END : AT_PKT_END;
+  if (r.range !== range) f.regs[regno] = { ...r, range };
 }
 
 const isInitPkt = (r: RegState): boolean => r.type === 'pkt' && r.off === 0 && tnumIsConst(r.varOff) && r.varOff.value === 0n;
@@ -147,7 +149,7 @@ const isInitPkt = (r: RegState): boolean => r.type === 'pkt' && r.off === 0 && t
 function tryMatchPktPointers(insn: Insn, dst: RegState, src: RegState, fall: VState, taken: VState, is32: boolean): boolean {
   if (!srcX(insn.code) || is32) return false;
   const o = op(insn.code);
-  if (![JGT, JLT, JGE, JLE].includes(o)) return false;
+  if (o !== JGT && o !== JLT && o !== JGE && o !== JLE) return false;
   const dstFirst = (dst.type === 'pkt' && src.type === 'pkt_end') || (dst.type === 'pkt_meta' && isInitPkt(src));
   const srcFirst = (dst.type === 'pkt_end' && src.type === 'pkt') || (isInitPkt(dst) && src.type === 'pkt_meta');
   if (!dstFirst && !srcFirst) return false;

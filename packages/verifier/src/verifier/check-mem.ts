@@ -101,7 +101,8 @@ function checkAtomic(env: VerifierEnv, state: VState, insn: Insn, pc: number): v
 }
 
 /** Context, socket and arena accesses are rewritten per instruction, so every path must use the same kind of pointer there. */
-const rewritten = (t: string): boolean => ['ctx', 'sock', 'sock_common', 'tcp_sock', 'arena'].includes(t);
+const REWRITTEN: ReadonlySet<string> = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'arena']);
+const rewritten = (t: string): boolean => REWRITTEN.has(t);
 
 /** `save_aux_ptr_type`. */
 function saveAuxPtrType(env: VerifierEnv, ptr: RegState): void {

@@ -3,6 +3,11 @@ import { ALU, ALU64, CALL, cls, EXIT, JA, JMP, JMP32, LD, LD_IMM64, mode, op, PS
 import { fail, type VerifierLog } from './log.js';
 import { DIV, END, MOD, MOV, NEG } from './alu.js';
 
+/** Opcodes that exist in the load and store classes (others have reserved bits set). */
+const LD_CODES: ReadonlySet<number> = new Set([0x20, 0x28, 0x30, 0x40, 0x48, 0x50]);
+const LDX_CODES: ReadonlySet<number> = new Set([0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91]);
+const ST_CODES: ReadonlySet<number> = new Set([0x62, 0x6a, 0x72, 0x7a]);
+const STX_CODES: ReadonlySet<number> = new Set([0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0xcb, 0xd3]);
 
 /** `bpf_opcode_in_insntable`: the opcodes the interpreter knows. */
 export function opcodeKnown(code: number): boolean {
@@ -21,13 +26,13 @@ export function opcodeKnown(code: number): boolean {
       if (o === JA) return (code & 0x08) === 0;
       return o <= 0xd0 && o !== 0x80 && o !== 0x90;
     case LD:
-      return code === LD_IMM64 || [0x20, 0x28, 0x30, 0x40, 0x48, 0x50].includes(code);
+      return code === LD_IMM64 || LD_CODES.has(code);
     case 1: // LDX
-      return [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91].includes(code);
+      return LDX_CODES.has(code);
     case ST:
-      return [0x62, 0x6a, 0x72, 0x7a].includes(code);
+      return ST_CODES.has(code);
     case STX:
-      return [0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0xcb, 0xd3].includes(code);
+      return STX_CODES.has(code);
     default:
       return false;
   }

@@ -192,7 +192,7 @@ export class Checker {
         if (log.verbose) log.line(insnText);
         const afterInsn = log.pos;
         env.scratched.clear();
-        env.scratchedStack.clear();
+        if (env.scratchedStack.size !== 0) env.scratchedStack.clear();
         env.scratchedAll = false;
         const c = cls(insn.code);
         if (c === JMP || c === JMP32) this.jmpsProcessed++;
@@ -255,7 +255,8 @@ export class Checker {
     const list = this.explored.get(key) ?? [];
     // A long jump history makes backtracking slow: it forces a checkpoint.
     // A callback-calling helper always gets a checkpoint: the callback's visits come back to it (`mark_force_checkpoint`).
-    const cbCall = isSyncCallbackCall(env.insns[pc] ?? { code: 0, dst: 0, src: 0, off: 0, imm: 0 });
+    const here = env.insns[pc];
+    const cbCall = here !== undefined && isSyncCallbackCall(here);
     const mayGoto = isMayGoto(env.insns[pc]);
     const iterNext = this.iterNext[pc] === 1;
     const force = (env.req.progFlags & TEST_STATE_FREQ) !== 0 || cur.hist.length > 40 || cbCall || mayGoto || iterNext;
@@ -463,5 +464,6 @@ function kfuncName(env: VerifierEnv): (insn: Insn) => string | undefined {
 
 /** Every frame has made as many bpf_loop callback visits in both states. */
 function sameCallbackDepths(o: VState, c: VState): boolean {
-  return o.frames.every((f, i) => (f.callbackDepth ?? 0) === (c.frames[i]?.callbackDepth ?? 0));
+  for (let i = 0; i < o.frames.length; i++) if ((o.frames[i]?.callbackDepth ?? 0) !== (c.frames[i]?.callbackDepth ?? 0)) return false;
+  return true;
 }

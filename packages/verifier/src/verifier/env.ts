@@ -29,7 +29,7 @@ export class VerifierEnv {
   /** Size requested by the last `ringbuf_reserve`-style allocation argument. */
   lastAllocSize = 0;
   /** Registers and stack slots touched by the current instruction (`mark_reg_scratched`). */
-  readonly scratched = new Set<number>();
+  readonly scratched = new RegMask();
   readonly scratchedStack = new Set<number>();
   /** Everything counts as touched by the current instruction (`mark_verifier_state_scratched`). */
   scratchedAll = false;
@@ -121,5 +121,22 @@ export class VerifierEnv {
 
   checkRegNo(regno: number): void {
     if (regno > 10) fail(this.log, 'EINVAL', 'bad-reg', `R${String(regno)} is invalid`);
+  }
+}
+
+/**
+ * A set of register numbers (0–10) in the bits of one number: cleared before every
+ * instruction, where a `Set`'s `clear` would allocate a new table each time.
+ */
+export class RegMask {
+  private bits = 0;
+  add(regno: number): void {
+    this.bits |= 1 << regno;
+  }
+  has(regno: number): boolean {
+    return ((this.bits >>> regno) & 1) === 1;
+  }
+  clear(): void {
+    this.bits = 0;
   }
 }

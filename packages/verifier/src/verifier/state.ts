@@ -1,6 +1,6 @@
 import { constOf, knownBounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, unknownBounds, type Bounds } from './bounds.js';
 import type { BtfView, VerifierMap } from '@bpfkit/kernel-api';
-import { tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
+import { tnumConst, tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 
 /** Register types (`enum bpf_reg_type`, subset). */
 export type RegType =
@@ -103,6 +103,10 @@ export const notInit: RegState = { type: 'not_init', off: 0, id: 0, ...unknownBo
 export const unknownScalar: RegState = { type: 'scalar', off: 0, id: 0, ...unknownBounds };
 /** `__mark_reg_known`. */
 export function constScalar(v: bigint): RegState {
+  if (v >= 0n && v <= S32_MAX) {
+    // Small non-negative constants are the same number in every width (no intermediate Bounds).
+    return { type: 'scalar', off: 0, id: 0, varOff: tnumConst(v), smin: v, smax: v, umin: v, umax: v, s32min: v, s32max: v, u32min: v, u32max: v };
+  }
   return scalarOf(knownBounds(v));
 }
 /** A scalar with the given bounds (a literal, not a spread: one object shape for every register). */

@@ -14,7 +14,11 @@ const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 export const tnumUnknown: Tnum = { value: 0n, mask: U64_MAX };
 
+/** Tnums of the small constants most programs use, shared (a tnum is never changed in place). */
+const SMALL_CONSTS: readonly Tnum[] = Array.from({ length: 256 }, (_, i) => ({ value: BigInt(i), mask: 0n }));
+
 export function tnumConst(v: bigint): Tnum {
+  if (v >= 0n && v < 256n) return SMALL_CONSTS[Number(v)] as Tnum;
   return { value: u64(v), mask: 0n };
 }
 
@@ -32,12 +36,15 @@ function bitLength(v: bigint): number {
   return 64 - Math.clz32(Number(v >> 32n));
 }
 
+/** `LOW_MASKS[n]` has the low n bits set. */
+const LOW_MASKS: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
+
 /** `tnum_range`: the smallest tnum holding every value of [min, max]. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = u64(min ^ max);
   const bits = bitLength(chi);
   if (bits > 63) return tnumUnknown;
-  const delta = (1n << BigInt(bits)) - 1n;
+  const delta = LOW_MASKS[bits] as bigint;
   return { value: u64(min) & ~delta, mask: delta };
 }
 
