@@ -106,17 +106,44 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
   return { value: v & ~mu & U64_MAX, mask: mu };
 }
 
+const lo32 = (v: bigint): number => Number(BigInt.asUintN(32, v));
+const hi32 = (v: bigint): number => Number(v >> 32n);
+const CARRY = 0x100000000;
+
 /** `tnum_mul`: long multiplication over the bits of `a`, accumulating the uncertain partial products. */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
   const accV = u64(a.value * b.value);
-  let accM: Tnum = { value: 0n, mask: 0n };
-  let x = a, y = b;
-  while (x.value !== 0n || x.mask !== 0n) {
-    if ((x.value & 1n) !== 0n) accM = tnumAdd(accM, { value: 0n, mask: y.mask });
-    else if ((x.mask & 1n) !== 0n) accM = tnumAdd(accM, { value: 0n, mask: y.value | y.mask });
-    x = tnumRshift(x, 1);
-    y = tnumLshift(y, 1);
+  // Up to 64 rounds of shifts and tnum additions: done on 32-bit halves in numbers, which allocate
+  // nothing, where bigints would allocate a dozen values a round.
+  let xvl = lo32(a.value), xvh = hi32(a.value), xml = lo32(a.mask), xmh = hi32(a.mask);
+  let yvl = lo32(b.value), yvh = hi32(b.value), yml = lo32(b.mask), ymh = hi32(b.mask);
+  let mvl = 0, mvh = 0, mml = 0, mmh = 0;
+  while ((xvl | xvh | xml | xmh) !== 0) {
+    let bl = -1, bh = 0;
+    if ((xvl & 1) !== 0) { bl = yml; bh = ymh; } else if ((xml & 1) !== 0) { bl = (yvl | yml) >>> 0; bh = (yvh | ymh) >>> 0; }
+    if (bl >= 0) {
+      // tnum_add(acc_m, TNUM(0, bl:bh)) on the halves.
+      const sl = mml + bl;
+      const sh = (mmh + bh + (sl >= CARRY ? 1 : 0)) >>> 0;
+      const tl = (sl >>> 0) + mvl;
+      const th = (sh + mvh + (tl >= CARRY ? 1 : 0)) >>> 0;
+      mml = (((tl >>> 0) ^ mvl) | mml | bl) >>> 0;
+      mmh = ((th ^ mvh) | mmh | bh) >>> 0;
+      mvl = (mvl & ~mml) >>> 0;
+      mvh = (mvh & ~mmh) >>> 0;
+      // Every bit unknown stays so whatever is added: the product is unknown.
+      if (mml === 0xffffffff && mmh === 0xffffffff) break;
+    }
+    xvl = ((xvl >>> 1) | (xvh << 31)) >>> 0;
+    xvh >>>= 1;
+    xml = ((xml >>> 1) | (xmh << 31)) >>> 0;
+    xmh >>>= 1;
+    yvh = ((yvh << 1) | (yvl >>> 31)) >>> 0;
+    yvl = (yvl << 1) >>> 0;
+    ymh = ((ymh << 1) | (yml >>> 31)) >>> 0;
+    yml = (yml << 1) >>> 0;
   }
+  const accM: Tnum = { value: (BigInt(mvh) << 32n) | BigInt(mvl), mask: (BigInt(mmh) << 32n) | BigInt(mml) };
   return tnumAdd(tnumConst(accV), accM);
 }
 
