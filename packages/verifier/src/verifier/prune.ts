@@ -32,14 +32,19 @@ export function updateBranchCounts(cp: Checkpoint | undefined, loops?: { exit(cp
   return freed;
 }
 
-/** `struct bpf_idmap`: ids of the old state must map one-to-one onto ids of the current one. */
+/**
+ * `struct bpf_idmap`: ids of the old state must map one-to-one onto ids of the current one. Pairs in
+ * two arrays searched in order, as the kernel does: a state has few ids, and emptying it is a store
+ * (a `Map` would allocate a new table at every comparison).
+ */
 class IdMap {
-  private readonly fwd = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
+  private count = 0;
   private tmp = 0;
-  /** Empties the map for the next comparison (one map serves every comparison: no allocation per state). */
+  /** Empties the map for the next comparison (one map serves every comparison). */
   reset(): this {
-    if (this.fwd.size !== 0) { this.fwd.clear(); this.back.clear(); }
+    this.count = 0;
     this.tmp = 0;
     return this;
   }
@@ -47,11 +52,13 @@ class IdMap {
   check(oldId: number, curId: number): boolean {
     if ((oldId === 0) !== (curId === 0)) return false;
     if (oldId === 0) return true;
-    const f = this.fwd.get(oldId);
-    if (f !== undefined) return f === curId;
-    if (this.back.has(curId)) return false;
-    this.fwd.set(oldId, curId);
-    this.back.set(curId, oldId);
+    for (let i = 0; i < this.count; i++) {
+      if (this.olds[i] === oldId) return this.curs[i] === curId;
+      if (this.curs[i] === curId) return false;
+    }
+    this.olds[this.count] = oldId;
+    this.curs[this.count] = curId;
+    this.count++;
     return true;
   }
   /** `check_scalar_ids`: an id of 0 is a fresh id. */
@@ -127,9 +134,22 @@ const unboundScalar: RegState = { ...notInit, type: 'scalar' };
 /** `scalar_reg_for_stack`: a 64-bit spilled scalar, or an unknown scalar for all-misc bytes. */
 function scalarForStack(slot: StackSlot | undefined, allowUninit: boolean): RegState | undefined {
   if (slot === undefined) return undefined;
-  if (slot.spilled?.type === 'scalar' && slot.bytes.every((b) => b === 'spill')) return slot.spilled;
-  if (slot.bytes.every((b) => b === 'misc' || (allowUninit && b === 'invalid'))) return unboundScalar;
-  return undefined;
+  const bytes = slot.bytes;
+  if (slot.spilled?.type === 'scalar' && allBytes(bytes, 'spill')) return slot.spilled;
+  for (const b of bytes) if (b !== 'misc' && !(allowUninit && b === 'invalid')) return undefined;
+  return unboundScalar;
+}
+
+/** Every byte of a slot is `kind` (loops, not closures: these run for every slot of every comparison). */
+function allBytes(bytes: readonly string[], kind: string): boolean {
+  for (const b of bytes) if (b !== kind) return false;
+  return true;
+}
+
+/** An old slot that covers anything: never written (or, where uninitialised stack may be read, only misc). */
+function uninitOrIgnored(bytes: readonly string[], allowUninit: boolean): boolean {
+  for (const b of bytes) if (b !== 'invalid' && !(allowUninit && b === 'misc')) return false;
+  return true;
 }
 
 /** `stacksafe` of a dynptr's slot (`STACK_DYNPTR`): the same kind, the same slot of it, a matching reference. */
@@ -143,13 +163,13 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
     const os = o.stack[spi], cs = c.stack[spi];
     if (os === undefined) continue;
     if (exact) {
-      const cb = cs?.bytes ?? [];
-      if (os.bytes.some((b, i) => b !== (cb[i] ?? 'invalid'))) return false;
+      const cb = cs?.bytes;
+      for (let i = 0; i < os.bytes.length; i++) if (os.bytes[i] !== (cb?.[i] ?? 'invalid')) return false;
       if (os.spilled !== undefined && os.bytes[0] === 'spill' && (cs?.spilled === undefined || !regsafe(os.spilled, cs.spilled, ids, true, allPrecise))) return false;
       if (os.bytes[0] === 'dynptr' && !sameDynptr(os.spilled, cs?.spilled, ids)) return false;
       continue;
     }
-    if (os.bytes.every((b) => b === 'invalid' || (allowUninit && b === 'misc'))) continue;
+    if (uninitOrIgnored(os.bytes, allowUninit)) continue;
     if (cs === undefined) return false;
     const or = scalarForStack(os, allowUninit), cr = scalarForStack(cs, allowUninit);
     if (or !== undefined && cr !== undefined) {
@@ -167,7 +187,7 @@ function stacksafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
     }
     if (os.bytes[0] === 'dynptr' && !sameDynptr(os.spilled, cs.spilled, ids)) return false;
   }
-  if (exact) for (let spi = o.stack.length; spi < c.stack.length; spi++) if (c.stack[spi]?.bytes.some((b) => b !== 'invalid')) return false;
+  if (exact) for (let spi = o.stack.length; spi < c.stack.length; spi++) if (!allBytes(c.stack[spi]?.bytes ?? [], 'invalid')) return false;
   return true;
 }
 
