@@ -164,6 +164,8 @@ export function tnumCast(a: Tnum, size: number): Tnum {
 const CAST_MASKS: readonly bigint[] = [0n, 0xffn, 0xffffn, 0xffffffn, 0xffffffffn, 0xffffffffffn, 0xffffffffffffn, 0xffffffffffffffn];
 
 export function tnumSubreg(a: Tnum): Tnum {
+  // A tnum already within 32 bits is its own subregister (tnums are never changed in place).
+  if (a.value >= 0n && a.value <= U32_MAX && a.mask >= 0n && a.mask <= U32_MAX) return a;
   return { value: a.value & U32_MAX, mask: a.mask & U32_MAX };
 }
 
