@@ -49,7 +49,9 @@ interface CallArgs {
  * a global function is only checked against its prototype and the path goes on after the call.
  */
 export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: number): number {
-  const global = env.globals.get(env.subprogs.indexOf(pc + insn.imm + 1));
+  const target = pc + insn.imm + 1;
+  const subprog = env.subprogs.indexOf(target);
+  const global = env.globals.get(subprog);
   if (global !== undefined) {
     checkGlobalCall(env, state, global);
     return pc + 1;
@@ -57,11 +59,13 @@ export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: n
   if (state.frames.length >= MAX_CALL_FRAMES) {
     fail(env.log, 'E2BIG', 'call-stack-too-deep', `the call stack of ${String(state.frames.length + 1)} frames is too deep`);
   }
-  const target = pc + insn.imm + 1;
   const caller = env.frame(state);
-  const regs: RegState[] = Array.from({ length: 11 }, (_, i) => (i >= 1 && i <= 5 ? caller.regs[i] ?? notInit : notInit));
-  regs[10] = pointer('fp', 0, { frame: state.frames.length });
-  state.frames.push({ regs, stack: [], returnTo: pc + 1, subprog: env.subprogs.indexOf(target) });
+  // r1-r5 are the arguments; the rest start uninitialised, r10 the callee's frame pointer.
+  const regs: RegState[] = [notInit];
+  for (let i = 1; i <= 5; i++) regs.push(caller.regs[i] ?? notInit);
+  for (let i = 6; i < 10; i++) regs.push(notInit);
+  regs.push(pointer('fp', 0, { frame: state.frames.length }));
+  state.frames.push({ regs, stack: [], returnTo: pc + 1, subprog });
   return target;
 }
 

@@ -121,7 +121,8 @@ const ZERO_OFFSET = knownBounds(0n);
 export function pointer(type: RegType, off: number, extra?: Partial<RegState>): RegState {
   const z = ZERO_OFFSET;
   const r: RegState = { type, off, id: 0, varOff: z.varOff, smin: 0n, smax: 0n, umin: 0n, umax: 0n, s32min: 0n, s32max: 0n, u32min: 0n, u32max: 0n };
-  return extra === undefined ? r : { ...r, ...extra };
+  // Into the fresh object, not a spread into a second one.
+  return extra === undefined ? r : Object.assign(r, extra);
 }
 export function isPointer(r: RegState): boolean {
   return r.type !== 'scalar' && r.type !== 'not_init';
