@@ -75,9 +75,12 @@ export function arenaRewrites(env: VerifierEnv): InsnRewrite[] {
   const out: InsnRewrite[] = [];
   // Without an arena (an `arg:arena` global function alone) accesses still become BPF_PROBE_MEM32: they all fault.
   const noUserConv = ((use.map?.mapFlags ?? 0) & BPF_F_NO_USER_CONV) !== 0;
+  // Most programs touch no arena: then no instruction needs a lookup in the per-instruction maps.
+  const arenaAccess = [...env.auxPtrType.values()].includes('arena');
+  const zext = use.needsZext.size > 0;
   env.insns.forEach((insn, i) => {
     const c = cls(insn.code);
-    if (env.auxPtrType.get(i) === 'arena' && (c === 0x01 || c === 0x02 || c === 0x03)) {
+    if (arenaAccess && env.auxPtrType.get(i) === 'arena' && (c === 0x01 || c === 0x02 || c === 0x03)) {
       if (c === 0x01 && mode(insn.code) === MEMSX) {
         fail(env.log, 'EOPNOTSUPP', 'arena-ldsx', 'sign extending loads from arena are not supported yet');
       }
@@ -85,7 +88,7 @@ export function arenaRewrites(env: VerifierEnv): InsnRewrite[] {
       out.push({ index: i, code: (insn.code & ~0xe0) | probe, off: insn.off, imm: insn.imm });
     } else if (isAddrSpaceCast(insn)) {
       if (insn.imm === CAST_KERN || noUserConv) out.push({ index: i, code: ALU | MOV_X, off: 0, imm: 0 });
-    } else if (c === ALU64 && use.needsZext.has(i)) {
+    } else if (zext && c === ALU64 && use.needsZext.has(i)) {
       out.push({ index: i, code: ALU | op(insn.code) | (srcX(insn.code) ? 0x08 : 0), off: insn.off, imm: insn.imm });
     }
   });

@@ -44,17 +44,18 @@ export function sizeBytes(code: number): number {
 /**
  * The program as the kernel indexes it: one entry per 8-byte slot. An ld_imm64's
  * first slot carries its second slot in `second`; the second slot itself is kept raw.
+ * Slots with the same bytes share one object (large programs repeat a few instructions).
  */
 export function decodeSlots(bytes: Uint8Array): Insn[] {
   // Bytes, not a DataView: asking a small typed array for its buffer moves it off the JS heap.
   const out: Insn[] = [];
   const n = Math.floor(bytes.length / 8);
+  const shared = new SlotInterner(n);
   for (let i = 0; i < n; i++) {
     const at = i * 8;
-    const regs = bytes[at + 1] ?? 0;
-    const off = (((bytes[at + 2] ?? 0) | ((bytes[at + 3] ?? 0) << 8)) << 16) >> 16;
+    const head = (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16) | ((bytes[at + 3] ?? 0) << 24);
     const imm = (bytes[at + 4] ?? 0) | ((bytes[at + 5] ?? 0) << 8) | ((bytes[at + 6] ?? 0) << 16) | ((bytes[at + 7] ?? 0) << 24);
-    out.push({ code: bytes[at] ?? 0, dst: regs & 0xf, src: regs >> 4, off, imm });
+    out.push(shared.slot(head, imm));
   }
   // Forward, so `out[i + 1]` is still the raw slot when its first slot takes it.
   for (let i = 0; i + 1 < n; i++) {
@@ -62,6 +63,54 @@ export function decodeSlots(bytes: Uint8Array): Insn[] {
     if (insn.code === LD_IMM64) out[i] = { code: insn.code, dst: insn.dst, src: insn.src, off: insn.off, imm: insn.imm, second: out[i + 1] };
   }
   return out;
+}
+
+/** The most distinct slots one decode shares (the table stays at most half full). */
+const INTERN_CAPACITY = 1 << 16;
+
+/**
+ * One object per distinct 8-byte slot, found by an open-addressed table of the slot's two 32-bit
+ * words. Once the table is half full, further new slots get objects of their own.
+ */
+class SlotInterner {
+  private readonly heads: Int32Array;
+  private readonly imms: Int32Array;
+  private readonly insns: (Insn | undefined)[];
+  private readonly mask: number;
+  private count = 0;
+
+  constructor(slots: number) {
+    let cap = 16;
+    while (cap < 2 * slots && cap < INTERN_CAPACITY) cap *= 2;
+    this.heads = new Int32Array(cap);
+    this.imms = new Int32Array(cap);
+    this.insns = new Array<Insn | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+  }
+
+  slot(head: number, imm: number): Insn {
+    let h = (Math.imul(head, 0x9e3779b1) ^ Math.imul(imm ^ (imm >>> 15), 0x85ebca77)) >>> 0;
+    for (;; h++) {
+      const at = h & this.mask;
+      const found = this.insns[at];
+      if (found === undefined) {
+        const insn = slotFromWords(head, imm);
+        if (2 * this.count < this.mask) {
+          this.heads[at] = head;
+          this.imms[at] = imm;
+          this.insns[at] = insn;
+          this.count++;
+        }
+        return insn;
+      }
+      if (this.heads[at] === head && this.imms[at] === imm) return found;
+    }
+  }
+}
+
+/** A slot from its first word (code, registers, offset; little-endian) and its immediate. */
+function slotFromWords(head: number, imm: number): Insn {
+  return { code: head & 0xff, dst: (head >>> 8) & 0xf, src: (head >>> 12) & 0xf, off: head >> 16, imm };
 }
 
 /** True for conditional and unconditional jumps (not call/exit). */

@@ -11,45 +11,51 @@ const R0_5 = 0x3f, R1_5 = 0x3e, ALL = 0x3ff;
  */
 export type CallArgCount = (insn: Insn) => number | undefined;
 
-/** Registers an instruction reads and writes (`compute_insn_live_regs`), as bit masks of r0-r9. */
-function useDef(insn: Insn, callArgs?: CallArgCount): { use: number; def: number } {
+/** Packs the read and written register masks of {@link useDef} in one number (nothing allocated per instruction). */
+const ud = (use: number, def: number): number => use | (def << 16);
+
+/**
+ * Registers an instruction reads and writes (`compute_insn_live_regs`), as bit masks of r0-r9:
+ * the read mask in the low 16 bits, the written one above.
+ */
+function useDef(insn: Insn, callArgs?: CallArgCount): number {
   const c = cls(insn.code);
   const o = op(insn.code);
   const d = bit(insn.dst), s = bit(insn.src);
   switch (c) {
     case ALU:
     case ALU64:
-      if (o === 0xb0) return { use: srcX(insn.code) ? s : 0, def: d };
-      if (o === 0x80 || o === 0xd0) return { use: d, def: d };
-      return { use: d | (srcX(insn.code) ? s : 0), def: d };
+      if (o === 0xb0) return ud(srcX(insn.code) ? s : 0, d);
+      if (o === 0x80 || o === 0xd0) return ud(d, d);
+      return ud(d | (srcX(insn.code) ? s : 0), d);
     case LDX:
-      return { use: s, def: d };
+      return ud(s, d);
     case ST:
-      return { use: d, def: 0 };
+      return ud(d, 0);
     case STX:
       if (mode(insn.code) === 0xc0) {
         const fetch = (insn.imm & 1) !== 0;
-        if (insn.imm === 0xf1) return { use: d | s | bit(0), def: bit(0) };
-        return { use: d | s, def: fetch ? s : 0 };
+        if (insn.imm === 0xf1) return ud(d | s | bit(0), bit(0));
+        return ud(d | s, fetch ? s : 0);
       }
-      return { use: d | s, def: 0 };
+      return ud(d | s, 0);
     case LD:
-      if (insn.code === LD_IMM64) return { use: 0, def: d };
+      if (insn.code === LD_IMM64) return ud(0, d);
       // The legacy packet loads keep the defaults: every register read, none written.
-      return { use: ALL, def: 0 };
+      return ud(ALL, 0);
     case JMP:
     case JMP32:
-      if (o === EXIT) return { use: bit(0), def: 0 };
+      if (o === EXIT) return ud(bit(0), 0);
       if (o === CALL) {
         // A call reads only its declared arguments (`get_call_summary`); anything else may read r1-r5.
         const args = callArgs !== undefined ? callArgs(insn) : insn.src === 0 ? helperProto(insn.imm)?.args.length : undefined;
-        return { use: args === undefined ? R1_5 : ((1 << (args + 1)) - 2) & R1_5, def: R0_5 };
+        return ud(args === undefined ? R1_5 : ((1 << (args + 1)) - 2) & R1_5, R0_5);
       }
       // `ja` and `may_goto` read no register.
-      if (o === JA || o === JCOND) return { use: 0, def: 0 };
-      return { use: d | (srcX(insn.code) ? s : 0), def: 0 };
+      if (o === JA || o === JCOND) return ud(0, 0);
+      return ud(d | (srcX(insn.code) ? s : 0), 0);
     default:
-      return { use: 0, def: 0 };
+      return ud(0, 0);
   }
 }
 
@@ -68,10 +74,44 @@ export function successors(insns: readonly Insn[], pc: number): number[] {
 }
 
 /**
+ * The instruction graph of a program, built once and shared by the passes over it. `succ` holds
  * {@link successors} of every instruction in one flat table, without an array per instruction:
  * entries 2*pc and 2*pc+1 hold its successors in the same order, -1 where there are fewer than two.
+ * `forward` says no edge leads back (every successor is past its instruction), so one pass in
+ * instruction order, or against it, settles a flow problem.
  */
+export interface FlowGraph {
+  readonly succ: Int32Array;
+  readonly forward: boolean;
+}
+
+const graphs = new WeakMap<readonly Insn[], FlowGraph>();
+
+/** The {@link FlowGraph} of `insns` (kept per program: the instructions do not change once decoded). */
+export function flowGraph(insns: readonly Insn[]): FlowGraph {
+  let graph = graphs.get(insns);
+  if (graph === undefined) {
+    const succ = buildSuccessorTable(insns);
+    graph = { succ, forward: allEdgesForward(succ) };
+    graphs.set(insns, graph);
+  }
+  return graph;
+}
+
+/** The successor table of {@link flowGraph} (read only: it is shared). */
 export function successorTable(insns: readonly Insn[]): Int32Array {
+  return flowGraph(insns).succ;
+}
+
+function allEdgesForward(succ: Int32Array): boolean {
+  for (let k = 0; k < succ.length; k++) {
+    const t = succ[k] as number;
+    if (t >= 0 && t <= k >> 1) return false;
+  }
+  return true;
+}
+
+function buildSuccessorTable(insns: readonly Insn[]): Int32Array {
   const n = insns.length;
   const t = new Int32Array(2 * n).fill(-1);
   for (let pc = 0; pc < n; pc++) {
@@ -96,22 +136,21 @@ export function successorTable(insns: readonly Insn[]): Int32Array {
 export function computeLiveRegs(insns: readonly Insn[], callArgs?: CallArgCount): Uint16Array {
   const n = insns.length;
   const liveIn = new Uint16Array(n);
-  const use = new Uint16Array(n), def = new Uint16Array(n);
-  for (let pc = 0; pc < n; pc++) {
-    const u = useDef(insns[pc] as Insn, callArgs);
-    use[pc] = u.use;
-    def[pc] = u.def;
-  }
-  const succ = successorTable(insns);
+  const useDefs = new Int32Array(n);
+  for (let pc = 0; pc < n; pc++) useDefs[pc] = useDef(insns[pc] as Insn, callArgs);
+  const { succ, forward } = flowGraph(insns);
   let changed = true;
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
       const t0 = succ[2 * pc] as number, t1 = succ[2 * pc + 1] as number;
       const out = (t0 < 0 ? 0 : liveIn[t0] ?? 0) | (t1 < 0 ? 0 : liveIn[t1] ?? 0);
-      const v = (use[pc] as number) | (out & ~(def[pc] as number));
+      const u = useDefs[pc] as number;
+      const v = (u & 0xffff) | (out & ~(u >>> 16));
       if (v !== liveIn[pc]) { liveIn[pc] = v; changed = true; }
     }
+    // Without back edges every successor was final before its instruction: one pass is the fixed point.
+    if (forward) break;
   }
   return liveIn;
 }
@@ -183,10 +222,9 @@ function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly numb
   const n = insns.length;
   const inRegs = new Uint16Array(n);
   const seen = new Uint8Array(n);
-  const succ = successorTable(insns);
+  const graph = flowGraph(insns);
   // A stack pointer stored anywhere may come back through any 64-bit load.
-  let loadsFp = false;
-  for (;;) {
+  for (let loadsFp = false; ; loadsFp = true) {
     const work: number[] = [0];
     inRegs[0] = bit(10);
     seen[0] = 1;
@@ -196,38 +234,75 @@ function maybeStackPointers(insns: readonly Insn[], subprogStarts: readonly numb
       seen[s] = 1;
       work.push(s);
     }
-    let storesFp = false;
-    while (work.length > 0) {
-      const pc = work.pop() ?? 0;
-      const insn = insns[pc];
-      if (insn === undefined) continue;
-      const inp = inRegs[pc] ?? 0;
-      let out = inp;
-      const c = cls(insn.code), o = op(insn.code);
-      const d = bit(insn.dst), s = bit(insn.src);
-      if (c === ALU64 && (o === 0x00 || o === 0x10)) { if (srcX(insn.code) && (inp & s) !== 0) out |= d; }
-      else if (c === ALU64 && o === 0xb0 && srcX(insn.code) && insn.off === 0) out = (inp & s) !== 0 ? out | d : out & ~d;
-      else if (c === ALU || c === ALU64) out &= ~d;
-      else if (c === LDX) out = loadsFp && (insn.code & 0x18) === 0x18 ? out | d : out & ~d;
-      else if (c === STX && (inp & s) !== 0) storesFp = true;
-      else if (c === LD) out &= insn.code === LD_IMM64 ? ~d : ~R0_5;
-      else if ((c === JMP || c === JMP32) && o === CALL) out = (out & ~R0_5) | (insn.src === PSEUDO_CALL ? bit(0) : 0);
-      if (c === STX && mode(insn.code) === 0xc0 && (insn.imm & 1) !== 0) out = (out & ~s & ~bit(0)) | (loadsFp ? s | bit(0) : 0);
-      for (let k = 2 * pc; k < 2 * pc + 2; k++) {
-        const t = succ[k] as number;
-        if (t < 0 || t >= n) continue;
-        const merged = (inRegs[t] ?? 0) | out;
-        if (seen[t] === 1 && merged === inRegs[t]) continue;
-        inRegs[t] = merged;
-        seen[t] = 1;
-        work.push(t);
-      }
-    }
+    const storesFp = graph.forward
+      ? propagateStackPointersForward(insns, graph.succ, inRegs, seen, loadsFp)
+      : propagateStackPointers(insns, graph.succ, inRegs, seen, work, loadsFp);
     if (!storesFp || loadsFp) return inRegs;
-    loadsFp = true;
     inRegs.fill(0);
     seen.fill(0);
   }
+}
+
+/** The stack-pointer registers after `insn`, from those before it (`inp`). */
+function stackPointersOut(insn: Insn, inp: number, loadsFp: boolean): number {
+  let out = inp;
+  const c = cls(insn.code), o = op(insn.code);
+  const d = bit(insn.dst), s = bit(insn.src);
+  if (c === ALU64 && (o === 0x00 || o === 0x10)) { if (srcX(insn.code) && (inp & s) !== 0) out |= d; }
+  else if (c === ALU64 && o === 0xb0 && srcX(insn.code) && insn.off === 0) out = (inp & s) !== 0 ? out | d : out & ~d;
+  else if (c === ALU || c === ALU64) out &= ~d;
+  else if (c === LDX) out = loadsFp && (insn.code & 0x18) === 0x18 ? out | d : out & ~d;
+  else if (c === LD) out &= insn.code === LD_IMM64 ? ~d : ~R0_5;
+  else if ((c === JMP || c === JMP32) && o === CALL) out = (out & ~R0_5) | (insn.src === PSEUDO_CALL ? bit(0) : 0);
+  if (c === STX && mode(insn.code) === 0xc0 && (insn.imm & 1) !== 0) out = (out & ~s & ~bit(0)) | (loadsFp ? s | bit(0) : 0);
+  return out;
+}
+
+/** `insn` stores a register that may point into the stack. */
+const storesStackPointer = (insn: Insn, inp: number): boolean => cls(insn.code) === STX && (inp & bit(insn.src)) !== 0;
+
+/** Spreads the seeded registers along every edge until nothing changes; true when a stack pointer is stored. */
+function propagateStackPointers(insns: readonly Insn[], succ: Int32Array, inRegs: Uint16Array, seen: Uint8Array, work: number[], loadsFp: boolean): boolean {
+  const n = insns.length;
+  let storesFp = false;
+  while (work.length > 0) {
+    const pc = work.pop() ?? 0;
+    const insn = insns[pc];
+    if (insn === undefined) continue;
+    const inp = inRegs[pc] ?? 0;
+    if (storesStackPointer(insn, inp)) storesFp = true;
+    const out = stackPointersOut(insn, inp, loadsFp);
+    for (let k = 2 * pc; k < 2 * pc + 2; k++) {
+      const t = succ[k] as number;
+      if (t < 0 || t >= n) continue;
+      const merged = (inRegs[t] ?? 0) | out;
+      if (seen[t] === 1 && merged === inRegs[t]) continue;
+      inRegs[t] = merged;
+      seen[t] = 1;
+      work.push(t);
+    }
+  }
+  return storesFp;
+}
+
+/** {@link propagateStackPointers} for a graph without back edges: in instruction order each one is final when reached. */
+function propagateStackPointersForward(insns: readonly Insn[], succ: Int32Array, inRegs: Uint16Array, seen: Uint8Array, loadsFp: boolean): boolean {
+  const n = insns.length;
+  let storesFp = false;
+  for (let pc = 0; pc < n; pc++) {
+    if (seen[pc] === 0) continue;
+    const insn = insns[pc] as Insn;
+    const inp = inRegs[pc] ?? 0;
+    if (storesStackPointer(insn, inp)) storesFp = true;
+    const out = stackPointersOut(insn, inp, loadsFp);
+    for (let k = 2 * pc; k < 2 * pc + 2; k++) {
+      const t = succ[k] as number;
+      if (t < 0 || t >= n) continue;
+      inRegs[t] = (inRegs[t] ?? 0) | out;
+      seen[t] = 1;
+    }
+  }
+  return storesFp;
 }
 
 /**
@@ -245,6 +320,9 @@ export function slotIsLive(live: LiveSlots, pc: number, spi: number): boolean {
   const word = spi < 32 ? live.lo[pc] ?? 0 : live.hi[pc] ?? 0;
   return ((word >>> (spi & 31)) & 1) !== 0;
 }
+
+/** Bytes of each BPF_SIZE, by `(code & 0x18) >> 3`. */
+const SIZE_BYTES = Int8Array.of(4, 2, 1, 8);
 
 /** Sets in `lo`/`hi` at `pc` the slots of the bytes [off, off+size) below the frame pointer. */
 function markSlots(lo: Uint32Array, hi: Uint32Array, pc: number, off: number, size: number): void {
@@ -272,7 +350,7 @@ export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly
     if (insn === undefined) continue;
     const c = cls(insn.code), o = op(insn.code);
     const fp = fpRegs[pc] ?? 0;
-    const sz = [4, 2, 1, 8][(insn.code & 0x18) >> 3] ?? 8;
+    const sz = SIZE_BYTES[(insn.code & 0x18) >> 3] ?? 8;
     if (c === LDX) {
       if (insn.src === 10) markSlots(useLo, useHi, pc, insn.off, sz);
       else if ((fp & bit(insn.src)) !== 0) useAll(pc);
@@ -289,7 +367,7 @@ export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly
       if ((fp & argRegs) !== 0) useAll(pc);
     }
   }
-  const succ = successorTable(insns);
+  const { succ, forward } = flowGraph(insns);
   const lo = new Uint32Array(n + 1), hi = new Uint32Array(n + 1);
   let changed = true;
   while (changed) {
@@ -310,6 +388,7 @@ export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly
         changed = true;
       }
     }
+    if (forward) break;
   }
   return { lo, hi };
 }

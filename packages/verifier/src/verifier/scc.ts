@@ -1,6 +1,6 @@
 import type { Insn } from '@bpfkit/asm';
 import { isSyncCallbackCall } from './insns.js';
-import { successorTable } from './liveness.js';
+import { flowGraph } from './liveness.js';
 
 /**
  * `compute_scc`: strongly connected components of the instruction graph (Tarjan's algorithm,
@@ -10,8 +10,10 @@ import { successorTable } from './liveness.js';
  */
 export function computeScc(insns: readonly Insn[]): Uint32Array {
   const n = insns.length;
-  const succ = successorTable(insns);
+  const { succ, forward } = flowGraph(insns);
   const scc = new Uint32Array(n);
+  // Without back edges no instruction is in a loop; only a callback-calling helper could be one.
+  if (forward && !insns.some(isSyncCallbackCall)) return scc;
   const pre = new Int32Array(n);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
