@@ -78,7 +78,8 @@ export function arenaRewrites(env: VerifierEnv): InsnRewrite[] {
   // Most programs touch no arena: then no instruction needs a lookup in the per-instruction maps.
   const arenaAccess = [...env.auxPtrType.values()].includes('arena');
   const zext = use.needsZext.size > 0;
-  env.insns.forEach((insn, i) => {
+  for (let i = 0; i < env.insns.length; i++) {
+    const insn = env.insns[i] as Insn;
     const c = cls(insn.code);
     if (arenaAccess && env.auxPtrType.get(i) === 'arena' && (c === 0x01 || c === 0x02 || c === 0x03)) {
       if (c === 0x01 && mode(insn.code) === MEMSX) {
@@ -91,6 +92,6 @@ export function arenaRewrites(env: VerifierEnv): InsnRewrite[] {
     } else if (zext && c === ALU64 && use.needsZext.has(i)) {
       out.push({ index: i, code: ALU | op(insn.code) | (srcX(insn.code) ? 0x08 : 0), off: insn.off, imm: insn.imm });
     }
-  });
+  }
   return out;
 }

@@ -19,7 +19,8 @@ export function addSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapable
     starts.sort((a, b) => a - b);
   };
   add(0);
-  insns.forEach((insn, pc) => {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const insn = insns[pc] as Insn;
     // A call and a callback's address (ld_imm64 with BPF_PSEUDO_FUNC) both start a subprogram.
     const kfunc = insn.code === (JMP | CALL) && insn.src === PSEUDO_KFUNC_CALL;
     if (kfunc && !bpfCapable) {
@@ -33,7 +34,7 @@ export function addSubprogs(log: VerifierLog, insns: readonly Insn[], bpfCapable
       if (target < 0 || target >= insns.length) fail(log, 'EINVAL', 'bad-call-target', `call to invalid destination`);
       add(target);
     }
-  });
+  }
   // Level 2 lists the subprograms found before their instructions are checked.
   if (log.level2) starts.forEach((start, i) => { log.line(`func#${String(i)} @${String(start)}`); });
 }
@@ -69,6 +70,40 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], starts: 
  * the second half of an ld_imm64.
  */
 export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): void {
+  const state = reachedInOneSweep(insns, subprogs) ?? depthFirstWalk(log, insns, subprogs, bpfCapable);
+  const n = insns.length;
+  for (let pc = 0; pc < n; pc++) {
+    if (state[pc] === 0) fail(log, 'EINVAL', 'unreachable', `unreachable insn ${String(pc)}`);
+    if (insns[pc]?.code !== LD_IMM64) continue;
+    // The second half is data: a jump that reached it made the walk treat it as an instruction.
+    if (state[pc + 1] !== 0) fail(log, 'EINVAL', 'ld-imm64-middle', `jump into the middle of ldimm64 insn ${String(pc)}`);
+    pc++;
+  }
+}
+
+/**
+ * What the depth-first walk would reach, found in one sweep in instruction order, when every edge
+ * leads forward and stays inside the program: then the walk can meet no back-edge and no jump out of
+ * range, and only reachability is left. Undefined when some edge does not (the walk decides).
+ */
+function reachedInOneSweep(insns: readonly Insn[], subprogs: readonly number[]): Uint8Array | undefined {
+  const n = insns.length;
+  const state = new Uint8Array(n);
+  const edge = new Float64Array(2);
+  for (let s = 0; s + 1 < subprogs.length; s++) state[subprogs[s] ?? 0] = 2;
+  for (let pc = 0; pc < n; pc++) {
+    const edges = cfgEdges(insns, pc, edge);
+    for (let k = 0; k < edges; k++) {
+      const to = edge[k] as number;
+      if (to <= pc || to >= n) return undefined;
+      if (state[pc] !== 0) state[to] = 2;
+    }
+  }
+  return state;
+}
+
+/** The depth-first walk of `check_cfg` from every subprogram start; the instructions it reached are non-zero. */
+function depthFirstWalk(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): Uint8Array {
   const n = insns.length;
   const state = new Uint8Array(n); // 0 unseen, 1 on the DFS stack, 2 done
   // The DFS stack: each entry's instruction and how many of its edges were taken (typed arrays: no object per instruction).
@@ -103,13 +138,7 @@ export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: rea
       stackK[sp] = 0;
     }
   }
-  for (let pc = 0; pc < n; pc++) {
-    if (state[pc] === 0) fail(log, 'EINVAL', 'unreachable', `unreachable insn ${String(pc)}`);
-    if (insns[pc]?.code !== LD_IMM64) continue;
-    // The second half is data: a jump that reached it made the walk treat it as an instruction.
-    if (state[pc + 1] !== 0) fail(log, 'EINVAL', 'ld-imm64-middle', `jump into the middle of ldimm64 insn ${String(pc)}`);
-    pc++;
-  }
+  return state;
 }
 
 /** The CFG walk's edges of `pc` into `out` (fall-through first), returning how many. */

@@ -48,14 +48,15 @@ export function sizeBytes(code: number): number {
  */
 export function decodeSlots(bytes: Uint8Array): Insn[] {
   // Bytes, not a DataView: asking a small typed array for its buffer moves it off the JS heap.
-  const out: Insn[] = [];
   const n = Math.floor(bytes.length / 8);
+  // Sized up front: growing a million-entry array by push copies it over and over.
+  const out = new Array<Insn>(n);
   const shared = new SlotInterner(n);
   for (let i = 0; i < n; i++) {
     const at = i * 8;
     const head = (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16) | ((bytes[at + 3] ?? 0) << 24);
     const imm = (bytes[at + 4] ?? 0) | ((bytes[at + 5] ?? 0) << 8) | ((bytes[at + 6] ?? 0) << 16) | ((bytes[at + 7] ?? 0) << 24);
-    out.push(shared.slot(head, imm));
+    out[i] = shared.slot(head, imm);
   }
   // Forward, so `out[i + 1]` is still the raw slot when its first slot takes it.
   for (let i = 0; i + 1 < n; i++) {

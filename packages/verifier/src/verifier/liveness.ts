@@ -158,18 +158,19 @@ export function computeLiveRegs(insns: readonly Insn[], callArgs?: CallArgCount)
 /** Prune points (`mark_prune_point` in `visit_insn`): conditional jumps, jump targets, after calls, call sites. */
 export function computePrunePoints(insns: readonly Insn[]): Uint8Array {
   const p = new Uint8Array(insns.length + 1);
-  insns.forEach((insn, pc) => {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const insn = insns[pc] as Insn;
     const c = cls(insn.code);
     if (isPseudoFunc(insn)) {
       p[pc] = 1;
       p[pc + 2] = 1;
       const t = pc + insn.imm + 1;
       if (t >= 0 && t < p.length) p[t] = 1;
-      return;
+      continue;
     }
-    if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;
+    if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) continue;
     const o = op(insn.code);
-    if (o === EXIT) return;
+    if (o === EXIT) continue;
     if (o === CALL) {
       p[pc + 1] = 1;
       if (insn.src === PSEUDO_CALL || isSyncCallbackCall(insn)) p[pc] = 1;
@@ -178,29 +179,30 @@ export function computePrunePoints(insns: readonly Insn[]): Uint8Array {
         const t = pc + insn.imm + 1;
         if (t >= 0 && t < p.length) p[t] = 1;
       }
-      return;
+      continue;
     }
     const t = jumpTarget(insn, pc);
     if (t >= 0 && t < p.length) p[t] = 1;
     if (o !== JA) p[pc] = 1;
-  });
+  }
   return p;
 }
 
 /** Jump points (`mark_jmp_point`): jump targets, subprogram entries and the instruction after every call. */
 export function computeJmpPoints(insns: readonly Insn[]): Uint8Array {
   const p = new Uint8Array(insns.length + 1);
-  insns.forEach((insn, pc) => {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const insn = insns[pc] as Insn;
     const c = cls(insn.code);
     if (isPseudoFunc(insn)) {
       p[pc + 2] = 1;
       const t = pc + insn.imm + 1;
       if (t >= 0 && t < p.length) p[t] = 1;
-      return;
+      continue;
     }
-    if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) return;
+    if (insn.code === LD_IMM64 || (c !== JMP && c !== JMP32)) continue;
     const o = op(insn.code);
-    if (o === EXIT) return;
+    if (o === EXIT) continue;
     if (o === CALL) {
       p[pc + 1] = 1;
       // A callback returns to the call itself.
@@ -209,11 +211,11 @@ export function computeJmpPoints(insns: readonly Insn[]): Uint8Array {
         const t = pc + insn.imm + 1;
         if (t >= 0 && t < p.length) p[t] = 1;
       }
-      return;
+      continue;
     }
     const t = jumpTarget(insn, pc);
     if (t >= 0 && t < p.length) p[t] = 1;
-  });
+  }
   return p;
 }
 
@@ -373,13 +375,9 @@ export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
-      let outLo = 0, outHi = 0;
-      for (let k = 2 * pc; k < 2 * pc + 2; k++) {
-        const t = succ[k] as number;
-        if (t < 0) continue;
-        outLo |= lo[t] ?? 0;
-        outHi |= hi[t] ?? 0;
-      }
+      const t0 = succ[2 * pc] as number, t1 = succ[2 * pc + 1] as number;
+      const outLo = (t0 < 0 ? 0 : lo[t0] ?? 0) | (t1 < 0 ? 0 : lo[t1] ?? 0);
+      const outHi = (t0 < 0 ? 0 : hi[t0] ?? 0) | (t1 < 0 ? 0 : hi[t1] ?? 0);
       const vLo = ((useLo[pc] ?? 0) | (outLo & ~(defLo[pc] ?? 0))) >>> 0;
       const vHi = ((useHi[pc] ?? 0) | (outHi & ~(defHi[pc] ?? 0))) >>> 0;
       if (vLo !== lo[pc] || vHi !== hi[pc]) {

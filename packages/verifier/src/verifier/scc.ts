@@ -13,7 +13,7 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
   const { succ, forward } = flowGraph(insns);
   const scc = new Uint32Array(n);
   // Without back edges no instruction is in a loop; only a callback-calling helper could be one.
-  if (forward && !insns.some(isSyncCallbackCall)) return scc;
+  if (forward && !anySyncCallbackCall(insns)) return scc;
   const pre = new Int32Array(n);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -71,4 +71,9 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
     }
   }
   return scc;
+}
+
+function anySyncCallbackCall(insns: readonly Insn[]): boolean {
+  for (let pc = 0; pc < insns.length; pc++) if (isSyncCallbackCall(insns[pc] as Insn)) return true;
+  return false;
 }

@@ -35,7 +35,11 @@ export function checkMaxStackDepth(env: VerifierEnv): void {
   };
   const hasTailCall = (idx: number): boolean => {
     const [start, end] = bounds(idx);
-    return env.insns.slice(start, end).some((insn) => insn.code === (JMP | CALL) && insn.src === 0 && insn.imm === BPF_FUNC_TAIL_CALL);
+    for (let pc = start; pc < end; pc++) {
+      const insn = env.insns[pc];
+      if (insn !== undefined && insn.code === (JMP | CALL) && insn.src === 0 && insn.imm === BPF_FUNC_TAIL_CALL) return true;
+    }
+    return false;
   };
   const seen = new Set<string>();
   const walk = (idx: number, frame: number, depth: number): void => {
