@@ -336,6 +336,27 @@ function markSlots(lo: Uint32Array, hi: Uint32Array, pc: number, off: number, si
   }
 }
 
+/** The registers through which a call may pass a stack pointer: the callee's arguments (a subprogram may take all five). */
+function callArgRegs(call: Insn, callArgs: CallArgCount | undefined): number {
+  const args = call.src === PSEUDO_CALL ? undefined : callArgs?.(call);
+  return args === undefined || args >= 5 ? R1_5 : ((1 << (args + 1)) - 2);
+}
+
+/**
+ * Whether {@link computeLiveSlots} needs {@link maybeStackPointers}: some load not from r10, atomic
+ * not on r10, or call taking arguments.
+ */
+function asksForStackPointers(insns: readonly Insn[], callArgs: CallArgCount | undefined): boolean {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const insn = insns[pc] as Insn;
+    const c = cls(insn.code);
+    if (c === LDX && insn.src !== 10) return true;
+    if (c === STX && mode(insn.code) === 0xc0 && insn.dst !== 10) return true;
+    if ((c === JMP || c === JMP32) && op(insn.code) === CALL && callArgRegs(insn, callArgs) !== 0) return true;
+  }
+  return false;
+}
+
 /**
  * Stack slots whose contents may still be read, per instruction, within its own frame (the kernel's
  * stack liveness, computed statically): r10-based accesses are exact; a load, an atomic or a call
@@ -343,34 +364,36 @@ function markSlots(lo: Uint32Array, hi: Uint32Array, pc: number, off: number, si
  */
 export function computeLiveSlots(insns: readonly Insn[], subprogStarts: readonly number[], callArgs?: CallArgCount): LiveSlots {
   const n = insns.length;
-  const fpRegs = maybeStackPointers(insns, subprogStarts);
+  // Without an access that asks, which registers may point into the stack matters nowhere.
+  const fpRegs = asksForStackPointers(insns, callArgs) ? maybeStackPointers(insns, subprogStarts) : undefined;
   const useLo = new Uint32Array(n), useHi = new Uint32Array(n);
   const defLo = new Uint32Array(n), defHi = new Uint32Array(n);
-  const useAll = (pc: number): void => { useLo[pc] = 0xffffffff; useHi[pc] = 0xffffffff; };
+  let reads = false;
+  const useAll = (pc: number): void => { useLo[pc] = 0xffffffff; useHi[pc] = 0xffffffff; reads = true; };
+  const useBytes = (pc: number, off: number, sz: number): void => { markSlots(useLo, useHi, pc, off, sz); reads = true; };
   for (let pc = 0; pc < n; pc++) {
     const insn = insns[pc];
     if (insn === undefined) continue;
     const c = cls(insn.code), o = op(insn.code);
-    const fp = fpRegs[pc] ?? 0;
+    const fp = fpRegs?.[pc] ?? 0;
     const sz = SIZE_BYTES[(insn.code & 0x18) >> 3] ?? 8;
     if (c === LDX) {
-      if (insn.src === 10) markSlots(useLo, useHi, pc, insn.off, sz);
+      if (insn.src === 10) useBytes(pc, insn.off, sz);
       else if ((fp & bit(insn.src)) !== 0) useAll(pc);
     } else if (c === ST || c === STX) {
       const atomic = c === STX && mode(insn.code) === 0xc0;
       if (insn.dst === 10) {
-        if (atomic) markSlots(useLo, useHi, pc, insn.off, sz);
+        if (atomic) useBytes(pc, insn.off, sz);
         else if (sz === 8 && insn.off % 8 === 0) markSlots(defLo, defHi, pc, insn.off, 8);
       } else if (atomic && (fp & bit(insn.dst)) !== 0) useAll(pc);
     } else if ((c === JMP || c === JMP32) && o === CALL) {
-      // Only the registers the callee takes can carry a stack pointer to it (a subprogram may take all five).
-      const args = insn.src === PSEUDO_CALL ? undefined : callArgs?.(insn);
-      const argRegs = args === undefined || args >= 5 ? R1_5 : ((1 << (args + 1)) - 2);
-      if ((fp & argRegs) !== 0) useAll(pc);
+      if ((fp & callArgRegs(insn, callArgs)) !== 0) useAll(pc);
     }
   }
-  const { succ, forward } = flowGraph(insns);
   const lo = new Uint32Array(n + 1), hi = new Uint32Array(n + 1);
+  // No slot is ever read: none is live anywhere.
+  if (!reads) return { lo, hi };
+  const { succ, forward } = flowGraph(insns);
   let changed = true;
   while (changed) {
     changed = false;
