@@ -7,7 +7,7 @@
 //
 // Then verifier speed: BPF_PROG_LOAD in bpfkit's simulated kernel (log level 0,
 // best of at least 5 loads and of as many more as fit in BPFKIT_VERIFY_MS (1 s) of
-// loading, so that short loads are timed warm; one when a load takes over 1 s) against the real
+// loading, so that short loads are timed warm; two when a load takes over 1 s) against the real
 // kernel's BPF_PROG_LOAD of the same program in the same run, for every bench
 // program (XDP, `kernel_xdp` prolog, "GPL") and the 20 corpus/verifier cases the
 // kernel's verifier worked longest on (recorded `processed N insns`). One line each:
@@ -191,6 +191,7 @@ const { createDefaultKernel, hostVmlinuxBtf, HOST_VMLINUX_BTF } = await import(p
 const testing = await load('testing');
 const { parseBtf } = await load('btf');
 const vmlinux = hostVmlinuxBtf();
+// A load slower than this ends the repetitions early: such a load is timed twice, the best counts.
 const BUDGET_MS = 1000;
 const REPS = 5;
 const PROCESSED = /^processed (\d+) insns/m;
@@ -222,7 +223,7 @@ function bestOf(fn) {
     const ms = fn();
     best = Math.min(best, ms);
     total += ms;
-    if (ms > BUDGET_MS) break;
+    if (ms > BUDGET_MS && i >= 1) break;
   }
   return best;
 }
@@ -277,8 +278,13 @@ const linuxTarget = kernel === undefined ? undefined : { open: () => kernel.sys,
 /** The same for a corpus case through the replayer (maps, BTF, aux programs set up untimed). */
 function corpusSide(target, c, ctx) {
   try {
-    const timed = testing.timeCorpusLoad(target, c, ctx, { repetitions: REPS, budgetMs: BUDGET_MS, warmMs: verifyMs });
+    let timed = testing.timeCorpusLoad(target, c, ctx, { repetitions: REPS, budgetMs: BUDGET_MS, warmMs: verifyMs });
     if ('error' in timed.line) return { error: timed.line.error };
+    if (timed.repetitions === 1) {
+      // A slow load, timed once: once more, as bestOf does.
+      const again = testing.timeCorpusLoad(target, c, ctx, { repetitions: 1 });
+      if (again.ms !== undefined && (timed.ms === undefined || again.ms < timed.ms)) timed = again;
+    }
     const { line, log } = testing.statsCorpusLoad(target, c, ctx);
     if ('error' in line) return { error: line.error };
     return { ms: timed.ms ?? null, processed: line.processed, verdict: line.errno === null ? line.verdict : `${line.verdict} ${line.errno}`, verificationMs: verificationMs(log) };
