@@ -8,6 +8,7 @@ export {
   replayCorpusLoad,
   readCaseFile,
   simulatedReplayTarget,
+  CORPUS_KERNEL_OPTIONS,
   logSummary,
   runInputs,
   type CaseFile,

@@ -8,9 +8,9 @@ const BOUNDS = {
   'verifier-verdict': { floor: 2671, ceiling: 0 },
   'verifier-errno': { floor: 2671, ceiling: 0 },
   'verifier-message': { floor: 1134, ceiling: 0 },
-  'verifier-processed': { floor: 2670, ceiling: 1 },
+  'verifier-processed': { floor: 2671, ceiling: 0 },
   'verifier-stack-depth': { floor: 2671, ceiling: 0 },
-  'verifier-states': { floor: 2656, ceiling: 15 },
+  'verifier-states': { floor: 2670, ceiling: 1 },
   'verifier-unsound': { floor: 2671, ceiling: 0 },
 };
 

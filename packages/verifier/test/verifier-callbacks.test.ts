@@ -154,3 +154,18 @@ test('find_vma: the callback gets the task, a BTF pointer to the vma and the cal
   // The callback's third argument is not the caller's R3 (the callback itself).
   t.not(load([insn(0x79, 1, 3, 8, 0), ...ret0]), 'ok');
 });
+
+test('callbackLoops: the converging bpf_loop visit is a backedge in peak_states (later 6.18 builds), or not (the corpus\'s build)', (t) => {
+  const p = loop(2, ret0);
+  const stats = (callbackLoops: boolean): { processed: number; peak: number; total: number } => {
+    const v = createVerifier({ progTypes: createProgTypes(), callbackLoops });
+    const r = v.verify({
+      progType: 17, expectedAttachType: 0, insns: Uint8Array.from(p.insns.flat()), license: 'GPL', gplCompatible: true, progFlags: 0,
+      logLevel: 4, logSize: 1 << 16, privileges: root, maps: new Map(), progBtf: mainAndStatic(p.cb),
+    });
+    return { processed: r.stats.insnProcessed, peak: r.stats.peakStates, total: r.stats.totalStates };
+  };
+  // Measured on 6.18.44 builds with and without upstream f597664454bd (bpf_loop_inline/3 of the corpus is the same shape).
+  t.deepEqual(stats(true), { processed: 10, peak: 2, total: 1 });
+  t.deepEqual(stats(false), { processed: 10, peak: 1, total: 1 });
+});

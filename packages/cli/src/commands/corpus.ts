@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
-import { readCaseFile, replayCorpusCase, simulatedReplayTarget, type CorpusReplayLine } from '@bpfkit/testing';
+import { CORPUS_KERNEL_OPTIONS, readCaseFile, replayCorpusCase, simulatedReplayTarget, type CorpusReplayLine } from '@bpfkit/testing';
 import { CliError } from '../errors.js';
 import { println, type Io } from '../output.js';
 
@@ -9,6 +9,7 @@ interface ReplayOptions {
   readonly engine?: string;
   readonly only?: string;
   readonly json?: boolean;
+  readonly callbackLoops?: boolean;
 }
 
 const ENGINES = new Set(['interp', 'wasm']);
@@ -31,6 +32,7 @@ export function registerCorpus(program: Command, io: Io): void {
     .option('--engine <engine>', 'interp or wasm (default: wasm where WebAssembly exists)')
     .option('--only <substring>', 'replay only the cases whose id contains this')
     .option('--json', 'one JSON object per line, as reference/corpus-replay.md fixes it')
+    .option('--callback-loops', 'verify as the 6.18 builds since upstream f597664454bd, where a bpf_loop()-style call is a loop of its own (default: the earlier build the verifier corpus was recorded on)')
     .addHelpText('after', '\nExample:\n  bpfkit corpus replay ../shared/corpus/verifier/classic/and.json --json\n')
     .action((file: string, opts: ReplayOptions) => {
       if (opts.engine !== undefined && !ENGINES.has(opts.engine)) throw new CliError(`unknown engine '${opts.engine}' (use interp or wasm)`);
@@ -42,7 +44,11 @@ export function registerCorpus(program: Command, io: Io): void {
       } catch (e) {
         throw new CliError(e instanceof Error ? e.message : String(e));
       }
-      const kernel = createDefaultKernel({ vmlinuxBtf: () => vmlinux, ...(opts.engine === undefined ? {} : { engine: opts.engine as 'interp' | 'wasm' }) });
+      const kernel = createDefaultKernel({
+        ...(opts.callbackLoops === true ? {} : CORPUS_KERNEL_OPTIONS),
+        vmlinuxBtf: () => vmlinux,
+        ...(opts.engine === undefined ? {} : { engine: opts.engine as 'interp' | 'wasm' }),
+      });
       const target = simulatedReplayTarget(kernel);
       for (const c of caseFile.cases) {
         if (opts.only !== undefined && !c.id.includes(opts.only)) continue;

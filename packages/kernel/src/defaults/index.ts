@@ -51,6 +51,13 @@ export interface DefaultKernelOptions {
   /** The build configuration libbpf reads for `.kconfig` externs (default {@link BUILTIN_KERNEL_CONFIG}). */
   readonly kernelConfig?: string;
   /**
+   * Which 6.18 build the verifier behaves as (ignored with `overrides.verifier`). `callbackLoops`
+   * (default true): a callback-calling helper call is a loop of its own, as in the stable builds
+   * since upstream f597664454bd; false for the earlier builds, such as the one the verifier corpus
+   * was recorded on. See `VerifierDeps` of `@bpfkit/verifier`.
+   */
+  readonly verifier?: { readonly callbackLoops?: boolean };
+  /**
    * Subsystems to use instead of bpfkit's own, each behind its contract; the others are wired as
    * usual around them. A factory receives the subsystems it may depend on, built already.
    */
@@ -84,7 +91,7 @@ export interface SubsystemOverrides {
   readonly testRun?: TestRunService;
 }
 
-const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf', 'kernelConfig', 'overrides']);
+const KNOWN = new Set(['lsm', 'tracer', 'clock', 'random', 'cpus', 'engine', 'initCaps', 'sysctls', 'fileSystems', 'vmlinuxBtf', 'kernelConfig', 'verifier', 'overrides']);
 const KNOWN_OVERRIDES = new Set(['capabilities', 'userNamespaces', 'token', 'bpffs', 'maps', 'progTypes', 'verifier', 'helpers', 'testRun']);
 
 /** The override when given (built by its factory from `core`), else the default. */
@@ -114,6 +121,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   for (const k of Object.keys(options)) if (!KNOWN.has(k)) throw new TypeError(`createDefaultKernel: unknown option ${k}`);
   const overrides = options.overrides ?? {};
   for (const k of Object.keys(overrides)) if (!KNOWN_OVERRIDES.has(k)) throw new TypeError(`createDefaultKernel: unknown override ${k}`);
+  for (const k of Object.keys(options.verifier ?? {})) if (k !== 'callbackLoops') throw new TypeError(`createDefaultKernel: unknown verifier option ${k}`);
   const tracer = options.tracer;
   const traced = tracer === undefined ? {} : { tracer };
   const security = createSecurityStack(options.lsm ?? []);
@@ -130,7 +138,8 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   const timers = createTimerTable();
   const maps = overrides.maps ?? createMapTypes({ possibleCpus: cpus, arena, random, timers });
   const progs = overrides.progTypes ?? createProgTypes();
-  const verifier = pick(overrides.verifier, { progTypes: progs }, () => createVerifier({ progTypes: progs }));
+  const callbackLoops = options.verifier?.callbackLoops;
+  const verifier = pick(overrides.verifier, { progTypes: progs }, () => createVerifier({ progTypes: progs, ...(callbackLoops === undefined ? {} : { callbackLoops }) }));
   const btf: BtfLoader = {
     load(data, log) {
       const parsed = parseBtf(data, { logLevel: log.level, ...(log.level === 0 ? {} : { logSize: log.size }) });

@@ -3,3 +3,4 @@ export { readCaseFile, simulatedReplayTarget, type CaseFile } from './case-file.
 export { largestCorpusCases, type LargestCorpusCase } from './largest.js';
 export { statsCorpusLoad, timeCorpusLoad, type CorpusLoadTiming, type CorpusLoadTimingOptions } from './timing.js';
 export type { CorpusCase, CorpusMap, CorpusReplayLine, CorpusRunLine, FixupKind } from './schema.js';
+export { CORPUS_KERNEL_OPTIONS } from './corpus-kernel.js';

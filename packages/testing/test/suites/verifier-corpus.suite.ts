@@ -16,7 +16,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SuiteTally, sharedPath, type SuiteResult } from '@bpfkit/corpus';
 import { createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
-import { readCaseFile, replayCorpusLoad, simulatedReplayTarget, type CorpusCase, type CorpusLoadResult } from '@bpfkit/testing';
+import { CORPUS_KERNEL_OPTIONS, readCaseFile, replayCorpusLoad, simulatedReplayTarget, type CorpusCase, type CorpusLoadResult } from '@bpfkit/testing';
 
 interface RecordedCase extends CorpusCase {
   readonly kernel: {
@@ -111,7 +111,8 @@ export default function run(): Promise<readonly SuiteResult[] | undefined> {
   for (const dir of ['classic', 'progs']) {
     for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort()) {
       const caseFile = readCaseFile(join(root, dir, file), { fixupsPath: join(root, 'fixup_kinds.json'), vmlinux });
-      const target = simulatedReplayTarget(createDefaultKernel({ vmlinuxBtf: () => vmlinux }));
+      // The kernel the corpus was recorded on: an earlier 6.18 build (see CORPUS_KERNEL_OPTIONS).
+      const target = simulatedReplayTarget(createDefaultKernel({ ...CORPUS_KERNEL_OPTIONS, vmlinuxBtf: () => vmlinux }));
       for (const c of caseFile.cases as readonly RecordedCase[]) {
         if (!hasVerdict(c)) continue;
         let misses: Misses;

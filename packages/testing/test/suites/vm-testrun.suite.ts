@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SuiteTally, sharedPath, type SuiteResult } from '@bpfkit/corpus';
 import { createDefaultKernel, hostVmlinuxBtf } from '@bpfkit/kernel/defaults';
-import { readCaseFile, replayCorpusCase, simulatedReplayTarget, type CorpusCase, type CorpusReplayLine } from '@bpfkit/testing';
+import { CORPUS_KERNEL_OPTIONS, readCaseFile, replayCorpusCase, simulatedReplayTarget, type CorpusCase, type CorpusReplayLine } from '@bpfkit/testing';
 
 interface KernelRun {
   readonly retval: number | null;
@@ -51,7 +51,7 @@ function measure(root: string, engine: 'interp' | 'wasm'): SuiteResult {
   for (const dir of ['classic', 'progs']) {
     for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort()) {
       const caseFile = readCaseFile(join(root, dir, file), { fixupsPath: join(root, 'fixup_kinds.json'), vmlinux });
-      const kernel = createDefaultKernel({ vmlinuxBtf: () => vmlinux, engine });
+      const kernel = createDefaultKernel({ ...CORPUS_KERNEL_OPTIONS, vmlinuxBtf: () => vmlinux, engine });
       const target = simulatedReplayTarget(kernel);
       for (const c of caseFile.cases as readonly RecordedCase[]) {
         if (!ranOnKernel(c)) continue;

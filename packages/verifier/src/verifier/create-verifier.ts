@@ -15,6 +15,15 @@ import { checkBtfInfo, checkBtfInfoEarly } from './prog-btf.js';
 export interface VerifierDeps {
   /** Program types (helper availability, return ranges). */
   readonly progTypes: ProgTypeRegistry;
+  /**
+   * A call of `bpf_loop()`, `bpf_for_each_map_elem()` or another helper that calls back is a loop
+   * of its own, as upstream commit f597664454bd ("bpf: bpf_scc_visit instance and backedges
+   * accumulation for bpf_loop()") made it in the 6.18 stable builds of 2026: the call instruction
+   * is an SCC, and a callback that converges leaves a backedge, which `peak_states` counts and
+   * precision propagates through. Without it (false) the verifier is the earlier 6.18 builds', the
+   * kernel `../shared/corpus/verifier` was recorded on. Default true.
+   */
+  readonly callbackLoops?: boolean;
 }
 
 function statsLine(processed: number, maxStates: number, total: number, peak: number): string {
@@ -56,9 +65,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
         const attachFunc = checkAttachBtfId(log, checked);
         if (attachFunc !== undefined) checked = { ...checked, attachFunc };
-        logLiveRegs(log, insns, checked, deps.progTypes.get(req.progType));
+        const callbackLoops = deps.callbackLoops ?? true;
+        logLiveRegs(log, insns, checked, deps.progTypes.get(req.progType), callbackLoops);
         logMainFuncArgs(log, checked);
-        checker = new Checker(log, insns, checked, deps.progTypes.get(req.progType), subprogs);
+        checker = new Checker(log, insns, checked, deps.progTypes.get(req.progType), subprogs, callbackLoops);
         const result = checker.run();
         stackDepth = result.stackDepth;
         rewrites = result.rewrites;

@@ -48,7 +48,10 @@ export interface CheckResult { insnProcessed: number; stackDepth: number; subpro
 export class Checker {
   private readonly env: VerifierEnv;
 
-  constructor(log: VerifierLog, insns: readonly Insn[], req: CheckedRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[]) {
+  constructor(
+    log: VerifierLog, insns: readonly Insn[], req: CheckedRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[],
+    private readonly callbackLoops = true,
+  ) {
     this.env = new VerifierEnv(log, insns, req, progType, subprogs);
     // `find_prev_entry`: the newest checkpoint at the call still on the current path, with the same call chain.
     this.env.findPrevEntry = (state, pc) => this.explored.get(this.bucket(state, pc))?.find((sl) => sl.state.insnIdx === pc && sl.branches > 0 && sl.state.frames.length === state.frames.length &&
@@ -103,7 +106,7 @@ export class Checker {
       this.prunePoints[i] = 1;
     });
     env.jmpPoints = computeJmpPoints(env.insns);
-    this.scc = new SccVisits(env, computeScc(env.insns));
+    this.scc = new SccVisits(env, computeScc(env.insns, this.callbackLoops));
     this.liveSlots = computeLiveSlots(env.insns, env.subprogs, callArgs);
     env.globals = findGlobalFuncs(env);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
@@ -270,8 +273,9 @@ export class Checker {
       statesCnt++;
       if (sl.state.insnIdx !== pc) continue;
       if (sl.branches > 0 && cbCall) {
-        // Another visit of a callback that changed nothing the previous visits did not cover: converged.
-        if (statesEqual(sl.state, cur, false, allowUninit, false, this.liveIn)) return this.hit(sl, cur, pc, true);
+        // Another visit of a callback that changed nothing the previous visits did not cover: converged,
+        // and (with callbackLoops) the backedge of the loop the calls make.
+        if (statesEqual(sl.state, cur, false, allowUninit, false, this.liveIn)) return this.hit(sl, cur, pc, this.callbackLoops);
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else if (sl.branches > 0 && iterNext) {
         // Another pass through an iterator loop that the earlier pass covers, the iterator still active: converged.

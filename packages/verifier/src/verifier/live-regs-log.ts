@@ -44,10 +44,10 @@ const pad3 = (n: number): string => String(n).padStart(3, ' ');
  * //       0: .......... (b7) r6 = 3
  * //   1   1: ......6... (07) r6 += -1
  */
-export function logLiveRegs(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest, progType: ProgTypeDescriptor | undefined): void {
+export function logLiveRegs(log: VerifierLog, insns: readonly Insn[], req: VerifierRequest, progType: ProgTypeDescriptor | undefined, callbackLoops = true): void {
   if (!log.level2) return;
   const live = computeLiveRegs(insns, callArgCount(req, progType));
-  const scc = computeScc(insns);
+  const scc = computeScc(insns, callbackLoops);
   const callName = kfuncName(req);
   log.line('Live regs before insn:');
   for (let i = 0; i < insns.length; i++) {

@@ -5,15 +5,16 @@ import { flowGraph } from './liveness.js';
 /**
  * `compute_scc`: strongly connected components of the instruction graph (Tarjan's algorithm,
  * roots taken in instruction order, successors fall-through first). A component of two or more
- * instructions, one that jumps to itself, or a call of a helper that calls back (an implicit loop)
- * gets a number from 1 in the order the components complete; every other instruction gets 0.
+ * instructions, one that jumps to itself, or (with `callbackLoops`) a call of a helper that calls
+ * back, an implicit loop, gets a number from 1 in the order the components complete; every other
+ * instruction gets 0.
  */
-export function computeScc(insns: readonly Insn[]): Uint32Array {
+export function computeScc(insns: readonly Insn[], callbackLoops = true): Uint32Array {
   const n = insns.length;
   const { succ, forward } = flowGraph(insns);
   const scc = new Uint32Array(n);
   // Without back edges no instruction is in a loop; only a callback-calling helper could be one.
-  if (forward && !anySyncCallbackCall(insns)) return scc;
+  if (forward && !(callbackLoops && anySyncCallbackCall(insns))) return scc;
   const pre = new Int32Array(n);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -60,7 +61,7 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
       if (low[v] !== pre[v]) continue;
       const v0 = insns[v];
       const selfLoop = succ[2 * v] === v || succ[2 * v + 1] === v;
-      const assign = stack[sp - 1] !== v || selfLoop || (v0 !== undefined && isSyncCallbackCall(v0));
+      const assign = stack[sp - 1] !== v || selfLoop || (callbackLoops && v0 !== undefined && isSyncCallbackCall(v0));
       let w: number;
       do {
         w = stack[--sp] as number;
