@@ -1,6 +1,7 @@
 // Records Linux's answers to the helper argument cases of cases.mjs (needs root and bpf()):
 //   node tools/probe-helper-protos/probe.mjs            (after a build) writes the fixture
 //   node tools/probe-helper-protos/probe.mjs --compare  also replays on the simulated kernel and prints the misses
+import { release } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { helperCases } from './cases.mjs';
@@ -17,7 +18,7 @@ const answers = await replayOnLinux(cases);
 const recorded = cases.map((c, i) => ({ ...c, kernel: answers[i] }));
 const out = fileURLToPath(new URL('packages/testing/test/fixtures/helper-protos.json', root));
 // One case a line: the file stays diffable without the size of an indented dump.
-writeFileSync(out, `{"kernel": "Linux 6.18 (x86-64)", "cases": [\n${recorded.map((c) => JSON.stringify(c)).join(',\n')}\n]}\n`);
+writeFileSync(out, `{"kernel": "Linux 6.18 (x86-64)", "release": ${JSON.stringify(release())}, "cases": [\n${recorded.map((c) => JSON.stringify(c)).join(',\n')}\n]}\n`);
 console.log(`${String(recorded.length)} cases, ${String(recorded.filter((c) => c.kernel.verdict === 'accept').length)} accepted -> ${out}`);
 
 if (process.argv.includes('--compare')) {

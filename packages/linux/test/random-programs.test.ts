@@ -42,12 +42,19 @@ whenLinuxBpf('random programs', () => {
   for (let i = 0; i < FIXTURE_COUNT; i++) {
     const p = generateProgram(FIXTURE_SEED, i);
     test(`${p.name} (${p.kind}): bpfkit's interpreter and JIT do what Linux does`, (t) => {
-      const l = comparable(runProgram(linux, p, packets));
+      const live = comparable(runProgram(linux, p, packets));
+      const rec = recordedByName.get(p.name);
       // The committed recording is this kernel's answer too (or the generator changed: re-record).
       if (sameKernel) {
-        const rec = recordedByName.get(p.name);
-        if (l.load === 'ok') t.deepEqual(l, rec, 'Linux now answers differently from the recording: re-record it');
+        if (live.load === 'ok') t.deepEqual(live, rec, 'Linux now answers differently from the recording: re-record it');
         else t.is(rec, undefined);
+      }
+      // Another kernel build may answer otherwise (a build of this machine refuses bpf_xdp_adjust_meta, which the
+      // build the corpus and the recording come from allows): there the recorded answer is the reference.
+      const l = !sameKernel && rec !== undefined ? rec : live;
+      if (l !== live && JSON.stringify(l) !== JSON.stringify(live)) {
+        t.log(`this kernel (${release()}) answers otherwise than the recording's (${recorded?.kernel ?? '?'}), held as the reference: ` +
+          `load ${String(live.load)} here, ${String(l.load)} recorded`);
       }
       for (const engine of ['interp', 'wasm'] as const) {
         const s = runProgram(simulated[engine], p, packets);
