@@ -54,7 +54,7 @@ whenLinuxBpf('random programs', () => {
       const l = !sameKernel && rec !== undefined ? rec : live;
       if (l !== live && JSON.stringify(l) !== JSON.stringify(live)) {
         t.log(`this kernel (${release()}) answers otherwise than the recording's (${recorded?.kernel ?? '?'}), held as the reference: ` +
-          `load ${String(live.load)} here, ${String(l.load)} recorded`);
+          `load ${live.load} here, ${l.load} recorded`);
       }
       for (const engine of ['interp', 'wasm'] as const) {
         const s = runProgram(simulated[engine], p, packets);
