@@ -43,9 +43,7 @@ whenLinuxBpf('linux delegation', () => {
 
   const a = delegationAvailability();
   if (!a.available) {
-    test(`linux delegation: skipped, no user namespaces for the harness here (${a.reason})`, (t) => {
-      t.pass();
-    });
+    test.skip(`linux delegation: skipped, no user namespaces for the harness here (${a.reason})`, () => {});
     return;
   }
 

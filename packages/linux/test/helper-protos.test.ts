@@ -23,9 +23,7 @@ const avail = linuxBpfAvailability();
 if (avail.available && recordedOn !== release()) {
   test.skip(`helper prototypes on Linux: recorded on ${recordedOn ?? 'an unnamed build'}, this kernel is ${release()} (node tools/probe-helper-protos/check.mjs lists what differs)`, () => {});
 } else if (!avail.available || !existsSync(SIM)) {
-  test(`helper prototypes on Linux: skipped, ${avail.available ? 'the testing package is not built' : avail.error.message}`, (t) => {
-    t.pass();
-  });
+  test.skip(`helper prototypes on Linux: skipped, ${avail.available ? 'the testing package is not built' : avail.error.message}`, () => {});
 } else {
   test('helper prototypes on Linux: every recorded helper call gets the recorded verdict, errno and error line', (t) => {
     t.timeout(120_000);

@@ -27,9 +27,7 @@ const avail = delegationAvailability();
 const file = corpusFile();
 if (!avail.available || file === undefined) {
   const why = avail.available ? 'the shared token corpus is not here (set BPFKIT_SHARED)' : avail.reason;
-  test(`linux scenario replay: skipped, ${why}`, (t) => {
-    t.pass();
-  });
+  test.skip(`linux scenario replay: skipped, ${why}`, () => {});
 } else {
   test('every step of the token corpus replays on this kernel with its recorded ok, errno and info', (t) => {
     const json = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: { name: string; steps: { expect: Expect }[] }[] };

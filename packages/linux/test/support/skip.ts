@@ -12,7 +12,5 @@ export function whenLinuxBpf(suite: string, register: () => void): void {
     return;
   }
   const line = `linux: skipped, bpf() is not available here (${a.error.code} ${a.error.reason}: ${a.error.message})`;
-  test(`${line} [${suite}]`, (t) => {
-    t.pass();
-  });
+  test.skip(`${line} [${suite}]`, () => {});
 }
