@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { ErrnoName } from '@bpfkit/uapi';
 import { ownSize } from './own-size.js';
 import type { Btf } from './btf.js';
@@ -16,7 +17,7 @@ export class BtfCheckError extends Error {
 
 /** The bytes as one string when every byte is ASCII (byte offsets are then character offsets), else null. */
 function asciiText(bytes: Uint8Array): string | null {
-  for (let i = 0; i < bytes.length; i++) if ((bytes[i] ?? 0) >= 0x80) return null;
+  if (!isAscii(bytes)) return null;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
