@@ -39,11 +39,8 @@ test('btf dump --format c of an example compiles without a warning', async (t) =
   await compiles(t, join(EXAMPLES, 'xdp_count.btf'), 'xdp_count');
 });
 
-test('btf dump --format c of vmlinux compiles without a warning (no const const)', async (t) => {
-  if (!existsSync(VMLINUX)) {
-    t.log(`${VMLINUX} is absent: skipped`);
-    t.pass();
-    return;
-  }
+if (!existsSync(VMLINUX)) {
+  test.skip(`btf dump --format c of vmlinux compiles without a warning: skipped, ${VMLINUX} is absent`, () => {});
+} else test('btf dump --format c of vmlinux compiles without a warning (no const const)', async (t) => {
   await compiles(t, VMLINUX, 'vmlinux');
 });

@@ -93,11 +93,9 @@ test('the package bin is an executable node script', (t) => {
   t.is(r.stdout, '0.0.0\n', r.stderr);
 });
 
-test('installed, bpfkit runs through the bin link a package manager makes (node_modules/.bin/bpfkit)', (t) => {
-  if (process.platform === 'win32') {
-    t.pass();
-    return;
-  }
+if (process.platform === 'win32') {
+  test.skip('installed, bpfkit runs through the bin link a package manager makes: skipped, no executable node script bin link on Windows', () => {});
+} else test('installed, bpfkit runs through the bin link a package manager makes (node_modules/.bin/bpfkit)', (t) => {
   const bin = join(tmp, 'node_modules', '.bin');
   mkdirSync(bin, { recursive: true });
   symlinkSync(BIN, join(bin, 'bpfkit'));

@@ -39,11 +39,9 @@ test.serial('a file over 64 MiB is refused in one line before it is read', async
   t.true(Date.now() - t0 < 10_000, `${String(Date.now() - t0)} ms`);
 });
 
-test.serial('a device that never ends is refused once it passes the limit', async (t) => {
-  if (process.platform !== 'linux') {
-    t.pass();
-    return;
-  }
+if (process.platform !== 'linux') {
+  test.skip(`a device that never ends is refused once it passes the limit: skipped, /dev/zero is read only on Linux (this is ${process.platform})`, () => {});
+} else test.serial('a device that never ends is refused once it passes the limit', async (t) => {
   const t0 = Date.now();
   const r = await run('disasm', '/dev/zero');
   t.is(r.code, 2);

@@ -6,6 +6,10 @@ import run from './suites/elf-objects.suite.js';
 import { objectCases, REPO_ROOT } from './support/object-cases.js';
 import type { ObjectRunRecord } from './support/object-record.js';
 
+// Whether this machine's kernel can be opened is known before any test is declared (ava takes none after an await); the probe is let go at once.
+const probe = await linuxHost();
+if (typeof probe !== 'string') probe.release();
+
 test('elf-objects: object run on the simulated kernel equals the recorded Linux document', (t) =>
   assertSuite(t, 'elf-objects', run, { floor: 36, ceiling: 1 }, 20));
 
@@ -17,11 +21,12 @@ async function linuxHost(): Promise<KernelHost | string> {
   }
 }
 
-test('elf-objects: the recorded documents are what this machine\'s kernel answers now (where bpf() works)', async (t) => {
+if (typeof probe === 'string') {
+  test.skip(`elf-objects: the recorded documents are what this machine's kernel answers now: skipped, ${probe}`, () => {});
+} else test('elf-objects: the recorded documents are what this machine\'s kernel answers now (where bpf() works)', async (t) => {
   const host = await linuxHost();
   if (typeof host === 'string') {
-    t.log(`linux: skipped, ${host}`);
-    t.pass();
+    t.fail(`linux: the kernel opened when the tests were declared, now: ${host}`);
     return;
   }
   try {

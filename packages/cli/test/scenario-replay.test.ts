@@ -108,12 +108,12 @@ test('input that is not the schema is one clear line, exit 2', async (t) => {
   }
 });
 
-test('--check on the real-kernel corpus: every recorded expect holds', async (t) => {
-  const corpus = sharedPath('corpus', 'token', 'scenarios.json');
+const corpus = sharedPath('corpus', 'token', 'scenarios.json');
+if ((corpus === undefined || !existsSync(corpus)) && process.env['CI'] !== 'true') {
+  test.skip('--check on the real-kernel corpus: skipped, the shared token corpus is absent (set BPFKIT_SHARED)', () => {});
+} else test('--check on the real-kernel corpus: every recorded expect holds', async (t) => {
   if (corpus === undefined || !existsSync(corpus)) {
-    if (process.env['CI'] === 'true') t.fail('the shared token corpus is absent');
-    else t.log('the shared token corpus is absent; skipped');
-    t.pass();
+    t.fail('the shared token corpus is absent');
     return;
   }
   const r = await run('scenario', 'replay', '--check', corpus);

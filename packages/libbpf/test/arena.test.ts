@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ImplementationFn } from 'ava';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,11 +103,11 @@ test('when the kernel takes full-range ld_imm64 offsets, the globals go to the l
 });
 
 const availability = linuxBpfAvailability();
-const real = availability.available ? test.serial : test.skip;
-if (!availability.available) test('real-kernel arena', (t) => {
-  t.log(`linux: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason})`);
-  t.pass();
-});
+/** On Linux a serial test; elsewhere skipped, the title saying why. */
+const real = (title: string, fn: ImplementationFn<[]>): void => {
+  if (availability.available) test.serial(title, fn);
+  else test.skip(`${title}: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason})`, () => {});
+};
 
 real('on Linux: arena.o loads, runs and its globals live in the mapping; or the kernel refuses ARENA maps (this VM: EPERM)', (t) => {
   const obj = open(createLinuxSyscall());

@@ -111,9 +111,7 @@ test('PerfBuffer.open refuses a page count that is not a power of two, a map of 
 
 const availability = linuxBpfAvailability();
 if (!availability.available) {
-  test(`linux: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason}) [perf buffers on both kernels]`, (t) => {
-    t.pass();
-  });
+  test.skip(`linux: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason}) [perf buffers on both kernels]`, () => {});
 } else {
   test('PerfBuffer: the perf_output fixture gives the same samples, lost records and errnos on both kernels', (t) => {
     const linux = createLinuxSyscall();

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ImplementationFn } from 'ava';
 import { BtfBuilder, BtfIntEncoding, decodeBtf } from '@bpfkit/btf';
 import { isBpfError, type Kernel, type Task } from '@bpfkit/kernel-api';
 import { createLinuxSyscall, linuxBpfAvailability } from '@bpfkit/linux';
@@ -182,11 +182,11 @@ test('with a token, the probes carry it (token_fd and BPF_F_TOKEN_FD), as every 
 });
 
 const availability = linuxBpfAvailability();
-const real = availability.available ? test.serial : test.skip;
-if (!availability.available) test('real-kernel probes', (t) => {
-  t.log(`linux: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason})`);
-  t.pass();
-});
+/** On Linux a serial test; elsewhere skipped, the title saying why. */
+const real = (title: string, fn: ImplementationFn<[]>): void => {
+  if (availability.available) test.serial(title, fn);
+  else test.skip(`${title}: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason})`, () => {});
+};
 
 real('on Linux 6.18 every probe passes except full-range ld_imm64 offsets, and the globals object loads as before', (t) => {
   const linux: LibbpfHost = createLinuxSyscall();

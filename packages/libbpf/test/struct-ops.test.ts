@@ -1,4 +1,4 @@
-import test, { type ExecutionContext } from 'ava';
+import test, { type ExecutionContext, type ImplementationFn } from 'ava';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,11 +116,11 @@ test('attachStructOps before load is EINVAL, as bpf_map__attach_struct_ops on a 
 });
 
 const availability = linuxBpfAvailability();
-const real = availability.available ? test.serial : test.skip;
-if (!availability.available) test('real-kernel struct_ops', (t) => {
-  t.log(`linux: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason})`);
-  t.pass();
-});
+/** On Linux a serial test; elsewhere skipped, the title saying why. */
+const real = (title: string, fn: ImplementationFn<[]>): void => {
+  if (availability.available) test.serial(title, fn);
+  else test.skip(`${title}: skipped, bpf() is not available here (${availability.error.code} ${availability.error.reason})`, () => {});
+};
 
 function memberOffset(vmlinux: Btf, struct: string, member: string): { offset: number; index: number } {
   const id = vmlinux.byName(struct, 'STRUCT');

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ImplementationFn } from 'ava';
 import { delegationAvailability, runWithDelegatedBpffs } from '@bpfkit/linux/delegation';
 
 const CHILD = new URL('./support/token-child.js', import.meta.url).pathname;
@@ -9,11 +9,11 @@ const SYN_8080 = '02000000000b02000000000a08004500002800010000400666cd0a0000010a
 const DELEGATE = { cmds: 'map_create:prog_load:btf_load', maps: 'hash:array', progs: 'xdp:socket_filter', attachs: 'any' };
 
 const available = delegationAvailability();
-const real = available.available ? test.serial : test.skip;
-if (!available.available) test('real-kernel token loads', (t) => {
-  t.log(`linux: skipped, ${available.reason}`);
-  t.pass();
-});
+/** With user namespaces and a delegating bpffs, a serial test; elsewhere skipped, the title saying why. */
+const real = (title: string, fn: ImplementationFn<[]>): void => {
+  if (available.available) test.serial(title, fn);
+  else test.skip(`${title}: skipped, ${available.reason}`, () => {});
+};
 
 real('on Linux, a container loads the XDP firewall through a token from the bpffs at /sys/fs/bpf (libbpf\'s default path)', async (t) => {
   const { result } = await runWithDelegatedBpffs({
