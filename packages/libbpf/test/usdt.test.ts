@@ -226,7 +226,5 @@ if (linux.available) {
     endToEnd(t, old, 0, 7);
   });
 } else {
-  test(`linux: skipped, bpf() is not available here (${linux.error.code}) [usdt]`, (t) => {
-    t.pass();
-  });
+  test.skip(`linux: skipped, bpf() is not available here (${linux.error.code}) [usdt]`, () => {});
 }
