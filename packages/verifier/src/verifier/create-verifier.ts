@@ -22,6 +22,10 @@ export interface VerifierDeps {
    * is an SCC, and a callback that converges leaves a backedge, which `peak_states` counts and
    * precision propagates through. Without it (false) the verifier is the earlier 6.18 builds', the
    * kernel `../shared/corpus/verifier` was recorded on. Default true.
+   *
+   * @example
+   * // verify as the 6.18 build the verifier corpus was recorded on
+   * const verifier = createVerifier({ progTypes: createProgTypes(), callbackLoops: false });
    */
   readonly callbackLoops?: boolean;
 }
