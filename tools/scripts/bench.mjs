@@ -203,8 +203,6 @@ const verificationMs = (log) => {
 };
 const round = (x, digits) => (x === null || x === undefined ? null : +x.toFixed(digits));
 
-/** The most loads one side of a verify line is timed. */
-const MAX_WARM_LOADS = 2000;
 /**
  * How many ms of loads one side of a verify line takes at least: enough for a short program's
  * load to reach steady state on a JIT-compiled verifier (a few hundred ms of loads do not).
@@ -219,7 +217,7 @@ const verifyMs = Number(process.env.BPFKIT_VERIFY_MS ?? 1000);
 function bestOf(fn) {
   let best = Infinity;
   let total = 0;
-  for (let i = 0; i < REPS || (total < verifyMs && i < MAX_WARM_LOADS); i++) {
+  for (let i = 0; i < REPS || (total < verifyMs && i < testing.MAX_WARM_LOADS); i++) {
     const ms = fn();
     best = Math.min(best, ms);
     total += ms;

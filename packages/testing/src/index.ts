@@ -17,6 +17,7 @@ export {
   largestCorpusCases,
   statsCorpusLoad,
   timeCorpusLoad,
+  MAX_WARM_LOADS,
   type LargestCorpusCase,
   type CorpusLoadTiming,
   type CorpusLoadTimingOptions,

@@ -263,46 +263,44 @@ function stackPointersOut(insn: Insn, inp: number, loadsFp: boolean): number {
 /** `insn` stores a register that may point into the stack. */
 const storesStackPointer = (insn: Insn, inp: number): boolean => cls(insn.code) === STX && (inp & bit(insn.src)) !== 0;
 
+/**
+ * One instruction's step of the flow: the registers that may point into the stack after it are
+ * added to each successor's; a successor whose set grew is pushed on `grown` (when given). True when
+ * the instruction stores a stack pointer.
+ */
+function spreadStackPointers(
+  insns: readonly Insn[], succ: Int32Array, inRegs: Uint16Array, seen: Uint8Array, pc: number, loadsFp: boolean, grown?: number[],
+): boolean {
+  const insn = insns[pc];
+  if (insn === undefined) return false;
+  const inp = inRegs[pc] ?? 0;
+  const out = stackPointersOut(insn, inp, loadsFp);
+  for (let k = 2 * pc; k < 2 * pc + 2; k++) {
+    const t = succ[k] as number;
+    if (t < 0 || t >= insns.length) continue;
+    const merged = (inRegs[t] ?? 0) | out;
+    if (seen[t] === 1 && merged === inRegs[t]) continue;
+    inRegs[t] = merged;
+    seen[t] = 1;
+    grown?.push(t);
+  }
+  return storesStackPointer(insn, inp);
+}
+
 /** Spreads the seeded registers along every edge until nothing changes; true when a stack pointer is stored. */
 function propagateStackPointers(insns: readonly Insn[], succ: Int32Array, inRegs: Uint16Array, seen: Uint8Array, work: number[], loadsFp: boolean): boolean {
-  const n = insns.length;
   let storesFp = false;
   while (work.length > 0) {
-    const pc = work.pop() ?? 0;
-    const insn = insns[pc];
-    if (insn === undefined) continue;
-    const inp = inRegs[pc] ?? 0;
-    if (storesStackPointer(insn, inp)) storesFp = true;
-    const out = stackPointersOut(insn, inp, loadsFp);
-    for (let k = 2 * pc; k < 2 * pc + 2; k++) {
-      const t = succ[k] as number;
-      if (t < 0 || t >= n) continue;
-      const merged = (inRegs[t] ?? 0) | out;
-      if (seen[t] === 1 && merged === inRegs[t]) continue;
-      inRegs[t] = merged;
-      seen[t] = 1;
-      work.push(t);
-    }
+    if (spreadStackPointers(insns, succ, inRegs, seen, work.pop() ?? 0, loadsFp, work)) storesFp = true;
   }
   return storesFp;
 }
 
 /** {@link propagateStackPointers} for a graph without back edges: in instruction order each one is final when reached. */
 function propagateStackPointersForward(insns: readonly Insn[], succ: Int32Array, inRegs: Uint16Array, seen: Uint8Array, loadsFp: boolean): boolean {
-  const n = insns.length;
   let storesFp = false;
-  for (let pc = 0; pc < n; pc++) {
-    if (seen[pc] === 0) continue;
-    const insn = insns[pc] as Insn;
-    const inp = inRegs[pc] ?? 0;
-    if (storesStackPointer(insn, inp)) storesFp = true;
-    const out = stackPointersOut(insn, inp, loadsFp);
-    for (let k = 2 * pc; k < 2 * pc + 2; k++) {
-      const t = succ[k] as number;
-      if (t < 0 || t >= n) continue;
-      inRegs[t] = (inRegs[t] ?? 0) | out;
-      seen[t] = 1;
-    }
+  for (let pc = 0; pc < insns.length; pc++) {
+    if (seen[pc] === 1 && spreadStackPointers(insns, succ, inRegs, seen, pc, loadsFp)) storesFp = true;
   }
   return storesFp;
 }
