@@ -1,7 +1,8 @@
 import { BpfError } from '@bpfkit/kernel-api';
 import { ownSize } from './own-size.js';
-import type { BtfKindName } from './kinds.js';
-import { cString } from './strings.js';
+import { BTF_KIND_NAMES, type BtfKindName } from './kinds.js';
+import { StringTable } from './strings.js';
+import { TypeSection } from './type-section.js';
 import { skipForwarding, structuralResolvedId, structuralSize, structuralTypeIdSize } from './structural-resolve.js';
 import type { BtfMember, BtfModifier, BtfType, BtfVoid } from './types.js';
 
@@ -26,8 +27,11 @@ export interface BtfParts {
   readonly littleEndian: boolean;
   /** The raw string section. */
   readonly strings: Uint8Array;
-  /** This BTF's own types, in id order starting at `startId`. */
-  readonly types: readonly BtfType[];
+  /**
+   * This BTF's own types, in id order starting at `startId`: objects, or the type section
+   * read in place (`parseBtf`, `decodeBtf`), whose objects are built when first asked for.
+   */
+  readonly types: readonly BtfType[] | TypeSection;
   readonly base: Btf | undefined;
   /** The kernel's `resolved_ids` / `resolved_sizes`, one per own type. */
   readonly resolvedIds: Uint32Array;
@@ -70,8 +74,11 @@ export class Btf {
   readonly littleEndian: boolean;
   /** The raw string section (kept as-is so re-encoding gives back the same bytes). */
   readonly strings: Uint8Array;
-  /** This BTF's own types; `types[i]` has id `startId + i`. */
-  readonly types: readonly BtfType[];
+  readonly #section: TypeSection | undefined;
+  /** Own type objects, built from {@link #section} as they are asked for. */
+  #objects: (BtfType | undefined)[];
+  #all: readonly BtfType[] | undefined;
+  readonly #strings: StringTable;
   /** The base BTF of a split BTF. */
   readonly base: Btf | undefined;
   /** First own type id: 1, or the base's type count for split BTF. */
@@ -87,13 +94,20 @@ export class Btf {
   readonly #resolvedIds: Uint32Array;
   readonly #resolvedSizes: Uint32Array;
   #byName: Map<string, number[]> | undefined;
-  readonly #names = new Map<number, string>();
 
   constructor(parts: BtfParts) {
     this.header = parts.header;
     this.littleEndian = parts.littleEndian;
     this.strings = parts.strings;
-    this.types = parts.types;
+    if (parts.types instanceof TypeSection) {
+      this.#section = parts.types;
+      this.#objects = new Array<BtfType | undefined>(parts.types.length).fill(undefined);
+    } else {
+      this.#section = undefined;
+      this.#objects = [...parts.types];
+      this.#all = parts.types;
+    }
+    this.#strings = new StringTable(parts.strings);
     this.base = parts.base;
     this.startId = parts.base === undefined ? 1 : parts.base.nrTypes;
     this.startStrOff = parts.base === undefined ? 0 : parts.base.startStrOff + parts.base.strings.length;
@@ -104,16 +118,56 @@ export class Btf {
     this.validated = parts.validated ?? true;
   }
 
+  /** This BTF's own types; `types[i]` has id `startId + i`. */
+  get types(): readonly BtfType[] {
+    if (this.#all === undefined) {
+      const n = this.#objects.length;
+      const all = new Array<BtfType>(n);
+      for (let i = 0; i < n; i++) all[i] = this.#own(i);
+      this.#all = all;
+    }
+    return this.#all;
+  }
+
   /** Number of type ids, void and base types included (`btf_nr_types`). */
   get nrTypes(): number {
-    return this.startId + this.types.length;
+    return this.startId + this.#objects.length;
   }
 
   /** The type with this id, or `undefined` when out of range (`btf_type_by_id`). */
   type(id: number): BtfType | undefined {
     if (id === 0) return VOID;
     if (id < this.startId) return this.base?.type(id);
-    return this.types[id - this.startId];
+    const i = id - this.startId;
+    return i < this.#objects.length ? this.#own(i) : undefined;
+  }
+
+  /**
+   * The kind of a type without building its object (`VOID` for id 0), `undefined` when
+   * out of range: for scans over every type that look closer at a few kinds.
+   */
+  kind(id: number): BtfKindName | 'VOID' | undefined {
+    if (id === 0) return 'VOID';
+    if (id < this.startId) return this.base?.kind(id);
+    const i = id - this.startId;
+    if (i >= this.#objects.length) return undefined;
+    if (this.#section === undefined) return this.#own(i).kind;
+    return BTF_KIND_NAMES[this.#section.kind(i)] as BtfKindName;
+  }
+
+  #own(i: number): BtfType {
+    let t = this.#objects[i];
+    if (t === undefined) {
+      if (this.#section === undefined) throw new RangeError(`type index ${i} missing`);
+      t = this.#section.materialize(i, this.startId + i, this);
+      this.#objects[i] = t;
+    }
+    return t;
+  }
+
+  /** {@link str} for a type's names: `''` out of range. */
+  nameAt(off: number): string {
+    return this.str(off) ?? '';
   }
 
   /** Like {@link type} but throws ENOENT for an unknown id. */
@@ -133,12 +187,7 @@ export class Btf {
     if (offset < this.startStrOff) return this.base?.str(offset);
     const local = offset - this.startStrOff;
     if (local >= this.strings.length) return undefined;
-    let s = this.#names.get(local);
-    if (s === undefined) {
-      s = cString(this.strings, local);
-      this.#names.set(local, s);
-    }
-    return s;
+    return this.#strings.at(local);
   }
 
   /** The kernel's resolved type id of a modifier, pointer, var, func or decl tag. */
@@ -216,11 +265,14 @@ export class Btf {
 
   #indexNames(): Map<string, number[]> {
     const index = new Map<string, number[]>();
-    for (const t of this.types) {
-      if (t.name === '') continue;
-      const list = index.get(t.name);
-      if (list === undefined) index.set(t.name, [t.id]);
-      else list.push(t.id);
+    const section = this.#section;
+    for (let i = 0; i < this.#objects.length; i++) {
+      const name = section === undefined ? this.#own(i).name : this.nameAt(section.nameOff(i));
+      if (name === '') continue;
+      const id = this.startId + i;
+      const list = index.get(name);
+      if (list === undefined) index.set(name, [id]);
+      else list.push(id);
     }
     return index;
   }

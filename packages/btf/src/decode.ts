@@ -2,7 +2,7 @@ import { BpfError, type BpfErrorReason } from '@bpfkit/kernel-api';
 import { Btf, type BtfHeader } from './btf.js';
 import { BTF_HEADER_SIZE, BTF_KIND_MAX, BTF_KIND_NAMES, BTF_MAGIC, BTF_VERSION } from './kinds.js';
 import { cString } from './strings.js';
-import type { BtfEnum64Value, BtfEnumValue, BtfMember, BtfParam, BtfType, BtfVarSecinfo } from './types.js';
+import { TypeSection, extraSize } from './type-section.js';
 
 // A structural reader, in the spirit of libbpf's btf__new: it checks only what reading
 // needs (bounds, known kinds, names inside the string section) and none of the kernel's
@@ -42,13 +42,16 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
     throw fail('btf:invalid-string-section', 'Invalid string section: it must start (unless split) and end with a NUL byte');
   }
   const names = new Names(strings, base);
-  const types: BtfType[] = [];
   const startId = base?.nrTypes ?? 1;
   const typeStart = header.hdrLen + header.typeOff;
   const end = typeStart + header.typeLen;
-  for (let cur = typeStart; cur < end; ) {
-    cur += decodeType(view, cur, end - cur, le, startId + types.length, names, types);
+  const offsets = new Uint32Array(Math.floor(header.typeLen / 12) + 1);
+  let count = 0;
+  for (let cur = typeStart; cur < end; count++) {
+    offsets[count] = cur;
+    cur += checkRecord(view, cur, end - cur, le, startId + count, names);
   }
+  const types = new TypeSection(view, le, offsets.subarray(0, count));
   return new Btf({
     header,
     littleEndian: le,
@@ -104,6 +107,12 @@ class Names {
     this.#startStrOff = base === undefined ? 0 : base.startStrOff + base.strings.length;
   }
 
+  /** True when `off` is inside a string section. */
+  has(off: number): boolean {
+    if (off < this.#startStrOff) return this.base?.str(off) !== undefined;
+    return off - this.#startStrOff < this.strings.length;
+  }
+
   /** The string at `off`, or `undefined` when `off` is outside every string section. */
   get(off: number): string | undefined {
     if (off < this.#startStrOff) return this.base?.str(off);
@@ -118,140 +127,34 @@ class Names {
   }
 }
 
-/** Bytes after the common 12-byte header, by kind number. */
-function extraSize(kind: number, vlen: number): number {
-  switch (kind) {
-    case 1: // INT
-    case 14: // VAR
-    case 17: // DECL_TAG
-      return 4;
-    case 3: // ARRAY
-      return 12;
-    case 4: // STRUCT
-    case 5: // UNION
-    case 15: // DATASEC
-    case 19: // ENUM64
-      return vlen * 12;
-    case 6: // ENUM
-    case 13: // FUNC_PROTO
-      return vlen * 8;
-    default:
-      return 0;
-  }
-}
-
-/** Decodes the type record at `cur` into `out`; returns its length in bytes. */
-function decodeType(view: DataView, cur: number, left: number, le: boolean, id: number, names: Names, out: BtfType[]): number {
+/**
+ * Checks that the record at `cur` is readable (whole, a known kind, names inside a string
+ * section); returns its length in bytes.
+ */
+function checkRecord(view: DataView, cur: number, left: number, le: boolean, id: number, names: Names): number {
   const bad = (message: string): BpfError => fail('btf:invalid-type', `[${id}] ${message}`);
   if (left < 12) throw bad(`truncated type: ${left} bytes left in the type section, 12 needed`);
   const nameOff = view.getUint32(cur, le);
   const info = view.getUint32(cur + 4, le);
-  const sizeType = view.getUint32(cur + 8, le);
   const kindNo = (info >>> 24) & 0x1f;
   if (kindNo === 0 || kindNo > BTF_KIND_MAX) throw bad(`Invalid kind:${kindNo}`);
   const kind = BTF_KIND_NAMES[kindNo] ?? 'UNKNOWN';
   const vlen = info & 0xffff;
-  const kflag = info >>> 31 === 1;
   const extra = extraSize(kindNo, vlen);
   if (left - 12 < extra) throw bad(`${kind} vlen=${vlen} needs ${extra} more bytes, ${left - 12} left in the type section`);
   const name = names.get(nameOff);
   if (name === undefined) throw bad(`${kind} Invalid name_offset:${nameOff}`);
-  const nameAt = (off: number, what: string): string => {
-    const s = names.get(off);
-    if (s === undefined) throw bad(`${kind} ${name === '' ? '(anon)' : name} ${what} Invalid name_offset:${off}`);
-    return s;
-  };
-  const x = cur + 12;
-  const u32 = (o: number): number => view.getUint32(o, le);
-  const base = { id, name, nameOff };
-  switch (kindNo) {
-    case 1: {
-      const data = u32(x);
-      out.push({ ...base, kind: 'INT', size: sizeType, encoding: (data >>> 24) & 0x0f, bitsOffset: (data >>> 16) & 0xff, bits: data & 0xff });
-      break;
-    }
-    case 2:
-      out.push({ ...base, kind: 'PTR', type: sizeType });
-      break;
-    case 3:
-      out.push({ ...base, kind: 'ARRAY', type: u32(x), indexType: u32(x + 4), nelems: u32(x + 8) });
-      break;
-    case 4:
-    case 5: {
-      const members = new Array<BtfMember>(vlen);
-      for (let i = 0; i < vlen; i++) {
-        const o = x + i * 12;
-        const raw = u32(o + 8);
-        members[i] = {
-          name: nameAt(u32(o), `member #${i}`),
-          nameOff: u32(o),
-          type: u32(o + 4),
-          bitsOffset: kflag ? raw & 0xffffff : raw,
-          bitfieldSize: kflag ? raw >>> 24 : 0,
-        };
-      }
-      out.push({ ...base, kind: kindNo === 4 ? 'STRUCT' : 'UNION', size: sizeType, kflag, members });
-      break;
-    }
-    case 6: {
-      const values = new Array<BtfEnumValue>(vlen);
-      for (let i = 0; i < vlen; i++) {
-        const o = x + i * 8;
-        values[i] = { name: nameAt(u32(o), `value #${i}`), nameOff: u32(o), value: kflag ? view.getInt32(o + 4, le) : u32(o + 4) };
-      }
-      out.push({ ...base, kind: 'ENUM', size: sizeType, signed: kflag, values });
-      break;
-    }
-    case 19: {
-      const values = new Array<BtfEnum64Value>(vlen);
-      for (let i = 0; i < vlen; i++) {
-        const o = x + i * 12;
-        const u = (BigInt(u32(o + 8)) << 32n) | BigInt(u32(o + 4));
-        values[i] = { name: nameAt(u32(o), `value #${i}`), nameOff: u32(o), value: kflag ? BigInt.asIntN(64, u) : u };
-      }
-      out.push({ ...base, kind: 'ENUM64', size: sizeType, signed: kflag, values });
-      break;
-    }
-    case 7:
-      out.push({ ...base, kind: 'FWD', union: kflag });
-      break;
-    case 8:
-    case 9:
-    case 10:
-    case 11:
-    case 18:
-      out.push({ ...base, kind: kind as 'TYPEDEF', type: sizeType, kflag });
-      break;
-    case 12:
-      out.push({ ...base, kind: 'FUNC', type: sizeType, linkage: vlen });
-      break;
-    case 13: {
-      const params = new Array<BtfParam>(vlen);
-      for (let i = 0; i < vlen; i++) {
-        const o = x + i * 8;
-        params[i] = { name: nameAt(u32(o), `arg #${i + 1}`), nameOff: u32(o), type: u32(o + 4) };
-      }
-      out.push({ ...base, kind: 'FUNC_PROTO', type: sizeType, params });
-      break;
-    }
-    case 14:
-      out.push({ ...base, kind: 'VAR', type: sizeType, linkage: u32(x) });
-      break;
-    case 15: {
-      const vars = new Array<BtfVarSecinfo>(vlen);
-      for (let i = 0; i < vlen; i++) {
-        const o = x + i * 12;
-        vars[i] = { type: u32(o), offset: u32(o + 4), size: u32(o + 8) };
-      }
-      out.push({ ...base, kind: 'DATASEC', size: sizeType, vars });
-      break;
-    }
-    case 16:
-      out.push({ ...base, kind: 'FLOAT', size: sizeType });
-      break;
-    case 17:
-      out.push({ ...base, kind: 'DECL_TAG', type: sizeType, componentIdx: view.getInt32(x, le), kflag });
-      break;
+  // Members, enum values and parameters each start with a name offset.
+  let stride = 0;
+  let what = '';
+  let first = 0;
+  if (kindNo === 4 || kindNo === 5) [stride, what] = [12, 'member #'];
+  else if (kindNo === 6) [stride, what] = [8, 'value #'];
+  else if (kindNo === 19) [stride, what] = [12, 'value #'];
+  else if (kindNo === 13) [stride, what, first] = [8, 'arg #', 1];
+  for (let j = 0; stride !== 0 && j < vlen; j++) {
+    const off = view.getUint32(cur + 12 + j * stride, le);
+    if (!names.has(off)) throw bad(`${kind} ${name === '' ? '(anon)' : name} ${what}${j + first} Invalid name_offset:${off}`);
   }
   return 12 + extra;
 }

@@ -1,12 +1,11 @@
-import { isAscii } from 'node:buffer';
 import type { ErrnoName } from '@bpfkit/uapi';
-import { ownSize } from './own-size.js';
 import type { Btf } from './btf.js';
 import { VOID } from './btf.js';
-import { BTF_MAX_NAME_OFFSET } from './kinds.js';
+import { BTF_MAX_NAME_OFFSET, BtfKind, kindNumber } from './kinds.js';
 import type { BtfVerifierLog } from './log.js';
-import { isValidIdentifier, isValidSectionName } from './strings.js';
-import type { BtfComposite, BtfDatasec, BtfMember, BtfModifier, BtfType, BtfVarSecinfo } from './types.js';
+import { StringTable, isValidIdentifier, isValidSectionName, latin1 } from './strings.js';
+import { TypeSection, type NameSource } from './type-section.js';
+import type { BtfComposite, BtfDatasec, BtfMember, BtfType, BtfVarSecinfo } from './types.js';
 
 /** A failed check: the kernel's errno. The text is in the env's log. */
 export class BtfCheckError extends Error {
@@ -15,41 +14,50 @@ export class BtfCheckError extends Error {
   }
 }
 
-/** The bytes as one string when every byte is ASCII (byte offsets are then character offsets), else null. */
-function asciiText(bytes: Uint8Array): string | null {
-  if (!isAscii(bytes)) return null;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-}
-
 const INT_ENCODING: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
+
+const IDENT_UNKNOWN = 0;
+const IDENT_VALID = 1;
+const IDENT_INVALID = 2;
 
 /**
  * The state of one BTF verification (`struct btf_verifier_env`): own types, strings,
  * the log, and the resolve bookkeeping shared by the meta and resolve passes.
+ *
+ * Own types are read in place from {@link section} by id (`kindOf`, `refOf`, …): the
+ * passes build no object per type. {@link typeById} builds one where a log line or an
+ * error needs it; base types (split BTF) are the base's objects.
  */
-export class BtfVerifierEnv {
-  readonly types: BtfType[] = [];
+export class BtfVerifierEnv implements NameSource {
+  /** The own records, filled by the meta pass. */
+  section: TypeSection;
   logTypeId = 0;
   /** CHECK_META (false) or CHECK_TYPE (true). */
   checkingTypes = false;
   resolvedIds = new Uint32Array(0);
   resolvedSizes = new Uint32Array(0);
+  readonly startId: number;
+  readonly startStrOff: number;
   readonly #latin1 = new Map<number, string>();
-  /** The own string section as text when it is all ASCII, null when it is not, undefined before the first name. */
-  #ascii: string | null | undefined;
+  readonly #names: StringTable;
+  /** `validIdentifier` per own string offset: names repeat (member names above all). */
+  #identState: Uint8Array | undefined;
+  #objects: (BtfType | undefined)[] = [];
 
   constructor(
     readonly strings: Uint8Array,
     readonly base: Btf | undefined,
     readonly log: BtfVerifierLog,
-  ) {}
-
-  get startId(): number {
-    return this.base === undefined ? 1 : this.base.nrTypes;
+  ) {
+    this.startId = base === undefined ? 1 : base.nrTypes;
+    this.startStrOff = base === undefined ? 0 : base.startStrOff + base.strings.length;
+    this.#names = new StringTable(strings);
+    this.section = new TypeSection(new DataView(strings.buffer, strings.byteOffset, 0), true, new Uint32Array(0));
   }
 
-  get startStrOff(): number {
-    return this.base === undefined ? 0 : this.base.startStrOff + this.base.strings.length;
+  /** Own types read so far. */
+  get count(): number {
+    return this.section.length;
   }
 
   // ---- strings -------------------------------------------------------------
@@ -78,24 +86,26 @@ export class BtfVerifierEnv {
   /** `btf_name_valid_identifier` (offset already known valid). */
   validIdentifier(off: number): boolean {
     const start = this.startStrOff;
-    if (off >= start) return off - start < this.strings.length && isValidIdentifier(this.strings, off - start);
+    if (off >= start) {
+      const local = off - start;
+      if (local >= this.strings.length) return false;
+      const memo = (this.#identState ??= new Uint8Array(this.strings.length));
+      let state = memo[local] ?? IDENT_UNKNOWN;
+      if (state === IDENT_UNKNOWN) {
+        state = isValidIdentifier(this.strings, local) ? IDENT_VALID : IDENT_INVALID;
+        memo[local] = state;
+      }
+      return state === IDENT_VALID;
+    }
     const loc = this.strLocation(off);
     return loc !== undefined && isValidIdentifier(loc[0], loc[1]);
   }
 
-  /**
-   * The name at `off` in this BTF's own string section, when that section is all ASCII (as
-   * vmlinux's is): decoded once as a whole, each name is a slice of it. Undefined otherwise
-   * (a name of the base, or a section with UTF-8), for the caller to decode the bytes.
-   */
-  ownAsciiName(off: number): string | undefined {
+  /** The name at `off` for a type object: own or the base's, `''` when out of range. */
+  nameAt(off: number): string {
     const local = off - this.startStrOff;
-    if (local < 0 || local >= this.strings.length) return undefined;
-    if (this.#ascii === undefined) this.#ascii = asciiText(this.strings);
-    const text = this.#ascii;
-    if (text === null) return undefined;
-    const end = text.indexOf('\0', local);
-    return text.slice(local, end < 0 ? text.length : end);
+    if (local >= 0) return local < this.strings.length ? this.#names.at(local) : '';
+    return this.base?.str(off) ?? '';
   }
 
   validSection(off: number): boolean {
@@ -120,7 +130,7 @@ export class BtfVerifierEnv {
     if (s === undefined) {
       let end = pos;
       while (end < bytes.length && bytes[end] !== 0) end++;
-      s = Buffer.from(bytes.buffer, bytes.byteOffset + pos, end - pos).toString('latin1');
+      s = latin1(bytes, pos, end);
       this.#latin1.set(key, s);
     }
     return s;
@@ -128,11 +138,82 @@ export class BtfVerifierEnv {
 
   // ---- types ---------------------------------------------------------------
 
-  /** `btf_type_by_id`. */
+  /** `btf_type_by_id` as an object (built once per own type: for logs, errors and rare reads). */
   typeById(id: number): BtfType | undefined {
     if (id === 0) return VOID;
     if (id < this.startId) return this.base?.type(id);
-    return this.types[id - this.startId];
+    const i = id - this.startId;
+    if (i >= this.section.length) return undefined;
+    let t = this.#objects[i];
+    if (t === undefined) {
+      t = this.section.materialize(i, id, this);
+      this.#objects[i] = t;
+    }
+    return t;
+  }
+
+  /** The kind number of a type id: 0 for void, -1 for an id past the last type. */
+  kindOf(id: number): number {
+    if (id >= this.startId) {
+      const i = id - this.startId;
+      return i < this.section.length ? this.section.kind(i) : -1;
+    }
+    if (id === 0) return 0;
+    const t = this.base?.type(id);
+    return t === undefined ? -1 : kindNumber(t.kind);
+  }
+
+  /** The `type` of a reference kind (modifier, PTR, FUNC, FUNC_PROTO, VAR, DECL_TAG), or of an ARRAY's element. */
+  refOf(id: number): number {
+    if (id >= this.startId) {
+      const i = id - this.startId;
+      return this.section.kind(i) === BtfKind.ARRAY ? this.section.word(i, 3) : this.section.sizeType(i);
+    }
+    const t = this.base?.type(id);
+    return t !== undefined && 'type' in t ? t.type : 0;
+  }
+
+  /** The `size` of a sized kind. */
+  sizeOf(id: number): number {
+    if (id >= this.startId) return this.section.sizeType(id - this.startId);
+    const t = this.base?.type(id);
+    return t !== undefined && 'size' in t ? t.size : 0;
+  }
+
+  /** Members of a struct or union, parameters of a func proto, values of an enum, vars of a datasec. */
+  vlenOf(id: number): number {
+    if (id >= this.startId) return this.section.vlen(id - this.startId);
+    const t = this.base?.type(id);
+    if (t === undefined) return 0;
+    switch (t.kind) {
+      case 'STRUCT':
+      case 'UNION':
+        return t.members.length;
+      case 'FUNC_PROTO':
+        return t.params.length;
+      case 'ENUM':
+      case 'ENUM64':
+        return t.values.length;
+      case 'DATASEC':
+        return t.vars.length;
+      default:
+        return 0;
+    }
+  }
+
+  /** An INT's data word: encoding << 24 | bits_offset << 16 | nr_bits (`BTF_INT_*`). */
+  intData(id: number): number {
+    if (id >= this.startId) return this.section.word(id - this.startId, 3);
+    const t = this.base?.type(id);
+    return t?.kind === 'INT' ? ((t.encoding << 24) | (t.bitsOffset << 16) | t.bits) >>> 0 : 0;
+  }
+
+  /** Parameter `j` of a func proto: its name offset (`which` 0) or type (1). */
+  param(id: number, j: number, which: 0 | 1): number {
+    if (id >= this.startId) return this.section.word(id - this.startId, 3 + 2 * j + which);
+    const t = this.base?.type(id);
+    const p = t?.kind === 'FUNC_PROTO' ? t.params[j] : undefined;
+    return p === undefined ? 0 : which === 0 ? p.nameOff : p.type;
   }
 
   resolvedId(id: number): number {
@@ -145,37 +226,41 @@ export class BtfVerifierEnv {
     return this.resolvedSizes[id - this.startId] ?? 0;
   }
 
-  /** `btf_type_id_size`: the sized type behind `id`, its id and size. */
-  typeIdSize(id: number): { id: number; type: BtfType; size: number } | undefined {
-    let t = this.typeById(id);
-    if (t === undefined || noSize(t)) return undefined;
-    const direct = this.#directSize(t, id);
-    if (direct !== undefined) return { id, type: t, size: direct };
-    if (!isModifierKind(t) && t.kind !== 'VAR') return undefined;
-    const rid = this.resolvedId(id);
-    t = this.typeById(rid);
-    if (t === undefined || noSize(t)) return undefined;
-    const size = this.#directSize(t, rid);
-    return size === undefined ? undefined : { id: rid, type: t, size };
+  /** The size a type has by itself (arrays: resolved), -1 for kinds without one. */
+  directSize(id: number, kind: number): number {
+    switch (kind) {
+      case BtfKind.ARRAY:
+        return this.resolvedSize(id);
+      case BtfKind.INT:
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
+      case BtfKind.ENUM:
+      case BtfKind.DATASEC:
+      case BtfKind.FLOAT:
+      case BtfKind.ENUM64:
+        return this.sizeOf(id);
+      case BtfKind.PTR:
+        return 8;
+      default:
+        return -1;
+    }
   }
 
-  /**
-   * {@link typeIdSize}'s id, without building its result (the resolve pass asks this for every
-   * reference and parameter): -1 where that is undefined.
-   */
+  /** `btf_type_id_size`'s type id: the sized type behind `id`, or -1 where it has none. */
   sizedTypeId(id: number): number {
-    const t = this.typeById(id);
-    if (t === undefined || noSize(t)) return -1;
-    if (this.#directSize(t, id) !== undefined) return id;
-    if (!isModifierKind(t) && t.kind !== 'VAR') return -1;
+    const k = this.kindOf(id);
+    if (k < 0 || noSizeKind(k)) return -1;
+    if (this.directSize(id, k) >= 0) return id;
+    if (!isModifierNo(k) && k !== BtfKind.VAR) return -1;
     const rid = this.resolvedId(id);
-    const r = this.typeById(rid);
-    if (r === undefined || noSize(r)) return -1;
-    return this.#directSize(r, rid) === undefined ? -1 : rid;
+    const rk = this.kindOf(rid);
+    if (rk < 0 || noSizeKind(rk)) return -1;
+    return this.directSize(rid, rk) < 0 ? -1 : rid;
   }
 
-  #directSize(t: BtfType, id: number): number | undefined {
-    return t.kind === 'ARRAY' ? this.resolvedSize(id) : ownSize(t);
+  /** The size of {@link sizedTypeId}'s type (call only where that is not -1). */
+  sizedSize(sizedId: number): number {
+    return this.directSize(sizedId, this.kindOf(sizedId));
   }
 
   // ---- log -----------------------------------------------------------------
@@ -288,49 +373,27 @@ export class BtfVerifierEnv {
   }
 }
 
-// Types of every kind pass through these on every reference: `kind` is read once (a read on
-// objects of many shapes is a megamorphic lookup, not a field load).
-
-export function isModifierKind(t: BtfType): t is BtfModifier {
-  const k = t.kind;
-  return k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG';
+/** Typedef and the qualifiers, by kind number. */
+export function isModifierNo(k: number): boolean {
+  return k === BtfKind.TYPEDEF || k === BtfKind.VOLATILE || k === BtfKind.CONST || k === BtfKind.RESTRICT || k === BtfKind.TYPE_TAG;
 }
 
-/** `btf_type_nosize`. */
-export function noSize(t: BtfType): boolean {
-  const k = t.kind;
-  return k === 'VOID' || k === 'FWD' || k === 'FUNC' || k === 'FUNC_PROTO';
+/** `btf_type_nosize`, by kind number (void included). */
+export function noSizeKind(k: number): boolean {
+  return k === 0 || k === BtfKind.FWD || k === BtfKind.FUNC || k === BtfKind.FUNC_PROTO;
 }
 
-export function isComposite(t: BtfType): t is BtfComposite {
-  const k = t.kind;
-  return k === 'STRUCT' || k === 'UNION';
+export function isCompositeNo(k: number): boolean {
+  return k === BtfKind.STRUCT || k === BtfKind.UNION;
 }
 
 /** `btf_type_is_resolve_source_only`. */
-export function isResolveSourceOnly(t: BtfType): boolean {
-  const k = t.kind;
-  return k === 'VAR' || k === 'DECL_TAG' || k === 'DATASEC';
+export function isResolveSourceOnlyNo(k: number): boolean {
+  return k === BtfKind.VAR || k === BtfKind.DECL_TAG || k === BtfKind.DATASEC;
 }
 
 /** `btf_type_needs_resolve`: modifiers, pointers, structs, unions, arrays, vars, funcs, decl tags, datasecs. */
-export function needsResolve(t: BtfType): boolean {
-  switch (t.kind) {
-    case 'TYPEDEF':
-    case 'VOLATILE':
-    case 'CONST':
-    case 'RESTRICT':
-    case 'TYPE_TAG':
-    case 'PTR':
-    case 'STRUCT':
-    case 'UNION':
-    case 'ARRAY':
-    case 'VAR':
-    case 'FUNC':
-    case 'DECL_TAG':
-    case 'DATASEC':
-      return true;
-    default:
-      return false;
-  }
+export function needsResolveNo(k: number): boolean {
+  return isModifierNo(k) || k === BtfKind.PTR || k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.ARRAY ||
+    k === BtfKind.VAR || k === BtfKind.FUNC || k === BtfKind.DECL_TAG || k === BtfKind.DATASEC;
 }

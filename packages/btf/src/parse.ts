@@ -65,7 +65,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseBtfOptions = {}): Btf 
       header,
       littleEndian: le,
       strings,
-      types: env.types,
+      types: env.section,
       base: options.base,
       resolvedIds: env.resolvedIds,
       resolvedSizes: env.resolvedSizes,

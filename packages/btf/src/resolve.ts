@@ -1,5 +1,7 @@
-import { BtfCheckError, type BtfVerifierEnv, isComposite, isModifierKind, isResolveSourceOnly, needsResolve, noSize } from './env.js';
-import type { BtfComposite, BtfFuncProto, BtfInt, BtfMember, BtfType } from './types.js';
+import type { ErrnoName } from '@bpfkit/uapi';
+import { BtfCheckError, type BtfVerifierEnv, isCompositeNo, isModifierNo, isResolveSourceOnlyNo, needsResolveNo, noSizeKind } from './env.js';
+import { BtfKind } from './kinds.js';
+import type { BtfComposite, BtfDatasec } from './types.js';
 
 // Second pass of the kernel's BTF verifier (`btf_check_all_types`): a depth-first walk with
 // an explicit stack of at most MAX_RESOLVE_DEPTH vertices that detects loops and records
@@ -16,10 +18,12 @@ type Mode = 'TBD' | 'PTR' | 'STRUCT_OR_ARRAY';
 type Status = 0 | 'E2BIG' | 'EEXIST';
 
 interface Vertex {
-  readonly t: BtfType;
   readonly id: number;
+  readonly kind: number;
   nextMember: number;
 }
+
+const K = BtfKind;
 
 class Resolver {
   readonly stack: Vertex[] = [];
@@ -27,21 +31,18 @@ class Resolver {
   readonly visit: Uint8Array;
 
   constructor(readonly env: BtfVerifierEnv) {
-    this.visit = new Uint8Array(env.types.length);
+    this.visit = new Uint8Array(env.count);
   }
 
-  isSink(next: BtfType): boolean {
+  /** A type of kind `k` ends the walk in the current mode. */
+  isSink(k: number): boolean {
     switch (this.mode) {
       case 'TBD':
-        return !needsResolve(next);
-      case 'PTR': {
-        const k = next.kind;
-        return !(k === 'PTR' || k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG');
-      }
-      case 'STRUCT_OR_ARRAY': {
-        const k = next.kind;
-        return !(k === 'ARRAY' || k === 'STRUCT' || k === 'UNION' || k === 'TYPEDEF' || k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG');
-      }
+        return !needsResolveNo(k);
+      case 'PTR':
+        return !(k === K.PTR || isModifierNo(k));
+      case 'STRUCT_OR_ARRAY':
+        return !(k === K.ARRAY || k === K.STRUCT || k === K.UNION || isModifierNo(k));
     }
   }
 
@@ -50,16 +51,15 @@ class Resolver {
     return id < start || this.visit[id - start] === RESOLVED;
   }
 
-  push(t: BtfType, id: number): Status {
+  push(id: number, kind: number): Status {
     if (this.stack.length === MAX_RESOLVE_DEPTH) return 'E2BIG';
     const start = this.env.startId;
     if (id < start || this.visit[id - start] !== NOT_VISITED) return 'EEXIST';
     this.visit[id - start] = VISITED;
-    this.stack.push({ t, id, nextMember: 0 });
+    this.stack.push({ id, kind, nextMember: 0 });
     if (this.mode === 'TBD') {
-      const k = t.kind;
-      if (k === 'PTR') this.mode = 'PTR';
-      else if (k === 'STRUCT' || k === 'UNION' || k === 'ARRAY') this.mode = 'STRUCT_OR_ARRAY';
+      if (kind === K.PTR) this.mode = 'PTR';
+      else if (kind === K.STRUCT || kind === K.UNION || kind === K.ARRAY) this.mode = 'STRUCT_OR_ARRAY';
     }
     return 0;
   }
@@ -80,73 +80,86 @@ class Resolver {
     if (top !== undefined) top.nextMember = n;
   }
 
+  /** Fails type `id` with `msg`, its log line built from the type's object. */
+  failType(id: number, msg: string, code: ErrnoName = 'EINVAL', details = true): BtfCheckError {
+    const t = this.env.typeById(id);
+    if (t === undefined) return new BtfCheckError(code);
+    return this.env.failType(t, msg, code, details);
+  }
+
+  failMember(structId: number, j: number, msg: string, type?: number): BtfCheckError {
+    const s = this.env.typeById(structId) as BtfComposite;
+    const m = s.members[j];
+    if (m === undefined) return new BtfCheckError('EINVAL');
+    return this.env.failMember(s, m, msg, type ?? m.type);
+  }
+
   /** `btf_resolve`. */
-  resolve(t: BtfType, id: number): void {
+  resolve(id: number, kind: number): void {
     const env = this.env;
     const saved = env.logTypeId;
     this.mode = 'TBD';
-    let err: Status = this.push(t, id);
+    let err: Status = this.push(id, kind);
     for (let v = this.stack.at(-1); err === 0 && v !== undefined; v = this.stack.at(-1)) {
       env.logTypeId = v.id;
       err = this.resolveOne(v);
     }
     env.logTypeId = id;
-    if (err === 'E2BIG') throw env.failType(t, `Exceeded max resolving depth:${MAX_RESOLVE_DEPTH}`, 'E2BIG');
-    if (err === 'EEXIST') throw env.failType(t, 'Loop detected', 'EEXIST');
-    if (!this.resolveValid(t, id)) throw env.failType(t, 'Invalid resolve state');
+    if (err === 'E2BIG') throw this.failType(id, `Exceeded max resolving depth:${MAX_RESOLVE_DEPTH}`, 'E2BIG');
+    if (err === 'EEXIST') throw this.failType(id, 'Loop detected', 'EEXIST');
+    if (!this.resolveValid(id, kind)) throw this.failType(id, 'Invalid resolve state');
     env.logTypeId = saved;
   }
 
   resolveOne(v: Vertex): Status {
-    const t = v.t;
-    switch (t.kind) {
-      case 'TYPEDEF':
-      case 'VOLATILE':
-      case 'CONST':
-      case 'RESTRICT':
-      case 'TYPE_TAG':
-      case 'PTR':
-        return this.resolveRef(v, t.type, t.kind === 'PTR');
-      case 'VAR':
-        return this.resolveVar(v, t.type);
-      case 'ARRAY':
-        return this.resolveArray(v, t);
-      case 'STRUCT':
-      case 'UNION':
-        return this.resolveStruct(v, t);
-      case 'DATASEC':
+    switch (v.kind) {
+      case K.TYPEDEF:
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.TYPE_TAG:
+      case K.PTR:
+        return this.resolveRef(v, this.env.refOf(v.id), v.kind === K.PTR);
+      case K.VAR:
+        return this.resolveVar(v, this.env.refOf(v.id));
+      case K.ARRAY:
+        return this.resolveArray(v);
+      case K.STRUCT:
+      case K.UNION:
+        return this.resolveStruct(v);
+      case K.DATASEC:
         return this.resolveDatasec(v);
-      case 'FUNC':
-        this.funcCheck(t, t.type);
-        return this.popResolved(t.type, 0);
-      case 'DECL_TAG':
+      case K.FUNC: {
+        const proto = this.env.refOf(v.id);
+        this.funcCheck(v.id, proto);
+        return this.popResolved(proto, 0);
+      }
+      case K.DECL_TAG:
         return this.resolveDeclTag(v);
       default:
-        throw this.env.failType(t, 'Unsupported resolve', 'EINVAL', false);
+        throw this.failType(v.id, 'Unsupported resolve', 'EINVAL', false);
     }
   }
 
   /** `btf_modifier_resolve` and `btf_ptr_resolve`. */
   resolveRef(v: Vertex, nextId: number, isPtr: boolean): Status {
     const env = this.env;
-    let next = env.typeById(nextId);
-    if (next === undefined || isResolveSourceOnly(next)) throw env.failType(v.t, 'Invalid type_id');
-    if (!this.isSink(next) && !this.isResolved(nextId)) return this.push(next, nextId);
-    if (isPtr && isModifierKind(next)) {
+    let nextKind = env.kindOf(nextId);
+    if (nextKind < 0 || isResolveSourceOnlyNo(nextKind)) throw this.failType(v.id, 'Invalid type_id');
+    if (!this.isSink(nextKind) && !this.isResolved(nextId)) return this.push(nextId, nextKind);
+    if (isPtr && isModifierNo(nextKind)) {
       const rid = env.resolvedId(nextId);
-      const rt = env.typeById(rid);
-      if (rt !== undefined && rt.kind === 'PTR' && !this.isSink(rt) && !this.isResolved(rid)) return this.push(rt, rid);
+      const rk = env.kindOf(rid);
+      if (rk === K.PTR && !this.isSink(rk) && !this.isResolved(rid)) return this.push(rid, rk);
     }
     let id = env.sizedTypeId(nextId);
     if (id < 0) {
       id = nextId;
       if (this.isResolved(id)) {
         id = env.resolvedId(id);
-        next = env.typeById(id);
+        nextKind = env.kindOf(id);
       }
-      if (next === undefined || (next.kind !== 'VOID' && next.kind !== 'FWD' && next.kind !== 'FUNC_PROTO')) {
-        throw env.failType(v.t, 'Invalid type_id');
-      }
+      if (nextKind !== 0 && nextKind !== K.FWD && nextKind !== K.FUNC_PROTO) throw this.failType(v.id, 'Invalid type_id');
     }
     return this.popResolved(id, 0);
   }
@@ -154,147 +167,166 @@ class Resolver {
   /** `btf_var_resolve`. */
   resolveVar(v: Vertex, nextId: number): Status {
     const env = this.env;
-    const next = env.typeById(nextId);
-    if (next === undefined || isResolveSourceOnly(next)) throw env.failType(v.t, 'Invalid type_id');
-    if (!this.isSink(next) && !this.isResolved(nextId)) return this.push(next, nextId);
-    if (isModifierKind(next)) {
+    const nextKind = env.kindOf(nextId);
+    if (nextKind < 0 || isResolveSourceOnlyNo(nextKind)) throw this.failType(v.id, 'Invalid type_id');
+    if (!this.isSink(nextKind) && !this.isResolved(nextId)) return this.push(nextId, nextKind);
+    if (isModifierNo(nextKind)) {
       const rid = env.resolvedId(nextId);
-      const rt = env.typeById(rid);
-      if (rt !== undefined && rt.kind === 'PTR' && !this.isSink(rt) && !this.isResolved(rid)) return this.push(rt, rid);
+      const rk = env.kindOf(rid);
+      if (rk === K.PTR && !this.isSink(rk) && !this.isResolved(rid)) return this.push(rid, rk);
     }
     const sizedId = env.sizedTypeId(nextId);
-    if (sizedId < 0) throw env.failType(v.t, 'Invalid type_id');
+    if (sizedId < 0) throw this.failType(v.id, 'Invalid type_id');
     return this.popResolved(sizedId, 0);
   }
 
-  resolveArray(v: Vertex, t: Extract<BtfType, { kind: 'ARRAY' }>): Status {
+  resolveArray(v: Vertex): Status {
     const env = this.env;
-    const index = env.typeById(t.indexType);
-    if (index === undefined || noSize(index) || isResolveSourceOnly(index)) throw env.failType(t, 'Invalid index');
-    if (!this.isSink(index) && !this.isResolved(t.indexType)) return this.push(index, t.indexType);
-    const idx = env.typeIdSize(t.indexType);
-    if (idx === undefined || idx.type.kind !== 'INT' || !intIsRegular(idx.type)) throw env.failType(t, 'Invalid index');
-    const elem = env.typeById(t.type);
-    if (elem === undefined || noSize(elem) || isResolveSourceOnly(elem)) throw env.failType(t, 'Invalid elem');
-    if (!this.isSink(elem) && !this.isResolved(t.type)) return this.push(elem, t.type);
-    const el = env.typeIdSize(t.type);
-    if (el === undefined) throw env.failType(t, 'Invalid elem');
-    if (el.type.kind === 'INT' && !intIsRegular(el.type)) throw env.failType(t, 'Invalid array of int');
-    if (t.nelems !== 0 && el.size > Math.floor(U32_MAX / t.nelems)) throw env.failType(t, 'Array size overflows U32_MAX');
-    return this.popResolved(el.id, el.size * t.nelems);
+    const local = v.id - env.startId;
+    const elemId = env.section.word(local, 3);
+    const indexId = env.section.word(local, 4);
+    const nelems = env.section.word(local, 5);
+    const indexKind = env.kindOf(indexId);
+    if (indexKind < 0 || noSizeKind(indexKind) || isResolveSourceOnlyNo(indexKind)) throw this.failType(v.id, 'Invalid index');
+    if (!this.isSink(indexKind) && !this.isResolved(indexId)) return this.push(indexId, indexKind);
+    const idx = env.sizedTypeId(indexId);
+    if (idx < 0 || env.kindOf(idx) !== K.INT || !intDataIsRegular(env.intData(idx))) throw this.failType(v.id, 'Invalid index');
+    const elemKind = env.kindOf(elemId);
+    if (elemKind < 0 || noSizeKind(elemKind) || isResolveSourceOnlyNo(elemKind)) throw this.failType(v.id, 'Invalid elem');
+    if (!this.isSink(elemKind) && !this.isResolved(elemId)) return this.push(elemId, elemKind);
+    const el = env.sizedTypeId(elemId);
+    if (el < 0) throw this.failType(v.id, 'Invalid elem');
+    if (env.kindOf(el) === K.INT && !intDataIsRegular(env.intData(el))) throw this.failType(v.id, 'Invalid array of int');
+    const elSize = env.sizedSize(el);
+    if (nelems !== 0 && elSize > Math.floor(U32_MAX / nelems)) throw this.failType(v.id, 'Array size overflows U32_MAX');
+    return this.popResolved(el, elSize * nelems);
   }
 
-  resolveStruct(v: Vertex, s: BtfComposite): Status {
+  resolveStruct(v: Vertex): Status {
     const env = this.env;
+    const local = v.id - env.startId;
+    const vlen = env.section.vlen(local);
     if (v.nextMember !== 0) {
-      const last = s.members[v.nextMember - 1];
-      if (last !== undefined) {
-        const lt = env.typeById(last.type);
-        if (lt === undefined || !this.isResolved(last.type)) throw new BtfCheckError('EINVAL');
-        this.checkMember(s, last, lt);
-      }
+      const last = v.nextMember - 1;
+      const lastType = env.section.word(local, 4 + 3 * last);
+      if (env.kindOf(lastType) < 0 || !this.isResolved(lastType)) throw new BtfCheckError('EINVAL');
+      this.checkMember(v.id, last, lastType);
     }
-    for (let i = v.nextMember; i < s.members.length; i++) {
-      const m = s.members[i];
-      if (m === undefined) break;
-      const mt = env.typeById(m.type);
-      if (mt === undefined || noSize(mt) || isResolveSourceOnly(mt)) throw env.failMember(s, m, 'Invalid member');
-      if (!this.isSink(mt) && !this.isResolved(m.type)) {
-        this.setNextMember(i + 1);
-        return this.push(mt, m.type);
+    for (let j = v.nextMember; j < vlen; j++) {
+      const mType = env.section.word(local, 4 + 3 * j);
+      const mk = env.kindOf(mType);
+      if (mk < 0 || noSizeKind(mk) || isResolveSourceOnlyNo(mk)) throw this.failMember(v.id, j, 'Invalid member');
+      if (!this.isSink(mk) && !this.isResolved(mType)) {
+        this.setNextMember(j + 1);
+        return this.push(mType, mk);
       }
-      this.checkMember(s, m, mt);
+      this.checkMember(v.id, j, mType);
     }
     return this.popResolved(0, 0);
   }
 
   resolveDatasec(v: Vertex): Status {
     const env = this.env;
-    const d = v.t as Extract<BtfType, { kind: 'DATASEC' }>;
+    const local = v.id - env.startId;
+    const vlen = env.section.vlen(local);
     this.mode = 'TBD';
-    for (let i = v.nextMember; i < d.vars.length; i++) {
-      const vsi = d.vars[i];
-      if (vsi === undefined) break;
-      const vt = env.typeById(vsi.type);
-      if (vt === undefined || vt.kind !== 'VAR') throw env.failVsi(d, vsi, 'Not a VAR kind member');
-      if (!this.isSink(vt) && !this.isResolved(vsi.type)) {
-        this.setNextMember(i + 1);
-        return this.push(vt, vsi.type);
+    for (let j = v.nextMember; j < vlen; j++) {
+      const vType = env.section.word(local, 3 + 3 * j);
+      const vSize = env.section.word(local, 5 + 3 * j);
+      const vk = env.kindOf(vType);
+      if (vk !== K.VAR) throw this.failVsi(v.id, j, 'Not a VAR kind member');
+      if (!this.isSink(vk) && !this.isResolved(vType)) {
+        this.setNextMember(j + 1);
+        return this.push(vType, vk);
       }
-      const sized = env.typeIdSize(vt.type);
-      if (sized === undefined) throw env.failVsi(d, vsi, 'Invalid type');
-      if (vsi.size < sized.size) throw env.failVsi(d, vsi, 'Invalid size');
+      const sized = env.sizedTypeId(env.refOf(vType));
+      if (sized < 0) throw this.failVsi(v.id, j, 'Invalid type');
+      if (vSize < env.sizedSize(sized)) throw this.failVsi(v.id, j, 'Invalid size');
     }
     return this.popResolved(0, 0);
   }
 
+  failVsi(datasecId: number, j: number, msg: string): BtfCheckError {
+    const d = this.env.typeById(datasecId) as BtfDatasec;
+    const vsi = d.vars[j];
+    if (vsi === undefined) return new BtfCheckError('EINVAL');
+    return this.env.failVsi(d, vsi, msg);
+  }
+
   resolveDeclTag(v: Vertex): Status {
     const env = this.env;
-    const t = v.t as Extract<BtfType, { kind: 'DECL_TAG' }>;
-    const next = env.typeById(t.type);
-    const target = next !== undefined && (next.kind === 'FUNC' || isComposite(next) || next.kind === 'VAR' || next.kind === 'TYPEDEF');
-    if (next === undefined || !target) throw env.failType(t, 'Invalid type_id');
-    if (!this.isSink(next) && !this.isResolved(t.type)) return this.push(next, t.type);
-    if (t.componentIdx !== -1) {
-      if (next.kind === 'VAR' || next.kind === 'TYPEDEF') throw env.failType(t, 'Invalid component_idx');
+    const nextId = env.refOf(v.id);
+    const componentIdx = env.section.signedWord(v.id - env.startId, 3);
+    const nk = env.kindOf(nextId);
+    const target = nk === K.FUNC || isCompositeNo(nk) || nk === K.VAR || nk === K.TYPEDEF;
+    if (!target) throw this.failType(v.id, 'Invalid type_id');
+    if (!this.isSink(nk) && !this.isResolved(nextId)) return this.push(nextId, nk);
+    if (componentIdx !== -1) {
+      if (nk === K.VAR || nk === K.TYPEDEF) throw this.failType(v.id, 'Invalid component_idx');
       let vlen = 0;
-      if (isComposite(next)) vlen = next.members.length;
-      else if (next.kind === 'FUNC') {
-        const proto = env.typeById(next.type);
-        vlen = proto?.kind === 'FUNC_PROTO' ? proto.params.length : 0;
+      if (isCompositeNo(nk)) vlen = env.vlenOf(nextId);
+      else if (nk === K.FUNC) {
+        const proto = env.refOf(nextId);
+        vlen = env.kindOf(proto) === K.FUNC_PROTO ? env.vlenOf(proto) : 0;
       }
-      if (t.componentIdx >= vlen) throw env.failType(t, 'Invalid component_idx');
+      if (componentIdx >= vlen) throw this.failType(v.id, 'Invalid component_idx');
     }
-    return this.popResolved(t.type, 0);
+    return this.popResolved(nextId, 0);
   }
 
   /** `btf_func_check`. */
-  funcCheck(t: BtfType, protoId: number): void {
+  funcCheck(id: number, protoId: number): void {
     const env = this.env;
-    const proto = env.typeById(protoId);
-    if (proto === undefined || proto.kind !== 'FUNC_PROTO') throw env.failType(t, 'Invalid type_id');
-    for (let i = 0; i < proto.params.length; i++) {
-      const p = proto.params[i];
-      if (p !== undefined && p.nameOff === 0 && p.type !== 0) throw env.failType(t, `Invalid arg#${i + 1}`);
+    if (env.kindOf(protoId) !== K.FUNC_PROTO) throw this.failType(id, 'Invalid type_id');
+    const n = env.vlenOf(protoId);
+    for (let j = 0; j < n; j++) {
+      if (env.param(protoId, j, 0) === 0 && env.param(protoId, j, 1) !== 0) throw this.failType(id, `Invalid arg#${j + 1}`);
     }
   }
 
   /** The kind's `check_member` / `check_kflag_member`. */
-  checkMember(s: BtfComposite, m: BtfMember, mt: BtfType, memberType = m.type): void {
+  checkMember(structId: number, j: number, memberType: number): void {
     // Called for every member of every struct: the message is only built for a failure.
-    const msg = this.memberError(s, m, mt, memberType);
-    if (msg !== undefined) throw this.env.failMember(s, m, msg, memberType);
+    const msg = this.memberError(structId, j, memberType);
+    if (msg !== undefined) throw this.failMember(structId, j, msg, memberType);
   }
 
-  /** What {@link checkMember} refuses a member for, or undefined when the member is fine. */
-  memberError(s: BtfComposite, m: BtfMember, mt: BtfType, memberType: number): string | undefined {
+  /** What {@link checkMember} refuses member `j` for (its type taken as `memberType`), or undefined. */
+  memberError(structId: number, j: number, memberType: number): string | undefined {
     const env = this.env;
-    const kflag = s.kflag;
-    const off = m.bitsOffset;
-    const structSize = s.size;
-    if (isModifierKind(mt)) {
-      const r = env.typeIdSize(memberType);
-      if (r === undefined) return 'Invalid member';
-      this.checkMember(s, m, r.type, r.id);
+    const local = structId - env.startId;
+    const kflag = env.section.kflag(local);
+    const raw = env.section.word(local, 5 + 3 * j);
+    const off = kflag ? raw & 0xffffff : raw;
+    const bitfieldSize = kflag ? raw >>> 24 : 0;
+    const structSize = env.section.sizeType(local);
+    const mk = env.kindOf(memberType);
+    if (isModifierNo(mk)) {
+      const r = env.sizedTypeId(memberType);
+      if (r < 0) return 'Invalid member';
+      this.checkMember(structId, j, r);
       return undefined;
     }
-    if (mt.kind === 'INT') {
+    if (mk === K.INT) {
+      const data = env.intData(memberType);
+      const bits = data & 0xff;
+      const bitsOffset = (data >>> 16) & 0xff;
       if (kflag) {
-        if (!intIsRegular(mt)) return 'Invalid member base type';
-        let nrBits = m.bitfieldSize;
+        if (!intDataIsRegular(data)) return 'Invalid member base type';
+        let nrBits = bitfieldSize;
         if (nrBits === 0) {
           if ((off & 7) !== 0) return 'Invalid member offset';
-          nrBits = mt.bits;
-        } else if (nrBits > mt.bits) return 'Invalid member bitfield_size';
+          nrBits = bits;
+        } else if (nrBits > bits) return 'Invalid member bitfield_size';
         return copyBitsError(nrBits + (off & 7), off >>> 3, structSize);
       }
-      if (U32_MAX - off < mt.bitsOffset) return 'bits_offset exceeds U32_MAX';
-      const bitsOff = off + mt.bitsOffset;
-      return copyBitsError(mt.bits + (bitsOff & 7), Math.floor(bitsOff / 8), structSize);
+      if (U32_MAX - off < bitsOffset) return 'bits_offset exceeds U32_MAX';
+      const bitsOff = off + bitsOffset;
+      return copyBitsError(bits + (bitsOff & 7), Math.floor(bitsOff / 8), structSize);
     }
-    if (mt.kind === 'ENUM' || mt.kind === 'ENUM64') {
+    if (mk === K.ENUM || mk === K.ENUM64) {
       if (kflag) {
-        let nrBits = m.bitfieldSize;
+        let nrBits = bitfieldSize;
         if (nrBits === 0) {
           if ((off & 7) !== 0) return 'Member is not byte aligned';
           nrBits = 32;
@@ -302,73 +334,78 @@ class Resolver {
         if (structSize < Math.ceil((off + nrBits) / 8)) return 'Member exceeds struct_size';
         return undefined;
       }
-      return sizedError(off, structSize, mt.size);
+      return sizedError(off, structSize, env.sizeOf(memberType));
     }
-    if (kflag && m.bitfieldSize !== 0) {
-      if (mt.kind === 'PTR' || mt.kind === 'ARRAY' || isComposite(mt) || mt.kind === 'FLOAT') return 'Invalid member bitfield_size';
+    if (kflag && bitfieldSize !== 0) {
+      if (mk === K.PTR || mk === K.ARRAY || isCompositeNo(mk) || mk === K.FLOAT) return 'Invalid member bitfield_size';
     }
-    switch (mt.kind) {
-      case 'PTR':
+    switch (mk) {
+      case K.PTR:
         return sizedError(off, structSize, 8);
-      case 'ARRAY':
-        return sizedError(off, structSize, env.typeIdSize(memberType)?.size ?? 0);
-      case 'STRUCT':
-      case 'UNION':
-        return sizedError(off, structSize, mt.size);
-      case 'FLOAT': {
-        const alignBits = Math.min(8, mt.size) * 8;
+      case K.ARRAY: {
+        const sized = env.sizedTypeId(memberType);
+        return sizedError(off, structSize, sized < 0 ? 0 : env.sizedSize(sized));
+      }
+      case K.STRUCT:
+      case K.UNION:
+        return sizedError(off, structSize, env.sizeOf(memberType));
+      case K.FLOAT: {
+        const size = env.sizeOf(memberType);
+        const alignBits = Math.min(8, size) * 8;
         if (off % alignBits !== 0) return 'Member is not properly aligned';
-        if (Math.floor(off / 8) + mt.size > structSize) return 'Member exceeds struct_size';
+        if (Math.floor(off / 8) + size > structSize) return 'Member exceeds struct_size';
         return undefined;
       }
       default:
-        throw env.failType(s, kflag ? 'Unsupported check_kflag_member' : 'Unsupported check_member', 'EINVAL', false);
+        throw this.failType(structId, kflag ? 'Unsupported check_kflag_member' : 'Unsupported check_member', 'EINVAL', false);
     }
   }
 
   /** `btf_resolve_valid`. */
-  resolveValid(t: BtfType, id: number): boolean {
+  resolveValid(id: number, kind: number): boolean {
     const env = this.env;
     if (!this.isResolved(id)) return false;
-    if (isComposite(t) || t.kind === 'DATASEC') return env.resolvedId(id) === 0 && env.resolvedSize(id) === 0;
-    if (t.kind === 'DECL_TAG' || t.kind === 'FUNC') return env.resolvedId(id) !== 0 && env.resolvedSize(id) === 0;
-    if (isModifierKind(t) || t.kind === 'PTR' || t.kind === 'VAR') {
-      const r = env.typeById(env.resolvedId(id));
-      return r !== undefined && !isModifierKind(r) && r.kind !== 'VAR' && r.kind !== 'DATASEC';
+    if (isCompositeNo(kind) || kind === K.DATASEC) return env.resolvedId(id) === 0 && env.resolvedSize(id) === 0;
+    if (kind === K.DECL_TAG || kind === K.FUNC) return env.resolvedId(id) !== 0 && env.resolvedSize(id) === 0;
+    if (isModifierNo(kind) || kind === K.PTR || kind === K.VAR) {
+      const rk = env.kindOf(env.resolvedId(id));
+      return rk >= 0 && !isModifierNo(rk) && rk !== K.VAR && rk !== K.DATASEC;
     }
-    if (t.kind === 'ARRAY') {
-      const el = env.typeIdSize(t.type);
-      return el !== undefined && !isModifierKind(el.type) && (t.nelems * el.size) % 2 ** 32 === env.resolvedSize(id);
+    if (kind === K.ARRAY) {
+      const el = env.sizedTypeId(env.refOf(id));
+      if (el < 0 || isModifierNo(env.kindOf(el))) return false;
+      const nelems = env.section.word(id - env.startId, 5);
+      return (nelems * env.sizedSize(el)) % 2 ** 32 === env.resolvedSize(id);
     }
     return false;
   }
 
-  /** `btf_func_proto_check`. */
-  funcProtoCheck(t: BtfFuncProto): void {
+  /** `btf_func_proto_check` of own type `id`. */
+  funcProtoCheck(id: number): void {
     const env = this.env;
-    if (t.type !== 0) {
-      const ret = env.typeById(t.type);
-      if (ret === undefined || isResolveSourceOnly(ret)) throw env.failType(t, 'Invalid return type');
-      if (needsResolve(ret) && !this.isResolved(t.type)) this.resolve(ret, t.type);
-      if (env.sizedTypeId(t.type) < 0) throw env.failType(t, 'Invalid return type');
+    const ret = env.refOf(id);
+    if (ret !== 0) {
+      const rk = env.kindOf(ret);
+      if (rk < 0 || isResolveSourceOnlyNo(rk)) throw this.failType(id, 'Invalid return type');
+      if (needsResolveNo(rk) && !this.isResolved(ret)) this.resolve(ret, rk);
+      if (env.sizedTypeId(ret) < 0) throw this.failType(id, 'Invalid return type');
     }
-    let nr = t.params.length;
+    let nr = env.vlenOf(id);
     if (nr === 0) return;
-    const last = t.params[nr - 1];
-    if (last !== undefined && last.type === 0) {
-      if (last.nameOff !== 0) throw env.failType(t, `Invalid arg#${nr}`);
+    if (env.param(id, nr - 1, 1) === 0) {
+      if (env.param(id, nr - 1, 0) !== 0) throw this.failType(id, `Invalid arg#${nr}`);
       nr--;
     }
-    for (let i = 0; i < nr; i++) {
-      const p = t.params[i];
-      if (p === undefined) break;
-      const at = env.typeById(p.type);
-      if (at === undefined || isResolveSourceOnly(at)) throw env.failType(t, `Invalid arg#${i + 1}`);
-      if (p.nameOff !== 0 && (!env.nameOffsetValid(p.nameOff) || !env.validIdentifier(p.nameOff))) {
-        throw env.failType(t, `Invalid arg#${i + 1}`);
+    for (let j = 0; j < nr; j++) {
+      const pType = env.param(id, j, 1);
+      const pName = env.param(id, j, 0);
+      const pk = env.kindOf(pType);
+      if (pk < 0 || isResolveSourceOnlyNo(pk)) throw this.failType(id, `Invalid arg#${j + 1}`);
+      if (pName !== 0 && (!env.nameOffsetValid(pName) || !env.validIdentifier(pName))) {
+        throw this.failType(id, `Invalid arg#${j + 1}`);
       }
-      if (needsResolve(at) && !this.isResolved(p.type)) this.resolve(at, p.type);
-      if (env.sizedTypeId(p.type) < 0) throw env.failType(t, `Invalid arg#${i + 1}`);
+      if (needsResolveNo(pk) && !this.isResolved(pType)) this.resolve(pType, pk);
+      if (env.sizedTypeId(pType) < 0) throw this.failType(id, `Invalid arg#${j + 1}`);
     }
   }
 }
@@ -386,51 +423,52 @@ function sizedError(off: number, structSize: number, size: number): string | und
   return undefined;
 }
 
-/** `btf_type_int_is_regular`: a whole u8/u16/u32/u64/u128 with no bit offset. */
-export function intIsRegular(t: BtfInt): boolean {
-  const bytes = Math.ceil(t.bits / 8);
-  return (t.bits & 7) === 0 && t.bitsOffset === 0 && (bytes === 1 || bytes === 2 || bytes === 4 || bytes === 8 || bytes === 16);
+/** `btf_type_int_is_regular` of an INT's data word: a whole u8/u16/u32/u64/u128 with no bit offset. */
+function intDataIsRegular(data: number): boolean {
+  const bits = data & 0xff;
+  const bytes = Math.ceil(bits / 8);
+  return (bits & 7) === 0 && ((data >>> 16) & 0xff) === 0 && (bytes === 1 || bytes === 2 || bytes === 4 || bytes === 8 || bytes === 16);
 }
 
 /** Runs the kernel's CHECK_TYPE phase over every own type. */
 export function checkAllTypes(env: BtfVerifierEnv): void {
-  env.resolvedIds = new Uint32Array(env.types.length);
-  env.resolvedSizes = new Uint32Array(env.types.length);
+  const n = env.count;
+  env.resolvedIds = new Uint32Array(n);
+  env.resolvedSizes = new Uint32Array(n);
   env.checkingTypes = true;
   const r = new Resolver(env);
   const start = env.startId;
-  for (let i = 0; i < env.types.length; i++) {
-    const t = env.types[i];
-    if (t === undefined) continue;
+  const section = env.section;
+  for (let i = 0; i < n; i++) {
     const id = start + i;
+    const k = section.kind(i);
     env.logTypeId = id;
-    if (needsResolve(t) && !r.isResolved(id)) r.resolve(t, id);
-    if (t.kind === 'FUNC_PROTO') r.funcProtoCheck(t);
+    if (needsResolveNo(k) && !r.isResolved(id)) r.resolve(id, k);
+    if (k === BtfKind.FUNC_PROTO) r.funcProtoCheck(id);
   }
 }
 
 /** `btf_check_type_tags`: type tags must come before other modifiers in any chain. */
 export function checkTypeTags(env: BtfVerifierEnv): void {
   const start = env.startId;
-  const n = start + env.types.length;
+  const n = start + env.count;
   let goodId = start - 1;
   for (let i = start; i < n; i++) {
-    let t = env.typeById(i);
-    if (t === undefined) throw new BtfCheckError('EINVAL');
-    if (!isModifierKind(t)) continue;
+    let k = env.kindOf(i);
+    if (k < 0) throw new BtfCheckError('EINVAL');
+    if (!isModifierNo(k)) continue;
     let chainLimit = 32;
-    let inTags = t.kind === 'TYPE_TAG';
+    let inTags = k === BtfKind.TYPE_TAG;
     let cur = i;
-    while (isModifierKind(t)) {
+    while (isModifierNo(k)) {
       if (chainLimit-- === 0) throw env.fail('Max chain length or cycle detected', 'ELOOP');
-      if (t.kind === 'TYPE_TAG') {
+      if (k === BtfKind.TYPE_TAG) {
         if (!inTags) throw env.fail("Type tags don't precede modifiers");
       } else if (inTags) inTags = false;
       if (cur <= goodId) break;
-      cur = t.type;
-      const next = env.typeById(cur);
-      if (next === undefined) throw new BtfCheckError('EINVAL');
-      t = next;
+      cur = env.refOf(cur);
+      k = env.kindOf(cur);
+      if (k < 0) throw new BtfCheckError('EINVAL');
     }
     goodId = i;
   }

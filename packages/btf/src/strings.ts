@@ -74,6 +74,48 @@ export function cString(bytes: Uint8Array, pos: number): string {
   return utf8.decode(bytes.subarray(pos, end));
 }
 
+/** The bytes `[pos, end)` one char per byte (ISO-8859-1), as the kernel's log prints a name. */
+export function latin1(bytes: Uint8Array, pos: number, end: number): string {
+  let s = '';
+  for (let i = pos; i < end; i += 4096) s += String.fromCharCode(...bytes.subarray(i, Math.min(end, i + 4096)));
+  return s;
+}
+
+/** The bytes as text when every byte is below 0x80 (offsets are then the same), else null. */
+function asciiText(bytes: Uint8Array): string | null {
+  const text = utf8.decode(bytes);
+  // Every byte one character, none of them a replacement: no multi-byte or invalid sequence.
+  return text.length === bytes.length && !text.includes('\uFFFD') ? text : null;
+}
+
+/**
+ * The strings of one string section by offset. A section of ASCII only (vmlinux's) is
+ * decoded once as a whole and each string is a slice of it; otherwise each string is
+ * decoded as UTF-8 once and kept.
+ */
+export class StringTable {
+  #text: string | null | undefined;
+  readonly #decoded = new Map<number, string>();
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** The NUL-terminated string at `pos`, which must be inside the section. */
+  at(pos: number): string {
+    if (this.#text === undefined) this.#text = asciiText(this.bytes);
+    const text = this.#text;
+    if (text !== null) {
+      const end = text.indexOf('\0', pos);
+      return text.slice(pos, end < 0 ? text.length : end);
+    }
+    let s = this.#decoded.get(pos);
+    if (s === undefined) {
+      s = cString(this.bytes, pos);
+      this.#decoded.set(pos, s);
+    }
+    return s;
+  }
+}
+
 const encoder = new TextEncoder();
 
 /** UTF-8 bytes of a string. */

@@ -70,6 +70,8 @@ export interface BtfView {
   readonly nrTypes: number;
   /** `btf_type_by_id`; undefined past the end. */
   type(id: number): BtfTypeView | undefined;
+  /** `btf_kind(btf_type_by_id())` without building the type (`VOID` for id 0); undefined past the end. */
+  kind(id: number): string | undefined;
   /** `btf_type_id_size`: the sized type an id stands for (through modifiers), or undefined. */
   typeIdSize(id: number): { readonly id: number; readonly type: BtfTypeView; readonly size: number } | undefined;
   /** `btf_type_skip_modifiers`. */

@@ -30,6 +30,7 @@ function allocObjFieldIds(btf: BtfView): Set<number> {
   const ids = new Set<number>();
   const found = new Set<string>();
   for (let id = 1; id < btf.nrTypes && found.size < ALLOC_OBJ_FIELD_NAMES.size; id++) {
+    if (btf.kind(id) !== 'STRUCT') continue;
     const t = btf.type(id);
     if (t?.kind !== 'STRUCT' || !ALLOC_OBJ_FIELD_NAMES.has(t.name) || found.has(t.name)) continue;
     found.add(t.name);
@@ -48,6 +49,7 @@ export function parseStructMetas(btf: BtfView): Map<number, BtfRecord> {
   const wanted = allocObjFieldIds(btf);
   if (wanted.size === 0) return metas;
   for (let id = 1; id < btf.nrTypes; id++) {
+    if (btf.kind(id) !== 'STRUCT') continue;
     const t = btf.type(id);
     if (t?.kind !== 'STRUCT' || !(t.members ?? []).some((m) => wanted.has(m.type))) continue;
     const rec = parseFields(btf, t, STRUCT_META_FIELDS, t.size ?? 0);

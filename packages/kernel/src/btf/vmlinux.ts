@@ -7,6 +7,7 @@ const VOID: BtfTypeView = Object.freeze({ id: 0, kind: 'VOID', name: '' });
 export const EMPTY_BTF: BtfView = Object.freeze({
   nrTypes: 1,
   type: (id: number) => (id === 0 ? VOID : undefined),
+  kind: (id: number) => (id === 0 ? 'VOID' : undefined),
   typeIdSize: () => undefined,
   resolve: (id: number) => (id === 0 ? { id: 0, type: VOID } : undefined),
   findAll: () => [],
