@@ -145,6 +145,9 @@ export class Btf {
   /**
    * The kind of a type without building its object (`VOID` for id 0), `undefined` when
    * out of range: for scans over every type that look closer at a few kinds.
+   *
+   * @example
+   * for (let id = 1; id < btf.nrTypes; id++) if (btf.kind(id) === 'FUNC') console.log(btf.name(id));
    */
   kind(id: number): BtfKindName | 'VOID' | undefined {
     if (id === 0) return 'VOID';
@@ -179,6 +182,8 @@ export class Btf {
 
   /** The name of a type (`''` for anonymous or unknown ids). */
   name(id: number): string {
+    const i = id - this.startId;
+    if (this.#section !== undefined && i >= 0 && i < this.#objects.length) return this.nameAt(this.#section.nameOff(i));
     return this.type(id)?.name ?? '';
   }
 
