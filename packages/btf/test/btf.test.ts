@@ -38,6 +38,21 @@ test('queries: resolve, size, byName, name, str', (t) => {
   t.true(isBpfError(t.throws(() => btf.typeOrThrow(999)), 'ENOENT'));
   t.is(btf.resolvedId(12), 11);
   t.is(btf.nrTypes, everyKind.length + 1);
+  t.is(btf.kind(0), 'VOID');
+  t.is(btf.kind(7), 'TYPEDEF');
+  t.is(btf.kind(999), undefined);
+});
+
+test('types read in place are the objects an eager decode builds', (t) => {
+  const bytes = blob(...everyKind);
+  const lazy = parseBtf(bytes);
+  const ids = Array.from({ length: everyKind.length }, (_, i) => i + 1);
+  t.deepEqual(ids.map((id) => lazy.kind(id)), everyKind.map((k) => k.kind), 'kinds without building a type');
+  t.deepEqual(ids.map((id) => lazy.name(id)), everyKind.map((k) => k.name), 'names without building a type');
+  const fresh = parseBtf(bytes);
+  const backwards = [...ids].reverse().map((id) => fresh.type(id));
+  t.deepEqual(backwards.reverse(), [...lazy.types], 'built one by one in any order or all at once, the same types');
+  t.is(lazy.type(3), lazy.types[2], 'one object per type');
 });
 
 test('builder dedups strings; parse(write(x)) == x and write(parse(blob)) == blob', (t) => {
@@ -66,6 +81,8 @@ test('split BTF continues type ids and string offsets after its base', (t) => {
   t.is(split.type(td)?.name, 'task_p');
   t.is(split.resolve(td)?.type.kind, 'PTR');
   t.is(split.byName('task'), 2, 'lookups search the base first');
+  t.is(split.kind(2), 'STRUCT', 'kinds of base ids come from the base');
+  t.is(split.name(2), 'task');
   t.is(split.size(td), 8);
   t.true((split.type(td)?.nameOff ?? 0) >= base.strings.length);
   const bad = new BtfBuilder({ base });
