@@ -24,7 +24,7 @@ import { findGlobalFuncs, globalEntryState } from './global-funcs.js';
 import { fail, Reject, type VerifierLog } from './log.js';
 import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints, type LiveSlots } from './liveness.js';
 import { propagatePrecision } from './precision.js';
-import { cleanDeadRegs, clearSingularIds, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
+import { cleanDeadRegs, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
 import { computeScc } from './scc.js';
 import { SccVisits } from './scc-visits.js';
 import { callArgCount } from './live-regs-log.js';
@@ -322,7 +322,6 @@ export class Checker {
     }
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
-    clearSingularIds(cur);
     const cp: Checkpoint = { state: cloneState(cur), cleaned: false, branches: 1, hits: 0, misses: 0, parent: env.curParent };
     // Newest first, as the kernel adds to the head of the list: it decides which state prunes and which misses.
     list.unshift(cp);

@@ -1,5 +1,5 @@
 import { slotIsLive, type LiveSlots } from './liveness.js';
-import { notInit, unlinked, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
+import { notInit, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
 import { tnumIn } from './tnum.js';
 
 /** A remembered state at a prune point (`struct bpf_verifier_state_list`). */
@@ -61,9 +61,13 @@ class IdMap {
     this.count++;
     return true;
   }
-  /** `check_scalar_ids`: an id of 0 is a fresh id. */
+  /**
+   * `check_scalar_ids`: an old id of 0 links nothing and matches any current id; a current id
+   * of 0 is a fresh id (two unlinked current scalars cannot stand for one linked old pair).
+   */
   checkScalar(oldId: number, curId: number): boolean {
-    return this.check(oldId === 0 ? --this.tmp : oldId, curId === 0 ? --this.tmp : curId);
+    if (oldId === 0) return true;
+    return this.check(oldId, curId === 0 ? --this.tmp : curId);
   }
 }
 
@@ -108,8 +112,9 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, allPrecis
       return true;
     case 'scalar':
       if (!allPrecise && o.precise !== true) return true;
-      if ((o.linkedConst === true) !== (c.linkedConst === true) || (o.linkedConst === true && o.off !== c.off)) return false;
-      if ((o.linkedConst32 === true) !== (c.linkedConst32 === true)) return false;
+      // An old scalar with no id relied on no link: whatever links the current one has only add constraints.
+      if (o.id !== 0 && ((o.linkedConst === true) !== (c.linkedConst === true) || (o.linkedConst32 === true) !== (c.linkedConst32 === true))) return false;
+      if (o.linkedConst === true && o.off !== c.off) return false;
       return ids.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case 'map_value':
     case 'ringbuf_mem':
@@ -258,28 +263,4 @@ export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSl
       f.stack[spi] = { bytes: ['invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid'] };
     });
   });
-}
-
-/**
- * `clear_singular_ids`: before the state becomes a checkpoint, a scalar id that no
- * other register or spilled scalar shares links nothing; it is dropped (with its
- * added constant) so that it does not stop later states from matching.
- */
-export function clearSingularIds(s: VState): void {
-  const count = new Map<number, number>();
-  const note = (r: RegState | undefined): void => {
-    if (r?.type === 'scalar' && r.id !== 0) count.set(r.id, (count.get(r.id) ?? 0) + 1);
-  };
-  for (const f of s.frames) {
-    f.regs.forEach(note);
-    for (const slot of f.stack) if (slot.bytes[0] === 'spill') note(slot.spilled);
-  }
-  const clear = (r: RegState): RegState => {
-    if (r.type !== 'scalar' || r.id === 0 || count.get(r.id) !== 1) return r;
-    return unlinked(r);
-  };
-  for (const f of s.frames) {
-    f.regs = f.regs.map(clear);
-    for (const slot of f.stack) if (slot.bytes[0] === 'spill' && slot.spilled !== undefined) slot.spilled = clear(slot.spilled);
-  }
 }

@@ -8,10 +8,8 @@ export function releaseReference(env: VerifierEnv, state: VState, refObjId: numb
   for (const fr of state.frames) {
     fr.regs = fr.regs.map((r) => (r.refObjId === refObjId ? dead : r));
     for (const slot of fr.stack) {
-      if (slot.bytes[0] === 'spill' && slot.spilled?.refObjId === refObjId) {
-        slot.spilled = unknownScalar;
-        slot.bytes = slot.bytes.map((b) => (b === 'spill' ? 'misc' : b));
-      }
+      // The slot stays a spill; what it holds is what a register holding the pointer becomes.
+      if (slot.bytes[0] === 'spill' && slot.spilled?.refObjId === refObjId) slot.spilled = dead;
     }
   }
 }
