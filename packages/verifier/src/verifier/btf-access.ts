@@ -78,6 +78,7 @@ export function checkBtfAccess(env: VerifierEnv, regno: number, reg: RegState, o
   if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
     fail(env.log, 'EACCES', 'btf-access', `R${String(regno)} is ptr_${name} invalid variable offset: off=${String(off)}, var_off=${tnumStr(reg.varOff)}`);
   }
+  if (reg.percpu === true) fail(env.log, 'EACCES', 'percpu-access', `R${String(regno)} is ptr_${name} access percpu memory: off=${String(off)}`);
   if (reg.memAlloc === true) allocObjAccess(env, regno, reg, off, size);
   else if (write) fail(env.log, 'EACCES', 'btf-access', 'only read is supported');
   const walked = structWalk(env, btf, reg.btfId ?? 0, off, size);

@@ -18,6 +18,7 @@ import { releaseReference } from './references.js';
 import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } from './helper-ptr-args.js';
 import { hasSpinLock, isInnerView, mapKptrMatchType, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
+import { checkPercpuBtfArg, percpuCopy, type PercpuTarget } from './percpu.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
@@ -42,6 +43,8 @@ interface CallArgs {
   /** The dynptr argument read (`bpf_dynptr_data`'s slices hang off it), and the one released (`meta->release_regno`). */
   dynptr?: DynptrInfo;
   dynptrRelease?: RegState;
+  /** `meta->ret_btf`, `meta->ret_btf_id`: the per-CPU variable's type, what `RET_PTR_TO_MEM_OR_BTF_ID` returns. */
+  percpuTarget?: PercpuTarget;
 }
 
 /**
@@ -187,6 +190,10 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     const btf = env.req.kfuncs?.btf;
     const btfId = btf?.findAll('task_struct', 'STRUCT')[0];
     env.writeReg(state, 0, btfId === undefined ? unknownScalar : pointer('ptr_', 0, { btf, btfId, btfMod: 'trusted' }));
+    return;
+  }
+  if (ret === 'mem_or_btf_id' || ret === 'mem_or_btf_id_or_null') {
+    env.writeReg(state, 0, percpuCopy(env, call.percpuTarget, ret === 'mem_or_btf_id_or_null'));
     return;
   }
   const kptr = call.kptrField?.kptr;
@@ -440,7 +447,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       call.timerMap = processTimerArg(env, regno, reg);
       return undefined;
     case 'percpu_btf_id':
-      expect(false, 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_');
+      call.percpuTarget = checkPercpuBtfArg(env, regno, reg);
       return undefined;
     case 'kptr_xchg_dest':
       expect(reg.type === 'map_value', 'map_value, ptr_');
@@ -559,3 +566,4 @@ function checkReleaseOff(env: VerifierEnv, regno: number, reg: RegState): void {
 }
 
 export { pointer, releaseReference };
+

@@ -27,7 +27,12 @@ export type RetType = 'integer' | 'void' | 'map_value' | 'map_value_or_null' | '
   /** `RET_PTR_TO_BTF_ID` to the struct {@link HelperProto.retStruct} names. */
   | 'btf_id'
   /** `RET_PTR_TO_DYNPTR_MEM_OR_NULL`. */
-  | 'dynptr_mem_or_null';
+  | 'dynptr_mem_or_null'
+  /**
+   * `RET_PTR_TO_MEM_OR_BTF_ID | MEM_RDONLY` of the per-CPU argument's type (`bpf_this_cpu_ptr`): read-only
+   * memory of its size, or a BTF pointer to its struct; `_or_null` adds `PTR_MAYBE_NULL` (`bpf_per_cpu_ptr`).
+   */
+  | 'mem_or_btf_id' | 'mem_or_btf_id_or_null';
 
 export interface HelperProto {
   readonly args: readonly ArgType[];
@@ -158,8 +163,8 @@ const PROTOS: Readonly<Record<string, HelperProto>> = {
   timer_start: { args: ['timer', 'anything', 'anything'], ret: 'integer', gplOnly: true },
   timer_cancel: { args: ['timer'], ret: 'integer', gplOnly: true },
   // The kernel's per-CPU BTF pointers are never produced here: every call is refused at the pointer, as the kernel refuses other pointers.
-  per_cpu_ptr: { args: ['percpu_btf_id', 'anything'], ret: 'integer' },
-  this_cpu_ptr: { args: ['percpu_btf_id'], ret: 'integer' },
+  per_cpu_ptr: { args: ['percpu_btf_id', 'anything'], ret: 'mem_or_btf_id_or_null' },
+  this_cpu_ptr: { args: ['percpu_btf_id'], ret: 'mem_or_btf_id' },
   // Swaps a referenced kptr of a map value. Only NULL can be swapped in (no BTF pointers here); what comes out is
   // a reference the program must give back, which it cannot without kfuncs, so it is held to the end.
   kptr_xchg: { args: ['kptr_xchg_dest', 'btf_id_or_null_release'], ret: 'integer', acquire: true },

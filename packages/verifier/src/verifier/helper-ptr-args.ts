@@ -22,7 +22,7 @@ function typeMismatch(env: VerifierEnv, regno: number, reg: RegState, expected: 
  */
 export function checkBtfIdArg(env: VerifierEnv, regno: number, reg: RegState, name: string, orNull: boolean): void {
   if (orNull && regConst(reg) === 0n) return;
-  const typeOk = reg.btfMod !== 'untrusted' && (reg.type === 'ptr_' || (orNull && reg.type === 'ptr_or_null_'));
+  const typeOk = reg.btfMod !== 'untrusted' && reg.percpu !== true && (reg.type === 'ptr_' || (orNull && reg.type === 'ptr_or_null_'));
   if (!typeOk || reg.btf === undefined) typeMismatch(env, regno, reg, BTF_EXPECTED);
   const btf = reg.btf;
   const want = btf.findAll(name, 'STRUCT')[0];

@@ -10,7 +10,8 @@ const PERCPU_SECTION = '.data..percpu';
  * variable or function by its vmlinux BTF id (`imm`; a module's BTF by the fd in the second
  * half, which the simulated kernel has none of). It must be a VAR or a FUNC that kallsyms
  * knows. Returns the register the load gives: a function's address is read-only memory of
- * size 0; a variable is read-only memory of its type's size, or a BTF pointer to its struct.
+ * size 0; a per-CPU variable a `percpu_ptr_` to its type (for bpf_this_cpu_ptr / bpf_per_cpu_ptr);
+ * another variable is read-only memory of its type's size, or a BTF pointer to its struct.
  */
 export function checkPseudoBtfId(log: VerifierLog, req: VerifierRequest, id: number, btfFd: number): RegState {
   // No module BTF is ever loaded here, so any fd is not one.
@@ -25,7 +26,8 @@ export function checkPseudoBtfId(log: VerifierLog, req: VerifierRequest, id: num
   const name = t.name ?? '';
   if (req.kernelSymbol?.(name) === undefined) fail(log, 'ENOENT', 'ksym-address', `ldimm64 failed to find the address for kernel symbol '${name}'.`);
   if (t.kind === 'FUNC') return pointer('mem', 0, { valueSize: 0, rdonly: true });
-  if (isPercpu(btf, id)) fail(log, 'EINVAL', 'unsupported', `per-CPU kernel variable '${name}' is not modelled yet`);
+  // A per-CPU variable is only reached through bpf_this_cpu_ptr / bpf_per_cpu_ptr: its type as the VAR names it.
+  if (isPercpu(btf, id)) return pointer('ptr_', 0, { btf, btfId: t.type ?? 0, percpu: true });
   const target = btf.resolve(t.type ?? 0);
   if (target?.type.kind === 'STRUCT') return pointer('ptr_', 0, { btf, btfId: target.id });
   const sized = btf.typeIdSize(t.type ?? 0);

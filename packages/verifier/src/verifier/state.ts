@@ -333,7 +333,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
 
 /** Register names for `R1 type=%s expected=...` (`reg_type_str`). */
 export function regTypeStr(r: RegState): string {
-  if (r.percpu === true) return `percpu_${r.type}`;
+  if (r.percpu === true) return `percpu_${r.btfMod === undefined ? '' : `${r.btfMod}_`}${r.type}`;
   if (r.btfMod !== undefined) return `${r.btfMod}_${r.type}`;
   if (r.rdonly === true) return `rdonly_${r.type}`;
   return r.type === 'not_init' ? '?' : r.type;
