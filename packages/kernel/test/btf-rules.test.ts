@@ -184,3 +184,31 @@ test('attach_btf_obj_fd: program BTF is ENOTSUPP, a closed fd EINVAL', (t) => {
   t.is(loadProg(task, { ...fentry, attach_btf_obj_fd: btf }), 'ENOTSUPP');
   t.is(loadProg(task, { ...fentry, attach_btf_obj_fd: 99 }), 'EINVAL');
 });
+
+/** `struct stash { <target> __<tag> *p; }` (kptr to a struct named `target`), as clang emits a `__kptr` member. */
+function kptrBtf(target: string, tag: string): Uint8Array {
+  const b = new BtfBuilder();
+  b.add({ kind: 'INT', name: 'long', size: 8, encoding: BtfIntEncoding.SIGNED, bitsOffset: 0, bits: 64 });
+  b.add({ kind: 'STRUCT', name: target, size: 8, kflag: false, members: [member('x', 1, 0)] });
+  b.add({ kind: 'TYPE_TAG', name: tag, type: 2, kflag: false });
+  b.add({ kind: 'PTR', name: '', type: 3 });
+  b.add({ kind: 'STRUCT', name: 'stash', size: 8, kflag: false, members: [member('p', 4, 0)] });
+  return b.encode();
+}
+
+test('BTF_LOAD parses the kptrs of every struct: a referenced kptr to a kernel struct without a destructor is ENOENT', (t) => {
+  // Linux 6.18.44 on the reference machine gave these answers for the same shapes (struct file has no
+  // destructor kfunc; task_struct and cgroup have one; a name the kernel does not have is a local type).
+  const task = kernel().init;
+  const load = (target: string, tag: string): string => errno(() => {
+    task.close(loadBtf(task, kptrBtf(target, tag)));
+  });
+  t.is(load('file', 'kptr'), 'ENOENT');
+  t.is(load('task_struct', 'kptr'), 'ok');
+  t.is(load('cgroup', 'kptr'), 'ok');
+  t.is(load('my_local_node', 'kptr'), 'ok');
+  t.is(load('file', 'kptr_untrusted'), 'ok', 'an untrusted kptr needs no destructor');
+  t.is(load('file', 'percpu_kptr'), 'ok');
+  t.is(load('file', 'uptr'), 'ok', 'a uptr is not a kptr for the struct metas');
+  t.is(load('file', 'other_tag'), 'ok', 'another tag makes no kptr');
+});

@@ -116,6 +116,20 @@ function findKptr(s: Search, t0: BtfTypeView, off: number): BtfFieldInfo | undef
   return { type, offset: off, size: KPTR_SIZE, kptrTypeId: base.id };
 }
 
+/**
+ * `btf_find_kptr(btf, t, 0, 0, &info, BPF_KPTR) == BTF_FIELD_FOUND` for a type by itself: a
+ * (volatile) pointer tagged `kptr`, `kptr_untrusted` or `percpu_kptr` to a struct. A malformed
+ * one is simply not a kptr here, as `btf_parse_struct_metas` skips it.
+ */
+export function isKptrPointer(btf: BtfView, t: BtfTypeView): boolean {
+  try {
+    return findKptr({ btf, mask: BPF_KPTR }, t, 0) !== undefined;
+  } catch (e) {
+    if (e instanceof FieldError) return false;
+    throw e;
+  }
+}
+
 /** `btf_find_decl_tag_value(…, "contains:")` of a member (or of a VAR, index -1). */
 function containsTag(s: Search, parent: BtfTypeView, componentIdx: number): string {
   let value: string | undefined;

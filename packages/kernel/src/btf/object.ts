@@ -1,6 +1,7 @@
 import type { BtfView } from '@bpfkit/kernel-api';
 import type { BpfObject } from '../bpf/objects.js';
-import { BPF_KPTR, BtfField, FieldError, parseFields, type BtfRecord } from './fields.js';
+import { BPF_KPTR, BtfField, FieldError, isKptrPointer, parseFields, type BtfRecord } from './fields.js';
+import { checkKptrTargets } from './kptr-targets.js';
 
 /** What the kernel keeps of a BTF object (`struct btf`): the types, whether it is the kernel's, the struct metas. */
 export interface KernelBtf {
@@ -40,27 +41,36 @@ function allocObjFieldIds(btf: BtfView): Set<number> {
 }
 
 /**
- * `btf_parse_struct_metas`, the last step of BTF_LOAD: every struct with a member of one
- * of the allocatable-object field types gets its special fields parsed; a bad one fails
- * the load with the field search's errno ({@link FieldError}).
+ * `btf_parse_struct_metas`, the last step of BTF_LOAD: every struct with a member of one of the
+ * allocatable-object field types, or a member that is a kptr, gets its special fields parsed; a bad
+ * one (a referenced kptr to a kernel struct without a destructor among them) fails the load with the
+ * field search's errno ({@link FieldError}).
  */
-export function parseStructMetas(btf: BtfView): Map<number, BtfRecord> {
+export function parseStructMetas(btf: BtfView, vmlinux: () => BtfView | undefined = () => undefined): Map<number, BtfRecord> {
   const metas = new Map<number, BtfRecord>();
   const wanted = allocObjFieldIds(btf);
+  for (let id = 1; id < btf.nrTypes; id++) {
+    const kind = btf.kind(id);
+    if (kind !== 'PTR' && kind !== 'VOLATILE') continue;
+    const t = btf.type(id);
+    if (t !== undefined && isKptrPointer(btf, t)) wanted.add(id);
+  }
   if (wanted.size === 0) return metas;
   for (let id = 1; id < btf.nrTypes; id++) {
     if (btf.kind(id) !== 'STRUCT') continue;
     const t = btf.type(id);
     if (t?.kind !== 'STRUCT' || !(t.members ?? []).some((m) => wanted.has(m.type))) continue;
     const rec = parseFields(btf, t, STRUCT_META_FIELDS, t.size ?? 0);
-    if (rec !== undefined) metas.set(id, rec);
+    if (rec === undefined) continue;
+    checkKptrTargets(rec, btf, vmlinux);
+    metas.set(id, rec);
   }
   return metas;
 }
 
 /** A user BTF object's record, built at BTF_LOAD. */
-export function userBtf(view: BtfView, data?: Uint8Array): KernelBtf {
-  return { view, isKernel: false, structMetas: parseStructMetas(view), ...(data === undefined ? {} : { data }) };
+export function userBtf(view: BtfView, data?: Uint8Array, vmlinux?: () => BtfView | undefined): KernelBtf {
+  return { view, isKernel: false, structMetas: parseStructMetas(view, vmlinux), ...(data === undefined ? {} : { data }) };
 }
 
 /** The kernel BTF of a BPF object, when it is one. */

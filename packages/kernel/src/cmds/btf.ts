@@ -5,6 +5,7 @@ import { requireTokenCapable } from '../bpf/token-fd.js';
 import type { SyscallContext } from '../task/syscall-context.js';
 import { FieldError, userBtf } from '../btf/object.js';
 import { installObjectFd } from './fd-install.js';
+import { vmlinuxView } from '../bpf/struct-ops.js';
 import { runWithLog, userLog } from './log.js';
 
 /** `BTF_MAX_SIZE`. */
@@ -30,7 +31,7 @@ export function btfLoad(task: SyscallContext, bytes: Uint8Array, uattr: Uint8Arr
     core.tracer.group('btf_parse', () => {
       const parsed = core.deps.btf.load(data, { level: log.level, size: log.size });
       try {
-        return { ...parsed, kernelBtf: userBtf(parsed.btf, data) };
+        return { ...parsed, kernelBtf: userBtf(parsed.btf, data, () => vmlinuxView(core)) };
       } catch (e) {
         if (!(e instanceof FieldError)) throw e;
         // btf_parse_struct_metas fails the load after the types were logged, adding no line of its own.

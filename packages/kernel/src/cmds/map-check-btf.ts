@@ -4,6 +4,7 @@ import { capDetail, capScope, check } from '../bpf/check.js';
 import type { BpfObject } from '../bpf/objects.js';
 import { tokenCapable } from '../bpf/token-fd.js';
 import { BPF_KPTR, BTF_FIELD_NAMES, BtfField, FieldError, parseFields, type BtfRecord } from '../btf/fields.js';
+import { checkKptrTargets } from '../btf/kptr-targets.js';
 import { kernelBtfOf, type KernelBtf } from '../btf/object.js';
 import type { SyscallContext } from '../task/syscall-context.js';
 
@@ -23,11 +24,6 @@ const ALLOWED: readonly (readonly [number, readonly number[]])[] = [
   [BtfField.LIST_HEAD | BtfField.RB_ROOT, [M.BPF_MAP_TYPE_HASH, M.BPF_MAP_TYPE_LRU_HASH, M.BPF_MAP_TYPE_ARRAY]],
 ];
 
-/**
- * Kernel structs a referenced kptr may point to: those with a registered destructor kfunc
- * (`register_btf_id_dtor_kfuncs`), including the two net/bpf/test_run.c registers for the selftests.
- */
-const KPTR_DTOR_STRUCTS = new Set(['task_struct', 'cgroup', 'bpf_cpumask', 'bpf_crypto_ctx', 'prog_test_ref_kfunc', 'prog_test_member']);
 
 const PAGE_SIZE = 4096;
 
@@ -59,21 +55,6 @@ export function btfGetByFd(task: SyscallContext, fd: number, what: string): { ob
   });
   if (obj === undefined || btf === undefined) throw new BpfError('EINVAL', 'btf:not-btf', `${what} ${fd} is not a BTF object`);
   return { obj, btf };
-}
-
-/** `btf_parse_kptr`'s lookup of the pointee among the kernel's types (ENOENT: a program-local type). */
-function checkKptrTargets(rec: BtfRecord, btf: KernelBtf, vmlinux: KernelBtf): Set<number> {
-  const kernelPointees = new Set<number>();
-  for (const f of rec.fields) {
-    if (f.kptrTypeId === undefined) continue;
-    const name = btf.view.type(f.kptrTypeId)?.name ?? '';
-    if (name === '' || vmlinux.view.findAll(name, 'STRUCT').length === 0) continue;
-    if (f.type === BtfField.KPTR_REF && !KPTR_DTOR_STRUCTS.has(name)) {
-      throw new FieldError('ENOENT', `kernel struct ${name} has no destructor kfunc for a referenced kptr`);
-    }
-    kernelPointees.add(f.offset);
-  }
-  return kernelPointees;
 }
 
 function fieldNames(mask: number): string {
@@ -115,7 +96,7 @@ export function mapCheckBtf(task: SyscallContext, token: BpfObject | undefined, 
   let kernelPointees = new Set<number>();
   try {
     rec = parseFields(view, v.type, MAP_VALUE_FIELDS, req.valueSize);
-    if (rec !== undefined) kernelPointees = checkKptrTargets(rec, btf, vmlinux);
+    if (rec !== undefined) kernelPointees = checkKptrTargets(rec, btf.view, () => vmlinux.view);
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
     core.tracer.step({ check: 'btf_parse_fields', outcome: 'pass', detail: `special field search failed (${e.errno}: ${e.message}); the value is taken as plain data` });
