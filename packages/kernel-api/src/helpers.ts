@@ -53,6 +53,8 @@ export interface ProgramServices {
   programOf?(image: ProgramImage): ProgramHold | undefined;
   /** `atomic64_read(&map->usercnt) != 0`: fds or pins hold the map (timers need it). Absent: always true. */
   mapHasUsers?(map: BpfMap): boolean;
+  /** `nr_cpu_ids`: the possible CPUs, each with its copy of a per-CPU object. Absent: 1. */
+  readonly possibleCpus?: number;
 }
 
 /**

@@ -133,3 +133,32 @@ test('kptr: bpf_kptr_xchg of a kernel kptr gives a referenced BTF pointer or NUL
   t.deepEqual(run([...takeOut, 'r1 = r6', 'r2 = r0', 'call bpf_kptr_xchg#194', done].join('\n')),
     { code: 'EINVAL', line: 'BPF_EXIT instruction in main prog would lead to reference leak' });
 });
+
+test('kptr to the program\'s own type: xchg gives back its allocated object or NULL; a load is an RCU pointer, untrusted when sleepable', (t) => {
+  // As Linux 6.18 logged the ELF fixtures kptr_local and kptr_local_rcu_drop (struct node_data { long key; long val; }).
+  const b = new BtfBuilder();
+  const long = b.add({ kind: 'INT', name: 'long', size: 8, encoding: 1, bitsOffset: 0, bits: 64 });
+  const node = b.add({ kind: 'STRUCT', name: 'node_data', size: 16, kflag: false, members: [
+    { name: 'key', type: long, bitsOffset: 0, bitfieldSize: 0 }, { name: 'val', type: long, bitsOffset: 64, bitfieldSize: 0 }] });
+  const btf = parseBtf(b.encode());
+  const lmaps = new Map<number, VerifierMap>([[7, { fd: 7, mapType: ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, isMapInMap: false, name: 'stash',
+    hasBtf: true, valueFields: [{ kind: 'kptr', offset: 0, size: 8, kptr: { btf, btfId: node, kernel: false } }] }]]);
+  const run = (text: string, progFlags = 0): string => {
+    // A syscall program loads sleepable (BPF_F_SLEEPABLE), a tc one does not.
+    const req = { progType: progFlags === 0 ? 3 : 31, expectedAttachType: 0, insns: encodeProgram(assemble(text)), license: 'GPL', gplCompatible: true, progFlags,
+      logLevel: 2, logSize: 1 << 20, privileges: root, maps: lmaps };
+    try {
+      return verifier.verify(req).log;
+    } catch (e) {
+      return (e as { log?: string }).log ?? '';
+    }
+  };
+  const swapped = run([lookup(7), 'r1 = r6', 'r2 = 0', 'call bpf_kptr_xchg#194', done].join('\n'));
+  t.regex(swapped, /R0=ptr_or_null_node_data\(id=(\d+),ref_obj_id=\1\)/);
+  t.true(swapped.includes('BPF_EXIT instruction in main prog would lead to reference leak'), swapped);
+  const loaded = run([lookup(7), 'r1 = *(u64 *)(r6 +0)', 'if r1 == 0x0 goto +1', '*(u64 *)(r1 +8) = 5', done].join('\n'));
+  t.regex(loaded, /R1=rcu_ptr_or_null_node_data\(id=\d+\)/);
+  t.true(loaded.includes('R1=rcu_ptr_node_data()'), 'written through, as one of its own objects');
+  const sleepable = run([lookup(7), 'r1 = *(u64 *)(r6 +0)', done].join('\n'), 1 << 4);
+  t.regex(sleepable, /R1=untrusted_ptr_or_null_node_data\(id=\d+\)/);
+});

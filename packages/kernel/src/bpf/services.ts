@@ -46,6 +46,7 @@ export function programServices(task: SyscallContext, cpu: number, prog?: BpfObj
     ...(timers === undefined ? {} : { timers }),
     ...(program === undefined ? {} : { program }),
     mapHasUsers: (map) => (core.mapRecords.get(map)?.urefs ?? 1) > 0,
+    possibleCpus: core.cpus,
     programOf: (image) => {
       const id = core.progIdsByImage.get(image);
       return id === undefined ? undefined : programHold(core.objects.byId('prog', id));

@@ -197,11 +197,13 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   const kptr = call.kptrField?.kptr;
-  if (name === 'kptr_xchg' && kptr?.kernel === true) {
-    // The old value of a kernel kptr: a referenced BTF pointer to its struct, or NULL.
+  if (name === 'kptr_xchg' && kptr !== undefined) {
+    // The old value of the kptr, or NULL: a referenced BTF pointer to a kernel struct, or the program's
+    // own allocated object (per-CPU for a percpu_kptr).
     const ref = env.nextId++;
     state.refs.push({ id: ref, insn: env.insnIdx });
-    env.writeReg(state, 0, pointer('ptr_or_null_', 0, { btf: kptr.btf, btfId: kptr.btfId, id: ref, refObjId: ref }));
+    const local = kptr.kernel ? {} : { memAlloc: true, ...(call.kptrField?.kind === 'percpu_kptr' ? { percpu: true } : {}) };
+    env.writeReg(state, 0, pointer('ptr_or_null_', 0, { btf: kptr.btf, btfId: kptr.btfId, id: ref, refObjId: ref, ...local }));
     return;
   }
   if (ret === 'void') {
@@ -211,7 +213,7 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   }
   if (ret === 'integer') {
     env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
-    // bpf_kptr_xchg of a program-allocated object: its BTF pointer is not modelled, but the reference it holds is.
+    // bpf_kptr_xchg of a field whose pointee type the map did not record: still a reference the program holds.
     if (proto.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
   }

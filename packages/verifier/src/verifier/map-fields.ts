@@ -3,6 +3,7 @@ import type { MapValueField, VerifierMap } from '@bpfkit/kernel-api';
 import type { VerifierEnv } from './env.js';
 import { cls, LDX, mode, ST, STX } from './insns.js';
 import { fail } from './log.js';
+import { findStructMeta } from './graph-btf.js';
 import { skipModifiersId, structIdsMatch } from './kfunc-btf.js';
 import { pointer, regConst, regTypeStr, type RegState, type VState } from './state.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
@@ -117,17 +118,22 @@ const RCU_PROTECTED = new Set(['prog_test_ref_kfunc', 'cgroup', 'bpf_cpumask', '
 const F_SLEEPABLE = 1 << 4;
 
 /**
- * `mark_btf_ld_reg` with `btf_ld_kptr_type` for a load of a kptr to a kernel struct: a BTF
- * pointer that may be NULL, RCU-protected for a referenced kptr of an RCU-protected struct
- * outside sleepable programs (or under a lock), untrusted otherwise. Undefined for kptrs not
- * modelled (per-CPU ones, program-local types): their value stays an unknown scalar.
+ * `mark_btf_ld_reg` with `btf_ld_kptr_type` for a load of a kptr: a BTF pointer that may be NULL.
+ * Inside an RCU section (not sleepable, or under a lock) a per-CPU kptr, a referenced kptr to the
+ * program's own type and one to an RCU-protected kernel struct load as RCU pointers (an own object
+ * keeps `MEM_ALLOC`, and is a non-owning reference when it is a graph node); anything else is untrusted.
+ * Undefined for a uptr, whose value stays an unknown scalar.
  */
 export function kptrLoadReg(env: VerifierEnv, state: VState, field: MapValueField): RegState | undefined {
   const k = field.kptr;
-  if (k?.kernel !== true || (field.kind !== 'kptr' && field.kind !== 'kptr_untrusted')) return undefined;
+  if (k === undefined || (field.kind !== 'kptr' && field.kind !== 'kptr_untrusted' && field.kind !== 'percpu_kptr')) return undefined;
   const inRcu = state.lock !== undefined || (env.req.progFlags & F_SLEEPABLE) === 0;
-  const rcu = field.kind === 'kptr' && RCU_PROTECTED.has(k.btf.type(k.btfId)?.name ?? '') && inRcu;
-  return pointer('ptr_or_null_', 0, { btf: k.btf, btfId: k.btfId, btfMod: rcu ? 'rcu' : 'untrusted', id: env.nextId++ });
+  const rcuSafe = field.kind === 'percpu_kptr' || (field.kind === 'kptr' && (!k.kernel || RCU_PROTECTED.has(k.btf.type(k.btfId)?.name ?? '')));
+  const id = env.nextId++;
+  if (!rcuSafe || !inRcu) return pointer('ptr_or_null_', 0, { btf: k.btf, btfId: k.btfId, btfMod: 'untrusted', id });
+  const own: Partial<RegState> = field.kind === 'percpu_kptr' ? { percpu: true } : k.kernel ? {} : { memAlloc: true };
+  const node = !k.kernel && findStructMeta(k.btf, k.btfId)?.fields.some((f) => f.kind === 'bpf_list_node' || f.kind === 'bpf_rb_node') === true;
+  return pointer('ptr_or_null_', 0, { btf: k.btf, btfId: k.btfId, btfMod: 'rcu', id, ...own, ...(node ? { nonOwnRef: true } : {}) });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { HelperCall, HelperDescriptor } from '@bpfkit/kernel-api';
 import { Errno } from '@bpfkit/uapi';
 import { defineKfunc } from './define.js';
 import { checkMem, tryAlloc } from './memory.js';
+import { PERCPU_STRIDE, possibleCpus } from './percpu.js';
 import { ptrArg, setR0 } from './regs.js';
 
 /**
@@ -81,6 +82,8 @@ function owned(c: HelperCall, node: number): boolean {
  */
 export function graphKfuncs(): HelperDescriptor[] {
   const objNew = (name: string): HelperDescriptor => defineKfunc(name, (c) => setR0(c, tryAlloc(c, OBJ_SIZE)));
+  // A per-CPU object holds one copy per possible CPU (`bpf_this_cpu_ptr` picks one).
+  const percpuObjNew = defineKfunc('bpf_percpu_obj_new_impl', (c) => setR0(c, tryAlloc(c, PERCPU_STRIDE * possibleCpus(c))));
   const objDrop = (name: string): HelperDescriptor => defineKfunc(name, (c) => {
     const p = ptrArg(c, 1, 'p__alloc');
     if (p !== 0) c.env.arena.free(p);
@@ -100,7 +103,7 @@ export function graphKfuncs(): HelperDescriptor[] {
     setR0(c, node);
   });
   return [
-    objNew('bpf_obj_new_impl'), objNew('bpf_percpu_obj_new_impl'), objDrop('bpf_obj_drop_impl'), objDrop('bpf_percpu_obj_drop_impl'),
+    objNew('bpf_obj_new_impl'), percpuObjNew, objDrop('bpf_obj_drop_impl'), objDrop('bpf_percpu_obj_drop_impl'),
     listPush('bpf_list_push_front_impl', true), listPush('bpf_list_push_back_impl', false),
     listTake('bpf_list_pop_front', FIRST, true), listTake('bpf_list_pop_back', LAST, true),
     listTake('bpf_list_front', FIRST, false), listTake('bpf_list_back', LAST, false),

@@ -1,5 +1,6 @@
 import { arenaKfuncs } from './arena.js';
 import type { HelperDescriptor, HelperRegistry } from '@bpfkit/kernel-api';
+import { percpuHelpers } from './percpu.js';
 import { currentTaskHelpers } from './current.js';
 import { dynptrFunctions } from './dynptr.js';
 import { graphKfuncs } from './graph.js';
@@ -56,7 +57,7 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
     ...dynptr.helpers,
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
     ...strtoxHelpers(), ...seqHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
-    ...redirectHelpers(), ...probeReadHelpers(), ...timerHelpers(),
+    ...redirectHelpers(), ...probeReadHelpers(), ...timerHelpers(), ...percpuHelpers(),
   ];
   for (const h of helpers) byId.set(h.id, h);
   for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs(), ...graphKfuncs()]) byName.set(k.name, k);
