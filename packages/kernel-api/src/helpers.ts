@@ -55,6 +55,19 @@ export interface ProgramServices {
   mapHasUsers?(map: BpfMap): boolean;
   /** `nr_cpu_ids`: the possible CPUs, each with its copy of a per-CPU object. Absent: 1. */
   readonly possibleCpus?: number;
+  /** The kernel objects BTF pointers reach. Absent: none (the helpers and kfuncs that return them give NULL). */
+  readonly kernelObjects?: KernelObjects;
+}
+
+/**
+ * `task_struct`s in the run's arena, laid out as the kernel's BTF describes them, for
+ * `bpf_get_current_task_btf` and the task kfuncs.
+ */
+export interface KernelObjects {
+  /** The current task's `task_struct` (0 when the kernel has no BTF for it). */
+  currentTask(): number;
+  /** `bpf_task_from_pid`: the `task_struct` of the task with this pid, 0 when there is none. */
+  taskByPid(pid: number): number;
 }
 
 /**

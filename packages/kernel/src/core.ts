@@ -37,6 +37,8 @@ export class KernelCore {
   readonly liveFiles = new Set<KFile>();
   readonly fsTypes = new Map<string, FileSystemType>();
   readonly tasks = new Map<number, TaskImpl>();
+  /** The `task_struct` images BTF pointers reach, by pid (see `bpf/task-structs.ts`). */
+  readonly taskStructs = new Map<number, number>();
   /** Live maps by {@link BpfMap.address}: what `mapAt` answers helpers that get a map pointer. */
   readonly liveMaps = new Map<number, BpfMap>();
   /** The kernel's record of each live map (what `map->usercnt` is read from). */

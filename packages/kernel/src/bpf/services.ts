@@ -3,6 +3,7 @@ import type { KernelCore } from '../core.js';
 import type { SyscallContext } from '../task/syscall-context.js';
 import type { BpfObject } from './objects.js';
 import { progRecordOf } from './prog-record.js';
+import { taskStructOf } from './task-structs.js';
 
 /** `task->comm` of every simulated task (the kernel's is the executable's name). */
 const COMM = 'bpfkit';
@@ -47,6 +48,10 @@ export function programServices(task: SyscallContext, cpu: number, prog?: BpfObj
     ...(program === undefined ? {} : { program }),
     mapHasUsers: (map) => (core.mapRecords.get(map)?.urefs ?? 1) > 0,
     possibleCpus: core.cpus,
+    kernelObjects: {
+      currentTask: () => taskStructOf(core, task.pid, COMM),
+      taskByPid: (pid) => taskStructOf(core, pid, COMM),
+    },
     programOf: (image) => {
       const id = core.progIdsByImage.get(image);
       return id === undefined ? undefined : programHold(core.objects.byId('prog', id));

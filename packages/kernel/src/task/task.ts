@@ -1,3 +1,4 @@
+import { freeTaskStruct } from '../bpf/task-structs.js';
 import { mntFlags, setMntFlags } from '../fs/mnt-flags.js';
 import {
   AT_FDCWD,
@@ -91,6 +92,7 @@ export class TaskImpl implements Task {
     for (const unmap of [...this.#mappings.values()]) unmap();
     this.fdTable.closeAll();
     this.alive = false;
+    freeTaskStruct(this.core, this.pid);
     this.core.tasks.delete(this.pid);
   }
 

@@ -3,6 +3,7 @@ import { coerceToSizeSx, copyBounds, S64_MIN } from './bounds.js';
 import { ctxAccess, mayAccessDirectPktData, sockAccess } from './ctx-access.js';
 import { markChainPrecision } from './precision.js';
 import { mapDirectRead } from './map-direct-read.js';
+import { saveAuxPtrType } from './probe-mem.js';
 import { assignScalarIdBeforeMov } from './check-alu.js';
 import { destroyIfDynptrSlot } from './dynptr-slots.js';
 import type { VerifierEnv } from './env.js';
@@ -37,7 +38,7 @@ export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
     fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(insn.off + ptr.off)} size=${String(size)}`);
   }
   // The pointer kind is remembered once the access itself passed (`check_load_mem`).
-  saveAuxPtrType(env, ptr);
+  saveAuxPtrType(env, ptr, true);
   if (value.type === 'scalar' && size < 8) {
     if (m === MEMSX) {
       const b = copyBounds(value);
@@ -65,7 +66,7 @@ export function checkStore(env: VerifierEnv, state: VState, insn: Insn, isSt: bo
   }
   // Since 6.3 a BPF_ST into the context is checked like a BPF_STX, by the program type's context table.
   checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, value, isSt ? BigInt(insn.imm) : undefined, pc);
-  saveAuxPtrType(env, ptr);
+  saveAuxPtrType(env, ptr, false);
 }
 
 const FETCH = 0x01, XCHG = 0xe0 | FETCH, CMPXCHG = 0xf0 | FETCH;
@@ -90,26 +91,13 @@ function checkAtomic(env: VerifierEnv, state: VState, insn: Insn, pc: number): v
   if (ptr.type === 'ctx' || ptr.type === 'pkt' || ptr.type === 'pkt_meta' || ptr.type === 'pkt_end') {
     fail(env.log, 'EACCES', 'atomic-ptr', `BPF_ATOMIC stores into R${String(insn.dst)} ${regTypeStr(ptr)} is not allowed`);
   }
-  if (ptr.type === 'arena') saveAuxPtrType(env, ptr);
+  if (ptr.type === 'arena') saveAuxPtrType(env, ptr, false);
   const loadReg = (imm & FETCH) !== 0 ? (imm === CMPXCHG ? 0 : insn.src) : -1;
   const old = checkMemAccess(env, state, insn.dst, ptr, insn.off, size, false, undefined, undefined, pc, loadReg >= 0, true);
   checkMemAccess(env, state, insn.dst, ptr, insn.off, size, true, undefined, undefined, pc, true, true);
   if (loadReg >= 0) {
     const v = old.type === 'scalar' ? narrowLoaded(old, size) : old;
     env.writeReg(state, loadReg, v);
-  }
-}
-
-/** Context, socket and arena accesses are rewritten per instruction, so every path must use the same kind of pointer there. */
-const REWRITTEN: ReadonlySet<string> = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'arena']);
-const rewritten = (t: string): boolean => REWRITTEN.has(t);
-
-/** `save_aux_ptr_type`. */
-function saveAuxPtrType(env: VerifierEnv, ptr: RegState): void {
-  const prev = env.auxPtrType.get(env.insnIdx);
-  if (prev === undefined) { env.auxPtrType.set(env.insnIdx, ptr.type); return; }
-  if (prev !== ptr.type && (rewritten(prev) || rewritten(ptr.type))) {
-    fail(env.log, 'EINVAL', 'ptr-type-mismatch', 'same insn cannot be used with different pointers');
   }
 }
 

@@ -4,6 +4,7 @@ import { bpfFuncId } from '@bpfkit/uapi';
 import type { CheckedRequest } from './checked-request.js';
 import type { InsnRewrite } from '@bpfkit/kernel-api';
 import { arenaRewrites } from './arena.js';
+import { probeMemRewrites } from './probe-mem.js';
 import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
@@ -126,7 +127,7 @@ export class Checker {
     // `opt_remove_dead_code` (privileged loads): a subprogram no path reached is removed, and not listed.
     const all = Array.from({ length: Math.max(env.subprogs.length - 1, 1) }, (_, i) => env.subprogStack[i] ?? 0);
     const subprogStack = env.privileges.bpfCapable ? all.filter((_, i) => i === 0 || this.seen[env.subprogs[i] ?? 0] === 1) : all;
-    const rewrites = arenaRewrites(env);
+    const rewrites = [...arenaRewrites(env), ...probeMemRewrites(env)];
     return { insnProcessed: env.insnProcessed, stackDepth: env.subprogStack[0] ?? 0, subprogStack, rewrites };
   }
 

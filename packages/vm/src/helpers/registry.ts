@@ -1,5 +1,7 @@
 import { arenaKfuncs } from './arena.js';
 import type { HelperDescriptor, HelperRegistry } from '@bpfkit/kernel-api';
+import { cpumaskKfuncs } from './cpumask.js';
+import { currentTaskBtfHelper, taskKfuncs } from './task-kfuncs.js';
 import { percpuHelpers } from './percpu.js';
 import { currentTaskHelpers } from './current.js';
 import { dynptrFunctions } from './dynptr.js';
@@ -57,10 +59,10 @@ export function createHelperRegistry(options: HelperRegistryOptions = {}): Helpe
     ...dynptr.helpers,
     ...mapHelpers(), loopHelper, ...timeHelpers(), ...currentTaskHelpers(), ...spinLockHelpers(), ...printkHelpers(),
     ...strtoxHelpers(), ...seqHelpers(), ...ringbufHelpers(), perfEventOutputHelper, tailCallHelper, ...skbHelpers(), ...skbExtraHelpers(), ...skbHeadHelpers(), ...socketHelpers(), ...skStorageHelpers(), ...netHelpers(), getLocalStorageHelper, ...xdpHelpers(), ...xdpBytesHelpers(),
-    ...redirectHelpers(), ...probeReadHelpers(), ...timerHelpers(), ...percpuHelpers(),
+    ...redirectHelpers(), ...probeReadHelpers(), ...timerHelpers(), ...percpuHelpers(), currentTaskBtfHelper,
   ];
   for (const h of helpers) byId.set(h.id, h);
-  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs(), ...graphKfuncs()]) byName.set(k.name, k);
+  for (const k of [...iterNumKfuncs(), ...iterBitsKfuncs(), ...dynptr.kfuncs, ...arenaKfuncs(), ...graphKfuncs(), ...taskKfuncs(), ...cpumaskKfuncs()]) byName.set(k.name, k);
   for (const h of options.extra ?? []) {
     if (h.id === 0) byName.set(h.name, h);
     else byId.set(h.id, h);

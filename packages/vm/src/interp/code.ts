@@ -73,6 +73,10 @@ function classify(p: DecodedProgram, i: number, kfuncs: ReadonlyMap<number, stri
   // The verifier's arena rewrites: BPF_PROBE_MEM32 loads/stores and BPF_PROBE_ATOMIC.
   const memCls = code & 0x07;
   if ((memCls === 0x01 || memCls === 0x02 || memCls === STX) && (code & 0xe0) === 0xa0) return dst > 10 || src > 10 ? `invalid register r${Math.max(dst, src)}` : Op.ARENA_MEM;
+  // The verifier's rewrite of loads through untrusted BTF pointers: BPF_PROBE_MEM and BPF_PROBE_MEMSX.
+  if (memCls === 0x01 && ((code & 0xe0) === 0x20 || ((code & 0xe0) === 0x40 && (code & 0x18) !== 0x18))) {
+    return dst > 10 || src > 10 ? `invalid register r${Math.max(dst, src)}` : Op.PROBE_MEM;
+  }
   if (memCls === STX && (code & 0xe0) === 0xe0) {
     const sz = code & 0x18;
     if ((sz !== 0x00 && sz !== 0x18) || !RMW_ATOMICS.has(imm)) return `invalid arena atomic operation ${imm}`;
@@ -192,7 +196,7 @@ export function buildInterpCode(image: ProgramImage): InterpCode {
     }
     if (!image.verified && isPlainMemory(internal)) internal = Op.CHECKED_MEM;
     // BPF_PROBE_MEM32 / BPF_PROBE_ATOMIC exist only in what the verifier made of a program with an arena.
-    if ((!image.verified || !hasArena) && (internal === Op.ARENA_MEM || internal === Op.ARENA_ATOMIC)) {
+    if (((!image.verified || !hasArena) && (internal === Op.ARENA_MEM || internal === Op.ARENA_ATOMIC)) || (!image.verified && internal === Op.PROBE_MEM)) {
       invalidWhy.set(i, `unknown opcode ${(decoded.code[i] ?? 0).toString(16).padStart(2, '0')}`);
       internal = Op.INVALID;
     }

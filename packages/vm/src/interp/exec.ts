@@ -5,6 +5,7 @@ import { bswap32, scratch, sdiv64, smod64, udivmod64, umulhi32 } from './arith64
 import { atomic } from './atomic.js';
 import { arenaAtomic, arenaMemory, castUser } from './arena-mem.js';
 import { checkedMemory } from './checked-mem.js';
+import { probeMemory } from './probe-mem.js';
 import { callHelper, callKfunc, enterTailCall } from './calls.js';
 import type { InterpCode } from './code.js';
 import { fault, memoryFault } from './faults.js';
@@ -1049,6 +1050,12 @@ function runCode(m: Machine, baseDepth: number, pauseAt: number): number {
       case 0x162: // BPF_PROBE_ATOMIC
         m.executed = stop - left;
         arenaAtomic(m, code, pc);
+        pc++;
+        break;
+
+      case 0x163: // BPF_PROBE_MEM(SX): a load that reads 0 where nothing is mapped
+        m.executed = stop - left;
+        probeMemory(m, code, pc);
         pc++;
         break;
 

@@ -66,6 +66,8 @@ export const Op = {
   ARENA_MEM: 0x161,
   /** `BPF_PROBE_ATOMIC`: an atomic on an arena pointer. */
   ARENA_ATOMIC: 0x162,
+  /** `BPF_PROBE_MEM` / `BPF_PROBE_MEMSX` loads (untrusted BTF pointers, as the verifier rewrote them): a fault reads 0. */
+  PROBE_MEM: 0x163,
   /**
    * Fused pairs (superinstructions): `mov dst, src` then an ALU op with an
    * immediate (on any register), and `dst += imm` then `if dst > src goto`, the

@@ -257,7 +257,7 @@ function header(verified: boolean): Uint8Array {
  * new WebAssembly.Module(m.bytes);
  */
 export function compileModule(image: ProgramImage, options: CompileOptions): CompiledModule {
-  const s = decodeSlots(image.insns);
+  const s = decodeSlots(image.insns, image.verified);
   const cfg = buildCfg(s, image.kfuncs);
   const funcIndex = new Map<number, number>();
   cfg.entries.forEach((e, i) => funcIndex.set(e, F_FIRST_BPF + i));

@@ -2,7 +2,7 @@ import type { EmitContext } from './emitContext.js';
 import { emitAlu, operand } from './emitAlu.js';
 import { get, i32c, i64c, mem, reg, set, setReg } from './emitBasics.js';
 import { emitCall, emitLdAbs } from './emitCall.js';
-import { emitAddr, emitAtomic, loadOp, storeOp } from './emitMemory.js';
+import { emitAddr, emitAtomic, emitProbeLoad, loadOp, storeOp } from './emitMemory.js';
 import { CALLBACK_TAG } from '../program/callback.js';
 import { Local } from './layout.js';
 import { LD_IMM64 } from './slots.js';
@@ -38,6 +38,11 @@ export function emitInsn(cx: EmitContext, pc: number): void {
       }
       return;
     case 0x01:
+      if ((code & 0xe0) === 0x20 || (code & 0xe0) === 0x40) {
+        emitProbeLoad(cx, s.src[pc] ?? 0, s.off[pc] ?? 0, size, (code & 0xe0) === 0x40);
+        setReg(w, s.dst[pc] ?? 0);
+        return;
+      }
       emitAddr(cx, s.src[pc] ?? 0, s.off[pc] ?? 0, size, pc);
       mem(w, loadOp(size, (code & 0xe0) === 0x80));
       setReg(w, s.dst[pc] ?? 0);

@@ -57,6 +57,31 @@ export function emitAddr(cx: EmitContext, r: number, off: number, size: number, 
   w.byte(Op.i32WrapI64);
 }
 
+/**
+ * `BPF_PROBE_MEM` / `BPF_PROBE_MEMSX` (verified code only): the load of `size` bytes at `r + off`,
+ * or 0 where the arena has nothing (the kernel's exception table makes a faulting probe read 0).
+ */
+export function emitProbeLoad(cx: EmitContext, r: number, off: number, size: number, signed: boolean): void {
+  const w = cx.w;
+  reg(w, r);
+  if (off !== 0) {
+    i64c(w, off);
+    w.byte(Op.i64Add);
+  }
+  w.byte(Op.localTee).u32(Local.ea);
+  i64c(w, ARENA_GUARD_BYTES);
+  w.byte(Op.i64Sub);
+  gget(w, size === 1 ? Global.lim1 : size === 2 ? Global.lim2 : size === 4 ? Global.lim4 : Global.lim8);
+  w.byte(Op.i64LeU);
+  w.byte(Op.if).byte(Type.i64);
+  get(w, Local.ea);
+  w.byte(Op.i32WrapI64);
+  mem(w, loadOp(size, signed));
+  w.byte(Op.else);
+  i64c(w, 0);
+  w.byte(Op.end);
+}
+
 /** The Wasm load of `size` bytes into an i64, sign- or zero-extending. */
 export function loadOp(size: number, signed: boolean): number {
   if (size === 1) return signed ? Op.i64Load8S : Op.i64Load8U;

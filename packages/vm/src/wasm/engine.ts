@@ -173,3 +173,4 @@ export function createWasmEngine(options: WasmEngineOptions = {}): ExecutionEngi
     },
   };
 }
+

@@ -48,6 +48,8 @@ export function insnValid(s: Slots, pc: number, kfuncs: ReadonlyMap<number, stri
   const off = s.off[pc] ?? 0;
   const imm = s.imm[pc] ?? 0;
   if (code === 0x8d) return dst <= 10;
+  // BPF_PROBE_MEM / BPF_PROBE_MEMSX loads, which only the verifier writes: in an unverified image they are unknown opcodes.
+  if (s.verified && (code & 0x07) === LDX && ((code & 0xe0) === 0x20 || ((code & 0xe0) === 0x40 && (code & 0x18) !== 0x18))) return dst <= 10 && src <= 10;
   if (!opcodeInTable(code)) return false;
   const cls = code & 0x07;
   const bop = code & 0xf0;

@@ -14,6 +14,8 @@ export interface Slots {
   readonly imm: Int32Array;
   /** 1 where the slot is the second half of an ld_imm64: not an instruction, never a jump target. */
   readonly second: Uint8Array;
+  /** Slots of a verified image: the verifier's rewrites (`BPF_PROBE_MEM` loads) are instructions there. */
+  readonly verified: boolean;
 }
 
 /** The ld_imm64 opcode (`BPF_LD | BPF_IMM | BPF_DW`). */
@@ -29,7 +31,7 @@ export const LD_IMM64 = 0x18;
  * const s = decodeSlots(new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]));
  * s.n; // 2
  */
-export function decodeSlots(insns: Uint8Array): Slots {
+export function decodeSlots(insns: Uint8Array, verified = false): Slots {
   checkSlots(insns);
   const n = insns.length / 8;
   const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
@@ -52,7 +54,7 @@ export function decodeSlots(insns: Uint8Array): Slots {
     if (second[pc] === 1 || code[pc] !== LD_IMM64) continue;
     second[pc + 1] = 1;
   }
-  return { n, code, dst, src, off, imm, second };
+  return { n, code, dst, src, off, imm, second, verified };
 }
 
 /**
