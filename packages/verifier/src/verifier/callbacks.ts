@@ -61,6 +61,8 @@ export function pushCallback(env: VerifierEnv, state: VState, pc: number, helper
   cb.frames.push({ regs, stack: [], returnTo: pc + 1, subprog, callback: { min: 0n, max: 1n }, callbackDepth: 0 });
   cb.callbackUnroll = (cb.callbackUnroll ?? 0) + 1;
   caller.callbackDepth = 0;
+  // `init_func_state` of the callback's frame marks the whole state scratched: the caller's state after the call prints in full.
+  env.scratchedAll = true;
   env.pushStack(cb, env.subprogs[subprog] ?? 0, pc);
 }
 
