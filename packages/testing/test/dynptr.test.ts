@@ -23,13 +23,9 @@ function errorLine(line: CorpusReplayLine): string | undefined {
   return line.log_tail.filter((l) => !STATS.test(l)).at(-1);
 }
 
-/**
- * A log as compared: map addresses (kernel pointers) and timings out, and without the lines of the
- * kernel's stack liveness pass (`(0) frame 0 insn …`), which the simulated verifier does not print.
- */
+/** A log as compared: map addresses (kernel pointers) and timings out; every other line, the stack liveness pass's included. */
 function normalLog(log: string | null | undefined): string {
   return (log ?? '').split('\n')
-    .filter((l) => !/^\(\d+(,\d+)*\) (frame \d+ insn \d+ |live stack update)/.test(l))
     .map((l) => l.replace(/\(18\) (r\d+) = 0x[0-9a-f]+ *;?/, '(18) $1 = map ;').replace(/^verification time \d+ usec$/, 'verification time')
       // A kfunc is named with its id in the running kernel's BTF, which differs between builds.
       .replace(/(call [a-z_0-9]+)#\d+/, '$1#'))

@@ -69,6 +69,7 @@ export function checkFuncCall(env: VerifierEnv, state: VState, insn: Insn, pc: n
   for (let i = 6; i < 10; i++) regs.push(notInit);
   regs.push(pointer('fp', 0, { frame: state.frames.length }));
   state.frames.push({ regs, stack: [], returnTo: pc + 1, subprog });
+  env.liveStack?.resetCallchain();
   return target;
 }
 

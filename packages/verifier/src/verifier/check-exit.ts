@@ -11,6 +11,8 @@ const STRUCT_OPS = 27;
 /** `process_bpf_exit_full` / `prepare_func_exit`: returns to the caller, or ends the path ('exit'). */
 export function processExit(env: VerifierEnv, state: VState): number | 'exit' {
   const f = env.frame(state);
+  // `bpf_update_live_stack` before a subprogram's or callback's exit (the callee's marks reach its caller).
+  if (state.frames.length > 1) env.liveStack?.update(state);
   if (state.frames.length > 1 && f.callback !== undefined) return callbackExit(env, state, f.callback, f.returnTo - 1);
   if (state.frames.length > 1) {
     // A subprogram may return nothing: R0 is passed back as it is.

@@ -350,6 +350,8 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
   if (write) {
     // A write into a dynptr's slots ends it (`destroy_if_dynptr_stack_slot`).
     for (let spi = Math.floor((-min - 1) / 8); spi >= Math.floor((-max) / 8); spi--) destroyIfDynptrSlot(env, state, f, spi);
+    // Only a whole slot written is surely written (`bpf_mark_stack_write`).
+    if (known && min % 8 === 0 && size === 8) env.markStackWrite(frame, Math.floor((-min - 1) / 8));
     if (known) {
       const kind = checkStackWriteFixedOff(env, f, env.frame(state), min, size, value, stImm);
       if (kind === 'spill') env.pushHist(state, { frame, spi: Math.floor((-min - 1) / 8) });
@@ -362,6 +364,7 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
     return unknownScalar;
   }
   if (known) {
+    env.markStackRead(frame, Math.floor((-min - 1) / 8));
     const { reg, fill } = checkStackReadFixedOff(env, f, min, size, toReg);
     if (fill) env.pushHist(state, { frame, spi: Math.floor((-min - 1) / 8) });
     return reg;
@@ -370,6 +373,6 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
     fail(env.log, 'EACCES', 'var-stack', `R${String(regno)} variable offset stack access prohibited for !root, var_off=${tnumStr(ptr.varOff)}`);
   }
   for (let at = min; at < max; at++) slotOf(f, Math.floor((-at - 1) / 8));
-  const { allZero } = checkStackRangeInit(env, f, regno, min, max, false, tnumStr(ptr.varOff), off, size);
+  const { allZero } = checkStackRangeInit(env, f, frame, regno, min, max, false, tnumStr(ptr.varOff), off, size);
   return allZero ? constScalar(0n) : unknownScalar;
 }

@@ -4,6 +4,7 @@ import { bpfFuncId } from '@bpfkit/uapi';
 import type { CheckedRequest } from './checked-request.js';
 import type { InsnRewrite } from '@bpfkit/kernel-api';
 import { arenaRewrites } from './arena.js';
+import { StackLiveness } from './stack-liveness.js';
 import { probeMemRewrites } from './probe-mem.js';
 import { addLoopInlineStack } from './callbacks.js';
 import { checkAluOp } from './check-alu.js';
@@ -107,6 +108,7 @@ export class Checker {
       this.prunePoints[i] = 1;
     });
     env.jmpPoints = computeJmpPoints(env.insns);
+    if (env.log.level2) env.liveStack = new StackLiveness({ insns: env.insns, subprogs: env.subprogs, prunePoints: this.prunePoints, log: env.log });
     this.scc = new SccVisits(env, computeScc(env.insns, this.callbackLoops));
     this.liveSlots = computeLiveSlots(env.insns, env.subprogs, callArgs);
     env.globals = findGlobalFuncs(env);
@@ -201,7 +203,10 @@ export class Checker {
         const c = cls(insn.code);
         if (c === JMP || c === JMP32) this.jmpsProcessed++;
         env.insnIdx = pc;
+        env.curState = state;
+        env.liveStack?.resetWrites(state, pc);
         next = this.step(state, insn, pc);
+        env.liveStack?.commitWrites();
         const change = this.frameChange;
         this.frameChange = undefined;
         if (change !== undefined && next !== 'exit') {
@@ -224,6 +229,7 @@ export class Checker {
       }
       if (next === 'exit') {
         this.freeListStates -= updateBranchCounts(env.curParent, this.scc);
+        env.liveStack?.update(state);
         pendingDelta = undefined;
         const popped = env.pending.pop();
         if (popped === undefined) break;

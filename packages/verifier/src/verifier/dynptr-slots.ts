@@ -41,6 +41,9 @@ export function destroyIfDynptrSlot(env: VerifierEnv, state: VState, f: FrameSta
   if (refcounted(head?.spilled?.dynptr?.type)) fail(env.log, 'EINVAL', 'dynptr-overwrite-ref', 'cannot overwrite referenced dynptr');
   env.scratchedStack.add(first);
   env.scratchedStack.add(first - 1);
+  const frameno = state.frames.indexOf(f);
+  env.markStackWrite(frameno, first);
+  env.markStackWrite(frameno, first - 1);
   const id = head?.spilled?.id ?? 0;
   if (head !== undefined) clearSlot(head);
   const second = f.stack[first - 1];

@@ -87,6 +87,9 @@ function markSlots(env: VerifierEnv, state: VState, reg: RegState, type: DynptrT
   lo.spilled = pointer('dynptr_ptr', 0, { id, dynptr: { type, first: false }, ...extra });
   env.scratchedStack.add(spi);
   env.scratchedStack.add(spi - 1);
+  const frameno = reg.frame ?? state.frames.length - 1;
+  env.markStackWrite(frameno, spi);
+  env.markStackWrite(frameno, spi - 1);
 }
 
 /** `is_dynptr_reg_valid_init`: the pointer names both slots of one dynptr, at its first slot. */
@@ -147,6 +150,9 @@ export function processDynptrArg(env: VerifierEnv, state: VState, regno: number,
   if (spi !== undefined) {
     env.scratchedStack.add(spi);
     env.scratchedStack.add(spi - 1);
+    const frameno = reg.frame ?? state.frames.length - 1;
+    env.markStackRead(frameno, spi);
+    env.markStackRead(frameno, spi - 1);
   }
 }
 
@@ -187,7 +193,10 @@ export function unmarkDynptr(env: VerifierEnv, state: VState, reg: RegState): vo
   const head = f.stack[spi];
   if (head === undefined) return;
   const ref = head.spilled?.refObjId ?? 0;
+  const frameno = reg.frame ?? state.frames.length - 1;
   if (!refcounted(head.spilled?.dynptr?.type)) {
+    env.markStackWrite(frameno, spi);
+    env.markStackWrite(frameno, spi - 1);
     clearSlot(head);
     const second = f.stack[spi - 1];
     if (second !== undefined) clearSlot(second);
@@ -197,6 +206,8 @@ export function unmarkDynptr(env: VerifierEnv, state: VState, reg: RegState): vo
   for (let i = 1; i < f.stack.length; i++) {
     const s = f.stack[i];
     if (s === undefined || !isDynptrSlot(s) || (s.spilled?.refObjId ?? 0) !== ref || s.spilled?.dynptr?.first !== true) continue;
+    env.markStackWrite(frameno, i);
+    env.markStackWrite(frameno, i - 1);
     clearSlot(s);
     const below = f.stack[i - 1];
     if (below !== undefined) clearSlot(below);

@@ -1,3 +1,4 @@
+import type { StackLiveness } from './stack-liveness.js';
 import type { Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import type { CheckedRequest } from './checked-request.js';
@@ -50,6 +51,21 @@ export class VerifierEnv {
   asyncCallbacks = 0;
   /** Subprograms run as async callbacks (`subprog_info[].is_async_cb`): their stack is not their caller's. */
   readonly asyncSubprogs = new Set<number>();
+
+  /** The stack liveness analysis, whose updates the level-2 log shows (undefined below level 2). */
+  liveStack: StackLiveness | undefined;
+  /** The state being walked (`env->cur_state`). */
+  curState: VState | undefined;
+
+  /** `bpf_mark_stack_read` of slot `spi` in frame `frameno` by the current instruction. */
+  markStackRead(frameno: number, spi: number): void {
+    if (this.liveStack !== undefined && this.curState !== undefined) this.liveStack.read(this.curState, frameno, this.insnIdx, spi);
+  }
+
+  /** `bpf_mark_stack_write` of slot `spi` in frame `frameno` by the current instruction. */
+  markStackWrite(frameno: number, spi: number): void {
+    this.liveStack?.write(frameno, spi);
+  }
 
   /** bpf_loop calls that can be inlined, by instruction (`insn_aux_data.loop_inline_state`). */
   readonly loopInline = new Map<number, { fit: boolean; subprog: number }>();

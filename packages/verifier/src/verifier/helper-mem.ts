@@ -110,6 +110,6 @@ function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: numb
   }
   env.growStack(f, -minOff);
   env.fastcall?.checkAccess(Math.max(f.subprog, 0), env.insnIdx, minOff);
-  checkStackRangeInit(env, f, regno, minOff, maxOff, uninitOk && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
+  checkStackRangeInit(env, f, reg.frame ?? state.frames.length - 1, regno, minOff, maxOff, uninitOk && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
 }
 

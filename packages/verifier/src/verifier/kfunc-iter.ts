@@ -64,6 +64,7 @@ export function processIterArg(env: VerifierEnv, state: VState, regno: number, r
       slot.bytes = Array.from({ length: 8 }, () => 'spill' as const);
       slot.spilled = pointer('iter', 0, { iter, ...(i === 0 ? { refObjId: id } : {}) });
       env.scratchedStack.add(spi - i);
+      env.markStackWrite(frameNo, spi - i);
     }
     return { at: { frame: frameNo, spi }, refObjId: 0 };
   }
@@ -74,9 +75,12 @@ export function processIterArg(env: VerifierEnv, state: VState, regno: number, r
       fail(env.log, 'EINVAL', 'iter-init', `expected an initialized iter_${name} as arg #${argNo}`);
     }
   }
+  // `mark_iter_read`.
+  for (let i = 0; i < nrSlots; i++) env.markStackRead(frameNo, spi - i);
   const refObjId = frame.stack[spi]?.spilled?.refObjId ?? 0;
   if ((meta.flags & KfuncFlag.ITER_DESTROY) !== 0) {
     for (let i = 0; i < nrSlots; i++) {
+      env.markStackWrite(frameNo, spi - i);
       const slot = slotOf(frame, spi - i);
       slot.bytes = Array.from({ length: 8 }, () => 'invalid' as const);
       delete slot.spilled;

@@ -163,7 +163,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
 }
 
 /** `check_stack_range_initialized` over [minOff, maxOff): helper arguments and variable-offset reads. */
-export function checkStackRangeInit(env: VerifierEnv, f: FrameState, regno: number, minOff: number, maxOff: number, write: boolean,
+export function checkStackRangeInit(env: VerifierEnv, f: FrameState, frameno: number, regno: number, minOff: number, maxOff: number, write: boolean,
   varOff: string | undefined, off: number, size: number): { allZero: boolean } {
   let allZero = true;
   // A helper writing raw bytes must not hit a dynptr.
@@ -183,11 +183,17 @@ export function checkStackRangeInit(env: VerifierEnv, f: FrameState, regno: numb
       allZero = false;
       continue;
     }
-    if (b === 'zero') continue;
+    if (b === 'zero') {
+      env.markStackRead(frameno, spi);
+      continue;
+    }
     allZero = false;
-    if (b === 'misc') continue;
-    if (b === 'spill' && slot.spilled !== undefined && slot.spilled.type !== 'iter' && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks)) continue;
-    if (b === 'invalid' && env.privileges.allowUninitStack) continue;
+    const ok = b === 'misc' || (b === 'spill' && slot.spilled !== undefined && slot.spilled.type !== 'iter' && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks)) ||
+      (b === 'invalid' && env.privileges.allowUninitStack);
+    if (ok) {
+      env.markStackRead(frameno, spi);
+      continue;
+    }
     const where = varOff === undefined
       ? `invalid read from stack R${String(regno)} off ${String(off)}+${String(at - minOff)} size ${String(size)}`
       : `invalid read from stack R${String(regno)} var_off ${varOff}+${String(at - minOff)} size ${String(size)}`;
