@@ -24,7 +24,7 @@ import { addMayGotoStack } from './may-goto.js';
 import { ALU, ALU64, CALL, cls, EXIT, isMayGoto, isSyncCallbackCall, JA, JMP, JMP32, jumpTarget, LD, LDX, op, PSEUDO_CALL, ST, STX } from './insns.js';
 import { findGlobalFuncs, globalEntryState } from './global-funcs.js';
 import { fail, Reject, type VerifierLog } from './log.js';
-import { computeJmpPoints, computeLiveRegs, computeLiveSlots, computePrunePoints, type LiveSlots } from './liveness.js';
+import { computeJmpPoints, computeLiveRegs, computePrunePoints } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { cleanDeadRegs, statesEqual, statesMaybeLooping, updateBranchCounts, type Checkpoint } from './prune.js';
 import { computeScc } from './scc.js';
@@ -75,8 +75,9 @@ export class Checker {
   /** Instructions some path reached (`insn_aux_data.seen`). */
   private seen: Uint8Array = new Uint8Array(0);
   private liveIn: Uint16Array = new Uint16Array(0);
-  private liveSlots: LiveSlots = { lo: new Uint32Array(0), hi: new Uint32Array(0) };
   private prunePoints: Uint8Array = new Uint8Array(0);
+  /** The stack liveness analysis (`env->liveness`): which stored slots pruning may forget. */
+  private liveStack: StackLiveness | undefined;
   private iterNext: Uint8Array = new Uint8Array(0);
   /** Loop visits and their backedges (`bpf_scc_visit`). */
   private scc: SccVisits | undefined;
@@ -108,9 +109,10 @@ export class Checker {
       this.prunePoints[i] = 1;
     });
     env.jmpPoints = computeJmpPoints(env.insns);
-    if (env.log.level2) env.liveStack = new StackLiveness({ insns: env.insns, subprogs: env.subprogs, prunePoints: this.prunePoints, log: env.log });
+    this.liveStack = new StackLiveness({ insns: env.insns, subprogs: env.subprogs, prunePoints: this.prunePoints, log: env.log,
+      callsCallback: (pc) => { const i = env.insns[pc]; return i !== undefined && isSyncCallbackCall(i); } });
+    env.liveStack = this.liveStack;
     this.scc = new SccVisits(env, computeScc(env.insns, this.callbackLoops));
-    this.liveSlots = computeLiveSlots(env.insns, env.subprogs, callArgs);
     env.globals = findGlobalFuncs(env);
     const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
     regs[1] = pointer('ctx', 0);
@@ -302,7 +304,7 @@ export class Checker {
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (!sl.cleaned) {
-          cleanDeadRegs(sl.state, pc, this.liveIn, this.liveSlots);
+          cleanDeadRegs(sl.state, pc, this.liveIn, this.liveStack?.slotAliveQuery(sl.state) ?? (() => true));
           sl.cleaned = true;
         }
         // Inside a bpf_loop callback, a state with fewer visits left does not cover one with more (the kernel

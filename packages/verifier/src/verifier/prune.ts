@@ -1,4 +1,3 @@
-import { slotIsLive, type LiveSlots } from './liveness.js';
 import { notInit, type FrameState, type RegState, type StackSlot, type VState } from './state.js';
 import { tnumIn } from './tnum.js';
 
@@ -232,11 +231,11 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
 }
 
 /**
- * `clean_verifier_state`: dead registers of a stored state are NOT_INIT, in each frame at its own resume
- * point; dead stack slots become STACK_INVALID. A caller's slots are cleaned only when no pointer to its
- * stack is left anywhere else (a callee could read them through it).
+ * `clean_verifier_state` of a stored state at `pc`: registers not live where each frame resumes are
+ * forgotten (`live_regs_before`), and stack slots the stack liveness analysis finds dead
+ * (`bpf_stack_slot_alive`) become STACK_INVALID.
  */
-export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSlots: LiveSlots): void {
+export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, slotAlive: (frameno: number, spi: number) => boolean): void {
   const last = s.frames.length - 1;
   // Each frame resumes at `pc` (innermost) or after the call it made.
   // A callback's caller resumes at the helper call itself, which reads its arguments again.
@@ -246,20 +245,8 @@ export function cleanDeadRegs(s: VState, pc: number, liveIn: Uint16Array, liveSl
     // A caller's r0-r5 are overwritten by the call before it resumes.
     const live = i === last ? liveIn[pc] ?? 0x3ff : (liveIn[resume(i)] ?? 0x3ff) & (toCall(i) ? 0x3ff : ~0x3f);
     for (let r = 0; r < 10; r++) if ((live & (1 << r)) === 0) f.regs[r] = notInit;
-  });
-  const reachable = new Set<number>();
-  s.frames.forEach((f, i) => {
-    const note = (r: RegState | undefined): void => {
-      if (r?.type === 'fp' && r.frame !== undefined && r.frame !== i) reachable.add(r.frame);
-    };
-    f.regs.forEach(note);
-    for (const slot of f.stack) if (slot.bytes[0] === 'spill') note(slot.spilled);
-  });
-  s.frames.forEach((f, i) => {
-    if (i !== last && reachable.has(i)) return;
-    const at = resume(i);
     f.stack.forEach((slot, spi) => {
-      if (slotIsLive(liveSlots, at, spi) || slot.bytes.every((b) => b === 'invalid')) return;
+      if (slotAlive(i, spi) || slot.bytes.every((b) => b === 'invalid')) return;
       f.stack[spi] = { bytes: ['invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid'] };
     });
   });

@@ -3,11 +3,12 @@ import { EXIT, JA, JMP, JMP32, LD_IMM64, cls, op } from './insns.js';
 import type { VerifierLog } from './log.js';
 import type { VState } from './state.js';
 
-// Linux 6.18's stack liveness analysis (kernel/bpf/liveness.c), as its level-2 log shows it. While
-// the verifier walks, each (call chain, instruction) accumulates the stack slots it may read and the
-// ones it surely writes; at the end of a path and at a subprogram's exit the slots live before each
-// instruction are computed to a fixed point over the subprogram's instructions in postorder, and
-// every change is logged (`(0) frame 0 insn 4 +live -8`). Slot masks are 64 bits, kept as two u32 halves.
+// Linux 6.18's stack liveness analysis (kernel/bpf/liveness.c). While the verifier walks, each
+// (call chain, instruction) accumulates the stack slots it may read and the ones it surely writes; at
+// the end of a path and at a subprogram's exit the slots live before each instruction are computed to a
+// fixed point over the subprogram's instructions in postorder (each change in the level-2 log:
+// `(0) frame 0 insn 4 +live -8`). Pruning forgets the slots of a stored state that are no longer live.
+// Slot masks are 64 bits, kept as two u32 halves.
 
 const MAX_FRAMES = 8;
 const LIVE = 0, WRITE = 1, ACC = 2, READ = 3;
@@ -51,6 +52,8 @@ export interface LivenessProgram {
   readonly subprogs: readonly number[];
   readonly prunePoints: Uint8Array;
   readonly log: VerifierLog;
+  /** `bpf_calls_callback`: the instruction is a call that runs a callback (its frame resumes at the call itself). */
+  readonly callsCallback: (pc: number) => boolean;
 }
 
 /** `bpf_insn_successors`: fall through (past an ld_imm64's two slots) and jump, within the subprogram. */
@@ -125,10 +128,7 @@ function fmtMask(lo: number, hi: number): string {
   return parts.join(',');
 }
 
-/**
- * The stack liveness analysis of one verification (`env->liveness`). Only its log is produced here:
- * pruning keeps its own (static) view of live slots.
- */
+/** The stack liveness analysis of one verification (`env->liveness`). */
 export class StackLiveness {
   readonly #prog: LivenessProgram;
   readonly #instances = new Map<string, Instance>();
@@ -276,6 +276,33 @@ export class StackLiveness {
       inst.updated = false;
       inst.mustWriteDropped = false;
     }
+  }
+
+  /**
+   * `bpf_live_stack_query_init` and `bpf_stack_slot_alive` for a stored state: whether slot `spi` of
+   * frame `frameno` may still be read, before the state's instruction in its own subprogram or, for an
+   * outer frame, after the call it is in (at the call, for a callback's caller).
+   */
+  slotAliveQuery(state: VState): (frameno: number, spi: number) => boolean {
+    const cur = state.frames.length - 1;
+    const insts: Instance[] = [];
+    for (let f = 0; f <= cur; f++) insts.push(this.#lookup(state, f));
+    const curInst = insts[cur];
+    const insnIdx = state.insnIdx;
+    const liveBefore = (inst: Instance | undefined, idx: number, frameno: number, spi: number): boolean => {
+      const m = inst?.frames[frameno];
+      if (inst === undefined || m === undefined) return false;
+      const i = idx - inst.start;
+      return spi < 32 ? ((m.lo(i, LIVE) >>> spi) & 1) !== 0 : ((m.hi(i, LIVE) >>> (spi - 32)) & 1) !== 0;
+    };
+    return (frameno, spi) => {
+      if (liveBefore(curInst, insnIdx, frameno, spi)) return true;
+      for (let i = frameno; i < cur; i++) {
+        const callsite = curInst?.callsites[i] ?? 0;
+        if (liveBefore(insts[i], this.#prog.callsCallback(callsite) ? callsite : callsite + 1, frameno, spi)) return true;
+      }
+      return false;
+    };
   }
 
   #chain(inst: Instance): string {
