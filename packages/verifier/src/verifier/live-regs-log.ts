@@ -21,6 +21,8 @@ export function callArgCount(req: VerifierRequest, progType: ProgTypeDescriptor 
       return own?.[insn.imm] ?? HELPER_ARG_COUNTS[insn.imm];
     }
     if (insn.src !== PSEUDO_KFUNC_CALL || btf === undefined) return undefined;
+    // `fetch_kfunc_meta` fails for a kfunc the program type may not call: the default, r1-r5, then.
+    if (req.kfuncs?.flags(insn.imm >>> 0) === undefined) return undefined;
     const func = btf.type(insn.imm >>> 0);
     const proto = func?.kind === 'FUNC' && func.type !== undefined ? btf.type(func.type) : undefined;
     return proto?.kind === 'FUNC_PROTO' ? proto.params?.length : undefined;
