@@ -30,16 +30,7 @@ export function checkedMemory(m: Machine, code: InterpCode, pc: number): void {
     memoryFault(pc, b, h, off, size, cls !== 0x01);
   }
   if (cls === 0x01) {
-    const signed = (op & 0xe0) === 0x80;
-    let lo: number;
-    let hi = 0;
-    if (size === 1) lo = signed ? view.getInt8(a) : view.getUint8(a);
-    else if (size === 2) lo = signed ? view.getInt16(a, true) : view.getUint16(a, true);
-    else lo = view.getInt32(a, true);
-    if (size === 8) hi = view.getInt32(a + 4, true);
-    else if (signed) hi = lo >> 31;
-    r[d] = lo;
-    r[d + 1] = hi;
+    loadInto(r, d, view, a, size, (op & 0xe0) === 0x80);
     return;
   }
   const imm = code.decoded.imm[pc] ?? 0;
@@ -49,4 +40,17 @@ export function checkedMemory(m: Machine, code: InterpCode, pc: number): void {
   else if (size === 2) view.setUint16(a, lo & 0xffff, true);
   else view.setInt32(a, lo, true);
   if (size === 8) view.setInt32(a + 4, hi, true);
+}
+
+/** A load of `size` bytes at `a` into register pair `d` (zero- or, `signed`, sign-extended to 64 bits). */
+export function loadInto(r: Int32Array, d: number, view: DataView, a: number, size: number, signed: boolean): void {
+  let lo: number;
+  let hi = 0;
+  if (size === 1) lo = signed ? view.getInt8(a) : view.getUint8(a);
+  else if (size === 2) lo = signed ? view.getInt16(a, true) : view.getUint16(a, true);
+  else lo = view.getInt32(a, true);
+  if (size === 8) hi = view.getInt32(a + 4, true);
+  else if (signed) hi = lo >> 31;
+  r[d] = lo;
+  r[d + 1] = hi;
 }

@@ -1,4 +1,5 @@
 import { ARENA_GUARD_BYTES } from '@bpfkit/kernel-api';
+import { loadInto } from './checked-mem.js';
 import type { InterpCode } from './code.js';
 import type { Machine } from './machine.js';
 
@@ -27,13 +28,5 @@ export function probeMemory(m: Machine, code: InterpCode, pc: number): void {
     r[d + 1] = 0;
     return;
   }
-  let lo: number;
-  let hi = 0;
-  if (size === 1) lo = signed ? view.getInt8(a) : view.getUint8(a);
-  else if (size === 2) lo = signed ? view.getInt16(a, true) : view.getUint16(a, true);
-  else lo = view.getInt32(a, true);
-  if (size === 8) hi = view.getInt32(a + 4, true);
-  else if (signed) hi = lo >> 31;
-  r[d] = lo;
-  r[d + 1] = hi;
+  loadInto(r, d, view, a, size, signed);
 }
