@@ -9,11 +9,19 @@ export interface DocumentDifference {
 
 const PROCESSED = /^processed (\d+) insns/;
 
+/** The verifier's error: the last line of a failed load's log before its `processed` line. */
+function errorLine(tail: readonly string[] | undefined): string | undefined {
+  if (tail === undefined) return undefined;
+  const end = tail.findIndex((l) => PROCESSED.test(l));
+  return (end < 0 ? tail : tail.slice(0, end)).at(-1);
+}
+
 /**
  * What two kernels must agree on. Timings (`verification time N usec`) differ
  * run to run, and the stats line's state counters depend on pruning details the
  * format does not promise; the processed count is compared. Failed loads compare
- * verdict and errno; their log tails are kept in the document for a reader.
+ * verdict, errno and the verifier's error line; the rest of their log tails (with
+ * kfunc BTF ids and source lines that differ between kernels) is kept for a reader.
  */
 function comparable(doc: ObjectRunDocument): unknown {
   const loads = doc.program_loads?.map((p) => {
@@ -21,7 +29,8 @@ function comparable(doc: ObjectRunDocument): unknown {
     const rest: Record<string, unknown> = { ...p };
     delete rest.verifier_stats_log;
     delete rest.verifier_log_tail;
-    return { ...rest, processed_insns: processed === undefined ? null : Number(processed) };
+    const error = errorLine(p.verifier_log_tail);
+    return { ...rest, processed_insns: processed === undefined ? null : Number(processed), ...(error === undefined ? {} : { error_line: error }) };
   });
   return { ...doc, program_loads: loads };
 }

@@ -19,6 +19,7 @@ import { checkBtfIdArg, checkConstStrArg, checkDynptrArg, checkFixedMemArg } fro
 import { hasSpinLock, isInnerView, mapKptrMatchType, processKptrFunc, regMap } from './map-fields.js';
 import { structIdsMatch } from './kfunc-btf.js';
 import { checkPercpuBtfArg, percpuCopy, type PercpuTarget } from './percpu.js';
+import { isOwningAlloc } from './graph.js';
 import { checkLockHeld, processSpinLock } from './spin-lock.js';
 import { byteAt, isSpilledReg } from './stack.js';
 import { notInit, pointer, regConst, regTypeStr, scalarOf, unknownScalar, type RegState, type VState } from './state.js';
@@ -467,7 +468,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'spin_lock':
     case 'spin_unlock':
-      expect(reg.type === 'map_value', 'map_value, ptr_');
+      expect(reg.type === 'map_value' || isOwningAlloc(reg), 'map_value, ptr_');
       processSpinLock(env, state, regno, reg, arg === 'spin_lock');
       return undefined;
     case 'func':

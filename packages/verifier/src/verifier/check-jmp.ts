@@ -5,7 +5,8 @@ import { addConstBounds } from './scalar-alu.js';
 import type { VerifierEnv } from './env.js';
 import { jumpTarget, op, srcX } from './insns.js';
 import { fail } from './log.js';
-import { hasSpinLock, regMap } from './map-fields.js';
+import { regMap } from './map-fields.js';
+import { regMayPointToSpinLock } from './spin-lock.js';
 import { checkMayGoto } from './may-goto.js';
 import { markChainPrecision } from './precision.js';
 import { cloneState, constScalar, isPointer, NOT_NULL, pointer, type LinkedReg, type RegState, type VState } from './state.js';
@@ -111,7 +112,7 @@ function collectLinkedRegs(env: VerifierEnv, s: VState, pc: number, id1: number,
 function markPtrOrNull(env: VerifierEnv, s: VState, reg: RegState, isNull: boolean): void {
   const id = reg.id;
   // A value holding a bpf_spin_lock keeps its id: it names the lock (`reg_may_point_to_spin_lock`).
-  const keepId = (r: RegState): boolean => r.type === 'map_value_or_null' && hasSpinLock(regMap(env, r));
+  const keepId = (r: RegState): boolean => regMayPointToSpinLock(env, r);
   // A NULL result never held the reference it was acquired as.
   if (isNull && reg.refObjId !== undefined && reg.refObjId === id) s.refs = s.refs.filter((r) => r.id !== id);
   forEachReg(s, (r) => {

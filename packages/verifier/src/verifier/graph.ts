@@ -51,9 +51,9 @@ function isAllocObj(reg: RegState): boolean {
   return reg.type === 'ptr_' && reg.memAlloc === true;
 }
 
-/** Exactly `PTR_TO_BTF_ID | MEM_ALLOC`: an owning reference to a (non-per-CPU) object. */
-function isOwningAlloc(reg: RegState): boolean {
-  return isAllocObj(reg) && reg.nonOwnRef !== true && reg.percpu !== true;
+/** Exactly `PTR_TO_BTF_ID | MEM_ALLOC`: an owning reference to a (non-per-CPU, non-RCU) object. */
+export function isOwningAlloc(reg: RegState): boolean {
+  return isAllocObj(reg) && reg.nonOwnRef !== true && reg.percpu !== true && reg.btfMod === undefined;
 }
 
 interface Rec {
@@ -61,21 +61,32 @@ interface Rec {
   readonly spinLockOff: number;
 }
 
-/** `reg_btf_record`: the special fields of the map value or allocated object a register points to. */
-function regRecord(env: VerifierEnv, reg: RegState): Rec | undefined {
-  if (reg.type === 'map_value') {
+/**
+ * `reg_btf_record`: the special fields of the map value or allocated object a register
+ * points to (NULL or not).
+ */
+export function regRecord(env: VerifierEnv, reg: RegState): Rec | undefined {
+  if (reg.type === 'map_value' || reg.type === 'map_value_or_null') {
     const fields: readonly MapValueField[] = regMap(env, reg)?.valueFields ?? [];
     return { fields, spinLockOff: fields.find((f) => f.kind === 'bpf_spin_lock')?.offset ?? -1 };
   }
-  if (isAllocObj(reg) && reg.btf !== undefined) return findStructMeta(reg.btf, reg.btfId ?? 0);
+  if ((reg.type === 'ptr_' || reg.type === 'ptr_or_null_') && reg.memAlloc === true && reg.btf !== undefined) {
+    return findStructMeta(reg.btf, reg.btfId ?? 0);
+  }
   return undefined;
 }
 
-/** `check_reg_allocation_locked`: the lock held is the one of the value (or object) the register points to. */
+/**
+ * `check_reg_allocation_locked`: the lock held is the one of the value (or object) the
+ * register points to, known by the pointer's id and its map (or, for an object, its BTF).
+ */
 function allocationLocked(env: VerifierEnv, state: VState, reg: RegState): boolean {
   const lock = state.lock;
-  if (lock === undefined || reg.type !== 'map_value') return false;
-  return lock.id === reg.id && lock.ptr === regMap(env, reg)?.fd;
+  if (lock === undefined) return false;
+  const ptr = reg.type === 'map_value' ? regMap(env, reg)?.fd : reg.btf;
+  if (lock.id === reg.id && lock.ptr === ptr) return true;
+  env.log.line('held lock and object are not in the same allocation');
+  return false;
 }
 
 function constOff(env: VerifierEnv, reg: RegState, regno: number, what: string): number {

@@ -38,9 +38,23 @@ export function formatFrameState(env: VerifierEnv, state: VState, frameIdx: numb
       parts.push(`${name}=${cut < 0 ? chars : chars.slice(0, cut)}${formatReg(slot.spilled, frameIdx, mapOf)}`);
     } else parts.push(`${name}=${chars}`);
   }
-  if ((parts.length > 0 || always) && state.refs.length > 0) parts.push(`refs=${state.refs.map((r) => String(r.id)).join(',')}`);
+  if (parts.length > 0 || always) {
+    const refs = refIdsInOrder(state);
+    // The kernel lists the ids after a first one that is not 0 (a lock on a value without an id).
+    if (refs.length > 0 && refs[0] !== 0) parts.push(`refs=${refs.filter((id) => id !== 0).join(',')}`);
+  }
   if (parts.length === 0 && !always) return '';
   // A callback's frame ends with ` cb` (`in_callback_fn`), an async callback's with ` async_cb`.
   const cb = f.callback === undefined ? '' : f.callback.async === true ? ' async_cb' : ' cb';
   return `${frameIdx > 0 ? ` frame${String(frameIdx)}:` : ''}${parts.map((p) => ` ${p}`).join('')}${cb}`;
+}
+
+/** The ids of the references held and of the lock, in the order they were taken (the kernel's `refs` array). */
+function refIdsInOrder(state: VState): number[] {
+  const lock = state.lock;
+  const ids = state.refs.map((r) => r.id);
+  if (lock === undefined) return ids;
+  const at = ids.findIndex((id) => id >= lock.nextRefId);
+  ids.splice(at < 0 ? ids.length : at, 0, lock.id);
+  return ids;
 }

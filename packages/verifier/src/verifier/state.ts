@@ -210,11 +210,13 @@ export interface VState {
   lock?: HeldLock;
 }
 
-/** A held `bpf_spin_lock`: the map value pointer's id and the map (by fd). */
+/** A held `bpf_spin_lock`: the pointer's id and what holds the lock: the map (by fd), or an allocated object's BTF. */
 export interface HeldLock {
   readonly id: number;
-  readonly ptr: number;
+  readonly ptr: number | BtfView;
   readonly insn: number;
+  /** The next reference id when the lock was taken: the log lists the lock among the references in the order they were taken. */
+  readonly nextRefId: number;
 }
 
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
