@@ -11,10 +11,14 @@ export interface ObjectCase {
   readonly object: string;
   readonly steps: string | undefined;
   readonly record: string;
+  /** The real kernel's verifier logs of each program at levels 1 and 2. */
+  readonly logRecord: string;
 }
 
 /** Where recorded real-kernel documents are kept, relative to the repo root. */
 export const RECORD_DIR = 'packages/cli/test/fixtures/object-run';
+/** Where recorded real-kernel verifier logs are kept, relative to the repo root. */
+export const LOG_RECORD_DIR = 'packages/cli/test/fixtures/verifier-logs';
 
 function casesIn(root: string, dir: string, label: string): ObjectCase[] {
   const abs = join(root, dir);
@@ -26,6 +30,7 @@ function casesIn(root: string, dir: string, label: string): ObjectCase[] {
       id: `${label}/${base}`, object: join(abs, f),
       steps: existsSync(steps) ? steps : undefined,
       record: join(root, RECORD_DIR, `${label}--${base}.json`),
+      logRecord: join(root, LOG_RECORD_DIR, `${label}--${base}.json`),
     };
   });
 }

@@ -1,4 +1,5 @@
 import type { Insn } from '@bpfkit/asm';
+import type { LineInfoLog } from './line-info.js';
 import { fail, type VerifierLog } from './log.js';
 import { PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import { CALL, cls, EXIT, isJump, isPseudoFunc, JA, JMP, JMP32, jumpTarget, LD_IMM64, op, PSEUDO_CALL } from './insns.js';
@@ -69,8 +70,8 @@ export function checkSubprogs(log: VerifierLog, insns: readonly Insn[], starts: 
  * back-edges (loops) without bpf_capable, instructions never reached and jumps into
  * the second half of an ld_imm64.
  */
-export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): void {
-  const state = reachedInOneSweep(insns, subprogs) ?? depthFirstWalk(log, insns, subprogs, bpfCapable);
+export function checkCfg(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean, lineInfo?: LineInfoLog): void {
+  const state = reachedInOneSweep(insns, subprogs) ?? depthFirstWalk(log, insns, subprogs, bpfCapable, lineInfo);
   const n = insns.length;
   for (let pc = 0; pc < n; pc++) {
     if (state[pc] === 0) fail(log, 'EINVAL', 'unreachable', `unreachable insn ${String(pc)}`);
@@ -103,7 +104,7 @@ function reachedInOneSweep(insns: readonly Insn[], subprogs: readonly number[]):
 }
 
 /** The depth-first walk of `check_cfg` from every subprogram start; the instructions it reached are non-zero. */
-function depthFirstWalk(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean): Uint8Array {
+function depthFirstWalk(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], bpfCapable: boolean, lineInfo: LineInfoLog | undefined): Uint8Array {
   const n = insns.length;
   const state = new Uint8Array(n); // 0 unseen, 1 on the DFS stack, 2 done
   // The DFS stack: each entry's instruction and how many of its edges were taken (typed arrays: no object per instruction).
@@ -126,9 +127,16 @@ function depthFirstWalk(log: VerifierLog, insns: readonly Insn[], subprogs: read
       }
       stackK[sp] = k + 1;
       const to = edge[k] as number;
-      if (to < 0 || to >= n) fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(pc)} to ${String(to)}`);
+      if (to < 0 || to >= n) {
+        lineInfo?.print(log, pc, `${String(pc)}: `);
+        fail(log, 'EINVAL', 'jump-out-of-range', `jump out of range from insn ${String(pc)} to ${String(to)}`);
+      }
       if (state[to] === 1) {
-        if (!bpfCapable) fail(log, 'EINVAL', 'back-edge', `back-edge from insn ${String(pc)} to ${String(to)}`);
+        if (!bpfCapable) {
+          lineInfo?.print(log, pc, `${String(pc)}: `);
+          lineInfo?.print(log, to, `${String(to)}: `);
+          fail(log, 'EINVAL', 'back-edge', `back-edge from insn ${String(pc)} to ${String(to)}`);
+        }
         continue;
       }
       if (state[to] === 2) continue;

@@ -201,7 +201,9 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
   const kptr = call.kptrField?.kptr;
   if (name === 'kptr_xchg' && kptr !== undefined) {
     // The old value of the kptr, or NULL: a referenced BTF pointer to a kernel struct, or the program's
-    // own allocated object (per-CPU for a percpu_kptr).
+    // own allocated object (per-CPU for a percpu_kptr). Like every acquired pointer that may be NULL, it
+    // takes an id for the NULL check first, then the reference's, which replaces it.
+    env.nextId++;
     const ref = env.nextId++;
     state.refs.push({ id: ref, insn: env.insnIdx });
     const local = kptr.kernel ? {} : { memAlloc: true, ...(call.kptrField?.kind === 'percpu_kptr' ? { percpu: true } : {}) };

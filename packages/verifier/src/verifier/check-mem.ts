@@ -8,7 +8,7 @@ import { assignScalarIdBeforeMov } from './check-alu.js';
 import { destroyIfDynptrSlot } from './dynptr-slots.js';
 import type { VerifierEnv } from './env.js';
 import { mode, sizeBytes } from './insns.js';
-import { fail } from './log.js';
+import { fail, Reject } from './log.js';
 import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, kptrLoadReg, regMap } from './map-fields.js';
 import {
   checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
@@ -25,6 +25,14 @@ const MAX_VAR_OFF = 1 << 29;
 /** `sizeof(struct bpf_flow_keys)`. */
 const FLOW_KEYS_SIZE = 56;
 
+/** A context access the program type refuses; `check_mem_access` names its source line after the error. */
+function failCtxAccess(env: VerifierEnv, off: number, size: number): never {
+  const message = `invalid bpf_context access off=${String(off)} size=${String(size)}`;
+  env.log.line(message);
+  env.req.lineInfo?.print(env.log, env.insnIdx, '; ');
+  throw new Reject('EACCES', 'verifier:ctx-access', message);
+}
+
 /** BPF_LDX: `check_mem_access` read into dst (MEMSX: sign-extended). */
 export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   const m = mode(insn.code);
@@ -35,7 +43,7 @@ export function checkLdx(env: VerifierEnv, state: VState, insn: Insn): void {
   // The context's pointer fields (data, data_end, data_meta, flow_keys, sk…) refuse a sign-extending load
   // in every program type's is_valid_access; the check lands after the table lookup here, with nothing logged between.
   if (m === MEMSX && ptr.type === 'ctx' && isPointer(value)) {
-    fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(insn.off + ptr.off)} size=${String(size)}`);
+    failCtxAccess(env, insn.off + ptr.off, size);
   }
   // The pointer kind is remembered once the access itself passed (`check_load_mem`).
   saveAuxPtrType(env, ptr, true);
@@ -183,7 +191,7 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
       const btfArg = tpBtfCtxPointer(env, off, size, write);
       if (btfArg !== undefined) return btfArg;
       const acc = ctxAccess(env.progType, env.req.expectedAttachType, off, size, write, env.privileges, env);
-      if (!acc.ok) fail(env.log, 'EACCES', 'ctx-access', `invalid bpf_context access off=${String(off)} size=${String(size)}`);
+      if (!acc.ok) failCtxAccess(env, off, size);
       const nfPtr = netfilterCtxPointer(env, off);
       if (nfPtr !== undefined) return nfPtr;
       const type = acc.regType;

@@ -1,4 +1,5 @@
 import type { BtfView, VerifierRequest } from '@bpfkit/kernel-api';
+import type { LineInfoLog } from './line-info.js';
 
 /**
  * One func_info record the verifier accepted (`prog->aux->func_info` with its
@@ -35,5 +36,7 @@ export interface CheckedRequest extends VerifierRequest {
   /** `prog->aux->btf`. */
   readonly btf?: BtfView;
   readonly funcInfo?: readonly FuncInfo[];
+  /** `prog->aux->linfo`, for the source lines of the log (`verbose_linfo`). */
+  readonly lineInfo?: LineInfoLog;
   readonly attachFunc?: AttachFunc;
 }

@@ -64,9 +64,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         addSubprogs(log, insns, req.privileges.bpfCapable, starts);
         const subprogs = checkSubprogs(log, insns, starts);
         addKfuncCalls(log, insns, req);
-        checkBtfInfo(log, insns, subprogs, req.progBtf, btfInfo);
+        const lineInfo = checkBtfInfo(log, insns, subprogs, req.progBtf, btfInfo);
+        if (lineInfo !== undefined) checked = { ...checked, lineInfo };
         resolvePseudoLdimm64(log, insns, req, usedMaps);
-        checkCfg(log, insns, subprogs, req.privileges.bpfCapable);
+        checkCfg(log, insns, subprogs, req.privileges.bpfCapable, lineInfo);
         const attachFunc = checkAttachBtfId(log, checked);
         if (attachFunc !== undefined) checked = { ...checked, attachFunc };
         const callbackLoops = deps.callbackLoops ?? true;

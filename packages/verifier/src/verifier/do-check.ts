@@ -11,7 +11,7 @@ import { checkAluOp } from './check-alu.js';
 import { checkFuncCall, checkHelperCall } from './check-call.js';
 import { checkKfuncCall } from './check-kfunc.js';
 import { iterActiveAtR1, iterActiveDepthsDiffer } from './kfunc-iter.js';
-import { isIterNextCall, isKfuncCall, kfuncUnderLockAllowed, unresolvedKfuncError } from './kfunc-meta.js';
+import { isIterNextCall, isKfuncCall, kfuncCallName, kfuncUnderLockAllowed, unresolvedKfuncError } from './kfunc-meta.js';
 import { processExit } from './check-exit.js';
 import { checkCondJmpOp } from './check-jmp.js';
 import { checkLd } from './check-ld.js';
@@ -169,6 +169,8 @@ export class Checker {
     let fromOnly = false;
     let printState = true;
     let from = -1;
+    const lineInfo = env.req.lineInfo;
+    lineInfo?.reset();
     for (;;) {
       this.seen[pc] = 1;
       if (++env.insnProcessed > COMPLEXITY_LIMIT_INSNS) {
@@ -196,8 +198,11 @@ export class Checker {
         fromOnly = false;
         if (env.jmpPoints[pc] === 1) env.pushHist(state);
         // Instructions are logged at levels 1 and 2 only; at 0 and stats nobody reads the text, so none is built.
-        const insnText = log.verbose ? `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks, callName: kfuncName(env) })}` : '';
-        if (log.verbose) log.line(insnText);
+        const insnText = log.verbose ? `${String(pc)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks, callName: kfuncCallName(env.req) })}` : '';
+        if (log.verbose) {
+          lineInfo?.print(log, pc, '; ');
+          log.line(insnText);
+        }
         const afterInsn = log.pos;
         env.scratched.clear();
         if (env.scratchedStack.size !== 0) env.scratchedStack.clear();
@@ -242,6 +247,7 @@ export class Checker {
         prevPc = popped.from;
         env.curParent = popped.parent;
         printState = true;
+        fromOnly = false;
         continue;
       }
       prevPc = pc;
@@ -296,6 +302,7 @@ export class Checker {
         }
         if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, true, allowUninit, true, this.liveIn) && !iterActiveDepthsDiffer(sl.state, cur) &&
           (sl.state.callbackUnroll ?? 0) === (cur.callbackUnroll ?? 0) && (sl.state.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0)) {
+          env.req.lineInfo?.print(env.log, pc, '; ');
           env.log.line(`infinite loop detected at insn ${String(pc)}`);
           env.log.line(`cur state:${this.stateText(cur, true)}`);
           env.log.line(`old state:${this.stateText(sl.state, true)}`);
@@ -303,14 +310,15 @@ export class Checker {
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && env.insnProcessed - this.prevInsnProcessed < 100) addNew = false;
       } else {
-        if (!sl.cleaned) {
+        // In a loop whose visit has backedges, precision is not final yet: ranges of imprecise scalars count
+        // too, and the state keeps its dead registers (`incomplete_read_marks`) until the visit is done.
+        const loop = this.scc?.incomplete(sl.state) === true;
+        if (!sl.cleaned && !loop) {
           cleanDeadRegs(sl.state, pc, this.liveIn, this.liveStack?.slotAliveQuery(sl.state) ?? (() => true));
           sl.cleaned = true;
         }
         // Inside a bpf_loop callback, a state with fewer visits left does not cover one with more (the kernel
         // compares no callback_depth; its selftest iter_limit_bug shows a path that would be lost).
-        // In a loop whose visit has backedges, precision is not final yet: ranges of imprecise scalars count too.
-        const loop = this.scc?.incomplete(sl.state) === true;
         if (statesEqual(sl.state, cur, false, allowUninit, loop ? false : env.privileges.bpfCapable, this.liveIn) && sameCallbackDepths(sl.state, cur)) {
           return this.hit(sl, cur, pc, loop);
         }
@@ -467,11 +475,6 @@ export class Checker {
         return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
     }
   }
-}
-
-/** The verifier log names a kfunc call by its FUNC in the kernel's BTF (`disasm_kfunc_name`). */
-function kfuncName(env: VerifierEnv): (insn: Insn) => string | undefined {
-  return (insn) => (isKfuncCall(insn) && insn.imm !== 0 ? env.req.kfuncs?.btf.type(insn.imm >>> 0)?.name : undefined);
 }
 
 /** Every frame has made as many bpf_loop callback visits in both states. */

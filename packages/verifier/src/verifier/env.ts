@@ -47,8 +47,6 @@ export class VerifierEnv {
   /** Global functions some checked path called (`func_info_aux.called`): they are verified next. */
   readonly calledGlobals = new Set<number>();
 
-  /** Async callbacks pushed so far (`bpf_timer_set_callback`). */
-  asyncCallbacks = 0;
   /** Subprograms run as async callbacks (`subprog_info[].is_async_cb`): their stack is not their caller's. */
   readonly asyncSubprogs = new Set<number>();
 

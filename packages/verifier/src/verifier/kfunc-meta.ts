@@ -8,6 +8,17 @@ import { fail, type VerifierLog } from './log.js';
 /** `BPF_PSEUDO_KFUNC_CALL`. */
 export const PSEUDO_KFUNC_CALL = 2;
 
+/**
+ * `disasm_kfunc_name`: the log names a kfunc call by its FUNC in the kernel's BTF (an empty
+ * name for id 0, printed `call #0`).
+ *
+ * @example
+ * formatLogInsn(insn, { callName: kfuncCallName(req) }); // "call bpf_dynptr_size#63332"
+ */
+export function kfuncCallName(req: VerifierRequest): (insn: Insn) => string | undefined {
+  return (insn) => (insn.src === PSEUDO_KFUNC_CALL && insn.code === (JMP | CALL) ? (req.kfuncs?.btf.type(insn.imm >>> 0)?.name ?? '') : undefined);
+}
+
 /** A `call` of a kernel function (`bpf_pseudo_kfunc_call`). */
 export function isKfuncCall(insn: Insn | undefined): boolean {
   return insn?.code === (JMP | CALL) && insn.src === PSEUDO_KFUNC_CALL;

@@ -2,7 +2,7 @@ import { formatLogInsn, type Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import { HELPER_ARG_COUNTS, HELPER_ARG_COUNTS_BY_TYPE } from './helper-arg-counts.generated.js';
 import { cls, JMP, LD_IMM64 } from './insns.js';
-import { PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
+import { kfuncCallName, PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import { computeLiveRegs, type CallArgCount } from './liveness.js';
 import type { VerifierLog } from './log.js';
 import { computeScc } from './scc.js';
@@ -29,11 +29,6 @@ export function callArgCount(req: VerifierRequest, progType: ProgTypeDescriptor 
   };
 }
 
-/** `disasm_kfunc_name`: a kfunc call is named by its BTF FUNC (an empty name for id 0, printed `call #0`). */
-function kfuncName(req: VerifierRequest): (insn: Insn) => string | undefined {
-  return (insn) => (insn.src === PSEUDO_KFUNC_CALL && cls(insn.code) === JMP ? (req.kfuncs?.btf.type(insn.imm >>> 0)?.name ?? '') : undefined);
-}
-
 const pad3 = (n: number): string => String(n).padStart(3, ' ');
 
 /**
@@ -50,7 +45,7 @@ export function logLiveRegs(log: VerifierLog, insns: readonly Insn[], req: Verif
   if (!log.level2) return;
   const live = computeLiveRegs(insns, callArgCount(req, progType));
   const scc = computeScc(insns, callbackLoops);
-  const callName = kfuncName(req);
+  const callName = kfuncCallName(req);
   log.line('Live regs before insn:');
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i];

@@ -13,6 +13,8 @@ import { pointer, regTypeStr, unknownScalar, type RegState } from './state.js';
 export interface PercpuTarget {
   readonly btf: BtfView;
   readonly btfId: number;
+  /** `MEM_RCU`: a program's per-CPU object (a percpu_kptr loaded under RCU), not a kernel variable. */
+  readonly rcu: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export function checkPercpuBtfArg(env: VerifierEnv, regno: number, reg: RegState
   if (!ok) fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_`);
   checkPtrOffReg(env, regno, reg);
   if (reg.btf === undefined || (reg.btfId ?? 0) === 0) fail(env.log, 'EACCES', 'percpu-btf-id', `Helper has invalid btf_id in R${String(regno)}`);
-  return { btf: reg.btf, btfId: reg.btfId ?? 0 };
+  return { btf: reg.btf, btfId: reg.btfId ?? 0, rcu: reg.btfMod === 'rcu' };
 }
 
 /**
@@ -36,6 +38,12 @@ export function percpuCopy(env: VerifierEnv, target: PercpuTarget | undefined, o
   if (target === undefined) return unknownScalar;
   const { btf, btfId } = target;
   const t = skipModifiers(btf, btfId);
+  if (target.rcu) {
+    // One CPU's copy of a program's object: an RCU-protected allocated object, never NULL (the kernel sets
+    // the type without the helper's PTR_MAYBE_NULL).
+    if (!isBtfStruct(t)) fail(env.log, 'EFAULT', 'percpu-btf-id', 'Helper has invalid btf/btf_id in R1');
+    return pointer('ptr_', 0, { btf, btfId, memAlloc: true, btfMod: 'rcu' });
+  }
   const nullable = orNull ? { id: env.nextId++ } : {};
   if (isBtfStruct(t)) return pointer(orNull ? 'ptr_or_null_' : 'ptr_', 0, { btf, btfId, ...nullable });
   const size = t === undefined ? undefined : btfResolveSize(btf, t);

@@ -1,6 +1,7 @@
 import { formatLogInsn } from '@bpfkit/asm';
 import type { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, LD, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
+import { kfuncCallName } from './kfunc-meta.js';
 import type { Checkpoint } from './prune.js';
 import { formatFrameState } from './state-log.js';
 import type { HistEntry, LinkedReg, VState } from './state.js';
@@ -110,7 +111,7 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
   const insn = env.insns[idx];
   if (insn === undefined || insn.code === 0) return;
   if (env.log.level2) {
-    env.log.line(`mark_precise: frame${String(bt.frame)}: regs=${regMaskStr(bt.regs[bt.frame] ?? 0)} stack=${stackMaskStr(bt.stackMask())} before ${String(idx)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks })}`);
+    env.log.line(`mark_precise: frame${String(bt.frame)}: regs=${regMaskStr(bt.regs[bt.frame] ?? 0)} stack=${stackMaskStr(bt.stackMask())} before ${String(idx)}: ${formatLogInsn(insn, { allowPtrLeaks: env.privileges.allowPtrLeaks, callName: kfuncCallName(env.req) })}`);
   }
   syncLinkedRegs(bt, hist);
   const c = cls(insn.code), o = op(insn.code);
@@ -164,9 +165,8 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
       return;
     }
     if (o === EXIT) {
-      // A callback returns to its helper call, which sets r1-r5 again.
-      const next = env.insns[subseqIdx];
-      if (subseqIdx >= 0 && next !== undefined && isSyncCallbackCall(next)) for (let i = 1; i <= 5; i++) bt.clearReg(i);
+      // A callback's exit leaves the caller's r1-r5 traced: the logs of Linux 6.18.44 follow them through
+      // the callback's body back to the helper call (and on to where the caller set them).
       const prev = env.insns[subseqIdx - 1];
       const r0 = subseqIdx - 1 >= 0 && prev !== undefined && op(prev.code) === CALL && cls(prev.code) === JMP && prev.src === PSEUDO_CALL && bt.hasReg(0);
       bt.clearReg(0);

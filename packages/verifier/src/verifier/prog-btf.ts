@@ -4,6 +4,7 @@ import { skipModifiers } from './btf-walk.js';
 import type { FuncInfo } from './checked-request.js';
 import { CALL, cls, JMP, LD, mode } from './insns.js';
 import { fail, failUnterminated, refuse, type VerifierLog } from './log.js';
+import { LineInfoLog, type LineInfo } from './line-info.js';
 
 /** `sizeof(struct bpf_func_info)`, the smallest func_info record. */
 const FUNC_INFO_SIZE = 8;
@@ -124,9 +125,10 @@ function checkBtfFunc(log: VerifierLog, insns: readonly Insn[], subprogs: readon
 }
 
 /** `check_btf_line`: increasing offsets inside the program, on real instructions, with valid strings; each subprogram starts with one. */
-function checkBtfLine(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], btf: BtfView, recs: VerifierUserRecords): void {
+function checkBtfLine(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], btf: BtfView, recs: VerifierUserRecords): LineInfo[] {
   const cnt = recs.count;
-  if (cnt === 0) return;
+  const out: LineInfo[] = [];
+  if (cnt === 0) return out;
   if (cnt > Math.floor(INT_MAX / LINE_INFO_SIZE)) refuse('EINVAL', 'line-info-count', `line_info_cnt ${String(cnt)} is too large`);
   const recSize = recs.recSize;
   if (recSize < LINE_INFO_SIZE || recSize > MAX_REC_SIZE || recSize % 4 !== 0) {
@@ -151,25 +153,31 @@ function checkBtfLine(log: VerifierLog, insns: readonly Insn[], subprogs: readon
       if (insnOff === start) s++;
       else if (start < insnOff) fail(log, 'EINVAL', 'line-info-missing', `missing bpf_line_info for func#${String(s)}`);
     }
+    out.push({ insnOff, fileNameOff: u32(rec, 4), lineOff: u32(rec, 8), lineCol: u32(rec, 12) });
     prev = insnOff;
   }
   if (s !== count) fail(log, 'EINVAL', 'line-info-missing', `missing bpf_line_info for ${String(count - s)} funcs starting from func#${String(s)}`);
+  return out;
 }
 
 /**
  * `check_btf_info`, after the subprograms are known (`subprogs` ends with the program's
  * length): func_info against their layout, then line_info; without func_info, no
- * subprogram may leave the program early.
+ * subprogram may leave the program early. Returns the line_info records for the log
+ * (undefined without any).
  *
  * @example
  * checkBtfInfo(log, insns, [0, 3, 5], req.progBtf, info); // "missing bpf_line_info for func#1"
  */
-export function checkBtfInfo(log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], progBtf: VerifierProgBtf | undefined, info: ProgBtfInfo | undefined): void {
+export function checkBtfInfo(
+  log: VerifierLog, insns: readonly Insn[], subprogs: readonly number[], progBtf: VerifierProgBtf | undefined, info: ProgBtfInfo | undefined,
+): LineInfoLog | undefined {
   if (progBtf === undefined || info === undefined) {
     checkAbnormalReturn(log, insns, subprogs);
-    return;
+    return undefined;
   }
   if (progBtf.funcInfo.count === 0) checkAbnormalReturn(log, insns, subprogs);
   else checkBtfFunc(log, insns, subprogs, info);
-  checkBtfLine(log, insns, subprogs, info.btf, progBtf.lineInfo);
+  const lines = checkBtfLine(log, insns, subprogs, info.btf, progBtf.lineInfo);
+  return lines.length === 0 ? undefined : new LineInfoLog(info.btf, lines, insns.length);
 }

@@ -313,6 +313,7 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
   const parts: string[] = [];
   if (r.id !== 0) parts.push(`id=${String(r.id)}`);
   if ((r.refObjId ?? 0) !== 0) parts.push(`ref_obj_id=${String(r.refObjId)}`);
+  if (r.nonOwnRef === true) parts.push('non_own_ref');
   if (r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_ptr' || r.type === 'map_key') {
     // `type_is_map_ptr`: the map's name (when it has one) and sizes.
     const map = mapOf?.(r);
@@ -321,7 +322,8 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
   }
   if (r.off !== 0) parts.push(`off=${String(r.off)}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
-  if (r.type === 'mem' || r.type === 'mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
+  // Every `PTR_TO_MEM` (ring buffer records too) prints its size.
+  if (r.type === 'mem' || r.type === 'mem_or_null' || r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
   if (r.sliceBuf !== undefined) parts.push(`buf=fp[${String(r.sliceBuf.frame)}]${String(r.sliceBuf.off)}+${String(r.sliceBuf.size)}`);
   if (r.type === 'dynptr_ptr' && r.dynptr !== undefined) parts.push(`type=${r.dynptr.type}`);
   if (constOf(r) === undefined) {

@@ -41,8 +41,8 @@ export function pushTimerCallback(env: VerifierEnv, state: VState, pc: number, s
   const regs: RegState[] = Array.from({ length: 11 }, () => notInit);
   regs[1] = pointer('map_ptr', 0, m);
   regs[2] = pointer('map_key', 0, m);
-  // Linux 6.18 shows the value with an id counting the async callbacks pushed so far.
-  regs[3] = pointer('map_value', 0, { mapFd: timerMap.fd, valueSize: timerMap.valueSize, id: ++env.asyncCallbacks });
+  // The value gets a fresh id when the callback is pushed (Linux 6.18's logs: the call takes one from `id_gen`).
+  regs[3] = pointer('map_value', 0, { mapFd: timerMap.fd, valueSize: timerMap.valueSize, id: env.nextId++ });
   regs[10] = pointer('fp', 0, { frame: 0 });
   env.asyncSubprogs.add(subprog);
   // Linux then prints the caller's whole state after the call.
