@@ -11,6 +11,8 @@
 //   verifier-stack-depth the stats' `stack depth A+B+...` line equal (per subprogram)
 //   verifier-states     the whole `processed N insns ... max_states_per_insn M total_states T peak_states P` line equal
 //   verifier-unsound    passes unless the kernel rejects and we accept
+//   verifier-log-tail   the last five log lines equal (every error line the kernel printed, then the stats;
+//                       the verification time and kfunc BTF ids aside)
 // A case the replayer cannot set up is a miss in every figure, tallied "setup error".
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,8 +30,8 @@ interface RecordedCase extends CorpusCase {
   };
 }
 
-type Figure = 'verdict' | 'errno' | 'message' | 'processed' | 'stack-depth' | 'states' | 'unsound';
-const FIGURES: readonly Figure[] = ['verdict', 'errno', 'message', 'processed', 'stack-depth', 'states', 'unsound'];
+type Figure = 'verdict' | 'errno' | 'message' | 'processed' | 'stack-depth' | 'states' | 'unsound' | 'log-tail';
+const FIGURES: readonly Figure[] = ['verdict', 'errno', 'message', 'processed', 'stack-depth', 'states', 'unsound', 'log-tail'];
 
 /** The kernel gave a verifier verdict (not a refusal before the verifier ran). */
 function hasVerdict(c: RecordedCase): boolean {
@@ -99,6 +101,15 @@ function judge(c: RecordedCase, { line, log }: CorpusLoadResult): Misses {
     const first = ['processed', 'max_states_per_insn', 'total_states', 'peak_states', 'mark_read'].find((f) => field(theirStats, f) !== field(ourStats, f));
     const cause = ourStats === undefined ? 'no stats line' : line.verdict !== k.result ? 'other verdict' : `other ${first ?? 'line'}`;
     misses.states = { cause, detail: `kernel "${theirStats ?? ''}", ours "${ourStats ?? ''}"` };
+  }
+  // A kfunc call names its BTF id in vmlinux, which the corpus's kernel build numbered its own way.
+  const tail = (lines: readonly string[]): string => lines.map((l) => l.replace(/^verification time \d+ usec$/, 'verification time').replace(/(call [A-Za-z_0-9]+)#\d+/, '$1#')).join('\n');
+  const theirTail = tail(k.log_tail ?? []), ourTail = tail(line.log_tail);
+  if (theirTail !== ourTail) {
+    const a = ourTail.split('\n'), b = theirTail.split('\n');
+    const at = b.findIndex((l, i) => a[i] !== l);
+    const cause = line.verdict !== k.result ? 'other verdict' : a.length !== b.length ? 'other line count' : 'other line';
+    misses['log-tail'] = { cause, detail: `kernel "${b[at] ?? ''}", ours "${a[at] ?? ''}"` };
   }
   return misses;
 }

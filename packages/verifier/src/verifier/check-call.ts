@@ -479,7 +479,9 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       return undefined;
     case 'stack_or_null':
       if (regConst(reg) === 0n) {
-        markChainPrecision(env, state, regno);
+        // A NULL context for a callback: the later builds (with callback loops) make it precise, as their
+        // logs show; the corpus's build does not.
+        if (env.callbackLoops) markChainPrecision(env, state, regno);
         return undefined;
       }
       expect(reg.type === 'fp', 'fp');
@@ -534,7 +536,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       }
       if (reg.umax >= MAX_VAR_SIZ) fail(env.log, 'EACCES', 'size-unbounded', `${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
       if (lastMem !== undefined) {
-        checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, Number(reg.umax), lastMem.write, zeroOk && reg.umin === 0n, lastMem.uninit);
+        checkHelperMemAccess(env, state, lastMem.regno, lastMem.reg, Number(reg.umax), lastMem.write, zeroOk && reg.umin === 0n, lastMem.uninit, tnumIsConst(reg.varOff));
       }
       markChainPrecision(env, state, regno);
       return undefined;

@@ -307,7 +307,8 @@ export function checkPacketAccess(env: VerifierEnv, regno: number, reg: RegState
   if (range < 0 || !checkMemRange(BigInt(off), size, range, zeroOk)) {
     const r = `R${String(regno)}`;
     if (range >= 0) {
-      env.log.line(`invalid access to packet, off=${String(off)} size=${String(size)}, ${r}(id=${String(reg.id)},off=${String(reg.off)},r=${String(range)})`);
+      // `__check_mem_access` prints the access's offset in both places (not the register's own).
+      env.log.line(`invalid access to packet, off=${String(off)} size=${String(size)}, ${r}(id=${String(reg.id)},off=${String(off)},r=${String(range)})`);
     }
     // A pointer a comparison put at or past pkt_end (a negative range) is EINVAL; one past its proven range EACCES.
     fail(env.log, range < 0 ? 'EINVAL' : 'EACCES', 'pkt-range', `${r} offset is outside of the packet`);

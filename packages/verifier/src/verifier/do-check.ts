@@ -54,7 +54,7 @@ export class Checker {
     log: VerifierLog, insns: readonly Insn[], req: CheckedRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[],
     private readonly callbackLoops = true,
   ) {
-    this.env = new VerifierEnv(log, insns, req, progType, subprogs);
+    this.env = new VerifierEnv(log, insns, req, progType, subprogs, callbackLoops);
     // `find_prev_entry`: the newest checkpoint at the call still on the current path, with the same call chain.
     this.env.findPrevEntry = (state, pc) => this.explored.get(this.bucket(state, pc))?.find((sl) => sl.state.insnIdx === pc && sl.branches > 0 && sl.state.frames.length === state.frames.length &&
       sl.state.frames.every((f, i) => f.returnTo === state.frames[i]?.returnTo))?.state;

@@ -99,6 +99,8 @@ export class VerifierEnv {
     readonly req: CheckedRequest,
     readonly progType: ProgTypeDescriptor | undefined,
     readonly subprogs: readonly number[],
+    /** The later 6.18 builds' callback loops (see `createVerifier`'s `callbackLoops`). */
+    readonly callbackLoops = true,
   ) {}
 
   /** `grow_stack_state`: the frame's subprogram uses at least `size` bytes of stack, counted in whole 8-byte slots. */

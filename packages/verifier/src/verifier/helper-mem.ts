@@ -54,14 +54,14 @@ export function clearAllPktPointers(env: VerifierEnv, state: VState): void {
 
 /** `check_helper_mem_access`: the helper reads or writes `size` bytes at the pointer. */
 export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean,
-  uninitOk = write): void {
+  uninitOk = write, sizeKnown = true): void {
   switch (reg.type) {
     case 'scalar':
       // A NULL for a `_or_null` memory argument: only with nothing to access.
       if (zeroOk && size === 0 && regConst(reg) === 0n) return;
       fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=fp`);
       return;
-    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, uninitOk, zeroOk); return;
+    case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, uninitOk, zeroOk, sizeKnown); return;
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
     // A trusted kernel object the helper reads: the bytes must lie in the struct's members (`check_ptr_to_btf_access`).
     case 'ptr_': checkBtfAccess(env, regno, reg, reg.off, size, false); return;
@@ -91,7 +91,7 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
  * bytes at a stack pointer; `uninitOk` (`MEM_UNINIT`) lets it write bytes never initialized.
  */
 function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean,
-  uninitOk: boolean, zeroOk: boolean): void {
+  uninitOk: boolean, zeroOk: boolean, sizeKnown: boolean): void {
   const f = state.frames[reg.frame ?? state.frames.length - 1] ?? env.frame(state);
   // `check_stack_slot_within_bounds`: without allow_uninit_stack a read starts within the stack the frame has already allocated.
   if (!write && !env.privileges.allowUninitStack && tnumIsConst(reg.varOff) && reg.off + Number(BigInt.asIntN(64, reg.varOff.value)) < -8 * f.stack.length) {
@@ -110,6 +110,9 @@ function checkStackRangeInitialized(env: VerifierEnv, state: VState, regno: numb
   }
   env.growStack(f, -minOff);
   env.fastcall?.checkAccess(Math.max(f.subprog, 0), env.insnIdx, minOff);
-  checkStackRangeInit(env, f, reg.frame ?? state.frames.length - 1, regno, minOff, maxOff, uninitOk && known, known ? undefined : tnumStr(reg.varOff), reg.off, size);
+  // A size that is not a constant turns the raw write off (`check_mem_size_reg` drops the call's meta): the
+  // bytes must be initialized, and a helper that writes them leaves anything there, scratching nothing.
+  const raw = uninitOk && known && sizeKnown;
+  checkStackRangeInit(env, f, reg.frame ?? state.frames.length - 1, regno, minOff, maxOff, raw, known ? undefined : tnumStr(reg.varOff), reg.off, size, write && !raw);
 }
 

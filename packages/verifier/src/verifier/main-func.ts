@@ -51,7 +51,8 @@ function mainFuncComplaint(btf: BtfView, fn: BtfTypeView): string | undefined {
  * logMainFuncArgs(log, req); // "Global function kit_cong_avoid() doesn't return scalar. Only those are supported."
  */
 export function logMainFuncArgs(log: VerifierLog, req: CheckedRequest): void {
-  if (!log.verbose) return;
+  // `bpf_log`: at every level but 0 (a successful pass erases it again at levels 1 and stats).
+  if (log.level === 0) return;
   const fi = req.funcInfo?.[0];
   const btf = req.btf;
   if (fi === undefined || btf === undefined || fi.insnOff !== 0 || fi.linkage !== BTF_FUNC_GLOBAL) return;

@@ -165,8 +165,11 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
       return;
     }
     if (o === EXIT) {
-      // A callback's exit leaves the caller's r1-r5 traced: the logs of Linux 6.18.44 follow them through
-      // the callback's body back to the helper call (and on to where the caller set them).
+      // A callback returns to its helper call, which sets r1-r5 again: the corpus's build stops tracing them
+      // here. The later builds (with callback loops) keep them traced through the callback's body back to the
+      // helper call and on to where the caller set them, as their logs show.
+      const next = env.insns[subseqIdx];
+      if (!env.callbackLoops && subseqIdx >= 0 && next !== undefined && isSyncCallbackCall(next)) for (let i = 1; i <= 5; i++) bt.clearReg(i);
       const prev = env.insns[subseqIdx - 1];
       const r0 = subseqIdx - 1 >= 0 && prev !== undefined && op(prev.code) === CALL && cls(prev.code) === JMP && prev.src === PSEUDO_CALL && bt.hasReg(0);
       bt.clearReg(0);

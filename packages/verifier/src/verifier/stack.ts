@@ -164,7 +164,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, f: FrameState, at: numb
 
 /** `check_stack_range_initialized` over [minOff, maxOff): helper arguments and variable-offset reads. */
 export function checkStackRangeInit(env: VerifierEnv, f: FrameState, frameno: number, regno: number, minOff: number, maxOff: number, write: boolean,
-  varOff: string | undefined, off: number, size: number): { allZero: boolean } {
+  varOff: string | undefined, off: number, size: number, clobber = false): { allZero: boolean } {
   let allZero = true;
   // A helper writing raw bytes must not hit a dynptr.
   for (let at = minOff; write && at < maxOff; at++) {
@@ -185,13 +185,17 @@ export function checkStackRangeInit(env: VerifierEnv, f: FrameState, frameno: nu
     }
     if (b === 'zero') {
       env.markStackRead(frameno, spi);
+      // A helper that may write what it was given (a size not known, so no raw write) leaves any bytes there.
+      if (clobber) slot.bytes[i] = 'misc';
       continue;
     }
     allZero = false;
-    const ok = b === 'misc' || (b === 'spill' && slot.spilled !== undefined && slot.spilled.type !== 'iter' && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks)) ||
-      (b === 'invalid' && env.privileges.allowUninitStack);
+    const spilledOk = b === 'spill' && slot.spilled !== undefined && slot.spilled.type !== 'iter' && (slot.spilled.type === 'scalar' || env.privileges.allowPtrLeaks);
+    const ok = b === 'misc' || spilledOk || (b === 'invalid' && env.privileges.allowUninitStack);
     if (ok) {
       env.markStackRead(frameno, spi);
+      if (clobber && b === 'invalid') slot.bytes[i] = 'misc';
+      if (clobber && spilledOk) scrub(slot);
       continue;
     }
     const where = varOff === undefined
