@@ -9,3 +9,4 @@ export { isValidIdentifier, isValidSectionName, KSYM_NAME_LEN } from './strings.
 export { BtfBuilder, encodeBtf, type EncodeOptions } from './builder.js';
 export { dumpRaw, dumpRawType, dumpJson } from './dump-raw.js';
 export { dumpC } from './dump-c.js';
+export { essentialName, essentialNameLen } from './flavor.js';

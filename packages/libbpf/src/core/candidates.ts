@@ -1,5 +1,6 @@
 import type { Btf } from '@bpfkit/btf';
-import { essentialNameLen, kindsCompat, typeLabel } from './btf-util.js';
+import { essentialNameLen } from '@bpfkit/btf';
+import { kindsCompat, typeLabel } from './btf-util.js';
 import { CoreFailure } from './failure.js';
 
 /**

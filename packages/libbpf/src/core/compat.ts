@@ -1,5 +1,6 @@
 import type { Btf, BtfType } from '@bpfkit/btf';
-import { essentialNameLen, isAnyEnum, isComposite, kflag, kindsCompat, skipMods } from './btf-util.js';
+import { essentialNameLen } from '@bpfkit/btf';
+import { isAnyEnum, isComposite, kflag, kindsCompat, skipMods } from './btf-util.js';
 import { CoreFailure } from './failure.js';
 
 // Each check answers true/false; a dangling id or a walk too deep is a CoreFailure

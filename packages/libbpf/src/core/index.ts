@@ -2,4 +2,4 @@ export { applyCoreRelocations, type ApplyCoreOptions, type CoreRelocation, type 
 export { type CoreCandidateCache } from './candidates.js';
 export { CoreReloKind, coreReloKindName, type CoreReloKindValue } from './kinds.js';
 export { CORE_POISON_IMM } from './patch.js';
-export { essentialName } from './btf-util.js';
+export { essentialName } from '@bpfkit/btf';

@@ -1,5 +1,6 @@
 import type { Btf } from '@bpfkit/btf';
-import { essentialNameLen, isAnyEnum, isComposite, resolveSize, skipMods } from './btf-util.js';
+import { essentialNameLen } from '@bpfkit/btf';
+import { isAnyEnum, isComposite, resolveSize, skipMods } from './btf-util.js';
 import { fieldsCompat, typesAreCompat, typesMatch } from './compat.js';
 import { CoreFailure } from './failure.js';
 import { CoreReloKind, isEnumvalKind, isFieldKind, isTypeKind } from './kinds.js';

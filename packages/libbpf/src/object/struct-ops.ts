@@ -1,4 +1,4 @@
-import type { Btf, BtfType } from '@bpfkit/btf';
+import { essentialName, type Btf, type BtfType } from '@bpfkit/btf';
 import type { StructOpsSpec } from '@bpfkit/elf';
 import { BpfError } from '@bpfkit/kernel-api';
 import { BPF_F_LINK, BpfAttachType, BpfMapType, BpfProgType, Errno, type ErrnoName } from '@bpfkit/uapi';
@@ -73,12 +73,6 @@ function skipModsAndTypedefs(btf: Btf, id: number): { id: number; t: BtfType | u
     cur = t.type;
   }
   return { id: cur, t: undefined };
-}
-
-/** libbpf's `bpf_core_essential_name_len`: a `___flavor` suffix is not part of the name. */
-function essentialName(name: string): string {
-  const at = name.lastIndexOf('___');
-  return at > 0 ? name.slice(0, at) : name;
 }
 
 function notSupported(map: string, why: string): BpfError {

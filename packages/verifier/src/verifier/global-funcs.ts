@@ -1,3 +1,4 @@
+import { essentialName } from '@bpfkit/btf';
 import type { BtfTypeView, BtfView } from '@bpfkit/kernel-api';
 import type { ErrnoName } from '@bpfkit/uapi';
 import { checkHelperMemAccess, clearAllPktPointers, helperChangesPktData } from './helper-mem.js';
@@ -199,8 +200,9 @@ function prepareFuncArgs(btf: BtfView | undefined, typeId: number, subprog: numb
       }
       if (tags.includes('trusted')) {
         if (tags.includes('nonnull')) return error('EINVAL', ...lines, `arg#${a} has invalid combination of tags`);
-        // `btf_get_ptr_to_btf_id`: the kernel struct of the same name (without the kernel's BTF: not modelled).
-        const kernId = kernelBtf === undefined || !isStruct(target) ? undefined : kernelBtf.findAll(target?.name ?? '', target?.kind)[0];
+        // `btf_get_ptr_to_btf_id`: the kernel struct of the same name, a `___flavor` suffix dropped (without the
+        // kernel's BTF: not modelled).
+        const kernId = kernelBtf === undefined || !isStruct(target) ? undefined : kernelBtf.findAll(essentialName(target?.name ?? ''), target?.kind)[0];
         if (kernelBtf === undefined || kernId === undefined) return undefined;
         args.push({ btf: kernelBtf, btfId: kernId, nullable: tags.includes('nullable') });
         continue;
@@ -276,7 +278,7 @@ export function findGlobalFuncs(env: VerifierEnv): Map<number, GlobalFunc> {
 /** Types `check_func_arg_reg_off` lets through with any offset; the rest must be unmodified. */
 const OFFSET_OK = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem', 'mem']);
 /** Pointers `check_helper_mem_access` can size; anything else is refused as not a stack pointer. */
-const SIZED = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem', 'mem']);
+const SIZED = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'ringbuf_mem', 'mem', 'ctx']);
 
 /** `check_mem_reg` of a non-NULL argument: (null-checked or not) the callee may read and write `size` bytes there. */
 function checkMemReg(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number): void {

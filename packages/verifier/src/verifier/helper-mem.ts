@@ -1,8 +1,8 @@
-import { bpfFuncName } from '@bpfkit/uapi';
+import { bpfFuncName, BpfProgType as P } from '@bpfkit/uapi';
 import { checkBtfAccess } from './btf-access.js';
-import { checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkStackBounds } from './check-mem.js';
+import { checkMapAccessType, checkMemAccess, checkMemRegionAccess, checkPacketAccess, checkStackBounds } from './check-mem.js';
 import type { VerifierEnv } from './env.js';
-import { fail } from './log.js';
+import { fail, refuse } from './log.js';
 import { checkMapValueFields } from './map-fields.js';
 import { isPktSlice } from './dynptr-slots.js';
 import { checkStackRangeInit } from './stack.js';
@@ -52,7 +52,15 @@ export function clearAllPktPointers(env: VerifierEnv, state: VState): void {
   }
 }
 
+/** Program types whose verifier ops have no `convert_ctx_access`: their context is not rewritten at load. */
+const NO_CTX_REWRITE: ReadonlySet<number> = new Set([
+  P.BPF_PROG_TYPE_KPROBE, P.BPF_PROG_TYPE_TRACEPOINT, P.BPF_PROG_TYPE_RAW_TRACEPOINT, P.BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE,
+  P.BPF_PROG_TYPE_TRACING, P.BPF_PROG_TYPE_LSM, P.BPF_PROG_TYPE_STRUCT_OPS, P.BPF_PROG_TYPE_SYSCALL, P.BPF_PROG_TYPE_NETFILTER,
+  P.BPF_PROG_TYPE_LIRC_MODE2, P.BPF_PROG_TYPE_CGROUP_DEVICE,
+]);
+
 /** `check_helper_mem_access`: the helper reads or writes `size` bytes at the pointer. */
+
 export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: number, reg: RegState, size: number, write: boolean, zeroOk: boolean,
   uninitOk = write, sizeKnown = true): void {
   switch (reg.type) {
@@ -62,6 +70,18 @@ export function checkHelperMemAccess(env: VerifierEnv, state: VState, regno: num
       fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=fp`);
       return;
     case 'fp': checkStackRangeInitialized(env, state, regno, reg, size, write, uninitOk, zeroOk, sizeKnown); return;
+    case 'ctx':
+      // A context the program type does not rewrite (no `convert_ctx_access`) is checked at run time's last byte.
+      if (NO_CTX_REWRITE.has(env.req.progType)) {
+        if (size === 0) {
+          if (zeroOk) return;
+          refuse('EACCES', 'zero-size', 'a zero-sized context access');
+        }
+        checkMemAccess(env, state, regno, reg, size - 1, 1, write, undefined, undefined, env.insnIdx, false);
+        return;
+      }
+      fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=fp`);
+      return;
     case 'pkt': case 'pkt_meta': checkPacketAccess(env, regno, reg, reg.off, size, zeroOk); return;
     // A trusted kernel object the helper reads: the bytes must lie in the struct's members (`check_ptr_to_btf_access`).
     case 'ptr_': checkBtfAccess(env, regno, reg, reg.off, size, false); return;
