@@ -139,7 +139,7 @@ export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel 
   const maps = overrides.maps ?? createMapTypes({ possibleCpus: cpus, arena, random, timers });
   const progs = overrides.progTypes ?? createProgTypes();
   const callbackLoops = options.verifier?.callbackLoops;
-  const verifier = pick(overrides.verifier, { progTypes: progs }, () => createVerifier({ progTypes: progs, ...(callbackLoops === undefined ? {} : { callbackLoops }) }));
+  const verifier = pick(overrides.verifier, { progTypes: progs }, () => createVerifier({ progTypes: progs, possibleCpus: cpus, ...(callbackLoops === undefined ? {} : { callbackLoops }) }));
   const btf: BtfLoader = {
     load(data, log) {
       const parsed = parseBtf(data, { logLevel: log.level, ...(log.level === 0 ? {} : { logSize: log.size }) });

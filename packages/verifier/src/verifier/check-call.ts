@@ -145,8 +145,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     if (key !== undefined && key < BigInt(map.maxEntries)) markChainPrecision(env, state, 3);
   }
   if (id === TAIL_CALL) checkResourceLeak(env, state, 'tail_call');
-  if (name === 'get_local_storage' && regConst(env.frame(state).regs[2] ?? unknownScalar) !== 0n) {
-    fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
+  if (name === 'get_local_storage') {
+    const flags = env.frame(state).regs[2] ?? unknownScalar;
+    if (regConst(flags) !== 0n) fail(env.log, 'EINVAL', 'local-storage-flags', "get_local_storage() doesn't support non-zero flags");
+    // The later builds make the flags that must be 0 precise, like a NULL argument.
+    markNullArgPrecise(env, state, 2, flags);
   }
   if (call.dynptrRelease !== undefined) unmarkDynptr(env, state, call.dynptrRelease);
   else if (release?.refObjId !== undefined) releaseReference(env, state, release.refObjId);
@@ -216,7 +219,8 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   if (ret === 'integer') {
-    env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax) : unknownScalar);
+    env.writeReg(state, 0, RETVAL_UP_TO_SIZE.has(name ?? '') && msizeMax !== undefined ? retvalUpTo(msizeMax)
+      : name === 'get_smp_processor_id' && env.possibleCpus !== undefined ? cpuId(env.possibleCpus) : unknownScalar);
     // bpf_kptr_xchg of a field whose pointee type the map did not record: still a reference the program holds.
     if (proto.acquire === true) state.refs.push({ id: env.nextId++, insn: env.insnIdx });
     return;
@@ -235,6 +239,11 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     return;
   }
   const sockLookup = id === MAP_LOOKUP_ELEM && (map?.mapType === SOCKMAP || map?.mapType === SOCKHASH);
+  if (id === MAP_LOOKUP_ELEM && map?.mapType === XSKMAP) {
+    // An XSKMAP holds AF_XDP sockets: its lookup is one (`struct bpf_xdp_sock`), not a value.
+    env.writeReg(state, 0, pointer('xdp_sock_or_null', 0, { id: env.nextId++ }));
+    return;
+  }
   const retType = sockLookup ? 'sock_or_null' : ret;
   let ptrId = env.nextId++;
   let refObjId: number | undefined;
@@ -244,6 +253,13 @@ export function checkHelperCall(env: VerifierEnv, state: VState, insn: Insn): vo
     state.refs.push({ id: ptrId, insn: env.insnIdx });
   } else if (proto.cast === true) {
     refObjId = castRef;
+  }
+  if (env.callbackLoops && ret === 'map_value_or_null' && map?.innerMap !== undefined && !isInnerView(env, map)) {
+    // A map-in-map's value is an inner map: in the later 6.18 builds, a map pointer of the inner template
+    // or NULL at once (the corpus's build types it a map value until the NULL check, see check-jmp).
+    const { keySize, valueSize } = map.innerMap;
+    env.writeReg(state, 0, pointer('map_ptr_or_null', 0, { mapFd: map.fd, keySize, valueSize, innerMap: true, id: ptrId }));
+    return;
   }
   env.writeReg(state, 0, pointer(retType, 0, {
     valueSize: ret === 'map_value_or_null' ? map?.valueSize ?? 0 : env.lastAllocSize, id: ptrId, ...(refObjId === undefined ? {} : { refObjId }),
@@ -262,6 +278,16 @@ function retvalUpTo(msizeMax: bigint): RegState {
   b.smax = msizeMax;
   b.s32min = -MAX_ERRNO;
   b.s32max = BigInt.asIntN(32, msizeMax);
+  boundsSync(b);
+  return scalarOf(b);
+}
+
+/** R0 of `bpf_get_smp_processor_id`: a CPU number, below `nr_cpu_ids`. */
+function cpuId(possibleCpus: number): RegState {
+  const b = copyBounds(unknownScalar);
+  const max = BigInt(Math.max(possibleCpus, 1) - 1);
+  b.umin = 0n; b.u32min = 0n; b.smin = 0n; b.s32min = 0n;
+  b.umax = max; b.u32max = max; b.smax = max; b.s32max = max;
   boundsSync(b);
   return scalarOf(b);
 }
@@ -300,7 +326,7 @@ function callbackCall(env: VerifierEnv, state: VState, id: number, map: Verifier
   }
 }
 const SK_STORAGE = 24, INODE_STORAGE = 28, TASK_STORAGE = 29, CGRP_STORAGE = 32;
-const ARRAY = 2, PERCPU_ARRAY = 6, CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27, USER_RINGBUF = 31;
+const XSKMAP = 17, ARRAY = 2, PERCPU_ARRAY = 6, CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, PROG_ARRAY = 3, PERF_EVENT_ARRAY = 4, STACK_TRACE = 7, SOCKMAP = 15, SOCKHASH = 18, RINGBUF = 27, USER_RINGBUF = 31;
 
 /** Helpers a map type may only be used with, and map types a helper needs (`check_map_func_compatibility`, subset). */
 const MAP_ONLY: Readonly<Record<number, readonly string[]>> = {
@@ -386,6 +412,19 @@ export function leak(env: VerifierEnv, state: VState, prefix: string): never {
 
 /** `mem_types`: what a memory argument (and a map key or value) may point to, and how 6.18 lists them. */
 
+/** Argument kinds that may be NULL (`type_may_be_null`). */
+const NULLABLE_ARGS: ReadonlySet<string> = new Set([
+  'ctx_or_null', 'stack_or_null', 'map_value_or_null', 'btf_id_or_null_release', 'mem_or_null', 'mem_or_null_write', 'sock_or_null',
+]);
+
+/**
+ * A NULL given where the argument may be NULL: the type check is skipped on the value 0, so the later
+ * 6.18 builds (`callbackLoops`) make it precise, as their logs show; the corpus's build does not.
+ */
+function markNullArgPrecise(env: VerifierEnv, state: VState, regno: number, reg: RegState): void {
+  if (env.callbackLoops && reg.type === 'scalar' && regConst(reg) === 0n) markChainPrecision(env, state, regno);
+}
+
 /** `check_func_arg` for the modelled argument kinds. */
 function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, map: VerifierMap | undefined,
   lastMem: MemArg | undefined, call: CallArgs): MemArg | undefined {
@@ -393,6 +432,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
   const expect = (ok: boolean, expected: string): void => {
     if (!ok) fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=${expected}`);
   };
+  if (NULLABLE_ARGS.has(arg) || arg.startsWith('btf_or_null:')) markNullArgPrecise(env, state, regno, reg);
   if (arg.startsWith('btf:') || arg.startsWith('btf_or_null:')) {
     checkBtfIdArg(env, regno, reg, arg.slice(arg.indexOf(':') + 1), arg.startsWith('btf_or_null:'));
     return undefined;
@@ -423,7 +463,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       if (reg.type === 'ctx') checkPtrOffReg(env, regno, reg);
       return undefined;
     case 'sock_common':
-      expect(['sock_common', 'sock', 'tcp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock');
+      expect(['sock_common', 'sock', 'tcp_sock', 'xdp_sock'].includes(reg.type), 'sock_common, sock, tcp_sock, xdp_sock');
       return undefined;
     case 'long_out':
     case 'u32_inout': {
@@ -478,12 +518,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
       checkPtrOffReg(env, regno, reg);
       return undefined;
     case 'stack_or_null':
-      if (regConst(reg) === 0n) {
-        // A NULL context for a callback: the later builds (with callback loops) make it precise, as their
-        // logs show; the corpus's build does not.
-        if (env.callbackLoops) markChainPrecision(env, state, regno);
-        return undefined;
-      }
+      if (regConst(reg) === 0n) return undefined;
       expect(reg.type === 'fp', 'fp');
       return undefined;
     case 'map_value_or_null':
@@ -550,7 +585,7 @@ function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegSt
  */
 function checkSockCommonArg(env: VerifierEnv, regno: number, reg: RegState): void {
   const btfPtr = reg.type === 'ptr_' && (reg.btfMod === undefined || reg.btfMod === 'trusted');
-  if (!['sock_common', 'sock', 'tcp_sock'].includes(reg.type) && !btfPtr) {
+  if (!['sock_common', 'sock', 'tcp_sock', 'xdp_sock'].includes(reg.type) && !btfPtr) {
     fail(env.log, 'EACCES', 'bad-arg-type', `R${String(regno)} type=${regTypeStr(reg)} expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_`);
   }
   if (btfPtr && !isSockBtfPtr(reg)) {

@@ -1,14 +1,13 @@
 import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn } from '@bpfkit/asm';
 import { BpfMapType } from '@bpfkit/uapi';
 import { checkResourceLeak } from './check-call.js';
-import { processExit } from './check-exit.js';
 import type { VerifierEnv } from './env.js';
 import { funcInfoOf } from './callbacks.js';
 import { checkPseudoBtfId } from './ksym.js';
 import { fdFromArray } from './resolve-ld-imm64.js';
-import { LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
+import { cls, LD, LD_IMM64, mode, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './insns.js';
 import { fail } from './log.js';
-import { cloneState, constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
+import { constScalar, notInit, pointer, unknownScalar, type VState } from './state.js';
 
 
 /** BPF_LD: `check_ld_imm` (ld_imm64 and its map pseudo sources) and `check_ld_abs`. Returns the next pc. */
@@ -56,14 +55,14 @@ export function checkLd(env: VerifierEnv, state: VState, insn: Insn, pc: number)
     for (let r = 1; r <= 5; r++) env.frame(state).regs[r] = notInit;
     // The kernel does not narrow the loaded value to its size (`mark_reg_unknown`).
     env.writeReg(state, 0, unknownScalar);
-    // A failed load ends the program with R0 = 0; inside a subprogram that is a return to the caller. The path
-    // takes that return first; the load that succeeded goes on from the next instruction later.
-    if (state.frames.length > 1) {
-      env.pushStack(cloneState(state), pc + 1, pc);
-      env.writeReg(state, 0, constScalar(0n));
-      return processExit(env, state);
-    }
+    // Inside a subprogram, the checker takes the failed load's return to the caller first (`isLdAbsInd`).
     return pc + 1;
   }
   return fail(env.log, 'EINVAL', 'unknown-opcode', `unknown opcode ${insn.code.toString(16).padStart(2, '0')}`);
+}
+
+/** `BPF_LD | BPF_ABS` or `BPF_IND`: a legacy packet load, which ends the program with R0 = 0 when it fails. */
+export function isLdAbsInd(insn: Insn): boolean {
+  const m = mode(insn.code);
+  return cls(insn.code) === LD && (m === 0x20 || m === 0x40);
 }

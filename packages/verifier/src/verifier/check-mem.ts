@@ -265,7 +265,8 @@ export function checkMemAccess(env: VerifierEnv, state: VState, regno: number, p
     }
     case 'sock':
     case 'sock_common':
-    case 'tcp_sock': {
+    case 'tcp_sock':
+    case 'xdp_sock': {
       if (write) fail(env.log, 'EACCES', 'sock-write', `R${r} cannot write into ${regTypeStr(ptr)}`);
       if (ptr.smin < 0n) fail(env.log, 'EACCES', 'sock-negative', `R${r} min value is negative, either use unsigned index or do a if (index >=0) check.`);
       if (!sockAccess(ptr.type, off, size)) {

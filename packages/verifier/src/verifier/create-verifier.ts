@@ -23,11 +23,24 @@ export interface VerifierDeps {
    * precision propagates through. Without it (false) the verifier is the earlier 6.18 builds', the
    * kernel `../shared/corpus/verifier` was recorded on. Default true.
    *
+   * The later builds differ in a few more ways their logs show, which come with it: a NULL given
+   * for an argument that may be NULL (and `bpf_get_local_storage`'s zero flags) is made precise,
+   * precision of the caller's r1-r5 is traced through a callback's body back to its helper call,
+   * and a lookup in a map-in-map is a `map_ptr_or_null` at once.
+   *
    * @example
    * // verify as the 6.18 build the verifier corpus was recorded on
    * const verifier = createVerifier({ progTypes: createProgTypes(), callbackLoops: false });
    */
   readonly callbackLoops?: boolean;
+  /**
+   * The kernel's `nr_cpu_ids`: `bpf_get_smp_processor_id()` returns less. Unset, its result is any
+   * scalar.
+   *
+   * @example
+   * createVerifier({ progTypes: createProgTypes(), possibleCpus: 2 }); // R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=1,...)
+   */
+  readonly possibleCpus?: number;
 }
 
 function statsLine(processed: number, maxStates: number, total: number, peak: number): string {
@@ -73,7 +86,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         const callbackLoops = deps.callbackLoops ?? true;
         logLiveRegs(log, insns, checked, deps.progTypes.get(req.progType), callbackLoops);
         logMainFuncArgs(log, checked);
-        checker = new Checker(log, insns, checked, deps.progTypes.get(req.progType), subprogs, callbackLoops);
+        checker = new Checker(log, insns, checked, deps.progTypes.get(req.progType), subprogs, callbackLoops, deps.possibleCpus);
         const result = checker.run();
         stackDepth = result.stackDepth;
         rewrites = result.rewrites;

@@ -32,6 +32,8 @@ export function mayAccessDirectPktData(progType: number, write: boolean): boolea
 
 /** `bpf_sock_is_valid_access` (struct bpf_sock), `bpf_sock_common_is_valid_access`, `bpf_tcp_sock_is_valid_access`. */
 export function sockAccess(type: RegType, off: number, size: number): boolean {
+  // `bpf_xdp_sock_is_valid_access`: `queue_id`, the one u32 of `struct bpf_xdp_sock`.
+  if (type === 'xdp_sock') return off === 0 && size === 4;
   if (type === 'tcp_sock') {
     if (off < 0 || off >= 112 || off % size !== 0) return false;
     return off === 80 || off === 88 ? size === 8 : size === 4;

@@ -14,7 +14,7 @@ import { iterActiveAtR1, iterActiveDepthsDiffer } from './kfunc-iter.js';
 import { isIterNextCall, isKfuncCall, kfuncCallName, kfuncUnderLockAllowed, unresolvedKfuncError } from './kfunc-meta.js';
 import { processExit } from './check-exit.js';
 import { checkCondJmpOp } from './check-jmp.js';
-import { checkLd } from './check-ld.js';
+import { checkLd, isLdAbsInd } from './check-ld.js';
 import { checkLdx, checkStore } from './check-mem.js';
 import { checkMaxStackDepth } from './stack-depth.js';
 import { checkReservedFields } from './check-reserved.js';
@@ -31,7 +31,7 @@ import { computeScc } from './scc.js';
 import { SccVisits } from './scc-visits.js';
 import { callArgCount } from './live-regs-log.js';
 import { formatFrameState } from './state-log.js';
-import { cloneState, notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
+import { cloneState, constScalar, notInit, pointer, unknownScalar, type RegState, type VState } from './state.js';
 
 const TAIL_CALL = bpfFuncId('tail_call');
 
@@ -53,8 +53,9 @@ export class Checker {
   constructor(
     log: VerifierLog, insns: readonly Insn[], req: CheckedRequest, progType: ProgTypeDescriptor | undefined, subprogs: readonly number[],
     private readonly callbackLoops = true,
+    possibleCpus?: number,
   ) {
-    this.env = new VerifierEnv(log, insns, req, progType, subprogs, callbackLoops);
+    this.env = new VerifierEnv(log, insns, req, progType, subprogs, callbackLoops, possibleCpus);
     // `find_prev_entry`: the newest checkpoint at the call still on the current path, with the same call chain.
     this.env.findPrevEntry = (state, pc) => this.explored.get(this.bucket(state, pc))?.find((sl) => sl.state.insnIdx === pc && sl.branches > 0 && sl.state.frames.length === state.frames.length &&
       sl.state.frames.every((f, i) => f.returnTo === state.frames[i]?.returnTo))?.state;
@@ -427,8 +428,17 @@ export class Checker {
       case ST:
         checkStore(env, state, insn, c === ST, pc);
         return pc + 1;
-      case LD:
-        return checkLd(env, state, insn, pc);
+      case LD: {
+        const next = checkLd(env, state, insn, pc);
+        if (isLdAbsInd(insn) && state.frames.length > 1) {
+          // A failed load ends the program with R0 = 0: inside a subprogram, a return to the caller, which the
+          // path takes first (printed like a tail call's); the load that succeeded goes on after it later.
+          env.pushStack(cloneState(state), pc + 1, pc);
+          env.writeReg(state, 0, constScalar(0n));
+          return this.exitFrame(state, true);
+        }
+        return next;
+      }
       case JMP:
       case JMP32: {
         const o = op(insn.code);

@@ -101,6 +101,8 @@ export class VerifierEnv {
     readonly subprogs: readonly number[],
     /** The later 6.18 builds' callback loops (see `createVerifier`'s `callbackLoops`). */
     readonly callbackLoops = true,
+    /** The kernel's `nr_cpu_ids`, when the verifier was told it. */
+    readonly possibleCpus?: number,
   ) {}
 
   /** `grow_stack_state`: the frame's subprogram uses at least `size` bytes of stack, counted in whole 8-byte slots. */

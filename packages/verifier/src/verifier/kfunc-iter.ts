@@ -116,6 +116,8 @@ export function processIterNextCall(env: VerifierEnv, state: VState, pc: number,
     env.pushStack(queued, pc + 1, pc);
   }
   cur.spilled = { ...cur.spilled, iter: { ...iter, state: 'drained' } };
+  // The drained iterator is printed with the call's state (in the frame that owns it).
+  if (at.frame === state.frames.length - 1) env.scratchedStack.add(at.spi);
   env.writeReg(state, 0, constScalar(0n));
 }
 

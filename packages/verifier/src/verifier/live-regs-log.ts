@@ -1,7 +1,7 @@
 import { formatLogInsn, type Insn } from '@bpfkit/asm';
 import type { ProgTypeDescriptor, VerifierRequest } from '@bpfkit/kernel-api';
 import { HELPER_ARG_COUNTS, HELPER_ARG_COUNTS_BY_TYPE } from './helper-arg-counts.generated.js';
-import { cls, JMP, LD_IMM64 } from './insns.js';
+import { LD_IMM64 } from './insns.js';
 import { kfuncCallName, PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import { computeLiveRegs, type CallArgCount } from './liveness.js';
 import type { VerifierLog } from './log.js';

@@ -10,6 +10,10 @@ const MAX_FRAMES = 8;
 const FP = 10;
 /** `BPF_LOAD_ACQ`: an atomic that only loads. */
 const LOAD_ACQ = 0x100;
+/** `BPF_ATOMIC` mode, and the `BPF_FETCH` flag and `BPF_CMPXCHG` operation of its imm. */
+const ATOMIC = 0xc0;
+const FETCH = 0x01;
+const CMPXCHG = 0xf1;
 
 /**
  * `struct backtrack_state`: the registers and stack slots, per frame, whose value is still being
@@ -125,9 +129,11 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
     } else if (srcX(insn.code) && s !== FP) {
       bt.setReg(s);
     }
-  } else if (c === LDX || (c === STX && mode(insn.code) === 0xc0 && insn.imm === LOAD_ACQ)) {
-    if (!bt.hasReg(d)) return;
-    bt.clearReg(d);
+  } else if (c === LDX || (c === STX && mode(insn.code) === ATOMIC && (insn.imm === LOAD_ACQ || (insn.imm & FETCH) !== 0))) {
+    // An atomic fetch loads the old value into src (r0 for cmpxchg): from the stack, a fill like any load.
+    const load = c === STX && insn.imm !== LOAD_ACQ ? (insn.imm === CMPXCHG ? 0 : s) : d;
+    if (!bt.hasReg(load)) return;
+    bt.clearReg(load);
     if (hist?.stack === undefined) return;
     bt.setSlot(hist.stack.spi, hist.stack.frame);
   } else if (c === STX || c === ST) {

@@ -161,7 +161,7 @@ function safeToCompute(o: number, src: Bounds, alu32: boolean): boolean {
 
 /**
  * `adjust_scalar_min_max_vals`: the known bits and ranges of `dst op src` (ALU32 results zero-extended).
- * DIV, MOD and shifts by an unknown amount give an unknown value.
+ * DIV, MOD and shifts by an unknown amount give an unknown value, in all 64 bits.
  */
 export function adjustScalarMinMaxVals(dst: Bounds, src: Bounds, o: number, alu32: boolean): Bounds {
   // Two constants give the constant of the folded operation: every range holds it and `reg_bounds_sync`
@@ -189,11 +189,9 @@ function isKnown(b: Bounds): boolean {
 export function adjustScalarMinMaxValsFull(dst: Bounds, src: Bounds, o: number, alu32: boolean): Bounds {
   const d = copyBounds(dst);
   const srcInvalid = src.smin > src.smax || src.umin > src.umax || src.s32min > src.s32max || src.u32min > src.u32max;
-  if (srcInvalid || !safeToCompute(o, src, alu32)) {
-    const u = unknownBoundsCopy();
-    if (alu32) { zext32To64(u); boundsSync(u); }
-    return u;
-  }
+  // Not computable (DIV, MOD, a shift by an unknown or too large amount): unknown in all 64 bits, an
+  // ALU32 result too (the kernel returns before zero-extending it).
+  if (srcInvalid || !safeToCompute(o, src, alu32)) return unknownBoundsCopy();
   const shift = Number(alu32 ? src.u32min : src.umin);
   switch (o) {
     case ADD: add32(d, src); add64(d, src); d.varOff = tnumAdd(d.varOff, src.varOff); break;

@@ -1,12 +1,14 @@
 import { constOf, knownBounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, unknownBounds, type Bounds } from './bounds.js';
 import type { BtfView, VerifierMap } from '@bpfkit/kernel-api';
-import { tnumConst, tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
+import { tnumConst, tnumIsConst, tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.js';
 
 /** Register types (`enum bpf_reg_type`, subset). */
 export type RegType =
-  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
+  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'map_ptr' | 'map_ptr_or_null' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'ringbuf_mem'
   | 'pkt' | 'pkt_meta' | 'pkt_end'
   | 'sock_common' | 'sock_common_or_null' | 'sock' | 'sock_or_null' | 'tcp_sock' | 'tcp_sock_or_null'
+  /** `PTR_TO_XDP_SOCK`: an AF_XDP socket from an XSKMAP, read through `struct bpf_xdp_sock`. */
+  | 'xdp_sock' | 'xdp_sock_or_null'
   | 'func' | 'map_key' | 'dynptr_ptr' | 'mem' | 'mem_or_null'
   /** `PTR_TO_FLOW_KEYS`: the flow dissector's `struct bpf_flow_keys`. */
   | 'flow_keys'
@@ -221,8 +223,8 @@ export interface HeldLock {
 
 /** Types that may be NULL until checked (`type_may_be_null`) and what they become after the check. */
 export const NOT_NULL: Readonly<Partial<Record<RegType, RegType>>> = {
-  map_value_or_null: 'map_value', ringbuf_mem_or_null: 'ringbuf_mem', mem_or_null: 'mem', sock_or_null: 'sock',
-  sock_common_or_null: 'sock_common', tcp_sock_or_null: 'tcp_sock', ptr_or_null_: 'ptr_',
+  map_value_or_null: 'map_value', map_ptr_or_null: 'map_ptr', ringbuf_mem_or_null: 'ringbuf_mem', mem_or_null: 'mem', sock_or_null: 'sock',
+  sock_common_or_null: 'sock_common', tcp_sock_or_null: 'tcp_sock', xdp_sock_or_null: 'xdp_sock', ptr_or_null_: 'ptr_',
 };
 
 export function cloneState(s: VState): VState {
@@ -309,18 +311,19 @@ export function formatReg(r: RegState, printingFrame?: number, mapOf?: (r: RegSt
   if (r.type === 'arena') return 'arena';
   // A pointer into another frame's stack names that frame: `fp[0]-8`.
   const other = r.type === 'fp' && printingFrame !== undefined && r.frame !== undefined && r.frame !== printingFrame ? `[${String(r.frame)}]` : '';
-  if (r.type === 'fp' && constOf(r) === 0n) return `fp${other}${r.off === 0 ? '0' : String(r.off)}`;
+  // A stack pointer at a known offset: `fp-8` (far offsets as `verbose_snum` prints them, in hex).
+  if (r.type === 'fp' && tnumIsConst(r.varOff)) return `fp${other}${snum(BigInt.asIntN(64, BigInt(r.off) + r.varOff.value))}`;
   const parts: string[] = [];
   if (r.id !== 0) parts.push(`id=${String(r.id)}`);
   if ((r.refObjId ?? 0) !== 0) parts.push(`ref_obj_id=${String(r.refObjId)}`);
   if (r.nonOwnRef === true) parts.push('non_own_ref');
-  if (r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_ptr' || r.type === 'map_key') {
+  if (r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_ptr' || r.type === 'map_ptr_or_null' || r.type === 'map_key') {
     // `type_is_map_ptr`: the map's name (when it has one) and sizes.
     const map = mapOf?.(r);
     if (map?.name !== undefined && map.name !== '') parts.push(`map=${map.name}`);
     parts.push(`ks=${String(map?.keySize ?? r.keySize ?? 0)},vs=${String(map?.valueSize ?? r.valueSize ?? 0)}`);
   }
-  if (r.off !== 0) parts.push(`off=${String(r.off)}`);
+  if (r.off !== 0) parts.push(`off=${snum(BigInt(r.off))}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range ?? 0)))}`);
   // Every `PTR_TO_MEM` (ring buffer records too) prints its size.
   if (r.type === 'mem' || r.type === 'mem_or_null' || r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null') parts.push(`sz=${String(r.valueSize ?? 0)}`);
