@@ -55,7 +55,7 @@ const cache = new Map<string, Availability>();
  * get_func_arg, get_func_ret, get_func_arg_cnt).
  */
 const DERIVED_ROWS: Readonly<Record<string, { readonly from: string; readonly add: readonly number[] }>> = {
-  '26:28': { from: '26:23', add: [126, 127, 128] },
+  '26:28': { from: '26:23', add: [126, 127, 150] },
   '26:24': { from: '26:23', add: [183, 184, 185] },
   '26:25': { from: '26:23', add: [183, 184, 185] },
   '26:26': { from: '26:23', add: [183, 184, 185] },

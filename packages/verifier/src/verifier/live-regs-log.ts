@@ -8,6 +8,14 @@ import type { VerifierLog } from './log.js';
 import { computeScc } from './scc.js';
 
 /**
+ * Helpers of the tracing rows the probe could not load (iterators and trampolines need an attach
+ * target), with their prototypes' argument counts from the 6.18 source: seq_printf (m, fmt,
+ * fmt_size, data, data_len), seq_write (m, data, len), seq_printf_btf (m, ptr, ptr_size, flags),
+ * get_func_arg (ctx, n, value), get_func_ret (ctx, value), get_func_arg_cnt (ctx).
+ */
+const UNPROBED_HELPER_ARGS: Readonly<Record<number, number>> = { 126: 5, 127: 3, 150: 4, 183: 3, 184: 2, 185: 1 };
+
+/**
  * The argument registers of a call as the kernel's liveness knows them: a helper's, when the
  * program type may call it (its prototype exists for the program); a kfunc's, from the FUNC_PROTO
  * its BTF id names.
@@ -18,7 +26,7 @@ export function callArgCount(req: VerifierRequest, progType: ProgTypeDescriptor 
   return (insn) => {
     if (insn.src === 0) {
       if (progType?.isHelperAllowed(insn.imm, req.expectedAttachType, req.privileges) !== true) return undefined;
-      return own?.[insn.imm] ?? HELPER_ARG_COUNTS[insn.imm];
+      return own?.[insn.imm] ?? HELPER_ARG_COUNTS[insn.imm] ?? UNPROBED_HELPER_ARGS[insn.imm];
     }
     if (insn.src !== PSEUDO_KFUNC_CALL || btf === undefined) return undefined;
     // `fetch_kfunc_meta` fails for a kfunc the program type may not call: the default, r1-r5, then.

@@ -91,8 +91,9 @@ function lsh32(d: Bounds, shift: number): void {
 
 function lsh64(d: Bounds, shift: number): void {
   const sh = BigInt(shift);
-  d.smax = shift === 32 && d.s32max >= 0n ? d.s32max << 32n : S64_MAX;
-  d.smin = shift === 32 && d.s32min >= 0n ? d.s32min << 32n : S64_MIN;
+  // `<< 32` is how compilers start sign-extending a subregister: the s32 bounds, shifted, are the s64 ones.
+  d.smax = shift === 32 ? d.s32max << 32n : S64_MAX;
+  d.smin = shift === 32 ? d.s32min << 32n : S64_MIN;
   if (shift > 0 && d.umax >> (64n - sh) !== 0n) { d.umin = 0n; d.umax = U64_MAX; }
   else { d.umin = (d.umin << sh) & U64_MAX; d.umax = (d.umax << sh) & U64_MAX; }
   d.varOff = tnumLshift(d.varOff, shift);

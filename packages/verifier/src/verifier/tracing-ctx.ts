@@ -59,8 +59,13 @@ export function tpBtfCtxPointer(env: VerifierEnv, off: number, size: number, wri
   if (param === undefined || t?.kind !== 'PTR') return undefined;
   const btfId = skipModifiersId(fn.btf, t.type ?? 0);
   if (!isBtfStruct(fn.btf.type(btfId))) return undefined;
-  // An iterator's first argument is its `bpf_iter_meta`; the objects it walks may be NULL (the targets' `ctx_arg_info`).
-  if (iter) return pointer(arg === 0 ? 'ptr_' : 'ptr_or_null_', 0, { btf: fn.btf, btfId, btfMod: 'trusted', ...(arg === 0 ? {} : { id: env.nextId++ }) });
+  // An iterator's first argument is its `bpf_iter_meta`; the objects it walks may be NULL (the targets' `ctx_arg_info`,
+  // which the kernel answers from without a word).
+  if (iter && arg > 0) return pointer('ptr_or_null_', 0, { btf: fn.btf, btfId, btfMod: 'trusted', id: env.nextId++ });
+  // Found in the function's own prototype: the kernel says so, at any log level.
+  const target = fn.btf.type(btfId);
+  if (env.log.level !== 0) env.log.line(`func '${fn.name}' arg${String(arg)} has btf_id ${String(btfId)} type ${target?.kind ?? ''} '${target?.name ?? ''}'`);
+  if (iter) return pointer('ptr_', 0, { btf: fn.btf, btfId, btfMod: 'trusted' });
   const known = MAYBE_NULL_ARGS[fn.name];
   if (known?.err?.includes(arg) === true) return undefined;
   const nullable = known?.nulls.includes(arg) === true || argHasSuffix({ name: param.name ?? '', type: param.type }, '__nullable');
