@@ -29,7 +29,15 @@ whenLinuxBpf('link cases', () => {
         t.fail(`no recorded answers for ${c.name}: run with BPFKIT_RECORD_FIXTURES=1`);
         return;
       }
-      t.deepEqual(runSyscallCase(sys, c, 1).observations, recorded);
+      // A link's last close frees it on its way back to user space; under a loaded machine the ID has been
+      // seen to outlive the close by a moment. Such a run is repeated once, after a pause, and said so.
+      let observed = runSyscallCase(sys, c, 1).observations;
+      if (JSON.stringify(observed) !== JSON.stringify(recorded)) {
+        t.log(`${c.name}: the first run differed from the recording; run again after 200 ms`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        observed = runSyscallCase(sys, c, 1).observations;
+      }
+      t.deepEqual(observed, recorded);
     });
   }
 });

@@ -28,6 +28,9 @@ export {
   type CorpusRunLine,
   type FixupKind,
   type ReplayTarget,
+  compareLiveLogs,
+  normalizeVerifierLog,
+  type LiveLogComparison,
 } from './verifier-corpus/index.js';
 export {
   replayHelperCase,
