@@ -39,6 +39,9 @@ export function isScalarBranchTaken(r1: Bounds, r2: Bounds, o: number, is32: boo
     case JNE: {
       const yes = o === JEQ ? 1 : 0;
       if (tnumIsConst(a.t) && tnumIsConst(b.t)) return (a.t.value === b.t.value) ? yes : 1 - yes;
+      // `tnum_overlap`: a bit known in both that differs.
+      const known = ~a.t.mask & ~b.t.mask;
+      if ((a.t.value & known) !== (b.t.value & known)) return 1 - yes;
       if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 1 - yes;
       if (!is32) {
         if (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min) return 1 - yes;

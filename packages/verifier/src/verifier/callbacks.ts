@@ -22,7 +22,8 @@ function calleeArgs(env: VerifierEnv, helper: number, caller: FrameState, map: V
       // bpf_for_each_map_elem: callback(map, key, value, ctx).
       if (map === undefined || !FOR_EACH_MAPS.has(map.mapType)) fail(env.log, 'ENOTSUPP', 'callback-map', 'callback function not allowed for map');
       const m = { mapFd: map.fd, valueSize: map.valueSize };
-      return [a(1), pointer('map_key', 0, { ...m, keySize: map.keySize }), pointer('map_value', 0, m), a(3), notInit];
+      // The value pointer takes a fresh id, as a timer callback's does (Linux 6.18's logs).
+      return [a(1), pointer('map_key', 0, { ...m, keySize: map.keySize }), pointer('map_value', 0, { ...m, id: env.nextId++ }), a(3), notInit];
     }
     case 209:
       // bpf_user_ringbuf_drain: callback(const struct bpf_dynptr *, ctx), a local dynptr (`mark_dynptr_cb_reg`).

@@ -11,7 +11,7 @@ import { mode, sizeBytes } from './insns.js';
 import { fail, Reject } from './log.js';
 import { checkMapKptrAccess, checkMapValueFields, kptrFieldAt, kptrLoadReg, regMap } from './map-fields.js';
 import {
-  checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
+  byteAt, checkStackRangeInit, checkStackReadFixedOff, checkStackWriteFixedOff, checkStackWriteVarOff, MAX_BPF_STACK, narrowLoaded, slotOf,
 } from './stack.js';
 import { checkBtfAccess, checkMapPtrAccess } from './btf-access.js';
 import { netfilterCtxPointer, tpBtfCtxPointer } from './tracing-ctx.js';
@@ -384,5 +384,11 @@ function checkStackAccess(env: VerifierEnv, state: VState, regno: number, ptr: R
   }
   for (let at = min; at < max; at++) slotOf(f, Math.floor((-at - 1) / 8));
   const { allZero } = checkStackRangeInit(env, f, frame, regno, min, max, false, tnumStr(ptr.varOff), off, size);
+  // `mark_reg_stack_read`: the slots from the lowest byte up to the first that is not zero are printed next.
+  for (let at = min; at < max; at++) {
+    const { spi, i } = byteAt(at);
+    env.scratchedStack.add(spi);
+    if (f.stack[spi]?.bytes[i] !== 'zero') break;
+  }
   return allZero ? constScalar(0n) : unknownScalar;
 }

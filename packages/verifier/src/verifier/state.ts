@@ -258,6 +258,11 @@ function snum(v: bigint, bits = 64): string {
   return v >= -0x8000n && v <= 0x7fffn ? v.toString() : `0x${BigInt.asUintN(bits, v).toString(16)}`;
 }
 
+/** `print_scalar_ranges`' value of a 32-bit signed bound: sign-extended when it prints in decimal, else its u32 bits. */
+function s32Entry(v: bigint): bigint {
+  return v >= -0x8000n && v <= 0x7fffn ? v : BigInt.asUintN(32, v);
+}
+
 /** `print_scalar_ranges`: non-default bounds, equal values merged (`smin=smin32=0,smax=umax=...`). */
 function scalarRanges(r: Readonly<Bounds>): string[] {
   const m = [
@@ -265,8 +270,10 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
     { name: 'smax', val: r.smax, omit: r.smax === S64_MAX },
     { name: 'umin', val: r.umin, omit: r.umin === 0n },
     { name: 'umax', val: r.umax, omit: r.umax === U64_MAX },
-    { name: 'smin32', val: r.s32min, omit: r.s32min === S32_MIN },
-    { name: 'smax32', val: r.s32max, omit: r.s32max === S32_MAX },
+    // A 32-bit signed bound printed in hex is its 32 bits (not sign-extended): it may then merge with an
+    // unsigned or 64-bit bound of those bits, and prints as `0x80000001`.
+    { name: 'smin32', val: s32Entry(r.s32min), omit: r.s32min === S32_MIN },
+    { name: 'smax32', val: s32Entry(r.s32max), omit: r.s32max === S32_MAX },
     { name: 'umin32', val: r.u32min, omit: r.u32min === 0n },
     { name: 'umax32', val: r.u32max, omit: r.u32max === U32_MAX },
   ];
@@ -284,7 +291,7 @@ function scalarRanges(r: Readonly<Bounds>): string[] {
       m2.omit = true;
     }
     // The first name of a group decides: signed names print as `verbose_snum`, unsigned ones as `verbose_unum`.
-    out.push(names + (m1.name.startsWith('s') ? snum(m1.val, m1.name.endsWith('32') ? 32 : 64) : unum(BigInt.asUintN(64, m1.val))));
+    out.push(names + (m1.name.startsWith('s') ? snum(m1.val) : unum(BigInt.asUintN(64, m1.val))));
   });
   return out;
 }
