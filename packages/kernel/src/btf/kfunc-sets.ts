@@ -38,6 +38,11 @@ const SETS: readonly KfuncSet[] = [
     },
   },
   {
+    // bpf_prog_test_kfunc_set (net/bpf/test_run.c: test_sk_check_kfunc_ids)
+    hooks: ['tc', 'tracing', 'syscall'],
+    funcs: { bpf_kfunc_call_test_release: RELEASE, bpf_kfunc_call_memb_release: RELEASE },
+  },
+  {
     // common_kfunc_set (every program type)
     hooks: ['common'],
     funcs: {
