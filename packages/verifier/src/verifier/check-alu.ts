@@ -68,7 +68,8 @@ export function checkAluOp(env: VerifierEnv, state: VState, insn: Insn, is64: bo
     return;
   }
   const res = scalarOf(adjustScalarMinMaxVals(dst, src, o, !is64));
-  env.writeReg(state, d, linkAddConst(env, res, dst, src, o, is64));
+  // `rX += rX` is no constant added to rX, whatever rX is: the result is unlinked.
+  env.writeReg(state, d, useX && insn.src === d ? res : linkAddConst(env, res, dst, src, o, is64));
 }
 
 /**
@@ -132,9 +133,12 @@ function checkMov(env: VerifierEnv, state: VState, insn: Insn, src: RegState, is
     return;
   }
   if (insn.off !== 0) {
-    const b = copyBounds(src);
+    // A value the sign extension cannot change stays linked to its source.
+    const noSext = src.umax < 1n << BigInt(insn.off - 1);
+    const s = noSext ? assignScalarIdBeforeMov(env, state, insn.src, src) : src;
+    const b = copyBounds(s);
     coerceToSizeSx(b, insn.off / 8, !is64);
-    env.writeReg(state, d, scalarOf(b));
+    env.writeReg(state, d, { ...scalarOf(b), id: noSext ? s.id : 0 });
     return;
   }
   if (!srcX(insn.code)) {

@@ -177,6 +177,9 @@ export function checkCondJmpOp(env: VerifierEnv, state: VState, insn: Insn, pc: 
   if (useX && isPointer(src) && !env.privileges.allowPtrLeaks && !(isPktAny(src) && isPktAny(dst))) {
     fail(env.log, 'EACCES', 'ptr-compare', `R${String(insn.src)} pointer comparison prohibited`);
   }
+  // A stack pointer compared is recorded, so that backtracking leaves it (and r10) alone.
+  const srcStack = useX && src.type === 'fp', dstStack = dst.type === 'fp';
+  if (srcStack || dstStack) env.pushHist(state, undefined, undefined, { src: srcStack, dst: dstStack });
   const target = jumpTarget(insn, pc);
   const pred = isBranchTaken(dst, src, o, is32);
   if (pred >= 0) {

@@ -71,7 +71,7 @@ export class VerifierEnv {
   findPrevEntry: ((state: VState, pc: number) => VState | undefined) | undefined;
 
   /** `push_jmp_history`: records the current instruction (once; later calls add to its entry). */
-  pushHist(state: VState, stack?: StackAccess, linked?: readonly LinkedReg[]): void {
+  pushHist(state: VState, stack?: StackAccess, linked?: readonly LinkedReg[], stackRegs?: HistEntry['stackRegs']): void {
     let e = this.curHistEnt;
     if (e === undefined) {
       e = { idx: state.insnIdx, prevIdx: state.lastIdx };
@@ -80,6 +80,7 @@ export class VerifierEnv {
     }
     if (stack !== undefined) e.stack = stack;
     if (linked !== undefined) e.linked = linked;
+    if (stackRegs !== undefined) e.stackRegs = stackRegs;
   }
 
   /** `push_stack`: the other way of a branch, explored later. */

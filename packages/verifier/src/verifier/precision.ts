@@ -187,8 +187,8 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
     }
     if (o !== JA && srcX(insn.code)) {
       if (!bt.hasReg(d) && !bt.hasReg(s)) return;
-      bt.setReg(s);
-      bt.setReg(d);
+      if (hist?.stackRegs?.src !== true) bt.setReg(s);
+      if (hist?.stackRegs?.dst !== true) bt.setReg(d);
     }
   } else if (c === LD) {
     if (!bt.hasReg(d)) return;

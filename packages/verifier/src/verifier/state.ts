@@ -191,6 +191,8 @@ export interface HistEntry {
   readonly prevIdx: number;
   stack?: StackAccess;
   linked?: readonly LinkedReg[];
+  /** A conditional jump's operands that were stack pointers (`INSN_F_SRC_REG_STACK`, `INSN_F_DST_REG_STACK`): not traced. */
+  stackRegs?: { readonly src: boolean; readonly dst: boolean };
 }
 
 /** The whole verifier state (`struct bpf_verifier_state`). */
