@@ -466,9 +466,12 @@ export class Checker {
           }
           if (isKfuncCall(insn)) {
             checkKfuncCall(env, state, insn);
+            // Every call leaves R0 printed, even one that wrote nothing (a kfunc call with id 0).
+            env.scratched.add(0);
             return pc + 1;
           }
           checkHelperCall(env, state, insn);
+          env.scratched.add(0);
           if (insn.src === 0 && insn.imm === TAIL_CALL && state.frames.length > 1) {
             // A tail call from a subprogram that succeeds returns to its caller with the target's R0; the
             // path where it fails goes on after the call.

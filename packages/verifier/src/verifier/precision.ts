@@ -1,7 +1,7 @@
 import { formatLogInsn } from '@bpfkit/asm';
 import type { VerifierEnv } from './env.js';
 import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, LD, LDX, mode, op, PSEUDO_CALL, srcX, ST, STX } from './insns.js';
-import { kfuncCallName } from './kfunc-meta.js';
+import { kfuncCallName, PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import type { Checkpoint } from './prune.js';
 import { formatFrameState } from './state-log.js';
 import type { HistEntry, LinkedReg, VState } from './state.js';
@@ -167,6 +167,8 @@ function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: H
       return;
     }
     if (o === CALL) {
+      // A kfunc call with id 0 is refused after the walk; backtracking through it gives up (`-ENOTSUPP`).
+      if (s === PSEUDO_KFUNC_CALL && insn.imm === 0) throw new NotSupported();
       bt.clearReg(0);
       return;
     }
