@@ -26,7 +26,8 @@ export interface VerifierDeps {
    * The later builds differ in a few more ways their logs show, which come with it: a NULL given
    * for an argument that may be NULL (and `bpf_get_local_storage`'s zero flags) is made precise,
    * precision of the caller's r1-r5 is traced through a callback's body back to its helper call,
-   * and a lookup in a map-in-map is a `map_ptr_or_null` at once.
+   * a lookup in a map-in-map is a `map_ptr_or_null` at once, and a global function's trusted
+   * argument must be a referenced or trusted pointer.
    *
    * @example
    * // verify as the 6.18 build the verifier corpus was recorded on

@@ -295,10 +295,24 @@ function checkMemReg(env: VerifierEnv, state: VState, regno: number, reg: RegSta
   for (const spi of env.scratchedStack) if (!scratched.has(spi)) env.scratchedStack.delete(spi);
 }
 
+/** `is_trusted_reg`: a referenced or trusted BTF pointer (or an allocated object), not an untrusted one. */
+function isTrustedReg(reg: RegState): boolean {
+  if (reg.btfMod === 'untrusted') return false;
+  if ((reg.refObjId ?? 0) !== 0) return true;
+  if (['sock', 'sock_common', 'tcp_sock', 'xdp_sock'].includes(reg.type)) return true;
+  return (reg.type === 'ptr_' || reg.type === 'ptr_or_null_') && (reg.btfMod === 'trusted' || reg.memAlloc === true || reg.nonOwnRef === true);
+}
+
 /** `check_reg_type` for an `arg:trusted` argument: a BTF pointer (not untrusted) to the struct, or NULL where nullable. */
-function checkTrustedArg(env: VerifierEnv, regno: number, reg: RegState, kind: TrustedArg): void {
+function checkTrustedArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, kind: TrustedArg): void {
   const r = `R${String(regno)}`;
-  if (regConst(reg) === 0n && kind.nullable) return;
+  if (regConst(reg) === 0n && kind.nullable) {
+    // The later 6.18 builds (`callbackLoops`) make such a NULL precise, as for a helper's argument.
+    if (env.callbackLoops && reg.type === 'scalar') markChainPrecision(env, state, regno);
+    return;
+  }
+  // They also ask for a trusted pointer first, as a kfunc with trusted arguments does.
+  if (env.callbackLoops && !isTrustedReg(reg)) fail(env.log, 'EINVAL', 'untrusted-arg', `${r} must be referenced or trusted`);
   const typeOk = reg.btfMod !== 'untrusted' && (reg.type === 'ptr_' || (kind.nullable && reg.type === 'ptr_or_null_'));
   if (!typeOk) fail(env.log, 'EACCES', 'bad-arg-type', `${r} type=${regTypeStr(reg)} expected=ptr_, trusted_ptr_, rcu_ptr_`);
   if (reg.off !== 0 || !structIdsMatch(kind.btf, reg.btfId ?? 0, kind.btfId, false)) {
@@ -324,7 +338,7 @@ function checkArgs(env: VerifierEnv, state: VState, args: readonly GlobalArg[]):
       return;
     }
     if (typeof kind === 'object' && 'btfId' in kind) {
-      checkTrustedArg(env, regno, reg, kind);
+      checkTrustedArg(env, state, regno, reg, kind);
       return;
     }
     if (kind === 'arena') {
