@@ -2,7 +2,7 @@ import { BpfError, type BpfErrorReason } from '@bpfkit/kernel-api';
 import { Btf, type BtfHeader } from './btf.js';
 import { BTF_HEADER_SIZE, BTF_KIND_MAX, BTF_KIND_NAMES, BTF_MAGIC, BTF_VERSION } from './kinds.js';
 import { cString } from './strings.js';
-import { TypeSection, extraSize } from './type-section.js';
+import { TypeSection, btfRecordExtraSize } from './type-section.js';
 
 // A structural reader, in the spirit of libbpf's btf__new: it checks only what reading
 // needs (bounds, known kinds, names inside the string section) and none of the kernel's
@@ -140,7 +140,7 @@ function checkRecord(view: DataView, cur: number, left: number, le: boolean, id:
   if (kindNo === 0 || kindNo > BTF_KIND_MAX) throw bad(`Invalid kind:${kindNo}`);
   const kind = BTF_KIND_NAMES[kindNo] ?? 'UNKNOWN';
   const vlen = info & 0xffff;
-  const extra = extraSize(kindNo, vlen);
+  const extra = btfRecordExtraSize(kindNo, vlen);
   if (left - 12 < extra) throw bad(`${kind} vlen=${vlen} needs ${extra} more bytes, ${left - 12} left in the type section`);
   const name = names.get(nameOff);
   if (name === undefined) throw bad(`${kind} Invalid name_offset:${nameOff}`);

@@ -3,7 +3,7 @@ export type * from './types.js';
 export { Btf, VOID, isModifier, type BtfHeader, type BtfParts, type ResolvedType } from './btf.js';
 export { parseBtf, type ParseBtfOptions } from './parse.js';
 export { decodeBtf, type DecodeBtfOptions } from './decode.js';
-export type { TypeSection } from './type-section.js';
+export { btfRecordExtraSize, type TypeSection } from './type-section.js';
 export { BPF_LOG_FIXED, BPF_LOG_MASK, finalizeLog, type FinalizedLog } from './log.js';
 export { isValidIdentifier, isValidSectionName, KSYM_NAME_LEN } from './strings.js';
 export { BtfBuilder, encodeBtf, type EncodeOptions } from './builder.js';

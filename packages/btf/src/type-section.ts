@@ -6,8 +6,13 @@ import type { BtfEnum64Value, BtfEnumValue, BtfMember, BtfParam, BtfType, BtfVar
 // members, parameters and enum values) this way allocates nothing per record; the
 // `BtfType` objects of the public API are built the first time a type is asked for.
 
-/** Bytes a record of this kind carries after its 12-byte `struct btf_type` (`btf_type_size` less 12). */
-export function extraSize(kind: number, vlen: number): number {
+/**
+ * Bytes a record of this kind carries after its 12-byte `struct btf_type` (`btf_type_size` less 12).
+ *
+ * @example
+ * btfRecordExtraSize(4, 3); // 36: a STRUCT's three members
+ */
+export function btfRecordExtraSize(kind: number, vlen: number): number {
   switch (kind) {
     case 1: // INT
     case 14: // VAR

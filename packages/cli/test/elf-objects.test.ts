@@ -1,30 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import { assertSuite } from '@bpfkit/corpus';
-import { diffDocuments, openKernel, parseSteps, runObjectBytes, type KernelHost } from '@bpfkit/cli';
+import { diffDocuments, parseSteps, runObjectBytes } from '@bpfkit/cli';
 import run from './suites/elf-objects.suite.js';
+import { linuxHost } from './support/linux-host.js';
 import { objectCases, REPO_ROOT } from './support/object-cases.js';
 import type { ObjectRunRecord } from './support/object-record.js';
 
 // Whether this machine's kernel can be opened is known before any test is declared (ava takes none after an await); the probe is let go at once.
-const probe = await linuxHost();
+const probe = await linuxHost(0);
 if (typeof probe !== 'string') probe.release();
 
 test('elf-objects: object run on the simulated kernel equals the recorded Linux document', (t) =>
   assertSuite(t, 'elf-objects', run, { floor: 42, ceiling: 1 }, 20));
 
-async function linuxHost(): Promise<KernelHost | string> {
-  try {
-    return await openKernel('linux', { cpus: 0 });
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
 if (typeof probe === 'string') {
   test.skip(`elf-objects: the recorded documents are what this machine's kernel answers now: skipped, ${probe}`, () => {});
 } else test('elf-objects: the recorded documents are what this machine\'s kernel answers now (where bpf() works)', async (t) => {
-  const host = await linuxHost();
+  const host = await linuxHost(0);
   if (typeof host === 'string') {
     t.fail(`linux: the kernel opened when the tests were declared, now: ${host}`);
     return;

@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import test from 'ava';
 import { assertSuite } from '@bpfkit/corpus';
-import { openKernel, type KernelHost } from '@bpfkit/cli';
 import run from './suites/elf-verifier-logs.suite.js';
+import { linuxHost } from './support/linux-host.js';
 import { objectCases, REPO_ROOT } from './support/object-cases.js';
 import { normalizeLog, programLogs, type VerifierLogRecord } from './support/verifier-logs.js';
 
 // Whether this machine's kernel can be opened is known before any test is declared (ava takes none after an await).
-const probe = await linuxHost();
+const probe = await linuxHost(2);
 if (typeof probe !== 'string') probe.release();
 
 test('elf-verifier-logs: the simulated verifier logs every program as Linux 6.18 does, at levels 1 and 2', (t) =>
@@ -20,18 +20,10 @@ test('normalizeLog: map addresses (and the padding after them) and kfunc BTF ids
   t.not(normalizeLog('5: (b7) r0 = 0xffffffff'), normalizeLog('5: (b7) r0 = 0x1'));
 });
 
-async function linuxHost(): Promise<KernelHost | string> {
-  try {
-    return await openKernel('linux', { cpus: 2 });
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
 if (typeof probe === 'string') {
   test.skip(`elf-verifier-logs: the recorded logs are what this machine's kernel answers now: skipped, ${probe}`, () => {});
 } else test('elf-verifier-logs: the recorded logs are what this machine\'s kernel answers now (same kernel build)', async (t) => {
-  const host = await linuxHost();
+  const host = await linuxHost(2);
   if (typeof host === 'string') return t.fail(`linux: the kernel opened when the tests were declared, now: ${host}`);
   try {
     for (const c of objectCases(REPO_ROOT)) {

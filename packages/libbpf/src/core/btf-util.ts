@@ -55,21 +55,6 @@ export function kindsCompat(a: BtfType, b: BtfType): boolean {
   return a.kind === b.kind || (isAnyEnum(a) && isAnyEnum(b));
 }
 
-/** `btf_vlen`: members, enumerators or parameters (0 for other kinds). */
-export function vlen(t: BtfType): number {
-  switch (t.kind) {
-    case 'STRUCT':
-    case 'UNION':
-      return t.members.length;
-    case 'ENUM':
-    case 'ENUM64':
-      return t.values.length;
-    case 'FUNC_PROTO':
-      return t.params.length;
-    default:
-      return 0;
-  }
-}
 
 /** A FWD's, STRUCT's or UNION's `kind_flag` (union-ness / bitfield members). */
 export function kflag(t: BtfType): boolean {

@@ -1,19 +1,10 @@
+import { btfRecordExtraSize } from '@bpfkit/btf';
 import type { FeatureProbes } from './probes.js';
 
 const K = {
   INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10, RESTRICT: 11,
   FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
 } as const;
-
-function extraBytes(kind: number, vlen: number): number {
-  switch (kind) {
-    case K.INT: case K.VAR: case K.DECL_TAG: return 4;
-    case K.ARRAY: return 12;
-    case K.STRUCT: case K.UNION: case K.DATASEC: case K.ENUM64: return vlen * 12;
-    case K.ENUM: case K.FUNC_PROTO: return vlen * 8;
-    default: return 0;
-  }
-}
 
 const infoOf = (kind: number, vlen: number, kflag = false): number => (((kflag ? 1 : 0) << 31) | (kind << 24) | vlen) >>> 0;
 
@@ -63,7 +54,7 @@ export function downgradeBtf(input: Uint8Array, features: FeatureProbes): Uint8A
     const i = v.getUint32(p + 4, true);
     const kind = (i >>> 24) & 0x1f;
     const vlen = i & 0xffff;
-    const next = p + 12 + extraBytes(kind, vlen);
+    const next = p + 12 + btfRecordExtraSize(kind, vlen);
     if ((!has.datasec && kind === K.VAR) || (!has.declTag && kind === K.DECL_TAG)) {
       v.setUint32(p + 4, infoOf(K.INT, 0), true);
       v.setUint32(p + 8, 1, true);
@@ -117,7 +108,7 @@ function countTypes(v: DataView, typeOff: number, typeLen: number): number {
   let n = 0;
   for (let p = typeOff; p + 12 <= typeOff + typeLen; n++) {
     const i = v.getUint32(p + 4, true);
-    p += 12 + extraBytes((i >>> 24) & 0x1f, i & 0xffff);
+    p += 12 + btfRecordExtraSize((i >>> 24) & 0x1f, i & 0xffff);
   }
   return n;
 }
@@ -127,7 +118,7 @@ function nameOffOf(v: DataView, typeOff: number, typeLen: number, id: number): n
   for (let p = typeOff; p + 12 <= typeOff + typeLen; n++) {
     if (n === id) return v.getUint32(p, true);
     const i = v.getUint32(p + 4, true);
-    p += 12 + extraBytes((i >>> 24) & 0x1f, i & 0xffff);
+    p += 12 + btfRecordExtraSize((i >>> 24) & 0x1f, i & 0xffff);
   }
   return 0;
 }

@@ -10,7 +10,7 @@ import { checkGlobalCall } from './global-funcs.js';
 import { CHANGES_PKT_DATA, checkHelperMemAccess, checkMemArgType, clearAllPktPointers } from './helper-mem.js';
 import { SYNC_CALLBACK_HELPERS } from './insns.js';
 import { checkTimerMap, processTimerArg, pushTimerCallback } from './timers.js';
-import { markChainPrecision, markSlotPrecision } from './precision.js';
+import { markChainPrecision, markNullArgPrecise, markSlotPrecision } from './precision.js';
 import { fail, Reject } from './log.js';
 import { checkSnprintfCall } from './bprintf-fmt.js';
 import { unmarkDynptr, type DynptrInfo } from './dynptr.js';
@@ -416,14 +416,6 @@ export function leak(env: VerifierEnv, state: VState, prefix: string): never {
 const NULLABLE_ARGS: ReadonlySet<string> = new Set([
   'ctx_or_null', 'stack_or_null', 'map_value_or_null', 'btf_id_or_null_release', 'mem_or_null', 'mem_or_null_write', 'sock_or_null',
 ]);
-
-/**
- * A NULL given where the argument may be NULL: the type check is skipped on the value 0, so the later
- * 6.18 builds (`callbackLoops`) make it precise, as their logs show; the corpus's build does not.
- */
-function markNullArgPrecise(env: VerifierEnv, state: VState, regno: number, reg: RegState): void {
-  if (env.callbackLoops && reg.type === 'scalar' && regConst(reg) === 0n) markChainPrecision(env, state, regno);
-}
 
 /** `check_func_arg` for the modelled argument kinds. */
 function checkFuncArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, arg: ArgType, map: VerifierMap | undefined,

@@ -7,7 +7,7 @@ import { processDynptrArg } from './dynptr.js';
 import type { VerifierEnv } from './env.js';
 import { CALL, JMP, PSEUDO_CALL } from './insns.js';
 import { fail, Reject } from './log.js';
-import { markChainPrecision } from './precision.js';
+import { markChainPrecision, markNullArgPrecise } from './precision.js';
 import { NOT_NULL, notInit, pointer, regConst, regTypeStr, unknownScalar, type RegState, type VState } from './state.js';
 import { kindStr, skipModifiers } from './btf-walk.js';
 import { structIdsMatch } from './kfunc-btf.js';
@@ -307,8 +307,7 @@ function isTrustedReg(reg: RegState): boolean {
 function checkTrustedArg(env: VerifierEnv, state: VState, regno: number, reg: RegState, kind: TrustedArg): void {
   const r = `R${String(regno)}`;
   if (regConst(reg) === 0n && kind.nullable) {
-    // The later 6.18 builds (`callbackLoops`) make such a NULL precise, as for a helper's argument.
-    if (env.callbackLoops && reg.type === 'scalar') markChainPrecision(env, state, regno);
+    markNullArgPrecise(env, state, regno, reg);
     return;
   }
   // They also ask for a trusted pointer first, as a kfunc with trusted arguments does.

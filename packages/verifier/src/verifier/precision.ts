@@ -4,7 +4,7 @@ import { ALU, ALU64, CALL, cls, EXIT, isSyncCallbackCall, JA, JMP, JMP32, LD, LD
 import { kfuncCallName, PSEUDO_KFUNC_CALL } from './kfunc-meta.js';
 import type { Checkpoint } from './prune.js';
 import { formatFrameState } from './state-log.js';
-import type { HistEntry, LinkedReg, VState } from './state.js';
+import { regConst, type HistEntry, type LinkedReg, type RegState, type VState } from './state.js';
 
 const MAX_FRAMES = 8;
 const FP = 10;
@@ -364,4 +364,13 @@ export function propagatePrecision(env: VerifierEnv, old: VState, cur: VState, p
     if (names.length > 0) env.log.line(`frame ${String(fr)}: propagating ${names.join(',')}`);
   }
   markChain(env, cur, bt, parent);
+}
+
+/**
+ * A NULL given where an argument may be NULL (a helper's, a global function's trusted one): the type
+ * check is skipped on the value 0, so the later 6.18 builds (`callbackLoops`) make it precise, as
+ * their logs show; the corpus's build does not.
+ */
+export function markNullArgPrecise(env: VerifierEnv, state: VState, regno: number, reg: RegState): void {
+  if (env.callbackLoops && reg.type === 'scalar' && regConst(reg) === 0n) markChainPrecision(env, state, regno);
 }
